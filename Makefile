@@ -1,0 +1,45 @@
+# Two entry points for a newcomer: `make run` and `make test`. Each sets itself up.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8080
+
+.PHONY: run test lint unit integration browser chromium venv bench-cpu clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[test]'
+	touch $@
+
+# Debian's Chromium drives the browser tests (never Playwright's own browser download).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || \
+	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
+run: venv
+	PORT=$(PORT) $(PY) -m signaling
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+test: venv chromium lint
+	$(VENV)/bin/pytest -p no:cacheprovider -q
+
+unit: venv
+	$(VENV)/bin/pytest -q tests/unit
+
+integration: venv
+	$(VENV)/bin/pytest -q tests/integration
+
+browser: venv chromium
+	$(VENV)/bin/pytest -q tests/browser
+
+# Proof that nothing is decoded: server CPU per added subscriber, ours against a decoding relay.
+bench-cpu: venv
+	$(PY) -m bench.cpu_per_subscriber
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Selective forwarding unit: forwards RTP packets between peers, never decodes them."""

@@ -1,0 +1,277 @@
+"""The one place that touches aiortc's and aioice's private surface.
+
+aiortc gives us ICE, DTLS, SRTP and SDP. Its media path (jitter buffer, decoder,
+per-sender encode loops, RTCP loops) is replaced per connection instance:
+
+- incoming SRTP is decrypted by aiortc, then handed to us as bytes
+  (`RTCDtlsTransport._handle_rtp_data` / `_handle_rtcp_data`), before aiortc parses it;
+- senders and receivers never start their loops (`send` / `receive` replaced), so an
+  idle subscriber costs nothing;
+- outgoing packets are SRTP-protected and written to the nominated ICE pair's socket
+  synchronously, skipping three awaits into aioice per packet;
+- ICE host candidates come from our configuration (aioice skips 127.0.0.1 on purpose).
+
+aiortc is pinned to an exact version (pyproject.toml); tests/unit/test_aiortc_glue.py
+fails loudly if these attributes move.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from collections.abc import Callable
+from typing import Any
+
+from aioice.ice import StunProtocol
+from aiortc import (
+    RTCConfiguration,
+    RTCPeerConnection,
+    RTCRtpSender,
+    RTCRtpTransceiver,
+    RTCSessionDescription,
+)
+from aiortc.rtcconfiguration import RTCBundlePolicy
+from aiortc.rtcdtlstransport import RTCDtlsTransport, State
+from aiortc.rtcrtpparameters import RTCRtpSendParameters
+
+from . import rtcp
+from .errors import InvalidSdp
+
+logger = logging.getLogger(__name__)
+
+RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024
+"""Per-socket receive buffer: a 720p keyframe is hundreds of packets (see the README's sysctl)."""
+
+RtpHandler = Callable[[bytes, float], None]
+RtcpHandler = Callable[[list[rtcp.AnyRtcpPacket]], None]
+SenderReady = Callable[[RTCRtpTransceiver, RTCRtpSendParameters], None]
+
+
+class Connection:
+    """One RTCPeerConnection whose media path is ours."""
+
+    def __init__(
+        self,
+        ice_addresses: list[str],
+        on_rtp: RtpHandler,
+        on_rtcp: RtcpHandler,
+        on_sender_ready: SenderReady | None = None,
+        on_failed: Callable[[], None] | None = None,
+    ) -> None:
+        self.pc = RTCPeerConnection(
+            RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+        )
+        self._ice_addresses = ice_addresses
+        self._on_rtp = on_rtp
+        self._on_rtcp = on_rtcp
+        self._on_sender_ready = on_sender_ready
+        self._loop = asyncio.get_running_loop()
+        self._hooked: set[int] = set()
+        self._dtls: RTCDtlsTransport | None = None
+        self._route: tuple[Any, Any, tuple[str, int]] | None = None
+        self.closed = False
+
+        @self.pc.on("connectionstatechange")
+        def _state_changed() -> None:
+            if self.pc.connectionState == "failed" and on_failed is not None:
+                on_failed()
+
+    # --- negotiation -----------------------------------------------------------------
+
+    async def answer(self, offer: str) -> str:
+        """Publish side: the client offers, we answer."""
+        try:
+            await self.pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
+        except Exception as exc:  # aiortc raises ValueError, OperationError, KeyError…
+            raise InvalidSdp(f"offer rejected: {exc}") from exc
+        self._hook_all()
+        answer = await self.pc.createAnswer()
+        await self.pc.setLocalDescription(answer)
+        return self.pc.localDescription.sdp
+
+    async def offer(self) -> str:
+        """Subscribe side: we offer what the participant should receive."""
+        self._hook_all()
+        offer = await self.pc.createOffer()
+        await self.pc.setLocalDescription(offer)
+        return self.pc.localDescription.sdp
+
+    async def accept_answer(self, answer: str) -> None:
+        try:
+            await self.pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
+        except Exception as exc:
+            raise InvalidSdp(f"answer rejected: {exc}") from exc
+
+    @property
+    def signaling_state(self) -> str:
+        return str(self.pc.signalingState)
+
+    def add_sender(self, kind: str) -> RTCRtpTransceiver:
+        return self.pc.addTransceiver(kind, direction="sendonly")
+
+    # --- hot path: sending -----------------------------------------------------------
+
+    def send_rtp(self, data: bytes) -> None:
+        dtls = self._dtls
+        if dtls is None or dtls._state is not State.CONNECTED:
+            return
+        route = self._current_route()
+        if route is None:
+            return
+        protocol, transport, addr = route
+        data = dtls._tx_srtp.protect(data)
+        if transport is not None:
+            transport.sendto(data, addr)
+        else:  # a TURN-relayed pair: aioice must wrap the datagram
+            self._loop.create_task(protocol.send_data(data, addr))
+
+    def send_rtcp(self, data: bytes) -> None:
+        dtls = self._dtls
+        if dtls is None or dtls._state is not State.CONNECTED:
+            return
+        route = self._current_route()
+        if route is None:
+            return
+        protocol, transport, addr = route
+        data = dtls._tx_srtp.protect_rtcp(data)
+        if transport is not None:
+            transport.sendto(data, addr)
+        else:
+            self._loop.create_task(protocol.send_data(data, addr))
+
+    def _current_route(self) -> tuple[Any, Any, tuple[str, int]] | None:
+        """The nominated pair's socket, looked up again only when the pair changes."""
+        assert self._dtls is not None
+        pair = self._dtls.transport._connection._nominated.get(1)
+        if pair is None:
+            return None
+        route = self._route
+        if route is None or route[0] is not pair.protocol:
+            protocol = pair.protocol
+            transport = protocol.transport if type(protocol) is StunProtocol else None
+            route = self._route = (protocol, transport, pair.remote_addr)
+        return route
+
+    # --- hooks -----------------------------------------------------------------------
+
+    def _hook_all(self) -> None:
+        for transceiver in self.pc.getTransceivers():
+            self._hook_transceiver(transceiver)
+
+    def _hook_transceiver(self, transceiver: RTCRtpTransceiver) -> None:
+        dtls = transceiver.receiver.transport
+        if self._dtls is None:
+            self._dtls = dtls  # max-bundle: the first transport carries every m-line
+        if id(dtls) not in self._hooked:
+            self._hooked.add(id(dtls))
+            self._hook_dtls(dtls)
+            self._hook_ice(dtls)
+        if id(transceiver) not in self._hooked:
+            self._hooked.add(id(transceiver))
+            self._hook_media(transceiver)
+
+    def _hook_dtls(self, dtls: RTCDtlsTransport) -> None:
+        on_rtp = self._on_rtp
+        on_rtcp = self._on_rtcp
+        loop = self._loop
+
+        async def handle_rtp_data(data: bytes, arrival_time_ms: int) -> None:
+            on_rtp(data, loop.time())
+
+        async def handle_rtcp_data(data: bytes) -> None:
+            try:
+                packets = rtcp.parse(data)
+            except ValueError:
+                return
+            on_rtcp(packets)
+
+        dtls._handle_rtp_data = handle_rtp_data  # type: ignore[method-assign]
+        dtls._handle_rtcp_data = handle_rtcp_data  # type: ignore[method-assign]
+
+    def _hook_ice(self, dtls: RTCDtlsTransport) -> None:
+        connection = dtls.transport.iceGatherer._connection
+        addresses = list(self._ice_addresses)
+
+        async def gather_candidates() -> None:
+            if connection._local_candidates_start:
+                return
+            connection._local_candidates_start = True
+            candidates = await connection.get_component_candidates(
+                component=1, addresses=addresses
+            )
+            connection._local_candidates += candidates
+            connection._local_candidates_end = True
+            for protocol in connection._protocols:
+                raise_receive_buffer(protocol.transport.get_extra_info("socket"))
+
+        connection.gather_candidates = gather_candidates  # type: ignore[method-assign]
+
+    def _hook_media(self, transceiver: RTCRtpTransceiver) -> None:
+        on_ready = self._on_sender_ready
+
+        async def send(parameters: RTCRtpSendParameters) -> None:
+            # Called after every negotiation while the m-line sends: no loops started,
+            # we only learn the negotiated codec, SSRCs and extension IDs.
+            if on_ready is not None:
+                on_ready(transceiver, parameters)
+
+        async def receive(parameters: Any) -> None:
+            return None  # media is taken at the DTLS transport; no decoder thread, no loop
+
+        transceiver.sender.send = send  # type: ignore[method-assign]
+        transceiver.receiver.receive = receive  # type: ignore[method-assign]
+
+    # --- life ------------------------------------------------------------------------
+
+    async def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        await self.pc.close()
+
+
+def sender_ssrcs(sender: RTCRtpSender) -> tuple[int, int]:
+    """The SSRC and RTX SSRC aiortc announced for this sender in its offer."""
+    return sender._ssrc, sender._rtx_ssrc
+
+
+def set_sender_stream(sender: RTCRtpSender, stream_id: str, track_id: str) -> None:
+    """Put this m-line in the remote participant's own msid stream.
+
+    aiortc gives every sender of a connection one stream id; Chrome then lip-syncs
+    one arbitrary audio/video pair and cannot tell whose track is whose.
+    """
+    sender._stream_id = stream_id
+    sender._track_id = track_id
+
+
+def prefer_codec(
+    transceiver: RTCRtpTransceiver, mime_type: str | None, parameters: dict[str, Any] | None
+) -> None:
+    """Offer only the producer's codec (and RTX), so a subscriber never needs transcoding."""
+    if mime_type is None:
+        transceiver.setCodecPreferences([])
+        return
+    wanted = {k: v for k, v in (parameters or {}).items() if k in _CODEC_IDENTITY}
+    capabilities = RTCRtpSender.getCapabilities(transceiver.kind).codecs
+    same_mime = [c for c in capabilities if c.mimeType.lower() == mime_type.lower()]
+    chosen = [
+        c for c in same_mime if all(c.parameters.get(k) == v for k, v in wanted.items())
+    ] or same_mime[:1]
+    rtx = [c for c in capabilities if c.mimeType.lower().endswith("/rtx")]
+    transceiver.setCodecPreferences(chosen[:1] + rtx)
+
+
+# fmtp keys that make two H.264 payload types different codecs.
+_CODEC_IDENTITY = ("profile-level-id", "packetization-mode")
+
+
+def raise_receive_buffer(sock: socket.socket | None) -> None:
+    if sock is None:
+        return
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER_BYTES)
+    except OSError as exc:
+        logger.warning("could not raise SO_RCVBUF: %s", exc)
+

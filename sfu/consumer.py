@@ -1,0 +1,198 @@
+"""A consumer: one producer delivered to one sink, with its own SSRC, sequence and history."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from . import rtcp
+from .counters import Counters
+from .history import PacketHistory, SentPacket
+from .ids import ConsumerId, PeerId
+from .rewriter import SeqRewriter
+from .rtp import HeaderTemplate, RtpView, abs_send_time, rtx_payload
+from .sink import RtpSink
+
+if TYPE_CHECKING:
+    from .producer import Producer
+
+
+@dataclass
+class ConsumerParams:
+    """How the subscriber's connection negotiated this stream."""
+
+    ssrc: int
+    payload_type: int
+    mid: str | None = None
+    rtx_ssrc: int | None = None
+    rtx_payload_type: int | None = None
+    mid_id: int = 0
+    audio_level_id: int = 0
+    abs_send_time_id: int = 0
+
+
+class Consumer:
+    def __init__(
+        self,
+        consumer_id: ConsumerId,
+        peer_id: PeerId,
+        producer: Producer,
+        sink: RtpSink,
+        counters: Counters,
+        on_close: Callable[[Consumer], None] | None = None,
+    ) -> None:
+        self.id = consumer_id
+        self.peer_id = peer_id
+        self.producer = producer
+        self.kind = producer.kind
+        self._sink = sink
+        self._counters = counters
+        self._on_close = on_close
+        self._is_video = producer.kind == "video"
+        self.rewriter = SeqRewriter(producer.params.clock_rate)
+        self.history = PacketHistory() if self._is_video else None
+        self.params: ConsumerParams | None = None
+        self._template: HeaderTemplate | None = None
+        self._rtx_template: HeaderTemplate | None = None
+        self._rtx_seq = 0
+        self._waiting_keyframe = self._is_video
+        self.paused = False
+        self.closed = False
+        self.packets_sent = 0
+        self.octets_sent = 0
+        self.retransmitted = 0
+        producer.add_consumer(self)
+
+    def configure(self, params: ConsumerParams) -> None:
+        """Negotiation finished (or changed): adopt the subscriber's SSRC, PT and extensions."""
+        first = self.params is None
+        self.params = params
+        abs_id = params.abs_send_time_id if self._is_video else 0
+        level_id = params.audio_level_id if not self._is_video else 0
+        self._template = HeaderTemplate(params.ssrc, params.mid, params.mid_id, level_id, abs_id)
+        if params.rtx_ssrc is not None and params.rtx_payload_type is not None:
+            self._rtx_template = HeaderTemplate(
+                params.rtx_ssrc, params.mid, params.mid_id, 0, abs_id
+            )
+        else:
+            self._rtx_template = None
+        if first:
+            self.resume()
+
+    # --- hot path --------------------------------------------------------------------
+
+    def forward(self, view: RtpView, keyframe: bool, level: bytes | None, now: float) -> None:
+        template = self._template
+        if template is None or self.paused:
+            return
+        if self._waiting_keyframe:
+            if not keyframe:
+                return
+            self._waiting_keyframe = False
+        params = self.params
+        assert params is not None
+        seq, ts = self.rewriter.rewrite(view.ssrc, view.seq, view.timestamp, now)
+        data = template.build(
+            view.marker,
+            params.payload_type,
+            seq,
+            ts,
+            params.ssrc,
+            memoryview(view.data)[view.payload_start : view.payload_end],
+            level,
+            abs_send_time(now),
+        )
+        if self.history is not None:
+            self.history.put(SentPacket(seq, ts, view.marker, view, now))
+        self.packets_sent += 1
+        self.octets_sent += view.payload_end - view.payload_start
+        counters = self._counters
+        counters.packets_out += 1
+        counters.bytes_out += len(data)
+        self._sink.send_rtp(data)
+
+    # --- feedback from the subscriber ------------------------------------------------
+
+    def on_nack(self, lost: list[int]) -> None:
+        self._counters.nacks_received += len(lost)
+        if self.history is None or self._template is None or self.params is None:
+            return
+        now = asyncio.get_running_loop().time()
+        for seq in lost:
+            entry = self.history.get(seq, now)
+            if entry is None:
+                continue
+            view = entry.view
+            payload = memoryview(view.data)[view.payload_start : view.payload_end]
+            if self._rtx_template is not None and self.params.rtx_payload_type is not None:
+                self._rtx_seq = (self._rtx_seq + 1) & 0xFFFF
+                data = self._rtx_template.build(
+                    entry.marker,
+                    self.params.rtx_payload_type,
+                    self._rtx_seq,
+                    entry.timestamp,
+                    self.params.rtx_ssrc or 0,
+                    rtx_payload(entry.seq, payload),
+                    None,
+                    abs_send_time(now),
+                )
+            else:
+                data = self._template.build(
+                    entry.marker,
+                    self.params.payload_type,
+                    entry.seq,
+                    entry.timestamp,
+                    self.params.ssrc,
+                    payload,
+                    None,
+                    abs_send_time(now),
+                )
+            self.retransmitted += 1
+            self._counters.retransmissions += 1
+            self._counters.packets_out += 1
+            self._counters.bytes_out += len(data)
+            self._sink.send_rtp(data)
+
+    def on_keyframe_request(self) -> None:
+        self._counters.plis_received += 1
+        self.producer.request_keyframe()
+
+    def sender_report(self, now: float, ntp: int) -> bytes | None:
+        """An SR in this consumer's timeline, derived from the publisher's latest SR.
+
+        The publisher's NTP clock is its own; what matters for lip sync is that all
+        consumers of one publisher map RTP time to our clock the same way, which holds
+        because every one of them extrapolates from the same SR arrival.
+        """
+        sr = self.producer.last_sr
+        if sr is None or self.params is None or self.packets_sent == 0:
+            return None
+        elapsed = int((now - sr.arrival) * self.producer.params.clock_rate)
+        rtp_ts = (sr.rtp_timestamp + self.rewriter.ts_offset + elapsed) & 0xFFFFFFFF
+        return rtcp.sender_report(
+            self.params.ssrc, ntp, rtp_ts, self.packets_sent, self.octets_sent
+        )
+
+    # --- life ------------------------------------------------------------------------
+
+    def pause(self) -> None:
+        self.paused = True
+
+    def resume(self) -> None:
+        """Start or restart delivery: new sequence run, and a keyframe for video."""
+        self.paused = False
+        self.rewriter.rebase()
+        if self._is_video:
+            self._waiting_keyframe = True
+            self.producer.request_keyframe()
+
+    def close(self) -> None:
+        """Stop delivering. Idempotent; tells the owner once."""
+        if self.closed:
+            return
+        self.closed = True
+        self.producer.remove_consumer(self)
+        if self._on_close is not None:
+            self._on_close(self)

@@ -1,0 +1,125 @@
+"""The command interface signalling drives the SFU through: plain values in and out.
+
+Every argument and result is a str / int / bool / list / dict, so the same calls travel
+over msgpack to an SFU in another process (`sfu.wire`) without changing a caller.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from .counters import Counters
+from .errors import NotFound
+from .ids import PeerId, RoomId, TrackId
+from .router import Router
+
+
+class SfuEvents(Protocol):
+    """What the SFU tells signalling without being asked."""
+
+    def subscribe_offer(
+        self, room: str, peer: str, sdp: str, tracks: list[dict[str, Any]]
+    ) -> None: ...
+
+    def peer_failed(self, room: str, peer: str) -> None: ...
+
+
+class SfuControl(Protocol):
+    async def open_room(self, room: str) -> None: ...
+    async def close_room(self, room: str) -> None: ...
+    async def add_peer(self, room: str, peer: str, subscribe: bool) -> None: ...
+    async def remove_peer(self, room: str, peer: str) -> list[str]: ...
+    async def publish(
+        self, room: str, peer: str, sdp: str, sources: dict[str, str]
+    ) -> dict[str, Any]: ...
+    async def unpublish(self, room: str, peer: str, track: str) -> None: ...
+    async def set_muted(self, room: str, peer: str, track: str, muted: bool) -> None: ...
+    async def subscribe_answer(self, room: str, peer: str, sdp: str) -> None: ...
+    async def tracks(self, room: str, peer: str) -> list[dict[str, Any]]: ...
+    async def stats(self) -> dict[str, int]: ...
+
+
+COMMANDS = (
+    "open_room",
+    "close_room",
+    "add_peer",
+    "remove_peer",
+    "publish",
+    "unpublish",
+    "set_muted",
+    "subscribe_answer",
+    "tracks",
+    "stats",
+)
+
+
+class LocalSfu:
+    """The SFU in this process and on this event loop."""
+
+    def __init__(self, ice_addresses: list[str], events: SfuEvents) -> None:
+        self._ice_addresses = ice_addresses
+        self._events = events
+        self.counters = Counters()
+        self.routers: dict[RoomId, Router] = {}
+
+    def _router(self, room: str) -> Router:
+        router = self.routers.get(RoomId(room))
+        if router is None:
+            raise NotFound(f"no room {room}")
+        return router
+
+    async def open_room(self, room: str) -> None:
+        if RoomId(room) not in self.routers:
+            self.routers[RoomId(room)] = Router(
+                RoomId(room),
+                self._ice_addresses,
+                self.counters,
+                self._events.subscribe_offer,
+                self._events.peer_failed,
+            )
+
+    async def close_room(self, room: str) -> None:
+        router = self.routers.pop(RoomId(room), None)
+        if router is not None:
+            await router.close()
+
+    async def add_peer(self, room: str, peer: str, subscribe: bool) -> None:
+        self._router(room).add_peer(PeerId(peer), subscribe)
+
+    async def remove_peer(self, room: str, peer: str) -> list[str]:
+        return [str(t) for t in await self._router(room).remove_peer(PeerId(peer))]
+
+    async def publish(
+        self, room: str, peer: str, sdp: str, sources: dict[str, str]
+    ) -> dict[str, Any]:
+        change = await self._router(room).publish(PeerId(peer), sdp, sources)
+        return {
+            "answer": change.answer,
+            "added": [t.to_dict() for t in change.added],
+            "removed": [str(t) for t in change.removed],
+        }
+
+    async def unpublish(self, room: str, peer: str, track: str) -> None:
+        self._router(room).unpublish(PeerId(peer), TrackId(track))
+
+    async def set_muted(self, room: str, peer: str, track: str, muted: bool) -> None:
+        self._router(room).set_muted(PeerId(peer), TrackId(track), muted)
+
+    async def subscribe_answer(self, room: str, peer: str, sdp: str) -> None:
+        await self._router(room).peer(PeerId(peer)).accept_subscribe_answer(sdp)
+
+    async def tracks(self, room: str, peer: str) -> list[dict[str, Any]]:
+        return [t.to_dict() for t in self._router(room).tracks(PeerId(peer))]
+
+    async def stats(self) -> dict[str, int]:
+        values = self.counters.as_dict()
+        values["rooms"] = len(self.routers)
+        values["peers"] = sum(len(r.peers) for r in self.routers.values())
+        values["producers"] = sum(
+            len(p.producers) for r in self.routers.values() for p in r.peers.values()
+        )
+        return values
+
+    async def close(self) -> None:
+        for room in list(self.routers):
+            await self.close_room(room)

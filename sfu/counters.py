@@ -1,0 +1,31 @@
+"""Plain counters the SFU bumps on its hot path; signalling exports them to Prometheus."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+
+@dataclass
+class Counters:
+    """Totals since start, shared by every object of one SFU process."""
+
+    packets_in: int = 0
+    """RTP packets received from publishers."""
+    bytes_in: int = 0
+    packets_out: int = 0
+    """RTP packets sent to subscribers, retransmissions included."""
+    bytes_out: int = 0
+    nacks_received: int = 0
+    """Sequence numbers subscribers asked to be retransmitted."""
+    retransmissions: int = 0
+    nacks_sent: int = 0
+    """Sequence numbers we asked publishers to retransmit."""
+    plis_received: int = 0
+    """PLI/FIR from subscribers."""
+    keyframe_requests: int = 0
+    """Keyframe requests made to producers (before coalescing)."""
+    plis_sent: int = 0
+    """PLIs actually sent to publishers (after coalescing)."""
+
+    def as_dict(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -1,0 +1,21 @@
+"""The SFU's errors; signalling maps them to protocol error codes at its edge."""
+
+
+class SfuError(Exception):
+    """Base class of everything the SFU raises on purpose."""
+
+
+class InvalidSdp(SfuError):
+    """An offer or answer could not be parsed or negotiated."""
+
+
+class UnsupportedCodec(SfuError):
+    """A track uses a codec the SFU does not forward."""
+
+
+class NotFound(SfuError):
+    """A room, peer or track does not exist (any more)."""
+
+
+class Closed(SfuError):
+    """The object was closed."""

@@ -1,0 +1,436 @@
+"""A peer: one participant's publish connection (it offers) and subscribe connection (we offer)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from aiortc.rate import RemoteBitrateEstimator
+from aiortc.rtcrtpparameters import RTCRtpSendParameters
+from aiortc.rtcrtptransceiver import RTCRtpTransceiver
+from aiortc.rtp import (
+    RTCP_PSFB_APP,
+    RTCP_PSFB_FIR,
+    RTCP_PSFB_PLI,
+    RTCP_RTPFB_NACK,
+    RtcpPsfbPacket,
+    RtcpRtpfbPacket,
+    RtcpSrPacket,
+)
+
+from . import rtcp, sdp
+from .aiortc_glue import Connection, prefer_codec, sender_ssrcs, set_sender_stream
+from .consumer import Consumer, ConsumerParams
+from .counters import Counters
+from .errors import InvalidSdp
+from .ids import PeerId, TrackId, new_consumer_id, new_track_id
+from .producer import Producer, ProducerParams
+from .rtp import RtpParseError, RtpView
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class TrackInfo:
+    """A published track as the rest of the system sees it."""
+
+    id: TrackId
+    peer_id: PeerId
+    kind: str
+    source: str
+    muted: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        return {"id": self.id, "kind": self.kind, "source": self.source, "muted": self.muted}
+
+
+@dataclass
+class Slot:
+    """One m-line of the subscribe connection, reused when its consumer goes away."""
+
+    transceiver: RTCRtpTransceiver
+    consumer: Consumer | None = None
+
+
+@dataclass
+class PublishChange:
+    answer: str
+    added: list[TrackInfo]
+    removed: list[TrackId]
+
+
+OfferHandler = Callable[["Peer", str, list[dict[str, object]]], None]
+
+
+class Peer:
+    def __init__(
+        self,
+        peer_id: PeerId,
+        ice_addresses: list[str],
+        counters: Counters,
+        on_subscribe_offer: OfferHandler,
+        on_failed: Callable[[Peer], None],
+    ) -> None:
+        self.id = peer_id
+        self._ice_addresses = ice_addresses
+        self._counters = counters
+        self._on_subscribe_offer = on_subscribe_offer
+        self._on_failed = on_failed
+        self._loop = asyncio.get_running_loop()
+        self.rtcp_ssrc = random.getrandbits(32)
+        self.producers: dict[TrackId, Producer] = {}
+        self._by_mid: dict[str, Producer] = {}
+        self._by_ssrc: dict[int, Producer] = {}
+        self._mid_ext_id = 0
+        self._publish: Connection | None = None
+        self._subscribe: Connection | None = None
+        self._slots: list[Slot] = []
+        self._negotiating = False
+        self._renegotiate = False
+        self._negotiation_scheduled = False
+        self._estimator = RemoteBitrateEstimator()
+        self.remb_bitrate: int | None = None
+        """The subscriber's latest REMB towards us (its downlink estimate)."""
+        self.closed = False
+
+    # --- publishing ------------------------------------------------------------------
+
+    async def publish(self, offer: str, sources: dict[str, str]) -> PublishChange:
+        """Answer the client's publish offer; create a producer per new sending m-line."""
+        offered = {s.mid: s for s in sdp.media_sections(offer)}
+        for mid, section in offered.items():
+            sending = section.direction in ("sendonly", "sendrecv")
+            if sending and mid not in sources and mid not in self._by_mid:
+                raise InvalidSdp(f"m-line {mid} sends media but has no source in 'tracks'")
+        if self._publish is None:
+            self._publish = Connection(
+                self._ice_addresses,
+                self._on_publish_rtp,
+                self._on_publish_rtcp,
+                on_failed=lambda: self._on_failed(self),
+            )
+        answer = sdp.with_opus_fec(await self._publish.answer(offer))
+        added: list[TrackInfo] = []
+        removed: list[TrackId] = []
+        for section in sdp.media_sections(answer):
+            offer_section = offered.get(section.mid)
+            existing = self._by_mid.get(section.mid)
+            sending = offer_section is not None and offer_section.direction in (
+                "sendonly",
+                "sendrecv",
+            )
+            if existing is not None and not sending:
+                removed.append(existing.id)
+                self.close_producer(existing.id)
+                continue
+            if existing is not None or not sending or offer_section is None:
+                continue
+            codec = section.codec
+            if (
+                codec is None
+                or codec.payloadType is None
+                or codec.mimeType.lower() not in sdp.FORWARDED_CODECS
+            ):
+                continue
+            self._mid_ext_id = section.extensions.get(sdp.MID_URI, self._mid_ext_id)
+            params = ProducerParams(
+                kind=section.kind,
+                source=sources.get(section.mid, section.kind),
+                mid=section.mid,
+                mime_type=codec.mimeType,
+                clock_rate=codec.clockRate,
+                payload_type=codec.payloadType,
+                rtx_payload_type=section.rtx_payload_type,
+                ssrc=offer_section.ssrc,
+                rtx_ssrc=offer_section.rtx_ssrc,
+                audio_level_id=section.extensions.get(sdp.AUDIO_LEVEL_URI, 0),
+                abs_send_time_id=section.extensions.get(sdp.ABS_SEND_TIME_URI, 0),
+                codec_parameters=dict(codec.parameters),
+            )
+            producer = Producer(
+                new_track_id(),
+                self.id,
+                params,
+                self._send_publish_rtcp,
+                self.rtcp_ssrc,
+                self._counters,
+                self._loop,
+            )
+            self.producers[producer.id] = producer
+            self._by_mid[section.mid] = producer
+            for ssrc in (params.ssrc, params.rtx_ssrc):
+                if ssrc is not None:
+                    self._by_ssrc[ssrc] = producer
+            added.append(TrackInfo(producer.id, self.id, producer.kind, producer.source))
+        return PublishChange(answer, added, removed)
+
+    def close_producer(self, track_id: TrackId) -> Producer | None:
+        producer = self.producers.pop(track_id, None)
+        if producer is None:
+            return None
+        self._by_mid = {m: p for m, p in self._by_mid.items() if p is not producer}
+        self._by_ssrc = {s: p for s, p in self._by_ssrc.items() if p is not producer}
+        producer.close()
+        return producer
+
+    def _send_publish_rtcp(self, data: bytes) -> None:
+        if self._publish is not None:
+            self._publish.send_rtcp(data)
+
+    def _on_publish_rtp(self, data: bytes, now: float) -> None:
+        try:
+            view = RtpView(data)
+        except RtpParseError:
+            return
+        producer = self._by_ssrc.get(view.ssrc)
+        if producer is None:
+            producer = self._learn_ssrc(view)
+            if producer is None:
+                return
+        if producer.params.abs_send_time_id:
+            self._estimate(view, producer, now)
+        producer.on_rtp(view, now)
+
+    def _learn_ssrc(self, view: RtpView) -> Producer | None:
+        """No a=ssrc lines (or a new SSRC): find the producer by MID, then remember the SSRC."""
+        mid = view.extension(self._mid_ext_id)
+        producer = self._by_mid.get(mid.decode(errors="replace")) if mid else None
+        if producer is None:
+            return None
+        if view.payload_type == producer.params.rtx_payload_type:
+            producer.params.rtx_ssrc = view.ssrc
+        else:
+            producer.params.ssrc = view.ssrc
+        self._by_ssrc[view.ssrc] = producer
+        return producer
+
+    def _estimate(self, view: RtpView, producer: Producer, now: float) -> None:
+        """REMB towards the publisher: aiortc negotiates no transport-cc, so this is its only
+        bandwidth estimate."""
+        value = view.extension(producer.params.abs_send_time_id)
+        if value is None or len(value) != 3:
+            return
+        result = self._estimator.add(
+            abs_send_time=int.from_bytes(value, "big"),
+            arrival_time_ms=int(now * 1000),
+            payload_size=view.payload_end - view.payload_start,
+            ssrc=view.ssrc,
+        )
+        if result is not None:
+            bitrate, ssrcs = result
+            self._send_publish_rtcp(rtcp.remb(self.rtcp_ssrc, bitrate, ssrcs))
+
+    def _on_publish_rtcp(self, packets: list[rtcp.AnyRtcpPacket]) -> None:
+        now = self._loop.time()
+        for packet in packets:
+            if isinstance(packet, RtcpSrPacket):
+                producer = self._by_ssrc.get(packet.ssrc)
+                if producer is not None and producer.params.ssrc == packet.ssrc:
+                    info = packet.sender_info
+                    producer.on_sender_report(info.ntp_timestamp, info.rtp_timestamp, now)
+
+    # --- subscribing -----------------------------------------------------------------
+
+    def subscribe(self, producer: Producer, stream_id: str) -> Consumer:
+        """Deliver `producer` to this participant (renegotiates the subscribe connection)."""
+        if self._subscribe is None:
+            self._subscribe = Connection(
+                self._ice_addresses,
+                self._on_subscribe_rtp,
+                self._on_subscribe_rtcp,
+                on_sender_ready=self._on_sender_ready,
+                on_failed=lambda: self._on_failed(self),
+            )
+        consumer = Consumer(
+            new_consumer_id(),
+            self.id,
+            producer,
+            self._subscribe,
+            self._counters,
+            on_close=self._consumer_closed,
+        )
+        slot = next(
+            (
+                s
+                for s in self._slots
+                if s.consumer is None and s.transceiver.kind == producer.kind
+            ),
+            None,
+        )
+        if slot is None:
+            slot = Slot(self._subscribe.add_sender(producer.kind))
+            self._slots.append(slot)
+        slot.consumer = consumer
+        slot.transceiver.direction = "sendonly"
+        prefer_codec(
+            slot.transceiver, producer.params.mime_type, producer.params.codec_parameters
+        )
+        set_sender_stream(slot.transceiver.sender, stream_id, producer.id)
+        self._schedule_negotiation()
+        return consumer
+
+    def consumer_of(self, track_id: TrackId) -> Consumer | None:
+        for slot in self._slots:
+            if slot.consumer is not None and slot.consumer.producer.id == track_id:
+                return slot.consumer
+        return None
+
+    def _consumer_closed(self, consumer: Consumer) -> None:
+        for slot in self._slots:
+            if slot.consumer is consumer:
+                slot.consumer = None
+                slot.transceiver.direction = "inactive"
+        if not self.closed:
+            self._schedule_negotiation()
+
+    def _schedule_negotiation(self) -> None:
+        """Changes made in one turn of the loop (a peer joining a room of ten) share one offer."""
+        if self._negotiation_scheduled:
+            return
+        self._negotiation_scheduled = True
+
+        async def run() -> None:
+            self._negotiation_scheduled = False
+            await self.negotiate()
+
+        self._loop.create_task(run())
+
+    async def negotiate(self) -> None:
+        """Send one subscribe offer at a time; changes made meanwhile go in the next one."""
+        if self._subscribe is None or self.closed:
+            return
+        if self._negotiating:
+            self._renegotiate = True
+            return
+        self._negotiating = True
+        self._renegotiate = False
+        try:
+            offer = await self._subscribe.offer()
+        except Exception:
+            logger.exception("subscribe offer failed for %s", self.id)
+            self._negotiating = False
+            return
+        tracks: list[dict[str, object]] = []
+        for slot in self._slots:
+            consumer = slot.consumer
+            if consumer is None or slot.transceiver.mid is None:
+                continue
+            producer = consumer.producer
+            tracks.append(
+                {
+                    "mid": slot.transceiver.mid,
+                    "participantId": producer.peer_id,
+                    "trackId": producer.id,
+                    "kind": producer.kind,
+                    "source": producer.source,
+                }
+            )
+        self._on_subscribe_offer(self, offer, tracks)
+
+    async def accept_subscribe_answer(self, answer: str) -> None:
+        if self._subscribe is None or self._subscribe.signaling_state != "have-local-offer":
+            raise InvalidSdp("no subscribe offer is waiting for an answer")
+        try:
+            await self._subscribe.accept_answer(answer)
+        finally:
+            self._negotiating = False
+        if self._renegotiate:
+            await self.negotiate()
+
+    def _on_sender_ready(
+        self, transceiver: RTCRtpTransceiver, parameters: RTCRtpSendParameters
+    ) -> None:
+        slot = next((s for s in self._slots if s.transceiver is transceiver), None)
+        if slot is None or slot.consumer is None or not parameters.codecs:
+            return
+        codec = parameters.codecs[0]
+        if codec.payloadType is None:
+            return
+        rtx_pt = next(
+            (
+                c.payloadType
+                for c in parameters.codecs
+                if c.mimeType.lower().endswith("/rtx")
+                and c.parameters.get("apt") == codec.payloadType
+            ),
+            None,
+        )
+        ext = {x.uri: x.id for x in parameters.headerExtensions}
+        ssrc, rtx_ssrc = sender_ssrcs(transceiver.sender)
+        slot.consumer.configure(
+            ConsumerParams(
+                ssrc=ssrc,
+                payload_type=codec.payloadType,
+                mid=parameters.muxId,
+                rtx_ssrc=rtx_ssrc if rtx_pt is not None else None,
+                rtx_payload_type=rtx_pt,
+                mid_id=ext.get(sdp.MID_URI, 0),
+                audio_level_id=ext.get(sdp.AUDIO_LEVEL_URI, 0),
+                abs_send_time_id=ext.get(sdp.ABS_SEND_TIME_URI, 0),
+            )
+        )
+
+    def _on_subscribe_rtp(self, data: bytes, now: float) -> None:
+        return None  # the subscribe connection only sends media
+
+    def _on_subscribe_rtcp(self, packets: list[rtcp.AnyRtcpPacket]) -> None:
+        for packet in packets:
+            if isinstance(packet, RtcpRtpfbPacket) and packet.fmt == RTCP_RTPFB_NACK:
+                consumer = self._consumer_by_ssrc(packet.media_ssrc)
+                if consumer is not None:
+                    consumer.on_nack(packet.lost)
+            elif isinstance(packet, RtcpPsfbPacket):
+                if packet.fmt in (RTCP_PSFB_PLI, RTCP_PSFB_FIR):
+                    consumer = self._consumer_by_ssrc(packet.media_ssrc)
+                    if consumer is not None:
+                        consumer.on_keyframe_request()
+                elif packet.fmt == RTCP_PSFB_APP:
+                    try:
+                        self.remb_bitrate = rtcp.unpack_remb(packet.fci)[0]
+                    except ValueError:
+                        pass
+
+    def _consumer_by_ssrc(self, ssrc: int) -> Consumer | None:
+        for slot in self._slots:
+            consumer = slot.consumer
+            if consumer is not None and consumer.params is not None:
+                if consumer.params.ssrc == ssrc:
+                    return consumer
+        return None
+
+    # --- periodic RTCP (driven by the router's single timer) -------------------------
+
+    def send_reports(self, now: float, ntp: int) -> None:
+        if self._publish is not None and self.producers:
+            blocks = [b for p in self.producers.values() if (b := p.report_block()) is not None]
+            if blocks:
+                self._publish.send_rtcp(rtcp.receiver_report(self.rtcp_ssrc, blocks))
+        if self._subscribe is not None:
+            reports = b"".join(
+                sr
+                for slot in self._slots
+                if slot.consumer is not None
+                and (sr := slot.consumer.sender_report(now, ntp)) is not None
+            )
+            if reports:
+                self._subscribe.send_rtcp(reports)
+
+    # --- life ------------------------------------------------------------------------
+
+    async def close(self) -> None:
+        """Close every producer, consumer and both connections. Idempotent."""
+        if self.closed:
+            return
+        self.closed = True
+        for track_id in list(self.producers):
+            self.close_producer(track_id)
+        for slot in self._slots:
+            if slot.consumer is not None:
+                slot.consumer.close()
+        for connection in (self._publish, self._subscribe):
+            if connection is not None:
+                await connection.close()
+

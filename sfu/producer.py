@@ -1,0 +1,191 @@
+"""A producer: one incoming track of a publisher, fanned out to its consumers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from . import rtcp
+from .counters import Counters
+from .ids import PeerId, TrackId
+from .keyframes import KeyframeRequester
+from .payload import is_keyframe
+from .reception import NackTracker, ReceptionStats
+from .rtp import RtpParseError, RtpView, unwrap_rtx
+
+if TYPE_CHECKING:
+    from .consumer import Consumer
+
+
+@dataclass
+class ProducerParams:
+    """What negotiation told us about one incoming track."""
+
+    kind: str
+    """"audio" or "video"."""
+    source: str
+    """"camera", "microphone" or "screen"."""
+    mid: str
+    mime_type: str
+    """e.g. "video/VP8"; consumers negotiate the same codec."""
+    clock_rate: int
+    payload_type: int
+    rtx_payload_type: int | None = None
+    ssrc: int | None = None
+    """From the offer's a=ssrc lines; learnt from the first packet when absent."""
+    rtx_ssrc: int | None = None
+    audio_level_id: int = 0
+    """The publisher's header extension ID for RFC 6464 audio level (0: none)."""
+    abs_send_time_id: int = 0
+    codec_parameters: dict[str, object] | None = None
+    """fmtp of the codec (H.264 profile and packetization mode must match)."""
+
+
+@dataclass
+class SenderReport:
+    """A publisher's latest RTCP SR, and when it reached us (server monotonic time)."""
+
+    ntp: int
+    rtp_timestamp: int
+    arrival: float
+
+
+class Producer:
+    def __init__(
+        self,
+        track_id: TrackId,
+        peer_id: PeerId,
+        params: ProducerParams,
+        feedback: Callable[[bytes], None],
+        rtcp_ssrc: int,
+        counters: Counters,
+        loop: asyncio.AbstractEventLoop,
+    ) -> None:
+        self.id = track_id
+        self.peer_id = peer_id
+        self.params = params
+        self.kind = params.kind
+        self.source = params.source
+        self._feedback = feedback
+        self._rtcp_ssrc = rtcp_ssrc
+        self._counters = counters
+        self._is_video = params.kind == "video"
+        self._audio_level_id = params.audio_level_id if params.kind == "audio" else 0
+        self.consumers: list[Consumer] = []
+        self.stats = ReceptionStats(params.clock_rate)
+        self._nacks = NackTracker() if self._is_video else None
+        self.keyframes = KeyframeRequester(self._send_pli, loop)
+        self.last_sr: SenderReport | None = None
+        self.muted = False
+        self.closed = False
+        self.keyframes_seen = 0
+
+    # --- media in (hot path) ---------------------------------------------------------
+
+    def on_rtp(self, view: RtpView, now: float) -> None:
+        params = self.params
+        if view.payload_type == params.rtx_payload_type and params.rtx_payload_type is not None:
+            if params.rtx_ssrc is None:
+                params.rtx_ssrc = view.ssrc
+            try:
+                view = self._unwrap_rtx(view)
+            except RtpParseError:
+                return
+        elif params.ssrc is None:
+            params.ssrc = view.ssrc
+        counters = self._counters
+        counters.packets_in += 1
+        counters.bytes_in += len(view.data)
+        self.stats.add(view.seq, view.timestamp, now)
+        if self._nacks is not None:
+            lost = self._nacks.add(view.seq, now)
+            if lost:
+                counters.nacks_sent += len(lost)
+                self._feedback(rtcp.nack(self._rtcp_ssrc, view.ssrc, lost))
+        if view.payload_start == view.payload_end:
+            return  # padding only: bandwidth probing, nothing to forward
+        keyframe = False
+        if self._is_video:
+            keyframe = is_keyframe(params.mime_type, memoryview(view.data)[view.payload_start :])
+            if keyframe:
+                self.keyframes_seen += 1
+                self.keyframes.keyframe_received()
+        if self.muted:
+            return
+        level = view.extension(self._audio_level_id) if self._audio_level_id else None
+        for consumer in self.consumers:
+            consumer.forward(view, keyframe, level, now)
+
+    def _unwrap_rtx(self, view: RtpView) -> RtpView:
+        original_seq, _ = unwrap_rtx(view.payload)
+        data = bytearray(view.data[: view.payload_start])
+        data[0] &= ~0x20  # the padding was after the RTX payload; it is dropped below
+        data[1] = (data[1] & 0x80) | self.params.payload_type
+        data[2:4] = original_seq.to_bytes(2, "big")
+        data[8:12] = (self.params.ssrc or 0).to_bytes(4, "big")
+        data += view.data[view.payload_start + 2 : view.payload_end]
+        return RtpView(bytes(data))
+
+    def on_sender_report(self, ntp: int, rtp_timestamp: int, now: float) -> None:
+        self.last_sr = SenderReport(ntp, rtp_timestamp, now)
+
+    # --- feedback to the publisher ---------------------------------------------------
+
+    def request_keyframe(self) -> None:
+        if self._is_video and not self.closed:
+            self._counters.keyframe_requests += 1
+            self.keyframes.request()
+
+    def _send_pli(self) -> None:
+        if self.params.ssrc is None or self.closed:
+            return
+        self._counters.plis_sent += 1
+        self._feedback(rtcp.pli(self._rtcp_ssrc, self.params.ssrc))
+
+    def report_block(self) -> rtcp.RtcpReceiverInfo | None:
+        """This producer's block of the publisher's receiver report."""
+        if self.params.ssrc is None or not self.stats.started:
+            return None
+        lsr = dlsr = 0
+        if self.last_sr is not None:
+            lsr = (self.last_sr.ntp >> 16) & 0xFFFFFFFF
+            dlsr = int((asyncio.get_running_loop().time() - self.last_sr.arrival) * 65536)
+        return rtcp.RtcpReceiverInfo(
+            ssrc=self.params.ssrc,
+            fraction_lost=self.stats.fraction_lost(),
+            packets_lost=min(self.stats.lost, 0x7FFFFF),
+            highest_sequence=self.stats.extended_max_seq & 0xFFFFFFFF,
+            jitter=self.stats.jitter,
+            lsr=lsr,
+            dlsr=dlsr & 0xFFFFFFFF,
+        )
+
+    # --- life ------------------------------------------------------------------------
+
+    def set_muted(self, muted: bool) -> None:
+        if muted == self.muted:
+            return
+        self.muted = muted
+        if not muted:
+            for consumer in self.consumers:
+                consumer.resume()
+            self.request_keyframe()
+
+    def add_consumer(self, consumer: Consumer) -> None:
+        self.consumers.append(consumer)
+
+    def remove_consumer(self, consumer: Consumer) -> None:
+        if consumer in self.consumers:
+            self.consumers.remove(consumer)
+
+    def close(self) -> None:
+        """Close this producer and every consumer of it. Idempotent."""
+        if self.closed:
+            return
+        self.closed = True
+        self.keyframes.close()
+        for consumer in list(self.consumers):
+            consumer.close()
+        self.consumers.clear()

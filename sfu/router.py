@@ -1,0 +1,123 @@
+"""A router: one live room's peers, producers and consumers, closed together."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from . import rtcp
+from .counters import Counters
+from .errors import NotFound
+from .ids import PeerId, RoomId, TrackId
+from .peer import OfferHandler, Peer, PublishChange, TrackInfo
+
+logger = logging.getLogger(__name__)
+
+REPORT_INTERVAL = 1.0
+"""Seconds between RTCP reports. One timer per room, not two loops per sender."""
+
+
+class Router:
+    def __init__(
+        self,
+        room_id: RoomId,
+        ice_addresses: list[str],
+        counters: Counters,
+        on_subscribe_offer: Callable[[RoomId, PeerId, str, list[dict[str, object]]], None],
+        on_peer_failed: Callable[[RoomId, PeerId], None],
+    ) -> None:
+        self.id = room_id
+        self._ice_addresses = ice_addresses
+        self._counters = counters
+        self._on_subscribe_offer = on_subscribe_offer
+        self._on_peer_failed = on_peer_failed
+        self.peers: dict[PeerId, Peer] = {}
+        self._subscribes: dict[PeerId, bool] = {}
+        self._loop = asyncio.get_running_loop()
+        self._reports: asyncio.TimerHandle | None = self._loop.call_later(
+            REPORT_INTERVAL, self._send_reports
+        )
+        self.closed = False
+
+    def add_peer(self, peer_id: PeerId, subscribe: bool = True) -> Peer:
+        offer_handler: OfferHandler = lambda peer, sdp, tracks: self._on_subscribe_offer(  # noqa: E731
+            self.id, peer.id, sdp, tracks
+        )
+        peer = Peer(
+            peer_id,
+            self._ice_addresses,
+            self._counters,
+            offer_handler,
+            lambda p: self._on_peer_failed(self.id, p.id),
+        )
+        self.peers[peer_id] = peer
+        self._subscribes[peer_id] = subscribe
+        if subscribe:
+            for other in self.peers.values():
+                if other is not peer:
+                    for producer in other.producers.values():
+                        peer.subscribe(producer, stream_id=other.id)
+        return peer
+
+    def peer(self, peer_id: PeerId) -> Peer:
+        peer = self.peers.get(peer_id)
+        if peer is None:
+            raise NotFound(f"no peer {peer_id} in room {self.id}")
+        return peer
+
+    async def publish(self, peer_id: PeerId, offer: str, sources: dict[str, str]) -> PublishChange:
+        peer = self.peer(peer_id)
+        change = await peer.publish(offer, sources)
+        for info in change.added:
+            producer = peer.producers[info.id]
+            for other_id, other in self.peers.items():
+                if other is not peer and self._subscribes.get(other_id):
+                    other.subscribe(producer, stream_id=peer.id)
+        return change
+
+    def unpublish(self, peer_id: PeerId, track_id: TrackId) -> None:
+        if self.peer(peer_id).close_producer(track_id) is None:
+            raise NotFound(f"no track {track_id}")
+
+    def set_muted(self, peer_id: PeerId, track_id: TrackId, muted: bool) -> None:
+        producer = self.peer(peer_id).producers.get(track_id)
+        if producer is None:
+            raise NotFound(f"no track {track_id}")
+        producer.set_muted(muted)
+
+    def tracks(self, peer_id: PeerId) -> list[TrackInfo]:
+        return [
+            TrackInfo(p.id, peer_id, p.kind, p.source, p.muted)
+            for p in self.peer(peer_id).producers.values()
+        ]
+
+    async def remove_peer(self, peer_id: PeerId) -> list[TrackId]:
+        """Close the peer; returns the ids of the tracks it had published."""
+        peer = self.peers.pop(peer_id, None)
+        self._subscribes.pop(peer_id, None)
+        if peer is None:
+            return []
+        track_ids = list(peer.producers)
+        await peer.close()
+        return track_ids
+
+    def _send_reports(self) -> None:
+        self._reports = self._loop.call_later(REPORT_INTERVAL, self._send_reports)
+        now = self._loop.time()
+        ntp = rtcp.ntp_now()
+        for peer in list(self.peers.values()):
+            try:
+                peer.send_reports(now, ntp)
+            except Exception:  # one broken peer must not silence the room's reports
+                logger.exception("RTCP reports failed for %s", peer.id)
+
+    async def close(self) -> None:
+        """Close every peer. Idempotent."""
+        if self.closed:
+            return
+        self.closed = True
+        if self._reports is not None:
+            self._reports.cancel()
+        for peer_id in list(self.peers):
+            await self.remove_peer(peer_id)

@@ -1,0 +1,93 @@
+"""msgpack framing of SfuControl calls, so an SFU can live in another process.
+
+A call is `[op, kwargs]`; a reply is `[ok, value]` where a failure carries the error's
+class name and message. `WireSfu` speaks it through any async byte transport; used with
+an in-process loopback today (tests), with a pipe to an SFU process in the bench issue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import msgpack
+
+from . import errors
+from .control import COMMANDS, LocalSfu
+
+Transport = Callable[[bytes], Awaitable[bytes]]
+
+
+def encode_call(op: str, kwargs: dict[str, Any]) -> bytes:
+    if op not in COMMANDS:
+        raise ValueError(f"unknown SFU command {op!r}")
+    return msgpack.packb([op, kwargs], use_bin_type=True)
+
+
+async def serve_call(sfu: LocalSfu, data: bytes) -> bytes:
+    """Run one encoded call against a local SFU and encode its outcome."""
+    try:
+        op, kwargs = msgpack.unpackb(data, raw=False)
+        if op not in COMMANDS:
+            raise ValueError(f"unknown SFU command {op!r}")
+        value = await getattr(sfu, op)(**kwargs)
+        return msgpack.packb([True, value], use_bin_type=True)
+    except errors.SfuError as exc:
+        return msgpack.packb([False, [type(exc).__name__, str(exc)]], use_bin_type=True)
+
+
+def decode_reply(data: bytes) -> Any:
+    ok, value = msgpack.unpackb(data, raw=False)
+    if ok:
+        return value
+    name, message = value
+    error_class = getattr(errors, name, errors.SfuError)
+    raise error_class(message)
+
+
+class WireSfu:
+    """An SfuControl whose calls are msgpack bytes over `transport`."""
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+
+    async def _call(self, op: str, **kwargs: Any) -> Any:
+        return decode_reply(await self._transport(encode_call(op, kwargs)))
+
+    async def open_room(self, room: str) -> None:
+        await self._call("open_room", room=room)
+
+    async def close_room(self, room: str) -> None:
+        await self._call("close_room", room=room)
+
+    async def add_peer(self, room: str, peer: str, subscribe: bool) -> None:
+        await self._call("add_peer", room=room, peer=peer, subscribe=subscribe)
+
+    async def remove_peer(self, room: str, peer: str) -> list[str]:
+        result: list[str] = await self._call("remove_peer", room=room, peer=peer)
+        return result
+
+    async def publish(
+        self, room: str, peer: str, sdp: str, sources: dict[str, str]
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = await self._call(
+            "publish", room=room, peer=peer, sdp=sdp, sources=sources
+        )
+        return result
+
+    async def unpublish(self, room: str, peer: str, track: str) -> None:
+        await self._call("unpublish", room=room, peer=peer, track=track)
+
+    async def set_muted(self, room: str, peer: str, track: str, muted: bool) -> None:
+        await self._call("set_muted", room=room, peer=peer, track=track, muted=muted)
+
+    async def subscribe_answer(self, room: str, peer: str, sdp: str) -> None:
+        await self._call("subscribe_answer", room=room, peer=peer, sdp=sdp)
+
+    async def tracks(self, room: str, peer: str) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = await self._call("tracks", room=room, peer=peer)
+        return result
+
+    async def stats(self) -> dict[str, int]:
+        result: dict[str, int] = await self._call("stats")
+        return result

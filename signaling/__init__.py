@@ -1,0 +1,1 @@
+"""Signalling: the HTTP and WebSocket edge, and the composition root of the server."""

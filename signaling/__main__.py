@@ -1,0 +1,64 @@
+"""`python -m signaling`: serve, and print demo lesson links once ready (`make run`)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+import uvloop
+from aiohttp import web
+
+from classroom.roles import Role, default_grants
+
+from .app import create_app
+from .auth import TokenIssuer
+from .config import Config
+
+DEMO_ROOM = "demo-lesson"
+DEMO_PUPILS = ("Аня Петрова", "Ваня Смирнов", "Maria Lopez")
+
+
+def demo_links(config: Config) -> list[tuple[str, str]]:
+    """(label, url) for a teacher and three pupils of the demo lesson, each with its own token."""
+    issuer = TokenIssuer(config.secret)
+    people = [("Teacher", "teacher-1", "Ольга Ивановна", Role.TEACHER)] + [
+        ("Pupil", f"pupil-{i + 1}", name, Role.PUPIL) for i, name in enumerate(DEMO_PUPILS)
+    ]
+    links = []
+    for label, identity, name, role in people:
+        token = issuer.issue(
+            identity, name, DEMO_ROOM, role, default_grants(role), ttl=config.token_ttl
+        )
+        links.append((label, f"{config.base_url}/lesson?token={token}"))
+    return links
+
+
+async def serve(config: Config) -> None:
+    runner = web.AppRunner(create_app(config), shutdown_timeout=5)
+    await runner.setup()
+    site = web.TCPSite(runner, config.host, config.port)
+    await site.start()
+    print(f"Server ready on {config.base_url}", flush=True)
+    for label, url in demo_links(config):
+        print(f"{label} link: {url}", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+
+
+def main() -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    logging.getLogger("aioice").setLevel(logging.WARNING)  # it logs every ICE check at INFO
+    config = Config.from_env()
+    try:
+        uvloop.run(serve(config))
+    except KeyboardInterrupt:
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

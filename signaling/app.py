@@ -1,0 +1,74 @@
+"""The aiohttp application factory: routes, shared state and their lifetimes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import WSCloseCode, web
+
+from sfu.control import LocalSfu
+
+from . import metrics
+from .auth import TokenIssuer
+from .config import Config
+from .rooms import LiveRooms
+from .session import ServerState, Session
+
+logger = logging.getLogger(__name__)
+
+STATE = web.AppKey("state", ServerState)
+CONFIG = web.AppKey("config", Config)
+TRANSPORT_MAX_FRAME = 4 * 1024 * 1024
+"""Frames above this close the socket (1009); between 64 KiB and this, an error reply."""
+
+
+async def _websocket(request: web.Request) -> web.WebSocketResponse:
+    ws = web.WebSocketResponse(max_msg_size=TRANSPORT_MAX_FRAME, heartbeat=20)
+    await ws.prepare(request)
+    await Session(ws, request.app[STATE]).run()
+    return ws
+
+
+async def _index(request: web.Request) -> web.FileResponse:
+    response = web.FileResponse(request.app[CONFIG].web_root / "index.html")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def _metrics(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    body = metrics.render(
+        await state.sfu.stats(), state.rooms.participant_count, state.errors_sent
+    )
+    return web.Response(body=body, content_type="text/plain", charset="utf-8")
+
+
+def create_app(config: Config) -> web.Application:
+    app = web.Application()
+    app[CONFIG] = config
+
+    async def sfu_lifetime(app: web.Application) -> AsyncIterator[None]:
+        rooms = LiveRooms(config.max_participants)
+        sfu = LocalSfu(config.ice_addresses, rooms)
+        app[STATE] = ServerState(TokenIssuer(config.secret), sfu, rooms)
+        yield
+        await sfu.close()
+
+    async def close_sockets(app: web.Application) -> None:
+        for session in list(app[STATE].sessions):
+            session.close_soon(WSCloseCode.GOING_AWAY)
+
+    app.cleanup_ctx.append(sfu_lifetime)
+    app.on_shutdown.append(close_sockets)
+    app.router.add_get("/", _index)
+    app.router.add_get("/lesson", _index)
+    app.router.add_get("/ws", _websocket)
+    app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/metrics", _metrics)
+    app.router.add_static("/static/", config.web_root, follow_symlinks=False)
+    return app

@@ -1,0 +1,79 @@
+"""Access tokens: signed JWTs carrying a participant's room, identity, role and grants."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import jwt
+
+from classroom.roles import Grants, Role
+
+from .errors import BAD_TOKEN, TOKEN_EXPIRED, ProtocolError
+
+ALGORITHM = "HS256"
+
+
+@dataclass(frozen=True)
+class Claims:
+    identity: str
+    name: str
+    room: str
+    role: Role
+    grants: Grants
+    expires: int
+
+
+class TokenIssuer:
+    def __init__(self, secret: str) -> None:
+        if len(secret) < 16:
+            raise ValueError("token secret must be at least 16 characters")
+        self._secret = secret
+
+    def issue(
+        self,
+        identity: str,
+        name: str,
+        room: str,
+        role: Role,
+        grants: Grants,
+        ttl: int,
+        now: float | None = None,
+    ) -> str:
+        issued = int(time.time() if now is None else now)
+        payload = {
+            "sub": identity,
+            "name": name,
+            "room": room,
+            "role": role.value,
+            "grants": grants.to_dict(),
+            "iat": issued,
+            "exp": issued + ttl,
+        }
+        return jwt.encode(payload, self._secret, algorithm=ALGORITHM)
+
+    def verify(self, token: object) -> Claims:
+        """The token's claims, or ProtocolError bad_token / token_expired."""
+        if not isinstance(token, str) or not token:
+            raise ProtocolError(BAD_TOKEN, "token must be a non-empty string")
+        try:
+            payload = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[ALGORITHM],
+                options={"require": ["exp", "sub", "room"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise ProtocolError(TOKEN_EXPIRED, "the access token has expired") from exc
+        except jwt.PyJWTError as exc:
+            raise ProtocolError(BAD_TOKEN, f"the access token is not valid: {exc}") from exc
+        try:
+            role = Role(payload.get("role", "guest"))
+            grants = Grants.from_dict(payload.get("grants", {}))
+            identity, room = payload["sub"], payload["room"]
+            name = payload.get("name", identity)
+            if not all(isinstance(v, str) and v for v in (identity, room, name)):
+                raise ValueError("sub, room and name must be non-empty strings")
+        except (ValueError, KeyError) as exc:
+            raise ProtocolError(BAD_TOKEN, f"the access token's claims are invalid: {exc}") from exc
+        return Claims(identity, name, room, role, grants, int(payload["exp"]))

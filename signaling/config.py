@@ -1,0 +1,44 @@
+"""Server configuration: defaults in code, overridden by environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Config:
+    host: str = "127.0.0.1"
+    """Address the HTTP server listens on."""
+    port: int = 8080
+    ice_addresses: list[str] = field(default_factory=lambda: ["127.0.0.1"])
+    """Host ICE candidates the SFU offers (like mediasoup's announcedAddress)."""
+    secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    """HS256 key for access tokens; random per start unless configured."""
+    data_dir: Path = Path("data")
+    public_url: str = ""
+    """Base URL printed in links; defaults to http://host:port."""
+    token_ttl: int = 8 * 3600
+    """Lifetime of demo links' tokens, seconds."""
+    max_participants: int = 100
+    web_root: Path = Path(__file__).resolve().parent.parent / "web_client"
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Config:
+        env = dict(os.environ) if env is None else env
+        config = cls()
+        config.host = env.get("HOST", config.host)
+        config.port = int(env.get("PORT", config.port))
+        if env.get("ICE_ADDRESSES"):
+            config.ice_addresses = [a.strip() for a in env["ICE_ADDRESSES"].split(",") if a]
+        config.secret = env.get("SECRET") or config.secret
+        config.data_dir = Path(env.get("DATA_DIR", str(config.data_dir)))
+        config.public_url = env.get("PUBLIC_URL", config.public_url)
+        config.token_ttl = int(env.get("TOKEN_TTL", config.token_ttl))
+        return config

@@ -1,0 +1,28 @@
+"""Protocol errors with the stable codes of docs/protocol.md."""
+
+from __future__ import annotations
+
+
+class ProtocolError(Exception):
+    """A request that gets `{type: "error", code, message}`; the connection lives on."""
+
+    def __init__(self, code: str, message: str, request_id: str | int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+        """The id of the request this answers, when it could be read."""
+
+
+BAD_JSON = "bad_json"
+FRAME_TOO_LARGE = "frame_too_large"
+UNKNOWN_TYPE = "unknown_type"
+BAD_MESSAGE = "bad_message"
+BAD_TOKEN = "bad_token"
+TOKEN_EXPIRED = "token_expired"
+NOT_JOINED = "not_joined"
+ALREADY_JOINED = "already_joined"
+NOT_ALLOWED = "not_allowed"
+BAD_SDP = "bad_sdp"
+ROOM_FULL = "room_full"
+INTERNAL = "internal"

@@ -1,0 +1,50 @@
+"""GET /metrics: Prometheus text built from the SFU's counters at scrape time."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+COUNTERS = {
+    "packets_in": "RTP packets received from publishers",
+    "bytes_in": "RTP bytes received from publishers",
+    "packets_out": "RTP packets sent to subscribers, retransmissions included",
+    "bytes_out": "RTP bytes sent to subscribers",
+    "nacks_received": "sequence numbers subscribers asked to be retransmitted",
+    "retransmissions": "packets retransmitted to subscribers",
+    "nacks_sent": "sequence numbers asked of publishers",
+    "plis_received": "PLI/FIR received from subscribers",
+    "keyframe_requests": "keyframe requests made to producers, before coalescing",
+    "plis_sent": "PLIs sent to publishers, after coalescing",
+}
+
+
+class _Snapshot(Collector):
+    def __init__(self, stats: dict[str, int], participants: int, errors: dict[str, int]) -> None:
+        self._stats = stats
+        self._participants = participants
+        self._errors = errors
+
+    def collect(self):  # type: ignore[no-untyped-def]
+        yield GaugeMetricFamily("classroom_rooms", "live rooms", value=self._stats["rooms"])
+        yield GaugeMetricFamily(
+            "classroom_participants", "participants in live rooms", value=self._participants
+        )
+        yield GaugeMetricFamily(
+            "classroom_producers", "published tracks", value=self._stats["producers"]
+        )
+        for name, help_text in COUNTERS.items():
+            yield CounterMetricFamily(f"classroom_sfu_{name}", help_text, value=self._stats[name])
+        errors = CounterMetricFamily(
+            "classroom_protocol_errors", "error replies sent, by code", labels=["code"]
+        )
+        for code, count in sorted(self._errors.items()):
+            errors.add_metric([code], count)
+        yield errors
+
+
+def render(stats: dict[str, int], participants: int, errors: dict[str, int]) -> bytes:
+    registry = CollectorRegistry()
+    registry.register(_Snapshot(stats, participants, errors))
+    return generate_latest(registry)

@@ -1,0 +1,138 @@
+"""Decoding and validating client messages (docs/protocol.md); nothing here does I/O."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import (
+    BAD_JSON,
+    BAD_MESSAGE,
+    FRAME_TOO_LARGE,
+    UNKNOWN_TYPE,
+    ProtocolError,
+)
+
+MAX_FRAME_BYTES = 65_536
+"""Largest text frame we read; a publish offer with three tracks is ~10 KB."""
+MAX_CHAT_CHARS = 2000
+SOURCES = ("camera", "microphone", "screen")
+
+RequestId = str | int | None
+
+
+@dataclass
+class Request:
+    type: str
+    id: RequestId
+    body: dict[str, Any]
+
+
+def _field(body: dict[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:
+    value = body.get(name)
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+        raise ProtocolError(BAD_MESSAGE, f"'{name}' must be a {names}")
+    return value
+
+
+def _source(body: dict[str, Any]) -> str:
+    source = _field(body, "source", str)
+    if source not in SOURCES:
+        raise ProtocolError(BAD_MESSAGE, f"'source' must be one of {', '.join(SOURCES)}")
+    return str(source)
+
+
+def _sdp(body: dict[str, Any]) -> str:
+    sdp = _field(body, "sdp", str)
+    if not sdp.startswith("v=0"):
+        raise ProtocolError(BAD_MESSAGE, "'sdp' must be an SDP document starting with v=0")
+    return str(sdp)
+
+
+def _validate_join(body: dict[str, Any]) -> None:
+    _field(body, "token", str)
+
+
+def _validate_publish_offer(body: dict[str, Any]) -> None:
+    _sdp(body)
+    tracks = _field(body, "tracks", list)
+    mids = set()
+    for track in tracks:
+        if not isinstance(track, dict):
+            raise ProtocolError(BAD_MESSAGE, "'tracks' must be a list of {mid, source}")
+        mid = _field(track, "mid", str)
+        _source(track)
+        if mid in mids:
+            raise ProtocolError(BAD_MESSAGE, f"mid {mid!r} is listed twice in 'tracks'")
+        mids.add(mid)
+
+
+def _validate_subscribe_answer(body: dict[str, Any]) -> None:
+    _sdp(body)
+
+
+def _validate_unpublish(body: dict[str, Any]) -> None:
+    _source(body)
+
+
+def _validate_mute(body: dict[str, Any]) -> None:
+    _source(body)
+    _field(body, "muted", bool)
+
+
+def _validate_chat(body: dict[str, Any]) -> None:
+    text = _field(body, "text", str)
+    if not text.strip() or len(text) > MAX_CHAT_CHARS:
+        raise ProtocolError(BAD_MESSAGE, f"'text' must have 1 to {MAX_CHAT_CHARS} characters")
+
+
+def _validate_nothing(body: dict[str, Any]) -> None:
+    return None
+
+
+VALIDATORS = {
+    "join": _validate_join,
+    "publish_offer": _validate_publish_offer,
+    "subscribe_answer": _validate_subscribe_answer,
+    "unpublish": _validate_unpublish,
+    "mute": _validate_mute,
+    "chat": _validate_chat,
+    "leave": _validate_nothing,
+}
+
+
+def decode(text: str) -> Request:
+    """Parse one text frame into a validated Request, or raise ProtocolError.
+
+    The request id is recovered whenever the frame is a JSON object, so even an
+    invalid request's error names the request it answers.
+    """
+    if len(text.encode("utf-8", errors="surrogatepass")) > MAX_FRAME_BYTES:
+        raise ProtocolError(FRAME_TOO_LARGE, f"frames are limited to {MAX_FRAME_BYTES} bytes")
+    try:
+        body = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise ProtocolError(BAD_JSON, f"the frame is not valid JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise ProtocolError(BAD_JSON, "a message must be a JSON object")
+    request_id = body.get("id")
+    if request_id is not None and (
+        not isinstance(request_id, str | int) or isinstance(request_id, bool)
+    ):
+        raise ProtocolError(BAD_MESSAGE, "'id' must be a string or an integer")
+    message_type = body.get("type")
+    validator = VALIDATORS.get(message_type) if isinstance(message_type, str) else None
+    if validator is None:
+        raise ProtocolError(UNKNOWN_TYPE, f"unknown message type {message_type!r}", request_id)
+    try:
+        validator(body)
+    except ProtocolError as error:
+        error.request_id = request_id
+        raise
+    return Request(str(message_type), request_id, body)
+
+
+def error_message(request_id: RequestId, code: str, message: str) -> dict[str, Any]:
+    return {"type": "error", "id": request_id, "code": code, "message": message}

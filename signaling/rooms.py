@@ -1,0 +1,70 @@
+"""Live rooms as signalling sees them: rosters, and the session of each participant."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from classroom.roster import Roster
+
+if TYPE_CHECKING:
+    from .session import Session
+
+logger = logging.getLogger(__name__)
+
+
+class LiveRooms:
+    """Rosters and sessions per room; receives the SFU's events (it is its SfuEvents)."""
+
+    def __init__(self, max_participants: int) -> None:
+        self._max_participants = max_participants
+        self.rosters: dict[str, Roster] = {}
+        self.sessions: dict[str, dict[str, Session]] = {}
+
+    def roster(self, room: str) -> Roster:
+        roster = self.rosters.get(room)
+        if roster is None:
+            roster = self.rosters[room] = Roster(room, self._max_participants)
+            self.sessions[room] = {}
+        return roster
+
+    def attach(self, room: str, participant_id: str, session: Session) -> None:
+        self.sessions.setdefault(room, {})[participant_id] = session
+
+    def detach(self, room: str, participant_id: str) -> bool:
+        """Forget the participant; True when the room is now empty (and forgotten)."""
+        sessions = self.sessions.get(room, {})
+        sessions.pop(participant_id, None)
+        roster = self.rosters.get(room)
+        if roster is not None:
+            roster.remove(participant_id)
+        if not sessions and (roster is None or not roster.participants):
+            self.rosters.pop(room, None)
+            self.sessions.pop(room, None)
+            return True
+        return False
+
+    def broadcast(self, room: str, message: dict[str, Any], exclude: str | None = None) -> None:
+        for participant_id, session in list(self.sessions.get(room, {}).items()):
+            if participant_id != exclude:
+                session.send(message)
+
+    def session(self, room: str, participant_id: str) -> Session | None:
+        return self.sessions.get(room, {}).get(participant_id)
+
+    @property
+    def participant_count(self) -> int:
+        return sum(len(r.participants) for r in self.rosters.values())
+
+    # --- SfuEvents ---------------------------------------------------------------------
+
+    def subscribe_offer(self, room: str, peer: str, sdp: str, tracks: list[dict[str, Any]]) -> None:
+        session = self.session(room, peer)
+        if session is not None:
+            session.send({"type": "subscribe_offer", "sdp": sdp, "tracks": tracks})
+
+    def peer_failed(self, room: str, peer: str) -> None:
+        session = self.session(room, peer)
+        if session is not None:
+            logger.info("media connection of %s in %s failed; closing its session", peer, room)
+            session.close_soon()

@@ -1,0 +1,259 @@
+"""One participant's WebSocket: one task reads and handles requests, one task writes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from classroom.roster import ChatMessage, Participant
+from sfu.control import SfuControl
+from sfu.errors import InvalidSdp, NotFound
+
+from . import protocol
+from .auth import Claims, TokenIssuer
+from .errors import (
+    ALREADY_JOINED,
+    BAD_JSON,
+    BAD_MESSAGE,
+    BAD_SDP,
+    INTERNAL,
+    NOT_ALLOWED,
+    NOT_JOINED,
+    ROOM_FULL,
+    ProtocolError,
+)
+from .rooms import LiveRooms
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ServerState:
+    """Everything a session needs, built once by the app factory."""
+
+    issuer: TokenIssuer
+    sfu: SfuControl
+    rooms: LiveRooms
+    sessions: set[Session] = field(default_factory=set)
+    errors_sent: dict[str, int] = field(default_factory=dict)
+
+
+class Session:
+    def __init__(self, ws: web.WebSocketResponse, state: ServerState) -> None:
+        self._ws = ws
+        self._state = state
+        self._outbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+        self.participant: Participant | None = None
+        self.room: str | None = None
+        self._left = False
+
+    # --- the two tasks -----------------------------------------------------------------
+
+    async def run(self) -> None:
+        writer = asyncio.create_task(self._write())
+        self._state.sessions.add(self)
+        try:
+            async for message in self._ws:
+                if message.type == WSMsgType.TEXT:
+                    await self._handle_text(message.data)
+                    if self._left:
+                        break
+                elif message.type == WSMsgType.BINARY:
+                    self._send_error(None, BAD_JSON, "binary frames are not part of the protocol")
+                elif message.type == WSMsgType.ERROR:
+                    break
+        finally:
+            self._state.sessions.discard(self)
+            await self._leave()
+            self._outbox.put_nowait(None)
+            await writer
+
+    async def _write(self) -> None:
+        while (message := await self._outbox.get()) is not None:
+            if self._ws.closed:
+                continue
+            try:
+                await self._ws.send_json(message)
+            except (ConnectionError, RuntimeError):
+                continue  # the socket is going away; the reader will notice and clean up
+
+    def send(self, message: dict[str, Any]) -> None:
+        self._outbox.put_nowait(message)
+
+    def close_soon(self, code: int = WSCloseCode.GOING_AWAY) -> None:
+        asyncio.get_running_loop().create_task(self._ws.close(code=code))
+
+    def _send_error(self, request_id: protocol.RequestId, code: str, message: str) -> None:
+        self._state.errors_sent[code] = self._state.errors_sent.get(code, 0) + 1
+        self.send(protocol.error_message(request_id, code, message))
+
+    # --- requests ----------------------------------------------------------------------
+
+    async def _handle_text(self, text: str) -> None:
+        request_id: protocol.RequestId = None
+        try:
+            request = protocol.decode(text)
+            request_id = request.id
+            await self._dispatch(request)
+        except ProtocolError as error:
+            self._send_error(
+                error.request_id if request_id is None else request_id, error.code, error.message
+            )
+        except InvalidSdp as error:
+            self._send_error(request_id, BAD_SDP, str(error))
+        except NotFound as error:
+            self._send_error(request_id, BAD_MESSAGE, str(error))
+        except Exception:
+            logger.exception("request failed")
+            self._send_error(request_id, INTERNAL, "the server failed to handle this request")
+
+    async def _dispatch(self, request: protocol.Request) -> None:
+        if request.type == "join":
+            await self._join(request)
+            return
+        if self.participant is None or self.room is None:
+            raise ProtocolError(NOT_JOINED, "send 'join' first")
+        handler = {
+            "publish_offer": self._publish,
+            "subscribe_answer": self._subscribe_answer,
+            "unpublish": self._unpublish,
+            "mute": self._mute,
+            "chat": self._chat,
+            "leave": self._leave_request,
+        }[request.type]
+        await handler(request, self.participant, self.room)
+
+    async def _join(self, request: protocol.Request) -> None:
+        if self.participant is not None:
+            raise ProtocolError(ALREADY_JOINED, "this connection has already joined")
+        claims: Claims = self._state.issuer.verify(request.body["token"])
+        rooms = self._state.rooms
+        roster = rooms.roster(claims.room)
+        previous = roster.by_identity(claims.identity)
+        if previous is not None:
+            # Same person again (a second tab, or a reconnect): the newest connection wins.
+            old = rooms.session(claims.room, previous.id)
+            await self._remove(claims.room, previous)
+            if old is not None:
+                old._left = True
+                old.close_soon()
+        if roster.full:
+            raise ProtocolError(ROOM_FULL, "the room has reached its participant limit")
+        participant = Participant(
+            id="p_" + secrets.token_hex(6),
+            identity=claims.identity,
+            name=claims.name,
+            role=claims.role,
+            grants=claims.grants,
+        )
+        await self._state.sfu.open_room(claims.room)
+        await self._state.sfu.add_peer(claims.room, participant.id, claims.grants.subscribe)
+        others = roster.others(participant.id)
+        roster.add(participant)
+        rooms.attach(claims.room, participant.id, self)
+        self.participant, self.room = participant, claims.room
+        self.send(
+            {
+                "type": "joined",
+                "id": request.id,
+                "room": claims.room,
+                "self": participant.to_dict(),
+                "participants": [p.to_dict() for p in others],
+                "grants": claims.grants.to_dict(),
+                "iceServers": [],
+                "chat": [m.to_dict() for m in roster.chat],
+            }
+        )
+        rooms.broadcast(
+            claims.room,
+            {"type": "participant_joined", "participant": participant.to_dict()},
+            exclude=participant.id,
+        )
+
+    async def _publish(self, request: protocol.Request, me: Participant, room: str) -> None:
+        if not me.grants.publish:
+            raise ProtocolError(NOT_ALLOWED, "this token may not publish media")
+        sources = {t["mid"]: t["source"] for t in request.body["tracks"]}
+        result = await self._state.sfu.publish(room, me.id, request.body["sdp"], sources)
+        self.send({"type": "publish_answer", "id": request.id, "sdp": result["answer"]})
+        for track_id in result["removed"]:
+            me.tracks.pop(track_id, None)
+            self._state.rooms.broadcast(
+                room, {"type": "track_removed", "participantId": me.id, "trackId": track_id}
+            )
+        for track in result["added"]:
+            me.tracks[track["id"]] = track
+            self._state.rooms.broadcast(
+                room, {"type": "track_added", "participantId": me.id, "track": track}
+            )
+
+    async def _subscribe_answer(
+        self, request: protocol.Request, me: Participant, room: str
+    ) -> None:
+        await self._state.sfu.subscribe_answer(room, me.id, request.body["sdp"])
+        if request.id is not None:
+            self.send({"type": "ok", "id": request.id})
+
+    def _track(self, me: Participant, source: str) -> dict[str, Any]:
+        track = me.track_by_source(source)
+        if track is None:
+            raise ProtocolError(BAD_MESSAGE, f"nothing is published from source {source!r}")
+        return track
+
+    async def _unpublish(self, request: protocol.Request, me: Participant, room: str) -> None:
+        track = self._track(me, request.body["source"])
+        await self._state.sfu.unpublish(room, me.id, track["id"])
+        me.tracks.pop(track["id"], None)
+        self.send({"type": "ok", "id": request.id})
+        self._state.rooms.broadcast(
+            room, {"type": "track_removed", "participantId": me.id, "trackId": track["id"]}
+        )
+
+    async def _mute(self, request: protocol.Request, me: Participant, room: str) -> None:
+        track = self._track(me, request.body["source"])
+        muted = request.body["muted"]
+        await self._state.sfu.set_muted(room, me.id, track["id"], muted)
+        track["muted"] = muted
+        self.send({"type": "ok", "id": request.id})
+        self._state.rooms.broadcast(
+            room,
+            {"type": "track_muted", "participantId": me.id, "trackId": track["id"], "muted": muted},
+        )
+
+    async def _chat(self, request: protocol.Request, me: Participant, room: str) -> None:
+        message = ChatMessage(me.id, me.name, request.body["text"].strip(), time.time())
+        self._state.rooms.roster(room).chat.append(message)
+        self.send({"type": "ok", "id": request.id})
+        self._state.rooms.broadcast(room, message.to_dict())
+
+    async def _leave_request(self, request: protocol.Request, me: Participant, room: str) -> None:
+        self.send({"type": "ok", "id": request.id})
+        await self._leave()
+        self.close_soon(WSCloseCode.OK)
+
+    # --- leaving -----------------------------------------------------------------------
+
+    async def _leave(self) -> None:
+        if self._left:
+            return
+        self._left = True
+        if self.participant is not None and self.room is not None:
+            await self._remove(self.room, self.participant)
+
+    async def _remove(self, room: str, participant: Participant) -> None:
+        try:
+            await self._state.sfu.remove_peer(room, participant.id)
+        except NotFound:
+            pass  # the room was closed under us: nothing left to release
+        if self._state.rooms.detach(room, participant.id):
+            await self._state.sfu.close_room(room)
+        else:
+            self._state.rooms.broadcast(
+                room, {"type": "participant_left", "participantId": participant.id}
+            )
