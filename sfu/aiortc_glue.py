@@ -253,11 +253,11 @@ def prefer_codec(
     if mime_type is None:
         transceiver.setCodecPreferences([])
         return
-    wanted = {k: v for k, v in (parameters or {}).items() if k in _CODEC_IDENTITY}
+    wanted = {k: str(v) for k, v in (parameters or {}).items() if k in _CODEC_IDENTITY}
     capabilities = RTCRtpSender.getCapabilities(transceiver.kind).codecs
     same_mime = [c for c in capabilities if c.mimeType.lower() == mime_type.lower()]
     chosen = [
-        c for c in same_mime if all(c.parameters.get(k) == v for k, v in wanted.items())
+        c for c in same_mime if all(str(c.parameters.get(k)) == v for k, v in wanted.items())
     ] or same_mime[:1]
     rtx = [c for c in capabilities if c.mimeType.lower().endswith("/rtx")]
     transceiver.setCodecPreferences(chosen[:1] + rtx)

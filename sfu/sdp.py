@@ -96,7 +96,7 @@ def with_opus_fec(text: str, stereo: bool = False) -> str:
     """
     params = "minptime=10;useinbandfec=1" + (";stereo=1;sprop-stereo=1" if stereo else "")
     for pt in _OPUS_RTPMAP.findall(text):
-        fmtp = re.compile(rf"^a=fmtp:{pt} .*$", re.MULTILINE)
+        fmtp = re.compile(rf"^a=fmtp:{pt} [^\r\n]*", re.MULTILINE)
         if fmtp.search(text):
             text = fmtp.sub(f"a=fmtp:{pt} {params}", text)
         else:

@@ -1,0 +1,81 @@
+"""Keyframe requests for one producer are coalesced to at most one PLI per interval."""
+
+from collections.abc import Callable
+from typing import Any
+
+from sfu.keyframes import KeyframeRequester
+
+
+class FakeClock:
+    """A loop stand-in whose time we set; timers run when we advance past them."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.timers: list[tuple[float, Callable[[], None], "Handle"]] = []
+
+    def time(self) -> float:
+        return self.now
+
+    def call_at(self, when: float, callback: Callable[[], None]) -> "Handle":
+        handle = Handle()
+        self.timers.append((when, callback, handle))
+        return handle
+
+    def advance(self, seconds: float) -> None:
+        end = self.now + seconds
+        due = sorted((t for t in self.timers if t[0] <= end), key=lambda t: t[0])
+        self.timers = [t for t in self.timers if t[0] > end]
+        for when, callback, handle in due:
+            if not handle.cancelled:
+                self.now = when
+                callback()
+        self.now = end
+
+
+class Handle:
+    cancelled = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+def requester() -> tuple[KeyframeRequester, FakeClock, list[float]]:
+    clock = FakeClock()
+    sent: list[float] = []
+    loop: Any = clock
+    return KeyframeRequester(lambda: sent.append(clock.now), loop, interval=0.5), clock, sent
+
+
+def test_first_request_sends_a_pli_at_once() -> None:
+    keyframes, _, sent = requester()
+    keyframes.request()
+    assert sent == [0.0]
+
+
+def test_requests_within_the_interval_become_one_pli_at_its_end() -> None:
+    keyframes, clock, sent = requester()
+    keyframes.request()
+    for _ in range(10):
+        clock.advance(0.04)
+        keyframes.request()
+    clock.advance(0.2)
+    assert sent == [0.0, 0.5]
+    assert (keyframes.requests, keyframes.sent) == (11, 2)
+
+
+def test_a_keyframe_arriving_first_cancels_the_pending_pli() -> None:
+    keyframes, clock, sent = requester()
+    keyframes.request()
+    clock.advance(0.1)
+    keyframes.request()
+    keyframes.keyframe_received()
+    clock.advance(1.0)
+    assert sent == [0.0]
+
+
+def test_after_a_quiet_interval_a_request_is_sent_at_once_again() -> None:
+    keyframes, clock, sent = requester()
+    keyframes.request()
+    clock.advance(0.7)
+    keyframes.request()
+    assert sent == [0.0, 0.7]

@@ -1,0 +1,64 @@
+"""Client messages are validated with stable error codes, and keep their request id."""
+
+import json
+
+import pytest
+
+from signaling import protocol
+from signaling.errors import ProtocolError
+
+SDP = "v=0\r\n"
+
+
+def error_of(text: str) -> tuple[str, object]:
+    with pytest.raises(ProtocolError) as info:
+        protocol.decode(text)
+    return info.value.code, info.value.request_id
+
+
+@pytest.mark.parametrize(
+    ("message", "code"),
+    [
+        ("{not json", "bad_json"),
+        ("[1, 2]", "bad_json"),
+        (json.dumps({"id": 1}), "unknown_type"),
+        (json.dumps({"id": 1, "type": "dance"}), "unknown_type"),
+        (json.dumps({"id": 1, "type": "join"}), "bad_message"),
+        (json.dumps({"id": 1, "type": "join", "token": 5}), "bad_message"),
+        (json.dumps({"id": 1, "type": "chat", "text": ""}), "bad_message"),
+        (json.dumps({"id": 1, "type": "chat", "text": "x" * 2001}), "bad_message"),
+        (json.dumps({"id": 1, "type": "mute", "source": "camera", "muted": 1}), "bad_message"),
+        (json.dumps({"id": 1, "type": "unpublish", "source": "tv"}), "bad_message"),
+        (json.dumps({"id": 1, "type": "publish_offer", "sdp": "hello", "tracks": []}),
+         "bad_message"),
+        (json.dumps({"id": 1, "type": "publish_offer", "sdp": SDP, "tracks": [{"mid": 0}]}),
+         "bad_message"),
+        (json.dumps({"id": 1, "type": "publish_offer", "sdp": SDP,
+                     "tracks": [{"mid": "0", "source": "camera"},
+                                {"mid": "0", "source": "screen"}]}), "bad_message"),
+        (json.dumps({"id": True, "type": "leave"}), "bad_message"),
+    ],
+)
+def test_bad_messages_get_their_code(message: str, code: str) -> None:
+    assert error_of(message)[0] == code
+
+
+def test_the_request_id_survives_a_validation_error() -> None:
+    assert error_of(json.dumps({"id": "r9", "type": "chat", "text": 7})) == ("bad_message", "r9")
+
+
+def test_frames_over_64_kib_are_too_large() -> None:
+    text = json.dumps({"id": 1, "type": "chat", "text": "x" * 70_000})
+    assert error_of(text)[0] == "frame_too_large"
+
+
+def test_a_valid_publish_offer_decodes() -> None:
+    request = protocol.decode(
+        json.dumps({"id": 3, "type": "publish_offer", "sdp": SDP,
+                    "tracks": [{"mid": "0", "source": "microphone"}]})
+    )
+    assert (request.type, request.id, request.body["tracks"][0]["source"]) == (
+        "publish_offer",
+        3,
+        "microphone",
+    )

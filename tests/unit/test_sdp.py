@@ -1,0 +1,60 @@
+"""The SDP we read, and the Opus parameters we add for the browser."""
+
+import pytest
+
+from sfu import sdp
+from sfu.errors import InvalidSdp
+
+ANSWER = "\r\n".join(
+    [
+        "v=0",
+        "o=- 1 1 IN IP4 0.0.0.0",
+        "s=-",
+        "t=0 0",
+        "a=group:BUNDLE 0 1",
+        "m=audio 9 UDP/TLS/RTP/SAVPF 111",
+        "c=IN IP4 0.0.0.0",
+        "a=mid:0",
+        "a=recvonly",
+        "a=rtpmap:111 opus/48000/2",
+        "a=extmap:1 urn:ietf:params:rtp-hdrext:sdes:mid",
+        "a=extmap:2 urn:ietf:params:rtp-hdrext:ssrc-audio-level",
+        "m=video 9 UDP/TLS/RTP/SAVPF 96 97",
+        "c=IN IP4 0.0.0.0",
+        "a=mid:1",
+        "a=sendonly",
+        "a=rtpmap:96 VP8/90000",
+        "a=rtpmap:97 rtx/90000",
+        "a=fmtp:97 apt=96",
+        "a=ssrc-group:FID 11 22",
+        "a=ssrc:11 cname:x",
+        "a=ssrc:22 cname:x",
+        "",
+    ]
+)
+
+
+def test_opus_gets_in_band_fec() -> None:
+    text = sdp.with_opus_fec(ANSWER)
+    assert "a=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10;useinbandfec=1\r\n" in text
+    assert sdp.with_opus_fec(text) == text  # applying twice changes nothing
+
+
+def test_music_mode_asks_for_stereo() -> None:
+    assert "a=fmtp:111 minptime=10;useinbandfec=1;stereo=1;sprop-stereo=1" in sdp.with_opus_fec(
+        ANSWER, stereo=True
+    )
+
+
+def test_media_sections_give_codec_rtx_and_ssrcs() -> None:
+    audio, video = sdp.media_sections(ANSWER)
+    assert (audio.mid, audio.kind, audio.direction) == ("0", "audio", "recvonly")
+    assert audio.codec is not None and audio.codec.mimeType == "audio/opus"
+    assert audio.extensions[sdp.AUDIO_LEVEL_URI] == 2
+    assert video.codec is not None and video.codec.payloadType == 96
+    assert (video.rtx_payload_type, video.ssrc, video.rtx_ssrc) == (97, 11, 22)
+
+
+def test_garbage_is_an_invalid_sdp_error() -> None:
+    with pytest.raises(InvalidSdp, match="SDP could not be parsed"):
+        sdp.media_sections("v=0\r\nm=video nonsense\r\n")

@@ -1,0 +1,49 @@
+"""SFU commands travel as msgpack: a WireSfu over a loopback behaves like the LocalSfu."""
+
+from typing import Any
+
+import msgpack
+import pytest
+
+from sfu.control import LocalSfu
+from sfu.errors import NotFound
+from sfu.wire import WireSfu, encode_call, serve_call
+
+
+class NoEvents:
+    def subscribe_offer(self, room: str, peer: str, sdp: str, tracks: list[dict[str, Any]]) -> None:
+        raise AssertionError("no subscriber in this test")
+
+    def peer_failed(self, room: str, peer: str) -> None:
+        raise AssertionError("no media in this test")
+
+
+async def test_commands_and_results_round_trip_through_msgpack() -> None:
+    local = LocalSfu(["127.0.0.1"], NoEvents())
+    frames: list[bytes] = []
+
+    async def loopback(data: bytes) -> bytes:
+        frames.append(data)
+        return await serve_call(local, data)
+
+    sfu = WireSfu(loopback)
+    await sfu.open_room("7b")
+    await sfu.add_peer("7b", "p_1", True)
+    assert await sfu.tracks("7b", "p_1") == []
+    stats = await sfu.stats()
+    assert (stats["rooms"], stats["peers"], stats["packets_out"]) == (1, 1, 0)
+    assert await sfu.remove_peer("7b", "p_1") == []
+    assert msgpack.unpackb(frames[1]) == ["add_peer", {"room": "7b", "peer": "p_1", "subscribe": True}]
+    await local.close()
+
+
+async def test_an_sfu_error_crosses_the_wire_as_the_same_class() -> None:
+    local = LocalSfu(["127.0.0.1"], NoEvents())
+    sfu = WireSfu(lambda data: serve_call(local, data))
+    with pytest.raises(NotFound, match="no room nowhere"):
+        await sfu.tracks("nowhere", "p_1")
+
+
+def test_unknown_commands_are_refused_before_sending() -> None:
+    with pytest.raises(ValueError, match="unknown SFU command 'format_disk'"):
+        encode_call("format_disk", {})
