@@ -197,9 +197,7 @@ class Connection:
             if connection._local_candidates_start:
                 return
             connection._local_candidates_start = True
-            candidates = await connection.get_component_candidates(
-                component=1, addresses=addresses
-            )
+            candidates = await connection.get_component_candidates(component=1, addresses=addresses)
             connection._local_candidates += candidates
             connection._local_candidates_end = True
             for protocol in connection._protocols:
@@ -274,4 +272,3 @@ def raise_receive_buffer(sock: socket.socket | None) -> None:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER_BYTES)
     except OSError as exc:
         logger.warning("could not raise SO_RCVBUF: %s", exc)
-

@@ -253,11 +253,7 @@ class Peer:
             on_close=self._consumer_closed,
         )
         slot = next(
-            (
-                s
-                for s in self._slots
-                if s.consumer is None and s.transceiver.kind == producer.kind
-            ),
+            (s for s in self._slots if s.consumer is None and s.transceiver.kind == producer.kind),
             None,
         )
         if slot is None:
@@ -265,9 +261,7 @@ class Peer:
             self._slots.append(slot)
         slot.consumer = consumer
         slot.transceiver.direction = "sendonly"
-        prefer_codec(
-            slot.transceiver, producer.params.mime_type, producer.params.codec_parameters
-        )
+        prefer_codec(slot.transceiver, producer.params.mime_type, producer.params.codec_parameters)
         set_sender_stream(slot.transceiver.sender, stream_id, producer.id)
         self._schedule_negotiation()
         return consumer
@@ -433,4 +427,3 @@ class Peer:
         for connection in (self._publish, self._subscribe):
             if connection is not None:
                 await connection.close()
-

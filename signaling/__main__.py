@@ -49,9 +49,7 @@ async def serve(config: Config) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("aioice").setLevel(logging.WARNING)  # it logs every ICE check at INFO
     config = Config.from_env()
     try:

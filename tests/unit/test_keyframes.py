@@ -11,7 +11,7 @@ class FakeClock:
 
     def __init__(self) -> None:
         self.now = 0.0
-        self.timers: list[tuple[float, Callable[[], None], "Handle"]] = []
+        self.timers: list[tuple[float, Callable[[], None], Handle]] = []
 
     def time(self) -> float:
         return self.now

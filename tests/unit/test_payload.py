@@ -4,8 +4,8 @@ import fractions
 
 import av
 import numpy
-
 from aiortc.codecs.vpx import Vp8Encoder
+
 from sfu.payload import h264_is_keyframe, is_keyframe, vp8_is_keyframe
 
 

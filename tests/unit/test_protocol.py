@@ -29,13 +29,25 @@ def error_of(text: str) -> tuple[str, object]:
         (json.dumps({"id": 1, "type": "chat", "text": "x" * 2001}), "bad_message"),
         (json.dumps({"id": 1, "type": "mute", "source": "camera", "muted": 1}), "bad_message"),
         (json.dumps({"id": 1, "type": "unpublish", "source": "tv"}), "bad_message"),
-        (json.dumps({"id": 1, "type": "publish_offer", "sdp": "hello", "tracks": []}),
-         "bad_message"),
-        (json.dumps({"id": 1, "type": "publish_offer", "sdp": SDP, "tracks": [{"mid": 0}]}),
-         "bad_message"),
-        (json.dumps({"id": 1, "type": "publish_offer", "sdp": SDP,
-                     "tracks": [{"mid": "0", "source": "camera"},
-                                {"mid": "0", "source": "screen"}]}), "bad_message"),
+        (
+            json.dumps({"id": 1, "type": "publish_offer", "sdp": "hello", "tracks": []}),
+            "bad_message",
+        ),
+        (
+            json.dumps({"id": 1, "type": "publish_offer", "sdp": SDP, "tracks": [{"mid": 0}]}),
+            "bad_message",
+        ),
+        (
+            json.dumps(
+                {
+                    "id": 1,
+                    "type": "publish_offer",
+                    "sdp": SDP,
+                    "tracks": [{"mid": "0", "source": "camera"}, {"mid": "0", "source": "screen"}],
+                }
+            ),
+            "bad_message",
+        ),
         (json.dumps({"id": True, "type": "leave"}), "bad_message"),
     ],
 )
@@ -54,8 +66,14 @@ def test_frames_over_64_kib_are_too_large() -> None:
 
 def test_a_valid_publish_offer_decodes() -> None:
     request = protocol.decode(
-        json.dumps({"id": 3, "type": "publish_offer", "sdp": SDP,
-                    "tracks": [{"mid": "0", "source": "microphone"}]})
+        json.dumps(
+            {
+                "id": 3,
+                "type": "publish_offer",
+                "sdp": SDP,
+                "tracks": [{"mid": "0", "source": "microphone"}],
+            }
+        )
     )
     assert (request.type, request.id, request.body["tracks"][0]["source"]) == (
         "publish_offer",

@@ -33,7 +33,10 @@ async def test_commands_and_results_round_trip_through_msgpack() -> None:
     stats = await sfu.stats()
     assert (stats["rooms"], stats["peers"], stats["packets_out"]) == (1, 1, 0)
     assert await sfu.remove_peer("7b", "p_1") == []
-    assert msgpack.unpackb(frames[1]) == ["add_peer", {"room": "7b", "peer": "p_1", "subscribe": True}]
+    assert msgpack.unpackb(frames[1]) == [
+        "add_peer",
+        {"room": "7b", "peer": "p_1", "subscribe": True},
+    ]
     await local.close()
 
 
