@@ -26,8 +26,8 @@ class Claims:
 
 class TokenIssuer:
     def __init__(self, secret: str) -> None:
-        if len(secret) < 16:
-            raise ValueError("token secret must be at least 16 characters")
+        if len(secret) < 32:
+            raise ValueError("token secret must be at least 32 characters (RFC 7518 3.2)")
         self._secret = secret
 
     def issue(

@@ -1,0 +1,65 @@
+"""A real server on 127.0.0.1 (in the test's event loop) and tokens to join it."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from classroom.roles import Grants, Role, default_grants
+from signaling.app import STATE, create_app
+from signaling.auth import TokenIssuer
+from signaling.config import Config
+from signaling.session import ServerState
+
+ROOM = "7b-maths"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class RunningServer:
+    url: str
+    config: Config
+    app: web.Application
+
+    @property
+    def state(self) -> ServerState:
+        return self.app[STATE]
+
+    def token(
+        self,
+        identity: str,
+        role: Role = Role.PUPIL,
+        grants: Grants | None = None,
+        room: str = ROOM,
+        ttl: int = 600,
+    ) -> str:
+        return TokenIssuer(self.config.secret).issue(
+            identity, identity.title(), room, role, grants or default_grants(role), ttl
+        )
+
+    async def counters(self) -> dict[str, int]:
+        return await self.state.sfu.stats()
+
+
+@pytest.fixture
+async def server(tmp_path: Path) -> AsyncIterator[RunningServer]:
+    config = Config(port=free_port(), data_dir=tmp_path, secret="integration-secret-0123456789abcdef")
+    app = create_app(config)
+    runner = web.AppRunner(app, shutdown_timeout=2)
+    await runner.setup()
+    site = web.TCPSite(runner, config.host, config.port)
+    await site.start()
+    try:
+        yield RunningServer(config.base_url, config, app)
+    finally:
+        await runner.cleanup()
