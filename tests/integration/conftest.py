@@ -53,7 +53,9 @@ class RunningServer:
 
 @pytest.fixture
 async def server(tmp_path: Path) -> AsyncIterator[RunningServer]:
-    config = Config(port=free_port(), data_dir=tmp_path, secret="integration-secret-0123456789abcdef")
+    config = Config(
+        port=free_port(), data_dir=tmp_path, secret="integration-secret-0123456789abcdef"
+    )
     app = create_app(config)
     runner = web.AppRunner(app, shutdown_timeout=2)
     await runner.setup()

@@ -1,0 +1,1 @@
+"""Bench: aiortc bots that drive the classroom server over its wire protocol, and their tools."""

@@ -1,0 +1,220 @@
+"""Bench bots: participants that join a room over the wire protocol, publish and receive media.
+
+``SubscriberBot`` joins and receives whatever the server offers it; ``PublisherBot`` also
+publishes pre-encoded camera and microphone tracks. Both speak only docs/protocol.md and
+WebRTC, like a browser, and use ICE on 127.0.0.1 only.
+"""
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+
+from .media import EncodedFrame, load_audio, load_video
+from .publication import Publication
+from .relay import UdpRelay
+from .rtp_stats import StreamStats
+from .signal_client import Message, SignalClient
+from .subscription import DecodedTrackStats, Subscription
+
+
+class SubscriberBot:
+    """A participant that joins, answers every subscribe offer and counts what it receives.
+
+    ``decode`` / ``feedback`` choose how it receives (see ``bench.subscription``); ``relay``
+    carries its subscribe connection through an impairing ``UdpRelay`` (started here, closed
+    by its owner).
+    """
+
+    def __init__(
+        self,
+        server_url: str,
+        token: str,
+        *,
+        decode: bool = False,
+        feedback: bool = True,
+        relay: UdpRelay | None = None,
+        session: aiohttp.ClientSession | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.server_url = server_url
+        self.token = token
+        self.subscription = Subscription(decode=decode, feedback=feedback, relay=relay, clock=clock)
+        self.joined: Message | None = None
+        """The server's ``joined`` response."""
+        self.join_started_at: float | None = None
+        self._session = session
+        self._signal: SignalClient | None = None
+        self._clock = clock
+
+    @property
+    def signal(self) -> SignalClient:
+        if self._signal is None:
+            raise RuntimeError("the bot has not joined")
+        return self._signal
+
+    @property
+    def participant_id(self) -> str | None:
+        return str(self.joined["self"]["id"]) if self.joined else None
+
+    async def join(self) -> Message:
+        """Open the WebSocket and join; subscribe offers are answered from now on."""
+        self.join_started_at = self._clock()
+        self._signal = await SignalClient.connect(self.server_url, session=self._session)
+        self._signal.on("subscribe_offer", self._on_subscribe_offer)
+        self.joined = await self._signal.join(self.token)
+        return self.joined
+
+    async def chat(self, text: str) -> None:
+        await self.signal.chat(text)
+
+    async def leave(self) -> None:
+        """Say goodbye (``leave``); the server closes the socket."""
+        await self.signal.leave()
+
+    async def close(self) -> None:
+        """Close the socket and the connections without leaving first. Idempotent."""
+        # The socket first: an offer arriving meanwhile must not meet a closed connection.
+        if self._signal is not None:
+            await self._signal.close()
+        await self.subscription.close()
+
+    async def __aenter__(self) -> "SubscriberBot":
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    def streams(self) -> list[StreamStats]:
+        """Every RTP stream received so far."""
+        return list(self.subscription.counter.streams.values())
+
+    async def wait_for_streams(
+        self,
+        count: int,
+        *,
+        packets: int = 1,
+        video_keyframe: bool = False,
+        within: float = 15.0,
+    ) -> list[StreamStats]:
+        """Wait until ``count`` streams have ``packets`` packets each (and, if asked, every
+        video stream's first keyframe has arrived); return those streams."""
+
+        def ready() -> list[StreamStats]:
+            return [
+                s
+                for s in self.streams()
+                if s.packets >= packets
+                and not (video_keyframe and s.kind == "video" and s.first_keyframe_end_at is None)
+            ]
+
+        async with asyncio.timeout(within):
+            while True:
+                found = ready()
+                if len(found) >= count:
+                    return found
+                await asyncio.sleep(0.05)
+
+    async def wait_for_decoded(
+        self, count: int, *, frames: int = 1, within: float = 15.0
+    ) -> list[DecodedTrackStats]:
+        """Wait until ``count`` tracks have decoded ``frames`` frames each (``decode=True``)."""
+        async with asyncio.timeout(within):
+            while True:
+                found = [d for d in self.subscription.decoded.values() if d.frames >= frames]
+                if len(found) >= count:
+                    return found
+                await asyncio.sleep(0.05)
+
+    def report(self) -> dict[str, Any]:
+        """A JSON-friendly account of what this bot did and received."""
+        signal = self._signal
+        return {
+            "participant": self.participant_id,
+            "join_started_at": self.join_started_at,
+            "subscribe_offers": self.subscription.offers,
+            "subscribe_state": self.subscription.connection_state,
+            "subscribe": self.subscription.summary(),
+            "unattributed_packets": self.subscription.counter.unattributed_packets,
+            "relay": _relay_report(self.subscription.relay),
+            "handler_errors": [repr(e) for e in signal.handler_errors] if signal else [],
+        }
+
+    async def _on_subscribe_offer(self, message: Message) -> None:
+        answer = await self.subscription.answer(str(message["sdp"]), list(message["tracks"]))
+        await self.signal.subscribe_answer(answer)
+
+
+class PublisherBot(SubscriberBot):
+    """A participant that also publishes pre-encoded camera (VP8) and microphone (Opus).
+
+    ``video_size`` picks the cached clip (None: no camera); ``video`` / ``audio`` frame lists,
+    if given, are used instead (share them between many bots to save memory).
+    """
+
+    def __init__(
+        self,
+        server_url: str,
+        token: str,
+        *,
+        video_size: tuple[int, int] | None = (1280, 720),
+        audio: bool = True,
+        video_frames: list[EncodedFrame] | None = None,
+        audio_frames: list[EncodedFrame] | None = None,
+        publish_relay: UdpRelay | None = None,
+        **subscriber_options: Any,
+    ) -> None:
+        super().__init__(server_url, token, **subscriber_options)
+        self.video_size = video_size
+        self.audio = audio
+        self.publish_relay = publish_relay
+        self._video_frames = video_frames
+        self._audio_frames = audio_frames
+        self._publication: Publication | None = None
+
+    @property
+    def publication(self) -> Publication:
+        if self._publication is None:
+            raise RuntimeError("the bot has not published")
+        return self._publication
+
+    async def publish(self) -> None:
+        """Offer the tracks (after ICE gathering) and apply the server's answer."""
+        video = self._video_frames
+        if video is None and self.video_size is not None:
+            # The first use of a size encodes the clip (seconds): keep the loop running.
+            video = await asyncio.to_thread(load_video, *self.video_size)
+        audio = self._audio_frames
+        if audio is None and self.audio:
+            audio = await asyncio.to_thread(load_audio)
+        self._publication = Publication(video=video, audio=audio, relay=self.publish_relay)
+        sdp, tracks = await self._publication.offer()
+        answer = await self.signal.publish_offer(sdp, tracks)
+        await self._publication.accept(answer)
+
+    async def start(self) -> Message:
+        """Join, then publish."""
+        joined = await self.join()
+        await self.publish()
+        return joined
+
+    async def close(self) -> None:
+        if self._publication is not None:
+            await self._publication.close()
+        await super().close()
+
+    def report(self) -> dict[str, Any]:
+        report = super().report()
+        publication = self._publication
+        report["publish_state"] = publication.connection_state if publication else None
+        report["publish"] = publication.summary() if publication else {}
+        report["publish_relay"] = _relay_report(self.publish_relay)
+        return report
+
+
+def _relay_report(relay: UdpRelay | None) -> dict[str, Any] | None:
+    if relay is None:
+        return None
+    return {"up": vars(relay.up).copy(), "down": vars(relay.down).copy()}

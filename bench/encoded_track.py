@@ -1,0 +1,104 @@
+"""A media track that plays pre-encoded frames in real time, looping, jumping to keyframes on PLI.
+
+aiortc's RTCRtpSender packetizes an ``av.Packet`` returned by ``recv()`` as it is (its
+encoder's ``pack``) instead of encoding a frame, so no encoder runs in the bench's loop.
+"""
+
+import asyncio
+from dataclasses import dataclass
+
+import av
+from aiortc import MediaStreamTrack
+from aiortc.mediastreams import MediaStreamError
+
+from .media import EncodedFrame
+
+# Falling further behind than this (a stalled loop) restarts the schedule instead of sending
+# a burst of stale frames, which a real camera would never do.
+MAX_LAG_S = 0.5
+
+
+@dataclass
+class TrackCounters:
+    """What an encoded track has handed to its sender."""
+
+    frames_sent: int = 0
+    keyframes_sent: int = 0
+    keyframe_requests: int = 0
+    """PLI / FIR requests received."""
+    keyframes_on_request: int = 0
+    """Jumps to a keyframe made to answer requests (several requests before a frame: one)."""
+    loops: int = 0
+    """Times the clip wrapped around."""
+    late_resyncs: int = 0
+
+
+class EncodedTrack(MediaStreamTrack):
+    """Plays ``frames`` (all of one kind, equal durations) at their real pace, forever."""
+
+    def __init__(self, kind: str, frames: list[EncodedFrame]) -> None:
+        super().__init__()
+        if not frames:
+            raise ValueError("an encoded track needs frames")
+        self.kind = kind
+        self.counters = TrackCounters()
+        self._frames = frames
+        self._keyframe_indexes = [i for i, f in enumerate(frames) if f.keyframe]
+        if not self._keyframe_indexes:
+            raise ValueError("an encoded track needs at least one keyframe")
+        self._frame_seconds = float(frames[0].duration * frames[0].time_base)
+        self._position = 0
+        self._keyframe_wanted = False
+        self._started_at: float | None = None
+
+    def request_keyframe(self) -> None:
+        """Make the next frame sent a keyframe (the next one in the clip, wrapping around)."""
+        self.counters.keyframe_requests += 1
+        self._keyframe_wanted = True
+
+    async def recv(self) -> av.Packet:
+        if self.readyState != "live":
+            raise MediaStreamError
+        await self._wait_for_slot()
+        frame = self._next_frame()
+        sent = self.counters.frames_sent
+        packet = av.Packet(frame.data)
+        # Timestamps follow the frames sent, not the clip position: jumps and loops must not
+        # move the RTP clock.
+        packet.pts = sent * frame.duration
+        packet.time_base = frame.time_base
+        self.counters.frames_sent = sent + 1
+        if frame.keyframe:
+            self.counters.keyframes_sent += 1
+        return packet
+
+    async def _wait_for_slot(self) -> None:
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        if self._started_at is None:
+            self._started_at = now
+        due = self._started_at + self.counters.frames_sent * self._frame_seconds
+        if due > now:
+            await asyncio.sleep(due - now)
+        elif now - due > MAX_LAG_S:
+            self.counters.late_resyncs += 1
+            self._started_at = now - self.counters.frames_sent * self._frame_seconds
+
+    def _next_frame(self) -> EncodedFrame:
+        if self._keyframe_wanted:
+            self._keyframe_wanted = False
+            if not self._frames[self._position].keyframe:
+                self._position = self._next_keyframe_index(self._position)
+            self.counters.keyframes_on_request += 1
+        frame = self._frames[self._position]
+        self._position += 1
+        if self._position == len(self._frames):
+            self._position = 0
+            self.counters.loops += 1
+        return frame
+
+    def _next_keyframe_index(self, position: int) -> int:
+        for index in self._keyframe_indexes:
+            if index > position:
+                return index
+        return self._keyframe_indexes[0]

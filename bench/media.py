@@ -1,0 +1,198 @@
+"""Pre-encoded bench media: VP8 video and Opus audio, encoded once with PyAV and cached on disk.
+
+Publishing bots send these frames as they are, so no encoder runs in the measured loop.
+Keyframes are rare on purpose (one every 10 s): a subscriber that needs a picture has to get
+one through the server's PLI relay, which is what the bench must exercise.
+"""
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+
+from .ivf import IvfHeader, read_ivf, write_ivf
+from .pattern import MovingPattern, beeping_tone
+
+VIDEO_TIME_BASE = Fraction(1, 90000)
+AUDIO_TIME_BASE = Fraction(1, 48000)
+AUDIO_FRAME_SAMPLES = 960  # 20 ms at 48 kHz, what browsers send
+# Bump when the generated content or settings change, so stale caches are not reused.
+FORMAT_VERSION = 1
+DEFAULT_CACHE_DIR = Path(__file__).resolve().parent / "cache"
+
+
+@dataclass(frozen=True)
+class EncodedFrame:
+    """One encoded frame (one VP8 picture or one Opus packet)."""
+
+    data: bytes
+    pts: int
+    """Presentation time in ``time_base`` units, from 0 at the start of the clip."""
+    duration: int
+    """How long the frame lasts, in ``time_base`` units."""
+    keyframe: bool
+    """True if a decoder can start here (always true for audio)."""
+    time_base: Fraction
+
+
+@dataclass(frozen=True)
+class VideoSpec:
+    """How a cached video clip is encoded."""
+
+    width: int = 1280
+    height: int = 720
+    fps: int = 30
+    seconds: int = 20
+    keyframe_interval_s: int = 10
+    bitrate: int = 1_500_000
+
+    def file_name(self) -> str:
+        return (
+            f"vp8_{self.width}x{self.height}_{self.fps}fps_{self.seconds}s_"
+            f"kf{self.keyframe_interval_s}s_{self.bitrate // 1000}k_v{FORMAT_VERSION}.ivf"
+        )
+
+
+@dataclass(frozen=True)
+class AudioSpec:
+    """How the cached audio clip is encoded."""
+
+    seconds: int = 20
+    bitrate: int = 32_000
+
+    def file_name(self) -> str:
+        return f"opus_48k_mono_20ms_{self.seconds}s_{self.bitrate // 1000}k_v{FORMAT_VERSION}.ogg"
+
+
+def default_video_spec(width: int, height: int) -> VideoSpec:
+    """The bench's usual clip at this size: ~1.5 Mbit/s at 720p, scaled by pixel count."""
+    bitrate = max(150_000, int(1_500_000 * (width * height) / (1280 * 720)) // 1000 * 1000)
+    return VideoSpec(width=width, height=height, bitrate=bitrate)
+
+
+def load_video(
+    width: int = 1280, height: int = 720, *, cache_dir: Path | None = None
+) -> list[EncodedFrame]:
+    """The cached VP8 clip at this size (encoded on first use, ~11 s for 20 s of 720p)."""
+    return load_video_spec(default_video_spec(width, height), cache_dir=cache_dir)
+
+
+def load_video_spec(spec: VideoSpec, *, cache_dir: Path | None = None) -> list[EncodedFrame]:
+    """The cached VP8 clip for ``spec``, encoding it first if it is not cached."""
+    path = (cache_dir or DEFAULT_CACHE_DIR) / spec.file_name()
+    if not path.exists():
+        _atomic_write(path, lambda tmp: _encode_video(spec, tmp))
+    header, frames = read_ivf(path)
+    step = 90000 // header.rate * header.scale
+    return [
+        EncodedFrame(
+            data=data,
+            pts=timestamp * step,
+            duration=step,
+            keyframe=is_vp8_keyframe(data),
+            time_base=VIDEO_TIME_BASE,
+        )
+        for timestamp, data in frames
+    ]
+
+
+def load_audio(
+    *, cache_dir: Path | None = None, spec: AudioSpec | None = None
+) -> list[EncodedFrame]:
+    """The cached Opus clip: 48 kHz mono, 20 ms per packet, a tone beeping every second."""
+    spec = spec or AudioSpec()
+    path = (cache_dir or DEFAULT_CACHE_DIR) / spec.file_name()
+    if not path.exists():
+        _atomic_write(path, lambda tmp: _encode_audio(spec, tmp))
+    frames: list[EncodedFrame] = []
+    # The encoder's pre-skip spills the clip into one extra, mostly empty packet: leave it out
+    # so the clip loops as whole 20 ms packets.
+    wanted = spec.seconds * 48000 // AUDIO_FRAME_SAMPLES
+    with av.open(str(path)) as container:
+        for packet in container.demux(audio=0):
+            if packet.size == 0 or len(frames) == wanted:
+                continue
+            # Opus pre-skip makes demuxed pts start below zero; number the packets instead.
+            frames.append(
+                EncodedFrame(
+                    data=bytes(packet),
+                    pts=len(frames) * AUDIO_FRAME_SAMPLES,
+                    duration=AUDIO_FRAME_SAMPLES,
+                    keyframe=True,
+                    time_base=AUDIO_TIME_BASE,
+                )
+            )
+    return frames
+
+
+def is_vp8_keyframe(frame: bytes) -> bool:
+    """True if a VP8 frame is a keyframe (bit 0 of the frame tag is 0, RFC 6386 9.1)."""
+    return len(frame) > 0 and (frame[0] & 1) == 0
+
+
+def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    # Concurrent test processes may both generate; each writes its own temporary name and the
+    # rename makes whichever finishes last win with a complete file.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _encode_video(spec: VideoSpec, path: Path) -> None:
+    codec = av.CodecContext.create("libvpx", "w")
+    codec.width = spec.width
+    codec.height = spec.height
+    codec.pix_fmt = "yuv420p"
+    codec.time_base = Fraction(1, spec.fps)
+    codec.framerate = Fraction(spec.fps)
+    codec.bit_rate = spec.bitrate
+    gop = spec.fps * spec.keyframe_interval_s
+    codec.gop_size = gop
+    codec.thread_count = 2
+    codec.options = {
+        # keyint_min == gop gives a fixed keyframe distance: no scene-cut keyframes.
+        "keyint_min": str(gop),
+        "deadline": "realtime",
+        "cpu-used": "8",
+        # One output packet per input frame: no look-ahead, no hidden alt-ref frames.
+        "lag-in-frames": "0",
+        "auto-alt-ref": "0",
+        # minrate == maxrate makes libvpx run CBR, like a browser's real-time encoder.
+        "minrate": str(spec.bitrate),
+        "maxrate": str(spec.bitrate),
+        "bufsize": str(spec.bitrate),
+    }
+    pattern = MovingPattern(spec.width, spec.height)
+    frames: list[tuple[int, bytes]] = []
+    for index in range(spec.fps * spec.seconds):
+        picture = av.VideoFrame.from_ndarray(pattern.frame(index), format="yuv420p")
+        picture.pts = index
+        picture.time_base = codec.time_base
+        frames += [(int(p.pts or 0), bytes(p)) for p in codec.encode(picture)]
+    frames += [(int(p.pts or 0), bytes(p)) for p in codec.encode(None)]
+    header = IvfHeader(b"VP80", spec.width, spec.height, spec.fps, 1, len(frames))
+    write_ivf(path, header, frames)
+
+
+def _encode_audio(spec: AudioSpec, path: Path) -> None:
+    samples = beeping_tone(spec.seconds)
+    with av.open(str(path), "w", format="ogg") as container:
+        stream = container.add_stream("libopus", rate=48000)
+        stream.codec_context.layout = "mono"
+        stream.codec_context.format = "s16"
+        stream.codec_context.bit_rate = spec.bitrate
+        stream.codec_context.options = {"frame_duration": "20", "application": "audio"}
+        for start in range(0, len(samples), AUDIO_FRAME_SAMPLES):
+            chunk = samples[start : start + AUDIO_FRAME_SAMPLES]
+            frame = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="s16", layout="mono")
+            frame.sample_rate = 48000
+            frame.pts = start
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))

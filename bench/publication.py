@@ -1,0 +1,162 @@
+"""The sending side of a bot: a publish peer connection carrying pre-encoded camera and microphone.
+
+The bot offers (``sendonly``), the server answers. Keyframe requests that reach a sender make
+its track jump to the clip's next keyframe, so the server's PLI relay is really exercised;
+NACKs are answered by aiortc from its own send history (RTX where negotiated).
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from aiortc import (
+    RTCConfiguration,
+    RTCPeerConnection,
+    RTCRtpSender,
+    RTCRtpTransceiver,
+    RTCSessionDescription,
+)
+from aiortc.rtp import (
+    RTCP_PSFB_APP,
+    RTCP_PSFB_FIR,
+    RTCP_PSFB_PLI,
+    RTCP_RTPFB_NACK,
+    AnyRtcpPacket,
+    RtcpPsfbPacket,
+    RtcpRrPacket,
+    RtcpRtpfbPacket,
+    RtcpSrPacket,
+    unpack_remb_fci,
+)
+
+from .candidates import point_candidates_at, udp_candidates
+from .client_glue import gather_only, observe_sender_rtcp, sender_ssrc
+from .encoded_track import EncodedTrack
+from .media import EncodedFrame
+from .relay import UdpRelay
+
+# What each source is sent with: browsers send VP8 (+RTX) camera video and Opus audio.
+_CODECS = {"video": ("video/VP8", "video/rtx"), "audio": ("audio/opus",)}
+
+
+@dataclass
+class SenderFeedback:
+    """RTCP a publisher received about one of its streams."""
+
+    pli: int = 0
+    fir: int = 0
+    nack_packets: int = 0
+    nacked_sequences: int = 0
+    receiver_reports: int = 0
+    last_fraction_lost: int | None = None
+    """From the latest receiver report (0-255 = 0-100 %)."""
+    last_remb_bps: int | None = None
+
+
+@dataclass
+class PublishedSource:
+    """One published track: its source name, its track and the feedback it got."""
+
+    source: str
+    kind: str
+    track: EncodedTrack
+    transceiver: RTCRtpTransceiver
+    feedback: SenderFeedback
+
+
+class Publication:
+    """Owns the publish peer connection."""
+
+    def __init__(
+        self,
+        *,
+        video: list[EncodedFrame] | None,
+        audio: list[EncodedFrame] | None,
+        relay: UdpRelay | None = None,
+    ) -> None:
+        """Publish ``video`` as the camera and ``audio`` as the microphone (None: not sent).
+
+        Frame lists are read-only and may be shared by many publishers.
+        """
+        self.relay = relay
+        self.sources: dict[str, PublishedSource] = {}
+        self._pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        # Audio first, as browsers order getUserMedia tracks.
+        if audio is not None:
+            self._add("microphone", EncodedTrack("audio", audio))
+        if video is not None:
+            self._add("camera", EncodedTrack("video", video))
+
+    @property
+    def pc(self) -> RTCPeerConnection:
+        return self._pc
+
+    @property
+    def connection_state(self) -> str:
+        return self._pc.connectionState
+
+    async def offer(self) -> tuple[str, list[dict[str, str]]]:
+        """The publish offer (ICE gathered) and its ``tracks`` list for ``publish_offer``."""
+        gather_only(self._pc)
+        await self._pc.setLocalDescription(await self._pc.createOffer())
+        sdp = self._pc.localDescription.sdp
+        if self.relay is not None:
+            await self.relay.start()
+            sdp = point_candidates_at(sdp, self.relay.upstream_address)
+        tracks = [
+            {"mid": str(s.transceiver.mid), "source": s.source} for s in self.sources.values()
+        ]
+        return sdp, tracks
+
+    async def accept(self, answer_sdp: str) -> None:
+        """Apply the server's ``publish_answer``."""
+        if self.relay is not None:
+            server = udp_candidates(answer_sdp)
+            if server:
+                self.relay.set_target(server[0])
+            answer_sdp = point_candidates_at(answer_sdp, self.relay.address)
+        await self._pc.setRemoteDescription(RTCSessionDescription(sdp=answer_sdp, type="answer"))
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            s.source: {"kind": s.kind, **vars(s.track.counters), **vars(s.feedback)}
+            for s in self.sources.values()
+        }
+
+    async def close(self) -> None:
+        """Close the peer connection. Idempotent."""
+        await self._pc.close()
+
+    def _add(self, source: str, track: EncodedTrack) -> None:
+        transceiver = self._pc.addTransceiver(track, direction="sendonly")
+        capabilities = RTCRtpSender.getCapabilities(track.kind).codecs
+        transceiver.setCodecPreferences(
+            [c for name in _CODECS[track.kind] for c in capabilities if c.mimeType == name]
+        )
+        published = PublishedSource(source, track.kind, track, transceiver, SenderFeedback())
+        observe_sender_rtcp(transceiver.sender, lambda p: self._on_rtcp(published, p))
+        self.sources[source] = published
+
+    @staticmethod
+    def _on_rtcp(published: PublishedSource, packet: AnyRtcpPacket) -> None:
+        feedback = published.feedback
+        if isinstance(packet, RtcpPsfbPacket):
+            if packet.fmt in (RTCP_PSFB_PLI, RTCP_PSFB_FIR):
+                if packet.fmt == RTCP_PSFB_PLI:
+                    feedback.pli += 1
+                else:
+                    feedback.fir += 1
+                published.track.request_keyframe()
+            elif packet.fmt == RTCP_PSFB_APP:
+                try:
+                    feedback.last_remb_bps = unpack_remb_fci(packet.fci)[0]
+                except ValueError:
+                    pass
+        elif isinstance(packet, RtcpRtpfbPacket) and packet.fmt == RTCP_RTPFB_NACK:
+            feedback.nack_packets += 1
+            feedback.nacked_sequences += len(packet.lost)
+        elif isinstance(packet, (RtcpRrPacket, RtcpSrPacket)):
+            ssrc = sender_ssrc(published.transceiver.sender)
+            for report in packet.reports:
+                if report.ssrc == ssrc:
+                    feedback.receiver_reports += 1
+                    feedback.last_fraction_lost = report.fraction_lost

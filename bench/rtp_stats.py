@@ -1,0 +1,264 @@
+"""Receive statistics from RTP headers alone: packets, loss, RTX, keyframes, first-packet times.
+
+A counting subscriber reads each decrypted packet's header and, for VP8, the first bytes of
+the payload; nothing is parsed into objects or decoded, so one bot process can receive many
+streams.
+"""
+
+import struct
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .sequence import SequenceTracker
+from .session_layout import MediaLine
+
+_HEADER = struct.Struct("!BBHII")
+_EXT_HEADER = struct.Struct("!HH")
+ONE_BYTE_EXTENSIONS = 0xBEDE
+
+
+@dataclass
+class StreamStats:
+    """What one subscriber received of one RTP stream (one SSRC; its RTX is folded in)."""
+
+    ssrc: int
+    mid: str | None = None
+    kind: str | None = None
+    codec: str | None = None
+    """Lower-case codec name (``vp8``, ``opus`` …) when the SDP says."""
+    packets: int = 0
+    """Media packets received, duplicates included, RTX not."""
+    bytes: int = 0
+    frames: int = 0
+    """Packets with the marker bit (for video: completed frames)."""
+    keyframes: int = 0
+    """VP8 keyframe starts received (including those recovered through RTX)."""
+    rtx_packets: int = 0
+    rtx_recovered: int = 0
+    """RTX packets that filled a gap."""
+    first_packet_at: float | None = None
+    first_keyframe_at: float | None = None
+    """When the first packet of the first VP8 keyframe arrived."""
+    first_keyframe_end_at: float | None = None
+    """When the last packet (marker) of the first VP8 keyframe arrived."""
+    last_packet_at: float | None = None
+    sequence: SequenceTracker = field(default_factory=SequenceTracker)
+    _keyframe_timestamp: int | None = None
+
+    @property
+    def lost(self) -> int:
+        """Packets missing now (neither arrived late nor recovered through RTX)."""
+        return self.sequence.lost
+
+    @property
+    def expected(self) -> int:
+        return self.sequence.expected
+
+    def summary(self) -> dict[str, object]:
+        """A JSON-friendly snapshot."""
+        return {
+            "ssrc": self.ssrc,
+            "mid": self.mid,
+            "kind": self.kind,
+            "codec": self.codec,
+            "packets": self.packets,
+            "bytes": self.bytes,
+            "frames": self.frames,
+            "keyframes": self.keyframes,
+            "expected": self.expected,
+            "lost": self.lost,
+            "late": self.sequence.late,
+            "duplicates": self.sequence.duplicates,
+            "rtx_packets": self.rtx_packets,
+            "rtx_recovered": self.rtx_recovered,
+            "first_packet_at": self.first_packet_at,
+            "first_keyframe_at": self.first_keyframe_at,
+            "first_keyframe_end_at": self.first_keyframe_end_at,
+        }
+
+
+class RtpCounter:
+    """Counts received RTP packets per SSRC, attributing them to m-lines from the SDP.
+
+    SSRCs come from the SDP's ``a=ssrc`` lines when present, otherwise from the MID header
+    extension of the first packet; RTX packets are recognised by payload type and folded into
+    their media stream.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.streams: dict[int, StreamStats] = {}
+        """Media streams by SSRC."""
+        self.unattributed_packets = 0
+        """Packets whose SSRC and MID no m-line claims."""
+        self._clock = clock
+        self._lines: dict[str, MediaLine] = {}
+        self._ssrc_line: dict[int, MediaLine] = {}
+        self._rtx_of: dict[int, int] = {}
+        self._rtx_streams: dict[int, StreamStats] = {}
+        self._mid_extension_id: int | None = None
+
+    def configure(self, lines: list[MediaLine], mid_extension_id: int | None) -> None:
+        """Learn the m-lines of the current description (call after every offer)."""
+        self._lines = {line.mid: line for line in lines}
+        self._mid_extension_id = mid_extension_id
+        for line in lines:
+            for ssrc in line.ssrcs:
+                self._ssrc_line[ssrc] = line
+            for rtx_ssrc, media_ssrc in line.rtx_ssrcs.items():
+                self._ssrc_line[rtx_ssrc] = line
+                self._rtx_of[rtx_ssrc] = media_ssrc
+
+    def by_mid(self) -> dict[str, list[StreamStats]]:
+        """Media streams grouped by the m-line they arrived on."""
+        grouped: dict[str, list[StreamStats]] = {}
+        for stream in self.streams.values():
+            grouped.setdefault(stream.mid or "?", []).append(stream)
+        return grouped
+
+    def add(self, data: bytes) -> None:
+        """Count one decrypted RTP packet."""
+        if len(data) < 12:
+            return
+        b0, b1, seq, timestamp, ssrc = _HEADER.unpack_from(data)
+        stream = self.streams.get(ssrc)
+        if stream is not None:
+            self._add_media(stream, data, b0, b1, seq, timestamp)
+            return
+        rtx = self._rtx_streams.get(ssrc)
+        if rtx is not None:
+            self._add_rtx(rtx, data, b0)
+            return
+        self._first_packet(data, b0, b1, seq, timestamp, ssrc)
+
+    def _first_packet(self, data: bytes, b0: int, b1: int, seq: int, ts: int, ssrc: int) -> None:
+        line = self._ssrc_line.get(ssrc)
+        if line is None:
+            mid = self._mid_of(data, b0)
+            line = self._lines.get(mid) if mid is not None else None
+        if line is None:
+            self.unattributed_packets += 1
+            return
+        codec = line.codecs.get(b1 & 0x7F)
+        if codec == "rtx":
+            media_ssrc = self._rtx_of.get(ssrc)
+            media = self.streams.get(media_ssrc) if media_ssrc is not None else None
+            if media is None:
+                media = next((s for s in self.streams.values() if s.mid == line.mid), None)
+            if media is None:
+                self.unattributed_packets += 1
+                return
+            self._rtx_streams[ssrc] = media
+            self._add_rtx(media, data, b0)
+            return
+        stream = StreamStats(ssrc=ssrc, mid=line.mid, kind=line.kind, codec=codec)
+        self.streams[ssrc] = stream
+        self._add_media(stream, data, b0, b1, seq, ts)
+
+    def _add_media(
+        self, stream: StreamStats, data: bytes, b0: int, b1: int, seq: int, timestamp: int
+    ) -> None:
+        now = self._clock()
+        stream.packets += 1
+        stream.bytes += len(data)
+        stream.last_packet_at = now
+        if stream.first_packet_at is None:
+            stream.first_packet_at = now
+        stream.sequence.add(seq)
+        if stream.codec == "vp8":
+            start = _payload_start(data, b0)
+            if start is not None and starts_vp8_keyframe(data, start):
+                self._keyframe_started(stream, timestamp, now)
+        if b1 & 0x80:
+            stream.frames += 1
+            if stream.first_keyframe_end_at is None and timestamp == stream._keyframe_timestamp:
+                stream.first_keyframe_end_at = now
+
+    def _add_rtx(self, stream: StreamStats, data: bytes, b0: int) -> None:
+        stream.rtx_packets += 1
+        start = _payload_start(data, b0)
+        if start is None or len(data) < start + 2:
+            return
+        original_seq = (data[start] << 8) | data[start + 1]
+        if stream.sequence.recover(original_seq):
+            stream.rtx_recovered += 1
+            if stream.codec == "vp8" and starts_vp8_keyframe(data, start + 2):
+                timestamp = int.from_bytes(data[4:8], "big")
+                self._keyframe_started(stream, timestamp, self._clock())
+
+    @staticmethod
+    def _keyframe_started(stream: StreamStats, timestamp: int, now: float) -> None:
+        stream.keyframes += 1
+        if stream.first_keyframe_at is None:
+            stream.first_keyframe_at = now
+            stream._keyframe_timestamp = timestamp
+
+    def _mid_of(self, data: bytes, b0: int) -> str | None:
+        ext_id = self._mid_extension_id
+        if ext_id is None or not b0 & 0x10:
+            return None
+        for ident, value in one_byte_extensions(data, b0):
+            if ident == ext_id:
+                return value.decode("ascii", "replace")
+        return None
+
+
+def _payload_start(data: bytes, b0: int) -> int | None:
+    offset = 12 + 4 * (b0 & 0x0F)
+    if b0 & 0x10:
+        if len(data) < offset + 4:
+            return None
+        _, words = _EXT_HEADER.unpack_from(data, offset)
+        offset += 4 + 4 * words
+    return offset if offset <= len(data) else None
+
+
+def one_byte_extensions(data: bytes, b0: int) -> list[tuple[int, bytes]]:
+    """The (id, value) pairs of a packet's RFC 8285 one-byte header extensions."""
+    offset = 12 + 4 * (b0 & 0x0F)
+    if len(data) < offset + 4:
+        return []
+    profile, words = _EXT_HEADER.unpack_from(data, offset)
+    if profile != ONE_BYTE_EXTENSIONS:
+        return []
+    pos, end = offset + 4, min(len(data), offset + 4 + 4 * words)
+    found: list[tuple[int, bytes]] = []
+    while pos < end:
+        ident, length = data[pos] >> 4, (data[pos] & 0x0F) + 1
+        if ident == 0:  # padding
+            pos += 1
+            continue
+        if ident == 15:
+            break
+        found.append((ident, data[pos + 1 : pos + 1 + length]))
+        pos += 1 + length
+    return found
+
+
+def starts_vp8_keyframe(data: bytes, start: int) -> bool:
+    """True if the VP8 RTP payload at ``data[start:]`` begins a keyframe (RFC 7741 4.2, 4.3).
+
+    The payload descriptor's S bit and PID 0 mark the start of the frame; the first byte of
+    the VP8 payload header then has P (bit 0) = 0 for a keyframe.
+    """
+    end = len(data)
+    if start >= end:
+        return False
+    first = data[start]
+    if not first & 0x10 or first & 0x0F:
+        return False
+    pos = start + 1
+    if first & 0x80:
+        if pos >= end:
+            return False
+        ext = data[pos]
+        pos += 1
+        if ext & 0x80:  # PictureID, 7 or 15 bits
+            if pos >= end:
+                return False
+            pos += 2 if data[pos] & 0x80 else 1
+        if ext & 0x40:  # TL0PICIDX
+            pos += 1
+        if ext & 0x30:  # TID / KEYIDX
+            pos += 1
+    return pos < end and not data[pos] & 0x01

@@ -1,0 +1,193 @@
+"""The receiving side of a bot: answers the server's subscribe offers and counts what arrives.
+
+Three ways to receive, cheapest first:
+- ``feedback=False``: packets are counted from their headers and aiortc never sees them (no
+  NACK, PLI, REMB or receiver reports go back);
+- ``feedback=True`` (default): counted, then aiortc's receiver runs its jitter buffer and sends
+  NACKs, PLIs, REMB and RRs like a browser would, but nothing is decoded;
+- ``decode=True``: as above, and the frames are decoded and read from the tracks.
+"""
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import av
+from aiortc import (
+    MediaStreamTrack,
+    RTCConfiguration,
+    RTCPeerConnection,
+    RTCRtpTransceiver,
+    RTCSessionDescription,
+)
+from aiortc.mediastreams import MediaStreamError
+from aiortc.rtp import RTCP_PSFB_PLI, RtcpPsfbPacket
+
+from .candidates import point_candidates_at, udp_candidates
+from .client_glue import gather_only, observe_rtp, send_rtcp, skip_decoding
+from .relay import UdpRelay
+from .rtp_stats import RtpCounter
+from .session_layout import media_lines, mid_extension_id
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class DecodedTrackStats:
+    """What a decoding subscriber got out of one track."""
+
+    mid: str
+    kind: str
+    frames: int = 0
+    width: int | None = None
+    height: int | None = None
+    first_frame_at: float | None = None
+    last_frame_at: float | None = None
+
+
+class Subscription:
+    """Owns the subscribe peer connection (the server offers, this side answers)."""
+
+    def __init__(
+        self,
+        *,
+        decode: bool = False,
+        feedback: bool = True,
+        relay: UdpRelay | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.decode = decode
+        self.feedback = feedback
+        self.relay = relay
+        self.counter = RtpCounter(clock)
+        self.tracks: dict[str, dict[str, Any]] = {}
+        """The latest offer's ``tracks`` by mid (m-lines carrying media now)."""
+        self.offers = 0
+        self.decoded: dict[str, DecodedTrackStats] = {}
+        self._clock = clock
+        self._pc: RTCPeerConnection | None = None
+        self._prepared: set[RTCRtpTransceiver] = set()
+        self._readers: set[asyncio.Task[None]] = set()
+        self._closed = False
+
+    @property
+    def pc(self) -> RTCPeerConnection | None:
+        return self._pc
+
+    @property
+    def connection_state(self) -> str:
+        return self._pc.connectionState if self._pc is not None else "new"
+
+    async def answer(self, offer_sdp: str, tracks: list[dict[str, Any]]) -> str:
+        """Apply a ``subscribe_offer`` and return the answer SDP to send back."""
+        if self._closed:
+            raise RuntimeError("the subscription is closed")
+        pc = self._pc
+        if pc is None:
+            pc = self._pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+            pc.on("track", self._on_track)
+        if self.relay is not None:
+            offer_sdp = await self._route_remote(offer_sdp)
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
+        self.counter.configure(media_lines(offer_sdp), mid_extension_id(offer_sdp))
+        self.tracks = {str(t["mid"]): t for t in tracks}
+        self.offers += 1
+        for transceiver in pc.getTransceivers():
+            if transceiver not in self._prepared:
+                self._prepared.add(transceiver)
+                if not self.decode:
+                    skip_decoding(transceiver.receiver)
+        gather_only(pc)
+        observe_rtp(pc, self._on_rtp, pass_on=self.feedback or self.decode)
+        await pc.setLocalDescription(await pc.createAnswer())
+        answer = pc.localDescription.sdp
+        if self.relay is not None:
+            answer = point_candidates_at(answer, self.relay.upstream_address)
+        return answer
+
+    async def request_keyframe(self, mid: str) -> bool:
+        """Send a PLI for the video received on ``mid``; False if nothing arrived there yet."""
+        pc = self._pc
+        streams = self.counter.by_mid().get(mid, [])
+        transceiver = next((t for t in pc.getTransceivers() if t.mid == mid), None) if pc else None
+        if transceiver is None or not streams:
+            return False
+        for stream in streams:
+            # The sender SSRC of feedback is not checked by SFUs; 1 marks it as the bench's.
+            await send_rtcp(
+                transceiver, RtcpPsfbPacket(fmt=RTCP_PSFB_PLI, ssrc=1, media_ssrc=stream.ssrc)
+            )
+        return True
+
+    def summary(self) -> dict[str, Any]:
+        """Per m-line: the track it carries, its RTP streams and (if decoding) its frames."""
+        streams = self.counter.by_mid()
+        mids = sorted(set(self.tracks) | set(streams) | set(self.decoded), key=_mid_order)
+        return {
+            mid: {
+                "track": self.tracks.get(mid),
+                "streams": [s.summary() for s in streams.get(mid, [])],
+                "decoded": vars(self.decoded[mid]).copy() if mid in self.decoded else None,
+            }
+            for mid in mids
+        }
+
+    async def close(self) -> None:
+        """Close the peer connection and stop reading tracks. Idempotent."""
+        self._closed = True
+        if self._pc is not None:
+            await self._pc.close()
+        for task in list(self._readers):
+            task.cancel()
+        await asyncio.gather(*self._readers, return_exceptions=True)
+
+    async def _route_remote(self, offer_sdp: str) -> str:
+        relay = self.relay
+        assert relay is not None
+        await relay.start()
+        server = udp_candidates(offer_sdp)
+        if server:
+            relay.set_target(server[0])
+        return point_candidates_at(offer_sdp, relay.address)
+
+    def _on_rtp(self, data: bytes, arrival_time_ms: int) -> None:
+        self.counter.add(data)
+
+    def _on_track(self, track: MediaStreamTrack) -> None:
+        if not self.decode:
+            return
+        task = asyncio.create_task(self._read_frames(track))
+        self._readers.add(task)
+        task.add_done_callback(self._readers.discard)
+
+    async def _read_frames(self, track: MediaStreamTrack) -> None:
+        stats: DecodedTrackStats | None = None
+        while True:
+            try:
+                frame = await track.recv()
+            except MediaStreamError:
+                return
+            now = self._clock()
+            if stats is None:
+                mid = self._mid_of(track)
+                stats = self.decoded.setdefault(mid, DecodedTrackStats(mid=mid, kind=track.kind))
+            stats.frames += 1
+            stats.last_frame_at = now
+            if stats.first_frame_at is None:
+                stats.first_frame_at = now
+            if isinstance(frame, av.VideoFrame):
+                stats.width, stats.height = frame.width, frame.height
+
+    def _mid_of(self, track: MediaStreamTrack) -> str:
+        assert self._pc is not None
+        for transceiver in self._pc.getTransceivers():
+            if transceiver.receiver.track is track and transceiver.mid is not None:
+                return transceiver.mid
+        return "?"
+
+
+def _mid_order(mid: str) -> tuple[int, str]:
+    return (int(mid), mid) if mid.isdigit() else (1 << 30, mid)

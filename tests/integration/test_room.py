@@ -1,0 +1,119 @@
+"""Room life over the protocol: joins and leaves, chat, mute and unpublish, health and metrics."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+
+from bench.bots import PublisherBot, SubscriberBot
+from classroom.roles import Role
+
+from .conftest import RunningServer
+
+
+async def test_a_participant_who_leaves_disappears_for_the_others(server: RunningServer) -> None:
+    async with (
+        SubscriberBot(server.url, server.token("anna")) as anna,
+        SubscriberBot(server.url, server.token("boris")) as boris,
+    ):
+        await anna.join()
+        joined = await boris.join()
+        assert [p["identity"] for p in joined["participants"]] == ["anna"]
+        left = asyncio.ensure_future(anna.signal.wait_for("participant_left"))
+        await boris.leave()
+        assert (await left)["participantId"] == boris.participant_id
+        assert (await server.counters())["peers"] == 1
+
+
+async def test_chat_reaches_everyone_and_late_joiners_get_the_history(
+    server: RunningServer,
+) -> None:
+    async with (
+        SubscriberBot(server.url, server.token("anna")) as anna,
+        SubscriberBot(server.url, server.token("boris")) as boris,
+        SubscriberBot(server.url, server.token("vera")) as vera,
+    ):
+        await anna.join()
+        await boris.join()
+        heard = asyncio.ensure_future(boris.signal.wait_for("chat"))
+        await anna.chat("Привет, класс!")
+        message = await heard
+        assert (message["text"], message["from"]["name"]) == ("Привет, класс!", "Anna")
+        joined = await vera.join()
+        assert [m["text"] for m in joined["chat"]] == ["Привет, класс!"]
+
+
+async def test_a_muted_microphone_stops_at_the_server_and_comes_back(
+    server: RunningServer,
+) -> None:
+    async with (
+        PublisherBot(server.url, server.token("teacher", Role.TEACHER), video_size=None) as teacher,
+        SubscriberBot(server.url, server.token("pupil")) as pupil,
+    ):
+        await teacher.start()
+        await pupil.join()
+        (audio,) = await pupil.wait_for_streams(1, packets=10)
+        notice = asyncio.ensure_future(pupil.signal.wait_for("track_muted"))
+        await teacher.signal.mute("microphone", True)
+        assert (await notice)["muted"] is True
+        await asyncio.sleep(0.3)  # packets already on the wire
+        frozen = audio.packets
+        await asyncio.sleep(1.0)
+        assert audio.packets == frozen
+        await teacher.signal.mute("microphone", False)
+        await asyncio.sleep(1.0)
+        assert audio.packets > frozen + 20
+        assert audio.lost == 0  # the sequence continues without a gap
+
+
+async def test_unpublishing_removes_the_track_from_subscribers(server: RunningServer) -> None:
+    async with (
+        PublisherBot(
+            server.url, server.token("teacher", Role.TEACHER), video_size=(640, 360)
+        ) as teacher,
+        SubscriberBot(server.url, server.token("pupil")) as pupil,
+    ):
+        await teacher.start()
+        await pupil.join()
+        await pupil.wait_for_streams(2, packets=10)
+        offers = pupil.subscription.offers
+        removed = asyncio.ensure_future(pupil.signal.wait_for("track_removed"))
+        await teacher.signal.unpublish("camera")
+        await removed
+        for _ in range(100):
+            if pupil.subscription.offers > offers:
+                break
+            await asyncio.sleep(0.05)
+        assert [t["kind"] for t in pupil.subscription.tracks.values()] == ["audio"]
+
+
+async def test_health_and_metrics(server: RunningServer) -> None:
+    async with (
+        PublisherBot(
+            server.url, server.token("teacher", Role.TEACHER), video_size=(640, 360)
+        ) as teacher,
+        SubscriberBot(server.url, server.token("pupil")) as pupil,
+        aiohttp.ClientSession() as http,
+    ):
+        await teacher.start()
+        await pupil.join()
+        await pupil.wait_for_streams(2, packets=30)
+        async with http.get(server.url + "/healthz") as response:
+            assert await response.json() == {"status": "ok"}
+        async with http.get(server.url + "/metrics") as response:
+            text = await response.text()
+        values = {
+            line.split()[0]: float(line.split()[1])
+            for line in text.splitlines()
+            if line and not line.startswith("#")
+        }
+        assert values["classroom_rooms"] == 1
+        assert values["classroom_participants"] == 2
+        assert values["classroom_producers"] == 2
+        assert values["classroom_sfu_packets_out_total"] >= 60
+        assert (
+            values["classroom_sfu_packets_in_total"]
+            >= values["classroom_sfu_packets_out_total"] / 2
+        )
+        assert values["classroom_sfu_keyframe_requests_total"] >= 1
