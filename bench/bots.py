@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 
 from .media import EncodedFrame, load_audio, load_video
-from .publication import Publication
+from .publication import TONE_LEVEL_DBOV, Publication, PublishedSource
 from .relay import UdpRelay
 from .rtp_stats import StreamStats
 from .signal_client import Message, SignalClient
@@ -23,7 +23,8 @@ from .subscription import DecodedTrackStats, Subscription
 class SubscriberBot:
     """A participant that joins, answers every subscribe offer and counts what it receives.
 
-    ``decode`` / ``feedback`` choose how it receives (see ``bench.subscription``); ``relay``
+    ``decode`` / ``feedback`` / ``keyframe_timeout`` choose how it receives (see
+    ``bench.subscription``); ``relay``
     carries its subscribe connection through an impairing ``UdpRelay`` (started here, closed
     by its owner).
     """
@@ -36,12 +37,19 @@ class SubscriberBot:
         decode: bool = False,
         feedback: bool = True,
         relay: UdpRelay | None = None,
+        keyframe_timeout: float | None = 1.0,
         session: aiohttp.ClientSession | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.server_url = server_url
         self.token = token
-        self.subscription = Subscription(decode=decode, feedback=feedback, relay=relay, clock=clock)
+        self.subscription = Subscription(
+            decode=decode,
+            feedback=feedback,
+            relay=relay,
+            keyframe_timeout=keyframe_timeout,
+            clock=clock,
+        )
         self.joined: Message | None = None
         """The server's ``joined`` response."""
         self.join_started_at: float | None = None
@@ -151,7 +159,8 @@ class PublisherBot(SubscriberBot):
     """A participant that also publishes pre-encoded camera (VP8) and microphone (Opus).
 
     ``video_size`` picks the cached clip (None: no camera); ``video`` / ``audio`` frame lists,
-    if given, are used instead (share them between many bots to save memory).
+    if given, are used instead (share them between many bots to save memory). ``audio_level``
+    (dBov) goes into the audio-level extension, for the server's active-speaker detection.
     """
 
     def __init__(
@@ -164,11 +173,13 @@ class PublisherBot(SubscriberBot):
         video_frames: list[EncodedFrame] | None = None,
         audio_frames: list[EncodedFrame] | None = None,
         publish_relay: UdpRelay | None = None,
+        audio_level: int | None = TONE_LEVEL_DBOV,
         **subscriber_options: Any,
     ) -> None:
         super().__init__(server_url, token, **subscriber_options)
         self.video_size = video_size
         self.audio = audio
+        self.audio_level = audio_level
         self.publish_relay = publish_relay
         self._video_frames = video_frames
         self._audio_frames = audio_frames
@@ -189,10 +200,39 @@ class PublisherBot(SubscriberBot):
         audio = self._audio_frames
         if audio is None and self.audio:
             audio = await asyncio.to_thread(load_audio)
-        self._publication = Publication(video=video, audio=audio, relay=self.publish_relay)
+        self._publication = Publication(
+            video=video, audio=audio, relay=self.publish_relay, audio_level=self.audio_level
+        )
         sdp, tracks = await self._publication.offer()
         answer = await self.signal.publish_offer(sdp, tracks)
         await self._publication.accept(answer)
+
+    @property
+    def pli_received(self) -> int:
+        """Keyframe requests (PLI and FIR) that reached the camera's sender."""
+        camera = self._camera()
+        return camera.feedback.pli + camera.feedback.fir if camera else 0
+
+    @property
+    def keyframes_sent(self) -> int:
+        """Camera keyframes sent, the clip's own and those jumped to on request."""
+        camera = self._camera()
+        return camera.track.counters.keyframes_sent if camera else 0
+
+    @property
+    def keyframes_on_request(self) -> int:
+        """Jumps to a keyframe made because of PLI / FIR."""
+        camera = self._camera()
+        return camera.track.counters.keyframes_on_request if camera else 0
+
+    def _camera(self) -> PublishedSource | None:
+        return self._publication.sources.get("camera") if self._publication else None
+
+    def set_audio_level(self, dbov: int | None) -> None:
+        """Announce a new loudness from the next audio packet on (-127 is silence)."""
+        self.audio_level = dbov
+        if self._publication is not None and "microphone" in self._publication.sources:
+            self._publication.sources["microphone"].track.audio_level = dbov
 
     async def start(self) -> Message:
         """Join, then publish."""

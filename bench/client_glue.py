@@ -126,3 +126,20 @@ def sender_ssrc(sender: RTCRtpSender) -> int:
 async def send_rtcp(transceiver: RTCRtpTransceiver, packet: AnyRtcpPacket) -> None:
     """Send one RTCP packet on ``transceiver``'s transport (e.g. a PLI a bot decides to send)."""
     await transceiver.receiver.transport._send_rtp(bytes(packet))
+
+
+def stamp_audio_level(sender: RTCRtpSender, level: Callable[[], int | None]) -> None:
+    """Give pre-encoded audio the RFC 6464 audio level ``level()`` returns (dBov, -127..0).
+
+    aiortc computes the level only for frames it encodes itself, so without this a bot's
+    packets carry no audio-level extension and the server's active-speaker logic hears no one.
+    """
+    original: Callable[..., Awaitable[Any]] = sender._next_encoded_frame
+
+    async def next_encoded_frame(codec: Any) -> Any:
+        frame = await original(codec)
+        if frame is not None and frame.audio_level is None:
+            frame.audio_level = level()
+        return frame
+
+    setattr(sender, "_next_encoded_frame", next_encoded_frame)  # noqa: B010

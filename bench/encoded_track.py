@@ -42,6 +42,8 @@ class EncodedTrack(MediaStreamTrack):
             raise ValueError("an encoded track needs frames")
         self.kind = kind
         self.counters = TrackCounters()
+        self.audio_level: int | None = None
+        """Loudness announced in the audio-level extension (dBov, -127..0); None: none sent."""
         self._frames = frames
         self._keyframe_indexes = [i for i, f in enumerate(frames) if f.keyframe]
         if not self._keyframe_indexes:

@@ -29,11 +29,13 @@ from aiortc.rtp import (
 )
 
 from .candidates import point_candidates_at, udp_candidates
-from .client_glue import gather_only, observe_sender_rtcp, sender_ssrc
+from .client_glue import gather_only, observe_sender_rtcp, sender_ssrc, stamp_audio_level
 from .encoded_track import EncodedTrack
 from .media import EncodedFrame
 from .relay import UdpRelay
 
+# The bench tone's loudness: a 0.3 full-scale sine has an RMS of -13 dBov (RFC 6465).
+TONE_LEVEL_DBOV = -13
 # What each source is sent with: browsers send VP8 (+RTX) camera video and Opus audio.
 _CODECS = {"video": ("video/VP8", "video/rtx"), "audio": ("audio/opus",)}
 
@@ -72,17 +74,21 @@ class Publication:
         video: list[EncodedFrame] | None,
         audio: list[EncodedFrame] | None,
         relay: UdpRelay | None = None,
+        audio_level: int | None = TONE_LEVEL_DBOV,
     ) -> None:
         """Publish ``video`` as the camera and ``audio`` as the microphone (None: not sent).
 
-        Frame lists are read-only and may be shared by many publishers.
+        Frame lists are read-only and may be shared by many publishers. ``audio_level`` is
+        what the audio-level extension says (change it on the track to "fall silent").
         """
         self.relay = relay
         self.sources: dict[str, PublishedSource] = {}
         self._pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         # Audio first, as browsers order getUserMedia tracks.
         if audio is not None:
-            self._add("microphone", EncodedTrack("audio", audio))
+            microphone = self._add("microphone", EncodedTrack("audio", audio))
+            microphone.track.audio_level = audio_level
+            stamp_audio_level(microphone.transceiver.sender, lambda: microphone.track.audio_level)
         if video is not None:
             self._add("camera", EncodedTrack("video", video))
 
@@ -126,7 +132,7 @@ class Publication:
         """Close the peer connection. Idempotent."""
         await self._pc.close()
 
-    def _add(self, source: str, track: EncodedTrack) -> None:
+    def _add(self, source: str, track: EncodedTrack) -> PublishedSource:
         transceiver = self._pc.addTransceiver(track, direction="sendonly")
         capabilities = RTCRtpSender.getCapabilities(track.kind).codecs
         transceiver.setCodecPreferences(
@@ -135,6 +141,7 @@ class Publication:
         published = PublishedSource(source, track.kind, track, transceiver, SenderFeedback())
         observe_sender_rtcp(transceiver.sender, lambda p: self._on_rtcp(published, p))
         self.sources[source] = published
+        return published
 
     @staticmethod
     def _on_rtcp(published: PublishedSource, packet: AnyRtcpPacket) -> None:

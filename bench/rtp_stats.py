@@ -43,12 +43,20 @@ class StreamStats:
     first_keyframe_end_at: float | None = None
     """When the last packet (marker) of the first VP8 keyframe arrived."""
     last_packet_at: float | None = None
+    audio_level: int | None = None
+    """The latest RFC 6464 audio level received, in dBov (-127..0), for audio streams."""
+    pli_sent: int = 0
+    """Keyframe requests this subscriber sent for the stream (see ``Subscription``)."""
+    last_pli_at: float | None = None
     sequence: SequenceTracker = field(default_factory=SequenceTracker)
     _keyframe_timestamp: int | None = None
 
     @property
     def lost(self) -> int:
-        """Packets missing now (neither arrived late nor recovered through RTX)."""
+        """Packets missing now (neither arrived late nor recovered through RTX).
+
+        Counting starts at the first packet received: packets lost before it are unknown.
+        """
         return self.sequence.lost
 
     @property
@@ -75,6 +83,8 @@ class StreamStats:
             "first_packet_at": self.first_packet_at,
             "first_keyframe_at": self.first_keyframe_at,
             "first_keyframe_end_at": self.first_keyframe_end_at,
+            "pli_sent": self.pli_sent,
+            "audio_level": self.audio_level,
         }
 
 
@@ -97,11 +107,18 @@ class RtpCounter:
         self._rtx_of: dict[int, int] = {}
         self._rtx_streams: dict[int, StreamStats] = {}
         self._mid_extension_id: int | None = None
+        self._audio_level_extension_id: int | None = None
 
-    def configure(self, lines: list[MediaLine], mid_extension_id: int | None) -> None:
+    def configure(
+        self,
+        lines: list[MediaLine],
+        mid_extension_id: int | None,
+        audio_level_extension_id: int | None = None,
+    ) -> None:
         """Learn the m-lines of the current description (call after every offer)."""
         self._lines = {line.mid: line for line in lines}
         self._mid_extension_id = mid_extension_id
+        self._audio_level_extension_id = audio_level_extension_id
         for line in lines:
             for ssrc in line.ssrcs:
                 self._ssrc_line[ssrc] = line
@@ -169,6 +186,10 @@ class RtpCounter:
             start = _payload_start(data, b0)
             if start is not None and starts_vp8_keyframe(data, start):
                 self._keyframe_started(stream, timestamp, now)
+        elif stream.kind == "audio" and b0 & 0x10 and self._audio_level_extension_id:
+            for ident, value in one_byte_extensions(data, b0):
+                if ident == self._audio_level_extension_id and value:
+                    stream.audio_level = -(value[0] & 0x7F)
         if b1 & 0x80:
             stream.frames += 1
             if stream.first_keyframe_end_at is None and timestamp == stream._keyframe_timestamp:

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from aiortc.sdp import SessionDescription
 
 MID_EXTENSION_URI = "urn:ietf:params:rtp-hdrext:sdes:mid"
+AUDIO_LEVEL_URI = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,15 @@ def media_lines(sdp: str) -> list[MediaLine]:
     return lines
 
 
-def mid_extension_id(sdp: str) -> int | None:
-    """The header extension id the description gives the MID extension, if any."""
+def extension_id(sdp: str, uri: str) -> int | None:
+    """The header extension id the description gives ``uri``, if any."""
     for media in SessionDescription.parse(sdp).media:
         for ext in media.rtp.headerExtensions:
-            if ext.uri == MID_EXTENSION_URI:
+            if ext.uri == uri:
                 return ext.id
     return None
+
+
+def mid_extension_id(sdp: str) -> int | None:
+    """The header extension id the description gives the MID extension, if any."""
+    return extension_id(sdp, MID_EXTENSION_URI)

@@ -209,6 +209,8 @@ class SignalClient:
             try:
                 await handler(message)
             except Exception as exc:
+                if self._ws.closed:
+                    return  # an offer that met the socket closing: nothing left to answer
                 # Recorded, not raised: the bot's owner decides whether it fails the run.
                 logger.exception("handler for %s failed", message.get("type"))
                 self.handler_errors.append(exc)

@@ -6,6 +6,10 @@ Three ways to receive, cheapest first:
 - ``feedback=True`` (default): counted, then aiortc's receiver runs its jitter buffer and sends
   NACKs, PLIs, REMB and RRs like a browser would, but nothing is decoded;
 - ``decode=True``: as above, and the frames are decoded and read from the tracks.
+
+Like a browser, a subscriber whose video has not shown a keyframe ``keyframe_timeout``
+seconds after its first packet sends a PLI (again every ``keyframe_timeout``): aiortc's
+receiver would not, and packets lost before the first one that arrives are never NACKed.
 """
 
 import asyncio
@@ -30,7 +34,7 @@ from .candidates import point_candidates_at, udp_candidates
 from .client_glue import gather_only, observe_rtp, send_rtcp, skip_decoding
 from .relay import UdpRelay
 from .rtp_stats import RtpCounter
-from .session_layout import media_lines, mid_extension_id
+from .session_layout import AUDIO_LEVEL_URI, extension_id, media_lines, mid_extension_id
 
 logger = logging.getLogger(__name__)
 
@@ -57,11 +61,13 @@ class Subscription:
         decode: bool = False,
         feedback: bool = True,
         relay: UdpRelay | None = None,
+        keyframe_timeout: float | None = 1.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.decode = decode
         self.feedback = feedback
         self.relay = relay
+        self.keyframe_timeout = keyframe_timeout
         self.counter = RtpCounter(clock)
         self.tracks: dict[str, dict[str, Any]] = {}
         """The latest offer's ``tracks`` by mid (m-lines carrying media now)."""
@@ -71,6 +77,7 @@ class Subscription:
         self._pc: RTCPeerConnection | None = None
         self._prepared: set[RTCRtpTransceiver] = set()
         self._readers: set[asyncio.Task[None]] = set()
+        self._watchdog: asyncio.Task[None] | None = None
         self._closed = False
 
     @property
@@ -89,10 +96,16 @@ class Subscription:
         if pc is None:
             pc = self._pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
             pc.on("track", self._on_track)
+            if self.keyframe_timeout is not None:
+                self._watchdog = asyncio.create_task(self._watch_keyframes(self.keyframe_timeout))
         if self.relay is not None:
             offer_sdp = await self._route_remote(offer_sdp)
         await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
-        self.counter.configure(media_lines(offer_sdp), mid_extension_id(offer_sdp))
+        self.counter.configure(
+            media_lines(offer_sdp),
+            mid_extension_id(offer_sdp),
+            extension_id(offer_sdp, AUDIO_LEVEL_URI),
+        )
         self.tracks = {str(t["mid"]): t for t in tracks}
         self.offers += 1
         for transceiver in pc.getTransceivers():
@@ -115,11 +128,14 @@ class Subscription:
         transceiver = next((t for t in pc.getTransceivers() if t.mid == mid), None) if pc else None
         if transceiver is None or not streams:
             return False
+        now = self._clock()
         for stream in streams:
             # The sender SSRC of feedback is not checked by SFUs; 1 marks it as the bench's.
             await send_rtcp(
                 transceiver, RtcpPsfbPacket(fmt=RTCP_PSFB_PLI, ssrc=1, media_ssrc=stream.ssrc)
             )
+            stream.pli_sent += 1
+            stream.last_pli_at = now
         return True
 
     def summary(self) -> dict[str, Any]:
@@ -138,6 +154,9 @@ class Subscription:
     async def close(self) -> None:
         """Close the peer connection and stop reading tracks. Idempotent."""
         self._closed = True
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            await asyncio.gather(self._watchdog, return_exceptions=True)
         if self._pc is not None:
             await self._pc.close()
         for task in list(self._readers):
@@ -152,6 +171,23 @@ class Subscription:
         if server:
             relay.set_target(server[0])
         return point_candidates_at(offer_sdp, relay.address)
+
+    async def _watch_keyframes(self, patience: float) -> None:
+        while True:
+            await asyncio.sleep(patience / 4)
+            now = self._clock()
+            for stream in list(self.counter.streams.values()):
+                if (
+                    stream.kind == "video"
+                    and stream.first_keyframe_at is None
+                    and stream.first_packet_at is not None
+                    and now - max(stream.first_packet_at, stream.last_pli_at or 0.0) >= patience
+                    and stream.mid is not None
+                ):
+                    try:
+                        await self.request_keyframe(stream.mid)
+                    except ConnectionError:
+                        return
 
     def _on_rtp(self, data: bytes, arrival_time_ms: int) -> None:
         self.counter.add(data)

@@ -18,6 +18,13 @@ from .sink import RtpSink
 if TYPE_CHECKING:
     from .producer import Producer
 
+RESEND_GAP = 0.1
+"""Seconds before the same packet is retransmitted again: a receiver repeating its NACK list
+(aiortc's does, on every new gap) must not multiply the traffic on a link already too narrow."""
+RTX_BUDGET_SHARE = 0.5
+"""Retransmissions allowed per packet forwarded, so repair never dwarfs the stream itself."""
+RTX_BUDGET_MAX = 200.0
+
 
 @dataclass
 class ConsumerParams:
@@ -57,12 +64,15 @@ class Consumer:
         self._template: HeaderTemplate | None = None
         self._rtx_template: HeaderTemplate | None = None
         self._rtx_seq = 0
+        self._rtx_budget = RTX_BUDGET_MAX
+        self._budget_counted = 0
         self._waiting_keyframe = self._is_video
         self.paused = False
         self.closed = False
         self.packets_sent = 0
         self.octets_sent = 0
         self.retransmitted = 0
+        self.retransmissions_skipped = 0
         producer.add_consumer(self)
 
     def configure(self, params: ConsumerParams) -> None:
@@ -120,10 +130,20 @@ class Consumer:
         if self.history is None or self._template is None or self.params is None:
             return
         now = asyncio.get_running_loop().time()
+        self._rtx_budget = min(
+            RTX_BUDGET_MAX,
+            self._rtx_budget + (self.packets_sent - self._budget_counted) * RTX_BUDGET_SHARE,
+        )
+        self._budget_counted = self.packets_sent
         for seq in lost:
             entry = self.history.get(seq, now)
-            if entry is None:
+            if entry is None or now - entry.resent_at < RESEND_GAP:
                 continue
+            if self._rtx_budget < 1:
+                self.retransmissions_skipped += 1
+                continue
+            self._rtx_budget -= 1
+            entry.resent_at = now
             view = entry.view
             payload = memoryview(view.data)[view.payload_start : view.payload_end]
             if self._rtx_template is not None and self.params.rtx_payload_type is not None:

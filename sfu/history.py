@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from .rtp import RtpView
 
 
-class SentPacket(NamedTuple):
-    seq: int
-    timestamp: int
-    marker: int
-    view: RtpView
-    sent_at: float
+class SentPacket:
+    """One packet as a consumer sent it: enough to send it again."""
+
+    __slots__ = ("seq", "timestamp", "marker", "view", "sent_at", "resent_at")
+
+    def __init__(self, seq: int, timestamp: int, marker: int, view: RtpView, sent_at: float):
+        self.seq = seq
+        self.timestamp = timestamp
+        self.marker = marker
+        self.view = view
+        self.sent_at = sent_at
+        self.resent_at = -1.0
+        """When it was last retransmitted (a NACK repeated within a round trip is ignored)."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SentPacket) and (
+            self.seq,
+            self.timestamp,
+            self.marker,
+            self.view,
+            self.sent_at,
+        ) == (other.seq, other.timestamp, other.marker, other.view, other.sent_at)
+
+    def __repr__(self) -> str:
+        return f"SentPacket(seq={self.seq}, timestamp={self.timestamp}, sent_at={self.sent_at})"
 
 
 class PacketHistory:

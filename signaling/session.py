@@ -32,6 +32,10 @@ from .rooms import LiveRooms
 
 logger = logging.getLogger(__name__)
 
+CLOSE_REPLACED = 4001
+"""Close code for a socket whose participant joined again elsewhere: unlike 1001 (server going
+away) the client must not reconnect, or two devices would keep knocking each other out."""
+
 
 @dataclass
 class ServerState:
@@ -142,7 +146,7 @@ class Session:
             await self._remove(claims.room, previous)
             if old is not None:
                 old._left = True
-                old.close_soon()
+                old.close_soon(CLOSE_REPLACED)
         if roster.full:
             raise ProtocolError(ROOM_FULL, "the room has reached its participant limit")
         participant = Participant(

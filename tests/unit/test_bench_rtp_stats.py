@@ -1,12 +1,18 @@
 """The bench's header-only RTP counting: loss, late packets, RTX recovery, VP8 keyframes."""
 
 from aiortc import RTCPeerConnection, RTCRtpSender
-from aiortc.rtp import HeaderExtensionsMap, RtpPacket
 from aiortc.rtcrtpparameters import RTCRtpHeaderExtensionParameters, RTCRtpParameters
+from aiortc.rtp import HeaderExtensionsMap, RtpPacket
 
 from bench.rtp_stats import RtpCounter, starts_vp8_keyframe
 from bench.sequence import Arrival, SequenceTracker
-from bench.session_layout import MID_EXTENSION_URI, MediaLine, media_lines, mid_extension_id
+from bench.session_layout import (
+    AUDIO_LEVEL_URI,
+    MID_EXTENSION_URI,
+    MediaLine,
+    media_lines,
+    mid_extension_id,
+)
 
 VIDEO_SSRC = 1111
 RTX_SSRC = 2222
@@ -116,6 +122,24 @@ def test_an_unannounced_ssrc_is_attributed_by_its_mid_header_extension() -> None
     c.add(rtp(1, b"x", ssrc=43, pt=111))  # no extension, not in the SDP
     assert c.streams[42].mid == "3" and c.streams[42].codec == "opus"
     assert c.unattributed_packets == 1
+
+
+def test_audio_streams_keep_the_latest_audio_level() -> None:
+    c = RtpCounter()
+    c.configure(
+        [MediaLine(mid="0", kind="audio", codecs={111: "opus"}, ssrcs=[7])],
+        mid_extension_id=None,
+        audio_level_extension_id=2,
+    )
+    extensions = HeaderExtensionsMap()
+    extensions.configure(
+        RTCRtpParameters(headerExtensions=[RTCRtpHeaderExtensionParameters(2, AUDIO_LEVEL_URI)])
+    )
+    for seq, level in ((1, 30), (2, 127)):
+        packet = RtpPacket(payload_type=111, sequence_number=seq, timestamp=0, ssrc=7)
+        packet.extensions.audio_level = (True, level)
+        c.add(packet.serialize(extensions))
+    assert c.streams[7].audio_level == -127
 
 
 def test_vp8_keyframe_detection_reads_the_payload_descriptor() -> None:

@@ -1,0 +1,128 @@
+"""Producer → consumer forwarding on real objects, with a sink that keeps what it is given."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiortc.rtp import RtpPacket
+
+from sfu.consumer import RESEND_GAP, Consumer, ConsumerParams
+from sfu.counters import Counters
+from sfu.ids import ConsumerId, PeerId, TrackId
+from sfu.producer import Producer, ProducerParams
+from sfu.rtp import RtpView, unwrap_rtx
+
+KEYFRAME = b"\x10\x00\x00\x00"  # VP8 descriptor S=1 PID=0, frame tag P=0
+DELTA = b"\x10\x01\x00\x00"
+
+
+class ListSink:
+    def __init__(self) -> None:
+        self.rtp: list[RtpPacket] = []
+        self.rtcp: list[bytes] = []
+
+    def send_rtp(self, data: bytes) -> None:
+        self.rtp.append(RtpPacket.parse(data))
+
+    def send_rtcp(self, data: bytes) -> None:
+        self.rtcp.append(data)
+
+
+def now() -> float:
+    """Arrival time on the loop's clock, which the consumer also reads when NACKs come."""
+    return asyncio.get_running_loop().time()
+
+
+def packet(seq: int, payload: bytes = DELTA, ssrc: int = 1111) -> RtpView:
+    rtp = RtpPacket(payload_type=96, sequence_number=seq, timestamp=seq * 3000, ssrc=ssrc)
+    rtp.payload = payload
+    return RtpView(rtp.serialize())
+
+
+def setup(rtx: bool = True) -> tuple[Producer, Consumer, ListSink, list[bytes]]:
+    feedback: list[bytes] = []
+    params = ProducerParams("video", "camera", "0", "video/VP8", 90000, 96, ssrc=1111)
+    producer = Producer(
+        TrackId("t_1"),
+        PeerId("p_1"),
+        params,
+        feedback.append,
+        9,
+        Counters(),
+        asyncio.get_running_loop(),
+    )
+    sink = ListSink()
+    consumer = Consumer(ConsumerId("c_1"), PeerId("p_2"), producer, sink, Counters())
+    consumer.configure(
+        ConsumerParams(
+            ssrc=2222,
+            payload_type=100,
+            rtx_ssrc=3333 if rtx else None,
+            rtx_payload_type=101 if rtx else None,
+        )
+    )
+    return producer, consumer, sink, feedback
+
+
+async def test_video_waits_for_a_keyframe_and_asks_the_publisher_for_one() -> None:
+    producer, _, sink, feedback = setup()
+    producer.on_rtp(packet(10), now())
+    assert sink.rtp == []
+    assert len(feedback) == 1  # the new consumer's keyframe request became a PLI
+    producer.on_rtp(packet(11, KEYFRAME), now())
+    producer.on_rtp(packet(12), now())
+    assert [(p.ssrc, p.payload_type) for p in sink.rtp] == [(2222, 100), (2222, 100)]
+    assert sink.rtp[1].sequence_number == (sink.rtp[0].sequence_number + 1) & 0xFFFF
+
+
+async def test_a_nack_is_answered_as_rtx_once_per_round_trip() -> None:
+    producer, consumer, sink, _ = setup()
+    for seq in range(20, 30):
+        producer.on_rtp(packet(seq, KEYFRAME if seq == 20 else DELTA), now())
+    lost = sink.rtp[3].sequence_number
+    consumer.on_nack([lost])
+    consumer.on_nack([lost])  # repeated at once: ignored
+    rtx = sink.rtp[10:]
+    assert [(p.ssrc, p.payload_type) for p in rtx] == [(3333, 101)]
+    assert unwrap_rtx(rtx[0].payload) == (lost, DELTA)
+    assert rtx[0].timestamp == sink.rtp[3].timestamp
+    assert consumer.retransmitted == 1
+    await asyncio.sleep(RESEND_GAP)
+    consumer.on_nack([lost])
+    assert consumer.retransmitted == 2
+
+
+async def test_without_rtx_the_packet_is_resent_as_it_was() -> None:
+    producer, consumer, sink, _ = setup(rtx=False)
+    producer.on_rtp(packet(1, KEYFRAME), now())
+    consumer.on_nack([sink.rtp[0].sequence_number])
+    assert sink.rtp[1].sequence_number == sink.rtp[0].sequence_number
+    assert sink.rtp[1].payload == KEYFRAME
+
+
+async def test_retransmissions_are_capped_by_what_was_forwarded() -> None:
+    producer, consumer, sink, _ = setup()
+    for seq in range(1000):
+        producer.on_rtp(packet(seq, KEYFRAME if seq == 0 else DELTA), now())
+    sent = [p.sequence_number for p in sink.rtp]
+    consumer.on_nack(sent[:400])
+    assert consumer.retransmitted == 200  # the budget's ceiling
+    assert consumer.retransmissions_skipped == 200
+
+
+async def test_a_muted_producer_forwards_nothing_and_resumes_without_a_gap() -> None:
+    producer, _, sink, _ = setup()
+    producer.on_rtp(packet(1, KEYFRAME), now())
+    producer.set_muted(True)
+    producer.on_rtp(packet(2), now())
+    producer.set_muted(False)
+    producer.on_rtp(packet(3), now())  # not a keyframe: the subscriber waits for one
+    producer.on_rtp(packet(4, KEYFRAME), now())
+    assert [p.sequence_number - sink.rtp[0].sequence_number for p in sink.rtp] == [0, 1]
+
+
+async def test_closing_the_producer_closes_its_consumers() -> None:
+    producer, consumer, _, _ = setup()
+    producer.close()
+    producer.close()
+    assert consumer.closed and producer.consumers == []

@@ -1,0 +1,420 @@
+// Entry point of /lesson?token=…: ties the protocol client, local media and the page together.
+
+import { Translator } from './i18n.js';
+import { getLocalMedia, getScreen, stopStream } from './media.js';
+import { ClassroomClient, ServerError } from './protocol.js';
+import { LessonUI } from './ui.js';
+
+// After a lost connection: quick retries first (a phone switching networks), then every 10 s.
+/** The server's close code for "this person joined again elsewhere" (docs/protocol.md). */
+const CLOSE_REPLACED = 4001;
+const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, 8000, 10000];
+// Errors that no retry can fix: the person needs a new link or the teacher's help.
+const FINAL_JOIN_ERRORS = new Set(['bad_token', 'token_expired', 'not_allowed']);
+// The server lets the newest connection of a person win and closes the older one. A drop this
+// soon after joining, again and again, means two devices are taking turns: stop retrying.
+const QUICK_DROP_MS = 15000;
+const QUICK_DROPS_TO_GIVE_UP = 3;
+// How long a "the same person is joining in another tab" notice explains the next drop.
+const REPLACED_NOTICE_MS = 10000;
+
+/** The token's claims, for the preview page only (the server verifies the signature). */
+export function decodeToken(token) {
+  try {
+    const base64 = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const binary = atob(base64.padEnd(Math.ceil(base64.length / 4) * 4, '='));
+    const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0)); // UTF-8: names are Cyrillic
+    const claims = JSON.parse(new TextDecoder().decode(bytes));
+    return claims && typeof claims === 'object' ? claims : null;
+  } catch {
+    return null;
+  }
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+class Lesson {
+  constructor({ token, ui, translator }) {
+    this.token = token;
+    this.ui = ui;
+    this.t = translator;
+    this.claims = token ? decodeToken(token) : null;
+    this.client = null;
+    this.stream = null;
+    this.screenTrack = null;
+    this.micOn = true;
+    this.camOn = true;
+    // preview → joining → live ⇄ reconnecting; → ended (left, or the lesson ended)
+    this.phase = 'preview';
+    this.joinedAt = 0;
+    this.quickDrops = 0;
+    this.ownIds = new Set();
+
+    // Tabs of this browser tell each other when they join, so the tab that the server closes
+    // because the same person joined elsewhere knows why, and does not fight back by rejoining.
+    this.identity = this.claims?.sub ?? token;
+    this.tabId = Math.random().toString(36).slice(2);
+    this.replacedAt = 0;
+    this.tabs = globalThis.BroadcastChannel ? new BroadcastChannel('classroom-lesson') : null;
+    this.tabs?.addEventListener('message', (ev) => {
+      const { type, identity, tabId } = ev.data || {};
+      if (type === 'joining' && identity === this.identity && tabId !== this.tabId) {
+        this.replacedAt = Date.now();
+      }
+    });
+
+    ui.addEventListener('join', () => this.join());
+    ui.addEventListener('rejoin', () => this.rejoin());
+    ui.addEventListener('togglemic', () => this.toggleMic());
+    ui.addEventListener('togglecam', () => this.toggleCamera());
+    ui.addEventListener('togglescreen', () => this.toggleScreen());
+    ui.addEventListener('leave', () => this.leave());
+    ui.addEventListener('chat', (ev) => this.sendChat(ev.detail.text));
+    ui.addEventListener('resumeaudio', async () => {
+      if (await ui.grid.resumeAudio()) ui.showSoundBanner(false);
+    });
+  }
+
+  get micTrack() {
+    return this.stream?.getAudioTracks()[0] || null;
+  }
+
+  get camTrack() {
+    return this.stream?.getVideoTracks()[0] || null;
+  }
+
+  async preview() {
+    this.phase = 'preview';
+    this.ui.show('join');
+    if (this.claims) this.ui.setIdentity(this.claims);
+    if (!this.token) {
+      this.ui.disableJoin('join.noToken');
+      return;
+    }
+    const { stream, errorKey } = await getLocalMedia();
+    this.stream = stream;
+    this.ui.setPreview(stream);
+    this.ui.showMediaError(errorKey);
+    this._applyLocalState();
+  }
+
+  async join() {
+    if (this.phase !== 'preview') return;
+    this.phase = 'joining';
+    this.ui.showJoinError(null);
+    this.ui.setJoinBusy(true);
+    let error = null;
+    try {
+      await this._connect();
+    } catch (err) {
+      error = err;
+    }
+    this.ui.setJoinBusy(false);
+    if (this.phase !== 'joining') return; // left meanwhile
+    if (error) {
+      this.phase = 'preview';
+      this.ui.show('join');
+      const [key, params] = errorMessage(error, this.t);
+      // Pressing Join again cannot fix a bad or expired link.
+      if (error instanceof ServerError && FINAL_JOIN_ERRORS.has(error.code)) this.ui.disableJoin(key);
+      else this.ui.showJoinError(key, params);
+      return;
+    }
+    this.phase = 'live';
+    // The socket may already have dropped while we were publishing.
+    if (this.client.state !== 'joined') this._reconnect();
+  }
+
+  /** One full connection: join, show the room, publish. Used by join and by reconnects. */
+  async _connect() {
+    const client = new ClassroomClient({ token: this.token });
+    this._listen(client);
+    this.client = client;
+    this.tabs?.postMessage({ type: 'joining', identity: this.identity, tabId: this.tabId });
+    const joined = await client.join();
+    this.joinedAt = Date.now();
+    if (this.phase === 'ended') {
+      client.close(); // left while we were connecting
+      return;
+    }
+
+    const { grid, chat } = this.ui;
+    grid.clear();
+    grid.setSelf(joined.self, this.camTrack);
+    if (this.screenTrack) grid.setSelfScreen(this.screenTrack, joined.self.name);
+    for (const participant of client.participants.values()) grid.upsert(participant);
+    this.ui.setRoomTitle(joined.room);
+    this._updateCount();
+    // The server replays the recent chat to whoever joins (and rejoins): show exactly that.
+    if (this.phase === 'joining' || Array.isArray(joined.chat)) chat.clear();
+    this.ownIds.add(joined.self.id); // a reconnect gets a new id; old messages stay ours
+    for (const message of Array.isArray(joined.chat) ? joined.chat : []) {
+      chat.add(message, this.ownIds.has(message.from?.id));
+    }
+    this.ui.show('lesson');
+    this._applyLocalState();
+
+    if (client.grants.publish && (this.stream || this.screenTrack)) {
+      try {
+        await client.publish({ microphone: this.micTrack, camera: this.camTrack });
+        // Preview toggles carry over: the server must know, so it forwards nothing.
+        if (this.micTrack && !this.micOn) await client.setMuted('microphone', true);
+        if (this.camTrack && !this.camOn) await client.setMuted('camera', true);
+        if (this.screenTrack) await client.startScreenShare(this.screenTrack);
+      } catch (err) {
+        // Still in the lesson: the pupil can watch and listen even if sending failed.
+        if (client === this.client && client.state === 'joined') {
+          this.ui.toast(...errorMessage(err, this.t));
+        }
+      }
+    }
+  }
+
+  _listen(client) {
+    const { ui } = this;
+    const on = (type, handler) =>
+      client.addEventListener(type, (ev) => {
+        if (client === this.client) handler(ev.detail); // ignore a replaced client's last words
+      });
+
+    on('participantjoined', ({ participant }) => {
+      ui.grid.upsert(participant);
+      ui.grid.setMedia(participant, client.remoteTracks().get(participant.id) || []);
+      ui.chat.system('chat.joined', { name: participant.name });
+      this._updateCount();
+    });
+    on('participantleft', ({ participantId, participant }) => {
+      ui.grid.remove(participantId);
+      ui.chat.system('chat.left', { name: participant.name });
+      this._updateCount();
+    });
+    on('participantupdated', ({ participant }) => ui.grid.upsert(participant));
+    on('remotetracks', ({ byParticipant }) => {
+      for (const participant of client.participants.values()) {
+        ui.grid.setMedia(participant, byParticipant.get(participant.id) || []);
+      }
+    });
+    on('chat', (message) => ui.chat.add(message, this.ownIds.has(message.from?.id)));
+    on('servererror', ({ error }) => ui.toast(...errorMessage(error, this.t)));
+    on('pcstate', ({ state }) => {
+      if (this.phase !== 'live') return;
+      if (state === 'failed') this._reconnect();
+      else if (state === 'disconnected') ui.setStatus('status.mediaProblem', null, 'warn');
+      else if (state === 'connected') ui.setStatus(null);
+    });
+    on('close', ({ expected, code }) => {
+      if (expected || this.phase !== 'live') return; // joins and reconnects handle their own drops
+      this.quickDrops = Date.now() - this.joinedAt < QUICK_DROP_MS ? this.quickDrops + 1 : 0;
+      if (code === CLOSE_REPLACED || Date.now() - this.replacedAt < REPLACED_NOTICE_MS) {
+        this._end('replaced');
+      } else if (code >= 4000 && code < 5000) this._end('ended'); // the server closed it on purpose
+      else if (this.quickDrops >= QUICK_DROPS_TO_GIVE_UP) this._end('unstable');
+      else this._reconnect();
+    });
+  }
+
+  /** Rejoins with the same token and the same camera after the socket or the media dropped. */
+  async _reconnect() {
+    if (this.phase !== 'live') return;
+    this.phase = 'reconnecting';
+    this.ui.setStatus('status.reconnecting', null, 'warn');
+    this.client?.close();
+    this.ui.grid.detachRemoteMedia();
+    for (let attempt = 0; this.phase === 'reconnecting'; attempt++) {
+      await sleep(RECONNECT_DELAYS_MS[Math.min(attempt, RECONNECT_DELAYS_MS.length - 1)]);
+      if (this.phase !== 'reconnecting') return;
+      try {
+        await this._connect();
+        if (this.phase !== 'reconnecting') return;
+        if (this.client.state !== 'joined') continue; // dropped again while publishing
+        this.phase = 'live';
+        this.ui.setStatus(null);
+        return;
+      } catch (err) {
+        if (err instanceof ServerError && FINAL_JOIN_ERRORS.has(err.code)) {
+          this._end('ended');
+          this.ui.toast(...errorMessage(err, this.t));
+          return;
+        }
+      }
+    }
+  }
+
+  async toggleMic() {
+    if (!this.micTrack) return;
+    this.micOn = !this.micOn;
+    this._applyLocalState();
+    await this._sendMute('microphone', !this.micOn);
+  }
+
+  async toggleCamera() {
+    if (!this.camTrack) return;
+    this.camOn = !this.camOn;
+    this._applyLocalState();
+    await this._sendMute('camera', !this.camOn);
+  }
+
+  async _sendMute(source, muted) {
+    if (this.phase !== 'live' || !this.client) return;
+    try {
+      await this.client.setMuted(source, muted);
+    } catch (err) {
+      this.ui.toast(...errorMessage(err, this.t));
+    }
+  }
+
+  async toggleScreen() {
+    if (this.phase !== 'live') return;
+    if (this.screenTrack) {
+      await this._stopScreen();
+      return;
+    }
+    let track;
+    try {
+      track = await getScreen();
+    } catch (err) {
+      if (err?.name !== 'NotAllowedError') this.ui.toast('screen.failed'); // NotAllowed = cancelled
+      return;
+    }
+    this.screenTrack = track;
+    // The browser's own "Stop sharing" button ends the track without asking us.
+    track.addEventListener('ended', () => this._stopScreen());
+    this.ui.grid.setSelfScreen(track, this.client.self.name);
+    this._applyLocalState();
+    try {
+      await this.client.startScreenShare(track);
+    } catch (err) {
+      this.ui.toast(...errorMessage(err, this.t));
+      await this._stopScreen();
+    }
+  }
+
+  async _stopScreen() {
+    const track = this.screenTrack;
+    if (!track) return;
+    this.screenTrack = null;
+    track.stop();
+    this.ui.grid.setSelfScreen(null);
+    this._applyLocalState();
+    try {
+      await this.client?.stopScreenShare();
+    } catch (err) {
+      if (this.phase === 'live') this.ui.toast(...errorMessage(err, this.t));
+    }
+  }
+
+  async leave() {
+    if (this.phase === 'ended') return;
+    const client = this.client;
+    this.client = null; // so that _end() does not drop the socket before 'leave' is sent
+    this._end('left');
+    await client?.leave();
+  }
+
+  /** The lesson is over for this page without the person asking: say why, offer to rejoin. */
+  _end(kind) {
+    this.phase = 'ended';
+    this.client?.close();
+    this.screenTrack?.stop();
+    this.screenTrack = null;
+    this._stopLocalMedia();
+    this.ui.grid.clear();
+    this.ui.setStatus(null);
+    this.ui.setParticipantCount(0);
+    this.ui.showEnd(kind);
+  }
+
+  async rejoin() {
+    this.client = null;
+    this.quickDrops = 0;
+    this.replacedAt = 0;
+    await this.preview();
+  }
+
+  async sendChat(text) {
+    if (this.phase !== 'live') return;
+    try {
+      await this.client.request('chat', { text });
+      this.ui.chat.sent();
+    } catch (err) {
+      this.ui.toast(...errorMessage(err, this.t));
+    }
+  }
+
+  _stopLocalMedia() {
+    stopStream(this.stream);
+    this.stream = null;
+    this.ui.setPreview(null);
+  }
+
+  /** Pushes mic / camera / screen state to the tracks, the buttons and our own tile. */
+  _applyLocalState() {
+    if (this.micTrack) this.micTrack.enabled = this.micOn;
+    if (this.camTrack) this.camTrack.enabled = this.camOn;
+    this.ui.setControls({
+      micOn: this.micOn,
+      camOn: this.camOn,
+      screenOn: Boolean(this.screenTrack),
+      canPublish: this.client?.state === 'joined' ? this.client.grants.publish : true,
+      hasMic: Boolean(this.micTrack),
+      hasCam: Boolean(this.camTrack),
+    });
+    this.ui.grid.setSelfState({ cameraOn: this.camOn, micMuted: !this.micOn || !this.micTrack });
+  }
+
+  _updateCount() {
+    // Everyone in the room, us included.
+    this.ui.setParticipantCount(this.client ? this.client.participants.size + 1 : 0);
+  }
+
+  /** For browser tests: receive counters per remote participant and the names on screen. */
+  async stats() {
+    const client = this.client;
+    const perParticipant = client && client.state === 'joined' ? await client.stats() : {};
+    for (const [id, entry] of Object.entries(perParticipant)) {
+      entry.name = client.participants.get(id)?.name ?? null;
+    }
+    return {
+      phase: this.phase,
+      self: client?.self ?? null,
+      participants: perParticipant,
+      names: this.ui.grid.names(),
+    };
+  }
+}
+
+/** [i18n key, params] for an error from the server or the network. */
+function errorMessage(err, translator) {
+  const code = err instanceof ServerError ? err.code : null;
+  if (code && translator.has(`error.${code}`)) return [`error.${code}`];
+  return ['error.unknown', { message: err?.message || String(err) }];
+}
+
+function main() {
+  const params = new URLSearchParams(location.search);
+  const translator = new Translator();
+  // Keep the chosen language in the address, so a reload (or a reconnect) keeps it.
+  translator.addEventListener('change', () => {
+    const url = new URL(location.href);
+    url.searchParams.set('lang', translator.lang);
+    history.replaceState(null, '', url);
+  });
+  const ui = new LessonUI(translator);
+  const lesson = new Lesson({ token: params.get('token'), ui, translator });
+
+  globalThis.classroom = {
+    get client() {
+      return lesson.client;
+    },
+    lesson,
+    stats: () => lesson.stats(),
+  };
+  // Closing the tab closes the socket: the server treats that as leaving.
+  addEventListener('pagehide', () => lesson.client?.close());
+
+  lesson.preview().then(() => {
+    if (params.get('autojoin') === '1' && lesson.token) lesson.join();
+  });
+}
+
+main();

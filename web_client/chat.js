@@ -1,0 +1,70 @@
+// The chat panel: the message list and the form that sends one.
+
+import { localize } from './i18n.js';
+
+const MAX_LENGTH = 2000; // docs/protocol.md: 1–2000 characters
+
+export class ChatPanel extends EventTarget {
+  /** Emits 'send' {text} when the person submits a message, 'message' when one is shown. */
+  constructor({ list, empty, form, input, translator }) {
+    super();
+    this.list = list;
+    this.empty = empty;
+    this.input = input;
+    this.translator = translator;
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const text = input.value.trim().slice(0, MAX_LENGTH);
+      if (!text) return;
+      this.dispatchEvent(new CustomEvent('send', { detail: { text } }));
+    });
+  }
+
+  /** Clears the input once the server accepted the message (kept on failure, to retry). */
+  sent() {
+    this.input.value = '';
+  }
+
+  /** Shows a message: {from: {id, name}, text, ts} — `own` when we wrote it. */
+  add({ from, text, ts }, own) {
+    const item = document.createElement('li');
+    item.className = own ? 'chat-message own' : 'chat-message';
+    const meta = document.createElement('div');
+    meta.className = 'chat-meta';
+    const who = document.createElement('span');
+    who.className = 'chat-from';
+    who.textContent = from?.name || '?';
+    const time = document.createElement('time');
+    const date = typeof ts === 'number' ? new Date(ts * 1000) : new Date();
+    time.dateTime = date.toISOString();
+    time.textContent = date.toLocaleTimeString(this.translator.lang, { hour: '2-digit', minute: '2-digit' });
+    meta.append(who, time);
+    const body = document.createElement('div');
+    body.className = 'chat-text';
+    body.textContent = text; // never HTML: anyone in the room can write here
+    item.append(meta, body);
+    this._append(item);
+  }
+
+  /** A quiet line such as "Anna joined", translated now and after a language switch. */
+  system(key, params) {
+    const item = document.createElement('li');
+    item.className = 'chat-system';
+    localize(item, this.translator, key, params);
+    this._append(item);
+  }
+
+  clear() {
+    this.list.replaceChildren();
+    this.empty.hidden = false;
+  }
+
+  _append(item) {
+    // Follow new messages only if the reader was already at the bottom.
+    const atBottom = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 40;
+    this.list.append(item);
+    this.empty.hidden = true;
+    if (atBottom) this.list.scrollTop = this.list.scrollHeight;
+    this.dispatchEvent(new CustomEvent('message'));
+  }
+}

@@ -1,0 +1,57 @@
+// Getting the camera, the microphone and the screen, with failures turned into i18n keys.
+
+// 640x360 at 24 fps: sharp enough for a face, light enough for a phone on mobile data.
+const CAMERA = { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 24, max: 30 } };
+const MICROPHONE = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
+
+function errorKey(err) {
+  switch (err?.name) {
+    case 'NotAllowedError':
+    case 'SecurityError':
+      return 'media.denied';
+    case 'NotFoundError':
+    case 'OverconstrainedError':
+      return 'media.notFound';
+    case 'NotReadableError':
+    case 'AbortError':
+      return 'media.busy';
+    default:
+      return 'media.failed';
+  }
+}
+
+/**
+ * Asks for camera and microphone; falls back to whichever one exists.
+ * Resolves with {stream: MediaStream|null, errorKey: string|null} and never rejects: a pupil
+ * without a camera must still be able to join and follow the lesson.
+ */
+export async function getLocalMedia() {
+  const devices = globalThis.navigator?.mediaDevices;
+  if (!devices?.getUserMedia) return { stream: null, errorKey: 'media.insecure' };
+  try {
+    return { stream: await devices.getUserMedia({ audio: MICROPHONE, video: CAMERA }), errorKey: null };
+  } catch (err) {
+    if (errorKey(err) === 'media.denied') return { stream: null, errorKey: 'media.denied' };
+    for (const constraints of [{ audio: MICROPHONE }, { video: CAMERA }]) {
+      try {
+        return { stream: await devices.getUserMedia(constraints), errorKey: errorKey(err) };
+      } catch {
+        // try the next one
+      }
+    }
+    return { stream: null, errorKey: errorKey(err) };
+  }
+}
+
+/** The screen (or a window / tab) the person picks; rejects if they cancel. */
+export async function getScreen() {
+  const stream = await navigator.mediaDevices.getDisplayMedia({
+    video: { frameRate: { ideal: 15, max: 30 } },
+    audio: false,
+  });
+  return stream.getVideoTracks()[0];
+}
+
+export function stopStream(stream) {
+  for (const track of stream?.getTracks() || []) track.stop();
+}

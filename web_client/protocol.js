@@ -1,0 +1,528 @@
+// The wire protocol of docs/protocol.md as an object: one WebSocket, two peer connections, no DOM.
+//
+// Events (CustomEvent, payload in `detail`):
+//   state               {state: 'connecting'|'joined'|'closed'}
+//   participantjoined   {participant}
+//   participantleft     {participantId, participant}
+//   participantupdated  {participant}              (tracks added / removed / muted)
+//   track               {mid, participantId, trackId, kind, source, track}  (one new remote track)
+//   remotetracks        {byParticipant: Map<participantId, RemoteTrack[]>}  (after every offer;
+//                       a RemoteTrack is {mid, participantId, trackId, kind, source, track})
+//   chat                {from: {id, name}, text, ts}
+//   servererror         {error: ServerError}       (errors that answer no pending request)
+//   pcstate             {pc: 'publish'|'subscribe', state}
+//   close               {code, reason, expected}   (the socket closed; `expected` after leave())
+
+/** An error the server sent (`code` is the protocol's stable code), or a local one like it. */
+export class ServerError extends Error {
+  constructor(code, message, requestId = null) {
+    super(message || code);
+    this.name = 'ServerError';
+    this.code = code;
+    this.requestId = requestId;
+  }
+}
+
+// No trickle ICE: the whole offer/answer carries the candidates. On a LAN gathering finishes in
+// milliseconds; an unreachable STUN/TURN server must not hold the lesson up forever.
+const ICE_GATHERING_TIMEOUT_MS = 5000;
+const REQUEST_TIMEOUT_MS = 20000;
+
+export function defaultSocketUrl(loc = globalThis.location) {
+  const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${loc.host}/ws`;
+}
+
+export class ClassroomClient extends EventTarget {
+  /**
+   * @param {{token: string, url?: string}} options
+   */
+  constructor({ token, url = defaultSocketUrl() }) {
+    super();
+    this.token = token;
+    this.url = url;
+    this.state = 'new';
+    this.room = null;
+    this.self = null;
+    this.grants = { publish: false, subscribe: false, moderate: false };
+    this.iceServers = [];
+    /** Remote participants by id (never includes self). */
+    this.participants = new Map();
+    /** What the subscribe connection currently carries: mid → {participantId, trackId, kind, source}. */
+    this.subscribed = new Map();
+
+    this._ws = null;
+    this._nextId = 1;
+    this._pending = new Map();
+    this._leaving = false;
+    this._publishPc = null;
+    this._subscribePc = null;
+    /** Our sending transceivers by source ('microphone' | 'camera' | 'screen'). */
+    this._senders = new Map();
+    // One stream id for everything we publish; the server regroups per participant anyway.
+    this._publishStream = null;
+    // Negotiations of each connection run one at a time, in order.
+    this._publishQueue = Promise.resolve();
+    this._subscribeQueue = Promise.resolve();
+    // The track list of the offer being applied, read by the 'track' event handler.
+    this._incomingTracks = new Map();
+  }
+
+  // ---- socket and requests -------------------------------------------------------------------
+
+  /** Opens the socket and joins the room; resolves with the `joined` message. */
+  async join() {
+    if (this.state !== 'new') throw new Error('a ClassroomClient joins once; make a new one');
+    this._setState('connecting');
+    try {
+      await this._openSocket();
+      const joined = await this.request('join', { token: this.token });
+      this.room = joined.room;
+      this.self = joined.self;
+      this.grants = { ...this.grants, ...(joined.grants || {}) };
+      this.iceServers = Array.isArray(joined.iceServers) ? joined.iceServers : [];
+      for (const p of joined.participants || []) {
+        if (p.id !== this.self.id) this.participants.set(p.id, normalizeParticipant(p));
+      }
+      this._setState('joined');
+      return joined;
+    } catch (err) {
+      this.close();
+      throw err;
+    }
+  }
+
+  /** Sends a request and resolves with its response (rejects with ServerError on `error`). */
+  request(type, fields = {}) {
+    const id = this._nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this._pending.delete(id);
+        reject(new ServerError('timeout', `no answer to ${type}`, id));
+      }, REQUEST_TIMEOUT_MS);
+      this._pending.set(id, { resolve, reject, timer });
+      try {
+        this._send({ ...fields, type, id });
+      } catch (err) {
+        clearTimeout(timer);
+        this._pending.delete(id);
+        reject(err);
+      }
+    });
+  }
+
+  _send(message) {
+    if (!this._ws || this._ws.readyState !== WebSocket.OPEN) {
+      throw new ServerError('disconnected', 'not connected to the server');
+    }
+    this._ws.send(JSON.stringify(message));
+  }
+
+  _openSocket() {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(this.url);
+      this._ws = ws;
+      let opened = false;
+      ws.addEventListener('open', () => {
+        opened = true;
+        resolve();
+      });
+      ws.addEventListener('message', (ev) => this._onFrame(ev.data));
+      ws.addEventListener('close', (ev) => {
+        if (!opened) reject(new ServerError('disconnected', 'could not reach the server'));
+        this._onSocketClosed(ev);
+      });
+    });
+  }
+
+  _onFrame(data) {
+    let msg;
+    try {
+      msg = JSON.parse(data);
+    } catch {
+      return; // the server only sends JSON; ignore anything else rather than die
+    }
+    if (!msg || typeof msg !== 'object') return;
+
+    if (msg.id !== undefined && msg.id !== null && this._pending.has(msg.id)) {
+      const { resolve, reject, timer } = this._pending.get(msg.id);
+      clearTimeout(timer);
+      this._pending.delete(msg.id);
+      if (msg.type === 'error') reject(new ServerError(msg.code, msg.message, msg.id));
+      else resolve(msg);
+      return;
+    }
+
+    switch (msg.type) {
+      case 'error':
+        this._emit('servererror', { error: new ServerError(msg.code, msg.message, msg.id ?? null) });
+        break;
+      case 'subscribe_offer':
+        this._subscribeQueue = this._subscribeQueue
+          .then(() => this._answerSubscribeOffer(msg))
+          .catch((err) => {
+            if (this.state !== 'closed') this._emitLocalError('bad_sdp', err); // else: moot
+          });
+        break;
+      case 'participant_joined':
+        this._onParticipantJoined(msg.participant);
+        break;
+      case 'participant_left':
+        this._onParticipantLeft(msg.participantId);
+        break;
+      case 'track_added':
+      case 'track_removed':
+      case 'track_muted':
+        this._onTrackEvent(msg);
+        break;
+      case 'chat':
+        this._emit('chat', { from: msg.from || {}, text: String(msg.text ?? ''), ts: msg.ts });
+        break;
+      default:
+        break; // newer servers may send events this client does not know yet
+    }
+  }
+
+  _onSocketClosed(ev) {
+    for (const { reject, timer } of this._pending.values()) {
+      clearTimeout(timer);
+      reject(new ServerError('disconnected', 'the connection to the server was closed'));
+    }
+    this._pending.clear();
+    const wasJoined = this.state === 'joined';
+    this._closePeerConnections();
+    this._setState('closed');
+    if (wasJoined || this._leaving) {
+      this._emit('close', { code: ev.code, reason: ev.reason, expected: this._leaving });
+    }
+  }
+
+  /** Leaves the room politely (the server answers `ok`, then closes the socket). */
+  async leave() {
+    this._leaving = true;
+    try {
+      if (this._ws && this._ws.readyState === WebSocket.OPEN) await this.request('leave');
+    } catch {
+      // leaving anyway: closing the socket has the same effect on the server
+    }
+    this.close();
+  }
+
+  /** Drops everything at once, without telling the server (it sees the socket close). */
+  close() {
+    this._closePeerConnections();
+    if (this._ws && this._ws.readyState <= WebSocket.OPEN) this._ws.close(1000);
+  }
+
+  // ---- room state ----------------------------------------------------------------------------
+
+  _onParticipantJoined(raw) {
+    if (!raw || !raw.id || (this.self && raw.id === this.self.id)) return;
+    const participant = normalizeParticipant(raw);
+    this.participants.set(participant.id, participant);
+    this._emit('participantjoined', { participant });
+  }
+
+  _onParticipantLeft(participantId) {
+    const participant = this.participants.get(participantId);
+    if (!participant) return;
+    this.participants.delete(participantId);
+    this._emit('participantleft', { participantId, participant });
+  }
+
+  _onTrackEvent(msg) {
+    const participant = this.participants.get(msg.participantId);
+    if (!participant) return;
+    if (msg.type === 'track_added' && msg.track) {
+      participant.tracks = participant.tracks.filter((t) => t.id !== msg.track.id);
+      participant.tracks.push({ muted: false, ...msg.track });
+    } else if (msg.type === 'track_removed') {
+      participant.tracks = participant.tracks.filter((t) => t.id !== msg.trackId);
+    } else if (msg.type === 'track_muted') {
+      const track = participant.tracks.find((t) => t.id === msg.trackId);
+      if (track) track.muted = Boolean(msg.muted);
+    }
+    this._emit('participantupdated', { participant });
+  }
+
+  // ---- publishing ----------------------------------------------------------------------------
+
+  /**
+   * Publishes the microphone and camera tracks (either may be null) in one offer.
+   * The m-line order (audio first) only matters for readability of the SDP.
+   */
+  async publish({ microphone = null, camera = null } = {}) {
+    if (!this.grants.publish) throw new ServerError('not_allowed', 'this link may not publish');
+    if (microphone) await this._addSender('microphone', microphone);
+    if (camera) await this._addSender('camera', camera);
+    if (this._senders.size) await this._negotiatePublish();
+  }
+
+  /** Adds (or re-enables) the screen-share m-line and renegotiates. */
+  async startScreenShare(track) {
+    if (!this.grants.publish) throw new ServerError('not_allowed', 'this link may not publish');
+    track.contentHint = 'detail'; // text on slides stays sharp; the frame rate may drop instead
+    await this._addSender('screen', track);
+    await this._negotiatePublish();
+  }
+
+  /** Stops forwarding of the screen share, then silences its m-line. */
+  async stopScreenShare() {
+    const transceiver = this._senders.get('screen');
+    if (!transceiver || !transceiver.sender.track) return;
+    try {
+      await this.request('unpublish', { source: 'screen' });
+    } finally {
+      // No renegotiation needed now: without a track the sender sends nothing. The next offer
+      // carries the m-line as inactive, and a later share reuses it.
+      await transceiver.sender.replaceTrack(null);
+      transceiver.direction = 'inactive';
+    }
+  }
+
+  /** Mutes or unmutes one of our sources: locally at once, and on the server (no forwarding). */
+  async setMuted(source, muted) {
+    const transceiver = this._senders.get(source);
+    if (transceiver && transceiver.sender.track) transceiver.sender.track.enabled = !muted;
+    if (transceiver && transceiver.mid !== null) {
+      await this.request('mute', { source, muted: Boolean(muted) });
+    }
+  }
+
+  async _addSender(source, track) {
+    const pc = this._ensurePublishPc();
+    const existing = this._senders.get(source);
+    if (existing) {
+      // A peer connection never loses an m-line: reuse the one this source had.
+      existing.direction = 'sendonly';
+      await existing.sender.replaceTrack(track);
+      existing.sender.setStreams?.(this._publishStream);
+      return;
+    }
+    const init = { direction: 'sendonly', streams: [this._publishStream] };
+    if (source === 'camera') {
+      // Temporal layers let the SFU thin the stream for a pupil on a weak link without
+      // asking us for a second encoding (aiortc cannot negotiate simulcast).
+      init.sendEncodings = [{ scalabilityMode: 'L1T3', maxBitrate: 1_200_000 }];
+    }
+    let transceiver;
+    try {
+      transceiver = pc.addTransceiver(track, init);
+    } catch {
+      delete init.sendEncodings; // a browser without scalabilityMode support
+      transceiver = pc.addTransceiver(track, init);
+    }
+    if (track.kind === 'video') preferCodec(transceiver, 'video/VP8');
+    this._senders.set(source, transceiver);
+  }
+
+  _negotiatePublish() {
+    const run = async () => {
+      const pc = this._publishPc;
+      await pc.setLocalDescription(await pc.createOffer());
+      await waitForIceGathering(pc);
+      const tracks = [];
+      for (const [source, transceiver] of this._senders) {
+        if (transceiver.direction === 'sendonly' && transceiver.sender.track && transceiver.mid !== null) {
+          tracks.push({ mid: transceiver.mid, source });
+        }
+      }
+      let answer;
+      try {
+        answer = await this.request('publish_offer', { sdp: pc.localDescription.sdp, tracks });
+      } catch (err) {
+        // Back to 'stable', so that the next attempt can offer again.
+        if (pc.signalingState === 'have-local-offer') {
+          await pc.setLocalDescription({ type: 'rollback' }).catch(() => {});
+        }
+        throw err;
+      }
+      await pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
+    };
+    const result = this._publishQueue.then(run);
+    this._publishQueue = result.catch(() => {});
+    return result;
+  }
+
+  _ensurePublishPc() {
+    if (!this._publishPc) {
+      this._publishPc = this._makePc('publish');
+      this._publishStream = new MediaStream();
+    }
+    return this._publishPc;
+  }
+
+  // ---- subscribing ---------------------------------------------------------------------------
+
+  async _answerSubscribeOffer(msg) {
+    const pc = this._ensureSubscribePc();
+    const tracks = new Map();
+    for (const t of Array.isArray(msg.tracks) ? msg.tracks : []) {
+      tracks.set(String(t.mid), {
+        mid: String(t.mid),
+        participantId: t.participantId,
+        trackId: t.trackId,
+        kind: t.kind,
+        source: t.source,
+      });
+    }
+    this._incomingTracks = tracks;
+    await pc.setRemoteDescription({ type: 'offer', sdp: msg.sdp });
+    await pc.setLocalDescription(await pc.createAnswer());
+    await waitForIceGathering(pc);
+    this._send({ type: 'subscribe_answer', sdp: pc.localDescription.sdp });
+    this.subscribed = tracks;
+    this._emit('remotetracks', { byParticipant: this.remoteTracks() });
+  }
+
+  /** The remote tracks now carried, grouped by participant: [{mid, trackId, kind, source, track}]. */
+  remoteTracks() {
+    const byParticipant = new Map();
+    if (!this._subscribePc) return byParticipant;
+    const byMid = new Map(this._subscribePc.getTransceivers().map((t) => [t.mid, t]));
+    for (const info of this.subscribed.values()) {
+      const transceiver = byMid.get(info.mid);
+      if (!transceiver) continue;
+      const list = byParticipant.get(info.participantId) || [];
+      list.push({ ...info, track: transceiver.receiver.track });
+      byParticipant.set(info.participantId, list);
+    }
+    return byParticipant;
+  }
+
+  _ensureSubscribePc() {
+    if (!this._subscribePc) {
+      const pc = this._makePc('subscribe');
+      pc.addEventListener('track', (ev) => {
+        // The mid is the only reliable key: the server reuses m-lines for other people.
+        const info = this._incomingTracks.get(ev.transceiver.mid);
+        if (info) this._emit('track', { ...info, track: ev.track });
+      });
+      this._subscribePc = pc;
+    }
+    return this._subscribePc;
+  }
+
+  // ---- common --------------------------------------------------------------------------------
+
+  _makePc(name) {
+    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', iceServers: this.iceServers });
+    pc.addEventListener('connectionstatechange', () => {
+      this._emit('pcstate', { pc: name, state: pc.connectionState });
+    });
+    return pc;
+  }
+
+  _closePeerConnections() {
+    for (const pc of [this._publishPc, this._subscribePc]) {
+      if (pc && pc.signalingState !== 'closed') pc.close();
+    }
+  }
+
+  _setState(state) {
+    this.state = state;
+    this._emit('state', { state });
+  }
+
+  _emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  _emitLocalError(code, err) {
+    const error = err instanceof ServerError ? err : new ServerError(code, String(err?.message || err));
+    this._emit('servererror', { error });
+  }
+
+  /**
+   * Receive statistics per remote participant, for tests and a future "connection quality" badge.
+   * Resolves with {participantId: {framesDecoded, screenFramesDecoded, totalSamplesReceived,
+   * packetsReceived, videoPacketsReceived}}.
+   */
+  async stats() {
+    const result = {};
+    for (const id of this.participants.keys()) {
+      result[id] = {
+        framesDecoded: 0,
+        screenFramesDecoded: 0,
+        totalSamplesReceived: 0,
+        packetsReceived: 0,
+        videoPacketsReceived: 0,
+      };
+    }
+    const pc = this._subscribePc;
+    if (!pc || pc.signalingState === 'closed') return result;
+    const midByTrackId = new Map(pc.getTransceivers().map((t) => [t.receiver.track.id, t.mid]));
+    // A reused m-line may show an old SSRC's entry too: keep the freshest entry per mid.
+    const latest = new Map();
+    (await pc.getStats()).forEach((s) => {
+      if (s.type !== 'inbound-rtp') return;
+      const mid = s.mid ?? midByTrackId.get(s.trackIdentifier);
+      const seen = latest.get(mid);
+      if (!seen || (s.lastPacketReceivedTimestamp ?? 0) > (seen.lastPacketReceivedTimestamp ?? 0)) {
+        latest.set(mid, s);
+      }
+    });
+    for (const [mid, s] of latest) {
+      const info = this.subscribed.get(mid);
+      const entry = info && result[info.participantId];
+      if (!entry) continue;
+      if (info.kind === 'video' && info.source === 'screen') {
+        entry.screenFramesDecoded += s.framesDecoded ?? 0;
+      } else if (info.kind === 'video') {
+        entry.framesDecoded += s.framesDecoded ?? 0;
+        entry.videoPacketsReceived += s.packetsReceived ?? 0;
+      } else {
+        entry.totalSamplesReceived += s.totalSamplesReceived ?? 0;
+        entry.packetsReceived += s.packetsReceived ?? 0;
+      }
+    }
+    return result;
+  }
+}
+
+function normalizeParticipant(p) {
+  return {
+    id: p.id,
+    identity: p.identity,
+    name: p.name || p.identity || p.id,
+    role: p.role || 'guest',
+    tracks: (p.tracks || []).map((t) => ({ muted: false, ...t })),
+  };
+}
+
+/** Puts one codec (and its RTX / FEC companions, which follow it) first in the offer. */
+function preferCodec(transceiver, mimeType) {
+  if (typeof transceiver.setCodecPreferences !== 'function') return;
+  const caps = RTCRtpSender.getCapabilities?.('video');
+  if (!caps) return;
+  const wanted = caps.codecs.filter((c) => c.mimeType.toLowerCase() === mimeType.toLowerCase());
+  if (!wanted.length) return;
+  const rest = caps.codecs.filter((c) => c.mimeType.toLowerCase() !== mimeType.toLowerCase());
+  try {
+    transceiver.setCodecPreferences([...wanted, ...rest]);
+  } catch {
+    // keep the browser's order: the server still negotiates VP8 or H.264
+  }
+}
+
+/** Resolves once ICE gathering is complete (or after a timeout: we send what we have). */
+export function waitForIceGathering(pc, timeoutMs = ICE_GATHERING_TIMEOUT_MS) {
+  if (pc.iceGatheringState === 'complete') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      pc.removeEventListener('icegatheringstatechange', onChange);
+      pc.removeEventListener('icecandidate', onCandidate);
+      resolve();
+    };
+    const onChange = () => {
+      if (pc.iceGatheringState === 'complete') done();
+    };
+    const onCandidate = (ev) => {
+      if (!ev.candidate) done(); // end-of-candidates
+    };
+    const timer = setTimeout(done, timeoutMs);
+    pc.addEventListener('icegatheringstatechange', onChange);
+    pc.addEventListener('icecandidate', onCandidate);
+  });
+}

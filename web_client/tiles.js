@@ -1,0 +1,275 @@
+// The grid of people in the lesson: one tile per participant, one more for each screen share.
+
+import { icon } from './icons.js';
+
+/** Initials for the avatar shown when someone's camera is off. */
+function initials(name) {
+  const words = String(name || '?').trim().split(/\s+/).filter(Boolean);
+  const letters = words.slice(0, 2).map((w) => w[0].toUpperCase());
+  return letters.join('') || '?';
+}
+
+/** A soft colour per person, stable across reloads, so faces without video are told apart. */
+function hue(text) {
+  let h = 0;
+  for (const ch of String(text)) h = (h * 31 + ch.codePointAt(0)) % 360;
+  return h;
+}
+
+class Tile {
+  constructor({ key, name, role, isSelf, isScreen, translator }) {
+    this.key = key;
+    this.translator = translator;
+    this.videoTrack = null;
+    this.audioTrack = null;
+
+    const el = document.createElement('div');
+    el.className = 'tile';
+    el.classList.toggle('self', isSelf);
+    el.classList.toggle('screen', isScreen);
+    el.classList.toggle('teacher', role === 'teacher');
+    el.dataset.key = key;
+
+    this.video = document.createElement('video');
+    this.video.autoplay = true;
+    this.video.playsInline = true;
+    this.video.muted = true; // sound goes through the <audio> below, so video may always autoplay
+    el.append(this.video);
+
+    this.avatar = document.createElement('div');
+    this.avatar.className = 'avatar';
+    el.append(this.avatar);
+
+    const label = document.createElement('div');
+    label.className = 'tile-label';
+    this.micOff = document.createElement('span');
+    this.micOff.className = 'mic-off';
+    this.micOff.dataset.i18nTitle = 'tile.micMuted';
+    this.micOff.append(icon('micOff'));
+    this.micOff.hidden = true;
+    this.nameEl = document.createElement('span');
+    this.nameEl.className = 'name';
+    label.append(this.micOff, this.nameEl);
+    if (isSelf) {
+      const you = document.createElement('span');
+      you.className = 'you';
+      you.dataset.i18n = 'tile.you';
+      label.append(you);
+    }
+    this.badge = document.createElement('span');
+    this.badge.className = 'badge';
+    label.append(this.badge);
+    el.append(label);
+
+    if (!isSelf) {
+      this.audio = document.createElement('audio');
+      this.audio.autoplay = true;
+      el.append(this.audio);
+    }
+
+    // Double-click (or double-tap) shows one tile on the whole screen: slides stay readable.
+    el.addEventListener('dblclick', () => {
+      if (document.fullscreenElement) document.exitFullscreen?.();
+      else el.requestFullscreen?.().catch(() => {});
+    });
+
+    this.el = el;
+    this.isScreen = isScreen;
+    this.setIdentity(name, role);
+    translator.apply(el);
+  }
+
+  setIdentity(name, role) {
+    this.name = name;
+    this.el.dataset.name = name;
+    this.el.classList.toggle('teacher', role === 'teacher');
+    this.avatar.textContent = initials(name);
+    this.avatar.style.setProperty('--hue', hue(name));
+    if (this.isScreen) {
+      this.nameEl.dataset.i18n = 'tile.screen';
+      this.nameEl.dataset.i18nArgs = JSON.stringify({ name });
+    } else {
+      this.nameEl.removeAttribute('data-i18n');
+      this.nameEl.textContent = name;
+    }
+    // Teachers (and admins) carry a badge: a pupil must know whose word counts.
+    const badgeKey = role === 'teacher' || role === 'admin' ? `role.${role}` : null;
+    this.badge.hidden = !badgeKey;
+    if (badgeKey) this.badge.dataset.i18n = badgeKey;
+    this.translator.apply(this.el);
+  }
+
+  /** Shows `track` as video (null: the avatar). Returns without touching an unchanged track. */
+  setVideo(track) {
+    if (track === this.videoTrack) return;
+    this.videoTrack = track;
+    this.video.srcObject = track ? new MediaStream([track]) : null;
+    if (track) this.video.play().catch(() => {}); // muted video may always play
+  }
+
+  /** Plays `track` as sound; resolves false when the browser's autoplay policy blocked it. */
+  async setAudio(track) {
+    if (!this.audio || track === this.audioTrack) return true;
+    this.audioTrack = track;
+    this.audio.srcObject = track ? new MediaStream([track]) : null;
+    if (!track) return true;
+    return this.resumeAudio();
+  }
+
+  async resumeAudio() {
+    if (!this.audio || !this.audio.srcObject) return true;
+    try {
+      await this.audio.play();
+      return true;
+    } catch (err) {
+      return err?.name !== 'NotAllowedError';
+    }
+  }
+
+  setCameraOn(on) {
+    this.el.classList.toggle('video-off', !on);
+  }
+
+  setMicMuted(muted) {
+    this.micOff.hidden = !muted;
+  }
+
+  destroy() {
+    this.video.srcObject = null;
+    if (this.audio) this.audio.srcObject = null;
+    this.el.remove();
+  }
+}
+
+export class ParticipantGrid extends EventTarget {
+  /** Emits 'audioblocked' when the browser refuses to play someone's sound without a click. */
+  constructor(container, translator) {
+    super();
+    this.container = container;
+    this.translator = translator;
+    /** key → Tile; the key is the participant id, or `<id>:screen` for a screen share. */
+    this.tiles = new Map();
+    this.selfId = null;
+  }
+
+  setSelf(self, videoTrack) {
+    this.selfId = self.id;
+    const tile = this._tile(self.id, self.name, self.role, { isSelf: true });
+    tile.setVideo(videoTrack);
+    this.setSelfState({ cameraOn: Boolean(videoTrack), micMuted: false });
+  }
+
+  setSelfState({ cameraOn, micMuted }) {
+    const tile = this.tiles.get(this.selfId);
+    if (!tile) return;
+    if (cameraOn !== undefined) tile.setCameraOn(cameraOn && Boolean(tile.videoTrack));
+    if (micMuted !== undefined) tile.setMicMuted(micMuted);
+  }
+
+  /** Our own screen share, shown like everyone else's (null removes it). */
+  setSelfScreen(track, name) {
+    const key = `${this.selfId}:screen`;
+    if (!track) return this._remove(key);
+    const tile = this._tile(key, name, null, { isScreen: true, isSelf: true });
+    tile.setVideo(track);
+    tile.setCameraOn(true);
+  }
+
+  /** Adds or updates a remote participant's tile from a protocol `participant`. */
+  upsert(participant) {
+    const tile = this._tile(participant.id, participant.name, participant.role, {});
+    tile.setIdentity(participant.name, participant.role);
+    this._applyMuteState(participant);
+  }
+
+  remove(participantId) {
+    this._remove(participantId);
+    this._remove(`${participantId}:screen`);
+  }
+
+  /** Attaches what the subscribe connection carries for one person: [{source, kind, track}]. */
+  setMedia(participant, tracks) {
+    const bySource = new Map(tracks.map((t) => [t.source, t.track]));
+    const tile = this._tile(participant.id, participant.name, participant.role, {});
+    tile.setVideo(bySource.get('camera') || null);
+    tile.setAudio(bySource.get('microphone') || null).then((ok) => {
+      if (!ok) this.dispatchEvent(new Event('audioblocked'));
+    });
+
+    const screen = bySource.get('screen');
+    const screenKey = `${participant.id}:screen`;
+    if (screen) {
+      const screenTile = this._tile(screenKey, participant.name, null, { isScreen: true });
+      screenTile.setVideo(screen);
+      screenTile.setCameraOn(true);
+    } else {
+      this._remove(screenKey);
+    }
+    this._applyMuteState(participant);
+  }
+
+  _applyMuteState(participant) {
+    const tile = this.tiles.get(participant.id);
+    if (!tile) return;
+    const camera = participant.tracks.find((t) => t.source === 'camera');
+    const mic = participant.tracks.find((t) => t.source === 'microphone');
+    tile.setCameraOn(Boolean(camera && !camera.muted && tile.videoTrack));
+    tile.setMicMuted(!mic || mic.muted);
+  }
+
+  /** While reconnecting: the old connections are gone, so show faces, not frozen black frames. */
+  detachRemoteMedia() {
+    for (const tile of this.tiles.values()) {
+      if (tile.el.classList.contains('self')) continue;
+      tile.setVideo(null);
+      tile.setAudio(null);
+      tile.setCameraOn(false);
+    }
+    this.container.classList.add('stale');
+  }
+
+  /** Retries sound after a click (autoplay policies accept a user gesture). */
+  async resumeAudio() {
+    const results = await Promise.all([...this.tiles.values()].map((t) => t.resumeAudio()));
+    return results.every(Boolean);
+  }
+
+  /** Names of the people shown (screen-share tiles not counted twice). */
+  names() {
+    return [...this.tiles.values()].filter((t) => !t.isScreen).map((t) => t.name);
+  }
+
+  clear() {
+    for (const key of [...this.tiles.keys()]) this._remove(key);
+    this.container.classList.remove('stale');
+  }
+
+  _tile(key, name, role, { isSelf = false, isScreen = false }) {
+    let tile = this.tiles.get(key);
+    if (!tile) {
+      tile = new Tile({ key, name, role, isSelf, isScreen, translator: this.translator });
+      tile.setCameraOn(false);
+      // Screen shares first (largest), then teachers, then pupils in joining order, us last.
+      tile.el.style.order = isScreen ? 0 : role === 'teacher' ? 1 : isSelf ? 3 : 2;
+      this.tiles.set(key, tile);
+      this.container.append(tile.el);
+      this._relayout();
+    }
+    return tile;
+  }
+
+  _remove(key) {
+    const tile = this.tiles.get(key);
+    if (!tile) return;
+    tile.destroy();
+    this.tiles.delete(key);
+    this._relayout();
+  }
+
+  _relayout() {
+    // The stylesheet picks the column count from this (see .grid[data-count] in style.css).
+    const count = this.tiles.size;
+    this.container.dataset.count = count > 9 ? 'many' : String(count);
+    this.container.classList.toggle('has-screen', [...this.tiles.values()].some((t) => t.isScreen));
+  }
+}
