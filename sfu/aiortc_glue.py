@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from aioice.ice import StunProtocol
@@ -70,6 +70,7 @@ class Connection:
         self._hooked: set[int] = set()
         self._dtls: RTCDtlsTransport | None = None
         self._route: tuple[Any, Any, tuple[str, int]] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
         self.closed = False
 
         @self.pc.on("connectionstatechange")
@@ -124,7 +125,7 @@ class Connection:
         if transport is not None:
             transport.sendto(data, addr)
         else:  # a TURN-relayed pair: aioice must wrap the datagram
-            self._loop.create_task(protocol.send_data(data, addr))
+            self._spawn(protocol.send_data(data, addr))
 
     def send_rtcp(self, data: bytes) -> None:
         dtls = self._dtls
@@ -138,7 +139,7 @@ class Connection:
         if transport is not None:
             transport.sendto(data, addr)
         else:
-            self._loop.create_task(protocol.send_data(data, addr))
+            self._spawn(protocol.send_data(data, addr))
 
     def _current_route(self) -> tuple[Any, Any, tuple[str, int]] | None:
         """The nominated pair's socket, looked up again only when the pair changes."""
@@ -152,6 +153,11 @@ class Connection:
             transport = protocol.transport if type(protocol) is StunProtocol else None
             route = self._route = (protocol, transport, pair.remote_addr)
         return route
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = self._loop.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     # --- hooks -----------------------------------------------------------------------
 

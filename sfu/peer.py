@@ -91,6 +91,8 @@ class Peer:
         self._negotiating = False
         self._renegotiate = False
         self._negotiation_scheduled = False
+        self._tasks: set[asyncio.Task[None]] = set()
+        """Strong references: the loop keeps only weak ones to running tasks."""
         self._estimator = RemoteBitrateEstimator()
         self.remb_bitrate: int | None = None
         """The subscriber's latest REMB towards us (its downlink estimate)."""
@@ -290,7 +292,9 @@ class Peer:
             self._negotiation_scheduled = False
             await self.negotiate()
 
-        self._loop.create_task(run())
+        task = self._loop.create_task(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def negotiate(self) -> None:
         """Send one subscribe offer at a time; changes made meanwhile go in the next one."""

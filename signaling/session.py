@@ -56,6 +56,7 @@ class Session:
         self.participant: Participant | None = None
         self.room: str | None = None
         self._left = False
+        self._closing: set[asyncio.Task[bool]] = set()
 
     # --- the two tasks -----------------------------------------------------------------
 
@@ -91,7 +92,9 @@ class Session:
         self._outbox.put_nowait(message)
 
     def close_soon(self, code: int = WSCloseCode.GOING_AWAY) -> None:
-        asyncio.get_running_loop().create_task(self._ws.close(code=code))
+        task = asyncio.get_running_loop().create_task(self._ws.close(code=code))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
 
     def _send_error(self, request_id: protocol.RequestId, code: str, message: str) -> None:
         self._state.errors_sent[code] = self._state.errors_sent.get(code, 0) + 1
