@@ -114,6 +114,12 @@ class Connection:
     # --- hot path: sending -----------------------------------------------------------
 
     def send_rtp(self, data: bytes) -> None:
+        self._send(data, rtcp=False)
+
+    def send_rtcp(self, data: bytes) -> None:
+        self._send(data, rtcp=True)
+
+    def _send(self, data: bytes, rtcp: bool) -> None:
         dtls = self._dtls
         if dtls is None or dtls._state is not State.CONNECTED:
             return
@@ -121,24 +127,11 @@ class Connection:
         if route is None:
             return
         protocol, transport, addr = route
-        data = dtls._tx_srtp.protect(data)
+        srtp = dtls._tx_srtp
+        data = srtp.protect_rtcp(data) if rtcp else srtp.protect(data)
         if transport is not None:
             transport.sendto(data, addr)
         else:  # a TURN-relayed pair: aioice must wrap the datagram
-            self._spawn(protocol.send_data(data, addr))
-
-    def send_rtcp(self, data: bytes) -> None:
-        dtls = self._dtls
-        if dtls is None or dtls._state is not State.CONNECTED:
-            return
-        route = self._current_route()
-        if route is None:
-            return
-        protocol, transport, addr = route
-        data = dtls._tx_srtp.protect_rtcp(data)
-        if transport is not None:
-            transport.sendto(data, addr)
-        else:
             self._spawn(protocol.send_data(data, addr))
 
     def _current_route(self) -> tuple[Any, Any, tuple[str, int]] | None:

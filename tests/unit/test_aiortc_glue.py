@@ -4,12 +4,22 @@ If an aiortc upgrade moves any of it, these tests fail here, in one place.
 """
 
 import asyncio
+import socket
+from pathlib import Path
 
 from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.rtcdtlstransport import RTCDtlsTransport, State
 
 from bench.client_glue import gather_only
-from sfu.aiortc_glue import Connection, prefer_codec, sender_ssrcs, set_sender_stream
+from sfu.aiortc_glue import (
+    RECEIVE_BUFFER_BYTES,
+    Connection,
+    prefer_codec,
+    sender_ssrcs,
+    set_sender_stream,
+)
+
+RMEM_MAX = int(Path("/proc/sys/net/core/rmem_max").read_text())
 
 
 async def test_private_attributes_used_by_the_glue_exist() -> None:
@@ -51,6 +61,14 @@ async def test_offer_has_only_configured_host_candidates_and_one_msid_per_partic
     video_section = offer.split("m=video")[1].split("m=audio")[0]
     assert "VP8/90000" in video_section and "H264" not in video_section
     assert sender_ssrcs(video.sender) == (video.sender._ssrc, video.sender._rtx_ssrc)
+    # receive buffers raised (Linux reports twice what was set, capped by rmem_max)
+    rmem_max = RMEM_MAX
+    gatherer = video.sender.transport.transport.iceGatherer._connection
+    for protocol in gatherer._protocols:
+        sock = protocol.transport.get_extra_info("socket")
+        assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) == 2 * min(
+            RECEIVE_BUFFER_BYTES, rmem_max
+        )
     await connection.close()
 
 
