@@ -21,6 +21,8 @@ class Participant:
     grants: Grants
     tracks: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Published tracks by track id, as sent on the wire."""
+    receives_from: list[str] | None = None
+    """Identities whose media this participant receives; None: everyone's."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -70,6 +72,13 @@ class Roster:
 
     def by_identity(self, identity: str) -> Participant | None:
         return next((p for p in self.participants.values() if p.identity == identity), None)
+
+    def publishers_for(self, participant: Participant) -> list[str] | None:
+        """Ids of the participants present whose media `participant` asked to receive."""
+        if participant.receives_from is None:
+            return None
+        wanted = set(participant.receives_from)
+        return [p.id for p in self.participants.values() if p.identity in wanted]
 
     def others(self, participant_id: str) -> list[Participant]:
         return [p for p in self.participants.values() if p.id != participant_id]

@@ -35,6 +35,9 @@ class SfuControl(Protocol):
     async def unpublish(self, room: str, peer: str, track: str) -> None: ...
     async def set_muted(self, room: str, peer: str, track: str, muted: bool) -> None: ...
     async def subscribe_answer(self, room: str, peer: str, sdp: str) -> None: ...
+    async def set_subscriptions(
+        self, room: str, peer: str, publishers: list[str] | None
+    ) -> None: ...
     async def tracks(self, room: str, peer: str) -> list[dict[str, Any]]: ...
     async def stats(self) -> dict[str, int]: ...
 
@@ -48,6 +51,7 @@ COMMANDS = (
     "unpublish",
     "set_muted",
     "subscribe_answer",
+    "set_subscriptions",
     "tracks",
     "stats",
 )
@@ -107,6 +111,11 @@ class LocalSfu:
 
     async def subscribe_answer(self, room: str, peer: str, sdp: str) -> None:
         await self._router(room).peer(PeerId(peer)).accept_subscribe_answer(sdp)
+
+    async def set_subscriptions(self, room: str, peer: str, publishers: list[str] | None) -> None:
+        self._router(room).set_subscriptions(
+            PeerId(peer), None if publishers is None else [PeerId(p) for p in publishers]
+        )
 
     async def tracks(self, room: str, peer: str) -> list[dict[str, Any]]:
         return [t.to_dict() for t in self._router(room).tracks(PeerId(peer))]

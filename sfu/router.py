@@ -34,6 +34,8 @@ class Router:
         self._on_peer_failed = on_peer_failed
         self.peers: dict[PeerId, Peer] = {}
         self._subscribes: dict[PeerId, bool] = {}
+        self._allowed: dict[PeerId, set[PeerId] | None] = {}
+        """Whose media each peer receives: None for everyone's."""
         self._loop = asyncio.get_running_loop()
         self._reports: asyncio.TimerHandle | None = self._loop.call_later(
             REPORT_INTERVAL, self._send_reports
@@ -53,12 +55,32 @@ class Router:
         )
         self.peers[peer_id] = peer
         self._subscribes[peer_id] = subscribe
-        if subscribe:
-            for other in self.peers.values():
-                if other is not peer:
-                    for producer in other.producers.values():
-                        peer.subscribe(producer, stream_id=other.id)
+        self._allowed[peer_id] = None
+        self._sync_subscriptions(peer)
         return peer
+
+    def _receives(self, subscriber: PeerId, publisher: PeerId) -> bool:
+        if subscriber == publisher or not self._subscribes.get(subscriber):
+            return False
+        allowed = self._allowed.get(subscriber)
+        return allowed is None or publisher in allowed
+
+    def set_subscriptions(self, peer_id: PeerId, publishers: list[PeerId] | None) -> None:
+        """Receive only these publishers' media (None: everyone's), now and as they publish."""
+        peer = self.peer(peer_id)
+        self._allowed[peer_id] = None if publishers is None else set(publishers)
+        self._sync_subscriptions(peer)
+
+    def _sync_subscriptions(self, peer: Peer) -> None:
+        """Make `peer`'s consumers match what it should receive."""
+        for other in self.peers.values():
+            wanted = self._receives(peer.id, other.id)
+            for producer in other.producers.values():
+                consumer = peer.consumer_of(producer.id)
+                if wanted and consumer is None:
+                    peer.subscribe(producer, stream_id=other.id)
+                elif not wanted and consumer is not None:
+                    consumer.close()
 
     def peer(self, peer_id: PeerId) -> Peer:
         peer = self.peers.get(peer_id)
@@ -72,7 +94,7 @@ class Router:
         for info in change.added:
             producer = peer.producers[info.id]
             for other_id, other in self.peers.items():
-                if other is not peer and self._subscribes.get(other_id):
+                if self._receives(other_id, peer.id):
                     other.subscribe(producer, stream_id=peer.id)
         return change
 
@@ -96,6 +118,7 @@ class Router:
         """Close the peer; returns the ids of the tracks it had published."""
         peer = self.peers.pop(peer_id, None)
         self._subscribes.pop(peer_id, None)
+        self._allowed.pop(peer_id, None)
         if peer is None:
             return []
         track_ids = list(peer.producers)

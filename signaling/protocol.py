@@ -88,6 +88,26 @@ def _validate_chat(body: dict[str, Any]) -> None:
         raise ProtocolError(BAD_MESSAGE, f"'text' must have 1 to {MAX_CHAT_CHARS} characters")
 
 
+MAX_SUBSCRIPTIONS = 1000
+
+
+def _validate_set_subscriptions(body: dict[str, Any]) -> None:
+    if "identities" not in body:
+        raise ProtocolError(BAD_MESSAGE, "'identities' is required (a list of strings or null)")
+    identities = body["identities"]
+    if identities is None:
+        return
+    if (
+        not isinstance(identities, list)
+        or len(identities) > MAX_SUBSCRIPTIONS
+        or not all(isinstance(i, str) for i in identities)
+    ):
+        raise ProtocolError(
+            BAD_MESSAGE,
+            f"'identities' must be null or a list of at most {MAX_SUBSCRIPTIONS} strings",
+        )
+
+
 def _validate_nothing(body: dict[str, Any]) -> None:
     return None
 
@@ -99,6 +119,7 @@ VALIDATORS = {
     "unpublish": _validate_unpublish,
     "mute": _validate_mute,
     "chat": _validate_chat,
+    "set_subscriptions": _validate_set_subscriptions,
     "leave": _validate_nothing,
 }
 

@@ -132,6 +132,7 @@ class Session:
             "unpublish": self._unpublish,
             "mute": self._mute,
             "chat": self._chat,
+            "set_subscriptions": self._set_subscriptions,
             "leave": self._leave_request,
         }[request.type]
         await handler(request, self.participant, self.room)
@@ -182,6 +183,11 @@ class Session:
             {"type": "participant_joined", "participant": participant.to_dict()},
             exclude=participant.id,
         )
+        for other in others:  # those who asked for this person by name now receive them
+            if other.receives_from is not None and participant.identity in other.receives_from:
+                await self._state.sfu.set_subscriptions(
+                    claims.room, other.id, roster.publishers_for(other)
+                )
 
     async def _publish(self, request: protocol.Request, me: Participant, room: str) -> None:
         if not me.grants.publish:
@@ -238,6 +244,14 @@ class Session:
         self._state.rooms.roster(room).chat.append(message)
         self.send({"type": "ok", "id": request.id})
         self._state.rooms.broadcast(room, message.to_dict())
+
+    async def _set_subscriptions(
+        self, request: protocol.Request, me: Participant, room: str
+    ) -> None:
+        me.receives_from = request.body["identities"]
+        roster = self._state.rooms.roster(room)
+        await self._state.sfu.set_subscriptions(room, me.id, roster.publishers_for(me))
+        self.send({"type": "ok", "id": request.id})
 
     async def _leave_request(self, request: protocol.Request, me: Participant, room: str) -> None:
         self.send({"type": "ok", "id": request.id})

@@ -117,3 +117,36 @@ async def test_health_and_metrics(server: RunningServer) -> None:
             >= values["classroom_sfu_packets_out_total"] / 2
         )
         assert values["classroom_sfu_keyframe_requests_total"] >= 1
+
+
+async def test_a_participant_can_choose_whose_media_it_receives(server: RunningServer) -> None:
+    async with (
+        PublisherBot(server.url, server.token("teacher", Role.TEACHER), video_size=None) as teacher,
+        PublisherBot(server.url, server.token("pupil-a"), video_size=None) as pupil_a,
+        SubscriberBot(server.url, server.token("watcher")) as watcher,
+        PublisherBot(server.url, server.token("pupil-b"), video_size=None) as pupil_b,
+    ):
+        await teacher.start()
+        await pupil_a.start()
+        await watcher.join()
+        await watcher.wait_for_streams(2, packets=5)
+        await watcher.signal.request(
+            {"type": "set_subscriptions", "identities": ["teacher", "pupil-b"]}
+        )
+        await pupil_b.start()  # joins after the choice, and is in it
+
+        def senders() -> set[str]:
+            return {t["participantId"] for t in watcher.subscription.tracks.values()}
+
+        wanted = {teacher.participant_id, pupil_b.participant_id}
+        for _ in range(100):
+            if senders() == wanted:
+                break
+            await asyncio.sleep(0.05)
+        assert senders() == wanted
+        await watcher.signal.request({"type": "set_subscriptions", "identities": None})
+        for _ in range(100):
+            if len(senders()) == 3:
+                break
+            await asyncio.sleep(0.05)
+        assert senders() == wanted | {pupil_a.participant_id}

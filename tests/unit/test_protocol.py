@@ -49,6 +49,9 @@ def error_of(text: str) -> tuple[str, object]:
             "bad_message",
         ),
         (json.dumps({"id": True, "type": "leave"}), "bad_message"),
+        (json.dumps({"id": 1, "type": "set_subscriptions"}), "bad_message"),
+        (json.dumps({"id": 1, "type": "set_subscriptions", "identities": "all"}), "bad_message"),
+        (json.dumps({"id": 1, "type": "set_subscriptions", "identities": [7]}), "bad_message"),
     ],
 )
 def test_bad_messages_get_their_code(message: str, code: str) -> None:
