@@ -1,12 +1,15 @@
-"""msgpack framing of SfuControl calls, so an SFU can live in another process.
+"""msgpack encoding of SfuControl calls, so an SFU can live in another process.
 
 A call is `[op, kwargs]`; a reply is `[ok, value]` where a failure carries the error's
-class name and message. `WireSfu` speaks it through any async byte transport; used with
-an in-process loopback today (tests), with a pipe to an SFU process in the bench issue.
+class name and message. `WireSfu` speaks it through any async byte transport (a loopback in
+tests, a pipe to an SFU worker process in `sfu.process`). Between processes each message is a
+frame: a 4-byte big-endian length, then msgpack.
 """
 
 from __future__ import annotations
 
+import asyncio
+import struct
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -16,6 +19,21 @@ from . import errors
 from .control import COMMANDS, LocalSfu
 
 Transport = Callable[[bytes], Awaitable[bytes]]
+_LENGTH = struct.Struct("!I")
+MAX_FRAME = 16 * 1024 * 1024
+
+
+def frame(message: Any) -> bytes:
+    data = msgpack.packb(message, use_bin_type=True)
+    return _LENGTH.pack(len(data)) + data
+
+
+async def read_frame(reader: asyncio.StreamReader) -> Any:
+    """The next framed message; IncompleteReadError when the other side has gone."""
+    (length,) = _LENGTH.unpack(await reader.readexactly(_LENGTH.size))
+    if length > MAX_FRAME:
+        raise ValueError(f"frame of {length} bytes exceeds {MAX_FRAME}")
+    return msgpack.unpackb(await reader.readexactly(length), raw=False)
 
 
 def encode_call(op: str, kwargs: dict[str, Any]) -> bytes:
@@ -33,7 +51,11 @@ async def serve_call(sfu: LocalSfu, data: bytes) -> bytes:
         value = await getattr(sfu, op)(**kwargs)
         return msgpack.packb([True, value], use_bin_type=True)
     except errors.SfuError as exc:
-        return msgpack.packb([False, [type(exc).__name__, str(exc)]], use_bin_type=True)
+        return error_reply(type(exc).__name__, str(exc))
+
+
+def error_reply(error_name: str, message: str) -> bytes:
+    return msgpack.packb([False, [error_name, message]], use_bin_type=True)
 
 
 def decode_reply(data: bytes) -> Any:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import WSCloseCode, web
 
 from sfu.control import LocalSfu
+from sfu.placement import LocalPlacement
+from sfu.process import SfuProcess
+from sfu.shards import ShardedSfu
 
 from . import metrics
 from .auth import TokenIssuer
@@ -52,10 +56,19 @@ def create_app(config: Config) -> web.Application:
 
     async def sfu_lifetime(app: web.Application) -> AsyncIterator[None]:
         rooms = LiveRooms(config.max_participants)
-        sfu = LocalSfu(config.ice_addresses, rooms)
+        if config.sfu_workers <= 0:
+            local = LocalSfu(config.ice_addresses, rooms)
+            app[STATE] = ServerState(TokenIssuer(config.secret), local, rooms)
+            yield
+            await local.close()
+            return
+        workers = [SfuProcess(config.ice_addresses, rooms) for _ in range(config.sfu_workers)]
+        await asyncio.gather(*(w.start() for w in workers))
+        sfu = ShardedSfu(workers, LocalPlacement(len(workers)))
         app[STATE] = ServerState(TokenIssuer(config.secret), sfu, rooms)
+        logger.info("SFU in %d worker processes: %s", len(workers), [w.pid for w in workers])
         yield
-        await sfu.close()
+        await asyncio.gather(*(w.close() for w in workers))
 
     async def close_sockets(app: web.Application) -> None:
         for session in list(app[STATE].sessions):

@@ -13,7 +13,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from classroom.roster import ChatMessage, Participant
 from sfu.control import SfuControl
-from sfu.errors import InvalidSdp, NotFound
+from sfu.errors import InvalidSdp, NotFound, SfuError
 
 from . import protocol
 from .auth import Claims, TokenIssuer
@@ -270,10 +270,13 @@ class Session:
     async def _remove(self, room: str, participant: Participant) -> None:
         try:
             await self._state.sfu.remove_peer(room, participant.id)
-        except NotFound:
-            pass  # the room was closed under us: nothing left to release
+        except SfuError:
+            pass  # the room (or its SFU process) is gone already: nothing left to release
         if self._state.rooms.detach(room, participant.id):
-            await self._state.sfu.close_room(room)
+            try:
+                await self._state.sfu.close_room(room)
+            except SfuError:
+                pass
         else:
             self._state.rooms.broadcast(
                 room, {"type": "participant_left", "participantId": participant.id}

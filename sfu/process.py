@@ -1,0 +1,100 @@
+"""The parent's handle on one SFU worker process: an SfuControl whose calls cross a pipe."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import sys
+from typing import Any
+
+from .control import SfuEvents
+from .errors import Closed
+from .wire import WireSfu, frame, read_frame
+
+logger = logging.getLogger(__name__)
+
+
+class SfuProcess(WireSfu):
+    """Starts `python -m sfu.worker`, sends it calls, and hands its events to `events`."""
+
+    def __init__(self, ice_addresses: list[str], events: SfuEvents) -> None:
+        super().__init__(self._exchange)
+        self._ice_addresses = ice_addresses
+        self._events = events
+        self._process: asyncio.subprocess.Process | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._pending: dict[int, asyncio.Future[bytes]] = {}
+        self._ids = itertools.count(1)
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    async def start(self) -> None:
+        self._process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "sfu.worker",
+            ",".join(self._ice_addresses),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            limit=2**24,
+        )
+        self._reader = asyncio.create_task(self._read())
+
+    async def _exchange(self, payload: bytes) -> bytes:
+        process = self._process
+        if process is None or process.stdin is None or process.returncode is not None:
+            raise Closed("the SFU worker is not running")
+        call_id = next(self._ids)
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self._pending[call_id] = future
+        try:
+            process.stdin.write(frame(["call", call_id, payload]))
+            return await future
+        finally:
+            self._pending.pop(call_id, None)
+
+    async def _read(self) -> None:
+        assert self._process is not None and self._process.stdout is not None
+        stdout = self._process.stdout
+        try:
+            while True:
+                message = await read_frame(stdout)
+                if message[0] == "reply":
+                    future = self._pending.get(message[1])
+                    if future is not None and not future.done():
+                        future.set_result(message[2])
+                elif message[0] == "event":
+                    self._dispatch(message[1], message[2])
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            for future in self._pending.values():
+                if not future.done():
+                    future.set_exception(Closed("the SFU worker exited"))
+
+    def _dispatch(self, name: str, kwargs: dict[str, Any]) -> None:
+        try:
+            if name == "subscribe_offer":
+                self._events.subscribe_offer(**kwargs)
+            elif name == "peer_failed":
+                self._events.peer_failed(**kwargs)
+        except Exception:  # a failing handler must not stop the worker's other events
+            logger.exception("SFU event %s failed", name)
+
+    async def close(self) -> None:
+        """Close stdin (the worker closes its rooms and exits); kill it if it lingers."""
+        process = self._process
+        if process is None or process.returncode is not None:
+            return
+        assert process.stdin is not None
+        process.stdin.close()
+        try:
+            await asyncio.wait_for(process.wait(), 5)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+        if self._reader is not None:
+            await self._reader

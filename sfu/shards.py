@@ -1,0 +1,64 @@
+"""Several SFUs behind one SfuControl: each call goes to the shard its room was placed on."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .control import SfuControl
+from .placement import Placement
+
+
+class ShardedSfu:
+    def __init__(self, shards: Sequence[SfuControl], placement: Placement) -> None:
+        self.shards = list(shards)
+        self._placement = placement
+
+    async def _shard(self, room: str) -> SfuControl:
+        return self.shards[await self._placement.locate(room)]
+
+    async def open_room(self, room: str) -> None:
+        await self.shards[await self._placement.place(room)].open_room(room)
+
+    async def close_room(self, room: str) -> None:
+        shard = await self._shard(room)
+        await self._placement.release(room)
+        await shard.close_room(room)
+
+    async def add_peer(self, room: str, peer: str, subscribe: bool) -> None:
+        index = await self._placement.locate(room)
+        await self.shards[index].add_peer(room, peer, subscribe)
+        await self._placement.add_load(index, 1)
+
+    async def remove_peer(self, room: str, peer: str) -> list[str]:
+        index = await self._placement.locate(room)
+        tracks = await self.shards[index].remove_peer(room, peer)
+        await self._placement.add_load(index, -1)
+        return tracks
+
+    async def publish(
+        self, room: str, peer: str, sdp: str, sources: dict[str, str]
+    ) -> dict[str, Any]:
+        return await (await self._shard(room)).publish(room, peer, sdp, sources)
+
+    async def unpublish(self, room: str, peer: str, track: str) -> None:
+        await (await self._shard(room)).unpublish(room, peer, track)
+
+    async def set_muted(self, room: str, peer: str, track: str, muted: bool) -> None:
+        await (await self._shard(room)).set_muted(room, peer, track, muted)
+
+    async def subscribe_answer(self, room: str, peer: str, sdp: str) -> None:
+        await (await self._shard(room)).subscribe_answer(room, peer, sdp)
+
+    async def set_subscriptions(self, room: str, peer: str, publishers: list[str] | None) -> None:
+        await (await self._shard(room)).set_subscriptions(room, peer, publishers)
+
+    async def tracks(self, room: str, peer: str) -> list[dict[str, Any]]:
+        return await (await self._shard(room)).tracks(room, peer)
+
+    async def stats(self) -> dict[str, int]:
+        total: dict[str, int] = {}
+        for shard in self.shards:
+            for key, value in (await shard.stats()).items():
+                total[key] = total.get(key, 0) + value
+        return total
