@@ -1,0 +1,63 @@
+"""What the load generator drives: an SFU under test ("ours", "janus" or "relay").
+
+A scenario only joins participants to rooms and reads what they received; each target turns
+that into its own signalling (our WebSocket protocol, Janus VideoRoom over HTTP, aiortc's
+decoding relay). Every target's participants report the same `StreamStats` (bench.rtp_stats),
+so loss, time to first frame and packet rates are counted identically for all servers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from .media import EncodedFrame
+from .rtp_stats import StreamStats
+
+
+@dataclass
+class PublishSpec:
+    """What a participant sends: pre-encoded frames, shared read-only between participants."""
+
+    video: list[EncodedFrame] | None
+    audio: list[EncodedFrame] | None
+
+
+@dataclass
+class JoinSpec:
+    room: str
+    identity: str
+    role: str = "pupil"
+    """"teacher" or "pupil" (a Janus target ignores it)."""
+    publish: PublishSpec | None = None
+    subscribe_to: list[str] | None = field(default=None)
+    """Identities whose media this participant receives; None: everyone's."""
+
+
+class Participant(Protocol):
+    identity: str
+    join_started_at: float | None
+    """time.monotonic() when joining began (time to first frame is measured from here)."""
+
+    def streams(self) -> list[StreamStats]:
+        """Every RTP stream received so far."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class Target(Protocol):
+    name: str
+    """"ours", "janus" or "relay": the `server` field of the results."""
+
+    def server_pids(self) -> list[int]:
+        """Processes whose CPU and memory are the server's (read from /proc)."""
+        ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def join(self, spec: JoinSpec) -> Participant:
+        """Join (and publish, if asked); returns once signalling is done, not when media flows."""
+        ...
