@@ -23,6 +23,7 @@ import socket
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+import pylibsrtp
 from aioice.ice import StunProtocol
 from aiortc import (
     RTCConfiguration,
@@ -37,6 +38,7 @@ from aiortc.rtcrtpparameters import RTCRtpSendParameters
 
 from . import rtcp
 from .errors import InvalidSdp
+from .rtp import is_rtcp
 
 logger = logging.getLogger(__name__)
 
@@ -201,8 +203,37 @@ class Connection:
             connection._local_candidates_end = True
             for protocol in connection._protocols:
                 raise_receive_buffer(protocol.transport.get_extra_info("socket"))
+                self._hook_datagrams(protocol, dtls)
 
         connection.gather_candidates = gather_candidates  # type: ignore[method-assign]
+
+    def _hook_datagrams(self, protocol: StunProtocol, dtls: RTCDtlsTransport) -> None:
+        """Take SRTP/SRTCP straight from the socket callback.
+
+        aioice would first try to parse each media datagram as STUN (and raise), queue it,
+        and wake the DTLS transport's task to unprotect it: a queue hop and a task switch per
+        packet. Media is recognised by its first byte (RFC 7983: 128-191); STUN, DTLS and
+        anything arriving before the DTLS handshake set up SRTP keep aioice's path.
+        """
+        original = protocol.datagram_received
+        on_rtp = self._on_rtp
+        on_rtcp = self._on_rtcp
+        loop = self._loop
+
+        def datagram_received(data: bytes, addr: tuple[Any, ...]) -> None:
+            srtp = dtls._rx_srtp
+            if srtp is None or not data or not 127 < data[0] < 192:
+                original(data, addr)
+                return
+            try:
+                if is_rtcp(data):
+                    on_rtcp(rtcp.parse(srtp.unprotect_rtcp(data)))
+                else:
+                    on_rtp(srtp.unprotect(data), loop.time())
+            except (pylibsrtp.Error, ValueError):
+                return  # forged, replayed or malformed: dropped, as aiortc would
+
+        protocol.datagram_received = datagram_received  # type: ignore[method-assign,assignment]
 
     def _hook_media(self, transceiver: RTCRtpTransceiver) -> None:
         on_ready = self._on_sender_ready

@@ -69,6 +69,8 @@ async def test_offer_has_only_configured_host_candidates_and_one_msid_per_partic
         assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) == 2 * min(
             RECEIVE_BUFFER_BYTES, rmem_max
         )
+        # media is taken at the socket callback, before aioice's STUN parse and queue
+        assert "_hook_datagrams" in protocol.datagram_received.__qualname__
     await connection.close()
 
 
