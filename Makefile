@@ -18,6 +18,14 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || \
 	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
+# Debian's Janus is the bench's reference SFU (bench/janus/ runs it with its own config). The
+# package's system service (all interfaces, every plugin) is switched off where systemd runs.
+.PHONY: janus
+janus:
+	@command -v janus >/dev/null 2>&1 || \
+	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y janus && \
+	   (systemctl disable --now janus >/dev/null 2>&1 || true))
+
 run: venv
 	PORT=$(PORT) $(PY) -m signaling
 
@@ -25,7 +33,7 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-test: venv chromium lint
+test: venv chromium janus lint
 	$(VENV)/bin/pytest -p no:cacheprovider -q
 
 unit: venv

@@ -1,0 +1,5 @@
+"""Janus VideoRoom, the reference SFU, as a bench target (``JanusTarget``)."""
+
+from .target import JanusTarget
+
+__all__ = ["JanusTarget"]

@@ -1,0 +1,213 @@
+"""One bench participant in a Janus VideoRoom: publishes pre-encoded media, receives by counting.
+
+Like janus.js, a participant is a session with a "publisher" handle (joined even when it sends
+nothing: that handle is what hears of publishers coming and going) and, once there is someone
+to receive, one multistream "subscriber" handle. Janus offers on the subscriber handle and the
+bot answers with ``start``; new publishers are added with ``subscribe`` (Janus re-offers), and
+Janus re-offers by itself when a publisher leaves.
+"""
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+
+from ..candidates import udp_candidates
+from ..client_glue import LOOPBACK
+from ..publication import Publication
+from ..rtp_stats import StreamStats
+from ..subscription import Subscription
+from ..target import JoinSpec
+from .videoroom import Event, JanusHandle, JanusSession, plugin_data
+
+
+class JanusParticipant:
+    """Joins ``room_id`` as ``spec.identity`` (the VideoRoom ``display``)."""
+
+    def __init__(
+        self,
+        http: aiohttp.ClientSession,
+        url: str,
+        room_id: int,
+        spec: JoinSpec,
+        *,
+        feedback: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """``feedback``: receive like a browser (aiortc's NACK/PLI/RR) or only count."""
+        self.identity = spec.identity
+        self.join_started_at: float | None = None
+        self.spec = spec
+        self.room_id = room_id
+        self.feed_id: int | None = None
+        """This participant's VideoRoom id (what others subscribe to)."""
+        self.publication: Publication | None = None
+        self.subscription = Subscription(decode=False, feedback=feedback, clock=clock)
+        self.subscribed: set[int] = set()
+        """Feeds whose streams the subscriber handle carries."""
+        self._http = http
+        self._url = url
+        self._clock = clock
+        self._session: JanusSession | None = None
+        self._publisher: JanusHandle | None = None
+        self._subscriber: JanusHandle | None = None
+        self._private_id: int | None = None
+        # One negotiation at a time on the subscriber handle: Janus's offers and our
+        # ``subscribe`` requests must not cross.
+        self._negotiating = asyncio.Lock()
+        self._closed = False
+
+    @property
+    def errors(self) -> list[str]:
+        """What went wrong in the background (event handling, long poll)."""
+        return self._session.errors if self._session is not None else []
+
+    def streams(self) -> list[StreamStats]:
+        return list(self.subscription.counter.streams.values())
+
+    def source_of(self, stream: StreamStats) -> str | None:
+        """Identity of whoever published ``stream`` (Janus names the feed's ``display``)."""
+        track = self.subscription.tracks.get(stream.mid or "")
+        return track["participantId"] if track is not None else None
+
+    async def packets_sent(self) -> int:
+        """RTP packets this participant's senders sent (aiortc's stats; RTX excluded)."""
+        if self.publication is None:
+            return 0
+        total = 0
+        for sender in self.publication.pc.getSenders():
+            for stats in (await sender.getStats()).values():
+                if getattr(stats, "type", None) == "outbound-rtp":
+                    total += int(getattr(stats, "packetsSent", 0))
+        return total
+
+    async def join(self) -> None:
+        """Join, publish if asked, subscribe to who is there; returns when signalling is done."""
+        self.join_started_at = self._clock()
+        self._session = await JanusSession.create(self._http, self._url)
+        publisher = self._publisher = await self._session.attach()
+        publisher.on_event = self._on_room_event
+        joined = await publisher.request(
+            {
+                "request": "join",
+                "ptype": "publisher",
+                "room": self.room_id,
+                "display": self.identity,
+            }
+        )
+        self.feed_id = int(joined["id"])
+        self._private_id = joined.get("private_id")
+        if self.spec.publish is not None:
+            await self._publish(publisher)
+        await self._subscribe(joined.get("publishers", []))
+
+    async def close(self) -> None:
+        """Leave (Janus drops the session and its handles) and close both connections."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._session is not None:
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(3):
+                    await self._session.destroy()
+            await self._session.close()
+        if self.publication is not None:
+            await self.publication.close()
+        await self.subscription.close()
+
+    async def _publish(self, publisher: JanusHandle) -> None:
+        assert self.spec.publish is not None
+        publication = self.publication = Publication(
+            video=self.spec.publish.video, audio=self.spec.publish.audio
+        )
+        offer, _ = await publication.offer()
+        event = await publisher.message(
+            {"request": "publish", "display": self.identity},
+            jsep={"type": "offer", "sdp": offer},
+        )
+        await publication.accept(loopback_only(str(event["jsep"]["sdp"])))
+        await publisher.trickle_completed()
+
+    def _wanted(self, publisher: dict[str, Any]) -> bool:
+        wanted = self.spec.subscribe_to
+        return (
+            int(publisher["id"]) != self.feed_id
+            and bool(publisher.get("streams", True))
+            and (wanted is None or str(publisher.get("display")) in wanted)
+        )
+
+    async def _subscribe(self, publishers: list[dict[str, Any]]) -> None:
+        async with self._negotiating:
+            feeds = [int(p["id"]) for p in publishers if self._wanted(p)]
+            feeds = [f for f in dict.fromkeys(feeds) if f not in self.subscribed]
+            if not feeds or self._closed:
+                return
+            streams = [{"feed": feed} for feed in feeds]
+            subscriber = self._subscriber
+            if subscriber is None:
+                assert self._session is not None
+                subscriber = self._subscriber = await self._session.attach()
+                subscriber.on_event = self._on_subscriber_event
+                body: dict[str, Any] = {
+                    "request": "join",
+                    "ptype": "subscriber",
+                    "room": self.room_id,
+                    "streams": streams,
+                }
+                if self._private_id is not None:
+                    body["private_id"] = self._private_id
+            else:
+                body = {"request": "subscribe", "streams": streams}
+            event = await subscriber.message(body)
+            self.subscribed.update(feeds)
+            if "jsep" in event:
+                await self._answer(subscriber, event)
+
+    async def _answer(self, subscriber: JanusHandle, event: Event) -> None:
+        """Answer a subscriber offer from Janus with ``start``."""
+        tracks = tracks_of(plugin_data(event).get("streams", []))
+        offer = loopback_only(str(event["jsep"]["sdp"]))
+        answer = await self.subscription.answer(offer, tracks)
+        await subscriber.message({"request": "start"}, jsep={"type": "answer", "sdp": answer})
+        await subscriber.trickle_completed()
+
+    async def _on_room_event(self, event: Event) -> None:
+        data = plugin_data(event)
+        if data.get("publishers"):
+            await self._subscribe(data["publishers"])
+        # A feed that left may come back under the same id: subscribe to it again then.
+        for key in ("unpublished", "leaving"):
+            if isinstance(data.get(key), int):
+                self.subscribed.discard(data[key])
+
+    async def _on_subscriber_event(self, event: Event) -> None:
+        if event.get("jsep", {}).get("type") == "offer" and self._subscriber is not None:
+            async with self._negotiating:
+                if not self._closed:
+                    await self._answer(self._subscriber, event)
+
+
+def loopback_only(sdp: str) -> str:
+    """``sdp`` itself, if every candidate Janus offers is on 127.0.0.1 (else refuse it)."""
+    hosts = {host for host, _ in udp_candidates(sdp)}
+    if hosts - {LOOPBACK}:
+        raise RuntimeError(f"Janus offered candidates off loopback: {sorted(hosts)}")
+    return sdp
+
+
+def tracks_of(streams: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Janus's subscription ``streams`` as our protocol's ``tracks`` list (for reports)."""
+    return [
+        {
+            "mid": str(s["mid"]),
+            "participantId": str(s.get("feed_display") or s.get("feed_id")),
+            "trackId": f"{s.get('feed_id')}:{s.get('feed_mid')}",
+            "kind": str(s["type"]),
+            "source": "microphone" if s["type"] == "audio" else "camera",
+        }
+        for s in streams
+        if s.get("type") in ("audio", "video") and s.get("active", True) and "mid" in s
+    ]

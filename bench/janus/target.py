@@ -1,0 +1,133 @@
+"""``JanusTarget``: the reference SFU (Janus VideoRoom) behind the bench's ``Target`` protocol."""
+
+import asyncio
+import contextlib
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import aiohttp
+
+from ..target import JoinSpec, Target
+from .participant import JanusParticipant
+from .process import JanusProcess
+from .videoroom import JanusError, JanusHandle, JanusSession
+
+# Janus's "room already exists" (JANUS_VIDEOROOM_ERROR_ROOM_EXISTS).
+_ROOM_EXISTS = 427
+FIRST_ROOM_ID = 1000
+
+
+class JanusTarget:
+    """Runs one Janus process; rooms are created on first use with limits that never throttle.
+
+    Rooms take up to ``publishers`` publishers, put no bitrate cap on them (``bitrate`` 0),
+    never ask for periodic keyframes (``fir_freq`` 0: only subscribers' PLIs and Janus's own
+    request when a subscriber starts), Opus and VP8 only, nothing recorded.
+    """
+
+    name = "janus"
+
+    def __init__(
+        self,
+        cpu: int | None = None,
+        *,
+        folder: Path | None = None,
+        publishers: int = 100,
+        event_loops: int = 1,
+        debug_level: int = 2,
+        feedback: bool = True,
+    ) -> None:
+        """``cpu`` pins Janus (``taskset``); ``feedback`` as OursTarget's: subscribers send
+        aiortc's NACK/PLI/RR like browsers (False: they only count)."""
+        self.feedback = feedback
+        self.process = JanusProcess(
+            folder, cpu=cpu, event_loops=event_loops, debug_level=debug_level
+        )
+        self.publishers = publishers
+        self.rooms: dict[str, int] = {}
+        """Bench room names to the numeric Janus room ids made for them."""
+        self.participants: list[JanusParticipant] = []
+        self._http: aiohttp.ClientSession | None = None
+        self._admin: JanusSession | None = None
+        self._admin_handle: JanusHandle | None = None
+        self._room_lock = asyncio.Lock()
+
+    def server_pids(self) -> list[int]:
+        """Janus's PID while it runs (it is one process; its threads count with it)."""
+        pid = self.process.pid
+        return [pid] if pid is not None and self.process.running else []
+
+    async def start(self) -> None:
+        await self.process.start()
+        # Every participant holds a long poll open: no cap on connections to Janus.
+        self._http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+        self._admin = await JanusSession.create(self._http, self.process.url)
+        self._admin_handle = await self._admin.attach()
+
+    async def stop(self) -> None:
+        """Close participants still open, then stop Janus. Idempotent; always stops Janus."""
+        try:
+            # All at once: one by one, each leaving publisher would make Janus re-offer to the
+            # participants still waiting to close.
+            await asyncio.gather(*(p.close() for p in self.participants), return_exceptions=True)
+            if self._admin is not None:
+                with contextlib.suppress(Exception):
+                    async with asyncio.timeout(3):
+                        await self._admin.destroy()
+                await self._admin.close()
+                self._admin = None
+            if self._http is not None:
+                await self._http.close()
+                self._http = None
+        finally:
+            # A clean exit leaves nothing to read; otherwise the folder keeps janus.log.
+            if await self.process.stop() == 0:
+                self.process.remove_folder()
+
+    async def join(self, spec: JoinSpec) -> JanusParticipant:
+        if self._http is None:
+            raise RuntimeError("the Janus target is not started")
+        room_id = await self._room(spec.room)
+        participant = JanusParticipant(
+            self._http, self.process.url, room_id, spec, feedback=self.feedback
+        )
+        self.participants.append(participant)
+        try:
+            await participant.join()
+        except BaseException:
+            await participant.close()
+            raise
+        return participant
+
+    async def _room(self, name: str) -> int:
+        async with self._room_lock:
+            room_id = self.rooms.get(name)
+            if room_id is not None:
+                return room_id
+            room_id = FIRST_ROOM_ID + len(self.rooms)
+            assert self._admin_handle is not None
+            try:
+                await self._admin_handle.request(
+                    {
+                        "request": "create",
+                        "room": room_id,
+                        "description": name,
+                        "publishers": self.publishers,
+                        "bitrate": 0,
+                        "fir_freq": 0,
+                        "audiocodec": "opus",
+                        "videocodec": "vp8",
+                        "record": False,
+                        "notify_joining": False,
+                    }
+                )
+            except JanusError as error:
+                if error.code != _ROOM_EXISTS:
+                    raise
+            self.rooms[name] = room_id
+            return room_id
+
+
+if TYPE_CHECKING:
+    # mypy proves here that JanusTarget (and its participants) fit the bench's protocols.
+    _target: Target = JanusTarget()
