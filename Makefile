@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8080
 
-.PHONY: run test lint unit integration browser chromium venv bench-cpu clean
+.PHONY: run test lint unit integration browser chromium venv bench bench-quick bench-cpu clean
 
 venv: $(VENV)/.installed
 
@@ -44,6 +44,14 @@ integration: venv
 
 browser: venv chromium
 	$(VENV)/bin/pytest -q tests/browser
+
+# The bench suite (bench/__main__.py): every scenario against ours, Janus and the decoding relay;
+# report and plots in bench/results/. bench-quick is a smoke of the same in under 3 minutes.
+bench: venv janus
+	$(PY) -m bench
+
+bench-quick: venv janus
+	$(PY) -m bench --quick
 
 # Proof that nothing is decoded: server CPU per added subscriber, ours against a decoding relay.
 bench-cpu: venv

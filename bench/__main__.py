@@ -1,0 +1,223 @@
+"""The bench suite: `python -m bench [--quick] [--scenarios …] [--servers …] [--steps …]`.
+
+Runs each scenario's ramp against each server in turn (ours, then Janus, then aiortc's
+decoding relay for the lesson), servers pinned to CPU 0 and the bots to CPU 1 on a machine
+with two cores or more, and writes bench/results/<timestamp>.json, .md and .png files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import inspect
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from .loadgen import Timing, run_ramp
+from .ours_target import OursTarget, can_pin
+from .progress import Progress
+from .relay_target import RelayTarget
+from .report import RESULTS, StepRecord, write_run
+from .scenarios import (
+    DEFAULT_STEPS,
+    QUICK_STEPS,
+    RELAY_QUICK_STEPS,
+    RELAY_STEPS,
+    SCENARIOS,
+    Media,
+)
+from .target import Target
+
+SERVERS = ("ours", "janus", "relay")
+SERVER_CPU = 0
+BOTS_CPU = 1
+
+
+def parse_steps(values: list[str], scenarios: list[str]) -> dict[str, list[int]]:
+    """``--steps 2,4,8`` (every scenario) or ``--steps lesson:2,4`` (one), repeatable."""
+    chosen: dict[str, list[int]] = {}
+    for value in values:
+        name, _, numbers = value.rpartition(":")
+        steps = sorted({int(n) for n in numbers.split(",") if n.strip()})
+        if not steps or min(steps) < 1:
+            raise SystemExit(f"--steps {value}: give positive sizes, e.g. 2,4,8")
+        for scenario in [name] if name else scenarios:
+            if scenario not in SCENARIOS:
+                raise SystemExit(f"--steps {value}: unknown scenario {scenario}")
+            chosen[scenario] = steps
+    return chosen
+
+
+def janus_factory(cpu: int | None) -> Callable[[], Target] | str:
+    """A maker of JanusTarget, or why Janus is skipped."""
+    try:
+        module = importlib.import_module("bench.janus.target")
+    except ImportError as exc:
+        return f"bench.janus.target is not available yet ({exc})"
+    if shutil.which("janus") is None:
+        return "the janus executable is not installed (`make janus`)"
+    janus_class: Any = module.JanusTarget
+    takes_cpu = "cpu" in inspect.signature(janus_class).parameters
+
+    def make() -> Target:
+        target: Target = janus_class(cpu=cpu) if takes_cpu else janus_class()
+        return target
+
+    return make
+
+
+def machine() -> dict[str, Any]:
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = None
+    return {
+        "cores": os.cpu_count(),
+        "cpu": platform.processor() or platform.machine(),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "aiortc": version("aiortc"),
+        "commit": commit,
+    }
+
+
+async def main(args: argparse.Namespace) -> int:
+    scenarios = [s for s in args.scenarios.split(",") if s]
+    servers = [s for s in args.servers.split(",") if s]
+    for name in scenarios:
+        if name not in SCENARIOS:
+            raise SystemExit(f"unknown scenario {name}; choose from {', '.join(SCENARIOS)}")
+    for name in servers:
+        if name not in SERVERS:
+            raise SystemExit(f"unknown server {name}; choose from {', '.join(SERVERS)}")
+    steps = {**(QUICK_STEPS if args.quick else DEFAULT_STEPS), **parse_steps(args.steps, scenarios)}
+    relay_steps = RELAY_QUICK_STEPS if args.quick else RELAY_STEPS
+    if args.relay_steps:
+        relay_steps = {"lesson": parse_steps([args.relay_steps], ["lesson"])["lesson"]}
+    timing = Timing(
+        warmup=args.warmup if args.warmup is not None else (2.0 if args.quick else 4.0),
+        window=args.window if args.window is not None else (3.0 if args.quick else 10.0),
+        join_concurrency=args.join_concurrency,
+    )
+    workers_list: list[int | None] = (
+        [int(w) for w in args.workers.split(",")] if args.workers else [None]
+    )
+
+    pinned = can_pin()
+    server_cpu = SERVER_CPU if pinned else None
+    if pinned:
+        os.sched_setaffinity(0, {BOTS_CPU})  # the servers get CPU 0 through taskset
+    makers: dict[str, list[tuple[int | None, Callable[[], Target]]]] = {}
+    if "ours" in servers:
+        makers["ours"] = [
+            (w, _ours_maker(server_cpu, w, not args.no_feedback)) for w in workers_list
+        ]
+    if "janus" in servers:
+        janus = janus_factory(server_cpu)
+        if isinstance(janus, str):
+            print(f"janus: skipped: {janus}", file=sys.stderr, flush=True)
+        else:
+            makers["janus"] = [(None, janus)]
+    if "relay" in servers:
+        makers["relay"] = [(None, lambda: RelayTarget(cpu=server_cpu))]
+
+    runs: list[tuple[str, str, int | None, Callable[[], Target], list[int]]] = []
+    for scenario in scenarios:
+        for server, variants in makers.items():
+            sizes = relay_steps.get(scenario) if server == "relay" else steps[scenario]
+            if not sizes:
+                continue  # the relay only runs the lesson
+            runs += [(scenario, server, w, make, sizes) for w, make in variants]
+    if not runs:
+        print("nothing to run", file=sys.stderr)
+        return 2
+
+    print("loading media (first use encodes the clips)…", file=sys.stderr, flush=True)
+    media = await asyncio.to_thread(Media.load)
+    progress = Progress(sum(len(r[4]) for r in runs))
+    records: list[StepRecord] = []
+    interrupted = False
+    try:
+        for scenario, _server, workers, make, sizes in runs:
+            plans = [SCENARIOS[scenario](n, media) for n in sizes]
+            await run_ramp(make, plans, timing, workers=workers, progress=progress, into=records)
+    except asyncio.CancelledError:  # Ctrl-C: the step in flight has cleaned up after itself
+        interrupted = True
+        progress.note("interrupted: writing the steps measured so far")
+    if not records:
+        return 130 if interrupted else 1
+
+    description = (
+        f"{'Quick smoke' if args.quick else 'Full suite'} on {os.cpu_count()} cores; "
+        + (
+            f"servers pinned to CPU {SERVER_CPU}, bots to CPU {BOTS_CPU}"
+            if pinned
+            else "nothing pinned (fewer than 2 cores or no taskset)"
+        )
+        + f"; per step {timing.warmup:g} s warm-up, {timing.window:g} s measured; "
+        + f"subscribers {'count only' if args.no_feedback else 'with NACK/PLI/RR feedback'}."
+    )
+    meta = {
+        "argv": sys.argv[1:],
+        "quick": args.quick,
+        "interrupted": interrupted,
+        "description": description,
+        "machine": machine(),
+        "timing": vars(timing),
+        "pinned": pinned,
+    }
+    json_path, md_path = write_run(records, meta, Path(args.out))
+    print(md_path.read_text())
+    print(f"results: {json_path} and {md_path}", file=sys.stderr)
+    return 130 if interrupted else 0
+
+
+def _ours_maker(cpu: int | None, workers: int | None, feedback: bool) -> Callable[[], Target]:
+    return lambda: OursTarget(cpu=cpu, workers=workers, feedback=feedback)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small N, short windows (≤ 3 min)")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS))
+    parser.add_argument("--servers", default=",".join(SERVERS))
+    parser.add_argument(
+        "--steps",
+        action="append",
+        default=[],
+        help="sizes to ramp through: 2,4,8 for every scenario or lesson:2,4 for one (repeat)",
+    )
+    parser.add_argument("--relay-steps", help="lesson sizes for the decoding relay (1,2,3)")
+    parser.add_argument("--warmup", type=float, help="seconds after the last join (2 / 4)")
+    parser.add_argument("--window", type=float, help="seconds measured per step (3 / 10)")
+    parser.add_argument(
+        "--join-concurrency", type=int, default=4, help="participants joining at once (4)"
+    )
+    parser.add_argument(
+        "--workers", help="our server's SFU process counts to compare, e.g. 1,2 (SFU_WORKERS)"
+    )
+    parser.add_argument(
+        "--no-feedback",
+        action="store_true",
+        help="our server's subscribers count packets only (no NACK/PLI/RR): half the bot CPU "
+        "per packet; Janus's participants keep their feedback, so compare with care",
+    )
+    parser.add_argument("--out", default=str(RESULTS), help="results folder")
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(asyncio.run(main(parse_args())))
+    except KeyboardInterrupt:
+        sys.exit(130)

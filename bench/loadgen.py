@@ -1,0 +1,417 @@
+"""The load generator: run a scenario's steps against a target and measure each one.
+
+A step starts a fresh server, joins the plan's participants (a few at a time, in plan order),
+lets media settle for ``warmup`` seconds, measures a ``window`` (server CPU and RSS from /proc,
+packets sent and received, loss), reads time to first frame, then tears everything down. A
+ramp runs steps of growing N until one fails (loss > 1 %, TTFF p95 > 2 s, saturated bots or an
+error).
+
+Definitions (the same for every target, since every target's participants report the same
+`StreamStats`):
+- ``pps_out``: media packets per second received by all subscribers together (RTX excluded).
+- ``pps_in``: packets per second the publishers' senders sent (aiortc's ``packetsSent``), read
+  through a participant's optional ``packets_sent()``; None if a target's participants lack it.
+- ``loss_pct``: packets missing (not late, not recovered by RTX) / packets expected from
+  sequence numbers, over the window, all streams together.
+- time to first frame, per video stream a subscriber should receive: arrival of the end of the
+  first keyframe − max(subscriber's join start, publisher's join start). Participants with an
+  optional ``source_of(stream) -> identity`` give each stream its publisher; for others only
+  subscribers who joined after all their publishers are counted, from their own join start.
+  A stream that never showed a keyframe counts as infinitely late.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .accounting import ProcSampler, Usage, settled_rss
+from .progress import Progress
+from .report import StepRecord, verdict_of
+from .rtp_stats import StreamStats
+from .scenarios import Plan, key, sources
+from .target import JoinSpec, Participant, Target
+
+MB = 1024 * 1024
+
+
+class TargetUnsupported(RuntimeError):
+    """The target cannot run this scenario (e.g. the server does not know a request yet)."""
+
+
+@dataclass
+class Timing:
+    warmup: float = 4.0
+    """Seconds between the last join and the measurement window."""
+    window: float = 10.0
+    join_concurrency: int = 4
+    """Participants joining at once (in plan order)."""
+
+
+@dataclass
+class _Joined:
+    spec: JoinSpec
+    participant: Participant
+    started_at: float
+
+
+Counts = dict[tuple[str, int], tuple[int, int, int]]
+"""(participant key, SSRC) → (packets, expected, lost)."""
+
+
+async def run_ramp(
+    make_target: Callable[[], Target],
+    plans: Sequence[Plan],
+    timing: Timing,
+    *,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    into: list[StepRecord] | None = None,
+) -> list[StepRecord]:
+    """Run ``plans`` (growing N) until a step does not hold; return every step's record.
+
+    Each record is also appended to ``into`` as soon as it exists (kept if the run is cut).
+    """
+    records: list[StepRecord] = []
+    for index, plan in enumerate(plans):
+        target = make_target()
+        if progress is not None:
+            name = target.name if workers is None else f"{target.name} ×{workers}"
+            progress.step(f"{plan.scenario} {name} N={plan.n}")
+        record = await run_step(target, plan, timing, workers=workers, progress=progress)
+        records.append(record)
+        if into is not None:
+            into.append(record)
+        if progress is not None:
+            progress.finish_step(summary(record))
+        if not record.held:
+            if progress is not None:
+                progress.skip(len(plans) - index - 1)
+            break
+    return records
+
+
+def summary(record: StepRecord) -> str:
+    if record.error is not None:
+        return f"ERROR {record.error}"
+    us = "—" if record.cpu_us_per_pkt_out is None else f"{record.cpu_us_per_pkt_out:.1f}"
+    p95 = "—" if record.ttff_ms_p95 is None else f"{record.ttff_ms_p95:.0f}"
+    return (
+        f"{record.verdict}: {record.pps_out:.0f} pkt/s out, CPU {record.cpu_pct:.1f} %, "
+        f"{us} µs/pkt, loss {record.loss_pct:.2f} %, TTFF p95 {p95} ms, "
+        f"bots {record.bots_cpu_pct:.0f} %"
+    )
+
+
+async def run_step(
+    target: Target,
+    plan: Plan,
+    timing: Timing,
+    *,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> StepRecord:
+    """Start ``target``, run ``plan`` on it, measure, stop it; errors become the record's."""
+
+    def show(text: str, fraction: float | None = None) -> None:
+        if progress is not None:
+            progress.phase(text, fraction)
+
+    joined: list[_Joined] = []
+    show("starting server", 0.0)
+    try:
+        await target.start()
+        show("server idle", 0.0)
+        idle_rss = await settled_rss(target.server_pids)
+        await _join_all(target, plan, timing.join_concurrency, joined, show)
+        await _countdown(timing.warmup, "warm-up", 0.4, 0.3, show)
+        sampler = ProcSampler(target.server_pids)
+        sent_before = await _sent(joined)
+        # Counting and sampling start with no await between them: the same window for both.
+        before = _counts(joined)
+        sampler.start()
+        await _countdown(timing.window, "measuring", 0.7, 0.3, show)
+        usage = await sampler.stop()
+        after = _counts(joined)
+        sent_after = await _sent(joined)
+        return _record(
+            target.name,
+            plan,
+            workers,
+            usage,
+            idle_rss,
+            before,
+            after,
+            sent_before,
+            sent_after,
+            joined,
+        )
+    except Exception as exc:
+        return _error_record(target.name, plan, workers, exc)
+    finally:
+        show("tearing down", 1.0)
+        await asyncio.gather(*(j.participant.close() for j in joined), return_exceptions=True)
+        try:
+            await target.stop()
+        except Exception:
+            traceback.print_exc()
+
+
+async def _join_all(
+    target: Target,
+    plan: Plan,
+    concurrency: int,
+    joined: list[_Joined],
+    show: Callable[[str, float | None], None],
+) -> None:
+    total = len(plan.joins)
+    for start in range(0, total, concurrency):
+        show(f"joining {start}/{total}", 0.4 * start / total)
+        wave = plan.joins[start : start + concurrency]
+        results = await asyncio.gather(*(_join(target, s) for s in wave), return_exceptions=True)
+        for result in results:
+            if isinstance(result, _Joined):
+                joined.append(result)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+
+
+async def _join(target: Target, spec: JoinSpec) -> _Joined:
+    started = time.monotonic()
+    participant = await target.join(spec)
+    return _Joined(spec, participant, participant.join_started_at or started)
+
+
+async def _countdown(
+    seconds: float,
+    text: str,
+    offset: float,
+    share: float,
+    show: Callable[[str, float | None], None],
+) -> None:
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0:
+        show(f"{text} {left:.0f} s", offset + share * (1 - left / seconds))
+        await asyncio.sleep(min(1.0, left))
+
+
+def _counts(joined: list[_Joined]) -> Counts:
+    return {
+        (key(j.spec), s.ssrc): (s.packets, s.expected, s.lost)
+        for j in joined
+        for s in j.participant.streams()
+    }
+
+
+async def _sent(joined: list[_Joined]) -> int | None:
+    """Packets all publishers have sent so far; None if a participant cannot tell."""
+    total = 0
+    for j in joined:
+        if j.spec.publish is None:
+            continue
+        read = getattr(j.participant, "packets_sent", None)
+        if read is None:
+            return None
+        total += int(await read())
+    return total
+
+
+def window_traffic(before: Counts, after: Counts) -> tuple[int, int, int]:
+    """Packets received, expected and lost between two snapshots (new streams from zero)."""
+    packets = expected = lost = 0
+    for stream, (p1, e1, l1) in after.items():
+        p0, e0, l0 = before.get(stream, (0, 0, 0))
+        packets += p1 - p0
+        expected += e1 - e0
+        lost += l1 - l0
+    return packets, expected, max(0, lost)
+
+
+def pps_by_room(before: Counts, after: Counts, seconds: float) -> dict[str, float]:
+    """Packets/s received per room over the window."""
+    rooms: dict[str, int] = {}
+    for stream, (p1, _, _) in after.items():
+        room = stream[0].rsplit("/", 1)[0]
+        rooms[room] = rooms.get(room, 0) + p1 - before.get(stream, (0, 0, 0))[0]
+    return {room: round(n / seconds, 1) if seconds else 0.0 for room, n in sorted(rooms.items())}
+
+
+def ttff_samples(
+    subscribers: list[tuple[str, Participant, float, list[str]]],
+    joined_at: dict[str, float],
+) -> list[float]:
+    """Seconds to first frame of every video stream each subscriber should receive.
+
+    ``subscribers``: (room, participant, join start, identities of its video publishers);
+    ``joined_at``: join start by ``room/identity``. A missing stream is ``math.inf``.
+    """
+    samples: list[float] = []
+    for room, participant, started, publishers in subscribers:
+        videos = [s for s in participant.streams() if s.kind == "video"]
+        source_of: Callable[[StreamStats], str | None] | None = getattr(
+            participant, "source_of", None
+        )
+        if source_of is None:
+            # Unattributed streams: only a subscriber that came after all its publishers can
+            # be timed from its own join.
+            if any(joined_at.get(f"{room}/{p}", math.inf) > started for p in publishers):
+                continue
+        for stream in videos:
+            reference = started
+            if source_of is not None:
+                source = source_of(stream)
+                if source is not None:
+                    reference = max(started, joined_at.get(f"{room}/{source}", started))
+            end = stream.first_keyframe_end_at
+            samples.append(math.inf if end is None else max(0.0, end - reference))
+        samples += [math.inf] * max(0, len(publishers) - len(videos))
+    return samples
+
+
+def percentile(values: Sequence[float], pct: float) -> float | None:
+    """Nearest-rank percentile; None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
+
+
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None or math.isinf(seconds) else seconds * 1000
+
+
+def _record(
+    server: str,
+    plan: Plan,
+    workers: int | None,
+    usage: Usage,
+    idle_rss: int,
+    before: Counts,
+    after: Counts,
+    sent_before: int | None,
+    sent_after: int | None,
+    joined: list[_Joined],
+) -> StepRecord:
+    wanted = sources(plan)
+    joined_at = {key(j.spec): j.started_at for j in joined}
+    video_publishers = {
+        key(j.spec): [s.identity for s in wanted[key(j.spec)] if s.publish and s.publish.video]
+        for j in joined
+    }
+    subscribers = [
+        (j.spec.room, j.participant, j.started_at, video_publishers[key(j.spec)])
+        for j in joined
+        if wanted[key(j.spec)]
+    ]
+    samples = ttff_samples(subscribers, joined_at)
+    videos = [
+        [s for s in participant.streams() if s.kind == "video"]
+        for _, participant, _, _ in subscribers
+    ]
+    # Why video is missing: never offered / no packets, or packets but no complete keyframe.
+    absent = sum(max(0, len(sub[3]) - len(v)) for sub, v in zip(subscribers, videos, strict=True))
+    no_keyframe = sum(1 for v in videos for s in v if s.first_keyframe_end_at is None)
+    packets, expected, lost = window_traffic(before, after)
+    seconds = usage.seconds
+    pps_out = packets / seconds if seconds else 0.0
+    pps_in = (
+        (sent_after - sent_before) / seconds
+        if sent_before is not None and sent_after is not None and seconds
+        else None
+    )
+    cpu_us = usage.server_cpu_seconds * 1e6
+    loss_pct = lost / expected * 100 if expected else 0.0
+    p95 = _ms(percentile(samples, 95))
+    saturated = usage.bots_saturated
+    participants = len(plan.joins)
+    rss_mb = usage.rss_mean_bytes / MB
+    return StepRecord(
+        scenario=plan.scenario,
+        server=server,
+        workers=workers,
+        n=plan.n,
+        rooms=plan.rooms,
+        publishers=sum(1 for j in plan.joins if j.publish is not None),
+        subscribers=len(subscribers),
+        participants=participants,
+        window_s=round(seconds, 3),
+        pps_in=_round(pps_in),
+        pps_out=round(pps_out, 1),
+        cpu_pct=round(usage.cpu_pct, 2),
+        cpu_pct_by_process=[
+            round(cpu / seconds * 100, 2) if seconds else 0.0 for cpu in usage.cpu_by_pid.values()
+        ],
+        cpu_us_per_pkt_out=_round(cpu_us / packets if packets else None, 2),
+        cpu_us_per_pkt_in=_round(cpu_us / (pps_in * seconds) if pps_in and seconds else None, 2),
+        rss_mb=round(rss_mb, 1),
+        rss_peak_mb=round(usage.rss_peak_bytes / MB, 1),
+        rss_idle_mb=round(idle_rss / MB, 1),
+        rss_mb_per_participant=_round((rss_mb - idle_rss / MB) / participants, 3),
+        loss_pct=round(loss_pct, 3),
+        ttff_ms_p50=_round(_ms(percentile(samples, 50)), 0),
+        ttff_ms_p95=_round(p95, 0),
+        video_streams_expected=sum(len(s[3]) for s in subscribers),
+        video_streams_missing=sum(1 for s in samples if math.isinf(s)),
+        bots_cpu_pct=round(usage.bots_cpu_pct, 1),
+        loop_lag_p99_ms=round(usage.loop_lag_p99_s * 1000, 1),
+        bots_saturated=saturated,
+        verdict=verdict_of(error=None, saturated=saturated, loss_pct=loss_pct, ttff_ms_p95=p95),
+        extra={
+            "packets_out": packets,
+            "expected": expected,
+            "lost": lost,
+            "video_streams_absent": absent,
+            "video_streams_without_keyframe": no_keyframe,
+            # With several SFU processes each room lives in one: pairs with cpu_pct_by_process.
+            "pps_out_by_room": pps_by_room(before, after, seconds),
+        },
+    )
+
+
+def _round(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _error_record(server: str, plan: Plan, workers: int | None, exc: Exception) -> StepRecord:
+    text = str(exc) or type(exc).__name__
+    if not isinstance(exc, TargetUnsupported):
+        text = f"{type(exc).__name__}: {text}"
+    extra: dict[str, Any] = {"traceback": traceback.format_exception(exc)[-3:]}
+    return StepRecord(
+        scenario=plan.scenario,
+        server=server,
+        workers=workers,
+        n=plan.n,
+        rooms=plan.rooms,
+        publishers=sum(1 for j in plan.joins if j.publish is not None),
+        subscribers=0,
+        participants=len(plan.joins),
+        window_s=0.0,
+        pps_in=None,
+        pps_out=0.0,
+        cpu_pct=0.0,
+        cpu_pct_by_process=[],
+        cpu_us_per_pkt_out=None,
+        cpu_us_per_pkt_in=None,
+        rss_mb=0.0,
+        rss_peak_mb=0.0,
+        rss_idle_mb=0.0,
+        rss_mb_per_participant=None,
+        loss_pct=0.0,
+        ttff_ms_p50=None,
+        ttff_ms_p95=None,
+        video_streams_expected=0,
+        video_streams_missing=0,
+        bots_cpu_pct=0.0,
+        loop_lag_p99_ms=0.0,
+        bots_saturated=False,
+        verdict="error",
+        error=text,
+        extra=extra,
+    )

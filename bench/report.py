@@ -1,0 +1,464 @@
+"""Bench results: one record per measured step, the run's JSON file, a Markdown report, plots.
+
+Files go to bench/results/<timestamp>.json, <timestamp>.md, <timestamp>-cpu.png and
+<timestamp>-loss.png. Points where the bots were saturated are marked and left out of every
+verdict (largest N that held, ratios, targets).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results"
+LOSS_LIMIT_PCT = 1.0
+TTFF_LIMIT_MS = 2000.0
+# Targets of the bench issue, shown against what was measured.
+TARGET_US_PER_PKT_OUT = 10.0
+TARGET_RATIO_TO_JANUS = 1.5
+TARGET_TTFF_P95_MS = 500.0
+SERVER_ORDER = {"ours": 0, "janus": 1, "relay": 2}
+SCENARIO_NOTES = {
+    "lesson": "N pupils: 1 teacher (720p + audio) and N pupils (360p + audio); each pupil sees "
+    "the teacher and 3 pupils, the teacher sees everyone.",
+    "meeting": "N participants, all publish 360p + audio, all see all.",
+    "broadcast": "N viewers of 1 performer (720p + audio); viewers publish nothing.",
+    "rooms": "N lessons at once, each 1 teacher + 10 pupils as in `lesson`.",
+}
+
+
+@dataclass
+class StepRecord:
+    """What one step of a ramp measured (one scenario, one server, one N)."""
+
+    scenario: str
+    server: str
+    """"ours", "janus" or "relay"."""
+    workers: int | None
+    """SFU processes asked of our server (None: its default)."""
+    n: int
+    """The ramped size: pupils, meeting size, viewers, or lessons (rooms)."""
+    rooms: int
+    publishers: int
+    subscribers: int
+    """Participants that receive at least one stream."""
+    participants: int
+    window_s: float
+    pps_in: float | None
+    """Packets/s the publishers' senders sent (None: the target cannot tell)."""
+    pps_out: float
+    """Media packets/s all subscribers received, RTX excluded."""
+    cpu_pct: float
+    """Server CPU (all its processes) in percent of one core."""
+    cpu_pct_by_process: list[float]
+    cpu_us_per_pkt_out: float | None
+    cpu_us_per_pkt_in: float | None
+    rss_mb: float
+    """Server RSS (all its processes), mean over the window."""
+    rss_peak_mb: float
+    rss_idle_mb: float
+    """Server RSS before anyone joined."""
+    rss_mb_per_participant: float | None
+    loss_pct: float
+    ttff_ms_p50: float | None
+    ttff_ms_p95: float | None
+    """None when some video never showed a keyframe (then the step failed on it)."""
+    video_streams_expected: int
+    video_streams_missing: int
+    bots_cpu_pct: float
+    loop_lag_p99_ms: float
+    bots_saturated: bool
+    verdict: str
+    """"held", "loss", "ttff", "bots saturated" or "error"."""
+    error: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def held(self) -> bool:
+        return self.verdict == "held"
+
+    @property
+    def label(self) -> str:
+        """The server as tables name it: our server with its worker count when set."""
+        return self.server if self.workers is None else f"{self.server} ×{self.workers}"
+
+
+def verdict_of(
+    *, error: str | None, saturated: bool, loss_pct: float, ttff_ms_p95: float | None
+) -> str:
+    """Whether a step held; saturation comes first because it makes the other figures moot."""
+    if error is not None:
+        return "error"
+    if saturated:
+        return "bots saturated"
+    if loss_pct > LOSS_LIMIT_PCT:
+        return "loss"
+    if ttff_ms_p95 is None or ttff_ms_p95 > TTFF_LIMIT_MS:
+        return "ttff"
+    return "held"
+
+
+def record_from_dict(data: dict[str, Any]) -> StepRecord:
+    return StepRecord(**data)
+
+
+# JSON.
+
+
+def run_json(records: Sequence[StepRecord], meta: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "run": meta,
+        "records": [asdict(r) for r in records],
+        "limits": [asdict(limit) for limit in limits(records)],
+    }
+
+
+def write_json(path: Path, records: Sequence[StepRecord], meta: dict[str, Any]) -> None:
+    path.write_text(json.dumps(run_json(records, meta), indent=2) + "\n")
+
+
+# Verdicts.
+
+
+@dataclass
+class Limit:
+    """The largest N a server held in a scenario, and what stopped the ramp."""
+
+    scenario: str
+    server: str
+    workers: int | None
+    held_n: int | None
+    stopped_by: str
+    """A failed step's verdict with its N (``loss at N=8``), or ``end of steps``."""
+
+
+def limits(records: Iterable[StepRecord]) -> list[Limit]:
+    found: list[Limit] = []
+    for (scenario, _label), group in _groups(records):
+        ordered = sorted(group, key=lambda r: r.n)
+        held = [r.n for r in ordered if r.held]
+        failed = next((r for r in ordered if not r.held), None)
+        stopped = f"{failed.verdict} at N={failed.n}" if failed else "end of steps"
+        first = ordered[0]
+        found.append(
+            Limit(scenario, first.server, first.workers, max(held) if held else None, stopped)
+        )
+    return found
+
+
+def _groups(records: Iterable[StepRecord]) -> list[tuple[tuple[str, str], list[StepRecord]]]:
+    grouped: dict[tuple[str, str], list[StepRecord]] = {}
+    for r in records:
+        grouped.setdefault((r.scenario, r.label), []).append(r)
+    return sorted(grouped.items(), key=lambda kv: (kv[0][0], _label_order(kv[0][1])))
+
+
+def _label_order(label: str) -> tuple[int, str]:
+    return (SERVER_ORDER.get(label.split(" ")[0], 9), label)
+
+
+def labels_of(records: Iterable[StepRecord]) -> list[str]:
+    return sorted({r.label for r in records}, key=_label_order)
+
+
+def ratio(ours: StepRecord | None, janus: StepRecord | None) -> float | None:
+    """ours / janus CPU µs per forwarded packet; None if either is missing or saturated."""
+    if ours is None or janus is None or ours.bots_saturated or janus.bots_saturated:
+        return None
+    a, b = ours.cpu_us_per_pkt_out, janus.cpu_us_per_pkt_out
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
+
+
+# Markdown.
+
+
+def fmt(value: float | None, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{value:.{digits}f}"
+
+
+def _mark(record: StepRecord, text: str) -> str:
+    """Saturated points carry a star: shown, but not part of any verdict."""
+    return text + "*" if record.bots_saturated else text
+
+
+def side_by_side(records: Sequence[StepRecord]) -> list[str]:
+    """One scenario: per N, each server's CPU µs per packet, the ratios, loss and TTFF p95."""
+    labels = labels_of(records)
+    ours = [label for label in labels if label.startswith("ours")]
+    janus = "janus" if "janus" in labels else None
+    by = {(r.label, r.n): r for r in records}
+    header = ["N", "subscribers"]
+    header += [f"{label} µs/pkt out" for label in labels]
+    header += [f"{label}/janus" for label in ours] if janus else []
+    header += [f"{label} loss %" for label in labels]
+    header += [f"{label} TTFF p95 ms" for label in labels]
+    rows = [_row(header), _row(["---"] * len(header))]
+    for n in sorted({r.n for r in records}):
+        present = [by[(label, n)] for label in labels if (label, n) in by]
+        cells = [str(n), str(max(r.subscribers for r in present))]
+        cells += [
+            _cell(by.get((label, n)), lambda r: fmt(r.cpu_us_per_pkt_out)) for label in labels
+        ]
+        if janus:
+            cells += [fmt(ratio(by.get((label, n)), by.get((janus, n))), 2) for label in ours]
+        cells += [_cell(by.get((label, n)), lambda r: fmt(r.loss_pct, 2)) for label in labels]
+        cells += [_cell(by.get((label, n)), lambda r: fmt(r.ttff_ms_p95, 0)) for label in labels]
+        rows.append(_row(cells))
+    return rows
+
+
+DETAIL_HEADER = [
+    "server",
+    "N",
+    "pub",
+    "sub",
+    "pps in",
+    "pps out",
+    "CPU %",
+    "µs/pkt out",
+    "µs/pkt in",
+    "RSS MB",
+    "MB/participant",
+    "loss %",
+    "TTFF p50 ms",
+    "TTFF p95 ms",
+    "bots CPU %",
+    "verdict",
+]
+
+
+def details(records: Sequence[StepRecord]) -> list[str]:
+    """Every measured step of one scenario, all figures."""
+    rows = [_row(DETAIL_HEADER), _row(["---"] * len(DETAIL_HEADER))]
+    for r in sorted(records, key=lambda r: (_label_order(r.label), r.n)):
+        verdict = r.verdict if r.error is None else f"error: {r.error}"
+        if r.video_streams_missing:
+            verdict += f" ({r.video_streams_missing}/{r.video_streams_expected} videos missing)"
+        rows.append(
+            _row(
+                [
+                    r.label,
+                    str(r.n),
+                    str(r.publishers),
+                    str(r.subscribers),
+                    fmt(r.pps_in, 0),
+                    fmt(r.pps_out, 0),
+                    fmt(r.cpu_pct),
+                    _mark(r, fmt(r.cpu_us_per_pkt_out)),
+                    _mark(r, fmt(r.cpu_us_per_pkt_in)),
+                    fmt(r.rss_mb, 0),
+                    fmt(r.rss_mb_per_participant, 2),
+                    fmt(r.loss_pct, 2),
+                    fmt(r.ttff_ms_p50, 0),
+                    fmt(r.ttff_ms_p95, 0),
+                    fmt(r.bots_cpu_pct, 0),
+                    verdict.replace("|", "/"),
+                ]
+            )
+        )
+    return rows
+
+
+def limits_table(records: Sequence[StepRecord]) -> list[str]:
+    labels = labels_of(records)
+    table = {(lim.scenario, _label(lim)): lim for lim in limits(records)}
+    rows = [_row(["scenario", *labels]), _row(["---"] * (len(labels) + 1))]
+    for scenario in _scenarios(records):
+        cells = [scenario]
+        for label in labels:
+            lim = table.get((scenario, label))
+            if lim is None:
+                cells.append("—")
+                continue
+            held = "none" if lim.held_n is None else str(lim.held_n)
+            cells.append(f"{held} ({lim.stopped_by})")
+        rows.append(_row(cells))
+    return rows
+
+
+def targets(records: Sequence[StepRecord]) -> list[str]:
+    """The issue's targets against the unsaturated, error-free points of our server."""
+    lines: list[str] = []
+    valid = [r for r in records if not r.bots_saturated and r.error is None]
+    for scenario in _scenarios(records):
+        ours = [r for r in valid if r.scenario == scenario and r.server == "ours"]
+        if not ours:
+            continue
+        costs = [r.cpu_us_per_pkt_out for r in ours if r.cpu_us_per_pkt_out is not None]
+        parts = []
+        if costs:
+            worst = max(costs)
+            parts.append(
+                f"CPU per forwarded packet {fmt(min(costs))}–{fmt(worst)} µs "
+                f"(target ≤ {TARGET_US_PER_PKT_OUT:.0f}: {_against(worst, TARGET_US_PER_PKT_OUT)})"
+            )
+        janus = {r.n: r for r in valid if r.scenario == scenario and r.server == "janus"}
+        ratios = [q for r in ours if (q := ratio(r, janus.get(r.n))) is not None]
+        if ratios:
+            verdict = _against(max(ratios), TARGET_RATIO_TO_JANUS)
+            parts.append(
+                f"ours/janus {fmt(min(ratios), 2)}–{fmt(max(ratios), 2)} "
+                f"(target ≤ {TARGET_RATIO_TO_JANUS}: {verdict})"
+            )
+        ttffs = [r.ttff_ms_p95 for r in ours if r.held and r.ttff_ms_p95 is not None]
+        if ttffs:
+            parts.append(
+                f"TTFF p95 {fmt(min(ttffs), 0)}–{fmt(max(ttffs), 0)} ms over held steps "
+                f"(target ≤ {TARGET_TTFF_P95_MS:.0f} at moderate load: "
+                f"{_against(min(ttffs), TARGET_TTFF_P95_MS)} at the lightest)"
+            )
+        if parts:
+            lines.append(f"- {scenario}: " + "; ".join(parts) + ".")
+    return lines
+
+
+def _against(value: float, target: float) -> str:
+    return "met" if value <= target else f"missed by ×{value / target:.2f}"
+
+
+def markdown(records: Sequence[StepRecord], meta: dict[str, Any], plots: Sequence[str]) -> str:
+    out = [f"# Bench run {meta.get('stamp', '')}", ""]
+    if meta.get("description"):
+        out += [str(meta["description"]), ""]
+    out += [
+        f"Largest N that held (loss ≤ {LOSS_LIMIT_PCT:.0f} %, time to first frame p95 ≤ "
+        f"{TTFF_LIMIT_MS / 1000:.0f} s, bots not saturated), and what stopped the ramp:",
+        "",
+        *limits_table(records),
+        "",
+    ]
+    target_lines = targets(records)
+    if target_lines:
+        out += ["Targets (our server, unsaturated points):", "", *target_lines, ""]
+    for scenario in _scenarios(records):
+        group = [r for r in records if r.scenario == scenario]
+        out += [f"## {scenario}", ""]
+        if scenario in SCENARIO_NOTES:
+            out += [SCENARIO_NOTES[scenario], ""]
+        out += [*side_by_side(group), "", *details(group), ""]
+    out += [
+        "`*`: the bots were saturated (their CPU ≥ 90 % of their core or their event loop "
+        "lagging): shown, left out of every verdict. µs/pkt = server CPU µs per packet "
+        "received by all subscribers (out) or sent by all publishers (in). TTFF = first "
+        "complete keyframe − max(subscriber's join start, publisher's join start).",
+        "",
+    ]
+    for plot in plots:
+        out += [f"![{plot}]({plot})", ""]
+    return "\n".join(out)
+
+
+def _row(cells: Sequence[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def _cell(record: StepRecord | None, show: Any) -> str:
+    return "" if record is None else _mark(record, show(record))
+
+
+def _label(lim: Limit) -> str:
+    return lim.server if lim.workers is None else f"{lim.server} ×{lim.workers}"
+
+
+def _scenarios(records: Iterable[StepRecord]) -> list[str]:
+    order = list(SCENARIO_NOTES)
+    found = {r.scenario for r in records}
+    return sorted(found, key=lambda s: (order.index(s) if s in order else 99, s))
+
+
+# Plots.
+
+
+def plot(records: Sequence[StepRecord], directory: Path, stamp: str) -> list[str]:
+    """CPU µs per packet against subscribers, and loss against load; returns the file names."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no display
+    import matplotlib.pyplot as plt
+
+    scenarios = _scenarios(records)
+    if not scenarios:
+        return []
+    names = []
+    for kind, x_name, y_name, x_label, y_label, log in (
+        (
+            "cpu",
+            "subscribers",
+            "cpu_us_per_pkt_out",
+            "subscribers",
+            "server CPU µs per packet out",
+            True,  # the decoding relay costs 100× more: only a log axis shows both
+        ),
+        ("loss", "pps_out", "loss_pct", "packets/s out (load)", "loss %", False),
+    ):
+        columns = min(2, len(scenarios))
+        rows = math.ceil(len(scenarios) / columns)
+        figure, axes = plt.subplots(rows, columns, figsize=(6 * columns, 4 * rows), squeeze=False)
+        flat = [axis for row in axes for axis in row]
+        for axis in flat[len(scenarios) :]:
+            axis.set_visible(False)
+        for axis, scenario in zip(flat, scenarios, strict=False):
+            group = [r for r in records if r.scenario == scenario and r.error is None]
+            for label in labels_of(group):
+                points = sorted(
+                    (r for r in group if r.label == label), key=lambda r: getattr(r, x_name)
+                )
+                points = [r for r in points if getattr(r, y_name) is not None]
+                if not points:
+                    continue
+                xs = [getattr(r, x_name) for r in points]
+                ys = [getattr(r, y_name) for r in points]
+                (line,) = axis.plot(xs, ys, marker="o", label=label)
+                bad = [(x, y) for x, y, r in zip(xs, ys, points, strict=True) if r.bots_saturated]
+                if bad:
+                    axis.scatter(
+                        [x for x, _ in bad],
+                        [y for _, y in bad],
+                        marker="x",
+                        s=80,
+                        color=line.get_color(),
+                        label=f"{label}: bots saturated",
+                    )
+            if log:
+                axis.set_yscale("log")
+            else:
+                axis.axhline(LOSS_LIMIT_PCT, color="grey", linestyle="--", linewidth=1)
+                axis.set_ylim(bottom=0, top=max(LOSS_LIMIT_PCT * 1.5, axis.get_ylim()[1]))
+            axis.set_title(scenario)
+            axis.set_xlabel(x_label)
+            axis.set_ylabel(y_label)
+            axis.grid(alpha=0.3)
+            axis.legend(fontsize="small")
+        figure.tight_layout()
+        name = f"{stamp}-{kind}.png"
+        figure.savefig(directory / name, dpi=100)
+        plt.close(figure)
+        names.append(name)
+    return names
+
+
+def write_run(
+    records: Sequence[StepRecord],
+    meta: dict[str, Any],
+    directory: Path = RESULTS,
+    stamp: str | None = None,
+) -> tuple[Path, Path]:
+    """Write <stamp>.json, the plots and <stamp>.md; return the JSON and Markdown paths."""
+    stamp = stamp or time.strftime("%Y%m%d-%H%M%S")
+    meta = {**meta, "stamp": stamp}
+    directory.mkdir(parents=True, exist_ok=True)
+    json_path = directory / f"{stamp}.json"
+    write_json(json_path, records, meta)
+    plots = plot(records, directory, stamp)
+    md_path = directory / f"{stamp}.md"
+    md_path.write_text(markdown(records, meta, plots))
+    return json_path, md_path
