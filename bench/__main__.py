@@ -34,9 +34,16 @@ from .scenarios import (
     SCENARIOS,
     Media,
 )
+from .subscription import FEEDBACK_MODES, Feedback
 from .target import Target
 
 SERVERS = ("ours", "janus", "relay")
+FEEDBACK_NOTES: dict[str, str] = {
+    "cheap": "counted from headers, with the RRs, NACKs and PLIs a browser sends (generated "
+    "by the bench)",
+    "aiortc": "through aiortc's receiver (its NACKs, RRs, REMB) with the bench's PLIs",
+    "none": "count only (PLI when no keyframe, no NACK or RR)",
+}
 SERVER_CPU = 0
 BOTS_CPU = 1
 
@@ -56,7 +63,7 @@ def parse_steps(values: list[str], scenarios: list[str]) -> dict[str, list[int]]
     return chosen
 
 
-def janus_factory(cpu: int | None) -> Callable[[], Target] | str:
+def janus_factory(cpu: int | None, feedback: Feedback = "cheap") -> Callable[[], Target] | str:
     """A maker of JanusTarget, or why Janus is skipped."""
     try:
         module = importlib.import_module("bench.janus.target")
@@ -65,10 +72,15 @@ def janus_factory(cpu: int | None) -> Callable[[], Target] | str:
     if shutil.which("janus") is None:
         return "the janus executable is not installed (`make janus`)"
     janus_class: Any = module.JanusTarget
-    takes_cpu = "cpu" in inspect.signature(janus_class).parameters
+    parameters = inspect.signature(janus_class).parameters
+    options: dict[str, Any] = {}
+    if "cpu" in parameters:
+        options["cpu"] = cpu
+    if "feedback" in parameters:
+        options["feedback"] = feedback
 
     def make() -> Target:
-        target: Target = janus_class(cpu=cpu) if takes_cpu else janus_class()
+        target: Target = janus_class(**options)
         return target
 
     return make
@@ -109,21 +121,18 @@ async def main(args: argparse.Namespace) -> int:
         window=args.window if args.window is not None else (3.0 if args.quick else 10.0),
         join_concurrency=args.join_concurrency,
     )
-    workers_list: list[int | None] = (
-        [int(w) for w in args.workers.split(",")] if args.workers else [None]
-    )
+    chosen_workers = [int(w) for w in args.workers.split(",")] if args.workers else None
+    cores = os.cpu_count() or 1
 
+    feedback: Feedback = "none" if args.no_feedback else args.feedback
     pinned = can_pin()
     server_cpu = SERVER_CPU if pinned else None
+    bots_cpu = bots_core(cores)
     if pinned:
-        os.sched_setaffinity(0, {BOTS_CPU})  # the servers get CPU 0 through taskset
+        os.sched_setaffinity(0, {bots_cpu})  # the servers get their cores through taskset
     makers: dict[str, list[tuple[int | None, Callable[[], Target]]]] = {}
-    if "ours" in servers:
-        makers["ours"] = [
-            (w, _ours_maker(server_cpu, w, not args.no_feedback)) for w in workers_list
-        ]
     if "janus" in servers:
-        janus = janus_factory(server_cpu)
+        janus = janus_factory(server_cpu, feedback)
         if isinstance(janus, str):
             print(f"janus: skipped: {janus}", file=sys.stderr, flush=True)
         else:
@@ -133,7 +142,12 @@ async def main(args: argparse.Namespace) -> int:
 
     runs: list[tuple[str, str, int | None, Callable[[], Target], list[int]]] = []
     for scenario in scenarios:
-        for server, variants in makers.items():
+        if "ours" in servers:
+            makers["ours"] = [
+                (w, _ours_maker(server_cores(w, cores) if pinned else None, w, feedback))
+                for w in workers_for(scenario, chosen_workers, cores)
+            ]
+        for server, variants in sorted(makers.items(), key=lambda kv: SERVERS.index(kv[0])):
             sizes = relay_steps.get(scenario) if server == "relay" else steps[scenario]
             if not sizes:
                 continue  # the relay only runs the lesson
@@ -160,12 +174,13 @@ async def main(args: argparse.Namespace) -> int:
     description = (
         f"{'Quick smoke' if args.quick else 'Full suite'} on {os.cpu_count()} cores; "
         + (
-            f"servers pinned to CPU {SERVER_CPU}, bots to CPU {BOTS_CPU}"
+            f"servers pinned to CPU {SERVER_CPU} (ours with n SFU processes on a machine of "
+            f"4 cores or more: CPUs 0 to n-1), bots to CPU {bots_cpu}"
             if pinned
             else "nothing pinned (fewer than 2 cores or no taskset)"
         )
         + f"; per step {timing.warmup:g} s warm-up, {timing.window:g} s measured; "
-        + f"subscribers {'count only' if args.no_feedback else 'with NACK/PLI/RR feedback'}."
+        + f"subscribers: {FEEDBACK_NOTES[feedback]}."
     )
     meta = {
         "argv": sys.argv[1:],
@@ -182,7 +197,33 @@ async def main(args: argparse.Namespace) -> int:
     return 130 if interrupted else 0
 
 
-def _ours_maker(cpu: int | None, workers: int | None, feedback: bool) -> Callable[[], Target]:
+def workers_for(scenario: str, chosen: list[int] | None, cores: int) -> list[int | None]:
+    """Our server's SFU process counts to run ``scenario`` with: those asked for; else, for
+    ``rooms``, 1 and 2 (per-process cost with the rooms split or not) or, on 4 cores or more,
+    1 to cores - 1 (the scaling curve); else the server's default."""
+    if chosen:
+        return list(chosen)
+    if scenario == "rooms":
+        return list(range(1, cores)) if cores >= 4 else [1, 2]
+    return [None]
+
+
+def bots_core(cores: int) -> int:
+    """The bots' core: the last one on 4 cores or more (the SFU processes get the others)."""
+    return cores - 1 if cores >= 4 else BOTS_CPU
+
+
+def server_cores(workers: int | None, cores: int) -> int | str:
+    """Where our server runs: CPU 0, or CPUs 0 to n-1 for n SFU processes on a machine of 4
+    cores or more (one core each; the bots keep the last)."""
+    if workers is None or workers < 2 or cores < 4:
+        return SERVER_CPU
+    return f"{SERVER_CPU}-{min(workers, cores - 1) - 1}"
+
+
+def _ours_maker(
+    cpu: int | str | None, workers: int | None, feedback: Feedback
+) -> Callable[[], Target]:
     return lambda: OursTarget(cpu=cpu, workers=workers, feedback=feedback)
 
 
@@ -204,14 +245,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--join-concurrency", type=int, default=4, help="participants joining at once (4)"
     )
     parser.add_argument(
-        "--workers", help="our server's SFU process counts to compare, e.g. 1,2 (SFU_WORKERS)"
+        "--workers",
+        help="our server's SFU process counts to compare, e.g. 1,2 (SFU_WORKERS), for every "
+        "scenario; default: rooms with 1 and 2 (1 to cores-1 on 4 cores or more), the others "
+        "with the server's default",
     )
     parser.add_argument(
-        "--no-feedback",
-        action="store_true",
-        help="our server's subscribers count packets only (no NACK/PLI/RR): half the bot CPU "
-        "per packet; Janus's participants keep their feedback, so compare with care",
+        "--feedback",
+        choices=FEEDBACK_MODES,
+        default="cheap",
+        help="how subscribers receive, for every server: cheap (default: counted from headers, "
+        "RR/NACK/PLI generated by the bench), aiortc (aiortc's receiver: ~4x the bot CPU per "
+        "packet), none (count only)",
     )
+    parser.add_argument("--no-feedback", action="store_true", help="same as --feedback none")
     parser.add_argument("--out", default=str(RESULTS), help="results folder")
     return parser.parse_args(argv)
 

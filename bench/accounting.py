@@ -66,6 +66,46 @@ def process_tree(pid: int, proc: Path = PROC) -> list[int]:
     return [pid, *child_pids(pid, proc)]
 
 
+def process_role(pid: int, proc: Path = PROC) -> str:
+    """What a server process is, from its command line: the module it runs with ``-m``
+    (``signaling``, ``sfu.worker``, ``bench.decode_relay``) or its program's name (``janus``).
+    """
+    try:
+        argv = (proc / str(pid) / "cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return "?"
+    words = [a.decode(errors="replace") for a in argv if a]
+    if "-m" in words[:-1]:
+        return words[words.index("-m") + 1]
+    return Path(words[0]).name if words else "?"
+
+
+def udp_ports(pid: int, proc: Path = PROC) -> set[int]:
+    """Local ports of the UDP sockets ``pid`` holds (its fds matched with /proc/net/udp*)."""
+    inodes: set[str] = set()
+    try:
+        for fd in (proc / str(pid) / "fd").iterdir():
+            try:
+                target = os.readlink(fd)
+            except OSError:  # closed meanwhile
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    except OSError:
+        return set()
+    ports: set[int] = set()
+    for table in ("udp", "udp6"):
+        try:
+            lines = (proc / str(pid) / "net" / table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 9 and fields[9] in inodes:
+                ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
 def total_rss(pids: list[int], proc: Path = PROC) -> int:
     """RSS of ``pids`` together, in bytes (processes gone meanwhile count 0)."""
     total = 0
@@ -110,6 +150,8 @@ class Usage:
     server_cpu_seconds: float
     cpu_by_pid: dict[int, float]
     """CPU seconds of each server process over the window."""
+    role_by_pid: dict[int, str]
+    """What each server process is (``process_role``)."""
     rss_peak_bytes: int
     rss_mean_bytes: float
     bots_cpu_seconds: float
@@ -153,6 +195,7 @@ class ProcSampler:
     interval: float = 0.5
     proc: Path = PROC
     _seen: dict[int, _Seen] = field(default_factory=dict)
+    _roles: dict[int, str] = field(default_factory=dict)
     _rss: list[int] = field(default_factory=list)
     _task: asyncio.Task[None] | None = None
     _lag: LoopLagMonitor | None = None
@@ -161,6 +204,7 @@ class ProcSampler:
 
     def start(self) -> None:
         self._seen.clear()
+        self._roles.clear()
         self._rss.clear()
         self._started_at = time.monotonic()
         self._bots_cpu_at_start = time.process_time()
@@ -182,6 +226,7 @@ class ProcSampler:
             seconds=seconds,
             server_cpu_seconds=sum(by_pid.values()),
             cpu_by_pid=by_pid,
+            role_by_pid={pid: self._roles.get(pid, "?") for pid in by_pid},
             rss_peak_bytes=max(self._rss, default=0),
             rss_mean_bytes=sum(self._rss) / len(self._rss) if self._rss else 0.0,
             bots_cpu_seconds=time.process_time() - self._bots_cpu_at_start,
@@ -206,6 +251,7 @@ class ProcSampler:
             seen = self._seen.get(pid)
             if seen is None:
                 self._seen[pid] = _Seen(first=cpu if baseline else 0.0, last=cpu)
+                self._roles[pid] = process_role(pid, self.proc)
             else:
                 seen.last = cpu
         self._rss.append(rss)

@@ -17,7 +17,7 @@ from .publication import TONE_LEVEL_DBOV, Publication, PublishedSource
 from .relay import UdpRelay
 from .rtp_stats import StreamStats
 from .signal_client import Message, SignalClient
-from .subscription import DecodedTrackStats, Subscription
+from .subscription import DecodedTrackStats, Feedback, Subscription
 
 
 class SubscriberBot:
@@ -35,7 +35,7 @@ class SubscriberBot:
         token: str,
         *,
         decode: bool = False,
-        feedback: bool = True,
+        feedback: Feedback | bool = "aiortc",
         relay: UdpRelay | None = None,
         keyframe_timeout: float | None = 1.0,
         session: aiohttp.ClientSession | None = None,
@@ -146,6 +146,12 @@ class SubscriberBot:
             "subscribe_state": self.subscription.connection_state,
             "subscribe": self.subscription.summary(),
             "unattributed_packets": self.subscription.counter.unattributed_packets,
+            "feedback": self.subscription.feedback,
+            "feedback_sent": (
+                vars(self.subscription.generated.counters).copy()
+                if self.subscription.generated is not None
+                else None
+            ),
             "relay": _relay_report(self.subscription.relay),
             "handler_errors": [repr(e) for e in signal.handler_errors] if signal else [],
         }

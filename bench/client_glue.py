@@ -8,21 +8,28 @@ bench fails here and nowhere else.
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import pylibsrtp
 from aioice import Connection
+from aioice.ice import StunProtocol
 from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
 from aiortc.rtcdtlstransport import RTCDtlsTransport
-from aiortc.rtp import AnyRtcpPacket
+from aiortc.rtp import AnyRtcpPacket, is_rtcp
 
 LOOPBACK = "127.0.0.1"
 
 RtpObserver = Callable[[bytes, int], None]
 """Called with each decrypted RTP packet's bytes and its arrival time in ms."""
 RtcpObserver = Callable[[AnyRtcpPacket], None]
-"""Called with each RTCP packet aiortc routes to a sender (PLI, FIR, NACK, RR, REMB)."""
+"""Called with each RTCP packet aiortc routes to a sender (NACK, RR, REMB; PLI and FIR when
+their media SSRC names the sender)."""
+PacketHandler = Callable[[bytes], None]
+"""Called with one decrypted RTP or RTCP packet (compound RTCP: the whole datagram)."""
 
 # Marker attributes so that patching twice (e.g. after each renegotiation) is harmless.
 _GATHER_MARK = "_bench_gather_address"
 _RTP_MARK = "_bench_rtp_observer"
+_SOCKET_MARK = "_bench_socket_media"
+_RTCP_DATA_MARK = "_bench_rtcp_data_observer"
 
 
 def gather_only(pc: RTCPeerConnection, address: str = LOOPBACK) -> None:
@@ -100,6 +107,76 @@ def _observe_transport(transport: RTCDtlsTransport, observer: RtpObserver, pass_
     setattr(transport, _RTP_MARK, observer)
 
 
+def take_media_at_socket(
+    pc: RTCPeerConnection, on_rtp: PacketHandler, on_rtcp: PacketHandler
+) -> None:
+    """Unprotect ``pc``'s incoming SRTP / SRTCP in the socket callback; aiortc never sees it.
+
+    aioice would first try each media datagram as STUN (and raise), queue it and wake the DTLS
+    transport's task, which unprotects it and (with ``observe_rtp``) hands it on: a queue hop,
+    a task switch and two awaits per packet, most of what a counting bot spends. Media is
+    recognised by its first byte (RFC 7983: 128-191); STUN, DTLS and anything arriving before
+    DTLS has set up SRTP keep aioice's path. Call after ``setLocalDescription`` (gathering
+    made the sockets); sockets already taken are left alone.
+    """
+    for transport in {t.receiver.transport for t in pc.getTransceivers()}:
+        for protocol in transport.transport.iceGatherer._connection._protocols:
+            _take_datagrams(protocol, transport, on_rtp, on_rtcp)
+
+
+def _take_datagrams(
+    protocol: StunProtocol,
+    dtls: RTCDtlsTransport,
+    on_rtp: PacketHandler,
+    on_rtcp: PacketHandler,
+) -> None:
+    if getattr(protocol, _SOCKET_MARK, None) is not None:
+        return
+    original = protocol.datagram_received
+
+    def datagram_received(data: bytes | str, addr: tuple[Any, ...]) -> None:
+        srtp = dtls._rx_srtp
+        if srtp is None or not isinstance(data, bytes) or not data or not 127 < data[0] < 192:
+            original(data, addr)
+            return
+        try:
+            if is_rtcp(data):
+                on_rtcp(srtp.unprotect_rtcp(data))
+            else:
+                on_rtp(srtp.unprotect(data))
+        except pylibsrtp.Error:
+            return  # replayed or forged: dropped, as aiortc would
+
+    setattr(protocol, "datagram_received", datagram_received)  # noqa: B010
+    setattr(protocol, _SOCKET_MARK, dtls)
+
+
+def observe_rtcp_data(pc: RTCPeerConnection, observer: PacketHandler) -> None:
+    """Show every decrypted RTCP datagram ``pc`` receives to ``observer`` before aiortc
+    routes it.
+
+    aiortc routes feedback to a sender by its media SSRC field only, so a FIR (whose target is
+    in its FCI, the media SSRC field being 0 by RFC 5104) or a PLI naming no known SSRC never
+    reaches a sender; a browser still honours them. Call after ``addTransceiver`` and again
+    after ``setRemoteDescription``; transports already observed are left alone.
+    """
+    for transceiver in pc.getTransceivers():
+        _observe_rtcp_transport(transceiver.sender.transport, observer)
+
+
+def _observe_rtcp_transport(transport: RTCDtlsTransport, observer: PacketHandler) -> None:
+    if getattr(transport, _RTCP_DATA_MARK, None) is not None:
+        return
+    original: Callable[[bytes], Awaitable[None]] = transport._handle_rtcp_data
+
+    async def handle_rtcp_data(data: bytes) -> None:
+        observer(data)
+        await original(data)
+
+    setattr(transport, "_handle_rtcp_data", handle_rtcp_data)  # noqa: B010
+    setattr(transport, _RTCP_DATA_MARK, observer)
+
+
 def skip_decoding(receiver: RTCRtpReceiver) -> None:
     """Stop ``receiver``'s decoder thread as soon as aiortc starts it.
 
@@ -123,8 +200,12 @@ def sender_ssrc(sender: RTCRtpSender) -> int:
     return ssrc
 
 
-async def send_rtcp(transceiver: RTCRtpTransceiver, packet: AnyRtcpPacket) -> None:
-    """Send one RTCP packet on ``transceiver``'s transport (e.g. a PLI a bot decides to send)."""
+async def send_rtcp(transceiver: RTCRtpTransceiver, packet: AnyRtcpPacket | bytes) -> None:
+    """Send one RTCP packet (an object or its bytes) on ``transceiver``'s transport, SRTCP
+    protected (e.g. a PLI, a NACK or a receiver report the bench generates itself).
+
+    Raises ConnectionError while the transport is not connected.
+    """
     await transceiver.receiver.transport._send_rtp(bytes(packet))
 
 

@@ -13,8 +13,14 @@ Definitions (the same for every target, since every target's participants report
   through a participant's optional ``packets_sent()``; None if a target's participants lack it.
 - ``loss_pct``: packets missing (not late, not recovered by RTX) / packets expected from
   sequence numbers, over the window, all streams together.
-- time to first frame, per video stream a subscriber should receive: arrival of the end of the
-  first keyframe − max(subscriber's join start, publisher's join start). Participants with an
+- per server process (``extra["processes"]``): its CPU, and the packets/s received through
+  it: a participant's packets are its receiving connection's, and that connection belongs to
+  the process holding the server's end of it (its UDP port, from the offer's candidates,
+  found among the process's sockets in /proc). With several SFU workers this pairs each
+  worker with the rooms it holds.
+- time to first frame, per video stream a subscriber should receive: when the first keyframe
+  to be complete became so (``StreamStats.first_keyframe_end_at``: its end recovered by RTX
+  or reordered counts) − max(subscriber's join start, publisher's join start). Participants with an
   optional ``source_of(stream) -> identity`` give each stream its publisher; for others only
   subscribers who joined after all their publishers are counted, from their own join start.
   A stream that never showed a keyframe counts as infinitely late.
@@ -30,7 +36,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .accounting import ProcSampler, Usage, settled_rss
+from .accounting import ProcSampler, Usage, settled_rss, udp_ports
 from .progress import Progress
 from .report import StepRecord, verdict_of
 from .rtp_stats import StreamStats
@@ -139,6 +145,7 @@ async def run_step(
         usage = await sampler.stop()
         after = _counts(joined)
         sent_after = await _sent(joined)
+        process_of = _process_of(joined, usage)
         return _record(
             target.name,
             plan,
@@ -150,6 +157,7 @@ async def run_step(
             sent_before,
             sent_after,
             joined,
+            process_of,
         )
     except Exception as exc:
         return _error_record(target.name, plan, workers, exc)
@@ -220,6 +228,48 @@ async def _sent(joined: list[_Joined]) -> int | None:
             return None
         total += int(await read())
     return total
+
+
+def _process_of(joined: list[_Joined], usage: Usage) -> dict[str, int]:
+    """The server process each participant receives through (participant key → PID)."""
+    owner = {port: pid for pid in usage.cpu_by_pid for port in udp_ports(pid)}
+    found: dict[str, int] = {}
+    for j in joined:
+        ports: Callable[[], set[int]] | None = getattr(j.participant, "server_ports", None)
+        pids = {owner[p] for p in ports() if p in owner} if ports is not None else set()
+        if len(pids) == 1:
+            found[key(j.spec)] = pids.pop()
+    return found
+
+
+def process_table(
+    usage: Usage, before: Counts, after: Counts, process_of: dict[str, int]
+) -> list[dict[str, Any]]:
+    """Per server process: its role, CPU, the packets/s received through it, the rooms whose
+    subscribers it serves, and its CPU µs per such packet."""
+    seconds = usage.seconds
+    packets: dict[int, int] = {}
+    rooms: dict[int, set[str]] = {}
+    for (participant, ssrc), (p1, _, _) in after.items():
+        pid = process_of.get(participant)
+        if pid is None:
+            continue
+        packets[pid] = packets.get(pid, 0) + p1 - before.get((participant, ssrc), (0, 0, 0))[0]
+        rooms.setdefault(pid, set()).add(participant.rsplit("/", 1)[0])
+    table: list[dict[str, Any]] = []
+    for pid, cpu in usage.cpu_by_pid.items():
+        count = packets.get(pid, 0)
+        table.append(
+            {
+                "pid": pid,
+                "role": usage.role_by_pid.get(pid, "?"),
+                "cpu_pct": round(cpu / seconds * 100, 2) if seconds else 0.0,
+                "pps_out": round(count / seconds, 1) if seconds else 0.0,
+                "cpu_us_per_pkt_out": round(cpu * 1e6 / count, 2) if count else None,
+                "rooms": sorted(rooms.get(pid, ())),
+            }
+        )
+    return table
 
 
 def window_traffic(before: Counts, after: Counts) -> tuple[int, int, int]:
@@ -297,6 +347,7 @@ def _record(
     sent_before: int | None,
     sent_after: int | None,
     joined: list[_Joined],
+    process_of: dict[str, int] | None = None,
 ) -> StepRecord:
     wanted = sources(plan)
     joined_at = {key(j.spec): j.started_at for j in joined}
@@ -370,6 +421,11 @@ def _record(
             "video_streams_without_keyframe": no_keyframe,
             # With several SFU processes each room lives in one: pairs with cpu_pct_by_process.
             "pps_out_by_room": pps_by_room(before, after, seconds),
+            "processes": process_table(usage, before, after, process_of or {}),
+            # The bots' own cost (saturation): their CPU µs per packet subscribers received.
+            "bots_us_per_pkt_out": _round(
+                usage.bots_cpu_seconds * 1e6 / packets if packets else None, 1
+            ),
         },
     )
 

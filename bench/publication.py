@@ -1,8 +1,11 @@
 """The sending side of a bot: a publish peer connection carrying pre-encoded camera and microphone.
 
-The bot offers (``sendonly``), the server answers. Keyframe requests that reach a sender make
-its track jump to the clip's next keyframe, so the server's PLI relay is really exercised;
-NACKs are answered by aiortc from its own send history (RTX where negotiated).
+The bot offers (``sendonly``), the server answers. Keyframe requests make the track they name
+jump to the clip's next keyframe, so the server's PLI relay is really exercised; like a
+browser, the bot honours them whatever their media SSRC field says: PLIs and FIRs are read at
+the DTLS transport (a FIR names its target in its FCI, 0 in the media SSRC field, and aiortc
+would route it nowhere), and a request naming no SSRC of ours goes to the camera. NACKs are
+answered by aiortc from its own send history (RTX where negotiated).
 """
 
 from dataclasses import dataclass
@@ -17,8 +20,6 @@ from aiortc import (
 )
 from aiortc.rtp import (
     RTCP_PSFB_APP,
-    RTCP_PSFB_FIR,
-    RTCP_PSFB_PLI,
     RTCP_RTPFB_NACK,
     AnyRtcpPacket,
     RtcpPsfbPacket,
@@ -29,10 +30,17 @@ from aiortc.rtp import (
 )
 
 from .candidates import point_candidates_at, udp_candidates
-from .client_glue import gather_only, observe_sender_rtcp, sender_ssrc, stamp_audio_level
+from .client_glue import (
+    gather_only,
+    observe_rtcp_data,
+    observe_sender_rtcp,
+    sender_ssrc,
+    stamp_audio_level,
+)
 from .encoded_track import EncodedTrack
 from .media import EncodedFrame
 from .relay import UdpRelay
+from .rtcp_bytes import PSFB_PLI, keyframe_requests
 
 # The bench tone's loudness: a 0.3 full-scale sine has an RMS of -13 dBov (RFC 6465).
 TONE_LEVEL_DBOV = -13
@@ -121,6 +129,8 @@ class Publication:
                 self.relay.set_target(server[0])
             answer_sdp = point_candidates_at(answer_sdp, self.relay.address)
         await self._pc.setRemoteDescription(RTCSessionDescription(sdp=answer_sdp, type="answer"))
+        # After the answer: bundling has chosen the transport that carries the RTCP.
+        observe_rtcp_data(self._pc, self._on_rtcp_data)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -143,17 +153,28 @@ class Publication:
         self.sources[source] = published
         return published
 
+    def _on_rtcp_data(self, data: bytes) -> None:
+        for fmt, ssrc in keyframe_requests(data):
+            published = next(
+                (s for s in self.sources.values() if sender_ssrc(s.transceiver.sender) == ssrc),
+                None,
+            )
+            if published is None:  # 0 or an SSRC we do not send: the camera is meant
+                published = self.sources.get("camera")
+            if published is None:
+                continue
+            if fmt == PSFB_PLI:
+                published.feedback.pli += 1
+            else:
+                published.feedback.fir += 1
+            published.track.request_keyframe()
+
     @staticmethod
     def _on_rtcp(published: PublishedSource, packet: AnyRtcpPacket) -> None:
+        """Feedback aiortc routed to this sender (PLI / FIR are taken in ``_on_rtcp_data``)."""
         feedback = published.feedback
         if isinstance(packet, RtcpPsfbPacket):
-            if packet.fmt in (RTCP_PSFB_PLI, RTCP_PSFB_FIR):
-                if packet.fmt == RTCP_PSFB_PLI:
-                    feedback.pli += 1
-                else:
-                    feedback.fir += 1
-                published.track.request_keyframe()
-            elif packet.fmt == RTCP_PSFB_APP:
+            if packet.fmt == RTCP_PSFB_APP:
                 try:
                     feedback.last_remb_bps = unpack_remb_fci(packet.fci)[0]
                 except ValueError:

@@ -321,6 +321,106 @@ def targets(records: Sequence[StepRecord]) -> list[str]:
     return lines
 
 
+# Process scaling (our server with several SFU worker processes).
+
+WORKER_ROLE = "sfu.worker"
+MAIN_ROLE = "signaling"
+
+
+def _worker_rows(record: StepRecord) -> list[dict[str, Any]]:
+    processes = record.extra.get("processes") or []
+    workers = [p for p in processes if p.get("role") == WORKER_ROLE]
+    return sorted(workers, key=lambda p: (p.get("rooms") or ["~"], p.get("pid", 0)))
+
+
+def process_scaling(records: Sequence[StepRecord]) -> list[str]:
+    """Our server's processes, one row each, for the steps run with a worker count: which
+    rooms each SFU worker held, the packets/s forwarded to their subscribers, its CPU and
+    CPU µs per such packet; the main (signalling) process's CPU on its own row."""
+    chosen = [
+        r
+        for r in records
+        if r.server == "ours" and r.workers is not None and r.error is None and _worker_rows(r)
+    ]
+    if not chosen:
+        return []
+    header = ["server", "N", "process", "rooms", "pps out", "CPU %", "µs/pkt out"]
+    rows = [_row(header), _row(["---"] * len(header))]
+    for r in sorted(chosen, key=lambda r: (r.n, r.workers or 0)):
+        processes = r.extra.get("processes") or []
+        for index, worker in enumerate(_worker_rows(r), start=1):
+            rows.append(
+                _row(
+                    [
+                        r.label,
+                        str(r.n),
+                        f"worker {index}",
+                        ", ".join(worker.get("rooms") or []) or "—",
+                        fmt(worker.get("pps_out"), 0),
+                        fmt(worker.get("cpu_pct")),
+                        _mark(r, fmt(worker.get("cpu_us_per_pkt_out"))),
+                    ]
+                )
+            )
+        main = sum(p.get("cpu_pct", 0.0) for p in processes if p.get("role") == MAIN_ROLE)
+        rows.append(_row([r.label, str(r.n), "main (signalling)", "", "", fmt(main), ""]))
+    return rows
+
+
+def process_scaling_summary(records: Sequence[StepRecord]) -> list[str]:
+    """Per N: a worker's CPU µs per forwarded packet with every room on it (×1), against each
+    worker's with the rooms split (×2, …)."""
+    by = {
+        (r.n, r.workers): r
+        for r in records
+        if r.server == "ours" and r.workers and r.error is None and not r.bots_saturated
+    }
+    lines: list[str] = []
+    for n in sorted({n for n, _ in by}):
+        alone = _worker_rows(by[(n, 1)]) if (n, 1) in by else []
+        base = alone[0].get("cpu_us_per_pkt_out") if alone else None
+        for workers in sorted(w for m, w in by if m == n and w and w > 1):
+            costs = [
+                c
+                for p in _worker_rows(by[(n, workers)])
+                if (c := p.get("cpu_us_per_pkt_out")) is not None
+            ]
+            if base is None or not costs:
+                continue
+            shown = " / ".join(fmt(c) for c in costs)
+            lines.append(
+                f"- N={n}: one worker holding every room {fmt(base)} µs/pkt; split over "
+                f"{workers} workers {shown} µs/pkt (×{max(costs) / base:.2f} at worst)."
+            )
+    return lines
+
+
+def scaling_curve(records: Sequence[StepRecord]) -> list[str]:
+    """Our server's ``rooms`` capacity against its SFU process count: per count, the largest
+    N held, the packets/s forwarded there and the server's CPU."""
+    rooms = [r for r in records if r.scenario == "rooms" and r.server == "ours" and r.workers]
+    counts = sorted({r.workers for r in rooms if r.workers})
+    if len(counts) < 2:
+        return []
+    header = ["SFU processes", "largest N held", "pps out there", "server CPU %", "stopped by"]
+    rows = [_row(header), _row(["---"] * len(header))]
+    for lim in limits(rooms):
+        group = [r for r in rooms if r.workers == lim.workers]
+        best = next((r for r in group if r.n == lim.held_n), None)
+        rows.append(
+            _row(
+                [
+                    str(lim.workers),
+                    "none" if lim.held_n is None else str(lim.held_n),
+                    fmt(best.pps_out, 0) if best else "—",
+                    fmt(best.cpu_pct) if best else "—",
+                    lim.stopped_by,
+                ]
+            )
+        )
+    return rows
+
+
 def _against(value: float, target: float) -> str:
     return "met" if value <= target else f"missed by ×{value / target:.2f}"
 
@@ -345,6 +445,24 @@ def markdown(records: Sequence[StepRecord], meta: dict[str, Any], plots: Sequenc
         if scenario in SCENARIO_NOTES:
             out += [SCENARIO_NOTES[scenario], ""]
         out += [*side_by_side(group), "", *details(group), ""]
+    scaling = process_scaling(records)
+    if scaling:
+        out += [
+            "## Process scaling",
+            "",
+            "Our server with several SFU worker processes: each worker's rooms, the packets/s "
+            "forwarded to their subscribers and its CPU µs per such packet (paired through "
+            "the server's UDP ports), and the main (signalling) process apart.",
+            "",
+            *scaling,
+            "",
+            *process_scaling_summary(records),
+            "",
+        ]
+    cores = (meta.get("machine") or {}).get("cores") or 0
+    curve = scaling_curve(records)
+    if curve and cores >= 4:
+        out += [f"Scaling curve ({cores} cores), `rooms`:", "", *curve, ""]
     out += [
         "`*`: the bots were saturated (their CPU ≥ 90 % of their core or their event loop "
         "lagging): shown, left out of every verdict. µs/pkt = server CPU µs per packet "

@@ -14,6 +14,8 @@ from .sequence import SequenceTracker
 from .session_layout import MediaLine
 
 _HEADER = struct.Struct("!BBHII")
+GapListener = Callable[["StreamStats", int, int], None]
+"""(stream, first, last extended sequence number of a new gap)."""
 _EXT_HEADER = struct.Struct("!HH")
 ONE_BYTE_EXTENSIONS = 0xBEDE
 
@@ -31,7 +33,7 @@ class StreamStats:
     """Media packets received, duplicates included, RTX not."""
     bytes: int = 0
     frames: int = 0
-    """Packets with the marker bit (for video: completed frames)."""
+    """Packets with the marker bit, RTX-recovered ones included (for video: completed frames)."""
     keyframes: int = 0
     """VP8 keyframe starts received (including those recovered through RTX)."""
     rtx_packets: int = 0
@@ -39,9 +41,11 @@ class StreamStats:
     """RTX packets that filled a gap."""
     first_packet_at: float | None = None
     first_keyframe_at: float | None = None
-    """When the first packet of the first VP8 keyframe arrived."""
+    """When the first packet of the timed VP8 keyframe arrived: the first keyframe, or, while
+    that one is incomplete, the newest keyframe started since."""
     first_keyframe_end_at: float | None = None
-    """When the last packet (marker) of the first VP8 keyframe arrived."""
+    """When the timed keyframe became complete: its first and its last (marker) packet both
+    arrived, in any order, directly or recovered through RTX."""
     last_packet_at: float | None = None
     audio_level: int | None = None
     """The latest RFC 6464 audio level received, in dBov (-127..0), for audio streams."""
@@ -50,6 +54,8 @@ class StreamStats:
     last_pli_at: float | None = None
     sequence: SequenceTracker = field(default_factory=SequenceTracker)
     _keyframe_timestamp: int | None = None
+    _marker_timestamp: int | None = None
+    """RTP timestamp of the latest marker packet, kept until a keyframe is complete."""
 
     @property
     def lost(self) -> int:
@@ -97,6 +103,8 @@ class RtpCounter:
     """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.on_gap: GapListener | None = None
+        """Called when a media packet opens a gap that is waited for (e.g. to NACK it)."""
         self.streams: dict[int, StreamStats] = {}
         """Media streams by SSRC."""
         self.unattributed_packets = 0
@@ -144,7 +152,7 @@ class RtpCounter:
             return
         rtx = self._rtx_streams.get(ssrc)
         if rtx is not None:
-            self._add_rtx(rtx, data, b0)
+            self._add_rtx(rtx, data, b0, b1)
             return
         self._first_packet(data, b0, b1, seq, timestamp, ssrc)
 
@@ -166,7 +174,7 @@ class RtpCounter:
                 self.unattributed_packets += 1
                 return
             self._rtx_streams[ssrc] = media
-            self._add_rtx(media, data, b0)
+            self._add_rtx(media, data, b0, b1)
             return
         stream = StreamStats(ssrc=ssrc, mid=line.mid, kind=line.kind, codec=codec)
         self.streams[ssrc] = stream
@@ -181,7 +189,16 @@ class RtpCounter:
         stream.last_packet_at = now
         if stream.first_packet_at is None:
             stream.first_packet_at = now
-        stream.sequence.add(seq)
+        sequence = stream.sequence
+        on_gap = self.on_gap
+        if on_gap is None:
+            sequence.add(seq)
+        else:
+            before = sequence.highest
+            sequence.add(seq)
+            after = sequence.highest
+            if before is not None and after is not None and 1 < after - before <= sequence.max_gap:
+                on_gap(stream, before + 1, after - 1)
         if stream.codec == "vp8":
             start = _payload_start(data, b0)
             if start is not None and starts_vp8_keyframe(data, start):
@@ -191,11 +208,9 @@ class RtpCounter:
                 if ident == self._audio_level_extension_id and value:
                     stream.audio_level = -(value[0] & 0x7F)
         if b1 & 0x80:
-            stream.frames += 1
-            if stream.first_keyframe_end_at is None and timestamp == stream._keyframe_timestamp:
-                stream.first_keyframe_end_at = now
+            self._frame_ended(stream, timestamp, now)
 
-    def _add_rtx(self, stream: StreamStats, data: bytes, b0: int) -> None:
+    def _add_rtx(self, stream: StreamStats, data: bytes, b0: int, b1: int) -> None:
         stream.rtx_packets += 1
         start = _payload_start(data, b0)
         if start is None or len(data) < start + 2:
@@ -203,16 +218,35 @@ class RtpCounter:
         original_seq = (data[start] << 8) | data[start + 1]
         if stream.sequence.recover(original_seq):
             stream.rtx_recovered += 1
+            # RFC 4588: a retransmission keeps the original's timestamp and marker bit.
+            timestamp = int.from_bytes(data[4:8], "big")
+            now = self._clock()
             if stream.codec == "vp8" and starts_vp8_keyframe(data, start + 2):
-                timestamp = int.from_bytes(data[4:8], "big")
-                self._keyframe_started(stream, timestamp, self._clock())
+                self._keyframe_started(stream, timestamp, now)
+            if b1 & 0x80:
+                self._frame_ended(stream, timestamp, now)
 
     @staticmethod
     def _keyframe_started(stream: StreamStats, timestamp: int, now: float) -> None:
         stream.keyframes += 1
-        if stream.first_keyframe_at is None:
-            stream.first_keyframe_at = now
+        if stream.first_keyframe_end_at is not None:
+            return
+        timed = stream._keyframe_timestamp
+        # The first keyframe, or a newer one while the first is incomplete (its end was lost
+        # for good): time the newer one. A late packet of an older keyframe changes nothing.
+        if timed is None or 0 < (timestamp - timed) & 0xFFFFFFFF < 0x80000000:
             stream._keyframe_timestamp = timestamp
+            stream.first_keyframe_at = now
+            if stream._marker_timestamp == timestamp:  # its end came first (reordered, RTX)
+                stream.first_keyframe_end_at = now
+
+    @staticmethod
+    def _frame_ended(stream: StreamStats, timestamp: int, now: float) -> None:
+        stream.frames += 1
+        if stream.first_keyframe_end_at is None:
+            stream._marker_timestamp = timestamp
+            if timestamp == stream._keyframe_timestamp:
+                stream.first_keyframe_end_at = now
 
     def _mid_of(self, data: bytes, b0: int) -> str | None:
         ext_id = self._mid_extension_id

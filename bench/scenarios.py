@@ -18,7 +18,8 @@ DEFAULT_STEPS = {
     "broadcast": [5, 10, 20, 30, 40, 60],
     "rooms": [1, 2, 3, 4],
 }
-QUICK_STEPS = {"lesson": [2, 4], "meeting": [2, 3], "broadcast": [2, 8], "rooms": [1]}
+# Quick rooms: 2 lessons, so that with 2 SFU processes each holds one.
+QUICK_STEPS = {"lesson": [2, 4], "meeting": [2, 3], "broadcast": [2, 8], "rooms": [2]}
 # The decoding relay saturates its core with a handful of 720p subscribers: small N only.
 RELAY_STEPS = {"lesson": [1, 2, 3]}
 RELAY_QUICK_STEPS = {"lesson": [1]}

@@ -41,6 +41,15 @@ class SequenceTracker:
     def lost(self) -> int:
         return len(self._missing) + self._given_up
 
+    @property
+    def max_gap(self) -> int:
+        """Jumps longer than this are taken as a restart: lost, but never waited for."""
+        return self._max_gap
+
+    def is_missing(self, ext: int) -> bool:
+        """True if extended sequence number ``ext`` is a gap still waited for."""
+        return ext in self._missing
+
     def extend(self, seq: int) -> int:
         """The extended (wrap-counting) sequence number closest to the highest seen."""
         highest = self.highest

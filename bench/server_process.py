@@ -41,10 +41,11 @@ class ServerProcess:
         port: int | None = None,
         python: str = sys.executable,
         cwd: Path | None = None,
-        cpu: int | None = None,
+        cpu: int | str | None = None,
         extra_env: dict[str, str] | None = None,
     ) -> None:
-        """``cpu`` pins the server to one core (``taskset``) so bots cannot steal its time."""
+        """``cpu`` pins the server to one core, or to a ``taskset`` list of cores (``"0-2"``),
+        so bots cannot steal its time."""
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.secret = secrets.token_urlsafe(32)

@@ -1,15 +1,20 @@
 """The receiving side of a bot: answers the server's subscribe offers and counts what arrives.
 
-Three ways to receive, cheapest first:
-- ``feedback=False``: packets are counted from their headers and aiortc never sees them (no
-  NACK, PLI, REMB or receiver reports go back);
-- ``feedback=True`` (default): counted, then aiortc's receiver runs its jitter buffer and sends
-  NACKs, PLIs, REMB and RRs like a browser would, but nothing is decoded;
-- ``decode=True``: as above, and the frames are decoded and read from the tracks.
+Receive modes (``feedback``), cheapest first:
+- ``"none"`` (or ``False``): packets are unprotected in the socket callback and counted from
+  their headers; aiortc never sees them and no NACK, REMB or receiver report goes back;
+- ``"cheap"``: counted the same way, and the bench itself sends what a browser's receiver
+  would from those counters (`bench.feedback`): a receiver report per stream every ~1 s and
+  generic NACKs for gaps. The bench scenarios use it for every target;
+- ``"aiortc"`` (or ``True``, the default here): counted, then aiortc's receiver runs its jitter
+  buffer and sends NACKs, REMB and RRs, but nothing is decoded (~4× the bot CPU per packet);
+- ``decode=True``: as ``"aiortc"``, and the frames are decoded and read from the tracks.
 
-Like a browser, a subscriber whose video has not shown a keyframe ``keyframe_timeout``
-seconds after its first packet sends a PLI (again every ``keyframe_timeout``): aiortc's
-receiver would not, and packets lost before the first one that arrives are never NACKed.
+In every mode a subscriber whose video has not shown a complete keyframe
+``keyframe_timeout`` seconds after its first packet sends a PLI (again every
+``keyframe_timeout``), as a browser's decoder would ask: aiortc's receiver would not, and
+packets lost before the first one that arrives are never NACKed. All feedback the bench
+sends itself carries the m-line's own SSRC (announced in the answer) as sender SSRC.
 """
 
 import asyncio
@@ -17,7 +22,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import av
 from aiortc import (
@@ -28,15 +33,39 @@ from aiortc import (
     RTCSessionDescription,
 )
 from aiortc.mediastreams import MediaStreamError
+from aiortc.rtcconfiguration import RTCBundlePolicy
 from aiortc.rtp import RTCP_PSFB_PLI, RtcpPsfbPacket
 
 from .candidates import point_candidates_at, udp_candidates
-from .client_glue import gather_only, observe_rtp, send_rtcp, skip_decoding
+from .client_glue import (
+    gather_only,
+    observe_rtp,
+    send_rtcp,
+    sender_ssrc,
+    skip_decoding,
+    take_media_at_socket,
+)
+from .feedback import ReceiverFeedback
 from .relay import UdpRelay
+from .rtcp_bytes import sender_reports
 from .rtp_stats import RtpCounter
 from .session_layout import AUDIO_LEVEL_URI, extension_id, media_lines, mid_extension_id
 
 logger = logging.getLogger(__name__)
+
+Feedback = Literal["none", "cheap", "aiortc"]
+FEEDBACK_MODES: tuple[Feedback, ...] = ("none", "cheap", "aiortc")
+
+
+def feedback_mode(feedback: Feedback | bool) -> Feedback:
+    """``True`` / ``False`` as the receive modes they always meant (``"aiortc"`` / ``"none"``)."""
+    if feedback is True:
+        return "aiortc"
+    if feedback is False:
+        return "none"
+    if feedback not in FEEDBACK_MODES:
+        raise ValueError(f"unknown feedback mode {feedback!r}; choose from {FEEDBACK_MODES}")
+    return feedback
 
 
 @dataclass
@@ -59,16 +88,24 @@ class Subscription:
         self,
         *,
         decode: bool = False,
-        feedback: bool = True,
+        feedback: Feedback | bool = "aiortc",
         relay: UdpRelay | None = None,
         keyframe_timeout: float | None = 1.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.decode = decode
-        self.feedback = feedback
+        self.feedback: Feedback = "aiortc" if decode else feedback_mode(feedback)
+        """The receive mode (decoding needs aiortc's receiver)."""
         self.relay = relay
         self.keyframe_timeout = keyframe_timeout
         self.counter = RtpCounter(clock)
+        self.generated: ReceiverFeedback | None = None
+        """The bench's own RRs and NACKs (``"cheap"`` mode)."""
+        if self.feedback == "cheap":
+            self.generated = ReceiverFeedback(
+                self.counter, self._send_feedback, self._sender_ssrc, clock=clock
+            )
+            self.counter.on_gap = self.generated.on_gap
         self.tracks: dict[str, dict[str, Any]] = {}
         """The latest offer's ``tracks`` by mid (m-lines carrying media now)."""
         self.offers = 0
@@ -94,10 +131,18 @@ class Subscription:
             raise RuntimeError("the subscription is closed")
         pc = self._pc
         if pc is None:
-            pc = self._pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+            # max-bundle: with aiortc's default ("balanced") a second video m-line created in
+            # the same negotiation as the first is tied to the first's transport before
+            # bundling replaces it, and stays on that dead transport: no feedback for it ever
+            # leaves. Browsers put every m-line of the server's BUNDLE group on one transport.
+            pc = self._pc = RTCPeerConnection(
+                RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+            )
             pc.on("track", self._on_track)
             if self.keyframe_timeout is not None:
                 self._watchdog = asyncio.create_task(self._watch_keyframes(self.keyframe_timeout))
+            if self.generated is not None:
+                self.generated.start()
         if self.relay is not None:
             offer_sdp = await self._route_remote(offer_sdp)
         await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
@@ -114,8 +159,13 @@ class Subscription:
                 if not self.decode:
                     skip_decoding(transceiver.receiver)
         gather_only(pc)
-        observe_rtp(pc, self._on_rtp, pass_on=self.feedback or self.decode)
+        if self.feedback == "aiortc":
+            observe_rtp(pc, self._on_rtp, pass_on=True)
         await pc.setLocalDescription(await pc.createAnswer())
+        if self.feedback != "aiortc":
+            # Gathering (in setLocalDescription) made the sockets; no media flows before the
+            # server has the answer.
+            take_media_at_socket(pc, self.counter.add, self._on_rtcp_data)
         answer = pc.localDescription.sdp
         if self.relay is not None:
             answer = point_candidates_at(answer, self.relay.upstream_address)
@@ -129,14 +179,24 @@ class Subscription:
         if transceiver is None or not streams:
             return False
         now = self._clock()
+        own = sender_ssrc(transceiver.sender)
         for stream in streams:
-            # The sender SSRC of feedback is not checked by SFUs; 1 marks it as the bench's.
+            # The m-line's own SSRC, as browsers do: Janus finds the m-line a PLI is for by its
+            # sender SSRC first, and sends one it cannot place to the first video m-line's
+            # publisher (its media SSRC fallback does not read PLIs).
             await send_rtcp(
-                transceiver, RtcpPsfbPacket(fmt=RTCP_PSFB_PLI, ssrc=1, media_ssrc=stream.ssrc)
+                transceiver, RtcpPsfbPacket(fmt=RTCP_PSFB_PLI, ssrc=own, media_ssrc=stream.ssrc)
             )
             stream.pli_sent += 1
             stream.last_pli_at = now
         return True
+
+    def server_ports(self) -> set[int]:
+        """The server's UDP ports this connection receives from (its candidates in the offer)."""
+        pc = self._pc
+        if pc is None or pc.remoteDescription is None or self.relay is not None:
+            return set()
+        return {port for _, port in udp_candidates(pc.remoteDescription.sdp)}
 
     def summary(self) -> dict[str, Any]:
         """Per m-line: the track it carries, its RTP streams and (if decoding) its frames."""
@@ -157,6 +217,8 @@ class Subscription:
         if self._watchdog is not None:
             self._watchdog.cancel()
             await asyncio.gather(self._watchdog, return_exceptions=True)
+        if self.generated is not None:
+            await self.generated.close()
         if self._pc is not None:
             await self._pc.close()
         for task in list(self._readers):
@@ -173,24 +235,46 @@ class Subscription:
         return point_candidates_at(offer_sdp, relay.address)
 
     async def _watch_keyframes(self, patience: float) -> None:
-        while True:
+        while not self._closed:
             await asyncio.sleep(patience / 4)
             now = self._clock()
             for stream in list(self.counter.streams.values()):
                 if (
                     stream.kind == "video"
-                    and stream.first_keyframe_at is None
+                    and stream.first_keyframe_end_at is None
                     and stream.first_packet_at is not None
                     and now - max(stream.first_packet_at, stream.last_pli_at or 0.0) >= patience
                     and stream.mid is not None
                 ):
                     try:
                         await self.request_keyframe(stream.mid)
-                    except ConnectionError:
-                        return
+                    except ConnectionError:  # not connected (yet, or any more): next round
+                        continue
 
     def _on_rtp(self, data: bytes, arrival_time_ms: int) -> None:
         self.counter.add(data)
+
+    def _on_rtcp_data(self, data: bytes) -> None:
+        """RTCP from the server, in the modes where aiortc does not see it."""
+        if self.generated is not None:
+            for ssrc, ntp_middle in sender_reports(data):
+                self.generated.on_sender_report(ssrc, ntp_middle)
+
+    def _transceiver(self, mid: str) -> RTCRtpTransceiver | None:
+        pc = self._pc
+        if pc is None:
+            return None
+        return next((t for t in pc.getTransceivers() if t.mid == mid), None)
+
+    def _sender_ssrc(self, mid: str) -> int | None:
+        transceiver = self._transceiver(mid)
+        return sender_ssrc(transceiver.sender) if transceiver is not None else None
+
+    async def _send_feedback(self, mid: str, data: bytes) -> None:
+        transceiver = self._transceiver(mid)
+        if transceiver is None or self._closed:
+            raise ConnectionError("no such m-line, or closed")
+        await send_rtcp(transceiver, data)
 
     def _on_track(self, track: MediaStreamTrack) -> None:
         if not self.decode:

@@ -43,6 +43,12 @@ class Participant(Protocol):
         """Every RTP stream received so far."""
         ...
 
+    # Optional (looked up with getattr by the load generator):
+    # - ``source_of(stream) -> identity | None``: who published a stream (time to first frame);
+    # - ``async packets_sent() -> int``: RTP packets this participant's senders sent (pps_in);
+    # - ``server_ports() -> set[int]``: the server's UDP ports it receives from, which tell
+    #   which server process forwards its packets.
+
     async def close(self) -> None: ...
 
 

@@ -25,7 +25,7 @@ class Config:
     max_participants: int = 100
     sfu_workers: int = 0
     """SFU processes, each with its own event loop; 0 runs the SFU in this process. From the
-    environment the default is one per core."""
+    environment the default is one per core this process may use."""
     web_root: Path = Path(__file__).resolve().parent.parent / "web_client"
 
     @property
@@ -44,5 +44,6 @@ class Config:
         config.data_dir = Path(env.get("DATA_DIR", str(config.data_dir)))
         config.public_url = env.get("PUBLIC_URL", config.public_url)
         config.token_ttl = int(env.get("TOKEN_TTL", config.token_ttl))
-        config.sfu_workers = int(env.get("SFU_WORKERS", os.cpu_count() or 1))
+        # The cores this process may run on (taskset / cgroup pins), not the machine's count.
+        config.sfu_workers = int(env.get("SFU_WORKERS", len(os.sched_getaffinity(0))))
         return config

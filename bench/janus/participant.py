@@ -19,7 +19,7 @@ from ..candidates import udp_candidates
 from ..client_glue import LOOPBACK
 from ..publication import Publication
 from ..rtp_stats import StreamStats
-from ..subscription import Subscription
+from ..subscription import Feedback, Subscription
 from ..target import JoinSpec
 from .videoroom import Event, JanusHandle, JanusSession, plugin_data
 
@@ -34,10 +34,10 @@ class JanusParticipant:
         room_id: int,
         spec: JoinSpec,
         *,
-        feedback: bool = True,
+        feedback: Feedback | bool = "cheap",
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """``feedback``: receive like a browser (aiortc's NACK/PLI/RR) or only count."""
+        """``feedback``: the receive mode (``bench.subscription``), as for our server."""
         self.identity = spec.identity
         self.join_started_at: float | None = None
         self.spec = spec
@@ -72,6 +72,10 @@ class JanusParticipant:
         """Identity of whoever published ``stream`` (Janus names the feed's ``display``)."""
         track = self.subscription.tracks.get(stream.mid or "")
         return track["participantId"] if track is not None else None
+
+    def server_ports(self) -> set[int]:
+        """Janus's UDP ports this participant receives from."""
+        return self.subscription.server_ports()
 
     async def packets_sent(self) -> int:
         """RTP packets this participant's senders sent (aiortc's stats; RTX excluded)."""

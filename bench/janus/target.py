@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 
+from ..subscription import Feedback
 from ..target import JoinSpec, Target
 from .participant import JanusParticipant
 from .process import JanusProcess
@@ -35,10 +36,10 @@ class JanusTarget:
         publishers: int = 100,
         event_loops: int = 1,
         debug_level: int = 2,
-        feedback: bool = True,
+        feedback: Feedback | bool = "cheap",
     ) -> None:
-        """``cpu`` pins Janus (``taskset``); ``feedback`` as OursTarget's: subscribers send
-        aiortc's NACK/PLI/RR like browsers (False: they only count)."""
+        """``cpu`` pins Janus (``taskset``); ``feedback`` as OursTarget's: how subscribers
+        receive (``bench.subscription``; the same for both servers keeps them comparable)."""
         self.feedback = feedback
         self.process = JanusProcess(
             folder, cpu=cpu, event_loops=event_loops, debug_level=debug_level

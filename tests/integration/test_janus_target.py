@@ -103,3 +103,36 @@ async def test_subscribe_to_restricts_and_publishers_see_each_other() -> None:
         assert watcher.errors == [] and bob.errors == []
     finally:
         await target.stop()
+
+
+async def test_a_subscriber_pli_reaches_the_publisher_of_that_stream() -> None:
+    """Janus places a subscriber's RTCP on an m-line by its sender SSRC first: the bench's
+    feedback carries the m-line's own SSRC (as browsers do), so a PLI for the second video
+    goes to its publisher, not to the first video's."""
+    video = await asyncio.to_thread(load_video, 640, 360)
+    target = JanusTarget()
+    await target.start()
+    try:
+        first, second = [
+            await target.join(JoinSpec(ROOM, name, publish=PublishSpec(video, None)))
+            for name in ("first", "second")
+        ]
+        watcher = await target.join(JoinSpec(ROOM, "watcher"))
+        streams = await wait_for_streams(watcher, 2, packets=10)
+        await asyncio.sleep(0.5)  # Janus's own keyframe requests for the new subscriber
+        cameras = {
+            p.identity: p.publication.sources["camera"]
+            for p in (first, second)
+            if p.publication is not None
+        }
+        before = {name: camera.feedback.pli for name, camera in cameras.items()}
+        (second_stream,) = [s for s in streams if watcher.source_of(s) == "second"]
+        assert second_stream.mid is not None
+        for _ in range(3):
+            assert await watcher.subscription.request_keyframe(second_stream.mid)
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(0.3)
+        assert cameras["second"].feedback.pli >= before["second"] + 3
+        assert cameras["first"].feedback.pli == before["first"]
+    finally:
+        await target.stop()

@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -16,8 +17,10 @@ from bench.accounting import (
     Usage,
     child_pids,
     cpu_seconds,
+    process_role,
     process_tree,
     rss_bytes,
+    udp_ports,
 )
 
 BUSY = "while True: pass"
@@ -81,6 +84,24 @@ def test_children_are_found_and_a_busy_child_burns_cpu(
     assert cpu_seconds(sleeping_child.pid) < 0.05
 
 
+def test_a_process_role_is_its_module_or_its_program(tmp_path: Path) -> None:
+    (tmp_path / "7").mkdir()
+    (tmp_path / "7" / "cmdline").write_bytes(b"/usr/bin/python3\0-m\0sfu.worker\0")
+    (tmp_path / "8").mkdir()
+    (tmp_path / "8" / "cmdline").write_bytes(b"/usr/bin/janus\0-F\0/tmp/x\0")
+    assert process_role(7, tmp_path) == "sfu.worker"
+    assert process_role(8, tmp_path) == "janus"
+    assert process_role(9, tmp_path) == "?"  # gone
+
+
+def test_udp_ports_are_those_of_the_sockets_a_process_holds() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        assert port in udp_ports(os.getpid())
+    assert port not in udp_ports(os.getpid())
+
+
 async def test_sampler_sums_cpu_and_rss_of_its_processes(
     busy_child: subprocess.Popen[bytes], sleeping_child: subprocess.Popen[bytes]
 ) -> None:
@@ -93,6 +114,10 @@ async def test_sampler_sums_cpu_and_rss_of_its_processes(
     assert usage.cpu_pct > 20
     assert usage.cpu_by_pid[sleeping_child.pid] < 0.05
     assert usage.rss_peak_bytes >= usage.rss_mean_bytes > 0
+    assert usage.role_by_pid == {
+        busy_child.pid: Path(sys.executable).name,
+        sleeping_child.pid: "sleep",
+    }
     assert usage.bots_cpu_pct < 50  # this process mostly slept
     assert not usage.bots_saturated
 
@@ -116,6 +141,7 @@ def test_saturation_from_cpu_or_loop_lag() -> None:
             seconds=10.0,
             server_cpu_seconds=1.0,
             cpu_by_pid={1: 1.0},
+            role_by_pid={1: "signaling"},
             rss_peak_bytes=1,
             rss_mean_bytes=1.0,
             bots_cpu_seconds=bots_cpu,

@@ -4,6 +4,7 @@ Plain aiortc stands in for the SFU so these run without the classroom server.
 """
 
 import asyncio
+import struct
 from collections.abc import Callable
 
 import pytest
@@ -14,7 +15,7 @@ from aiortc import (
     RTCRtpSender,
     RTCSessionDescription,
 )
-from aiortc.rtp import RTCP_PSFB_PLI, RtcpPsfbPacket
+from aiortc.rtp import RTCP_PSFB_FIR, RTCP_PSFB_PLI, RtcpPsfbPacket
 
 from bench.candidates import point_candidates_at, udp_candidates
 from bench.client_glue import (
@@ -29,7 +30,7 @@ from bench.media import EncodedFrame, load_audio, load_video
 from bench.publication import TONE_LEVEL_DBOV, Publication
 from bench.relay import UdpRelay
 from bench.rtp_stats import one_byte_extensions
-from bench.subscription import Subscription
+from bench.subscription import Feedback, Subscription
 
 LOOPBACK = "127.0.0.1"
 AUDIO_LEVEL_URI = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
@@ -159,14 +160,53 @@ async def test_a_publication_reaches_a_plain_peer_and_a_pli_makes_it_send_a_keyf
         await server.close()
 
 
+async def test_a_publication_honours_fir_and_pli_whatever_their_media_ssrc(
+    video: list[EncodedFrame], audio: list[EncodedFrame]
+) -> None:
+    publication = Publication(video=video, audio=audio)
+    server = plain_peer()
+    try:
+        sdp, _ = await publication.offer()
+        await server.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+        gather_only(server)
+        await server.setLocalDescription(await server.createAnswer())
+        await publication.accept(server.localDescription.sdp)
+        camera, microphone = publication.sources["camera"], publication.sources["microphone"]
+        await eventually(lambda: camera.track.counters.frames_sent > 3)
+        receiving = server.getTransceivers()[0]
+        camera_ssrc = sender_ssrc(camera.transceiver.sender)
+        requests = [
+            # RFC 5104: a FIR names its target in the FCI; the media SSRC field is 0.
+            RtcpPsfbPacket(
+                fmt=RTCP_PSFB_FIR, ssrc=1, media_ssrc=0, fci=struct.pack("!IB3x", camera_ssrc, 1)
+            ),
+            RtcpPsfbPacket(fmt=RTCP_PSFB_PLI, ssrc=1, media_ssrc=0),  # no SSRC: the camera
+            RtcpPsfbPacket(fmt=RTCP_PSFB_PLI, ssrc=1, media_ssrc=camera_ssrc),
+        ]
+        for jumps, request in enumerate(requests, start=1):
+            await send_rtcp(receiving, request)
+            await eventually(lambda j=jumps: camera.track.counters.keyframes_on_request == j)  # type: ignore[misc]
+        assert (camera.feedback.fir, camera.feedback.pli) == (1, 2)
+        microphone_ssrc = sender_ssrc(microphone.transceiver.sender)
+        await send_rtcp(
+            receiving, RtcpPsfbPacket(fmt=RTCP_PSFB_PLI, ssrc=1, media_ssrc=microphone_ssrc)
+        )
+        await eventually(lambda: microphone.feedback.pli == 1)
+        assert (camera.feedback.fir, camera.feedback.pli) == (1, 2)
+    finally:
+        await publication.close()
+        await server.close()
+
+
+@pytest.mark.parametrize("feedback", ["aiortc", "cheap"])
 async def test_a_subscription_counts_through_a_lossy_relay_and_recovers_by_rtx(
-    video: list[EncodedFrame],
+    video: list[EncodedFrame], feedback: Feedback
 ) -> None:
     server = plain_peer()
     track = EncodedTrack("video", video)
     pli: list[RtcpPsfbPacket] = []
     async with UdpRelay(loss=0.05, seed=11) as relay:
-        subscription = Subscription(relay=relay)
+        subscription = Subscription(relay=relay, feedback=feedback)
         try:
             offer = await offer_video(server, track)
 
@@ -196,6 +236,14 @@ async def test_a_subscription_counts_through_a_lossy_relay_and_recovers_by_rtx(
             requests = len(pli)
             assert await subscription.request_keyframe("0")
             await eventually(lambda: len(pli) > requests)
+            # Feedback carries the m-line's own SSRC, the one the answer announces.
+            own = sender_ssrc(subscription.pc.getTransceivers()[0].sender)  # type: ignore[union-attr]
+            assert pli[-1].ssrc == own and f"a=ssrc:{own} " in answer
+            if feedback == "cheap":
+                sent = subscription.generated
+                assert sent is not None
+                await eventually(lambda: sent.counters.receiver_reports > 0)
+                assert sent.counters.nack_packets > 0 and sent.counters.send_errors == 0
         finally:
             await subscription.close()
             await server.close()

@@ -8,15 +8,19 @@ from typing import Any
 
 import pytest
 
-from bench.loadgen import percentile, ttff_samples, window_traffic
+from bench.accounting import Usage
+from bench.loadgen import percentile, process_table, ttff_samples, window_traffic
 from bench.report import (
     StepRecord,
     details,
     limits,
     limits_table,
     markdown,
+    process_scaling,
+    process_scaling_summary,
     record_from_dict,
     run_json,
+    scaling_curve,
     side_by_side,
     targets,
     verdict_of,
@@ -234,3 +238,115 @@ def test_window_traffic_counts_new_streams_from_zero() -> None:
     before = {("r/a", 1): (100, 100, 0)}
     after = {("r/a", 1): (300, 302, 2), ("r/b", 2): (50, 50, 0)}
     assert window_traffic(before, after) == (250, 252, 2)
+
+
+def test_process_table_pairs_each_process_with_the_rooms_it_serves() -> None:
+    usage = Usage(
+        seconds=10.0,
+        server_cpu_seconds=3.05,
+        cpu_by_pid={10: 0.05, 11: 2.0, 12: 1.0},
+        role_by_pid={10: "signaling", 11: "sfu.worker", 12: "sfu.worker"},
+        rss_peak_bytes=1,
+        rss_mean_bytes=1.0,
+        bots_cpu_seconds=1.0,
+        bots_cores=1,
+        loop_lag_p99_s=0.0,
+        loop_lag_max_s=0.0,
+    )
+    before = {("r0/a", 1): (100, 100, 0)}
+    after = {("r0/a", 1): (40100, 40100, 0), ("r1/b", 2): (25000, 25000, 0), ("r2/c", 3): (9, 9, 0)}
+    table = process_table(usage, before, after, {"r0/a": 11, "r1/b": 12})
+    assert table == [
+        {
+            "pid": 10,
+            "role": "signaling",
+            "cpu_pct": 0.5,
+            "pps_out": 0.0,
+            "cpu_us_per_pkt_out": None,
+            "rooms": [],
+        },
+        {
+            "pid": 11,
+            "role": "sfu.worker",
+            "cpu_pct": 20.0,
+            "pps_out": 4000.0,
+            "cpu_us_per_pkt_out": 50.0,
+            "rooms": ["r0"],
+        },
+        {
+            "pid": 12,
+            "role": "sfu.worker",
+            "cpu_pct": 10.0,
+            "pps_out": 2500.0,
+            "cpu_us_per_pkt_out": 40.0,
+            "rooms": ["r1"],
+        },
+    ]
+
+
+def process(pid: int, role: str, cpu: float, pps: float, rooms: list[str]) -> dict[str, Any]:
+    return {
+        "pid": pid,
+        "role": role,
+        "cpu_pct": cpu,
+        "pps_out": pps,
+        "cpu_us_per_pkt_out": round(cpu * 1e4 / pps, 2) if pps else None,
+        "rooms": rooms,
+    }
+
+
+def rooms_record(n: int, workers: int, per_room_cpu: float, **changes: Any) -> StepRecord:
+    names = [f"rooms-{n}-{m}" for m in range(n)]
+    processes = [process(1, "signaling", 0.2, 0.0, [])]
+    shares = [names[k::workers] for k in range(workers)]
+    processes += [
+        process(2 + k, "sfu.worker", per_room_cpu * len(share), 5000.0 * len(share), share)
+        for k, share in enumerate(shares)
+    ]
+    return record(
+        "ours",
+        n,
+        per_room_cpu / 0.5,
+        scenario="rooms",
+        workers=workers,
+        rooms=n,
+        extra={"processes": processes},
+        **changes,
+    )
+
+
+def test_process_scaling_shows_each_worker_and_the_main_process() -> None:
+    records = [rooms_record(2, 1, 20.0), rooms_record(2, 2, 22.0), RECORDS[0]]
+    assert process_scaling(records) == [
+        "| server | N | process | rooms | pps out | CPU % | µs/pkt out |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| ours ×1 | 2 | worker 1 | rooms-2-0, rooms-2-1 | 10000 | 40.0 | 40.0 |",
+        "| ours ×1 | 2 | main (signalling) |  |  | 0.2 |  |",
+        "| ours ×2 | 2 | worker 1 | rooms-2-0 | 5000 | 22.0 | 44.0 |",
+        "| ours ×2 | 2 | worker 2 | rooms-2-1 | 5000 | 22.0 | 44.0 |",
+        "| ours ×2 | 2 | main (signalling) |  |  | 0.2 |  |",
+    ]
+    assert process_scaling_summary(records) == [
+        "- N=2: one worker holding every room 40.0 µs/pkt; split over 2 workers "
+        "44.0 / 44.0 µs/pkt (×1.10 at worst)."
+    ]
+    assert process_scaling([RECORDS[0]]) == []
+    text = markdown(records, {"machine": {"cores": 2}}, [])
+    assert "## Process scaling" in text and "Scaling curve" not in text
+
+
+def test_the_scaling_curve_is_printed_on_four_cores_or_more() -> None:
+    records = [
+        rooms_record(n, w, 10.0, **({"verdict": "loss"} if n > w + 1 else {}))
+        for w in (1, 2, 3)
+        for n in (1, 2, 3, 4)
+    ]
+    assert scaling_curve(records) == [
+        "| SFU processes | largest N held | pps out there | server CPU % | stopped by |",
+        "| --- | --- | --- | --- | --- |",
+        "| 1 | 2 | 460 | 0.9 | loss at N=3 |",
+        "| 2 | 3 | 690 | 1.4 | loss at N=4 |",
+        "| 3 | 4 | 920 | 1.8 | end of steps |",
+    ]
+    text = markdown(records, {"machine": {"cores": 4}}, [])
+    assert "Scaling curve (4 cores), `rooms`:" in text

@@ -66,6 +66,65 @@ def test_a_keyframe_is_seen_at_its_first_packet_and_completed_at_its_marker() ->
     assert (stream.expected, stream.lost) == (4, 0)
 
 
+def rtx(seq: int, original: int, payload: bytes, *, ts: int = 9000, marker: bool = False) -> bytes:
+    """An RTX packet (RFC 4588): the original sequence number, then the original payload."""
+    return rtp(
+        seq, original.to_bytes(2, "big") + payload, ssrc=RTX_SSRC, pt=97, ts=ts, marker=marker
+    )
+
+
+def test_a_keyframe_whose_last_packet_comes_back_by_rtx_is_timed_at_the_recovery() -> None:
+    c = counter()
+    c.add(rtp(10, START + KEYFRAME_TAG))  # t=0
+    c.add(rtp(11, MIDDLE + b"\x00" * 10))  # t=1; 12 (the marker) is lost
+    c.add(rtp(13, START + INTERFRAME_TAG, ts=12000, marker=True))  # t=2
+    stream = c.streams[VIDEO_SSRC]
+    assert stream.first_keyframe_end_at is None
+    c.add(rtx(1, 12, MIDDLE + b"\x00" * 10, marker=True))  # t=3
+    assert (stream.first_keyframe_at, stream.first_keyframe_end_at) == (0.0, 3.0)
+    assert (stream.rtx_recovered, stream.lost, stream.frames) == (1, 0, 2)
+
+
+def test_a_keyframe_completed_by_its_late_first_packet_is_timed_when_that_arrives() -> None:
+    c = counter()
+    c.add(rtp(10, MIDDLE + b"\x00" * 10, ts=6000, marker=True))  # t=0
+    c.add(rtp(12, MIDDLE + b"\x00" * 10, marker=True))  # t=1: the end, before the start
+    c.add(rtx(1, 11, START + KEYFRAME_TAG))  # t=2
+    stream = c.streams[VIDEO_SSRC]
+    assert (stream.first_keyframe_at, stream.first_keyframe_end_at) == (2.0, 2.0)
+
+
+def test_a_newer_keyframe_is_timed_when_the_first_never_completes() -> None:
+    c = counter()
+    c.add(rtp(10, START + KEYFRAME_TAG))  # t=0; 11 (its marker) is lost for good
+    c.add(rtp(12, START + INTERFRAME_TAG, ts=12000, marker=True))  # t=1
+    c.add(rtp(13, START + KEYFRAME_TAG, ts=15000))  # t=2: a newer keyframe starts
+    c.add(rtp(10, START + KEYFRAME_TAG))  # t=3: a duplicate of the old one changes nothing
+    stream = c.streams[VIDEO_SSRC]
+    assert (stream.keyframes, stream.first_keyframe_at, stream.first_keyframe_end_at) == (
+        3,
+        2.0,
+        None,
+    )
+    c.add(rtp(14, MIDDLE + b"\x00" * 10, ts=15000, marker=True))  # t=4
+    assert (stream.first_keyframe_at, stream.first_keyframe_end_at) == (2.0, 4.0)
+    c.add(rtp(15, START + KEYFRAME_TAG, ts=18000, marker=True))  # t=5: timed once only
+    assert (stream.first_keyframe_at, stream.first_keyframe_end_at) == (2.0, 4.0)
+
+
+def test_the_gap_listener_hears_each_new_gap_once() -> None:
+    c = counter()
+    gaps: list[tuple[int, int, int]] = []
+    c.on_gap = lambda stream, first, last: gaps.append((stream.ssrc, first, last))
+    for seq in (65533, 65534, 1, 0, 2, 5, 5000):
+        c.add(rtp(seq, MIDDLE))
+    # 65535 and 0 are missing after 1 (wrap-around: extended numbers), 3-4 before 5; 0 then
+    # arrives late; the jump to 5000 is a restart (past max_gap), not a gap to wait for.
+    assert gaps == [(VIDEO_SSRC, 65535, 65536), (VIDEO_SSRC, 65539, 65540)]
+    assert c.streams[VIDEO_SSRC].sequence.is_missing(65535)
+    assert not c.streams[VIDEO_SSRC].sequence.is_missing(65536)
+
+
 def test_gaps_count_as_lost_until_a_late_packet_fills_them() -> None:
     c = counter()
     for seq in (1, 2, 5, 6):
