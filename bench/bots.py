@@ -67,12 +67,15 @@ class SubscriberBot:
     def participant_id(self) -> str | None:
         return str(self.joined["self"]["id"]) if self.joined else None
 
-    async def join(self) -> Message:
-        """Open the WebSocket and join; subscribe offers are answered from now on."""
+    async def join(self, identities: list[str] | None = None) -> Message:
+        """Open the WebSocket and join; subscribe offers are answered from now on.
+
+        ``identities`` limits whose media is received from the start (None: everyone's).
+        """
         self.join_started_at = self._clock()
         self._signal = await SignalClient.connect(self.server_url, session=self._session)
         self._signal.on("subscribe_offer", self._on_subscribe_offer)
-        self.joined = await self._signal.join(self.token)
+        self.joined = await self._signal.join(self.token, identities)
         return self.joined
 
     async def chat(self, text: str) -> None:

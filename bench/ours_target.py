@@ -16,10 +16,8 @@ from aiortc import RTCPeerConnection
 
 from .accounting import process_tree
 from .bots import PublisherBot, SubscriberBot
-from .loadgen import TargetUnsupported
 from .rtp_stats import StreamStats
 from .server_process import ServerProcess
-from .signal_client import SignalError
 from .subscription import Feedback
 from .target import JoinSpec
 
@@ -152,24 +150,11 @@ class OursTarget:
                 feedback=self.feedback,
             )
         try:
-            await bot.join()
-            if spec.subscribe_to is not None:
-                await _set_subscriptions(bot, spec.subscribe_to)
+            # Whose media to receive goes with the join, as a large class's client would send it.
+            await bot.join(spec.subscribe_to)
             if isinstance(bot, PublisherBot):
                 await bot.publish()
         except BaseException:
             await bot.close()
             raise
         return OursParticipant(spec.identity, bot)
-
-
-async def _set_subscriptions(bot: SubscriberBot, identities: list[str]) -> None:
-    try:
-        await bot.signal.request({"type": "set_subscriptions", "identities": identities})
-    except SignalError as exc:
-        if exc.code == "unknown_type":
-            raise TargetUnsupported(
-                "the server does not know set_subscriptions (unknown_type): scenarios where a "
-                "participant sees only some others need it"
-            ) from exc
-        raise

@@ -133,8 +133,11 @@ class SignalClient:
 
     # The protocol's requests.
 
-    async def join(self, token: str) -> Message:
-        return await self.request({"type": "join", "token": token})
+    async def join(self, token: str, identities: list[str] | None = None) -> Message:
+        message: Message = {"type": "join", "token": token}
+        if identities is not None:
+            message["identities"] = identities
+        return await self.request(message)
 
     async def publish_offer(self, sdp: str, tracks: list[dict[str, str]]) -> str:
         """Send the publish offer; ``tracks`` are ``{"mid", "source"}``. Returns the answer."""

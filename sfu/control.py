@@ -27,7 +27,9 @@ class SfuEvents(Protocol):
 class SfuControl(Protocol):
     async def open_room(self, room: str) -> None: ...
     async def close_room(self, room: str) -> None: ...
-    async def add_peer(self, room: str, peer: str, subscribe: bool) -> None: ...
+    async def add_peer(
+        self, room: str, peer: str, subscribe: bool, publishers: list[str] | None = None
+    ) -> None: ...
     async def remove_peer(self, room: str, peer: str) -> list[str]: ...
     async def publish(
         self, room: str, peer: str, sdp: str, sources: dict[str, str]
@@ -87,8 +89,12 @@ class LocalSfu:
         if router is not None:
             await router.close()
 
-    async def add_peer(self, room: str, peer: str, subscribe: bool) -> None:
-        self._router(room).add_peer(PeerId(peer), subscribe)
+    async def add_peer(
+        self, room: str, peer: str, subscribe: bool, publishers: list[str] | None = None
+    ) -> None:
+        self._router(room).add_peer(
+            PeerId(peer), subscribe, None if publishers is None else [PeerId(p) for p in publishers]
+        )
 
     async def remove_peer(self, room: str, peer: str) -> list[str]:
         return [str(t) for t in await self._router(room).remove_peer(PeerId(peer))]

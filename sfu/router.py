@@ -42,7 +42,10 @@ class Router:
         )
         self.closed = False
 
-    def add_peer(self, peer_id: PeerId, subscribe: bool = True) -> Peer:
+    def add_peer(
+        self, peer_id: PeerId, subscribe: bool = True, publishers: list[PeerId] | None = None
+    ) -> Peer:
+        """Add a participant; `publishers` limits whose media it receives from the start."""
         offer_handler: OfferHandler = lambda peer, sdp, tracks: self._on_subscribe_offer(  # noqa: E731
             self.id, peer.id, sdp, tracks
         )
@@ -55,7 +58,7 @@ class Router:
         )
         self.peers[peer_id] = peer
         self._subscribes[peer_id] = subscribe
-        self._allowed[peer_id] = None
+        self._allowed[peer_id] = None if publishers is None else set(publishers)
         self._sync_subscriptions(peer)
         return peer
 

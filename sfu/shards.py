@@ -25,9 +25,11 @@ class ShardedSfu:
         await self._placement.release(room)
         await shard.close_room(room)
 
-    async def add_peer(self, room: str, peer: str, subscribe: bool) -> None:
+    async def add_peer(
+        self, room: str, peer: str, subscribe: bool, publishers: list[str] | None = None
+    ) -> None:
         index = await self._placement.locate(room)
-        await self.shards[index].add_peer(room, peer, subscribe)
+        await self.shards[index].add_peer(room, peer, subscribe, publishers)
         await self._placement.add_load(index, 1)
 
     async def remove_peer(self, room: str, peer: str) -> list[str]:

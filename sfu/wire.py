@@ -82,8 +82,12 @@ class WireSfu:
     async def close_room(self, room: str) -> None:
         await self._call("close_room", room=room)
 
-    async def add_peer(self, room: str, peer: str, subscribe: bool) -> None:
-        await self._call("add_peer", room=room, peer=peer, subscribe=subscribe)
+    async def add_peer(
+        self, room: str, peer: str, subscribe: bool, publishers: list[str] | None = None
+    ) -> None:
+        await self._call(
+            "add_peer", room=room, peer=peer, subscribe=subscribe, publishers=publishers
+        )
 
     async def remove_peer(self, room: str, peer: str) -> list[str]:
         result: list[str] = await self._call("remove_peer", room=room, peer=peer)

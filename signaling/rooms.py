@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,7 @@ class LiveRooms:
         self._max_participants = max_participants
         self.rosters: dict[str, Roster] = {}
         self.sessions: dict[str, dict[str, Session]] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
 
     def roster(self, room: str) -> Roster:
         roster = self.rosters.get(room)
@@ -27,6 +29,19 @@ class LiveRooms:
             roster = self.rosters[room] = Roster(room, self._max_participants)
             self.sessions[room] = {}
         return roster
+
+    def lock(self, room: str) -> asyncio.Lock:
+        """Serialises joins and leaves of one room."""
+        lock = self._locks.get(room)
+        if lock is None:
+            lock = self._locks[room] = asyncio.Lock()
+        return lock
+
+    def release_lock(self, room: str) -> None:
+        """Forget the lock of a room nobody is in or waiting to enter."""
+        lock = self._locks.get(room)
+        if lock is not None and not lock.locked() and room not in self.rosters:
+            del self._locks[room]
 
     def attach(self, room: str, participant_id: str, session: Session) -> None:
         self.sessions.setdefault(room, {})[participant_id] = session

@@ -142,6 +142,13 @@ class Session:
             raise ProtocolError(ALREADY_JOINED, "this connection has already joined")
         claims: Claims = self._state.issuer.verify(request.body["token"])
         rooms = self._state.rooms
+        # Joins to one room run one at a time: each must see who came before it, or two
+        # pupils joining together would each miss the other in their chosen gallery.
+        async with rooms.lock(claims.room):
+            await self._join_locked(request, claims)
+
+    async def _join_locked(self, request: protocol.Request, claims: Claims) -> None:
+        rooms = self._state.rooms
         roster = rooms.roster(claims.room)
         previous = roster.by_identity(claims.identity)
         if previous is not None:
@@ -159,9 +166,17 @@ class Session:
             name=claims.name,
             role=claims.role,
             grants=claims.grants,
+            receives_from=request.body.get("identities"),
         )
         await self._state.sfu.open_room(claims.room)
-        await self._state.sfu.add_peer(claims.room, participant.id, claims.grants.subscribe)
+        # Whose media to receive is known before the first subscription: no offer full of
+        # m-lines that a set_subscriptions would take back a moment later.
+        await self._state.sfu.add_peer(
+            claims.room,
+            participant.id,
+            claims.grants.subscribe,
+            roster.publishers_for(participant),
+        )
         others = roster.others(participant.id)
         roster.add(participant)
         rooms.attach(claims.room, participant.id, self)
@@ -265,7 +280,9 @@ class Session:
             return
         self._left = True
         if self.participant is not None and self.room is not None:
-            await self._remove(self.room, self.participant)
+            async with self._state.rooms.lock(self.room):
+                await self._remove(self.room, self.participant)
+            self._state.rooms.release_lock(self.room)
 
     async def _remove(self, room: str, participant: Participant) -> None:
         try:

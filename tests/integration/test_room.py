@@ -150,3 +150,21 @@ async def test_a_participant_can_choose_whose_media_it_receives(server: RunningS
                 break
             await asyncio.sleep(0.05)
         assert senders() == wanted | {pupil_a.participant_id}
+
+
+async def test_whose_media_to_receive_can_be_chosen_at_join(server: RunningServer) -> None:
+    async with (
+        PublisherBot(server.url, server.token("teacher", Role.TEACHER), video_size=None)
+        as teacher,
+        PublisherBot(server.url, server.token("pupil-a"), video_size=None) as pupil_a,
+        SubscriberBot(server.url, server.token("watcher")) as watcher,
+    ):
+        await teacher.start()
+        await pupil_a.start()
+        await watcher.join(identities=["teacher"])
+        await watcher.wait_for_streams(1, packets=10)
+        # the first offer already had only the teacher: no m-line was added and taken back
+        assert watcher.subscription.offers == 1
+        assert [t["participantId"] for t in watcher.subscription.tracks.values()] == [
+            teacher.participant_id
+        ]
