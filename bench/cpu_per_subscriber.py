@@ -27,6 +27,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from .bots import PublisherBot, SubscriberBot
 from .client_glue import gather_only, observe_rtp
 from .media import EncodedFrame, load_audio, load_video
+from .processes import terminate
 from .publication import Publication
 from .server_process import ServerProcess, free_port
 
@@ -93,13 +94,7 @@ async def server_process(
                 lines.append(line.strip())
         yield process.pid, lines
     finally:
-        if process.returncode is None:
-            process.terminate()
-            try:
-                await asyncio.wait_for(process.wait(), 10)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
+        await terminate(process)
 
 
 async def measure(

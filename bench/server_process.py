@@ -5,7 +5,6 @@ secret, and is stopped by its own PID, never by name.
 """
 
 import asyncio
-import contextlib
 import os
 import re
 import secrets
@@ -18,6 +17,7 @@ from urllib.parse import parse_qs, urlparse
 
 import jwt
 
+from .processes import terminate
 from .tokens import mint_token
 
 _LINK = re.compile(r"^(Teacher|Pupil) link: (\S+)")
@@ -120,19 +120,10 @@ class ServerProcess:
         process = self._process
         if process is None:
             return None
-        if process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                process.send_signal(signal.SIGINT)
-            try:
-                async with asyncio.timeout(within):
-                    await process.wait()
-            except TimeoutError:
-                with contextlib.suppress(ProcessLookupError):
-                    process.kill()
-                await process.wait()
+        code = await terminate(process, signal.SIGINT, within)
         if self._reader is not None:
             await self._reader
-        return process.returncode
+        return code
 
     async def __aenter__(self) -> "ServerProcess":
         await self.start()

@@ -17,6 +17,7 @@ from pathlib import Path
 import aiohttp
 
 from ..media import DEFAULT_CACHE_DIR
+from ..processes import terminate
 from ..server_process import free_port
 from .config import JanusConfig, write_config
 
@@ -135,17 +136,7 @@ class JanusProcess:
         process = self._process
         if process is None:
             return None
-        if process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                process.send_signal(signal.SIGTERM)
-            try:
-                async with asyncio.timeout(within):
-                    await process.wait()
-            except TimeoutError:
-                with contextlib.suppress(ProcessLookupError):
-                    process.kill()
-                await process.wait()
-        return process.returncode
+        return await terminate(process, signal.SIGTERM, within)
 
     def remove_folder(self) -> None:
         """Delete the config folder (and log) if this object made it."""
