@@ -336,6 +336,17 @@ def _ms(seconds: float | None) -> float | None:
     return None if seconds is None or math.isinf(seconds) else seconds * 1000
 
 
+def window_delays(participants: list[Participant], seconds: float) -> list[float]:
+    """One-way delays (ms) of the packets received in the last `seconds` of each stream."""
+    found: list[float] = []
+    for participant in participants:
+        for stream in participant.streams():
+            if stream.delays:
+                since = stream.delays[-1][0] - seconds
+                found += [delay for at, delay in stream.delays if at >= since]
+    return found
+
+
 def _record(
     server: str,
     plan: Plan,
@@ -365,6 +376,7 @@ def _record(
         [s for s in participant.streams() if s.kind == "video"]
         for _, participant, _, _ in subscribers
     ]
+    delays = window_delays([p for _, p, _, _ in subscribers], usage.seconds)
     # Why video is missing: never offered / no packets, or packets but no complete keyframe.
     absent = sum(max(0, len(sub[3]) - len(v)) for sub, v in zip(subscribers, videos, strict=True))
     no_keyframe = sum(1 for v in videos for s in v if s.first_keyframe_end_at is None)
@@ -418,6 +430,8 @@ def _record(
             "expected": expected,
             "lost": lost,
             "video_streams_absent": absent,
+            "delay_ms_p50": _round(percentile(delays, 50), 1),
+            "delay_ms_p95": _round(percentile(delays, 95), 1),
             "video_streams_without_keyframe": no_keyframe,
             # With several SFU processes each room lives in one: pairs with cpu_pct_by_process.
             "pps_out_by_room": pps_by_room(before, after, seconds),

@@ -64,6 +64,19 @@ def sender_reports(data: bytes) -> list[tuple[int, int]]:
     return found
 
 
+def sender_report_clocks(data: bytes) -> list[tuple[int, int, int]]:
+    """(SSRC, 64-bit NTP time, RTP timestamp) of every sender report in ``data``: the pair that
+    maps a stream's RTP timestamps to the sender's wall clock."""
+    found: list[tuple[int, int, int]] = []
+    for packet_type, _, pos, length in rtcp_packets(data):
+        if packet_type == RTCP_SR and length >= 28:
+            ssrc = int.from_bytes(data[pos + 4 : pos + 8], "big")
+            ntp = int.from_bytes(data[pos + 8 : pos + 16], "big")
+            rtp = int.from_bytes(data[pos + 16 : pos + 20], "big")
+            found.append((ssrc, ntp, rtp))
+    return found
+
+
 def pack_nack(sender_ssrc: int, media_ssrc: int, sequences: Iterable[int]) -> bytes:
     """A generic NACK (RFC 4585 6.2.1) for extended ``sequences`` (any order, wrap-safe)."""
     items = bytearray()

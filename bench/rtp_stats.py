@@ -14,6 +14,10 @@ from .sequence import SequenceTracker
 from .session_layout import MediaLine
 
 _HEADER = struct.Struct("!BBHII")
+NTP_UNIX_OFFSET = 2208988800
+CLOCK_RATES = {"vp8": 90000, "h264": 90000, "vp9": 90000, "opus": 48000}
+MAX_DELAYS = 50_000
+"""Delay samples kept per stream (a 10 s window of 720p is ~2,000 packets)."""
 GapListener = Callable[["StreamStats", int, int], None]
 """(stream, first, last extended sequence number of a new gap)."""
 _EXT_HEADER = struct.Struct("!HH")
@@ -47,6 +51,14 @@ class StreamStats:
     """When the timed keyframe became complete: its first and its last (marker) packet both
     arrived, in any order, directly or recovered through RTX."""
     last_packet_at: float | None = None
+    clock_rate: int = 0
+    """RTP clock of the codec (90 kHz video, 48 kHz Opus); 0 if unknown."""
+    sr_wall: float | None = None
+    """Wall-clock seconds of the server's latest sender report for this stream..."""
+    sr_rtp: int | None = None
+    """...and the RTP timestamp it maps to them."""
+    delays: list[tuple[float, float]] = field(default_factory=list)
+    """(arrival on the bench clock, one-way delay in ms) per packet, once an SR is known."""
     audio_level: int | None = None
     """The latest RFC 6464 audio level received, in dBov (-127..0), for audio streams."""
     pli_sent: int = 0
@@ -117,6 +129,19 @@ class RtpCounter:
         self._mid_extension_id: int | None = None
         self._audio_level_extension_id: int | None = None
 
+    def on_sender_report(self, ssrc: int, ntp: int, rtp_timestamp: int) -> None:
+        """Map this stream's RTP time to wall-clock time (one-way delay from then on).
+
+        The server derives each subscriber's SR from the publisher's; publisher, server and
+        bots share this machine's clock, so arrival minus mapped send time is the one-way
+        delay through the SFU (to within the publisher's packetisation).
+        """
+        stream = self.streams.get(ssrc)
+        if stream is None:
+            return
+        stream.sr_wall = (ntp >> 32) - NTP_UNIX_OFFSET + (ntp & 0xFFFFFFFF) / 2**32
+        stream.sr_rtp = rtp_timestamp
+
     def configure(
         self,
         lines: list[MediaLine],
@@ -176,7 +201,13 @@ class RtpCounter:
             self._rtx_streams[ssrc] = media
             self._add_rtx(media, data, b0, b1)
             return
-        stream = StreamStats(ssrc=ssrc, mid=line.mid, kind=line.kind, codec=codec)
+        stream = StreamStats(
+            ssrc=ssrc,
+            mid=line.mid,
+            kind=line.kind,
+            codec=codec,
+            clock_rate=CLOCK_RATES.get(codec or "", 0),
+        )
         self.streams[ssrc] = stream
         self._add_media(stream, data, b0, b1, seq, ts)
 
@@ -184,6 +215,10 @@ class RtpCounter:
         self, stream: StreamStats, data: bytes, b0: int, b1: int, seq: int, timestamp: int
     ) -> None:
         now = self._clock()
+        if stream.sr_rtp is not None and stream.clock_rate and len(stream.delays) < MAX_DELAYS:
+            since_sr = ((timestamp - stream.sr_rtp + 2**31) & 0xFFFFFFFF) - 2**31
+            sent = stream.sr_wall + since_sr / stream.clock_rate  # type: ignore[operator]
+            stream.delays.append((now, (time.time() - sent) * 1000))
         stream.packets += 1
         stream.bytes += len(data)
         stream.last_packet_at = now

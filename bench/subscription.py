@@ -47,7 +47,7 @@ from .client_glue import (
 )
 from .feedback import ReceiverFeedback
 from .relay import UdpRelay
-from .rtcp_bytes import sender_reports
+from .rtcp_bytes import sender_report_clocks, sender_reports
 from .rtp_stats import RtpCounter
 from .session_layout import AUDIO_LEVEL_URI, extension_id, media_lines, mid_extension_id
 
@@ -256,6 +256,8 @@ class Subscription:
 
     def _on_rtcp_data(self, data: bytes) -> None:
         """RTCP from the server, in the modes where aiortc does not see it."""
+        for ssrc, ntp, rtp_timestamp in sender_report_clocks(data):
+            self.counter.on_sender_report(ssrc, ntp, rtp_timestamp)
         if self.generated is not None:
             for ssrc, ntp_middle in sender_reports(data):
                 self.generated.on_sender_report(ssrc, ntp_middle)

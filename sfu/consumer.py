@@ -182,15 +182,17 @@ class Consumer:
     def sender_report(self, now: float, ntp: int) -> bytes | None:
         """An SR in this consumer's timeline, derived from the publisher's latest SR.
 
-        The publisher's NTP clock is its own; what matters for lip sync is that all
-        consumers of one publisher map RTP time to our clock the same way, which holds
-        because every one of them extrapolates from the same SR arrival.
+        The publisher's (NTP, RTP) pair is mapped onto our clock with the offset its clock
+        has from ours (`PublisherClock`, one per publisher), then extrapolated to `ntp`, the
+        time of this report. All consumers of one publisher's tracks therefore agree on
+        which RTP time of each track is "now": what a browser needs for lip sync.
         """
         sr = self.producer.last_sr
         if sr is None or self.params is None or self.packets_sent == 0:
             return None
-        elapsed = int((now - sr.arrival) * self.producer.params.clock_rate)
-        rtp_ts = (sr.rtp_timestamp + self.rewriter.ts_offset + elapsed) & 0xFFFFFFFF
+        elapsed = rtcp.ntp_to_unix(ntp) - self.producer.clock.to_server(sr.sent_wall)
+        ticks = int(elapsed * self.producer.params.clock_rate)
+        rtp_ts = (sr.rtp_timestamp + self.rewriter.ts_offset + ticks) & 0xFFFFFFFF
         return rtcp.sender_report(
             self.params.ssrc, ntp, rtp_ts, self.packets_sent, self.octets_sent
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,7 +28,7 @@ from .consumer import Consumer, ConsumerParams
 from .counters import Counters
 from .errors import InvalidSdp
 from .ids import PeerId, TrackId, new_consumer_id, new_track_id
-from .producer import Producer, ProducerParams
+from .producer import Producer, ProducerParams, PublisherClock
 from .rtp import RtpParseError, RtpView
 
 logger = logging.getLogger(__name__)
@@ -94,6 +95,8 @@ class Peer:
         self._tasks: set[asyncio.Task[None]] = set()
         """Strong references: the loop keeps only weak ones to running tasks."""
         self._estimator = RemoteBitrateEstimator()
+        self._clock = PublisherClock()
+        """This participant's clock against ours, shared by its tracks (lip sync)."""
         self.remb_bitrate: int | None = None
         """The subscriber's latest REMB towards us (its downlink estimate)."""
         self.closed = False
@@ -160,6 +163,7 @@ class Peer:
                 self.rtcp_ssrc,
                 self._counters,
                 self._loop,
+                self._clock,
             )
             self.producers[producer.id] = producer
             self._by_mid[section.mid] = producer
@@ -227,12 +231,13 @@ class Peer:
 
     def _on_publish_rtcp(self, packets: list[rtcp.AnyRtcpPacket]) -> None:
         now = self._loop.time()
+        wall = time.time()
         for packet in packets:
             if isinstance(packet, RtcpSrPacket):
                 producer = self._by_ssrc.get(packet.ssrc)
                 if producer is not None and producer.params.ssrc == packet.ssrc:
                     info = packet.sender_info
-                    producer.on_sender_report(info.ntp_timestamp, info.rtp_timestamp, now)
+                    producer.on_sender_report(info.ntp_timestamp, info.rtp_timestamp, now, wall)
 
     # --- subscribing -----------------------------------------------------------------
 

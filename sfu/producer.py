@@ -50,6 +50,28 @@ class SenderReport:
     ntp: int
     rtp_timestamp: int
     arrival: float
+    sent_wall: float
+    """The SR's NTP time in Unix seconds, on the publisher's own clock."""
+
+
+class PublisherClock:
+    """How one publisher's wall clock relates to ours, shared by all its tracks.
+
+    Its SR times are its own clock, seconds off from ours. The smallest (arrival − sent)
+    seen is that offset plus the shortest network delay; all of a publisher's tracks use
+    the same estimate, so mapping their RTP times onto our clock keeps them in lip sync.
+    """
+
+    def __init__(self) -> None:
+        self.offset: float | None = None
+
+    def observe(self, sent_wall: float, arrival_wall: float) -> None:
+        offset = arrival_wall - sent_wall
+        if self.offset is None or offset < self.offset:
+            self.offset = offset
+
+    def to_server(self, sent_wall: float) -> float:
+        return sent_wall + (self.offset or 0.0)
 
 
 class Producer:
@@ -62,6 +84,7 @@ class Producer:
         rtcp_ssrc: int,
         counters: Counters,
         loop: asyncio.AbstractEventLoop,
+        clock: PublisherClock | None = None,
     ) -> None:
         self.id = track_id
         self.peer_id = peer_id
@@ -78,6 +101,7 @@ class Producer:
         self._nacks = NackTracker() if self._is_video else None
         self.keyframes = KeyframeRequester(self._send_pli, loop)
         self.last_sr: SenderReport | None = None
+        self.clock = clock or PublisherClock()
         self.muted = False
         self.closed = False
         self.keyframes_seen = 0
@@ -128,8 +152,12 @@ class Producer:
         data += view.data[view.payload_start + 2 : view.payload_end]
         return RtpView(bytes(data))
 
-    def on_sender_report(self, ntp: int, rtp_timestamp: int, now: float) -> None:
-        self.last_sr = SenderReport(ntp, rtp_timestamp, now)
+    def on_sender_report(
+        self, ntp: int, rtp_timestamp: int, now: float, arrival_wall: float
+    ) -> None:
+        sent_wall = rtcp.ntp_to_unix(ntp)
+        self.last_sr = SenderReport(ntp, rtp_timestamp, now, sent_wall)
+        self.clock.observe(sent_wall, arrival_wall)
 
     # --- feedback to the publisher ---------------------------------------------------
 

@@ -34,6 +34,10 @@ def ntp_now(wall: float | None = None) -> int:
     return ((seconds + NTP_EPOCH_OFFSET) << 32) | fraction
 
 
+def ntp_to_unix(ntp: int) -> float:
+    return (ntp >> 32) - NTP_EPOCH_OFFSET + (ntp & 0xFFFFFFFF) / (1 << 32)
+
+
 def parse(data: bytes) -> list[AnyRtcpPacket]:
     """Every packet of a compound RTCP datagram; ValueError if it is malformed."""
     return RtcpPacket.parse(data)
@@ -96,6 +100,7 @@ __all__ = [
     "RtcpReceiverInfo",
     "nack",
     "ntp_now",
+    "ntp_to_unix",
     "parse",
     "pli",
     "receiver_report",

@@ -154,8 +154,7 @@ async def test_a_participant_can_choose_whose_media_it_receives(server: RunningS
 
 async def test_whose_media_to_receive_can_be_chosen_at_join(server: RunningServer) -> None:
     async with (
-        PublisherBot(server.url, server.token("teacher", Role.TEACHER), video_size=None)
-        as teacher,
+        PublisherBot(server.url, server.token("teacher", Role.TEACHER), video_size=None) as teacher,
         PublisherBot(server.url, server.token("pupil-a"), video_size=None) as pupil_a,
         SubscriberBot(server.url, server.token("watcher")) as watcher,
     ):

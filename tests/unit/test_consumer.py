@@ -126,3 +126,47 @@ async def test_closing_the_producer_closes_its_consumers() -> None:
     producer.close()
     producer.close()
     assert consumer.closed and producer.consumers == []
+
+
+def ntp_of(unix: float) -> int:
+    seconds = int(unix)
+    return ((seconds + 2208988800) << 32) | int((unix - seconds) * (1 << 32))
+
+
+async def test_sender_reports_keep_a_publishers_audio_and_video_in_sync() -> None:
+    """The publisher's clock is an hour behind ours and its video SR arrives 45 ms later than
+    its audio SR would; both tracks' SRs must still name the same instant."""
+    from aiortc.rtp import RtcpPacket, RtcpSrPacket
+
+    from sfu.producer import PublisherClock
+
+    loop = asyncio.get_running_loop()
+    clock = PublisherClock()
+    consumers = {}
+    for kind, rate, pt in (("audio", 48000, 111), ("video", 90000, 96)):
+        mime = "audio/opus" if kind == "audio" else "video/VP8"
+        params = ProducerParams(kind, kind, "0", mime, rate, pt, ssrc=7)
+        producer = Producer(
+            TrackId("t_" + kind), PeerId("p_1"), params, lambda b: None, 9, Counters(), loop, clock
+        )
+        consumer = Consumer(
+            ConsumerId("c_" + kind), PeerId("p_2"), producer, ListSink(), Counters()
+        )
+        consumer.configure(ConsumerParams(ssrc=100, payload_type=pt))
+        producer.on_rtp(packet(1, KEYFRAME), now())
+        consumers[kind] = (producer, consumer, rate)
+    t0, behind = 1_000_000.0, 3600.0  # publisher wall time; its clock is this far behind ours
+    for kind, sent, late in (("audio", t0, 0.005), ("video", t0 + 0.2, 0.050)):
+        producer, _, rate = consumers[kind]
+        rtp_now = int((sent - (t0 - 10)) * rate)  # both tracks started at t0 - 10 s
+        producer.on_sender_report(ntp_of(sent), rtp_now, now(), sent + behind + late)
+    assert clock.offset is not None and abs(clock.offset - 3600.005) < 1e-6
+    report_at = t0 + behind + 0.005 + 1.0  # our clock: publisher time t0 + 1 s
+    for kind in ("audio", "video"):
+        _, consumer, rate = consumers[kind]
+        data = consumer.sender_report(now(), ntp_of(report_at))
+        assert data is not None
+        (sr,) = RtcpPacket.parse(data)
+        assert isinstance(sr, RtcpSrPacket)
+        rtp = (sr.sender_info.rtp_timestamp - consumer.rewriter.ts_offset) & 0xFFFFFFFF
+        assert abs(rtp - 11 * rate) <= 2, kind  # NTP fractions round; 45 ms would be 4050
