@@ -46,10 +46,6 @@ from .target import JoinSpec, Participant, Target
 MB = 1024 * 1024
 
 
-class TargetUnsupported(RuntimeError):
-    """The target cannot run this scenario (e.g. the server does not know a request yet)."""
-
-
 @dataclass
 class Timing:
     warmup: float = 4.0
@@ -449,9 +445,7 @@ def _round(value: float | None, digits: int = 1) -> float | None:
 
 
 def _error_record(server: str, plan: Plan, workers: int | None, exc: Exception) -> StepRecord:
-    text = str(exc) or type(exc).__name__
-    if not isinstance(exc, TargetUnsupported):
-        text = f"{type(exc).__name__}: {text}"
+    text = f"{type(exc).__name__}: {str(exc) or type(exc).__name__}"
     extra: dict[str, Any] = {"traceback": traceback.format_exception(exc)[-3:]}
     return StepRecord(
         scenario=plan.scenario,

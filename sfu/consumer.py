@@ -93,7 +93,17 @@ class Consumer:
 
     # --- hot path --------------------------------------------------------------------
 
-    def forward(self, view: RtpView, keyframe: bool, level: bytes | None, now: float) -> None:
+    def forward(
+        self,
+        view: RtpView,
+        payload: memoryview,
+        keyframe: bool,
+        level: bytes | None,
+        send_time: int,
+        now: float,
+    ) -> None:
+        """Send one producer packet; `payload`, `level` and `send_time` (abs-send-time, video
+        only) are computed once per packet by the producer for all its consumers."""
         template = self._template
         if template is None or self.paused:
             return
@@ -110,14 +120,14 @@ class Consumer:
             seq,
             ts,
             params.ssrc,
-            memoryview(view.data)[view.payload_start : view.payload_end],
+            payload,
             level,
-            abs_send_time(now),
+            send_time,
         )
         if self.history is not None:
             self.history.put(SentPacket(seq, ts, view.marker, view, now))
         self.packets_sent += 1
-        self.octets_sent += view.payload_end - view.payload_start
+        self.octets_sent += len(payload)
         counters = self._counters
         counters.packets_out += 1
         counters.bytes_out += len(data)

@@ -9,10 +9,6 @@ class InvalidSdp(SfuError):
     """An offer or answer could not be parsed or negotiated."""
 
 
-class UnsupportedCodec(SfuError):
-    """A track uses a codec the SFU does not forward."""
-
-
 class NotFound(SfuError):
     """A room, peer or track does not exist (any more)."""
 

@@ -13,7 +13,7 @@ from .ids import PeerId, TrackId
 from .keyframes import KeyframeRequester
 from .payload import is_keyframe
 from .reception import NackTracker, ReceptionStats
-from .rtp import RtpParseError, RtpView, unwrap_rtx
+from .rtp import RtpParseError, RtpView, abs_send_time, unwrap_rtx
 
 if TYPE_CHECKING:
     from .consumer import Consumer
@@ -104,7 +104,6 @@ class Producer:
         self.clock = clock or PublisherClock()
         self.muted = False
         self.closed = False
-        self.keyframes_seen = 0
 
     # --- media in (hot path) ---------------------------------------------------------
 
@@ -134,13 +133,16 @@ class Producer:
         if self._is_video:
             keyframe = is_keyframe(params.mime_type, memoryview(view.data)[view.payload_start :])
             if keyframe:
-                self.keyframes_seen += 1
                 self.keyframes.keyframe_received()
         if self.muted:
             return
+        # Read once per packet, shared by every consumer: the payload slice, the publisher's
+        # audio level and our send time.
+        payload = memoryview(view.data)[view.payload_start : view.payload_end]
         level = view.extension(self._audio_level_id) if self._audio_level_id else None
+        send_time = abs_send_time(now) if self._is_video else 0
         for consumer in self.consumers:
-            consumer.forward(view, keyframe, level, now)
+            consumer.forward(view, payload, keyframe, level, send_time, now)
 
     def _unwrap_rtx(self, view: RtpView) -> RtpView:
         original_seq, _ = unwrap_rtx(view.payload)

@@ -96,6 +96,11 @@ class Session:
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
 
+    def replaced(self) -> None:
+        """This person joined again elsewhere: forget them here (already removed) and close."""
+        self._left = True
+        self.close_soon(CLOSE_REPLACED)
+
     def _send_error(self, request_id: protocol.RequestId, code: str, message: str) -> None:
         self._state.errors_sent[code] = self._state.errors_sent.get(code, 0) + 1
         self.send(protocol.error_message(request_id, code, message))
@@ -156,8 +161,7 @@ class Session:
             old = rooms.session(claims.room, previous.id)
             await self._remove(claims.room, previous)
             if old is not None:
-                old._left = True
-                old.close_soon(CLOSE_REPLACED)
+                old.replaced()
         if roster.full:
             raise ProtocolError(ROOM_FULL, "the room has reached its participant limit")
         participant = Participant(
