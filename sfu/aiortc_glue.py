@@ -35,12 +35,16 @@ from aiortc import (
 from aiortc.rtcconfiguration import RTCBundlePolicy
 from aiortc.rtcdtlstransport import RTCDtlsTransport, State
 from aiortc.rtcrtpparameters import RTCRtpSendParameters
+from pylibsrtp._binding import ffi as _srtp_ffi
+from pylibsrtp._binding import lib as _srtp_lib
 
 from . import rtcp
 from .errors import InvalidSdp
 from .rtp import is_rtcp
 
 logger = logging.getLogger(__name__)
+
+_srtp_protect = _srtp_lib.srtp_protect
 
 RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024
 """Per-socket receive buffer: a 720p keyframe is hundreds of packets (see the README's sysctl)."""
@@ -72,6 +76,7 @@ class Connection:
         self._hooked: set[int] = set()
         self._dtls: RTCDtlsTransport | None = None
         self._route: tuple[Any, Any, tuple[str, int]] | None = None
+        self._egress: Egress | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.closed = False
 
@@ -115,13 +120,33 @@ class Connection:
 
     # --- hot path: sending -----------------------------------------------------------
 
-    def send_rtp(self, data: bytes) -> None:
-        self._send(data, rtcp=False)
+    def send_rtp(self, header: bytes | bytearray, payload: bytes | memoryview) -> None:
+        egress = self._egress
+        if egress is None:
+            egress = self._open_egress()
+            if egress is None:
+                self._send_slow(bytes(header) + bytes(payload), rtcp=False)
+                return
+        egress.send(header, payload)
 
     def send_rtcp(self, data: bytes) -> None:
-        self._send(data, rtcp=True)
+        self._send_slow(data, rtcp=True)
 
-    def _send(self, data: bytes, rtcp: bool) -> None:
+    def _open_egress(self) -> Egress | None:
+        """The fast path, once DTLS is up on a pair we can write to directly."""
+        dtls = self._dtls
+        if self.closed or dtls is None or dtls._state is not State.CONNECTED:
+            return None
+        route = self._current_route()
+        if route is None or route[1] is None:
+            return None  # no pair yet, or a TURN-relayed one (aioice wraps those)
+        self._egress = Egress(dtls._tx_srtp, route[1], route[2])
+        return self._egress
+
+    def _drop_egress(self) -> None:
+        self._egress = None
+
+    def _send_slow(self, data: bytes, rtcp: bool) -> None:
         dtls = self._dtls
         if dtls is None or dtls._state is not State.CONNECTED:
             return
@@ -164,6 +189,8 @@ class Connection:
         dtls = transceiver.receiver.transport
         if self._dtls is None:
             self._dtls = dtls  # max-bundle: the first transport carries every m-line
+            # Any change of DTLS state (connected, closed, failed) re-decides the fast path.
+            dtls.on("statechange", self._drop_egress)
         if id(dtls) not in self._hooked:
             self._hooked.add(id(dtls))
             self._hook_dtls(dtls)
@@ -256,7 +283,47 @@ class Connection:
         if self.closed:
             return
         self.closed = True
+        self._egress = None
         await self.pc.close()
+
+
+class Egress:
+    """Encrypt and send one RTP packet with as little Python as possible.
+
+    The header and the (shared) payload are copied once, straight into the buffer of
+    pylibsrtp's session, encrypted in place by libsrtp and written to the nominated pair's
+    socket. `Session.protect` would allocate a length cell, copy the packet in and check
+    its type on every call: ~0.7 µs of 18 per forwarded packet, measured.
+    """
+
+    __slots__ = ("_session", "_srtp", "_cdata", "_buffer", "_length", "_limit", "_sendto", "_addr")
+
+    def __init__(self, session: pylibsrtp.Session, transport: Any, addr: tuple[str, int]) -> None:
+        self._session = session  # owns the libsrtp context and the buffer below
+        self._srtp = session._srtp[0]
+        self._cdata = session._cdata
+        self._buffer = session._buffer
+        self._length = _srtp_ffi.new("int *")
+        self._limit = len(session._cdata) - _SRTP_TRAILER
+        self._sendto = transport.sendto
+        self._addr = addr
+
+    def send(self, header: bytes | bytearray, payload: bytes | memoryview) -> None:
+        end = len(header)
+        size = end + len(payload)
+        if size > self._limit:
+            return  # larger than any MTU: nothing a browser could take either
+        buffer = self._buffer
+        buffer[0:end] = header
+        buffer[end:size] = payload
+        length = self._length
+        length[0] = size
+        if _srtp_protect(self._srtp, self._cdata, length):
+            return  # libsrtp refused (e.g. a sequence number it considers replayed)
+        self._sendto(buffer[0 : length[0]], self._addr)
+
+
+_SRTP_TRAILER = pylibsrtp.SRTP_MAX_TRAILER_LEN
 
 
 def sender_ssrcs(sender: RTCRtpSender) -> tuple[int, int]:

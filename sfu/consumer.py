@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from . import rtcp
 from .counters import Counters
-from .history import PacketHistory, SentPacket
+from .history import PacketHistory
 from .ids import ConsumerId, PeerId
 from .rewriter import SeqRewriter
 from .rtp import HeaderTemplate, RtpView, abs_send_time, rtx_payload
@@ -114,24 +114,17 @@ class Consumer:
         params = self.params
         assert params is not None
         seq, ts = self.rewriter.rewrite(view.ssrc, view.seq, view.timestamp, now)
-        data = template.build(
-            view.marker,
-            params.payload_type,
-            seq,
-            ts,
-            params.ssrc,
-            payload,
-            level,
-            send_time,
+        header = template.header(
+            view.marker, params.payload_type, seq, ts, params.ssrc, level, send_time
         )
         if self.history is not None:
-            self.history.put(SentPacket(seq, ts, view.marker, view, now))
+            self.history.put(seq, ts, view.marker, view, now)
         self.packets_sent += 1
         self.octets_sent += len(payload)
         counters = self._counters
         counters.packets_out += 1
-        counters.bytes_out += len(data)
-        self._sink.send_rtp(data)
+        counters.bytes_out += len(header) + len(payload)
+        self._sink.send_rtp(header, payload)
 
     # --- feedback from the subscriber ------------------------------------------------
 
@@ -153,37 +146,37 @@ class Consumer:
                 self.retransmissions_skipped += 1
                 continue
             self._rtx_budget -= 1
-            entry.resent_at = now
+            self.history.mark_resent(seq, now)
             view = entry.view
             payload = memoryview(view.data)[view.payload_start : view.payload_end]
             if self._rtx_template is not None and self.params.rtx_payload_type is not None:
                 self._rtx_seq = (self._rtx_seq + 1) & 0xFFFF
-                data = self._rtx_template.build(
+                header = self._rtx_template.header(
                     entry.marker,
                     self.params.rtx_payload_type,
                     self._rtx_seq,
                     entry.timestamp,
                     self.params.rtx_ssrc or 0,
-                    rtx_payload(entry.seq, payload),
                     None,
                     abs_send_time(now),
                 )
+                body: bytes | memoryview = rtx_payload(entry.seq, payload)
             else:
-                data = self._template.build(
+                header = self._template.header(
                     entry.marker,
                     self.params.payload_type,
                     entry.seq,
                     entry.timestamp,
                     self.params.ssrc,
-                    payload,
                     None,
                     abs_send_time(now),
                 )
+                body = payload
             self.retransmitted += 1
             self._counters.retransmissions += 1
             self._counters.packets_out += 1
-            self._counters.bytes_out += len(data)
-            self._sink.send_rtp(data)
+            self._counters.bytes_out += len(header) + len(body)
+            self._sink.send_rtp(header, body)
 
     def on_keyframe_request(self) -> None:
         self._counters.plis_received += 1

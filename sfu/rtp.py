@@ -169,6 +169,33 @@ class HeaderTemplate:
                 self.abs_send_time_at += 16
         self.template = bytes(header)
 
+    def header(
+        self,
+        marker: int,
+        payload_type: int,
+        seq: int,
+        timestamp: int,
+        ssrc: int,
+        audio_level: bytes | None = None,
+        abs_send_time: int = 0,
+    ) -> bytearray:
+        """This packet's header: a copy of the template with its few bytes written in.
+
+        The payload is not appended here: the sink copies header and payload once, straight
+        into the buffer SRTP encrypts in place.
+        """
+        header = bytearray(self.template)
+        header[1] = (marker << 7) | payload_type
+        _SEQ_TS_SSRC.pack_into(header, 2, seq, timestamp, ssrc)
+        if audio_level is not None and self.level_at >= 0:
+            header[self.level_at] = audio_level[0]
+        if self.abs_send_time_at >= 0:
+            at = self.abs_send_time_at
+            header[at] = (abs_send_time >> 16) & 0xFF
+            header[at + 1] = (abs_send_time >> 8) & 0xFF
+            header[at + 2] = abs_send_time & 0xFF
+        return header
+
     def build(
         self,
         marker: int,
@@ -180,16 +207,8 @@ class HeaderTemplate:
         audio_level: bytes | None = None,
         abs_send_time: int = 0,
     ) -> bytes:
-        header = bytearray(self.template)
-        header[1] = (marker << 7) | payload_type
-        _SEQ_TS_SSRC.pack_into(header, 2, seq, timestamp, ssrc)
-        if audio_level is not None and self.level_at >= 0:
-            header[self.level_at] = audio_level[0]
-        if self.abs_send_time_at >= 0:
-            at = self.abs_send_time_at
-            header[at] = (abs_send_time >> 16) & 0xFF
-            header[at + 1] = (abs_send_time >> 8) & 0xFF
-            header[at + 2] = abs_send_time & 0xFF
+        """The whole packet, header and payload, as one bytes object."""
+        header = self.header(marker, payload_type, seq, timestamp, ssrc, audio_level, abs_send_time)
         header += payload
         return bytes(header)
 

@@ -6,8 +6,12 @@ from typing import Protocol
 
 
 class RtpSink(Protocol):
-    def send_rtp(self, data: bytes) -> None:
-        """Send one RTP packet, already rewritten for this sink; never blocks."""
+    def send_rtp(self, header: bytes | bytearray, payload: bytes | memoryview) -> None:
+        """Send one RTP packet, already rewritten for this sink; never blocks.
+
+        Header and payload come apart so that the payload, shared by every consumer of a
+        producer, is copied once, into the buffer where the sink encrypts it.
+        """
 
     def send_rtcp(self, data: bytes) -> None:
         """Send one (compound) RTCP packet."""

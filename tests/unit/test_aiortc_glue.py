@@ -9,11 +9,13 @@ from pathlib import Path
 
 from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.rtcdtlstransport import RTCDtlsTransport, State
+from pylibsrtp import Policy, Session
 
 from bench.client_glue import gather_only
 from sfu.aiortc_glue import (
     RECEIVE_BUFFER_BYTES,
     Connection,
+    Egress,
     prefer_codec,
     sender_ssrcs,
     set_sender_stream,
@@ -119,3 +121,30 @@ async def test_prefer_codec_keeps_h264_profile() -> None:
     assert [c.parameters["profile-level-id"] for c in chosen] == ["42e01f"]
     assert RTCRtpSender.getCapabilities("video")
     await pc.close()
+
+
+class Captured:
+    def __init__(self) -> None:
+        self.sent: list[tuple[bytes, tuple[str, int]]] = []
+
+    def sendto(self, data: bytes, addr: tuple[str, int]) -> None:
+        self.sent.append((data, addr))
+
+
+def test_egress_encrypts_header_and_payload_as_one_packet_srtp_can_open() -> None:
+    key = bytes(range(30))
+    tx = Session(Policy(key=key, ssrc_type=Policy.SSRC_ANY_OUTBOUND))
+    rx = Session(Policy(key=key, ssrc_type=Policy.SSRC_ANY_INBOUND))
+    for name in ("_srtp", "_cdata", "_buffer"):  # pylibsrtp internals the egress writes into
+        assert hasattr(tx, name), name
+    wire = Captured()
+    egress = Egress(tx, wire, ("127.0.0.1", 5004))
+    header = bytes.fromhex("806000070000000a00000bb8")
+    payload = bytes(range(200)) * 5
+    egress.send(bytearray(header), memoryview(payload))
+    egress.send(header, b"x" * 1500)  # over any MTU: dropped, not sent truncated
+    assert len(wire.sent) == 1
+    data, addr = wire.sent[0]
+    assert addr == ("127.0.0.1", 5004)
+    assert data[:12] == header and data[12:] != payload  # encrypted, header in clear
+    assert rx.unprotect(data) == header + payload

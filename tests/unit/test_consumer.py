@@ -21,8 +21,8 @@ class ListSink:
         self.rtp: list[RtpPacket] = []
         self.rtcp: list[bytes] = []
 
-    def send_rtp(self, data: bytes) -> None:
-        self.rtp.append(RtpPacket.parse(data))
+    def send_rtp(self, header: bytes | bytearray, payload: bytes | memoryview) -> None:
+        self.rtp.append(RtpPacket.parse(bytes(header) + bytes(payload)))
 
     def send_rtcp(self, data: bytes) -> None:
         self.rtcp.append(data)
