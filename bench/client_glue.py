@@ -12,8 +12,9 @@ import pylibsrtp
 from aioice import Connection
 from aioice.ice import StunProtocol
 from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
+from aiortc.clock import current_ntp_time
 from aiortc.rtcdtlstransport import RTCDtlsTransport
-from aiortc.rtp import AnyRtcpPacket, is_rtcp
+from aiortc.rtp import AnyRtcpPacket, RtcpSrPacket, is_rtcp
 
 LOOPBACK = "127.0.0.1"
 
@@ -224,3 +225,26 @@ def stamp_audio_level(sender: RTCRtpSender, level: Callable[[], int | None]) -> 
         return frame
 
     setattr(sender, "_next_encoded_frame", next_encoded_frame)  # noqa: B010
+
+
+def stamp_sender_reports_when_sent(sender: RTCRtpSender, clock_rate: int) -> None:
+    """Make ``sender``'s RTCP SRs name the instant they are sent, as browsers' do.
+
+    aiortc's SR carries the NTP time and RTP timestamp of the last packet sent, stamped
+    up to a frame interval before the SR leaves. The pair is consistent, but a receiver that
+    reads the NTP time as the SR's send time (to estimate the clock offset, as our server
+    and RFC 3550 do) sees the SR a few ms "late". Here both are moved forward to now.
+    """
+    original: Callable[[list[AnyRtcpPacket]], Awaitable[None]] = sender._send_rtcp
+
+    async def send_rtcp(packets: list[AnyRtcpPacket]) -> None:
+        for packet in packets:
+            if isinstance(packet, RtcpSrPacket) and packet.sender_info.ntp_timestamp:
+                info = packet.sender_info
+                now = current_ntp_time()
+                elapsed = ((now - info.ntp_timestamp) & 0xFFFFFFFFFFFFFFFF) / (1 << 32)
+                info.rtp_timestamp = (info.rtp_timestamp + round(elapsed * clock_rate)) & 0xFFFFFFFF
+                info.ntp_timestamp = now
+        await original(packets)
+
+    setattr(sender, "_send_rtcp", send_rtcp)  # noqa: B010

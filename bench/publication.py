@@ -36,6 +36,7 @@ from .client_glue import (
     observe_sender_rtcp,
     sender_ssrc,
     stamp_audio_level,
+    stamp_sender_reports_when_sent,
 )
 from .encoded_track import EncodedTrack
 from .media import EncodedFrame
@@ -45,6 +46,7 @@ from .rtcp_bytes import PSFB_PLI, keyframe_requests
 # The bench tone's loudness: a 0.3 full-scale sine has an RMS of -13 dBov (RFC 6465).
 TONE_LEVEL_DBOV = -13
 # What each source is sent with: browsers send VP8 (+RTX) camera video and Opus audio.
+_CLOCK_RATES = {"audio": 48000, "video": 90000}
 _CODECS = {"video": ("video/VP8", "video/rtx"), "audio": ("audio/opus",)}
 
 
@@ -150,6 +152,7 @@ class Publication:
         )
         published = PublishedSource(source, track.kind, track, transceiver, SenderFeedback())
         observe_sender_rtcp(transceiver.sender, lambda p: self._on_rtcp(published, p))
+        stamp_sender_reports_when_sent(transceiver.sender, _CLOCK_RATES[track.kind])
         self.sources[source] = published
         return published
 

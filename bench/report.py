@@ -191,7 +191,8 @@ def _mark(record: StepRecord, text: str) -> str:
 
 
 def side_by_side(records: Sequence[StepRecord]) -> list[str]:
-    """One scenario: per N, each server's CPU µs per packet, the ratios, loss and TTFF p95."""
+    """One scenario: per N, each server's CPU µs per packet, the ratios, loss, TTFF p95 and
+    one-way delay p50."""
     labels = labels_of(records)
     ours = [label for label in labels if label.startswith("ours")]
     janus = "janus" if "janus" in labels else None
@@ -201,6 +202,7 @@ def side_by_side(records: Sequence[StepRecord]) -> list[str]:
     header += [f"{label}/janus" for label in ours] if janus else []
     header += [f"{label} loss %" for label in labels]
     header += [f"{label} TTFF p95 ms" for label in labels]
+    header += [f"{label} delay p50 ms" for label in labels]
     rows = [_row(header), _row(["---"] * len(header))]
     for n in sorted({r.n for r in records}):
         present = [by[(label, n)] for label in labels if (label, n) in by]
@@ -212,6 +214,10 @@ def side_by_side(records: Sequence[StepRecord]) -> list[str]:
             cells += [fmt(ratio(by.get((label, n)), by.get((janus, n))), 2) for label in ours]
         cells += [_cell(by.get((label, n)), lambda r: fmt(r.loss_pct, 2)) for label in labels]
         cells += [_cell(by.get((label, n)), lambda r: fmt(r.ttff_ms_p95, 0)) for label in labels]
+        cells += [
+            _cell(by.get((label, n)), lambda r: fmt(r.extra.get("delay_ms_p50")))
+            for label in labels
+        ]
         rows.append(_row(cells))
     return rows
 
@@ -231,6 +237,8 @@ DETAIL_HEADER = [
     "loss %",
     "TTFF p50 ms",
     "TTFF p95 ms",
+    "delay p50 ms",
+    "delay p95 ms",
     "bots CPU %",
     "verdict",
 ]
@@ -260,6 +268,8 @@ def details(records: Sequence[StepRecord]) -> list[str]:
                     fmt(r.loss_pct, 2),
                     fmt(r.ttff_ms_p50, 0),
                     fmt(r.ttff_ms_p95, 0),
+                    fmt(r.extra.get("delay_ms_p50")),
+                    fmt(r.extra.get("delay_ms_p95")),
                     fmt(r.bots_cpu_pct, 0),
                     verdict.replace("|", "/"),
                 ]

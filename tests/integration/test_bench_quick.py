@@ -34,4 +34,9 @@ async def test_lesson_step_against_ours() -> None:
     assert record.cpu_us_per_pkt_out is not None and record.cpu_us_per_pkt_out > 0
     assert record.rss_mb > 20 and record.rss_idle_mb > 20
     assert record.bots_cpu_pct > 0
+    # Publisher, server and bots share this machine's clock, and the bots' SRs (like a
+    # browser's) name their send time: a packet cannot arrive before it was sent.
+    delay_p50, delay_p95 = record.extra["delay_ms_p50"], record.extra["delay_ms_p95"]
+    assert delay_p50 is not None and delay_p95 is not None
+    assert -1.0 <= delay_p50 <= delay_p95 < 1000
     assert record.verdict in ("held", "ttff", "bots saturated")

@@ -81,8 +81,8 @@ def record(server: str, n: int, us: float, **changes: Any) -> StepRecord:
 
 
 RECORDS = [
-    record("ours", 10, 20.0),
-    record("ours", 20, 16.0, loss_pct=1.5, verdict="loss"),
+    record("ours", 10, 20.0, extra={"delay_ms_p50": 1.25, "delay_ms_p95": 3.5}),
+    record("ours", 20, 16.0, loss_pct=1.5, verdict="loss", extra={"delay_ms_p50": 2.0}),
     record("janus", 10, 8.0),
     record("janus", 20, 8.0, bots_saturated=True, bots_cpu_pct=95.0, verdict="bots saturated"),
 ]
@@ -119,11 +119,12 @@ def test_json_records_carry_the_required_fields() -> None:
 def test_side_by_side_table_with_ratio_and_saturation_marks() -> None:
     assert side_by_side(RECORDS) == [
         "| N | subscribers | ours µs/pkt out | janus µs/pkt out | ours/janus | ours loss % "
-        "| janus loss % | ours TTFF p95 ms | janus TTFF p95 ms |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-        "| 10 | 10 | 20.0 | 8.0 | 2.50 | 0.00 | 0.00 | 300 | 300 |",
+        "| janus loss % | ours TTFF p95 ms | janus TTFF p95 ms | ours delay p50 ms "
+        "| janus delay p50 ms |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| 10 | 10 | 20.0 | 8.0 | 2.50 | 0.00 | 0.00 | 300 | 300 | 1.2 | — |",
         # Janus's bots were saturated at 20: starred, and no ratio.
-        "| 20 | 20 | 16.0 | 8.0* | — | 1.50 | 0.00* | 300 | 300* |",
+        "| 20 | 20 | 16.0 | 8.0* | — | 1.50 | 0.00* | 300 | 300* | 2.0 | —* |",
     ]
 
 
@@ -132,11 +133,11 @@ def test_detail_rows() -> None:
     assert rows[0].startswith("| server | N | pub | sub | pps in | pps out | CPU % | µs/pkt out")
     assert rows[2] == (
         "| ours | 20 | 1 | 20 | 230 | 4600 | 7.4 | 16.0 | 320.0 | 120 | 0.95 | 1.50 | 120 | "
-        "300 | 40 | loss |"
+        "300 | 2.0 | — | 40 | loss |"
     )
     assert rows[3].endswith("| error: boom / bang |")
     late = record("ours", 4, 9.0, ttff_ms_p95=None, video_streams_missing=3, verdict="ttff")
-    assert details([late])[2].endswith("| 120 | — | 40 | ttff (3/4 videos missing) |")
+    assert details([late])[2].endswith("| 120 | — | — | — | 40 | ttff (3/4 videos missing) |")
 
 
 def test_workers_get_their_own_column() -> None:
