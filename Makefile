@@ -27,7 +27,7 @@ janus:
 	   (systemctl disable --now janus >/dev/null 2>&1 || true))
 
 run: venv
-	PORT=$(PORT) $(PY) -m signaling
+	DEMO_SCHOOL=1 PORT=$(PORT) $(PY) -m signaling
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from classroom.roles import Role, default_grants
 
+from . import api, demo
 from .app import create_app
 from .auth import TokenIssuer
 from .config import Config
@@ -37,12 +38,20 @@ def demo_links(config: Config, pupils: int = len(DEMO_PUPILS)) -> list[tuple[str
     return links
 
 
-async def serve(config: Config, pupils: int) -> None:
-    runner = web.AppRunner(create_app(config), shutdown_timeout=5)
+async def serve(config: Config, pupils: int, demo_school: bool) -> None:
+    app = create_app(config)
+    runner = web.AppRunner(app, shutdown_timeout=5)
     await runner.setup()
+    accounts = []
+    if demo_school:
+        accounts = demo.seed(app[api.CLASSROOM], config.data_dir / "demo-accounts.json")
     site = web.TCPSite(runner, config.host, config.port)
     await site.start()
     print(f"Server ready on {config.base_url}", flush=True)
+    if accounts:
+        print(f"Demo school: sign in at {config.base_url}/signin as", flush=True)
+        for account in accounts:
+            print(f"  {account.role:8} {account.login:6} / {account.password}  ({account.name})")
     for label, url in demo_links(config, pupils):
         print(f"{label} link: {url}", flush=True)
     try:
@@ -56,7 +65,8 @@ def main() -> None:
     logging.getLogger("aioice").setLevel(logging.WARNING)  # it logs every ICE check at INFO
     config = Config.from_env()
     try:
-        uvloop.run(serve(config, int(os.environ.get("DEMO_PUPILS", len(DEMO_PUPILS)))))
+        pupils = int(os.environ.get("DEMO_PUPILS", len(DEMO_PUPILS)))
+        uvloop.run(serve(config, pupils, os.environ.get("DEMO_SCHOOL", "0") == "1"))
     except KeyboardInterrupt:
         sys.exit(0)
 

@@ -8,12 +8,14 @@ from collections.abc import AsyncIterator
 
 from aiohttp import WSCloseCode, web
 
+from classroom.service import Classroom
+from classroom.sqlite_store import SqliteStore
 from sfu.control import LocalSfu
 from sfu.placement import LocalPlacement
 from sfu.process import SfuProcess
 from sfu.shards import ShardedSfu
 
-from . import metrics
+from . import api, metrics
 from .auth import TokenIssuer
 from .config import Config
 from .rooms import LiveRooms
@@ -58,22 +60,36 @@ def create_app(config: Config) -> web.Application:
         rooms = LiveRooms(config.max_participants)
         if config.sfu_workers <= 0:
             local = LocalSfu(config.ice_addresses, rooms)
-            app[STATE] = ServerState(TokenIssuer(config.secret), local, rooms)
+            app[STATE] = ServerState(TokenIssuer(config.secret), local, rooms, app[api.CLASSROOM])
             yield
             await local.close()
             return
         workers = [SfuProcess(config.ice_addresses, rooms) for _ in range(config.sfu_workers)]
         await asyncio.gather(*(w.start() for w in workers))
         sfu = ShardedSfu(workers, LocalPlacement(len(workers)))
-        app[STATE] = ServerState(TokenIssuer(config.secret), sfu, rooms)
+        app[STATE] = ServerState(TokenIssuer(config.secret), sfu, rooms, app[api.CLASSROOM])
         logger.info("SFU in %d worker processes: %s", len(workers), [w.pid for w in workers])
         yield
         await asyncio.gather(*(w.close() for w in workers))
+
+    async def classroom_lifetime(app: web.Application) -> AsyncIterator[None]:
+        store = SqliteStore(config.database_path)
+        app[api.CLASSROOM] = Classroom(store)
+        app[api.ISSUER] = TokenIssuer(config.secret)
+        app[api.SETTINGS] = api.ApiSettings(config.base_url, config.token_ttl)
+
+        async def session_ended(session_id: str) -> None:
+            await app[STATE].end_room(session_id)
+
+        app[api.SESSION_ENDED] = session_ended
+        yield
+        store.close()
 
     async def close_sockets(app: web.Application) -> None:
         for session in list(app[STATE].sessions):
             session.close_soon(WSCloseCode.GOING_AWAY)
 
+    app.cleanup_ctx.append(classroom_lifetime)
     app.cleanup_ctx.append(sfu_lifetime)
     app.on_shutdown.append(close_sockets)
     app.router.add_get("/", _index)
@@ -82,4 +98,5 @@ def create_app(config: Config) -> web.Application:
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/metrics", _metrics)
     app.router.add_static("/static/", config.web_root, follow_symlinks=False)
+    api.add_routes(app)
     return app

@@ -12,6 +12,7 @@ from classroom.roles import Grants, Role
 from .errors import BAD_TOKEN, TOKEN_EXPIRED, ProtocolError
 
 ALGORITHM = "HS256"
+API_TOKEN = "api"
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,28 @@ class TokenIssuer:
         }
         return jwt.encode(payload, self._secret, algorithm=ALGORITHM)
 
+    def issue_api(self, user_id: str, ttl: int, now: float | None = None) -> str:
+        """A bearer token for the REST API: the account only; grants are looked up per call,
+        so a revoked role or a disabled account takes effect at once."""
+        issued = int(time.time() if now is None else now)
+        payload = {"sub": user_id, "typ": API_TOKEN, "iat": issued, "exp": issued + ttl}
+        return jwt.encode(payload, self._secret, algorithm=ALGORITHM)
+
+    def verify_api(self, token: str) -> str:
+        """The user id of a valid API token, or ProtocolError bad_token / token_expired."""
+        try:
+            payload = jwt.decode(
+                token, self._secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]}
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise ProtocolError(TOKEN_EXPIRED, "the access token has expired") from exc
+        except jwt.PyJWTError as exc:
+            raise ProtocolError(BAD_TOKEN, f"the access token is not valid: {exc}") from exc
+        # A room token (no "typ") must not open the API, nor an API token a room.
+        if payload.get("typ") != API_TOKEN or not isinstance(payload["sub"], str):
+            raise ProtocolError(BAD_TOKEN, "this is not an API access token")
+        return payload["sub"]
+
     def verify(self, token: object) -> Claims:
         """The token's claims, or ProtocolError bad_token / token_expired."""
         if not isinstance(token, str) or not token:
@@ -67,6 +90,8 @@ class TokenIssuer:
             raise ProtocolError(TOKEN_EXPIRED, "the access token has expired") from exc
         except jwt.PyJWTError as exc:
             raise ProtocolError(BAD_TOKEN, f"the access token is not valid: {exc}") from exc
+        if "typ" in payload:
+            raise ProtocolError(BAD_TOKEN, "an API token cannot join a room")
         try:
             role = Role(payload.get("role", "guest"))
             grants = Grants.from_dict(payload.get("grants", {}))

@@ -18,6 +18,9 @@ class Config:
     secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     """HS256 key for access tokens; random per start unless configured."""
     data_dir: Path = Path("data")
+    database: str = ""
+    """The school database (SQLite); empty: `classroom.sqlite3` in the data directory.
+    ":memory:" keeps it in memory (tests)."""
     public_url: str = ""
     """Base URL printed in links; defaults to http://host:port."""
     token_ttl: int = 8 * 3600
@@ -27,6 +30,10 @@ class Config:
     """SFU processes, each with its own event loop; 0 runs the SFU in this process. From the
     environment the default is one per core this process may use."""
     web_root: Path = Path(__file__).resolve().parent.parent / "web_client"
+
+    @property
+    def database_path(self) -> str:
+        return self.database or str(self.data_dir / "classroom.sqlite3")
 
     @property
     def base_url(self) -> str:
@@ -42,6 +49,7 @@ class Config:
             config.ice_addresses = [a.strip() for a in env["ICE_ADDRESSES"].split(",") if a]
         config.secret = env.get("SECRET") or config.secret
         config.data_dir = Path(env.get("DATA_DIR", str(config.data_dir)))
+        config.database = env.get("DATABASE", config.database)
         config.public_url = env.get("PUBLIC_URL", config.public_url)
         config.token_ttl = int(env.get("TOKEN_TTL", config.token_ttl))
         # The cores this process may run on (taskset / cgroup pins), not the machine's count.

@@ -7,10 +7,11 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from classroom.errors import ClassroomError
 from classroom.roster import ChatMessage, Participant
 from sfu.control import SfuControl
 from sfu.errors import InvalidSdp, NotFound, SfuError
@@ -37,6 +38,20 @@ CLOSE_REPLACED = 4001
 away) the client must not reconnect, or two devices would keep knocking each other out."""
 
 
+CLOSE_ENDED = 4002
+"""Close code when a host ended the session: the client shows "ended" and does not reconnect."""
+
+
+class AttendanceLog(Protocol):
+    def check_open(self, session_id: str) -> None:
+        """Raise ClassroomError session_ended when the room's session has ended."""
+
+    def arrived(self, session_id: str, user_id: str, name: str) -> int | None:
+        """A stay began; its id (None: the room is no recorded session)."""
+
+    def departed(self, stay_id: int) -> None: ...
+
+
 @dataclass
 class ServerState:
     """Everything a session needs, built once by the app factory."""
@@ -44,8 +59,15 @@ class ServerState:
     issuer: TokenIssuer
     sfu: SfuControl
     rooms: LiveRooms
+    attendance: AttendanceLog | None = None
     sessions: set[Session] = field(default_factory=set)
     errors_sent: dict[str, int] = field(default_factory=dict)
+
+    async def end_room(self, room: str) -> None:
+        """A host ended the session: tell everyone in its room, then close their sockets."""
+        self.rooms.broadcast(room, {"type": "session_ended"})
+        for session in list(self.rooms.sessions.get(room, {}).values()):
+            session.close_soon(CLOSE_ENDED)
 
 
 class Session:
@@ -57,6 +79,7 @@ class Session:
         self.room: str | None = None
         self._left = False
         self._closing: set[asyncio.Task[bool]] = set()
+        self._stay: int | None = None
 
     # --- the two tasks -----------------------------------------------------------------
 
@@ -164,6 +187,11 @@ class Session:
                 old.replaced()
         if roster.full:
             raise ProtocolError(ROOM_FULL, "the room has reached its participant limit")
+        if self._state.attendance is not None:
+            try:
+                self._state.attendance.check_open(claims.room)
+            except ClassroomError as exc:
+                raise ProtocolError(exc.code, exc.message) from exc
         participant = Participant(
             id="p_" + secrets.token_hex(6),
             identity=claims.identity,
@@ -185,6 +213,8 @@ class Session:
         roster.add(participant)
         rooms.attach(claims.room, participant.id, self)
         self.participant, self.room = participant, claims.room
+        if self._state.attendance is not None:
+            self._stay = self._state.attendance.arrived(claims.room, claims.identity, claims.name)
         self.send(
             {
                 "type": "joined",
@@ -283,6 +313,9 @@ class Session:
         if self._left:
             return
         self._left = True
+        if self._stay is not None and self._state.attendance is not None:
+            self._state.attendance.departed(self._stay)
+            self._stay = None
         if self.participant is not None and self.room is not None:
             async with self._state.rooms.lock(self.room):
                 await self._remove(self.room, self.participant)

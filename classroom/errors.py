@@ -1,0 +1,38 @@
+"""The domain's errors, each with a stable code the REST API and the WebSocket return as is."""
+
+from __future__ import annotations
+
+NOT_FOUND = "not_found"
+FORBIDDEN = "forbidden"
+INVALID_INPUT = "invalid_input"
+CONFLICT = "conflict"
+BAD_CREDENTIALS = "bad_credentials"
+INVITE_EXPIRED = "invite_expired"
+INVITE_USED_UP = "invite_used_up"
+INVITE_REVOKED = "invite_revoked"
+SESSION_ENDED = "session_ended"
+SESSION_NOT_LIVE = "session_not_live"
+
+
+class ClassroomError(Exception):
+    """A request the domain refuses; `code` is stable, `message` is for people."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class NotFound(ClassroomError):
+    def __init__(self, what: str) -> None:
+        super().__init__(NOT_FOUND, f"{what} does not exist")
+
+
+class Forbidden(ClassroomError):
+    def __init__(self, message: str = "you may not do this") -> None:
+        super().__init__(FORBIDDEN, message)
+
+
+class InvalidInput(ClassroomError):
+    def __init__(self, message: str) -> None:
+        super().__init__(INVALID_INPUT, message)

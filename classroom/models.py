@@ -1,0 +1,119 @@
+"""The school's records: schools, people, classes, invite links and sessions.
+
+Plain dataclasses with no behaviour beyond reading themselves; the rules live in `policy.py`,
+the storage behind `store.Repository`, the use cases in `service.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from .roles import Role
+
+
+class SessionKind(StrEnum):
+    LESSON = "lesson"
+    """The class's teachers and pupils; a teacher starts it."""
+    PARENT_MEETING = "parent_meeting"
+    """A teacher and the parents of one class; parents wait in the lobby until admitted."""
+    CONSULTATION = "consultation"
+    """A teacher and one pupil or parent."""
+    STAFF_MEETING = "staff_meeting"
+    """Teachers and admins of the school."""
+    EVENT = "event"
+    """A broadcast: a few performers, a receive-only audience (its own issue)."""
+
+
+class SessionState(StrEnum):
+    SCHEDULED = "scheduled"
+    LIVE = "live"
+    ENDED = "ended"
+
+
+@dataclass
+class School:
+    id: str
+    name: str
+    parents_see_recordings: bool = False
+    """Whether parents of a class may watch its recordings (the school decides)."""
+
+
+@dataclass
+class User:
+    id: str
+    school_id: str
+    role: Role
+    name: str
+    login: str | None = None
+    """Sign-in name, unique across the server; None until an invited person chooses one."""
+    password_hash: str | None = None
+    verified: bool = False
+    """A teacher an admin has verified (shown with a badge). Admins are verified."""
+    children: list[str] = field(default_factory=list)
+    """A parent's children (pupil user ids)."""
+    disabled: bool = False
+
+
+@dataclass
+class SchoolClass:
+    id: str
+    school_id: str
+    name: str
+    teachers: list[str] = field(default_factory=list)
+    pupils: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Invite:
+    """An invite link: the URL holds only `id`, an opaque random string kept here."""
+
+    id: str
+    school_id: str
+    class_id: str
+    role: Role
+    """PUPIL or PARENT."""
+    created_by: str
+    created_at: float
+    expires_at: float
+    max_uses: int
+    uses: int = 0
+    revoked: bool = False
+    child_id: str | None = None
+    """For a parent invite: the pupil the parent is linked to (None: chosen on use)."""
+
+
+@dataclass
+class Session:
+    """A lesson, meeting, consultation or event: scheduled, live, then ended."""
+
+    id: str
+    school_id: str
+    kind: SessionKind
+    title: str
+    created_by: str
+    created_at: float
+    class_id: str | None = None
+    """The class of a lesson or parent meeting."""
+    guest_id: str | None = None
+    """The pupil or parent of a consultation."""
+    scheduled_at: float | None = None
+    """None: an instant session, live as soon as it starts."""
+    state: SessionState = SessionState.SCHEDULED
+    started_at: float | None = None
+    ended_at: float | None = None
+
+
+@dataclass
+class Attendance:
+    """One stay of one person in a live session (a rejoin is a new stay)."""
+
+    session_id: str
+    user_id: str
+    name: str
+    joined_at: float
+    left_at: float | None = None
+
+    def minutes(self, now: float) -> float:
+        end = self.left_at if self.left_at is not None else now
+        return max(0.0, end - self.joined_at) / 60

@@ -1,0 +1,519 @@
+"""The school's use cases: sign in, classes, invite links, sessions, attendance.
+
+Each method checks who asks (`policy.allowed`), validates its input, and writes through the
+repository in one call, so a refused or invalid request leaves nothing half-written.
+Another school's records answer "not found", never "forbidden": a closed space does not
+reveal what it holds.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from . import errors
+from .errors import ClassroomError, Forbidden, InvalidInput, NotFound
+from .models import (
+    Attendance,
+    Invite,
+    School,
+    SchoolClass,
+    Session,
+    SessionKind,
+    SessionState,
+    User,
+)
+from .passwords import MAX_PASSWORD, burn_time, hash_password, verify_password
+from .policy import Action, Actor, Target, allowed
+from .roles import Grants, Role
+from .store import Conflict, Repository
+
+LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+MIN_PASSWORD = 8
+MAX_NAME = 100
+MAX_TITLE = 200
+INVITE_TTL_DEFAULT = 7 * 24 * 3600
+INVITE_TTL_MAX = 90 * 24 * 3600
+INVITE_USES_MAX = 1000
+
+_JOIN_ACTION = {
+    SessionKind.LESSON: Action.JOIN_LESSON,
+    SessionKind.PARENT_MEETING: Action.JOIN_PARENT_MEETING,
+    SessionKind.CONSULTATION: Action.JOIN_CONSULTATION,
+    SessionKind.STAFF_MEETING: Action.JOIN_STAFF_MEETING,
+}
+_START_ACTION = {
+    SessionKind.LESSON: Action.START_LESSON,
+    SessionKind.PARENT_MEETING: Action.SCHEDULE_PARENT_MEETING,
+    SessionKind.CONSULTATION: Action.START_CONSULTATION,
+    SessionKind.STAFF_MEETING: Action.START_STAFF_MEETING,
+}
+
+
+@dataclass(frozen=True)
+class Admission:
+    """How one person enters one session."""
+
+    session: Session
+    role: Role
+    grants: Grants
+    lobby: bool
+    """Waits in the lobby until a host admits them (parents at a parent meeting)."""
+    host: bool
+    """Moderates the session."""
+
+
+class Classroom:
+    def __init__(
+        self,
+        store: Repository,
+        clock: Callable[[], float] = time.time,
+        new_id: Callable[[], str] = lambda: secrets.token_hex(8),
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._new_id = new_id
+
+    # --- people ----------------------------------------------------------------------
+
+    def sign_in(self, login: str, password: str) -> User:
+        """The account, or bad_credentials (the same answer for an unknown login)."""
+        user = self._store.user_by_login(login.strip().lower()) if login else None
+        if user is None or user.disabled:
+            burn_time(password)
+            raise ClassroomError(errors.BAD_CREDENTIALS, "wrong login or password")
+        if not verify_password(password, user.password_hash):
+            raise ClassroomError(errors.BAD_CREDENTIALS, "wrong login or password")
+        return user
+
+    def user(self, user_id: str) -> User:
+        user = self._store.user(user_id)
+        if user is None or user.disabled:
+            raise NotFound("this account")
+        return user
+
+    def actor(self, user: User) -> Actor:
+        return Actor.of(user, self._store.classes(user.school_id))
+
+    def school(self, by: User) -> School:
+        school = self._store.school(by.school_id)
+        if school is None:
+            raise NotFound("this school")
+        return school
+
+    def people(self, by: User) -> list[User]:
+        self._require(by, Action.MANAGE_CLASSES, Target(by.school_id))
+        return self._store.users(by.school_id)
+
+    # --- school set-up (admins) ------------------------------------------------------
+
+    def has_schools(self) -> bool:
+        return bool(self._store.schools())
+
+    def create_school(self, name: str, admin_name: str, login: str, password: str) -> User:
+        """A new closed space and its first admin (the operator's command, not an API call)."""
+        school = School(self._new_id(), _name(name, "school name"))
+        admin = User(
+            self._new_id(),
+            school.id,
+            Role.ADMIN,
+            _name(admin_name, "name"),
+            login=_login(login),
+            password_hash=hash_password(_password(password)),
+            verified=True,
+        )
+        self._store.add_school(school)
+        self._add_user(admin)
+        return admin
+
+    def create_teacher(self, by: User, name: str, login: str, password: str) -> User:
+        self._require(by, Action.MANAGE_CLASSES, Target(by.school_id))
+        teacher = User(
+            self._new_id(),
+            by.school_id,
+            Role.TEACHER,
+            _name(name, "name"),
+            login=_login(login),
+            password_hash=hash_password(_password(password)),
+        )
+        self._add_user(teacher)
+        return teacher
+
+    def verify_teacher(self, by: User, teacher_id: str) -> User:
+        self._require(by, Action.VERIFY_TEACHER, Target(by.school_id))
+        teacher = self._school_user(by, teacher_id)
+        if teacher.role is not Role.TEACHER:
+            raise InvalidInput("only teachers are verified")
+        teacher = replace(teacher, verified=True)
+        self._store.update_user(teacher)
+        return teacher
+
+    def create_class(self, by: User, name: str) -> SchoolClass:
+        self._require(by, Action.MANAGE_CLASSES, Target(by.school_id))
+        school_class = SchoolClass(self._new_id(), by.school_id, _name(name, "class name"))
+        self._store.add_class(school_class)
+        return school_class
+
+    def assign_teacher(self, by: User, class_id: str, teacher_id: str) -> SchoolClass:
+        school_class = self._class(by, class_id)
+        self._require(by, Action.MANAGE_CLASSES, Target(by.school_id, class_id))
+        teacher = self._school_user(by, teacher_id)
+        if teacher.role is not Role.TEACHER:
+            raise InvalidInput("only a teacher can teach a class")
+        if teacher.id not in school_class.teachers:
+            school_class = replace(school_class, teachers=[*school_class.teachers, teacher.id])
+            self._store.update_class(school_class)
+        return school_class
+
+    def classes(self, by: User) -> list[SchoolClass]:
+        """The classes `by` may see: all of the school for an admin, their own otherwise."""
+        actor = self.actor(by)
+        return [
+            c
+            for c in self._store.classes(by.school_id)
+            if allowed(actor, Action.VIEW_CLASS, Target(by.school_id, c.id))
+        ]
+
+    def members(self, by: User, school_class: SchoolClass) -> list[User]:
+        """The class's teachers and pupils (after `school_class` allowed `by` to see it)."""
+        wanted = set(school_class.teachers) | set(school_class.pupils)
+        return [u for u in self._store.users(by.school_id) if u.id in wanted]
+
+    def pupils_for_invite(self, invite: Invite) -> list[dict[str, str]]:
+        """A parent invite's choice of child: ids and first names, nothing more."""
+        school_class = self._store.school_class(invite.class_id)
+        if school_class is None:
+            return []
+        names = {u.id: u.name for u in self._store.users(invite.school_id)}
+        return [
+            {"id": uid, "name": names[uid].split()[0]}
+            for uid in school_class.pupils
+            if uid in names
+        ]
+
+    def school_class(self, by: User, class_id: str) -> SchoolClass:
+        school_class = self._class(by, class_id)
+        self._require(by, Action.VIEW_CLASS, Target(by.school_id, class_id))
+        return school_class
+
+    # --- invite links ----------------------------------------------------------------
+
+    def create_invite(
+        self,
+        by: User,
+        class_id: str,
+        role: Role,
+        ttl: int = INVITE_TTL_DEFAULT,
+        max_uses: int = 40,
+        child_id: str | None = None,
+    ) -> Invite:
+        school_class = self._class(by, class_id)
+        self._require(by, Action.CREATE_INVITE, Target(by.school_id, class_id))
+        if role not in (Role.PUPIL, Role.PARENT):
+            raise InvalidInput("an invite is for a pupil or a parent")
+        if not 60 <= ttl <= INVITE_TTL_MAX:
+            raise InvalidInput(f"ttl must be between 60 and {INVITE_TTL_MAX} seconds")
+        if not 1 <= max_uses <= INVITE_USES_MAX:
+            raise InvalidInput(f"max_uses must be between 1 and {INVITE_USES_MAX}")
+        if child_id is not None and (
+            role is not Role.PARENT or child_id not in school_class.pupils
+        ):
+            raise InvalidInput("child_id must be a pupil of the class, on a parent invite")
+        now = self._clock()
+        invite = Invite(
+            # The link's only secret: 128 random bits, looked up, never decoded.
+            id=secrets.token_urlsafe(16),
+            school_id=by.school_id,
+            class_id=class_id,
+            role=role,
+            created_by=by.id,
+            created_at=now,
+            expires_at=now + ttl,
+            max_uses=max_uses,
+            child_id=child_id,
+        )
+        self._store.add_invite(invite)
+        return invite
+
+    def invites(self, by: User, class_id: str) -> list[Invite]:
+        self._class(by, class_id)
+        self._require(by, Action.CREATE_INVITE, Target(by.school_id, class_id))
+        return self._store.invites(class_id)
+
+    def revoke_invite(self, by: User, invite_id: str) -> Invite:
+        invite = self._store.invite(invite_id)
+        if invite is None or invite.school_id != by.school_id:
+            raise NotFound("this invite")
+        self._require(by, Action.REVOKE_INVITE, Target(by.school_id, invite.class_id))
+        invite = replace(invite, revoked=True)
+        self._store.update_invite(invite)
+        return invite
+
+    def open_invite(self, invite_id: str) -> tuple[Invite, School, SchoolClass]:
+        """What the join page shows before anyone signs up; refuses a dead link."""
+        invite = self._store.invite(invite_id) if invite_id else None
+        if invite is None:
+            raise NotFound("this invite link")
+        if invite.revoked:
+            raise ClassroomError(errors.INVITE_REVOKED, "this invite link was revoked")
+        if self._clock() >= invite.expires_at:
+            raise ClassroomError(errors.INVITE_EXPIRED, "this invite link has expired")
+        if invite.uses >= invite.max_uses:
+            raise ClassroomError(errors.INVITE_USED_UP, "this invite link has been used up")
+        school = self._store.school(invite.school_id)
+        school_class = self._store.school_class(invite.class_id)
+        if school is None or school_class is None:
+            raise NotFound("this invite link")
+        return invite, school, school_class
+
+    def redeem_invite(
+        self,
+        invite_id: str,
+        name: str,
+        login: str,
+        password: str,
+        child_id: str | None = None,
+    ) -> User:
+        """Create the invited person's own account; a pupil joins the class, a parent is
+        linked to their child."""
+        invite, _, school_class = self.open_invite(invite_id)
+        user = User(
+            self._new_id(),
+            invite.school_id,
+            invite.role,
+            _name(name, "name"),
+            login=_login(login),
+            password_hash=hash_password(_password(password)),
+        )
+        if invite.role is Role.PUPIL:
+            school_class = replace(school_class, pupils=[*school_class.pupils, user.id])
+        else:
+            child = invite.child_id or child_id
+            if child is None or child not in school_class.pupils:
+                raise InvalidInput("choose your child among the class's pupils")
+            user.children = [child]
+        invite = replace(invite, uses=invite.uses + 1)
+        try:
+            self._store.redeem_invite(invite, user, school_class)
+        except Conflict as exc:
+            raise ClassroomError(errors.CONFLICT, str(exc)) from exc
+        return user
+
+    # --- sessions --------------------------------------------------------------------
+
+    def create_session(
+        self,
+        by: User,
+        kind: SessionKind,
+        title: str,
+        class_id: str | None = None,
+        guest_id: str | None = None,
+        scheduled_at: float | None = None,
+    ) -> Session:
+        if kind not in _START_ACTION:
+            raise InvalidInput(f"{kind.value} sessions are not available yet")
+        if kind in (SessionKind.LESSON, SessionKind.PARENT_MEETING, SessionKind.CONSULTATION):
+            if class_id is None:
+                raise InvalidInput(f"a {kind.value} needs class_id")
+            school_class = self._class(by, class_id)
+        elif class_id is not None:
+            raise InvalidInput("a staff meeting belongs to no class")
+        if kind is SessionKind.CONSULTATION:
+            guest = self._school_user(by, guest_id or "")
+            if not (
+                guest.id in school_class.pupils
+                or set(guest.children).intersection(school_class.pupils)
+            ):
+                raise InvalidInput("the guest must be a pupil of the class or a parent of one")
+        elif guest_id is not None:
+            raise InvalidInput("only a consultation has a guest")
+        self._require(by, _START_ACTION[kind], Target(by.school_id, class_id))
+        now = self._clock()
+        if scheduled_at is not None and scheduled_at < now - 60:
+            raise InvalidInput("scheduled_at is in the past")
+        session = Session(
+            id=self._new_id(),
+            school_id=by.school_id,
+            kind=kind,
+            title=_name(title, "title", MAX_TITLE),
+            created_by=by.id,
+            created_at=now,
+            class_id=class_id,
+            guest_id=guest_id,
+            scheduled_at=scheduled_at,
+        )
+        self._store.add_session(session)
+        return session
+
+    def start_session(self, by: User, session_id: str) -> Session:
+        session = self._session(by, session_id)
+        self._require(by, Action.MODERATE, Target.of_session(session))
+        if session.state is SessionState.ENDED:
+            raise ClassroomError(errors.SESSION_ENDED, "this session has ended")
+        if session.state is SessionState.LIVE:
+            return session
+        session = replace(session, state=SessionState.LIVE, started_at=self._clock())
+        self._store.update_session(session)
+        return session
+
+    def end_session(self, by: User, session_id: str) -> Session:
+        session = self._session(by, session_id)
+        self._require(by, Action.MODERATE, Target.of_session(session))
+        if session.state is SessionState.ENDED:
+            return session
+        session = replace(session, state=SessionState.ENDED, ended_at=self._clock())
+        self._store.update_session(session)
+        return session
+
+    def sessions(self, by: User) -> list[Session]:
+        """The sessions `by` may join or host, newest first."""
+        actor = self.actor(by)
+        return sorted(
+            (s for s in self._store.sessions(by.school_id) if self._may_see(actor, s)),
+            key=lambda s: s.created_at,
+            reverse=True,
+        )
+
+    def session(self, by: User, session_id: str) -> Session:
+        session = self._session(by, session_id)
+        if not self._may_see(self.actor(by), session):
+            raise Forbidden("you are not invited to this session")
+        return session
+
+    def admit(self, by: User, session_id: str) -> Admission:
+        """How `by` enters the session: refused, straight in, or through the lobby."""
+        session = self._session(by, session_id)
+        actor = self.actor(by)
+        target = Target.of_session(session)
+        host = allowed(actor, Action.MODERATE, target)
+        if not host and not allowed(actor, _JOIN_ACTION[session.kind], target):
+            raise Forbidden("you are not invited to this session")
+        if session.state is SessionState.ENDED:
+            raise ClassroomError(errors.SESSION_ENDED, "this session has ended")
+        lobby = session.kind is SessionKind.PARENT_MEETING and not host
+        grants = Grants(publish=True, subscribe=True, moderate=host)
+        return Admission(session, by.role, grants, lobby=lobby, host=host)
+
+    # --- attendance ------------------------------------------------------------------
+
+    def check_open(self, session_id: str) -> None:
+        """Refuse entry into the room of an ended session (a room token outlives the end)."""
+        session = self._store.session(session_id)
+        if session is not None and session.state is SessionState.ENDED:
+            raise ClassroomError(errors.SESSION_ENDED, "this session has ended")
+
+    def arrived(self, session_id: str, user_id: str, name: str) -> int | None:
+        """Record that someone entered a session's live room; returns the stay's id, or None
+        for a room that is no session of ours (the demo room)."""
+        if self._store.session(session_id) is None:
+            return None
+        return self._store.add_attendance(
+            Attendance(session_id, user_id, name, joined_at=self._clock())
+        )
+
+    def departed(self, stay_id: int) -> None:
+        self._store.close_attendance(stay_id, self._clock())
+
+    def attendance(self, by: User, session_id: str) -> list[Attendance]:
+        session = self._session(by, session_id)
+        target = Target.of_session(session)
+        actor = self.actor(by)
+        if not (
+            allowed(actor, Action.VIEW_ATTENDANCE, target)
+            or allowed(actor, Action.MODERATE, target)
+        ):
+            raise Forbidden("only the session's teachers and the school's admins see attendance")
+        return self._store.attendance(session_id)
+
+    def attendance_csv(self, by: User, session_id: str) -> str:
+        """One row per person: name, first join, last leave, total minutes, stays."""
+        now = self._clock()
+        people: dict[str, list[Attendance]] = {}
+        for stay in self.attendance(by, session_id):
+            people.setdefault(stay.user_id, []).append(stay)
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["name", "joined", "left", "minutes", "stays"])
+        for stays in people.values():
+            lefts = [s.left_at for s in stays]
+            writer.writerow(
+                [
+                    stays[0].name,
+                    _iso(min(s.joined_at for s in stays)),
+                    "" if None in lefts else _iso(max(s for s in lefts if s is not None)),
+                    f"{sum(s.minutes(now) for s in stays):.1f}",
+                    len(stays),
+                ]
+            )
+        return out.getvalue()
+
+    # --- helpers ---------------------------------------------------------------------
+
+    def _require(self, by: User, action: Action, target: Target) -> None:
+        if not allowed(self.actor(by), action, target):
+            raise Forbidden()
+
+    def _class(self, by: User, class_id: str) -> SchoolClass:
+        school_class = self._store.school_class(class_id) if class_id else None
+        if school_class is None or school_class.school_id != by.school_id:
+            raise NotFound("this class")
+        return school_class
+
+    def _school_user(self, by: User, user_id: str) -> User:
+        user = self._store.user(user_id) if user_id else None
+        if user is None or user.school_id != by.school_id:
+            raise NotFound("this person")
+        return user
+
+    def _session(self, by: User, session_id: str) -> Session:
+        session = self._store.session(session_id) if session_id else None
+        if session is None or session.school_id != by.school_id:
+            raise NotFound("this session")
+        return session
+
+    def _may_see(self, actor: Actor, session: Session) -> bool:
+        target = Target.of_session(session)
+        if session.kind not in _JOIN_ACTION:
+            return False
+        return allowed(actor, _JOIN_ACTION[session.kind], target) or allowed(
+            actor, Action.MODERATE, target
+        )
+
+    def _add_user(self, user: User) -> None:
+        try:
+            self._store.add_user(user)
+        except Conflict as exc:
+            raise ClassroomError(errors.CONFLICT, str(exc)) from exc
+
+
+def _name(value: str, what: str, limit: int = MAX_NAME) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{what} must not be empty")
+    value = " ".join(value.split())
+    if len(value) > limit:
+        raise InvalidInput(f"{what} must be at most {limit} characters")
+    return value
+
+
+def _login(value: str) -> str:
+    value = value.strip().lower() if isinstance(value, str) else ""
+    if not LOGIN.match(value):
+        raise InvalidInput(
+            "login must be 3-64 characters: latin letters, digits, dot, dash or underscore"
+        )
+    return value
+
+
+def _password(value: str) -> str:
+    if not isinstance(value, str) or not MIN_PASSWORD <= len(value) <= MAX_PASSWORD:
+        raise InvalidInput(f"password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")
+    return value
+
+
+def _iso(ts: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))

@@ -1,0 +1,561 @@
+"""The REST API under /api: sign-in, classes, people, invite links, sessions, attendance.
+
+Each operation is declared once in `OPERATIONS` with its schema; the same table registers the
+aiohttp routes and writes /api/openapi.json. Errors are `{"error": {"code", "message"}}` with
+the domain's stable codes; a refused request writes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from classroom import errors
+from classroom.errors import ClassroomError
+from classroom.models import Invite, SchoolClass, Session, SessionKind, User
+from classroom.roles import Role
+from classroom.service import INVITE_TTL_MAX, INVITE_USES_MAX, Classroom
+
+from .auth import TokenIssuer
+from .body import BodyError, Schema, check, obj, string
+from .errors import ProtocolError
+
+logger = logging.getLogger(__name__)
+
+CLASSROOM = web.AppKey("classroom", Classroom)
+ISSUER = web.AppKey("api_issuer", TokenIssuer)
+
+UNAUTHORIZED = "unauthorized"
+BAD_JSON = "bad_json"
+
+_STATUS = {
+    errors.NOT_FOUND: 404,
+    errors.FORBIDDEN: 403,
+    errors.INVALID_INPUT: 400,
+    errors.CONFLICT: 409,
+    errors.BAD_CREDENTIALS: 401,
+    errors.INVITE_EXPIRED: 410,
+    errors.INVITE_REVOKED: 410,
+    errors.INVITE_USED_UP: 410,
+    errors.SESSION_ENDED: 409,
+    errors.SESSION_NOT_LIVE: 409,
+    UNAUTHORIZED: 401,
+    BAD_JSON: 400,
+}
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    base_url: str
+    """Where links point (invite links, lesson links)."""
+    token_ttl: int
+    """Seconds an API or room token lives."""
+
+
+Handler = Callable[[web.Request], Awaitable[Any]]
+SessionEnded = Callable[[str], Awaitable[None]]
+
+USER: web.RequestKey[User] = web.RequestKey("user", User)
+BODY: web.RequestKey[dict[str, Any]] = web.RequestKey("body", dict)
+SETTINGS: web.AppKey[ApiSettings] = web.AppKey("api_settings", ApiSettings)
+SESSION_ENDED: web.AppKey[SessionEnded] = web.AppKey("session_ended")
+"""Called when a session ends, to close its live room for everyone."""
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    body: Schema | None = None
+    public: bool = False
+    """Needs no bearer token (sign-in, an invite link)."""
+    produces: str = "application/json"
+    tags: list[str] = field(default_factory=list)
+
+
+# --- views ---------------------------------------------------------------------------
+
+
+def user_view(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "name": user.name,
+        "role": user.role.value,
+        "verified": user.verified,
+        "login": user.login,
+        "children": user.children,
+    }
+
+
+def class_view(school_class: SchoolClass, people: dict[str, User] | None = None) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "id": school_class.id,
+        "name": school_class.name,
+        "teachers": school_class.teachers,
+        "pupils": school_class.pupils,
+    }
+    if people is not None:
+        view["members"] = [
+            {"id": uid, "name": people[uid].name, "role": people[uid].role.value}
+            for uid in school_class.teachers + school_class.pupils
+            if uid in people
+        ]
+    return view
+
+
+def invite_view(invite: Invite, base_url: str) -> dict[str, Any]:
+    return {
+        "id": invite.id,
+        "class_id": invite.class_id,
+        "role": invite.role.value,
+        "expires_at": invite.expires_at,
+        "max_uses": invite.max_uses,
+        "uses": invite.uses,
+        "revoked": invite.revoked,
+        "child_id": invite.child_id,
+        "url": f"{base_url}/join/{invite.id}",
+    }
+
+
+def session_view(session: Session) -> dict[str, Any]:
+    return {
+        "id": session.id,
+        "kind": session.kind.value,
+        "title": session.title,
+        "class_id": session.class_id,
+        "guest_id": session.guest_id,
+        "created_by": session.created_by,
+        "scheduled_at": session.scheduled_at,
+        "state": session.state.value,
+        "started_at": session.started_at,
+        "ended_at": session.ended_at,
+    }
+
+
+# --- plumbing --------------------------------------------------------------------------
+
+
+def _error(code: str, message: str) -> web.Response:
+    return web.json_response(
+        {"error": {"code": code, "message": message}}, status=_STATUS.get(code, 400)
+    )
+
+
+async def _body(request: web.Request, schema: Schema) -> dict[str, Any]:
+    try:
+        data = await request.json(loads=json.loads)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ClassroomError(BAD_JSON, f"the request body is not valid JSON: {exc}") from exc
+    try:
+        return check(data, schema)
+    except BodyError as exc:
+        raise ClassroomError(errors.INVALID_INPUT, str(exc)) from exc
+
+
+def _me(request: web.Request) -> User:
+    return request[USER]
+
+
+def _wrap(operation: Operation) -> Handler:
+    async def handle(request: web.Request) -> web.StreamResponse:
+        classroom = request.app[CLASSROOM]
+        try:
+            if not operation.public:
+                header = request.headers.get("Authorization", "")
+                if not header.startswith("Bearer "):
+                    return _error(UNAUTHORIZED, "sign in first (Authorization: Bearer <token>)")
+                try:
+                    user_id = request.app[ISSUER].verify_api(header[7:].strip())
+                    request[USER] = classroom.user(user_id)
+                except (ProtocolError, ClassroomError) as exc:
+                    return _error(UNAUTHORIZED, f"sign in again: {exc}")
+            if operation.body is not None:
+                request[BODY] = await _body(request, operation.body)
+            result = await operation.handler(request)
+        except ClassroomError as exc:
+            return _error(exc.code, exc.message)
+        if isinstance(result, web.StreamResponse):
+            return result
+        return web.json_response(result)
+
+    return handle
+
+
+# --- handlers --------------------------------------------------------------------------
+
+
+def _signed_in(request: web.Request, user: User) -> dict[str, Any]:
+    settings = request.app[SETTINGS]
+    token = request.app[ISSUER].issue_api(user.id, settings.token_ttl)
+    return {"token": token, "expires_in": settings.token_ttl, "user": user_view(user)}
+
+
+async def login(request: web.Request) -> dict[str, Any]:
+    body = request[BODY]
+    user = request.app[CLASSROOM].sign_in(body["login"], body["password"])
+    return _signed_in(request, user)
+
+
+async def me(request: web.Request) -> dict[str, Any]:
+    classroom = request.app[CLASSROOM]
+    user = _me(request)
+    school = classroom.school(user)
+    return {"user": user_view(user), "school": {"id": school.id, "name": school.name}}
+
+
+async def list_users(request: web.Request) -> dict[str, Any]:
+    return {"users": [user_view(u) for u in request.app[CLASSROOM].people(_me(request))]}
+
+
+async def create_teacher(request: web.Request) -> dict[str, Any]:
+    body = request[BODY]
+    teacher = request.app[CLASSROOM].create_teacher(
+        _me(request), body["name"], body["login"], body["password"]
+    )
+    return user_view(teacher)
+
+
+async def verify_teacher(request: web.Request) -> dict[str, Any]:
+    classroom = request.app[CLASSROOM]
+    return user_view(classroom.verify_teacher(_me(request), request.match_info["user_id"]))
+
+
+async def list_classes(request: web.Request) -> dict[str, Any]:
+    return {"classes": [class_view(c) for c in request.app[CLASSROOM].classes(_me(request))]}
+
+
+async def create_class(request: web.Request) -> dict[str, Any]:
+    return class_view(request.app[CLASSROOM].create_class(_me(request), request[BODY]["name"]))
+
+
+async def get_class(request: web.Request) -> dict[str, Any]:
+    classroom = request.app[CLASSROOM]
+    user = _me(request)
+    school_class = classroom.school_class(user, request.match_info["class_id"])
+    people = {u.id: u for u in classroom.members(user, school_class)}
+    return class_view(school_class, people)
+
+
+async def assign_teacher(request: web.Request) -> dict[str, Any]:
+    school_class = request.app[CLASSROOM].assign_teacher(
+        _me(request), request.match_info["class_id"], request[BODY]["teacher_id"]
+    )
+    return class_view(school_class)
+
+
+async def list_invites(request: web.Request) -> dict[str, Any]:
+    base = request.app[SETTINGS].base_url
+    invites = request.app[CLASSROOM].invites(_me(request), request.match_info["class_id"])
+    return {"invites": [invite_view(i, base) for i in invites]}
+
+
+async def create_invite(request: web.Request) -> dict[str, Any]:
+    body = request[BODY]
+    invite = request.app[CLASSROOM].create_invite(
+        _me(request),
+        request.match_info["class_id"],
+        Role(body["role"]),
+        ttl=body.get("ttl") or 7 * 24 * 3600,
+        max_uses=body.get("max_uses") or 40,
+        child_id=body.get("child_id"),
+    )
+    return invite_view(invite, request.app[SETTINGS].base_url)
+
+
+async def revoke_invite(request: web.Request) -> dict[str, Any]:
+    invite = request.app[CLASSROOM].revoke_invite(_me(request), request.match_info["invite_id"])
+    return invite_view(invite, request.app[SETTINGS].base_url)
+
+
+async def open_invite(request: web.Request) -> dict[str, Any]:
+    classroom = request.app[CLASSROOM]
+    invite, school, school_class = classroom.open_invite(request.match_info["invite_id"])
+    view: dict[str, Any] = {
+        "school": school.name,
+        "class": school_class.name,
+        "role": invite.role.value,
+        "expires_at": invite.expires_at,
+    }
+    if invite.role is Role.PARENT and invite.child_id is None:
+        # A parent picks their child: first names only, shown to the link's holder alone.
+        view["children"] = classroom.pupils_for_invite(invite)
+    return view
+
+
+async def redeem_invite(request: web.Request) -> dict[str, Any]:
+    body = request[BODY]
+    user = request.app[CLASSROOM].redeem_invite(
+        request.match_info["invite_id"],
+        body["name"],
+        body["login"],
+        body["password"],
+        child_id=body.get("child_id"),
+    )
+    return _signed_in(request, user)
+
+
+async def list_sessions(request: web.Request) -> dict[str, Any]:
+    return {"sessions": [session_view(s) for s in request.app[CLASSROOM].sessions(_me(request))]}
+
+
+async def create_session(request: web.Request) -> dict[str, Any]:
+    body = request[BODY]
+    session = request.app[CLASSROOM].create_session(
+        _me(request),
+        SessionKind(body["kind"]),
+        body["title"],
+        class_id=body.get("class_id"),
+        guest_id=body.get("guest_id"),
+        scheduled_at=body.get("scheduled_at"),
+    )
+    return session_view(session)
+
+
+async def get_session(request: web.Request) -> dict[str, Any]:
+    session = request.app[CLASSROOM].session(_me(request), request.match_info["session_id"])
+    return session_view(session)
+
+
+async def start_session(request: web.Request) -> dict[str, Any]:
+    session = request.app[CLASSROOM].start_session(_me(request), request.match_info["session_id"])
+    return session_view(session)
+
+
+async def end_session(request: web.Request) -> dict[str, Any]:
+    session = request.app[CLASSROOM].end_session(_me(request), request.match_info["session_id"])
+    on_end = request.app.get(SESSION_ENDED)
+    if on_end is not None:
+        await on_end(session.id)
+    return session_view(session)
+
+
+async def join_session(request: web.Request) -> dict[str, Any]:
+    """A room token for the WebSocket, and the page to open."""
+    user = _me(request)
+    admission = request.app[CLASSROOM].admit(user, request.match_info["session_id"])
+    settings = request.app[SETTINGS]
+    token = request.app[ISSUER].issue(
+        user.id,
+        user.name,
+        admission.session.id,
+        admission.role,
+        admission.grants,
+        ttl=settings.token_ttl,
+    )
+    return {
+        "token": token,
+        "url": f"{settings.base_url}/lesson?token={token}",
+        "lobby": admission.lobby,
+        "host": admission.host,
+        "session": session_view(admission.session),
+    }
+
+
+async def attendance(request: web.Request) -> dict[str, Any]:
+    stays = request.app[CLASSROOM].attendance(_me(request), request.match_info["session_id"])
+    return {
+        "attendance": [
+            {
+                "user_id": s.user_id,
+                "name": s.name,
+                "joined_at": s.joined_at,
+                "left_at": s.left_at,
+            }
+            for s in stays
+        ]
+    }
+
+
+async def attendance_csv(request: web.Request) -> web.Response:
+    session_id = request.match_info["session_id"]
+    text = request.app[CLASSROOM].attendance_csv(_me(request), session_id)
+    return web.Response(
+        text=text,
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="attendance-{session_id}.csv"'},
+    )
+
+
+_LOGIN = string(64, 3, pattern="^[a-z0-9][a-z0-9._-]{2,63}$")
+_PASSWORD = string(1024, 8)
+_NAME = string(100, 1)
+
+OPERATIONS = [
+    Operation(
+        "POST",
+        "/api/auth/login",
+        login,
+        "Sign in with a login and password",
+        body=obj(["login", "password"], login=string(64), password=string(1024)),
+        public=True,
+        tags=["auth"],
+    ),
+    Operation("GET", "/api/me", me, "Who I am, and my school", tags=["auth"]),
+    Operation("GET", "/api/users", list_users, "The school's people (admins)", tags=["people"]),
+    Operation(
+        "POST",
+        "/api/users",
+        create_teacher,
+        "Create a teacher account (admins)",
+        body=obj(["name", "login", "password"], name=_NAME, login=_LOGIN, password=_PASSWORD),
+        tags=["people"],
+    ),
+    Operation(
+        "POST",
+        "/api/users/{user_id}/verify",
+        verify_teacher,
+        "Verify a teacher (admins)",
+        tags=["people"],
+    ),
+    Operation("GET", "/api/classes", list_classes, "The classes I may see", tags=["classes"]),
+    Operation(
+        "POST",
+        "/api/classes",
+        create_class,
+        "Create a class (admins)",
+        body=obj(["name"], name=_NAME),
+        tags=["classes"],
+    ),
+    Operation(
+        "GET",
+        "/api/classes/{class_id}",
+        get_class,
+        "A class and its members",
+        tags=["classes"],
+    ),
+    Operation(
+        "POST",
+        "/api/classes/{class_id}/teachers",
+        assign_teacher,
+        "Make a teacher teach the class (admins)",
+        body=obj(["teacher_id"], teacher_id=string(64, 1)),
+        tags=["classes"],
+    ),
+    Operation(
+        "GET",
+        "/api/classes/{class_id}/invites",
+        list_invites,
+        "The class's invite links",
+        tags=["invites"],
+    ),
+    Operation(
+        "POST",
+        "/api/classes/{class_id}/invites",
+        create_invite,
+        "Make an invite link for pupils or parents of the class",
+        body=obj(
+            ["role"],
+            role={"type": "string", "enum": ["pupil", "parent"]},
+            ttl={"type": "integer", "minimum": 60, "maximum": INVITE_TTL_MAX},
+            max_uses={"type": "integer", "minimum": 1, "maximum": INVITE_USES_MAX},
+            child_id=string(64, 1),
+        ),
+        tags=["invites"],
+    ),
+    Operation(
+        "DELETE",
+        "/api/invites/{invite_id}",
+        revoke_invite,
+        "Revoke an invite link",
+        tags=["invites"],
+    ),
+    Operation(
+        "GET",
+        "/api/invites/{invite_id}",
+        open_invite,
+        "What an invite link is for (no sign-in: the link is the secret)",
+        public=True,
+        tags=["invites"],
+    ),
+    Operation(
+        "POST",
+        "/api/invites/{invite_id}/redeem",
+        redeem_invite,
+        "Create my own account from an invite link, and sign in",
+        body=obj(
+            ["name", "login", "password"],
+            name=_NAME,
+            login=_LOGIN,
+            password=_PASSWORD,
+            child_id=string(64, 1),
+        ),
+        public=True,
+        tags=["invites"],
+    ),
+    Operation(
+        "GET", "/api/sessions", list_sessions, "Sessions I may join or host", tags=["sessions"]
+    ),
+    Operation(
+        "POST",
+        "/api/sessions",
+        create_session,
+        "Create a lesson, meeting or consultation",
+        body=obj(
+            ["kind", "title"],
+            kind={"type": "string", "enum": [k.value for k in SessionKind if k.value != "event"]},
+            title=string(200, 1),
+            class_id=string(64, 1),
+            guest_id=string(64, 1),
+            scheduled_at={"type": "number", "minimum": 0},
+        ),
+        tags=["sessions"],
+    ),
+    Operation("GET", "/api/sessions/{session_id}", get_session, "A session", tags=["sessions"]),
+    Operation(
+        "POST",
+        "/api/sessions/{session_id}/start",
+        start_session,
+        "Start (hosts)",
+        tags=["sessions"],
+    ),
+    Operation(
+        "POST",
+        "/api/sessions/{session_id}/end",
+        end_session,
+        "End it for everyone (hosts)",
+        tags=["sessions"],
+    ),
+    Operation(
+        "POST",
+        "/api/sessions/{session_id}/join",
+        join_session,
+        "A room token to enter the session (through the lobby for parents)",
+        tags=["sessions"],
+    ),
+    Operation(
+        "GET",
+        "/api/sessions/{session_id}/attendance",
+        attendance,
+        "Who joined and left when (hosts, admins)",
+        tags=["attendance"],
+    ),
+    Operation(
+        "GET",
+        "/api/sessions/{session_id}/attendance.csv",
+        attendance_csv,
+        "Attendance as CSV: name, joined, left, minutes, stays",
+        produces="text/csv",
+        tags=["attendance"],
+    ),
+]
+
+
+def add_routes(app: web.Application) -> None:
+    from .openapi import document  # the document reads OPERATIONS, defined above
+
+    spec = document(OPERATIONS)
+
+    async def openapi(request: web.Request) -> web.Response:
+        return web.json_response(spec)
+
+    app.router.add_get("/api/openapi.json", openapi)
+    for operation in OPERATIONS:
+        app.router.add_route(operation.method, operation.path, _wrap(operation))

@@ -1,0 +1,75 @@
+"""Request bodies checked against the same JSON Schema the OpenAPI document publishes.
+
+Only the subset our API uses: an object of string / integer / number / boolean fields, with
+`required`, `enum`, `minLength` / `maxLength`, `minimum` / `maximum` and no extra fields.
+One schema serves as documentation and as the check, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Schema = dict[str, Any]
+
+_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+}
+
+
+class BodyError(ValueError):
+    """The body does not match its schema; the message names the field and the rule."""
+
+
+def check(body: object, schema: Schema) -> dict[str, Any]:
+    """`body` as a dict when it matches `schema`, else BodyError."""
+    if not isinstance(body, dict):
+        raise BodyError("the request body must be a JSON object")
+    properties: dict[str, Schema] = schema.get("properties", {})
+    unknown = sorted(set(body) - set(properties))
+    if unknown:
+        raise BodyError(f"unknown field {unknown[0]!r}")
+    for name in schema.get("required", []):
+        if body.get(name) is None:
+            raise BodyError(f"{name!r} is required")
+    for name, value in body.items():
+        if value is None and name not in schema.get("required", []):
+            continue
+        _check_field(name, value, properties[name])
+    return body
+
+
+def _check_field(name: str, value: object, rule: Schema) -> None:
+    kind = rule["type"]
+    # bool is an int in Python; JSON keeps them apart, so must we.
+    if not isinstance(value, _TYPES[kind]) or (kind != "boolean" and isinstance(value, bool)):
+        raise BodyError(f"{name!r} must be a{'n' if kind[0] in 'aeiou' else ''} {kind}")
+    if "enum" in rule and value not in rule["enum"]:
+        raise BodyError(f"{name!r} must be one of {', '.join(map(str, rule['enum']))}")
+    if isinstance(value, str):
+        if len(value) < rule.get("minLength", 0):
+            raise BodyError(f"{name!r} must be at least {rule['minLength']} characters")
+        if "maxLength" in rule and len(value) > rule["maxLength"]:
+            raise BodyError(f"{name!r} must be at most {rule['maxLength']} characters")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if "minimum" in rule and value < rule["minimum"]:
+            raise BodyError(f"{name!r} must be at least {rule['minimum']}")
+        if "maximum" in rule and value > rule["maximum"]:
+            raise BodyError(f"{name!r} must be at most {rule['maximum']}")
+
+
+def obj(required: list[str] | None = None, **properties: Schema) -> Schema:
+    """An object schema with no extra fields."""
+    schema: Schema = {"type": "object", "properties": properties, "additionalProperties": False}
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def string(max_length: int = 200, min_length: int = 0, **extra: Any) -> Schema:
+    rule: Schema = {"type": "string", "maxLength": max_length, **extra}
+    if min_length:
+        rule["minLength"] = min_length
+    return rule

@@ -1,0 +1,89 @@
+"""The OpenAPI 3.1 document of the REST API, written from the same table that routes it."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .api import Operation
+
+ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string", "description": "stable, for programs"},
+                "message": {"type": "string", "description": "for people"},
+            },
+        }
+    },
+}
+
+_ERRORS = {
+    "400": "invalid_input or bad_json: the field and the rule are named",
+    "401": "unauthorized (no or expired token) or bad_credentials",
+    "403": "forbidden: your role may not do this here",
+    "404": "not_found (another school's records are not found either)",
+    "409": "conflict (a login taken) or session_ended",
+    "410": "invite_expired, invite_revoked or invite_used_up",
+}
+
+
+def document(operations: list[Operation]) -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
+    for op in operations:
+        entry: dict[str, Any] = {
+            "summary": op.summary,
+            "operationId": op.handler.__name__,
+            "tags": op.tags,
+            "responses": {
+                "200": {"description": "done", "content": {op.produces: {}}},
+                **{
+                    status: {
+                        "description": text,
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                        },
+                    }
+                    for status, text in _ERRORS.items()
+                },
+            },
+        }
+        parameters = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in re.findall(r"{(\w+)}", op.path)
+        ]
+        if parameters:
+            entry["parameters"] = parameters
+        if op.body is not None:
+            entry["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": op.body}},
+            }
+        if op.public:
+            entry["security"] = []
+        paths.setdefault(op.path, {})[op.method.lower()] = entry
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Classroom video server API",
+            "version": "1",
+            "description": (
+                "Schools, classes, people, invite links, sessions and attendance. "
+                "Sign in with POST /api/auth/login (or redeem an invite link) and send the "
+                "token as `Authorization: Bearer <token>`."
+            ),
+        },
+        "paths": paths,
+        "components": {
+            "schemas": {"Error": ERROR},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            },
+        },
+        "security": [{"bearer": []}],
+    }

@@ -1,0 +1,363 @@
+"""The REST API end to end on a real app and a real SQLite database: a school set up by its
+admin, a teacher's invite link redeemed by a pupil, a lesson started, joined and ended, and
+every kind of bad request answered with its stable code and nothing written."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from classroom.models import User
+from classroom.service import Classroom
+from signaling import api
+from signaling.app import create_app
+from signaling.auth import TokenIssuer
+from signaling.config import Config
+
+SECRET = "api-test-secret-0123456789abcdef-xyz"
+ADMIN_PW = "admin-password-1"
+
+
+@dataclass
+class School:
+    client: TestClient[Any, web.Application]
+    classroom: Classroom
+    admin: User
+    admin_token: str
+
+    async def call(
+        self, method: str, path: str, token: str | None = None, json: Any = None, **kw: Any
+    ) -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = await self.client.request(method, path, json=json, headers=headers, **kw)
+        body = await response.json() if response.content_type == "application/json" else None
+        return response.status, body
+
+    async def login(self, login: str, password: str) -> str:
+        status, body = await self.call(
+            "POST", "/api/auth/login", json={"login": login, "password": password}
+        )
+        assert status == 200, body
+        return str(body["token"])
+
+
+@pytest.fixture
+async def school(aiohttp_client: Any, tmp_path: Path) -> AsyncIterator[School]:
+    config = Config(
+        data_dir=tmp_path, database=str(tmp_path / "school.sqlite3"), secret=SECRET, sfu_workers=0
+    )
+    client = await aiohttp_client(create_app(config))
+    classroom = client.app[api.CLASSROOM]
+    admin = classroom.create_school("Школа №5", "Анна Admin", "anna", ADMIN_PW)
+    state = School(client, classroom, admin, "")
+    state.admin_token = await state.login("anna", ADMIN_PW)
+    yield state
+
+
+async def set_up_class(s: School) -> tuple[str, str]:
+    """A verified teacher teaching class 5A: (teacher token, class id)."""
+    status, teacher = await s.call(
+        "POST",
+        "/api/users",
+        s.admin_token,
+        {"name": "Ольга Ивановна", "login": "olga", "password": "teacher-pw-1"},
+    )
+    assert status == 200 and teacher["verified"] is False
+    status, verified = await s.call("POST", f"/api/users/{teacher['id']}/verify", s.admin_token)
+    assert (status, verified["verified"]) == (200, True)
+    status, made = await s.call("POST", "/api/classes", s.admin_token, {"name": "5A"})
+    assert status == 200
+    status, _ = await s.call(
+        "POST", f"/api/classes/{made['id']}/teachers", s.admin_token, {"teacher_id": teacher["id"]}
+    )
+    assert status == 200
+    return await s.login("olga", "teacher-pw-1"), str(made["id"])
+
+
+async def test_a_pupil_joins_a_lesson_through_the_teachers_invite_link(school: School) -> None:
+    s = school
+    teacher_token, class_id = await set_up_class(s)
+    status, invite = await s.call(
+        "POST", f"/api/classes/{class_id}/invites", teacher_token, {"role": "pupil"}
+    )
+    assert status == 200
+    assert invite["url"] == f"{s.client.app[api.SETTINGS].base_url}/join/{invite['id']}"
+    assert (invite["uses"], invite["max_uses"], invite["revoked"]) == (0, 40, False)
+
+    status, shown = await s.call("GET", f"/api/invites/{invite['id']}")  # no sign-in needed
+    assert (status, shown["school"], shown["class"], shown["role"]) == (
+        200,
+        "Школа №5",
+        "5A",
+        "pupil",
+    )
+    status, signed = await s.call(
+        "POST",
+        f"/api/invites/{invite['id']}/redeem",
+        json={"name": "Петя  Иванов", "login": "Petya", "password": "pupil-pw-12"},
+    )
+    assert status == 200
+    assert (signed["user"]["name"], signed["user"]["login"], signed["user"]["role"]) == (
+        "Петя Иванов",
+        "petya",
+        "pupil",
+    )
+    pupil_token = signed["token"]
+    status, classes = await s.call("GET", "/api/classes", pupil_token)
+    assert status == 200 and [c["name"] for c in classes["classes"]] == ["5A"]
+    status, detail = await s.call("GET", f"/api/classes/{class_id}", teacher_token)
+    assert [(m["name"], m["role"]) for m in detail["members"]] == [
+        ("Ольга Ивановна", "teacher"),
+        ("Петя Иванов", "pupil"),
+    ]
+
+    # The pupil cannot start a lesson; the teacher can.
+    lesson = {"kind": "lesson", "title": "Дроби", "class_id": class_id}
+    status, body = await s.call("POST", "/api/sessions", pupil_token, lesson)
+    assert (status, body["error"]["code"]) == (403, "forbidden")
+    status, created = await s.call("POST", "/api/sessions", teacher_token, lesson)
+    assert (status, created["state"]) == (200, "scheduled")
+    status, started = await s.call("POST", f"/api/sessions/{created['id']}/start", teacher_token)
+    assert (status, started["state"]) == (200, "live")
+
+    status, entry = await s.call("POST", f"/api/sessions/{created['id']}/join", pupil_token)
+    assert status == 200
+    assert (entry["lobby"], entry["host"]) == (False, False)
+    claims = TokenIssuer(SECRET).verify(entry["token"])
+    assert (claims.room, claims.identity, claims.role.value) == (
+        created["id"],
+        signed["user"]["id"],
+        "pupil",
+    )
+    assert (claims.grants.publish, claims.grants.moderate) == (True, False)
+    status, host_entry = await s.call("POST", f"/api/sessions/{created['id']}/join", teacher_token)
+    assert (status, host_entry["host"]) == (200, True)
+
+    status, sessions = await s.call("GET", "/api/sessions", pupil_token)
+    assert [x["id"] for x in sessions["sessions"]] == [created["id"]]
+
+    status, ended = await s.call("POST", f"/api/sessions/{created['id']}/end", teacher_token)
+    assert (status, ended["state"]) == (200, "ended")
+    status, body = await s.call("POST", f"/api/sessions/{created['id']}/join", pupil_token)
+    assert (status, body["error"]["code"]) == (409, "session_ended")
+
+
+async def test_a_parent_invite_links_the_parent_to_a_child_and_opens_the_lobby(
+    school: School,
+) -> None:
+    s = school
+    teacher_token, class_id = await set_up_class(s)
+    status, pupil_invite = await s.call(
+        "POST", f"/api/classes/{class_id}/invites", teacher_token, {"role": "pupil"}
+    )
+    status, pupil = await s.call(
+        "POST",
+        f"/api/invites/{pupil_invite['id']}/redeem",
+        json={"name": "Маша Котова", "login": "masha", "password": "pupil-pw-12"},
+    )
+    status, invite = await s.call(
+        "POST", f"/api/classes/{class_id}/invites", teacher_token, {"role": "parent"}
+    )
+    status, shown = await s.call("GET", f"/api/invites/{invite['id']}")
+    assert shown["children"] == [{"id": pupil["user"]["id"], "name": "Маша"}]
+    body = {"name": "Ирина Котова", "login": "irina", "password": "parent-pw-1"}
+    status, refused = await s.call("POST", f"/api/invites/{invite['id']}/redeem", json=body)
+    assert (status, refused["error"]["code"]) == (400, "invalid_input")
+    status, parent = await s.call(
+        "POST",
+        f"/api/invites/{invite['id']}/redeem",
+        json={**body, "child_id": pupil["user"]["id"]},
+    )
+    assert status == 200 and parent["user"]["children"] == [pupil["user"]["id"]]
+
+    meeting = {"kind": "parent_meeting", "title": "Собрание", "class_id": class_id}
+    status, created = await s.call("POST", "/api/sessions", teacher_token, meeting)
+    await s.call("POST", f"/api/sessions/{created['id']}/start", teacher_token)
+    status, entry = await s.call("POST", f"/api/sessions/{created['id']}/join", parent["token"])
+    assert (status, entry["lobby"], entry["host"]) == (200, True, False)
+    # The pupil is not invited to their parents' meeting.
+    status, body = await s.call("POST", f"/api/sessions/{created['id']}/join", pupil["token"])
+    assert (status, body["error"]["code"]) == (403, "forbidden")
+
+
+async def test_a_dead_invite_link_says_why(school: School) -> None:
+    s = school
+    teacher_token, class_id = await set_up_class(s)
+    status, once = await s.call(
+        "POST", f"/api/classes/{class_id}/invites", teacher_token, {"role": "pupil", "max_uses": 1}
+    )
+    redeem = {"name": "Коля", "login": "kolya", "password": "pupil-pw-12"}
+    status, _ = await s.call("POST", f"/api/invites/{once['id']}/redeem", json=redeem)
+    assert status == 200
+    status, body = await s.call(
+        "POST", f"/api/invites/{once['id']}/redeem", json={**redeem, "login": "kolya2"}
+    )
+    assert (status, body["error"]["code"]) == (410, "invite_used_up")
+
+    status, revoked = await s.call(
+        "POST", f"/api/classes/{class_id}/invites", teacher_token, {"role": "pupil"}
+    )
+    status, body = await s.call("DELETE", f"/api/invites/{revoked['id']}", teacher_token)
+    assert (status, body["revoked"]) == (200, True)
+    status, body = await s.call("GET", f"/api/invites/{revoked['id']}")
+    assert (status, body["error"]["code"]) == (410, "invite_revoked")
+    status, body = await s.call("GET", "/api/invites/not-a-real-invite")
+    assert (status, body["error"]["code"]) == (404, "not_found")
+
+
+async def test_a_taken_login_leaves_the_invite_unused(school: School) -> None:
+    s = school
+    teacher_token, class_id = await set_up_class(s)
+    status, invite = await s.call(
+        "POST", f"/api/classes/{class_id}/invites", teacher_token, {"role": "pupil"}
+    )
+    status, body = await s.call(
+        "POST",
+        f"/api/invites/{invite['id']}/redeem",
+        json={"name": "Двойник", "login": "olga", "password": "pupil-pw-12"},
+    )
+    assert (status, body["error"]["code"]) == (409, "conflict")
+    status, invites = await s.call("GET", f"/api/classes/{class_id}/invites", teacher_token)
+    assert [i["uses"] for i in invites["invites"]] == [0]
+    status, detail = await s.call("GET", f"/api/classes/{class_id}", teacher_token)
+    assert detail["pupils"] == []
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status", "code"),
+    [
+        (
+            "POST",
+            "/api/auth/login",
+            {"login": "anna", "password": "wrong-password"},
+            401,
+            "bad_credentials",
+        ),
+        (
+            "POST",
+            "/api/auth/login",
+            {"login": "nobody", "password": "wrong-password"},
+            401,
+            "bad_credentials",
+        ),
+        ("POST", "/api/auth/login", {"login": "anna"}, 400, "invalid_input"),
+        ("POST", "/api/auth/login", {"login": 5, "password": "x"}, 400, "invalid_input"),
+        ("POST", "/api/auth/login", ["anna"], 400, "invalid_input"),
+        ("POST", "/api/auth/login", b"{not json", 400, "bad_json"),
+        ("POST", "/api/classes", {"name": "6B", "extra": 1}, 400, "invalid_input"),
+        ("POST", "/api/classes", {"name": ""}, 400, "invalid_input"),
+        ("POST", "/api/classes", {"name": "   "}, 400, "invalid_input"),
+        (
+            "POST",
+            "/api/users",
+            {"name": "T", "login": "a b", "password": "password-1"},
+            400,
+            "invalid_input",
+        ),
+        (
+            "POST",
+            "/api/users",
+            {"name": "T", "login": "anna", "password": "password-1"},
+            409,
+            "conflict",
+        ),
+        (
+            "POST",
+            "/api/users",
+            {"name": "T", "login": "tanya", "password": "short"},
+            400,
+            "invalid_input",
+        ),
+        ("POST", "/api/users/nobody/verify", None, 404, "not_found"),
+        ("GET", "/api/classes/nope", None, 404, "not_found"),
+        ("POST", "/api/sessions", {"kind": "concert", "title": "x"}, 400, "invalid_input"),
+        ("POST", "/api/sessions", {"kind": "lesson", "title": "x"}, 400, "invalid_input"),
+        (
+            "POST",
+            "/api/sessions",
+            {"kind": "staff_meeting", "title": "x", "scheduled_at": True},
+            400,
+            "invalid_input",
+        ),
+        ("POST", "/api/sessions/nope/start", None, 404, "not_found"),
+        ("GET", "/api/sessions/nope/attendance", None, 404, "not_found"),
+    ],
+)
+async def test_bad_requests_get_their_code_and_write_nothing(
+    school: School, method: str, path: str, body: Any, status: int, code: str
+) -> None:
+    s = school
+    before = (len(s.classroom.people(s.admin)), len(s.classroom.classes(s.admin)))
+    kw: dict[str, Any] = {"data": body} if isinstance(body, bytes) else {"json": body}
+    if isinstance(body, bytes):
+        kw["headers"] = {"Authorization": f"Bearer {s.admin_token}"}
+        response = await s.client.request(method, path, **kw)
+        got = (response.status, await response.json())
+    else:
+        got = await s.call(method, path, s.admin_token, body)
+    assert got[0] == status, got[1]
+    assert got[1]["error"]["code"] == code
+    assert got[1]["error"]["message"]
+    assert (len(s.classroom.people(s.admin)), len(s.classroom.classes(s.admin))) == before
+
+
+async def test_tokens_are_checked_and_kept_apart(school: School) -> None:
+    s = school
+    status, body = await s.call("GET", "/api/me")
+    assert (status, body["error"]["code"]) == (401, "unauthorized")
+    status, body = await s.call("GET", "/api/me", "not.a.jwt")
+    assert (status, body["error"]["code"]) == (401, "unauthorized")
+    # A room token opens no API door.
+    issuer = TokenIssuer(SECRET)
+    from classroom.roles import Grants, Role
+
+    room_token = issuer.issue(s.admin.id, "A", "room", Role.ADMIN, Grants(), ttl=60)
+    status, body = await s.call("GET", "/api/me", room_token)
+    assert (status, body["error"]["code"]) == (401, "unauthorized")
+    expired = issuer.issue_api(s.admin.id, ttl=60, now=1_000_000)
+    status, body = await s.call("GET", "/api/me", expired)
+    assert (status, body["error"]["code"]) == (401, "unauthorized")
+    assert "expired" in body["error"]["message"]
+    status, body = await s.call("GET", "/api/me", s.admin_token)
+    assert (status, body["school"]["name"], body["user"]["role"]) == (200, "Школа №5", "admin")
+
+
+async def test_another_school_is_not_found_not_forbidden(school: School) -> None:
+    s = school
+    _, class_id = await set_up_class(s)
+    s.classroom.create_school("Лицей", "Other Admin", "other", "other-password")
+    other_token = await s.login("other", "other-password")
+    for method, path in [
+        ("GET", f"/api/classes/{class_id}"),
+        ("GET", f"/api/classes/{class_id}/invites"),
+        ("POST", f"/api/classes/{class_id}/teachers"),
+    ]:
+        body = {"teacher_id": "x"} if method == "POST" else None
+        status, answer = await s.call(method, path, other_token, body)
+        assert (status, answer["error"]["code"]) == (404, "not_found"), path
+    status, classes = await s.call("GET", "/api/classes", other_token)
+    assert classes["classes"] == []
+
+
+async def test_openapi_document_lists_every_operation_with_its_schema(school: School) -> None:
+    status, spec = await school.call("GET", "/api/openapi.json")
+    assert status == 200 and spec["openapi"] == "3.1.0"
+    for op in api.OPERATIONS:
+        entry = spec["paths"][op.path][op.method.lower()]
+        assert entry["summary"] == op.summary
+        if op.body is not None:
+            assert entry["requestBody"]["content"]["application/json"]["schema"] == op.body
+        assert ("security" in entry) == op.public
+    routes = {
+        (r.method, r.resource.canonical)
+        for r in school.client.app.router.routes()
+        if r.resource is not None and r.resource.canonical.startswith("/api/")
+    }
+    documented = {(op.method, op.path) for op in api.OPERATIONS}
+    assert routes - {("GET", "/api/openapi.json"), ("HEAD", "/api/openapi.json")} == documented

@@ -1,0 +1,106 @@
+"""A classroom session's live room: entering it is counted as attendance, and ending the
+session closes the room for everyone (and keeps them out)."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from typing import Any
+
+import aiohttp
+
+from classroom.models import SessionKind
+from classroom.roles import Role
+from signaling import api
+from signaling.session import CLOSE_ENDED
+
+from .conftest import RunningServer
+
+
+async def join(
+    http: aiohttp.ClientSession, url: str, token: str
+) -> aiohttp.ClientWebSocketResponse:
+    ws = await http.ws_connect(url.replace("http", "ws") + "/ws")
+    await ws.send_json({"type": "join", "id": 1, "token": token})
+    while True:
+        message = await ws.receive_json(timeout=10)
+        if message["type"] == "joined":
+            return ws
+        assert message["type"] != "error", message
+
+
+async def test_attendance_is_kept_and_ending_the_lesson_closes_its_room(
+    server: RunningServer,
+) -> None:
+    classroom = server.app[api.CLASSROOM]
+    admin = classroom.create_school("Школа", "Admin", "admin", "admin-password")
+    teacher = classroom.create_teacher(admin, "Ольга", "olga", "teacher-pw-1")
+    teacher = classroom.verify_teacher(admin, teacher.id)
+    school_class = classroom.create_class(admin, "7Б")
+    classroom.assign_teacher(admin, school_class.id, teacher.id)
+    invite = classroom.create_invite(teacher, school_class.id, Role.PUPIL)
+    pupil = classroom.redeem_invite(invite.id, "Аня Петрова", "anya", "pupil-pw-12")
+    lesson = classroom.create_session(teacher, SessionKind.LESSON, "Дроби", school_class.id)
+    classroom.start_session(teacher, lesson.id)
+
+    async with aiohttp.ClientSession() as http:
+
+        async def room_token(login: str, password: str) -> str:
+            signed = await http.post(
+                f"{server.url}/api/auth/login", json={"login": login, "password": password}
+            )
+            api_token = (await signed.json())["token"]
+            entry = await http.post(
+                f"{server.url}/api/sessions/{lesson.id}/join",
+                headers={"Authorization": f"Bearer {api_token}"},
+            )
+            return str((await entry.json())["token"])
+
+        teacher_ws = await join(http, server.url, await room_token("olga", "teacher-pw-1"))
+        pupil_token = await room_token("anya", "pupil-pw-12")
+        pupil_ws = await join(http, server.url, pupil_token)
+        stays = classroom.attendance(teacher, lesson.id)
+        assert [(s.name, s.left_at) for s in stays] == [("Ольга", None), ("Аня Петрова", None)]
+
+        await pupil_ws.close()
+        await wait_until(lambda: classroom.attendance(teacher, lesson.id)[1].left_at is not None)
+        pupil_ws = await join(http, server.url, pupil_token)  # back again: a second stay
+        assert [s.user_id for s in classroom.attendance(teacher, lesson.id)] == [
+            teacher.id,
+            pupil.id,
+            pupil.id,
+        ]
+
+        classroom.end_session(teacher, lesson.id)
+        await server.state.end_room(lesson.id)
+        for ws in (teacher_ws, pupil_ws):
+            seen: list[str] = []
+            async for message in ws:
+                if message.type == aiohttp.WSMsgType.TEXT:
+                    seen.append(message.json()["type"])
+            assert "session_ended" in seen
+            assert ws.close_code == CLOSE_ENDED
+
+        # The room token outlives the lesson, the room does not let it back in.
+        ws = await http.ws_connect(server.url.replace("http", "ws") + "/ws")
+        await ws.send_json({"type": "join", "id": 7, "token": pupil_token})
+        reply: dict[str, Any] = await ws.receive_json(timeout=10)
+        assert (reply["type"], reply["code"], reply["id"]) == ("error", "session_ended", 7)
+        await ws.close()
+
+    await wait_until(
+        lambda: all(s.left_at is not None for s in classroom.attendance(teacher, lesson.id))
+    )
+    rows = list(csv.reader(io.StringIO(classroom.attendance_csv(teacher, lesson.id))))
+    assert rows[0] == ["name", "joined", "left", "minutes", "stays"]
+    assert [(r[0], r[4]) for r in rows[1:]] == [("Ольга", "1"), ("Аня Петрова", "2")]
+    assert all(r[2] for r in rows[1:])  # everyone has left
+
+
+async def wait_until(condition: Any, within: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not condition():
+        assert loop.time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.05)
