@@ -348,6 +348,7 @@ async def join_session(request: web.Request) -> dict[str, Any]:
         admission.role,
         admission.grants,
         ttl=settings.token_ttl,
+        lobby=admission.lobby,
     )
     return {
         "token": token,

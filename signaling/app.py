@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import WSCloseCode, web
 
@@ -40,6 +40,17 @@ async def _index(request: web.Request) -> web.FileResponse:
     response = web.FileResponse(request.app[CONFIG].web_root / "index.html")
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _page(name: str) -> Callable[[web.Request], Awaitable[web.FileResponse]]:
+    """A static page of the web client; its script reads the URL (an invite id, a token)."""
+
+    async def serve(request: web.Request) -> web.FileResponse:
+        response = web.FileResponse(request.app[CONFIG].web_root / name)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return serve
 
 
 async def _healthz(request: web.Request) -> web.Response:
@@ -94,6 +105,9 @@ def create_app(config: Config) -> web.Application:
     app.on_shutdown.append(close_sockets)
     app.router.add_get("/", _index)
     app.router.add_get("/lesson", _index)
+    app.router.add_get("/signin", _page("signin.html"))
+    app.router.add_get("/school", _page("school.html"))
+    app.router.add_get("/join/{invite_id}", _page("join.html"))
     app.router.add_get("/ws", _websocket)
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/metrics", _metrics)

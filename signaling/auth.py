@@ -23,6 +23,8 @@ class Claims:
     role: Role
     grants: Grants
     expires: int
+    lobby: bool = False
+    """Waits in the lobby until a host admits them (parents at a parent meeting)."""
 
 
 class TokenIssuer:
@@ -40,9 +42,10 @@ class TokenIssuer:
         grants: Grants,
         ttl: int,
         now: float | None = None,
+        lobby: bool = False,
     ) -> str:
         issued = int(time.time() if now is None else now)
-        payload = {
+        payload: dict[str, object] = {
             "sub": identity,
             "name": name,
             "room": room,
@@ -51,6 +54,8 @@ class TokenIssuer:
             "iat": issued,
             "exp": issued + ttl,
         }
+        if lobby:
+            payload["lobby"] = True
         return jwt.encode(payload, self._secret, algorithm=ALGORITHM)
 
     def issue_api(self, user_id: str, ttl: int, now: float | None = None) -> str:
@@ -101,4 +106,5 @@ class TokenIssuer:
                 raise ValueError("sub, room and name must be non-empty strings")
         except (ValueError, KeyError) as exc:
             raise ProtocolError(BAD_TOKEN, f"the access token's claims are invalid: {exc}") from exc
-        return Claims(identity, name, room, role, grants, int(payload["exp"]))
+        lobby = payload.get("lobby", False) is True
+        return Claims(identity, name, room, role, grants, int(payload["exp"]), lobby)

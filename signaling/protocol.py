@@ -114,6 +114,38 @@ def _validate_nothing(body: dict[str, Any]) -> None:
     return None
 
 
+def _participant_id(body: dict[str, Any]) -> None:
+    _field(body, "participantId", str)
+
+
+def _validate_mute_participant(body: dict[str, Any]) -> None:
+    _participant_id(body)
+    _source(body)
+    _field(body, "allowUnmute", bool)
+
+
+def _validate_mute_all(body: dict[str, Any]) -> None:
+    _field(body, "allowUnmute", bool)
+
+
+def _validate_lock_room(body: dict[str, Any]) -> None:
+    _field(body, "locked", bool)
+
+
+def _validate_lower_hand(body: dict[str, Any]) -> None:
+    if body.get("participantId") is not None:
+        _participant_id(body)
+    if body.get("all") is not None:
+        _field(body, "all", bool)
+
+
+def _validate_pin(body: dict[str, Any]) -> None:
+    if "participantId" not in body:
+        raise ProtocolError(BAD_MESSAGE, "'participantId' is required (a string or null)")
+    if body["participantId"] is not None:
+        _participant_id(body)
+
+
 VALIDATORS = {
     "join": _validate_join,
     "publish_offer": _validate_publish_offer,
@@ -123,6 +155,17 @@ VALIDATORS = {
     "chat": _validate_chat,
     "set_subscriptions": _validate_set_subscriptions,
     "leave": _validate_nothing,
+    "mute_participant": _validate_mute_participant,
+    "mute_all": _validate_mute_all,
+    "allow_unmute": _participant_id,
+    "remove_participant": _participant_id,
+    "lock_room": _validate_lock_room,
+    "admit": _participant_id,
+    "admit_all": _validate_nothing,
+    "deny": _participant_id,
+    "raise_hand": _validate_nothing,
+    "lower_hand": _validate_lower_hand,
+    "pin": _validate_pin,
 }
 
 

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
+from classroom.moderation import RoomModeration
 from classroom.roster import Roster
 
 if TYPE_CHECKING:
@@ -21,6 +22,9 @@ class LiveRooms:
         self._max_participants = max_participants
         self.rosters: dict[str, Roster] = {}
         self.sessions: dict[str, dict[str, Session]] = {}
+        self._moderation: dict[str, RoomModeration] = {}
+        self.waiting: dict[str, dict[str, Session]] = {}
+        """Sessions in each room's lobby, by participant id."""
         self._locks: dict[str, asyncio.Lock] = {}
 
     def roster(self, room: str) -> Roster:
@@ -29,6 +33,27 @@ class LiveRooms:
             roster = self.rosters[room] = Roster(room, self._max_participants)
             self.sessions[room] = {}
         return roster
+
+    def moderation(self, room: str) -> RoomModeration:
+        state = self._moderation.get(room)
+        if state is None:
+            state = self._moderation[room] = RoomModeration()
+        return state
+
+    def forget_room(self, room: str) -> None:
+        """The session ended: its removals and locks go with it."""
+        self._moderation.pop(room, None)
+        self.waiting.pop(room, None)
+
+    def hosts(self, room: str) -> list[Session]:
+        roster = self.rosters.get(room)
+        if roster is None:
+            return []
+        return [
+            session
+            for pid, session in self.sessions.get(room, {}).items()
+            if (p := roster.participants.get(pid)) is not None and p.grants.moderate
+        ]
 
     def lock(self, room: str) -> asyncio.Lock:
         """Serialises joins and leaves of one room."""
@@ -53,9 +78,15 @@ class LiveRooms:
         roster = self.rosters.get(room)
         if roster is not None:
             roster.remove(participant_id)
+        moderation = self._moderation.get(room)
+        if moderation is not None:
+            moderation.forget(participant_id)
         if not sessions and (roster is None or not roster.participants):
             self.rosters.pop(room, None)
             self.sessions.pop(room, None)
+            # Removals outlive an empty room (the session goes on); the rest does not.
+            if moderation is not None and not moderation.removed and not self.waiting.get(room):
+                self._moderation.pop(room, None)
             return True
         return False
 

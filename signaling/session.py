@@ -12,11 +12,12 @@ from typing import Any, Protocol
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from classroom.errors import ClassroomError
+from classroom.moderation import Waiting
 from classroom.roster import ChatMessage, Participant
 from sfu.control import SfuControl
 from sfu.errors import InvalidSdp, NotFound, SfuError
 
-from . import protocol
+from . import hosting, protocol
 from .auth import Claims, TokenIssuer
 from .errors import (
     ALREADY_JOINED,
@@ -26,7 +27,9 @@ from .errors import (
     INTERNAL,
     NOT_ALLOWED,
     NOT_JOINED,
+    REMOVED,
     ROOM_FULL,
+    ROOM_LOCKED,
     ProtocolError,
 )
 from .rooms import LiveRooms
@@ -66,8 +69,12 @@ class ServerState:
     async def end_room(self, room: str) -> None:
         """A host ended the session: tell everyone in its room, then close their sockets."""
         self.rooms.broadcast(room, {"type": "session_ended"})
-        for session in list(self.rooms.sessions.get(room, {}).values()):
+        waiting = list(self.rooms.waiting.get(room, {}).values())
+        for session in waiting:
+            session.send({"type": "session_ended"})
+        for session in [*self.rooms.sessions.get(room, {}).values(), *waiting]:
             session.close_soon(CLOSE_ENDED)
+        self.rooms.forget_room(room)
 
 
 class Session:
@@ -79,7 +86,14 @@ class Session:
         self.room: str | None = None
         self._left = False
         self._closing: set[asyncio.Task[bool]] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
         self._stay: int | None = None
+        self._waiting: tuple[protocol.Request, Claims, str] | None = None
+        """In the lobby: the join request, its claims and the participant id it will get."""
+
+    @property
+    def state(self) -> ServerState:
+        return self._state
 
     # --- the two tasks -----------------------------------------------------------------
 
@@ -162,21 +176,82 @@ class Session:
             "chat": self._chat,
             "set_subscriptions": self._set_subscriptions,
             "leave": self._leave_request,
-        }[request.type]
-        await handler(request, self.participant, self.room)
+        }.get(request.type)
+        if handler is not None:
+            await handler(request, self.participant, self.room)
+        else:
+            await hosting.HANDLERS[request.type](self, request, self.participant, self.room)
 
     async def _join(self, request: protocol.Request) -> None:
-        if self.participant is not None:
+        if self.participant is not None or self._waiting is not None:
             raise ProtocolError(ALREADY_JOINED, "this connection has already joined")
         claims: Claims = self._state.issuer.verify(request.body["token"])
         rooms = self._state.rooms
+        if self._state.attendance is not None:
+            try:
+                self._state.attendance.check_open(claims.room)
+            except ClassroomError as exc:
+                raise ProtocolError(exc.code, exc.message) from exc
+        if claims.lobby and not claims.grants.moderate:
+            self._enter_lobby(request, claims)
+            return
         # Joins to one room run one at a time: each must see who came before it, or two
         # pupils joining together would each miss the other in their chosen gallery.
         async with rooms.lock(claims.room):
             await self._join_locked(request, claims)
 
-    async def _join_locked(self, request: protocol.Request, claims: Claims) -> None:
+    def _enter_lobby(self, request: protocol.Request, claims: Claims) -> None:
+        self._refuse_if_barred(claims)
+        participant_id = "p_" + secrets.token_hex(6)
+        moderation = self._state.rooms.moderation(claims.room)
+        moderation.lobby[participant_id] = Waiting(
+            participant_id, claims.identity, claims.name, time.time()
+        )
+        self._state.rooms.waiting.setdefault(claims.room, {})[participant_id] = self
+        self._waiting = (request, claims, participant_id)
+        self.send({"type": "lobby", "id": request.id, "participantId": participant_id})
+        hosting.notify_lobby(self, claims.room)
+
+    def admitted(self) -> None:
+        """A host let this session in from the lobby: join now, in its own task."""
+        task = asyncio.get_running_loop().create_task(self._join_from_lobby())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _join_from_lobby(self) -> None:
+        if self._waiting is None or self._left:
+            return
+        request, claims, participant_id = self._waiting
+        self._waiting = None
+        try:
+            async with self._state.rooms.lock(claims.room):
+                await self._join_locked(request, claims, participant_id, admitted=True)
+        except ProtocolError as error:
+            self._send_error(request.id, error.code, error.message)
+
+    def _refuse_if_barred(self, claims: Claims) -> None:
+        refusal = self._state.rooms.moderation(claims.room).refusal(
+            claims.identity, claims.grants.moderate
+        )
+        if refusal == "removed":
+            raise ProtocolError(REMOVED, "a host removed you from this session")
+        if refusal == "room_locked":
+            raise ProtocolError(ROOM_LOCKED, "the host has locked this session")
+
+    async def _join_locked(
+        self,
+        request: protocol.Request,
+        claims: Claims,
+        participant_id: str | None = None,
+        admitted: bool = False,
+    ) -> None:
         rooms = self._state.rooms
+        if admitted:
+            # Admitted by a host: only a removal since keeps them out, not the lock.
+            if claims.identity in rooms.moderation(claims.room).removed:
+                raise ProtocolError(REMOVED, "a host removed you from this session")
+        else:
+            self._refuse_if_barred(claims)
         roster = rooms.roster(claims.room)
         previous = roster.by_identity(claims.identity)
         if previous is not None:
@@ -187,13 +262,8 @@ class Session:
                 old.replaced()
         if roster.full:
             raise ProtocolError(ROOM_FULL, "the room has reached its participant limit")
-        if self._state.attendance is not None:
-            try:
-                self._state.attendance.check_open(claims.room)
-            except ClassroomError as exc:
-                raise ProtocolError(exc.code, exc.message) from exc
         participant = Participant(
-            id="p_" + secrets.token_hex(6),
+            id=participant_id or "p_" + secrets.token_hex(6),
             identity=claims.identity,
             name=claims.name,
             role=claims.role,
@@ -225,6 +295,7 @@ class Session:
                 "grants": claims.grants.to_dict(),
                 "iceServers": [],
                 "chat": [m.to_dict() for m in roster.chat],
+                **self._room_state(claims.room, participant),
             }
         )
         rooms.broadcast(
@@ -238,6 +309,19 @@ class Session:
                     claims.room, other.id, roster.publishers_for(other)
                 )
 
+    def _room_state(self, room: str, me: Participant) -> dict[str, Any]:
+        """What a joiner needs to see of the room's moderation."""
+        moderation = self._state.rooms.moderation(room)
+        state: dict[str, Any] = {
+            "locked": moderation.locked,
+            "hands": list(moderation.hands),
+            "pinned": moderation.pinned,
+            "canUnmute": me.identity not in moderation.mic_locked,
+        }
+        if me.grants.moderate:
+            state["lobby"] = [w.to_dict() for w in moderation.lobby.values()]
+        return state
+
     async def _publish(self, request: protocol.Request, me: Participant, room: str) -> None:
         if not me.grants.publish:
             raise ProtocolError(NOT_ALLOWED, "this token may not publish media")
@@ -249,7 +333,12 @@ class Session:
             self._state.rooms.broadcast(
                 room, {"type": "track_removed", "participantId": me.id, "trackId": track_id}
             )
+        locked = me.identity in self._state.rooms.moderation(room).mic_locked
         for track in result["added"]:
+            if locked and track["source"] == "microphone":
+                # Muted by a host without leave to unmute: a republished microphone stays muted.
+                await self._state.sfu.set_muted(room, me.id, track["id"], True)
+                track["muted"] = True
             me.tracks[track["id"]] = track
             self._state.rooms.broadcast(
                 room, {"type": "track_added", "participantId": me.id, "track": track}
@@ -280,6 +369,14 @@ class Session:
     async def _mute(self, request: protocol.Request, me: Participant, room: str) -> None:
         track = self._track(me, request.body["source"])
         muted = request.body["muted"]
+        if (
+            not muted
+            and request.body["source"] == "microphone"
+            and me.identity in self._state.rooms.moderation(room).mic_locked
+        ):
+            raise ProtocolError(
+                NOT_ALLOWED, "the teacher muted you; raise your hand to ask to speak"
+            )
         await self._state.sfu.set_muted(room, me.id, track["id"], muted)
         track["muted"] = muted
         self.send({"type": "ok", "id": request.id})
@@ -313,6 +410,12 @@ class Session:
         if self._left:
             return
         self._left = True
+        if self._waiting is not None:
+            _, claims, participant_id = self._waiting
+            self._waiting = None
+            self._state.rooms.waiting.get(claims.room, {}).pop(participant_id, None)
+            self._state.rooms.moderation(claims.room).lobby.pop(participant_id, None)
+            hosting.notify_lobby(self, claims.room)
         if self._stay is not None and self._state.attendance is not None:
             self._state.attendance.departed(self._stay)
             self._stay = None

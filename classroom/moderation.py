@@ -1,0 +1,76 @@
+"""A live room's moderation state: lock, removals, the lobby, hands, the pin, mic locks.
+
+Pure state and rules; signalling applies them to sockets and the SFU. Participants are
+named by their room participant id, except where a rule must outlive a connection (a removal,
+a mic lock): those are kept by identity, so reconnecting does not undo them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Waiting:
+    """Someone in the lobby."""
+
+    participant_id: str
+    identity: str
+    name: str
+    since: float
+
+    def to_dict(self) -> dict[str, str | float]:
+        return {"id": self.participant_id, "name": self.name, "since": self.since}
+
+
+@dataclass
+class RoomModeration:
+    locked: bool = False
+    """No one new enters (hosts still do; the lobby still fills)."""
+    removed: set[str] = field(default_factory=set)
+    """Identities removed by a host: they cannot come back into this session."""
+    mic_locked: set[str] = field(default_factory=set)
+    """Identities a host muted without letting them unmute themselves."""
+    lobby: dict[str, Waiting] = field(default_factory=dict)
+    hands: list[str] = field(default_factory=list)
+    """Raised hands, first raised first."""
+    pinned: str | None = None
+
+    def refusal(self, identity: str, host: bool) -> str | None:
+        """Why `identity` may not enter now ("removed", "room_locked"), or None."""
+        if identity in self.removed:
+            return "removed"
+        if self.locked and not host:
+            return "room_locked"
+        return None
+
+    def raise_hand(self, participant_id: str) -> bool:
+        if participant_id in self.hands:
+            return False
+        self.hands.append(participant_id)
+        return True
+
+    def lower_hand(self, participant_id: str) -> bool:
+        if participant_id not in self.hands:
+            return False
+        self.hands.remove(participant_id)
+        return True
+
+    def lower_all(self) -> bool:
+        changed = bool(self.hands)
+        self.hands.clear()
+        return changed
+
+    def forget(self, participant_id: str) -> bool:
+        """A participant left: drop their hand and pin. True if anything visible changed."""
+        changed = self.lower_hand(participant_id)
+        if self.pinned == participant_id:
+            self.pinned = None
+            changed = True
+        self.lobby.pop(participant_id, None)
+        return changed
+
+    def remove(self, identity: str, participant_id: str) -> None:
+        self.removed.add(identity)
+        self.mic_locked.discard(identity)
+        self.forget(participant_id)

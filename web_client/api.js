@@ -1,0 +1,150 @@
+// The REST API under /api (GET /api/openapi.json; signaling/api.py), and where its token lives.
+// No DOM here: the pages (signin.js, school.js, join.js) decide what to show.
+
+const TOKEN_KEY = 'classroom.apiToken';
+
+/** A refused request: `status` 0 and code 'network' when the server could not be reached. */
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message || code);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+// localStorage can throw (storage disabled, some private modes): the page then works for the
+// current tab only, which is still better than failing to sign in.
+let memoryToken = null;
+
+export function getToken() {
+  try {
+    return localStorage.getItem(TOKEN_KEY) || memoryToken;
+  } catch {
+    return memoryToken;
+  }
+}
+
+export function setToken(token) {
+  memoryToken = token;
+  try {
+    localStorage.setItem(TOKEN_KEY, token);
+  } catch {
+    /* kept in memory only */
+  }
+}
+
+export function clearToken() {
+  memoryToken = null;
+  try {
+    localStorage.removeItem(TOKEN_KEY);
+  } catch {
+    /* nothing stored */
+  }
+}
+
+/** One request; resolves to the fetch Response when it is 2xx, else rejects with ApiError. */
+async function send(method, path, { body, auth = true } = {}) {
+  const headers = {};
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const token = auth ? getToken() : null;
+  if (auth && !token) throw new ApiError(401, 'unauthorized', 'not signed in');
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: 'no-store',
+    });
+  } catch (err) {
+    throw new ApiError(0, 'network', err?.message || 'network error');
+  }
+  if (response.ok) return response;
+  let error = null;
+  try {
+    error = (await response.json())?.error;
+  } catch {
+    /* a proxy's HTML error page, say */
+  }
+  throw new ApiError(response.status, error?.code || `http_${response.status}`, error?.message || response.statusText);
+}
+
+async function json(method, path, options) {
+  const response = await send(method, path, options);
+  return response.json();
+}
+
+const enc = encodeURIComponent;
+
+// ---- sign-in and invite links (no token needed) ------------------------------------------------
+
+export const login = (loginName, password) =>
+  json('POST', '/api/auth/login', { body: { login: loginName, password }, auth: false });
+
+export const openInvite = (id) => json('GET', `/api/invites/${enc(id)}`, { auth: false });
+
+/** `fields`: {name, login, password, child_id?}. Resolves to {token, expires_in, user}. */
+export const redeemInvite = (id, fields) =>
+  json('POST', `/api/invites/${enc(id)}/redeem`, { body: fields, auth: false });
+
+// ---- me, people, classes -----------------------------------------------------------------------
+
+export const me = () => json('GET', '/api/me');
+
+export const listUsers = async () => (await json('GET', '/api/users')).users;
+
+export const createTeacher = (fields) => json('POST', '/api/users', { body: fields });
+
+export const verifyTeacher = (userId) => json('POST', `/api/users/${enc(userId)}/verify`);
+
+export const listClasses = async () => (await json('GET', '/api/classes')).classes;
+
+/** The class with `members`: [{id, name, role}]. */
+export const getClass = (classId) => json('GET', `/api/classes/${enc(classId)}`);
+
+export const createClass = (name) => json('POST', '/api/classes', { body: { name } });
+
+export const assignTeacher = (classId, teacherId) =>
+  json('POST', `/api/classes/${enc(classId)}/teachers`, { body: { teacher_id: teacherId } });
+
+// ---- invite links ------------------------------------------------------------------------------
+
+export const listInvites = async (classId) =>
+  (await json('GET', `/api/classes/${enc(classId)}/invites`)).invites;
+
+/** `options`: {role: 'pupil'|'parent', ttl?, max_uses?, child_id?}. */
+export const createInvite = (classId, options) =>
+  json('POST', `/api/classes/${enc(classId)}/invites`, { body: options });
+
+export const revokeInvite = (inviteId) => json('DELETE', `/api/invites/${enc(inviteId)}`);
+
+// ---- sessions ----------------------------------------------------------------------------------
+
+export const listSessions = async () => (await json('GET', '/api/sessions')).sessions;
+
+/** `fields`: {kind, title, class_id?, guest_id?, scheduled_at? (unix seconds)}. */
+export const createSession = (fields) => json('POST', '/api/sessions', { body: fields });
+
+export const startSession = (id) => json('POST', `/api/sessions/${enc(id)}/start`);
+
+export const endSession = (id) => json('POST', `/api/sessions/${enc(id)}/end`);
+
+/** {token, url, lobby, host, session}: open `url` to enter the live room. */
+export const joinSession = (id) => json('POST', `/api/sessions/${enc(id)}/join`);
+
+/** The attendance CSV as {blob, filename}: it needs the bearer token, so no plain link. */
+export async function attendanceCsv(id) {
+  const response = await send('GET', `/api/sessions/${enc(id)}/attendance.csv`);
+  const disposition = response.headers.get('Content-Disposition') || '';
+  const filename = /filename="([^"]+)"/.exec(disposition)?.[1] || `attendance-${id}.csv`;
+  return { blob: await response.blob(), filename };
+}
+
+// ---- rules the server enforces, checked early so forms can say what is wrong -------------------
+
+/** The server's login rule (classroom/service.py LOGIN), after trimming and lower-casing. */
+export const LOGIN_PATTERN = /^[a-z0-9][a-z0-9._-]{2,63}$/;
+export const PASSWORD_MIN = 8;
+export const NAME_MAX = 100;
