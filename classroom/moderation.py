@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .polls import Poll
+
 
 @dataclass
 class Waiting:
@@ -35,6 +37,7 @@ class RoomModeration:
     hands: list[str] = field(default_factory=list)
     """Raised hands, first raised first."""
     pinned: str | None = None
+    polls: dict[str, Poll] = field(default_factory=dict)
 
     def refusal(self, identity: str, host: bool) -> str | None:
         """Why `identity` may not enter now ("removed", "room_locked"), or None."""

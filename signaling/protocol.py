@@ -146,6 +146,26 @@ def _validate_pin(body: dict[str, Any]) -> None:
         _participant_id(body)
 
 
+def _validate_poll_create(body: dict[str, Any]) -> None:
+    _field(body, "question", str)
+    options = _field(body, "options", list)
+    if not all(isinstance(o, str) for o in options):
+        raise ProtocolError(BAD_MESSAGE, "'options' must be a list of strings")
+    _field(body, "multiple", bool)
+    _field(body, "showResults", bool)
+
+
+def _validate_poll_answer(body: dict[str, Any]) -> None:
+    _field(body, "pollId", str)
+    choices = _field(body, "choices", list)
+    if not all(isinstance(c, int) and not isinstance(c, bool) for c in choices):
+        raise ProtocolError(BAD_MESSAGE, "'choices' must be a list of option numbers")
+
+
+def _validate_poll_close(body: dict[str, Any]) -> None:
+    _field(body, "pollId", str)
+
+
 VALIDATORS = {
     "join": _validate_join,
     "publish_offer": _validate_publish_offer,
@@ -166,6 +186,9 @@ VALIDATORS = {
     "raise_hand": _validate_nothing,
     "lower_hand": _validate_lower_hand,
     "pin": _validate_pin,
+    "poll_create": _validate_poll_create,
+    "poll_answer": _validate_poll_answer,
+    "poll_close": _validate_poll_close,
 }
 
 

@@ -317,6 +317,7 @@ class Session:
             "hands": list(moderation.hands),
             "pinned": moderation.pinned,
             "canUnmute": me.identity not in moderation.mic_locked,
+            "polls": [p.to_dict() for p in moderation.polls.values() if not p.closed],
         }
         if me.grants.moderate:
             state["lobby"] = [w.to_dict() for w in moderation.lobby.values()]

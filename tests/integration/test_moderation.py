@@ -205,3 +205,60 @@ async def test_hands_queue_in_order_and_the_teacher_lowers_and_pins(
         with pytest.raises(SignalError) as refused:
             await teacher.signal.request({"type": "pin", "participantId": 5})
         assert refused.value.code == "bad_message"
+
+
+async def test_a_poll_shows_live_results_to_the_teacher_and_all_when_asked(
+    server: RunningServer,
+) -> None:
+    async with (
+        SubscriberBot(server.url, server.token("teacher", Role.TEACHER)) as teacher,
+        SubscriberBot(server.url, server.token("anna")) as anna,
+        SubscriberBot(server.url, server.token("boris")) as boris,
+    ):
+        for bot in (teacher, anna, boris):
+            await bot.join()
+        question = {
+            "type": "poll_create",
+            "question": "2 + 2?",
+            "options": ["3", "4"],
+            "multiple": False,
+            "showResults": False,
+        }
+        with pytest.raises(SignalError) as refused:
+            await anna.signal.request(question)
+        assert refused.value.code == "not_host"
+        created = await teacher.signal.request(question)
+        poll_id = created["pollId"]
+        shown = await anna.signal.wait_for("poll")
+        assert shown["poll"] == {
+            "id": poll_id,
+            "question": "2 + 2?",
+            "options": ["3", "4"],
+            "multiple": False,
+            "showResults": False,
+            "closed": False,
+        }
+        await anna.signal.request({"type": "poll_answer", "pollId": poll_id, "choices": [1]})
+        await boris.signal.request({"type": "poll_answer", "pollId": poll_id, "choices": [0]})
+        live = await teacher.signal.wait_for("poll_results", lambda e: e["voters"] == 2)
+        assert live["counts"] == [1, 1]
+        with pytest.raises(SignalError) as refused:
+            await boris.signal.request(
+                {"type": "poll_answer", "pollId": poll_id, "choices": [0, 1]}
+            )
+        assert refused.value.code == "bad_message"
+        assert not any(e["type"] == "poll_results" for e in anna.signal.events)
+
+        await teacher.signal.request({"type": "poll_close", "pollId": poll_id})
+        await anna.signal.wait_for("poll_closed")
+        with pytest.raises(SignalError):
+            await anna.signal.request({"type": "poll_answer", "pollId": poll_id, "choices": [0]})
+
+        public = await teacher.signal.request({**question, "showResults": True})
+        await anna.signal.request(
+            {"type": "poll_answer", "pollId": public["pollId"], "choices": [1]}
+        )
+        seen = await boris.signal.wait_for(
+            "poll_results", lambda e: e["pollId"] == public["pollId"]
+        )
+        assert (seen["counts"], seen["voters"]) == ([0, 1], 1)
