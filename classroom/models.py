@@ -117,3 +117,14 @@ class Attendance:
     def minutes(self, now: float) -> float:
         end = self.left_at if self.left_at is not None else now
         return max(0.0, end - self.joined_at) / 60
+
+
+@dataclass
+class ChatLine:
+    """One chat message of a session, as kept."""
+
+    session_id: str
+    user_id: str
+    name: str
+    text: str
+    ts: float

@@ -20,6 +20,7 @@ from . import errors
 from .errors import ClassroomError, Forbidden, InvalidInput, NotFound
 from .models import (
     Attendance,
+    ChatLine,
     Invite,
     School,
     SchoolClass,
@@ -40,6 +41,7 @@ MAX_TITLE = 200
 INVITE_TTL_DEFAULT = 7 * 24 * 3600
 INVITE_TTL_MAX = 90 * 24 * 3600
 INVITE_USES_MAX = 1000
+CHAT_LIMIT = 10_000
 
 _JOIN_ACTION = {
     SessionKind.LESSON: Action.JOIN_LESSON,
@@ -418,6 +420,20 @@ class Classroom:
 
     def departed(self, stay_id: int) -> None:
         self._store.close_attendance(stay_id, self._clock())
+
+    def said(self, session_id: str, user_id: str, name: str, text: str, ts: float) -> None:
+        """Keep a chat line with its session (rooms that are no session keep none)."""
+        if self._store.session(session_id) is not None:
+            self._store.add_chat(ChatLine(session_id, user_id, name, text, ts))
+
+    def recent_chat(self, session_id: str, limit: int) -> list[ChatLine]:
+        """What a room that starts again (after everyone left, or a restart) shows first."""
+        return self._store.chat(session_id, limit)
+
+    def chat(self, by: User, session_id: str) -> list[ChatLine]:
+        """The whole chat of a session `by` may see."""
+        self.session(by, session_id)
+        return self._store.chat(session_id, CHAT_LIMIT)
 
     def attendance(self, by: User, session_id: str) -> list[Attendance]:
         session = self._session(by, session_id)

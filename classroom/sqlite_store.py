@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .models import (
     Attendance,
+    ChatLine,
     Invite,
     School,
     SchoolClass,
@@ -127,6 +128,18 @@ CREATE TABLE attendance (
     left_at REAL
 );
 CREATE INDEX attendance_by_session ON attendance (session_id, joined_at, id);
+
+-- The session's chat, kept for the recording's playback page; like attendance, it names
+-- whoever spoke without tying the line to an account.
+CREATE TABLE chat (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    session_id TEXT NOT NULL REFERENCES sessions (id),
+    user_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    text TEXT NOT NULL,
+    ts REAL NOT NULL
+);
+CREATE INDEX chat_by_session ON chat (session_id, id);
 """
 
 MIGRATIONS: list[str] = [_SCHEMA_1]
@@ -369,6 +382,26 @@ class SqliteStore:
             "SELECT * FROM attendance WHERE session_id = ? ORDER BY joined_at, id", (session_id,)
         )
         return [_attendance(row) for row in rows]
+
+    # chat
+
+    def add_chat(self, line: ChatLine) -> None:
+        with self._transaction():
+            self._db.execute(
+                "INSERT INTO chat (session_id, user_id, name, text, ts) VALUES (?, ?, ?, ?, ?)",
+                (line.session_id, line.user_id, line.name, line.text, line.ts),
+            )
+
+    def chat(self, session_id: str, limit: int) -> list[ChatLine]:
+        rows = self._db.execute(
+            "SELECT * FROM (SELECT * FROM chat WHERE session_id = ? ORDER BY id DESC LIMIT ?)"
+            " ORDER BY id",
+            (session_id, limit),
+        )
+        return [
+            ChatLine(row["session_id"], row["user_id"], row["name"], row["text"], row["ts"])
+            for row in rows
+        ]
 
     # internals
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from .models import Attendance, Invite, School, SchoolClass, Session, User
+from .models import Attendance, ChatLine, Invite, School, SchoolClass, Session, User
 
 
 class Conflict(Exception):
@@ -62,5 +62,10 @@ class Repository(Protocol):
 
     def close_attendance(self, stay_id: int, left_at: float) -> None: ...
     def attendance(self, session_id: str) -> list[Attendance]: ...
+
+    # chat
+    def add_chat(self, line: ChatLine) -> None: ...
+    def chat(self, session_id: str, limit: int) -> list[ChatLine]:
+        """The session's last `limit` lines, oldest first."""
 
     def close(self) -> None: ...

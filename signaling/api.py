@@ -359,6 +359,13 @@ async def join_session(request: web.Request) -> dict[str, Any]:
     }
 
 
+async def chat(request: web.Request) -> dict[str, Any]:
+    lines = request.app[CLASSROOM].chat(_me(request), request.match_info["session_id"])
+    return {
+        "chat": [{"user_id": c.user_id, "name": c.name, "text": c.text, "ts": c.ts} for c in lines]
+    }
+
+
 async def attendance(request: web.Request) -> dict[str, Any]:
     stays = request.app[CLASSROOM].attendance(_me(request), request.match_info["session_id"])
     return {
@@ -529,6 +536,13 @@ OPERATIONS = [
         "/api/sessions/{session_id}/join",
         join_session,
         "A room token to enter the session (through the lobby for parents)",
+        tags=["sessions"],
+    ),
+    Operation(
+        "GET",
+        "/api/sessions/{session_id}/chat",
+        chat,
+        "The session's chat, oldest first (everyone invited to the session)",
         tags=["sessions"],
     ),
     Operation(

@@ -12,8 +12,9 @@ from typing import Any, Protocol
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from classroom.errors import ClassroomError
+from classroom.models import ChatLine
 from classroom.moderation import Waiting
-from classroom.roster import ChatMessage, Participant
+from classroom.roster import CHAT_KEPT, ChatMessage, Participant
 from sfu.control import SfuControl
 from sfu.errors import InvalidSdp, NotFound, SfuError
 
@@ -45,7 +46,9 @@ CLOSE_ENDED = 4002
 """Close code when a host ended the session: the client shows "ended" and does not reconnect."""
 
 
-class AttendanceLog(Protocol):
+class SessionRecord(Protocol):
+    """What the classroom keeps of a session's room: who came and went, what was said."""
+
     def check_open(self, session_id: str) -> None:
         """Raise ClassroomError session_ended when the room's session has ended."""
 
@@ -53,6 +56,10 @@ class AttendanceLog(Protocol):
         """A stay began; its id (None: the room is no recorded session)."""
 
     def departed(self, stay_id: int) -> None: ...
+
+    def said(self, session_id: str, user_id: str, name: str, text: str, ts: float) -> None: ...
+
+    def recent_chat(self, session_id: str, limit: int) -> list[ChatLine]: ...
 
 
 @dataclass
@@ -62,7 +69,7 @@ class ServerState:
     issuer: TokenIssuer
     sfu: SfuControl
     rooms: LiveRooms
-    attendance: AttendanceLog | None = None
+    attendance: SessionRecord | None = None
     sessions: set[Session] = field(default_factory=set)
     errors_sent: dict[str, int] = field(default_factory=dict)
 
@@ -252,7 +259,15 @@ class Session:
                 raise ProtocolError(REMOVED, "a host removed you from this session")
         else:
             self._refuse_if_barred(claims)
+        fresh = claims.room not in rooms.rosters
         roster = rooms.roster(claims.room)
+        if fresh and self._state.attendance is not None:
+            # A session's room that starts again (everyone had left, or the server restarted)
+            # shows the chat so far.
+            roster.chat.extend(
+                ChatMessage(line.user_id, line.name, line.text, line.ts)
+                for line in self._state.attendance.recent_chat(claims.room, CHAT_KEPT)
+            )
         previous = roster.by_identity(claims.identity)
         if previous is not None:
             # Same person again (a second tab, or a reconnect): the newest connection wins.
@@ -388,6 +403,8 @@ class Session:
 
     async def _chat(self, request: protocol.Request, me: Participant, room: str) -> None:
         message = ChatMessage(me.id, me.name, request.body["text"].strip(), time.time())
+        if self._state.attendance is not None:
+            self._state.attendance.said(room, me.identity, me.name, message.text, message.ts)
         self._state.rooms.roster(room).chat.append(message)
         self.send({"type": "ok", "id": request.id})
         self._state.rooms.broadcast(room, message.to_dict())

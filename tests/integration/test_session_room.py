@@ -104,3 +104,29 @@ async def wait_until(condition: Any, within: float = 10.0) -> None:
     while not condition():
         assert loop.time() < deadline, "condition not met in time"
         await asyncio.sleep(0.05)
+
+
+async def test_the_chat_is_kept_with_the_session(server: RunningServer) -> None:
+    classroom = server.app[api.CLASSROOM]
+    admin = classroom.create_school("Школа", "Admin", "admin", "admin-password")
+    lesson = classroom.create_session(admin, SessionKind.STAFF_MEETING, "Педсовет")
+    token = server.token(admin.id, Role.ADMIN, room=lesson.id)
+    async with aiohttp.ClientSession() as http:
+        ws = await join(http, server.url, token)
+        await ws.send_json({"type": "chat", "id": 2, "text": "  Начинаем в 15:00 "})
+        while (said := await ws.receive_json(timeout=10))["type"] != "chat":
+            pass
+        name = said["from"]["name"]  # the room token's name
+        await ws.close()
+        await wait_until(lambda: lesson.id not in server.state.rooms.rosters)
+        # The room starts again from nothing; the chat comes back from the database.
+        ws = await http.ws_connect(server.url.replace("http", "ws") + "/ws")
+        await ws.send_json({"type": "join", "id": 1, "token": token})
+        joined: dict[str, Any] = await ws.receive_json(timeout=10)
+        assert [(m["from"]["name"], m["text"]) for m in joined["chat"]] == [
+            (name, "Начинаем в 15:00")
+        ]
+        await ws.close()
+    assert [(c.user_id, c.name, c.text) for c in classroom.chat(admin, lesson.id)] == [
+        (admin.id, name, "Начинаем в 15:00")
+    ]
