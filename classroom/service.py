@@ -403,11 +403,24 @@ class Classroom:
 
     # --- attendance ------------------------------------------------------------------
 
-    def check_open(self, session_id: str) -> None:
-        """Refuse entry into the room of an ended session (a room token outlives the end)."""
+    def check_open(self, session_id: str) -> bool:
+        """Whether the room's session is live (a room that is no session always is); refuse
+        entry into an ended one (a room token outlives the end)."""
         session = self._store.session(session_id)
-        if session is not None and session.state is SessionState.ENDED:
+        if session is None:
+            return True
+        if session.state is SessionState.ENDED:
             raise ClassroomError(errors.SESSION_ENDED, "this session has ended")
+        return session.state is SessionState.LIVE
+
+    def host_arrived(self, session_id: str) -> None:
+        """A host entered a scheduled session's room: it starts (their room token already
+        proved they may start it)."""
+        session = self._store.session(session_id)
+        if session is not None and session.state is SessionState.SCHEDULED:
+            self._store.update_session(
+                replace(session, state=SessionState.LIVE, started_at=self._clock())
+            )
 
     def arrived(self, session_id: str, user_id: str, name: str) -> int | None:
         """Record that someone entered a session's live room; returns the stay's id, or None

@@ -64,6 +64,8 @@ USER: web.RequestKey[User] = web.RequestKey("user", User)
 BODY: web.RequestKey[dict[str, Any]] = web.RequestKey("body", dict)
 SETTINGS: web.AppKey[ApiSettings] = web.AppKey("api_settings", ApiSettings)
 SESSION_ENDED: web.AppKey[SessionEnded] = web.AppKey("session_ended")
+SESSION_STARTED: web.AppKey[Callable[[str], None]] = web.AppKey("session_started")
+"""Called when a session starts, to let in those who came early."""
 """Called when a session ends, to close its live room for everyone."""
 
 
@@ -325,6 +327,9 @@ async def get_session(request: web.Request) -> dict[str, Any]:
 
 async def start_session(request: web.Request) -> dict[str, Any]:
     session = request.app[CLASSROOM].start_session(_me(request), request.match_info["session_id"])
+    on_start = request.app.get(SESSION_STARTED)
+    if on_start is not None:
+        on_start(session.id)
     return session_view(session)
 
 

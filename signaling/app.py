@@ -93,6 +93,7 @@ def create_app(config: Config) -> web.Application:
             await app[STATE].end_room(session_id)
 
         app[api.SESSION_ENDED] = session_ended
+        app[api.SESSION_STARTED] = lambda session_id: app[STATE].start_room(session_id)
         yield
         store.close()
 

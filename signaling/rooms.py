@@ -25,6 +25,8 @@ class LiveRooms:
         self._moderation: dict[str, RoomModeration] = {}
         self.waiting: dict[str, dict[str, Session]] = {}
         """Sessions in each room's lobby, by participant id."""
+        self.starting: dict[str, dict[int, Session]] = {}
+        """Sessions that joined before the room's session started (by object id)."""
         self._locks: dict[str, asyncio.Lock] = {}
 
     def roster(self, room: str) -> Roster:

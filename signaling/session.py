@@ -49,8 +49,11 @@ CLOSE_ENDED = 4002
 class SessionRecord(Protocol):
     """What the classroom keeps of a session's room: who came and went, what was said."""
 
-    def check_open(self, session_id: str) -> None:
-        """Raise ClassroomError session_ended when the room's session has ended."""
+    def check_open(self, session_id: str) -> bool:
+        """Whether the room's session is live; ClassroomError session_ended if it ended."""
+
+    def host_arrived(self, session_id: str) -> None:
+        """A host entered: a scheduled session starts."""
 
     def arrived(self, session_id: str, user_id: str, name: str) -> int | None:
         """A stay began; its id (None: the room is no recorded session)."""
@@ -81,7 +84,16 @@ class ServerState:
             session.send({"type": "session_ended"})
         for session in [*self.rooms.sessions.get(room, {}).values(), *waiting]:
             session.close_soon(CLOSE_ENDED)
+        starting = self.rooms.starting.pop(room, {})
+        for session in starting.values():
+            session.send({"type": "session_ended"})
+            session.close_soon(CLOSE_ENDED)
         self.rooms.forget_room(room)
+
+    def start_room(self, room: str) -> None:
+        """The session went live: those waiting for its start come in (or to its lobby)."""
+        for session in self.rooms.starting.pop(room, {}).values():
+            session.session_started()
 
 
 class Session:
@@ -95,6 +107,8 @@ class Session:
         self._closing: set[asyncio.Task[bool]] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._stay: int | None = None
+        self._starting: tuple[protocol.Request, Claims] | None = None
+        """Joined before the session's start: the join request, replayed when it starts."""
         self._waiting: tuple[protocol.Request, Claims, str] | None = None
         """In the lobby: the join request, its claims and the participant id it will get."""
 
@@ -190,15 +204,22 @@ class Session:
             await hosting.HANDLERS[request.type](self, request, self.participant, self.room)
 
     async def _join(self, request: protocol.Request) -> None:
-        if self.participant is not None or self._waiting is not None:
+        if self.participant is not None or self._waiting is not None or self._starting:
             raise ProtocolError(ALREADY_JOINED, "this connection has already joined")
         claims: Claims = self._state.issuer.verify(request.body["token"])
         rooms = self._state.rooms
-        if self._state.attendance is not None:
+        record = self._state.attendance
+        if record is not None:
             try:
-                self._state.attendance.check_open(claims.room)
+                live = record.check_open(claims.room)
             except ClassroomError as exc:
                 raise ProtocolError(exc.code, exc.message) from exc
+            if not live:
+                if not claims.grants.moderate:
+                    self._wait_for_start(request, claims)
+                    return
+                record.host_arrived(claims.room)
+                self._state.start_room(claims.room)
         if claims.lobby and not claims.grants.moderate:
             self._enter_lobby(request, claims)
             return
@@ -206,6 +227,28 @@ class Session:
         # pupils joining together would each miss the other in their chosen gallery.
         async with rooms.lock(claims.room):
             await self._join_locked(request, claims)
+
+    def _wait_for_start(self, request: protocol.Request, claims: Claims) -> None:
+        """Joined before the start: wait, and come in when a host starts the session."""
+        self._refuse_if_barred(claims)
+        self._starting = (request, claims)
+        self._state.rooms.starting.setdefault(claims.room, {})[id(self)] = self
+        self.send({"type": "waiting", "id": request.id})
+
+    def session_started(self) -> None:
+        task = asyncio.get_running_loop().create_task(self._join_after_start())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _join_after_start(self) -> None:
+        if self._starting is None or self._left:
+            return
+        request, _ = self._starting
+        self._starting = None
+        try:
+            await self._join(request)
+        except ProtocolError as error:
+            self._send_error(request.id, error.code, error.message)
 
     def _enter_lobby(self, request: protocol.Request, claims: Claims) -> None:
         self._refuse_if_barred(claims)
@@ -428,6 +471,9 @@ class Session:
         if self._left:
             return
         self._left = True
+        if self._starting is not None:
+            self._state.rooms.starting.get(self._starting[1].room, {}).pop(id(self), None)
+            self._starting = None
         if self._waiting is not None:
             _, claims, participant_id = self._waiting
             self._waiting = None

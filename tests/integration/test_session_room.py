@@ -130,3 +130,34 @@ async def test_the_chat_is_kept_with_the_session(server: RunningServer) -> None:
     assert [(c.user_id, c.name, c.text) for c in classroom.chat(admin, lesson.id)] == [
         (admin.id, name, "Начинаем в 15:00")
     ]
+
+
+async def test_pupils_who_come_early_wait_until_the_teacher_starts(
+    server: RunningServer,
+) -> None:
+    classroom = server.app[api.CLASSROOM]
+    admin = classroom.create_school("Школа", "Admin", "admin", "admin-password")
+    teacher = classroom.verify_teacher(
+        admin, classroom.create_teacher(admin, "Ольга", "olga", "teacher-pw-1").id
+    )
+    school_class = classroom.create_class(admin, "7Б")
+    classroom.assign_teacher(admin, school_class.id, teacher.id)
+    lesson = classroom.create_session(teacher, SessionKind.LESSON, "Дроби", school_class.id)
+    async with aiohttp.ClientSession() as http:
+        early = await http.ws_connect(server.url.replace("http", "ws") + "/ws")
+        await early.send_json(
+            {"type": "join", "id": 1, "token": server.token("anya", room=lesson.id)}
+        )
+        assert await early.receive_json(timeout=10) == {"type": "waiting", "id": 1}
+        assert classroom.session(teacher, lesson.id).state.value == "scheduled"
+
+        # The teacher entering the room starts the lesson; the early pupil comes in.
+        teacher_ws = await join(
+            http, server.url, server.token(teacher.id, Role.TEACHER, room=lesson.id)
+        )
+        while (message := await early.receive_json(timeout=10))["type"] != "joined":
+            assert message["type"] != "error", message
+        assert message["id"] == 1
+        assert classroom.session(teacher, lesson.id).state.value == "live"
+        await early.close()
+        await teacher_ws.close()
