@@ -108,6 +108,18 @@ class Classroom:
             raise NotFound("this school")
         return school
 
+    def update_school(
+        self, by: User, name: str | None = None, parents_see_recordings: bool | None = None
+    ) -> School:
+        self._require(by, Action.MANAGE_CLASSES, Target(by.school_id))
+        school = self.school(by)
+        if name is not None:
+            school = replace(school, name=_name(name, "school name"))
+        if parents_see_recordings is not None:
+            school = replace(school, parents_see_recordings=parents_see_recordings)
+        self._store.update_school(school)
+        return school
+
     def people(self, by: User) -> list[User]:
         self._require(by, Action.MANAGE_CLASSES, Target(by.school_id))
         return self._store.users(by.school_id)

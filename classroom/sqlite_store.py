@@ -189,6 +189,14 @@ class SqliteStore:
                 _school_values(school),
             )
 
+    def update_school(self, school: School) -> None:
+        with self._transaction():
+            cursor = self._db.execute(
+                "UPDATE schools SET name = ?, parents_see_recordings = ? WHERE id = ?",
+                (school.name, int(school.parents_see_recordings), school.id),
+            )
+            _found(cursor, "school", school.id)
+
     def school(self, school_id: str) -> School | None:
         row = self._db.execute("SELECT * FROM schools WHERE id = ?", (school_id,)).fetchone()
         return None if row is None else _school(row)

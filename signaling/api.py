@@ -17,7 +17,7 @@ from aiohttp import web
 
 from classroom import errors
 from classroom.errors import ClassroomError
-from classroom.models import Invite, SchoolClass, Session, SessionKind, User
+from classroom.models import Invite, School, SchoolClass, Session, SessionKind, User
 from classroom.roles import Role
 from classroom.service import INVITE_TTL_MAX, INVITE_USES_MAX, Classroom
 
@@ -209,7 +209,27 @@ async def me(request: web.Request) -> dict[str, Any]:
     classroom = request.app[CLASSROOM]
     user = _me(request)
     school = classroom.school(user)
-    return {"user": user_view(user), "school": {"id": school.id, "name": school.name}}
+    return {"user": user_view(user), "school": school_view(school)}
+
+
+def school_view(school: School) -> dict[str, Any]:
+    return {
+        "id": school.id,
+        "name": school.name,
+        "parents_see_recordings": school.parents_see_recordings,
+    }
+
+
+async def get_school(request: web.Request) -> dict[str, Any]:
+    return school_view(request.app[CLASSROOM].school(_me(request)))
+
+
+async def update_school(request: web.Request) -> dict[str, Any]:
+    body = request[BODY]
+    school = request.app[CLASSROOM].update_school(
+        _me(request), body.get("name"), body.get("parents_see_recordings")
+    )
+    return school_view(school)
 
 
 async def list_users(request: web.Request) -> dict[str, Any]:
@@ -412,6 +432,15 @@ OPERATIONS = [
         tags=["auth"],
     ),
     Operation("GET", "/api/me", me, "Who I am, and my school", tags=["auth"]),
+    Operation("GET", "/api/school", get_school, "My school", tags=["schools"]),
+    Operation(
+        "PATCH",
+        "/api/school",
+        update_school,
+        "Rename the school, or let parents watch their class's recordings (admins)",
+        body=obj(name=_NAME, parents_see_recordings={"type": "boolean"}),
+        tags=["schools"],
+    ),
     Operation("GET", "/api/users", list_users, "The school's people (admins)", tags=["people"]),
     Operation(
         "POST",

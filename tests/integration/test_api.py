@@ -361,3 +361,30 @@ async def test_openapi_document_lists_every_operation_with_its_schema(school: Sc
     }
     documented = {(op.method, op.path) for op in api.OPERATIONS}
     assert routes - {("GET", "/api/openapi.json"), ("HEAD", "/api/openapi.json")} == documented
+
+
+async def test_the_admin_sets_whether_parents_see_recordings(school: School) -> None:
+    s = school
+    teacher_token, _ = await set_up_class(s)
+    status, body = await s.call("GET", "/api/school", teacher_token)
+    assert body == {
+        "id": s.admin.school_id,
+        "name": "Школа №5",
+        "parents_see_recordings": False,
+    }
+    status, body = await s.call(
+        "PATCH", "/api/school", teacher_token, {"parents_see_recordings": True}
+    )
+    assert (status, body["error"]["code"]) == (403, "forbidden")
+    status, body = await s.call(
+        "PATCH", "/api/school", s.admin_token, {"parents_see_recordings": "yes"}
+    )
+    assert (status, body["error"]["code"]) == (400, "invalid_input")
+    status, body = await s.call(
+        "PATCH",
+        "/api/school",
+        s.admin_token,
+        {"parents_see_recordings": True, "name": " Школа  5 "},
+    )
+    assert (status, body["parents_see_recordings"], body["name"]) == (200, True, "Школа 5")
+    assert s.classroom.school(s.admin).parents_see_recordings is True

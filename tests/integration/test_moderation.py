@@ -262,3 +262,78 @@ async def test_a_poll_shows_live_results_to_the_teacher_and_all_when_asked(
             "poll_results", lambda e: e["pollId"] == public["pollId"]
         )
         assert (seen["counts"], seen["voters"]) == ([0, 1], 1)
+
+
+@pytest.mark.parametrize(
+    ("message", "code"),
+    [
+        (
+            {"type": "mute_participant", "participantId": "p_x", "source": "microphone"},
+            "bad_message",
+        ),
+        (
+            {
+                "type": "mute_participant",
+                "participantId": "p_x",
+                "source": "voice",
+                "allowUnmute": True,
+            },
+            "bad_message",
+        ),
+        (
+            {
+                "type": "mute_participant",
+                "participantId": "p_nobody",
+                "source": "microphone",
+                "allowUnmute": True,
+            },
+            "bad_message",
+        ),
+        ({"type": "mute_all"}, "bad_message"),
+        ({"type": "lock_room", "locked": "yes"}, "bad_message"),
+        ({"type": "remove_participant", "participantId": 7}, "bad_message"),
+        ({"type": "admit", "participantId": None}, "bad_message"),
+        ({"type": "lower_hand", "participantId": 5}, "bad_message"),
+        ({"type": "lower_hand", "all": 1}, "bad_message"),
+        ({"type": "pin"}, "bad_message"),
+        (
+            {
+                "type": "poll_create",
+                "question": "?",
+                "options": "a,b",
+                "multiple": False,
+                "showResults": False,
+            },
+            "bad_message",
+        ),
+        (
+            {
+                "type": "poll_create",
+                "question": "?",
+                "options": ["a"],
+                "multiple": False,
+                "showResults": False,
+            },
+            "bad_message",
+        ),
+        ({"type": "poll_answer", "pollId": "q_none", "choices": [0]}, "bad_message"),
+        ({"type": "poll_answer", "pollId": "q_none", "choices": [True]}, "bad_message"),
+        ({"type": "poll_close"}, "bad_message"),
+    ],
+)
+async def test_bad_host_requests_get_their_code_and_the_room_lives_on(
+    server: RunningServer, message: dict[str, object], code: str
+) -> None:
+    async with (
+        SubscriberBot(server.url, server.token("teacher", Role.TEACHER)) as teacher,
+        SubscriberBot(server.url, server.token("anna")) as anna,
+    ):
+        await teacher.join()
+        await anna.join()
+        with pytest.raises(SignalError) as refused:
+            await teacher.signal.request(message)
+        assert refused.value.code == code
+        # The connection and the room still work.
+        await teacher.signal.request({"type": "raise_hand"})
+        seen = await anna.signal.wait_for("hands")
+        assert seen["queue"] == [teacher.participant_id]
