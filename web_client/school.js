@@ -256,13 +256,14 @@ function renderTopbar() {
 // ---- classes -------------------------------------------------------------------------------
 
 function renderClasses() {
-  const headingKey = { admin: 'classes.all', teacher: 'classes.mine', pupil: 'classes.pupil', parent: 'classes.parent' };
-  localize($('classes-heading'), t, headingKey[state.me.role] || 'classes.mine');
+  const role = state.me.role;
+  const headings = { admin: 'classes.all', teacher: 'classes.mine', pupil: 'classes.pupil', parent: 'classes.parent' };
+  localize($('classes-heading'), t, headings[role] || 'classes.mine');
   $('class-list').replaceChildren(...state.classes.map(classCard));
   const empty = $('classes-empty');
   empty.hidden = state.classes.length > 0;
-  const emptyKey = isAdmin() ? 'classes.emptyAdmin' : state.me.role === 'teacher' ? 'classes.emptyTeacher' : 'classes.emptyMember';
-  localize(empty, t, emptyKey);
+  const empties = { admin: 'classes.emptyAdmin', teacher: 'classes.emptyTeacher' };
+  localize(empty, t, empties[role] || 'classes.emptyMember');
   updateStartButtons();
 }
 
@@ -281,29 +282,48 @@ function classCard(cls) {
     const start = button('primary', 'class.startLesson', (b) => busy(b, () => startLesson(cls)));
     start.dataset.role = 'start-lesson';
     const actions = el('div', 'actions');
-    actions.append(
-      start,
-      button('secondary', 'class.copyPupilLink', (b) => busy(b, () => copyInvite(cls, 'pupil', card))),
-      button('secondary', 'class.copyParentLink', (b) => busy(b, () => copyInvite(cls, 'parent', card))),
-      button('secondary', 'class.scheduleMeeting', () => openMeetingForm(card, cls)),
+    actions.append(start, button('ghost', 'class.scheduleMeeting', () => openMeetingForm(card, cls)));
+    // Short visible labels after a common caption; the full sentence is the accessible name.
+    const invite = el('div', 'invite-bar');
+    invite.append(
+      el('span', 'invite-caption', 'class.inviteCaption'),
+      copyButton('class.invitePupils', 'class.copyPupilLink', (b) => busy(b, () => copyInvite(cls, 'pupil', card))),
+      copyButton('class.inviteParents', 'class.copyParentLink', (b) => busy(b, () => copyInvite(cls, 'parent', card))),
     );
-    card.append(actions, meetingForm(cls), el('details', 'invites'));
+    card.append(actions, invite, meetingForm(cls), el('details', 'invites'));
     renderInvites(card, cls);
   }
   if (members.length) card.append(membersList(members));
   return card;
 }
 
+const COPY_ICON =
+  '<rect x="8" y="8" width="12" height="12" rx="2"/>' +
+  '<path d="M16 8V6a2 2 0 0 0-2-2H6a2 2 0 0 0-2 2v8a2 2 0 0 0 2 2h2"/>';
+
+/** A "copy link" button: an icon and a short label; `nameKey` is the full accessible name. */
+function copyButton(labelKey, nameKey, onClick) {
+  const node = button('secondary with-icon', null, onClick);
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.innerHTML = COPY_ICON;
+  node.append(svg, el('span', null, labelKey));
+  node.dataset.i18nTitle = nameKey;
+  t.apply(node);
+  return node;
+}
+
 /** "Teacher: Ольга Ивановна · Pupils: 3", and a parent's own child. */
 function classSummary(cls, members) {
   const box = el('div', 'class-sub');
   const teachers = members.filter((m) => m.role === 'teacher').map((m) => m.name);
-  const line = el('div');
-  const teacherPart = teachers.length
-    ? el('span', null, teachers.length > 1 ? 'class.teachersMany' : 'class.teacher', { names: teachers.join(', ') })
-    : el('span', null, 'class.noTeacher');
-  line.append(teacherPart, document.createTextNode(' · '), el('span', null, 'class.pupils', { count: cls.pupils.length }));
-  box.append(line);
+  box.append(
+    teachers.length
+      ? el('div', null, teachers.length > 1 ? 'class.teachersMany' : 'class.teacher', { names: teachers.join(', ') })
+      : el('div', null, 'class.noTeacher'),
+    el('div', null, 'class.pupils', { count: cls.pupils.length }),
+  );
   if (state.me.role === 'parent') {
     const children = members.filter((m) => state.me.children.includes(m.id)).map((m) => m.name);
     if (children.length) box.append(el('div', null, 'class.yourChild', { names: children.join(', ') }));
@@ -387,9 +407,12 @@ async function copyInvite(cls, role, card) {
   const row = details.querySelector(`[data-invite-id="${CSS.escape(invite.id)}"]`);
   for (const other of details.querySelectorAll('.invite-row')) other.classList.toggle('highlight', other === row);
   const field = row.querySelector('input');
-  const copied = await copyText(invite.url, field);
-  const key = copied ? `invites.copied.${role}` : 'invites.copyYourself';
-  toast(key, { class: cls.name }, copied ? 'info' : 'warn');
+  announceCopy(await copyText(invite.url, field), role, cls);
+}
+
+function announceCopy(copied, role, cls) {
+  if (copied) toast(`invites.copied.${role}`, { class: cls.name });
+  else toast('invites.copyYourself', { class: cls.name }, 'warn');
 }
 
 /** The Clipboard API where the page may use it (https, localhost); else the old way; else the
@@ -422,10 +445,13 @@ function renderInvites(card, cls) {
 function inviteRow(invite, cls, card, members) {
   const row = el('li', 'invite-row');
   row.dataset.inviteId = invite.id;
-  const meta = el('div', 'invite-meta');
-  meta.append(el('span', 'badge plain', invite.role === 'pupil' ? 'invites.forPupils' : 'invites.forParents'));
-  if (invite.child_id) meta.append(el('span', null, 'invites.forChild', { name: members.get(invite.child_id) || '—' }));
-  meta.append(
+  const head = el('div', 'invite-meta');
+  head.append(el('span', 'badge plain', invite.role === 'pupil' ? 'invites.forPupils' : 'invites.forParents'));
+  if (invite.child_id) {
+    head.append(el('span', null, 'invites.forChild', { name: members.get(invite.child_id) || '—' }));
+  }
+  const stats = el('div', 'invite-meta');
+  stats.append(
     el('span', null, 'invites.uses', { uses: invite.uses, max: invite.max_uses }),
     timeText(el('span'), 'invites.until', invite.expires_at),
   );
@@ -436,10 +462,10 @@ function inviteRow(invite, cls, card, members) {
   field.dataset.i18nTitle = 'invites.linkLabel';
   field.addEventListener('focus', () => field.select());
   const copy = button('secondary small', 'invites.copy', async () => {
-    const copied = await copyText(invite.url, field);
-    toast(copied ? `invites.copied.${invite.role}` : 'invites.copyYourself', { class: cls.name }, copied ? 'info' : 'warn');
+    announceCopy(await copyText(invite.url, field), invite.role, cls);
   });
-  const revoke = confirming(el('button', 'danger-button small', 'invites.revoke'), 'invites.revokeConfirm', async () => {
+  const revokeButton = el('button', 'danger-button small', 'invites.revoke');
+  const revoke = confirming(revokeButton, 'invites.revokeConfirm', async () => {
     const revoked = await api.revokeInvite(invite.id);
     state.invites.set(cls.id, (state.invites.get(cls.id) || []).map((i) => (i.id === revoked.id ? revoked : i)));
     renderInvites(card, cls);
@@ -447,7 +473,7 @@ function inviteRow(invite, cls, card, members) {
   });
   revoke.type = 'button';
   line.append(field, copy, revoke);
-  row.append(meta, line);
+  row.append(head, stats, line);
   t.apply(row);
   return row;
 }
@@ -493,7 +519,8 @@ function field(labelKey, input) {
 /** A datetime-local value (local time, no zone) for `date`. */
 function localInputValue(date) {
   const pad = (n) => String(n).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+  const day = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+  return `${day}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
 
 function openMeetingForm(card, cls) {
@@ -580,7 +607,10 @@ function sessionRow(session) {
   const title = el('div', 'session-title');
   title.textContent = session.title;
   const meta = el('div', 'session-meta');
-  meta.append(el('span', 'badge plain', `kind.${session.kind}`), el('span', `state ${session.state}`, `state.${session.state}`));
+  meta.append(
+    el('span', 'badge plain', `kind.${session.kind}`),
+    el('span', `state ${session.state}`, `state.${session.state}`),
+  );
   const cls = classById(session.class_id);
   if (cls) {
     const name = el('span');
@@ -596,10 +626,11 @@ function sessionRow(session) {
 
 function sessionTime(session) {
   const span = el('span');
-  if (session.state === 'live' && session.started_at) return timeText(span, 'sessions.startedAt', session.started_at);
-  if (session.state === 'ended' && session.ended_at) return timeText(span, 'sessions.endedAt', session.ended_at);
-  if (session.state === 'scheduled' && session.scheduled_at) return timeText(span, 'sessions.scheduledFor', session.scheduled_at);
-  if (session.state === 'scheduled') return localize(span, t, 'sessions.notStarted');
+  const { state: phase, started_at: started, ended_at: ended, scheduled_at: scheduled } = session;
+  if (phase === 'live' && started) return timeText(span, 'sessions.startedAt', started);
+  if (phase === 'ended' && ended) return timeText(span, 'sessions.endedAt', ended);
+  if (phase === 'scheduled' && scheduled) return timeText(span, 'sessions.scheduledFor', scheduled);
+  if (phase === 'scheduled') return localize(span, t, 'sessions.notStarted');
   return null;
 }
 
@@ -683,7 +714,10 @@ function renderPeople() {
 
   // Teachers who wait for verification come first: that is the admin's to-do.
   const teachers = byRole('teacher').sort((a, b) => Number(a.verified) - Number(b.verified));
-  const groups = [peopleGroup('people.admins', byRole('admin'), () => null), peopleGroup('people.teachers', teachers, teacherInfo)];
+  const groups = [
+    peopleGroup('people.admins', byRole('admin'), () => null),
+    peopleGroup('people.teachers', teachers, teacherInfo),
+  ];
   // Pupils and parents can be hundreds: folded until asked for.
   for (const [key, role, info] of [['people.pupils', 'pupil', pupilInfo], ['people.parents', 'parent', parentInfo]]) {
     const users = byRole(role);
@@ -830,8 +864,10 @@ function wireAdminForms() {
       ok = false;
     };
     if (!fields.name) bad('name', 'field.required');
-    if (!api.LOGIN_PATTERN.test(fields.login)) bad('login', fields.login ? 'field.loginInvalid' : 'field.required');
-    if (fields.password.length < api.PASSWORD_MIN) bad('password', fields.password ? 'field.passwordShort' : 'field.required');
+    if (!fields.login) bad('login', 'field.required');
+    else if (!api.LOGIN_PATTERN.test(fields.login)) bad('login', 'field.loginInvalid');
+    if (!fields.password) bad('password', 'field.required');
+    else if (fields.password.length < api.PASSWORD_MIN) bad('password', 'field.passwordShort');
     if (!ok) return;
     busy(teacherForm.querySelector('[type="submit"]'), async () => {
       let teacher;

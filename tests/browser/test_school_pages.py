@@ -1,0 +1,511 @@
+"""The school pages in real Chromium: sign-in, a teacher's classes and invite links, a pupil
+signing up through a link, lessons started and joined, dead links, and an admin verifying a
+teacher. Runs its own server with the demo school (DEMO_SCHOOL=1) and reads the demo accounts
+it prints."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from .conftest import ROOT, SERVER_START_TIMEOUT, _free_port, _read_forever
+
+pytestmark = pytest.mark.browser
+
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 375, "height": 740}
+ACCOUNT = re.compile(r"^\s+(admin|teacher|pupil|parent)\s+(\S+)\s+/ (\S+)\s+\((.+)\)\s*$")
+INVITE_URL = re.compile(r"^http://127\.0\.0\.1:\d+/join/[A-Za-z0-9_-]{16,}$")
+WAIT_MS = 15_000
+
+
+@dataclass
+class Account:
+    role: str
+    login: str
+    password: str
+    name: str
+
+
+@dataclass
+class Demo:
+    """A `python -m signaling` with the demo school, and the accounts it printed."""
+
+    base_url: str
+    accounts: dict[str, Account]
+    output: list[str] = field(default_factory=list)
+
+    def account(self, role: str) -> Account:
+        return next(a for a in self.accounts.values() if a.role == role)
+
+
+def _wait_for_accounts(
+    output: list[str], changed: threading.Condition, process: subprocess.Popen[str]
+) -> dict[str, Account]:
+    """The accounts printed after "Demo school: sign in at …"; the lesson links come last."""
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    with changed:
+        while True:
+            if any(line.startswith("Teacher link:") for line in output):
+                accounts = {}
+                for line in output:
+                    match = ACCOUNT.match(line)
+                    if match:
+                        role, login, password, name = match.groups()
+                        accounts[login] = Account(role, login, password, name)
+                if not accounts:
+                    raise RuntimeError("the server printed no demo accounts:\n" + "".join(output))
+                return accounts
+            exited = process.poll() is not None or (output and output[-1] == "")
+            remaining = deadline - time.monotonic()
+            if exited or remaining <= 0:
+                raise RuntimeError("the demo server did not start:\n" + "".join(output[-80:]))
+            changed.wait(timeout=min(remaining, 1.0))
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "ICE_ADDRESSES": "127.0.0.1",
+        "DATA_DIR": str(tmp_path_factory.mktemp("school-data")),
+        "DEMO_SCHOOL": "1",
+        "SFU_WORKERS": "0",
+        "PYTHONUNBUFFERED": "1",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "signaling"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
+    )
+    output: list[str] = []
+    changed = threading.Condition()
+    reader = threading.Thread(
+        target=_read_forever, args=(process.stdout, output, changed), daemon=True
+    )
+    reader.start()
+    try:
+        accounts = _wait_for_accounts(output, changed, process)
+        yield Demo(f"http://127.0.0.1:{port}", accounts, output)
+    finally:
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+        reader.join(timeout=5)
+
+
+class Pages:
+    """Browser contexts opened by one test; uncaught page errors fail it, with the server log."""
+
+    def __init__(self, browser: Any, demo: Demo) -> None:
+        self.browser = browser
+        self.demo = demo
+        self.contexts: list[Any] = []
+        self.errors: list[str] = []
+
+    def open(
+        self,
+        path: str = "/signin",
+        locale: str = "ru-RU",
+        viewport: dict[str, int] | None = None,
+        clipboard: bool = False,
+    ) -> Any:
+        context = self.browser.new_context(
+            viewport=viewport or DESKTOP,
+            locale=locale,
+            permissions=["clipboard-read", "clipboard-write"] if clipboard else [],
+        )
+        context.set_default_timeout(WAIT_MS)
+        self.contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: self.errors.append(f"{page.url}: {error}"))
+        page.goto(self.url(path))
+        return page
+
+    def url(self, path: str) -> str:
+        return path if path.startswith("http") else self.demo.base_url + path
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def pages(browser: Any, demo: Demo) -> Iterator[Pages]:
+    opened = Pages(browser, demo)
+    try:
+        yield opened
+    finally:
+        opened.close()
+        # Captured, so pytest shows it only next to a failure.
+        print("--- server ---\n" + "".join(demo.output[-40:]))
+    assert not opened.errors, f"uncaught errors on the pages: {opened.errors}"
+
+
+def sign_in(page: Any, account: Account) -> None:
+    page.fill("#signin-login", account.login)
+    page.fill("#signin-password", account.password)
+    page.click("#signin-button")
+    page.wait_for_url(re.compile(r"/school(\?|$)"))
+    page.locator("#user-name").filter(has_text=account.name).wait_for()
+
+
+def text(page: Any, selector: str) -> str:
+    return str(page.locator(selector).inner_text()).strip()
+
+
+def class_card(page: Any, name: str) -> Any:
+    card = page.locator(".class-card").filter(
+        has=page.locator("h3", has_text=re.compile(f"^{name}$"))
+    )
+    card.wait_for()
+    return card
+
+
+def without_toasts(page: Any) -> Any:
+    """Closes the notices (they cover the content in a screenshot); returns the page."""
+    # In the page, in one go: a toast may time out and vanish between two Playwright clicks.
+    page.evaluate("() => document.querySelectorAll('.toast-close').forEach((b) => b.click())")
+    page.locator(".toast").first.wait_for(state="detached")
+    return page
+
+
+def fits_width(page: Any, width: int) -> None:
+    scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert scroll_width <= width, f"{page.url} scrolls sideways: {scroll_width} px > {width} px"
+
+
+def test_signin_speaks_russian_and_english_and_explains_failures(
+    pages: Pages, demo: Demo, artifacts: Path
+) -> None:
+    teacher = demo.account("teacher")
+    page = pages.open("/signin")  # a Russian browser, no ?lang
+    assert text(page, "#signin-heading") == "Вход"
+    assert text(page, "#signin-button") == "Войти"
+    assert page.locator("html").get_attribute("lang") == "ru"
+    page.fill("#signin-login", teacher.login)
+    page.fill("#signin-password", "not-the-password")
+    page.click("#signin-button")
+    error = page.locator("#signin-error")
+    error.wait_for()
+    assert error.inner_text() == "Неверный логин или пароль. Проверьте их и попробуйте ещё раз."
+    assert page.evaluate("() => localStorage.getItem('classroom.apiToken')") is None
+    page.screenshot(path=artifacts / "signin-ru.png")
+
+    # The switch translates in place, the error included, and keeps the choice in the address.
+    page.click("#lang-switch [data-lang=en]")
+    page.locator("#signin-heading", has_text="Sign in").wait_for()
+    assert error.inner_text() == "Wrong login or password. Check them and try again."
+    assert "lang=en" in page.url
+
+    # No connection: a different message, not "wrong password".
+    page.route("**/api/auth/login", lambda route: route.abort())
+    page.click("#signin-button")
+    page.locator("#signin-error", has_text="Could not reach the server").wait_for()
+    assert error.inner_text() == "Could not reach the server. Check your connection and try again."
+    page.unroute("**/api/auth/login")
+
+    english = pages.open("/signin?lang=en")
+    assert text(english, "#signin-heading") == "Sign in"
+    assert english.locator("html").get_attribute("lang") == "en"
+    english.screenshot(path=artifacts / "signin-en.png")
+
+    # Without a token, /school sends the person to sign in, in the language they asked for.
+    anonymous = pages.open("/school?lang=en")
+    anonymous.wait_for_url(re.compile(r"/signin\?lang=en$"))
+
+
+def test_teacher_invites_a_pupil_who_signs_up_then_starts_a_lesson_the_pupil_joins(
+    pages: Pages, demo: Demo, artifacts: Path
+) -> None:
+    olga = demo.account("teacher")
+    teacher = pages.open("/signin", clipboard=True)
+    sign_in(teacher, olga)
+    assert text(teacher, "#school-name") == "Школа №1"
+    assert text(teacher, "#user-badge") == "Учитель ✓ проверен"
+    assert text(teacher, "#classes-heading") == "Мои классы"
+    card = class_card(teacher, "7Б")
+    assert card.locator(".class-sub").inner_text().startswith(f"Учитель: {olga.name}")
+
+    card.get_by_role("button", name="Скопировать ссылку-приглашение для учеников").click()
+    toast = teacher.locator(".toast", has_text="Ссылка-приглашение для учеников 7Б скопирована")
+    toast.wait_for()
+    link = card.locator(".invite-row.highlight input").input_value()
+    assert INVITE_URL.match(link), link
+    assert teacher.evaluate("() => navigator.clipboard.readText()") == link
+    without_toasts(teacher).screenshot(path=artifacts / "school-teacher.png", full_page=True)
+
+    # The pupil, in another browser: the link says where it leads, and makes the account.
+    pupil = pages.open(link)
+    lead = pupil.locator("#invite-lead")
+    lead.wait_for()
+    assert lead.inner_text() == "Вас приглашают в класс 7Б (Школа №1) как ученика."
+    assert text(pupil, "#invite-school") == "Школа №1"
+    assert pupil.locator("#child-field").is_hidden()
+    pupil.screenshot(path=artifacts / "invite-valid.png", full_page=True)
+
+    pupil.fill("#invite-name", "Петя Васильев")
+    pupil.fill("#invite-login", "anya")  # an existing pupil's login
+    pupil.fill("#invite-password", "short")
+    pupil.click("#invite-submit")
+    password_error = pupil.locator("[data-error-for=password]")
+    password_error.wait_for()
+    assert password_error.inner_text() == "Пароль должен быть не короче 8 символов."
+    pupil.fill("#invite-password", "petya-secret-1")
+    pupil.click("#invite-submit")
+    login_error = pupil.locator("[data-error-for=login]")
+    login_error.filter(has_text="занят").wait_for()
+    assert login_error.inner_text() == "Этот логин уже занят. Выберите другой."
+    assert password_error.is_hidden()
+    pupil.fill("#invite-login", "petya")
+    pupil.click("#invite-submit")
+    pupil.wait_for_url(re.compile(r"/school$"))
+    assert pupil.evaluate("() => localStorage.getItem('classroom.apiToken')")
+    pupil.locator("#user-name", has_text="Петя Васильев").wait_for()
+    assert text(pupil, "#user-badge") == "Ученик"
+    assert text(pupil, "#classes-heading") == "Мой класс"
+    class_card(pupil, "7Б")
+    assert pupil.locator(".class-card .actions").count() == 0  # pupils get no teacher buttons
+    assert text(pupil, "#sessions-empty").startswith("Пока ничего не запланировано.")
+
+    # The teacher starts the lesson and lands in its room.
+    teacher.reload()
+    card = class_card(teacher, "7Б")
+    card.get_by_role("button", name="Начать урок").click()
+    teacher.wait_for_url(re.compile(r"/lesson\?token="))
+    assert parse_qs(urlsplit(teacher.url).query)["token"][0].count(".") == 2  # a JWT
+    teacher.locator("#join-button", has_text="Войти на урок").wait_for()
+
+    # The pupil's page looks again when the pupil comes back to the tab (and every 15 s);
+    # the live lesson appears with a Join button that opens the room.
+    pupil.evaluate("() => document.dispatchEvent(new Event('visibilitychange'))")
+    row = pupil.locator(".session-row[data-state=live]")
+    row.wait_for()
+    assert row.locator(".session-title").inner_text().startswith("7Б — ")
+    assert row.locator(".state").inner_text() == "Идёт"
+    pupil.screenshot(path=artifacts / "school-pupil.png", full_page=True)
+    row.get_by_role("button", name="Войти").click()
+    pupil.wait_for_url(re.compile(r"/lesson\?token="))
+    pupil.locator("#join-button").wait_for()
+
+    # Back on /school, the class offers the running lesson instead of a second one; the
+    # teacher ends it (asked twice) and downloads the attendance.
+    teacher.goto(pages.url("/school"))
+    card = class_card(teacher, "7Б")
+    card.get_by_role("button", name="Войти на идущий урок").wait_for()
+    live = teacher.locator(".session-row[data-state=live]")
+    end = live.get_by_role("button", name="Завершить")
+    end.click()
+    live.get_by_role("button", name="Завершить для всех?").click()
+    ended = teacher.locator(".session-row[data-state=ended]")
+    ended.wait_for()
+    assert ended.locator(".state").inner_text() == "Завершено"
+    with teacher.expect_download() as download_info:
+        ended.get_by_role("button", name="Посещаемость (CSV)").click()
+    download = download_info.value
+    assert re.fullmatch(r"attendance-\w+\.csv", download.suggested_filename)
+    assert Path(download.path()).read_text().splitlines()[0] == "name,joined,left,minutes,stays"
+    card.get_by_role("button", name="Начать урок").wait_for()
+
+
+def test_dead_invite_links_explain_themselves(pages: Pages, demo: Demo, artifacts: Path) -> None:
+    teacher = pages.open("/signin", clipboard=True)
+    sign_in(teacher, demo.account("teacher"))
+    card = class_card(teacher, "7Б")
+    card.get_by_role("button", name="Скопировать ссылку-приглашение для родителей").click()
+    row = card.locator(".invite-row.highlight")
+    link = row.locator("input").input_value()
+    assert INVITE_URL.match(link), link
+
+    # While alive, a parent link asks which child is theirs.
+    parent = pages.open(link)
+    parent.locator("#invite-lead").wait_for()
+    assert text(parent, "#invite-lead") == "Вас приглашают в класс 7Б (Школа №1) как родителя."
+    options = parent.locator("#invite-child option").all_inner_texts()
+    assert options[0] == "Выберите…" and {"Аня", "Ваня", "Maria"} <= set(options[1:]), options
+    parent.fill("#invite-name", "Олег Смирнов")
+    parent.fill("#invite-login", "oleg")
+    parent.fill("#invite-password", "oleg-secret-1")
+    parent.click("#invite-submit")
+    child_error = parent.locator("[data-error-for=child_id]")
+    child_error.wait_for()
+    assert child_error.inner_text() == "Выберите своего ребёнка."
+
+    row.get_by_role("button", name="Отозвать").click()
+    row.get_by_role("button", name="Точно отозвать?").click()
+    teacher.locator(".toast", has_text="Ссылка отозвана").wait_for()
+    assert card.locator(f'.invite-row input[value="{link}"]').count() == 0
+
+    # The same link now, in a fresh browser: why it stopped working, and no form.
+    late = pages.open(link)
+    late.locator("#dead-title").wait_for()
+    assert text(late, "#dead-title") == "Ссылка отозвана"
+    assert text(late, "#dead-text") == (
+        "Учитель отключил эту ссылку-приглашение. Попросите у учителя новую."
+    )
+    assert late.locator("#invite-form").is_hidden()
+    late.screenshot(path=artifacts / "invite-dead.png")
+
+    # The parent who had the form open is told the same when they submit.
+    parent.select_option("#invite-child", label="Ваня")
+    parent.click("#invite-submit")
+    parent.locator("#dead-title", has_text="Ссылка отозвана").wait_for()
+
+    missing = pages.open("/join/no-such-invite-0000000000?lang=en")
+    missing.locator("#dead-title").wait_for()
+    assert text(missing, "#dead-title") == "This link does not work"
+
+
+def test_admin_creates_assigns_and_verifies_a_teacher(
+    pages: Pages, demo: Demo, artifacts: Path
+) -> None:
+    admin = pages.open("/signin?lang=en", locale="en-US")
+    sign_in(admin, demo.account("admin"))
+    assert text(admin, "#user-badge") == "Admin"
+    assert text(admin, "#classes-heading") == "Classes"
+    class_card(admin, "7Б")
+
+    form = admin.locator("#create-teacher-form")
+    form.locator("[name=name]").fill("Pyotr Nikolaev")
+    form.locator("[name=login]").fill("Pyotr")  # logins are lower-cased, as the server does
+    form.locator("[name=password]").fill("pyotr-secret-1")
+    form.get_by_role("button", name="Create teacher").click()
+    admin.locator(".toast", has_text="Pyotr Nikolaev can now sign in as “pyotr”").wait_for()
+    row = admin.locator(
+        ".people-table li", has=admin.locator(".person-name", has_text="Pyotr Nikolaev")
+    )
+    assert row.locator(".badge").inner_text() == "not verified"
+    assert row.locator(".person-classes").inner_text() == "no classes yet"
+
+    # The same login again is refused next to the field.
+    form.locator("[name=name]").fill("Another Pyotr")
+    form.locator("[name=login]").fill("pyotr")
+    form.locator("[name=password]").fill("pyotr-secret-2")
+    form.get_by_role("button", name="Create teacher").click()
+    login_error = form.locator("[data-error-for=login]")
+    login_error.wait_for()
+    assert login_error.inner_text() == "This login is already taken. Choose another one."
+
+    # Before verification the teacher may sign in, but is told to wait.
+    pyotr = Account("teacher", "pyotr", "pyotr-secret-1", "Pyotr Nikolaev")
+    new_teacher = pages.open("/signin?lang=en", locale="en-US")
+    sign_in(new_teacher, pyotr)
+    assert text(new_teacher, "#user-badge") == "Teacher · not verified"
+    new_teacher.locator("#unverified-notice").wait_for()
+    assert text(new_teacher, "#unverified-notice").startswith(
+        "An administrator of your school has to verify your account"
+    )
+    assert new_teacher.locator("#classes-section").is_hidden()
+    new_teacher.screenshot(path=artifacts / "school-unverified.png")
+
+    assign = admin.locator("#assign-form")
+    assign.locator("[name=teacher]").select_option(label="Pyotr Nikolaev (not verified)")
+    assign.locator("[name=class]").select_option(label="7Б")
+    assign.get_by_role("button", name="Assign").click()
+    admin.locator(".toast", has_text="Pyotr Nikolaev now teaches 7Б.").wait_for()
+    assert row.locator(".person-classes").inner_text() == "teaches 7Б"
+
+    row.get_by_role("button", name="Verify").click()
+    row.locator(".badge.verified").wait_for()
+    assert row.locator(".badge").inner_text() == "✓ verified"
+    assert row.get_by_role("button", name="Verify").count() == 0
+
+    class_form = admin.locator("#create-class-form")
+    class_form.locator("[name=name]").fill("8A")
+    class_form.get_by_role("button", name="Create class").click()
+    class_card(admin, "8A")
+    assert "No teacher yet" in class_card(admin, "8A").locator(".class-sub").inner_text()
+    assert admin.url.endswith("/school?lang=en")  # the language chosen at sign-in carried over
+    without_toasts(admin).screenshot(path=artifacts / "school-admin.png", full_page=True)
+
+    # The switch redraws everything drawn from the API too, in place.
+    admin.click("#lang-switch [data-lang=ru]")
+    admin.locator("#classes-heading", has_text="Классы").wait_for()
+    assert text(admin, "#admin-heading") == "Администрирование"
+    assert row.locator(".badge").inner_text() == "✓ проверен"
+    assert "Учитель не назначен" in class_card(admin, "8A").locator(".class-sub").inner_text()
+
+    new_teacher.reload()
+    new_teacher.locator("#user-badge", has_text="Teacher ✓ verified").wait_for()
+    assert new_teacher.locator("#unverified-notice").is_hidden()
+    class_card(new_teacher, "7Б")
+
+    # Signing out forgets the token.
+    new_teacher.click("#sign-out")
+    new_teacher.wait_for_url(re.compile(r"/signin\?lang=en$"))
+    assert new_teacher.evaluate("() => localStorage.getItem('classroom.apiToken')") is None
+
+
+def test_parent_sees_the_meeting_the_teacher_scheduled(
+    pages: Pages, demo: Demo, artifacts: Path
+) -> None:
+    teacher = pages.open("/signin")
+    sign_in(teacher, demo.account("teacher"))
+    card = class_card(teacher, "7Б")
+    card.get_by_role("button", name="Назначить собрание").click()
+    form = card.locator(".meeting-form")
+    when = (datetime.now() + timedelta(days=2)).replace(hour=18, minute=30, second=0)
+    form.locator("[name=when]").fill(when.strftime("%Y-%m-%dT%H:%M"))
+    assert form.locator("[name=title]").input_value() == "Родительское собрание — 7Б"
+    form.get_by_role("button", name="Назначить").click()
+    teacher.locator(".toast", has_text="Родительское собрание 7Б назначено").wait_for()
+    row = teacher.locator(".session-row[data-state=scheduled]")
+    assert row.locator(".session-title").inner_text() == "Родительское собрание — 7Б"
+    row.get_by_role("button", name="Начать").wait_for()
+
+    irina = demo.account("parent")
+    parent = pages.open("/signin")
+    sign_in(parent, irina)
+    assert text(parent, "#user-badge") == "Родитель"
+    assert text(parent, "#classes-heading") == "Класс ребёнка"
+    card = class_card(parent, "7Б")
+    assert "Ваш ребёнок: Аня Петрова" in card.locator(".class-sub").inner_text()
+    meeting = parent.locator(".session-row[data-state=scheduled]")
+    meeting.wait_for()
+    assert meeting.locator(".badge").inner_text() == "Родительское собрание"
+    assert meeting.locator(".waiting").inner_text() == "Ждём учителя"
+    assert meeting.get_by_role("button").count() == 0
+
+
+def test_school_and_invite_pages_fit_a_phone(pages: Pages, demo: Demo, artifacts: Path) -> None:
+    teacher = pages.open("/signin", viewport=PHONE, clipboard=True)
+    fits_width(teacher, PHONE["width"])
+    sign_in(teacher, demo.account("teacher"))
+    card = class_card(teacher, "7Б")
+    card.get_by_role("button", name="Скопировать ссылку-приглашение для учеников").click()
+    link = card.locator(".invite-row.highlight input").input_value()
+    card.locator("details.members summary").click()
+    for selector in ("#sign-out", "#lang-switch", ".class-card .primary"):
+        box = teacher.locator(selector).first.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], selector
+    fits_width(teacher, PHONE["width"])
+    without_toasts(teacher).screenshot(path=artifacts / "school-phone.png", full_page=True)
+
+    invited = pages.open(link, viewport=PHONE)
+    invited.locator("#invite-lead").wait_for()
+    fits_width(invited, PHONE["width"])
+    invited.screenshot(path=artifacts / "invite-phone.png", full_page=True)
