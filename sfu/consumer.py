@@ -211,7 +211,7 @@ class Consumer:
         self.rewriter.rebase()
         if self._is_video:
             self._waiting_keyframe = True
-            self.producer.request_keyframe()
+            self.producer.request_keyframe(joining=True)
 
     def close(self) -> None:
         """Stop delivering. Idempotent; tells the owner once."""

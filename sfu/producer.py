@@ -163,10 +163,11 @@ class Producer:
 
     # --- feedback to the publisher ---------------------------------------------------
 
-    def request_keyframe(self) -> None:
+    def request_keyframe(self, joining: bool = False) -> None:
+        """`joining`: for a consumer that starts (or restarts) and shows nothing until then."""
         if self._is_video and not self.closed:
             self._counters.keyframe_requests += 1
-            self.keyframes.request()
+            self.keyframes.request(joining)
 
     def _send_pli(self) -> None:
         if self.params.ssrc is None or self.closed:
@@ -201,7 +202,7 @@ class Producer:
         if not muted:
             for consumer in self.consumers:
                 consumer.resume()
-            self.request_keyframe()
+            self.request_keyframe(joining=True)
 
     def add_consumer(self, consumer: Consumer) -> None:
         self.consumers.append(consumer)

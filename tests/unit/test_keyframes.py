@@ -43,7 +43,11 @@ def requester() -> tuple[KeyframeRequester, FakeClock, list[float]]:
     clock = FakeClock()
     sent: list[float] = []
     loop: Any = clock
-    return KeyframeRequester(lambda: sent.append(clock.now), loop, interval=0.5), clock, sent
+    return (
+        KeyframeRequester(lambda: sent.append(clock.now), loop, interval=0.5, join_interval=0.25),
+        clock,
+        sent,
+    )
 
 
 def test_first_request_sends_a_pli_at_once() -> None:
@@ -79,3 +83,24 @@ def test_after_a_quiet_interval_a_request_is_sent_at_once_again() -> None:
     clock.advance(0.7)
     keyframes.request()
     assert sent == [0.0, 0.7]
+
+
+def test_a_joiner_waits_only_the_join_interval_and_pulls_a_pending_pli_earlier() -> None:
+    keyframes, clock, sent = requester()
+    keyframes.request()  # t=0: sent
+    clock.advance(0.1)
+    keyframes.request()  # a subscriber's PLI: due at 0.5
+    clock.advance(0.05)
+    keyframes.request(joining=True)  # a new subscriber: due at 0.25, the PLI goes with it
+    clock.advance(0.5)
+    assert sent == [0.0, 0.25]
+
+
+def test_a_joiner_right_after_a_pli_still_waits_for_the_join_interval() -> None:
+    keyframes, clock, sent = requester()
+    keyframes.request(joining=True)
+    clock.advance(0.01)
+    keyframes.request(joining=True)
+    keyframes.request()  # a PLI due later than the joiner's changes nothing
+    clock.advance(1.0)
+    assert sent == [0.0, 0.25]
