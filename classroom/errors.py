@@ -17,10 +17,12 @@ SESSION_NOT_LIVE = "session_not_live"
 class ClassroomError(Exception):
     """A request the domain refuses; `code` is stable, `message` is for people."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.field = field
+        """The request field at fault, when there is one (a form shows the message there)."""
 
 
 class NotFound(ClassroomError):
@@ -34,5 +36,5 @@ class Forbidden(ClassroomError):
 
 
 class InvalidInput(ClassroomError):
-    def __init__(self, message: str) -> None:
-        super().__init__(INVALID_INPUT, message)
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(INVALID_INPUT, message, field)

@@ -229,15 +229,17 @@ class Classroom:
         school_class = self._class(by, class_id)
         self._require(by, Action.CREATE_INVITE, Target(by.school_id, class_id))
         if role not in (Role.PUPIL, Role.PARENT):
-            raise InvalidInput("an invite is for a pupil or a parent")
+            raise InvalidInput("an invite is for a pupil or a parent", "role")
         if not 60 <= ttl <= INVITE_TTL_MAX:
-            raise InvalidInput(f"ttl must be between 60 and {INVITE_TTL_MAX} seconds")
+            raise InvalidInput(f"ttl must be between 60 and {INVITE_TTL_MAX} seconds", "ttl")
         if not 1 <= max_uses <= INVITE_USES_MAX:
-            raise InvalidInput(f"max_uses must be between 1 and {INVITE_USES_MAX}")
+            raise InvalidInput(f"max_uses must be between 1 and {INVITE_USES_MAX}", "max_uses")
         if child_id is not None and (
             role is not Role.PARENT or child_id not in school_class.pupils
         ):
-            raise InvalidInput("child_id must be a pupil of the class, on a parent invite")
+            raise InvalidInput(
+                "child_id must be a pupil of the class, on a parent invite", "child_id"
+            )
         now = self._clock()
         invite = Invite(
             # The link's only secret: 128 random bits, looked up, never decoded.
@@ -309,14 +311,40 @@ class Classroom:
         else:
             child = invite.child_id or child_id
             if child is None or child not in school_class.pupils:
-                raise InvalidInput("choose your child among the class's pupils")
+                raise InvalidInput("choose your child among the class's pupils", "child_id")
             user.children = [child]
         invite = replace(invite, uses=invite.uses + 1)
         try:
             self._store.redeem_invite(invite, user, school_class)
         except Conflict as exc:
-            raise ClassroomError(errors.CONFLICT, str(exc)) from exc
+            raise ClassroomError(errors.CONFLICT, str(exc), _clash_field(exc)) from exc
         return user
+
+    def accept_invite(self, by: User, invite_id: str, child_id: str | None = None) -> User:
+        """A signed-in pupil joins another class, or a parent links another child."""
+        invite, _, school_class = self.open_invite(invite_id)
+        if invite.school_id != by.school_id:
+            raise Forbidden("this invite link is for another school's people")
+        if by.role is not invite.role:
+            raise InvalidInput(f"this invite link is for a {invite.role.value}", "role")
+        if invite.role is Role.PUPIL:
+            if by.id in school_class.pupils:
+                return by  # already in the class: nothing to use up
+            school_class = replace(school_class, pupils=[*school_class.pupils, by.id])
+        else:
+            child = invite.child_id or child_id
+            if child is None or child not in school_class.pupils:
+                raise InvalidInput("choose your child among the class's pupils", "child_id")
+            if child in by.children:
+                return by
+            by = replace(by, children=[*by.children, child])
+        self._store.accept_invite(replace(invite, uses=invite.uses + 1), by, school_class)
+        return by
+
+    def change_password(self, by: User, old: str, new: str) -> None:
+        if not verify_password(old, by.password_hash):
+            raise ClassroomError(errors.BAD_CREDENTIALS, "the current password is wrong")
+        self._store.update_user(replace(by, password_hash=hash_password(_password(new))))
 
     # --- sessions --------------------------------------------------------------------
 
@@ -333,28 +361,30 @@ class Classroom:
             raise InvalidInput(f"{kind.value} sessions are not available yet")
         if kind in (SessionKind.LESSON, SessionKind.PARENT_MEETING, SessionKind.CONSULTATION):
             if class_id is None:
-                raise InvalidInput(f"a {kind.value} needs class_id")
+                raise InvalidInput(f"a {kind.value} needs class_id", "class_id")
             school_class = self._class(by, class_id)
         elif class_id is not None:
-            raise InvalidInput("a staff meeting belongs to no class")
+            raise InvalidInput("a staff meeting belongs to no class", "class_id")
         if kind is SessionKind.CONSULTATION:
             guest = self._school_user(by, guest_id or "")
             if not (
                 guest.id in school_class.pupils
                 or set(guest.children).intersection(school_class.pupils)
             ):
-                raise InvalidInput("the guest must be a pupil of the class or a parent of one")
+                raise InvalidInput(
+                    "the guest must be a pupil of the class or a parent of one", "guest_id"
+                )
         elif guest_id is not None:
-            raise InvalidInput("only a consultation has a guest")
+            raise InvalidInput("only a consultation has a guest", "guest_id")
         self._require(by, _START_ACTION[kind], Target(by.school_id, class_id))
         now = self._clock()
         if scheduled_at is not None and scheduled_at < now - 60:
-            raise InvalidInput("scheduled_at is in the past")
+            raise InvalidInput("scheduled_at is in the past", "scheduled_at")
         session = Session(
             id=self._new_id(),
             school_id=by.school_id,
             kind=kind,
-            title=_name(title, "title", MAX_TITLE),
+            title=_name(title, "title", MAX_TITLE, "title"),
             created_by=by.id,
             created_at=now,
             class_id=class_id,
@@ -529,15 +559,15 @@ class Classroom:
         try:
             self._store.add_user(user)
         except Conflict as exc:
-            raise ClassroomError(errors.CONFLICT, str(exc)) from exc
+            raise ClassroomError(errors.CONFLICT, str(exc), _clash_field(exc)) from exc
 
 
-def _name(value: str, what: str, limit: int = MAX_NAME) -> str:
+def _name(value: str, what: str, limit: int = MAX_NAME, field: str = "name") -> str:
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(f"{what} must not be empty")
+        raise InvalidInput(f"{what} must not be empty", field)
     value = " ".join(value.split())
     if len(value) > limit:
-        raise InvalidInput(f"{what} must be at most {limit} characters")
+        raise InvalidInput(f"{what} must be at most {limit} characters", field)
     return value
 
 
@@ -545,15 +575,22 @@ def _login(value: str) -> str:
     value = value.strip().lower() if isinstance(value, str) else ""
     if not LOGIN.match(value):
         raise InvalidInput(
-            "login must be 3-64 characters: latin letters, digits, dot, dash or underscore"
+            "login must be 3-64 characters: latin letters, digits, dot, dash or underscore",
+            "login",
         )
     return value
 
 
 def _password(value: str) -> str:
     if not isinstance(value, str) or not MIN_PASSWORD <= len(value) <= MAX_PASSWORD:
-        raise InvalidInput(f"password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")
+        raise InvalidInput(
+            f"password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters", "password"
+        )
     return value
+
+
+def _clash_field(exc: Conflict) -> str | None:
+    return "login" if str(exc).startswith("login ") else None
 
 
 def _iso(ts: float) -> str:

@@ -329,6 +329,14 @@ class SqliteStore:
             self._update_class(school_class)
             self._update_invite(invite)
 
+    def accept_invite(self, invite: Invite, user: User, school_class: SchoolClass) -> None:
+        """An existing account uses an invite: its children, the class and the invite's uses
+        as one transaction."""
+        with self._transaction():
+            self._write_children(user)
+            self._update_class(school_class)
+            self._update_invite(invite)
+
     # sessions
 
     def add_session(self, session: Session) -> None:

@@ -51,6 +51,10 @@ class Repository(Protocol):
         """One transaction: count the use, create the account, update the class (a pupil)
         or the parent's children. Raises Conflict (nothing written) when the login is taken."""
 
+    def accept_invite(self, invite: Invite, user: User, school_class: SchoolClass) -> None:
+        """One transaction: count the use, and add the existing account to the class (a
+        pupil) or the child to the parent's children."""
+
     # sessions
     def add_session(self, session: Session) -> None: ...
     def update_session(self, session: Session) -> None: ...

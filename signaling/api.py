@@ -144,10 +144,11 @@ def session_view(session: Session) -> dict[str, Any]:
 # --- plumbing --------------------------------------------------------------------------
 
 
-def _error(code: str, message: str) -> web.Response:
-    return web.json_response(
-        {"error": {"code": code, "message": message}}, status=_STATUS.get(code, 400)
-    )
+def _error(code: str, message: str, field: str | None = None) -> web.Response:
+    error: dict[str, str] = {"code": code, "message": message}
+    if field is not None:
+        error["field"] = field
+    return web.json_response({"error": error}, status=_STATUS.get(code, 400))
 
 
 async def _body(request: web.Request, schema: Schema) -> dict[str, Any]:
@@ -158,7 +159,7 @@ async def _body(request: web.Request, schema: Schema) -> dict[str, Any]:
     try:
         return check(data, schema)
     except BodyError as exc:
-        raise ClassroomError(errors.INVALID_INPUT, str(exc)) from exc
+        raise ClassroomError(errors.INVALID_INPUT, str(exc), exc.field) from exc
 
 
 def _me(request: web.Request) -> User:
@@ -182,7 +183,7 @@ def _wrap(operation: Operation) -> Handler:
                 request[BODY] = await _body(request, operation.body)
             result = await operation.handler(request)
         except ClassroomError as exc:
-            return _error(exc.code, exc.message)
+            return _error(exc.code, exc.message, exc.field)
         if isinstance(result, web.StreamResponse):
             return result
         return web.json_response(result)
@@ -321,6 +322,19 @@ async def redeem_invite(request: web.Request) -> dict[str, Any]:
         child_id=body.get("child_id"),
     )
     return _signed_in(request, user)
+
+
+async def accept_invite(request: web.Request) -> dict[str, Any]:
+    user = request.app[CLASSROOM].accept_invite(
+        _me(request), request.match_info["invite_id"], request[BODY].get("child_id")
+    )
+    return user_view(user)
+
+
+async def change_password(request: web.Request) -> dict[str, Any]:
+    body = request[BODY]
+    request.app[CLASSROOM].change_password(_me(request), body["old"], body["new"])
+    return {"changed": True}
 
 
 async def list_sessions(request: web.Request) -> dict[str, Any]:
@@ -531,6 +545,22 @@ OPERATIONS = [
         ),
         public=True,
         tags=["invites"],
+    ),
+    Operation(
+        "POST",
+        "/api/invites/{invite_id}/accept",
+        accept_invite,
+        "Use an invite link with my existing account (another class, another child)",
+        body=obj(child_id=string(64, 1)),
+        tags=["invites"],
+    ),
+    Operation(
+        "POST",
+        "/api/me/password",
+        change_password,
+        "Change my password",
+        body=obj(["old", "new"], old=string(1024), new=_PASSWORD),
+        tags=["auth"],
     ),
     Operation(
         "GET", "/api/sessions", list_sessions, "Sessions I may join or host", tags=["sessions"]

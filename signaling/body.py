@@ -22,6 +22,10 @@ _TYPES: dict[str, tuple[type, ...]] = {
 class BodyError(ValueError):
     """The body does not match its schema; the message names the field and the rule."""
 
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
 
 def check(body: object, schema: Schema) -> dict[str, Any]:
     """`body` as a dict when it matches `schema`, else BodyError."""
@@ -30,10 +34,10 @@ def check(body: object, schema: Schema) -> dict[str, Any]:
     properties: dict[str, Schema] = schema.get("properties", {})
     unknown = sorted(set(body) - set(properties))
     if unknown:
-        raise BodyError(f"unknown field {unknown[0]!r}")
+        raise BodyError(f"unknown field {unknown[0]!r}", unknown[0])
     for name in schema.get("required", []):
         if body.get(name) is None:
-            raise BodyError(f"{name!r} is required")
+            raise BodyError(f"{name!r} is required", name)
     for name, value in body.items():
         if value is None and name not in schema.get("required", []):
             continue
@@ -45,19 +49,19 @@ def _check_field(name: str, value: object, rule: Schema) -> None:
     kind = rule["type"]
     # bool is an int in Python; JSON keeps them apart, so must we.
     if not isinstance(value, _TYPES[kind]) or (kind != "boolean" and isinstance(value, bool)):
-        raise BodyError(f"{name!r} must be a{'n' if kind[0] in 'aeiou' else ''} {kind}")
+        raise BodyError(f"{name!r} must be a{'n' if kind[0] in 'aeiou' else ''} {kind}", name)
     if "enum" in rule and value not in rule["enum"]:
-        raise BodyError(f"{name!r} must be one of {', '.join(map(str, rule['enum']))}")
+        raise BodyError(f"{name!r} must be one of {', '.join(map(str, rule['enum']))}", name)
     if isinstance(value, str):
         if len(value) < rule.get("minLength", 0):
-            raise BodyError(f"{name!r} must be at least {rule['minLength']} characters")
+            raise BodyError(f"{name!r} must be at least {rule['minLength']} characters", name)
         if "maxLength" in rule and len(value) > rule["maxLength"]:
-            raise BodyError(f"{name!r} must be at most {rule['maxLength']} characters")
+            raise BodyError(f"{name!r} must be at most {rule['maxLength']} characters", name)
     if isinstance(value, int | float) and not isinstance(value, bool):
         if "minimum" in rule and value < rule["minimum"]:
-            raise BodyError(f"{name!r} must be at least {rule['minimum']}")
+            raise BodyError(f"{name!r} must be at least {rule['minimum']}", name)
         if "maximum" in rule and value > rule["maximum"]:
-            raise BodyError(f"{name!r} must be at most {rule['maximum']}")
+            raise BodyError(f"{name!r} must be at most {rule['maximum']}", name)
 
 
 def obj(required: list[str] | None = None, **properties: Schema) -> Schema:

@@ -388,3 +388,103 @@ async def test_the_admin_sets_whether_parents_see_recordings(school: School) -> 
     )
     assert (status, body["parents_see_recordings"], body["name"]) == (200, True, "Школа 5")
     assert s.classroom.school(s.admin).parents_see_recordings is True
+
+
+async def test_a_signed_in_parent_links_a_second_child_with_an_invite(school: School) -> None:
+    s = school
+    teacher_token, class_id = await set_up_class(s)
+    status, made = await s.call("POST", "/api/classes", s.admin_token, {"name": "2A"})
+    other_class = made["id"]
+    await s.call(
+        "POST",
+        f"/api/classes/{other_class}/teachers",
+        s.admin_token,
+        {"teacher_id": (await s.call("GET", "/api/me", teacher_token))[1]["user"]["id"]},
+    )
+    kids = []
+    for cid, login in ((class_id, "older"), (other_class, "younger")):
+        _, invite = await s.call(
+            "POST", f"/api/classes/{cid}/invites", teacher_token, {"role": "pupil"}
+        )
+        _, kid = await s.call(
+            "POST",
+            f"/api/invites/{invite['id']}/redeem",
+            json={"name": login.title(), "login": login, "password": "pupil-pw-12"},
+        )
+        kids.append(kid)
+    _, first = await s.call(
+        "POST",
+        f"/api/classes/{class_id}/invites",
+        teacher_token,
+        {"role": "parent", "child_id": kids[0]["user"]["id"]},
+    )
+    _, parent = await s.call(
+        "POST",
+        f"/api/invites/{first['id']}/redeem",
+        json={"name": "Мама", "login": "mama", "password": "parent-pw-1"},
+    )
+    _, second = await s.call(
+        "POST", f"/api/classes/{other_class}/invites", teacher_token, {"role": "parent"}
+    )
+    status, body = await s.call("POST", f"/api/invites/{second['id']}/accept", kids[0]["token"], {})
+    assert (status, body["error"]["code"], body["error"]["field"]) == (400, "invalid_input", "role")
+    status, body = await s.call("POST", f"/api/invites/{second['id']}/accept", parent["token"], {})
+    assert (status, body["error"]["field"]) == (400, "child_id")
+    status, linked = await s.call(
+        "POST",
+        f"/api/invites/{second['id']}/accept",
+        parent["token"],
+        {"child_id": kids[1]["user"]["id"]},
+    )
+    assert status == 200
+    assert linked["children"] == [kids[0]["user"]["id"], kids[1]["user"]["id"]]
+    status, classes = await s.call("GET", "/api/classes", parent["token"])
+    assert sorted(c["name"] for c in classes["classes"]) == ["2A", "5A"]
+    status, invites = await s.call("GET", f"/api/classes/{other_class}/invites", teacher_token)
+    assert [i["uses"] for i in invites["invites"] if i["role"] == "parent"] == [1]
+
+    s.classroom.create_school("Лицей", "Other Admin", "other", "other-password")
+    other_token = await s.login("other", "other-password")
+    status, body = await s.call("POST", f"/api/invites/{second['id']}/accept", other_token, {})
+    assert (status, body["error"]["code"]) == (403, "forbidden")
+
+
+async def test_a_password_is_changed_with_the_old_one(school: School) -> None:
+    s = school
+    new = {"old": "not-the-password", "new": "new-password-9"}
+    status, body = await s.call("POST", "/api/me/password", s.admin_token, new)
+    assert (status, body["error"]["code"]) == (401, "bad_credentials")
+    status, body = await s.call(
+        "POST", "/api/me/password", s.admin_token, {"old": ADMIN_PW, "new": "short"}
+    )
+    assert (status, body["error"]["code"], body["error"]["field"]) == (
+        400,
+        "invalid_input",
+        "new",
+    )
+    status, body = await s.call(
+        "POST", "/api/me/password", s.admin_token, {"old": ADMIN_PW, "new": "new-password-9"}
+    )
+    assert (status, body) == (200, {"changed": True})
+    await s.login("anna", "new-password-9")
+    status, body = await s.call(
+        "POST", "/api/auth/login", json={"login": "anna", "password": ADMIN_PW}
+    )
+    assert status == 401
+
+
+async def test_form_errors_name_their_field(school: School) -> None:
+    s = school
+    teacher_token, class_id = await set_up_class(s)
+    _, invite = await s.call(
+        "POST", f"/api/classes/{class_id}/invites", teacher_token, {"role": "pupil"}
+    )
+    for body, field in [
+        ({"name": "Петя", "login": "a b", "password": "pupil-pw-12"}, "login"),
+        ({"name": "Петя", "login": "olga", "password": "pupil-pw-12"}, "login"),
+        ({"name": "Петя", "login": "petya", "password": "short"}, "password"),
+        ({"name": "   ", "login": "petya", "password": "pupil-pw-12"}, "name"),
+        ({"login": "petya", "password": "pupil-pw-12"}, "name"),
+    ]:
+        status, answer = await s.call("POST", f"/api/invites/{invite['id']}/redeem", json=body)
+        assert answer["error"]["field"] == field, (body, answer)
