@@ -8,6 +8,7 @@ reveal what it holds.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
@@ -83,15 +84,15 @@ class Classroom:
 
     # --- people ----------------------------------------------------------------------
 
-    def sign_in(self, login: str, password: str) -> User:
+    async def sign_in(self, login: str, password: str) -> User:
         """The account, or bad_credentials (the same answer for an unknown login)."""
         user = self._store.user_by_login(login.strip().lower()) if login else None
         if user is None or user.disabled:
-            burn_time(password)
+            await asyncio.to_thread(burn_time, password)
             raise ClassroomError(errors.BAD_CREDENTIALS, "wrong login or password")
-        if not verify_password(password, user.password_hash):
+        if not await asyncio.to_thread(verify_password, password, user.password_hash):
             raise ClassroomError(errors.BAD_CREDENTIALS, "wrong login or password")
-        return user
+        return self.user(user.id)  # as it is now, after the wait
 
     def user(self, user_id: str) -> User:
         user = self._store.user(user_id)
@@ -129,7 +130,9 @@ class Classroom:
     def has_schools(self) -> bool:
         return bool(self._store.schools())
 
-    def create_school(self, name: str, admin_name: str, login: str, password: str) -> User:
+    async def create_school(
+        self, name: str, admin_name: str, login: str, password: str
+    ) -> User:
         """A new closed space and its first admin (the operator's command, not an API call)."""
         school = School(self._new_id(), _name(name, "school name"))
         admin = User(
@@ -138,22 +141,25 @@ class Classroom:
             Role.ADMIN,
             _name(admin_name, "name"),
             login=_login(login),
-            password_hash=hash_password(_password(password)),
+            password_hash=await _hash(password),
             verified=True,
         )
         self._store.add_school(school)
         self._add_user(admin)
         return admin
 
-    def create_teacher(self, by: User, name: str, login: str, password: str) -> User:
+    async def create_teacher(self, by: User, name: str, login: str, password: str) -> User:
         self._require(by, Action.MANAGE_CLASSES, Target(by.school_id))
+        name, login = _name(name, "name"), _login(login)
+        password_hash = await _hash(password)
+        self._require(self.user(by.id), Action.MANAGE_CLASSES, Target(by.school_id))
         teacher = User(
             self._new_id(),
             by.school_id,
             Role.TEACHER,
-            _name(name, "name"),
-            login=_login(login),
-            password_hash=hash_password(_password(password)),
+            name,
+            login=login,
+            password_hash=password_hash,
         )
         self._add_user(teacher)
         return teacher
@@ -287,7 +293,7 @@ class Classroom:
             raise NotFound("this invite link")
         return invite, school, school_class
 
-    def redeem_invite(
+    async def redeem_invite(
         self,
         invite_id: str,
         name: str,
@@ -297,14 +303,38 @@ class Classroom:
     ) -> User:
         """Create the invited person's own account; a pupil joins the class, a parent is
         linked to their child."""
+        user_id = self._new_id()
+        # Everything is checked before the slow hash, and read again after it: the invite
+        # may have been used up or revoked meanwhile.
+        self._redemption(invite_id, user_id, name, login, "", child_id)
+        password_hash = await _hash(password)
+        invite, user, school_class = self._redemption(
+            invite_id, user_id, name, login, password_hash, child_id
+        )
+        try:
+            self._store.redeem_invite(invite, user, school_class)
+        except Conflict as exc:
+            raise ClassroomError(errors.CONFLICT, str(exc), _clash_field(exc)) from exc
+        return user
+
+    def _redemption(
+        self,
+        invite_id: str,
+        user_id: str,
+        name: str,
+        login: str,
+        password_hash: str,
+        child_id: str | None,
+    ) -> tuple[Invite, User, SchoolClass]:
+        """The invite with one more use, the new account, and the class as they would be."""
         invite, _, school_class = self.open_invite(invite_id)
         user = User(
-            self._new_id(),
+            user_id,
             invite.school_id,
             invite.role,
             _name(name, "name"),
             login=_login(login),
-            password_hash=hash_password(_password(password)),
+            password_hash=password_hash,
         )
         if invite.role is Role.PUPIL:
             school_class = replace(school_class, pupils=[*school_class.pupils, user.id])
@@ -313,12 +343,7 @@ class Classroom:
             if child is None or child not in school_class.pupils:
                 raise InvalidInput("choose your child among the class's pupils", "child_id")
             user.children = [child]
-        invite = replace(invite, uses=invite.uses + 1)
-        try:
-            self._store.redeem_invite(invite, user, school_class)
-        except Conflict as exc:
-            raise ClassroomError(errors.CONFLICT, str(exc), _clash_field(exc)) from exc
-        return user
+        return replace(invite, uses=invite.uses + 1), user, school_class
 
     def accept_invite(self, by: User, invite_id: str, child_id: str | None = None) -> User:
         """A signed-in pupil joins another class, or a parent links another child."""
@@ -341,10 +366,12 @@ class Classroom:
         self._store.accept_invite(replace(invite, uses=invite.uses + 1), by, school_class)
         return by
 
-    def change_password(self, by: User, old: str, new: str) -> None:
-        if not verify_password(old, by.password_hash):
+    async def change_password(self, by: User, old: str, new: str) -> None:
+        _password(new)
+        if not await asyncio.to_thread(verify_password, old, by.password_hash):
             raise ClassroomError(errors.BAD_CREDENTIALS, "the current password is wrong")
-        self._store.update_user(replace(by, password_hash=hash_password(_password(new))))
+        password_hash = await _hash(new)
+        self._store.update_user(replace(self.user(by.id), password_hash=password_hash))
 
     # --- sessions --------------------------------------------------------------------
 
@@ -587,6 +614,12 @@ def _password(value: str) -> str:
             f"password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters", "password"
         )
     return value
+
+
+async def _hash(password: str) -> str:
+    """scrypt in a worker thread: 50 ms of it must not stall the event loop (signalling, and
+    the SFU itself when it runs in-process)."""
+    return await asyncio.to_thread(hash_password, _password(password))
 
 
 def _clash_field(exc: Conflict) -> str | None:

@@ -171,6 +171,10 @@ class SqliteStore:
             if not in_memory:
                 # Readers (a report, a backup) do not block the writer, nor it them.
                 self._db.execute("PRAGMA journal_mode = WAL")
+                # In WAL mode NORMAL syncs at checkpoints, not at every commit: a chat line
+                # or an attendance stay costs no fsync on the event loop. A power cut may
+                # lose the last commits, never corrupt the file.
+                self._db.execute("PRAGMA synchronous = NORMAL")
             self._migrate(str(path))
         except BaseException:
             self._db.close()

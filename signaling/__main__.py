@@ -44,7 +44,7 @@ async def serve(config: Config, pupils: int, demo_school: bool) -> None:
     await runner.setup()
     accounts = []
     if demo_school:
-        accounts = demo.seed(app[api.CLASSROOM], config.data_dir / "demo-accounts.json")
+        accounts = await demo.seed(app[api.CLASSROOM], config.data_dir / "demo-accounts.json")
     site = web.TCPSite(runner, config.host, config.port)
     await site.start()
     print(f"Server ready on {config.base_url}", flush=True)

@@ -202,7 +202,7 @@ def _signed_in(request: web.Request, user: User) -> dict[str, Any]:
 
 async def login(request: web.Request) -> dict[str, Any]:
     body = request[BODY]
-    user = request.app[CLASSROOM].sign_in(body["login"], body["password"])
+    user = await request.app[CLASSROOM].sign_in(body["login"], body["password"])
     return _signed_in(request, user)
 
 
@@ -239,7 +239,7 @@ async def list_users(request: web.Request) -> dict[str, Any]:
 
 async def create_teacher(request: web.Request) -> dict[str, Any]:
     body = request[BODY]
-    teacher = request.app[CLASSROOM].create_teacher(
+    teacher = await request.app[CLASSROOM].create_teacher(
         _me(request), body["name"], body["login"], body["password"]
     )
     return user_view(teacher)
@@ -314,7 +314,7 @@ async def open_invite(request: web.Request) -> dict[str, Any]:
 
 async def redeem_invite(request: web.Request) -> dict[str, Any]:
     body = request[BODY]
-    user = request.app[CLASSROOM].redeem_invite(
+    user = await request.app[CLASSROOM].redeem_invite(
         request.match_info["invite_id"],
         body["name"],
         body["login"],
@@ -333,7 +333,7 @@ async def accept_invite(request: web.Request) -> dict[str, Any]:
 
 async def change_password(request: web.Request) -> dict[str, Any]:
     body = request[BODY]
-    request.app[CLASSROOM].change_password(_me(request), body["old"], body["new"])
+    await request.app[CLASSROOM].change_password(_me(request), body["old"], body["new"])
     return {"changed": True}
 
 

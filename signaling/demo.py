@@ -23,7 +23,7 @@ class DemoAccount:
     password: str
 
 
-def seed(classroom: Classroom, accounts_file: Path) -> list[DemoAccount]:
+async def seed(classroom: Classroom, accounts_file: Path) -> list[DemoAccount]:
     """Create the demo school if the database has no school; return its accounts.
 
     Passwords are random per database and kept beside it (mode 600), so a demo server
@@ -42,10 +42,10 @@ def seed(classroom: Classroom, accounts_file: Path) -> list[DemoAccount]:
         accounts.append(DemoAccount(role.value, name, login, pw))
 
     admin_pw = password()
-    admin = classroom.create_school(SCHOOL, "Елена Сергеевна", "admin", admin_pw)
+    admin = await classroom.create_school(SCHOOL, "Елена Сергеевна", "admin", admin_pw)
     remember(Role.ADMIN, "Елена Сергеевна", "admin", admin_pw)
     teacher_pw = password()
-    teacher = classroom.create_teacher(admin, "Ольга Ивановна", "olga", teacher_pw)
+    teacher = await classroom.create_teacher(admin, "Ольга Ивановна", "olga", teacher_pw)
     classroom.verify_teacher(admin, teacher.id)
     remember(Role.TEACHER, teacher.name, "olga", teacher_pw)
     school_class = classroom.create_class(admin, CLASS)
@@ -56,7 +56,7 @@ def seed(classroom: Classroom, accounts_file: Path) -> list[DemoAccount]:
     first_pupil = None
     for name, login in PUPILS:
         pw = password()
-        pupil = classroom.redeem_invite(pupil_invite.id, name, login, pw)
+        pupil = await classroom.redeem_invite(pupil_invite.id, name, login, pw)
         first_pupil = first_pupil or pupil
         remember(Role.PUPIL, name, login, pw)
     assert first_pupil is not None
@@ -64,7 +64,7 @@ def seed(classroom: Classroom, accounts_file: Path) -> list[DemoAccount]:
         teacher, school_class.id, Role.PARENT, child_id=first_pupil.id
     )
     parent_pw = password()
-    classroom.redeem_invite(parent_invite.id, "Ирина Петрова", "irina", parent_pw)
+    await classroom.redeem_invite(parent_invite.id, "Ирина Петрова", "irina", parent_pw)
     remember(Role.PARENT, "Ирина Петрова", "irina", parent_pw)
     accounts_file.parent.mkdir(parents=True, exist_ok=True)
     accounts_file.touch(mode=0o600)

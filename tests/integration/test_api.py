@@ -54,7 +54,7 @@ async def school(aiohttp_client: Any, tmp_path: Path) -> AsyncIterator[School]:
     )
     client = await aiohttp_client(create_app(config))
     classroom = client.app[api.CLASSROOM]
-    admin = classroom.create_school("Школа №5", "Анна Admin", "anna", ADMIN_PW)
+    admin = await classroom.create_school("Школа №5", "Анна Admin", "anna", ADMIN_PW)
     state = School(client, classroom, admin, "")
     state.admin_token = await state.login("anna", ADMIN_PW)
     yield state
@@ -331,7 +331,7 @@ async def test_tokens_are_checked_and_kept_apart(school: School) -> None:
 async def test_another_school_is_not_found_not_forbidden(school: School) -> None:
     s = school
     _, class_id = await set_up_class(s)
-    s.classroom.create_school("Лицей", "Other Admin", "other", "other-password")
+    await s.classroom.create_school("Лицей", "Other Admin", "other", "other-password")
     other_token = await s.login("other", "other-password")
     for method, path in [
         ("GET", f"/api/classes/{class_id}"),
@@ -443,7 +443,7 @@ async def test_a_signed_in_parent_links_a_second_child_with_an_invite(school: Sc
     status, invites = await s.call("GET", f"/api/classes/{other_class}/invites", teacher_token)
     assert [i["uses"] for i in invites["invites"] if i["role"] == "parent"] == [1]
 
-    s.classroom.create_school("Лицей", "Other Admin", "other", "other-password")
+    await s.classroom.create_school("Лицей", "Other Admin", "other", "other-password")
     other_token = await s.login("other", "other-password")
     status, body = await s.call("POST", f"/api/invites/{second['id']}/accept", other_token, {})
     assert (status, body["error"]["code"]) == (403, "forbidden")

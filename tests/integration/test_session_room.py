@@ -34,13 +34,13 @@ async def test_attendance_is_kept_and_ending_the_lesson_closes_its_room(
     server: RunningServer,
 ) -> None:
     classroom = server.app[api.CLASSROOM]
-    admin = classroom.create_school("Школа", "Admin", "admin", "admin-password")
-    teacher = classroom.create_teacher(admin, "Ольга", "olga", "teacher-pw-1")
+    admin = await classroom.create_school("Школа", "Admin", "admin", "admin-password")
+    teacher = await classroom.create_teacher(admin, "Ольга", "olga", "teacher-pw-1")
     teacher = classroom.verify_teacher(admin, teacher.id)
     school_class = classroom.create_class(admin, "7Б")
     classroom.assign_teacher(admin, school_class.id, teacher.id)
     invite = classroom.create_invite(teacher, school_class.id, Role.PUPIL)
-    pupil = classroom.redeem_invite(invite.id, "Аня Петрова", "anya", "pupil-pw-12")
+    pupil = await classroom.redeem_invite(invite.id, "Аня Петрова", "anya", "pupil-pw-12")
     lesson = classroom.create_session(teacher, SessionKind.LESSON, "Дроби", school_class.id)
     classroom.start_session(teacher, lesson.id)
 
@@ -108,7 +108,7 @@ async def wait_until(condition: Any, within: float = 10.0) -> None:
 
 async def test_the_chat_is_kept_with_the_session(server: RunningServer) -> None:
     classroom = server.app[api.CLASSROOM]
-    admin = classroom.create_school("Школа", "Admin", "admin", "admin-password")
+    admin = await classroom.create_school("Школа", "Admin", "admin", "admin-password")
     lesson = classroom.create_session(admin, SessionKind.STAFF_MEETING, "Педсовет")
     token = server.token(admin.id, Role.ADMIN, room=lesson.id)
     async with aiohttp.ClientSession() as http:
@@ -136,9 +136,9 @@ async def test_pupils_who_come_early_wait_until_the_teacher_starts(
     server: RunningServer,
 ) -> None:
     classroom = server.app[api.CLASSROOM]
-    admin = classroom.create_school("Школа", "Admin", "admin", "admin-password")
+    admin = await classroom.create_school("Школа", "Admin", "admin", "admin-password")
     teacher = classroom.verify_teacher(
-        admin, classroom.create_teacher(admin, "Ольга", "olga", "teacher-pw-1").id
+        admin, (await classroom.create_teacher(admin, "Ольга", "olga", "teacher-pw-1")).id
     )
     school_class = classroom.create_class(admin, "7Б")
     classroom.assign_teacher(admin, school_class.id, teacher.id)
