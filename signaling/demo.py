@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 from dataclasses import dataclass
@@ -30,9 +31,7 @@ async def seed(classroom: Classroom, accounts_file: Path) -> list[DemoAccount]:
     exposed by mistake does not open with a password from our README.
     """
     if classroom.has_schools():
-        if accounts_file.exists():
-            return [DemoAccount(**a) for a in json.loads(accounts_file.read_text())]
-        return []
+        return await asyncio.to_thread(_read, accounts_file)
     accounts: list[DemoAccount] = []
 
     def password() -> str:
@@ -66,7 +65,17 @@ async def seed(classroom: Classroom, accounts_file: Path) -> list[DemoAccount]:
     parent_pw = password()
     await classroom.redeem_invite(parent_invite.id, "Ирина Петрова", "irina", parent_pw)
     remember(Role.PARENT, "Ирина Петрова", "irina", parent_pw)
-    accounts_file.parent.mkdir(parents=True, exist_ok=True)
-    accounts_file.touch(mode=0o600)
-    accounts_file.write_text(json.dumps([a.__dict__ for a in accounts], ensure_ascii=False))
+    await asyncio.to_thread(_write, accounts_file, accounts)
     return accounts
+
+
+def _read(path: Path) -> list[DemoAccount]:
+    if not path.exists():
+        return []
+    return [DemoAccount(**a) for a in json.loads(path.read_text())]
+
+
+def _write(path: Path, accounts: list[DemoAccount]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(json.dumps([a.__dict__ for a in accounts], ensure_ascii=False))
