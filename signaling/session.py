@@ -6,6 +6,7 @@ import asyncio
 import logging
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -236,19 +237,25 @@ class Session:
         self.send({"type": "waiting", "id": request.id})
 
     def session_started(self) -> None:
-        task = asyncio.get_running_loop().create_task(self._join_after_start())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _join_after_start(self) -> None:
+        """The session went live: replay the early join, in this session's own task."""
         if self._starting is None or self._left:
             return
         request, _ = self._starting
         self._starting = None
-        try:
-            await self._join(request)
-        except ProtocolError as error:
-            self._send_error(request.id, error.code, error.message)
+        self._join_later(request, lambda: self._join(request))
+
+    def _join_later(self, request: protocol.Request, join: Callable[[], Awaitable[None]]) -> None:
+        """Run a deferred join (another session's event let it in) and answer its errors."""
+
+        async def run() -> None:
+            try:
+                await join()
+            except ProtocolError as error:
+                self._send_error(request.id, error.code, error.message)
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _enter_lobby(self, request: protocol.Request, claims: Claims) -> None:
         self._refuse_if_barred(claims)
@@ -264,20 +271,16 @@ class Session:
 
     def admitted(self) -> None:
         """A host let this session in from the lobby: join now, in its own task."""
-        task = asyncio.get_running_loop().create_task(self._join_from_lobby())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _join_from_lobby(self) -> None:
         if self._waiting is None or self._left:
             return
         request, claims, participant_id = self._waiting
         self._waiting = None
-        try:
+
+        async def join() -> None:
             async with self._state.rooms.lock(claims.room):
                 await self._join_locked(request, claims, participant_id, admitted=True)
-        except ProtocolError as error:
-            self._send_error(request.id, error.code, error.message)
+
+        self._join_later(request, join)
 
     def _refuse_if_barred(self, claims: Claims) -> None:
         refusal = self._state.rooms.moderation(claims.room).refusal(
