@@ -34,6 +34,8 @@ class RoomModeration:
     mic_locked: set[str] = field(default_factory=set)
     """Identities a host muted without letting them unmute themselves."""
     lobby: dict[str, Waiting] = field(default_factory=dict)
+    admitted: set[str] = field(default_factory=set)
+    """Identities a host let in: back after a dropped connection, they skip the lobby."""
     hands: list[str] = field(default_factory=list)
     """Raised hands, first raised first."""
     pinned: str | None = None
@@ -75,5 +77,6 @@ class RoomModeration:
 
     def remove(self, identity: str, participant_id: str) -> None:
         self.removed.add(identity)
+        self.admitted.discard(identity)
         self.mic_locked.discard(identity)
         self.forget(participant_id)

@@ -130,9 +130,7 @@ class Classroom:
     def has_schools(self) -> bool:
         return bool(self._store.schools())
 
-    async def create_school(
-        self, name: str, admin_name: str, login: str, password: str
-    ) -> User:
+    async def create_school(self, name: str, admin_name: str, login: str, password: str) -> User:
         """A new closed space and its first admin (the operator's command, not an API call)."""
         school = School(self._new_id(), _name(name, "school name"))
         admin = User(

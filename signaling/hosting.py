@@ -150,9 +150,12 @@ async def admit(session: Session, request: protocol.Request, me: Participant, ro
     ids = list(waiting) if request.type == "admit_all" else [request.body["participantId"]]
     if request.type == "admit" and ids[0] not in waiting:
         raise ProtocolError(BAD_MESSAGE, f"no one with id {ids[0]!r} is in the lobby")
+    moderation = session.state.rooms.moderation(room)
     for participant_id in ids:
         peer = waiting.pop(participant_id)
-        session.state.rooms.moderation(room).lobby.pop(participant_id, None)
+        entry = moderation.lobby.pop(participant_id, None)
+        if entry is not None:
+            moderation.admitted.add(entry.identity)
         peer.admitted()
     _ok(session, request, admitted=len(ids))
     notify_lobby(session, room)

@@ -221,7 +221,11 @@ class Session:
                     return
                 record.host_arrived(claims.room)
                 self._state.start_room(claims.room)
-        if claims.lobby and not claims.grants.moderate:
+        if (
+            claims.lobby
+            and not claims.grants.moderate
+            and claims.identity not in rooms.moderation(claims.room).admitted
+        ):
             self._enter_lobby(request, claims)
             return
         # Joins to one room run one at a time: each must see who came before it, or two

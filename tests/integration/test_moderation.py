@@ -168,6 +168,12 @@ async def test_a_parent_waits_in_the_lobby_until_admitted(server: RunningServer)
             entered = await parent.wait_for("joined")
             assert entered["self"]["id"] == waiting["participantId"]
             assert (await arrived)["participant"]["name"] == "Parent-1"
+
+            # Back after a dropped connection, an admitted parent skips the lobby.
+            await parent.close()
+            parent = await SignalClient.connect(server.url)
+            again = await parent.request({"type": "join", "token": lobby_token(server, "parent-1")})
+            assert again["type"] == "joined"
             with pytest.raises(SignalError) as refused:
                 await teacher.signal.request({"type": "admit", "participantId": "p_nobody"})
             assert refused.value.code == "bad_message"
