@@ -506,6 +506,14 @@ class Classroom:
         if self._store.session(session_id) is not None:
             self._store.add_chat(ChatLine(session_id, user_id, name, text, ts))
 
+    def removed(self, session_id: str, user_id: str) -> None:
+        """A host removed `user_id`: they cannot come back into this session."""
+        if self._store.session(session_id) is not None:
+            self._store.add_removal(session_id, user_id)
+
+    def is_removed(self, session_id: str, user_id: str) -> bool:
+        return self._store.is_removed(session_id, user_id)
+
     def recent_chat(self, session_id: str, limit: int) -> list[ChatLine]:
         """What a room that starts again (after everyone left, or a restart) shows first."""
         return self._store.chat(session_id, limit)

@@ -140,6 +140,13 @@ CREATE TABLE chat (
     ts REAL NOT NULL
 );
 CREATE INDEX chat_by_session ON chat (session_id, id);
+
+-- Who a host removed from a session: they stay out, across a restart, until it ends.
+CREATE TABLE removals (
+    session_id TEXT NOT NULL REFERENCES sessions (id),
+    user_id TEXT NOT NULL,
+    PRIMARY KEY (session_id, user_id)
+);
 """
 
 MIGRATIONS: list[str] = [_SCHEMA_1]
@@ -422,6 +429,21 @@ class SqliteStore:
             ChatLine(row["session_id"], row["user_id"], row["name"], row["text"], row["ts"])
             for row in rows
         ]
+
+    # removals
+
+    def add_removal(self, session_id: str, user_id: str) -> None:
+        with self._transaction():
+            self._db.execute(
+                "INSERT OR IGNORE INTO removals (session_id, user_id) VALUES (?, ?)",
+                (session_id, user_id),
+            )
+
+    def is_removed(self, session_id: str, user_id: str) -> bool:
+        row = self._db.execute(
+            "SELECT 1 FROM removals WHERE session_id = ? AND user_id = ?", (session_id, user_id)
+        ).fetchone()
+        return row is not None
 
     # internals
 

@@ -65,6 +65,10 @@ class SessionRecord(Protocol):
 
     def recent_chat(self, session_id: str, limit: int) -> list[ChatLine]: ...
 
+    def removed(self, session_id: str, user_id: str) -> None: ...
+
+    def is_removed(self, session_id: str, user_id: str) -> bool: ...
+
 
 @dataclass
 class ServerState:
@@ -287,9 +291,11 @@ class Session:
         self._join_later(request, join)
 
     def _refuse_if_barred(self, claims: Claims) -> None:
-        refusal = self._state.rooms.moderation(claims.room).refusal(
-            claims.identity, claims.grants.moderate
-        )
+        moderation = self._state.rooms.moderation(claims.room)
+        record = self._state.attendance
+        if record is not None and record.is_removed(claims.room, claims.identity):
+            moderation.removed.add(claims.identity)  # kept across a restart of the server
+        refusal = moderation.refusal(claims.identity, claims.grants.moderate)
         if refusal == "removed":
             raise ProtocolError(REMOVED, "a host removed you from this session")
         if refusal == "room_locked":

@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 
 from classroom.models import SessionKind
-from classroom.roles import Role
+from classroom.roles import Grants, Role
 from signaling import api
 from signaling.session import CLOSE_ENDED
 
@@ -161,3 +161,28 @@ async def test_pupils_who_come_early_wait_until_the_teacher_starts(
         assert classroom.session(teacher, lesson.id).state.value == "live"
         await early.close()
         await teacher_ws.close()
+
+
+async def test_a_removal_outlasts_the_servers_memory_of_the_room(server: RunningServer) -> None:
+    classroom = server.app[api.CLASSROOM]
+    admin = await classroom.create_school("Школа", "Admin", "admin", "admin-password")
+    meeting = classroom.create_session(admin, SessionKind.STAFF_MEETING, "Педсовет")
+    host_token = server.token(admin.id, Role.ADMIN, room=meeting.id)
+    guest_token = server.token("intruder", Role.TEACHER, Grants(publish=True), room=meeting.id)
+    async with aiohttp.ClientSession() as http:
+        host = await join(http, server.url, host_token)
+        guest = await join(http, server.url, guest_token)
+        participants = server.state.rooms.roster(meeting.id).participants
+        intruder = next(p.id for p in participants.values() if p.identity == "intruder")
+        await host.send_json({"type": "remove_participant", "id": 3, "participantId": intruder})
+        async for _ in guest:
+            pass
+        await host.close()
+        await wait_until(lambda: meeting.id not in server.state.rooms.rosters)
+        # What a restart does to the live rooms: their memory is gone, the database stays.
+        server.state.rooms.forget_room(meeting.id)
+        ws = await http.ws_connect(server.url.replace("http", "ws") + "/ws")
+        await ws.send_json({"type": "join", "id": 1, "token": guest_token})
+        reply: dict[str, Any] = await ws.receive_json(timeout=10)
+        assert (reply["type"], reply["code"]) == ("error", "removed")
+        await ws.close()
