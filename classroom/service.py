@@ -198,9 +198,19 @@ class Classroom:
         ]
 
     def members(self, by: User, school_class: SchoolClass) -> list[User]:
-        """The class's teachers and pupils (after `school_class` allowed `by` to see it)."""
+        """The class's teachers and pupils (after `school_class` allowed `by` to see it), and
+        for its teachers and the school's admins also the pupils' parents (a consultation
+        or a parent meeting is theirs to arrange)."""
         wanted = set(school_class.teachers) | set(school_class.pupils)
-        return [u for u in self._store.users(by.school_id) if u.id in wanted]
+        hosts = allowed(
+            self.actor(by), Action.VIEW_ATTENDANCE, Target(by.school_id, school_class.id)
+        )
+        pupils = set(school_class.pupils)
+        return [
+            u
+            for u in self._store.users(by.school_id)
+            if u.id in wanted or (hosts and u.role is Role.PARENT and pupils & set(u.children))
+        ]
 
     def pupils_for_invite(self, invite: Invite) -> list[dict[str, str]]:
         """A parent invite's choice of child: ids and first names, nothing more."""

@@ -104,9 +104,16 @@ def class_view(school_class: SchoolClass, people: dict[str, User] | None = None)
         "pupils": school_class.pupils,
     }
     if people is not None:
+        listed = school_class.teachers + school_class.pupils
+        parents = [u.id for u in people.values() if u.role is Role.PARENT]
         view["members"] = [
-            {"id": uid, "name": people[uid].name, "role": people[uid].role.value}
-            for uid in school_class.teachers + school_class.pupils
+            {
+                "id": uid,
+                "name": people[uid].name,
+                "role": people[uid].role.value,
+                **({"children": people[uid].children} if uid in parents else {}),
+            }
+            for uid in listed + [p for p in parents if p not in listed]
             if uid in people
         ]
     return view

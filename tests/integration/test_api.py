@@ -175,6 +175,15 @@ async def test_a_parent_invite_links_the_parent_to_a_child_and_opens_the_lobby(
         json={**body, "child_id": pupil["user"]["id"]},
     )
     assert status == 200 and parent["user"]["children"] == [pupil["user"]["id"]]
+    # The teacher sees the class's parents (consultations, meetings); a pupil does not.
+    _, detail = await s.call("GET", f"/api/classes/{class_id}", teacher_token)
+    assert [(m["name"], m["role"], m.get("children")) for m in detail["members"]] == [
+        ("Ольга Ивановна", "teacher", None),
+        ("Маша Котова", "pupil", None),
+        ("Ирина Котова", "parent", [pupil["user"]["id"]]),
+    ]
+    _, seen_by_pupil = await s.call("GET", f"/api/classes/{class_id}", pupil["token"])
+    assert [m["role"] for m in seen_by_pupil["members"]] == ["teacher", "pupil"]
 
     meeting = {"kind": "parent_meeting", "title": "Собрание", "class_id": class_id}
     status, created = await s.call("POST", "/api/sessions", teacher_token, meeting)
