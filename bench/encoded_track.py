@@ -5,6 +5,7 @@ encoder's ``pack``) instead of encoding a frame, so no encoder runs in the bench
 """
 
 import asyncio
+import time
 from dataclasses import dataclass
 
 import av
@@ -26,11 +27,19 @@ class TrackCounters:
     keyframes_sent: int = 0
     keyframe_requests: int = 0
     """PLI / FIR requests received."""
+    keyframe_requests_ignored: int = 0
+    """Requests within MIN_KEYFRAME_INTERVAL of the last one honoured, dropped as a browser does."""
     keyframes_on_request: int = 0
     """Jumps to a keyframe made to answer requests (several requests before a frame: one)."""
     loops: int = 0
     """Times the clip wrapped around."""
     late_resyncs: int = 0
+
+
+MIN_KEYFRAME_INTERVAL = 0.3
+"""A browser's encoder ignores a keyframe request within 300 ms of the previous one
+(libwebrtc's kMinKeyframeSendIntervalMs); the bots do the same, so the bench catches an SFU that
+asks too often and loses the answer."""
 
 
 class EncodedTrack(MediaStreamTrack):
@@ -52,10 +61,17 @@ class EncodedTrack(MediaStreamTrack):
         self._position = 0
         self._keyframe_wanted = False
         self._started_at: float | None = None
+        self._last_request = float("-inf")
 
-    def request_keyframe(self) -> None:
-        """Make the next frame sent a keyframe (the next one in the clip, wrapping around)."""
+    def request_keyframe(self, now: float | None = None) -> None:
+        """Make the next frame sent a keyframe (the next one in the clip, wrapping around),
+        unless the previous request honoured was under 300 ms ago."""
         self.counters.keyframe_requests += 1
+        now = time.monotonic() if now is None else now
+        if now - self._last_request < MIN_KEYFRAME_INTERVAL:
+            self.counters.keyframe_requests_ignored += 1
+            return
+        self._last_request = now
         self._keyframe_wanted = True
 
     async def recv(self) -> av.Packet:

@@ -202,6 +202,11 @@ class Consumer:
 
     # --- life ------------------------------------------------------------------------
 
+    @property
+    def waiting_keyframe(self) -> bool:
+        """Delivering, but nothing yet: the subscriber sees black until a keyframe comes."""
+        return self._waiting_keyframe and not self.paused and not self.closed
+
     def pause(self) -> None:
         self.paused = True
 

@@ -99,7 +99,12 @@ class Producer:
         self.consumers: list[Consumer] = []
         self.stats = ReceptionStats(params.clock_rate)
         self._nacks = NackTracker() if self._is_video else None
-        self.keyframes = KeyframeRequester(self._send_pli, loop)
+        self.keyframes = KeyframeRequester(
+            self._send_pli,
+            loop,
+            # Muted at the SFU, a producer forwards nothing: no keyframe is worth asking for.
+            waiting=lambda: not self.muted and any(c.waiting_keyframe for c in self.consumers),
+        )
         self.last_sr: SenderReport | None = None
         self.clock = clock or PublisherClock()
         self.muted = False

@@ -25,7 +25,7 @@ from bench.client_glue import (
     send_rtcp,
     sender_ssrc,
 )
-from bench.encoded_track import EncodedTrack
+from bench.encoded_track import MIN_KEYFRAME_INTERVAL, EncodedTrack
 from bench.media import EncodedFrame, load_audio, load_video
 from bench.publication import TONE_LEVEL_DBOV, Publication
 from bench.relay import UdpRelay
@@ -184,6 +184,8 @@ async def test_a_publication_honours_fir_and_pli_whatever_their_media_ssrc(
             RtcpPsfbPacket(fmt=RTCP_PSFB_PLI, ssrc=1, media_ssrc=camera_ssrc),
         ]
         for jumps, request in enumerate(requests, start=1):
+            # Like a browser's encoder, the bot ignores requests under 300 ms apart.
+            await asyncio.sleep(MIN_KEYFRAME_INTERVAL)
             await send_rtcp(receiving, request)
             await eventually(lambda j=jumps: camera.track.counters.keyframes_on_request == j)  # type: ignore[misc]
         assert (camera.feedback.fir, camera.feedback.pli) == (1, 2)

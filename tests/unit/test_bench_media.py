@@ -9,6 +9,7 @@ from fractions import Fraction
 import av
 import pytest
 
+from bench.encoded_track import EncodedTrack
 from bench.media import (
     AUDIO_TIME_BASE,
     DEFAULT_CACHE_DIR,
@@ -100,3 +101,13 @@ def test_opus_packets_decode_to_960_samples(audio: list[EncodedFrame]) -> None:
     codec = av.CodecContext.create("libopus", "r")
     samples = [f.samples for packet in audio[10:20] for f in codec.decode(av.Packet(packet.data))]
     assert samples == [960] * 10
+
+
+def test_a_bot_encoder_ignores_requests_under_300_ms_apart_as_a_browser_does(
+    video: list[EncodedFrame],
+) -> None:
+    track = EncodedTrack("video", video)
+    track.request_keyframe(now=10.0)
+    track.request_keyframe(now=10.25)  # ignored, as libwebrtc's encoder would
+    track.request_keyframe(now=10.31)
+    assert (track.counters.keyframe_requests, track.counters.keyframe_requests_ignored) == (3, 1)

@@ -104,3 +104,37 @@ def test_a_joiner_right_after_a_pli_still_waits_for_the_join_interval() -> None:
     keyframes.request()  # a PLI due later than the joiner's changes nothing
     clock.advance(1.0)
     assert sent == [0.0, 0.25]
+
+
+def test_a_pli_the_encoder_ignored_is_sent_again_while_someone_waits() -> None:
+    clock = FakeClock()
+    sent: list[float] = []
+    waiting = [True]
+    loop: Any = clock
+    keyframes = KeyframeRequester(
+        lambda: sent.append(clock.now), loop, retry=1.0, waiting=lambda: waiting[0]
+    )
+    keyframes.request(joining=True)
+    clock.advance(1.5)  # no keyframe came: asked again at 1.0 ...
+    clock.advance(1.0)  # ... and at 2.0
+    assert sent == [0.0, 1.0, 2.0]
+    assert keyframes.retries == 2
+    keyframes.keyframe_received()
+    clock.advance(3.0)
+    assert sent == [0.0, 1.0, 2.0]  # the keyframe ended the retries
+    keyframes.request(joining=True)
+    waiting[0] = False
+    clock.advance(1.5)
+    clock.advance(1.5)
+    assert sent == [0.0, 1.0, 2.0, 5.5]  # no one waits: no retry
+
+
+def test_joiners_stay_above_the_browsers_300_ms_floor() -> None:
+    clock = FakeClock()
+    sent: list[float] = []
+    loop: Any = clock
+    keyframes = KeyframeRequester(lambda: sent.append(clock.now), loop)
+    keyframes.request(joining=True)
+    keyframes.request(joining=True)
+    clock.advance(1.0)
+    assert sent[1] - sent[0] > 0.3
