@@ -375,7 +375,10 @@ class Classroom:
         return by
 
     async def change_password(self, by: User, old: str, new: str) -> None:
-        _password(new)
+        try:
+            _password(new)
+        except InvalidInput as exc:
+            raise InvalidInput(exc.message, "new") from exc
         if not await asyncio.to_thread(verify_password, old, by.password_hash):
             raise ClassroomError(errors.BAD_CREDENTIALS, "the current password is wrong")
         password_hash = await _hash(new)

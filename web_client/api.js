@@ -3,13 +3,20 @@
 
 const TOKEN_KEY = 'classroom.apiToken';
 
-/** A refused request: `status` 0 and code 'network' when the server could not be reached. */
+/** A refused request: `status` 0 and code 'network' when the server could not be reached;
+ * `field` names the request's field at fault, when the server says which. */
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, field = null) {
     super(message || code);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
+    this.field = field;
+  }
+
+  /** The sign-in is gone (expired, revoked): unlike a wrong password, which is also a 401. */
+  get signedOut() {
+    return this.status === 401 && this.code !== 'bad_credentials';
   }
 }
 
@@ -68,7 +75,12 @@ async function send(method, path, { body, auth = true } = {}) {
   } catch {
     /* a proxy's HTML error page, say */
   }
-  throw new ApiError(response.status, error?.code || `http_${response.status}`, error?.message || response.statusText);
+  throw new ApiError(
+    response.status,
+    error?.code || `http_${response.status}`,
+    error?.message || response.statusText,
+    error?.field || null,
+  );
 }
 
 async function json(method, path, options) {
@@ -89,9 +101,21 @@ export const openInvite = (id) => json('GET', `/api/invites/${enc(id)}`, { auth:
 export const redeemInvite = (id, fields) =>
   json('POST', `/api/invites/${enc(id)}/redeem`, { body: fields, auth: false });
 
+/** The signed-in pupil joins the link's class, or the parent links a child (`childId`) of it.
+ * Resolves to the updated user. */
+export const acceptInvite = (id, childId) =>
+  json('POST', `/api/invites/${enc(id)}/accept`, { body: childId ? { child_id: childId } : {} });
+
 // ---- me, people, classes -----------------------------------------------------------------------
 
 export const me = () => json('GET', '/api/me');
+
+/** Refused with bad_credentials (a 401, yet still signed in) when `old` is wrong. */
+export const changePassword = (old, password) =>
+  json('POST', '/api/me/password', { body: { old, new: password } });
+
+/** `fields`: {name?, parents_see_recordings?} (admins). Resolves to the school. */
+export const updateSchool = (fields) => json('PATCH', '/api/school', { body: fields });
 
 export const listUsers = async () => (await json('GET', '/api/users')).users;
 

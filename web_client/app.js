@@ -2,15 +2,17 @@
 
 import { Translator } from './i18n.js';
 import { getLocalMedia, getScreen, stopStream } from './media.js';
-import { ClassroomClient, ServerError } from './protocol.js';
+import { RoomState } from './moderation.js';
+import { CLOSE_ENDED, CLOSE_REMOVED, CLOSE_REPLACED, ClassroomClient, ServerError } from './protocol.js';
+import { RoomView } from './roomview.js';
 import { LessonUI } from './ui.js';
 
 // After a lost connection: quick retries first (a phone switching networks), then every 10 s.
-/** The server's close code for "this person joined again elsewhere" (docs/protocol.md). */
-const CLOSE_REPLACED = 4001;
 const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, 8000, 10000];
 // Errors that no retry can fix: the person needs a new link or the teacher's help.
 const FINAL_JOIN_ERRORS = new Set(['bad_token', 'token_expired', 'not_allowed']);
+// The lesson is over for this person, for good: the end screen says why (ui.showEnd kinds).
+const END_KINDS = { session_ended: 'sessionEnded', removed: 'removed', lobby_denied: 'denied' };
 // The server lets the newest connection of a person win and closes the older one. A drop this
 // soon after joining, again and again, means two devices are taking turns: stop retrying.
 const QUICK_DROP_MS = 15000;
@@ -49,6 +51,22 @@ class Lesson {
     this.joinedAt = 0;
     this.quickDrops = 0;
     this.ownIds = new Set();
+    // Lock, hands, pin, lobby, polls, leave to unmute: what the server says of the room.
+    this.room = new RoomState();
+    this.roomView = new RoomView({
+      room: this.room,
+      ui,
+      client: () => this.client,
+      // Joined is enough: the page works while our own camera is still being published.
+      isLive: () => this.client?.state === 'joined' && this.phase !== 'ended',
+      showError: (err) => ui.toast(...errorMessage(err, this.t)),
+      onHandChange: () => this._applyLocalState(),
+    });
+    this.room.addEventListener('mutedbyhost', (ev) => this._mutedByHost(ev.detail));
+    this.room.addEventListener('unmuteallowed', () => {
+      this._applyLocalState();
+      ui.toast('moderation.unmuteAllowed', null, 'info');
+    });
 
     // Tabs of this browser tell each other when they join, so the tab that the server closes
     // because the same person joined elsewhere knows why, and does not fight back by rejoining.
@@ -111,6 +129,10 @@ class Lesson {
     }
     this.ui.setJoinBusy(false);
     if (this.phase !== 'joining') return; // left meanwhile
+    if (error instanceof ServerError && END_KINDS[error.code]) {
+      this._end(END_KINDS[error.code]); // removed earlier, turned away, or the lesson is over
+      return;
+    }
     if (error) {
       this.phase = 'preview';
       this.ui.show('join');
@@ -140,6 +162,11 @@ class Lesson {
 
     const { grid, chat } = this.ui;
     grid.clear();
+    this.room.attach(client, joined);
+    // Muted by a host without leave to unmute (before a reconnect, say): the server starts our
+    // microphone muted, so it must not look on here.
+    if (!this.room.canUnmute) this.micOn = false;
+    this.roomView.show();
     grid.setSelf(joined.self, this.camTrack);
     if (this.screenTrack) grid.setSelfScreen(this.screenTrack, joined.self.name);
     for (const participant of client.participants.values()) grid.upsert(participant);
@@ -195,6 +222,10 @@ class Lesson {
       }
     });
     on('chat', (message) => ui.chat.add(message, this.ownIds.has(message.from?.id)));
+    on('waitingroom', ({ kind }) => ui.showWaiting(kind));
+    on('farewell', ({ reason }) => {
+      if (this.phase !== 'ended' && END_KINDS[reason]) this._end(END_KINDS[reason]);
+    });
     on('servererror', ({ error }) => ui.toast(...errorMessage(error, this.t)));
     on('pcstate', ({ state }) => {
       if (this.phase !== 'live') return;
@@ -207,7 +238,9 @@ class Lesson {
       this.quickDrops = Date.now() - this.joinedAt < QUICK_DROP_MS ? this.quickDrops + 1 : 0;
       if (code === CLOSE_REPLACED || Date.now() - this.replacedAt < REPLACED_NOTICE_MS) {
         this._end('replaced');
-      } else if (code >= 4000 && code < 5000) this._end('ended'); // the server closed it on purpose
+      } else if (code === CLOSE_ENDED) this._end('sessionEnded');
+      else if (code === CLOSE_REMOVED) this._end(client.farewell === 'lobby_denied' ? 'denied' : 'removed');
+      else if (code >= 4000 && code < 5000) this._end('ended'); // the server closed it on purpose
       else if (this.quickDrops >= QUICK_DROPS_TO_GIVE_UP) this._end('unstable');
       else this._reconnect();
     });
@@ -231,10 +264,20 @@ class Lesson {
         this.ui.setStatus(null);
         return;
       } catch (err) {
+        if (this.phase !== 'reconnecting') return;
+        if (err instanceof ServerError && END_KINDS[err.code]) {
+          this._end(END_KINDS[err.code]);
+          return;
+        }
         if (err instanceof ServerError && FINAL_JOIN_ERRORS.has(err.code)) {
           this._end('ended');
           this.ui.toast(...errorMessage(err, this.t));
           return;
+        }
+        // Locked while we were away: keep knocking, the teacher may unlock.
+        if (err instanceof ServerError && err.code === 'room_locked') {
+          this.ui.show('lesson');
+          this.ui.setStatus('status.lockedOut', null, 'warn');
         }
       }
     }
@@ -242,9 +285,20 @@ class Lesson {
 
   async toggleMic() {
     if (!this.micTrack) return;
+    if (!this.micOn && this._micLocked) return; // the button is disabled; a keyboard may still try
     this.micOn = !this.micOn;
     this._applyLocalState();
-    await this._sendMute('microphone', !this.micOn);
+    const ok = await this._sendMute('microphone', !this.micOn);
+    if (!ok && this.micOn && this.phase === 'live') {
+      // The server keeps it muted (a host's mute crossed our click): show it off, as it is.
+      this.micOn = false;
+      this._applyLocalState();
+    }
+  }
+
+  /** A host may forbid unmuting; only after we joined (the preview's toggle is ours). */
+  get _micLocked() {
+    return this.client?.state === 'joined' && !this.room.canUnmute;
   }
 
   async toggleCamera() {
@@ -254,12 +308,17 @@ class Lesson {
     await this._sendMute('camera', !this.camOn);
   }
 
+  /** Tells the server; false if it refused (the toast says why). */
   async _sendMute(source, muted) {
-    if (this.phase !== 'live' || !this.client) return;
+    if (this.phase !== 'live' || !this.client) return true;
     try {
       await this.client.setMuted(source, muted);
+      return true;
     } catch (err) {
-      this.ui.toast(...errorMessage(err, this.t));
+      const micLocked = err instanceof ServerError && err.code === 'not_allowed' && source === 'microphone';
+      if (micLocked) this.ui.toast('moderation.micLocked');
+      else this.ui.toast(...errorMessage(err, this.t));
+      return false;
     }
   }
 
@@ -315,6 +374,9 @@ class Lesson {
   _end(kind) {
     this.phase = 'ended';
     this.client?.close();
+    this.room.reset();
+    this.room.client = null;
+    this.ui.resetRoom();
     this.screenTrack?.stop();
     this.screenTrack = null;
     this._stopLocalMedia();
@@ -358,8 +420,25 @@ class Lesson {
       canPublish: this.client?.state === 'joined' ? this.client.grants.publish : true,
       hasMic: Boolean(this.micTrack),
       hasCam: Boolean(this.camTrack),
+      micLocked: this._micLocked,
+      handRaised: this.room.hands.includes(this.room.selfId),
     });
     this.ui.grid.setSelfState({ cameraOn: this.camOn, micMuted: !this.micOn || !this.micTrack });
+  }
+
+  /** A host turned off one of our sources at the server: show it off here too, and say so. */
+  _mutedByHost({ source, canUnmute }) {
+    if (source === 'microphone') {
+      this.micOn = false;
+      this.ui.toast(canUnmute ? 'moderation.mutedCanUnmute' : 'moderation.muted', null, 'info');
+    } else if (source === 'camera') {
+      this.camOn = false;
+      this.ui.toast('moderation.cameraOff', null, 'info');
+    } else if (source === 'screen') {
+      this._stopScreen();
+      this.ui.toast('moderation.screenStopped', null, 'info');
+    }
+    this._applyLocalState();
   }
 
   _updateCount() {
@@ -374,11 +453,22 @@ class Lesson {
     for (const [id, entry] of Object.entries(perParticipant)) {
       entry.name = client.participants.get(id)?.name ?? null;
     }
+    const { room } = this;
     return {
       phase: this.phase,
       self: client?.self ?? null,
       participants: perParticipant,
       names: this.ui.grid.names(),
+      micOn: this.micOn,
+      room: {
+        host: room.isHost,
+        locked: room.locked,
+        hands: room.hands,
+        pinned: room.pinned,
+        canUnmute: room.canUnmute,
+        lobby: room.lobby,
+        polls: [...room.polls.values()],
+      },
     };
   }
 }

@@ -1,36 +1,40 @@
 // /join/{invite id}: an invite link from a teacher. Shows whom it invites where, and lets the
 // person create their own account (a parent also picks their child); a dead link says why.
+// Someone already signed in with the link's role (a pupil joining a second class, a parent with
+// a second child) adds the class to that account instead.
 
 import * as api from './api.js';
 import { ApiError } from './api.js';
-import { Translator, localize } from './i18n.js';
+import { localize } from './i18n.js';
+import {
+  $, applyLanguage, avatarDot, errorText, formErrors, setFlash, t, wireLanguageSwitch, withLang,
+} from './page.js';
 
-const t = new Translator();
-const $ = (id) => document.getElementById(id);
 const DEAD = new Set(['not_found', 'invite_expired', 'invite_revoked', 'invite_used_up']);
 
 // The id is the last path segment; the server routes /join/{invite_id} here.
 const inviteId = decodeURIComponent(location.pathname.split('/').filter(Boolean).slice(1).join('/'));
 let invite = null;
-
-/** Carries an explicit ?lang= along, so the language chosen here stays on the next page. */
-function withLang(path) {
-  const lang = new URLSearchParams(location.search).get('lang');
-  return lang ? `${path}?lang=${encodeURIComponent(lang)}` : path;
-}
-
-function errorText(err) {
-  const code = err instanceof ApiError ? err.code : null;
-  if (code && t.has(`api.${code}`)) return [`api.${code}`];
-  return ['api.unknown', { message: err?.message || String(err) }];
-}
+let me = null; // {user, school} when signed in already
 
 function show(view) {
   for (const id of ['loading', 'unreachable', 'dead', 'invite']) $(id).hidden = id !== view;
 }
 
+/** The person's account, if the stored token still works; a dead token is forgotten. */
+async function signedInUser() {
+  if (!api.getToken()) return null;
+  try {
+    return await api.me();
+  } catch (err) {
+    if (err instanceof ApiError && err.signedOut) api.clearToken();
+    return null;
+  }
+}
+
 async function load() {
   show('loading');
+  const account = signedInUser();
   try {
     invite = inviteId ? await api.openInvite(inviteId) : null;
   } catch (err) {
@@ -39,6 +43,7 @@ async function load() {
     return show('unreachable');
   }
   if (!invite) return showDead('not_found');
+  me = await account;
   showInvite();
 }
 
@@ -49,6 +54,26 @@ function showDead(code) {
   translate();
 }
 
+/** The link's children to choose from (a parent link made for one child has none). */
+function fillChildren(select, children, linked = []) {
+  const placeholder = document.createElement('option');
+  placeholder.value = '';
+  placeholder.dataset.i18n = 'invite.childChoose';
+  select.replaceChildren(placeholder, ...children.map(({ id, name }) => {
+    const option = document.createElement('option');
+    option.value = id;
+    if (linked.includes(id)) {
+      // Already this parent's child: shown, so the list makes sense, but not chosen again.
+      localize(option, t, 'accept.childLinked', { name });
+      option.disabled = true;
+    } else {
+      option.textContent = name;
+    }
+    return option;
+  }));
+  select.required = children.length > 0;
+}
+
 function showInvite() {
   const params = { class: invite.class, school: invite.school };
   $('invite-school').textContent = invite.school;
@@ -56,23 +81,33 @@ function showInvite() {
   localize($('invite-lead'), t, `invite.lead.${invite.role}`, params);
   localize($('invite-name-hint'), t, `invite.nameHint.${invite.role}`);
   $('invite-expiry').dataset.ts = String(invite.expires_at);
-  // A parent invite made for one child has no `children`: the server links that child.
   const children = Array.isArray(invite.children) ? invite.children : [];
-  $('child-field').hidden = children.length === 0;
-  const select = $('invite-child');
-  const placeholder = document.createElement('option');
-  placeholder.value = '';
-  placeholder.dataset.i18n = 'invite.childChoose';
-  select.replaceChildren(placeholder, ...children.map(({ id, name }) => {
-    const option = document.createElement('option');
-    option.value = id;
-    option.textContent = name;
-    return option;
-  }));
-  select.required = children.length > 0;
+  const user = me?.user;
+  const accepting = Boolean(user && user.role === invite.role);
+  $('accept-box').hidden = !accepting;
+  $('invite-form').hidden = accepting;
+  $('invite-signin-hint').hidden = accepting;
+  $('other-role').hidden = !user || accepting;
+  // One child field, in whichever form is shown.
+  const childField = $('child-field');
+  (accepting ? acceptForm : form).prepend(childField);
+  childField.hidden = children.length === 0;
+  fillChildren($('invite-child'), children, accepting ? user.children || [] : []);
+  let focus = children.length ? $('invite-child') : null;
+  if (accepting) {
+    const dot = avatarDot(user.name);
+    dot.id = 'accept-avatar';
+    $('accept-avatar').replaceWith(dot);
+    localize($('accept-who'), t, 'accept.signedInAs', { name: user.name });
+    localize($('accept-other'), t, 'accept.notYou', { name: user.name });
+    focus ||= $('accept-submit');
+  } else {
+    if (user) localize($('other-role'), t, `accept.otherRole.${invite.role}`, { name: user.name });
+    focus ||= $('invite-name');
+  }
   show('invite');
   translate();
-  (children.length ? select : $('invite-name')).focus();
+  focus.focus();
 }
 
 function drawExpiry() {
@@ -83,27 +118,9 @@ function drawExpiry() {
   localize(node, t, 'invite.expires', { time });
 }
 
-// ---- the form ----------------------------------------------------------------------------
+// ---- a new account -----------------------------------------------------------------------------
 
 const form = $('invite-form');
-
-function clearErrors() {
-  for (const node of form.querySelectorAll('.field-error, .form-error')) node.hidden = true;
-  for (const node of form.querySelectorAll('[aria-invalid]')) node.removeAttribute('aria-invalid');
-}
-
-function fieldError(name, key, params) {
-  const node = form.querySelector(`[data-error-for="${name}"]`);
-  node.hidden = false;
-  localize(node, t, key, params);
-  form.elements[name].setAttribute('aria-invalid', 'true');
-}
-
-function formError(key, params) {
-  const node = $('invite-error');
-  node.hidden = false;
-  localize(node, t, key, params);
-}
 
 /** The same rules the server applies, checked first so each field can say what is wrong. */
 function check(fields, needsChild) {
@@ -118,26 +135,15 @@ function check(fields, needsChild) {
   return problems;
 }
 
-/** Which field an invalid_input message is about (the API names it only in English text). */
-function invalidField(message) {
-  const text = String(message).toLowerCase();
-  if (text.includes('child')) return ['child_id', 'field.childRequired'];
-  if (text.includes('login')) return ['login', 'field.loginInvalid'];
-  if (text.includes('password')) return ['password', 'field.passwordShort'];
-  if (text.includes('name')) return ['name', 'field.nameInvalid'];
-  return null;
-}
-
-function setBusy(busy) {
-  const submit = $('invite-submit');
+function setBusy(submit, busy, idleKey, busyKey) {
   submit.disabled = busy;
   submit.setAttribute('aria-busy', String(busy));
-  localize(submit, t, busy ? 'invite.submitting' : 'invite.submit');
+  localize(submit, t, busy ? busyKey : idleKey);
 }
 
 async function submit(ev) {
   ev.preventDefault();
-  clearErrors();
+  formErrors.clear(form);
   const needsChild = !$('child-field').hidden;
   const fields = {
     name: form.elements.name.value.trim(),
@@ -146,53 +152,85 @@ async function submit(ev) {
   };
   if (needsChild) fields.child_id = form.elements.child_id.value;
   const problems = check(fields, needsChild);
-  for (const [name, key] of problems) fieldError(name, key);
-  if (problems.length) {
-    form.elements[problems[0][0]].focus();
-    return;
-  }
-  setBusy(true);
+  if (formErrors.some(form, problems)) return;
+  const button = $('invite-submit');
+  setBusy(button, true, 'invite.submit', 'invite.submitting');
   let result;
   try {
     result = await api.redeemInvite(inviteId, fields);
   } catch (err) {
-    setBusy(false);
+    setBusy(button, false, 'invite.submit', 'invite.submitting');
     if (err instanceof ApiError && DEAD.has(err.code)) return showDead(err.code); // died meanwhile
-    if (err instanceof ApiError && err.code === 'conflict') {
-      fieldError('login', 'field.loginTaken');
-      return form.elements.login.focus();
-    }
-    const field = err instanceof ApiError && err.code === 'invalid_input' ? invalidField(err.message) : null;
-    if (field) return fieldError(...field);
-    return formError(...errorText(err));
+    formErrors.fromApi(form, err)?.focus();
+    return;
   }
   api.setToken(result.token);
   location.assign(withLang('/school'));
 }
 
+// ---- the account one is signed in with ---------------------------------------------------------
+
+const acceptForm = $('accept-form');
+
+async function accept(ev) {
+  ev.preventDefault();
+  formErrors.clear(acceptForm);
+  const needsChild = !$('child-field').hidden;
+  const childId = needsChild ? acceptForm.elements.child_id.value : null;
+  if (needsChild && !childId) {
+    formErrors.field(acceptForm, 'child_id', 'field.childRequired');
+    acceptForm.elements.child_id.focus();
+    return;
+  }
+  const button = $('accept-submit');
+  setBusy(button, true, 'accept.submit', 'accept.submitting');
+  try {
+    await api.acceptInvite(inviteId, childId);
+  } catch (err) {
+    setBusy(button, false, 'accept.submit', 'accept.submitting');
+    if (err instanceof ApiError && DEAD.has(err.code)) return showDead(err.code);
+    if (err instanceof ApiError && err.signedOut) {
+      // The sign-in expired meanwhile: the link still works for a new account, or after signing in.
+      api.clearToken();
+      me = null;
+      return showInvite();
+    }
+    formErrors.fromApi(acceptForm, err, {
+      forbidden: ['accept', 'accept.otherSchool'],
+      role: ['accept', 'accept.wrongRole'],
+    });
+    return;
+  }
+  const child = invite.children?.find((c) => c.id === childId)?.name;
+  if (invite.role === 'parent' && child) setFlash('accept.doneChild', { class: invite.class, name: child });
+  else setFlash(`accept.done.${invite.role}`, { class: invite.class });
+  location.assign(withLang('/school'));
+  setBusy(button, true, 'accept.submit', 'accept.submitting'); // stays busy while the page goes
+}
+
+/** "Not Ирина? Sign out": forget the token and offer the new-account form. */
+function signOutHere() {
+  api.clearToken();
+  me = null;
+  showInvite();
+}
+
 // ---- language, start -----------------------------------------------------------------------
 
 function translate() {
-  t.apply(document);
+  applyLanguage(invite ? t.t('invite.title', { class: invite.class }) : t.t('invite.titlePlain'));
   drawExpiry();
-  document.title = invite ? t.t('invite.title', { class: invite.class }) : t.t('invite.titlePlain');
-  for (const b of document.querySelectorAll('#lang-switch [data-lang]')) {
-    b.setAttribute('aria-pressed', String(b.dataset.lang === t.lang));
-  }
-  for (const link of [$('dead-signin'), $('invite-signin')]) link.href = withLang('/signin');
+  // Signing in comes back here, to use the link with that account.
+  const signin = withLang(`/signin?next=${encodeURIComponent(location.pathname)}`);
+  $('invite-signin').href = signin;
+  $('dead-signin').href = withLang('/signin');
 }
 
 function main() {
-  for (const b of document.querySelectorAll('#lang-switch [data-lang]')) {
-    b.addEventListener('click', () => t.setLanguage(b.dataset.lang));
-  }
-  t.addEventListener('change', () => {
-    const url = new URL(location.href);
-    url.searchParams.set('lang', t.lang);
-    history.replaceState(null, '', url);
-    translate();
-  });
+  wireLanguageSwitch(translate);
   form.addEventListener('submit', submit);
+  acceptForm.addEventListener('submit', accept);
+  $('accept-other').addEventListener('click', signOutHere);
   $('retry').addEventListener('click', load);
   translate();
   load();

@@ -9,6 +9,10 @@
 //   remotetracks        {byParticipant: Map<participantId, RemoteTrack[]>}  (after every offer;
 //                       a RemoteTrack is {mid, participantId, trackId, kind, source, track})
 //   chat                {from: {id, name}, text, ts}
+//   waitingroom         {kind: 'start'|'lobby', participantId?}  (join answered `waiting` / `lobby`:
+//                       the join stays pending until `joined`)
+//   farewell            {reason: 'removed'|'lobby_denied'|'session_ended'}  (the socket closes next)
+//   roomevent           {message}   (any other server event: hosts, hands, polls… see moderation.js)
 //   servererror         {error: ServerError}       (errors that answer no pending request)
 //   pcstate             {pc: 'publish'|'subscribe', state}
 //   close               {code, reason, expected}   (the socket closed; `expected` after leave())
@@ -27,6 +31,15 @@ export class ServerError extends Error {
 // milliseconds; an unreachable STUN/TURN server must not hold the lesson up forever.
 const ICE_GATHERING_TIMEOUT_MS = 5000;
 const REQUEST_TIMEOUT_MS = 20000;
+
+/** Close codes the server uses on purpose (docs/protocol.md): a client must not reconnect. */
+export const CLOSE_REPLACED = 4001;
+export const CLOSE_ENDED = 4002;
+export const CLOSE_REMOVED = 4003;
+// Answers to `join` that mean "wait here": the same join is answered again later.
+const INTERIM = { waiting: 'start', lobby: 'lobby' };
+// Events announcing that the server is about to close the socket for good.
+const FAREWELLS = new Set(['removed', 'lobby_denied', 'session_ended']);
 
 export function defaultSocketUrl(loc = globalThis.location) {
   const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -55,6 +68,8 @@ export class ClassroomClient extends EventTarget {
     this._nextId = 1;
     this._pending = new Map();
     this._leaving = false;
+    /** Why the server is closing us for good ('removed', 'lobby_denied', 'session_ended'), if it said. */
+    this.farewell = null;
     this._publishPc = null;
     this._subscribePc = null;
     /** Our sending transceivers by source ('microphone' | 'camera' | 'screen'). */
@@ -76,7 +91,11 @@ export class ClassroomClient extends EventTarget {
     this._setState('connecting');
     try {
       await this._openSocket();
-      const joined = await this.request('join', { token: this.token });
+      // Before a lesson starts, or in the lobby, the join may wait for as long as the teacher
+      // needs: no timeout from the first interim answer on.
+      const joined = await this.request('join', { token: this.token }, (msg) => {
+        this._emit('waitingroom', { kind: INTERIM[msg.type], participantId: msg.participantId ?? null });
+      });
       this.room = joined.room;
       this.self = joined.self;
       this.grants = { ...this.grants, ...(joined.grants || {}) };
@@ -92,15 +111,18 @@ export class ClassroomClient extends EventTarget {
     }
   }
 
-  /** Sends a request and resolves with its response (rejects with ServerError on `error`). */
-  request(type, fields = {}) {
+  /**
+   * Sends a request and resolves with its response (rejects with ServerError on `error`).
+   * `onInterim` (join only) receives `waiting` / `lobby` answers; the request then stays pending.
+   */
+  request(type, fields = {}, onInterim = null) {
     const id = this._nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this._pending.delete(id);
         reject(new ServerError('timeout', `no answer to ${type}`, id));
       }, REQUEST_TIMEOUT_MS);
-      this._pending.set(id, { resolve, reject, timer });
+      this._pending.set(id, { resolve, reject, timer, onInterim });
       try {
         this._send({ ...fields, type, id });
       } catch (err) {
@@ -145,8 +167,12 @@ export class ClassroomClient extends EventTarget {
     if (!msg || typeof msg !== 'object') return;
 
     if (msg.id !== undefined && msg.id !== null && this._pending.has(msg.id)) {
-      const { resolve, reject, timer } = this._pending.get(msg.id);
+      const { resolve, reject, timer, onInterim } = this._pending.get(msg.id);
       clearTimeout(timer);
+      if (onInterim && Object.hasOwn(INTERIM, msg.type)) {
+        onInterim(msg); // still pending: `joined` (or an error) comes with the same id
+        return;
+      }
       this._pending.delete(msg.id);
       if (msg.type === 'error') reject(new ServerError(msg.code, msg.message, msg.id));
       else resolve(msg);
@@ -179,14 +205,22 @@ export class ClassroomClient extends EventTarget {
         this._emit('chat', { from: msg.from || {}, text: String(msg.text ?? ''), ts: msg.ts });
         break;
       default:
-        break; // newer servers may send events this client does not know yet
+        if (FAREWELLS.has(msg.type)) {
+          this.farewell = msg.type;
+          this._emit('farewell', { reason: msg.type });
+        } else if (typeof msg.type === 'string') {
+          // Hosts, hands, polls: moderation.js keeps that state. Unknown types pass harmlessly.
+          this._emit('roomevent', { message: msg });
+        }
     }
   }
 
   _onSocketClosed(ev) {
+    // A join waiting in the lobby or for the start ends with the reason, not "disconnected".
+    const code = this.farewell ?? CLOSE_REASONS[ev.code] ?? 'disconnected';
     for (const { reject, timer } of this._pending.values()) {
       clearTimeout(timer);
-      reject(new ServerError('disconnected', 'the connection to the server was closed'));
+      reject(new ServerError(code, 'the connection to the server was closed'));
     }
     this._pending.clear();
     const wasJoined = this.state === 'joined';
@@ -201,7 +235,8 @@ export class ClassroomClient extends EventTarget {
   async leave() {
     this._leaving = true;
     try {
-      if (this._ws && this._ws.readyState === WebSocket.OPEN) await this.request('leave');
+      // Waiting (lobby, not started) is not joined: `leave` would be refused; closing is enough.
+      if (this.state === 'joined' && this._ws?.readyState === WebSocket.OPEN) await this.request('leave');
     } catch {
       // leaving anyway: closing the socket has the same effect on the server
     }
@@ -479,6 +514,8 @@ export class ClassroomClient extends EventTarget {
     return result;
   }
 }
+
+const CLOSE_REASONS = { [CLOSE_REPLACED]: 'replaced', [CLOSE_ENDED]: 'session_ended', [CLOSE_REMOVED]: 'removed' };
 
 function normalizeParticipant(p) {
   return {

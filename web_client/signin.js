@@ -1,16 +1,22 @@
-// /signin: login and password; the API token goes to localStorage and the person to /school.
+// /signin: login and password; the API token goes to localStorage and the person to /school, or
+// back to the page that sent them here (?next=/join/… : an invite link to use when signed in).
 
 import * as api from './api.js';
 import { ApiError } from './api.js';
-import { Translator, localize } from './i18n.js';
+import { localize } from './i18n.js';
+import { $, applyLanguage, errorText, t, wireLanguageSwitch, withLang } from './page.js';
 
-const t = new Translator();
-const $ = (id) => document.getElementById(id);
-
-/** Carries an explicit ?lang= along, so the language chosen here stays on the next page. */
-function withLang(path) {
-  const lang = new URLSearchParams(location.search).get('lang');
-  return lang ? `${path}?lang=${encodeURIComponent(lang)}` : path;
+/** Where to go once signed in: ?next= when it is a path of this site, else the school. */
+function destination() {
+  const next = new URLSearchParams(location.search).get('next');
+  let target = null;
+  try {
+    target = next && next.startsWith('/') ? new URL(next, location.origin) : null;
+  } catch {
+    /* not a URL at all */
+  }
+  const ours = target && target.origin === location.origin;
+  return withLang(ours ? target.pathname + target.search : '/school');
 }
 
 function showError(key, params) {
@@ -49,23 +55,17 @@ async function submit(ev) {
       showError('signin.badCredentials');
       passwordInput.select();
       passwordInput.focus();
-    } else if (code && t.has(`api.${code}`)) {
-      showError(`api.${code}`);
     } else {
-      showError('api.unknown', { message: err?.message || String(err) });
+      showError(...errorText(err));
     }
     return;
   }
   api.setToken(result.token);
-  location.assign(withLang('/school'));
+  location.assign(destination());
 }
 
 function translate() {
-  t.apply(document);
-  document.title = t.t('signin.title');
-  for (const b of document.querySelectorAll('#lang-switch [data-lang]')) {
-    b.setAttribute('aria-pressed', String(b.dataset.lang === t.lang));
-  }
+  applyLanguage(t.t('signin.title'));
 }
 
 /** Someone already signed in (a token the server still accepts) goes straight to the school. */
@@ -74,23 +74,14 @@ async function skipIfSignedIn() {
   try {
     await api.me();
   } catch (err) {
-    if (err instanceof ApiError && err.status === 401) api.clearToken();
+    if (err instanceof ApiError && err.signedOut) api.clearToken();
     return;
   }
-  location.replace(withLang('/school'));
+  location.replace(destination());
 }
 
 function main() {
-  for (const b of document.querySelectorAll('#lang-switch [data-lang]')) {
-    b.addEventListener('click', () => t.setLanguage(b.dataset.lang));
-  }
-  t.addEventListener('change', () => {
-    // Keep the choice in the address, as the lesson page does: a reload keeps the language.
-    const url = new URL(location.href);
-    url.searchParams.set('lang', t.lang);
-    history.replaceState(null, '', url);
-    translate();
-  });
+  wireLanguageSwitch(translate);
   $('signin-form').addEventListener('submit', submit);
   translate();
   $('signin-login').focus();

@@ -1,4 +1,6 @@
 // The grid of people in the lesson: one tile per participant, one more for each screen share.
+// Raised hands show as a badge with the queue position; the pinned person is shown large; hosts
+// get a menu button on everyone else's tile (the menu itself is hosting.js's).
 
 import { icon } from './icons.js';
 
@@ -58,8 +60,30 @@ class Tile {
     }
     this.badge = document.createElement('span');
     this.badge.className = 'badge';
-    label.append(this.badge);
+    this.pinMark = document.createElement('span');
+    this.pinMark.className = 'pin-mark';
+    this.pinMark.dataset.i18nTitle = 'tile.pinned';
+    this.pinMark.append(icon('pin'));
+    this.pinMark.hidden = true;
+    label.append(this.badge, this.pinMark);
     el.append(label);
+
+    // A raised hand: the icon and the place in the queue ("1" speaks first).
+    this.hand = document.createElement('span');
+    this.hand.className = 'hand-badge';
+    this.hand.hidden = true;
+    this.handNumber = document.createElement('span');
+    this.hand.append(icon('hand'), this.handNumber);
+    el.append(this.hand);
+
+    if (!isSelf && !isScreen) {
+      this.menuButton = document.createElement('button');
+      this.menuButton.type = 'button';
+      this.menuButton.className = 'tile-menu-button';
+      this.menuButton.setAttribute('aria-haspopup', 'menu');
+      this.menuButton.append(icon('more'));
+      el.append(this.menuButton);
+    }
 
     if (!isSelf) {
       this.audio = document.createElement('audio');
@@ -85,6 +109,10 @@ class Tile {
     this.el.classList.toggle('teacher', role === 'teacher');
     this.avatar.textContent = initials(name);
     this.avatar.style.setProperty('--hue', hue(name));
+    if (this.menuButton) {
+      this.menuButton.dataset.i18nTitle = 'tile.menu';
+      this.menuButton.dataset.i18nArgs = JSON.stringify({ name });
+    }
     if (this.isScreen) {
       this.nameEl.dataset.i18n = 'tile.screen';
       this.nameEl.dataset.i18nArgs = JSON.stringify({ name });
@@ -134,6 +162,21 @@ class Tile {
     this.micOff.hidden = !muted;
   }
 
+  /** Place in the queue of raised hands (1 = first), or 0 for none. */
+  setHand(position) {
+    this.hand.hidden = !position;
+    this.handNumber.textContent = position ? String(position) : '';
+    this.hand.dataset.i18nTitle = 'tile.hand';
+    this.hand.dataset.i18nArgs = JSON.stringify({ position });
+    this.translator.apply(this.hand);
+  }
+
+  setPinned(pinned) {
+    this.el.classList.toggle('pinned', pinned);
+    this.pinMark.hidden = !pinned;
+    this.el.style.order = pinned ? -1 : this.order;
+  }
+
   destroy() {
     this.video.srcObject = null;
     if (this.audio) this.audio.srcObject = null;
@@ -150,6 +193,35 @@ export class ParticipantGrid extends EventTarget {
     /** key → Tile; the key is the participant id, or `<id>:screen` for a screen share. */
     this.tiles = new Map();
     this.selfId = null;
+    this.hands = [];
+    this.pinned = null;
+    // Hosts' tile menus: the grid reports which button was pressed, hosting.js opens the menu.
+    container.addEventListener('click', (ev) => {
+      const button = ev.target.closest?.('.tile-menu-button');
+      if (!button) return;
+      const key = button.closest('.tile')?.dataset.key;
+      this.dispatchEvent(new CustomEvent('tilemenu', { detail: { participantId: key, button } }));
+    });
+  }
+
+  /** Hosts see a menu button on everyone else's tile. */
+  setHosting(hosting) {
+    this.container.classList.toggle('hosting', hosting);
+  }
+
+  /** Raised hands, first raised first: each tile shows its place in the queue. */
+  setHands(queue) {
+    this.hands = [...queue];
+    for (const tile of this.tiles.values()) {
+      tile.setHand(tile.isScreen ? 0 : this.hands.indexOf(tile.key) + 1);
+    }
+  }
+
+  /** The person everyone's layout shows large (null: the usual grid). */
+  setPinned(participantId) {
+    this.pinned = participantId;
+    for (const tile of this.tiles.values()) tile.setPinned(tile.key === participantId);
+    this._relayout();
   }
 
   setSelf(self, videoTrack) {
@@ -242,6 +314,8 @@ export class ParticipantGrid extends EventTarget {
   clear() {
     for (const key of [...this.tiles.keys()]) this._remove(key);
     this.container.classList.remove('stale');
+    this.hands = [];
+    this.pinned = null;
   }
 
   _tile(key, name, role, { isSelf = false, isScreen = false }) {
@@ -250,7 +324,9 @@ export class ParticipantGrid extends EventTarget {
       tile = new Tile({ key, name, role, isSelf, isScreen, translator: this.translator });
       tile.setCameraOn(false);
       // Screen shares first (largest), then teachers, then pupils in joining order, us last.
-      tile.el.style.order = isScreen ? 0 : role === 'teacher' ? 1 : isSelf ? 3 : 2;
+      tile.order = isScreen ? 0 : role === 'teacher' ? 1 : isSelf ? 3 : 2;
+      tile.setPinned(key === this.pinned);
+      tile.setHand(isScreen ? 0 : this.hands.indexOf(key) + 1);
       this.tiles.set(key, tile);
       this.container.append(tile.el);
       this._relayout();
@@ -271,5 +347,9 @@ export class ParticipantGrid extends EventTarget {
     const count = this.tiles.size;
     this.container.dataset.count = count > 9 ? 'many' : String(count);
     this.container.classList.toggle('has-screen', [...this.tiles.values()].some((t) => t.isScreen));
+    // Speaker view: the pinned tile on top, the others in a strip of 3–6 below it.
+    const pinned = this.tiles.has(this.pinned) && count > 1;
+    this.container.classList.toggle('has-pinned', pinned);
+    this.container.dataset.strip = String(Math.min(Math.max(count - 1, 3), 6));
   }
 }

@@ -1,15 +1,21 @@
-// The page: join view with preview, the lesson view (grid, controls, chat) and the end view.
+// The page: join view with preview, the waiting view (lesson not started, lobby), the lesson view
+// (grid, controls, side panel with chat and, for hosts, the class panel) and the end view.
 // It shows state and reports what the person asked for; app.js decides what happens.
 //
-// Events (CustomEvent): join, rejoin, togglemic, togglecam, togglescreen, togglechat, leave,
-// chat {text}, resumeaudio.
+// Events (CustomEvent): join, rejoin, togglemic, togglecam, togglescreen, togglehand, leave,
+// chat {text}, resumeaudio, and request {action, args, notice, params, after} for the room's
+// moderation (from hosting.js, lobby.js, polls.js: see moderation.js for the actions).
 
 import { ChatPanel } from './chat.js';
+import { HostPanel } from './hosting.js';
 import { localize } from './i18n.js';
 import { icon } from './icons.js';
+import { PollCards, PollDialog } from './polls.js';
 import { ParticipantGrid } from './tiles.js';
 
 const TOAST_MS = 6000;
+// End screens after which coming back makes no sense: no "Join again" button.
+const FINAL_ENDS = new Set(['sessionEnded', 'removed', 'denied']);
 
 export class LessonUI extends EventTarget {
   constructor(translator, doc = document) {
@@ -32,6 +38,16 @@ export class LessonUI extends EventTarget {
     this.chat.addEventListener('message', () => this._countUnread());
     this.unread = 0;
 
+    /** Display name of a participant id; app.js knows the room and replaces this. */
+    this.nameOf = (id) => id;
+    this.host = new HostPanel({ doc, translator, nameOf: (id) => this.nameOf(id) });
+    this.polls = new PollCards({ container: $('poll-stack'), translator });
+    this.pollDialog = new PollDialog({ doc, translator });
+    for (const source of [this.host, this.polls, this.pollDialog]) {
+      source.addEventListener('request', (ev) => this._emit('request', ev.detail));
+    }
+    this.host.addEventListener('newpoll', () => this.pollDialog.open());
+
     this._wire('join-button', 'join');
     this._wire('rejoin-button', 'rejoin');
     this._wire('preview-mic', 'togglemic');
@@ -40,8 +56,15 @@ export class LessonUI extends EventTarget {
     this._wire('ctl-cam', 'togglecam');
     this._wire('ctl-screen', 'togglescreen');
     this._wire('ctl-leave', 'leave');
+    this._wire('ctl-hand', 'togglehand');
+    this._wire('wait-leave', 'leave');
     this._wire('sound-button', 'resumeaudio');
-    $('ctl-chat').addEventListener('click', () => this.toggleChat());
+    $('ctl-chat').addEventListener('click', () => this.toggleSide('chat'));
+    $('ctl-host').addEventListener('click', () => this.toggleSide('host'));
+    $('tab-chat').addEventListener('click', () => this.selectTab('chat'));
+    $('tab-host').addEventListener('click', () => this.selectTab('host'));
+    this.tab = 'chat';
+    this.isHost = false;
 
     for (const button of doc.querySelectorAll('#lang-switch [data-lang]')) {
       button.addEventListener('click', () => translator.setLanguage(button.dataset.lang));
@@ -50,7 +73,10 @@ export class LessonUI extends EventTarget {
 
     // Screen sharing needs getDisplayMedia, which phones do not have.
     this.canShareScreen = Boolean(globalThis.navigator?.mediaDevices?.getDisplayMedia);
-    this.setControls({ micOn: true, camOn: true, screenOn: false, canPublish: true, hasMic: true, hasCam: true });
+    this.setControls({
+      micOn: true, camOn: true, screenOn: false, canPublish: true, hasMic: true, hasCam: true,
+      micLocked: false, handRaised: false,
+    });
     this.translate();
   }
 
@@ -62,8 +88,16 @@ export class LessonUI extends EventTarget {
   }
 
   show(view) {
-    for (const name of ['join', 'lesson', 'end']) this.$(`${name}-view`).hidden = name !== view;
+    for (const name of ['join', 'wait', 'lesson', 'end']) this.$(`${name}-view`).hidden = name !== view;
     this.doc.body.dataset.view = view;
+  }
+
+  /** Connected but not in yet: `kind` 'start' (the lesson has not started) or 'lobby'. */
+  showWaiting(kind) {
+    localize(this.$('wait-title'), this.t, `wait.${kind}.title`);
+    localize(this.$('wait-text'), this.t, `wait.${kind}.text`);
+    this.$('wait-view').dataset.kind = kind;
+    this.show('wait');
   }
 
   // ---- join view -----------------------------------------------------------------------------
@@ -122,17 +156,27 @@ export class LessonUI extends EventTarget {
 
   // ---- controls ------------------------------------------------------------------------------
 
-  /** Redraws the preview toggles and the lesson controls from one state object. */
-  setControls({ micOn, camOn, screenOn, canPublish, hasMic, hasCam }) {
-    this.controls = { ...this.controls, micOn, camOn, screenOn, canPublish, hasMic, hasCam };
+  /**
+   * Redraws the preview toggles and the lesson controls from one state object. `micLocked`: a
+   * host muted us without leave to unmute; `handRaised`: we are in the queue of hands.
+   */
+  setControls(state) {
+    this.controls = { ...this.controls, ...state };
     const c = this.controls;
     const mic = { on: c.micOn && c.hasMic, onIcon: 'mic', offIcon: 'micOff' };
     const cam = { on: c.camOn && c.hasCam, onIcon: 'camera', offIcon: 'cameraOff' };
 
     this._setButton('preview-mic', mic, null, mic.on ? 'controls.micMute' : 'controls.micUnmute', !c.hasMic);
     this._setButton('preview-cam', cam, null, cam.on ? 'controls.camMute' : 'controls.camUnmute', !c.hasCam);
-    this._setButton('ctl-mic', mic, 'controls.mic', mic.on ? 'controls.micMute' : 'controls.micUnmute',
-      !c.canPublish || !c.hasMic);
+    this._setButton('ctl-mic', mic, 'controls.mic',
+      c.micLocked ? 'controls.micLocked' : mic.on ? 'controls.micMute' : 'controls.micUnmute',
+      !c.canPublish || !c.hasMic || c.micLocked);
+    this.$('ctl-mic').classList.toggle('locked', Boolean(c.micLocked));
+    if (c.micLocked) {
+      const lock = icon('lock');
+      lock.classList.add('control-lock');
+      this.$('ctl-mic').append(lock);
+    }
     this._setButton('ctl-cam', cam, 'controls.cam', cam.on ? 'controls.camMute' : 'controls.camUnmute',
       !c.canPublish || !c.hasCam);
     const screen = { on: !c.screenOn, onIcon: 'screen', offIcon: 'screenStop' };
@@ -141,6 +185,11 @@ export class LessonUI extends EventTarget {
     this.$('ctl-screen').hidden = !this.canShareScreen;
     this.$('ctl-screen').classList.toggle('active', Boolean(c.screenOn));
     this.$('ctl-screen').classList.remove('off');
+    const hand = c.handRaised ? 'controls.handLower' : 'controls.handRaise';
+    this._setButton('ctl-hand', { on: true, onIcon: 'hand' }, hand, hand, false);
+    this.$('ctl-hand').classList.toggle('active', Boolean(c.handRaised));
+    this.$('ctl-hand').setAttribute('aria-pressed', String(Boolean(c.handRaised)));
+    this._setButton('ctl-host', { on: true, onIcon: 'manage' }, 'controls.host', 'controls.host', false);
     this._setButton('ctl-chat', { on: true, onIcon: 'chat' }, 'controls.chat', 'controls.chat', false);
     this._setButton('ctl-leave', { on: true, onIcon: 'leave' }, 'controls.leave', 'controls.leave', false);
 
@@ -165,16 +214,88 @@ export class LessonUI extends EventTarget {
     this.t.apply(button);
   }
 
-  toggleChat(open) {
-    const show = open ?? this.doc.body.classList.contains('chat-closed');
-    this.doc.body.classList.toggle('chat-closed', !show);
-    this.$('ctl-chat').classList.toggle('active', show);
-    if (show) this._setUnread(0);
+  /** Hosts get the class panel beside the chat (tabs), and a control button for it. */
+  setHost(isHost) {
+    this.isHost = isHost;
+    this.$('side-tabs').hidden = !isHost;
+    this.$('ctl-host').hidden = !isHost;
+    if (!isHost) this.selectTab('chat');
+  }
+
+  /** The control buttons open the side panel on their tab, or close it if it shows that tab. */
+  toggleSide(tab) {
+    const closed = this.doc.body.classList.contains('chat-closed');
+    if (!closed && this.tab === tab && !this._narrow()) {
+      this.doc.body.classList.add('chat-closed');
+    } else {
+      this.doc.body.classList.remove('chat-closed');
+      this.selectTab(tab);
+      // On a phone the panel sits below the video: bring it into view.
+      if (this._narrow()) this.$('side').scrollIntoView({ behavior: 'smooth', block: 'start' });
+    }
+    this._markSide();
+  }
+
+  selectTab(tab) {
+    this.tab = tab;
+    for (const [name, panel] of [['chat', 'chat'], ['host', 'host-panel']]) {
+      this.$(panel).hidden = name !== tab;
+      this.$(`tab-${name}`).setAttribute('aria-selected', String(name === tab));
+    }
+    this._markSide();
+  }
+
+  _markSide() {
+    const open = !this.doc.body.classList.contains('chat-closed');
+    this.$('ctl-chat').classList.toggle('active', open && this.tab === 'chat');
+    this.$('ctl-host').classList.toggle('active', open && this.tab === 'host');
+    if (this._chatVisible()) this._setUnread(0);
+  }
+
+  _chatVisible() {
+    return this.tab === 'chat' && (this._narrow() || !this.doc.body.classList.contains('chat-closed'));
+  }
+
+  _narrow() {
+    return Boolean(globalThis.matchMedia?.('(max-width: 760px)').matches);
   }
 
   _countUnread() {
-    const hidden = this.doc.body.classList.contains('chat-closed');
-    if (hidden) this._setUnread(this.unread + 1);
+    if (!this._chatVisible()) this._setUnread(this.unread + 1);
+  }
+
+  /** The lobby's size on the host's control button and tab: someone is at the door. */
+  setLobbyCount(count) {
+    const button = this.$('ctl-host');
+    if (count) button.dataset.unread = count > 9 ? '9+' : String(count);
+    else delete button.dataset.unread;
+    const badge = this.$('tab-host-badge');
+    badge.hidden = !count;
+    badge.textContent = String(count);
+  }
+
+  /** Out of the room: nothing of its moderation stays on screen. */
+  resetRoom() {
+    this.$('toasts').replaceChildren(); // the room's notices mean nothing after it
+    this.polls.clear();
+    this.setLocked(false);
+    this.setLobbyCount(0);
+    this.host.menu.close();
+    this.host.setHands([]);
+    this.host.setLobby([]);
+    for (const dialog of this.doc.querySelectorAll('dialog[open]')) dialog.close();
+  }
+
+  /** The lock in the top bar: everyone sees that no one new can come in. */
+  setLocked(locked) {
+    const badge = this.$('lock-badge');
+    badge.hidden = !locked;
+    badge.replaceChildren(icon('lock'));
+    const text = document.createElement('span');
+    localize(text, this.t, 'lock.badge');
+    badge.append(text);
+    badge.dataset.i18nTitle = 'lock.badgeTitle';
+    this.t.apply(badge);
   }
 
   _setUnread(count) {
@@ -198,7 +319,7 @@ export class LessonUI extends EventTarget {
     this.$('sound-banner').hidden = !show;
   }
 
-  /** Shows an error (or notice) for a few seconds. `key` is an i18n key. */
+  /** Shows an error (or notice, tone 'info') for a few seconds. `key` is an i18n key. */
   toast(key, params, tone = 'error') {
     const el = document.createElement('div');
     el.className = `toast ${tone}`;
@@ -217,10 +338,15 @@ export class LessonUI extends EventTarget {
     setTimeout(() => wrapper.remove(), TOAST_MS);
   }
 
-  /** The end view, after leaving ('left') or when the server ended the lesson ('ended'). */
+  /**
+   * The end view, after leaving ('left'), or when the server closed the lesson for us: 'ended',
+   * 'replaced', 'unstable', and for good 'sessionEnded', 'removed', 'denied' (no "Join again").
+   */
   showEnd(kind) {
     localize(this.$('end-title'), this.t, `${kind}.title`);
     localize(this.$('end-text'), this.t, `${kind}.text`);
+    this.$('end-view').dataset.kind = kind;
+    this.$('rejoin-button').hidden = FINAL_ENDS.has(kind);
     this.show('end');
   }
 

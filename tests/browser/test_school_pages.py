@@ -509,3 +509,362 @@ def test_school_and_invite_pages_fit_a_phone(pages: Pages, demo: Demo, artifacts
     invited.locator("#invite-lead").wait_for()
     fits_width(invited, PHONE["width"])
     invited.screenshot(path=artifacts / "invite-phone.png", full_page=True)
+
+
+# ---- consultations, staff meetings, school settings, passwords, invites for the signed-in ----
+
+
+def api_call(page: Any, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    """A REST call with the token the page signed in with (for a test's set-up, not its subject)."""
+    return page.evaluate(
+        """async ([method, path, body]) => {
+            const token = localStorage.getItem('classroom.apiToken');
+            const response = await fetch(path, {
+                method,
+                headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+                body: body === null ? undefined : JSON.stringify(body),
+            });
+            const data = await response.json();
+            if (!response.ok) throw new Error(`${method} ${path}: ${JSON.stringify(data)}`);
+            return data;
+        }""",
+        [method, path, body],
+    )
+
+
+def make_teacher(admin: Any, name: str, login: str, password: str) -> Account:
+    """A verified teacher made by the signed-in admin's page."""
+    teacher = api_call(
+        admin, "POST", "/api/users", {"name": name, "login": login, "password": password}
+    )
+    api_call(admin, "POST", f"/api/users/{teacher['id']}/verify")
+    return Account("teacher", login, password, name)
+
+
+def session_row(page: Any, title: str, state: str) -> Any:
+    row = page.locator(f".session-row[data-state={state}]").filter(
+        has=page.locator(".session-title", has_text=re.compile(f"^{re.escape(title)}$"))
+    )
+    row.wait_for()
+    return row
+
+
+def test_teacher_consults_a_pupil_who_sees_and_joins_it(
+    pages: Pages, demo: Demo, artifacts: Path
+) -> None:
+    olga, vanya = demo.account("teacher"), demo.accounts["vanya"]
+    teacher = pages.open("/signin")
+    sign_in(teacher, olga)
+    card = class_card(teacher, "7Б")
+    card.locator("details.members summary").click()
+    members = card.locator(".people li")
+    # A consultation button beside each pupil, none beside the teacher herself.
+    assert members.filter(has_text=olga.name).locator(".consult").count() == 0
+    pupil_row = members.filter(has_text=vanya.name)
+    consult = pupil_row.get_by_role("button", name=f"Начать консультацию — {vanya.name}")
+    assert consult.inner_text() == "Консультация"
+    pupils = teacher.evaluate(
+        "() => school.state.classes.find((c) => c.name === '7Б').pupils.length"
+    )
+    assert card.locator(".people").first.locator(".consult").count() == pupils
+    # The pupils' parents come after them, each with the child's name and a button too.
+    irina = demo.account("parent")
+    parent_row = card.locator(".people li").filter(has_text=irina.name)
+    assert parent_row.locator(".person-note").inner_text() == "родитель: Аня Петрова"
+    parent_row.get_by_role("button", name=f"Начать консультацию — {irina.name}").wait_for()
+    assert text(teacher, "#staff-button") == "Педсовет"
+    teacher.screenshot(path=artifacts / "school-teacher-consult.png", full_page=True)
+
+    consult.click()
+    teacher.wait_for_url(re.compile(r"/lesson\?token="))
+    teacher.locator("#join-button").wait_for()
+
+    # The pupil finds it among the sessions, live, with a Join button into the room.
+    title = f"{olga.name} · {vanya.name}"
+    pupil = pages.open("/signin")
+    sign_in(pupil, vanya)
+    row = session_row(pupil, title, "live")
+    assert row.locator(".badge").inner_text() == "Консультация"
+    assert row.locator(".state").inner_text() == "Идёт"
+    assert row.get_by_role("button").all_inner_texts() == ["Войти"]
+    row.get_by_role("button", name="Войти").click()
+    pupil.wait_for_url(re.compile(r"/lesson\?token="))
+    pupil.locator("#join-button").wait_for()
+
+    # Nobody else of the class is invited to a one-to-one.
+    anya = pages.open("/signin")
+    sign_in(anya, demo.accounts["anya"])
+    anya.locator("#sessions-section").wait_for()
+    assert anya.locator(".session-row[data-kind=consultation]").count() == 0
+
+    # Back on /school, the teacher ends it (asked twice).
+    teacher.goto(pages.url("/school"))
+    live = session_row(teacher, title, "live")
+    live.get_by_role("button", name="Завершить").click()
+    live.get_by_role("button", name="Завершить для всех?").click()
+    session_row(teacher, title, "ended")
+
+
+def test_staff_meeting_reaches_the_other_teachers_and_the_admin(
+    pages: Pages, demo: Demo, artifacts: Path
+) -> None:
+    admin = pages.open("/signin?lang=en", locale="en-US")
+    sign_in(admin, demo.account("admin"))
+    marina = make_teacher(admin, "Marina Volkova", "marina", "marina-secret-1")
+
+    olga = pages.open("/signin?lang=en", locale="en-US")
+    sign_in(olga, demo.account("teacher"))
+    olga.get_by_role("button", name="Staff meeting").click()
+    form = olga.locator("#staff-form")
+    assert form.locator("[name=title]").input_value() == "Staff meeting"
+    assert form.locator("[name=when]").is_hidden()
+    assert olga.locator("#staff-submit").inner_text() == "Start now"
+    form.locator("[name=title]").fill("Staff meeting: term marks")
+    olga.locator("#staff-submit").click()
+    olga.wait_for_url(re.compile(r"/lesson\?token="))
+    olga.locator("#join-button").wait_for()
+
+    # Another teacher, who teaches no class, is invited and goes in.
+    other = pages.open("/signin?lang=en", locale="en-US")
+    sign_in(other, marina)
+    row = session_row(other, "Staff meeting: term marks", "live")
+    assert row.locator(".badge").inner_text() == "Staff meeting"
+    assert row.get_by_role("button").all_inner_texts() == ["Join"]
+
+    # She schedules the next one herself: a date field, and Schedule instead of Start now.
+    other.get_by_role("button", name="Staff meeting").click()
+    other.get_by_label("At a set time").check()
+    assert other.locator("#staff-submit").inner_text() == "Schedule"
+    when = (datetime.now() + timedelta(days=3)).replace(hour=15, minute=0, second=0)
+    other.locator("#staff-form [name=when]").fill(when.strftime("%Y-%m-%dT%H:%M"))
+    other.locator("#staff-form [name=title]").fill("Planning the new term")
+    other.locator("#staff-submit").click()
+    other.locator(".toast", has_text="“Planning the new term” is scheduled for").wait_for()
+    assert other.locator("#staff-form").is_hidden()
+    planned = session_row(other, "Planning the new term", "scheduled")
+    assert planned.get_by_role("button").all_inner_texts() == ["Start"]
+
+    row.get_by_role("button", name="Join").click()
+    other.wait_for_url(re.compile(r"/lesson\?token="))
+    other.locator("#join-button").wait_for()
+
+    # The admin sees both and hosts them; Olga waits for Marina's.
+    admin.reload()
+    live = session_row(admin, "Staff meeting: term marks", "live")
+    assert live.get_by_role("button").all_inner_texts() == ["Join", "End", "Attendance CSV"]
+    assert session_row(admin, "Planning the new term", "scheduled").get_by_role(
+        "button"
+    ).all_inner_texts() == ["Start"]
+    olga.goto(pages.url("/school?lang=en"))
+    waiting = session_row(olga, "Planning the new term", "scheduled")
+    assert waiting.locator(".waiting").inner_text() == "Waiting for the organiser"
+    assert waiting.get_by_role("button").count() == 0
+    live.get_by_role("button", name="End", exact=True).click()
+    live.get_by_role("button", name="End for everyone?").click()
+    session_row(admin, "Staff meeting: term marks", "ended")
+
+
+def test_admin_renames_the_school_and_lets_parents_watch_recordings(
+    pages: Pages, demo: Demo, artifacts: Path
+) -> None:
+    admin = pages.open("/signin")
+    sign_in(admin, demo.account("admin"))
+    settings = admin.locator("#school-form")
+    assert settings.locator("h3").inner_text() == "Школа"
+    name = settings.locator("[name=name]")
+    assert name.input_value() == "Школа №1"
+    switch = admin.get_by_role(
+        "switch", name="Родители могут смотреть записи уроков класса своего ребёнка"
+    )
+    assert not switch.is_checked()
+
+    switch.click()
+    admin.locator(
+        ".toast", has_text="Теперь родители могут смотреть записи уроков класса своего ребёнка."
+    ).wait_for()
+    admin.locator("#parents-recordings:enabled").wait_for()
+    assert switch.is_checked()
+    name.fill("")
+    settings.get_by_role("button", name="Переименовать").click()
+    name_error = settings.locator("[data-error-for=name]")
+    name_error.wait_for()
+    assert name_error.inner_text() == "Заполните это поле."
+    name.fill("Гимназия №1")
+    settings.get_by_role("button", name="Переименовать").click()
+    admin.locator(".toast", has_text="Школа теперь называется «Гимназия №1».").wait_for()
+    assert name_error.is_hidden()
+    assert text(admin, "#school-name") == "Гимназия №1"
+    assert admin.title() == "Гимназия №1 — Класс"
+    without_toasts(admin)
+    settings.screenshot(path=artifacts / "school-admin-settings.png")
+
+    # Both persist: a reload reads them back from the server.
+    admin.reload()
+    admin.locator("#school-name", has_text="Гимназия №1").wait_for()
+    assert name.input_value() == "Гимназия №1"
+    assert switch.is_checked()
+    assert api_call(admin, "GET", "/api/school")["parents_see_recordings"] is True
+    admin.screenshot(path=artifacts / "school-admin-full.png", full_page=True)
+
+    # And back, for the other tests' sake.
+    switch.click()
+    admin.locator(".toast", has_text="Родители больше не могут смотреть записи уроков.").wait_for()
+    name.fill("Школа №1")
+    settings.get_by_role("button", name="Переименовать").click()
+    admin.locator("#school-name", has_text="Школа №1").wait_for()
+    admin.reload()
+    admin.locator("#school-name", has_text="Школа №1").wait_for()
+    assert not switch.is_checked()
+
+
+def test_password_change_then_sign_in_with_the_new_one(
+    pages: Pages, demo: Demo, artifacts: Path
+) -> None:
+    admin = pages.open("/signin?lang=en", locale="en-US")
+    sign_in(admin, demo.account("admin"))
+    nina = make_teacher(admin, "Nina Orlova", "nina", "nina-secret-1")
+
+    page = pages.open("/signin?lang=en", locale="en-US")
+    sign_in(page, nina)
+    page.locator("#user-menu-button").click()
+    menu = page.locator("#user-menu")
+    assert text(page, "#user-menu-login") == "Login: nina"
+    menu.get_by_role("button", name="Change password").click()
+    dialog = page.get_by_role("dialog", name="Change password")
+    dialog.wait_for()
+    assert menu.is_hidden()
+
+    # Checked here first: too short, and two different new passwords.
+    dialog.get_by_label("Current password").fill("nina-secret-1")
+    dialog.get_by_label("New password", exact=True).fill("short")
+    dialog.get_by_label("New password again").fill("short!")
+    dialog.get_by_role("button", name="Change password").click()
+    new_error = dialog.locator("[data-error-for=new]")
+    assert new_error.inner_text() == "The password must be at least 8 characters."
+    dialog.get_by_label("New password", exact=True).fill("nina-new-secret")
+    dialog.get_by_label("New password again").fill("nina-new-secret!")
+    dialog.get_by_role("button", name="Change password").click()
+    repeat_error = dialog.locator("[data-error-for=repeat]")
+    assert repeat_error.inner_text() == "The two new passwords differ. Type the same one twice."
+    assert new_error.is_hidden()
+
+    # The server's answer: a wrong current password (a 401 that must not sign her out).
+    dialog.get_by_label("Current password").fill("not-my-password")
+    dialog.get_by_label("New password again").fill("nina-new-secret")
+    dialog.get_by_role("button", name="Change password").click()
+    old_error = dialog.locator("[data-error-for=old]")
+    old_error.wait_for()
+    assert old_error.inner_text() == "This is not your current password."
+    assert dialog.get_by_label("Current password").get_attribute("aria-invalid") == "true"
+    assert "/school" in page.url
+    page.screenshot(path=artifacts / "school-password-dialog.png")
+
+    dialog.get_by_label("Current password").fill("nina-secret-1")
+    dialog.get_by_role("button", name="Change password").click()
+    page.locator(
+        ".toast", has_text="Your password is changed. Use the new one next time you sign in."
+    ).wait_for()
+    assert dialog.is_hidden()
+
+    page.click("#sign-out")
+    page.wait_for_url(re.compile(r"/signin\?lang=en$"))
+    page.fill("#signin-login", "nina")
+    page.fill("#signin-password", "nina-secret-1")
+    page.click("#signin-button")
+    page.locator("#signin-error", has_text="Wrong login or password").wait_for()
+    sign_in(page, Account("teacher", "nina", "nina-new-secret", "Nina Orlova"))
+
+
+def test_signed_in_parent_adds_a_second_child_with_an_invite(
+    pages: Pages, demo: Demo, artifacts: Path
+) -> None:
+    teacher = pages.open("/signin", clipboard=True)
+    sign_in(teacher, demo.account("teacher"))
+    card = class_card(teacher, "7Б")
+    card.get_by_role("button", name="Скопировать ссылку-приглашение для родителей").click()
+    link = card.locator(".invite-row.highlight input").input_value()
+    assert INVITE_URL.match(link), link
+
+    # Not signed in yet: "Already have an account? Sign in" comes back to the link.
+    irina = demo.account("parent")
+    parent = pages.open(link)
+    parent.locator("#invite-form").wait_for()
+    parent.get_by_role("link", name="Уже есть аккаунт? Войти").click()
+    parent.wait_for_url(re.compile(r"/signin\?next="))
+    parent.fill("#signin-login", irina.login)
+    parent.fill("#signin-password", irina.password)
+    parent.click("#signin-button")
+    parent.wait_for_url(link)
+
+    accept = parent.locator("#accept-box")
+    accept.wait_for()
+    assert text(parent, "#accept-who") == f"Вы вошли как {irina.name}."
+    assert parent.locator("#invite-form").is_hidden()
+    options = parent.locator("#invite-child option")
+    assert options.all_inner_texts()[:2] == ["Выберите…", "Аня — уже в вашем аккаунте"]
+    assert options.nth(1).is_disabled()
+    submit = parent.locator("#accept-submit")
+    assert submit.inner_text() == "Добавить этот класс в мой аккаунт"
+    parent.screenshot(path=artifacts / "join-signed-in.png", full_page=True)
+
+    submit.click()
+    child_error = parent.locator("#accept-form [data-error-for=child_id]")
+    child_error.wait_for()
+    assert child_error.inner_text() == "Выберите своего ребёнка."
+    parent.select_option("#invite-child", label="Ваня")
+    submit.click()
+    parent.wait_for_url(re.compile(r"/school$"))
+    parent.locator(".toast", has_text="Ваня (7Б) теперь в вашем аккаунте.").wait_for()
+    child_line = class_card(parent, "7Б").locator(".class-sub")
+    assert "Ваш ребёнок: Аня Петрова, Ваня Смирнов" in child_line.inner_text()
+
+    # The same link again: both children are hers now.
+    parent.goto(link)
+    accept.wait_for()
+    assert options.all_inner_texts()[1:3] == [
+        "Аня — уже в вашем аккаунте",
+        "Ваня — уже в вашем аккаунте",
+    ]
+    # "Not you?" signs out and offers the new-account form instead.
+    parent.get_by_role("button", name="Это не вы? Выйти и создать новый аккаунт").click()
+    parent.locator("#invite-form").wait_for()
+    assert accept.is_hidden()
+    assert parent.evaluate("() => localStorage.getItem('classroom.apiToken')") is None
+
+
+def test_new_controls_fit_a_phone(pages: Pages, demo: Demo, artifacts: Path) -> None:
+    teacher = pages.open("/signin", viewport=PHONE)
+    sign_in(teacher, demo.account("teacher"))
+    card = class_card(teacher, "7Б")
+    card.locator("details.members summary").click()
+    teacher.get_by_role("button", name="Педсовет").click()
+    teacher.get_by_label("В назначенное время").check()
+    teacher.locator("#user-menu-button").click()
+    for selector in (
+        "#user-menu",
+        "#staff-submit",
+        ".class-card .consult",
+        "#staff-form [name=when]",
+    ):
+        box = teacher.locator(selector).first.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], selector
+    fits_width(teacher, PHONE["width"])
+    teacher.screenshot(path=artifacts / "school-phone-new.png", full_page=True)
+
+    teacher.get_by_role("button", name="Сменить пароль").click()
+    dialog = teacher.get_by_role("dialog", name="Сменить пароль")
+    dialog.wait_for()
+    box = dialog.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    teacher.screenshot(path=artifacts / "school-phone-password.png")
+
+    parent = pages.open("/signin", viewport=PHONE)
+    sign_in(parent, demo.account("parent"))
+    link = card.get_by_role("button", name="Скопировать ссылку-приглашение для родителей")
+    dialog.get_by_role("button", name="Отмена").click()
+    link.click()
+    url = card.locator(".invite-row.highlight input").input_value()
+    parent.goto(url)
+    parent.locator("#accept-box").wait_for()
+    fits_width(parent, PHONE["width"])
+    parent.screenshot(path=artifacts / "join-signed-in-phone.png", full_page=True)

@@ -1,0 +1,205 @@
+// The room's moderation state (docs/protocol.md, "Hosts and hands"): lock, hands, pin, lobby,
+// polls and whether we may unmute; and the requests that change it. No DOM: the page (ui.js,
+// hosting.js, polls.js) draws from it, app.js wires the two.
+//
+// Events (CustomEvent, payload in `detail`):
+//   locked        {locked}
+//   hands         {queue}                       (participant ids, first raised first)
+//   pinned        {participantId|null}
+//   lobby         {waiting: [{id, name, since}]} (hosts only)
+//   mutedbyhost   {source, canUnmute}
+//   unmuteallowed {}
+//   poll          {poll}                        (a new poll, or one that changed: results, closed)
+
+import { ServerError } from './protocol.js';
+
+export class RoomState extends EventTarget {
+  constructor() {
+    super();
+    this.client = null;
+    this.reset();
+  }
+
+  reset() {
+    this.locked = false;
+    this.hands = [];
+    this.pinned = null;
+    this.canUnmute = true;
+    this.lobby = [];
+    /** pollId → {id, question, options, multiple, showResults, closed, counts|null, voters, mine|null} */
+    this.polls = new Map();
+  }
+
+  get isHost() {
+    return Boolean(this.client?.grants?.moderate);
+  }
+
+  get selfId() {
+    return this.client?.self?.id ?? null;
+  }
+
+  /** A fresh connection: everything comes from its `joined` (a reconnect gets it all again). */
+  attach(client, joined) {
+    const previous = this.polls;
+    this.client = client;
+    this.reset();
+    this.locked = Boolean(joined.locked);
+    this.hands = Array.isArray(joined.hands) ? [...joined.hands] : [];
+    this.pinned = joined.pinned ?? null;
+    this.canUnmute = joined.canUnmute !== false;
+    this.lobby = Array.isArray(joined.lobby) ? joined.lobby : [];
+    for (const poll of Array.isArray(joined.polls) ? joined.polls : []) {
+      // `joined` carries no results and not our own answer: keep what we knew before a reconnect.
+      const known = previous.get(poll.id);
+      this.polls.set(poll.id, { counts: null, voters: 0, mine: null, ...known, ...poll });
+    }
+    client.addEventListener('roomevent', (ev) => {
+      if (client === this.client) this._onEvent(ev.detail.message);
+    });
+    // The server forgets a leaver's hand and pin without telling anyone: do the same here.
+    client.addEventListener('participantleft', ({ detail }) => {
+      if (client !== this.client) return;
+      if (this.hands.includes(detail.participantId)) {
+        this._setHands(this.hands.filter((id) => id !== detail.participantId));
+      }
+      if (this.pinned === detail.participantId) this._setPinned(null);
+    });
+  }
+
+  _onEvent(msg) {
+    switch (msg.type) {
+      case 'room_locked':
+        this.locked = Boolean(msg.locked);
+        this._emit('locked', { locked: this.locked });
+        break;
+      case 'hands':
+        this._setHands(Array.isArray(msg.queue) ? msg.queue : []);
+        break;
+      case 'pinned':
+        this._setPinned(msg.participantId ?? null);
+        break;
+      case 'lobby_changed':
+        this.lobby = Array.isArray(msg.waiting) ? msg.waiting : [];
+        this._emit('lobby', { waiting: this.lobby });
+        break;
+      case 'muted_by_host':
+        if (msg.source === 'microphone') this.canUnmute = msg.canUnmute !== false;
+        this._emit('mutedbyhost', { source: msg.source, canUnmute: msg.canUnmute !== false });
+        break;
+      case 'unmute_allowed':
+        this.canUnmute = true;
+        this._emit('unmuteallowed', {});
+        break;
+      case 'poll':
+        if (msg.poll?.id) this._updatePoll(msg.poll.id, { counts: null, voters: 0, mine: null, ...msg.poll });
+        break;
+      case 'poll_results':
+        this._updatePoll(msg.pollId, { counts: msg.counts, voters: msg.voters ?? 0 });
+        break;
+      case 'poll_closed':
+        this._updatePoll(msg.pollId, { closed: true });
+        break;
+      default:
+        break;
+    }
+  }
+
+  _setHands(queue) {
+    this.hands = queue;
+    this._emit('hands', { queue });
+  }
+
+  _setPinned(participantId) {
+    this.pinned = participantId;
+    this._emit('pinned', { participantId });
+  }
+
+  _updatePoll(id, fields) {
+    const poll = { ...this.polls.get(id), ...fields };
+    if (!poll.question) return; // results of a poll we never saw (joined after it closed)
+    this.polls.set(id, poll);
+    this._emit('poll', { poll });
+  }
+
+  handOf(participantId) {
+    const index = this.hands.indexOf(participantId);
+    return index < 0 ? 0 : index + 1;
+  }
+
+  // ---- requests: each resolves with the server's `ok` or rejects with a ServerError ----------
+
+  raiseHand() {
+    return this._request('raise_hand');
+  }
+
+  /** Our own hand, or (hosts) someone else's. */
+  lowerHand(participantId = null) {
+    return this._request('lower_hand', participantId ? { participantId } : {});
+  }
+
+  lowerAllHands() {
+    return this._request('lower_hand', { all: true });
+  }
+
+  muteParticipant(participantId, allowUnmute, source = 'microphone') {
+    return this._request('mute_participant', { participantId, source, allowUnmute });
+  }
+
+  muteAll(allowUnmute) {
+    return this._request('mute_all', { allowUnmute });
+  }
+
+  allowUnmute(participantId) {
+    return this._request('allow_unmute', { participantId });
+  }
+
+  removeParticipant(participantId) {
+    return this._request('remove_participant', { participantId });
+  }
+
+  lockRoom(locked) {
+    return this._request('lock_room', { locked });
+  }
+
+  admit(participantId) {
+    return this._request('admit', { participantId });
+  }
+
+  admitAll() {
+    return this._request('admit_all');
+  }
+
+  deny(participantId) {
+    return this._request('deny', { participantId });
+  }
+
+  pin(participantId) {
+    return this._request('pin', { participantId });
+  }
+
+  createPoll({ question, options, multiple, showResults }) {
+    return this._request('poll_create', { question, options, multiple, showResults });
+  }
+
+  async answerPoll(pollId, choices) {
+    const answer = await this._request('poll_answer', { pollId, choices });
+    // The server never tells us what we chose: remember it, so a redraw keeps the ticks.
+    this._updatePoll(pollId, { mine: [...choices] });
+    return answer;
+  }
+
+  closePoll(pollId) {
+    return this._request('poll_close', { pollId });
+  }
+
+  _request(type, fields) {
+    if (!this.client || this.client.state !== 'joined') {
+      return Promise.reject(new ServerError('not_joined', 'not in the lesson (yet)'));
+    }
+    return this.client.request(type, fields);
+  }
+
+  _emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+}

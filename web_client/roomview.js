@@ -1,0 +1,135 @@
+// Draws the room's moderation state (moderation.js) on the page (ui.js, tiles.js, hosting.js,
+// polls.js) and sends what the page asks of the room. Our own microphone and camera stay with
+// app.js: it listens to `mutedbyhost` itself.
+
+// A hand that disappears from the queue this soon after we lowered it was lowered by us.
+const OWN_HAND_MS = 3000;
+// What the page may ask of the room (RoomState methods); anything else is ignored.
+const ROOM_ACTIONS = new Set([
+  'raiseHand', 'lowerHand', 'lowerAllHands', 'muteParticipant', 'muteAll', 'allowUnmute',
+  'removeParticipant', 'lockRoom', 'admit', 'admitAll', 'deny', 'pin', 'createPoll', 'answerPoll',
+  'closePoll',
+]);
+
+export class RoomView {
+  /**
+   * @param {object} options
+   * @param {import('./moderation.js').RoomState} options.room
+   * @param {import('./ui.js').LessonUI} options.ui
+   * @param {() => object|null} options.client   the current ClassroomClient (it changes on reconnect)
+   * @param {() => boolean} options.isLive         requests are sent only while in the lesson
+   * @param {(err: Error) => void} options.showError
+   * @param {() => void} options.onHandChange      our own hand went up or down (the control shows it)
+   */
+  constructor({ room, ui, client, isLive, showError, onHandChange }) {
+    this.room = room;
+    this.ui = ui;
+    this.client = client;
+    this.isLive = isLive;
+    this.showError = showError;
+    this.onHandChange = onHandChange;
+    this.shownHands = [];
+    this.shownLobby = [];
+    this.ownHandLoweredAt = 0;
+
+    ui.nameOf = (id) => this.nameOf(id);
+    ui.addEventListener('togglehand', () => this.toggleHand());
+    ui.addEventListener('request', (ev) => this.request(ev.detail));
+    ui.grid.addEventListener('tilemenu', (ev) => this._openTileMenu(ev.detail));
+
+    const on = (type, handler) => room.addEventListener(type, (ev) => handler(ev.detail));
+    on('locked', ({ locked }) => this._showLocked(locked));
+    on('hands', ({ queue }) => this._showHands(queue));
+    on('pinned', ({ participantId }) => ui.grid.setPinned(participantId));
+    on('lobby', ({ waiting }) => this._showLobby(waiting));
+    on('poll', ({ poll }) => ui.polls.show(poll, room.isHost));
+  }
+
+  /** Everything of the room's moderation at once, after a (re)join. */
+  show() {
+    const { room, ui } = this;
+    ui.resetRoom();
+    ui.setHost(room.isHost);
+    ui.grid.setHosting(room.isHost);
+    this._showLocked(room.locked);
+    ui.grid.setPinned(room.pinned);
+    this.shownHands = room.hands; // no "raised a hand" toasts for hands that were already up
+    this._showHands(room.hands);
+    this.shownLobby = room.lobby;
+    this._showLobby(room.lobby);
+    for (const poll of room.polls.values()) ui.polls.show(poll, room.isHost);
+  }
+
+  async toggleHand() {
+    const raised = this.room.hands.includes(this.room.selfId);
+    if (raised) this.ownHandLoweredAt = Date.now();
+    await this.request({ action: raised ? 'lowerHand' : 'raiseHand', args: [] });
+  }
+
+  /** Sends one of the page's requests (ROOM_ACTIONS); errors become the usual toasts. */
+  async request({ action, args = [], notice = null, params, after }) {
+    if (!this.isLive() || !ROOM_ACTIONS.has(action)) {
+      after?.(false);
+      return;
+    }
+    try {
+      const answer = await this.room[action](...args);
+      if (action === 'muteAll') this.ui.toast('notice.mutedAll', { count: answer?.muted ?? 0 }, 'info');
+      else if (notice) this.ui.toast(notice, params, 'info');
+      after?.(true);
+    } catch (err) {
+      this.showError(err);
+      after?.(false);
+    }
+  }
+
+  nameOf(id) {
+    const client = this.client();
+    if (client?.self?.id === id) return client.self.name;
+    return client?.participants.get(id)?.name ?? '?';
+  }
+
+  _showLocked(locked) {
+    this.ui.setLocked(locked);
+    this.ui.host.setLocked(locked);
+  }
+
+  _showHands(queue) {
+    const { room, ui } = this;
+    const before = this.shownHands;
+    this.shownHands = queue;
+    ui.grid.setHands(queue);
+    ui.host.setHands(queue);
+    this.onHandChange();
+    const me = room.selfId;
+    const lowered = before.includes(me) && !queue.includes(me);
+    if (lowered && Date.now() - this.ownHandLoweredAt > OWN_HAND_MS) {
+      ui.toast('moderation.handLowered', null, 'info');
+    }
+    if (!room.isHost) return;
+    for (const id of queue) {
+      if (id !== me && !before.includes(id)) ui.toast('notice.handRaised', { name: this.nameOf(id) }, 'info');
+    }
+  }
+
+  _showLobby(waiting) {
+    const before = new Set(this.shownLobby.map((w) => w.id));
+    this.shownLobby = waiting;
+    this.ui.host.setLobby(waiting);
+    this.ui.setLobbyCount(waiting.length);
+    for (const person of waiting) {
+      if (!before.has(person.id)) this.ui.toast('notice.lobbyArrived', { name: person.name }, 'info');
+    }
+  }
+
+  _openTileMenu({ participantId, button }) {
+    const participant = this.client()?.participants.get(participantId);
+    if (!this.room.isHost || !participant || !this.isLive()) return;
+    this.ui.host.menu.open(button, {
+      id: participantId,
+      name: participant.name,
+      pinned: this.room.pinned === participantId,
+      hand: this.room.handOf(participantId),
+    });
+  }
+}

@@ -1,0 +1,168 @@
+// What the parts of /school share: what the API said (`state`), who may do what, times in the
+// page's language, busy buttons, and entering a session's live room.
+
+import * as api from './api.js';
+import { ApiError } from './api.js';
+import { localize } from './i18n.js';
+import { errorText, t, toast, withLang } from './page.js';
+
+const CONFIRM_MS = 4000; // how long "End for everyone?" waits for the second click
+const KEEP_BUSY = Symbol('keep busy'); // the page is navigating away: leave the button disabled
+
+export const state = {
+  me: null,
+  school: null,
+  classes: [],
+  details: new Map(), // class id → the class with `members` (null if it could not be loaded)
+  invites: new Map(), // class id → its invite links (teachers and admins only)
+  sessions: [],
+  users: [], // admins only
+  showAllPast: false,
+};
+
+// ---- times ---------------------------------------------------------------------------------
+
+/** The page's language, or the browser's regional variant of it (en-GB dates in Britain). */
+export function locale() {
+  const nav = navigator.language || '';
+  return nav.toLowerCase().startsWith(t.lang) ? nav : t.lang;
+}
+
+export const now = () => Date.now() / 1000;
+
+function dayStart(date) {
+  return new Date(date.getFullYear(), date.getMonth(), date.getDate()).getTime();
+}
+
+/** "today, 14:30", "tomorrow, 18:00", or "25 Nov 2025, 18:00" in the page's language. */
+export function formatTime(seconds) {
+  const date = new Date(seconds * 1000);
+  const time = new Intl.DateTimeFormat(locale(), { hour: '2-digit', minute: '2-digit' }).format(date);
+  const days = Math.round((dayStart(date) - dayStart(new Date())) / 86400000);
+  if (days === 0) return t.t('time.today', { time });
+  if (days === 1) return t.t('time.tomorrow', { time });
+  if (days === -1) return t.t('time.yesterday', { time });
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' }).format(date);
+}
+
+/** Marks `node` to show `key` with {time} = the unix time `seconds`, redrawn on a language switch. */
+export function timeText(node, key, seconds, params = {}) {
+  node.dataset.ts = String(seconds);
+  node.dataset.tsKey = key;
+  node.dataset.tsParams = JSON.stringify(params);
+  return drawTime(node);
+}
+
+export function drawTime(node) {
+  const params = JSON.parse(node.dataset.tsParams || '{}');
+  return localize(node, t, node.dataset.tsKey, { ...params, time: formatTime(Number(node.dataset.ts)) });
+}
+
+/** A datetime-local value (local time, no zone) for `date`. */
+function localInputValue(date) {
+  const pad = (n) => String(n).padStart(2, '0');
+  const day = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+  return `${day}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+/** A datetime-local input that cannot go back in time, by default tomorrow at 18:00. */
+export function prepareWhen(input) {
+  const tomorrowEvening = new Date();
+  tomorrowEvening.setDate(tomorrowEvening.getDate() + 1);
+  tomorrowEvening.setHours(18, 0, 0, 0);
+  input.min = localInputValue(new Date());
+  if (!input.value) input.value = localInputValue(tomorrowEvening);
+}
+
+/** The unix time a datetime-local input holds, or [null, i18n key of what is wrong]. */
+export function readWhen(input) {
+  const at = new Date(input.value).getTime() / 1000;
+  if (!input.value || Number.isNaN(at)) return [null, 'meeting.needTime'];
+  if (at < now()) return [null, 'meeting.inPast'];
+  return [Math.round(at), null];
+}
+
+// ---- who may do what (the server decides; this only hides buttons that would be refused) -----
+
+export const isAdmin = () => state.me.role === 'admin';
+const isVerifiedTeacher = () => state.me.role === 'teacher' && state.me.verified;
+export const isStaff = () => isAdmin() || isVerifiedTeacher();
+export const classById = (id) => state.classes.find((c) => c.id === id);
+
+export function teaches(classId) {
+  return isAdmin() || (isVerifiedTeacher() && Boolean(classById(classId)?.teachers.includes(state.me.id)));
+}
+
+export function hosts(session) {
+  return isAdmin() || (isVerifiedTeacher() && (teaches(session.class_id) || session.created_by === state.me.id));
+}
+
+// ---- signing out, failures, busy buttons -------------------------------------------------
+
+export function signOut() {
+  api.clearToken();
+  location.replace(withLang('/signin'));
+}
+
+/** Any request's failure: an expired sign-in goes back to /signin, the rest becomes a toast. */
+export function failed(err) {
+  if (err instanceof ApiError && err.signedOut) {
+    signOut();
+    return;
+  }
+  toast(...errorText(err), 'error');
+}
+
+/** Runs `work` with `node` disabled and marked busy; a second click meanwhile does nothing. */
+export async function busy(node, work) {
+  if (node.getAttribute('aria-busy') === 'true') return;
+  node.setAttribute('aria-busy', 'true');
+  node.disabled = true;
+  let result;
+  try {
+    result = await work();
+  } catch (err) {
+    failed(err);
+  } finally {
+    if (result !== KEEP_BUSY) {
+      node.removeAttribute('aria-busy');
+      node.disabled = false;
+    }
+  }
+}
+
+/** A destructive button asks once more ("End for everyone?") and acts on the second click. */
+export function confirming(node, askKey, action) {
+  const idleKey = node.dataset.i18n;
+  let timer = null;
+  node.addEventListener('click', () => {
+    if (!timer) {
+      localize(node, t, askKey);
+      timer = setTimeout(() => {
+        timer = null;
+        localize(node, t, idleKey);
+      }, CONFIRM_MS);
+      return;
+    }
+    clearTimeout(timer);
+    timer = null;
+    localize(node, t, idleKey);
+    busy(node, action);
+  });
+  return node;
+}
+
+// ---- entering a session --------------------------------------------------------------------
+
+/** Starts the session if asked, then opens its live room (the lesson page). */
+export async function enter(session, start) {
+  if (start) await api.startSession(session.id);
+  const admission = await api.joinSession(session.id);
+  location.assign(withLang(admission.url));
+  return KEEP_BUSY;
+}
+
+/** Creates a session, starts it and opens its room: a lesson, a consultation, a staff meeting. */
+export async function startNew(fields) {
+  return enter(await api.createSession(fields), true);
+}

@@ -1,0 +1,222 @@
+// /school's sessions: live, upcoming and past lessons, meetings and consultations with their
+// buttons (start, join, end, attendance), the poll that makes a Join button appear by itself,
+// and the staff meeting form (teachers and admins).
+
+import * as api from './api.js';
+import { ApiError } from './api.js';
+import { localize } from './i18n.js';
+import { $, button, el, formErrors, t, toast } from './page.js';
+import {
+  busy, classById, confirming, enter, formatTime, hosts, isStaff, prepareWhen,
+  readWhen, signOut, startNew, state, timeText,
+} from './school-common.js';
+
+const PAST_SHOWN = 5;
+
+const rendered = new Set(); // called after each redraw (the class cards' Start/Join buttons)
+
+export function onSessionsRendered(callback) {
+  rendered.add(callback);
+}
+
+export async function refreshSessions() {
+  state.sessions = await api.listSessions();
+  renderSessions();
+}
+
+export function renderSessions() {
+  const live = state.sessions.filter((s) => s.state === 'live');
+  const upcoming = state.sessions
+    .filter((s) => s.state === 'scheduled')
+    .sort((a, b) => (a.scheduled_at ?? a.created_at ?? 0) - (b.scheduled_at ?? b.created_at ?? 0));
+  const past = state.sessions.filter((s) => s.state === 'ended').sort((a, b) => (b.ended_at ?? 0) - (a.ended_at ?? 0));
+
+  const groups = [];
+  if (live.length) groups.push(sessionGroup('sessions.live', live));
+  if (upcoming.length) groups.push(sessionGroup('sessions.upcoming', upcoming));
+  if (past.length) {
+    const shown = state.showAllPast ? past : past.slice(0, PAST_SHOWN);
+    const group = sessionGroup('sessions.past', shown);
+    if (past.length > shown.length) {
+      group.append(button('ghost small show-more', 'sessions.showAll', () => {
+        state.showAllPast = true;
+        renderSessions();
+      }, { count: past.length }));
+    }
+    groups.push(group);
+  }
+  $('session-groups').replaceChildren(...groups);
+  const empty = $('sessions-empty');
+  empty.hidden = groups.length > 0;
+  localize(empty, t, isStaff() ? 'sessions.emptyHost' : 'sessions.emptyMember');
+  $('staff-button').hidden = !isStaff();
+  for (const callback of rendered) callback();
+}
+
+function sessionGroup(key, sessions) {
+  const group = el('div', 'session-group');
+  const list = el('ul', 'session-list');
+  list.append(...sessions.map(sessionRow));
+  group.append(el('h3', null, key), list);
+  return group;
+}
+
+function sessionRow(session) {
+  const row = el('li', 'session-row');
+  row.dataset.sessionId = session.id;
+  row.dataset.state = session.state;
+  row.dataset.kind = session.kind;
+  const main = el('div', 'session-main');
+  const title = el('div', 'session-title');
+  title.textContent = session.title;
+  const meta = el('div', 'session-meta');
+  meta.append(
+    el('span', 'badge plain', `kind.${session.kind}`),
+    el('span', `state ${session.state}`, `state.${session.state}`),
+  );
+  const cls = classById(session.class_id);
+  if (cls) {
+    const name = el('span');
+    name.textContent = cls.name;
+    meta.append(name);
+  }
+  const when = sessionTime(session);
+  if (when) meta.append(when);
+  main.append(title, meta);
+  row.append(main, sessionActions(session));
+  return row;
+}
+
+function sessionTime(session) {
+  const span = el('span');
+  const { state: phase, started_at: started, ended_at: ended, scheduled_at: scheduled } = session;
+  if (phase === 'live' && started) return timeText(span, 'sessions.startedAt', started);
+  if (phase === 'ended' && ended) return timeText(span, 'sessions.endedAt', ended);
+  if (phase === 'scheduled' && scheduled) return timeText(span, 'sessions.scheduledFor', scheduled);
+  if (phase === 'scheduled') return localize(span, t, 'sessions.notStarted');
+  return null;
+}
+
+function sessionActions(session) {
+  const box = el('div', 'session-actions');
+  const host = hosts(session);
+  if (session.state === 'scheduled' && host) {
+    box.append(button('primary', 'sessions.start', (b) => busy(b, () => enter(session, true))));
+  }
+  if (session.state === 'scheduled' && !host) {
+    // A staff meeting is started by whoever organised it, not by "the teacher".
+    box.append(el('span', 'waiting', session.kind === 'staff_meeting' ? 'sessions.waitingHost' : 'sessions.waiting'));
+  }
+  if (session.state === 'live') {
+    box.append(button('primary', 'sessions.join', (b) => busy(b, () => enter(session, false))));
+  }
+  if (session.state === 'live' && host) {
+    const end = confirming(el('button', 'danger-button', 'sessions.end'), 'sessions.endConfirm', async () => {
+      await api.endSession(session.id);
+      toast('sessions.endedToast', { title: session.title });
+      await refreshSessions();
+    });
+    end.type = 'button';
+    box.append(end);
+  }
+  if (session.state !== 'scheduled' && host) {
+    box.append(button('ghost', 'sessions.attendance', (b) => busy(b, () => downloadAttendance(session))));
+  }
+  return box;
+}
+
+/** The CSV needs the bearer token, so it is fetched and handed to the browser as a file. */
+async function downloadAttendance(session) {
+  const { blob, filename } = await api.attendanceCsv(session.id);
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filename;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+/** Looks again (every 15 s, and when the tab comes back): a Join button appears by itself. */
+export async function pollSessions() {
+  if (document.visibilityState !== 'visible' || !state.me || !$('loading').hidden) return;
+  try {
+    const sessions = await api.listSessions();
+    if (JSON.stringify(sessions) !== JSON.stringify(state.sessions)) {
+      state.sessions = sessions;
+      renderSessions();
+    }
+  } catch (err) {
+    // A lost connection is retried by the next poll; an expired sign-in is not.
+    if (err instanceof ApiError && err.signedOut) signOut();
+  }
+}
+
+// ---- staff meetings: every teacher and admin of the school is invited ---------------------------
+
+function staffLater() {
+  return $('staff-form').elements.timing.value === 'later';
+}
+
+/** "Start now" or "Schedule", and the date field only for a meeting later. */
+function drawStaffTiming() {
+  const later = staffLater();
+  $('staff-when-field').hidden = !later;
+  localize($('staff-submit'), t, later ? 'staff.schedule' : 'staff.startNow');
+  if (later) prepareWhen($('staff-form').elements.when);
+}
+
+function openStaffForm(open) {
+  const form = $('staff-form');
+  form.hidden = !open;
+  $('staff-button').setAttribute('aria-expanded', String(open));
+  if (!open) return;
+  formErrors.clear(form);
+  if (!form.elements.title.value) form.elements.title.value = t.t('staff.defaultTitle');
+  drawStaffTiming();
+  form.elements.title.focus();
+}
+
+async function submitStaffForm(form) {
+  formErrors.clear(form);
+  const title = form.elements.title.value.trim();
+  if (!title) {
+    formErrors.field(form, 'title', 'field.required');
+    return form.elements.title.focus();
+  }
+  const later = staffLater();
+  let at = null;
+  if (later) {
+    const [value, problem] = readWhen(form.elements.when);
+    if (problem) {
+      formErrors.field(form, 'when', problem);
+      return form.elements.when.focus();
+    }
+    at = value;
+  }
+  const fields = { kind: 'staff_meeting', title };
+  try {
+    if (!later) return await startNew(fields);
+    await api.createSession({ ...fields, scheduled_at: at });
+  } catch (err) {
+    if (err instanceof ApiError && err.signedOut) return signOut();
+    return formErrors.fromApi(form, err, { scheduled_at: ['when', 'meeting.inPast'] })?.focus();
+  }
+  openStaffForm(false);
+  form.reset();
+  toast('staff.scheduled', { title, time: formatTime(at) });
+  await refreshSessions();
+  return null;
+}
+
+export function wireStaffForm() {
+  const form = $('staff-form');
+  $('staff-button').addEventListener('click', () => openStaffForm(form.hidden));
+  $('staff-cancel').addEventListener('click', () => openStaffForm(false));
+  for (const radio of form.querySelectorAll('[name="timing"]')) radio.addEventListener('change', drawStaffTiming);
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    busy($('staff-submit'), () => submitStaffForm(form));
+  });
+}
