@@ -28,12 +28,15 @@ class Waiting:
 @dataclass
 class RoomModeration:
     locked: bool = False
-    """No one new enters (hosts still do; the lobby still fills)."""
+    """No one new enters (hosts still do, and those who were in; the lobby still fills)."""
     removed: set[str] = field(default_factory=set)
     """Identities removed by a host: they cannot come back into this session."""
     mic_locked: set[str] = field(default_factory=set)
     """Identities a host muted without letting them unmute themselves."""
     lobby: dict[str, Waiting] = field(default_factory=dict)
+    entered: set[str] = field(default_factory=set)
+    """Identities that have been in the room: a lock keeps newcomers out, not someone whose
+    connection dropped."""
     admitted: set[str] = field(default_factory=set)
     """Identities a host let in: back after a dropped connection, they skip the lobby."""
     hands: list[str] = field(default_factory=list)
@@ -45,7 +48,7 @@ class RoomModeration:
         """Why `identity` may not enter now ("removed", "room_locked"), or None."""
         if identity in self.removed:
             return "removed"
-        if self.locked and not host:
+        if self.locked and not host and identity not in self.entered:
             return "room_locked"
         return None
 
@@ -78,5 +81,6 @@ class RoomModeration:
     def remove(self, identity: str, participant_id: str) -> None:
         self.removed.add(identity)
         self.admitted.discard(identity)
+        self.entered.discard(identity)
         self.mic_locked.discard(identity)
         self.forget(participant_id)

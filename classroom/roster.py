@@ -30,6 +30,7 @@ class Participant:
             "identity": self.identity,
             "name": self.name,
             "role": self.role.value,
+            "host": self.grants.moderate,
             "tracks": list(self.tracks.values()),
         }
 

@@ -524,6 +524,10 @@ class Classroom:
         if self._store.session(session_id) is not None:
             self._store.add_removal(session_id, user_id)
 
+    def title(self, session_id: str) -> str | None:
+        session = self._store.session(session_id)
+        return session.title if session is not None else None
+
     def is_removed(self, session_id: str, user_id: str) -> bool:
         return self._store.is_removed(session_id, user_id)
 

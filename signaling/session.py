@@ -67,6 +67,9 @@ class SessionRecord(Protocol):
 
     def removed(self, session_id: str, user_id: str) -> None: ...
 
+    def title(self, session_id: str) -> str | None:
+        """The session's title (None: the room is no session)."""
+
     def is_removed(self, session_id: str, user_id: str) -> bool: ...
 
 
@@ -191,6 +194,12 @@ class Session:
     async def _dispatch(self, request: protocol.Request) -> None:
         if request.type == "join":
             await self._join(request)
+            return
+        if request.type == "leave" and (self._waiting is not None or self._starting is not None):
+            # Tired of waiting (for the start, or in the lobby): leave as from the room.
+            self.send({"type": "ok", "id": request.id})
+            await self._leave()
+            self.close_soon(WSCloseCode.OK)
             return
         if self.participant is None or self.room is None:
             raise ProtocolError(NOT_JOINED, "send 'join' first")
@@ -353,6 +362,7 @@ class Session:
         others = roster.others(participant.id)
         roster.add(participant)
         rooms.attach(claims.room, participant.id, self)
+        rooms.moderation(claims.room).entered.add(claims.identity)
         self.participant, self.room = participant, claims.room
         if self._state.attendance is not None:
             self._stay = self._state.attendance.arrived(claims.room, claims.identity, claims.name)
@@ -361,6 +371,7 @@ class Session:
                 "type": "joined",
                 "id": request.id,
                 "room": claims.room,
+                "title": record.title(claims.room) if (record := self._state.attendance) else None,
                 "self": participant.to_dict(),
                 "participants": [p.to_dict() for p in others],
                 "grants": claims.grants.to_dict(),
@@ -388,10 +399,22 @@ class Session:
             "hands": list(moderation.hands),
             "pinned": moderation.pinned,
             "canUnmute": me.identity not in moderation.mic_locked,
-            "polls": [p.to_dict() for p in moderation.polls.values() if not p.closed],
+            "polls": [
+                {
+                    **p.to_dict(),
+                    "mine": list(p.answers.get(me.identity, ())),
+                    **({"results": p.results()} if me.grants.moderate or p.show_results else {}),
+                }
+                for p in moderation.polls.values()
+                if not p.closed
+            ],
         }
         if me.grants.moderate:
             state["lobby"] = [w.to_dict() for w in moderation.lobby.values()]
+            roster = self._state.rooms.roster(room)
+            state["micLocked"] = [
+                p.id for p in roster.participants.values() if p.identity in moderation.mic_locked
+            ]
         return state
 
     async def _publish(self, request: protocol.Request, me: Participant, room: str) -> None:
@@ -506,12 +529,18 @@ class Session:
             await self._state.sfu.remove_peer(room, participant.id)
         except SfuError:
             pass  # the room (or its SFU process) is gone already: nothing left to release
-        if self._state.rooms.detach(room, participant.id):
+        moderation = self._state.rooms.moderation(room)
+        had_hand = participant.id in moderation.hands
+        was_pinned = moderation.pinned == participant.id
+        rooms = self._state.rooms
+        if rooms.detach(room, participant.id):
             try:
                 await self._state.sfu.close_room(room)
             except SfuError:
                 pass
         else:
-            self._state.rooms.broadcast(
-                room, {"type": "participant_left", "participantId": participant.id}
-            )
+            rooms.broadcast(room, {"type": "participant_left", "participantId": participant.id})
+            if had_hand:
+                hosting.broadcast_hands(self, room)
+            if was_pinned:
+                rooms.broadcast(room, {"type": "pinned", "participantId": None})

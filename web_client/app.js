@@ -170,7 +170,7 @@ class Lesson {
     grid.setSelf(joined.self, this.camTrack);
     if (this.screenTrack) grid.setSelfScreen(this.screenTrack, joined.self.name);
     for (const participant of client.participants.values()) grid.upsert(participant);
-    this.ui.setRoomTitle(joined.room);
+    this.ui.setRoomTitle(joined.title || joined.room);
     this._updateCount();
     // The server replays the recent chat to whoever joins (and rejoins): show exactly that.
     if (this.phase === 'joining' || Array.isArray(joined.chat)) chat.clear();

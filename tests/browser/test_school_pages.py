@@ -178,6 +178,26 @@ def text(page: Any, selector: str) -> str:
     return str(page.locator(selector).inner_text()).strip()
 
 
+STATS = "() => window.classroom.stats()"
+
+
+def poll(check: Any, what: str, within: float = 40.0) -> Any:
+    """`check()`'s first truthy value, asking every 0.2 s."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def teacher_hears(page: Any, participant_id: str) -> int:
+    """inbound-rtp packets of `participant_id`'s microphone received by `page`."""
+    entry = page.evaluate(STATS)["participants"].get(participant_id)
+    return int(entry["packetsReceived"]) if entry else 0
+
+
 def class_card(page: Any, name: str) -> Any:
     card = page.locator(".class-card").filter(
         has=page.locator("h3", has_text=re.compile(f"^{name}$"))
@@ -239,7 +259,7 @@ def test_signin_speaks_russian_and_english_and_explains_failures(
     anonymous.wait_for_url(re.compile(r"/signin\?lang=en$"))
 
 
-def test_teacher_invites_a_pupil_who_signs_up_then_starts_a_lesson_the_pupil_joins(
+def test_a_pupil_invited_by_link_joins_the_lesson_is_heard_then_muted_at_the_sfu(
     pages: Pages, demo: Demo, artifacts: Path
 ) -> None:
     olga = demo.account("teacher")
@@ -311,6 +331,29 @@ def test_teacher_invites_a_pupil_who_signs_up_then_starts_a_lesson_the_pupil_joi
     row.get_by_role("button", name="Войти").click()
     pupil.wait_for_url(re.compile(r"/lesson\?token="))
     pupil.locator("#join-button").wait_for()
+
+    # Both enter the room: the teacher sees and hears the pupil, then mutes them without
+    # leave to unmute, and the pupil's sound stops reaching the teacher (it stops at the SFU).
+    teacher.click("#join-button")
+    pupil.click("#join-button")
+    pupil_id = poll(lambda: (pupil.evaluate(STATS).get("self") or {}).get("id"), "pupil joined")
+    poll(
+        lambda: (lambda p: p and p["framesDecoded"] > 0 and p["packetsReceived"] > 0)(
+            teacher.evaluate(STATS)["participants"].get(pupil_id)
+        ),
+        "the teacher to see and hear the pupil",
+    )
+    heard = teacher_hears(teacher, pupil_id)
+    poll(lambda: teacher_hears(teacher, pupil_id) > heard, "the pupil's sound to keep coming")
+    pupil_tile = teacher.locator(f'#grid .tile[data-key="{pupil_id}"]')
+    assert pupil_tile.locator(".tile-label .name").inner_text().startswith("Петя Васильев")
+    pupil_tile.locator(".tile-menu-button").click()
+    teacher.locator("#tile-menu").get_by_text("Выключить без права включить").click()
+    pupil.locator("#ctl-mic[disabled]").wait_for()
+    time.sleep(1.0)  # packets already on the wire when the SFU stopped forwarding
+    muted_at = teacher_hears(teacher, pupil_id)
+    time.sleep(1.5)
+    assert teacher_hears(teacher, pupil_id) == muted_at, "the muted pupil is still heard"
 
     # Back on /school, the class offers the running lesson instead of a second one; the
     # teacher ends it (asked twice) and downloads the attendance.

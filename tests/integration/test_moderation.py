@@ -132,6 +132,16 @@ async def test_a_locked_room_keeps_newcomers_out_but_not_hosts(server: RunningSe
         assert refused.value.code == "room_locked"
         joined = await cohost.join()
         assert joined["locked"] is True
+        # Someone who was in before the lock comes back after a dropped connection.
+        left = asyncio.ensure_future(teacher.signal.wait_for("participant_left"))
+        await early.signal.close()
+        await left
+        back = await SignalClient.connect(server.url)
+        try:
+            again = await back.request({"type": "join", "token": early.token})
+            assert again["type"] == "joined"
+        finally:
+            await back.close()
         await teacher.signal.request({"type": "lock_room", "locked": False})
         await late.join()
 
@@ -159,6 +169,18 @@ async def test_a_parent_waits_in_the_lobby_until_admitted(server: RunningServer)
             denied = asyncio.ensure_future(turned_away.wait_for("lobby_denied"))
             await teacher.signal.request({"type": "deny", "participantId": second["participantId"]})
             await denied
+
+            # A third parent gives up waiting: the lobby shrinks back.
+            quitter = await SignalClient.connect(server.url)
+            await quitter.request({"type": "join", "token": lobby_token(server, "parent-3")})
+            await teacher.signal.wait_for("lobby_changed", lambda e: len(e["waiting"]) == 2)
+            bye = await quitter.request({"type": "leave"})
+            assert bye["type"] == "ok"
+            await teacher.signal.wait_for(
+                "lobby_changed",
+                lambda e: [w["name"] for w in e["waiting"]] == ["Parent-1"],
+            )
+            await quitter.close()
 
             arrived = asyncio.ensure_future(teacher.signal.wait_for("participant_joined"))
             reply = await teacher.signal.request(
@@ -208,6 +230,14 @@ async def test_hands_queue_in_order_and_the_teacher_lowers_and_pins(
         await teacher.signal.request({"type": "pin", "participantId": anna.participant_id})
         pinned = await boris.signal.wait_for("pinned")
         assert pinned["participantId"] == anna.participant_id
+        assert [p["host"] for p in boris.joined["participants"]] == [True, False]
+
+        # Anna leaves with her hand up and pinned: the room hears both go.
+        await anna.signal.request({"type": "raise_hand"})
+        await boris.signal.wait_for("hands", lambda e: e["queue"] == [anna.participant_id])
+        await anna.signal.close()
+        await boris.signal.wait_for("pinned", lambda e: e["participantId"] is None)
+        await boris.signal.wait_for("hands", lambda e: e["queue"] == [])
         with pytest.raises(SignalError) as refused:
             await teacher.signal.request({"type": "pin", "participantId": 5})
         assert refused.value.code == "bad_message"
@@ -260,6 +290,20 @@ async def test_a_poll_shows_live_results_to_the_teacher_and_all_when_asked(
         with pytest.raises(SignalError):
             await anna.signal.request({"type": "poll_answer", "pollId": poll_id, "choices": [0]})
 
+        # Open polls, with results for hosts and one's own answer, come with `joined`.
+        open_poll = await teacher.signal.request(question)
+        await anna.signal.request(
+            {"type": "poll_answer", "pollId": open_poll["pollId"], "choices": [0]}
+        )
+        async with SubscriberBot(server.url, server.token("cohost", Role.TEACHER)) as cohost:
+            joined = await cohost.join()
+        (seen_poll,) = joined["polls"]
+        assert seen_poll["results"] == {
+            "pollId": open_poll["pollId"],
+            "counts": [1, 0],
+            "voters": 1,
+        }
+        assert seen_poll["mine"] == []
         public = await teacher.signal.request({**question, "showResults": True})
         await anna.signal.request(
             {"type": "poll_answer", "pollId": public["pollId"], "choices": [1]}

@@ -123,6 +123,7 @@ async def test_the_chat_is_kept_with_the_session(server: RunningServer) -> None:
         ws = await http.ws_connect(server.url.replace("http", "ws") + "/ws")
         await ws.send_json({"type": "join", "id": 1, "token": token})
         joined: dict[str, Any] = await ws.receive_json(timeout=10)
+        assert joined["title"] == "Педсовет"
         assert [(m["from"]["name"], m["text"]) for m in joined["chat"]] == [
             (name, "Начинаем в 15:00")
         ]
