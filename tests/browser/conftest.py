@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
+T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -66,21 +69,50 @@ def _read_forever(stream: Any, output: list[str], changed: threading.Condition) 
         changed.notify_all()
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+@dataclass
+class ServerProcess:
+    """`python -m signaling` as a child process, its output read by a thread as it comes."""
+
+    base_url: str
+    process: subprocess.Popen[str]
+    output: list[str]
+    changed: threading.Condition
+
+    def wait_for(self, ready: Callable[[list[str]], T | None], what: str) -> T:
+        """`ready(output)` once it is not None; fails with the output if the server exits or
+        stays silent for SERVER_START_TIMEOUT."""
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        with self.changed:
+            while True:
+                found = ready(self.output)
+                if found is not None:
+                    return found
+                exited = self.process.poll() is not None or (self.output and self.output[-1] == "")
+                remaining = deadline - time.monotonic()
+                if exited or remaining <= 0:
+                    why = "exited" if exited else f"printed no {what} in {SERVER_START_TIMEOUT} s"
+                    tail = "".join(self.output[-80:])
+                    raise RuntimeError(f"the server {why}; its output:\n{tail}")
+                self.changed.wait(timeout=min(remaining, 1.0))
+
+
+@contextmanager
+def running_server(data_dir: Path, **env: str) -> Iterator[ServerProcess]:
+    """A server on a free loopback port with `env` on top of ours; stopped by its PID."""
     port = _free_port()
-    env = {
+    full_env = {
         **os.environ,
         "PORT": str(port),
         "HOST": "127.0.0.1",
         "ICE_ADDRESSES": "127.0.0.1",
-        "DATA_DIR": str(tmp_path_factory.mktemp("server-data")),
+        "DATA_DIR": str(data_dir),
         "PYTHONUNBUFFERED": "1",
+        **env,
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "signaling"],
         cwd=ROOT,
-        env=env,
+        env=full_env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -93,40 +125,35 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     )
     reader.start()
     try:
-        teacher, pupils = _wait_for_links(output, changed, process)
-        yield Server(f"http://127.0.0.1:{port}", teacher, pupils, output)
+        yield ServerProcess(f"http://127.0.0.1:{port}", process, output, changed)
     finally:
-        process.terminate()
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            process.kill()
+            os.kill(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
         reader.join(timeout=5)
 
 
-def _wait_for_links(
-    output: list[str], changed: threading.Condition, process: subprocess.Popen[str]
-) -> tuple[str, list[str]]:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    with changed:
-        while True:
-            teacher: str | None = None
-            pupils: list[str] = []
-            for line in output:
-                match = LINK.search(line)
-                if match and match.group(1) == "Teacher":
-                    teacher = teacher or match.group(2)
-                elif match:
-                    pupils.append(match.group(2))
-            if teacher and len(pupils) >= 2:
-                return teacher, pupils
-            exited = process.poll() is not None or (output and output[-1] == "")
-            remaining = deadline - time.monotonic()
-            if exited or remaining <= 0:
-                why = "exited" if exited else f"printed no links in {SERVER_START_TIMEOUT:.0f} s"
-                raise RuntimeError(f"the server {why}; its output:\n{''.join(output[-80:])}")
-            changed.wait(timeout=min(remaining, 1.0))
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with running_server(tmp_path_factory.mktemp("server-data")) as running:
+        teacher, pupils = running.wait_for(_links, "lesson links")
+        yield Server(running.base_url, teacher, pupils, running.output)
+
+
+def _links(output: list[str]) -> tuple[str, list[str]] | None:
+    teacher: str | None = None
+    pupils: list[str] = []
+    for line in output:
+        match = LINK.search(line)
+        if match and match.group(1) == "Teacher":
+            teacher = teacher or match.group(2)
+        elif match:
+            pupils.append(match.group(2))
+    return (teacher, pupils) if teacher and len(pupils) >= 2 else None
 
 
 # Module scope, not session: while the sync API runs, the main thread has a running event loop,

@@ -9,12 +9,7 @@ REST API."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -28,7 +23,7 @@ import pytest
 from classroom.roles import Grants, Role, default_grants
 from signaling.auth import TokenIssuer
 
-from .conftest import ROOT, SERVER_START_TIMEOUT, _free_port, _read_forever
+from .conftest import running_server
 from .test_lesson import Person, wait_until, with_params
 
 pytestmark = pytest.mark.browser
@@ -80,56 +75,19 @@ class ModServer:
 
 @pytest.fixture(scope="module")
 def mod_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModServer]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PORT": str(port),
-        "HOST": "127.0.0.1",
-        "ICE_ADDRESSES": "127.0.0.1",
-        "SECRET": SECRET,
-        "SFU_WORKERS": "0",
-        "DEMO_SCHOOL": "1",
-        "DATA_DIR": str(tmp_path_factory.mktemp("moderation-data")),
-        "PYTHONUNBUFFERED": "1",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "signaling"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        bufsize=1,
-    )
-    output: list[str] = []
-    changed = threading.Condition()
-    reader = threading.Thread(
-        target=_read_forever, args=(process.stdout, output, changed), daemon=True
-    )
-    reader.start()
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        with changed:
-            # The demo accounts are printed before the lesson links.
-            while not any(line.startswith("Teacher link:") for line in output):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the server did not start:\n" + "".join(output[-80:]))
-                changed.wait(timeout=1.0)
+    data = tmp_path_factory.mktemp("moderation-data")
+    with running_server(data, SECRET=SECRET, SFU_WORKERS="0", DEMO_SCHOOL="1") as running:
+        # The demo accounts are printed before the lesson links.
+        running.wait_for(
+            lambda output: any(line.startswith("Teacher link:") for line in output) or None,
+            "lesson links",
+        )
         accounts: dict[str, tuple[str, str]] = {}
-        for line in output:
+        for line in running.output:
             match = ACCOUNT.match(line)
             if match:
                 accounts.setdefault(match.group(1), (match.group(2), match.group(3)))
-        yield ModServer(f"http://127.0.0.1:{port}", accounts, output)
-    finally:
-        if process.poll() is None:
-            os.kill(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-        reader.join(timeout=5)
+        yield ModServer(running.base_url, accounts, running.output)
 
 
 class Room:

@@ -5,12 +5,7 @@ it prints."""
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from .conftest import ROOT, SERVER_START_TIMEOUT, _free_port, _read_forever
+from .conftest import running_server
 
 pytestmark = pytest.mark.browser
 
@@ -52,70 +47,28 @@ class Demo:
         return next(a for a in self.accounts.values() if a.role == role)
 
 
-def _wait_for_accounts(
-    output: list[str], changed: threading.Condition, process: subprocess.Popen[str]
-) -> dict[str, Account]:
-    """The accounts printed after "Demo school: sign in at …"; the lesson links come last."""
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    with changed:
-        while True:
-            if any(line.startswith("Teacher link:") for line in output):
-                accounts = {}
-                for line in output:
-                    match = ACCOUNT.match(line)
-                    if match:
-                        role, login, password, name = match.groups()
-                        accounts[login] = Account(role, login, password, name)
-                if not accounts:
-                    raise RuntimeError("the server printed no demo accounts:\n" + "".join(output))
-                return accounts
-            exited = process.poll() is not None or (output and output[-1] == "")
-            remaining = deadline - time.monotonic()
-            if exited or remaining <= 0:
-                raise RuntimeError("the demo server did not start:\n" + "".join(output[-80:]))
-            changed.wait(timeout=min(remaining, 1.0))
+def _accounts(output: list[str]) -> dict[str, Account] | None:
+    """The accounts printed after "Demo school: sign in at …", once the lesson links (printed
+    last) are out."""
+    if not any(line.startswith("Teacher link:") for line in output):
+        return None
+    accounts = {}
+    for line in output:
+        match = ACCOUNT.match(line)
+        if match:
+            role, login, password, name = match.groups()
+            accounts[login] = Account(role, login, password, name)
+    if not accounts:
+        raise RuntimeError("the server printed no demo accounts:\n" + "".join(output))
+    return accounts
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PORT": str(port),
-        "HOST": "127.0.0.1",
-        "ICE_ADDRESSES": "127.0.0.1",
-        "DATA_DIR": str(tmp_path_factory.mktemp("school-data")),
-        "DEMO_SCHOOL": "1",
-        "SFU_WORKERS": "0",
-        "PYTHONUNBUFFERED": "1",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "signaling"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        bufsize=1,
-    )
-    output: list[str] = []
-    changed = threading.Condition()
-    reader = threading.Thread(
-        target=_read_forever, args=(process.stdout, output, changed), daemon=True
-    )
-    reader.start()
-    try:
-        accounts = _wait_for_accounts(output, changed, process)
-        yield Demo(f"http://127.0.0.1:{port}", accounts, output)
-    finally:
-        if process.poll() is None:
-            os.kill(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-        reader.join(timeout=5)
+    data = tmp_path_factory.mktemp("school-data")
+    with running_server(data, DEMO_SCHOOL="1", SFU_WORKERS="0") as running:
+        accounts = running.wait_for(_accounts, "demo accounts")
+        yield Demo(running.base_url, accounts, running.output)
 
 
 class Pages:
