@@ -127,8 +127,8 @@ async def remove_participant(
     if target.id == me.id:
         raise ProtocolError(BAD_MESSAGE, "a host leaves with 'leave', not by removing themself")
     session.state.rooms.moderation(room).remove(target.identity, target.id)
-    if session.state.attendance is not None:
-        session.state.attendance.removed(room, target.identity)
+    if session.state.record is not None:
+        session.state.record.removed(room, target.identity)
     peer = session.state.rooms.session(room, target.id)
     _ok(session, request)
     if peer is not None:

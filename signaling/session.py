@@ -80,7 +80,8 @@ class ServerState:
     issuer: TokenIssuer
     sfu: SfuControl
     rooms: LiveRooms
-    attendance: SessionRecord | None = None
+    record: SessionRecord | None = None
+    """What the classroom keeps of each session's room (None: rooms are only rooms)."""
     sessions: set[Session] = field(default_factory=set)
     errors_sent: dict[str, int] = field(default_factory=dict)
 
@@ -222,7 +223,7 @@ class Session:
             raise ProtocolError(ALREADY_JOINED, "this connection has already joined")
         claims: Claims = self._state.issuer.verify(request.body["token"])
         rooms = self._state.rooms
-        record = self._state.attendance
+        record = self._state.record
         if record is not None:
             try:
                 live = record.check_open(claims.room)
@@ -301,7 +302,7 @@ class Session:
 
     def _refuse_if_barred(self, claims: Claims) -> None:
         moderation = self._state.rooms.moderation(claims.room)
-        record = self._state.attendance
+        record = self._state.record
         if record is not None and record.is_removed(claims.room, claims.identity):
             moderation.removed.add(claims.identity)  # kept across a restart of the server
         refusal = moderation.refusal(claims.identity, claims.grants.moderate)
@@ -326,12 +327,12 @@ class Session:
             self._refuse_if_barred(claims)
         fresh = claims.room not in rooms.rosters
         roster = rooms.roster(claims.room)
-        if fresh and self._state.attendance is not None:
+        if fresh and self._state.record is not None:
             # A session's room that starts again (everyone had left, or the server restarted)
             # shows the chat so far.
             roster.chat.extend(
                 ChatMessage(line.user_id, line.name, line.text, line.ts)
-                for line in self._state.attendance.recent_chat(claims.room, CHAT_KEPT)
+                for line in self._state.record.recent_chat(claims.room, CHAT_KEPT)
             )
         previous = roster.by_identity(claims.identity)
         if previous is not None:
@@ -364,14 +365,14 @@ class Session:
         rooms.attach(claims.room, participant.id, self)
         rooms.moderation(claims.room).entered.add(claims.identity)
         self.participant, self.room = participant, claims.room
-        if self._state.attendance is not None:
-            self._stay = self._state.attendance.arrived(claims.room, claims.identity, claims.name)
+        if self._state.record is not None:
+            self._stay = self._state.record.arrived(claims.room, claims.identity, claims.name)
         self.send(
             {
                 "type": "joined",
                 "id": request.id,
                 "room": claims.room,
-                "title": record.title(claims.room) if (record := self._state.attendance) else None,
+                "title": record.title(claims.room) if (record := self._state.record) else None,
                 "self": participant.to_dict(),
                 "participants": [p.to_dict() for p in others],
                 "grants": claims.grants.to_dict(),
@@ -482,8 +483,8 @@ class Session:
 
     async def _chat(self, request: protocol.Request, me: Participant, room: str) -> None:
         message = ChatMessage(me.id, me.name, request.body["text"].strip(), time.time())
-        if self._state.attendance is not None:
-            self._state.attendance.said(room, me.identity, me.name, message.text, message.ts)
+        if self._state.record is not None:
+            self._state.record.said(room, me.identity, me.name, message.text, message.ts)
         self._state.rooms.roster(room).chat.append(message)
         self.send({"type": "ok", "id": request.id})
         self._state.rooms.broadcast(room, message.to_dict())
@@ -516,8 +517,8 @@ class Session:
             self._state.rooms.waiting.get(claims.room, {}).pop(participant_id, None)
             self._state.rooms.moderation(claims.room).lobby.pop(participant_id, None)
             hosting.notify_lobby(self, claims.room)
-        if self._stay is not None and self._state.attendance is not None:
-            self._state.attendance.departed(self._stay)
+        if self._stay is not None and self._state.record is not None:
+            self._state.record.departed(self._stay)
             self._stay = None
         if self.participant is not None and self.room is not None:
             async with self._state.rooms.lock(self.room):
