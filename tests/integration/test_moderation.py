@@ -235,9 +235,13 @@ async def test_hands_queue_in_order_and_the_teacher_lowers_and_pins(
         # Anna leaves with her hand up and pinned: the room hears both go.
         await anna.signal.request({"type": "raise_hand"})
         await boris.signal.wait_for("hands", lambda e: e["queue"] == [anna.participant_id])
+        seen = len(boris.signal.events)
         await anna.signal.close()
         await boris.signal.wait_for("pinned", lambda e: e["participantId"] is None)
         await boris.signal.wait_for("hands", lambda e: e["queue"] == [])
+        room_events = ("participant_left", "hands", "pinned")
+        after = [e["type"] for e in boris.signal.events[seen:] if e["type"] in room_events]
+        assert after == ["participant_left", "hands", "pinned"], after
         with pytest.raises(SignalError) as refused:
             await teacher.signal.request({"type": "pin", "participantId": 5})
         assert refused.value.code == "bad_message"
