@@ -276,6 +276,12 @@ class Connection:
 
         transceiver.sender.send = send  # type: ignore[method-assign]
         transceiver.receiver.receive = receive  # type: ignore[method-assign]
+        # Media never reaches the receiver's own packet handler, which alone uses these (and
+        # checks them for None): a video receiver's bitrate estimator is 1000 bucket objects,
+        # ~110 KB per m-line, and a teacher's subscription has one m-line per pupil.
+        receiver: Any = transceiver.receiver
+        receiver._RTCRtpReceiver__remote_bitrate_estimator = None
+        receiver._RTCRtpReceiver__nack_generator = None
 
     # --- life ------------------------------------------------------------------------
 

@@ -42,6 +42,9 @@ async def test_private_attributes_used_by_the_glue_exist() -> None:
         "get_component_candidates",
     ):
         assert hasattr(connection, name), name
+    receiver = transceiver.receiver
+    for name in ("__remote_bitrate_estimator", "__nack_generator"):  # dropped by the glue
+        assert hasattr(receiver, f"_RTCRtpReceiver{name}"), name
     assert isinstance(transceiver.sender._ssrc, int)
     assert isinstance(transceiver.sender._rtx_ssrc, int)
     assert hasattr(transceiver.sender, "_stream_id")
@@ -99,6 +102,9 @@ async def test_senders_and_receivers_start_no_loops() -> None:
         await asyncio.sleep(0.05)
     assert ready == ["video"]
     await asyncio.sleep(0.1)
+    (transceiver,) = server.pc.getTransceivers()
+    # The receiver's unused per-packet machinery is dropped (~110 KB per video m-line).
+    assert transceiver.receiver._RTCRtpReceiver__remote_bitrate_estimator is None  # type: ignore[attr-defined]
     server_media = {id(t.sender) for t in server.pc.getTransceivers()} | {
         id(t.receiver) for t in server.pc.getTransceivers()
     }
