@@ -40,6 +40,7 @@ MIN_PASSWORD = 8
 MAX_NAME = 100
 MAX_TITLE = 200
 INVITE_TTL_DEFAULT = 7 * 24 * 3600
+INVITE_USES_DEFAULT = 40
 INVITE_TTL_MAX = 90 * 24 * 3600
 INVITE_USES_MAX = 1000
 CHAT_LIMIT = 10_000
@@ -237,7 +238,7 @@ class Classroom:
         class_id: str,
         role: Role,
         ttl: int = INVITE_TTL_DEFAULT,
-        max_uses: int = 40,
+        max_uses: int = INVITE_USES_DEFAULT,
         child_id: str | None = None,
     ) -> Invite:
         school_class = self._class(by, class_id)

@@ -182,7 +182,7 @@ class HeaderTemplate:
         """This packet's header: a copy of the template with its few bytes written in.
 
         The payload is not appended here: the sink copies header and payload once, straight
-        into the buffer SRTP encrypts in place.
+        into the buffer SRTP encrypts in place (`aiortc_glue.Egress`).
         """
         header = bytearray(self.template)
         header[1] = (marker << 7) | payload_type
@@ -195,22 +195,6 @@ class HeaderTemplate:
             header[at + 1] = (abs_send_time >> 8) & 0xFF
             header[at + 2] = abs_send_time & 0xFF
         return header
-
-    def build(
-        self,
-        marker: int,
-        payload_type: int,
-        seq: int,
-        timestamp: int,
-        ssrc: int,
-        payload: bytes | memoryview,
-        audio_level: bytes | None = None,
-        abs_send_time: int = 0,
-    ) -> bytes:
-        """The whole packet, header and payload, as one bytes object."""
-        header = self.header(marker, payload_type, seq, timestamp, ssrc, audio_level, abs_send_time)
-        header += payload
-        return bytes(header)
 
 
 def rtx_payload(original_seq: int, payload: bytes | memoryview) -> bytes:

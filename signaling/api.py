@@ -19,7 +19,13 @@ from classroom import errors
 from classroom.errors import ClassroomError
 from classroom.models import Invite, School, SchoolClass, Session, SessionKind, User
 from classroom.roles import Role
-from classroom.service import INVITE_TTL_MAX, INVITE_USES_MAX, Classroom
+from classroom.service import (
+    INVITE_TTL_DEFAULT,
+    INVITE_TTL_MAX,
+    INVITE_USES_DEFAULT,
+    INVITE_USES_MAX,
+    Classroom,
+)
 
 from .auth import TokenIssuer
 from .body import BodyError, Schema, check, obj, string
@@ -292,8 +298,8 @@ async def create_invite(request: web.Request) -> dict[str, Any]:
         _me(request),
         request.match_info["class_id"],
         Role(body["role"]),
-        ttl=body.get("ttl") or 7 * 24 * 3600,
-        max_uses=body.get("max_uses") or 40,
+        ttl=body.get("ttl") or INVITE_TTL_DEFAULT,
+        max_uses=body.get("max_uses") or INVITE_USES_DEFAULT,
         child_id=body.get("child_id"),
     )
     return invite_view(invite, request.app[SETTINGS].base_url)
