@@ -207,6 +207,11 @@ class Consumer:
         """Delivering, but nothing yet: the subscriber sees black until a keyframe comes."""
         return self._waiting_keyframe and not self.paused and not self.closed
 
+    @property
+    def starting(self) -> bool:
+        """Subscribed, but the subscriber's answer has not configured it yet."""
+        return self.params is None and not self.closed
+
     def pause(self) -> None:
         self.paused = True
 

@@ -104,6 +104,7 @@ class Producer:
             loop,
             # Muted at the SFU, a producer forwards nothing: no keyframe is worth asking for.
             waiting=lambda: not self.muted and any(c.waiting_keyframe for c in self.consumers),
+            starting=lambda: any(c.starting for c in self.consumers),
         )
         self.last_sr: SenderReport | None = None
         self.clock = clock or PublisherClock()

@@ -75,6 +75,19 @@ async def test_video_waits_for_a_keyframe_and_asks_the_publisher_for_one() -> No
     assert sink.rtp[1].sequence_number == (sink.rtp[0].sequence_number + 1) & 0xFFFF
 
 
+async def test_subscriptions_starting_together_share_one_keyframe_request() -> None:
+    producer, _, _, feedback = setup()
+    feedback.clear()
+    await asyncio.sleep(0.4)  # past the floor between two PLIs
+    first = Consumer(ConsumerId("c_2"), PeerId("p_3"), producer, ListSink(), Counters())
+    second = Consumer(ConsumerId("c_3"), PeerId("p_4"), producer, ListSink(), Counters())
+    first.configure(ConsumerParams(ssrc=4444, payload_type=100))
+    assert (feedback, first.starting, second.starting) == ([], False, True)  # held back
+    second.configure(ConsumerParams(ssrc=5555, payload_type=100))  # the last answer came
+    assert len(feedback) == 1
+    assert (producer.keyframes.requests, producer.keyframes.sent) == (3, 2)
+
+
 async def test_a_nack_is_answered_as_rtx_once_per_round_trip() -> None:
     producer, consumer, sink, _ = setup()
     for seq in range(20, 30):

@@ -138,3 +138,51 @@ def test_joiners_stay_above_the_browsers_300_ms_floor() -> None:
     keyframes.request(joining=True)
     clock.advance(1.0)
     assert sent[1] - sent[0] > 0.3
+
+
+def held_requester(starting: list[bool]) -> tuple[KeyframeRequester, FakeClock, list[float]]:
+    clock = FakeClock()
+    sent: list[float] = []
+    loop: Any = clock
+    keyframes = KeyframeRequester(
+        lambda: sent.append(clock.now),
+        loop,
+        join_interval=0.35,
+        starting=lambda: starting[0],
+        hold=0.15,
+    )
+    return keyframes, clock, sent
+
+
+def test_a_joiner_waits_for_the_other_subscriptions_about_to_start() -> None:
+    starting = [True]  # two more subscribers' answers are on the way
+    keyframes, clock, sent = held_requester(starting)
+    keyframes.request(joining=True)
+    clock.advance(0.05)
+    keyframes.request(joining=True)  # the second answer: one still on the way
+    assert sent == []
+    clock.advance(0.03)
+    starting[0] = False
+    keyframes.request(joining=True)  # the last answer: one PLI for all three, at once
+    assert sent == [0.08]
+    clock.advance(1.0)
+    assert sent == [0.08]
+
+
+def test_a_subscription_that_never_starts_holds_the_pli_back_no_longer_than_the_hold() -> None:
+    starting = [True]
+    keyframes, clock, sent = held_requester(starting)
+    keyframes.request(joining=True)
+    clock.advance(0.1)
+    keyframes.request(joining=True)  # the hold runs from the first held request
+    clock.advance(0.1)
+    assert sent == [0.15]
+    keyframes.request(joining=True)  # a new hold starts after the PLI, behind the 350 ms floor
+    clock.advance(1.0)
+    assert sent == [0.15, 0.5]
+
+
+def test_a_subscribers_own_pli_is_never_held() -> None:
+    keyframes, _, sent = held_requester([True])
+    keyframes.request()
+    assert sent == [0.0]
