@@ -31,6 +31,7 @@ from aiortc import (
     RTCRtpSender,
     RTCRtpTransceiver,
     RTCSessionDescription,
+    rtcrtpreceiver,
 )
 from aiortc.rtcconfiguration import RTCBundlePolicy
 from aiortc.rtcdtlstransport import RTCDtlsTransport, State
@@ -116,7 +117,18 @@ class Connection:
         return str(self.pc.signalingState)
 
     def add_sender(self, kind: str) -> RTCRtpTransceiver:
-        return self.pc.addTransceiver(kind, direction="sendonly")
+        # A send-only m-line's receiver never sees a packet, yet aiortc builds a video
+        # receiver's bitrate estimator (1000 bucket objects, ~0.5 ms) and NACK generator in its
+        # constructor. A teacher's subscription gets one m-line per pupil, so a lesson of 16
+        # spent 0.16 s of the worker's core on them while everyone joined (py-spy). The swap
+        # lasts only this synchronous call: no other code runs in between.
+        module = _receiver_module
+        saved = module.RemoteBitrateEstimator, module.NackGenerator
+        module.RemoteBitrateEstimator = module.NackGenerator = _none
+        try:
+            return self.pc.addTransceiver(kind, direction="sendonly")
+        finally:
+            module.RemoteBitrateEstimator, module.NackGenerator = saved
 
     # --- hot path: sending -----------------------------------------------------------
 
@@ -330,6 +342,11 @@ class Egress:
 
 
 _SRTP_TRAILER = pylibsrtp.SRTP_MAX_TRAILER_LEN
+_receiver_module: Any = rtcrtpreceiver
+
+
+def _none() -> None:
+    return None
 
 
 def sender_ssrcs(sender: RTCRtpSender) -> tuple[int, int]:

@@ -7,7 +7,7 @@ import asyncio
 import socket
 from pathlib import Path
 
-from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
+from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription, rate, rtcrtpreceiver
 from aiortc.rtcdtlstransport import RTCDtlsTransport, State
 from pylibsrtp import Policy, Session
 
@@ -49,6 +49,21 @@ async def test_private_attributes_used_by_the_glue_exist() -> None:
     assert isinstance(transceiver.sender._rtx_ssrc, int)
     assert hasattr(transceiver.sender, "_stream_id")
     await pc.close()
+
+
+async def test_send_only_m_lines_are_built_without_receiver_feedback_machinery() -> None:
+    connection = Connection(["127.0.0.1"], lambda data, now: None, lambda packets: None)
+    receiver = connection.add_sender("video").receiver
+    assert receiver._RTCRtpReceiver__remote_bitrate_estimator is None  # type: ignore[attr-defined]
+    assert receiver._RTCRtpReceiver__nack_generator is None  # type: ignore[attr-defined]
+    # Only for that call: an ordinary aiortc peer (the bench's bots) still gets both.
+    assert rtcrtpreceiver.RemoteBitrateEstimator is rate.RemoteBitrateEstimator
+    other = RTCPeerConnection()
+    plain = other.addTransceiver("video").receiver
+    assert isinstance(plain._RTCRtpReceiver__remote_bitrate_estimator, rate.RemoteBitrateEstimator)  # type: ignore[attr-defined]
+    assert isinstance(plain._RTCRtpReceiver__nack_generator, rtcrtpreceiver.NackGenerator)  # type: ignore[attr-defined]
+    await other.close()
+    await connection.close()
 
 
 async def test_offer_has_only_configured_host_candidates_and_one_msid_per_participant() -> None:
