@@ -170,6 +170,7 @@ class PublisherBot(SubscriberBot):
     ``video_size`` picks the cached clip (None: no camera); ``video`` / ``audio`` frame lists,
     if given, are used instead (share them between many bots to save memory). ``audio_level``
     (dBov) goes into the audio-level extension, for the server's active-speaker detection.
+    ``layered_video``: the video frames have three temporal layers (a layered ``VideoSpec``).
     """
 
     def __init__(
@@ -183,9 +184,11 @@ class PublisherBot(SubscriberBot):
         audio_frames: list[EncodedFrame] | None = None,
         publish_relay: UdpRelay | None = None,
         audio_level: int | None = TONE_LEVEL_DBOV,
+        layered_video: bool = False,
         **subscriber_options: Any,
     ) -> None:
         super().__init__(server_url, token, **subscriber_options)
+        self.layered_video = layered_video
         self.video_size = video_size
         self.audio = audio
         self.audio_level = audio_level
@@ -210,7 +213,11 @@ class PublisherBot(SubscriberBot):
         if audio is None and self.audio:
             audio = await asyncio.to_thread(load_audio)
         self._publication = Publication(
-            video=video, audio=audio, relay=self.publish_relay, audio_level=self.audio_level
+            video=video,
+            audio=audio,
+            relay=self.publish_relay,
+            audio_level=self.audio_level,
+            layered_video=self.layered_video,
         )
         sdp, tracks = await self._publication.offer()
         answer = await self.signal.publish_offer(sdp, tracks)

@@ -85,6 +85,7 @@ class EncodedTrack(MediaStreamTrack):
         # move the RTP clock.
         packet.pts = sent * frame.duration
         packet.time_base = frame.time_base
+        packet.opaque = frame.position  # the temporal layer, for a layered packer
         self.counters.frames_sent = sent + 1
         if frame.keyframe:
             self.counters.keyframes_sent += 1

@@ -15,6 +15,7 @@ import av
 
 from .ivf import IvfHeader, read_ivf, write_ivf
 from .pattern import MovingPattern, beeping_tone
+from .temporal_layers import PATTERN, ffmpeg_options
 
 VIDEO_TIME_BASE = Fraction(1, 90000)
 AUDIO_TIME_BASE = Fraction(1, 48000)
@@ -36,6 +37,8 @@ class EncodedFrame:
     keyframe: bool
     """True if a decoder can start here (always true for audio)."""
     time_base: Fraction
+    position: int = 0
+    """Index in the clip: with temporal layers, its layer is `PATTERN[position % 4]`."""
 
 
 @dataclass(frozen=True)
@@ -48,11 +51,21 @@ class VideoSpec:
     seconds: int = 20
     keyframe_interval_s: int = 10
     bitrate: int = 1_500_000
+    temporal_layers: int = 1
+    """1, or 3 for Chrome's L1T3 (bench/temporal_layers.py)."""
+
+    def __post_init__(self) -> None:
+        if self.temporal_layers not in (1, 3):
+            raise ValueError("temporal_layers must be 1 or 3")
+        frames = self.fps * self.keyframe_interval_s
+        if self.temporal_layers == 3 and (frames % len(PATTERN) or self.seconds % 4):
+            raise ValueError("with temporal layers, keyframes and the loop fall on the pattern")
 
     def file_name(self) -> str:
+        layers = "_l1t3" if self.temporal_layers == 3 else ""
         return (
             f"vp8_{self.width}x{self.height}_{self.fps}fps_{self.seconds}s_"
-            f"kf{self.keyframe_interval_s}s_{self.bitrate // 1000}k_v{FORMAT_VERSION}.ivf"
+            f"kf{self.keyframe_interval_s}s_{self.bitrate // 1000}k{layers}_v{FORMAT_VERSION}.ivf"
         )
 
 
@@ -94,8 +107,9 @@ def load_video_spec(spec: VideoSpec, *, cache_dir: Path | None = None) -> list[E
             duration=step,
             keyframe=is_vp8_keyframe(data),
             time_base=VIDEO_TIME_BASE,
+            position=position,
         )
-        for timestamp, data in frames
+        for position, (timestamp, data) in enumerate(frames)
     ]
 
 
@@ -169,6 +183,8 @@ def _encode_video(spec: VideoSpec, path: Path) -> None:
         "maxrate": str(spec.bitrate),
         "bufsize": str(spec.bitrate),
     }
+    if spec.temporal_layers == 3:
+        codec.options = {**codec.options, **ffmpeg_options(spec.bitrate)}
     pattern = MovingPattern(spec.width, spec.height)
     frames: list[tuple[int, bytes]] = []
     for index in range(spec.fps * spec.seconds):

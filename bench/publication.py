@@ -42,6 +42,7 @@ from .encoded_track import EncodedTrack
 from .media import EncodedFrame
 from .relay import UdpRelay
 from .rtcp_bytes import PSFB_PLI, keyframe_requests
+from .temporal_layers import send_layered_vp8
 
 # The bench tone's loudness: a 0.3 full-scale sine has an RMS of -13 dBov (RFC 6465).
 TONE_LEVEL_DBOV = -13
@@ -85,11 +86,13 @@ class Publication:
         audio: list[EncodedFrame] | None,
         relay: UdpRelay | None = None,
         audio_level: int | None = TONE_LEVEL_DBOV,
+        layered_video: bool = False,
     ) -> None:
         """Publish ``video`` as the camera and ``audio`` as the microphone (None: not sent).
 
         Frame lists are read-only and may be shared by many publishers. ``audio_level`` is
         what the audio-level extension says (change it on the track to "fall silent").
+        ``layered_video``: ``video`` was encoded with three temporal layers; send them marked.
         """
         self.relay = relay
         self.sources: dict[str, PublishedSource] = {}
@@ -100,7 +103,9 @@ class Publication:
             microphone.track.audio_level = audio_level
             stamp_audio_level(microphone.transceiver.sender, lambda: microphone.track.audio_level)
         if video is not None:
-            self._add("camera", EncodedTrack("video", video))
+            camera = self._add("camera", EncodedTrack("video", video))
+            if layered_video:
+                send_layered_vp8(camera.transceiver.sender)
 
     @property
     def pc(self) -> RTCPeerConnection:

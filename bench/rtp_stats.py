@@ -61,6 +61,11 @@ class StreamStats:
     """(arrival on the bench clock, one-way delay in ms) per packet, once an SR is known."""
     audio_level: int | None = None
     """The latest RFC 6464 audio level received, in dBov (-127..0), for audio streams."""
+    layer_frames: list[int] = field(default_factory=lambda: [0, 0, 0])
+    """VP8 frames started per temporal layer (TID; frames without one count as layer 0)."""
+    picture_id_gaps: int = 0
+    """Times a VP8 frame's PictureID was not the previous frame's + 1 (a frame missing)."""
+    last_picture_id: int | None = None
     pli_sent: int = 0
     """Keyframe requests this subscriber sent for the stream (see ``Subscription``)."""
     last_pli_at: float | None = None
@@ -98,6 +103,8 @@ class StreamStats:
             "duplicates": self.sequence.duplicates,
             "rtx_packets": self.rtx_packets,
             "rtx_recovered": self.rtx_recovered,
+            "layer_frames": list(self.layer_frames),
+            "picture_id_gaps": self.picture_id_gaps,
             "first_packet_at": self.first_packet_at,
             "first_keyframe_at": self.first_keyframe_at,
             "first_keyframe_end_at": self.first_keyframe_end_at,
@@ -236,8 +243,18 @@ class RtpCounter:
                 on_gap(stream, before + 1, after - 1)
         if stream.codec == "vp8":
             start = _payload_start(data, b0)
-            if start is not None and starts_vp8_keyframe(data, start):
-                self._keyframe_started(stream, timestamp, now)
+            if start is not None:
+                if starts_vp8_keyframe(data, start):
+                    self._keyframe_started(stream, timestamp, now)
+                frame = vp8_frame_start(data, start)
+                if frame is not None:
+                    picture_id, tid = frame
+                    stream.layer_frames[min(tid, 2)] += 1
+                    last = stream.last_picture_id
+                    if picture_id is not None:
+                        if last is not None and picture_id != (last + 1) & 0x7FFF:
+                            stream.picture_id_gaps += 1
+                        stream.last_picture_id = picture_id
         elif stream.kind == "audio" and b0 & 0x10 and self._audio_level_extension_id:
             for ident, value in one_byte_extensions(data, b0):
                 if ident == self._audio_level_extension_id and value:
@@ -323,6 +340,40 @@ def one_byte_extensions(data: bytes, b0: int) -> list[tuple[int, bytes]]:
         found.append((ident, data[pos + 1 : pos + 1 + length]))
         pos += 1 + length
     return found
+
+
+def vp8_frame_start(data: bytes, start: int) -> tuple[int | None, int] | None:
+    """(PictureID, temporal layer) if the VP8 payload at ``data[start:]`` starts a frame."""
+    end = len(data)
+    if start >= end:
+        return None
+    first = data[start]
+    if not first & 0x10 or first & 0x0F:
+        return None
+    if not first & 0x80 or start + 1 >= end:
+        return None, 0
+    ext = data[start + 1]
+    pos = start + 2
+    picture_id = None
+    if ext & 0x80:
+        if pos >= end:
+            return None
+        if data[pos] & 0x80:
+            if pos + 1 >= end:
+                return None
+            picture_id = ((data[pos] & 0x7F) << 8) | data[pos + 1]
+            pos += 2
+        else:
+            picture_id = data[pos]
+            pos += 1
+    if ext & 0x40:
+        pos += 1
+    tid = 0
+    if ext & 0x20:
+        if pos >= end:
+            return None
+        tid = data[pos] >> 6
+    return picture_id, tid
 
 
 def starts_vp8_keyframe(data: bytes, start: int) -> bool:

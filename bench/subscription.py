@@ -34,7 +34,7 @@ from aiortc import (
 )
 from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcconfiguration import RTCBundlePolicy
-from aiortc.rtp import RTCP_PSFB_PLI, RtcpPsfbPacket
+from aiortc.rtp import RTCP_PSFB_APP, RTCP_PSFB_PLI, RtcpPsfbPacket, pack_remb_fci
 
 from .candidates import point_candidates_at, udp_candidates
 from .client_glue import (
@@ -190,6 +190,23 @@ class Subscription:
             stream.pli_sent += 1
             stream.last_pli_at = now
         return True
+
+    async def send_remb(self, bitrate: int) -> bool:
+        """Tell the server what this subscriber's downlink takes (a REMB, as a browser's
+        receive-side estimator sends); False while no video has arrived."""
+        pc = self._pc
+        if pc is None:
+            return False
+        for mid, streams in self.counter.by_mid().items():
+            video = [s for s in streams if s.kind == "video"]
+            transceiver = next((t for t in pc.getTransceivers() if t.mid == mid), None)
+            if video and transceiver is not None:
+                fci = pack_remb_fci(bitrate, [s.ssrc for s in video])
+                own = sender_ssrc(transceiver.sender)
+                packet = RtcpPsfbPacket(fmt=RTCP_PSFB_APP, ssrc=own, media_ssrc=0, fci=fci)
+                await send_rtcp(transceiver, packet)
+                return True
+        return False
 
     def server_ports(self) -> set[int]:
         """The server's UDP ports this connection receives from (its candidates in the offer)."""

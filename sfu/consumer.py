@@ -11,9 +11,11 @@ from . import rtcp
 from .counters import Counters
 from .history import PacketHistory
 from .ids import ConsumerId, PeerId
+from .layers import MAX_LAYER, PAUSED, LayerFilter
 from .rewriter import SeqRewriter
 from .rtp import HeaderTemplate, RtpView, abs_send_time, rtx_payload
 from .sink import RtpSink
+from .vp8 import Vp8Descriptor
 
 if TYPE_CHECKING:
     from .producer import Producer
@@ -67,6 +69,8 @@ class Consumer:
         self._rtx_budget = RTX_BUDGET_MAX
         self._budget_counted = 0
         self._waiting_keyframe = self._is_video
+        self._layers: LayerFilter | None = None
+        """Made the first time the allocator asks for less than everything."""
         self.paused = False
         self.closed = False
         self.packets_sent = 0
@@ -98,12 +102,14 @@ class Consumer:
         view: RtpView,
         payload: memoryview,
         keyframe: bool,
+        descriptor: Vp8Descriptor | None,
         level: bytes | None,
         send_time: int,
         now: float,
     ) -> None:
-        """Send one producer packet; `payload`, `level` and `send_time` (abs-send-time, video
-        only) are computed once per packet by the producer for all its consumers."""
+        """Send one producer packet; `payload`, `descriptor` (VP8), `level` and `send_time`
+        (abs-send-time, video only) are computed once per packet by the producer for all its
+        consumers."""
         template = self._template
         if template is None or self.paused:
             return
@@ -113,18 +119,29 @@ class Consumer:
             self._waiting_keyframe = False
         params = self.params
         assert params is not None
-        seq, ts = self.rewriter.rewrite(view.ssrc, view.seq, view.timestamp, now)
+        in_seq = view.seq
+        prefix = None
+        layers = self._layers
+        if layers is not None:
+            admitted = layers.admit(in_seq, payload, descriptor, keyframe)
+            if admitted is None:
+                return
+            in_seq, prefix = admitted
+        seq, ts = self.rewriter.rewrite(view.ssrc, in_seq, view.timestamp, now)
         header = template.header(
             view.marker, params.payload_type, seq, ts, params.ssrc, level, send_time
         )
         if self.history is not None:
-            self.history.put(seq, ts, view.marker, view, now)
+            self.history.put(seq, ts, view.marker, view, now, prefix)
         self.packets_sent += 1
         self.octets_sent += len(payload)
         counters = self._counters
         counters.packets_out += 1
         counters.bytes_out += len(header) + len(payload)
-        self._sink.send_rtp(header, payload)
+        if prefix is None:
+            self._sink.send_rtp(header, payload)
+        else:
+            self._sink.send_rtp(header + prefix, payload[len(prefix) :])
 
     # --- feedback from the subscriber ------------------------------------------------
 
@@ -147,8 +164,7 @@ class Consumer:
                 continue
             self._rtx_budget -= 1
             self.history.mark_resent(seq, now)
-            view = entry.view
-            payload = memoryview(view.data)[view.payload_start : view.payload_end]
+            payload = entry.payload()
             if self._rtx_template is not None and self.params.rtx_payload_type is not None:
                 self._rtx_seq = (self._rtx_seq + 1) & 0xFFFF
                 header = self._rtx_template.header(
@@ -205,7 +221,32 @@ class Consumer:
     @property
     def waiting_keyframe(self) -> bool:
         """Delivering, but nothing yet: the subscriber sees black until a keyframe comes."""
-        return self._waiting_keyframe and not self.paused and not self.closed
+        waiting = self._waiting_keyframe or (
+            self._layers is not None and self._layers.waiting_keyframe
+        )
+        return waiting and not self.paused and not self.closed
+
+    @property
+    def layer(self) -> int:
+        """The highest temporal layer asked for; PAUSED (-1) when the link fits no video."""
+        return MAX_LAYER if self._layers is None else self._layers.target
+
+    @property
+    def forwarded_layer(self) -> int:
+        """The layer actually forwarded now (it follows `layer` at the next safe frame)."""
+        return MAX_LAYER if self._layers is None else self._layers.current
+
+    def set_layer(self, layer: int) -> None:
+        """Forward temporal layers up to `layer` (the allocator's choice), or pause video."""
+        layers = self._layers
+        if layers is None:
+            if layer == MAX_LAYER:
+                return
+            layers = self._layers = LayerFilter()
+        resuming = layers.target == PAUSED and layer != PAUSED
+        layers.target = layer
+        if resuming and self._is_video:
+            self.producer.request_keyframe(joining=True)
 
     @property
     def starting(self) -> bool:

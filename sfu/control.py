@@ -23,6 +23,9 @@ class SfuEvents(Protocol):
 
     def peer_failed(self, room: str, peer: str) -> None: ...
 
+    def video_quality(self, room: str, peer: str, track: str, quality: str) -> None:
+        """A video `peer` receives became "full", "reduced" or "paused" for its downlink."""
+
 
 class SfuControl(Protocol):
     async def open_room(self, room: str) -> None: ...
@@ -82,6 +85,7 @@ class LocalSfu:
                 self.counters,
                 self._events.subscribe_offer,
                 self._events.peer_failed,
+                self._events.video_quality,
             )
 
     async def close_room(self, room: str) -> None:

@@ -26,6 +26,10 @@ class Counters:
     """Keyframe requests made to producers (before coalescing)."""
     plis_sent: int = 0
     """PLIs actually sent to publishers (after coalescing)."""
+    layer_changes: int = 0
+    """Times a consumer was given more or fewer temporal layers (or paused) for its downlink."""
+    video_pauses: int = 0
+    """Times a subscriber's video was paused because its downlink fit not even the base layer."""
 
     def as_dict(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

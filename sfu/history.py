@@ -18,6 +18,16 @@ class SentPacket:
     sent_at: float
     resent_at: float = -1.0
     """When it was last retransmitted (a NACK repeated within a round trip is ignored)."""
+    prefix: bytes | None = None
+    """The start of the payload as sent, when it differed from the producer's (a VP8
+    descriptor renumbered by the consumer's layer filter)."""
+
+    def payload(self) -> bytes | memoryview:
+        view = self.view
+        payload = memoryview(view.data)[view.payload_start : view.payload_end]
+        if self.prefix is None:
+            return payload
+        return self.prefix + bytes(payload[len(self.prefix) :])
 
 
 class PacketHistory:
@@ -33,7 +43,17 @@ class PacketHistory:
     seconds is not retransmitted: by then the subscriber has moved on.
     """
 
-    __slots__ = ("_seq", "_ts", "_marker", "_view", "_sent_at", "_resent_at", "_mask", "max_age")
+    __slots__ = (
+        "_seq",
+        "_ts",
+        "_marker",
+        "_view",
+        "_prefix",
+        "_sent_at",
+        "_resent_at",
+        "_mask",
+        "max_age",
+    )
 
     def __init__(self, capacity: int = 4096, max_age: float = 2.0) -> None:
         if capacity & (capacity - 1):
@@ -42,12 +62,21 @@ class PacketHistory:
         self.max_age = max_age
         self.clear()
 
-    def put(self, seq: int, timestamp: int, marker: int, view: RtpView, sent_at: float) -> None:
+    def put(
+        self,
+        seq: int,
+        timestamp: int,
+        marker: int,
+        view: RtpView,
+        sent_at: float,
+        prefix: bytes | None = None,
+    ) -> None:
         at = seq & self._mask
         self._seq[at] = seq
         self._ts[at] = timestamp
         self._marker[at] = marker
         self._view[at] = view
+        self._prefix[at] = prefix
         self._sent_at[at] = sent_at
         self._resent_at[at] = -1.0
 
@@ -57,7 +86,13 @@ class PacketHistory:
         if view is None or self._seq[at] != seq or now - self._sent_at[at] > self.max_age:
             return None
         return SentPacket(
-            seq, self._ts[at], self._marker[at], view, self._sent_at[at], self._resent_at[at]
+            seq,
+            self._ts[at],
+            self._marker[at],
+            view,
+            self._sent_at[at],
+            self._resent_at[at],
+            self._prefix[at],
         )
 
     def mark_resent(self, seq: int, now: float) -> None:
@@ -71,5 +106,6 @@ class PacketHistory:
         self._ts: list[int] = [0] * size
         self._marker: list[int] = [0] * size
         self._view: list[RtpView | None] = [None] * size
+        self._prefix: list[bytes | None] = [None] * size
         self._sent_at: list[float] = [0.0] * size
         self._resent_at: list[float] = [-1.0] * size

@@ -18,16 +18,20 @@ from aiortc.rtp import (
     RTCP_PSFB_PLI,
     RTCP_RTPFB_NACK,
     RtcpPsfbPacket,
+    RtcpRrPacket,
     RtcpRtpfbPacket,
     RtcpSrPacket,
 )
 
 from . import rtcp, sdp
 from .aiortc_glue import Connection, prefer_codec, sender_ssrcs, set_sender_stream
+from .allocation import Demand, PauseProbe, allocate
 from .consumer import Consumer, ConsumerParams
 from .counters import Counters
+from .downlink import Downlink
 from .errors import InvalidSdp
 from .ids import PeerId, TrackId, new_consumer_id, new_track_id
+from .layers import MAX_LAYER, PAUSED
 from .producer import Producer, ProducerParams, PublisherClock
 from .rtp import RtpParseError, RtpView
 
@@ -64,6 +68,8 @@ class PublishChange:
 
 
 OfferHandler = Callable[["Peer", str, list[dict[str, object]]], None]
+QualityHandler = Callable[["Peer", TrackId, str], None]
+"""A video this participant receives became "full", "reduced" or "paused" (its downlink)."""
 
 
 class Peer:
@@ -74,12 +80,14 @@ class Peer:
         counters: Counters,
         on_subscribe_offer: OfferHandler,
         on_failed: Callable[[Peer], None],
+        on_quality: QualityHandler | None = None,
     ) -> None:
         self.id = peer_id
         self._ice_addresses = ice_addresses
         self._counters = counters
         self._on_subscribe_offer = on_subscribe_offer
         self._on_failed = on_failed
+        self._on_quality = on_quality
         self._loop = asyncio.get_running_loop()
         self.rtcp_ssrc = random.getrandbits(32)
         self.producers: dict[TrackId, Producer] = {}
@@ -97,8 +105,14 @@ class Peer:
         self._estimator = RemoteBitrateEstimator()
         self._clock = PublisherClock()
         """This participant's clock against ours, shared by its tracks (lip sync)."""
-        self.remb_bitrate: int | None = None
-        """The subscriber's latest REMB towards us (its downlink estimate)."""
+        self.downlink = Downlink()
+        """What this participant's downlink can take (its REMB and reported loss)."""
+        self._quality: dict[TrackId, str] = {}
+        self._probes: dict[TrackId, PauseProbe] = {}
+        self._octets_sent = 0
+        self.publisher_cap: float | None = None
+        """The most any subscriber of ours can take (bits/s): our REMB never asks for more."""
+        self._last_estimate: tuple[int, list[int]] | None = None
         self.closed = False
 
     # --- publishing ------------------------------------------------------------------
@@ -226,8 +240,27 @@ class Peer:
             ssrc=view.ssrc,
         )
         if result is not None:
-            bitrate, ssrcs = result
-            self._send_publish_rtcp(rtcp.remb(self.rtcp_ssrc, bitrate, ssrcs))
+            self._last_estimate = result
+            self._send_remb()
+
+    def _send_remb(self) -> None:
+        if self._last_estimate is None:
+            return
+        bitrate, ssrcs = self._last_estimate
+        if self.publisher_cap is not None:
+            bitrate = min(bitrate, int(self.publisher_cap))
+        self._send_publish_rtcp(rtcp.remb(self.rtcp_ssrc, bitrate, ssrcs))
+
+    def cap_publisher(self, cap: float | None) -> None:
+        """No subscriber can take more than `cap` bits/s: ask the publisher for no more (REMB).
+
+        Its encoder then spends what it has on what arrives, instead of sending layers the
+        SFU drops for everyone. None: someone can take everything.
+        """
+        changed = cap != self.publisher_cap
+        self.publisher_cap = cap
+        if changed or cap is not None:
+            self._send_remb()
 
     def _on_publish_rtcp(self, packets: list[rtcp.AnyRtcpPacket]) -> None:
         now = self._loop.time()
@@ -284,6 +317,8 @@ class Peer:
             if slot.consumer is consumer:
                 slot.consumer = None
                 slot.transceiver.direction = "inactive"
+        self._quality.pop(consumer.producer.id, None)
+        self._probes.pop(consumer.producer.id, None)
         if not self.closed:
             self._schedule_negotiation()
 
@@ -392,9 +427,17 @@ class Peer:
                         consumer.on_keyframe_request()
                 elif packet.fmt == RTCP_PSFB_APP:
                     try:
-                        self.remb_bitrate = rtcp.unpack_remb(packet.fci)[0]
+                        self.downlink.on_remb(rtcp.unpack_remb(packet.fci)[0])
                     except ValueError:
                         pass
+            elif isinstance(packet, (RtcpRrPacket, RtcpSrPacket)) and packet.reports:
+                lost = [
+                    r.fraction_lost
+                    for r in packet.reports
+                    if (c := self._consumer_by_ssrc(r.ssrc)) is not None and c.kind == "video"
+                ]
+                if lost:
+                    self.downlink.on_loss(max(lost) / 256)
 
     def _consumer_by_ssrc(self, ssrc: int) -> Consumer | None:
         for slot in self._slots:
@@ -403,6 +446,51 @@ class Peer:
                 if consumer.params.ssrc == ssrc:
                     return consumer
         return None
+
+    # --- fitting the subscriber's downlink (driven by the router's timer) -------------
+
+    def allocate(self, elapsed: float) -> None:
+        """Give each video this participant receives the layers its downlink can carry."""
+        consumers = [s.consumer for s in self._slots if s.consumer is not None]
+        octets = sum(c.octets_sent for c in consumers)
+        if elapsed > 0:
+            self.downlink.sent_rate = max(0, octets - self._octets_sent) * 8 / elapsed
+        self._octets_sent = octets
+        budget = self.downlink.budget()
+        videos = [c for c in consumers if c.kind == "video" and not c.producer.muted]
+        if budget is None and all(c.layer == MAX_LAYER for c in videos):
+            return
+        audio = sum(c.producer.layer_rates[-1] for c in consumers if c.kind == "audio")
+        demands = [Demand(c, c.producer.source, c.producer.layer_rates, c.layer) for c in videos]
+        chosen = allocate(float("inf") if budget is None else budget, audio, demands)
+        now = self._loop.time()
+        for consumer in videos:
+            layer = chosen[consumer]
+            track = consumer.producer.id
+            if layer == PAUSED or track in self._probes:
+                probe = self._probes.setdefault(track, PauseProbe())
+                layer = probe.adjust(layer, consumer.layer, now)
+            if layer != consumer.layer:
+                consumer.set_layer(layer)
+                self._counters.layer_changes += 1
+            self._report_quality(consumer)
+
+    def _report_quality(self, consumer: Consumer) -> None:
+        layer = consumer.layer
+        rates = consumer.producer.layer_rates
+        if layer == PAUSED:
+            quality = "paused"
+        elif layer < MAX_LAYER and rates[layer] < rates[-1]:
+            quality = "reduced"
+        else:
+            quality = "full"
+        track = consumer.producer.id
+        if self._quality.get(track, "full") != quality:
+            self._quality[track] = quality
+            if quality == "paused":
+                self._counters.video_pauses += 1
+            if self._on_quality is not None:
+                self._on_quality(self, track, quality)
 
     # --- periodic RTCP (driven by the router's single timer) -------------------------
 

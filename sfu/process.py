@@ -81,6 +81,8 @@ class SfuProcess(WireSfu):
                 self._events.subscribe_offer(**kwargs)
             elif name == "peer_failed":
                 self._events.peer_failed(**kwargs)
+            elif name == "video_quality":
+                self._events.video_quality(**kwargs)
         except Exception:  # a failing handler must not stop the worker's other events
             logger.exception("SFU event %s failed", name)
 

@@ -7,10 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from . import rtcp
+from . import rtcp, vp8
 from .counters import Counters
 from .ids import PeerId, TrackId
 from .keyframes import KeyframeRequester
+from .layers import MAX_LAYER
 from .payload import is_keyframe
 from .reception import NackTracker, ReceptionStats
 from .rtp import RtpParseError, RtpView, abs_send_time, unwrap_rtx
@@ -74,6 +75,10 @@ class PublisherClock:
         return sent_wall + (self.offset or 0.0)
 
 
+RATE_SMOOTHING = 0.5
+"""Weight of the newest second in a producer's layer rates."""
+
+
 class Producer:
     def __init__(
         self,
@@ -95,6 +100,12 @@ class Producer:
         self._rtcp_ssrc = rtcp_ssrc
         self._counters = counters
         self._is_video = params.kind == "video"
+        self._vp8 = self._is_video and params.mime_type.lower() == "video/vp8"
+        self.layer_octets = [0] * (MAX_LAYER + 1)
+        """Payload bytes received per temporal layer (all in 0 without layers)."""
+        self.layer_rates: tuple[float, ...] = (0.0,) * (MAX_LAYER + 1)
+        """Bits/s of layers 0..n together, for each n (`sample_rates`)."""
+        self._rate_octets = [0] * (MAX_LAYER + 1)
         self._audio_level_id = params.audio_level_id if params.kind == "audio" else 0
         self.consumers: list[Consumer] = []
         self.stats = ReceptionStats(params.clock_rate)
@@ -135,20 +146,30 @@ class Producer:
                 self._feedback(rtcp.nack(self._rtcp_ssrc, view.ssrc, lost))
         if view.payload_start == view.payload_end:
             return  # padding only: bandwidth probing, nothing to forward
+        # Read once per packet, shared by every consumer: the payload slice, the VP8
+        # descriptor, the publisher's audio level and our send time.
+        payload = memoryview(view.data)[view.payload_start : view.payload_end]
         keyframe = False
-        if self._is_video:
-            keyframe = is_keyframe(params.mime_type, memoryview(view.data)[view.payload_start :])
-            if keyframe:
-                self.keyframes.keyframe_received()
+        descriptor = None
+        if self._vp8:
+            descriptor = vp8.parse(payload)
+            if descriptor is not None:
+                tid = descriptor.tid
+                self.layer_octets[0 if tid is None else min(tid, MAX_LAYER)] += len(payload)
+                keyframe = descriptor.frame_start and not payload[descriptor.size] & 0x01
+        elif self._is_video:
+            keyframe = is_keyframe(params.mime_type, payload)
+            self.layer_octets[0] += len(payload)
+        else:
+            self.layer_octets[0] += len(payload)
+        if keyframe:
+            self.keyframes.keyframe_received()
         if self.muted:
             return
-        # Read once per packet, shared by every consumer: the payload slice, the publisher's
-        # audio level and our send time.
-        payload = memoryview(view.data)[view.payload_start : view.payload_end]
         level = view.extension(self._audio_level_id) if self._audio_level_id else None
         send_time = abs_send_time(now) if self._is_video else 0
         for consumer in self.consumers:
-            consumer.forward(view, payload, keyframe, level, send_time, now)
+            consumer.forward(view, payload, keyframe, descriptor, level, send_time, now)
 
     def _unwrap_rtx(self, view: RtpView) -> RtpView:
         original_seq, _ = unwrap_rtx(view.payload)
@@ -159,6 +180,24 @@ class Producer:
         data[8:12] = (self.params.ssrc or 0).to_bytes(4, "big")
         data += view.data[view.payload_start + 2 : view.payload_end]
         return RtpView(bytes(data))
+
+    def sample_rates(self, elapsed: float) -> None:
+        """Update `layer_rates` from the bytes received in the last `elapsed` seconds."""
+        if elapsed <= 0:
+            return
+        octets = self.layer_octets
+        total = 0.0
+        rates = []
+        for layer, before in enumerate(self._rate_octets):
+            total += (octets[layer] - before) * 8 / elapsed
+            rates.append(total)
+        self._rate_octets = list(octets)
+        old = self.layer_rates
+        # Smoothed: a keyframe is several times a delta frame and lands in layer 0.
+        self.layer_rates = tuple(
+            new if not o else RATE_SMOOTHING * new + (1 - RATE_SMOOTHING) * o
+            for new, o in zip(rates, old, strict=True)
+        )
 
     def on_sender_report(
         self, ntp: int, rtp_timestamp: int, now: float, arrival_wall: float

@@ -26,17 +26,20 @@ class Router:
         counters: Counters,
         on_subscribe_offer: Callable[[RoomId, PeerId, str, list[dict[str, object]]], None],
         on_peer_failed: Callable[[RoomId, PeerId], None],
+        on_video_quality: Callable[[RoomId, PeerId, TrackId, str], None] | None = None,
     ) -> None:
         self.id = room_id
         self._ice_addresses = ice_addresses
         self._counters = counters
         self._on_subscribe_offer = on_subscribe_offer
         self._on_peer_failed = on_peer_failed
+        self._on_video_quality = on_video_quality
         self.peers: dict[PeerId, Peer] = {}
         self._subscribes: dict[PeerId, bool] = {}
         self._allowed: dict[PeerId, set[PeerId] | None] = {}
         """Whose media each peer receives: None for everyone's."""
         self._loop = asyncio.get_running_loop()
+        self._last_tick = self._loop.time()
         self._reports: asyncio.TimerHandle | None = self._loop.call_later(
             REPORT_INTERVAL, self._send_reports
         )
@@ -55,12 +58,17 @@ class Router:
             self._counters,
             offer_handler,
             lambda p: self._on_peer_failed(self.id, p.id),
+            self._video_quality,
         )
         self.peers[peer_id] = peer
         self._subscribes[peer_id] = subscribe
         self._allowed[peer_id] = None if publishers is None else set(publishers)
         self._sync_subscriptions(peer)
         return peer
+
+    def _video_quality(self, peer: Peer, track: TrackId, quality: str) -> None:
+        if self._on_video_quality is not None:
+            self._on_video_quality(self.id, peer.id, track, quality)
 
     def _receives(self, subscriber: PeerId, publisher: PeerId) -> bool:
         if subscriber == publisher or not self._subscribes.get(subscriber):
@@ -131,12 +139,47 @@ class Router:
     def _send_reports(self) -> None:
         self._reports = self._loop.call_later(REPORT_INTERVAL, self._send_reports)
         now = self._loop.time()
+        elapsed = now - self._last_tick
+        self._last_tick = now
         ntp = rtcp.ntp_now()
-        for peer in list(self.peers.values()):
+        peers = list(self.peers.values())
+        for peer in peers:
+            try:
+                for producer in peer.producers.values():
+                    producer.sample_rates(elapsed)
+            except Exception:
+                logger.exception("rates failed for %s", peer.id)
+        for peer in peers:
+            try:
+                peer.allocate(elapsed)
+            except Exception:  # one broken peer must not stop the others' allocation
+                logger.exception("allocation failed for %s", peer.id)
+        self._cap_publishers()
+        for peer in peers:
             try:
                 peer.send_reports(now, ntp)
             except Exception:  # one broken peer must not silence the room's reports
                 logger.exception("RTCP reports failed for %s", peer.id)
+
+    def _cap_publishers(self) -> None:
+        """A publisher's REMB follows its best subscriber: what no one can take is not sent.
+
+        A weak pupil never lowers what the others get (the best one decides), and no one
+        without an estimate yet (a bot, a link never measured) is assumed to be weak.
+        """
+        for publisher in self.peers.values():
+            if not any(p.kind == "video" for p in publisher.producers.values()):
+                continue
+            budgets: list[float | None] = [
+                subscriber.downlink.budget()
+                for subscriber in self.peers.values()
+                if subscriber is not publisher and self._receives(subscriber.id, publisher.id)
+            ]
+            if not budgets or any(b is None for b in budgets):
+                cap = None
+            else:
+                cap = max(b for b in budgets if b is not None)
+            publisher.cap_publisher(cap)
 
     async def close(self) -> None:
         """Close every peer. Idempotent."""

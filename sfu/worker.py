@@ -43,6 +43,17 @@ class PipeEvents:
     def peer_failed(self, room: str, peer: str) -> None:
         self._writer.write(frame(["event", "peer_failed", {"room": room, "peer": peer}]))
 
+    def video_quality(self, room: str, peer: str, track: str, quality: str) -> None:
+        self._writer.write(
+            frame(
+                [
+                    "event",
+                    "video_quality",
+                    {"room": room, "peer": peer, "track": track, "quality": quality},
+                ]
+            )
+        )
+
 
 async def serve(ice_addresses: list[str]) -> None:
     loop = asyncio.get_running_loop()

@@ -17,6 +17,8 @@ COUNTERS = {
     "plis_received": "PLI/FIR received from subscribers",
     "keyframe_requests": "keyframe requests made to producers, before coalescing",
     "plis_sent": "PLIs sent to publishers, after coalescing",
+    "layer_changes": "videos given more or fewer temporal layers for a subscriber's downlink",
+    "video_pauses": "videos paused because a subscriber's downlink fit not even the base layer",
 }
 
 

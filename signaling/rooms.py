@@ -111,6 +111,11 @@ class LiveRooms:
         if session is not None:
             session.send({"type": "subscribe_offer", "sdp": sdp, "tracks": tracks})
 
+    def video_quality(self, room: str, peer: str, track: str, quality: str) -> None:
+        session = self.session(room, peer)
+        if session is not None:
+            session.send({"type": "video_quality", "trackId": track, "quality": quality})
+
     def peer_failed(self, room: str, peer: str) -> None:
         session = self.session(room, peer)
         if session is not None:

@@ -6,11 +6,13 @@ import asyncio
 
 from aiortc.rtp import RtpPacket
 
+from sfu import vp8
 from sfu.consumer import RESEND_GAP, Consumer, ConsumerParams
 from sfu.counters import Counters
 from sfu.ids import ConsumerId, PeerId, TrackId
 from sfu.producer import Producer, ProducerParams
 from sfu.rtp import RtpView, unwrap_rtx
+from tests.unit.test_layers import Stream
 
 KEYFRAME = b"\x10\x00\x00\x00"  # VP8 descriptor S=1 PID=0, frame tag P=0
 DELTA = b"\x10\x01\x00\x00"
@@ -86,6 +88,30 @@ async def test_subscriptions_starting_together_share_one_keyframe_request() -> N
     second.configure(ConsumerParams(ssrc=5555, payload_type=100))  # the last answer came
     assert len(feedback) == 1
     assert (producer.keyframes.requests, producer.keyframes.sent) == (3, 2)
+
+
+async def test_dropped_layers_leave_no_gap_and_a_retransmission_repeats_what_was_sent() -> None:
+    producer, consumer, sink, _ = setup()
+    stream = Stream(seq=100, picture_id=500)
+    packets = stream.next_frame(keyframe=True)
+    consumer.set_layer(0)  # base layer only: frames 1-3 of every 4 are left out
+    for _ in range(7):
+        packets += stream.next_frame()
+    for seq, payload, _ in packets:
+        rtp = RtpPacket(payload_type=96, sequence_number=seq, timestamp=seq * 3000, ssrc=1111)
+        rtp.payload = payload
+        producer.on_rtp(RtpView(rtp.serialize()), now())
+    sent = [(p.sequence_number, vp8.parse(p.payload)) for p in sink.rtp]
+    assert len(sent) == 4  # frames 0 and 4, two packets each
+    seqs = [seq for seq, _ in sent]
+    assert seqs == [seqs[0] + i for i in range(4)]
+    ids = [d.picture_id for _, d in sent if d is not None]
+    assert ids == [500, 500, 501, 501]  # 504 became 501: the three left out are not missed
+    consumer.on_nack([seqs[2]])
+    rtx = sink.rtp[-1]
+    assert rtx.ssrc == 3333
+    again = vp8.parse(rtx.payload[2:])  # after RTX's original sequence number
+    assert again is not None and again.picture_id == 501
 
 
 async def test_a_nack_is_answered_as_rtx_once_per_round_trip() -> None:

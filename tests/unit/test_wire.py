@@ -17,6 +17,9 @@ class NoEvents:
     def peer_failed(self, room: str, peer: str) -> None:
         raise AssertionError("no media in this test")
 
+    def video_quality(self, room: str, peer: str, track: str, quality: str) -> None:
+        raise AssertionError("no downlink in this test")
+
 
 async def test_commands_and_results_round_trip_through_msgpack() -> None:
     local = LocalSfu(["127.0.0.1"], NoEvents())

@@ -1,0 +1,139 @@
+"""Fitting each subscriber's downlink: temporal layers dropped for one pupil, not the others.
+
+A publisher bot sends VP8 with three temporal layers (layers 0, 0-1, 0-2 together: about 300,
+445 and 600 kbit/s) and Opus (32 kbit/s). A pupil announcing a narrow downlink by REMB, as a
+browser's receive-side estimator would, must get only what fits, numbered without gaps,
+and be told; the pupil next to it keeps every frame.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack
+
+import pytest
+
+from bench.bots import PublisherBot, SubscriberBot
+from bench.media import VideoSpec, load_video_spec
+from bench.rtp_stats import StreamStats
+from classroom.roles import Role
+from sfu import allocation
+
+from .conftest import RunningServer
+
+LAYERED = VideoSpec(width=640, height=360, bitrate=600_000, temporal_layers=3)
+
+
+@pytest.fixture
+async def stack() -> AsyncIterator[AsyncExitStack]:
+    async with AsyncExitStack() as stack:
+        yield stack
+
+
+async def join(server: RunningServer, stack: AsyncExitStack, name: str) -> SubscriberBot:
+    # "cheap": receiver reports and NACKs, but no REMB of aiortc's own; the test speaks for
+    # the link.
+    bot = SubscriberBot(server.url, server.token(name), feedback="cheap")
+    await stack.enter_async_context(bot)
+    await bot.join()
+    await bot.wait_for_streams(2, packets=30, video_keyframe=True)
+    return bot
+
+
+def video(bot: SubscriberBot) -> StreamStats:
+    return next(s for s in bot.streams() if s.kind == "video")
+
+
+async def announce(bot: SubscriberBot, bitrate: int, seconds: float) -> None:
+    """Send REMB every 200 ms for `seconds`, as Chrome repeats its estimate."""
+    for _ in range(int(seconds / 0.2)):
+        assert await bot.subscription.send_remb(bitrate)
+        await asyncio.sleep(0.2)
+
+
+async def window(bot: SubscriberBot, run: Callable[[], object]) -> tuple[list[int], int, int]:
+    """Frames per layer, PictureID gaps and packets lost while `run` runs."""
+    stream = video(bot)
+    frames, gaps, lost = list(stream.layer_frames), stream.picture_id_gaps, stream.lost
+    await run()  # type: ignore[misc]
+    after = [n - b for n, b in zip(stream.layer_frames, frames, strict=True)]
+    return after, stream.picture_id_gaps - gaps, stream.lost - lost
+
+
+def qualities(bot: SubscriberBot) -> list[str]:
+    return [str(m["quality"]) for m in bot.signal.events if m.get("type") == "video_quality"]
+
+
+async def test_a_narrow_downlink_gets_the_layers_that_fit_gapless_and_is_told(
+    server: RunningServer, stack: AsyncExitStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A paused video is tried again after 5 s (tests/unit/test_allocation.py); here it must
+    # stay paused until the link says it is wide again.
+    monkeypatch.setattr(allocation, "FIRST_PROBE", 60.0)
+    frames = await asyncio.to_thread(load_video_spec, LAYERED)
+    teacher = PublisherBot(
+        server.url,
+        server.token("teacher", Role.TEACHER),
+        video_frames=frames,
+        layered_video=True,
+    )
+    await stack.enter_async_context(teacher)
+    await teacher.start()
+    weak = await join(server, stack, "weak")
+    strong = await join(server, stack, "strong")
+    await asyncio.sleep(2.5)  # the server measures each layer's rate every second
+
+    # 400 kbit/s: audio and the base layer (300) fit, layer 1 (+145) does not.
+    await announce(weak, 400_000, 3)
+    layers, gaps, lost = await window(weak, lambda: announce(weak, 400_000, 3))
+    assert layers[0] >= 15 and layers[1:] == [0, 0]  # 7.5 frames/s: the base layer only
+    assert (gaps, lost) == (0, 0)  # renumbered: no PictureID or sequence gap
+    assert qualities(weak) == ["reduced"]
+    layers, gaps, lost = await window(strong, lambda: asyncio.sleep(2))
+    assert min(layers) >= 7 and (gaps, lost) == (0, 0)  # everything, untouched
+    assert qualities(strong) == []
+
+    # 540 kbit/s: layer 1 fits too (15 frames/s).
+    await announce(weak, 540_000, 3)
+    layers, gaps, lost = await window(weak, lambda: announce(weak, 540_000, 3))
+    assert layers[0] >= 15 and layers[1] >= 15 and layers[2] == 0
+    assert (gaps, lost) == (0, 0)
+
+    # 100 kbit/s: not even the base layer; video pauses, audio goes on.
+    await announce(weak, 100_000, 3)
+    audio = next(s for s in weak.streams() if s.kind == "audio")
+    packets = audio.packets
+    layers, _, _ = await window(weak, lambda: announce(weak, 100_000, 2))
+    assert layers == [0, 0, 0]
+    assert audio.packets - packets >= 80  # 50 packets/s
+    assert qualities(weak)[-1] == "paused"
+
+    # A wide link again: every layer comes back, after a keyframe, still without gaps.
+    await announce(weak, 5_000_000, 3)
+    layers, gaps, lost = await window(weak, lambda: announce(weak, 5_000_000, 2))
+    assert min(layers) >= 5 and (gaps, lost) == (0, 0)
+    assert qualities(weak)[-1] == "full"
+    counters = await server.counters()
+    assert counters["video_pauses"] == 1, qualities(weak)
+    assert counters["layer_changes"] >= 4
+
+
+async def test_the_publisher_is_asked_for_no_more_than_its_best_subscriber_takes(
+    server: RunningServer, stack: AsyncExitStack
+) -> None:
+    frames = await asyncio.to_thread(load_video_spec, LAYERED)
+    teacher = PublisherBot(
+        server.url, server.token("teacher", Role.TEACHER), video_frames=frames, layered_video=True
+    )
+    await stack.enter_async_context(teacher)
+    await teacher.start()
+    first = await join(server, stack, "first")
+    second = await join(server, stack, "second")
+    camera = next(s for s in teacher.publication.sources.values() if s.kind == "video")
+    # On loopback the server's own estimate of the teacher's uplink is ~1.1x what it sends.
+    await asyncio.gather(announce(first, 300_000, 3), announce(second, 450_000, 3))
+    assert camera.feedback.last_remb_bps == 450_000  # the best one decides, not the weak one
+    await announce(second, 5_000_000, 2)  # no one is narrow any more: the server's estimate
+    assert camera.feedback.last_remb_bps is not None
+    assert camera.feedback.last_remb_bps > 500_000

@@ -1,0 +1,109 @@
+"""Sharing a subscriber's downlink among its videos."""
+
+from sfu.allocation import (
+    PAUSE_AFTER,
+    PROBE_GRACE,
+    UP_HEADROOM,
+    Demand,
+    PauseProbe,
+    allocate,
+)
+from sfu.layers import MAX_LAYER, PAUSED
+
+CAMERA = (300_000.0, 450_000.0, 600_000.0)  # layers 0, 0-1, 0-2 together
+SCREEN = (500_000.0, 700_000.0, 900_000.0)
+FLAT = (800_000.0, 800_000.0, 800_000.0)  # H.264, or VP8 without layers
+
+
+def demand(
+    key: str, rates: tuple[float, ...] = CAMERA, current: int = MAX_LAYER, source: str = "camera"
+) -> Demand:
+    return Demand(key, source, rates, current)
+
+
+def test_no_estimate_means_everything() -> None:
+    assert allocate(float("inf"), 0, [demand("a"), demand("b")]) == {"a": 2, "b": 2}
+
+
+def test_a_budget_for_everything_changes_nothing() -> None:
+    assert allocate(1_300_000, 40_000, [demand("a"), demand("b")]) == {"a": 2, "b": 2}
+
+
+def test_the_first_video_gets_its_full_rate_before_the_second_gets_more_than_its_base() -> None:
+    # 1.0 M - 40 k audio: both base layers (600 k), then a to layer 2 (+300 k), 60 k left for b
+    assert allocate(1_000_000, 40_000, [demand("a"), demand("b")]) == {"a": 2, "b": 0}
+
+
+def test_a_screen_share_comes_before_cameras() -> None:
+    chosen = allocate(1_000_000, 0, [demand("cam"), demand("screen", SCREEN, source="screen")])
+    assert chosen == {"screen": 1, "cam": 0}
+
+
+def test_what_does_not_fit_even_at_its_base_layer_is_paused_audio_never() -> None:
+    assert allocate(250_000, 40_000, [demand("a")]) == {"a": PAUSED}
+    assert allocate(400_000, 40_000, [demand("a"), demand("b")]) == {"a": 0, "b": PAUSED}
+
+
+def test_a_video_without_layers_is_whole_or_paused() -> None:
+    assert allocate(900_000, 0, [demand("h264", FLAT)]) == {"h264": 2}
+    assert allocate(700_000, 0, [demand("h264", FLAT)]) == {"h264": PAUSED}
+
+
+def test_going_up_needs_headroom_staying_does_not() -> None:
+    exactly = 450_000.0  # layers 0 and 1 of CAMERA, to the bit
+    assert allocate(exactly, 0, [demand("a", current=1)]) == {"a": 1}
+    assert allocate(exactly, 0, [demand("a", current=0)]) == {"a": 0}
+    assert allocate(300_000 + 150_000 * UP_HEADROOM, 0, [demand("a", current=0)]) == {"a": 1}
+    assert allocate(300_000, 0, [demand("a", current=PAUSED)]) == {"a": PAUSED}
+    assert allocate(300_000 * UP_HEADROOM, 0, [demand("a", current=PAUSED)]) == {"a": 0}
+
+
+def test_unmeasured_rates_fit_anything() -> None:
+    assert allocate(60_000, 40_000, [demand("new", (0.0, 0.0, 0.0), current=PAUSED)]) == {"new": 2}
+
+
+def test_a_video_pauses_only_when_its_base_layer_goes_on_not_fitting() -> None:
+    probe = PauseProbe()
+    assert probe.adjust(PAUSED, 2, now=0.0) == 0  # a keyframe's jump, perhaps: base layer
+    assert probe.adjust(0, 0, now=1.0) == 0  # it was
+    assert probe.adjust(PAUSED, 0, now=2.0) == 0
+    assert probe.adjust(PAUSED, 0, now=3.0) == 0
+    assert probe.adjust(PAUSED, 0, now=2.0 + PAUSE_AFTER) == PAUSED
+
+
+def test_a_paused_video_is_tried_again_with_growing_patience() -> None:
+    probe = PauseProbe()
+    assert probe.adjust(PAUSED, 2, now=-PAUSE_AFTER) == 0
+    assert probe.adjust(PAUSED, 0, now=0.0) == PAUSED  # paused at 0
+    assert probe.adjust(PAUSED, PAUSED, now=4.9) == PAUSED
+    assert probe.adjust(PAUSED, PAUSED, now=5.0) == 0  # tried again at 5 s...
+    assert probe.adjust(PAUSED, 0, now=8.9) == 0  # ...and kept, whatever the estimate says
+    assert probe.adjust(PAUSED, 0, now=9.0) == 0  # the estimate did not follow: in doubt
+    assert probe.adjust(PAUSED, 0, now=9.0 + PAUSE_AFTER) == PAUSED
+    start = 9.0 + PAUSE_AFTER
+    assert probe.adjust(PAUSED, PAUSED, now=start + 9.9) == PAUSED  # next try after 10 s
+    assert probe.adjust(PAUSED, PAUSED, now=start + 10.0) == 0
+    assert probe.adjust(0, 0, now=start + 12.0) == 0  # the estimate grew with it
+    assert probe.adjust(1, 0, now=start + 15.0) == 1  # past the grace: the link is back
+    assert probe.adjust(PAUSED, 1, now=start + 20.0) == 0
+    assert probe.adjust(PAUSED, 0, now=start + 20.0 + PAUSE_AFTER) == PAUSED
+    assert probe.adjust(PAUSED, PAUSED, now=start + 25.0 + PAUSE_AFTER) == 0  # 5 s again
+
+
+def test_patience_stops_growing_at_a_minute() -> None:
+    probe = PauseProbe()
+    now = 0.0
+    assert probe.adjust(PAUSED, 2, now) == 0
+    now += PAUSE_AFTER
+    assert probe.adjust(PAUSED, 0, now) == PAUSED
+    waits = []
+    for _ in range(6):
+        start = now
+        while probe.adjust(PAUSED, PAUSED, now) == PAUSED:
+            now += 1.0
+        waits.append(now - start)
+        now += PROBE_GRACE
+        assert probe.adjust(PAUSED, 0, now) == 0
+        now += PAUSE_AFTER
+        assert probe.adjust(PAUSED, 0, now) == PAUSED
+    assert waits == [5.0, 10.0, 20.0, 40.0, 60.0, 60.0]
