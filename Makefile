@@ -26,6 +26,14 @@ janus:
 	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y janus && \
 	   (systemctl disable --now janus >/dev/null 2>&1 || true))
 
+# Debian's coturn: the TURN server schools deploy beside ours (README, "Through school
+# firewalls"); the tests start their own instance on 127.0.0.1. The package's service stays off.
+.PHONY: coturn
+coturn:
+	@command -v turnserver >/dev/null 2>&1 || \
+	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y coturn && \
+	   (systemctl disable --now coturn >/dev/null 2>&1 || true))
+
 run: venv
 	DEMO_SCHOOL=1 PORT=$(PORT) $(PY) -m signaling
 
@@ -33,7 +41,7 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-test: venv chromium janus lint
+test: venv chromium janus coturn lint
 	$(VENV)/bin/pytest -p no:cacheprovider -q
 
 unit: venv

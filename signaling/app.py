@@ -71,14 +71,28 @@ def create_app(config: Config) -> web.Application:
         rooms = LiveRooms(config.max_participants)
         if config.sfu_workers <= 0:
             local = LocalSfu(config.ice_addresses, rooms)
-            app[STATE] = ServerState(TokenIssuer(config.secret), local, rooms, app[api.CLASSROOM])
+            app[STATE] = ServerState(
+                TokenIssuer(config.secret),
+                local,
+                rooms,
+                app[api.CLASSROOM],
+                turn=config.turn,
+                ice_transport_policy=config.ice_transport_policy,
+            )
             yield
             await local.close()
             return
         workers = [SfuProcess(config.ice_addresses, rooms) for _ in range(config.sfu_workers)]
         await asyncio.gather(*(w.start() for w in workers))
         sfu = ShardedSfu(workers, LocalPlacement(len(workers)))
-        app[STATE] = ServerState(TokenIssuer(config.secret), sfu, rooms, app[api.CLASSROOM])
+        app[STATE] = ServerState(
+            TokenIssuer(config.secret),
+            sfu,
+            rooms,
+            app[api.CLASSROOM],
+            turn=config.turn,
+            ice_transport_policy=config.ice_transport_policy,
+        )
         logger.info("SFU in %d worker processes: %s", len(workers), [w.pid for w in workers])
         yield
         await asyncio.gather(*(w.close() for w in workers))

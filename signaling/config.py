@@ -7,6 +7,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .turn import TurnConfig
+
 
 @dataclass
 class Config:
@@ -30,6 +32,10 @@ class Config:
     """SFU processes, each with its own event loop; 0 runs the SFU in this process. From the
     environment the default is one per core this process may use."""
     web_root: Path = Path(__file__).resolve().parent.parent / "web_client"
+    turn: TurnConfig | None = None
+    """coturn beside the server (TURN_SECRET, TURN_URLS, TURN_TTL); None: no TURN."""
+    ice_transport_policy: str = "all"
+    """"relay" makes every browser send media only through TURN (ICE_TRANSPORT_POLICY)."""
 
     @property
     def database_path(self) -> str:
@@ -54,4 +60,15 @@ class Config:
         config.token_ttl = int(env.get("TOKEN_TTL", config.token_ttl))
         # The cores this process may run on (taskset / cgroup pins), not the machine's count.
         config.sfu_workers = int(env.get("SFU_WORKERS", len(os.sched_getaffinity(0))))
+        if env.get("TURN_SECRET"):
+            config.turn = TurnConfig(
+                secret=env["TURN_SECRET"],
+                urls=[u.strip() for u in env.get("TURN_URLS", "").split(",") if u.strip()],
+                ttl=int(env.get("TURN_TTL", 12 * 3600)),
+            )
+        config.ice_transport_policy = env.get("ICE_TRANSPORT_POLICY", "all")
+        if config.ice_transport_policy not in ("all", "relay"):
+            raise ValueError("ICE_TRANSPORT_POLICY must be 'all' or 'relay'")
+        if config.ice_transport_policy == "relay" and config.turn is None:
+            raise ValueError("ICE_TRANSPORT_POLICY=relay needs TURN_SECRET and TURN_URLS")
         return config

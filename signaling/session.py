@@ -35,6 +35,7 @@ from .errors import (
     ProtocolError,
 )
 from .rooms import LiveRooms
+from .turn import TurnConfig, ice_servers
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +85,9 @@ class ServerState:
     """What the classroom keeps of each session's room (None: rooms are only rooms)."""
     sessions: set[Session] = field(default_factory=set)
     errors_sent: dict[str, int] = field(default_factory=dict)
+    turn: TurnConfig | None = None
+    """TURN credentials go into every `joined` (see signaling/turn.py)."""
+    ice_transport_policy: str = "all"
 
     async def end_room(self, room: str) -> None:
         """A host ended the session: tell everyone in its room, then close their sockets."""
@@ -376,7 +380,8 @@ class Session:
                 "self": participant.to_dict(),
                 "participants": [p.to_dict() for p in others],
                 "grants": claims.grants.to_dict(),
-                "iceServers": [],
+                "iceServers": ice_servers(self._state.turn, claims.identity, time.time()),
+                "iceTransportPolicy": self._state.ice_transport_policy,
                 "chat": [m.to_dict() for m in roster.chat],
                 **self._room_state(claims.room, participant),
             }

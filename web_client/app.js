@@ -37,6 +37,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 class Lesson {
   constructor({ token, ui, translator }) {
+    this.weakLinkShown = false;
     this.token = token;
     this.ui = ui;
     this.t = translator;
@@ -222,6 +223,13 @@ class Lesson {
       }
     });
     on('chat', (message) => ui.chat.add(message, this.ownIds.has(message.from?.id)));
+    on('videoquality', ({ participantId, source, quality }) => {
+      ui.grid.setQuality(participantId, source, quality);
+      if (quality !== 'full' && !this.weakLinkShown) {
+        this.weakLinkShown = true; // once per lesson: the tiles say the rest
+        ui.toast('quality.weakLink', null, 'info');
+      }
+    });
     on('waitingroom', ({ kind }) => ui.showWaiting(kind));
     on('farewell', ({ reason }) => {
       if (this.phase !== 'ended' && END_KINDS[reason]) this._end(END_KINDS[reason]);
@@ -460,6 +468,7 @@ class Lesson {
       participants: perParticipant,
       names: this.ui.grid.names(),
       micOn: this.micOn,
+      routes: client && client.state === 'joined' ? await client.routes() : {},
       room: {
         host: room.isHost,
         locked: room.locked,

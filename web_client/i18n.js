@@ -39,6 +39,9 @@ const STRINGS = {
     'tile.you': 'you',
     'tile.screen': '{name}: screen',
     'tile.micMuted': 'Microphone is off',
+    'quality.reduced': 'Fewer frames: your connection is slow',
+    'quality.paused': 'Video paused: your connection is too slow',
+    'quality.weakLink': 'Your connection is slow: some video is reduced so you keep the sound',
 
     'controls.mic': 'Microphone',
     'controls.micMute': 'Turn microphone off',
@@ -456,6 +459,9 @@ const STRINGS = {
     'tile.you': 'вы',
     'tile.screen': '{name}: экран',
     'tile.micMuted': 'Микрофон выключен',
+    'quality.reduced': 'Меньше кадров: медленное соединение',
+    'quality.paused': 'Видео на паузе: соединение слишком медленное',
+    'quality.weakLink': 'Соединение медленное: часть видео упрощена, чтобы звук не прерывался',
 
     'controls.mic': 'Микрофон',
     'controls.micMute': 'Выключить микрофон',

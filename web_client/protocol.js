@@ -59,6 +59,7 @@ export class ClassroomClient extends EventTarget {
     this.self = null;
     this.grants = { publish: false, subscribe: false, moderate: false };
     this.iceServers = [];
+    this.iceTransportPolicy = 'all';
     /** Remote participants by id (never includes self). */
     this.participants = new Map();
     /** What the subscribe connection currently carries: mid → {participantId, trackId, kind, source}. */
@@ -100,6 +101,8 @@ export class ClassroomClient extends EventTarget {
       this.self = joined.self;
       this.grants = { ...this.grants, ...(joined.grants || {}) };
       this.iceServers = Array.isArray(joined.iceServers) ? joined.iceServers : [];
+      // "relay": the school wants media only through its TURN server (firewall tests, policy).
+      this.iceTransportPolicy = joined.iceTransportPolicy === 'relay' ? 'relay' : 'all';
       for (const p of joined.participants || []) {
         if (p.id !== this.self.id) this.participants.set(p.id, normalizeParticipant(p));
       }
@@ -204,6 +207,9 @@ export class ClassroomClient extends EventTarget {
       case 'chat':
         this._emit('chat', { from: msg.from || {}, text: String(msg.text ?? ''), ts: msg.ts });
         break;
+      case 'video_quality':
+        this._onVideoQuality(msg);
+        break;
       default:
         if (FAREWELLS.has(msg.type)) {
           this.farewell = msg.type;
@@ -263,6 +269,21 @@ export class ClassroomClient extends EventTarget {
     if (!participant) return;
     this.participants.delete(participantId);
     this._emit('participantleft', { participantId, participant });
+  }
+
+  /** The server fits what we receive to our downlink: a video is "full", "reduced" or "paused". */
+  _onVideoQuality(msg) {
+    for (const participant of this.participants.values()) {
+      const track = participant.tracks.find((t) => t.id === msg.trackId);
+      if (track) {
+        this._emit('videoquality', {
+          participantId: participant.id,
+          source: track.source,
+          quality: String(msg.quality),
+        });
+        return;
+      }
+    }
   }
 
   _onTrackEvent(msg) {
@@ -441,7 +462,11 @@ export class ClassroomClient extends EventTarget {
   // ---- common --------------------------------------------------------------------------------
 
   _makePc(name) {
-    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', iceServers: this.iceServers });
+    const pc = new RTCPeerConnection({
+      bundlePolicy: 'max-bundle',
+      iceServers: this.iceServers,
+      iceTransportPolicy: this.iceTransportPolicy,
+    });
     pc.addEventListener('connectionstatechange', () => {
       this._emit('pcstate', { pc: name, state: pc.connectionState });
     });
@@ -473,6 +498,22 @@ export class ClassroomClient extends EventTarget {
    * Resolves with {participantId: {framesDecoded, screenFramesDecoded, totalSamplesReceived,
    * packetsReceived, videoPacketsReceived}}.
    */
+  /** How each connection reaches the server: {publish, subscribe} → "host/udp", "relay/tcp"… */
+  async routes() {
+    const routes = {};
+    for (const [name, pc] of [['publish', this._publishPc], ['subscribe', this._subscribePc]]) {
+      if (!pc || pc.signalingState === 'closed') continue;
+      const report = await pc.getStats();
+      let pair = null;
+      report.forEach((s) => {
+        if (s.type === 'transport' && s.selectedCandidatePairId) pair = report.get(s.selectedCandidatePairId);
+      });
+      const local = pair && report.get(pair.localCandidateId);
+      if (local) routes[name] = `${local.candidateType}/${local.relayProtocol || local.protocol}`;
+    }
+    return routes;
+  }
+
   async stats() {
     const result = {};
     for (const id of this.participants.keys()) {

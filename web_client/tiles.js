@@ -68,6 +68,12 @@ class Tile {
     label.append(this.badge, this.pinMark);
     el.append(label);
 
+    // Our downlink cannot carry all of this video: say so, so a pupil knows it is their link.
+    this.qualityNote = document.createElement('span');
+    this.qualityNote.className = 'quality-note';
+    this.qualityNote.hidden = true;
+    el.append(this.qualityNote);
+
     // A raised hand: the icon and the place in the queue ("1" speaks first).
     this.hand = document.createElement('span');
     this.hand.className = 'hand-badge';
@@ -156,6 +162,17 @@ class Tile {
 
   setCameraOn(on) {
     this.el.classList.toggle('video-off', !on);
+  }
+
+  /** "full", "reduced" (fewer frames per second) or "paused" (our connection is too slow). */
+  setQuality(quality) {
+    const note = quality === 'reduced' || quality === 'paused' ? `quality.${quality}` : null;
+    this.el.classList.toggle('video-paused', quality === 'paused');
+    this.qualityNote.hidden = !note;
+    if (note) {
+      this.qualityNote.dataset.i18n = note;
+      this.translator.apply(this.qualityNote);
+    }
   }
 
   setMicMuted(muted) {
@@ -252,6 +269,12 @@ export class ParticipantGrid extends EventTarget {
     const tile = this._tile(participant.id, participant.name, participant.role, {});
     tile.setIdentity(participant.name, participant.role);
     this._applyMuteState(participant);
+  }
+
+  /** What our downlink lets through of one person's camera or screen (see Tile.setQuality). */
+  setQuality(participantId, source, quality) {
+    const tile = this.tiles.get(source === 'screen' ? `${participantId}:screen` : participantId);
+    tile?.setQuality(quality);
   }
 
   remove(participantId) {

@@ -16,6 +16,7 @@ import pytest
 
 from bench.bots import PublisherBot, SubscriberBot
 from bench.media import VideoSpec, load_video_spec
+from bench.relay import UdpRelay
 from bench.rtp_stats import StreamStats
 from classroom.roles import Role
 from sfu import allocation
@@ -137,3 +138,39 @@ async def test_the_publisher_is_asked_for_no_more_than_its_best_subscriber_takes
     await announce(second, 5_000_000, 2)  # no one is narrow any more: the server's estimate
     assert camera.feedback.last_remb_bps is not None
     assert camera.feedback.last_remb_bps > 500_000
+
+
+async def test_behind_a_500_kbit_bottleneck_the_estimate_brings_video_down_to_what_fits(
+    server: RunningServer, stack: AsyncExitStack
+) -> None:
+    """No REMB written by the test here: aiortc's receiver (a port of libwebrtc's receive-side
+    estimator) measures a real bottleneck (500 kbit/s, a mobile link's 1 s of buffer) and the
+    server follows it: the whole stream (650 kbit/s with audio) does not fit, the base layer
+    (350) does."""
+    frames = await asyncio.to_thread(load_video_spec, LAYERED)
+    teacher = PublisherBot(
+        server.url, server.token("teacher", Role.TEACHER), video_frames=frames, layered_video=True
+    )
+    await stack.enter_async_context(teacher)
+    await teacher.start()
+    relay = UdpRelay(direction="down", bandwidth_kbps=500, queue_ms=1000, seed=3)
+    stack.push_async_callback(relay.close)
+    narrow = SubscriberBot(server.url, server.token("narrow"), feedback="aiortc", relay=relay)
+    await stack.enter_async_context(narrow)
+    await narrow.join()
+    wide = await join(server, stack, "wide")
+    await narrow.wait_for_streams(2, packets=30, video_keyframe=True)
+    for _ in range(30):
+        if "reduced" in qualities(narrow):
+            break
+        await asyncio.sleep(0.5)
+    assert qualities(narrow)[:1] == ["reduced"]
+    await asyncio.sleep(4)  # the estimate settles
+    dropped = relay.down.dropped_queue
+    layers, gaps, lost = await window(narrow, lambda: asyncio.sleep(4))
+    assert layers[0] >= 25 and layers[2] == 0  # 7.5 (or 15) frames/s, never all 30
+    assert (gaps, lost) == (0, 0)
+    assert relay.down.dropped_queue == dropped  # what is sent now fits the link
+    assert qualities(narrow)[-1] == "reduced"
+    layers, gaps, lost = await window(wide, lambda: asyncio.sleep(2))
+    assert min(layers) >= 7 and (gaps, lost) == (0, 0)

@@ -17,20 +17,37 @@ def test_remb_is_the_budget_but_never_below_the_floor() -> None:
     assert downlink.budget() == FLOOR
 
 
-def test_heavy_loss_caps_at_what_was_sent_minus_half_the_loss() -> None:
+def test_loss_in_two_reports_in_a_row_cuts_by_half_the_loss() -> None:
     downlink = Downlink()
     downlink.sent_rate = 1_000_000
     downlink.on_loss(0.2)
-    assert downlink.budget() == pytest.approx(900_000)
+    assert downlink.budget() is None  # once: a keyframe's tail, perhaps
+    downlink.on_loss(0.0)
+    downlink.on_loss(0.2)
+    assert downlink.budget() is None  # not in a row
+    downlink.on_loss(0.2)
+    assert downlink.budget() == pytest.approx(900_000)  # from what was sent
     downlink.on_remb(2_000_000)
     assert downlink.budget() == pytest.approx(900_000)  # the smaller of the two
     downlink.on_loss(0.05)  # between the thresholds: held
     assert downlink.budget() == pytest.approx(900_000)
 
 
+def test_a_cut_starts_from_what_the_link_was_believed_to_carry() -> None:
+    downlink = Downlink()
+    downlink.on_remb(600_000)
+    downlink.sent_rate = 50_000  # video paused: only audio went out
+    downlink.on_loss(0.4)
+    downlink.on_loss(0.4)
+    assert downlink.budget() == pytest.approx(480_000)  # from the REMB, not from audio alone
+    downlink.on_loss(0.4)
+    assert downlink.budget() == pytest.approx(384_000)  # and from the cap, report by report
+
+
 def test_the_loss_cap_grows_back_and_lets_go_once_loss_is_low() -> None:
     downlink = Downlink()
     downlink.sent_rate = 500_000
+    downlink.on_loss(0.5)
     downlink.on_loss(0.5)
     assert downlink.budget() == pytest.approx(375_000)
     budgets = []
