@@ -45,6 +45,7 @@ class SfuControl(Protocol):
     ) -> None: ...
     async def tracks(self, room: str, peer: str) -> list[dict[str, Any]]: ...
     async def stats(self) -> dict[str, int]: ...
+    async def downlinks(self) -> list[dict[str, Any]]: ...
 
 
 COMMANDS = (
@@ -59,6 +60,7 @@ COMMANDS = (
     "set_subscriptions",
     "tracks",
     "stats",
+    "downlinks",
 )
 
 
@@ -138,6 +140,14 @@ class LocalSfu:
             len(p.producers) for r in self.routers.values() for p in r.peers.values()
         )
         return values
+
+    async def downlinks(self) -> list[dict[str, Any]]:
+        """Each subscriber's downlink: its budget and what each video it receives gets."""
+        return [
+            {"room": str(room), "peer": str(peer.id), **peer.downlink_report()}
+            for room, router in self.routers.items()
+            for peer in router.peers.values()
+        ]
 
     async def close(self) -> None:
         for room in list(self.routers):

@@ -475,6 +475,18 @@ class Peer:
                 self._counters.layer_changes += 1
             self._report_quality(consumer)
 
+    def downlink_report(self) -> dict[str, object]:
+        """For /metrics: the budget (bits/s; None: unknown) and each received video's layer."""
+        return {
+            "budget": self.downlink.budget(),
+            "sent": round(self.downlink.sent_rate),
+            "videos": [
+                {"track": str(s.consumer.producer.id), "layer": s.consumer.forwarded_layer}
+                for s in self._slots
+                if s.consumer is not None and s.consumer.kind == "video"
+            ],
+        }
+
     def _report_quality(self, consumer: Consumer) -> None:
         layer = consumer.layer
         rates = consumer.producer.layer_rates

@@ -58,6 +58,9 @@ class ShardedSfu:
     async def tracks(self, room: str, peer: str) -> list[dict[str, Any]]:
         return await (await self._shard(room)).tracks(room, peer)
 
+    async def downlinks(self) -> list[dict[str, Any]]:
+        return [d for shard in self.shards for d in await shard.downlinks()]
+
     async def stats(self) -> dict[str, int]:
         total: dict[str, int] = {}
         for shard in self.shards:

@@ -120,3 +120,7 @@ class WireSfu:
     async def stats(self) -> dict[str, int]:
         result: dict[str, int] = await self._call("stats")
         return result
+
+    async def downlinks(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = await self._call("downlinks")
+        return result

@@ -59,7 +59,12 @@ async def _healthz(request: web.Request) -> web.Response:
 
 async def _metrics(request: web.Request) -> web.Response:
     state = request.app[STATE]
-    body = metrics.render(await state.sfu.stats(), state.rooms.participant_count, state.errors_sent)
+    body = metrics.render(
+        await state.sfu.stats(),
+        state.rooms.participant_count,
+        state.errors_sent,
+        await state.sfu.downlinks(),
+    )
     return web.Response(body=body, content_type="text/plain", charset="utf-8")
 
 

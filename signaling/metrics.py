@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -23,10 +25,17 @@ COUNTERS = {
 
 
 class _Snapshot(Collector):
-    def __init__(self, stats: dict[str, int], participants: int, errors: dict[str, int]) -> None:
+    def __init__(
+        self,
+        stats: dict[str, int],
+        participants: int,
+        errors: dict[str, int],
+        downlinks: list[dict[str, Any]],
+    ) -> None:
         self._stats = stats
         self._participants = participants
         self._errors = errors
+        self._downlinks = downlinks
 
     def collect(self):  # type: ignore[no-untyped-def]
         yield GaugeMetricFamily("classroom_rooms", "live rooms", value=self._stats["rooms"])
@@ -44,9 +53,39 @@ class _Snapshot(Collector):
         for code, count in sorted(self._errors.items()):
             errors.add_metric([code], count)
         yield errors
+        budget = GaugeMetricFamily(
+            "classroom_subscriber_downlink_bps",
+            "what a participant's downlink is estimated to carry (REMB and loss), bits/s",
+            labels=["room", "participant"],
+        )
+        sent = GaugeMetricFamily(
+            "classroom_subscriber_sent_bps",
+            "what the SFU sent the participant over the last second, bits/s",
+            labels=["room", "participant"],
+        )
+        layer = GaugeMetricFamily(
+            "classroom_subscriber_video_layer",
+            "highest temporal layer forwarded of a video (2: all, -1: paused)",
+            labels=["room", "participant", "track"],
+        )
+        for entry in self._downlinks:
+            labels = [str(entry["room"]), str(entry["peer"])]
+            if entry.get("budget") is not None:
+                budget.add_metric(labels, float(entry["budget"]))
+            sent.add_metric(labels, float(entry.get("sent", 0)))
+            for video in entry.get("videos", []):
+                layer.add_metric([*labels, str(video["track"])], float(video["layer"]))
+        yield budget
+        yield sent
+        yield layer
 
 
-def render(stats: dict[str, int], participants: int, errors: dict[str, int]) -> bytes:
+def render(
+    stats: dict[str, int],
+    participants: int,
+    errors: dict[str, int],
+    downlinks: list[dict[str, Any]] | None = None,
+) -> bytes:
     registry = CollectorRegistry()
-    registry.register(_Snapshot(stats, participants, errors))
+    registry.register(_Snapshot(stats, participants, errors, downlinks or []))
     return generate_latest(registry)

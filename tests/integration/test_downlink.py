@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 
+import aiohttp
 import pytest
 
 from bench.bots import PublisherBot, SubscriberBot
@@ -91,6 +92,22 @@ async def test_a_narrow_downlink_gets_the_layers_that_fit_gapless_and_is_told(
     assert layers[0] >= 15 and layers[1:] == [0, 0]  # 7.5 frames/s: the base layer only
     assert (gaps, lost) == (0, 0)  # renumbered: no PictureID or sequence gap
     assert qualities(weak) == ["reduced"]
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{server.url}/metrics") as response:
+            text = await response.text()
+    weak_id, strong_id = weak.participant_id, strong.participant_id
+    assert (
+        f'classroom_subscriber_downlink_bps{{participant="{weak_id}",room="7b-maths"}} 400000.0'
+        in text
+    )
+    weak_layer = f'classroom_subscriber_video_layer{{participant="{weak_id}",room="7b-maths",track='
+    assert [
+        line.rsplit(" ", 1)[1] for line in text.splitlines() if line.startswith(weak_layer)
+    ] == ["0.0"]
+    strong_layer = weak_layer.replace(str(weak_id), str(strong_id))
+    assert [
+        line.rsplit(" ", 1)[1] for line in text.splitlines() if line.startswith(strong_layer)
+    ] == ["2.0"]
     layers, gaps, lost = await window(strong, lambda: asyncio.sleep(2))
     assert min(layers) >= 7 and (gaps, lost) == (0, 0)  # everything, untouched
     assert qualities(strong) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -64,6 +65,21 @@ async def test_two_lessons_land_on_two_processes_and_both_forward(
         assert all(s["packets_out"] > 30 for s in per_worker)
         total = await sfu.stats()
         assert total["rooms"] == 2 and total["peers"] == 4
+        # A downlink too narrow for the (unlayered) video: the worker pauses it and the event
+        # crosses the pipe to that pupil's socket.
+        narrow = bots[1]
+        for _ in range(20):
+            await narrow.subscription.send_remb(60_000)
+            if any(m.get("type") == "video_quality" for m in narrow.signal.events):
+                break
+            await asyncio.sleep(0.25)
+        quality = [m for m in narrow.signal.events if m.get("type") == "video_quality"]
+        assert [m["quality"] for m in quality] == ["paused"]
+        downlinks = {d["peer"]: d for d in await sfu.downlinks()}
+        assert len(downlinks) == 4
+        assert downlinks[narrow.participant_id]["budget"] == 60_000
+        assert [v["layer"] for v in downlinks[narrow.participant_id]["videos"]] == [-1]
+        assert [v["layer"] for v in downlinks[bots[3].participant_id]["videos"]] == [2]
     finally:
         for bot in bots:
             await bot.close()
