@@ -1,45 +1,76 @@
 """One subscriber's downlink: what it can take, from its REMB and the loss it reports.
 
 Two signals, as in Google's congestion control, of which a subscriber gives us the feedback:
-- its REMB: the receiver's delay-based estimate (a queue building up on a narrow link shows
-  as growing delay before any loss);
+
+- its REMB, the receiver's delay-based estimate: a queue building up on a narrow link shows
+  as growing delay before any loss. It becomes the budget only once it says the link is the
+  limit: it fell (by more than `REMB_DROP` from one report to the next), or it stayed below
+  what we send without growing for `REMB_FLAT` seconds. Before that it is a receiver's
+  ramp-up (about 1.5x what it receives, growing 8 % a second), not the link. Followed from
+  the start, it held unconstrained pupils in Chromium at 10 frames/s for a lesson's first
+  seconds, and capped the teacher's encoder below what everyone could take.
 - the loss in its receiver reports: a link that drops without queueing (a lossy radio, a
   policer) never shows in the delay. When two reports in a row say more than `HIGH_LOSS`,
   the cap drops by half the loss, from what the link was believed to carry (the cap, the
-  REMB, or what we sent); below `LOW_LOSS` it grows 8 % per report until it no longer binds.
-  One lossy report is not enough: a keyframe burst into a shallow queue loses its tail once,
-  and NACKs repair it.
-The budget is the smaller of the two; None while there is no information (no REMB, no
-loss): then every video is forwarded whole.
+  REMB, or what we sent). Then reports are ignored for `LOSS_QUIET` seconds: the first ones
+  after a cut describe the queue that built up before it. Below `LOW_LOSS` the cap grows 8 %
+  per report. One lossy report alone is not acted on: a keyframe burst into a shallow queue
+  loses its tail once, and NACKs repair it.
+
+The budget is the smaller of the two; None while neither says anything: then every video is
+forwarded whole. `tick` is called once a second (the router's timer) with what we sent.
 """
 
 from __future__ import annotations
 
+from collections import deque
+
+REMB_DROP = 0.05
+REMB_FLAT = 2.0
 HIGH_LOSS = 0.10
 LOW_LOSS = 0.02
 LOSS_GROWTH = 1.08
+LOSS_QUIET = 2.0
 FLOOR = 50_000.0
 """Bits/s under which no estimate goes: audio must always have room."""
 
 
 class Downlink:
-    __slots__ = ("remb", "loss_cap", "loss", "sent_rate", "_lossy_reports")
+    __slots__ = (
+        "remb",
+        "loss_cap",
+        "loss",
+        "sent_rate",
+        "_lossy_reports",
+        "_last_remb",
+        "_rembs",
+        "_quiet_until",
+    )
 
     def __init__(self) -> None:
         self.remb: float | None = None
+        """The REMB, once it has shown the link's limit (see the module's notes)."""
         self.loss_cap: float | None = None
         self.loss = 0.0
         """The latest fraction lost reported for our video, 0..1."""
         self.sent_rate = 0.0
         """Bits/s we sent this subscriber over the last second."""
         self._lossy_reports = 0
+        self._last_remb: float | None = None
+        self._rembs: deque[tuple[float, float]] = deque()
+        """(time, REMB) at each tick, for `REMB_FLAT`."""
+        self._quiet_until = float("-inf")
 
     def on_remb(self, bitrate: float) -> None:
-        self.remb = max(FLOOR, bitrate)
+        previous, self._last_remb = self._last_remb, bitrate
+        if self.remb is not None or (previous is not None and bitrate < previous * (1 - REMB_DROP)):
+            self.remb = max(FLOOR, bitrate)
 
-    def on_loss(self, fraction: float) -> None:
-        """A receiver report's fraction lost (0..1) for one of our video streams."""
+    def on_loss(self, fraction: float, now: float) -> None:
+        """A receiver report's fraction lost (0..1), the worst of our video streams'."""
         self.loss = fraction
+        if now < self._quiet_until:
+            return
         if fraction > HIGH_LOSS:
             self._lossy_reports += 1
             if self._lossy_reports < 2:
@@ -47,12 +78,26 @@ class Downlink:
             believed = self.loss_cap or self.remb or self.sent_rate
             if believed:
                 self.loss_cap = max(FLOOR, believed * (1 - 0.5 * fraction))
+                self._quiet_until = now + LOSS_QUIET
+                self._lossy_reports = 0
             return
         self._lossy_reports = 0
         if fraction < LOW_LOSS and self.loss_cap is not None:
             self.loss_cap *= LOSS_GROWTH
-            if self.loss_cap > 2 * max(self.sent_rate, FLOOR):
-                self.loss_cap = None  # it no longer binds
+
+    def tick(self, sent_rate: float, now: float) -> None:
+        """Once a second: what we sent, and whether a flat REMB below it shows the limit."""
+        self.sent_rate = sent_rate
+        remb = self._last_remb
+        if remb is None:
+            return
+        self._rembs.append((now, remb))
+        while self._rembs and self._rembs[0][0] < now - REMB_FLAT - 0.5:
+            self._rembs.popleft()
+        if self.remb is None and remb < sent_rate:
+            then, earlier = self._rembs[0]
+            if now - then >= REMB_FLAT and remb <= earlier * (1 + REMB_DROP):
+                self.remb = max(FLOOR, remb)
 
     def budget(self) -> float | None:
         values = [v for v in (self.remb, self.loss_cap) if v is not None]

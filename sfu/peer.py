@@ -437,7 +437,7 @@ class Peer:
                     if (c := self._consumer_by_ssrc(r.ssrc)) is not None and c.kind == "video"
                 ]
                 if lost:
-                    self.downlink.on_loss(max(lost) / 256)
+                    self.downlink.on_loss(max(lost) / 256, self._loop.time())
 
     def _consumer_by_ssrc(self, ssrc: int) -> Consumer | None:
         for slot in self._slots:
@@ -454,7 +454,8 @@ class Peer:
         consumers = [s.consumer for s in self._slots if s.consumer is not None]
         octets = sum(c.octets_sent for c in consumers)
         if elapsed > 0:
-            self.downlink.sent_rate = max(0, octets - self._octets_sent) * 8 / elapsed
+            sent = max(0, octets - self._octets_sent) * 8 / elapsed
+            self.downlink.tick(sent, self._loop.time())
         self._octets_sent = octets
         budget = self.downlink.budget()
         videos = [c for c in consumers if c.kind == "video" and not c.producer.muted]

@@ -523,6 +523,9 @@ export class ClassroomClient extends EventTarget {
         totalSamplesReceived: 0,
         packetsReceived: 0,
         videoPacketsReceived: 0,
+        framesPerSecond: 0,
+        freezeCount: 0,
+        totalFreezesDuration: 0,
       };
     }
     const pc = this._subscribePc;
@@ -547,6 +550,9 @@ export class ClassroomClient extends EventTarget {
       } else if (info.kind === 'video') {
         entry.framesDecoded += s.framesDecoded ?? 0;
         entry.videoPacketsReceived += s.packetsReceived ?? 0;
+        entry.framesPerSecond += s.framesPerSecond ?? 0;
+        entry.freezeCount += s.freezeCount ?? 0;
+        entry.totalFreezesDuration += s.totalFreezesDuration ?? 0;
       } else {
         entry.totalSamplesReceived += s.totalSamplesReceived ?? 0;
         entry.packetsReceived += s.packetsReceived ?? 0;

@@ -68,6 +68,7 @@ async def test_two_lessons_land_on_two_processes_and_both_forward(
         # A downlink too narrow for the (unlayered) video: the worker pauses it and the event
         # crosses the pipe to that pupil's socket.
         narrow = bots[1]
+        await narrow.subscription.send_remb(2_000_000)  # ramp-up, then congestion
         for _ in range(20):
             await narrow.subscription.send_remb(60_000)
             if any(m.get("type") == "video_quality" for m in narrow.signal.events):

@@ -2,58 +2,89 @@
 
 import pytest
 
-from sfu.downlink import FLOOR, Downlink
+from sfu.downlink import FLOOR, LOSS_QUIET, Downlink
 
 
 def test_nothing_known_means_no_budget() -> None:
     assert Downlink().budget() is None
 
 
-def test_remb_is_the_budget_but_never_below_the_floor() -> None:
+def test_a_rising_remb_is_a_ramp_up_not_a_limit() -> None:
     downlink = Downlink()
-    downlink.on_remb(300_000)
-    assert downlink.budget() == 300_000
+    for second, bitrate in enumerate((300_000, 330_000, 320_000, 360_000, 400_000)):
+        downlink.on_remb(bitrate)  # 320 k: within 5 %, noise
+        downlink.tick(600_000, float(second))
+        assert downlink.budget() is None
+
+
+def test_once_the_remb_falls_it_is_the_budget_up_and_down_never_below_the_floor() -> None:
+    downlink = Downlink()
+    downlink.on_remb(600_000)
+    downlink.on_remb(450_000)  # the receiver saw its queue grow
+    assert downlink.budget() == 450_000
+    downlink.on_remb(700_000)
+    assert downlink.budget() == 700_000
     downlink.on_remb(1_000)
     assert downlink.budget() == FLOOR
 
 
+def test_a_remb_flat_below_what_is_sent_for_two_seconds_is_the_limit() -> None:
+    downlink = Downlink()
+    for second, bitrate in enumerate((380_000, 374_000, 376_000)):
+        assert downlink.budget() is None
+        downlink.on_remb(bitrate)
+        downlink.tick(650_000, float(second))
+    assert downlink.budget() == 376_000
+    flat_above = Downlink()  # flat but above what is sent: it limits nothing
+    for second in range(4):
+        flat_above.on_remb(900_000)
+        flat_above.tick(650_000, float(second))
+    assert flat_above.budget() is None
+
+
 def test_loss_in_two_reports_in_a_row_cuts_by_half_the_loss() -> None:
     downlink = Downlink()
-    downlink.sent_rate = 1_000_000
-    downlink.on_loss(0.2)
+    downlink.tick(1_000_000, 0.0)
+    downlink.on_loss(0.2, 0.0)
     assert downlink.budget() is None  # once: a keyframe's tail, perhaps
-    downlink.on_loss(0.0)
-    downlink.on_loss(0.2)
+    downlink.on_loss(0.0, 1.0)
+    downlink.on_loss(0.2, 2.0)
     assert downlink.budget() is None  # not in a row
-    downlink.on_loss(0.2)
+    downlink.on_loss(0.2, 3.0)
     assert downlink.budget() == pytest.approx(900_000)  # from what was sent
+    downlink.on_loss(0.5, 3.5)
+    downlink.on_loss(0.5, 4.0)
+    assert downlink.budget() == pytest.approx(900_000)  # the queue before the cut: ignored
+    downlink.on_remb(3_000_000)
     downlink.on_remb(2_000_000)
     assert downlink.budget() == pytest.approx(900_000)  # the smaller of the two
-    downlink.on_loss(0.05)  # between the thresholds: held
+    downlink.on_loss(0.05, 3.0 + LOSS_QUIET)  # between the thresholds: held
     assert downlink.budget() == pytest.approx(900_000)
 
 
 def test_a_cut_starts_from_what_the_link_was_believed_to_carry() -> None:
     downlink = Downlink()
+    downlink.on_remb(700_000)
     downlink.on_remb(600_000)
-    downlink.sent_rate = 50_000  # video paused: only audio went out
-    downlink.on_loss(0.4)
-    downlink.on_loss(0.4)
+    downlink.tick(50_000, 0.0)  # video paused: only audio went out
+    downlink.on_loss(0.4, 0.0)
+    downlink.on_loss(0.4, 1.0)
     assert downlink.budget() == pytest.approx(480_000)  # from the REMB, not from audio alone
-    downlink.on_loss(0.4)
-    assert downlink.budget() == pytest.approx(384_000)  # and from the cap, report by report
+    downlink.on_loss(0.4, 1.0 + LOSS_QUIET)
+    downlink.on_loss(0.4, 2.0 + LOSS_QUIET)
+    assert downlink.budget() == pytest.approx(384_000)  # then from the cap
 
 
-def test_the_loss_cap_grows_back_and_lets_go_once_loss_is_low() -> None:
+def test_the_loss_cap_grows_back_while_loss_is_low() -> None:
     downlink = Downlink()
-    downlink.sent_rate = 500_000
-    downlink.on_loss(0.5)
-    downlink.on_loss(0.5)
+    downlink.tick(500_000, 0.0)
+    downlink.on_loss(0.5, 0.0)
+    downlink.on_loss(0.5, 1.0)
     assert downlink.budget() == pytest.approx(375_000)
+    now = 1.0 + LOSS_QUIET
     budgets = []
-    for _ in range(14):
-        downlink.on_loss(0.0)
+    for step in range(10):
+        downlink.on_loss(0.0, now + step)
         budgets.append(downlink.budget())
     assert budgets[0] == pytest.approx(375_000 * 1.08)
-    assert budgets[-1] is None  # past twice what is sent: it no longer binds
-    assert all(a is None or b is None or b > a for a, b in zip(budgets, budgets[1:], strict=False))
+    assert budgets[-1] == pytest.approx(375_000 * 1.08**10)

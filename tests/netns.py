@@ -1,0 +1,113 @@
+"""A network namespace with a capped link to this host, for a browser on a weak connection.
+
+`tc tbf` on the host's end of a veth pair shapes what the namespace receives (the pupil's
+downlink); the namespace's end can shape its uplink the same way. Only addresses inside the
+pair are used: the test's server listens on the host's end, nothing else is reachable.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def _run(*args: str) -> None:
+    subprocess.run(args, check=True, capture_output=True, text=True)
+
+
+@dataclass(frozen=True)
+class Namespace:
+    name: str
+    host_address: str
+    """The host's end of the link: where the server listens for this namespace."""
+    inside_address: str
+    host_device: str
+
+    def shape_downlink(self, kbit: int, latency_ms: int = 400) -> None:
+        """Cap what the namespace receives (a token bucket of `latency_ms` queue)."""
+        _run(
+            "tc",
+            "qdisc",
+            "replace",
+            "dev",
+            self.host_device,
+            "root",
+            "tbf",
+            "rate",
+            f"{kbit}kbit",
+            "burst",
+            "4kb",
+            "latency",
+            f"{latency_ms}ms",
+        )
+
+    def unshape_downlink(self) -> None:
+        _run("tc", "qdisc", "del", "dev", self.host_device, "root")
+
+    @contextmanager
+    def forward(self, port: int) -> Iterator[None]:
+        """Make 127.0.0.1:`port` inside the namespace reach 127.0.0.1:`port` of the host, over
+        the link (two TCP forwarders, one on each end)."""
+        root = Path(__file__).resolve().parents[1]
+        module = [sys.executable, "-m", "tests.tcp_forward"]
+        outside = f"{self.host_address}:{port}"
+        processes = [
+            subprocess.Popen(
+                [*module, outside, f"127.0.0.1:{port}"], cwd=root, stdout=subprocess.PIPE, text=True
+            ),
+            subprocess.Popen(
+                ["ip", "netns", "exec", self.name, *module, f"127.0.0.1:{port}", outside],
+                cwd=root,
+                stdout=subprocess.PIPE,
+                text=True,
+            ),
+        ]
+        try:
+            for process in processes:
+                assert process.stdout is not None
+                if process.stdout.readline().strip() != "forwarding":
+                    raise RuntimeError("a TCP forwarder did not start")
+            yield
+        finally:
+            for process in processes:
+                process.terminate()
+                process.wait(5)
+
+    def wrapper(self, directory: Path, executable: str) -> Path:
+        """A script that runs `executable` inside the namespace (for Playwright to launch)."""
+        script = directory / f"in-{self.name}.sh"
+        script.write_text(f'#!/bin/sh\nexec ip netns exec {self.name} {executable} "$@"\n')
+        script.chmod(script.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+        return script
+
+
+@contextmanager
+def namespace() -> Iterator[Namespace]:
+    tag = secrets.token_hex(3)
+    name, host_dev, inside_dev = f"cls-{tag}", f"vc{tag}h", f"vc{tag}n"
+    subnet = 16 + secrets.randbelow(200)
+    host, inside = f"10.213.{subnet}.1", f"10.213.{subnet}.2"
+    _run("ip", "netns", "add", name)
+    try:
+        _run("ip", "link", "add", host_dev, "type", "veth", "peer", "name", inside_dev)
+        _run("ip", "link", "set", inside_dev, "netns", name)
+        _run("ip", "addr", "add", f"{host}/24", "dev", host_dev)
+        _run("ip", "link", "set", host_dev, "up")
+        _run("ip", "netns", "exec", name, "ip", "addr", "add", f"{inside}/24", "dev", inside_dev)
+        _run("ip", "netns", "exec", name, "ip", "link", "set", inside_dev, "up")
+        _run("ip", "netns", "exec", name, "ip", "link", "set", "lo", "up")
+        yield Namespace(name, host, inside, host_dev)
+    finally:
+        subprocess.run(["ip", "link", "del", host_dev], capture_output=True)
+        subprocess.run(["ip", "netns", "del", name], capture_output=True)
+
+
+def can_make_namespaces() -> bool:
+    return os.geteuid() == 0
