@@ -6,8 +6,8 @@ with its `Downlink` estimate and the producers' measured layer rates.
 Rules, in order:
 - audio is never paused; its measured rate comes off the budget first;
 - every video gets its base layer, most valuable first (a screen share before cameras,
-  because a pupil reading the board needs it more than a face), until the budget runs
-  out: the videos that do not fit are paused;
+  because a pupil reading the board needs it more than a face; then the teacher's camera
+  before pupils'), until the budget runs out: the videos that do not fit are paused;
 - the remaining budget raises layers, most valuable video first, to its full frame rate
   before the next video gets more than its base layer.
 Going up (a layer, or out of a pause) needs `UP_HEADROOM` above the measured rate, so an
@@ -37,6 +37,8 @@ class Demand:
     """Bits/s of layers 0..n together, for n = 0..MAX_LAYER (equal without layers)."""
     current: int
     """The layer it gets now (PAUSED: none)."""
+    priority: int = 0
+    """Its publisher's rank among cameras (a teacher's 1, a pupil's 0)."""
 
 
 def allocate(budget: float, audio: float, demands: Sequence[Demand]) -> dict[Hashable, int]:
@@ -44,7 +46,7 @@ def allocate(budget: float, audio: float, demands: Sequence[Demand]) -> dict[Has
     if math.isinf(budget):
         return {d.key: MAX_LAYER for d in demands}
     available = budget - audio
-    ordered = sorted(demands, key=lambda d: -SOURCE_PRIORITY.get(d.source, 0))
+    ordered = sorted(demands, key=lambda d: (-SOURCE_PRIORITY.get(d.source, 0), -d.priority))
     layers: dict[Hashable, int] = {}
     for demand in ordered:
         need = demand.rates[0]

@@ -31,8 +31,14 @@ class SfuControl(Protocol):
     async def open_room(self, room: str) -> None: ...
     async def close_room(self, room: str) -> None: ...
     async def add_peer(
-        self, room: str, peer: str, subscribe: bool, publishers: list[str] | None = None
-    ) -> None: ...
+        self,
+        room: str,
+        peer: str,
+        subscribe: bool,
+        publishers: list[str] | None = None,
+        priority: int = 0,
+    ) -> None:
+        """`priority`: whose video a weak downlink keeps first (a teacher's: 1)."""
     async def remove_peer(self, room: str, peer: str) -> list[str]: ...
     async def publish(
         self, room: str, peer: str, sdp: str, sources: dict[str, str]
@@ -96,10 +102,18 @@ class LocalSfu:
             await router.close()
 
     async def add_peer(
-        self, room: str, peer: str, subscribe: bool, publishers: list[str] | None = None
+        self,
+        room: str,
+        peer: str,
+        subscribe: bool,
+        publishers: list[str] | None = None,
+        priority: int = 0,
     ) -> None:
         self._router(room).add_peer(
-            PeerId(peer), subscribe, None if publishers is None else [PeerId(p) for p in publishers]
+            PeerId(peer),
+            subscribe,
+            None if publishers is None else [PeerId(p) for p in publishers],
+            priority,
         )
 
     async def remove_peer(self, room: str, peer: str) -> list[str]:

@@ -105,6 +105,8 @@ class Peer:
         self._estimator = RemoteBitrateEstimator()
         self._clock = PublisherClock()
         """This participant's clock against ours, shared by its tracks (lip sync)."""
+        self.priority = 0
+        """Whose videos a weak downlink keeps first, after screen shares (a teacher: 1)."""
         self.downlink = Downlink()
         """What this participant's downlink can take (its REMB and reported loss)."""
         self._quality: dict[TrackId, str] = {}
@@ -179,6 +181,7 @@ class Peer:
                 self._loop,
                 self._clock,
             )
+            producer.priority = self.priority
             self.producers[producer.id] = producer
             self._by_mid[section.mid] = producer
             for ssrc in (params.ssrc, params.rtx_ssrc):
@@ -462,7 +465,10 @@ class Peer:
         if budget is None and all(c.layer == MAX_LAYER for c in videos):
             return
         audio = sum(c.producer.layer_rates[-1] for c in consumers if c.kind == "audio")
-        demands = [Demand(c, c.producer.source, c.producer.layer_rates, c.layer) for c in videos]
+        demands = [
+            Demand(c, c.producer.source, c.producer.layer_rates, c.layer, c.producer.priority)
+            for c in videos
+        ]
         chosen = allocate(float("inf") if budget is None else budget, audio, demands)
         now = self._loop.time()
         for consumer in videos:

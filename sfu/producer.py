@@ -120,6 +120,8 @@ class Producer:
         self.last_sr: SenderReport | None = None
         self.clock = clock or PublisherClock()
         self.muted = False
+        self.priority = 0
+        """Its publisher's rank for weak downlinks (a teacher's 1; see sfu/allocation.py)."""
         self.closed = False
 
     # --- media in (hot path) ---------------------------------------------------------

@@ -46,9 +46,14 @@ class Router:
         self.closed = False
 
     def add_peer(
-        self, peer_id: PeerId, subscribe: bool = True, publishers: list[PeerId] | None = None
+        self,
+        peer_id: PeerId,
+        subscribe: bool = True,
+        publishers: list[PeerId] | None = None,
+        priority: int = 0,
     ) -> Peer:
-        """Add a participant; `publishers` limits whose media it receives from the start."""
+        """Add a participant; `publishers` limits whose media it receives from the start;
+        `priority` ranks its videos for weak downlinks (a teacher's before pupils')."""
         offer_handler: OfferHandler = lambda peer, sdp, tracks: self._on_subscribe_offer(  # noqa: E731
             self.id, peer.id, sdp, tracks
         )
@@ -60,6 +65,7 @@ class Router:
             lambda p: self._on_peer_failed(self.id, p.id),
             self._video_quality,
         )
+        peer.priority = priority
         self.peers[peer_id] = peer
         self._subscribes[peer_id] = subscribe
         self._allowed[peer_id] = None if publishers is None else set(publishers)

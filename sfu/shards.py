@@ -26,10 +26,15 @@ class ShardedSfu:
         await shard.close_room(room)
 
     async def add_peer(
-        self, room: str, peer: str, subscribe: bool, publishers: list[str] | None = None
+        self,
+        room: str,
+        peer: str,
+        subscribe: bool,
+        publishers: list[str] | None = None,
+        priority: int = 0,
     ) -> None:
         index = await self._placement.locate(room)
-        await self.shards[index].add_peer(room, peer, subscribe, publishers)
+        await self.shards[index].add_peer(room, peer, subscribe, publishers, priority)
         await self._placement.add_load(index, 1)
 
     async def remove_peer(self, room: str, peer: str) -> list[str]:

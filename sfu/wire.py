@@ -83,10 +83,20 @@ class WireSfu:
         await self._call("close_room", room=room)
 
     async def add_peer(
-        self, room: str, peer: str, subscribe: bool, publishers: list[str] | None = None
+        self,
+        room: str,
+        peer: str,
+        subscribe: bool,
+        publishers: list[str] | None = None,
+        priority: int = 0,
     ) -> None:
         await self._call(
-            "add_peer", room=room, peer=peer, subscribe=subscribe, publishers=publishers
+            "add_peer",
+            room=room,
+            peer=peer,
+            subscribe=subscribe,
+            publishers=publishers,
+            priority=priority,
         )
 
     async def remove_peer(self, room: str, peer: str) -> list[str]:

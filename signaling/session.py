@@ -363,6 +363,8 @@ class Session:
             participant.id,
             claims.grants.subscribe,
             roster.publishers_for(participant),
+            # A pupil on a weak link keeps the teacher's (a host's) video before classmates'.
+            priority=1 if claims.grants.moderate else 0,
         )
         others = roster.others(participant.id)
         roster.add(participant)

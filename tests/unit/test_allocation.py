@@ -107,3 +107,9 @@ def test_patience_stops_growing_at_a_minute() -> None:
         now += PAUSE_AFTER
         assert probe.adjust(PAUSED, 0, now) == PAUSED
     assert waits == [5.0, 10.0, 20.0, 40.0, 60.0, 60.0]
+
+
+def test_the_teachers_camera_comes_before_pupils_cameras() -> None:
+    pupil = Demand("pupil", "camera", CAMERA, MAX_LAYER, priority=0)
+    teacher = Demand("teacher", "camera", CAMERA, MAX_LAYER, priority=1)
+    assert allocate(400_000, 40_000, [pupil, teacher]) == {"teacher": 0, "pupil": PAUSED}

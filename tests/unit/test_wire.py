@@ -38,7 +38,7 @@ async def test_commands_and_results_round_trip_through_msgpack() -> None:
     assert await sfu.remove_peer("7b", "p_1") == []
     assert msgpack.unpackb(frames[1]) == [
         "add_peer",
-        {"room": "7b", "peer": "p_1", "subscribe": True, "publishers": None},
+        {"room": "7b", "peer": "p_1", "subscribe": True, "publishers": None, "priority": 0},
     ]
     await local.close()
 
