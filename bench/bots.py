@@ -67,15 +67,18 @@ class SubscriberBot:
     def participant_id(self) -> str | None:
         return str(self.joined["self"]["id"]) if self.joined else None
 
-    async def join(self, identities: list[str] | None = None) -> Message:
+    async def join(
+        self, identities: list[str] | None = None, resume_token: str | None = None
+    ) -> Message:
         """Open the WebSocket and join; subscribe offers are answered from now on.
 
-        ``identities`` limits whose media is received from the start (None: everyone's).
+        ``identities`` limits whose media is received from the start (None: everyone's);
+        ``resume_token`` (from an earlier ``joined``) takes back a dropped participant's place.
         """
         self.join_started_at = self._clock()
         self._signal = await SignalClient.connect(self.server_url, session=self._session)
         self._signal.on("subscribe_offer", self._on_subscribe_offer)
-        self.joined = await self._signal.join(self.token, identities)
+        self.joined = await self._signal.join(self.token, identities, resume_token)
         return self.joined
 
     async def chat(self, text: str) -> None:
@@ -250,9 +253,9 @@ class PublisherBot(SubscriberBot):
         if self._publication is not None and "microphone" in self._publication.sources:
             self._publication.sources["microphone"].track.audio_level = dbov
 
-    async def start(self) -> Message:
+    async def start(self, resume_token: str | None = None) -> Message:
         """Join, then publish."""
-        joined = await self.join()
+        joined = await self.join(resume_token=resume_token)
         await self.publish()
         return joined
 

@@ -133,10 +133,15 @@ class SignalClient:
 
     # The protocol's requests.
 
-    async def join(self, token: str, identities: list[str] | None = None) -> Message:
+    async def join(
+        self, token: str, identities: list[str] | None = None, resume_token: str | None = None
+    ) -> Message:
+        """``resume_token``: the one of an earlier ``joined``, to take that place back."""
         message: Message = {"type": "join", "token": token}
         if identities is not None:
             message["identities"] = identities
+        if resume_token is not None:
+            message["resumeToken"] = resume_token
         return await self.request(message)
 
     async def publish_offer(self, sdp: str, tracks: list[dict[str, str]]) -> str:

@@ -79,6 +79,18 @@ class Consumer:
         self.retransmissions_skipped = 0
         producer.add_consumer(self)
 
+    def move_to(self, sink: RtpSink) -> None:
+        """Deliver through a new connection (the participant came back after a drop).
+
+        Nothing is sent until the new m-line's answer configures it again; then the sequence
+        and timestamp run on from where they stopped, after a keyframe."""
+        self._sink = sink
+        self.params = None
+        self._template = None
+        self._rtx_template = None
+        if self.history is not None:
+            self.history.clear()
+
     def configure(self, params: ConsumerParams) -> None:
         """Negotiation finished (or changed): adopt the subscriber's SSRC, PT and extensions."""
         first = self.params is None
@@ -113,10 +125,12 @@ class Consumer:
         template = self._template
         if template is None or self.paused:
             return
+        replay = False
         if self._waiting_keyframe:
             if not keyframe:
                 return
             self._waiting_keyframe = False
+            replay = True
         params = self.params
         assert params is not None
         in_seq = view.seq
@@ -142,6 +156,8 @@ class Consumer:
             self._sink.send_rtp(header, payload)
         else:
             self._sink.send_rtp(header + prefix, payload[len(prefix) :])
+        if replay:  # packets after the keyframe's first may have come before it
+            self.producer.replay_after(self, view.seq, now)
 
     # --- feedback from the subscriber ------------------------------------------------
 

@@ -40,6 +40,10 @@ class SfuControl(Protocol):
     ) -> None:
         """`priority`: whose video a weak downlink keeps first (a teacher's: 1)."""
     async def remove_peer(self, room: str, peer: str) -> list[str]: ...
+    async def suspend_peer(self, room: str, peer: str) -> None:
+        """Its connections dropped: close them, keep its tracks and subscriptions."""
+    async def resume_peer(self, room: str, peer: str) -> None:
+        """It came back: offer what it receives on a new subscribe connection."""
     async def publish(
         self, room: str, peer: str, sdp: str, sources: dict[str, str]
     ) -> dict[str, Any]: ...
@@ -59,6 +63,8 @@ COMMANDS = (
     "close_room",
     "add_peer",
     "remove_peer",
+    "suspend_peer",
+    "resume_peer",
     "publish",
     "unpublish",
     "set_muted",
@@ -118,6 +124,12 @@ class LocalSfu:
 
     async def remove_peer(self, room: str, peer: str) -> list[str]:
         return [str(t) for t in await self._router(room).remove_peer(PeerId(peer))]
+
+    async def suspend_peer(self, room: str, peer: str) -> None:
+        await self._router(room).peer(PeerId(peer)).suspend()
+
+    async def resume_peer(self, room: str, peer: str) -> None:
+        self._router(room).peer(PeerId(peer)).resume()
 
     async def publish(
         self, room: str, peer: str, sdp: str, sources: dict[str, str]

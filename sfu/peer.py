@@ -34,6 +34,7 @@ from .ids import PeerId, TrackId, new_consumer_id, new_track_id
 from .layers import MAX_LAYER, PAUSED
 from .producer import Producer, ProducerParams, PublisherClock
 from .rtp import RtpParseError, RtpView
+from .sink import NOWHERE
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +101,11 @@ class Peer:
         self._negotiating = False
         self._renegotiate = False
         self._negotiation_scheduled = False
+        self._detached: list[Producer] = []
+        self._parked: list[Consumer] = []
+        """What it received before a drop, until `resume` offers it again."""
+        self.suspended = False
+        """Tracks published before a drop, waiting for the participant to publish again."""
         self._tasks: set[asyncio.Task[None]] = set()
         """Strong references: the loop keeps only weak ones to running tasks."""
         self._estimator = RemoteBitrateEstimator()
@@ -171,23 +177,38 @@ class Peer:
                 abs_send_time_id=section.extensions.get(sdp.ABS_SEND_TIME_URI, 0),
                 codec_parameters=dict(codec.parameters),
             )
-            producer = Producer(
-                new_track_id(),
-                self.id,
-                params,
-                self._send_publish_rtcp,
-                self.rtcp_ssrc,
-                self._counters,
-                self._loop,
-                self._clock,
+            detached = next(
+                (p for p in self._detached if p.source == params.source and p.kind == params.kind),
+                None,
             )
-            producer.priority = self.priority
-            self.producers[producer.id] = producer
+            if detached is not None:
+                # Back after a drop: the same track, so subscribers keep their consumers.
+                self._detached.remove(detached)
+                detached.rebind(params)
+                producer = detached
+            else:
+                producer = Producer(
+                    new_track_id(),
+                    self.id,
+                    params,
+                    self._send_publish_rtcp,
+                    self.rtcp_ssrc,
+                    self._counters,
+                    self._loop,
+                    self._clock,
+                )
+                producer.priority = self.priority
+                self.producers[producer.id] = producer
+                added.append(TrackInfo(producer.id, self.id, producer.kind, producer.source))
             self._by_mid[section.mid] = producer
             for ssrc in (params.ssrc, params.rtx_ssrc):
                 if ssrc is not None:
                     self._by_ssrc[ssrc] = producer
-            added.append(TrackInfo(producer.id, self.id, producer.kind, producer.source))
+        # What was published before a drop and is not published again is gone.
+        for producer in self._detached:
+            removed.append(producer.id)
+            self.close_producer(producer.id)
+        self._detached.clear()
         return PublishChange(answer, added, removed)
 
     def close_producer(self, track_id: TrackId) -> Producer | None:
@@ -277,8 +298,7 @@ class Peer:
 
     # --- subscribing -----------------------------------------------------------------
 
-    def subscribe(self, producer: Producer, stream_id: str) -> Consumer:
-        """Deliver `producer` to this participant (renegotiates the subscribe connection)."""
+    def _subscribe_connection(self) -> Connection:
         if self._subscribe is None:
             self._subscribe = Connection(
                 self._ice_addresses,
@@ -287,11 +307,27 @@ class Peer:
                 on_sender_ready=self._on_sender_ready,
                 on_failed=lambda: self._on_failed(self),
             )
+        return self._subscribe
+
+    def subscribe(self, producer: Producer, stream_id: str) -> Consumer:
+        """Deliver `producer` to this participant (renegotiates the subscribe connection)."""
+        if self.suspended:  # away: offered with everything else when it comes back
+            consumer = Consumer(
+                new_consumer_id(),
+                self.id,
+                producer,
+                NOWHERE,
+                self._counters,
+                on_close=self._consumer_closed,
+            )
+            self._parked.append(consumer)
+            return consumer
+        connection = self._subscribe_connection()
         consumer = Consumer(
             new_consumer_id(),
             self.id,
             producer,
-            self._subscribe,
+            connection,
             self._counters,
             on_close=self._consumer_closed,
         )
@@ -300,7 +336,7 @@ class Peer:
             None,
         )
         if slot is None:
-            slot = Slot(self._subscribe.add_sender(producer.kind))
+            slot = Slot(connection.add_sender(producer.kind))
             self._slots.append(slot)
         slot.consumer = consumer
         slot.transceiver.direction = "sendonly"
@@ -313,6 +349,9 @@ class Peer:
         for slot in self._slots:
             if slot.consumer is not None and slot.consumer.producer.id == track_id:
                 return slot.consumer
+        for consumer in self._parked:
+            if not consumer.closed and consumer.producer.id == track_id:
+                return consumer
         return None
 
     def _consumer_closed(self, consumer: Consumer) -> None:
@@ -530,6 +569,51 @@ class Peer:
 
     # --- life ------------------------------------------------------------------------
 
+    async def suspend(self) -> None:
+        """The participant dropped off (its socket closed without leaving): close both
+        connections but keep its tracks and what it receives, for `resume`.
+
+        Producers receive nothing meanwhile; their subscribers' consumers stay and run on
+        from the same sequence number when the tracks come back. Consumers of this peer
+        send nothing until a new subscribe connection is answered."""
+        if self.closed or self.suspended:
+            return
+        self.suspended = True
+        self._detached = list(self.producers.values())
+        self._by_mid.clear()
+        self._by_ssrc.clear()
+        connections = (self._publish, self._subscribe)
+        self._publish = self._subscribe = None
+        self._negotiating = self._renegotiate = False
+        consumers = [s.consumer for s in self._slots if s.consumer is not None]
+        self._slots = []
+        self._parked = consumers
+        for connection in connections:
+            if connection is not None:
+                await connection.close()
+
+    def resume(self) -> None:
+        """Back on new connections: offer every parked consumer on a new subscribe
+        connection (each starts again from a keyframe)."""
+        if self.closed or not self.suspended:
+            return
+        self.suspended = False
+        parked, self._parked = self._parked, []
+        for consumer in parked:
+            if consumer.closed:
+                continue
+            connection = self._subscribe_connection()
+            consumer.move_to(connection)
+            slot = Slot(connection.add_sender(consumer.kind), consumer)
+            self._slots.append(slot)
+            slot.transceiver.direction = "sendonly"
+            producer = consumer.producer
+            prefer_codec(
+                slot.transceiver, producer.params.mime_type, producer.params.codec_parameters
+            )
+            set_sender_stream(slot.transceiver.sender, producer.peer_id, producer.id)
+        self._schedule_negotiation()
+
     async def close(self) -> None:
         """Close every producer, consumer and both connections. Idempotent."""
         if self.closed:
@@ -540,6 +624,8 @@ class Peer:
         for slot in self._slots:
             if slot.consumer is not None:
                 slot.consumer.close()
+        for consumer in self._parked:
+            consumer.close()
         for connection in (self._publish, self._subscribe):
             if connection is not None:
                 await connection.close()

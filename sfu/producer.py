@@ -75,6 +75,8 @@ class PublisherClock:
         return sent_wall + (self.offset or 0.0)
 
 
+RECENT_MASK = 63
+"""64 packets kept per video producer for `replay_after` (more than a reordering spans)."""
 RATE_SMOOTHING = 0.5
 """Weight of the newest second in a producer's layer rates."""
 
@@ -101,6 +103,10 @@ class Producer:
         self._counters = counters
         self._is_video = params.kind == "video"
         self._vp8 = self._is_video and params.mime_type.lower() == "video/vp8"
+        self._recent: list[RtpView | None] | None = (
+            [None] * (RECENT_MASK + 1) if self._is_video else None
+        )
+        """The last packets received, by sequence number (`replay_after`)."""
         self.layer_octets = [0] * (MAX_LAYER + 1)
         """Payload bytes received per temporal layer (all in 0 without layers)."""
         self.layer_rates: tuple[float, ...] = (0.0,) * (MAX_LAYER + 1)
@@ -148,6 +154,8 @@ class Producer:
                 self._feedback(rtcp.nack(self._rtcp_ssrc, view.ssrc, lost))
         if view.payload_start == view.payload_end:
             return  # padding only: bandwidth probing, nothing to forward
+        if self._recent is not None:
+            self._recent[view.seq & RECENT_MASK] = view
         # Read once per packet, shared by every consumer: the payload slice, the VP8
         # descriptor, the publisher's audio level and our send time.
         payload = memoryview(view.data)[view.payload_start : view.payload_end]
@@ -173,6 +181,29 @@ class Producer:
         for consumer in self.consumers:
             consumer.forward(view, payload, keyframe, descriptor, level, send_time, now)
 
+    def replay_after(self, consumer: Consumer, seq: int, now: float) -> None:
+        """Hand `consumer`, which just started at the keyframe packet `seq`, the packets
+        after it that arrived first (reordered) and that it dropped while it waited.
+
+        Without this the subscriber's stream has a hole there that no retransmission can
+        fill (the consumer never sent those packets). It happened on every reconnect: the
+        first packet of a new connection takes aioice's slower path and arrives second.
+        """
+        recent = self._recent
+        if recent is None:
+            return
+        newer = []
+        for step in range(1, RECENT_MASK + 1):
+            view = recent[(seq + step) & RECENT_MASK]
+            if view is None or view.seq != (seq + step) & 0xFFFF:
+                break
+            newer.append(view)
+        send_time = abs_send_time(now)
+        for view in newer:
+            payload = memoryview(view.data)[view.payload_start : view.payload_end]
+            descriptor = vp8.parse(payload) if self._vp8 else None
+            consumer.forward(view, payload, False, descriptor, None, send_time, now)
+
     def _unwrap_rtx(self, view: RtpView) -> RtpView:
         original_seq, _ = unwrap_rtx(view.payload)
         data = bytearray(view.data[: view.payload_start])
@@ -182,6 +213,18 @@ class Producer:
         data[8:12] = (self.params.ssrc or 0).to_bytes(4, "big")
         data += view.data[view.payload_start + 2 : view.payload_end]
         return RtpView(bytes(data))
+
+    def rebind(self, params: ProducerParams) -> None:
+        """The publisher came back on a new connection: same track, new SSRCs and IDs.
+
+        Its consumers keep their sequence offsets; each starts again from a keyframe (the
+        rewriter sees a new source SSRC and continues the numbering)."""
+        self.params = params
+        self.stats = ReceptionStats(params.clock_rate)
+        self._nacks = NackTracker() if self._is_video else None
+        self.last_sr = None
+        for consumer in self.consumers:
+            consumer.resume()
 
     def sample_rates(self, elapsed: float) -> None:
         """Update `layer_rates` from the bytes received in the last `elapsed` seconds."""

@@ -43,6 +43,12 @@ class ShardedSfu:
         await self._placement.add_load(index, -1)
         return tracks
 
+    async def suspend_peer(self, room: str, peer: str) -> None:
+        await (await self._shard(room)).suspend_peer(room, peer)
+
+    async def resume_peer(self, room: str, peer: str) -> None:
+        await (await self._shard(room)).resume_peer(room, peer)
+
     async def publish(
         self, room: str, peer: str, sdp: str, sources: dict[str, str]
     ) -> dict[str, Any]:

@@ -15,3 +15,16 @@ class RtpSink(Protocol):
 
     def send_rtcp(self, data: bytes) -> None:
         """Send one (compound) RTCP packet."""
+
+
+class Nowhere:
+    """The sink of a consumer whose subscriber is away (dropped, coming back): drops all."""
+
+    def send_rtp(self, header: bytes | bytearray, payload: bytes | memoryview) -> None:
+        return None
+
+    def send_rtcp(self, data: bytes) -> None:
+        return None
+
+
+NOWHERE = Nowhere()

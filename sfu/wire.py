@@ -99,6 +99,12 @@ class WireSfu:
             priority=priority,
         )
 
+    async def suspend_peer(self, room: str, peer: str) -> None:
+        await self._call("suspend_peer", room=room, peer=peer)
+
+    async def resume_peer(self, room: str, peer: str) -> None:
+        await self._call("resume_peer", room=room, peer=peer)
+
     async def remove_peer(self, room: str, peer: str) -> list[str]:
         result: list[str] = await self._call("remove_peer", room=room, peer=peer)
         return result

@@ -16,6 +16,7 @@ from sfu.process import SfuProcess
 from sfu.shards import ShardedSfu
 
 from . import api, metrics
+from .absence import Absences
 from .auth import TokenIssuer
 from .config import Config
 from .rooms import LiveRooms
@@ -83,6 +84,7 @@ def create_app(config: Config) -> web.Application:
                 app[api.CLASSROOM],
                 turn=config.turn,
                 ice_transport_policy=config.ice_transport_policy,
+                absences=Absences(config.resume_grace),
             )
             yield
             await local.close()
@@ -97,6 +99,7 @@ def create_app(config: Config) -> web.Application:
             app[api.CLASSROOM],
             turn=config.turn,
             ice_transport_policy=config.ice_transport_policy,
+            absences=Absences(config.resume_grace),
         )
         logger.info("SFU in %d worker processes: %s", len(workers), [w.pid for w in workers])
         yield

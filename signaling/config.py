@@ -36,6 +36,8 @@ class Config:
     """coturn beside the server (TURN_SECRET, TURN_URLS, TURN_TTL); None: no TURN."""
     ice_transport_policy: str = "all"
     """"relay" makes every browser send media only through TURN (ICE_TRANSPORT_POLICY)."""
+    resume_grace: float = 30.0
+    """Seconds a participant whose connection dropped keeps their place (RESUME_GRACE)."""
 
     @property
     def database_path(self) -> str:
@@ -66,6 +68,7 @@ class Config:
                 urls=[u.strip() for u in env.get("TURN_URLS", "").split(",") if u.strip()],
                 ttl=int(env.get("TURN_TTL", 12 * 3600)),
             )
+        config.resume_grace = float(env.get("RESUME_GRACE", config.resume_grace))
         config.ice_transport_policy = env.get("ICE_TRANSPORT_POLICY", "all")
         if config.ice_transport_policy not in ("all", "relay"):
             raise ValueError("ICE_TRANSPORT_POLICY must be 'all' or 'relay'")

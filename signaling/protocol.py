@@ -53,6 +53,8 @@ def _sdp(body: dict[str, Any]) -> str:
 
 def _validate_join(body: dict[str, Any]) -> None:
     _field(body, "token", str)
+    if body.get("resumeToken") is not None:
+        _field(body, "resumeToken", str)
     if body.get("identities") is not None:
         _validate_set_subscriptions(body)
 

@@ -20,6 +20,7 @@ from sfu.control import SfuControl
 from sfu.errors import InvalidSdp, NotFound, SfuError
 
 from . import hosting, protocol
+from .absence import Absences, Away
 from .auth import Claims, TokenIssuer
 from .errors import (
     ALREADY_JOINED,
@@ -88,6 +89,8 @@ class ServerState:
     turn: TurnConfig | None = None
     """TURN credentials go into every `joined` (see signaling/turn.py)."""
     ice_transport_policy: str = "all"
+    absences: Absences = field(default_factory=Absences)
+    """Participants whose connection dropped, kept for a while (signaling/absence.py)."""
 
     async def end_room(self, room: str) -> None:
         """A host ended the session: tell everyone in its room, then close their sockets."""
@@ -101,6 +104,9 @@ class ServerState:
         for session in starting.values():
             session.send({"type": "session_ended"})
             session.close_soon(CLOSE_ENDED)
+        for away in self.absences.in_room(room):
+            self.absences.drop(room, away.participant.id)
+            away.session._depart()
         self.rooms.forget_room(room)
 
     def start_room(self, room: str) -> None:
@@ -117,6 +123,8 @@ class Session:
         self.participant: Participant | None = None
         self.room: str | None = None
         self._left = False
+        self._closed_by_server = False
+        self._resume_token = ""
         self._closing: set[asyncio.Task[bool]] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._stay: int | None = None
@@ -146,7 +154,10 @@ class Session:
                     break
         finally:
             self._state.sessions.discard(self)
-            await self._leave()
+            if self._may_come_back():
+                await self._go_away()
+            else:
+                await self._leave()
             self._outbox.put_nowait(None)
             await writer
 
@@ -163,6 +174,7 @@ class Session:
         self._outbox.put_nowait(message)
 
     def close_soon(self, code: int = WSCloseCode.GOING_AWAY) -> None:
+        self._closed_by_server = True
         task = asyncio.get_running_loop().create_task(self._ws.close(code=code))
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
@@ -340,9 +352,20 @@ class Session:
             )
         previous = roster.by_identity(claims.identity)
         if previous is not None:
-            # Same person again (a second tab, or a reconnect): the newest connection wins.
+            token = str(request.body.get("resumeToken") or "")
+            away = self._state.absences.claim(claims.room, previous.id, token)
+            if away is None and token:
+                away = await self._take_over(claims.room, previous, token)
+            if away is not None:
+                await self._come_back(request, claims, away)
+                return
+            # Same person again (a second tab, or a reconnect after the grace period, or
+            # without its token): the newest connection wins.
+            dropped = self._state.absences.drop(claims.room, previous.id)
             old = rooms.session(claims.room, previous.id)
             await self._remove(claims.room, previous)
+            if dropped is not None:
+                dropped.session._depart()
             if old is not None:
                 old.replaced()
         if roster.full:
@@ -373,21 +396,7 @@ class Session:
         self.participant, self.room = participant, claims.room
         if self._state.record is not None:
             self._stay = self._state.record.arrived(claims.room, claims.identity, claims.name)
-        self.send(
-            {
-                "type": "joined",
-                "id": request.id,
-                "room": claims.room,
-                "title": record.title(claims.room) if (record := self._state.record) else None,
-                "self": participant.to_dict(),
-                "participants": [p.to_dict() for p in others],
-                "grants": claims.grants.to_dict(),
-                "iceServers": ice_servers(self._state.turn, claims.identity, time.time()),
-                "iceTransportPolicy": self._state.ice_transport_policy,
-                "chat": [m.to_dict() for m in roster.chat],
-                **self._room_state(claims.room, participant),
-            }
-        )
+        self.send(self._joined(request, claims, participant, others))
         rooms.broadcast(
             claims.room,
             {"type": "participant_joined", "participant": participant.to_dict()},
@@ -398,6 +407,119 @@ class Session:
                 await self._state.sfu.set_subscriptions(
                     claims.room, other.id, roster.publishers_for(other)
                 )
+
+    def _joined(
+        self,
+        request: protocol.Request,
+        claims: Claims,
+        participant: Participant,
+        others: list[Participant],
+    ) -> dict[str, Any]:
+        self._resume_token = secrets.token_urlsafe(18)
+        roster = self._state.rooms.roster(claims.room)
+        return {
+            "type": "joined",
+            "id": request.id,
+            "room": claims.room,
+            "title": record.title(claims.room) if (record := self._state.record) else None,
+            "self": participant.to_dict(),
+            "participants": [p.to_dict() for p in others],
+            "grants": claims.grants.to_dict(),
+            "iceServers": ice_servers(self._state.turn, claims.identity, time.time()),
+            "iceTransportPolicy": self._state.ice_transport_policy,
+            "chat": [m.to_dict() for m in roster.chat],
+            "resumeToken": self._resume_token,
+            "resumeWindow": self._state.absences.grace,
+            "away": [a.participant.id for a in self._state.absences.in_room(claims.room)],
+            **self._room_state(claims.room, participant),
+        }
+
+    # --- dropping off and coming back --------------------------------------------------
+
+    def _may_come_back(self) -> bool:
+        """The socket closed by itself (no leave, no removal, no end): keep the place."""
+        return (
+            self.participant is not None
+            and self.room is not None
+            and not self._left
+            and not self._closed_by_server
+            and self._state.absences.grace > 0
+        )
+
+    async def _go_away(self) -> None:
+        assert self.participant is not None and self.room is not None
+        self._left = True
+        room, participant = self.room, self.participant
+        rooms = self._state.rooms
+        async with rooms.lock(room):
+            try:
+                await self._state.sfu.suspend_peer(room, participant.id)
+            except SfuError:  # its room or SFU process is gone: nothing to come back to
+                await self._remove(room, participant)
+                self._depart()
+                return
+            rooms.sessions.get(room, {}).pop(participant.id, None)
+            self._state.absences.add(
+                Away(room, participant, self._resume_token, self), self._expire
+            )
+            rooms.broadcast(
+                room, {"type": "participant_reconnecting", "participantId": participant.id}
+            )
+        rooms.release_lock(room)
+
+    def _expire(self, away: Away) -> None:
+        """Nobody came back within the grace period: leave as anyone does."""
+
+        async def leave() -> None:
+            rooms = self._state.rooms
+            async with rooms.lock(away.room):
+                if self._state.absences.drop(away.room, away.participant.id) is None:
+                    return  # came back meanwhile
+                await self._remove(away.room, away.participant)
+            rooms.release_lock(away.room)
+            self._depart()
+
+        task = asyncio.get_running_loop().create_task(leave())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _depart(self) -> None:
+        """Close this session's attendance stay."""
+        if self._stay is not None and self._state.record is not None:
+            self._state.record.departed(self._stay)
+        self._stay = None
+
+    async def _take_over(self, room: str, previous: Participant, token: str) -> Away | None:
+        """A resume before the server noticed the drop (the old socket looks open: TCP has
+        not timed out). With that connection's own token it is the same client: its old
+        session goes quietly, neither leaving nor away, and the new one takes the place."""
+        old = self._state.rooms.session(room, previous.id)
+        if old is None or not old._resume_token or old._resume_token != token:
+            return None
+        old._left = True
+        old.close_soon(CLOSE_REPLACED)
+        try:
+            await self._state.sfu.suspend_peer(room, previous.id)
+        except SfuError:
+            return None
+        self._state.rooms.sessions.get(room, {}).pop(previous.id, None)
+        return Away(room, previous, token, old)
+
+    async def _come_back(self, request: protocol.Request, claims: Claims, away: Away) -> None:
+        """A join with the resume token of a participant who dropped: their place again."""
+        rooms = self._state.rooms
+        participant = away.participant
+        self.participant, self.room = participant, claims.room
+        self._stay, away.session._stay = away.session._stay, None
+        rooms.attach(claims.room, participant.id, self)
+        await self._state.sfu.resume_peer(claims.room, participant.id)
+        others = rooms.roster(claims.room).others(participant.id)
+        self.send({**self._joined(request, claims, participant, others), "resumed": True})
+        rooms.broadcast(
+            claims.room,
+            {"type": "participant_resumed", "participantId": participant.id},
+            exclude=participant.id,
+        )
 
     def _room_state(self, room: str, me: Participant) -> dict[str, Any]:
         """What a joiner needs to see of the room's moderation."""

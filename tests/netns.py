@@ -22,6 +22,35 @@ def _run(*args: str) -> None:
     subprocess.run(args, check=True, capture_output=True, text=True)
 
 
+class Forwarders:
+    """The two TCP forwarders of `Namespace.forward`; the inside one can be restarted, which
+    breaks every connection through it (as a phone changing networks does)."""
+
+    def __init__(self, processes: list[subprocess.Popen[str]]) -> None:
+        self.processes = processes
+
+    @staticmethod
+    def started(process: subprocess.Popen[str]) -> None:
+        assert process.stdout is not None
+        if process.stdout.readline().strip() != "forwarding":
+            raise RuntimeError("a TCP forwarder did not start")
+
+    def restart_inside(self) -> None:
+        old = self.processes[1]
+        old.kill()
+        old.wait(5)
+        new = subprocess.Popen(
+            old.args, cwd=Path(__file__).resolve().parents[1], stdout=subprocess.PIPE, text=True
+        )
+        self.started(new)
+        self.processes[1] = new
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.terminate()
+            process.wait(5)
+
+
 @dataclass(frozen=True)
 class Namespace:
     name: str
@@ -52,7 +81,7 @@ class Namespace:
         _run("tc", "qdisc", "del", "dev", self.host_device, "root")
 
     @contextmanager
-    def forward(self, port: int) -> Iterator[None]:
+    def forward(self, port: int) -> Iterator[Forwarders]:
         """Make 127.0.0.1:`port` inside the namespace reach 127.0.0.1:`port` of the host, over
         the link (two TCP forwarders, one on each end)."""
         root = Path(__file__).resolve().parents[1]
@@ -69,16 +98,17 @@ class Namespace:
                 text=True,
             ),
         ]
+        forwarders = Forwarders(processes)
         try:
             for process in processes:
-                assert process.stdout is not None
-                if process.stdout.readline().strip() != "forwarding":
-                    raise RuntimeError("a TCP forwarder did not start")
-            yield
+                forwarders.started(process)
+            yield forwarders
         finally:
-            for process in processes:
-                process.terminate()
-                process.wait(5)
+            forwarders.stop()
+
+    def set_link(self, up: bool) -> None:
+        """Cut the namespace off (or connect it again), as a train entering a tunnel."""
+        _run("ip", "link", "set", self.host_device, "up" if up else "down")
 
     def wrapper(self, directory: Path, executable: str) -> Path:
         """A script that runs `executable` inside the namespace (for Playwright to launch)."""

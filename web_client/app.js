@@ -7,8 +7,10 @@ import { CLOSE_ENDED, CLOSE_REMOVED, CLOSE_REPLACED, ClassroomClient, ServerErro
 import { RoomView } from './roomview.js';
 import { LessonUI } from './ui.js';
 
-// After a lost connection: quick retries first (a phone switching networks), then every 10 s.
-const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, 8000, 10000];
+// After a lost connection: quick retries first (a phone switching networks), every 2 s while
+// the server keeps our place (its resume window, 30 s), then every 10 s.
+const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 2000, 2000, 2000, 2000, 2000, 2000, 2000, 2000,
+  2000, 2000, 2000, 2000, 4000, 8000, 10000];
 // Errors that no retry can fix: the person needs a new link or the teacher's help.
 const FINAL_JOIN_ERRORS = new Set(['bad_token', 'token_expired', 'not_allowed']);
 // The lesson is over for this person, for good: the end screen says why (ui.showEnd kinds).
@@ -38,6 +40,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 class Lesson {
   constructor({ token, ui, translator }) {
     this.weakLinkShown = false;
+    this.resumeToken = null;
     this.token = token;
     this.ui = ui;
     this.t = translator;
@@ -150,11 +153,12 @@ class Lesson {
 
   /** One full connection: join, show the room, publish. Used by join and by reconnects. */
   async _connect() {
-    const client = new ClassroomClient({ token: this.token });
+    const client = new ClassroomClient({ token: this.token, resumeToken: this.resumeToken });
     this._listen(client);
     this.client = client;
     this.tabs?.postMessage({ type: 'joining', identity: this.identity, tabId: this.tabId });
     const joined = await client.join();
+    this.resumeToken = joined.resumeToken ?? null;
     this.joinedAt = Date.now();
     if (this.phase === 'ended') {
       client.close(); // left while we were connecting
@@ -509,7 +513,7 @@ function main() {
     stats: () => lesson.stats(),
   };
   // Closing the tab closes the socket: the server treats that as leaving.
-  addEventListener('pagehide', () => lesson.client?.close());
+  addEventListener('pagehide', () => lesson.client?.leaveNow());
 
   lesson.preview().then(() => {
     if (params.get('autojoin') === '1' && lesson.token) lesson.join();

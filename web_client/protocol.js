@@ -50,9 +50,11 @@ export class ClassroomClient extends EventTarget {
   /**
    * @param {{token: string, url?: string}} options
    */
-  constructor({ token, url = defaultSocketUrl() }) {
+  constructor({ token, url = defaultSocketUrl(), resumeToken = null }) {
     super();
     this.token = token;
+    /** From the previous connection's `joined`: takes our place back after a drop. */
+    this.resumeToken = resumeToken;
     this.url = url;
     this.state = 'new';
     this.room = null;
@@ -94,7 +96,9 @@ export class ClassroomClient extends EventTarget {
       await this._openSocket();
       // Before a lesson starts, or in the lobby, the join may wait for as long as the teacher
       // needs: no timeout from the first interim answer on.
-      const joined = await this.request('join', { token: this.token }, (msg) => {
+      const body = { token: this.token };
+      if (this.resumeToken) body.resumeToken = this.resumeToken;
+      const joined = await this.request('join', body, (msg) => {
         this._emit('waitingroom', { kind: INTERIM[msg.type], participantId: msg.participantId ?? null });
       });
       this.room = joined.room;
@@ -103,8 +107,11 @@ export class ClassroomClient extends EventTarget {
       this.iceServers = Array.isArray(joined.iceServers) ? joined.iceServers : [];
       // "relay": the school wants media only through its TURN server (firewall tests, policy).
       this.iceTransportPolicy = joined.iceTransportPolicy === 'relay' ? 'relay' : 'all';
+      const away = new Set(Array.isArray(joined.away) ? joined.away : []);
       for (const p of joined.participants || []) {
-        if (p.id !== this.self.id) this.participants.set(p.id, normalizeParticipant(p));
+        if (p.id !== this.self.id) {
+          this.participants.set(p.id, { ...normalizeParticipant(p), reconnecting: away.has(p.id) });
+        }
       }
       this._setState('joined');
       return joined;
@@ -199,6 +206,16 @@ export class ClassroomClient extends EventTarget {
       case 'participant_left':
         this._onParticipantLeft(msg.participantId);
         break;
+      case 'participant_reconnecting':
+      case 'participant_resumed': {
+        // Their connection dropped (or came back): same person, same place, no leave.
+        const participant = this.participants.get(msg.participantId);
+        if (participant) {
+          participant.reconnecting = msg.type === 'participant_reconnecting';
+          this._emit('participantupdated', { participant });
+        }
+        break;
+      }
       case 'track_added':
       case 'track_removed':
       case 'track_muted':
@@ -253,6 +270,14 @@ export class ClassroomClient extends EventTarget {
   close() {
     this._closePeerConnections();
     if (this._ws && this._ws.readyState <= WebSocket.OPEN) this._ws.close(1000);
+  }
+
+  /** The tab is closing: say goodbye (a socket that just closes keeps our place a while). */
+  leaveNow() {
+    if (this.state === 'joined' && this._ws?.readyState === WebSocket.OPEN) {
+      this._ws.send(JSON.stringify({ type: 'leave' }));
+    }
+    this.close();
   }
 
   // ---- room state ----------------------------------------------------------------------------

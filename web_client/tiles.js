@@ -68,6 +68,12 @@ class Tile {
     label.append(this.badge, this.pinMark);
     el.append(label);
 
+    this.reconnectNote = document.createElement('span');
+    this.reconnectNote.className = 'reconnect-note';
+    this.reconnectNote.dataset.i18n = 'tile.reconnecting';
+    this.reconnectNote.hidden = true;
+    el.append(this.reconnectNote);
+
     // Our downlink cannot carry all of this video: say so, so a pupil knows it is their link.
     this.qualityNote = document.createElement('span');
     this.qualityNote.className = 'quality-note';
@@ -162,6 +168,12 @@ class Tile {
 
   setCameraOn(on) {
     this.el.classList.toggle('video-off', !on);
+  }
+
+  /** Their connection dropped and they are on their way back: not gone, not frozen either. */
+  setReconnecting(on) {
+    this.el.classList.toggle('reconnecting', on);
+    this.reconnectNote.hidden = !on;
   }
 
   /** "full", "reduced" (fewer frames per second) or "paused" (our connection is too slow). */
@@ -268,6 +280,7 @@ export class ParticipantGrid extends EventTarget {
   upsert(participant) {
     const tile = this._tile(participant.id, participant.name, participant.role, {});
     tile.setIdentity(participant.name, participant.role);
+    tile.setReconnecting(Boolean(participant.reconnecting));
     this._applyMuteState(participant);
   }
 

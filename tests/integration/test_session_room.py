@@ -63,7 +63,7 @@ async def test_attendance_is_kept_and_ending_the_lesson_closes_its_room(
         stays = classroom.attendance(teacher, lesson.id)
         assert [(s.name, s.left_at) for s in stays] == [("Ольга", None), ("Аня Петрова", None)]
 
-        await pupil_ws.close()
+        await leave(pupil_ws)
         await wait_until(lambda: classroom.attendance(teacher, lesson.id)[1].left_at is not None)
         pupil_ws = await join(http, server.url, pupil_token)  # back again: a second stay
         assert [s.user_id for s in classroom.attendance(teacher, lesson.id)] == [
@@ -98,6 +98,13 @@ async def test_attendance_is_kept_and_ending_the_lesson_closes_its_room(
     assert all(r[2] for r in rows[1:])  # everyone has left
 
 
+async def leave(ws: Any) -> None:
+    """Leave on purpose (a closed socket alone is a dropped connection: the place is kept)."""
+    await ws.send_json({"type": "leave", "id": 99})
+    async for _ in ws:
+        pass
+
+
 async def wait_until(condition: Any, within: float = 10.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
@@ -117,7 +124,7 @@ async def test_the_chat_is_kept_with_the_session(server: RunningServer) -> None:
         while (said := await ws.receive_json(timeout=10))["type"] != "chat":
             pass
         name = said["from"]["name"]  # the room token's name
-        await ws.close()
+        await leave(ws)
         await wait_until(lambda: lesson.id not in server.state.rooms.rosters)
         # The room starts again from nothing; the chat comes back from the database.
         ws = await http.ws_connect(server.url.replace("http", "ws") + "/ws")
@@ -178,7 +185,7 @@ async def test_a_removal_outlasts_the_servers_memory_of_the_room(server: Running
         await host.send_json({"type": "remove_participant", "id": 3, "participantId": intruder})
         async for _ in guest:
             pass
-        await host.close()
+        await leave(host)
         await wait_until(lambda: meeting.id not in server.state.rooms.rosters)
         # What a restart does to the live rooms: their memory is gone, the database stays.
         server.state.rooms.forget_room(meeting.id)

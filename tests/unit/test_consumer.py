@@ -77,6 +77,16 @@ async def test_video_waits_for_a_keyframe_and_asks_the_publisher_for_one() -> No
     assert sink.rtp[1].sequence_number == (sink.rtp[0].sequence_number + 1) & 0xFFFF
 
 
+async def test_packets_that_overtook_the_keyframe_are_sent_after_it_in_order() -> None:
+    producer, _, sink, _ = setup()
+    producer.on_rtp(packet(21), now())  # the keyframe's second packet came first: dropped
+    producer.on_rtp(packet(20, KEYFRAME), now())  # the keyframe starts: 20, then 21 again
+    producer.on_rtp(packet(22), now())
+    seqs = [p.sequence_number for p in sink.rtp]
+    assert seqs == [seqs[0], (seqs[0] + 1) & 0xFFFF, (seqs[0] + 2) & 0xFFFF]
+    assert [p.payload[:4] for p in sink.rtp] == [KEYFRAME, DELTA, DELTA]
+
+
 async def test_subscriptions_starting_together_share_one_keyframe_request() -> None:
     producer, _, _, feedback = setup()
     feedback.clear()

@@ -1,0 +1,133 @@
+"""A pupil whose network drops for 5 s comes back into the same place; the teacher never sees
+them leave.
+
+The pupil's Chromium runs in its own network namespace: the test takes its link down (ICE
+and the WebSocket both lose their way, as in a tunnel) and breaks its TCP connections, then
+brings the link back.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.netns import Forwarders, Namespace, namespace
+
+from .conftest import CHROMIUM, CHROMIUM_ARGS, Server, _links, running_server
+from .test_lesson import Person, wait_until, with_params
+
+pytestmark = pytest.mark.browser
+
+DESKTOP = {"width": 1280, "height": 800}
+
+
+@pytest.fixture(scope="module")
+def link() -> Iterator[Namespace]:
+    with namespace() as ns:
+        yield ns
+
+
+@pytest.fixture(scope="module")
+def lan(
+    tmp_path_factory: pytest.TempPathFactory, link: Namespace
+) -> Iterator[tuple[Server, Forwarders]]:
+    env = {"ICE_ADDRESSES": link.host_address}
+    with running_server(tmp_path_factory.mktemp("server-data"), **env) as running:
+        teacher, pupils = running.wait_for(_links, "lesson links")
+        with link.forward(int(running.base_url.rsplit(":", 1)[1])) as forwarders:
+            yield Server(running.base_url, teacher, pupils, running.output), forwarders
+
+
+@pytest.fixture(scope="module")
+def far_browser(
+    browser: Any, tmp_path_factory: pytest.TempPathFactory, link: Namespace
+) -> Iterator[Any]:
+    wrapper = link.wrapper(tmp_path_factory.mktemp("netns"), CHROMIUM)
+    chromium = browser.browser_type.launch(
+        executable_path=str(wrapper), headless=True, args=CHROMIUM_ARGS
+    )
+    try:
+        yield chromium
+    finally:
+        chromium.close()
+
+
+def decoded(person: Person, other: str) -> int:
+    entry = person.stats()["participants"].get(other)
+    return int(entry["framesDecoded"]) if entry else 0
+
+
+@pytest.mark.timeout(240)
+def test_a_pupil_cut_off_for_5_s_is_back_within_5_s_and_never_left(
+    browser: Any,
+    far_browser: Any,
+    lan: tuple[Server, Forwarders],
+    link: Namespace,
+    artifacts: Path,
+) -> None:
+    server, forwarders = lan
+    people: dict[str, Person] = {}
+    try:
+        people["teacher"] = Person(
+            browser,
+            with_params(server.teacher_link, autojoin="1", lang="en"),
+            "teacher",
+            DESKTOP,
+            "en-US",
+        )
+        people["pupil"] = Person(
+            far_browser,
+            with_params(server.pupil_links[0], autojoin="1", lang="en"),
+            "pupil",
+            DESKTOP,
+            "en-US",
+        )
+        teacher, pupil = people["teacher"], people["pupil"]
+        teacher_id = wait_until(lambda: teacher.stats()["self"], "teacher joined")["id"]
+        pupil_self = wait_until(lambda: pupil.stats()["self"], "pupil joined")
+        wait_until(lambda: decoded(pupil, teacher_id) > 10, "pupil decoding the teacher", 60)
+        wait_until(lambda: decoded(teacher, pupil_self["id"]) > 10, "teacher decoding the pupil")
+
+        link.set_link(False)
+        forwarders.restart_inside()  # its connections are gone, as on a network change
+        seen_on_teacher: list[bool] = []
+        reconnecting_shown = False
+        cut_until = time.monotonic() + 5
+        while time.monotonic() < cut_until:
+            stats = teacher.stats()
+            seen_on_teacher.append(
+                pupil_self["id"] in stats["participants"] and pupil_self["name"] in stats["names"]
+            )
+            if teacher.page.locator(".tile.reconnecting").count():
+                reconnecting_shown = True
+                teacher.page.screenshot(path=str(artifacts / "reconnecting-teacher.png"))
+            time.sleep(0.25)
+        link.set_link(True)
+        back_at = time.monotonic()
+        before = (decoded(pupil, teacher_id), decoded(teacher, pupil_self["id"]))
+
+        def both_flowing() -> bool:
+            stats = teacher.stats()
+            seen_on_teacher.append(pupil_self["id"] in stats["participants"])
+            now = (decoded(pupil, teacher_id), decoded(teacher, pupil_self["id"]))
+            return pupil.stats()["phase"] == "live" and now[0] > before[0] and now[1] > before[1]
+
+        wait_until(both_flowing, "video both ways again", timeout=15, interval=0.2)
+        took = time.monotonic() - back_at
+        print(f"back after {took:.1f} s; reconnecting shown: {reconnecting_shown}")
+        assert took < 5, took
+        assert all(seen_on_teacher), "the teacher's page showed the pupil leaving"
+        assert pupil.stats()["self"]["id"] == pupil_self["id"]  # the same place
+        assert teacher.page.locator(".tile.reconnecting").count() == 0
+    except AssertionError as exc:
+        consoles = "\n".join(
+            f"--- {r} ---\n" + "\n".join(p.console[-20:]) for r, p in people.items()
+        )
+        raise AssertionError(f"{exc}\n{consoles}\n--- server ---\n{server.log_tail()}") from exc
+    finally:
+        for person in people.values():
+            person.close()
