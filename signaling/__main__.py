@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import sys
 
 import uvloop
@@ -54,8 +55,14 @@ async def serve(config: Config, pupils: int, demo_school: bool) -> None:
             print(f"  {account.role:8} {account.login:6} / {account.password}  ({account.name})")
     for label, url in demo_links(config, pupils):
         print(f"{label} link: {url}", flush=True)
+    # SIGTERM (systemd, a deploy) and Ctrl-C stop gracefully: participants are told the server
+    # is restarting (their pages keep trying), the SFU workers are closed.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
         await runner.cleanup()
 

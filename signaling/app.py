@@ -120,8 +120,11 @@ def create_app(config: Config) -> web.Application:
         store.close()
 
     async def close_sockets(app: web.Application) -> None:
+        # A restart (a deploy, a reboot) is not everyone leaving: say so, so that clients
+        # keep retrying until the server is back (close code 1012, "service restart").
         for session in list(app[STATE].sessions):
-            session.close_soon(WSCloseCode.GOING_AWAY)
+            session.send({"type": "server_restarting"})
+            session.close_soon(WSCloseCode.SERVICE_RESTART)
 
     app.cleanup_ctx.append(classroom_lifetime)
     app.cleanup_ctx.append(sfu_lifetime)

@@ -41,6 +41,7 @@ class Lesson {
   constructor({ token, ui, translator }) {
     this.weakLinkShown = false;
     this.resumeToken = null;
+    this.serverRestarting = false;
     this.token = token;
     this.ui = ui;
     this.t = translator;
@@ -227,6 +228,9 @@ class Lesson {
       }
     });
     on('chat', (message) => ui.chat.add(message, this.ownIds.has(message.from?.id)));
+    on('serverrestarting', () => {
+      this.serverRestarting = true; // the reconnect loop keeps this notice until we are back
+    });
     on('videoquality', ({ participantId, source, quality }) => {
       ui.grid.setQuality(participantId, source, quality);
       if (quality !== 'full' && !this.weakLinkShown) {
@@ -262,7 +266,8 @@ class Lesson {
   async _reconnect() {
     if (this.phase !== 'live') return;
     this.phase = 'reconnecting';
-    this.ui.setStatus('status.reconnecting', null, 'warn');
+    const notice = this.serverRestarting ? 'status.serverRestarting' : 'status.reconnecting';
+    this.ui.setStatus(notice, null, 'warn');
     this.client?.close();
     this.ui.grid.detachRemoteMedia();
     for (let attempt = 0; this.phase === 'reconnecting'; attempt++) {
@@ -273,6 +278,7 @@ class Lesson {
         if (this.phase !== 'reconnecting') return;
         if (this.client.state !== 'joined') continue; // dropped again while publishing
         this.phase = 'live';
+        this.serverRestarting = false;
         this.ui.setStatus(null);
         return;
       } catch (err) {

@@ -65,6 +65,7 @@ const STRINGS = {
 
     'status.connecting': 'Connecting…',
     'status.reconnecting': 'Connection lost. Reconnecting…',
+    'status.serverRestarting': 'The server is restarting. You will be back in the lesson in a moment…',
     'status.mediaProblem': 'Video connection is unstable…',
     'status.participants': 'Participants: {count}',
 
@@ -486,6 +487,7 @@ const STRINGS = {
 
     'status.connecting': 'Подключение…',
     'status.reconnecting': 'Связь потеряна. Переподключаемся…',
+    'status.serverRestarting': 'Сервер перезапускается. Через минуту вы вернётесь на урок…',
     'status.mediaProblem': 'Видеосвязь нестабильна…',
     'status.participants': 'Участники: {count}',
 

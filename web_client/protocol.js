@@ -227,6 +227,9 @@ export class ClassroomClient extends EventTarget {
       case 'video_quality':
         this._onVideoQuality(msg);
         break;
+      case 'server_restarting':
+        this._emit('serverrestarting', {});
+        break;
       default:
         if (FAREWELLS.has(msg.type)) {
           this.farewell = msg.type;

@@ -17,7 +17,7 @@ import pytest
 
 from tests.netns import Forwarders, Namespace, namespace
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS, Server, _links, running_server
+from .conftest import CHROMIUM, CHROMIUM_ARGS, Server, _free_port, _links, running_server
 from .test_lesson import Person, wait_until, with_params
 
 pytestmark = pytest.mark.browser
@@ -131,3 +131,49 @@ def test_a_pupil_cut_off_for_5_s_is_back_within_5_s_and_never_left(
     finally:
         for person in people.values():
             person.close()
+
+
+@pytest.mark.timeout(240)
+def test_after_a_server_restart_everyone_is_told_and_comes_back(
+    browser: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A deploy restarts the server: the pages say so, keep trying, and rejoin by themselves."""
+    data = tmp_path_factory.mktemp("restart-data")
+    env = {"SECRET": "restart-test-secret-0123456789abcdef", "PORT": str(_free_port())}
+    people: dict[str, Person] = {}
+    first = running_server(data, **env)
+    running = first.__enter__()
+    try:
+        teacher_link, pupil_links = running.wait_for(_links, "lesson links")
+        people["teacher"] = Person(
+            browser, with_params(teacher_link, autojoin="1", lang="en"), "teacher", DESKTOP, "en-US"
+        )
+        people["pupil"] = Person(
+            browser, with_params(pupil_links[0], autojoin="1", lang="en"), "pupil", DESKTOP, "en-US"
+        )
+        teacher, pupil = people["teacher"], people["pupil"]
+        teacher_id = wait_until(lambda: teacher.stats()["self"], "teacher joined")["id"]
+        wait_until(lambda: decoded(pupil, teacher_id) > 10, "pupil decoding the teacher", 60)
+    except BaseException:
+        first.__exit__(None, None, None)
+        raise
+    first.__exit__(None, None, None)  # SIGTERM: a graceful stop
+    status = wait_until(
+        lambda: pupil.page.evaluate("() => document.querySelector('#status')?.textContent || ''"),
+        "the restart notice",
+    )
+    assert "restarting" in status
+    with running_server(data, **env):
+        # A restarted server remembers no one: the pages join afresh (new ids).
+        new_teacher = wait_until(
+            lambda: (me := teacher.stats()["self"]) and me["id"] != teacher_id and me["id"],
+            "the teacher back in the lesson",
+            60,
+        )
+        wait_until(
+            lambda: pupil.stats()["phase"] == "live" and decoded(pupil, new_teacher) > 10,
+            "the pupil back in the lesson, decoding the teacher",
+            60,
+        )
+    for person in people.values():
+        person.close()

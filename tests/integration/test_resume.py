@@ -179,3 +179,17 @@ async def test_coming_back_before_the_server_noticed_the_drop_takes_the_place_ov
         ("participant_resumed", pupil_id),
     ]
     assert (await server.counters())["peers"] == 2
+
+
+async def test_a_restarting_server_says_so_and_closes_with_service_restart(
+    server: RunningServer, stack: AsyncExitStack
+) -> None:
+    pupil = await person(server, stack, "pupil")
+    closed = asyncio.ensure_future(pupil.signal.wait_for("server_restarting"))
+    await server.app.shutdown()
+    await asyncio.wait_for(closed, 5)
+    for _ in range(40):
+        if pupil.signal.closed:
+            break
+        await asyncio.sleep(0.05)
+    assert pupil.signal.close_code == 1012
