@@ -61,12 +61,25 @@ class Person:
         self.console.append(f"pageerror: {error}")
         self.errors.append(str(error))
 
+    @classmethod
+    def joining(cls, browser: Any, link: str, role: str) -> Person:
+        """An English desktop page that joins at once."""
+        return cls(browser, with_params(link, autojoin="1", lang="en"), role, DESKTOP, "en-US")
+
     def stats(self) -> dict[str, Any]:
         result: dict[str, Any] = self.page.evaluate("() => window.classroom.stats()")
         return result
 
     def close(self) -> None:
         self.context.close()
+
+
+def failure_report(exc: AssertionError, people: dict[str, Person], server: Server) -> str:
+    """The failure, each page's last console lines and the server's log."""
+    consoles = "\n".join(
+        f"--- {p.role} console ---\n" + "\n".join(p.console[-30:]) for p in people.values()
+    )
+    return f"{exc}\n{consoles}\n--- server ---\n{server.log_tail()}"
 
 
 @contextmanager
@@ -80,10 +93,7 @@ def people(browser: Any, server: Server, links: dict[str, str], **kw: Any) -> It
             )
         yield opened
     except AssertionError as exc:
-        consoles = "\n".join(
-            f"--- {p.role} console ---\n" + "\n".join(p.console[-30:]) for p in opened.values()
-        )
-        raise AssertionError(f"{exc}\n{consoles}\n--- server ---\n{server.log_tail()}") from exc
+        raise AssertionError(failure_report(exc, opened, server)) from exc
     finally:
         for person in opened.values():
             person.close()

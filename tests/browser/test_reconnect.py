@@ -18,11 +18,9 @@ import pytest
 from tests.netns import Forwarders, Namespace, namespace
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS, Server, _free_port, _links, running_server
-from .test_lesson import Person, wait_until, with_params
+from .test_lesson import Person, failure_report, wait_until
 
 pytestmark = pytest.mark.browser
-
-DESKTOP = {"width": 1280, "height": 800}
 
 
 @pytest.fixture(scope="module")
@@ -72,20 +70,8 @@ def test_a_pupil_cut_off_for_5_s_is_back_within_5_s_and_never_left(
     server, forwarders = lan
     people: dict[str, Person] = {}
     try:
-        people["teacher"] = Person(
-            browser,
-            with_params(server.teacher_link, autojoin="1", lang="en"),
-            "teacher",
-            DESKTOP,
-            "en-US",
-        )
-        people["pupil"] = Person(
-            far_browser,
-            with_params(server.pupil_links[0], autojoin="1", lang="en"),
-            "pupil",
-            DESKTOP,
-            "en-US",
-        )
+        people["teacher"] = Person.joining(browser, server.teacher_link, "teacher")
+        people["pupil"] = Person.joining(far_browser, server.pupil_links[0], "pupil")
         teacher, pupil = people["teacher"], people["pupil"]
         teacher_id = wait_until(lambda: teacher.stats()["self"], "teacher joined")["id"]
         pupil_self = wait_until(lambda: pupil.stats()["self"], "pupil joined")
@@ -124,10 +110,7 @@ def test_a_pupil_cut_off_for_5_s_is_back_within_5_s_and_never_left(
         assert pupil.stats()["self"]["id"] == pupil_self["id"]  # the same place
         assert teacher.page.locator(".tile.reconnecting").count() == 0
     except AssertionError as exc:
-        consoles = "\n".join(
-            f"--- {r} ---\n" + "\n".join(p.console[-20:]) for r, p in people.items()
-        )
-        raise AssertionError(f"{exc}\n{consoles}\n--- server ---\n{server.log_tail()}") from exc
+        raise AssertionError(failure_report(exc, people, server)) from exc
     finally:
         for person in people.values():
             person.close()
@@ -145,12 +128,8 @@ def test_after_a_server_restart_everyone_is_told_and_comes_back(
     running = first.__enter__()
     try:
         teacher_link, pupil_links = running.wait_for(_links, "lesson links")
-        people["teacher"] = Person(
-            browser, with_params(teacher_link, autojoin="1", lang="en"), "teacher", DESKTOP, "en-US"
-        )
-        people["pupil"] = Person(
-            browser, with_params(pupil_links[0], autojoin="1", lang="en"), "pupil", DESKTOP, "en-US"
-        )
+        people["teacher"] = Person.joining(browser, teacher_link, "teacher")
+        people["pupil"] = Person.joining(browser, pupil_links[0], "pupil")
         teacher, pupil = people["teacher"], people["pupil"]
         teacher_id = wait_until(lambda: teacher.stats()["self"], "teacher joined")["id"]
         wait_until(lambda: decoded(pupil, teacher_id) > 10, "pupil decoding the teacher", 60)

@@ -17,11 +17,9 @@ import pytest
 from tests.netns import Namespace, namespace
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS, Server, _links, running_server
-from .test_lesson import Person, wait_until, with_params
+from .test_lesson import Person, failure_report, wait_until
 
 pytestmark = pytest.mark.browser
-
-DESKTOP = {"width": 1280, "height": 800}
 
 
 @pytest.fixture(scope="module")
@@ -69,27 +67,9 @@ def test_a_pupil_at_300_kbit_keeps_decoding_the_teacher_at_a_lower_frame_rate(
     server = lan_server
     people: dict[str, Person] = {}
     try:
-        people["teacher"] = Person(
-            browser,
-            with_params(server.teacher_link, autojoin="1", lang="en"),
-            "teacher",
-            DESKTOP,
-            "en-US",
-        )
-        people["wide"] = Person(
-            browser,
-            with_params(server.pupil_links[0], autojoin="1", lang="en"),
-            "wide",
-            DESKTOP,
-            "en-US",
-        )
-        people["weak"] = Person(
-            weak_browser,
-            with_params(server.pupil_links[1], autojoin="1", lang="en"),
-            "weak",
-            DESKTOP,
-            "en-US",
-        )
+        people["teacher"] = Person.joining(browser, server.teacher_link, "teacher")
+        people["wide"] = Person.joining(browser, server.pupil_links[0], "wide")
+        people["weak"] = Person.joining(weak_browser, server.pupil_links[1], "weak")
         teacher_id = wait_until(lambda: people["teacher"].stats()["self"], "teacher joined")["id"]
         for role in ("wide", "weak"):
             wait_until(
@@ -115,10 +95,7 @@ def test_a_pupil_at_300_kbit_keeps_decoding_the_teacher_at_a_lower_frame_rate(
         assert note.count() == 1 and "connection" in note.inner_text()
         assert people["wide"].page.locator(".quality-note:not([hidden])").count() == 0
     except AssertionError as exc:
-        consoles = "\n".join(
-            f"--- {r} ---\n" + "\n".join(p.console[-20:]) for r, p in people.items()
-        )
-        raise AssertionError(f"{exc}\n{consoles}\n--- server ---\n{server.log_tail()}") from exc
+        raise AssertionError(failure_report(exc, people, server)) from exc
     finally:
         for person in people.values():
             person.close()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import socket
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -51,10 +53,14 @@ class RunningServer:
         return await self.state.sfu.stats()
 
 
-@pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[RunningServer]:
+@asynccontextmanager
+async def serving(tmp_path: Path, **settings: Any) -> AsyncIterator[RunningServer]:
+    """A server with these `Config` settings on top of the tests' defaults."""
     config = Config(
-        port=free_port(), data_dir=tmp_path, secret="integration-secret-0123456789abcdef"
+        port=free_port(),
+        data_dir=tmp_path,
+        secret="integration-secret-0123456789abcdef",
+        **settings,
     )
     app = create_app(config)
     runner = web.AppRunner(app, shutdown_timeout=2)
@@ -65,3 +71,9 @@ async def server(tmp_path: Path) -> AsyncIterator[RunningServer]:
         yield RunningServer(config.base_url, config, app)
     finally:
         await runner.cleanup()
+
+
+@pytest.fixture
+async def server(tmp_path: Path) -> AsyncIterator[RunningServer]:
+    async with serving(tmp_path) as running:
+        yield running

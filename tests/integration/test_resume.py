@@ -8,15 +8,12 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 
 from bench.bots import PublisherBot
 from bench.rtp_stats import StreamStats
 from classroom.roles import Role
-from signaling.app import create_app
-from signaling.config import Config
 
-from .conftest import RunningServer, free_port
+from .conftest import RunningServer, serving
 
 
 @pytest.fixture
@@ -27,20 +24,8 @@ async def stack() -> AsyncIterator[AsyncExitStack]:
 
 @pytest.fixture
 async def short_grace(tmp_path: Path) -> AsyncIterator[RunningServer]:
-    config = Config(
-        port=free_port(),
-        data_dir=tmp_path,
-        secret="integration-secret-0123456789abcdef",
-        resume_grace=1.0,
-    )
-    app = create_app(config)
-    runner = web.AppRunner(app, shutdown_timeout=2)
-    await runner.setup()
-    await web.TCPSite(runner, config.host, config.port).start()
-    try:
-        yield RunningServer(config.base_url, config, app)
-    finally:
-        await runner.cleanup()
+    async with serving(tmp_path, resume_grace=1.0) as running:
+        yield running
 
 
 async def person(

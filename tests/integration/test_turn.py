@@ -7,16 +7,13 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection
 
 from bench.signal_client import SignalClient
-from signaling.app import create_app
-from signaling.config import Config
 from signaling.turn import TurnConfig, ice_servers
 from tests.coturn import Coturn, running_coturn
 
-from .conftest import RunningServer, free_port
+from .conftest import RunningServer, serving
 
 
 @pytest.fixture
@@ -27,20 +24,9 @@ def coturn(tmp_path: Path) -> Iterator[Coturn]:
 
 @pytest.fixture
 async def turn_server(tmp_path: Path, coturn: Coturn) -> AsyncIterator[RunningServer]:
-    config = Config(
-        port=free_port(),
-        data_dir=tmp_path,
-        secret="integration-secret-0123456789abcdef",
-        turn=TurnConfig(secret=coturn.secret, urls=coturn.urls, ttl=3600),
-    )
-    app = create_app(config)
-    runner = web.AppRunner(app, shutdown_timeout=2)
-    await runner.setup()
-    await web.TCPSite(runner, config.host, config.port).start()
-    try:
-        yield RunningServer(config.base_url, config, app)
-    finally:
-        await runner.cleanup()
+    turn = TurnConfig(secret=coturn.secret, urls=coturn.urls, ttl=3600)
+    async with serving(tmp_path, turn=turn) as running:
+        yield running
 
 
 async def joined(server: RunningServer, identity: str) -> dict[str, object]:

@@ -7,34 +7,19 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 
 from bench.bots import PublisherBot, SubscriberBot
 from classroom.roles import Role
 from sfu.process import SfuProcess
 from sfu.shards import ShardedSfu
-from signaling.app import create_app
-from signaling.config import Config
 
-from .conftest import RunningServer, free_port
+from .conftest import RunningServer, serving
 
 
 @pytest.fixture
 async def two_workers(tmp_path: Path) -> AsyncIterator[RunningServer]:
-    config = Config(
-        port=free_port(),
-        data_dir=tmp_path,
-        secret="integration-secret-0123456789abcdef",
-        sfu_workers=2,
-    )
-    app = create_app(config)
-    runner = web.AppRunner(app, shutdown_timeout=2)
-    await runner.setup()
-    await web.TCPSite(runner, config.host, config.port).start()
-    try:
-        yield RunningServer(config.base_url, config, app)
-    finally:
-        await runner.cleanup()
+    async with serving(tmp_path, sfu_workers=2) as running:
+        yield running
 
 
 async def test_two_lessons_land_on_two_processes_and_both_forward(
