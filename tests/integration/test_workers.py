@@ -61,7 +61,12 @@ async def test_two_lessons_land_on_two_processes_and_both_forward(
             await asyncio.sleep(0.25)
         quality = [m for m in narrow.signal.events if m.get("type") == "video_quality"]
         assert [m["quality"] for m in quality] == ["paused"]
-        downlinks = {d["peer"]: d for d in await sfu.downlinks()}
+        # The forwarded layer follows the choice at the next frame's start.
+        for _ in range(40):
+            downlinks = {d["peer"]: d for d in await sfu.downlinks()}
+            if [v["layer"] for v in downlinks[narrow.participant_id]["videos"]] == [-1]:
+                break
+            await asyncio.sleep(0.05)
         assert len(downlinks) == 4
         assert downlinks[narrow.participant_id]["budget"] == 60_000
         assert [v["layer"] for v in downlinks[narrow.participant_id]["videos"]] == [-1]
