@@ -39,7 +39,6 @@ class Downlink:
     __slots__ = (
         "remb",
         "loss_cap",
-        "loss",
         "sent_rate",
         "_lossy_reports",
         "_last_remb",
@@ -51,8 +50,6 @@ class Downlink:
         self.remb: float | None = None
         """The REMB, once it has shown the link's limit (see the module's notes)."""
         self.loss_cap: float | None = None
-        self.loss = 0.0
-        """The latest fraction lost reported for our video, 0..1."""
         self.sent_rate = 0.0
         """Bits/s we sent this subscriber over the last second."""
         self._lossy_reports = 0
@@ -68,7 +65,6 @@ class Downlink:
 
     def on_loss(self, fraction: float, now: float) -> None:
         """A receiver report's fraction lost (0..1), the worst of our video streams'."""
-        self.loss = fraction
         if now < self._quiet_until:
             return
         if fraction > HIGH_LOSS:

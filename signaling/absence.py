@@ -43,9 +43,6 @@ class Absences:
         away.timer = loop.call_later(self.grace, expire, away)
         self._away[(away.room, away.participant.id)] = away
 
-    def is_away(self, room: str, participant_id: str) -> bool:
-        return (room, participant_id) in self._away
-
     def claim(self, room: str, participant_id: str, token: str) -> Away | None:
         """The participant came back with the right token: theirs again, timer stopped."""
         away = self._away.get((room, participant_id))

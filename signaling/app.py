@@ -10,7 +10,7 @@ from aiohttp import WSCloseCode, web
 
 from classroom.service import Classroom
 from classroom.sqlite_store import SqliteStore
-from sfu.control import LocalSfu
+from sfu.control import LocalSfu, SfuControl
 from sfu.placement import LocalPlacement
 from sfu.process import SfuProcess
 from sfu.shards import ShardedSfu
@@ -75,32 +75,27 @@ def create_app(config: Config) -> web.Application:
 
     async def sfu_lifetime(app: web.Application) -> AsyncIterator[None]:
         rooms = LiveRooms(config.max_participants)
-        if config.sfu_workers <= 0:
-            local = LocalSfu(config.ice_addresses, rooms)
-            app[STATE] = ServerState(
+
+        def state(sfu: SfuControl) -> ServerState:
+            return ServerState(
                 TokenIssuer(config.secret),
-                local,
+                sfu,
                 rooms,
                 app[api.CLASSROOM],
                 turn=config.turn,
                 ice_transport_policy=config.ice_transport_policy,
                 absences=Absences(config.resume_grace),
             )
+
+        if config.sfu_workers <= 0:
+            local = LocalSfu(config.ice_addresses, rooms)
+            app[STATE] = state(local)
             yield
             await local.close()
             return
         workers = [SfuProcess(config.ice_addresses, rooms) for _ in range(config.sfu_workers)]
         await asyncio.gather(*(w.start() for w in workers))
-        sfu = ShardedSfu(workers, LocalPlacement(len(workers)))
-        app[STATE] = ServerState(
-            TokenIssuer(config.secret),
-            sfu,
-            rooms,
-            app[api.CLASSROOM],
-            turn=config.turn,
-            ice_transport_policy=config.ice_transport_policy,
-            absences=Absences(config.resume_grace),
-        )
+        app[STATE] = state(ShardedSfu(workers, LocalPlacement(len(workers))))
         logger.info("SFU in %d worker processes: %s", len(workers), [w.pid for w in workers])
         yield
         await asyncio.gather(*(w.close() for w in workers))

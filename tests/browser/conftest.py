@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 
 import pytest
 
+from tests.netns import Forwarders, Namespace
+
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -179,3 +181,26 @@ def browser() -> Iterator[Any]:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@contextmanager
+def server_for_namespace(data_dir: Path, link: Namespace) -> Iterator[tuple[Server, Forwarders]]:
+    """A server whose pages are on 127.0.0.1 in both this host and `link`'s namespace (a secure
+    context, so the camera works) and whose media goes over the link (its one ICE address)."""
+    with running_server(data_dir, ICE_ADDRESSES=link.host_address) as running:
+        teacher, pupils = running.wait_for(_links, "lesson links")
+        with link.forward(int(running.base_url.rsplit(":", 1)[1])) as forwarders:
+            yield Server(running.base_url, teacher, pupils, running.output), forwarders
+
+
+@contextmanager
+def browser_in_namespace(browser: Any, link: Namespace, directory: Path) -> Iterator[Any]:
+    """A second Chromium, inside `link`'s namespace, started by the same Playwright."""
+    wrapper = link.wrapper(directory, CHROMIUM)
+    chromium = browser.browser_type.launch(
+        executable_path=str(wrapper), headless=True, args=CHROMIUM_ARGS
+    )
+    try:
+        yield chromium
+    finally:
+        chromium.close()

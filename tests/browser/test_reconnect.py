@@ -17,7 +17,14 @@ import pytest
 
 from tests.netns import Forwarders, Namespace, namespace
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS, Server, _free_port, _links, running_server
+from .conftest import (
+    Server,
+    _free_port,
+    _links,
+    browser_in_namespace,
+    running_server,
+    server_for_namespace,
+)
 from .test_lesson import Person, failure_report, wait_until
 
 pytestmark = pytest.mark.browser
@@ -33,25 +40,16 @@ def link() -> Iterator[Namespace]:
 def lan(
     tmp_path_factory: pytest.TempPathFactory, link: Namespace
 ) -> Iterator[tuple[Server, Forwarders]]:
-    env = {"ICE_ADDRESSES": link.host_address}
-    with running_server(tmp_path_factory.mktemp("server-data"), **env) as running:
-        teacher, pupils = running.wait_for(_links, "lesson links")
-        with link.forward(int(running.base_url.rsplit(":", 1)[1])) as forwarders:
-            yield Server(running.base_url, teacher, pupils, running.output), forwarders
+    with server_for_namespace(tmp_path_factory.mktemp("server-data"), link) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
 def far_browser(
     browser: Any, tmp_path_factory: pytest.TempPathFactory, link: Namespace
 ) -> Iterator[Any]:
-    wrapper = link.wrapper(tmp_path_factory.mktemp("netns"), CHROMIUM)
-    chromium = browser.browser_type.launch(
-        executable_path=str(wrapper), headless=True, args=CHROMIUM_ARGS
-    )
-    try:
+    with browser_in_namespace(browser, link, tmp_path_factory.mktemp("netns")) as chromium:
         yield chromium
-    finally:
-        chromium.close()
 
 
 def decoded(person: Person, other: str) -> int:

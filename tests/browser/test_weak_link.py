@@ -16,7 +16,7 @@ import pytest
 
 from tests.netns import Namespace, namespace
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS, Server, _links, running_server
+from .conftest import Server, browser_in_namespace, server_for_namespace
 from .test_lesson import Person, failure_report, wait_until
 
 pytestmark = pytest.mark.browser
@@ -31,28 +31,17 @@ def link() -> Iterator[Namespace]:
 
 @pytest.fixture(scope="module")
 def lan_server(tmp_path_factory: pytest.TempPathFactory, link: Namespace) -> Iterator[Server]:
-    """Pages on 127.0.0.1 in both namespaces (a secure context: the camera works), media on
-    the host's end of the link, the one ICE address the SFU offers."""
-    env = {"ICE_ADDRESSES": link.host_address}
-    with running_server(tmp_path_factory.mktemp("server-data"), **env) as running:
-        teacher, pupils = running.wait_for(_links, "lesson links")
-        with link.forward(int(running.base_url.rsplit(":", 1)[1])):
-            yield Server(running.base_url, teacher, pupils, running.output)
+    with server_for_namespace(tmp_path_factory.mktemp("server-data"), link) as (server, _):
+        yield server
 
 
 @pytest.fixture(scope="module")
 def weak_browser(
     browser: Any, tmp_path_factory: pytest.TempPathFactory, link: Namespace
 ) -> Iterator[Any]:
-    """Chromium inside the namespace, behind the shaped link (same Playwright as `browser`)."""
-    wrapper = link.wrapper(tmp_path_factory.mktemp("netns"), CHROMIUM)
-    chromium = browser.browser_type.launch(
-        executable_path=str(wrapper), headless=True, args=CHROMIUM_ARGS
-    )
-    try:
+    """Chromium inside the namespace, behind the shaped link."""
+    with browser_in_namespace(browser, link, tmp_path_factory.mktemp("netns")) as chromium:
         yield chromium
-    finally:
-        chromium.close()
 
 
 def teacher_video(person: Person, teacher_id: str) -> dict[str, float]:

@@ -71,6 +71,8 @@ async def test_each_bad_request_gets_its_code_while_media_keeps_flowing(
             "token_expired",
             3,
         )
+        resume = {"type": "join", "id": 31, "token": server.token("x"), "resumeToken": 7}
+        assert code(await raw.send(resume)) == ("bad_message", 31)
         guest = server.token("guest", Role.GUEST, Grants(publish=False))
         assert (await raw.send({"type": "join", "id": 4, "token": guest}))["type"] == "joined"
         assert code(await raw.send({"type": "join", "id": 5, "token": guest})) == (

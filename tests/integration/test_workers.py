@@ -54,7 +54,7 @@ async def test_two_lessons_land_on_two_processes_and_both_forward(
         # crosses the pipe to that pupil's socket.
         narrow = bots[1]
         await narrow.subscription.send_remb(2_000_000)  # ramp-up, then congestion
-        for _ in range(20):
+        for _ in range(60):  # a REMB every 250 ms; the pause comes after 1.5 s of doubt
             await narrow.subscription.send_remb(60_000)
             if any(m.get("type") == "video_quality" for m in narrow.signal.events):
                 break
@@ -62,7 +62,7 @@ async def test_two_lessons_land_on_two_processes_and_both_forward(
         quality = [m for m in narrow.signal.events if m.get("type") == "video_quality"]
         assert [m["quality"] for m in quality] == ["paused"]
         # The forwarded layer follows the choice at the next frame's start.
-        for _ in range(40):
+        for _ in range(100):
             downlinks = {d["peer"]: d for d in await sfu.downlinks()}
             if [v["layer"] for v in downlinks[narrow.participant_id]["videos"]] == [-1]:
                 break
