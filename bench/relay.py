@@ -45,7 +45,7 @@ class DirectionCounters:
         return self.dropped_loss + self.dropped_queue + self.dropped_no_peer
 
 
-class _Path:
+class OneWay:
     """One direction through the relay: impair each datagram, then send it now or later."""
 
     def __init__(self, name: Direction, impairment: Impairment, seed: int) -> None:
@@ -154,8 +154,8 @@ class UdpRelay:
         self.client: Address | None = None
         self.seed = seed
         self._host = host
-        self._up = _Path("up", up, seed)
-        self._down = _Path("down", down, seed)
+        self._up = OneWay("up", up, seed)
+        self._down = OneWay("down", down, seed)
         self._client_side: asyncio.DatagramTransport | None = None
         self._target_side: asyncio.DatagramTransport | None = None
         self._closed = False

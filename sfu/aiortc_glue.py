@@ -9,7 +9,9 @@ per-sender encode loops, RTCP loops) is replaced per connection instance:
   idle subscriber costs nothing;
 - outgoing packets are SRTP-protected and written to the nominated ICE pair's socket
   synchronously, skipping three awaits into aioice per packet;
-- ICE host candidates come from our configuration (aioice skips 127.0.0.1 on purpose).
+- ICE host candidates come from our configuration (aioice skips 127.0.0.1 on purpose);
+- video m-lines offer the playout-delay header extension, which aiortc does not know,
+  so the SFU can ask a subscriber on a lossy link to buffer long enough for retransmissions.
 
 aiortc is pinned to an exact version (pyproject.toml); tests/unit/test_aiortc_glue.py
 fails loudly if these attributes move.
@@ -33,15 +35,17 @@ from aiortc import (
     RTCSessionDescription,
     rtcrtpreceiver,
 )
+from aiortc.codecs import HEADER_EXTENSIONS
 from aiortc.rtcconfiguration import RTCBundlePolicy
 from aiortc.rtcdtlstransport import RTCDtlsTransport, State
-from aiortc.rtcrtpparameters import RTCRtpSendParameters
+from aiortc.rtcrtpparameters import RTCRtpHeaderExtensionParameters, RTCRtpSendParameters
 from pylibsrtp._binding import ffi as _srtp_ffi
 from pylibsrtp._binding import lib as _srtp_lib
 
 from . import rtcp
 from .errors import InvalidSdp
 from .rtp import is_rtcp
+from .sdp import PLAYOUT_DELAY_URI
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +53,15 @@ _srtp_protect = _srtp_lib.srtp_protect
 
 RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024
 """Per-socket receive buffer: a 720p keyframe is hundreds of packets (see the README's sysctl)."""
+
+PLAYOUT_DELAY_ID = 4
+"""Its extension ID in our offers (aiortc's video m-lines use 1 and 3)."""
+if all(x.uri != PLAYOUT_DELAY_URI for x in HEADER_EXTENSIONS["video"]):
+    # aiortc offers and negotiates the extensions in this list; it never sends this one
+    # itself (our consumers write their headers) and ignores it on what it receives.
+    HEADER_EXTENSIONS["video"].append(
+        RTCRtpHeaderExtensionParameters(id=PLAYOUT_DELAY_ID, uri=PLAYOUT_DELAY_URI)
+    )
 
 RtpHandler = Callable[[bytes, float], None]
 RtcpHandler = Callable[[list[rtcp.AnyRtcpPacket]], None]

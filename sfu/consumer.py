@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from . import rtcp
 from .counters import Counters
+from .downlink import HIGH_LOSS
 from .history import PacketHistory
 from .ids import ConsumerId, PeerId
 from .layers import MAX_LAYER, PAUSED, LayerFilter
 from .rewriter import SeqRewriter
-from .rtp import HeaderTemplate, RtpView, abs_send_time, rtx_payload
+from .rtp import HeaderTemplate, RtpView, abs_send_time, rtx_payload, seq_delta
 from .sink import RtpSink
 from .vp8 import Vp8Descriptor
 
@@ -26,6 +28,13 @@ RESEND_GAP = 0.1
 RTX_BUDGET_SHARE = 0.5
 """Retransmissions allowed per packet forwarded, so repair never dwarfs the stream itself."""
 RTX_BUDGET_MAX = 200.0
+LOSS_WINDOW = 1.0
+"""Seconds of receiver reports one loss measurement spans (see `downlink_loss`)."""
+LOSS_MIN_PACKETS = 30
+"""Packets one loss measurement needs at least: fewer make 1 loss look like several %."""
+HEAVY_LOSSES = 5
+MAX_OPEN_HOLES = 512
+"""Holes remembered one by one; a longer upstream gap is counted at once."""
 
 
 @dataclass
@@ -40,6 +49,7 @@ class ConsumerParams:
     mid_id: int = 0
     audio_level_id: int = 0
     abs_send_time_id: int = 0
+    playout_delay_id: int = 0
 
 
 class Consumer:
@@ -69,6 +79,8 @@ class Consumer:
         self._rtx_budget = RTX_BUDGET_MAX
         self._budget_counted = 0
         self._waiting_keyframe = self._is_video
+        self.playout_delay: tuple[int, int] | None = None
+        """(min, max) ms the subscriber is asked to buffer (video), see `Downlink`."""
         self._layers: LayerFilter | None = None
         """Made the first time the allocator asks for less than everything."""
         self.paused = False
@@ -77,6 +89,15 @@ class Consumer:
         self.octets_sent = 0
         self.retransmitted = 0
         self.retransmissions_skipped = 0
+        self._open_holes: deque[int] = deque()
+        """Our sequence numbers (in order) that the publisher never got to us and that no
+        receiver report has covered yet: upstream loss, which the subscriber's reports count
+        but its downlink is not to blame for."""
+        self._counted_holes = 0
+        """Holes a receiver report already covered and that are still unfilled."""
+        self._last_out = -1
+        self._reported: tuple[int, int, float] | None = None
+        """(highest sequence, loss on our leg, time) where the current loss window began."""
         producer.add_consumer(self)
 
     def move_to(self, sink: RtpSink) -> None:
@@ -86,6 +107,10 @@ class Consumer:
         and timestamp run on from where they stopped, after a keyframe."""
         self._sink = sink
         self.params = None
+        self._reported = None  # a new connection's receiver counts from zero
+        self._open_holes.clear()
+        self._counted_holes = 0
+        self._last_out = -1
         self._template = None
         self._rtx_template = None
         if self.history is not None:
@@ -95,10 +120,9 @@ class Consumer:
         """Negotiation finished (or changed): adopt the subscriber's SSRC, PT and extensions."""
         first = self.params is None
         self.params = params
-        abs_id = params.abs_send_time_id if self._is_video else 0
-        level_id = params.audio_level_id if not self._is_video else 0
-        self._template = HeaderTemplate(params.ssrc, params.mid, params.mid_id, level_id, abs_id)
+        self._build_template()
         if params.rtx_ssrc is not None and params.rtx_payload_type is not None:
+            abs_id = params.abs_send_time_id if self._is_video else 0
             self._rtx_template = HeaderTemplate(
                 params.rtx_ssrc, params.mid, params.mid_id, 0, abs_id
             )
@@ -106,6 +130,26 @@ class Consumer:
             self._rtx_template = None
         if first:
             self.resume()
+
+    def set_playout_delay(self, delay: tuple[int, int] | None) -> None:
+        if delay != self.playout_delay:
+            self.playout_delay = delay
+            if self.params is not None:
+                self._build_template()
+
+    def _build_template(self) -> None:
+        params = self.params
+        assert params is not None
+        video = self._is_video
+        self._template = HeaderTemplate(
+            params.ssrc,
+            params.mid,
+            params.mid_id,
+            0 if video else params.audio_level_id,
+            params.abs_send_time_id if video else 0,
+            params.playout_delay_id if video else 0,
+            self.playout_delay,
+        )
 
     # --- hot path --------------------------------------------------------------------
 
@@ -142,6 +186,17 @@ class Consumer:
                 return
             in_seq, prefix = admitted
         seq, ts = self.rewriter.rewrite(view.ssrc, in_seq, view.timestamp, now)
+        if self._last_out >= 0:
+            ahead = (seq - self._last_out) & 0xFFFF
+            if ahead == 1:
+                self._last_out = seq
+            elif ahead < 0x8000:
+                self._skipped(ahead - 1)
+                self._last_out = seq
+            else:
+                self._filled(seq)
+        else:
+            self._last_out = seq
         header = template.header(
             view.marker, params.payload_type, seq, ts, params.ssrc, level, send_time
         )
@@ -160,6 +215,55 @@ class Consumer:
             self.producer.replay_after(self, view.seq, now)
 
     # --- feedback from the subscriber ------------------------------------------------
+
+    @property
+    def holes(self) -> int:
+        """Sequence numbers we skipped because the publisher's packets never came."""
+        return len(self._open_holes) + self._counted_holes
+
+    def _skipped(self, count: int) -> None:
+        first = self._last_out + 1
+        self._open_holes.extend((first + i) & 0xFFFF for i in range(min(count, MAX_OPEN_HOLES)))
+        self._counted_holes += max(0, count - MAX_OPEN_HOLES)  # a burst that long: counted
+
+    def _filled(self, seq: int) -> None:
+        """A late packet (the publisher's retransmission) filled a hole; the receiver, which
+        counted it lost if a report covered it, counts it received now."""
+        try:
+            self._open_holes.remove(seq)
+        except ValueError:
+            if self._counted_holes > 0:
+                self._counted_holes -= 1
+
+    def downlink_loss(self, packets_lost: int, highest_sequence: int, now: float) -> float | None:
+        """The fraction of what we sent that the subscriber did not get, over the last
+        `LOSS_WINDOW` seconds (and at least `LOSS_MIN_PACKETS`); None until such a window is
+        complete. From the receiver's cumulative counters, less the holes upstream loss left
+        up to the report's highest sequence number.
+
+        Chrome sends a receiver report with every NACK, several a second: one report's
+        interval holds a handful of packets, where one loss reads as 20 %. Heavy loss
+        (`HEAVY_LOSSES` packets, more than `HIGH_LOSS`) ends a window early: a link far too
+        narrow for what we send must be answered within a fraction of a second."""
+        holes = self._open_holes
+        highest = highest_sequence & 0xFFFF
+        while holes and seq_delta(holes[0], highest) <= 0:
+            holes.popleft()
+            self._counted_holes += 1
+        ours = packets_lost - self._counted_holes
+        start = self._reported
+        if start is None:
+            self._reported = (highest_sequence, ours, now)
+            return None
+        expected = highest_sequence - start[0]
+        if expected <= 0:
+            return None
+        lost = ours - start[1]
+        heavy = lost >= HEAVY_LOSSES and lost > HIGH_LOSS * expected
+        if not heavy and (now - start[2] < LOSS_WINDOW or expected < LOSS_MIN_PACKETS):
+            return None
+        self._reported = (highest_sequence, ours, now)
+        return min(1.0, max(0.0, lost / expected))
 
     def on_nack(self, lost: list[int]) -> None:
         self._counters.nacks_received += len(lost)

@@ -39,11 +39,14 @@ class SfuControl(Protocol):
         priority: int = 0,
     ) -> None:
         """`priority`: whose video a weak downlink keeps first (a teacher's: 1)."""
+
     async def remove_peer(self, room: str, peer: str) -> list[str]: ...
     async def suspend_peer(self, room: str, peer: str) -> None:
         """Its connections dropped: close them, keep its tracks and subscriptions."""
+
     async def resume_peer(self, room: str, peer: str) -> None:
         """It came back: offer what it receives on a new subscribe connection."""
+
     async def publish(
         self, room: str, peer: str, sdp: str, sources: dict[str, str]
     ) -> dict[str, Any]: ...

@@ -30,6 +30,8 @@ class Counters:
     """Times a consumer was given more or fewer temporal layers (or paused) for its downlink."""
     video_pauses: int = 0
     """Times a subscriber's video was paused because its downlink fit not even the base layer."""
+    duplicates_dropped: int = 0
+    """Second copies of a publisher's video packet (two retransmissions), not forwarded."""
 
     def as_dict(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -9,16 +9,27 @@ Two signals, as in Google's congestion control, of which a subscriber gives us t
   ramp-up (about 1.5x what it receives, growing 8 % a second), not the link. Followed from
   the start, it held unconstrained pupils in Chromium at 10 frames/s for a lesson's first
   seconds, and capped the teacher's encoder below what everyone could take.
-- the loss in its receiver reports: a link that drops without queueing (a lossy radio, a
-  policer) never shows in the delay. When two reports in a row say more than `HIGH_LOSS`,
+- the loss in its receiver reports, measured by each consumer over a second at a time and
+  without what the publisher's uplink lost (`Consumer.downlink_loss`): a link that drops
+  without queueing (a lossy radio, a policer) never shows in the delay. When two
+  measurements in a row say more than `HIGH_LOSS`,
   the cap drops by half the loss, from what the link was believed to carry (the cap, the
   REMB, or what we sent). Then reports are ignored for `LOSS_QUIET` seconds: the first ones
-  after a cut describe the queue that built up before it. Below `LOW_LOSS` the cap grows 8 %
-  per report. One lossy report alone is not acted on: a keyframe burst into a shallow queue
-  loses its tail once, and NACKs repair it.
+  after a cut describe the queue that built up before it; a second cut needs loss after a
+  clean measurement, or loss lasting `2 * LOSS_QUIET` (a keyframe burst into a shallow
+  queue went on losing 60-90 % for two seconds and a second cut paused the teacher).
+  Below `LOW_LOSS` the cap grows 8 % a second. One lossy measurement alone is not acted
+  on: a keyframe burst into a shallow queue loses its tail once, and NACKs repair it.
 
 The budget is the smaller of the two; None while neither says anything: then every video is
 forwarded whole. `tick` is called once a second (the router's timer) with what we sent.
+
+Loss that NACKs can repair asks for time rather than fewer bits: Chrome renders a frame as
+soon as a later one is decodable, and with temporal layers most frames are not referenced,
+so on a link with loss and jitter it skipped a quarter of the frames whose retransmission
+was on its way. A subscriber that lost more than `SMOOTH_LOSS` in a second is asked (by the
+playout-delay header extension) to buffer at least `LOSSY_PLAYOUT`; `SMOOTH_HOLD` seconds
+after the loss ends it is given the default back.
 """
 
 from __future__ import annotations
@@ -30,7 +41,16 @@ REMB_FLAT = 2.0
 HIGH_LOSS = 0.10
 LOW_LOSS = 0.02
 LOSS_GROWTH = 1.08
+"""Growth of the loss cap per second without loss."""
+MAX_GROWTH_SPAN = 5.0
 LOSS_QUIET = 2.0
+SMOOTH_LOSS = 0.01
+SMOOTH_HOLD = 10.0
+LOSSY_PLAYOUT = (250, 10_000)
+"""(min, max) playout delay in ms on a lossy link: a retransmission's round trip and the
+NACK's wait for the gap to show, on the links where we measured it (20-70 ms each way)."""
+STEADY_PLAYOUT = (0, 10_000)
+"""Chrome's own default bounds, sent to undo `LOSSY_PLAYOUT` (a receiver keeps the last)."""
 FLOOR = 50_000.0
 """Bits/s under which no estimate goes: audio must always have room."""
 
@@ -44,6 +64,10 @@ class Downlink:
         "_last_remb",
         "_rembs",
         "_quiet_until",
+        "_smooth_until",
+        "_last_loss_at",
+        "_draining",
+        "_drained_by",
     )
 
     def __init__(self) -> None:
@@ -57,6 +81,11 @@ class Downlink:
         self._rembs: deque[tuple[float, float]] = deque()
         """(time, REMB) at each tick, for `REMB_FLAT`."""
         self._quiet_until = float("-inf")
+        self._smooth_until: float | None = None
+        self._last_loss_at: float | None = None
+        self._draining = False
+        self._drained_by = float("-inf")
+        """Until when the subscriber buffers for retransmissions; None: it never had to."""
 
     def on_remb(self, bitrate: float) -> None:
         previous, self._last_remb = self._last_remb, bitrate
@@ -64,9 +93,18 @@ class Downlink:
             self.remb = max(FLOOR, bitrate)
 
     def on_loss(self, fraction: float, now: float) -> None:
-        """A receiver report's fraction lost (0..1), the worst of our video streams'."""
+        """A measurement's fraction lost (0..1) on our leg, the worst of our video streams'."""
+        since, self._last_loss_at = self._last_loss_at, now
+        if fraction > SMOOTH_LOSS:
+            self._smooth_until = now + SMOOTH_HOLD
         if now < self._quiet_until:
             return
+        if self._draining:
+            # Still lossy after a cut: the queue of what we sent before it (a keyframe's
+            # burst) may still be draining. Cut again only if loss lasts past that.
+            if fraction > HIGH_LOSS and now < self._drained_by:
+                return
+            self._draining = False
         if fraction > HIGH_LOSS:
             self._lossy_reports += 1
             if self._lossy_reports < 2:
@@ -75,11 +113,16 @@ class Downlink:
             if believed:
                 self.loss_cap = max(FLOOR, believed * (1 - 0.5 * fraction))
                 self._quiet_until = now + LOSS_QUIET
+                self._draining = True
+                self._drained_by = now + 2 * LOSS_QUIET
                 self._lossy_reports = 0
             return
         self._lossy_reports = 0
-        if fraction < LOW_LOSS and self.loss_cap is not None:
-            self.loss_cap *= LOSS_GROWTH
+        if fraction < LOW_LOSS and self.loss_cap is not None and since is not None:
+            # Per second, not per measurement: on a narrow link a measurement waits for
+            # enough packets and can span several seconds.
+            span = now - max(since, self._quiet_until)
+            self.loss_cap *= LOSS_GROWTH ** min(max(0.0, span), MAX_GROWTH_SPAN)
 
     def tick(self, sent_rate: float, now: float) -> None:
         """Once a second: what we sent, and whether a flat REMB below it shows the limit."""
@@ -94,6 +137,13 @@ class Downlink:
             then, earlier = self._rembs[0]
             if now - then >= REMB_FLAT and remb <= earlier * (1 + REMB_DROP):
                 self.remb = max(FLOOR, remb)
+
+    def playout_delay(self, now: float) -> tuple[int, int] | None:
+        """What the subscriber's video should carry in its playout-delay extension (None:
+        nothing, the receiver's defaults)."""
+        if self._smooth_until is None:
+            return None
+        return LOSSY_PLAYOUT if now < self._smooth_until else STEADY_PLAYOUT
 
     def budget(self) -> float | None:
         values = [v for v in (self.remb, self.loss_cap) if v is not None]

@@ -450,6 +450,7 @@ class Peer:
                 mid_id=ext.get(sdp.MID_URI, 0),
                 audio_level_id=ext.get(sdp.AUDIO_LEVEL_URI, 0),
                 abs_send_time_id=ext.get(sdp.ABS_SEND_TIME_URI, 0),
+                playout_delay_id=ext.get(sdp.PLAYOUT_DELAY_URI, 0),
             )
         )
 
@@ -473,13 +474,20 @@ class Peer:
                     except ValueError:
                         pass
             elif isinstance(packet, (RtcpRrPacket, RtcpSrPacket)) and packet.reports:
+                # The loss on our leg only: a pupil whose uplink loses packets must not make
+                # everyone who watches them look like they are on a bad downlink. Audio
+                # counts too: at 50 packets a second it fills a window where a video paused
+                # down to its base layer takes seconds.
+                now = self._loop.time()
                 lost = [
-                    r.fraction_lost
+                    fraction
                     for r in packet.reports
-                    if (c := self._consumer_by_ssrc(r.ssrc)) is not None and c.kind == "video"
+                    if (c := self._consumer_by_ssrc(r.ssrc)) is not None
+                    and (fraction := c.downlink_loss(r.packets_lost, r.highest_sequence, now))
+                    is not None
                 ]
                 if lost:
-                    self.downlink.on_loss(max(lost) / 256, self._loop.time())
+                    self.downlink.on_loss(max(lost), now)
 
     def _consumer_by_ssrc(self, ssrc: int) -> Consumer | None:
         for slot in self._slots:
@@ -500,6 +508,11 @@ class Peer:
             self.downlink.tick(sent, self._loop.time())
         self._octets_sent = octets
         budget = self.downlink.budget()
+        now = self._loop.time()
+        delay = self.downlink.playout_delay(now)
+        for consumer in consumers:
+            if consumer.kind == "video":
+                consumer.set_playout_delay(delay)
         videos = [c for c in consumers if c.kind == "video" and not c.producer.muted]
         if budget is None and all(c.layer == MAX_LAYER for c in videos):
             return
@@ -509,7 +522,6 @@ class Peer:
             for c in videos
         ]
         chosen = allocate(float("inf") if budget is None else budget, audio, demands)
-        now = self._loop.time()
         for consumer in videos:
             layer = chosen[consumer]
             track = consumer.producer.id
@@ -523,9 +535,11 @@ class Peer:
 
     def downlink_report(self) -> dict[str, object]:
         """For /metrics: the budget (bits/s; None: unknown) and each received video's layer."""
+        delay = self.downlink.playout_delay(self._loop.time())
         return {
             "budget": self.downlink.budget(),
             "sent": round(self.downlink.sent_rate),
+            "playout_delay_ms": delay[0] if delay else 0,
             "videos": [
                 {"track": str(s.consumer.producer.id), "layer": s.consumer.forwarded_layer}
                 for s in self._slots

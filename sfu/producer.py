@@ -155,6 +155,12 @@ class Producer:
         if view.payload_start == view.payload_end:
             return  # padding only: bandwidth probing, nothing to forward
         if self._recent is not None:
+            seen = self._recent[view.seq & RECENT_MASK]
+            if seen is not None and seen.seq == view.seq:
+                # A second copy: we asked again before the first retransmission arrived.
+                # Forwarded twice it would cost the subscribers and confuse their loss.
+                counters.duplicates_dropped += 1
+                return
             self._recent[view.seq & RECENT_MASK] = view
         # Read once per packet, shared by every consumer: the payload slice, the VP8
         # descriptor, the publisher's audio level and our send time.

@@ -130,8 +130,8 @@ class HeaderTemplate:
     """One consumer's outgoing header: fixed part plus its own extension block.
 
     Extension IDs are negotiated per connection, so the block is built for the
-    subscriber (MID, audio level, abs-send-time) rather than copied from the publisher.
-    Per packet only a few bytes are written into a copy of the template.
+    subscriber (MID, audio level, abs-send-time, playout delay) rather than copied from the
+    publisher. Per packet only a few bytes are written into a copy of the template.
     """
 
     __slots__ = ("template", "level_at", "abs_send_time_at")
@@ -143,7 +143,11 @@ class HeaderTemplate:
         mid_id: int,
         audio_level_id: int,
         abs_send_time_id: int,
+        playout_delay_id: int = 0,
+        playout_delay: tuple[int, int] | None = None,
     ) -> None:
+        """`playout_delay` is (min, max) in milliseconds, written when both it and its ID are
+        given; a receiver keeps the last one it got, so once sent it must stay."""
         elements = bytearray()
         self.level_at = -1
         self.abs_send_time_at = -1
@@ -158,6 +162,10 @@ class HeaderTemplate:
             elements += bytes([(abs_send_time_id << 4) | 2])
             self.abs_send_time_at = len(elements)
             elements += b"\x00\x00\x00"
+        if playout_delay_id and playout_delay is not None:
+            low, high = (min(0xFFF, ms // 10) for ms in playout_delay)  # 12 bits of 10 ms
+            elements += bytes([(playout_delay_id << 4) | 2, low >> 4, (low & 0xF) << 4 | high >> 8])
+            elements += bytes([high & 0xFF])
         header = bytearray(_FIXED.pack(0x80, 0, 0, 0, ssrc))
         if elements:
             elements += b"\x00" * (-len(elements) % 4)

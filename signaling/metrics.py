@@ -21,6 +21,7 @@ COUNTERS = {
     "plis_sent": "PLIs sent to publishers, after coalescing",
     "layer_changes": "videos given more or fewer temporal layers for a subscriber's downlink",
     "video_pauses": "videos paused because a subscriber's downlink fit not even the base layer",
+    "duplicates_dropped": "second copies of a publisher's video packets, not forwarded",
 }
 
 
@@ -68,15 +69,22 @@ class _Snapshot(Collector):
             "highest temporal layer forwarded of a video (2: all, -1: paused)",
             labels=["room", "participant", "track"],
         )
+        delay = GaugeMetricFamily(
+            "classroom_subscriber_playout_delay_ms",
+            "least delay a participant on a lossy link is asked to buffer video for, ms",
+            labels=["room", "participant"],
+        )
         for entry in self._downlinks:
             labels = [str(entry["room"]), str(entry["peer"])]
             if entry.get("budget") is not None:
                 budget.add_metric(labels, float(entry["budget"]))
             sent.add_metric(labels, float(entry.get("sent", 0)))
+            delay.add_metric(labels, float(entry.get("playout_delay_ms", 0)))
             for video in entry.get("videos", []):
                 layer.add_metric([*labels, str(video["track"])], float(video["layer"]))
         yield budget
         yield sent
+        yield delay
         yield layer
 
 

@@ -184,10 +184,13 @@ def artifacts() -> Path:
 
 
 @contextmanager
-def server_for_namespace(data_dir: Path, link: Namespace) -> Iterator[tuple[Server, Forwarders]]:
+def server_for_namespace(
+    data_dir: Path, link: Namespace, **settings: str
+) -> Iterator[tuple[Server, Forwarders]]:
     """A server whose pages are on 127.0.0.1 in both this host and `link`'s namespace (a secure
-    context, so the camera works) and whose media goes over the link (its one ICE address)."""
-    with running_server(data_dir, ICE_ADDRESSES=link.host_address) as running:
+    context, so the camera works) and whose media goes over the link (its one ICE address,
+    unless `settings` say otherwise)."""
+    with running_server(data_dir, **{"ICE_ADDRESSES": link.host_address, **settings}) as running:
         teacher, pupils = running.wait_for(_links, "lesson links")
         with link.forward(int(running.base_url.rsplit(":", 1)[1])) as forwarders:
             yield Server(running.base_url, teacher, pupils, running.output), forwarders

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -74,12 +76,38 @@ class Person:
         self.context.close()
 
 
+def page_state(person: Person) -> str:
+    """What a page knows of its connection: phase, routes and per-participant receive counters."""
+    try:
+        stats = person.stats()
+    except Exception as exc:  # the page may be the thing that broke
+        return f"(no stats: {exc})"
+    brief = {key: stats.get(key) for key in ("phase", "self", "routes", "participants")}
+    return json.dumps(brief, ensure_ascii=False, default=str)
+
+
+def sfu_metrics(server: Server) -> str:
+    """The server's per-subscriber and per-producer gauges, for a failure message."""
+    try:
+        with urllib.request.urlopen(f"{server.base_url}/metrics", timeout=5) as response:
+            text = response.read().decode()
+    except OSError as exc:
+        return f"(no metrics: {exc})"
+    wanted = ("classroom_subscriber_", "classroom_sfu_")
+    return "\n".join(line for line in text.splitlines() if line.startswith(wanted))
+
+
 def failure_report(exc: AssertionError, people: dict[str, Person], server: Server) -> str:
-    """The failure, each page's last console lines and the server's log."""
-    consoles = "\n".join(
-        f"--- {p.role} console ---\n" + "\n".join(p.console[-30:]) for p in people.values()
+    """The failure, each page's state and last console lines, the SFU's per-subscriber gauges
+    and the server's log without the static-file requests."""
+    pages = "\n".join(
+        f"--- {p.role} ---\n{page_state(p)}\n" + "\n".join(p.console[-30:]) for p in people.values()
     )
-    return f"{exc}\n{consoles}\n--- server ---\n{server.log_tail()}"
+    log = [line for line in server.output if not ("aiohttp.access" in line and "/static/" in line)]
+    return (
+        f"{exc}\n{pages}\n--- metrics ---\n{sfu_metrics(server)}\n"
+        f"--- server ---\n{''.join(log[-60:])}"
+    )
 
 
 @contextmanager

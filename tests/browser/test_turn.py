@@ -1,42 +1,82 @@
-"""A lesson whose media goes only through TURN (coturn), as behind a school firewall.
+"""A lesson whose media goes only through TURN (coturn), as behind a school firewall: over
+UDP, over TCP, and over TLS as through a firewall that lets only HTTPS out.
 
-TURN over TLS is not driven from Chromium here: it checks the TURN server's certificate and
-a test has no certificate it trusts (coturn's TLS listener itself is configured as in the
-README and answers TLS on its port).
+For TLS, Chromium has to trust coturn's self-signed test certificate: it is started with
+`--ignore-certificate-errors-spki-list` naming that certificate's key (Chromium honours the
+flag only with a `--user-data-dir`, which Playwright always gives).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.coturn import running_coturn
 
-from .conftest import Server, _links, running_server
+from .conftest import CHROMIUM, CHROMIUM_ARGS, Server, _links, running_server
 from .test_lesson import people, receiving, wait_until, with_params
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module", params=["udp", "tcp"])
+def spki_sha256(certificate: Path) -> str:
+    """The base64 SHA-256 of a certificate's public key, as Chromium's SPKI flags take it."""
+    key = subprocess.run(
+        ["openssl", "x509", "-in", str(certificate), "-noout", "-pubkey"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    der = subprocess.run(
+        ["openssl", "pkey", "-pubin", "-outform", "der"],
+        input=key,
+        check=True,
+        capture_output=True,
+    ).stdout
+    return base64.b64encode(hashlib.sha256(der).digest()).decode()
+
+
+@pytest.fixture(scope="module", params=["udp", "tcp", "tls"])
 def relay_only_server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[Server, str]]:
+) -> Iterator[tuple[Server, str, Path]]:
     turn_dir = tmp_path_factory.mktemp("coturn")
     with running_coturn(turn_dir) as coturn:
         env = {**coturn.env((request.param,)), "ICE_TRANSPORT_POLICY": "relay"}
         with running_server(tmp_path_factory.mktemp("server-data"), **env) as running:
             teacher, pupils = running.wait_for(_links, "lesson links")
-            yield Server(running.base_url, teacher, pupils, running.output), request.param
+            server = Server(running.base_url, teacher, pupils, running.output)
+            yield server, request.param, turn_dir / "turn.crt"
+
+
+@pytest.fixture
+def trusting_browser(browser: Any, relay_only_server: tuple[Server, str, Path]) -> Iterator[Any]:
+    """The shared Chromium, or for TLS one that trusts this coturn's certificate."""
+    _, transport, certificate = relay_only_server
+    if transport != "tls":
+        yield browser
+        return
+    trust = f"--ignore-certificate-errors-spki-list={spki_sha256(certificate)}"
+    chromium = browser.browser_type.launch(
+        executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_ARGS, trust]
+    )
+    try:
+        yield chromium
+    finally:
+        chromium.close()
 
 
 @pytest.mark.timeout(180)
 def test_with_relay_only_the_lesson_flows_through_coturn(
-    browser: Any, relay_only_server: tuple[Server, str]
+    trusting_browser: Any, relay_only_server: tuple[Server, str, Path]
 ) -> None:
-    server, transport = relay_only_server
+    browser = trusting_browser
+    server, transport, _ = relay_only_server
     links = {
         "teacher": with_params(server.teacher_link, autojoin="1", lang="en"),
         "pupil": with_params(server.pupil_links[0], autojoin="1", lang="en"),

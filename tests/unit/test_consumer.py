@@ -124,6 +124,40 @@ async def test_dropped_layers_leave_no_gap_and_a_retransmission_repeats_what_was
     assert again is not None and again.picture_id == 501
 
 
+async def test_the_subscribers_loss_counts_only_what_we_sent_and_it_did_not_get() -> None:
+    producer, consumer, sink, _ = setup()
+    producer.on_rtp(packet(100, KEYFRAME), now())
+    first = sink.rtp[0].sequence_number
+    assert consumer.downlink_loss(0, first, 0.0) is None  # the first report starts a window
+    # 100 packets go out; the publisher's 10 lost on its uplink leave holes in what we send.
+    for seq in range(101, 201):
+        if seq % 10 != 5:
+            producer.on_rtp(packet(seq), now())
+    assert consumer.holes == 10
+    # A report a fifth of a second later is too soon to say anything: the window goes on.
+    assert consumer.downlink_loss(3, first + 20, 0.2) is None
+    # The subscriber counts those 10 as lost, and 4 more that were lost on our leg.
+    assert consumer.downlink_loss(14, first + 100, 1.0) == 0.04
+    # A publisher's retransmission fills a hole late: it is no longer ours to blame.
+    producer.on_rtp(packet(105), now())
+    assert consumer.holes == 9
+    for seq in range(201, 301):
+        producer.on_rtp(packet(seq), now())
+    assert consumer.downlink_loss(13, first + 200, 1.5) is None  # half a window
+    assert consumer.downlink_loss(13, first + 200, 2.0) == 0.0
+    assert consumer.downlink_loss(13, first + 210, 3.5) is None  # a second, but 10 packets
+
+
+async def test_a_second_copy_of_a_retransmitted_packet_is_not_forwarded() -> None:
+    producer, consumer, sink, _ = setup()
+    for seq in (300, 301, 303, 302, 302, 304):  # 302 came late, then again (asked twice)
+        producer.on_rtp(packet(seq, KEYFRAME if seq == 300 else DELTA), now())
+    sent = [p.sequence_number - sink.rtp[0].sequence_number for p in sink.rtp]
+    assert sent == [0, 1, 3, 2, 4]
+    assert consumer.holes == 0  # the copy did not "fill" a hole that was not there
+    assert producer._counters.duplicates_dropped == 1
+
+
 async def test_a_nack_is_answered_as_rtx_once_per_round_trip() -> None:
     producer, consumer, sink, _ = setup()
     for seq in range(20, 30):

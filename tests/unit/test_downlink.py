@@ -71,8 +71,23 @@ def test_a_cut_starts_from_what_the_link_was_believed_to_carry() -> None:
     downlink.on_loss(0.4, 1.0)
     assert downlink.budget() == pytest.approx(480_000)  # from the REMB, not from audio alone
     downlink.on_loss(0.4, 1.0 + LOSS_QUIET)
-    downlink.on_loss(0.4, 2.0 + LOSS_QUIET)
-    assert downlink.budget() == pytest.approx(384_000)  # then from the cap
+    downlink.on_loss(0.4, 1.5 + LOSS_QUIET)
+    assert downlink.budget() == pytest.approx(480_000)  # the burst before the cut drains
+    downlink.on_loss(0.4, 1.0 + 2 * LOSS_QUIET)
+    downlink.on_loss(0.4, 2.0 + 2 * LOSS_QUIET)
+    assert downlink.budget() == pytest.approx(384_000)  # loss that lasts: from the cap
+
+
+def test_after_a_clean_measurement_loss_cuts_again_at_once() -> None:
+    downlink = Downlink()
+    downlink.tick(500_000, 0.0)
+    downlink.on_loss(0.2, 0.0)
+    downlink.on_loss(0.2, 1.0)
+    assert downlink.budget() == pytest.approx(450_000)
+    downlink.on_loss(0.0, 1.0 + LOSS_QUIET)  # the queue drained
+    downlink.on_loss(0.2, 1.5 + LOSS_QUIET)
+    downlink.on_loss(0.2, 2.0 + LOSS_QUIET)
+    assert downlink.budget() == pytest.approx(405_000)
 
 
 def test_the_loss_cap_grows_back_while_loss_is_low() -> None:
@@ -86,5 +101,10 @@ def test_the_loss_cap_grows_back_while_loss_is_low() -> None:
     for step in range(10):
         downlink.on_loss(0.0, now + step)
         budgets.append(downlink.budget())
-    assert budgets[0] == pytest.approx(375_000 * 1.08)
-    assert budgets[-1] == pytest.approx(375_000 * 1.08**10)
+    assert budgets[0] == pytest.approx(375_000)  # growth counts from the end of the quiet
+    assert budgets[-1] == pytest.approx(375_000 * 1.08**9)  # 8 % a second
+    # On a narrow link a measurement can span seconds: the growth is per second, up to 5.
+    downlink.on_loss(0.0, now + 12)
+    assert downlink.budget() == pytest.approx(375_000 * 1.08**12)
+    downlink.on_loss(0.0, now + 30)
+    assert downlink.budget() == pytest.approx(375_000 * 1.08**17)
