@@ -28,10 +28,13 @@ from .relay_target import RelayTarget
 from .report import RESULTS, StepRecord, write_run
 from .scenarios import (
     DEFAULT_STEPS,
+    LAYERED_SCENARIOS,
     QUICK_STEPS,
     RELAY_QUICK_STEPS,
     RELAY_STEPS,
     SCENARIOS,
+    WEAK_FEEDBACK,
+    WEAK_WARMUP,
     Media,
 )
 from .subscription import FEEDBACK_MODES, Feedback
@@ -157,7 +160,8 @@ async def main(args: argparse.Namespace) -> int:
         return 2
 
     print("loading media (first use encodes the clips)…", file=sys.stderr, flush=True)
-    media = await asyncio.to_thread(Media.load)
+    layered = any(r[0] in LAYERED_SCENARIOS for r in runs)
+    media = await asyncio.to_thread(lambda: Media.load(layered=layered))
     progress = Progress(sum(len(r[4]) for r in runs))
     records: list[StepRecord] = []
     interrupted = False
@@ -179,8 +183,12 @@ async def main(args: argparse.Namespace) -> int:
             if pinned
             else "nothing pinned (fewer than 2 cores or no taskset)"
         )
-        + f"; per step {timing.warmup:g} s warm-up, {timing.window:g} s measured; "
-        + f"subscribers: {FEEDBACK_NOTES[feedback]}."
+        + f"; per step {timing.warmup:g} s warm-up"
+        + (f" ({WEAK_WARMUP:g} s at least in weak)" if "weak" in scenarios else "")
+        + f", {timing.window:g} s measured; "
+        + f"subscribers: {FEEDBACK_NOTES[feedback]}"
+        + (f" (weak's pupils: {FEEDBACK_NOTES[WEAK_FEEDBACK]})" if "weak" in scenarios else "")
+        + "."
     )
     meta = {
         "argv": sys.argv[1:],

@@ -24,6 +24,10 @@ Definitions (the same for every target, since every target's participants report
   optional ``source_of(stream) -> identity`` give each stream its publisher; for others only
   subscribers who joined after all their publishers are counted, from their own join start.
   A stream that never showed a keyframe counts as infinitely late.
+- participants behind an impaired link (``JoinSpec.downlink``: the ``weak`` scenario) are
+  left out of ``loss_pct`` and time to first frame, and so of the verdict (which is about the
+  server); their loss is the scenario's measurement, reported per link group
+  (``extra["groups"]``, ``bench.group_stats``), and ``extra["loss_pct_all"]`` counts them in.
 """
 
 from __future__ import annotations
@@ -33,10 +37,11 @@ import math
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from .accounting import ProcSampler, Usage, settled_rss, udp_ports
+from .group_stats import GroupStats, Traffic, group_stats, traffic
 from .progress import Progress
 from .report import StepRecord, verdict_of
 from .rtp_stats import StreamStats
@@ -131,17 +136,28 @@ async def run_step(
         show("server idle", 0.0)
         idle_rss = await settled_rss(target.server_pids)
         await _join_all(target, plan, timing.join_concurrency, joined, show)
-        await _countdown(timing.warmup, "warm-up", 0.4, 0.3, show)
+        await _countdown(max(timing.warmup, plan.min_warmup), "warm-up", 0.4, 0.3, show)
         sampler = ProcSampler(target.server_pids)
         sent_before = await _sent(joined)
         # Counting and sampling start with no await between them: the same window for both.
         before = _counts(joined)
+        traffic_before = _traffic(joined)
+        window_start = time.monotonic()
         sampler.start()
         await _countdown(timing.window, "measuring", 0.7, 0.3, show)
         usage = await sampler.stop()
         after = _counts(joined)
+        traffic_after = _traffic(joined)
+        window_end = time.monotonic()
         sent_after = await _sent(joined)
         process_of = _process_of(joined, usage)
+        groups = group_stats(
+            [(j.spec, j.participant) for j in joined],
+            traffic_before,
+            traffic_after,
+            window_start,
+            window_end,
+        )
         return _record(
             target.name,
             plan,
@@ -154,6 +170,7 @@ async def run_step(
             sent_after,
             joined,
             process_of,
+            groups,
         )
     except Exception as exc:
         return _error_record(target.name, plan, workers, exc)
@@ -203,6 +220,11 @@ async def _countdown(
     while (left := end - time.monotonic()) > 0:
         show(f"{text} {left:.0f} s", offset + share * (1 - left / seconds))
         await asyncio.sleep(min(1.0, left))
+
+
+def _traffic(joined: list[_Joined]) -> dict[str, Traffic]:
+    """The counters of the participants in a link group (``JoinSpec.group``), by key."""
+    return {key(j.spec): traffic(j.participant) for j in joined if j.spec.group is not None}
 
 
 def _counts(joined: list[_Joined]) -> Counts:
@@ -355,6 +377,7 @@ def _record(
     sent_after: int | None,
     joined: list[_Joined],
     process_of: dict[str, int] | None = None,
+    groups: list[GroupStats] | None = None,
 ) -> StepRecord:
     wanted = sources(plan)
     joined_at = {key(j.spec): j.started_at for j in joined}
@@ -367,7 +390,14 @@ def _record(
         for j in joined
         if wanted[key(j.spec)]
     ]
-    samples = ttff_samples(subscribers, joined_at)
+    # Impaired links are the weak scenario's measurement, not the server's capacity.
+    impaired = {key(j.spec) for j in joined if j.spec.downlink is not None}
+    timed = [
+        (j.spec.room, j.participant, j.started_at, video_publishers[key(j.spec)])
+        for j in joined
+        if wanted[key(j.spec)] and key(j.spec) not in impaired
+    ]
+    samples = ttff_samples(timed, joined_at)
     videos = [
         [s for s in participant.streams() if s.kind == "video"]
         for _, participant, _, _ in subscribers
@@ -376,7 +406,11 @@ def _record(
     # Why video is missing: never offered / no packets, or packets but no complete keyframe.
     absent = sum(max(0, len(sub[3]) - len(v)) for sub, v in zip(subscribers, videos, strict=True))
     no_keyframe = sum(1 for v in videos for s in v if s.first_keyframe_end_at is None)
-    packets, expected, lost = window_traffic(before, after)
+    packets, expected_all, lost_all = window_traffic(before, after)
+    _, expected, lost = window_traffic(
+        {k: v for k, v in before.items() if k[0] not in impaired},
+        {k: v for k, v in after.items() if k[0] not in impaired},
+    )
     seconds = usage.seconds
     pps_out = packets / seconds if seconds else 0.0
     pps_in = (
@@ -415,7 +449,7 @@ def _record(
         loss_pct=round(loss_pct, 3),
         ttff_ms_p50=_round(_ms(percentile(samples, 50)), 0),
         ttff_ms_p95=_round(p95, 0),
-        video_streams_expected=sum(len(s[3]) for s in subscribers),
+        video_streams_expected=sum(len(s[3]) for s in timed),
         video_streams_missing=sum(1 for s in samples if math.isinf(s)),
         bots_cpu_pct=round(usage.bots_cpu_pct, 1),
         loop_lag_p99_ms=round(usage.loop_lag_p99_s * 1000, 1),
@@ -425,6 +459,7 @@ def _record(
             "packets_out": packets,
             "expected": expected,
             "lost": lost,
+            "loss_pct_all": round(lost_all / expected_all * 100 if expected_all else 0.0, 3),
             "video_streams_absent": absent,
             "delay_ms_p50": _round(percentile(delays, 50), 1),
             "delay_ms_p95": _round(percentile(delays, 95), 1),
@@ -436,6 +471,7 @@ def _record(
             "bots_us_per_pkt_out": _round(
                 usage.bots_cpu_seconds * 1e6 / packets if packets else None, 1
             ),
+            **({"groups": [asdict(g) for g in groups]} if groups else {}),
         },
     )
 

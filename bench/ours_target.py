@@ -16,6 +16,7 @@ from aiortc import RTCPeerConnection
 
 from .accounting import process_tree
 from .bots import PublisherBot, SubscriberBot
+from .relay import UdpRelay
 from .rtp_stats import StreamStats
 from .server_process import ServerProcess
 from .subscription import Feedback
@@ -66,6 +67,11 @@ class OursParticipant:
         """The server's UDP ports this participant receives from (to find the process)."""
         return self.bot.subscription.server_ports()
 
+    @property
+    def relay(self) -> UdpRelay | None:
+        """The impairing relay its subscribe connection goes through, if any."""
+        return self.bot.subscription.relay
+
     async def packets_sent(self) -> int:
         if not isinstance(self.bot, PublisherBot) or self.bot._publication is None:
             return 0
@@ -73,6 +79,8 @@ class OursParticipant:
 
     async def close(self) -> None:
         await self.bot.close()
+        if self.relay is not None:
+            await self.relay.close()
 
     def _learn_identities(self) -> None:
         joined = self.bot.joined or {}
@@ -136,9 +144,15 @@ class OursTarget:
             raise RuntimeError("the target is not started")
         token = server.token(spec.identity, role=spec.role, room=spec.room)
         publish = spec.publish
+        feedback = spec.feedback or self.feedback
+        relay = (
+            UdpRelay(down_impairment=spec.downlink, seed=spec.link_seed)
+            if spec.downlink is not None
+            else None
+        )
         bot: SubscriberBot
         if publish is None:
-            bot = SubscriberBot(server.url, token, feedback=self.feedback)
+            bot = SubscriberBot(server.url, token, feedback=feedback, relay=relay)
         else:
             bot = PublisherBot(
                 server.url,
@@ -147,7 +161,9 @@ class OursTarget:
                 audio=publish.audio is not None,
                 video_frames=publish.video,
                 audio_frames=publish.audio,
-                feedback=self.feedback,
+                layered_video=publish.layered,
+                feedback=feedback,
+                relay=relay,
             )
         try:
             # Whose media to receive goes with the join, as a large class's client would send it.
@@ -156,5 +172,7 @@ class OursTarget:
                 await bot.publish()
         except BaseException:
             await bot.close()
+            if relay is not None:
+                await relay.close()
             raise
         return OursParticipant(spec.identity, bot)

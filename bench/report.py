@@ -29,6 +29,35 @@ SCENARIO_NOTES = {
     "meeting": "N participants, all publish 360p + audio, all see all.",
     "broadcast": "N viewers of 1 performer (720p + audio); viewers publish nothing.",
     "rooms": "N lessons at once, each 1 teacher + 10 pupils as in `lesson`.",
+    "weak": "N pupils with mixed downlinks watch a teacher publishing 720p VP8 with three "
+    "temporal layers (Chrome's L1T3: 7.5, 15 and 30 frames/s at about 750, 1,100 and 1,500 "
+    "kbit/s) + audio; pupils publish nothing and are split round robin into link groups "
+    "(`bench/link_groups.py`), each behind a seeded relay on its downlink, and receive "
+    "through aiortc's receiver (NACK, REMB, RR) whatever `--feedback` says. Loss and TTFF "
+    "in the tables above leave impaired pupils out; per group below.",
+}
+GROUP_NOTES = (
+    "fps: complete frames per second (every packet of a frame, first to marker, arrived, "
+    "directly or by retransmission; what a frame references is not checked), mean over the "
+    "group's pupils (min). fps refs kept: of those, the frames whose references (by "
+    "TL0PICIDX and layer, back to a keyframe) were complete too, at any time: what a decoder "
+    "waiting as long as it takes could show. The bots ask for a keyframe only until their "
+    "first one (and when aiortc's jitter buffer gives up), not when a reference is lost for "
+    "good as a browser would within a few seconds: after such a loss this figure stays down "
+    "until the clip's next keyframe (every 10 s), through either server. "
+    "Freezes: intervals between complete frames of at least "
+    "max(3 × mean interval, mean + 150 ms) (Chrome's), all the group's pupils together; "
+    "frozen %: their time, in percent of the window. Layers: VP8 frames started per second "
+    "in temporal layers 0 / 1 / 2 (which layers the server sent). kbit/s: media received per "
+    "pupil. Loss: packets still missing after retransmissions. Link drops: datagrams the "
+    "link itself dropped (random loss and full queue)."
+)
+TARGET_GROUP_NOTES = {
+    "janus": "Janus VideoRoom selects VP8 temporal layers only for simulcast publishers, and "
+    "only when a subscriber asks (`configure` with `temporal`); it does not follow a "
+    "subscriber's REMB, and aiortc cannot publish simulcast. Every pupil is sent all three "
+    "layers: fitting the stream to each downlink does not apply to Janus here, and its "
+    "figures show the links overflowing.",
 }
 
 
@@ -278,6 +307,64 @@ def details(records: Sequence[StepRecord]) -> list[str]:
     return rows
 
 
+GROUP_HEADER = [
+    "group",
+    "link",
+    "pupils",
+    "fps (min)",
+    "fps refs kept",
+    "freezes",
+    "frozen %",
+    "longest gap s",
+    "layers fps",
+    "kbit/s",
+    "video loss %",
+    "audio loss %",
+    "link drops %",
+]
+
+
+def group_table(record: StepRecord) -> list[str]:
+    """One step's link groups (``extra["groups"]``, bench.group_stats), a row each."""
+    rows = [_row(GROUP_HEADER), _row(["---"] * len(GROUP_HEADER))]
+    for g in record.extra.get("groups") or []:
+        rows.append(
+            _row(
+                [
+                    str(g["group"]),
+                    str(g["link"]),
+                    str(g["pupils"]),
+                    f"{fmt(g['fps'])} ({fmt(g['fps_min'])})",
+                    fmt(g.get("fps_kept")),
+                    str(g["freezes"]),
+                    fmt(g["frozen_pct"]),
+                    fmt(g["longest_gap_s"], 2),
+                    " / ".join(fmt(f) for f in g["layer_fps"]),
+                    fmt(g["kbps"], 0),
+                    fmt(g["video_loss_pct"], 2),
+                    fmt(g["audio_loss_pct"], 2),
+                    fmt(g["link_drop_pct"], 2),
+                ]
+            )
+        )
+    return rows
+
+
+def group_tables(records: Sequence[StepRecord]) -> list[str]:
+    """Per N, each server's link groups: a small table per server, with what does not apply
+    to it said in words."""
+    lines: list[str] = []
+    chosen = [r for r in records if r.extra.get("groups")]
+    for r in sorted(chosen, key=lambda r: (r.n, _label_order(r.label))):
+        lines += [f"{r.label}, N={r.n} ({r.window_s:g} s measured):", "", *group_table(r), ""]
+        note = TARGET_GROUP_NOTES.get(r.server)
+        if note:
+            lines += [note, ""]
+    if lines:
+        lines += [GROUP_NOTES, ""]
+    return lines
+
+
 def limits_table(records: Sequence[StepRecord]) -> list[str]:
     labels = labels_of(records)
     table = {(lim.scenario, _label(lim)): lim for lim in limits(records)}
@@ -455,6 +542,7 @@ def markdown(records: Sequence[StepRecord], meta: dict[str, Any], plots: Sequenc
         if scenario in SCENARIO_NOTES:
             out += [SCENARIO_NOTES[scenario], ""]
         out += [*side_by_side(group), "", *details(group), ""]
+        out += group_tables(group)
     scaling = process_scaling(records)
     if scaling:
         out += [

@@ -10,7 +10,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .sequence import SequenceTracker
+from .frame_assembly import FrameAssembly, FrameHead
+from .sequence import Arrival, SequenceTracker
 from .session_layout import MediaLine
 
 _HEADER = struct.Struct("!BBHII")
@@ -66,6 +67,8 @@ class StreamStats:
     picture_id_gaps: int = 0
     """Times a VP8 frame's PictureID was not the previous frame's + 1 (a frame missing)."""
     last_picture_id: int | None = None
+    assembly: FrameAssembly | None = None
+    """For VP8: which frames arrived complete, and when (``bench.frame_assembly``)."""
     pli_sent: int = 0
     """Keyframe requests this subscriber sent for the stream (see ``Subscription``)."""
     last_pli_at: float | None = None
@@ -105,6 +108,7 @@ class StreamStats:
             "rtx_recovered": self.rtx_recovered,
             "layer_frames": list(self.layer_frames),
             "picture_id_gaps": self.picture_id_gaps,
+            "complete_frames": self.assembly.complete if self.assembly is not None else None,
             "first_packet_at": self.first_packet_at,
             "first_keyframe_at": self.first_keyframe_at,
             "first_keyframe_end_at": self.first_keyframe_end_at,
@@ -214,6 +218,7 @@ class RtpCounter:
             kind=line.kind,
             codec=codec,
             clock_rate=CLOCK_RATES.get(codec or "", 0),
+            assembly=FrameAssembly() if codec == "vp8" else None,
         )
         self.streams[ssrc] = stream
         self._add_media(stream, data, b0, b1, seq, ts)
@@ -234,23 +239,25 @@ class RtpCounter:
         sequence = stream.sequence
         on_gap = self.on_gap
         if on_gap is None:
-            sequence.add(seq)
+            arrival = sequence.add(seq)
         else:
             before = sequence.highest
-            sequence.add(seq)
+            arrival = sequence.add(seq)
             after = sequence.highest
             if before is not None and after is not None and 1 < after - before <= sequence.max_gap:
                 on_gap(stream, before + 1, after - 1)
         if stream.codec == "vp8":
             start = _payload_start(data, b0)
             if start is not None:
-                if starts_vp8_keyframe(data, start):
-                    self._keyframe_started(stream, timestamp, now)
-                frame = vp8_frame_start(data, start)
-                if frame is not None:
-                    picture_id, tid = frame
-                    stream.layer_frames[min(tid, 2)] += 1
+                head = vp8_frame_head(data, start)
+                if stream.assembly is not None and arrival is not Arrival.DUPLICATE:
+                    stream.assembly.add(seq, timestamp, b1 & 0x80 != 0, head, now)
+                if head is not None:
+                    if head.keyframe:
+                        self._keyframe_started(stream, timestamp, now)
+                    stream.layer_frames[min(head.tid, 2)] += 1
                     last = stream.last_picture_id
+                    picture_id = head.picture_id
                     if picture_id is not None:
                         if last is not None and picture_id != (last + 1) & 0x7FFF:
                             stream.picture_id_gaps += 1
@@ -273,8 +280,11 @@ class RtpCounter:
             # RFC 4588: a retransmission keeps the original's timestamp and marker bit.
             timestamp = int.from_bytes(data[4:8], "big")
             now = self._clock()
-            if stream.codec == "vp8" and starts_vp8_keyframe(data, start + 2):
+            head = vp8_frame_head(data, start + 2) if stream.codec == "vp8" else None
+            if head is not None and head.keyframe:
                 self._keyframe_started(stream, timestamp, now)
+            if stream.assembly is not None:
+                stream.assembly.add(original_seq, timestamp, b1 & 0x80 != 0, head, now)
             if b1 & 0x80:
                 self._frame_ended(stream, timestamp, now)
 
@@ -344,36 +354,52 @@ def one_byte_extensions(data: bytes, b0: int) -> list[tuple[int, bytes]]:
 
 def vp8_frame_start(data: bytes, start: int) -> tuple[int | None, int] | None:
     """(PictureID, temporal layer) if the VP8 payload at ``data[start:]`` starts a frame."""
+    head = vp8_frame_head(data, start)
+    return None if head is None else (head.picture_id, head.tid)
+
+
+def vp8_frame_head(data: bytes, start: int) -> FrameHead | None:
+    """If the VP8 payload at ``data[start:]`` starts a frame (S bit, partition 0): what its
+    payload descriptor says (RFC 7741 4.2) and whether it is a keyframe (4.3: P bit 0)."""
     end = len(data)
     if start >= end:
         return None
     first = data[start]
     if not first & 0x10 or first & 0x0F:
         return None
-    if not first & 0x80 or start + 1 >= end:
-        return None, 0
-    ext = data[start + 1]
-    pos = start + 2
-    picture_id = None
-    if ext & 0x80:
-        if pos >= end:
-            return None
-        if data[pos] & 0x80:
-            if pos + 1 >= end:
-                return None
-            picture_id = ((data[pos] & 0x7F) << 8) | data[pos + 1]
-            pos += 2
-        else:
-            picture_id = data[pos]
-            pos += 1
-    if ext & 0x40:
-        pos += 1
+    pos = start + 1
+    picture_id = tl0 = None
     tid = 0
-    if ext & 0x20:
+    sync = False
+    if first & 0x80:
         if pos >= end:
             return None
-        tid = data[pos] >> 6
-    return picture_id, tid
+        ext = data[pos]
+        pos += 1
+        if ext & 0x80:  # PictureID, 7 or 15 bits
+            if pos >= end:
+                return None
+            if data[pos] & 0x80:
+                if pos + 1 >= end:
+                    return None
+                picture_id = ((data[pos] & 0x7F) << 8) | data[pos + 1]
+                pos += 2
+            else:
+                picture_id = data[pos]
+                pos += 1
+        if ext & 0x40:  # TL0PICIDX
+            if pos >= end:
+                return None
+            tl0 = data[pos]
+            pos += 1
+        if ext & 0x30:  # TID, Y / KEYIDX
+            if pos >= end:
+                return None
+            if ext & 0x20:
+                tid = data[pos] >> 6
+                sync = bool(data[pos] & 0x20)
+            pos += 1
+    return FrameHead(pos < end and not data[pos] & 0x01, picture_id, tl0, tid, sync)
 
 
 def starts_vp8_keyframe(data: bytes, start: int) -> bool:

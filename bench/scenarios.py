@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .media import EncodedFrame, load_audio, load_video
+from .link_groups import assign
+from .media import EncodedFrame, VideoSpec, load_audio, load_video, load_video_spec
+from .subscription import Feedback
 from .target import JoinSpec, PublishSpec
 
 # How many other pupils a pupil sees in a lesson (besides the teacher): a gallery of a few.
@@ -17,12 +19,23 @@ DEFAULT_STEPS = {
     "meeting": [2, 3, 4, 6, 8, 10],
     "broadcast": [5, 10, 20, 30, 40, 60],
     "rooms": [1, 2, 3, 4],
+    "weak": [6, 12],
 }
 # Quick rooms: 2 lessons, so that with 2 SFU processes each holds one.
-QUICK_STEPS = {"lesson": [2, 4], "meeting": [2, 3], "broadcast": [2, 8], "rooms": [2]}
+QUICK_STEPS = {"lesson": [2, 4], "meeting": [2, 3], "broadcast": [2, 8], "rooms": [2], "weak": [3]}
 # The decoding relay saturates its core with a handful of 720p subscribers: small N only.
 RELAY_STEPS = {"lesson": [1, 2, 3]}
 RELAY_QUICK_STEPS = {"lesson": [1]}
+LAYERED_720P = VideoSpec(width=1280, height=720, bitrate=1_500_000, temporal_layers=3)
+"""The teacher's camera in `weak`: Chrome's L1T3, layers 0, 0-1, 0-2 at about 750, 1,100
+and 1,500 kbit/s (7.5, 15 and 30 frames/s)."""
+WEAK_WARMUP = 8.0
+"""Seconds `weak` lets pass after the joins at least: a downlink estimate needs a few
+seconds of a link's behaviour (and the server a REMB that fell, or stayed flat for 2 s)
+before the stream is fitted to it."""
+WEAK_FEEDBACK: Feedback = "aiortc"
+"""`weak` pupils receive through aiortc's receiver, whose REMB (a port of libwebrtc's
+receive-side estimator) is how a narrow link makes itself known, as a browser's does."""
 
 
 @dataclass(frozen=True)
@@ -32,10 +45,17 @@ class Media:
     video_720p: list[EncodedFrame]
     video_360p: list[EncodedFrame]
     audio: list[EncodedFrame]
+    layered_720p: list[EncodedFrame] | None = None
+    """`LAYERED_720P`, loaded only for the scenarios that need it (`weak`)."""
 
     @classmethod
-    def load(cls) -> Media:
-        return cls(load_video(1280, 720), load_video(640, 360), load_audio())
+    def load(cls, *, layered: bool = False) -> Media:
+        return cls(
+            load_video(1280, 720),
+            load_video(640, 360),
+            load_audio(),
+            load_video_spec(LAYERED_720P) if layered else None,
+        )
 
     @property
     def camera_720p(self) -> PublishSpec:
@@ -44,6 +64,12 @@ class Media:
     @property
     def camera_360p(self) -> PublishSpec:
         return PublishSpec(video=self.video_360p, audio=self.audio)
+
+    @property
+    def layered_camera_720p(self) -> PublishSpec:
+        if self.layered_720p is None:
+            raise RuntimeError("load the media with layered=True for this scenario")
+        return PublishSpec(video=self.layered_720p, audio=self.audio, layered=True)
 
 
 @dataclass
@@ -54,6 +80,8 @@ class Plan:
     n: int
     rooms: int
     joins: list[JoinSpec]
+    min_warmup: float = 0.0
+    """Seconds of warm-up this step needs at least, whatever the run's timing says."""
 
 
 def lesson_joins(room: str, pupils: int, media: Media) -> list[JoinSpec]:
@@ -94,12 +122,35 @@ def rooms(n: int, media: Media) -> Plan:
     return Plan("rooms", n, n, joins)
 
 
+def weak(n: int, media: Media) -> Plan:
+    """A lesson whose N pupils have mixed downlinks (`bench.link_groups`): the teacher
+    publishes layered 720p + audio, pupils publish nothing and receive the teacher, each
+    behind its group's link (relay seeded per pupil)."""
+    room = f"weak-{n}"
+    teacher = JoinSpec(room, "teacher", role="teacher", publish=media.layered_camera_720p)
+    pupils = [
+        JoinSpec(
+            room,
+            f"pupil-{k}",
+            downlink=group.downlink,
+            link_seed=k + 1,
+            feedback=WEAK_FEEDBACK,
+            group=group.name,
+        )
+        for k, group in enumerate(assign(n))
+    ]
+    return Plan("weak", n, 1, [teacher, *pupils], min_warmup=WEAK_WARMUP)
+
+
 SCENARIOS: dict[str, Callable[[int, Media], Plan]] = {
     "lesson": lesson,
     "meeting": meeting,
     "broadcast": broadcast,
     "rooms": rooms,
+    "weak": weak,
 }
+LAYERED_SCENARIOS = {"weak"}
+"""Scenarios that need `Media.layered_720p`."""
 
 
 def sources(plan: Plan) -> dict[str, list[JoinSpec]]:

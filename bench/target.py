@@ -11,8 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from .impairment import Impairment
 from .media import EncodedFrame
 from .rtp_stats import StreamStats
+from .subscription import Feedback
 
 
 @dataclass
@@ -21,6 +23,8 @@ class PublishSpec:
 
     video: list[EncodedFrame] | None
     audio: list[EncodedFrame] | None
+    layered: bool = False
+    """``video`` has three VP8 temporal layers (L1T3), sent marked as Chrome does."""
 
 
 @dataclass
@@ -32,6 +36,15 @@ class JoinSpec:
     publish: PublishSpec | None = None
     subscribe_to: list[str] | None = field(default=None)
     """Identities whose media this participant receives; None: everyone's."""
+    downlink: Impairment | None = None
+    """What the network does to the media this participant receives: its subscribe
+    connection goes through a ``UdpRelay`` impairing the server → participant direction,
+    seeded with ``link_seed``. None: direct."""
+    link_seed: int = 0
+    feedback: Feedback | None = None
+    """How this participant receives (``bench.subscription``); None: as the target says."""
+    group: str | None = None
+    """The link group it belongs to, for per-group results (``weak``)."""
 
 
 class Participant(Protocol):
@@ -47,7 +60,8 @@ class Participant(Protocol):
     # - ``source_of(stream) -> identity | None``: who published a stream (time to first frame);
     # - ``async packets_sent() -> int``: RTP packets this participant's senders sent (pps_in);
     # - ``server_ports() -> set[int]``: the server's UDP ports it receives from, which tell
-    #   which server process forwards its packets.
+    #   which server process forwards its packets;
+    # - ``relay``: the ``UdpRelay`` its subscribe connection goes through (``downlink``).
 
     async def close(self) -> None: ...
 

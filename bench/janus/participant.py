@@ -18,6 +18,7 @@ import aiohttp
 from ..candidates import udp_candidates
 from ..client_glue import LOOPBACK
 from ..publication import Publication
+from ..relay import UdpRelay
 from ..rtp_stats import StreamStats
 from ..subscription import Feedback, Subscription
 from ..target import JoinSpec
@@ -37,7 +38,9 @@ class JanusParticipant:
         feedback: Feedback | bool = "cheap",
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """``feedback``: the receive mode (``bench.subscription``), as for our server."""
+        """``feedback``: the receive mode (``bench.subscription``), as for our server, unless
+        ``spec.feedback`` says otherwise; ``spec.downlink`` puts a relay on the subscribe
+        connection."""
         self.identity = spec.identity
         self.join_started_at: float | None = None
         self.spec = spec
@@ -45,7 +48,15 @@ class JanusParticipant:
         self.feed_id: int | None = None
         """This participant's VideoRoom id (what others subscribe to)."""
         self.publication: Publication | None = None
-        self.subscription = Subscription(decode=False, feedback=feedback, clock=clock)
+        self.relay = (
+            UdpRelay(down_impairment=spec.downlink, seed=spec.link_seed)
+            if spec.downlink is not None
+            else None
+        )
+        """The impairing relay the subscribe connection goes through (``spec.downlink``)."""
+        self.subscription = Subscription(
+            decode=False, feedback=spec.feedback or feedback, relay=self.relay, clock=clock
+        )
         self.subscribed: set[int] = set()
         """Feeds whose streams the subscriber handle carries."""
         self._http = http
@@ -121,11 +132,14 @@ class JanusParticipant:
         if self.publication is not None:
             await self.publication.close()
         await self.subscription.close()
+        if self.relay is not None:
+            await self.relay.close()
 
     async def _publish(self, publisher: JanusHandle) -> None:
         assert self.spec.publish is not None
+        publish = self.spec.publish
         publication = self.publication = Publication(
-            video=self.spec.publish.video, audio=self.spec.publish.audio
+            video=publish.video, audio=publish.audio, layered_video=publish.layered
         )
         offer, _ = await publication.offer()
         event = await publisher.message(
