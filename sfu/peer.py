@@ -25,7 +25,7 @@ from aiortc.rtp import (
 
 from . import rtcp, sdp
 from .aiortc_glue import Connection, prefer_codec, sender_ssrcs, set_sender_stream
-from .allocation import Demand, PauseProbe, allocate
+from .allocation import SEVERE, Demand, DownHold, PauseProbe, allocate
 from .consumer import Consumer, ConsumerParams
 from .counters import Counters
 from .downlink import Downlink
@@ -117,6 +117,7 @@ class Peer:
         """What this participant's downlink can take (its REMB and reported loss)."""
         self._quality: dict[TrackId, str] = {}
         self._probes: dict[TrackId, PauseProbe] = {}
+        self._holds: dict[TrackId, DownHold] = {}
         self._octets_sent = 0
         self.publisher_cap: float | None = None
         """The most any subscriber of ours can take (bits/s): our REMB never asks for more."""
@@ -361,6 +362,7 @@ class Peer:
                 slot.transceiver.direction = "inactive"
         self._quality.pop(consumer.producer.id, None)
         self._probes.pop(consumer.producer.id, None)
+        self._holds.pop(consumer.producer.id, None)
         if not self.closed:
             self._schedule_negotiation()
 
@@ -528,6 +530,9 @@ class Peer:
             if layer == PAUSED or track in self._probes:
                 probe = self._probes.setdefault(track, PauseProbe())
                 layer = probe.adjust(layer, consumer.layer, now)
+            far_over = budget is not None and budget < SEVERE * self.downlink.sent_rate
+            hold = self._holds.setdefault(track, DownHold())
+            layer = hold.adjust(layer, consumer.layer, now, far_over)
             if layer != consumer.layer:
                 consumer.set_layer(layer)
                 self._counters.layer_changes += 1

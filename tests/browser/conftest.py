@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from tests.netns import Forwarders, Namespace
+from tests.netns import Forwarders, Namespace, namespace
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
@@ -207,3 +207,20 @@ def browser_in_namespace(browser: Any, link: Namespace, directory: Path) -> Iter
         yield chromium
     finally:
         chromium.close()
+
+
+@pytest.fixture(scope="module")
+def link() -> Iterator[Namespace]:
+    """A network namespace of the module's own, joined to this host by one link (a module
+    that shapes the link overrides this fixture)."""
+    with namespace() as ns:
+        yield ns
+
+
+@pytest.fixture(scope="module")
+def far_browser(
+    browser: Any, tmp_path_factory: pytest.TempPathFactory, link: Namespace
+) -> Iterator[Any]:
+    """Chromium inside `link`'s namespace: a pupil whose network the test controls."""
+    with browser_in_namespace(browser, link, tmp_path_factory.mktemp("netns")) as chromium:
+        yield chromium

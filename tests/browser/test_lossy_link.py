@@ -19,9 +19,9 @@ from bench.impairment import Impairment
 from bench.nat_relay import NatRelay
 from tests.coturn import running_coturn
 from tests.loop_thread import loop_thread
-from tests.netns import Namespace, namespace
+from tests.netns import Namespace
 
-from .conftest import Server, browser_in_namespace, server_for_namespace
+from .conftest import Server, server_for_namespace
 from .test_lesson import Person, failure_report, sfu_metrics, wait_until
 
 pytestmark = pytest.mark.browser
@@ -30,12 +30,6 @@ LOSS = 0.05
 DELAY_MS = 20.0
 JITTER_MS = 50.0
 """Each datagram's delay varies over 50 ms (20-70 ms), in order, as on a congested radio link."""
-
-
-@pytest.fixture(scope="module")
-def link() -> Iterator[Namespace]:
-    with namespace() as ns:
-        yield ns
 
 
 @pytest.fixture(scope="module")
@@ -66,14 +60,6 @@ def lossy(
                 yield server, relay
         finally:
             looping.run(relay.close())
-
-
-@pytest.fixture(scope="module")
-def far_browser(
-    browser: Any, tmp_path_factory: pytest.TempPathFactory, link: Namespace
-) -> Iterator[Any]:
-    with browser_in_namespace(browser, link, tmp_path_factory.mktemp("netns")) as chromium:
-        yield chromium
 
 
 def camera_frames_sent(person: Person) -> int:

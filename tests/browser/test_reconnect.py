@@ -15,13 +15,12 @@ from typing import Any
 
 import pytest
 
-from tests.netns import Forwarders, Namespace, namespace
+from tests.netns import Forwarders, Namespace
 
 from .conftest import (
     Server,
     _free_port,
     _links,
-    browser_in_namespace,
     running_server,
     server_for_namespace,
 )
@@ -31,25 +30,11 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def link() -> Iterator[Namespace]:
-    with namespace() as ns:
-        yield ns
-
-
-@pytest.fixture(scope="module")
 def lan(
     tmp_path_factory: pytest.TempPathFactory, link: Namespace
 ) -> Iterator[tuple[Server, Forwarders]]:
     with server_for_namespace(tmp_path_factory.mktemp("server-data"), link) as served:
         yield served
-
-
-@pytest.fixture(scope="module")
-def far_browser(
-    browser: Any, tmp_path_factory: pytest.TempPathFactory, link: Namespace
-) -> Iterator[Any]:
-    with browser_in_namespace(browser, link, tmp_path_factory.mktemp("netns")) as chromium:
-        yield chromium
 
 
 def decoded(person: Person, other: str) -> int:

@@ -16,7 +16,7 @@ import pytest
 
 from tests.netns import Namespace, namespace
 
-from .conftest import Server, browser_in_namespace, server_for_namespace
+from .conftest import Server, server_for_namespace
 from .test_lesson import Person, failure_report, wait_until
 
 pytestmark = pytest.mark.browser
@@ -35,15 +35,6 @@ def lan_server(tmp_path_factory: pytest.TempPathFactory, link: Namespace) -> Ite
         yield server
 
 
-@pytest.fixture(scope="module")
-def weak_browser(
-    browser: Any, tmp_path_factory: pytest.TempPathFactory, link: Namespace
-) -> Iterator[Any]:
-    """Chromium inside the namespace, behind the shaped link."""
-    with browser_in_namespace(browser, link, tmp_path_factory.mktemp("netns")) as chromium:
-        yield chromium
-
-
 def teacher_video(person: Person, teacher_id: str) -> dict[str, float]:
     entry: dict[str, float] = person.stats()["participants"].get(teacher_id, {})
     return entry
@@ -51,14 +42,14 @@ def teacher_video(person: Person, teacher_id: str) -> dict[str, float]:
 
 @pytest.mark.timeout(240)
 def test_a_pupil_at_300_kbit_keeps_decoding_the_teacher_at_a_lower_frame_rate(
-    browser: Any, weak_browser: Any, lan_server: Server, artifacts: Path
+    browser: Any, far_browser: Any, lan_server: Server, artifacts: Path
 ) -> None:
     server = lan_server
     people: dict[str, Person] = {}
     try:
         people["teacher"] = Person.joining(browser, server.teacher_link, "teacher")
         people["wide"] = Person.joining(browser, server.pupil_links[0], "wide")
-        people["weak"] = Person.joining(weak_browser, server.pupil_links[1], "weak")
+        people["weak"] = Person.joining(far_browser, server.pupil_links[1], "weak")
         teacher_id = wait_until(lambda: people["teacher"].stats()["self"], "teacher joined")["id"]
         for role in ("wide", "weak"):
             wait_until(
@@ -79,9 +70,7 @@ def test_a_pupil_at_300_kbit_keeps_decoding_the_teacher_at_a_lower_frame_rate(
         print(f"fps {fps} freezes {freezes}")
         # Chromium's fake camera runs at 20 frames/s: the wide pupil gets them all.
         assert fps["wide"] >= 16, fps
-        # Fewer frames, but frames: the base layer is 5 frames/s; an unpaced keyframe burst
-        # into the link's shallow queue still costs some of them (3.6-5 measured).
-        assert 2 <= fps["weak"] < fps["wide"] * 0.75, fps
+        assert 3 <= fps["weak"] < fps["wide"] * 0.75, fps  # fewer frames, but frames
         assert freezes["weak"] <= 2, freezes
         assert note.count() == 1 and "connection" in note.inner_text()
         assert people["wide"].page.locator(".quality-note:not([hidden])").count() == 0

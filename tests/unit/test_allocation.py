@@ -1,10 +1,12 @@
 """Sharing a subscriber's downlink among its videos."""
 
 from sfu.allocation import (
+    DOWN_AFTER,
     PAUSE_AFTER,
     PROBE_GRACE,
     UP_HEADROOM,
     Demand,
+    DownHold,
     PauseProbe,
     allocate,
 )
@@ -113,3 +115,19 @@ def test_the_teachers_camera_comes_before_pupils_cameras() -> None:
     pupil = Demand("pupil", "camera", CAMERA, MAX_LAYER, priority=0)
     teacher = Demand("teacher", "camera", CAMERA, MAX_LAYER, priority=1)
     assert allocate(400_000, 40_000, [pupil, teacher]) == {"teacher": 0, "pupil": PAUSED}
+
+
+def test_layers_that_stop_fitting_are_kept_two_seconds_then_dropped() -> None:
+    hold = DownHold()
+    # A REMB dip on a jittery link: fewer layers chosen, but for less than DOWN_AFTER.
+    assert hold.adjust(1, MAX_LAYER, 0.0, far_over=False) == MAX_LAYER
+    assert hold.adjust(1, MAX_LAYER, 1.0, far_over=False) == MAX_LAYER
+    assert hold.adjust(MAX_LAYER, MAX_LAYER, 2.0, far_over=False) == MAX_LAYER  # it came back
+    # Lasting: dropped once DOWN_AFTER has passed since it began.
+    assert hold.adjust(0, MAX_LAYER, 3.0, far_over=False) == MAX_LAYER
+    assert hold.adjust(0, MAX_LAYER, 3.0 + DOWN_AFTER - 0.1, far_over=False) == MAX_LAYER
+    assert hold.adjust(0, MAX_LAYER, 3.0 + DOWN_AFTER, far_over=False) == 0
+    # A budget far under what is sent is followed at once; going up and pauses pass through.
+    assert hold.adjust(0, 1, 10.0, far_over=True) == 0
+    assert hold.adjust(MAX_LAYER, 0, 11.0, far_over=False) == MAX_LAYER
+    assert hold.adjust(PAUSED, 1, 12.0, far_over=False) == PAUSED
