@@ -607,6 +607,8 @@ class Peer:
         consumers = [s.consumer for s in self._slots if s.consumer is not None]
         self._slots = []
         self._parked = consumers
+        for consumer in consumers:
+            consumer.move_to(NOWHERE)  # nothing sent, no sequence number spent, until back
         for connection in connections:
             if connection is not None:
                 await connection.close()

@@ -15,6 +15,9 @@ from classroom.roles import Role
 
 from .conftest import RunningServer, serving
 
+IN_FLIGHT_AT_DROP = 50
+"""Packets a consumer may send into a dead link before the server notices the drop."""
+
 
 @pytest.fixture
 async def stack() -> AsyncIterator[AsyncExitStack]:
@@ -91,7 +94,10 @@ async def test_a_pupil_who_drops_comes_back_into_the_same_place(
     # What the pupil receives runs on from where it stopped: the same consumer, new m-line.
     back = video(again)
     assert last_seq is not None and back.sequence.base is not None
-    assert back.sequence.base & 0xFFFF == (last_seq + 1) & 0xFFFF
+    # Packets the SFU sent between the link dying and it noticing were lost with the link
+    # (7 in one loaded run), so the new stream starts a few numbers on, never anew (a new
+    # stream would start at a random 16-bit number).
+    assert 1 <= (back.sequence.base - last_seq) & 0xFFFF <= IN_FLIGHT_AT_DROP
     counters = await server.counters()
     assert counters["peers"] == 2
 
