@@ -27,8 +27,9 @@ forwarded whole. `tick` is called once a second (the router's timer) with what w
 Loss that NACKs can repair asks for time rather than fewer bits: Chrome renders a frame as
 soon as a later one is decodable, and with temporal layers most frames are not referenced,
 so on a link with loss and jitter it skipped a quarter of the frames whose retransmission
-was on its way. A subscriber that lost more than `SMOOTH_LOSS` in a second is asked (by the
-playout-delay header extension) to buffer at least `LOSSY_PLAYOUT`; `SMOOTH_HOLD` seconds
+was on its way. A subscriber that lost more than `SMOOTH_LOSS` in two measurements within
+`SMOOTH_HOLD` seconds (one stray loss is not a lossy link) is asked (by the playout-delay
+header extension) to buffer at least `LOSSY_PLAYOUT`; `SMOOTH_HOLD` seconds
 after the loss ends it is given the default back.
 """
 
@@ -65,6 +66,7 @@ class Downlink:
         "_rembs",
         "_quiet_until",
         "_smooth_until",
+        "_lossy_at",
         "_last_loss_at",
         "_draining",
         "_drained_by",
@@ -82,6 +84,8 @@ class Downlink:
         """(time, REMB) at each tick, for `REMB_FLAT`."""
         self._quiet_until = float("-inf")
         self._smooth_until: float | None = None
+        self._lossy_at = float("-inf")
+        """When a measurement last showed more than `SMOOTH_LOSS`."""
         self._last_loss_at: float | None = None
         self._draining = False
         self._drained_by = float("-inf")
@@ -96,7 +100,9 @@ class Downlink:
         """A measurement's fraction lost (0..1) on our leg, the worst of our video streams'."""
         since, self._last_loss_at = self._last_loss_at, now
         if fraction > SMOOTH_LOSS:
-            self._smooth_until = now + SMOOTH_HOLD
+            if now - self._lossy_at <= SMOOTH_HOLD:
+                self._smooth_until = now + SMOOTH_HOLD
+            self._lossy_at = now
         if now < self._quiet_until:
             return
         if self._draining:

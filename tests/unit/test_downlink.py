@@ -2,7 +2,7 @@
 
 import pytest
 
-from sfu.downlink import FLOOR, LOSS_QUIET, Downlink
+from sfu.downlink import FLOOR, LOSS_QUIET, LOSSY_PLAYOUT, SMOOTH_HOLD, STEADY_PLAYOUT, Downlink
 
 
 def test_nothing_known_means_no_budget() -> None:
@@ -108,3 +108,17 @@ def test_the_loss_cap_grows_back_while_loss_is_low() -> None:
     assert downlink.budget() == pytest.approx(375_000 * 1.08**12)
     downlink.on_loss(0.0, now + 30)
     assert downlink.budget() == pytest.approx(375_000 * 1.08**17)
+
+
+def test_a_lossy_link_is_asked_to_buffer_and_one_stray_loss_is_not() -> None:
+    downlink = Downlink()
+    assert downlink.playout_delay(0.0) is None  # never lossy: the receiver's own defaults
+    downlink.on_loss(0.03, 0.0)  # one lost packet in a second
+    assert downlink.playout_delay(0.5) is None
+    downlink.on_loss(0.0, 20.0)
+    downlink.on_loss(0.05, 21.0)  # lossy again, but long after: still one
+    assert downlink.playout_delay(21.5) is None
+    downlink.on_loss(0.04, 22.0)  # a second lossy measurement within SMOOTH_HOLD
+    assert downlink.playout_delay(22.5) == LOSSY_PLAYOUT
+    assert downlink.playout_delay(22.0 + SMOOTH_HOLD - 0.1) == LOSSY_PLAYOUT
+    assert downlink.playout_delay(22.0 + SMOOTH_HOLD) == STEADY_PLAYOUT  # given back
