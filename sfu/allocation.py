@@ -78,6 +78,7 @@ SEVERE = 0.5
 """A budget under this share of what is being sent is acted on at once: a link far too
 narrow loses more in two seconds than a lower frame rate costs."""
 
+
 class DownHold:
     """Keeps a video's layers for `DOWN_AFTER` seconds after the budget stops fitting them,
     unless the budget is far below what is sent (the caller says so)."""
