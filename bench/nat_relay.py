@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .impairment import Impairment
-from .relay import Address, DirectionCounters, OneWay
+from .relay import Address, Direction, DirectionCounters, OneWay
 
 PERFECT = Impairment()
 
@@ -59,7 +59,7 @@ class NatRelay:
         host, port = self._front.getsockname()[:2]
         return host, port
 
-    def counters(self, direction: str) -> DirectionCounters:
+    def counters(self, direction: Direction) -> DirectionCounters:
         """`up` (clients → target) or `down` counters, summed over the impaired clients."""
         total = DirectionCounters()
         for mapping in self._mappings.values():

@@ -33,6 +33,7 @@ LOSS_WINDOW = 1.0
 LOSS_MIN_PACKETS = 30
 """Packets one loss measurement needs at least: fewer make 1 loss look like several %."""
 HEAVY_LOSSES = 5
+"""Packets lost (and more than `HIGH_LOSS`) that end a loss window early (`downlink_loss`)."""
 MAX_OPEN_HOLES = 512
 """Holes remembered one by one; a longer upstream gap is counted at once."""
 
