@@ -316,7 +316,12 @@ class Consumer:
             self._sink.send_rtp(header, body)
 
     def on_keyframe_request(self) -> None:
+        """The subscriber's PLI or FIR."""
         self._counters.plis_received += 1
+        if self.layer == PAUSED or self.waiting_keyframe:
+            # Paused, it gets a keyframe when it resumes; waiting, one is already asked
+            # for (and asked again while it waits: `KeyframeRequester.retry`).
+            return
         self.producer.request_keyframe()
 
     def sender_report(self, now: float, ntp: int) -> bytes | None:

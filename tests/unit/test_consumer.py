@@ -10,6 +10,7 @@ from sfu import vp8
 from sfu.consumer import RESEND_GAP, Consumer, ConsumerParams
 from sfu.counters import Counters
 from sfu.ids import ConsumerId, PeerId, TrackId
+from sfu.layers import PAUSED
 from sfu.producer import Producer, ProducerParams
 from sfu.rtp import RtpView, unwrap_rtx
 from tests.unit.test_layers import Stream
@@ -253,3 +254,67 @@ async def test_sender_reports_keep_a_publishers_audio_and_video_in_sync() -> Non
         assert isinstance(sr, RtcpSrPacket)
         rtp = (sr.sender_info.rtp_timestamp - consumer.rewriter.ts_offset) & 0xFFFFFFFF
         assert abs(rtp - 11 * rate) <= 2, kind  # NTP fractions round; 45 ms would be 4050
+
+
+async def test_keyframes_count_in_the_layer_rates_spread_over_ten_seconds() -> None:
+    producer, _, _, _ = setup()
+    first = RtpPacket(payload_type=96, sequence_number=10, timestamp=9000, ssrc=1111)
+    first.payload = KEYFRAME + bytes(996)
+    rest = RtpPacket(payload_type=96, sequence_number=11, timestamp=9000, ssrc=1111)
+    rest.payload = b"\x00" + bytes(999)  # S=0: the keyframe's second packet
+    producer.on_rtp(RtpView(first.serialize()), now())
+    producer.on_rtp(RtpView(rest.serialize()), now())
+    for seq in (12, 13):
+        producer.on_rtp(packet(seq, DELTA + bytes(96)), now())
+    assert producer.keyframe_octets == 2000
+    assert producer.layer_octets == [200, 0, 0]
+    producer.sample_rates(1.0)
+    assert producer.keyframe_rate == 16_000 / 10
+    assert producer.layer_rates == (1600.0 + 1600.0,) * 3
+    producer.sample_rates(1.0)  # nothing more: the delta rate halves, the keyframe's fades
+    assert producer.keyframe_rate == 1600 * 0.9
+    assert producer.layer_rates == (800.0 + 1440.0,) * 3
+
+
+async def test_a_pli_from_a_subscriber_without_video_yet_or_paused_asks_nothing_more() -> None:
+    producer, consumer, _, _ = setup()
+    asked = producer.keyframes.requests  # the new subscription's own request
+    consumer.on_keyframe_request()  # still waiting for that keyframe
+    assert producer.keyframes.requests == asked
+    producer.on_rtp(packet(10, KEYFRAME), now())
+    consumer.on_keyframe_request()
+    assert producer.keyframes.requests == asked + 1
+    consumer.set_layer(PAUSED)
+    consumer.on_keyframe_request()
+    assert producer.keyframes.requests == asked + 1
+    assert consumer.waiting_keyframe is False
+
+
+def keyframe_of(seq: int, timestamp: int, size: int) -> list[RtpView]:
+    """A VP8 keyframe of `size` payload bytes, in 1000-byte packets."""
+    views = []
+    for index in range(size // 1000):
+        rtp = RtpPacket(payload_type=96, sequence_number=seq + index, timestamp=timestamp)
+        rtp.ssrc = 1111
+        rtp.payload = (KEYFRAME if index == 0 else b"\x00") + bytes(996 if index == 0 else 999)
+        views.append(RtpView(rtp.serialize()))
+    return views
+
+
+async def test_large_keyframes_stretch_the_interval_between_subscribers_plis() -> None:
+    producer, _, _, _ = setup()
+    for view in keyframe_of(10, 9000, 50_000) + keyframe_of(60, 12000, 10_000):
+        producer.on_rtp(view, now())
+    assert producer.keyframe_size == 50_000  # the larger of the last two
+    for seq in range(70, 70 + 400):  # 400 KB of delta frames in the second measured
+        producer.on_rtp(packet(seq, DELTA + bytes(996)), now())
+    producer.sample_rates(1.0)  # 3.2 Mbit/s, keyframes left out
+    assert producer.keyframes.interval == 1.0  # 400 kbit of keyframe is an eighth of it
+    for seq in range(470, 470 + 100):
+        producer.on_rtp(packet(seq, DELTA + bytes(996)), now())
+    producer.sample_rates(1.0)  # smoothed: (0.8 + 3.2) / 2 = 2 Mbit/s
+    assert producer.keyframes.interval == 1.0  # 0.8 s: the floor
+    producer.sample_rates(1.0)  # nothing arrives: (0 + 2) / 2 = 1 Mbit/s
+    assert producer.keyframes.interval == 50_000 * 8 / (0.25 * 1_000_000)
+    producer.sample_rates(1.0)
+    assert producer.keyframes.interval == 3.0  # 3.2 s, capped
