@@ -106,9 +106,16 @@ FIRST_PROBE = 5.0
 MAX_PROBE = 60.0
 PROBE_GRACE = 4.0
 """Seconds a tried-again video keeps its base layer whatever the estimate says."""
-PAUSE_AFTER = 1.5
+PAUSE_AFTER = 4.0
 """Seconds the base layer must go on not fitting before a video pauses: a keyframe makes
-the measured rate jump for a second, and a resumed video costs another keyframe."""
+the measured rate jump for a second, and a resumed video costs another keyframe. A
+receiver's delay-based estimate also dips after a keyframe's burst and takes seconds to
+climb back: aiortc's, behind a 600 kbit/s link with a 1 s queue, fell from 450 to 255 kbit/s
+(under the base layer) for 3-4 s, and at 1.5 s that pupil's video paused in half the runs
+of `tests/integration/test_downlink.py`."""
+SEVERE_PAUSE_AFTER = 1.5
+"""The same wait when the budget is far under what is sent (`SEVERE`): a link that narrow
+loses audio too while it waits."""
 
 
 class PauseProbe:
@@ -120,7 +127,8 @@ class PauseProbe:
     seconds the base layer is sent anyway, for `PROBE_GRACE` seconds in which the estimate
     can grow with it; if it then still does not fit, the video pauses again and the next try
     waits twice as long (up to `MAX_PROBE`). A playing video pauses only once its base layer
-    has not fitted for `PAUSE_AFTER` seconds; meanwhile it keeps the base layer.
+    has not fitted for `PAUSE_AFTER` seconds (`SEVERE_PAUSE_AFTER` when the budget is far
+    under what is sent); meanwhile it keeps the base layer.
     """
 
     __slots__ = ("backoff", "next_at", "grace_until", "doubt_since")
@@ -132,8 +140,9 @@ class PauseProbe:
         self.doubt_since: float | None = None
         """Since when the base layer has not fitted (the video still plays)."""
 
-    def adjust(self, chosen: int, current: int, now: float) -> int:
-        """The layer to give, given what the allocator chose and what the video has now."""
+    def adjust(self, chosen: int, current: int, now: float, far_over: bool = False) -> int:
+        """The layer to give, given what the allocator chose and what the video has now;
+        `far_over`: the budget is far under what is sent (see `SEVERE`)."""
         if chosen != PAUSED:
             self.doubt_since = None
             if now >= self.grace_until:
@@ -145,7 +154,7 @@ class PauseProbe:
                 return 0  # a try in progress: give the estimate time to follow
             if self.doubt_since is None:
                 self.doubt_since = now
-            if now - self.doubt_since < PAUSE_AFTER:
+            if now - self.doubt_since < (SEVERE_PAUSE_AFTER if far_over else PAUSE_AFTER):
                 return 0
             self.doubt_since = None
             if self.next_at is not None:  # the try failed: wait longer next time

@@ -524,13 +524,13 @@ class Peer:
             for c in videos
         ]
         chosen = allocate(float("inf") if budget is None else budget, audio, demands)
+        far_over = budget is not None and budget < SEVERE * self.downlink.sent_rate
         for consumer in videos:
             layer = chosen[consumer]
             track = consumer.producer.id
             if layer == PAUSED or track in self._probes:
                 probe = self._probes.setdefault(track, PauseProbe())
-                layer = probe.adjust(layer, consumer.layer, now)
-            far_over = budget is not None and budget < SEVERE * self.downlink.sent_rate
+                layer = probe.adjust(layer, consumer.layer, now, far_over)
             hold = self._holds.setdefault(track, DownHold())
             layer = hold.adjust(layer, consumer.layer, now, far_over)
             if layer != consumer.layer:

@@ -4,6 +4,7 @@ from sfu.allocation import (
     DOWN_AFTER,
     PAUSE_AFTER,
     PROBE_GRACE,
+    SEVERE_PAUSE_AFTER,
     UP_HEADROOM,
     Demand,
     DownHold,
@@ -70,7 +71,15 @@ def test_a_video_pauses_only_when_its_base_layer_goes_on_not_fitting() -> None:
     assert probe.adjust(0, 0, now=1.0) == 0  # it was
     assert probe.adjust(PAUSED, 0, now=2.0) == 0
     assert probe.adjust(PAUSED, 0, now=3.0) == 0
+    assert probe.adjust(PAUSED, 0, now=2.0 + PAUSE_AFTER - 0.1) == 0
     assert probe.adjust(PAUSED, 0, now=2.0 + PAUSE_AFTER) == PAUSED
+
+
+def test_far_under_what_is_sent_a_video_pauses_sooner() -> None:
+    probe = PauseProbe()
+    assert probe.adjust(PAUSED, 2, now=0.0, far_over=True) == 0
+    assert probe.adjust(PAUSED, 0, now=SEVERE_PAUSE_AFTER - 0.1, far_over=True) == 0
+    assert probe.adjust(PAUSED, 0, now=SEVERE_PAUSE_AFTER, far_over=True) == PAUSED
 
 
 def test_a_paused_video_is_tried_again_with_growing_patience() -> None:

@@ -256,7 +256,7 @@ async def test_sender_reports_keep_a_publishers_audio_and_video_in_sync() -> Non
         assert abs(rtp - 11 * rate) <= 2, kind  # NTP fractions round; 45 ms would be 4050
 
 
-async def test_keyframes_count_in_the_layer_rates_spread_over_ten_seconds() -> None:
+async def test_keyframes_are_counted_apart_and_in_the_layer_rates() -> None:
     producer, _, _, _ = setup()
     first = RtpPacket(payload_type=96, sequence_number=10, timestamp=9000, ssrc=1111)
     first.payload = KEYFRAME + bytes(996)
@@ -267,13 +267,10 @@ async def test_keyframes_count_in_the_layer_rates_spread_over_ten_seconds() -> N
     for seq in (12, 13):
         producer.on_rtp(packet(seq, DELTA + bytes(96)), now())
     assert producer.keyframe_octets == 2000
-    assert producer.layer_octets == [200, 0, 0]
+    assert producer.keyframe_size == 2000  # still arriving, as far as the producer knows
+    assert producer.layer_octets == [2200, 0, 0]
     producer.sample_rates(1.0)
-    assert producer.keyframe_rate == 16_000 / 10
-    assert producer.layer_rates == (1600.0 + 1600.0,) * 3
-    producer.sample_rates(1.0)  # nothing more: the delta rate halves, the keyframe's fades
-    assert producer.keyframe_rate == 1600 * 0.9
-    assert producer.layer_rates == (800.0 + 1440.0,) * 3
+    assert producer.layer_rates == (17600.0,) * 3
 
 
 async def test_a_pli_from_a_subscriber_without_video_yet_or_paused_asks_nothing_more() -> None:
@@ -306,15 +303,16 @@ async def test_large_keyframes_stretch_the_interval_between_subscribers_plis() -
     for view in keyframe_of(10, 9000, 50_000) + keyframe_of(60, 12000, 10_000):
         producer.on_rtp(view, now())
     assert producer.keyframe_size == 50_000  # the larger of the last two
-    for seq in range(70, 70 + 400):  # 400 KB of delta frames in the second measured
+    for seq in range(70, 70 + 400):  # and 400 KB of delta frames, in the second measured
         producer.on_rtp(packet(seq, DELTA + bytes(996)), now())
-    producer.sample_rates(1.0)  # 3.2 Mbit/s, keyframes left out
-    assert producer.keyframes.interval == 1.0  # 400 kbit of keyframe is an eighth of it
+    producer.sample_rates(1.0)  # 3.68 Mbit/s
+    assert producer.keyframes.interval == 1.0  # 400 kbit of keyframe: a ninth of that
     for seq in range(470, 470 + 100):
         producer.on_rtp(packet(seq, DELTA + bytes(996)), now())
-    producer.sample_rates(1.0)  # smoothed: (0.8 + 3.2) / 2 = 2 Mbit/s
-    assert producer.keyframes.interval == 1.0  # 0.8 s: the floor
-    producer.sample_rates(1.0)  # nothing arrives: (0 + 2) / 2 = 1 Mbit/s
-    assert producer.keyframes.interval == 50_000 * 8 / (0.25 * 1_000_000)
+    producer.sample_rates(1.0)  # smoothed: (0.8 + 3.68) / 2 = 2.24 Mbit/s
+    assert producer.keyframes.interval == 1.0  # 0.71 s: the floor
+    producer.sample_rates(1.0)  # nothing arrives: 1.12 Mbit/s
+    assert producer.keyframes.interval == 50_000 * 8 / (0.25 * 1_120_000)
     producer.sample_rates(1.0)
-    assert producer.keyframes.interval == 3.0  # 3.2 s, capped
+    producer.sample_rates(1.0)
+    assert producer.keyframes.interval == 3.0  # 5.7 s, capped
