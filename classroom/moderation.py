@@ -43,6 +43,8 @@ class RoomModeration:
     """Raised hands, first raised first."""
     pinned: str | None = None
     polls: dict[str, Poll] = field(default_factory=dict)
+    recording: str | None = None
+    """The id of the recording being made (None: not recording)."""
 
     def refusal(self, identity: str, host: bool) -> str | None:
         """Why `identity` may not enter now ("removed", "room_locked"), or None."""

@@ -22,6 +22,7 @@ import av
 import av.container
 import av.stream
 
+from .sidecar import FORMAT, read_sidecar, write_sidecar
 from .track_file import PART_SUFFIX
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,69 @@ class RecoveredFile:
     @property
     def broken(self) -> bool:
         return self.packets == 0
+
+
+def recover_recordings(root: str | os.PathLike[str]) -> list[Path]:
+    """After a crash: every recording under `root` (`<room>/<recording>/`) left unfinished
+    (".part" files, or a sidecar never told it stopped) made whole. The directories done."""
+    done = []
+    for directory in sorted(Path(root).glob("*/*/")):
+        content = read_sidecar(directory)
+        parts = list(directory.glob("*" + PART_SUFFIX))
+        if parts or (content is not None and content.get("stopped") is None):
+            recover_recording(directory)
+            done.append(directory)
+    return done
+
+
+def recover_recording(directory: Path) -> dict[str, object]:
+    """One recording's files recovered, and its sidecar told what they now hold.
+
+    A track the sidecar never heard of (the crash came between its file's first cluster
+    and the sidecar's next write) is described from its file name, `<participant>-<source>-
+    <track>`. The recording is taken to have stopped when its longest track ends."""
+    content = read_sidecar(directory) or {
+        "format": FORMAT,
+        "room": directory.parent.name,
+        "session": {},
+        "started": None,
+        "stopped": None,
+        "tracks": [],
+    }
+    tracks = {t["file"]: t for t in content["tracks"] if isinstance(t, dict) and "file" in t}
+    for result in recover_directory(directory):
+        name = result.path.name.removesuffix(BROKEN_SUFFIX)
+        track = tracks.get(name)
+        if track is None:
+            track = tracks[name] = _track_from_name(name)
+            content["tracks"].append(track)
+        if result.broken:
+            track["file"] = result.path.name
+        track.update(frames=result.packets, duration=result.duration, recovered=True)
+    ends = [
+        t["first_arrival"] + t["duration"]
+        for t in tracks.values()
+        if t.get("first_arrival") is not None and t.get("duration")
+    ]
+    if content.get("stopped") is None:
+        content["stopped"] = max(ends) if ends else content.get("started")
+    content["recovered"] = True
+    write_sidecar(directory, content)
+    return content
+
+
+def _track_from_name(name: str) -> dict[str, object]:
+    participant, _, rest = name.partition("-")
+    source, _, rest = rest.partition("-")
+    return {
+        "id": rest.split(".")[0],
+        "participant": participant,
+        "kind": "audio" if source == "microphone" else "video",
+        "source": source,
+        "file": name,
+        "first_arrival": None,
+        "sender_clock": None,
+    }
 
 
 def recover_directory(directory: str | os.PathLike[str]) -> list[RecoveredFile]:

@@ -205,6 +205,7 @@ class _Muxer:
     """
 
     def __init__(self, path: Path, fmt: _Format, channels: int, first: Frame) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
         self._container = av.open(
             str(path), "w", format=fmt.container, container_options=_MUXER_OPTIONS
         )

@@ -46,8 +46,12 @@ class TrackRecorder:
         payload_type: int | None = None,
         channels: int = 2,
         clock: Callable[[], float] = time.time,
+        on_placed: Callable[[], None] | None = None,
     ) -> None:
+        """`on_placed` is called once the track can be placed: its first frame and its first
+        sender report have come (whichever comes last)."""
         self.path = Path(path)
+        self._on_placed = on_placed
         self.mime_type = mime_type
         self._depacketizer = Depacketizer(mime_type, payload_type)
         self._file = TrackFile(self.path, mime_type, channels)
@@ -69,15 +73,24 @@ class TrackRecorder:
         for packet in rtcp.parse(data):
             if isinstance(packet, RtcpSrPacket):
                 info = packet.sender_info
+                first = self.sender_clock is None
                 self.sender_clock = SenderClock(
                     rtcp.ntp_to_unix(info.ntp_timestamp), info.rtp_timestamp
                 )
+                if first and self.first_arrival is not None:
+                    self._placed()
 
     def _write(self, frame: Frame) -> None:
         if self.first_arrival is None and frame.keyframe:  # the file starts at a keyframe
             self.first_arrival = self._clock()
             self.first_timestamp = frame.timestamp
+            if self.sender_clock is not None:
+                self._placed()
         self._file.write(frame)
+
+    def _placed(self) -> None:
+        if self._on_placed is not None:
+            self._on_placed()
 
     async def close(self) -> TrackFileResult:
         """Write what the depacketizer still holds, finish the file, and say what it holds."""

@@ -101,6 +101,10 @@ class Consumer:
         """(highest sequence, loss on our leg, time) where the current loss window began."""
         producer.add_consumer(self)
 
+    @property
+    def sink(self) -> RtpSink:
+        return self._sink
+
     def move_to(self, sink: RtpSink) -> None:
         """Deliver through a new connection (the participant came back after a drop).
 

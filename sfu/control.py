@@ -6,12 +6,14 @@ over msgpack to an SFU in another process (`sfu.wire`) without changing a caller
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from .counters import Counters
-from .errors import NotFound
+from .errors import NotFound, Unavailable
 from .ids import PeerId, RoomId, TrackId
 from .router import Router
+from .tap import RoomTap, Tap
 
 
 class SfuEvents(Protocol):
@@ -59,6 +61,22 @@ class SfuControl(Protocol):
     async def tracks(self, room: str, peer: str) -> list[dict[str, Any]]: ...
     async def stats(self) -> dict[str, int]: ...
     async def downlinks(self) -> list[dict[str, Any]]: ...
+    async def start_recording(self, room: str, options: dict[str, Any]) -> None:
+        """Record every track of the room from now on (idempotent while it records)."""
+
+    async def stop_recording(self, room: str) -> dict[str, Any]:
+        """Finish the room's recording; what the recorder says it wrote. NotFound if none."""
+
+
+class Recorder(RoomTap, Protocol):
+    """A tap that owns files: closing it finishes them (see sfu/tap.py)."""
+
+    async def close(self) -> dict[str, Any]: ...
+
+
+RecorderFactory = Callable[[str, dict[str, Any]], Recorder]
+"""Makes the recorder of a room from `start_recording`'s options (signalling plugs it in:
+`sfu` does not know the `recording` package)."""
 
 
 COMMANDS = (
@@ -76,17 +94,26 @@ COMMANDS = (
     "tracks",
     "stats",
     "downlinks",
+    "start_recording",
+    "stop_recording",
 )
 
 
 class LocalSfu:
     """The SFU in this process and on this event loop."""
 
-    def __init__(self, ice_addresses: list[str], events: SfuEvents) -> None:
+    def __init__(
+        self,
+        ice_addresses: list[str],
+        events: SfuEvents,
+        recorders: RecorderFactory | None = None,
+    ) -> None:
         self._ice_addresses = ice_addresses
         self._events = events
+        self._recorders = recorders
         self.counters = Counters()
         self.routers: dict[RoomId, Router] = {}
+        self._recordings: dict[RoomId, tuple[Tap, Recorder]] = {}
 
     def _router(self, room: str) -> Router:
         router = self.routers.get(RoomId(room))
@@ -106,6 +133,8 @@ class LocalSfu:
             )
 
     async def close_room(self, room: str) -> None:
+        if RoomId(room) in self._recordings:
+            await self.stop_recording(room)
         router = self.routers.pop(RoomId(room), None)
         if router is not None:
             await router.close()
@@ -177,6 +206,27 @@ class LocalSfu:
             for room, router in self.routers.items()
             for peer in router.peers.values()
         ]
+
+    async def start_recording(self, room: str, options: dict[str, Any]) -> None:
+        if self._recorders is None:
+            raise Unavailable("this SFU has no recorder")
+        router = self._router(room)
+        if RoomId(room) in self._recordings:
+            return
+        recorder = self._recorders(room, options)
+        self._recordings[RoomId(room)] = (router.attach_tap(recorder), recorder)
+
+    async def stop_recording(self, room: str) -> dict[str, Any]:
+        recording = self._recordings.pop(RoomId(room), None)
+        if recording is None:
+            raise NotFound(f"room {room} is not being recorded")
+        tap, recorder = recording
+        router = self.routers.get(RoomId(room))
+        if router is not None:
+            router.detach_tap(tap)
+        else:
+            tap.close()
+        return await recorder.close()
 
     async def close(self) -> None:
         for room in list(self.routers):

@@ -15,3 +15,7 @@ class NotFound(SfuError):
 
 class Closed(SfuError):
     """The object was closed."""
+
+
+class Unavailable(SfuError):
+    """This SFU cannot do it at all (recording asked of one without a recorder)."""

@@ -18,8 +18,13 @@ logger = logging.getLogger(__name__)
 class SfuProcess(WireSfu):
     """Starts `python -m sfu.worker`, sends it calls, and hands its events to `events`."""
 
-    def __init__(self, ice_addresses: list[str], events: SfuEvents) -> None:
+    def __init__(
+        self, ice_addresses: list[str], events: SfuEvents, module: str = "sfu.worker"
+    ) -> None:
+        """`module` is the worker's entry point: the server's own (`signaling.sfu_worker`)
+        plugs its recorder into `sfu.worker`."""
         super().__init__(self._exchange)
+        self._module = module
         self._ice_addresses = ice_addresses
         self._events = events
         self._process: asyncio.subprocess.Process | None = None
@@ -35,7 +40,7 @@ class SfuProcess(WireSfu):
         self._process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "sfu.worker",
+            self._module,
             ",".join(self._ice_addresses),
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,

@@ -11,6 +11,7 @@ from .counters import Counters
 from .errors import NotFound
 from .ids import PeerId, RoomId, TrackId
 from .peer import OfferHandler, Peer, PublishChange, TrackInfo
+from .tap import RoomTap, Tap
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,8 @@ class Router:
         self._on_peer_failed = on_peer_failed
         self._on_video_quality = on_video_quality
         self.peers: dict[PeerId, Peer] = {}
+        self.taps: list[Tap] = []
+        """Hidden consumers of every track (a recorder), see sfu/tap.py."""
         self._subscribes: dict[PeerId, bool] = {}
         self._allowed: dict[PeerId, set[PeerId] | None] = {}
         """Whose media each peer receives: None for everyone's."""
@@ -113,7 +116,23 @@ class Router:
             for other_id, other in self.peers.items():
                 if self._receives(other_id, peer.id):
                     other.subscribe(producer, stream_id=peer.id)
+            for tap in self.taps:
+                tap.add(producer)
         return change
+
+    def attach_tap(self, target: RoomTap) -> Tap:
+        """Deliver every track of the room, now and as they are published, to `target`."""
+        tap = Tap(target, self._counters)
+        self.taps.append(tap)
+        for peer in self.peers.values():
+            for producer in peer.producers.values():
+                tap.add(producer)
+        return tap
+
+    def detach_tap(self, tap: Tap) -> None:
+        if tap in self.taps:
+            self.taps.remove(tap)
+        tap.close()
 
     def unpublish(self, peer_id: PeerId, track_id: TrackId) -> None:
         if self.peer(peer_id).close_producer(track_id) is None:
@@ -166,6 +185,11 @@ class Router:
                 peer.send_reports(now, ntp)
             except Exception:  # one broken peer must not silence the room's reports
                 logger.exception("RTCP reports failed for %s", peer.id)
+        for tap in self.taps:
+            try:
+                tap.send_reports(now, ntp)
+            except Exception:
+                logger.exception("RTCP reports failed for a tap of %s", self.id)
 
     def _cap_publishers(self) -> None:
         """A publisher's REMB follows its best subscriber: what no one can take is not sent.
@@ -194,5 +218,7 @@ class Router:
         self.closed = True
         if self._reports is not None:
             self._reports.cancel()
+        for tap in list(self.taps):
+            self.detach_tap(tap)
         for peer_id in list(self.peers):
             await self.remove_peer(peer_id)

@@ -69,6 +69,12 @@ class ShardedSfu:
     async def tracks(self, room: str, peer: str) -> list[dict[str, Any]]:
         return await (await self._shard(room)).tracks(room, peer)
 
+    async def start_recording(self, room: str, options: dict[str, Any]) -> None:
+        await (await self._shard(room)).start_recording(room, options)
+
+    async def stop_recording(self, room: str) -> dict[str, Any]:
+        return await (await self._shard(room)).stop_recording(room)
+
     async def downlinks(self) -> list[dict[str, Any]]:
         return [d for shard in self.shards for d in await shard.downlinks()]
 

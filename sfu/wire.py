@@ -140,3 +140,10 @@ class WireSfu:
     async def downlinks(self) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = await self._call("downlinks")
         return result
+
+    async def start_recording(self, room: str, options: dict[str, Any]) -> None:
+        await self._call("start_recording", room=room, options=options)
+
+    async def stop_recording(self, room: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self._call("stop_recording", room=room)
+        return result

@@ -17,7 +17,7 @@ from typing import Any
 
 import uvloop
 
-from .control import LocalSfu
+from .control import LocalSfu, RecorderFactory
 from .wire import error_reply, frame, read_frame, serve_call
 
 logger = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ class PipeEvents:
         )
 
 
-async def serve(ice_addresses: list[str]) -> None:
+async def serve(ice_addresses: list[str], recorders: RecorderFactory | None = None) -> None:
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=2**24)
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin.buffer)
@@ -63,7 +63,7 @@ async def serve(ice_addresses: list[str]) -> None:
         asyncio.streams.FlowControlMixin, os.fdopen(sys.stdout.fileno(), "wb", 0)
     )
     writer = asyncio.StreamWriter(transport, protocol, reader, loop)
-    sfu = LocalSfu(ice_addresses, PipeEvents(writer))
+    sfu = LocalSfu(ice_addresses, PipeEvents(writer), recorders)
     tasks: set[asyncio.Task[None]] = set()
 
     async def handle(call_id: int, payload: bytes) -> None:
@@ -89,13 +89,15 @@ async def serve(ice_addresses: list[str]) -> None:
         await sfu.close()
 
 
-def main() -> None:
+def main(recorders: RecorderFactory | None = None) -> None:
+    """Run a worker; `recorders` is how the server that starts it records rooms (None:
+    `start_recording` fails with Unavailable)."""
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s sfu-worker %(name)s %(message)s"
     )
     logging.getLogger("aioice").setLevel(logging.WARNING)
     addresses = [a for a in (sys.argv[1] if len(sys.argv) > 1 else "127.0.0.1").split(",") if a]
-    uvloop.run(serve(addresses))
+    uvloop.run(serve(addresses, recorders))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ from aiohttp import WSCloseCode, web
 
 from classroom.service import Classroom
 from classroom.sqlite_store import SqliteStore
+from recording.recovery import recover_recordings
+from recording.room_recorder import RoomRecorder
 from sfu.control import LocalSfu, SfuControl
 from sfu.placement import LocalPlacement
 from sfu.process import SfuProcess
@@ -75,6 +77,10 @@ def create_app(config: Config) -> web.Application:
 
     async def sfu_lifetime(app: web.Application) -> AsyncIterator[None]:
         rooms = LiveRooms(config.max_participants)
+        # Before any room opens: what a crash (kill -9, power) left unfinished is made whole.
+        recovered = await asyncio.to_thread(recover_recordings, config.data_dir / "recordings")
+        for directory in recovered:
+            logger.warning("recovered the recording %s after an unclean stop", directory)
 
         def state(sfu: SfuControl) -> ServerState:
             return ServerState(
@@ -85,15 +91,19 @@ def create_app(config: Config) -> web.Application:
                 turn=config.turn,
                 ice_transport_policy=config.ice_transport_policy,
                 absences=Absences(config.resume_grace),
+                recordings=config.data_dir / "recordings",
             )
 
         if config.sfu_workers <= 0:
-            local = LocalSfu(config.ice_addresses, rooms)
+            local = LocalSfu(config.ice_addresses, rooms, RoomRecorder.open)
             app[STATE] = state(local)
             yield
             await local.close()
             return
-        workers = [SfuProcess(config.ice_addresses, rooms) for _ in range(config.sfu_workers)]
+        workers = [
+            SfuProcess(config.ice_addresses, rooms, module="signaling.sfu_worker")
+            for _ in range(config.sfu_workers)
+        ]
         await asyncio.gather(*(w.start() for w in workers))
         app[STATE] = state(ShardedSfu(workers, LocalPlacement(len(workers))))
         logger.info("SFU in %d worker processes: %s", len(workers), [w.pid for w in workers])

@@ -8,15 +8,24 @@ sockets and the SFU, and tells the room.
 
 from __future__ import annotations
 
+import re
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from classroom.polls import Poll, PollError
 from classroom.roster import Participant
+from sfu.errors import Unavailable
 
 from . import protocol
-from .errors import BAD_MESSAGE, NOT_HOST, ProtocolError
+from .errors import (
+    BAD_MESSAGE,
+    NOT_HOST,
+    NOT_RECORDING,
+    RECORDING_UNAVAILABLE,
+    ProtocolError,
+)
 
 if TYPE_CHECKING:
     from .session import Session
@@ -272,7 +281,57 @@ async def poll_close(
     _share_results(session, room, poll)
 
 
+async def start_recording(
+    session: Session, request: protocol.Request, me: Participant, room: str
+) -> None:
+    """Record the room from now on, into a directory of its own under the session's."""
+    _host(me)
+    state = session.state
+    moderation = state.rooms.moderation(room)
+    if moderation.recording is None:
+        if state.recordings is None:
+            raise ProtocolError(RECORDING_UNAVAILABLE, "this server does not record")
+        recording_id = time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
+        folder = re.sub(r"[^A-Za-z0-9_-]", "_", room)  # a room id is no path to trust
+        options = {
+            "directory": str(state.recordings / folder / recording_id),
+            "session": {
+                "room": room,
+                "recording": recording_id,
+                "title": state.record.title(room) if state.record is not None else None,
+                "started_by": me.identity,
+            },
+        }
+        moderation.recording = recording_id  # taken before the await: one recording per room
+        try:
+            await state.sfu.start_recording(room, options)
+        except BaseException as error:
+            moderation.recording = None
+            if isinstance(error, Unavailable):
+                raise ProtocolError(RECORDING_UNAVAILABLE, str(error)) from error
+            raise
+        state.rooms.broadcast(room, {"type": "recording", "on": True})
+    _ok(session, request, recordingId=moderation.recording)
+
+
+async def stop_recording(
+    session: Session, request: protocol.Request, me: Participant, room: str
+) -> None:
+    _host(me)
+    state = session.state
+    moderation = state.rooms.moderation(room)
+    recording_id = moderation.recording
+    if recording_id is None:
+        raise ProtocolError(NOT_RECORDING, "the room is not being recorded")
+    moderation.recording = None
+    summary = await state.sfu.stop_recording(room)
+    state.rooms.broadcast(room, {"type": "recording", "on": False})
+    _ok(session, request, recordingId=recording_id, tracks=len(summary.get("tracks", [])))
+
+
 HANDLERS: dict[str, Handler] = {
+    "start_recording": start_recording,
+    "stop_recording": stop_recording,
     "poll_create": poll_create,
     "poll_answer": poll_answer,
     "poll_close": poll_close,

@@ -191,6 +191,8 @@ VALIDATORS = {
     "poll_create": _validate_poll_create,
     "poll_answer": _validate_poll_answer,
     "poll_close": _validate_poll_close,
+    "start_recording": _validate_nothing,
+    "stop_recording": _validate_nothing,
 }
 
 

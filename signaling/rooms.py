@@ -28,6 +28,8 @@ class LiveRooms:
         self.starting: dict[str, dict[int, Session]] = {}
         """Sessions that joined before the room's session started (by object id)."""
         self._locks: dict[str, asyncio.Lock] = {}
+        self._early: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        """What the SFU said to participants still joining, for after their `joined`."""
 
     def roster(self, room: str) -> Roster:
         roster = self.rosters.get(room)
@@ -104,17 +106,35 @@ class LiveRooms:
     def participant_count(self) -> int:
         return sum(len(r.participants) for r in self.rosters.values())
 
+    def expect(self, room: str, participant_id: str) -> None:
+        """`participant_id` is joining (or coming back): hold what the SFU says to them
+        until `joined` has been sent (`arrived`).
+
+        With the SFU in a worker process, its subscribe offer can arrive before the reply to
+        the `add_peer` that caused it has resumed the join: nobody was attached yet, the
+        offer was dropped, and the pupil never received anyone (seen in CI, 1 run in 10)."""
+        self._early[(room, participant_id)] = []
+
+    def arrived(self, room: str, participant_id: str) -> list[dict[str, Any]]:
+        """What was held for `participant_id` while it joined (nothing more is held)."""
+        return self._early.pop((room, participant_id), [])
+
     # --- SfuEvents ---------------------------------------------------------------------
 
-    def subscribe_offer(self, room: str, peer: str, sdp: str, tracks: list[dict[str, Any]]) -> None:
+    def _tell(self, room: str, peer: str, message: dict[str, Any]) -> None:
+        early = self._early.get((room, peer))
+        if early is not None:
+            early.append(message)
+            return
         session = self.session(room, peer)
         if session is not None:
-            session.send({"type": "subscribe_offer", "sdp": sdp, "tracks": tracks})
+            session.send(message)
+
+    def subscribe_offer(self, room: str, peer: str, sdp: str, tracks: list[dict[str, Any]]) -> None:
+        self._tell(room, peer, {"type": "subscribe_offer", "sdp": sdp, "tracks": tracks})
 
     def video_quality(self, room: str, peer: str, track: str, quality: str) -> None:
-        session = self.session(room, peer)
-        if session is not None:
-            session.send({"type": "video_quality", "trackId": track, "quality": quality})
+        self._tell(room, peer, {"type": "video_quality", "trackId": track, "quality": quality})
 
     def peer_failed(self, room: str, peer: str) -> None:
         session = self.session(room, peer)

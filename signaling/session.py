@@ -8,6 +8,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -91,6 +92,8 @@ class ServerState:
     ice_transport_policy: str = "all"
     absences: Absences = field(default_factory=Absences)
     """Participants whose connection dropped, kept for a while (signaling/absence.py)."""
+    recordings: Path | None = None
+    """Where recordings are written, a directory per session (None: recording is off)."""
 
     async def end_room(self, room: str) -> None:
         """A host ended the session: tell everyone in its room, then close their sockets."""
@@ -379,16 +382,22 @@ class Session:
             receives_from=request.body.get("identities"),
         )
         await self._state.sfu.open_room(claims.room)
-        # Whose media to receive is known before the first subscription: no offer full of
-        # m-lines that a set_subscriptions would take back a moment later.
-        await self._state.sfu.add_peer(
-            claims.room,
-            participant.id,
-            claims.grants.subscribe,
-            roster.publishers_for(participant),
-            # A pupil on a weak link keeps the teacher's (a host's) video before classmates'.
-            priority=1 if claims.grants.moderate else 0,
-        )
+        rooms.expect(claims.room, participant.id)
+        try:
+            # Whose media to receive is known before the first subscription: no offer full
+            # of m-lines that a set_subscriptions would take back a moment later.
+            await self._state.sfu.add_peer(
+                claims.room,
+                participant.id,
+                claims.grants.subscribe,
+                roster.publishers_for(participant),
+                # A pupil on a weak link keeps the teacher's (a host's) video before
+                # classmates'.
+                priority=1 if claims.grants.moderate else 0,
+            )
+        except BaseException:
+            rooms.arrived(claims.room, participant.id)
+            raise
         others = roster.others(participant.id)
         roster.add(participant)
         rooms.attach(claims.room, participant.id, self)
@@ -397,6 +406,8 @@ class Session:
         if self._state.record is not None:
             self._stay = self._state.record.arrived(claims.room, claims.identity, claims.name)
         self.send(self._joined(request, claims, participant, others))
+        for message in rooms.arrived(claims.room, participant.id):
+            self.send(message)
         rooms.broadcast(
             claims.room,
             {"type": "participant_joined", "participant": participant.to_dict()},
@@ -512,9 +523,16 @@ class Session:
         self.participant, self.room = participant, claims.room
         self._stay, away.session._stay = away.session._stay, None
         rooms.attach(claims.room, participant.id, self)
-        await self._state.sfu.resume_peer(claims.room, participant.id)
+        rooms.expect(claims.room, participant.id)
+        try:
+            await self._state.sfu.resume_peer(claims.room, participant.id)
+        except BaseException:
+            rooms.arrived(claims.room, participant.id)
+            raise
         others = rooms.roster(claims.room).others(participant.id)
         self.send({**self._joined(request, claims, participant, others), "resumed": True})
+        for message in rooms.arrived(claims.room, participant.id):
+            self.send(message)
         rooms.broadcast(
             claims.room,
             {"type": "participant_resumed", "participantId": participant.id},
@@ -526,6 +544,7 @@ class Session:
         moderation = self._state.rooms.moderation(room)
         state: dict[str, Any] = {
             "locked": moderation.locked,
+            "recording": moderation.recording is not None,
             "hands": list(moderation.hands),
             "pinned": moderation.pinned,
             "canUnmute": me.identity not in moderation.mic_locked,
@@ -664,6 +683,7 @@ class Session:
         was_pinned = moderation.pinned == participant.id
         rooms = self._state.rooms
         if rooms.detach(room, participant.id):
+            moderation.recording = None  # closing the room finishes its recording
             try:
                 await self._state.sfu.close_room(room)
             except SfuError:

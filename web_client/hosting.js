@@ -30,6 +30,11 @@ export class HostPanel extends EventTarget {
 
     $('host-lock').addEventListener('click', () =>
       this._emit({ action: 'lockRoom', args: [!this.locked] }));
+    this.recording = false;
+    $('host-record').addEventListener('click', () => {
+      const on = !this.recording;
+      this._emit({ action: 'setRecording', args: [on], notice: on ? 'notice.recordingStarted' : 'notice.recordingSaved' });
+    });
     $('host-mute-all').addEventListener('click', () => {
       const allow = $('host-mute-all-allow').checked;
       this._emit({ action: 'muteAll', args: [allow] });
@@ -41,6 +46,20 @@ export class HostPanel extends EventTarget {
     localize(label, translator, 'host.muteAll');
     muteAll.append(icon('micOff'), label);
     this.setLocked(false);
+    this.setRecording(false);
+  }
+
+  /** The record button: start, or stop and save. */
+  setRecording(recording) {
+    this.recording = recording;
+    const button = this.$('host-record');
+    button.replaceChildren(icon(recording ? 'stop' : 'record'));
+    const label = document.createElement('span');
+    localize(label, this.t, recording ? 'host.stopRecording' : 'host.record');
+    button.append(label);
+    button.setAttribute('aria-pressed', String(recording));
+    button.classList.toggle('recording', recording);
+    localize(this.$('host-record-state'), this.t, recording ? 'host.recordingState' : 'host.notRecordingState');
   }
 
   setLocked(locked) {

@@ -22,6 +22,7 @@ export class RoomState extends EventTarget {
 
   reset() {
     this.locked = false;
+    this.recording = false;
     this.hands = [];
     this.pinned = null;
     this.canUnmute = true;
@@ -44,6 +45,7 @@ export class RoomState extends EventTarget {
     this.client = client;
     this.reset();
     this.locked = Boolean(joined.locked);
+    this.recording = Boolean(joined.recording);
     this.hands = Array.isArray(joined.hands) ? [...joined.hands] : [];
     this.pinned = joined.pinned ?? null;
     this.canUnmute = joined.canUnmute !== false;
@@ -71,6 +73,10 @@ export class RoomState extends EventTarget {
       case 'room_locked':
         this.locked = Boolean(msg.locked);
         this._emit('locked', { locked: this.locked });
+        break;
+      case 'recording':
+        this.recording = Boolean(msg.on);
+        this._emit('recording', { on: this.recording });
         break;
       case 'hands':
         this._setHands(Array.isArray(msg.queue) ? msg.queue : []);
@@ -159,6 +165,11 @@ export class RoomState extends EventTarget {
 
   lockRoom(locked) {
     return this._request('lock_room', { locked });
+  }
+
+  /** Record the lesson (`on`) or finish its recording. */
+  setRecording(on) {
+    return this._request(on ? 'start_recording' : 'stop_recording');
   }
 
   admit(participantId) {

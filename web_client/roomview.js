@@ -8,7 +8,7 @@ const OWN_HAND_MS = 3000;
 const ROOM_ACTIONS = new Set([
   'raiseHand', 'lowerHand', 'lowerAllHands', 'muteParticipant', 'muteAll', 'allowUnmute',
   'removeParticipant', 'lockRoom', 'admit', 'admitAll', 'deny', 'pin', 'createPoll', 'answerPoll',
-  'closePoll',
+  'closePoll', 'setRecording',
 ]);
 
 export class RoomView {
@@ -39,6 +39,7 @@ export class RoomView {
 
     const on = (type, handler) => room.addEventListener(type, (ev) => handler(ev.detail));
     on('locked', ({ locked }) => this._showLocked(locked));
+    on('recording', ({ on: recording }) => this._showRecording(recording));
     on('hands', ({ queue }) => this._showHands(queue));
     on('pinned', ({ participantId }) => ui.grid.setPinned(participantId));
     on('lobby', ({ waiting }) => this._showLobby(waiting));
@@ -52,6 +53,7 @@ export class RoomView {
     ui.setHost(room.isHost);
     ui.grid.setHosting(room.isHost);
     this._showLocked(room.locked);
+    this._showRecording(room.recording);
     ui.grid.setPinned(room.pinned);
     this.shownHands = room.hands; // no "raised a hand" toasts for hands that were already up
     this._showHands(room.hands);
@@ -92,6 +94,11 @@ export class RoomView {
   _showLocked(locked) {
     this.ui.setLocked(locked);
     this.ui.host.setLocked(locked);
+  }
+
+  _showRecording(recording) {
+    this.ui.setRecording(recording);
+    this.ui.host.setRecording(recording);
   }
 
   _showHands(queue) {

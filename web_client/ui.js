@@ -279,11 +279,27 @@ export class LessonUI extends EventTarget {
     this.$('toasts').replaceChildren(); // the room's notices mean nothing after it
     this.polls.clear();
     this.setLocked(false);
+    this.setRecording(false);
     this.setLobbyCount(0);
     this.host.menu.close();
     this.host.setHands([]);
     this.host.setLobby([]);
     for (const dialog of this.doc.querySelectorAll('dialog[open]')) dialog.close();
+  }
+
+  /** The recording mark in the top bar: everyone sees that the lesson is being recorded. */
+  setRecording(recording) {
+    const badge = this.$('recording-badge');
+    badge.hidden = !recording;
+    badge.replaceChildren();
+    const dot = document.createElement('span');
+    dot.className = 'rec-dot';
+    dot.setAttribute('aria-hidden', 'true');
+    const text = document.createElement('span');
+    localize(text, this.t, 'recording.badge');
+    badge.append(dot, text);
+    badge.dataset.i18nTitle = 'recording.badgeTitle';
+    this.t.apply(badge);
   }
 
   /** The lock in the top bar: everyone sees that no one new can come in. */

@@ -42,6 +42,8 @@ class ModServer:
     accounts: dict[str, tuple[str, str]]
     """role → (login, password) of the demo school (the first of each role)."""
     output: list[str] = field(default_factory=list)
+    data: Path = Path()
+    """The server's data directory (recordings go under it)."""
     issuer: TokenIssuer = field(default_factory=lambda: TokenIssuer(SECRET))
 
     def log_tail(self, lines: int = 60) -> str:
@@ -87,7 +89,7 @@ def mod_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModServer]:
             match = ACCOUNT.match(line)
             if match:
                 accounts.setdefault(match.group(1), (match.group(2), match.group(3)))
-        yield ModServer(running.base_url, accounts, running.output)
+        yield ModServer(running.base_url, accounts, running.output, data)
 
 
 class Room:
@@ -264,6 +266,28 @@ def _mute_admit_hands_poll_remove(room: Room, mod_server: ModServer, artifacts: 
     assert teacher.page.locator("#host-lock").inner_text() == "Unlock lesson"
     teacher.page.click("#host-lock")
     pupil.page.locator("#lock-badge").wait_for(state="hidden", timeout=WAIT_MS)
+
+    # Recording: everyone sees the mark while it runs; stopping saves a file per track.
+    teacher.page.click("#host-record")
+    for person in (teacher, pupil, parent):
+        badge = person.page.locator("#recording-badge")
+        badge.wait_for(state="visible", timeout=WAIT_MS)
+        assert badge.inner_text() == "Recording"
+    toast(teacher, "Recording started.")
+    assert teacher.page.locator("#host-record").inner_text() == "Stop recording"
+    pupil.page.screenshot(path=artifacts / "moderation-recording.png")
+    teacher.page.screenshot(path=artifacts / "moderation-recording-host.png")
+    time.sleep(3)
+    teacher.page.click("#host-record")
+    toast(teacher, "Recording stopped and saved.")
+    pupil.page.locator("#recording-badge").wait_for(state="hidden", timeout=WAIT_MS)
+    (sidecar,) = (mod_server.data / "recordings" / ROOM).glob("*/recording.json")
+    recorded = json.loads(sidecar.read_text())
+    assert recorded["stopped"] is not None
+    kinds = sorted(t["kind"] for t in recorded["tracks"] if t["frames"])
+    # The teacher's, the pupil's and the parent's cameras; the pupil's microphone may be muted.
+    assert kinds.count("video") == 3 and kinds.count("audio") >= 2
+    assert not list(sidecar.parent.glob("*.part"))
 
     open_tile_menu(teacher, parent_id).get_by_text("Pin for everyone").click()
     for person in (teacher, pupil, parent):

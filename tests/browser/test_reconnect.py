@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 
 from tests.netns import Forwarders, Namespace
+from tests.server_process import free_port
 
 from .conftest import (
     Server,
-    _free_port,
     _links,
     running_server,
     server_for_namespace,
@@ -105,7 +105,7 @@ def test_after_a_server_restart_everyone_is_told_and_comes_back(
 ) -> None:
     """A deploy restarts the server: the pages say so, keep trying, and rejoin by themselves."""
     data = tmp_path_factory.mktemp("restart-data")
-    env = {"SECRET": "restart-test-secret-0123456789abcdef", "PORT": str(_free_port())}
+    env = {"SECRET": "restart-test-secret-0123456789abcdef", "PORT": str(free_port())}
     people: dict[str, Person] = {}
     first = running_server(data, **env)
     running = first.__enter__()

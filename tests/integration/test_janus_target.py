@@ -119,13 +119,21 @@ async def test_a_subscriber_pli_reaches_the_publisher_of_that_stream() -> None:
         ]
         watcher = await target.join(JoinSpec(ROOM, "watcher"))
         streams = await wait_for_streams(watcher, 2, packets=10)
-        await asyncio.sleep(0.5)  # Janus's own keyframe requests for the new subscriber
         cameras = {
             p.identity: p.publication.sources["camera"]
             for p in (first, second)
             if p.publication is not None
         }
-        before = {name: camera.feedback.pli for name, camera in cameras.items()}
+        # Janus's own keyframe requests for the new subscriber come over a second or so
+        # (one reached "first" 0.5 s after its stream did): wait until a second passes
+        # without one.
+        before: dict[str, int] = {}
+        for _ in range(20):
+            now = {name: camera.feedback.pli for name, camera in cameras.items()}
+            if now == before:
+                break
+            before = now
+            await asyncio.sleep(1.0)
         (second_stream,) = [s for s in streams if watcher.source_of(s) == "second"]
         assert second_stream.mid is not None
         for _ in range(3):

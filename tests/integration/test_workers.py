@@ -74,3 +74,27 @@ async def test_two_lessons_land_on_two_processes_and_both_forward(
     finally:
         for bot in bots:
             await bot.close()
+
+
+async def test_everyone_joining_a_worker_hosted_lesson_receives_the_teacher(
+    tmp_path: Path,
+) -> None:
+    """The worker's subscribe offer for a joiner can overtake the reply to its add_peer;
+    it used to be dropped, and that pupil received no one (CI, 1 run in about 10)."""
+    async with serving(tmp_path, sfu_workers=1) as server:
+        teacher = PublisherBot(
+            server.url, server.token("teacher", Role.TEACHER), video_size=(640, 360)
+        )
+        pupils = [SubscriberBot(server.url, server.token(f"pupil-{n}")) for n in range(8)]
+        try:
+            await teacher.start()
+            for pupil in pupils:
+                await pupil.join()
+            for pupil in pupils:
+                streams = await pupil.wait_for_streams(2, packets=10, video_keyframe=True)
+                assert sorted(s.kind for s in streams) == ["audio", "video"]
+                offers = [m for m in pupil.signal.events if m["type"] == "subscribe_offer"]
+                assert offers, "no subscribe offer"
+        finally:
+            for bot in [teacher, *pupils]:
+                await bot.close()

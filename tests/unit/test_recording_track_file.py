@@ -203,7 +203,8 @@ def test_a_writer_that_fails_reports_it_and_drops_what_follows(
     tmp_path: Path, vp8: list[Encoded]
 ) -> None:
     frames = frames_of(vp8[:3])
-    track = TrackFile(tmp_path / "no-such-dir" / "x.webm", "video/VP8")
+    (tmp_path / "a-file").write_bytes(b"")  # where the file's directory should be
+    track = TrackFile(tmp_path / "a-file" / "x.webm", "video/VP8")
     track.write(frames[0])
     track.write(frames[1])  # the file is opened when the first frame is written, now
     deadline = time.monotonic() + 10
@@ -211,7 +212,7 @@ def test_a_writer_that_fails_reports_it_and_drops_what_follows(
         time.sleep(0.01)
     track.write(frames[2])
     track.close()
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileExistsError):
         track.join(30)
     assert (track.frames_queued, track.dropped_backlog) == (2, 1)
 

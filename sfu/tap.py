@@ -1,0 +1,108 @@
+"""Hidden consumers: every track of a room delivered to something that is no participant.
+
+A recorder (and later an HLS writer) receives a room's media through the same `Consumer` a
+subscriber gets: it waits for a keyframe and asks the publisher for one, keeps its own
+sequence numbers across pauses, and gets sender reports in its own timeline. Only the sink
+differs, and nobody negotiates: there is no connection, so no NACK, REMB or layer choice
+comes back, and the whole stream is forwarded.
+
+What receives the tracks (`RoomTap`) is handed in from outside: `sfu` imports nothing of
+the packages above it.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Protocol
+
+from .consumer import Consumer, ConsumerParams
+from .counters import Counters
+from .ids import PeerId, TrackId, new_consumer_id
+from .producer import Producer
+from .sink import RtpSink
+
+TAP_PEER = PeerId("tap")
+"""The peer id hidden consumers carry (in logs and counters; no such participant exists)."""
+
+
+@dataclass(frozen=True)
+class TapTrack:
+    """One track as a tap sees it: whose it is and how to read its packets."""
+
+    id: str
+    peer: str
+    kind: str
+    source: str
+    mime_type: str
+    clock_rate: int
+    payload_type: int
+    channels: int
+    """Audio channels (2 when the publisher negotiated `stereo=1`); 0 for video."""
+
+    @classmethod
+    def of(cls, producer: Producer) -> TapTrack:
+        params = producer.params
+        channels = 0
+        if params.kind == "audio":
+            stereo = (params.codec_parameters or {}).get("stereo")
+            channels = 2 if str(stereo) == "1" else 1
+        return cls(
+            str(producer.id),
+            str(producer.peer_id),
+            params.kind,
+            params.source,
+            params.mime_type,
+            params.clock_rate,
+            params.payload_type,
+            channels,
+        )
+
+
+class RoomTap(Protocol):
+    """What receives a room's tracks: a sink per track, told when each track ends."""
+
+    def open_track(self, track: TapTrack) -> RtpSink: ...
+
+    def close_track(self, track_id: str) -> None:
+        """The track ended (unpublished, its participant left, the tap detached)."""
+
+
+class Tap:
+    """One `RoomTap` attached to one room: a hidden consumer per producer."""
+
+    def __init__(self, target: RoomTap, counters: Counters) -> None:
+        self.target = target
+        self._counters = counters
+        self._consumers: dict[TrackId, Consumer] = {}
+        self.closed = False
+
+    def add(self, producer: Producer) -> None:
+        """Deliver `producer` too (a track published after the tap was attached)."""
+        if self.closed or producer.closed or producer.id in self._consumers:
+            return
+        sink = self.target.open_track(TapTrack.of(producer))
+        consumer = Consumer(
+            new_consumer_id(), TAP_PEER, producer, sink, self._counters, on_close=self._closed
+        )
+        self._consumers[producer.id] = consumer
+        consumer.configure(
+            ConsumerParams(ssrc=random.getrandbits(32), payload_type=producer.params.payload_type)
+        )
+
+    def send_reports(self, now: float, ntp: int) -> None:
+        """Each track's sender report, so the sink can line up a publisher's tracks."""
+        for consumer in list(self._consumers.values()):
+            report = consumer.sender_report(now, ntp)
+            if report is not None:
+                consumer.sink.send_rtcp(report)
+
+    def _closed(self, consumer: Consumer) -> None:
+        if self._consumers.pop(consumer.producer.id, None) is not None:
+            self.target.close_track(str(consumer.producer.id))
+
+    def close(self) -> None:
+        """Detach: every track ends for the target. Idempotent."""
+        self.closed = True
+        for consumer in list(self._consumers.values()):
+            consumer.close()
