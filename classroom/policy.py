@@ -40,6 +40,8 @@ class Action(StrEnum):
     """Mute, remove, lock, admit from the lobby, end: the session's hosts."""
     VIEW_ATTENDANCE = "view_attendance"
     WATCH_RECORDING = "watch_recording"
+    DELETE_RECORDING = "delete_recording"
+    """The class's teachers and the school's admins: a recording is theirs to take back."""
 
 
 @dataclass(frozen=True)
@@ -196,5 +198,6 @@ _RULES = {
     Action.MODERATE: _moderate,
     Action.VIEW_ATTENDANCE: _admin_or_class_teacher,
     Action.WATCH_RECORDING: _watch_recording,
+    Action.DELETE_RECORDING: _admin_or_class_teacher,
 }
 assert set(_RULES) == set(Action), "every action needs a rule"

@@ -468,6 +468,20 @@ class Classroom:
             raise Forbidden("you are not invited to this session")
         return session
 
+    def recordings_of(self, by: User, session_id: str, delete: bool = False) -> Session:
+        """The session whose recordings `by` may watch (`delete`: take back); Forbidden for
+        anyone else: the class's pupils and teachers, the school's admins, and the class's
+        parents when the school lets them (`School.parents_see_recordings`)."""
+        session = self._session(by, session_id)
+        school = self.school(by)
+        target = Target.of_session(session, school.parents_see_recordings)
+        if delete:
+            if not allowed(self.actor(by), Action.DELETE_RECORDING, target):
+                raise Forbidden("only the class's teachers and the school's admins delete these")
+        elif not allowed(self.actor(by), Action.WATCH_RECORDING, target):
+            raise Forbidden("this session's recordings are for its class")
+        return session
+
     def admit(self, by: User, session_id: str) -> Admission:
         """How `by` enters the session: refused, straight in, or through the lobby."""
         session = self._session(by, session_id)

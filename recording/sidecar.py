@@ -8,11 +8,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 SIDECAR = "recording.json"
 FORMAT = 1
+
+
+def session_folder(root: Path, session: str) -> Path:
+    """Where a session's (a room's) recordings go under `root`: a room id is no path to
+    trust, so anything but letters, digits, "-" and "_" becomes "_"."""
+    return root / re.sub(r"[^A-Za-z0-9_-]", "_", session)
 
 
 def sidecar_path(directory: Path) -> Path:

@@ -11,6 +11,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -70,6 +71,8 @@ USER: web.RequestKey[User] = web.RequestKey("user", User)
 BODY: web.RequestKey[dict[str, Any]] = web.RequestKey("body", dict)
 SETTINGS: web.AppKey[ApiSettings] = web.AppKey("api_settings", ApiSettings)
 SESSION_ENDED: web.AppKey[SessionEnded] = web.AppKey("session_ended")
+RECORDINGS: web.AppKey[Path] = web.AppKey("recordings", Path)
+"""Where recordings are, a folder per session (`recording.sidecar.session_folder`)."""
 SESSION_STARTED: web.AppKey[Callable[[str], None]] = web.AppKey("session_started")
 """Called when a session starts, to let in those who came early."""
 """Called when a session ends, to close its live room for everyone."""
@@ -86,6 +89,8 @@ class Operation:
     """Needs no bearer token (sign-in, an invite link)."""
     produces: str = "application/json"
     tags: list[str] = field(default_factory=list)
+    query_token: bool = False
+    """The bearer token may come as `?token=` instead: a <video> element sends no headers."""
 
 
 # --- views ---------------------------------------------------------------------------
@@ -185,6 +190,8 @@ def _wrap(operation: Operation) -> Handler:
         try:
             if not operation.public:
                 header = request.headers.get("Authorization", "")
+                if operation.query_token and not header and "token" in request.query:
+                    header = "Bearer " + request.query["token"]
                 if not header.startswith("Bearer "):
                     return _error(UNAUTHORIZED, "sign in first (Authorization: Bearer <token>)")
                 try:
@@ -642,12 +649,14 @@ OPERATIONS = [
 
 def add_routes(app: web.Application) -> None:
     from .openapi import document  # the document reads OPERATIONS, defined above
+    from .recording_routes import RECORDING_OPERATIONS  # whose handlers use this module
 
-    spec = document(OPERATIONS)
+    operations = OPERATIONS + RECORDING_OPERATIONS
+    spec = document(operations)
 
     async def openapi(request: web.Request) -> web.Response:
         return web.json_response(spec)
 
     app.router.add_get("/api/openapi.json", openapi)
-    for operation in OPERATIONS:
+    for operation in operations:
         app.router.add_route(operation.method, operation.path, _wrap(operation))

@@ -11,6 +11,7 @@ from aiohttp import WSCloseCode, web
 from classroom.service import Classroom
 from classroom.sqlite_store import SqliteStore
 from recording.recovery import recover_recordings
+from recording.remux import participant_files
 from recording.room_recorder import RoomRecorder
 from sfu.control import LocalSfu, SfuControl
 from sfu.placement import LocalPlacement
@@ -81,6 +82,7 @@ def create_app(config: Config) -> web.Application:
         recovered = await asyncio.to_thread(recover_recordings, config.data_dir / "recordings")
         for directory in recovered:
             logger.warning("recovered the recording %s after an unclean stop", directory)
+            await asyncio.to_thread(participant_files, directory)
 
         def state(sfu: SfuControl) -> ServerState:
             return ServerState(
@@ -115,6 +117,7 @@ def create_app(config: Config) -> web.Application:
         app[api.CLASSROOM] = Classroom(store)
         app[api.ISSUER] = TokenIssuer(config.secret)
         app[api.SETTINGS] = api.ApiSettings(config.base_url, config.token_ttl)
+        app[api.RECORDINGS] = config.data_dir / "recordings"
 
         async def session_ended(session_id: str) -> None:
             await app[STATE].end_room(session_id)

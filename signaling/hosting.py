@@ -8,14 +8,16 @@ sockets and the SFU, and tells the room.
 
 from __future__ import annotations
 
-import re
 import secrets
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from classroom.polls import Poll, PollError
 from classroom.roster import Participant
+from recording.sidecar import session_folder
+from recording.timeline import Timeline
 from sfu.errors import Unavailable
 
 from . import protocol
@@ -292,9 +294,8 @@ async def start_recording(
         if state.recordings is None:
             raise ProtocolError(RECORDING_UNAVAILABLE, "this server does not record")
         recording_id = time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
-        folder = re.sub(r"[^A-Za-z0-9_-]", "_", room)  # a room id is no path to trust
-        options = {
-            "directory": str(state.recordings / folder / recording_id),
+        options: dict[str, Any] = {
+            "directory": str(session_folder(state.recordings, room) / recording_id),
             "session": {
                 "room": room,
                 "recording": recording_id,
@@ -310,6 +311,7 @@ async def start_recording(
             if isinstance(error, Unavailable):
                 raise ProtocolError(RECORDING_UNAVAILABLE, str(error)) from error
             raise
+        state.rooms.start_timeline(room, Timeline(Path(options["directory"])))
         state.rooms.broadcast(room, {"type": "recording", "on": True})
     _ok(session, request, recordingId=moderation.recording)
 
@@ -326,6 +328,8 @@ async def stop_recording(
     moderation.recording = None
     summary = await state.sfu.stop_recording(room)
     state.rooms.broadcast(room, {"type": "recording", "on": False})
+    state.rooms.end_timeline(room)
+    state.recording_finished(room, recording_id)
     _ok(session, request, recordingId=recording_id, tracks=len(summary.get("tracks", [])))
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from classroom.moderation import RoomModeration
 from classroom.roster import Roster
+from recording.timeline import Timeline
 
 if TYPE_CHECKING:
     from .session import Session
@@ -29,6 +30,8 @@ class LiveRooms:
         """Sessions that joined before the room's session started (by object id)."""
         self._locks: dict[str, asyncio.Lock] = {}
         self._early: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.timelines: dict[str, Timeline] = {}
+        """The timeline of each room being recorded: everything broadcast goes into it."""
         """What the SFU said to participants still joining, for after their `joined`."""
 
     def roster(self, room: str) -> Roster:
@@ -94,7 +97,22 @@ class LiveRooms:
             return True
         return False
 
+    def start_timeline(self, room: str, timeline: Timeline) -> None:
+        """Record the room's events from now on; who is there comes first."""
+        roster = self.rosters.get(room)
+        present = [p.to_dict() for p in roster.participants.values()] if roster else []
+        timeline.add({"type": "present", "participants": present})
+        self.timelines[room] = timeline
+
+    def end_timeline(self, room: str) -> None:
+        timeline = self.timelines.pop(room, None)
+        if timeline is not None:
+            timeline.close()
+
     def broadcast(self, room: str, message: dict[str, Any], exclude: str | None = None) -> None:
+        timeline = self.timelines.get(room)
+        if timeline is not None:
+            timeline.add(message)
         for participant_id, session in list(self.sessions.get(room, {}).items()):
             if participant_id != exclude:
                 session.send(message)

@@ -17,6 +17,8 @@ from classroom.errors import ClassroomError
 from classroom.models import ChatLine
 from classroom.moderation import Waiting
 from classroom.roster import CHAT_KEPT, ChatMessage, Participant
+from recording.remux import participant_files
+from recording.sidecar import session_folder
 from sfu.control import SfuControl
 from sfu.errors import InvalidSdp, NotFound, SfuError
 
@@ -94,6 +96,27 @@ class ServerState:
     """Participants whose connection dropped, kept for a while (signaling/absence.py)."""
     recordings: Path | None = None
     """Where recordings are written, a directory per session (None: recording is off)."""
+    background: set[asyncio.Task[None]] = field(default_factory=set)
+    """Work after a recording (remuxing), kept until done."""
+
+    def recording_finished(self, room: str, recording_id: str) -> None:
+        """Make the stopped recording watchable at once: each participant's tracks into one
+        WebM, on a thread (remuxing, no decoding), while the lesson's pages go on."""
+        if self.recordings is None:
+            return
+        directory = session_folder(self.recordings, room) / recording_id
+
+        async def remux() -> None:
+            try:
+                made = await asyncio.to_thread(participant_files, directory)
+            except Exception:
+                logger.exception("remuxing %s failed", directory)
+            else:
+                logger.info("%s: playable per participant: %s", directory, sorted(made))
+
+        task = asyncio.get_running_loop().create_task(remux())
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
 
     async def end_room(self, room: str) -> None:
         """A host ended the session: tell everyone in its room, then close their sockets."""
@@ -683,11 +706,14 @@ class Session:
         was_pinned = moderation.pinned == participant.id
         rooms = self._state.rooms
         if rooms.detach(room, participant.id):
-            moderation.recording = None  # closing the room finishes its recording
+            recording, moderation.recording = moderation.recording, None
+            rooms.end_timeline(room)
             try:
-                await self._state.sfu.close_room(room)
+                await self._state.sfu.close_room(room)  # which finishes its recording
             except SfuError:
                 pass
+            if recording is not None:
+                self._state.recording_finished(room, recording)
         else:
             rooms.broadcast(room, {"type": "participant_left", "participantId": participant.id})
             if had_hand:

@@ -19,6 +19,7 @@ from signaling import api
 from signaling.app import create_app
 from signaling.auth import TokenIssuer
 from signaling.config import Config
+from signaling.recording_routes import RECORDING_OPERATIONS
 
 SECRET = "api-test-secret-0123456789abcdef-xyz"
 ADMIN_PW = "admin-password-1"
@@ -357,7 +358,8 @@ async def test_another_school_is_not_found_not_forbidden(school: School) -> None
 async def test_openapi_document_lists_every_operation_with_its_schema(school: School) -> None:
     status, spec = await school.call("GET", "/api/openapi.json")
     assert status == 200 and spec["openapi"] == "3.1.0"
-    for op in api.OPERATIONS:
+    operations = api.OPERATIONS + RECORDING_OPERATIONS
+    for op in operations:
         entry = spec["paths"][op.path][op.method.lower()]
         assert entry["summary"] == op.summary
         if op.body is not None:
@@ -368,7 +370,7 @@ async def test_openapi_document_lists_every_operation_with_its_schema(school: Sc
         for r in school.client.app.router.routes()
         if r.resource is not None and r.resource.canonical.startswith("/api/")
     }
-    documented = {(op.method, op.path) for op in api.OPERATIONS}
+    documented = {(op.method, op.path) for op in operations}
     assert routes - {("GET", "/api/openapi.json"), ("HEAD", "/api/openapi.json")} == documented
 
 

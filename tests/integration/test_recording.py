@@ -15,6 +15,7 @@ import pytest
 from bench.bots import PublisherBot, SubscriberBot
 from bench.signal_client import SignalError
 from classroom.roles import Role
+from recording.timeline import read_timeline
 
 from .conftest import ROOM, RunningServer, serving
 
@@ -58,7 +59,9 @@ async def record_a_lesson(server: RunningServer, seconds: float) -> tuple[str, d
         again = await teacher.signal.request({"type": "start_recording"})
         assert again["recordingId"] == recording_id  # already on: the same recording
 
-        await asyncio.sleep(seconds)
+        await asyncio.sleep(seconds / 2)
+        await boris.signal.chat("Можно вопрос?")
+        await asyncio.sleep(seconds / 2)
         reply = await teacher.signal.request({"type": "stop_recording"})
         assert reply == {"type": "ok", "id": reply["id"], "recordingId": recording_id, "tracks": 3}
         assert await boris.signal.wait_for("recording", lambda e: not e["on"]) == {
@@ -70,6 +73,13 @@ async def record_a_lesson(server: RunningServer, seconds: float) -> tuple[str, d
 
 def check_files(server: RunningServer, recording_id: str, content: dict[str, Any]) -> None:
     directory = server.config.data_dir / "recordings" / ROOM / recording_id
+    events = read_timeline(directory)
+    assert [e["type"] for e in events] == ["present", "recording", "chat", "recording"]
+    present, started, chat, stopped = events
+    assert sorted(p["name"] for p in present["participants"]) == ["Anna", "Boris", "Teacher"]
+    assert chat["text"] == "Можно вопрос?" and chat["from"]["name"] == "Boris"
+    assert (started["on"], stopped["on"]) == (True, False)
+    assert content["started"] <= chat["at"] <= content["stopped"]
     assert sorted(p.name for p in directory.iterdir() if p.suffix == ".part") == []
     tracks = content["tracks"]
     assert sorted((t["kind"], t["source"]) for t in tracks) == [

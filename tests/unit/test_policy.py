@@ -152,6 +152,14 @@ unverified_teacher  watch_recording           -    -      -
 pupil               watch_recording           Y    -      -
 parent              watch_recording           -    -      -
 guest               watch_recording           -    -      -
+
+# Deleting one: the class's teachers and the school's admins.
+admin               delete_recording          Y    Y      -
+teacher             delete_recording          Y    -      -
+unverified_teacher  delete_recording          -    -      -
+pupil               delete_recording          -    -      -
+parent              delete_recording          -    -      -
+guest               delete_recording          -    -      -
 """
 
 SCOPES = ("own_class", "other_class", "other_school")
@@ -215,6 +223,7 @@ SESSION_ACTIONS = {
     Action.MODERATE,
     Action.VIEW_ATTENDANCE,
     Action.WATCH_RECORDING,
+    Action.DELETE_RECORDING,
 }
 """Acted on a session of the class that the class's teacher created."""
 

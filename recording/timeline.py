@@ -1,0 +1,64 @@
+"""`timeline.jsonl`: what happened in the room while it was recorded, for the player's side panel.
+
+One JSON object per line, each the room event as everyone received it (a chat message, a
+join or a leave with the person's name, hands, polls, pins, mutes) with `at`, the server's
+wall clock in Unix seconds: the clock `recording.json` places the tracks on. Lines are
+appended, so a crash loses at most the line being written.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+TIMELINE = "timeline.jsonl"
+
+
+class Timeline:
+    """Appends a recording's room events to its `timeline.jsonl`, on a thread of its own."""
+
+    def __init__(self, directory: Path, clock: Callable[[], float] = time.time) -> None:
+        self.path = directory / TIMELINE
+        self._clock = clock
+        # One thread: lines land in the order they were added, and the loop never waits.
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="timeline")
+        self._last: Future[None] | None = None
+        self.closed = False
+
+    def add(self, event: dict[str, Any]) -> None:
+        if self.closed:
+            return
+        line = json.dumps({"at": self._clock(), **event}, ensure_ascii=False) + "\n"
+        self._last = self._writer.submit(self._append, line)
+
+    def _append(self, line: str) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as file:
+            file.write(line)
+
+    def close(self) -> Future[None] | None:
+        """No more lines; the last one's write (to wait for, if one must)."""
+        self.closed = True
+        self._writer.shutdown(wait=False)
+        return self._last
+
+
+def read_timeline(directory: Path) -> list[dict[str, Any]]:
+    """The events of a recording, oldest first (a torn last line is left out)."""
+    try:
+        text = (directory / TIMELINE).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    events = []
+    for line in text.splitlines():
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(event, dict):
+            events.append(event)
+    return events

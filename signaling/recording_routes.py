@@ -1,0 +1,172 @@
+"""The REST API of a session's recordings: list, look at, fetch the files of, and delete.
+
+Who may: `Classroom.recordings_of` (the class's pupils and teachers, the school's admins, and
+the class's parents when the school allows it; deleting is for teachers and admins). Files
+are fetched with the same check, the token in `?token=` when a <video> element asks, and
+aiohttp's FileResponse answers HTTP Range requests, so a player can seek.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from classroom import errors
+from classroom.errors import ClassroomError
+from recording.sidecar import read_sidecar, session_folder
+from recording.timeline import read_timeline
+
+from .api import CLASSROOM, RECORDINGS, USER, Operation
+
+_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+
+
+def _folder(request: web.Request, delete: bool = False) -> Path:
+    """The session's recordings folder, once the caller may see (or delete) them."""
+    session = request.app[CLASSROOM].recordings_of(
+        request[USER], request.match_info["session_id"], delete=delete
+    )
+    return session_folder(request.app[RECORDINGS], session.id)
+
+
+def _recording(request: web.Request, delete: bool = False) -> Path:
+    recording_id = request.match_info["recording_id"]
+    directory = _folder(request, delete) / recording_id
+    # Ids are ours ("20261123-101500-a1b2c3"): anything else names no recording.
+    if not set(recording_id) <= _ID_CHARS or not (directory / "recording.json").is_file():
+        raise ClassroomError(errors.NOT_FOUND, "no such recording")
+    return directory
+
+
+def _summary(recording_id: str, content: dict[str, Any]) -> dict[str, Any]:
+    tracks = [t for t in content.get("tracks", []) if isinstance(t, dict)]
+    started, stopped = content.get("started"), content.get("stopped")
+    return {
+        "id": recording_id,
+        "title": (content.get("session") or {}).get("title"),
+        "started": started,
+        "stopped": stopped,
+        "duration": None if started is None or stopped is None else stopped - started,
+        "recovered": bool(content.get("recovered")),
+        "participants": _participants(content),
+        "tracks": len(tracks),
+    }
+
+
+def _list(folder: Path) -> list[dict[str, Any]]:
+    found = []
+    for directory in sorted(folder.glob("*/"), reverse=True):
+        content = read_sidecar(directory)
+        if content is not None:
+            found.append(_summary(directory.name, content))
+    return found
+
+
+async def list_recordings(request: web.Request) -> dict[str, Any]:
+    folder = _folder(request)
+    return {"recordings": await asyncio.to_thread(_list, folder)}
+
+
+def _details(directory: Path) -> dict[str, Any]:
+    content = read_sidecar(directory) or {}
+    files = [
+        {
+            "name": t["file"],
+            "participant": t.get("participant"),
+            "kind": t.get("kind"),
+            "source": t.get("source"),
+            "first_arrival": t.get("first_arrival"),
+            "duration": t.get("duration"),
+        }
+        for t in content.get("tracks", [])
+        if isinstance(t, dict) and (directory / str(t.get("file", ""))).is_file()
+    ]
+    playable = [
+        {"participant": p, "name": f"{p}.webm"}
+        for p in _participants(content)
+        if (directory / f"{p}.webm").is_file()
+    ]
+    return {
+        **_summary(directory.name, content),
+        "recording": content.get("stopped") is None,
+        "files": files,
+        "playback": playable,
+        "timeline": read_timeline(directory),
+    }
+
+
+def _participants(content: dict[str, Any]) -> list[str]:
+    tracks = [t for t in content.get("tracks", []) if isinstance(t, dict)]
+    return sorted({str(t["participant"]) for t in tracks if t.get("participant")})
+
+
+def _served(content: dict[str, Any]) -> set[str]:
+    """The names a recording's files may be fetched by: its tracks, and each participant's
+    remuxed WebM (`recording.remux`)."""
+    tracks = {str(t.get("file")) for t in content.get("tracks", []) if isinstance(t, dict)}
+    return tracks | {f"{p}.webm" for p in _participants(content)}
+
+
+async def get_recording(request: web.Request) -> dict[str, Any]:
+    directory = _recording(request)
+    return await asyncio.to_thread(_details, directory)
+
+
+async def recording_file(request: web.Request) -> web.StreamResponse:
+    directory = _recording(request)
+    name = request.match_info["name"]
+    path = directory / name
+    # Only the files the sidecar names (no sidecar, no ".part", no "../").
+    if name not in _served(read_sidecar(directory) or {}) or "/" in name or not path.is_file():
+        raise ClassroomError(errors.NOT_FOUND, "no such file in this recording")
+    content_type = "video/webm" if path.suffix == ".webm" else "video/x-matroska"
+    return web.FileResponse(
+        path, headers={"Content-Type": content_type, "Cache-Control": "private, max-age=3600"}
+    )
+
+
+async def delete_recording(request: web.Request) -> dict[str, Any]:
+    directory = _recording(request, delete=True)
+    content = read_sidecar(directory) or {}
+    if content.get("stopped") is None:
+        raise ClassroomError(errors.CONFLICT, "stop the recording before deleting it")
+    await asyncio.to_thread(shutil.rmtree, directory)
+    return {"deleted": directory.name}
+
+
+RECORDING_OPERATIONS = [
+    Operation(
+        "GET",
+        "/api/sessions/{session_id}/recordings",
+        list_recordings,
+        "The session's recordings, newest first (its class, teachers, admins; parents if allowed)",
+        tags=["recordings"],
+    ),
+    Operation(
+        "GET",
+        "/api/sessions/{session_id}/recordings/{recording_id}",
+        get_recording,
+        "One recording: its files (a track each) and its timeline (chat, joins, hands, polls)",
+        tags=["recordings"],
+    ),
+    Operation(
+        "GET",
+        "/api/sessions/{session_id}/recordings/{recording_id}/files/{name}",
+        recording_file,
+        "A track's file (WebM or Matroska), with HTTP Range; the token may be ?token=",
+        produces="video/webm",
+        tags=["recordings"],
+        query_token=True,
+    ),
+    Operation(
+        "DELETE",
+        "/api/sessions/{session_id}/recordings/{recording_id}",
+        delete_recording,
+        "Delete a finished recording (the class's teachers, admins)",
+        tags=["recordings"],
+    ),
+]

@@ -1,0 +1,138 @@
+"""A lesson recorded through the real app, then its recordings over the REST API: the class's
+pupil and teacher list, look at and fetch them (with Range, the token in the URL as a <video>
+sends it); a parent only once the school allows it; a pupil of another class and anyone
+without a token never, direct file URLs included; only the teacher deletes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import av
+import pytest
+
+from bench.bots import PublisherBot
+from signaling import api
+from signaling.app import create_app
+from signaling.config import Config
+
+from .test_api import ADMIN_PW, SECRET, School, set_up_class
+
+
+@pytest.fixture
+async def school(aiohttp_client: Any, tmp_path: Path) -> AsyncIterator[School]:
+    config = Config(
+        data_dir=tmp_path, database=str(tmp_path / "school.sqlite3"), secret=SECRET, sfu_workers=0
+    )
+    client = await aiohttp_client(create_app(config))
+    classroom = client.app[api.CLASSROOM]
+    admin = await classroom.create_school("Школа №5", "Анна Admin", "anna", ADMIN_PW)
+    state = School(client, classroom, admin, "")
+    state.admin_token = await state.login("anna", ADMIN_PW)
+    yield state
+
+
+async def member(
+    s: School, class_id: str, inviter: str, role: str, login: str, **extra: str
+) -> tuple[str, str]:
+    """Someone who joined `class_id` by an invite link: (API token, user id)."""
+    _, invite = await s.call("POST", f"/api/classes/{class_id}/invites", inviter, {"role": role})
+    body = {"name": login.title(), "login": login, "password": f"{login}-password-1", **extra}
+    status, signed = await s.call("POST", f"/api/invites/{invite['id']}/redeem", json=body)
+    assert status == 200, signed
+    return str(signed["token"]), str(signed["user"]["id"])
+
+
+async def test_a_recorded_lesson_is_watched_by_its_class_only(school: School) -> None:
+    s = school
+    teacher, class_id = await set_up_class(s)
+    pupil, pupil_id = await member(s, class_id, teacher, "pupil", "petya")
+    parent, _ = await member(s, class_id, teacher, "parent", "irina", child_id=pupil_id)
+    _, other_class = await s.call("POST", "/api/classes", s.admin_token, {"name": "6B"})
+    stranger, _ = await member(s, other_class["id"], s.admin_token, "pupil", "vasya")
+
+    _, lesson = await s.call(
+        "POST", "/api/sessions", teacher, {"kind": "lesson", "title": "Дроби", "class_id": class_id}
+    )
+    await s.call("POST", f"/api/sessions/{lesson['id']}/start", teacher)
+    _, entry = await s.call("POST", f"/api/sessions/{lesson['id']}/join", teacher)
+    base = str(s.client.make_url("")).rstrip("/")
+    async with PublisherBot(base, entry["token"], video_size=(640, 360)) as bot:
+        await bot.start()
+        started = await bot.signal.request({"type": "start_recording"})
+        await asyncio.sleep(2.5)
+        await bot.signal.request({"type": "stop_recording"})
+    recording_id = started["recordingId"]
+    path = f"/api/sessions/{lesson['id']}/recordings"
+
+    for token in (teacher, pupil, s.admin_token):
+        status, listed = await s.call("GET", path, token)
+        assert status == 200, listed
+        (only,) = listed["recordings"]
+        assert (only["id"], only["title"], only["tracks"], only["recovered"]) == (
+            recording_id,
+            "Дроби",
+            2,
+            False,
+        )
+        assert only["duration"] == pytest.approx(2.5, abs=0.5)
+    for token in (parent, stranger):
+        status, body = await s.call("GET", path, token)
+        assert (status, body["error"]["code"]) == (403, "forbidden")
+    status, body = await s.call("GET", path)
+    assert status == 401
+
+    for _ in range(100):  # each participant's tracks are remuxed into one WebM, at once
+        status, detail = await s.call("GET", f"{path}/{recording_id}", pupil)
+        if detail["playback"]:
+            break
+        await asyncio.sleep(0.1)
+    assert status == 200 and detail["recording"] is False
+    (playback,) = detail["playback"]
+    response = await s.client.get(
+        f"{path}/{recording_id}/files/{playback['name']}", params={"token": pupil}
+    )
+    assert response.status == 200
+    saved = s.client.app[api.RECORDINGS]
+    with av.open(str(next(saved.glob(f"*/{recording_id}/{playback['name']}")))) as container:
+        assert sorted(st.type for st in container.streams) == ["audio", "video"]
+    assert sorted(f["kind"] for f in detail["files"]) == ["audio", "video"]
+    assert [e["type"] for e in detail["timeline"]][:2] == ["present", "recording"]
+    video = next(f for f in detail["files"] if f["kind"] == "video")
+    file_url = f"{path}/{recording_id}/files/{video['name']}"
+
+    # A <video> element: the token in the URL, and Range requests to seek.
+    response = await s.client.get(file_url, params={"token": pupil})
+    whole = await response.read()
+    assert (response.status, response.content_type) == (200, "video/webm")
+    response = await s.client.get(
+        file_url, params={"token": pupil}, headers={"Range": "bytes=100-199"}
+    )
+    assert response.status == 206 and await response.read() == whole[100:200]
+    with av.open(str(next(saved.glob(f"*/{recording_id}/{video['name']}")))) as container:
+        assert sum(1 for _ in container.decode(video=0)) > 30
+    for params in ({"token": stranger}, {"token": parent}, {}):
+        response = await s.client.get(file_url, params=params)
+        assert response.status in (401, 403), params
+    for name in ("recording.json", "..%2Frecording.json", "nothing.webm"):
+        status, body = await s.call("GET", f"{path}/{recording_id}/files/{name}", teacher)
+        assert status == 404, name
+    status, body = await s.call("GET", f"{path}/../../etc", teacher)
+    assert status == 404
+
+    # The school lets parents watch: now the class's parent does, and only that.
+    await s.call("PATCH", "/api/school", s.admin_token, {"parents_see_recordings": True})
+    status, _ = await s.call("GET", path, parent)
+    assert status == 200
+    status, body = await s.call("DELETE", f"{path}/{recording_id}", parent)
+    assert (status, body["error"]["code"]) == (403, "forbidden")
+    status, body = await s.call("DELETE", f"{path}/{recording_id}", pupil)
+    assert (status, body["error"]["code"]) == (403, "forbidden")
+    status, body = await s.call("DELETE", f"{path}/{recording_id}", teacher)
+    assert (status, body) == (200, {"deleted": recording_id})
+    status, listed = await s.call("GET", path, teacher)
+    assert listed == {"recordings": []}
+    status, body = await s.call("GET", f"{path}/{recording_id}", teacher)
+    assert (status, body["error"]["code"]) == (404, "not_found")
