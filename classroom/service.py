@@ -468,6 +468,12 @@ class Classroom:
             raise Forbidden("you are not invited to this session")
         return session
 
+    def hosted_by(self, by: User, session_id: str) -> Session:
+        """The session, if `by` is one of its hosts (may moderate it); Forbidden otherwise."""
+        session = self._session(by, session_id)
+        self._require(by, Action.MODERATE, Target.of_session(session))
+        return session
+
     def recordings_of(self, by: User, session_id: str, delete: bool = False) -> Session:
         """The session whose recordings `by` may watch (`delete`: take back); Forbidden for
         anyone else: the class's pupils and teachers, the school's admins, and the class's

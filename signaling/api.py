@@ -51,6 +51,8 @@ _STATUS = {
     errors.INVITE_USED_UP: 410,
     errors.SESSION_ENDED: 409,
     errors.SESSION_NOT_LIVE: 409,
+    "not_recording": 409,
+    "recording_unavailable": 503,
     UNAUTHORIZED: 401,
     BAD_JSON: 400,
 }
@@ -71,6 +73,9 @@ USER: web.RequestKey[User] = web.RequestKey("user", User)
 BODY: web.RequestKey[dict[str, Any]] = web.RequestKey("body", dict)
 SETTINGS: web.AppKey[ApiSettings] = web.AppKey("api_settings", ApiSettings)
 SESSION_ENDED: web.AppKey[SessionEnded] = web.AppKey("session_ended")
+RecordingSwitch = Callable[[str, bool, str], Awaitable[dict[str, Any]]]
+RECORDING_SWITCH: web.AppKey[RecordingSwitch] = web.AppKey("recording_switch")
+"""(session id, on, by whom): starts or stops the live room's recording, as a host's button."""
 RECORDINGS: web.AppKey[Path] = web.AppKey("recordings", Path)
 """Where recordings are, a folder per session (`recording.sidecar.session_folder`)."""
 SESSION_STARTED: web.AppKey[Callable[[str], None]] = web.AppKey("session_started")

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 from aiohttp import WSCloseCode, web
 
+from classroom.errors import SESSION_NOT_LIVE, ClassroomError
 from classroom.service import Classroom
 from classroom.sqlite_store import SqliteStore
 from recording.recovery import recover_recordings
@@ -18,7 +20,7 @@ from sfu.placement import LocalPlacement
 from sfu.process import SfuProcess
 from sfu.shards import ShardedSfu
 
-from . import api, metrics
+from . import api, metrics, recording_control
 from .absence import Absences
 from .auth import TokenIssuer
 from .config import Config
@@ -118,6 +120,18 @@ def create_app(config: Config) -> web.Application:
         app[api.ISSUER] = TokenIssuer(config.secret)
         app[api.SETTINGS] = api.ApiSettings(config.base_url, config.token_ttl)
         app[api.RECORDINGS] = config.data_dir / "recordings"
+
+        async def switch_recording(session_id: str, on: bool, by: str) -> dict[str, Any]:
+            state = app[STATE]
+            if session_id not in state.rooms.rosters:
+                raise ClassroomError(SESSION_NOT_LIVE, "no one is in the session's room")
+            if on:
+                recording_id = await recording_control.begin(state, session_id, by)
+                return {"recording": True, "recordingId": recording_id}
+            recording_id, tracks = await recording_control.finish(state, session_id)
+            return {"recording": False, "recordingId": recording_id, "tracks": tracks}
+
+        app[api.RECORDING_SWITCH] = switch_recording
 
         async def session_ended(session_id: str) -> None:
             await app[STATE].end_room(session_id)

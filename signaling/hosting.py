@@ -9,25 +9,14 @@ sockets and the SFU, and tells the room.
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from classroom.polls import Poll, PollError
 from classroom.roster import Participant
-from recording.sidecar import session_folder
-from recording.timeline import Timeline
-from sfu.errors import Unavailable
 
-from . import protocol
-from .errors import (
-    BAD_MESSAGE,
-    NOT_HOST,
-    NOT_RECORDING,
-    RECORDING_UNAVAILABLE,
-    ProtocolError,
-)
+from . import protocol, recording_control
+from .errors import BAD_MESSAGE, NOT_HOST, ProtocolError
 
 if TYPE_CHECKING:
     from .session import Session
@@ -288,49 +277,16 @@ async def start_recording(
 ) -> None:
     """Record the room from now on, into a directory of its own under the session's."""
     _host(me)
-    state = session.state
-    moderation = state.rooms.moderation(room)
-    if moderation.recording is None:
-        if state.recordings is None:
-            raise ProtocolError(RECORDING_UNAVAILABLE, "this server does not record")
-        recording_id = time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
-        options: dict[str, Any] = {
-            "directory": str(session_folder(state.recordings, room) / recording_id),
-            "session": {
-                "room": room,
-                "recording": recording_id,
-                "title": state.record.title(room) if state.record is not None else None,
-                "started_by": me.identity,
-            },
-        }
-        moderation.recording = recording_id  # taken before the await: one recording per room
-        try:
-            await state.sfu.start_recording(room, options)
-        except BaseException as error:
-            moderation.recording = None
-            if isinstance(error, Unavailable):
-                raise ProtocolError(RECORDING_UNAVAILABLE, str(error)) from error
-            raise
-        state.rooms.start_timeline(room, Timeline(Path(options["directory"])))
-        state.rooms.broadcast(room, {"type": "recording", "on": True})
-    _ok(session, request, recordingId=moderation.recording)
+    recording_id = await recording_control.begin(session.state, room, me.identity)
+    _ok(session, request, recordingId=recording_id)
 
 
 async def stop_recording(
     session: Session, request: protocol.Request, me: Participant, room: str
 ) -> None:
     _host(me)
-    state = session.state
-    moderation = state.rooms.moderation(room)
-    recording_id = moderation.recording
-    if recording_id is None:
-        raise ProtocolError(NOT_RECORDING, "the room is not being recorded")
-    moderation.recording = None
-    summary = await state.sfu.stop_recording(room)
-    state.rooms.broadcast(room, {"type": "recording", "on": False})
-    state.rooms.end_timeline(room)
-    state.recording_finished(room, recording_id)
-    _ok(session, request, recordingId=recording_id, tracks=len(summary.get("tracks", [])))
+    recording_id, tracks = await recording_control.finish(session.state, room)
+    _ok(session, request, recordingId=recording_id, tracks=tracks)
 
 
 HANDLERS: dict[str, Handler] = {

@@ -20,7 +20,9 @@ from classroom.errors import ClassroomError
 from recording.sidecar import read_sidecar, session_folder
 from recording.timeline import read_timeline
 
-from .api import CLASSROOM, RECORDINGS, USER, Operation
+from .api import BODY, CLASSROOM, RECORDING_SWITCH, RECORDINGS, USER, Operation
+from .body import obj
+from .errors import ProtocolError
 
 _ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
@@ -129,6 +131,17 @@ async def recording_file(request: web.Request) -> web.StreamResponse:
     )
 
 
+async def switch_recording(request: web.Request) -> dict[str, Any]:
+    """Start or stop the live room's recording, as a host's button in the page does."""
+    session = request.app[CLASSROOM].hosted_by(request[USER], request.match_info["session_id"])
+    try:
+        return await request.app[RECORDING_SWITCH](
+            session.id, bool(request[BODY]["on"]), request[USER].id
+        )
+    except ProtocolError as exc:
+        raise ClassroomError(exc.code, exc.message) from exc
+
+
 async def delete_recording(request: web.Request) -> dict[str, Any]:
     directory = _recording(request, delete=True)
     content = read_sidecar(directory) or {}
@@ -139,6 +152,14 @@ async def delete_recording(request: web.Request) -> dict[str, Any]:
 
 
 RECORDING_OPERATIONS = [
+    Operation(
+        "POST",
+        "/api/sessions/{session_id}/recording",
+        switch_recording,
+        "Start (on: true) or stop recording the live session (its hosts); everyone in it sees",
+        body=obj(["on"], on={"type": "boolean"}),
+        tags=["recordings"],
+    ),
     Operation(
         "GET",
         "/api/sessions/{session_id}/recordings",

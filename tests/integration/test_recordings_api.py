@@ -1,7 +1,8 @@
-"""A lesson recorded through the real app, then its recordings over the REST API: the class's
-pupil and teacher list, look at and fetch them (with Range, the token in the URL as a <video>
-sends it); a parent only once the school allows it; a pupil of another class and anyone
-without a token never, direct file URLs included; only the teacher deletes."""
+"""A lesson recorded through the real app (started and stopped over REST by its teacher), then
+its recordings over the REST API: the class's pupil and teacher list, look at and fetch them
+(with Range, the token in the URL as a <video> sends it); a parent only once the school allows
+it; a pupil of another class and anyone without a token never, direct file URLs included; only
+the teacher deletes."""
 
 from __future__ import annotations
 
@@ -57,13 +58,28 @@ async def test_a_recorded_lesson_is_watched_by_its_class_only(school: School) ->
         "POST", "/api/sessions", teacher, {"kind": "lesson", "title": "Дроби", "class_id": class_id}
     )
     await s.call("POST", f"/api/sessions/{lesson['id']}/start", teacher)
+    switch = f"/api/sessions/{lesson['id']}/recording"
+    status, body = await s.call("POST", switch, teacher, {"on": True})
+    assert (status, body["error"]["code"]) == (409, "session_not_live")  # no one in the room
     _, entry = await s.call("POST", f"/api/sessions/{lesson['id']}/join", teacher)
     base = str(s.client.make_url("")).rstrip("/")
     async with PublisherBot(base, entry["token"], video_size=(640, 360)) as bot:
         await bot.start()
-        started = await bot.signal.request({"type": "start_recording"})
+        status, body = await s.call("POST", switch, pupil, {"on": True})
+        assert (status, body["error"]["code"]) == (403, "forbidden")
+        status, body = await s.call("POST", switch, teacher, {"on": "yes"})
+        assert (status, body["error"]["code"]) == (400, "invalid_input")
+        status, started = await s.call("POST", switch, teacher, {"on": True})
+        assert status == 200 and started["recording"] is True
+        assert await bot.signal.wait_for("recording") == {"type": "recording", "on": True}
         await asyncio.sleep(2.5)
-        await bot.signal.request({"type": "stop_recording"})
+        status, stopped = await s.call("POST", switch, teacher, {"on": False})
+        assert (status, stopped) == (
+            200,
+            {"recording": False, "recordingId": started["recordingId"], "tracks": 2},
+        )
+        status, body = await s.call("POST", switch, teacher, {"on": False})
+        assert (status, body["error"]["code"]) == (409, "not_recording")
     recording_id = started["recordingId"]
     path = f"/api/sessions/{lesson['id']}/recordings"
 
