@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.server_process import free_port
+
 TURNSERVER = shutil.which("turnserver") or "/usr/bin/turnserver"
 
 
@@ -43,17 +45,11 @@ class Coturn:
         return {"TURN_SECRET": self.secret, "TURN_URLS": ",".join(urls)}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def running_coturn(directory: Path, secret: str = "turn-secret-for-tests") -> Iterator[Coturn]:
-    port = _free_port()
-    tls_port = _free_port()
-    relay_ports = _free_port()
+    port = free_port()
+    tls_port = free_port()
+    relay_ports = free_port()
     cert, key = directory / "turn.crt", directory / "turn.key"
     subprocess.run(
         [

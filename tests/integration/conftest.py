@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -17,14 +16,11 @@ from signaling.app import STATE, create_app
 from signaling.auth import TokenIssuer
 from signaling.config import Config
 from signaling.session import ServerState
+from tests.server_process import free_port
+
+from .school_api import School, open_school
 
 ROOM = "7b-maths"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -71,6 +67,13 @@ async def serving(tmp_path: Path, **settings: Any) -> AsyncIterator[RunningServe
         yield RunningServer(config.base_url, config, app)
     finally:
         await runner.cleanup()
+
+
+@pytest.fixture
+async def school(aiohttp_client: Any, tmp_path: Path) -> AsyncIterator[School]:
+    """A school on the real app (in process), its admin signed in (REST tests)."""
+    async for state in open_school(aiohttp_client, tmp_path):
+        yield state
 
 
 @pytest.fixture

@@ -7,32 +7,14 @@ the teacher deletes."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
-from typing import Any
 
 import av
 import pytest
 
 from bench.bots import PublisherBot
 from signaling import api
-from signaling.app import create_app
-from signaling.config import Config
 
-from .test_api import ADMIN_PW, SECRET, School, set_up_class
-
-
-@pytest.fixture
-async def school(aiohttp_client: Any, tmp_path: Path) -> AsyncIterator[School]:
-    config = Config(
-        data_dir=tmp_path, database=str(tmp_path / "school.sqlite3"), secret=SECRET, sfu_workers=0
-    )
-    client = await aiohttp_client(create_app(config))
-    classroom = client.app[api.CLASSROOM]
-    admin = await classroom.create_school("Школа №5", "Анна Admin", "anna", ADMIN_PW)
-    state = School(client, classroom, admin, "")
-    state.admin_token = await state.login("anna", ADMIN_PW)
-    yield state
+from .school_api import School, set_up_class
 
 
 async def member(
