@@ -60,13 +60,7 @@ def picture(index: int) -> av.VideoFrame:
 
 def encode_vp8(count: int, gop: int = 30) -> list[Encoded]:
     """`count` VP8 frames of `picture()`, a keyframe every `gop`."""
-    codec = av.CodecContext.create("libvpx", "w")
-    codec.width = WIDTH
-    codec.height = HEIGHT
-    codec.pix_fmt = "yuv420p"
-    codec.time_base = Fraction(1, FPS)
-    codec.bit_rate = 400_000
-    codec.gop_size = gop
+    codec = _video_codec("libvpx", gop)
     codec.options = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0"}
     codec.thread_count = 1
     return _encode_video(codec, count)
@@ -74,16 +68,23 @@ def encode_vp8(count: int, gop: int = 30) -> list[Encoded]:
 
 def encode_h264(count: int, gop: int = 30) -> list[Encoded]:
     """`count` H.264 access units (Annex B, SPS and PPS before each IDR), an IDR every `gop`."""
-    codec = av.CodecContext.create("libx264", "w")
+    codec = _video_codec("libx264", gop)
+    codec.options = {"preset": "ultrafast", "tune": "zerolatency", "profile": "baseline"}
+    codec.options |= {"x264-params": f"keyint={gop}:min-keyint={gop}:scenecut=0:threads=1"}
+    return _encode_video(codec, count)
+
+
+def _video_codec(name: str, gop: int) -> av.video.codeccontext.VideoCodecContext:
+    """An encoder of `picture()`'s size and rate at 400 kbit/s, a keyframe every `gop`."""
+    codec = av.CodecContext.create(name, "w")
+    assert isinstance(codec, av.video.codeccontext.VideoCodecContext)
     codec.width = WIDTH
     codec.height = HEIGHT
     codec.pix_fmt = "yuv420p"
     codec.time_base = Fraction(1, FPS)
     codec.bit_rate = 400_000
     codec.gop_size = gop
-    codec.options = {"preset": "ultrafast", "tune": "zerolatency", "profile": "baseline"}
-    codec.options |= {"x264-params": f"keyint={gop}:min-keyint={gop}:scenecut=0:threads=1"}
-    return _encode_video(codec, count)
+    return codec
 
 
 def _encode_video(codec: av.video.codeccontext.VideoCodecContext, count: int) -> list[Encoded]:
