@@ -188,7 +188,10 @@ async def test_behind_a_600_kbit_bottleneck_the_estimate_brings_video_down_to_wh
     await asyncio.sleep(4)  # the estimate settles
     dropped = relay.down.dropped_queue
     layers, gaps, lost = await window(narrow, lambda: asyncio.sleep(4))
-    assert layers[0] >= 25 and layers[2] == 0  # 7.5 (or 15) frames/s, never all 30
+    # 7.5 (or 15) frames/s, never all 30. The message is for a failure seen once in CI
+    # (21 base frames) and never reproduced here, idle or loaded.
+    report = (layers, gaps, lost, relay.down.dropped_queue - dropped, qualities(narrow))
+    assert layers[0] >= 25 and layers[2] == 0, report
     assert (gaps, lost) == (0, 0)
     assert relay.down.dropped_queue == dropped  # what is sent now fits the link
     assert qualities(narrow)[-1] == "reduced"
