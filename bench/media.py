@@ -53,6 +53,8 @@ class VideoSpec:
     bitrate: int = 1_500_000
     temporal_layers: int = 1
     """1, or 3 for Chrome's L1T3 (bench/temporal_layers.py)."""
+    still: bool = False
+    """The pattern's background stays put, as a room behind a speaker (`MovingPattern`)."""
 
     def __post_init__(self) -> None:
         if self.temporal_layers not in (1, 3):
@@ -63,6 +65,7 @@ class VideoSpec:
 
     def file_name(self) -> str:
         layers = "_l1t3" if self.temporal_layers == 3 else ""
+        layers += "_still" if self.still else ""
         return (
             f"vp8_{self.width}x{self.height}_{self.fps}fps_{self.seconds}s_"
             f"kf{self.keyframe_interval_s}s_{self.bitrate // 1000}k{layers}_v{FORMAT_VERSION}.ivf"
@@ -185,7 +188,7 @@ def _encode_video(spec: VideoSpec, path: Path) -> None:
     }
     if spec.temporal_layers == 3:
         codec.options = {**codec.options, **ffmpeg_options(spec.bitrate)}
-    pattern = MovingPattern(spec.width, spec.height)
+    pattern = MovingPattern(spec.width, spec.height, still=spec.still)
     frames: list[tuple[int, bytes]] = []
     for index in range(spec.fps * spec.seconds):
         picture = av.VideoFrame.from_ndarray(pattern.frame(index), format="yuv420p")

@@ -28,11 +28,14 @@ class MovingPattern:
     check which frame it got.
     """
 
-    def __init__(self, width: int, height: int, seed: int = 1) -> None:
+    def __init__(self, width: int, height: int, seed: int = 1, still: bool = False) -> None:
+        """`still`: the noise stays put, as a room behind a speaker does (only the box and
+        the number move); by default it scrolls, the worst case for an encoder."""
         if width % 2 or height % 2:
             raise ValueError("pattern size must be even")
         self.width = width
         self.height = height
+        self.still = still
         rng = np.random.default_rng(seed)
         self._noise: Plane = rng.integers(0, 64, (height, width * 2), dtype=np.uint8)
         self._ramp = (np.arange(width, dtype=np.int32) * 160 // width).astype(np.int32)
@@ -40,9 +43,9 @@ class MovingPattern:
     def frame(self, index: int) -> Plane:
         """The yuv420p picture for frame ``index``, shaped ``(height * 3 // 2, width)``."""
         w, h = self.width, self.height
-        shift = (index * 4) % w
+        shift = 0 if self.still else (index * 4) % w
         luma = self._noise[:, shift : shift + w].astype(np.int32)
-        luma += np.roll(self._ramp, index * 6)[np.newaxis, :]
+        luma += np.roll(self._ramp, 0 if self.still else index * 6)[np.newaxis, :]
         y = np.clip(luma + 16, 16, 235).astype(np.uint8)
 
         box = max(8, h // 4)

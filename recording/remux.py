@@ -10,7 +10,6 @@ when each track's first frame reached the server.
 from __future__ import annotations
 
 import heapq
-import os
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -20,25 +19,11 @@ import av
 import av.container
 import av.stream
 
-from .sidecar import read_sidecar
+from .sidecar import RecordedTrack, read_sidecar, recorded_tracks
+from .written_aside import written_aside
 
 PLAYABLE = ("video/vp8", "audio/opus")
 """What a browser plays from WebM: the tracks remuxed. (H.264 waits for the composer.)"""
-
-
-def media_start(track: dict[str, Any]) -> float | None:
-    """When the track's first frame was captured, in Unix seconds on the publisher's clock
-    (from its sender report), or when it reached the server (without one)."""
-    first = track.get("first_timestamp")
-    clock = track.get("sender_clock")
-    rate = track.get("clock_rate")
-    if first is not None and clock and rate:
-        ticks = (clock["rtp_timestamp"] - first) & 0xFFFFFFFF
-        if ticks >= 0x8000_0000:
-            ticks -= 0x1_0000_0000  # the report came before the first frame
-        return float(clock["wall"]) - ticks / rate
-    arrival = track.get("first_arrival")
-    return None if arrival is None else float(arrival)
 
 
 def participant_files(directory: Path) -> dict[str, Path]:
@@ -55,44 +40,37 @@ def participant_files(directory: Path) -> dict[str, Path]:
 def merge_participant(directory: Path, content: dict[str, Any], participant: str) -> Path | None:
     """`<participant>.webm` with their camera (or screen) and microphone; None when they
     left nothing playable."""
-    tracks = [
-        t
-        for t in content.get("tracks", [])
-        if t.get("participant") == participant
-        and str(t.get("mime_type", "")).lower() in PLAYABLE
-        and t.get("frames")
-        and (directory / str(t.get("file"))).is_file()
-        and media_start(t) is not None
-    ]
-    videos = sorted(
-        (t for t in tracks if t["kind"] == "video"), key=lambda t: t.get("source") != "camera"
-    )
-    audios = [t for t in tracks if t["kind"] == "audio"]
-    chosen = videos[:1] + audios[:1]
+
+    def theirs(kind: str) -> list[RecordedTrack]:
+        return [
+            t
+            for t in recorded_tracks(directory, kind, content)
+            if t.participant == participant
+            and str(t.entry.get("mime_type", "")).lower() in PLAYABLE
+        ]
+
+    videos = sorted(theirs("video"), key=lambda t: t.source != "camera")
+    chosen = videos[:1] + theirs("audio")[:1]
     if not chosen:
         return None
-    starts = [media_start(t) for t in chosen]
-    origin = min(s for s in starts if s is not None)
+    origin = min(t.start for t in chosen)
     target = directory / f"{participant}.webm"
-    temporary = target.with_name(target.name + ".tmp")
-    inputs = [av.open(str(directory / t["file"])) for t in chosen]
+    inputs = [av.open(str(t.path)) for t in chosen]
     try:
-        with av.open(str(temporary), "w", format="webm") as output:
+        with (
+            written_aside(target) as temporary,
+            av.open(str(temporary), "w", format="webm") as output,
+        ):
             streams = [output.add_stream_from_template(i.streams[0]) for i in inputs]
-            offsets = [(s or origin) - origin for s in starts]
             for packet, index in heapq.merge(
-                *(_timed(i, n, offsets[n]) for n, i in enumerate(inputs)),
+                *(_timed(i, n, chosen[n].start - origin) for n, i in enumerate(inputs)),
                 key=lambda pair: float(pair[0].pts * pair[0].time_base),  # type: ignore[operator]
             ):
                 packet.stream = streams[index]
                 output.mux(packet)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
     finally:
         for container in inputs:
             container.close()
-    os.replace(temporary, target)
     return target
 
 

@@ -62,3 +62,20 @@ def read_timeline(directory: Path) -> list[dict[str, Any]]:
         if isinstance(event, dict):
             events.append(event)
     return events
+
+
+def hosts(events: list[dict[str, Any]]) -> list[str]:
+    """The participants who hosted the recorded room (its teachers), in the order they
+    were seen: those present when recording began, then those who joined."""
+    found: list[str] = []
+    for event in events:
+        if event.get("type") == "present":
+            people = event.get("participants") or []
+        elif event.get("type") == "participant_joined":
+            people = [event.get("participant") or {}]
+        else:
+            continue
+        for person in people:
+            if isinstance(person, dict) and person.get("host") and person.get("id") not in found:
+                found.append(str(person.get("id")))
+    return found

@@ -30,6 +30,7 @@ from classroom.service import (
 
 from .auth import TokenIssuer
 from .body import BodyError, Schema, check, obj, string
+from .compositions import Compositions
 from .errors import ProtocolError
 
 logger = logging.getLogger(__name__)
@@ -78,6 +79,8 @@ RECORDING_SWITCH: web.AppKey[RecordingSwitch] = web.AppKey("recording_switch")
 """(session id, on, by whom): starts or stops the live room's recording, as a host's button."""
 RECORDINGS: web.AppKey[Path] = web.AppKey("recordings", Path)
 """Where recordings are, a folder per session (`recording.sidecar.session_folder`)."""
+COMPOSITIONS: web.AppKey[Compositions] = web.AppKey("compositions", Compositions)
+"""The composing of finished recordings (cancelled when one is deleted)."""
 SESSION_STARTED: web.AppKey[Callable[[str], None]] = web.AppKey("session_started")
 """Called when a session starts, to let in those who came early."""
 """Called when a session ends, to close its live room for everyone."""

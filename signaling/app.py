@@ -23,6 +23,7 @@ from sfu.shards import ShardedSfu
 from . import api, metrics, recording_control
 from .absence import Absences
 from .auth import TokenIssuer
+from .compositions import Compositions
 from .config import Config
 from .rooms import LiveRooms
 from .session import ServerState, Session
@@ -85,6 +86,9 @@ def create_app(config: Config) -> web.Application:
         for directory in recovered:
             logger.warning("recovered the recording %s after an unclean stop", directory)
             await asyncio.to_thread(participant_files, directory)
+        compositions = app[api.COMPOSITIONS]
+        # Composing is slow; what a stop or a crash interrupted starts again.
+        await compositions.resume(config.data_dir / "recordings")
 
         def state(sfu: SfuControl) -> ServerState:
             return ServerState(
@@ -96,6 +100,7 @@ def create_app(config: Config) -> web.Application:
                 ice_transport_policy=config.ice_transport_policy,
                 absences=Absences(config.resume_grace),
                 recordings=config.data_dir / "recordings",
+                compositions=compositions,
             )
 
         if config.sfu_workers <= 0:
@@ -120,6 +125,7 @@ def create_app(config: Config) -> web.Application:
         app[api.ISSUER] = TokenIssuer(config.secret)
         app[api.SETTINGS] = api.ApiSettings(config.base_url, config.token_ttl)
         app[api.RECORDINGS] = config.data_dir / "recordings"
+        app[api.COMPOSITIONS] = Compositions(config.compose_workers)
 
         async def switch_recording(session_id: str, on: bool, by: str) -> dict[str, Any]:
             state = app[STATE]
@@ -139,6 +145,7 @@ def create_app(config: Config) -> web.Application:
         app[api.SESSION_ENDED] = session_ended
         app[api.SESSION_STARTED] = lambda session_id: app[STATE].start_room(session_id)
         yield
+        await app[api.COMPOSITIONS].close()
         store.close()
 
     async def close_sockets(app: web.Application) -> None:

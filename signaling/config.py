@@ -38,6 +38,9 @@ class Config:
     """"relay" makes every browser send media only through TURN (ICE_TRANSPORT_POLICY)."""
     resume_grace: float = 30.0
     """Seconds a participant whose connection dropped keeps their place (RESUME_GRACE)."""
+    compose_workers: int = 1
+    """Recordings composed into one MP4 at once, each in a child process (COMPOSE_WORKERS);
+    0: none is (the per-participant WebM files are still made)."""
 
     @property
     def database_path(self) -> str:
@@ -69,6 +72,7 @@ class Config:
                 ttl=int(env.get("TURN_TTL", 12 * 3600)),
             )
         config.resume_grace = float(env.get("RESUME_GRACE", config.resume_grace))
+        config.compose_workers = int(env.get("COMPOSE_WORKERS", config.compose_workers))
         config.ice_transport_policy = env.get("ICE_TRANSPORT_POLICY", "all")
         if config.ice_transport_policy not in ("all", "relay"):
             raise ValueError("ICE_TRANSPORT_POLICY must be 'all' or 'relay'")

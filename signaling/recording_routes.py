@@ -17,14 +17,17 @@ from aiohttp import web
 
 from classroom import errors
 from classroom.errors import ClassroomError
+from recording.compose import OUTPUT
+from recording.composition import read_status
 from recording.sidecar import read_sidecar, session_folder
 from recording.timeline import read_timeline
 
-from .api import BODY, CLASSROOM, RECORDING_SWITCH, RECORDINGS, USER, Operation
+from .api import BODY, CLASSROOM, COMPOSITIONS, RECORDING_SWITCH, RECORDINGS, USER, Operation
 from .body import obj
 from .errors import ProtocolError
 
 _ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+_CONTENT_TYPES = {".webm": "video/webm", ".mp4": "video/mp4"}
 
 
 def _folder(request: web.Request, delete: bool = False) -> Path:
@@ -97,6 +100,8 @@ def _details(directory: Path) -> dict[str, Any]:
         "recording": content.get("stopped") is None,
         "files": files,
         "playback": playable,
+        "composed": OUTPUT if (directory / OUTPUT).is_file() else None,
+        "composition": read_status(directory),
         "timeline": read_timeline(directory),
     }
 
@@ -107,10 +112,10 @@ def _participants(content: dict[str, Any]) -> list[str]:
 
 
 def _served(content: dict[str, Any]) -> set[str]:
-    """The names a recording's files may be fetched by: its tracks, and each participant's
-    remuxed WebM (`recording.remux`)."""
+    """The names a recording's files may be fetched by: its tracks, each participant's
+    remuxed WebM (`recording.remux`) and the composed MP4 (`recording.compose`)."""
     tracks = {str(t.get("file")) for t in content.get("tracks", []) if isinstance(t, dict)}
-    return tracks | {f"{p}.webm" for p in _participants(content)}
+    return tracks | {f"{p}.webm" for p in _participants(content)} | {OUTPUT}
 
 
 async def get_recording(request: web.Request) -> dict[str, Any]:
@@ -125,7 +130,7 @@ async def recording_file(request: web.Request) -> web.StreamResponse:
     # Only the files the sidecar names (no sidecar, no ".part", no "../").
     if name not in _served(read_sidecar(directory) or {}) or "/" in name or not path.is_file():
         raise ClassroomError(errors.NOT_FOUND, "no such file in this recording")
-    content_type = "video/webm" if path.suffix == ".webm" else "video/x-matroska"
+    content_type = _CONTENT_TYPES.get(path.suffix, "video/x-matroska")
     return web.FileResponse(
         path, headers={"Content-Type": content_type, "Cache-Control": "private, max-age=3600"}
     )
@@ -147,6 +152,7 @@ async def delete_recording(request: web.Request) -> dict[str, Any]:
     content = read_sidecar(directory) or {}
     if content.get("stopped") is None:
         raise ClassroomError(errors.CONFLICT, "stop the recording before deleting it")
+    await request.app[COMPOSITIONS].cancel(directory)
     await asyncio.to_thread(shutil.rmtree, directory)
     return {"deleted": directory.name}
 
@@ -171,14 +177,16 @@ RECORDING_OPERATIONS = [
         "GET",
         "/api/sessions/{session_id}/recordings/{recording_id}",
         get_recording,
-        "One recording: its files (a track each) and its timeline (chat, joins, hands, polls)",
+        "One recording: its files (a track each, a WebM per participant, the composed MP4),"
+        " how far its composing is, and its timeline (chat, joins, hands, polls)",
         tags=["recordings"],
     ),
     Operation(
         "GET",
         "/api/sessions/{session_id}/recordings/{recording_id}/files/{name}",
         recording_file,
-        "A track's file (WebM or Matroska), with HTTP Range; the token may be ?token=",
+        "A file of the recording (WebM, Matroska, the composed MP4), with HTTP Range; the"
+        " token may be ?token=",
         produces="video/webm",
         tags=["recordings"],
         query_token=True,

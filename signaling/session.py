@@ -25,6 +25,7 @@ from sfu.errors import InvalidSdp, NotFound, SfuError
 from . import hosting, protocol
 from .absence import Absences, Away
 from .auth import Claims, TokenIssuer
+from .compositions import Compositions
 from .errors import (
     ALREADY_JOINED,
     BAD_JSON,
@@ -98,6 +99,8 @@ class ServerState:
     """Where recordings are written, a directory per session (None: recording is off)."""
     background: set[asyncio.Task[None]] = field(default_factory=set)
     """Work after a recording (remuxing), kept until done."""
+    compositions: Compositions | None = None
+    """Composes a recording into one MP4 once it is remuxed."""
 
     def recording_finished(self, room: str, recording_id: str) -> None:
         """Make the stopped recording watchable at once: each participant's tracks into one
@@ -113,6 +116,8 @@ class ServerState:
                 logger.exception("remuxing %s failed", directory)
             else:
                 logger.info("%s: playable per participant: %s", directory, sorted(made))
+            if self.compositions is not None:
+                self.compositions.submit(directory)
 
         task = asyncio.get_running_loop().create_task(remux())
         self.background.add(task)

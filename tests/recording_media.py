@@ -11,11 +11,17 @@ from __future__ import annotations
 import struct
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
+
+from recording.depacketize import Frame
+from recording.track_file import TrackFile
 
 WIDTH = 320
 HEIGHT = 240
@@ -58,12 +64,29 @@ def picture(index: int) -> av.VideoFrame:
     return frame
 
 
-def encode_vp8(count: int, gop: int = 30) -> list[Encoded]:
-    """`count` VP8 frames of `picture()`, a keyframe every `gop`."""
+def solid(luma: int) -> Callable[[int], av.VideoFrame]:
+    """Pictures of one grey (`luma`, video range), for telling who is where in a layout."""
+    planes = np.concatenate(
+        [np.full((HEIGHT, WIDTH), luma, np.uint8), np.full((HEIGHT // 2, WIDTH), 128, np.uint8)]
+    )
+
+    def make(index: int) -> av.VideoFrame:
+        frame = av.VideoFrame.from_ndarray(planes, format="yuv420p")
+        frame.pts = index
+        frame.time_base = Fraction(1, FPS)
+        return frame
+
+    return make
+
+
+def encode_vp8(
+    count: int, gop: int = 30, pictures: Callable[[int], av.VideoFrame] = picture
+) -> list[Encoded]:
+    """`count` VP8 frames of `pictures` (by default `picture()`), a keyframe every `gop`."""
     codec = _video_codec("libvpx", gop)
     codec.options = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0"}
     codec.thread_count = 1
-    return _encode_video(codec, count)
+    return _encode_video(codec, count, pictures)
 
 
 def encode_h264(count: int, gop: int = 30) -> list[Encoded]:
@@ -87,10 +110,14 @@ def _video_codec(name: str, gop: int) -> av.video.codeccontext.VideoCodecContext
     return codec
 
 
-def _encode_video(codec: av.video.codeccontext.VideoCodecContext, count: int) -> list[Encoded]:
+def _encode_video(
+    codec: av.video.codeccontext.VideoCodecContext,
+    count: int,
+    pictures: Callable[[int], av.VideoFrame] = picture,
+) -> list[Encoded]:
     out: list[Encoded] = []
     for index in range(count):
-        out += [Encoded(bytes(p), p.is_keyframe) for p in codec.encode(picture(index))]
+        out += [Encoded(bytes(p), p.is_keyframe) for p in codec.encode(pictures(index))]
     out += [Encoded(bytes(p), p.is_keyframe) for p in codec.encode(None)]
     assert len(out) == count
     return out
@@ -118,6 +145,40 @@ def encode_opus(seconds: float, channels: int = 1) -> list[Encoded]:
         out += [Encoded(bytes(p), True) for p in codec.encode(frame)]
     out += [Encoded(bytes(p), True) for p in codec.encode(None)]
     return out
+
+
+def recorded_track(
+    directory: Path,
+    name: str,
+    encoded: list[Encoded],
+    start: float | None,
+    arrival: float | None = None,
+) -> dict[str, Any]:
+    """`encoded` (Opus if `name` ends in "microphone", else VP8) written to `<name>.webm` as
+    the recorder writes it, and its sidecar entry. `start`: its first frame's capture time
+    by its sender report (None: no report came); `arrival`: by the server's clock. An
+    empty `Encoded` stands for a frame that never came."""
+    participant, source = name.split("-")
+    audio = source == "microphone"
+    mime, ticks = ("audio/opus", OPUS_TICKS) if audio else ("video/VP8", VIDEO_TICKS)
+    writer = TrackFile(directory / f"{name}.webm", mime, channels=1)
+    for index, frame in enumerate(encoded):
+        if frame.data:  # an empty one stands for a frame that never came: a gap
+            writer.write(Frame(frame.data, index * ticks, frame.keyframe))
+    writer.close()
+    return {
+        "participant": participant,
+        "kind": "audio" if audio else "video",
+        "source": source,
+        "mime_type": mime,
+        "clock_rate": 48000 if audio else 90000,
+        "file": f"{name}.webm",
+        "frames": writer.join(30).frames,
+        "duration": len(encoded) * ticks / (48000 if audio else 90000),
+        "first_timestamp": 0,
+        "sender_clock": None if start is None else {"wall": start, "rtp_timestamp": 0},
+        "first_arrival": arrival if arrival is not None else start,
+    }
 
 
 def nal_units(annex_b: bytes) -> list[bytes]:
@@ -250,9 +311,6 @@ def opus_packets(frames: list[Encoded], **kwargs: int) -> list[RtpPacket]:
 
 
 def _record_until_killed(path: str, seconds: float, speed: float) -> None:
-    from recording.depacketize import Frame
-    from recording.track_file import TrackFile
-
     frames = encode_vp8(int(seconds * FPS))
     track = TrackFile(path, "video/VP8")
     started = time.monotonic()

@@ -120,6 +120,32 @@ async def test_a_recorded_lesson_is_watched_by_its_class_only(school: School) ->
     status, body = await s.call("GET", f"{path}/../../etc", teacher)
     assert status == 404
 
+    # Composed into one MP4 in a child process, the progress in the detail as it goes.
+    states = []
+    for _ in range(600):
+        _, detail = await s.call("GET", f"{path}/{recording_id}", pupil)
+        states.append((detail["composition"] or {}).get("state"))
+        if states[-1] in ("done", "failed"):
+            break
+        await asyncio.sleep(0.1)
+    assert detail["composition"]["state"] == "done", detail["composition"]
+    assert set(states) <= {None, "queued", "composing", "done"}
+    assert detail["composed"] == "composed.mp4"
+    response = await s.client.get(
+        f"{path}/{recording_id}/files/composed.mp4",
+        params={"token": pupil},
+        headers={"Range": "bytes=0-99"},
+    )
+    assert (response.status, response.content_type) == (206, "video/mp4")
+    response = await s.client.get(f"{path}/{recording_id}/files/composed.mp4")
+    assert response.status == 401
+    with av.open(str(next(saved.glob(f"*/{recording_id}/composed.mp4")))) as container:
+        stream = container.streams.video[0]
+        assert (stream.width, stream.height) == (1280, 720)
+        assert float(container.duration or 0) / av.time_base == pytest.approx(2.5, abs=1.0)
+        frames = sum(1 for _ in container.decode(video=0))
+    assert frames == pytest.approx(2.5 * 25, abs=25)
+
     # The school lets parents watch: now the class's parent does, and only that.
     await s.call("PATCH", "/api/school", s.admin_token, {"parents_see_recordings": True})
     status, _ = await s.call("GET", path, parent)

@@ -9,8 +9,8 @@ import av
 import pytest
 
 from recording.depacketize import Frame
-from recording.remux import media_start, participant_files
-from recording.sidecar import write_sidecar
+from recording.remux import participant_files
+from recording.sidecar import media_start, write_sidecar
 from recording.track_file import TrackFile
 from tests.recording_media import OPUS_TICKS, VIDEO_TICKS, encode_opus, encode_vp8
 

@@ -1,0 +1,289 @@
+"""A recording composed into one MP4 (H.264 and AAC, index at the front) that any player opens.
+
+The shared screen, or else whoever speaks, fills the stage; the other cameras sit in a strip
+below it (`recording.layout`, `recording.director`); every microphone is mixed
+(`recording.mix`). Tracks are placed on one timeline by their publishers' clocks
+(`media_start`), as in the per-participant WebM.
+
+Each track is decoded once, in order, as the output advances, and each decoded picture is
+scaled at most once per place it is shown: the cost grows with the lesson's length and its
+number of cameras, and memory does not grow with its length. `Composer` renders the
+frames and the sound and leaves where they go to a sink, so a live broadcast can encode
+the same frames to HLS.
+
+`python -m recording.compose <recording directory>` composes one with a progress bar.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from fractions import Fraction
+from pathlib import Path
+from typing import Protocol
+
+import av
+import av.container
+import numpy as np
+import numpy.typing as npt
+
+from .director import LOOKAHEAD, Director
+from .layout import HEIGHT, WIDTH, Tile, arrange, fit
+from .mix import RATE, Samples, Voice, level, mix
+from .sidecar import RecordedTrack, read_sidecar, recorded_tracks
+from .timeline import hosts, read_timeline
+from .written_aside import written_aside
+
+FPS = 25
+"""Output frames per second: a lesson's cameras rarely send more, and every frame costs
+the encoder."""
+SLICE = RATE // FPS
+"""Audio samples per output frame."""
+VIDEO_BITRATE = 2_000_000
+AUDIO_BITRATE = 128_000
+OUTPUT = "composed.mp4"
+BLACK = (16, 128, 128)
+"""Y, U, V of black in video range."""
+LINGER = 1.0
+"""Seconds a camera's last picture stays after its last frame (a pause for a weak uplink
+is shorter; a camera turned off is gone after it)."""
+
+Plane = npt.NDArray[np.uint8]
+Planes = tuple[Plane, Plane, Plane]
+Progress = Callable[[float], None]
+"""Called with the share done (0..1) as the composer goes."""
+
+
+class Picture:
+    """One recorded camera or screen, decoded as the output advances."""
+
+    def __init__(self, track: RecordedTrack, offset: float) -> None:
+        self.participant = track.participant
+        self.screen = track.source == "screen"
+        self.offset = offset
+        self._container = av.open(str(track.path))
+        self._frames = self._decoded()
+        self._next = next(self._frames, None)
+        self._latest: tuple[float, av.VideoFrame] | None = None
+        self._scaled: dict[Tile, tuple[Tile, Planes]] = {}
+
+    def _decoded(self) -> Iterator[tuple[float, av.VideoFrame]]:
+        try:
+            for frame in self._container.decode(video=0):
+                if frame.time is not None:
+                    yield self.offset + frame.time, frame
+        except av.error.InvalidDataError:
+            return  # a torn tail (a recovered recording): what came before is kept
+
+    def advance(self, when: float) -> bool:
+        """Move to the latest picture at `when`; whether there is one to show."""
+        while self._next is not None and self._next[0] <= when:
+            self._latest, self._next = self._next, next(self._frames, None)
+            self._scaled.clear()
+        if self._latest is None:
+            return False
+        return self._next is not None or when - self._latest[0] <= LINGER
+
+    def scaled(self, tile: Tile) -> tuple[Tile, Planes]:
+        """The current picture fitted into `tile`: where it lands and its Y, U, V planes."""
+        if tile not in self._scaled:
+            assert self._latest is not None
+            frame = self._latest[1]
+            place = fit(tile, frame.width, frame.height)
+            scaled = frame.reformat(width=place.width, height=place.height, format="yuv420p")
+            self._scaled[tile] = (place, frame_planes(scaled))
+        return self._scaled[tile]
+
+    def close(self) -> None:
+        self._container.close()
+
+
+Paint = Callable[[Planes], None]
+"""Draws an output picture into the Y, U, V planes it is given."""
+
+
+class Sink(Protocol):
+    """Where the composer's output goes: an MP4 file, or a live encoder."""
+
+    def picture(self, index: int, paint: Paint) -> None:
+        """Output picture `index`: `paint` draws it into the sink's own frame (no copy)."""
+        ...
+
+    def sound(self, start: int, samples: Samples) -> None: ...
+
+
+class Composer:
+    """A recording's pictures and voices rendered on one timeline, frame by frame."""
+
+    def __init__(self, directory: Path) -> None:
+        content = read_sidecar(directory) or {}
+        videos = recorded_tracks(directory, "video", content)
+        audios = recorded_tracks(directory, "audio", content)
+        every = [*videos, *audios]
+        if not every:
+            raise ValueError(f"{directory}: nothing to compose")
+        origin = min(t.start for t in every)
+        self.length = max(t.end for t in every) - origin
+        if self.length <= 0:
+            raise ValueError(f"{directory}: nothing to compose")
+        teachers = hosts(read_timeline(directory))
+        # The strip's order: teachers first, then as people started their cameras.
+        videos.sort(key=lambda t: (t.participant not in teachers, t.start, t.participant))
+        self._pictures = [Picture(t, t.start - origin) for t in videos]
+        self._voices = [(t.participant, Voice(t.path, t.start - origin)) for t in audios]
+        self._director = Director(teachers[0] if teachers else None)
+        self._heard = 0
+        """Audio samples mixed so far."""
+
+    @property
+    def frames(self) -> int:
+        return round(self.length * FPS)
+
+    def run(self, sink: Sink, progress: Progress | None = None) -> None:
+        total = self.frames
+        for index in range(total):
+            self._hear_until(min(index / FPS + LOOKAHEAD, self.length), sink)
+            sink.picture(index, self._painter(index / FPS))
+            if progress is not None and index % FPS == 0:
+                progress(index / total)
+        self._hear_until(self.length, sink)
+        if progress is not None:
+            progress(1.0)
+
+    def _hear_until(self, until: float, sink: Sink) -> None:
+        """Mix the sound up to `until` seconds, slice by slice, telling the director who
+        spoke in each."""
+        end = round(until * RATE)
+        while self._heard < end:
+            count = min(SLICE, end - self._heard)
+            parts: list[Samples] = []
+            levels: dict[str, float] = {}
+            for participant, voice in self._voices:
+                part = voice.read(self._heard, count)
+                if part is not None:
+                    parts.append(part)
+                    levels[participant] = max(levels.get(participant, 0.0), level(part))
+            self._director.hear(self._heard / RATE, levels)
+            sink.sound(self._heard, mix(parts, count))
+            self._heard += count
+
+    def _painter(self, when: float) -> Paint:
+        """What draws the picture at `when`: the stage, the strip, black around them."""
+        shown = [p for p in self._pictures if p.advance(when)]
+        screens = [p for p in shown if p.screen]
+        if screens:
+            staged: Picture | None = screens[-1]
+        else:
+            speaker = self._director.on_stage(when, (p.participant for p in shown))
+            staged = next((p for p in shown if p.participant == speaker), None)
+        ordered = ([staged] if staged else []) + [p for p in shown if p is not staged]
+        layout = arrange(len(ordered))
+        tiles = ([layout.stage] if layout.stage else []) + layout.strip
+        placed = [p.scaled(t) for p, t in zip(ordered, tiles, strict=True)]
+
+        def paint(planes: Planes) -> None:
+            y, u, v = planes
+            y.fill(BLACK[0])
+            u.fill(BLACK[1])
+            v.fill(BLACK[2])
+            for place, (py, pu, pv) in placed:
+                y[place.y : place.y + place.height, place.x : place.x + place.width] = py
+                x, top, w, h = place.x // 2, place.y // 2, place.width // 2, place.height // 2
+                u[top : top + h, x : x + w] = pu
+                v[top : top + h, x : x + w] = pv
+
+        return paint
+
+    def close(self) -> None:
+        for picture in self._pictures:
+            picture.close()
+        for _, voice in self._voices:
+            voice.close()
+
+
+class Mp4Sink:
+    """H.264 and AAC into an MP4 whose index is at the front: a browser starts playing
+    and seeking it, over HTTP Range, before it has all of it."""
+
+    def __init__(self, output: av.container.OutputContainer) -> None:
+        self._output = output
+        self._video = output.add_stream("libx264", rate=FPS)
+        self._video.width, self._video.height = WIDTH, HEIGHT
+        self._video.pix_fmt = "yuv420p"
+        self._video.bit_rate = VIDEO_BITRATE
+        # superfast: half veryfast's time at 720p, still with CABAC and deblocking (which
+        # ultrafast drops) for a picture fit to rewatch.
+        self._video.options = {"preset": "superfast"}
+        self._audio = output.add_stream("aac", rate=RATE)
+        self._audio.layout = "stereo"
+        self._audio.bit_rate = AUDIO_BITRATE
+
+    def picture(self, index: int, paint: Paint) -> None:
+        frame = av.VideoFrame(WIDTH, HEIGHT, "yuv420p")
+        paint(frame_planes(frame))
+        frame.pts = index
+        self._output.mux(self._video.encode(frame))
+
+    def sound(self, start: int, samples: Samples) -> None:
+        frame = av.AudioFrame.from_ndarray(
+            np.ascontiguousarray(samples), format="fltp", layout="stereo"
+        )
+        frame.sample_rate = RATE
+        frame.pts = start
+        frame.time_base = Fraction(1, RATE)
+        self._output.mux(self._audio.encode(frame))
+
+    def finish(self) -> None:
+        self._output.mux(self._video.encode(None))
+        self._output.mux(self._audio.encode(None))
+
+
+def frame_planes(frame: av.VideoFrame) -> Planes:
+    """Writable views of a yuv420p frame's planes (their rows may be padded)."""
+    views = []
+    for plane in frame.planes:
+        rows = np.frombuffer(memoryview(plane), np.uint8).reshape(plane.height, plane.line_size)
+        views.append(rows[:, : plane.width])
+    y, u, v = views
+    return y, u, v
+
+
+def compose(directory: Path, progress: Progress | None = None) -> Path:
+    """`composed.mp4` in `directory`, written aside and renamed when whole."""
+    composer = Composer(directory)
+    target = directory / OUTPUT
+    try:
+        with (
+            written_aside(target) as temporary,
+            av.open(
+                str(temporary), "w", format="mp4", options={"movflags": "+faststart"}
+            ) as output,
+        ):
+            sink = Mp4Sink(output)
+            composer.run(sink, progress)
+            sink.finish()
+    finally:
+        composer.close()
+    return target
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: python -m recording.compose <recording directory>", file=sys.stderr)
+        return 2
+
+    def bar(done: float) -> None:
+        filled = round(done * 40)
+        print(f"\r[{'#' * filled}{'.' * (40 - filled)}] {done:4.0%}", end="", file=sys.stderr)
+
+    try:
+        path = compose(Path(argv[0]), bar)
+    except (ValueError, OSError) as error:
+        print(f"\n{error}", file=sys.stderr)
+        return 1
+    print(f"\n{path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
