@@ -474,6 +474,23 @@ class Classroom:
         self._require(by, Action.MODERATE, Target.of_session(session))
         return session
 
+    def watchable(self, by: User) -> list[Session]:
+        """The sessions whose recordings `by` may watch (`recordings_of`), newest first."""
+        actor, school = self.actor(by), self.school(by)
+        return sorted(
+            (
+                s
+                for s in self._store.sessions(by.school_id)
+                if allowed(
+                    actor,
+                    Action.WATCH_RECORDING,
+                    Target.of_session(s, school.parents_see_recordings),
+                )
+            ),
+            key=lambda s: s.created_at,
+            reverse=True,
+        )
+
     def recordings_of(self, by: User, session_id: str, delete: bool = False) -> Session:
         """The session whose recordings `by` may watch (`delete`: take back); Forbidden for
         anyone else: the class's pupils and teachers, the school's admins, and the class's

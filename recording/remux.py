@@ -37,9 +37,11 @@ def participant_files(directory: Path) -> dict[str, Path]:
     return done
 
 
-def merge_participant(directory: Path, content: dict[str, Any], participant: str) -> Path | None:
-    """`<participant>.webm` with their camera (or screen) and microphone; None when they
-    left nothing playable."""
+def participant_tracks(
+    directory: Path, content: dict[str, Any], participant: str
+) -> list[RecordedTrack]:
+    """What goes into `<participant>.webm`: their camera (else their screen) and their
+    microphone, those they have."""
 
     def theirs(kind: str) -> list[RecordedTrack]:
         return [
@@ -50,7 +52,13 @@ def merge_participant(directory: Path, content: dict[str, Any], participant: str
         ]
 
     videos = sorted(theirs("video"), key=lambda t: t.source != "camera")
-    chosen = videos[:1] + theirs("audio")[:1]
+    return videos[:1] + theirs("audio")[:1]
+
+
+def merge_participant(directory: Path, content: dict[str, Any], participant: str) -> Path | None:
+    """`<participant>.webm` with their camera (or screen) and microphone; None when they
+    left nothing playable. Its time 0 is `origin(participant_tracks(...))`."""
+    chosen = participant_tracks(directory, content, participant)
     if not chosen:
         return None
     origin = min(t.start for t in chosen)

@@ -81,6 +81,19 @@ class RecordedTrack:
         return self.start + float(self.entry.get("duration") or 0.0)
 
 
+def recording_ids(root: Path, session: str) -> list[str]:
+    """The recordings of `session` under `root` (those with a sidecar), newest first."""
+    folder = session_folder(root, session)
+    if not folder.is_dir():
+        return []
+    return sorted((d.name for d in folder.iterdir() if (d / SIDECAR).is_file()), reverse=True)
+
+
+def origin(tracks: list[RecordedTrack]) -> float | None:
+    """Time 0 of a video made of `tracks` (the earliest first frame, Unix s)."""
+    return min((t.start for t in tracks), default=None)
+
+
 def recorded_tracks(
     directory: Path, kind: str, content: dict[str, Any] | None = None
 ) -> list[RecordedTrack]:

@@ -7,6 +7,7 @@ the domain's stable codes; a refused request writes nothing.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -18,7 +19,7 @@ from aiohttp import web
 
 from classroom import errors
 from classroom.errors import ClassroomError
-from classroom.models import Invite, School, SchoolClass, Session, SessionKind, User
+from classroom.models import Invite, School, SchoolClass, Session, SessionKind, SessionState, User
 from classroom.roles import Role
 from classroom.service import (
     INVITE_TTL_DEFAULT,
@@ -27,6 +28,7 @@ from classroom.service import (
     INVITE_USES_MAX,
     Classroom,
 )
+from recording.sidecar import recording_ids
 
 from .auth import TokenIssuer
 from .body import BodyError, Schema, check, obj, string
@@ -366,7 +368,26 @@ async def change_password(request: web.Request) -> dict[str, Any]:
 
 
 async def list_sessions(request: web.Request) -> dict[str, Any]:
-    return {"sessions": [session_view(s) for s in request.app[CLASSROOM].sessions(_me(request))]}
+    classroom, me = request.app[CLASSROOM], _me(request)
+    sessions = classroom.sessions(me)
+    watchable = classroom.watchable(me)
+    root = request.app[RECORDINGS]
+    counts = await asyncio.to_thread(
+        lambda: {s.id: len(recording_ids(root, s.id)) for s in watchable}
+    )
+    # A parent joins no lesson, yet may rewatch the class's (when the school allows): the
+    # ended ones with recordings are listed for them too.
+    listed = {s.id for s in sessions}
+    extra = [
+        s
+        for s in watchable
+        if s.id not in listed and s.state is SessionState.ENDED and counts.get(s.id)
+    ]
+    everything = sorted([*sessions, *extra], key=lambda s: s.created_at, reverse=True)
+    # "recordings": how many the caller may watch (0 when they may not).
+    return {
+        "sessions": [{**session_view(s), "recordings": counts.get(s.id, 0)} for s in everything]
+    }
 
 
 async def create_session(request: web.Request) -> dict[str, Any]:
@@ -591,7 +612,11 @@ OPERATIONS = [
         tags=["auth"],
     ),
     Operation(
-        "GET", "/api/sessions", list_sessions, "Sessions I may join or host", tags=["sessions"]
+        "GET",
+        "/api/sessions",
+        list_sessions,
+        "Sessions I may join or host, each with how many recordings I may watch",
+        tags=["sessions"],
     ),
     Operation(
         "POST",

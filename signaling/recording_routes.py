@@ -19,7 +19,8 @@ from classroom import errors
 from classroom.errors import ClassroomError
 from recording.compose import OUTPUT
 from recording.composition import read_status
-from recording.sidecar import read_sidecar, session_folder
+from recording.remux import participant_tracks
+from recording.sidecar import origin, read_sidecar, recorded_tracks, session_folder
 from recording.timeline import read_timeline
 
 from .api import BODY, CLASSROOM, COMPOSITIONS, RECORDING_SWITCH, RECORDINGS, USER, Operation
@@ -67,13 +68,21 @@ def _list(folder: Path) -> list[dict[str, Any]]:
     for directory in sorted(folder.glob("*/"), reverse=True):
         content = read_sidecar(directory)
         if content is not None:
-            found.append(_summary(directory.name, content))
+            found.append({**_summary(directory.name, content), **_composition(directory)})
     return found
 
 
 async def list_recordings(request: web.Request) -> dict[str, Any]:
     folder = _folder(request)
     return {"recordings": await asyncio.to_thread(_list, folder)}
+
+
+def _composition(directory: Path) -> dict[str, Any]:
+    """The composed MP4's name once it exists, and how far its composing is."""
+    return {
+        "composed": OUTPUT if (directory / OUTPUT).is_file() else None,
+        "composition": read_status(directory),
+    }
 
 
 def _details(directory: Path) -> dict[str, Any]:
@@ -90,18 +99,26 @@ def _details(directory: Path) -> dict[str, Any]:
         for t in content.get("tracks", [])
         if isinstance(t, dict) and (directory / str(t.get("file", ""))).is_file()
     ]
+    # Each video's time 0 on the server's clock: the player puts the chat beside it.
     playable = [
-        {"participant": p, "name": f"{p}.webm"}
+        {
+            "participant": p,
+            "name": f"{p}.webm",
+            "origin": origin(participant_tracks(directory, content, p)),
+        }
         for p in _participants(content)
         if (directory / f"{p}.webm").is_file()
     ]
+    every = recorded_tracks(directory, "video", content) + recorded_tracks(
+        directory, "audio", content
+    )
     return {
         **_summary(directory.name, content),
         "recording": content.get("stopped") is None,
         "files": files,
         "playback": playable,
-        "composed": OUTPUT if (directory / OUTPUT).is_file() else None,
-        "composition": read_status(directory),
+        **_composition(directory),
+        "composed_origin": origin(every),
         "timeline": read_timeline(directory),
     }
 

@@ -166,6 +166,26 @@ export async function attendanceCsv(id) {
   return { blob: await response.blob(), filename };
 }
 
+// ---- recordings --------------------------------------------------------------------------------
+
+/** A session's recordings, newest first: [{id, started, stopped, duration, composed,
+ * composition: {state, progress?}|null, …}]. */
+export const listRecordings = async (sessionId) =>
+  (await json('GET', `/api/sessions/${enc(sessionId)}/recordings`)).recordings;
+
+/** One recording: {playback: [{participant, name, origin}], composed, composed_origin,
+ * composition, timeline, …}. */
+export const getRecording = (sessionId, recordingId) =>
+  json('GET', `/api/sessions/${enc(sessionId)}/recordings/${enc(recordingId)}`);
+
+export const deleteRecording = (sessionId, recordingId) =>
+  json('DELETE', `/api/sessions/${enc(sessionId)}/recordings/${enc(recordingId)}`);
+
+/** A recording's file for a <video> element, which sends no header: the token in the URL. */
+export const recordingFileUrl = (sessionId, recordingId, name) =>
+  `/api/sessions/${enc(sessionId)}/recordings/${enc(recordingId)}/files/${enc(name)}` +
+  `?token=${enc(getToken() || '')}`;
+
 // ---- rules the server enforces, checked early so forms can say what is wrong -------------------
 
 /** The server's login rule (classroom/service.py LOGIN), after trimming and lower-casing. */

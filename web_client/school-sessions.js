@@ -10,6 +10,7 @@ import {
   busy, classById, confirming, enter, formatTime, hosts, isStaff, prepareWhen,
   readWhen, signOut, startNew, state, timeText,
 } from './school-common.js';
+import { recordingsButton } from './school-recordings.js';
 
 const PAST_SHOWN = 5;
 
@@ -83,7 +84,7 @@ function sessionRow(session) {
   const when = sessionTime(session);
   if (when) meta.append(when);
   main.append(title, meta);
-  row.append(main, sessionActions(session));
+  row.append(main, sessionActions(session, row));
   return row;
 }
 
@@ -97,7 +98,7 @@ function sessionTime(session) {
   return null;
 }
 
-function sessionActions(session) {
+function sessionActions(session, row) {
   const box = el('div', 'session-actions');
   const host = hosts(session);
   if (session.state === 'scheduled' && host) {
@@ -122,6 +123,7 @@ function sessionActions(session) {
   if (session.state !== 'scheduled' && host) {
     box.append(button('ghost', 'sessions.attendance', (b) => busy(b, () => downloadAttendance(session))));
   }
+  if (session.recordings > 0) box.append(recordingsButton(session, row));
   return box;
 }
 

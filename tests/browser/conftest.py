@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from tests.browser.school_site import Demo, Pages, demo_accounts
 from tests.netns import Forwarders, Namespace, namespace
 from tests.server_process import running_server
 
@@ -133,3 +134,24 @@ def far_browser(
     """Chromium inside `link`'s namespace: a pupil whose network the test controls."""
     with browser_in_namespace(browser, link, tmp_path_factory.mktemp("netns")) as chromium:
         yield chromium
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """A server with the demo school (DEMO_SCHOOL=1), its SFU in-process, for one module."""
+    data = tmp_path_factory.mktemp("school-data")
+    with running_server(data, DEMO_SCHOOL="1", SFU_WORKERS="0") as running:
+        accounts = running.wait_for(demo_accounts, "demo accounts")
+        yield Demo(running.base_url, accounts, data, running.output)
+
+
+@pytest.fixture
+def pages(browser: Any, demo: Demo) -> Iterator[Pages]:
+    opened = Pages(browser, demo)
+    try:
+        yield opened
+    finally:
+        opened.close()
+        # Captured, so pytest shows it only next to a failure.
+        print("--- server ---\n" + "".join(demo.output[-40:]))
+    assert not opened.errors, f"uncaught errors on the pages: {opened.errors}"

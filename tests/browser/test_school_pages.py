@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,155 +14,29 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from .conftest import running_server
+from .school_site import (
+    INVITE_URL,
+    PHONE,
+    STATS,
+    Account,
+    Demo,
+    Pages,
+    api_call,
+    class_card,
+    poll,
+    session_row,
+    sign_in,
+    text,
+    without_toasts,
+)
 
 pytestmark = pytest.mark.browser
-
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 375, "height": 740}
-ACCOUNT = re.compile(r"^\s+(admin|teacher|pupil|parent)\s+(\S+)\s+/ (\S+)\s+\((.+)\)\s*$")
-INVITE_URL = re.compile(r"^http://127\.0\.0\.1:\d+/join/[A-Za-z0-9_-]{16,}$")
-WAIT_MS = 15_000
-
-
-@dataclass
-class Account:
-    role: str
-    login: str
-    password: str
-    name: str
-
-
-@dataclass
-class Demo:
-    """A `python -m signaling` with the demo school, and the accounts it printed."""
-
-    base_url: str
-    accounts: dict[str, Account]
-    output: list[str] = field(default_factory=list)
-
-    def account(self, role: str) -> Account:
-        return next(a for a in self.accounts.values() if a.role == role)
-
-
-def _accounts(output: list[str]) -> dict[str, Account] | None:
-    """The accounts printed after "Demo school: sign in at …", once the lesson links (printed
-    last) are out."""
-    if not any(line.startswith("Teacher link:") for line in output):
-        return None
-    accounts = {}
-    for line in output:
-        match = ACCOUNT.match(line)
-        if match:
-            role, login, password, name = match.groups()
-            accounts[login] = Account(role, login, password, name)
-    if not accounts:
-        raise RuntimeError("the server printed no demo accounts:\n" + "".join(output))
-    return accounts
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    data = tmp_path_factory.mktemp("school-data")
-    with running_server(data, DEMO_SCHOOL="1", SFU_WORKERS="0") as running:
-        accounts = running.wait_for(_accounts, "demo accounts")
-        yield Demo(running.base_url, accounts, running.output)
-
-
-class Pages:
-    """Browser contexts opened by one test; uncaught page errors fail it, with the server log."""
-
-    def __init__(self, browser: Any, demo: Demo) -> None:
-        self.browser = browser
-        self.demo = demo
-        self.contexts: list[Any] = []
-        self.errors: list[str] = []
-
-    def open(
-        self,
-        path: str = "/signin",
-        locale: str = "ru-RU",
-        viewport: dict[str, int] | None = None,
-        clipboard: bool = False,
-    ) -> Any:
-        context = self.browser.new_context(
-            viewport=viewport or DESKTOP,
-            locale=locale,
-            permissions=["clipboard-read", "clipboard-write"] if clipboard else [],
-        )
-        context.set_default_timeout(WAIT_MS)
-        self.contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda error: self.errors.append(f"{page.url}: {error}"))
-        page.goto(self.url(path))
-        return page
-
-    def url(self, path: str) -> str:
-        return path if path.startswith("http") else self.demo.base_url + path
-
-    def close(self) -> None:
-        for context in self.contexts:
-            context.close()
-
-
-@pytest.fixture
-def pages(browser: Any, demo: Demo) -> Iterator[Pages]:
-    opened = Pages(browser, demo)
-    try:
-        yield opened
-    finally:
-        opened.close()
-        # Captured, so pytest shows it only next to a failure.
-        print("--- server ---\n" + "".join(demo.output[-40:]))
-    assert not opened.errors, f"uncaught errors on the pages: {opened.errors}"
-
-
-def sign_in(page: Any, account: Account) -> None:
-    page.fill("#signin-login", account.login)
-    page.fill("#signin-password", account.password)
-    page.click("#signin-button")
-    page.wait_for_url(re.compile(r"/school(\?|$)"))
-    page.locator("#user-name").filter(has_text=account.name).wait_for()
-
-
-def text(page: Any, selector: str) -> str:
-    return str(page.locator(selector).inner_text()).strip()
-
-
-STATS = "() => window.classroom.stats()"
-
-
-def poll(check: Any, what: str, within: float = 40.0) -> Any:
-    """`check()`'s first truthy value, asking every 0.2 s."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def teacher_hears(page: Any, participant_id: str) -> int:
     """inbound-rtp packets of `participant_id`'s microphone received by `page`."""
     entry = page.evaluate(STATS)["participants"].get(participant_id)
     return int(entry["packetsReceived"]) if entry else 0
-
-
-def class_card(page: Any, name: str) -> Any:
-    card = page.locator(".class-card").filter(
-        has=page.locator("h3", has_text=re.compile(f"^{name}$"))
-    )
-    card.wait_for()
-    return card
-
-
-def without_toasts(page: Any) -> Any:
-    """Closes the notices (they cover the content in a screenshot); returns the page."""
-    # In the page, in one go: a toast may time out and vanish between two Playwright clicks.
-    page.evaluate("() => document.querySelectorAll('.toast-close').forEach((b) => b.click())")
-    page.locator(".toast").first.wait_for(state="detached")
-    return page
 
 
 def fits_width(page: Any, width: int) -> None:
@@ -510,24 +382,6 @@ def test_school_and_invite_pages_fit_a_phone(pages: Pages, demo: Demo, artifacts
 # ---- consultations, staff meetings, school settings, passwords, invites for the signed-in ----
 
 
-def api_call(page: Any, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-    """A REST call with the token the page signed in with (for a test's set-up, not its subject)."""
-    return page.evaluate(
-        """async ([method, path, body]) => {
-            const token = localStorage.getItem('classroom.apiToken');
-            const response = await fetch(path, {
-                method,
-                headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-                body: body === null ? undefined : JSON.stringify(body),
-            });
-            const data = await response.json();
-            if (!response.ok) throw new Error(`${method} ${path}: ${JSON.stringify(data)}`);
-            return data;
-        }""",
-        [method, path, body],
-    )
-
-
 def make_teacher(admin: Any, name: str, login: str, password: str) -> Account:
     """A verified teacher made by the signed-in admin's page."""
     teacher = api_call(
@@ -535,14 +389,6 @@ def make_teacher(admin: Any, name: str, login: str, password: str) -> Account:
     )
     api_call(admin, "POST", f"/api/users/{teacher['id']}/verify")
     return Account("teacher", login, password, name)
-
-
-def session_row(page: Any, title: str, state: str) -> Any:
-    row = page.locator(f".session-row[data-state={state}]").filter(
-        has=page.locator(".session-title", has_text=re.compile(f"^{re.escape(title)}$"))
-    )
-    row.wait_for()
-    return row
 
 
 def test_teacher_consults_a_pupil_who_sees_and_joins_it(

@@ -79,6 +79,11 @@ async def test_a_recorded_lesson_is_watched_by_its_class_only(school: School) ->
     for token in (parent, stranger):
         status, body = await s.call("GET", path, token)
         assert (status, body["error"]["code"]) == (403, "forbidden")
+    # The session list says how many recordings each person may watch.
+    for token in (teacher, pupil):
+        _, sessions = await s.call("GET", "/api/sessions", token)
+        (listed,) = [x for x in sessions["sessions"] if x["id"] == lesson["id"]]
+        assert listed["recordings"] == 1
     status, body = await s.call("GET", path)
     assert status == 401
 
@@ -146,10 +151,21 @@ async def test_a_recorded_lesson_is_watched_by_its_class_only(school: School) ->
         frames = sum(1 for _ in container.decode(video=0))
     assert frames == pytest.approx(2.5 * 25, abs=25)
 
-    # The school lets parents watch: now the class's parent does, and only that.
+    # A parent joins no lesson: not even an ended one with recordings is theirs to list yet.
+    await s.call("POST", f"/api/sessions/{lesson['id']}/end", teacher)
+    _, sessions = await s.call("GET", "/api/sessions", parent)
+    assert lesson["id"] not in [x["id"] for x in sessions["sessions"]]
+
+    # The school lets parents watch: now the class's parent does, and only that; their
+    # session list offers the ended lesson for its recording.
     await s.call("PATCH", "/api/school", s.admin_token, {"parents_see_recordings": True})
     status, _ = await s.call("GET", path, parent)
     assert status == 200
+    _, sessions = await s.call("GET", "/api/sessions", parent)
+    (listed,) = [x for x in sessions["sessions"] if x["id"] == lesson["id"]]
+    assert (listed["state"], listed["recordings"]) == ("ended", 1)
+    _, sessions = await s.call("GET", "/api/sessions", stranger)
+    assert lesson["id"] not in [x["id"] for x in sessions["sessions"]]
     status, body = await s.call("DELETE", f"{path}/{recording_id}", parent)
     assert (status, body["error"]["code"]) == (403, "forbidden")
     status, body = await s.call("DELETE", f"{path}/{recording_id}", pupil)

@@ -1,0 +1,263 @@
+// /recordings/{session}/{recording}: a recorded lesson to rewatch, with its chat beside it.
+//
+// Right after the lesson each participant's camera and microphone play as one WebM; the whole
+// lesson (everyone, the speaker large) follows once composed, and the page offers it as soon
+// as it is ready, at the same moment of the lesson. The chat scrolls with the playback:
+// what was written by then is shown, what comes later is dimmed, and a click on a line jumps
+// there. Every time in the recording is the server's clock; each video says where its 0 is.
+
+import * as api from './api.js';
+import { ApiError } from './api.js';
+import { localize } from './i18n.js';
+import { $, applyLanguage, button, el, errorText, t, wireLanguageSwitch, withLang } from './page.js';
+import { clock } from './school-recordings.js';
+
+const REFRESH_MS = 3000; // while the lesson video is being prepared
+const SHOWN_EVENTS = new Set(['chat', 'participant_joined', 'participant_left']);
+
+const [sessionId, recordingId] = location.pathname.split('/').filter(Boolean).slice(1).map(decodeURIComponent);
+let recording = null;
+let source = null; // {key, name, origin, label | labelKey}
+const names = new Map(); // participant id → name, from the timeline
+
+function show(view) {
+  for (const id of ['loading', 'refused', 'player']) $(id).hidden = id !== view;
+}
+
+async function load() {
+  show('loading');
+  try {
+    recording = await api.getRecording(sessionId, recordingId);
+  } catch (err) {
+    return refuse(err);
+  }
+  learnNames(recording.timeline);
+  show('player');
+  $('recording-title').textContent = recording.title || t.t('playback.untitled');
+  choose(preferredSource());
+  renderEvents();
+  watchComposition();
+  translate();
+}
+
+/** 401: back to sign-in; 403 and 404 say why; anything else can be retried. */
+function refuse(err) {
+  if (err instanceof ApiError && err.signedOut) {
+    location.replace(withLang(`/signin?next=${encodeURIComponent(location.pathname)}`));
+    return;
+  }
+  const code = err instanceof ApiError ? err.code : null;
+  const known = code === 'forbidden' || code === 'not_found';
+  localize($('refused-title'), t, known ? `playback.${code}.title` : 'playback.failed.title');
+  if (known) localize($('refused-text'), t, `playback.${code}.text`);
+  else localize($('refused-text'), t, ...errorText(err));
+  $('retry').hidden = known;
+  show('refused');
+  translate();
+}
+
+function learnNames(timeline) {
+  for (const event of timeline) {
+    const people = event.type === 'present' ? event.participants || [] : [event.participant || {}];
+    for (const person of people) if (person.id && person.name) names.set(person.id, person.name);
+  }
+}
+
+function hostIds() {
+  const ids = [];
+  for (const event of recording.timeline) {
+    const people = event.type === 'present' ? event.participants || [] : [event.participant || {}];
+    for (const person of people) if (person.host && person.id) ids.push(person.id);
+  }
+  return ids;
+}
+
+// ---- what plays --------------------------------------------------------------------------------
+
+function sources() {
+  const list = [];
+  if (recording.composed) {
+    list.push({ key: 'composed', name: recording.composed, origin: recording.composed_origin, labelKey: 'playback.wholeLesson' });
+  }
+  for (const p of recording.playback) {
+    list.push({ key: p.participant, name: p.name, origin: p.origin, label: names.get(p.participant) || p.participant });
+  }
+  return list;
+}
+
+/** The whole lesson when it is ready, else the teacher's own recording. */
+function preferredSource() {
+  const list = sources();
+  const hosts = hostIds();
+  return list.find((s) => s.key === 'composed') || list.find((s) => hosts.includes(s.key)) || list[0] || null;
+}
+
+/** Plays `next`, at the same moment of the lesson as what played before it. */
+function choose(next) {
+  const video = $('video');
+  if (!next) {
+    video.hidden = true;
+    note('playback.nothing');
+    return;
+  }
+  const at = source && video.currentTime ? source.origin + video.currentTime : null;
+  const playing = !video.paused;
+  source = next;
+  video.src = api.recordingFileUrl(sessionId, recordingId, next.name);
+  video.dataset.source = next.key;
+  if (at !== null) {
+    video.addEventListener('loadedmetadata', () => {
+      video.currentTime = Math.max(0, at - next.origin);
+      if (playing) video.play().catch(() => {});
+    }, { once: true });
+  }
+  renderSources();
+  renderNote();
+}
+
+function renderSources() {
+  const box = $('sources');
+  const buttons = sources().map((s) => {
+    const b = button(`chip${s.key === source?.key ? ' active' : ''}`, s.labelKey || null, () => choose(s));
+    if (s.label) b.textContent = s.label;
+    b.dataset.source = s.key;
+    b.setAttribute('aria-pressed', String(s.key === source?.key));
+    return b;
+  });
+  box.replaceChildren(...buttons);
+  box.hidden = buttons.length < 2;
+}
+
+function note(key, params) {
+  const node = $('note');
+  node.hidden = !key;
+  node.replaceChildren();
+  if (key) localize(node, t, key, params);
+  return node;
+}
+
+function renderNote() {
+  const status = recording.composition;
+  if (recording.composed) {
+    if (source?.key !== 'composed') {
+      const node = note('playback.wholeReady');
+      node.append(' ', button('secondary small', 'playback.watchWhole', () => choose(sources()[0])));
+    } else {
+      note(null);
+    }
+  } else if (status?.state === 'composing') {
+    note('playback.preparing', { percent: Math.round((status.progress || 0) * 100) });
+  } else if (status?.state === 'queued') {
+    note('playback.queued');
+  } else {
+    note(null);
+  }
+}
+
+/** Until the lesson video is ready, ask now and then how far it is. */
+function watchComposition() {
+  const pending = () => !recording.composed && ['queued', 'composing'].includes(recording.composition?.state);
+  if (!pending()) return;
+  const timer = setInterval(async () => {
+    try {
+      const fresh = await api.getRecording(sessionId, recordingId);
+      recording = { ...recording, composed: fresh.composed, composed_origin: fresh.composed_origin, composition: fresh.composition };
+    } catch {
+      return; // a lost connection: try again at the next tick
+    }
+    if (!pending()) clearInterval(timer);
+    renderSources();
+    renderNote();
+  }, REFRESH_MS);
+}
+
+// ---- the chat beside it ------------------------------------------------------------------------
+
+function renderEvents() {
+  const items = recording.timeline.filter((e) => SHOWN_EVENTS.has(e.type)).map(eventItem);
+  $('events').replaceChildren(...items);
+  $('events-empty').hidden = items.length > 0;
+  follow();
+}
+
+function eventItem(event) {
+  const item = el('li', `replay-item ${event.type === 'chat' ? 'said' : 'came'}`);
+  item.dataset.at = String(event.at);
+  const time = el('button', 'replay-time');
+  time.type = 'button';
+  time.addEventListener('click', () => seekTo(event.at));
+  const body = el('div', 'replay-body');
+  if (event.type === 'chat') {
+    const who = el('span', 'replay-who');
+    who.textContent = event.from?.name || '';
+    const text = el('span', 'replay-text');
+    text.textContent = event.text;
+    body.append(who, text);
+  } else {
+    const id = event.participant?.id || event.participantId;
+    const name = event.participant?.name || names.get(id) || '';
+    body.append(el('span', 'replay-text', event.type === 'participant_joined' ? 'playback.joined' : 'playback.left', { name }));
+  }
+  item.append(time, body);
+  return item;
+}
+
+function seekTo(at) {
+  if (!source) return;
+  const video = $('video');
+  video.currentTime = Math.max(0, at - source.origin);
+  follow();
+}
+
+/** Marks what was said by now, dims what comes later, and keeps the latest line in view. */
+function follow() {
+  if (!source) return;
+  const now = source.origin + $('video').currentTime;
+  let latest = null;
+  for (const item of $('events').children) {
+    const at = Number(item.dataset.at);
+    const time = item.querySelector('.replay-time');
+    time.textContent = clock(Math.max(0, at - source.origin));
+    const past = at <= now;
+    item.classList.toggle('later', !past);
+    item.classList.remove('current');
+    if (past) latest = item;
+  }
+  if (latest) {
+    latest.classList.add('current');
+    const list = $('events');
+    const top = latest.offsetTop - list.offsetTop;
+    if (top < list.scrollTop || top + latest.offsetHeight > list.scrollTop + list.clientHeight) {
+      list.scrollTop = Math.max(0, top - list.clientHeight / 2);
+    }
+  }
+}
+
+// ---- language ----------------------------------------------------------------------------------
+
+function translate() {
+  applyLanguage(recording?.title ? t.t('playback.pageTitle', { title: recording.title }) : t.t('playback.heading'));
+  if (recording) {
+    localize($('recording-when'), t, 'playback.when', { time: when(recording.started), length: clock(recording.duration || 0) });
+    renderSources();
+  }
+}
+
+function when(seconds) {
+  return new Intl.DateTimeFormat(t.lang, { dateStyle: 'long', timeStyle: 'short' }).format(new Date(seconds * 1000));
+}
+
+function main() {
+  if (!api.getToken()) {
+    location.replace(withLang(`/signin?next=${encodeURIComponent(location.pathname)}`));
+    return;
+  }
+  $('back').href = withLang('/school');
+  wireLanguageSwitch(translate);
+  $('retry').addEventListener('click', load);
+  $('video').addEventListener('timeupdate', follow);
+  $('video').addEventListener('seeked', follow);
+  load();
+}
+
+main();
