@@ -42,10 +42,21 @@ MIN_KEYFRAME_INTERVAL = 0.3
 asks too often and loses the answer."""
 
 
+@dataclass
+class Schedule:
+    """When frame 0 of a track is due, on the event loop's clock: set by the first frame sent.
+    A camera and a microphone sharing one keep in step, as a browser's capture does; each
+    with its own would start when its sender first asks, milliseconds apart."""
+
+    started_at: float | None = None
+
+
 class EncodedTrack(MediaStreamTrack):
     """Plays ``frames`` (all of one kind, equal durations) at their real pace, forever."""
 
-    def __init__(self, kind: str, frames: list[EncodedFrame]) -> None:
+    def __init__(
+        self, kind: str, frames: list[EncodedFrame], schedule: Schedule | None = None
+    ) -> None:
         super().__init__()
         if not frames:
             raise ValueError("an encoded track needs frames")
@@ -60,7 +71,7 @@ class EncodedTrack(MediaStreamTrack):
         self._frame_seconds = float(frames[0].duration * frames[0].time_base)
         self._position = 0
         self._keyframe_wanted = False
-        self._started_at: float | None = None
+        self._schedule = schedule or Schedule()
         self._last_request = float("-inf")
 
     def request_keyframe(self, now: float | None = None) -> None:
@@ -94,14 +105,15 @@ class EncodedTrack(MediaStreamTrack):
     async def _wait_for_slot(self) -> None:
         loop = asyncio.get_running_loop()
         now = loop.time()
-        if self._started_at is None:
-            self._started_at = now
-        due = self._started_at + self.counters.frames_sent * self._frame_seconds
+        schedule = self._schedule
+        if schedule.started_at is None:
+            schedule.started_at = now
+        due = schedule.started_at + self.counters.frames_sent * self._frame_seconds
         if due > now:
             await asyncio.sleep(due - now)
         elif now - due > MAX_LAG_S:
             self.counters.late_resyncs += 1
-            self._started_at = now - self.counters.frames_sent * self._frame_seconds
+            schedule.started_at = now - self.counters.frames_sent * self._frame_seconds
 
     def _next_frame(self) -> EncodedFrame:
         if self._keyframe_wanted:

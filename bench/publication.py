@@ -38,7 +38,7 @@ from .client_glue import (
     stamp_audio_level,
     stamp_sender_reports_when_sent,
 )
-from .encoded_track import EncodedTrack
+from .encoded_track import EncodedTrack, Schedule
 from .media import EncodedFrame
 from .relay import UdpRelay
 from .rtcp_bytes import PSFB_PLI, keyframe_requests
@@ -97,13 +97,15 @@ class Publication:
         self.relay = relay
         self.sources: dict[str, PublishedSource] = {}
         self._pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        # One capture clock for both, so a flash and a beep sent together leave together.
+        schedule = Schedule()
         # Audio first, as browsers order getUserMedia tracks.
         if audio is not None:
-            microphone = self._add("microphone", EncodedTrack("audio", audio))
+            microphone = self._add("microphone", EncodedTrack("audio", audio, schedule))
             microphone.track.audio_level = audio_level
             stamp_audio_level(microphone.transceiver.sender, lambda: microphone.track.audio_level)
         if video is not None:
-            camera = self._add("camera", EncodedTrack("video", video))
+            camera = self._add("camera", EncodedTrack("video", video, schedule))
             if layered_video:
                 send_layered_vp8(camera.transceiver.sender)
 
