@@ -16,6 +16,7 @@ import av
 import av.stream
 
 from .depacketize import Frame
+from .written_aside import settle
 
 logger = logging.getLogger(__name__)
 
@@ -193,7 +194,7 @@ class TrackFile:
         if muxer is None:
             return TrackFileResult(None, 0, 0.0)
         muxer.close()
-        os.replace(self.part_path, self.path)
+        settle(self.part_path, self.path)
         return TrackFileResult(self.path, muxer.frames, muxer.duration)
 
 
