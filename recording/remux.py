@@ -1,4 +1,7 @@
-"""Each participant's camera and microphone in one WebM, for playback right after the lesson.
+"""Each participant's camera and microphone in one file, for playback right after the lesson.
+
+VP8 goes into WebM; H.264 (which WebM cannot hold) into an MP4 with its index at the front,
+beside Opus, which browsers play from MP4 too.
 
 Browsers cannot play a separate audio and video file together. Remuxing (no decoding, no
 encoding) takes seconds for a lesson, so the recording is watchable long before the
@@ -22,12 +25,13 @@ import av.stream
 from .sidecar import RecordedTrack, read_sidecar, recorded_tracks
 from .written_aside import written_aside
 
-PLAYABLE = ("video/vp8", "audio/opus")
-"""What a browser plays from WebM: the tracks remuxed. (H.264 waits for the composer.)"""
+PLAYABLE = ("video/vp8", "video/h264", "audio/opus")
+"""What a browser plays untranscoded: the tracks remuxed."""
+SUFFIXES = (".webm", ".mp4")
 
 
 def participant_files(directory: Path) -> dict[str, Path]:
-    """Each participant's camera and microphone merged into `<participant>.webm`."""
+    """Each participant's camera and microphone merged into `<participant>.webm` (or `.mp4`)."""
     content = read_sidecar(directory) or {}
     done = {}
     for participant in sorted({str(t.get("participant")) for t in content.get("tracks", [])}):
@@ -56,18 +60,24 @@ def participant_tracks(
 
 
 def merge_participant(directory: Path, content: dict[str, Any], participant: str) -> Path | None:
-    """`<participant>.webm` with their camera (or screen) and microphone; None when they
-    left nothing playable. Its time 0 is `origin(participant_tracks(...))`."""
+    """`<participant>.webm` (`.mp4` for H.264) with their camera (or screen) and microphone;
+    None when they left nothing playable. Its time 0 is `origin(participant_tracks(...))`."""
     chosen = participant_tracks(directory, content, participant)
     if not chosen:
         return None
     origin = min(t.start for t in chosen)
-    target = directory / f"{participant}.webm"
+    h264 = any(str(t.entry.get("mime_type")).lower() == "video/h264" for t in chosen)
+    target = directory / f"{participant}{SUFFIXES[1] if h264 else SUFFIXES[0]}"
     inputs = [av.open(str(t.path)) for t in chosen]
     try:
         with (
             written_aside(target) as temporary,
-            av.open(str(temporary), "w", format="webm") as output,
+            av.open(
+                str(temporary),
+                "w",
+                format="mp4" if h264 else "webm",
+                options={"movflags": "+faststart"} if h264 else {},
+            ) as output,
         ):
             streams = [output.add_stream_from_template(i.streams[0]) for i in inputs]
             for packet, index in heapq.merge(
@@ -80,6 +90,15 @@ def merge_participant(directory: Path, content: dict[str, Any], participant: str
         for container in inputs:
             container.close()
     return target
+
+
+def playback_file(directory: Path, participant: str) -> Path | None:
+    """The participant's remuxed file, if there is one."""
+    for suffix in SUFFIXES:
+        path = directory / f"{participant}{suffix}"
+        if path.is_file():
+            return path
+    return None
 
 
 def _timed(

@@ -19,7 +19,7 @@ from classroom import errors
 from classroom.errors import ClassroomError
 from recording.compose import OUTPUT
 from recording.composition import read_status
-from recording.remux import participant_tracks
+from recording.remux import SUFFIXES, participant_tracks, playback_file
 from recording.sidecar import origin, read_sidecar, recorded_tracks, session_folder
 from recording.timeline import read_timeline
 
@@ -103,11 +103,11 @@ def _details(directory: Path) -> dict[str, Any]:
     playable = [
         {
             "participant": p,
-            "name": f"{p}.webm",
+            "name": path.name,
             "origin": origin(participant_tracks(directory, content, p)),
         }
         for p in _participants(content)
-        if (directory / f"{p}.webm").is_file()
+        if (path := playback_file(directory, p)) is not None
     ]
     every = recorded_tracks(directory, "video", content) + recorded_tracks(
         directory, "audio", content
@@ -130,9 +130,10 @@ def _participants(content: dict[str, Any]) -> list[str]:
 
 def _served(content: dict[str, Any]) -> set[str]:
     """The names a recording's files may be fetched by: its tracks, each participant's
-    remuxed WebM (`recording.remux`) and the composed MP4 (`recording.compose`)."""
+    remuxed WebM or MP4 (`recording.remux`) and the composed MP4 (`recording.compose`)."""
     tracks = {str(t.get("file")) for t in content.get("tracks", []) if isinstance(t, dict)}
-    return tracks | {f"{p}.webm" for p in _participants(content)} | {OUTPUT}
+    remuxed = {f"{p}{suffix}" for p in _participants(content) for suffix in SUFFIXES}
+    return tracks | remuxed | {OUTPUT}
 
 
 async def get_recording(request: web.Request) -> dict[str, Any]:

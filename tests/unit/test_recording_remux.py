@@ -12,7 +12,7 @@ from recording.depacketize import Frame
 from recording.remux import participant_files
 from recording.sidecar import media_start, write_sidecar
 from recording.track_file import TrackFile
-from tests.recording_media import OPUS_TICKS, VIDEO_TICKS, encode_opus, encode_vp8
+from tests.recording_media import OPUS_TICKS, VIDEO_TICKS, encode_h264, encode_opus, encode_vp8
 
 WALL = 1_795_000_000.0
 
@@ -94,4 +94,40 @@ def test_camera_and_microphone_play_as_one_file_half_a_second_apart(tmp_path: Pa
     assert starts["video"] == pytest.approx(0.0, abs=0.002)
     assert starts["audio"] == pytest.approx(0.5, abs=0.002)
     with av.open(str(tmp_path / "p_anna.webm")) as container:
+        assert sum(1 for _ in container.decode(video=0)) == 60
+
+
+def test_an_h264_camera_plays_from_an_mp4_with_its_microphone(tmp_path: Path) -> None:
+    h264, opus = encode_h264(60), encode_opus(2.0)
+    video = [Frame(e.data, i * VIDEO_TICKS, e.keyframe) for i, e in enumerate(h264)]
+    audio = [Frame(e.data, i * OPUS_TICKS, True) for i, e in enumerate(opus)]
+    names = {"video": "p_vera-camera-t_1.mkv", "audio": "p_vera-microphone-t_2.webm"}
+    counts = {
+        "video": written(tmp_path / names["video"], "video/H264", video),
+        "audio": written(tmp_path / names["audio"], "audio/opus", audio),
+    }
+    tracks = [
+        {
+            "participant": "p_vera",
+            "kind": kind,
+            "source": "camera" if kind == "video" else "microphone",
+            "mime_type": "video/H264" if kind == "video" else "audio/opus",
+            "clock_rate": 90000 if kind == "video" else 48000,
+            "file": names[kind],
+            "frames": counts[kind],
+            "first_timestamp": 0,
+            "sender_clock": {"wall": WALL, "rtp_timestamp": 0},
+            "first_arrival": WALL,
+        }
+        for kind in ("video", "audio")
+    ]
+    write_sidecar(tmp_path, {"tracks": tracks})
+
+    assert participant_files(tmp_path) == {"p_vera": tmp_path / "p_vera.mp4"}
+
+    data = (tmp_path / "p_vera.mp4").read_bytes()
+    assert data.find(b"moov") < data.find(b"mdat")  # a browser plays it before it has it all
+    with av.open(str(tmp_path / "p_vera.mp4")) as container:
+        codecs = sorted(s.codec_context.name for s in container.streams)
+        assert codecs == ["h264", "opus"]
         assert sum(1 for _ in container.decode(video=0)) == 60
