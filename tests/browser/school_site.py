@@ -157,3 +157,8 @@ def session_row(page: Any, title: str, state: str) -> Any:
     )
     row.wait_for()
     return row
+
+
+def fits_width(page: Any, width: int) -> None:
+    scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert scroll_width <= width, f"{page.url} scrolls sideways: {scroll_width} px > {width} px"

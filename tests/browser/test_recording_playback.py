@@ -14,7 +14,17 @@ from typing import Any
 import av
 import pytest
 
-from .school_site import STATS, Pages, api_call, class_card, poll, sign_in, text
+from .school_site import (
+    PHONE,
+    STATS,
+    Pages,
+    api_call,
+    class_card,
+    fits_width,
+    poll,
+    sign_in,
+    text,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -153,6 +163,9 @@ def test_a_recorded_lesson_is_rewatched_with_its_chat(
     assert pupil.locator("#sources .chip.active").inner_text() == "Whole lesson"
     assert text(pupil, "#chat-heading") == "Chat"
     pupil.screenshot(path=artifacts / "playback-en.png", full_page=True)
+    pupil.set_viewport_size(PHONE)
+    fits_width(pupil, PHONE["width"])
+    pupil.screenshot(path=artifacts / "playback-phone.png", full_page=True)
 
     # A parent, while the school keeps recordings to the class: told so, nothing plays.
     parent = pages.open("/signin")

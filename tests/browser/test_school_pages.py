@@ -23,6 +23,7 @@ from .school_site import (
     Pages,
     api_call,
     class_card,
+    fits_width,
     poll,
     session_row,
     sign_in,
@@ -37,11 +38,6 @@ def teacher_hears(page: Any, participant_id: str) -> int:
     """inbound-rtp packets of `participant_id`'s microphone received by `page`."""
     entry = page.evaluate(STATS)["participants"].get(participant_id)
     return int(entry["packetsReceived"]) if entry else 0
-
-
-def fits_width(page: Any, width: int) -> None:
-    scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert scroll_width <= width, f"{page.url} scrolls sideways: {scroll_width} px > {width} px"
 
 
 def test_signin_speaks_russian_and_english_and_explains_failures(
