@@ -1,8 +1,9 @@
 """How fast a recorded lesson is composed into its MP4, in times real time on one core.
 
-A synthetic recording is written the way the recorder writes one: the teacher's 720p camera
-and three pupils' 360p cameras (the bench's moving pattern, VP8), and four microphones
-(its beeping tone, Opus), each a file with its sidecar entry. `recording.compose` then runs
+A synthetic recording is written the way the recorder writes one: the teacher's camera and
+three pupils' (the bench's moving pattern, VP8, 640x360 as the lesson page sends, or a 720p
+teacher), and four microphones (its beeping tone, Opus), each a file with its sidecar
+entry. `recording.compose` then runs
 in a child process pinned to one core, and the report gives its wall and CPU time against
 the lesson's length.
 
@@ -75,9 +76,12 @@ def write_track(
     }
 
 
-def lesson(directory: Path, seconds: float, pupils: int, still: bool) -> None:
-    """A teacher's 720p camera and `pupils` 360p ones, everyone with a microphone."""
-    teacher = load_video_spec(replace(default_video_spec(1280, 720), still=still))
+def lesson(
+    directory: Path, seconds: float, pupils: int, still: bool, teacher_size: tuple[int, int]
+) -> None:
+    """The teacher's camera at `teacher_size` and `pupils` 360p ones, everyone with a
+    microphone."""
+    teacher = load_video_spec(replace(default_video_spec(*teacher_size), still=still))
     pupil = load_video_spec(replace(default_video_spec(640, 360), still=still))
     voice = load_audio()
     tracks = [
@@ -120,22 +124,27 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         f"# Composition speed, {stamp} UTC",
         "",
-        f"A lesson: a 720p teacher and {args.pupils} 360p pupils (VP8 at the bench's rates), "
-        f"{args.pupils + 1} microphones (Opus), composed to 1280x720 H.264 + AAC by "
+        f"A lesson: the teacher and {args.pupils} pupils (VP8 at 30 fps, the bench's rates), "
+        f"{args.pupils + 1} microphones (Opus), composed to 1280x720 25 fps H.264 + AAC by "
         f"`python -m recording.compose` pinned to one core (core {args.core}).",
         "",
-        "| cameras show | lesson | wall | CPU | × real time (wall) | × real time per CPU s |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| cameras | they show | lesson | wall | CPU | × real time (wall) | × per CPU second |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for still, label in ((True, "a still room, a moving box"), (False, "scrolling noise")):
+    cases = (
+        ((640, 360), True, "all 640x360 (as the lesson page sends)", "a still room, a moving box"),
+        ((1280, 720), True, "a 720p teacher, 640x360 pupils", "a still room, a moving box"),
+        ((1280, 720), False, "a 720p teacher, 640x360 pupils", "scrolling noise"),
+    )
+    for teacher_size, still, cameras, label in cases:
         with tempfile.TemporaryDirectory(prefix="compose-bench-") as folder:
             directory = Path(folder)
-            lesson(directory, args.seconds, args.pupils, still)
+            lesson(directory, args.seconds, args.pupils, still, teacher_size)
             wall, cpu = compose_pinned(directory, args.core)
             with av.open(str(directory / "composed.mp4")) as container:
                 length = float(container.duration or 0) / av.time_base
         lines.append(
-            f"| {label} | {length:.0f} s | {wall:.1f} s | {cpu:.1f} s "
+            f"| {cameras} | {label} | {length:.0f} s | {wall:.1f} s | {cpu:.1f} s "
             f"| {length / wall:.2f} | {length / cpu:.2f} |"
         )
     lines += [
