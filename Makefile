@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8080
 
-.PHONY: run test lint unit integration browser chromium venv bench bench-quick bench-cpu clean
+.PHONY: run test lint unit integration browser chromium venv bench bench-quick bench-cpu bench-compose clean
 
 venv: $(VENV)/.installed
 
@@ -60,6 +60,10 @@ bench: venv janus
 
 bench-quick: venv janus
 	$(PY) -m bench --quick
+
+# How fast a recorded lesson is composed into its MP4, on one core (bench/compose_speed.py).
+bench-compose: venv
+	$(PY) -m bench.compose_speed
 
 # Proof that nothing is decoded: server CPU per added subscriber, ours against a decoding relay.
 bench-cpu: venv
