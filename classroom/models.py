@@ -22,7 +22,8 @@ class SessionKind(StrEnum):
     STAFF_MEETING = "staff_meeting"
     """Teachers and admins of the school."""
     EVENT = "event"
-    """A broadcast: a few performers, a receive-only audience (its own issue)."""
+    """A broadcast (a concert, an assembly): a few performers publish, a large audience of the
+    school's people and of guests holding its link only watches."""
 
 
 class SessionState(StrEnum):
@@ -102,6 +103,10 @@ class Session:
     state: SessionState = SessionState.SCHEDULED
     started_at: float | None = None
     ended_at: float | None = None
+    performers: tuple[str, ...] = ()
+    """An event's performers (user ids): they publish; everyone else only watches."""
+    link: str | None = None
+    """An event's guest link (unguessable): whoever holds it watches without an account."""
 
 
 @dataclass

@@ -36,6 +36,10 @@ class Action(StrEnum):
     """Its host and its one guest, nobody else."""
     START_STAFF_MEETING = "start_staff_meeting"
     JOIN_STAFF_MEETING = "join_staff_meeting"
+    START_EVENT = "start_event"
+    """Organise a broadcast (a concert, an assembly) for the school: its teachers and admins."""
+    WATCH_EVENT = "watch_event"
+    """Everyone of the school; guests come by the event's link instead."""
     MODERATE = "moderate"
     """Mute, remove, lock, admit from the lobby, end: the session's hosts."""
     VIEW_ATTENDANCE = "view_attendance"
@@ -195,6 +199,8 @@ _RULES = {
     Action.JOIN_CONSULTATION: _join_consultation,
     Action.START_STAFF_MEETING: _staff,
     Action.JOIN_STAFF_MEETING: _staff,
+    Action.START_EVENT: _staff,
+    Action.WATCH_EVENT: _member,
     Action.MODERATE: _moderate,
     Action.VIEW_ATTENDANCE: _admin_or_class_teacher,
     Action.WATCH_RECORDING: _watch_recording,

@@ -50,13 +50,17 @@ _JOIN_ACTION = {
     SessionKind.PARENT_MEETING: Action.JOIN_PARENT_MEETING,
     SessionKind.CONSULTATION: Action.JOIN_CONSULTATION,
     SessionKind.STAFF_MEETING: Action.JOIN_STAFF_MEETING,
+    SessionKind.EVENT: Action.WATCH_EVENT,
 }
 _START_ACTION = {
     SessionKind.LESSON: Action.START_LESSON,
     SessionKind.PARENT_MEETING: Action.SCHEDULE_PARENT_MEETING,
     SessionKind.CONSULTATION: Action.START_CONSULTATION,
     SessionKind.STAFF_MEETING: Action.START_STAFF_MEETING,
+    SessionKind.EVENT: Action.START_EVENT,
 }
+MAX_PERFORMERS = 20
+"""An event's stage: a few performers; its audience is the many."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,11 @@ class Admission:
     """Waits in the lobby until a host admits them (parents at a parent meeting)."""
     host: bool
     """Moderates the session."""
+
+    @property
+    def audience(self) -> bool:
+        """Only watches: the audience of an event (no camera, no microphone)."""
+        return not self.grants.publish
 
 
 class Classroom:
@@ -106,6 +115,13 @@ class Classroom:
 
     def school(self, by: User) -> School:
         school = self._store.school(by.school_id)
+        if school is None:
+            raise NotFound("this school")
+        return school
+
+    def school_of(self, session: Session) -> School:
+        """The school a session belongs to (for a guest, who has no account)."""
+        school = self._store.school(session.school_id)
         if school is None:
             raise NotFound("this school")
         return school
@@ -395,15 +411,18 @@ class Classroom:
         class_id: str | None = None,
         guest_id: str | None = None,
         scheduled_at: float | None = None,
+        performers: list[str] | None = None,
     ) -> Session:
         if kind not in _START_ACTION:
             raise InvalidInput(f"{kind.value} sessions are not available yet")
+        if performers is not None and kind is not SessionKind.EVENT:
+            raise InvalidInput("only an event has performers", "performers")
         if kind in (SessionKind.LESSON, SessionKind.PARENT_MEETING, SessionKind.CONSULTATION):
             if class_id is None:
                 raise InvalidInput(f"a {kind.value} needs class_id", "class_id")
             school_class = self._class(by, class_id)
         elif class_id is not None:
-            raise InvalidInput("a staff meeting belongs to no class", "class_id")
+            raise InvalidInput(f"a {kind.value} belongs to no class", "class_id")
         if kind is SessionKind.CONSULTATION:
             guest = self._school_user(by, guest_id or "")
             if not (
@@ -429,8 +448,41 @@ class Classroom:
             class_id=class_id,
             guest_id=guest_id,
             scheduled_at=scheduled_at,
+            performers=self._performers(by, performers or []),
+            # Unguessable, like an invite: it lets guests in without an account.
+            link=secrets.token_urlsafe(24) if kind is SessionKind.EVENT else None,
         )
         self._store.add_session(session)
+        return session
+
+    def set_performers(self, by: User, session_id: str, performers: list[str]) -> Session:
+        """Who performs at an event (its hosts choose); they publish, the others watch."""
+        session = self.hosted_by(by, session_id)
+        if session.kind is not SessionKind.EVENT:
+            raise InvalidInput("only an event has performers", "performers")
+        session = replace(session, performers=self._performers(by, performers))
+        self._store.update_session(session)
+        return session
+
+    def _performers(self, by: User, ids: list[str]) -> tuple[str, ...]:
+        chosen = tuple(dict.fromkeys(ids))  # in order, each once
+        if len(chosen) > MAX_PERFORMERS:
+            raise InvalidInput(f"at most {MAX_PERFORMERS} performers", "performers")
+        for user_id in chosen:
+            try:
+                self._school_user(by, user_id)
+            except NotFound as exc:
+                raise InvalidInput("a performer is not of this school", "performers") from exc
+        return chosen
+
+    def event_by_link(self, link: str) -> Session:
+        """The event a guest link leads to; not_found for anything else (an ended event
+        too: its link is dead)."""
+        session = self._store.session_by_link(link) if link else None
+        if session is None or session.kind is not SessionKind.EVENT:
+            raise ClassroomError(errors.NOT_FOUND, "no such event")
+        if session.state is SessionState.ENDED:
+            raise ClassroomError(errors.SESSION_ENDED, "this event has ended")
         return session
 
     def start_session(self, by: User, session_id: str) -> Session:
@@ -516,7 +568,9 @@ class Classroom:
         if session.state is SessionState.ENDED:
             raise ClassroomError(errors.SESSION_ENDED, "this session has ended")
         lobby = session.kind is SessionKind.PARENT_MEETING and not host
-        grants = Grants(publish=True, subscribe=True, moderate=host)
+        # At an event only its hosts and performers are on the stage; the rest watch.
+        publish = session.kind is not SessionKind.EVENT or host or by.id in session.performers
+        grants = Grants(publish=publish, subscribe=True, moderate=host)
         return Admission(session, by.role, grants, lobby=lobby, host=host)
 
     # --- attendance ------------------------------------------------------------------

@@ -10,6 +10,7 @@ event loop: every method is a few short statements).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -149,7 +150,14 @@ CREATE TABLE removals (
 );
 """
 
-MIGRATIONS: list[str] = [_SCHEMA_1]
+_SCHEMA_2 = """
+-- Events (issue 7): who performs, and the link that lets guests watch.
+ALTER TABLE sessions ADD COLUMN performers TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE sessions ADD COLUMN link TEXT;
+CREATE UNIQUE INDEX sessions_by_link ON sessions (link) WHERE link IS NOT NULL;
+"""
+
+MIGRATIONS: list[str] = [_SCHEMA_1, _SCHEMA_2]
 """SQL scripts in order; the database's `user_version` is how many of them it has had.
 
 Append only: a released script is never edited, since databases in the field already ran it.
@@ -353,13 +361,19 @@ class SqliteStore:
     def add_session(self, session: Session) -> None:
         with (
             self._transaction(),
-            _conflicts({"sessions.id": f"session id {session.id!r} is taken"}),
+            _conflicts(
+                {
+                    "sessions.id": f"session id {session.id!r} is taken",
+                    "sessions.link": "another session has this link",
+                }
+            ),
         ):
             self._db.execute(
                 "INSERT INTO sessions (id, school_id, kind, title, created_by, created_at,"
-                " class_id, guest_id, scheduled_at, state, started_at, ended_at) VALUES (:id,"
-                " :school_id, :kind, :title, :created_by, :created_at, :class_id, :guest_id,"
-                " :scheduled_at, :state, :started_at, :ended_at)",
+                " class_id, guest_id, scheduled_at, state, started_at, ended_at, performers,"
+                " link) VALUES (:id, :school_id, :kind, :title, :created_by, :created_at,"
+                " :class_id, :guest_id, :scheduled_at, :state, :started_at, :ended_at,"
+                " :performers, :link)",
                 _session_values(session),
             )
 
@@ -369,13 +383,18 @@ class SqliteStore:
                 "UPDATE sessions SET school_id = :school_id, kind = :kind, title = :title,"
                 " created_by = :created_by, created_at = :created_at, class_id = :class_id,"
                 " guest_id = :guest_id, scheduled_at = :scheduled_at, state = :state,"
-                " started_at = :started_at, ended_at = :ended_at WHERE id = :id",
+                " started_at = :started_at, ended_at = :ended_at, performers = :performers,"
+                " link = :link WHERE id = :id",
                 _session_values(session),
             )
             _found(cursor, "session", session.id)
 
     def session(self, session_id: str) -> Session | None:
         row = self._db.execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        return None if row is None else _session(row)
+
+    def session_by_link(self, link: str) -> Session | None:
+        row = self._db.execute("SELECT * FROM sessions WHERE link = ?", (link,)).fetchone()
         return None if row is None else _session(row)
 
     def sessions(self, school_id: str) -> list[Session]:
@@ -644,6 +663,8 @@ def _session_values(session: Session) -> dict[str, _Value]:
         "state": session.state.value,
         "started_at": session.started_at,
         "ended_at": session.ended_at,
+        "performers": json.dumps(list(session.performers)),
+        "link": session.link,
     }
 
 
@@ -708,6 +729,8 @@ def _session(row: sqlite3.Row) -> Session:
         state=SessionState(row["state"]),
         started_at=row["started_at"],
         ended_at=row["ended_at"],
+        performers=tuple(json.loads(row["performers"])),
+        link=row["link"],
     )
 
 

@@ -106,6 +106,9 @@ class Operation:
 # --- views ---------------------------------------------------------------------------
 
 
+PERFORMERS: Schema = {"type": "array", "items": string(64, 1), "maxItems": 20}
+
+
 def user_view(user: User) -> dict[str, Any]:
     return {
         "id": user.id,
@@ -166,6 +169,7 @@ def session_view(session: Session) -> dict[str, Any]:
         "state": session.state.value,
         "started_at": session.started_at,
         "ended_at": session.ended_at,
+        "performers": list(session.performers),
     }
 
 
@@ -399,6 +403,7 @@ async def create_session(request: web.Request) -> dict[str, Any]:
         class_id=body.get("class_id"),
         guest_id=body.get("guest_id"),
         scheduled_at=body.get("scheduled_at"),
+        performers=body.get("performers"),
     )
     return session_view(session)
 
@@ -622,14 +627,15 @@ OPERATIONS = [
         "POST",
         "/api/sessions",
         create_session,
-        "Create a lesson, meeting or consultation",
+        "Create a lesson, meeting, consultation or event (an event: its performers)",
         body=obj(
             ["kind", "title"],
-            kind={"type": "string", "enum": [k.value for k in SessionKind if k.value != "event"]},
+            kind={"type": "string", "enum": [k.value for k in SessionKind]},
             title=string(200, 1),
             class_id=string(64, 1),
             guest_id=string(64, 1),
             scheduled_at={"type": "number", "minimum": 0},
+            performers=PERFORMERS,
         ),
         tags=["sessions"],
     ),
@@ -681,10 +687,12 @@ OPERATIONS = [
 
 
 def add_routes(app: web.Application) -> None:
-    from .openapi import document  # the document reads OPERATIONS, defined above
-    from .recording_routes import RECORDING_OPERATIONS  # whose handlers use this module
+    # These modules read OPERATIONS or use this module's handlers: imported once it is whole.
+    from .event_routes import EVENT_OPERATIONS
+    from .openapi import document
+    from .recording_routes import RECORDING_OPERATIONS
 
-    operations = OPERATIONS + RECORDING_OPERATIONS
+    operations = OPERATIONS + RECORDING_OPERATIONS + EVENT_OPERATIONS
     spec = document(operations)
 
     async def openapi(request: web.Request) -> web.Response:

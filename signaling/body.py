@@ -1,7 +1,9 @@
 """Request bodies checked against the same JSON Schema the OpenAPI document publishes.
 
-Only the subset our API uses: an object of string / integer / number / boolean fields, with
-`required`, `enum`, `minLength` / `maxLength`, `minimum` / `maximum` and no extra fields.
+Only the subset our API uses: an object of string / integer / number / boolean fields and
+arrays of them, with `required`, `enum`, `minLength` / `maxLength`, `minimum` / `maximum`,
+`items` / `maxItems` and no extra fields. (A `pattern` documents the form a value takes after
+the server normalises it, and is checked by the domain, which normalises first.)
 One schema serves as documentation and as the check, so they cannot drift apart.
 """
 
@@ -16,6 +18,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "integer": (int,),
     "number": (int, float),
     "boolean": (bool,),
+    "array": (list,),
 }
 
 
@@ -57,6 +60,14 @@ def _check_field(name: str, value: object, rule: Schema) -> None:
             raise BodyError(f"{name!r} must be at least {rule['minLength']} characters", name)
         if "maxLength" in rule and len(value) > rule["maxLength"]:
             raise BodyError(f"{name!r} must be at most {rule['maxLength']} characters", name)
+    if isinstance(value, list):
+        if "maxItems" in rule and len(value) > rule["maxItems"]:
+            raise BodyError(f"{name!r} must have at most {rule['maxItems']} items", name)
+        for item in value:
+            try:
+                _check_field(name, item, rule["items"])
+            except BodyError as error:
+                raise BodyError(f"each item of {error}", name) from error
     if isinstance(value, int | float) and not isinstance(value, bool):
         if "minimum" in rule and value < rule["minimum"]:
             raise BodyError(f"{name!r} must be at least {rule['minimum']}", name)

@@ -10,6 +10,7 @@ import pytest
 
 from signaling import api
 from signaling.auth import TokenIssuer
+from signaling.event_routes import EVENT_OPERATIONS
 from signaling.recording_routes import RECORDING_OPERATIONS
 
 from .school_api import ADMIN_PW, SECRET, School, set_up_class
@@ -292,7 +293,7 @@ async def test_another_school_is_not_found_not_forbidden(school: School) -> None
 async def test_openapi_document_lists_every_operation_with_its_schema(school: School) -> None:
     status, spec = await school.call("GET", "/api/openapi.json")
     assert status == 200 and spec["openapi"] == "3.1.0"
-    operations = api.OPERATIONS + RECORDING_OPERATIONS
+    operations = api.OPERATIONS + RECORDING_OPERATIONS + EVENT_OPERATIONS
     for op in operations:
         entry = spec["paths"][op.path][op.method.lower()]
         assert entry["summary"] == op.summary

@@ -128,6 +128,22 @@ pupil               join_staff_meeting        -    -      -
 parent              join_staff_meeting        -    -      -
 guest               join_staff_meeting        -    -      -
 
+# An event (a concert, an assembly) is the school's: its staff organise it, everyone of the
+# school watches; a guest watches only through the event's link, never by role.
+admin               start_event               Y    Y      -
+teacher             start_event               Y    Y      -
+unverified_teacher  start_event               -    -      -
+pupil               start_event               -    -      -
+parent              start_event               -    -      -
+guest               start_event               -    -      -
+
+admin               watch_event               Y    Y      -
+teacher             watch_event               Y    Y      -
+unverified_teacher  watch_event               Y    Y      -
+pupil               watch_event               Y    Y      -
+parent              watch_event               Y    Y      -
+guest               watch_event               -    -      -
+
 # Mute, remove, admit, end: a teacher (the session's, here the class's teacher) or an admin.
 admin               moderate                  Y    Y      -
 teacher             moderate                  Y    -      -
@@ -215,7 +231,12 @@ ACTORS = {
     "guest": Actor("guest-1", "north", Role.GUEST, verified=False),
 }
 
-SCHOOL_ACTIONS = {Action.VIEW_SCHOOL, Action.VERIFY_TEACHER, Action.START_STAFF_MEETING}
+SCHOOL_ACTIONS = {
+    Action.VIEW_SCHOOL,
+    Action.VERIFY_TEACHER,
+    Action.START_STAFF_MEETING,
+    Action.START_EVENT,
+}
 """Acted on the school itself: no class."""
 SESSION_ACTIONS = {
     Action.JOIN_LESSON,
@@ -232,7 +253,7 @@ def target_for(action: Action, place: Place) -> Target:
     """The thing `action` is done to, at `place`."""
     if action in SCHOOL_ACTIONS:
         return Target(school_id=place.school_id)
-    if action is Action.JOIN_STAFF_MEETING:
+    if action in (Action.JOIN_STAFF_MEETING, Action.WATCH_EVENT):
         return Target(school_id=place.school_id, session_hosts=frozenset({place.admin}))
     if action is Action.JOIN_CONSULTATION:
         return Target(

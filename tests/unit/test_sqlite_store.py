@@ -658,6 +658,52 @@ def test_reads_return_fresh_objects_the_caller_may_change(store: SqliteStore) ->
     assert store.school_class("c1") is not store.school_class("c1")
 
 
+def test_an_event_keeps_its_performers_and_is_found_by_its_link(store: SqliteStore) -> None:
+    with_class(store)
+    event = Session(
+        id="e",
+        school_id="s1",
+        kind=SessionKind.EVENT,
+        title="Concert",
+        created_by="t1",
+        created_at=1.0,
+        performers=("p2", "p1"),
+        link="secret-link",
+    )
+    store.add_session(event)
+    assert store.session("e") == event
+    assert store.session_by_link("secret-link") == event
+    assert store.session_by_link("other") is None
+    store.update_session(replace(event, performers=()))
+    assert store.session_by_link("secret-link") == replace(event, performers=())
+    with pytest.raises(Conflict):  # two events never share a link
+        store.add_session(replace(event, id="f"))
+
+
+def test_a_database_of_schema_1_gains_events_keeping_its_sessions(tmp_path: Path) -> None:
+    path = tmp_path / "classroom.db"
+    db = sqlite3.connect(path)
+    db.executescript(f"BEGIN;\n{MIGRATIONS[0]}\nPRAGMA user_version = 1;\nCOMMIT;")
+    db.execute("INSERT INTO schools (id, name, parents_see_recordings) VALUES ('s1', 'School', 0)")
+    db.execute(
+        "INSERT INTO users (id, school_id, role, name, login, password_hash, verified,"
+        " disabled) VALUES ('t1', 's1', 'teacher', 'T', 't1', 'x', 1, 0)"
+    )
+    db.execute(
+        "INSERT INTO sessions (id, school_id, kind, title, created_by, created_at, state)"
+        " VALUES ('x', 's1', 'staff_meeting', 'Old', 't1', 5.0, 'ended')"
+    )
+    db.commit()
+    db.close()
+    store = SqliteStore(path)
+    try:
+        old = store.session("x")
+        assert old is not None and (old.title, old.performers, old.link) == ("Old", (), None)
+    finally:
+        store.close()
+    assert user_version(path) == 2
+
+
 # the file, its schema and its lifetime
 
 
@@ -667,7 +713,7 @@ def test_a_file_database_reopens_with_its_data_and_no_migration_rerun(tmp_path: 
     first.add_school(school())
     first.add_user(teacher(login="anna"))
     first.close()
-    assert user_version(path) == len(MIGRATIONS) == 1
+    assert user_version(path) == len(MIGRATIONS) == 2
     # Migration 1 has plain CREATE TABLEs: were it run again, this open would fail.
     again = SqliteStore(str(path))
     try:
@@ -675,7 +721,7 @@ def test_a_file_database_reopens_with_its_data_and_no_migration_rerun(tmp_path: 
         assert again.user_by_login("anna") == teacher(login="anna")
     finally:
         again.close()
-    assert user_version(path) == 1
+    assert user_version(path) == 2
 
 
 def test_a_file_database_uses_the_write_ahead_log(tmp_path: Path) -> None:
@@ -698,12 +744,12 @@ def test_a_migration_added_later_is_applied_once(
         sqlite_store, "MIGRATIONS", [*MIGRATIONS, "ALTER TABLE schools ADD COLUMN motto TEXT;"]
     )
     SqliteStore(path).close()
-    assert user_version(path) == 2
+    assert user_version(path) == 3
     reopened = SqliteStore(path)
     reopened.add_school(school())
     assert reopened.schools() == [school()]
     reopened.close()
-    assert user_version(path) == 2
+    assert user_version(path) == 3
 
 
 def test_a_failing_migration_is_rolled_back_whole(
@@ -716,7 +762,7 @@ def test_a_failing_migration_is_rolled_back_whole(
     with pytest.raises(sqlite3.OperationalError) as raised:
         SqliteStore(path)
     assert str(raised.value) == "table extra already exists"
-    assert user_version(path) == 1
+    assert user_version(path) == 2
     db = sqlite3.connect(path)
     try:
         tables = db.execute("SELECT name FROM sqlite_master WHERE name = 'extra'").fetchall()
@@ -733,7 +779,7 @@ def test_a_database_from_a_newer_server_is_refused(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError) as raised:
         SqliteStore(path)
     assert str(raised.value) == (
-        f"{path}: database schema version 7 is newer than this server (knows 1)"
+        f"{path}: database schema version 7 is newer than this server (knows 2)"
     )
     assert user_version(path) == 7
 

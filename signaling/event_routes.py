@@ -1,0 +1,111 @@
+"""The REST API of events (a concert, an assembly): their performers, and the guest link.
+
+An event is a session (`POST /api/sessions` with kind "event"); everyone of the school
+watches it from the session list like any session. A family member without an account
+watches through the event's link: the organiser hands out `/event/<link>`, whose page asks
+for a name and gets a watch-only room token (`POST /api/events/<link>/join`). The link dies
+with the event.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from aiohttp import web
+
+from classroom import errors
+from classroom.errors import ClassroomError
+from classroom.roles import Grants, Role
+
+from .api import (
+    BODY,
+    CLASSROOM,
+    ISSUER,
+    PERFORMERS,
+    SETTINGS,
+    USER,
+    Operation,
+    session_view,
+)
+from .body import obj, string
+
+WATCH_ONLY = Grants(publish=False, subscribe=True, moderate=False)
+
+
+async def set_performers(request: web.Request) -> dict[str, Any]:
+    session = request.app[CLASSROOM].set_performers(
+        request[USER], request.match_info["session_id"], request[BODY]["performers"]
+    )
+    return session_view(session)
+
+
+async def event_link(request: web.Request) -> dict[str, Any]:
+    """The guest link of an event, for its hosts to hand out."""
+    session = request.app[CLASSROOM].hosted_by(request[USER], request.match_info["session_id"])
+    if session.link is None:
+        return {"link": None, "url": None}
+    return {"link": session.link, "url": f"{request.app[SETTINGS].base_url}/event/{session.link}"}
+
+
+async def open_event(request: web.Request) -> dict[str, Any]:
+    """What a guest link leads to: the event's title and whether it is on."""
+    session = request.app[CLASSROOM].event_by_link(request.match_info["link"])
+    school = request.app[CLASSROOM].school_of(session)
+    return {"title": session.title, "state": session.state.value, "school": school.name}
+
+
+async def join_event(request: web.Request) -> dict[str, Any]:
+    """A watch-only room token for a guest holding the link."""
+    session = request.app[CLASSROOM].event_by_link(request.match_info["link"])
+    name = " ".join(str(request[BODY]["name"]).split())
+    if not name:
+        raise ClassroomError(errors.INVALID_INPUT, "a name is needed", "name")
+    settings = request.app[SETTINGS]
+    # A guest has no account: an identity of their own for this visit.
+    identity = f"guest-{secrets.token_hex(8)}"
+    token = request.app[ISSUER].issue(
+        identity, name, session.id, Role.GUEST, WATCH_ONLY, ttl=settings.token_ttl
+    )
+    return {
+        "token": token,
+        "url": f"{settings.base_url}/lesson?token={token}",
+        "title": session.title,
+        "state": session.state.value,
+    }
+
+
+EVENT_OPERATIONS = [
+    Operation(
+        "PUT",
+        "/api/sessions/{session_id}/performers",
+        set_performers,
+        "Who performs at an event (its hosts); they publish, everyone else watches",
+        body=obj(["performers"], performers=PERFORMERS),
+        tags=["events"],
+    ),
+    Operation(
+        "GET",
+        "/api/sessions/{session_id}/event-link",
+        event_link,
+        "The event's guest link, to hand to families without an account (its hosts)",
+        tags=["events"],
+    ),
+    Operation(
+        "GET",
+        "/api/events/{link}",
+        open_event,
+        "What an event link is for (no sign-in: the link is the secret)",
+        public=True,
+        tags=["events"],
+    ),
+    Operation(
+        "POST",
+        "/api/events/{link}/join",
+        join_event,
+        "A watch-only room token for a guest holding the event's link",
+        body=obj(["name"], name=string(100, 1)),
+        public=True,
+        tags=["events"],
+    ),
+]
