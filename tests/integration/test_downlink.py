@@ -21,6 +21,7 @@ from bench.relay import UdpRelay
 from bench.rtp_stats import StreamStats
 from classroom.roles import Role
 from sfu import allocation
+from sfu.control import LocalSfu
 
 from .conftest import RunningServer
 
@@ -62,6 +63,34 @@ async def window(bot: SubscriberBot, run: Callable[[], object]) -> tuple[list[in
     await run()  # type: ignore[misc]
     after = [n - b for n, b in zip(stream.layer_frames, frames, strict=True)]
     return after, stream.picture_id_gaps - gaps, stream.lost - lost
+
+
+UP_HEADROOM_OF_TEST = 1.3
+"""A budget this far over the base layer's rate (plus audio and RTP overhead) never pauses it."""
+
+
+async def watch_budget(server: RunningServer, bot: SubscriberBot, into: list[float]) -> None:
+    """The server's downlink budget for `bot`, every 0.2 s, until cancelled."""
+    while True:
+        for downlink in await server.state.sfu.downlinks():
+            if downlink["peer"] == bot.participant_id and downlink["budget"] is not None:
+                into.append(float(downlink["budget"]))
+        await asyncio.sleep(0.2)
+
+
+def base_layer_rate(server: RunningServer) -> float:
+    """The teacher's camera's base layer, bits/s, as the server measures it."""
+    sfu = server.state.sfu
+    assert isinstance(sfu, LocalSfu)
+    (router,) = sfu.routers.values()
+    rates = [
+        producer.layer_rates[0]
+        for peer in router.peers.values()
+        for producer in peer.producers.values()
+        if producer.kind == "video"
+    ]
+    assert len(rates) == 1, rates
+    return rates[0]
 
 
 def qualities(bot: SubscriberBot) -> list[str]:
@@ -185,15 +214,30 @@ async def test_behind_a_600_kbit_bottleneck_the_estimate_brings_video_down_to_wh
             break
         await asyncio.sleep(0.5)
     assert qualities(narrow)[:1] == ["reduced"]
-    await asyncio.sleep(4)  # the estimate settles
-    dropped = relay.down.dropped_queue
-    layers, gaps, lost = await window(narrow, lambda: asyncio.sleep(4))
-    # 7.5 (or 15) frames/s, never all 30. The message is for a failure seen once in CI
-    # (21 base frames) and never reproduced here, idle or loaded.
+    # From here the server's budget for this pupil (aiortc's estimate) is watched: it may dip
+    # under the base layer on a loaded machine (event-loop stalls read as queueing delay), and
+    # then pausing is what the server must do (PAUSE_AFTER), not a fault.
+    budgets: list[float] = []
+    watching = asyncio.create_task(watch_budget(server, narrow, budgets))
+    try:
+        await asyncio.sleep(4)  # the estimate settles
+        dropped = relay.down.dropped_queue
+        layers, gaps, lost = await window(narrow, lambda: asyncio.sleep(4))
+    finally:
+        watching.cancel()
+    base = base_layer_rate(server)
     report = (layers, gaps, lost, relay.down.dropped_queue - dropped, qualities(narrow))
-    assert layers[0] >= 25 and layers[2] == 0, report
-    assert (gaps, lost) == (0, 0)
-    assert relay.down.dropped_queue == dropped  # what is sent now fits the link
-    assert qualities(narrow)[-1] == "reduced"
+    report_budget = (round(min(budgets)), round(base), len(budgets))
+    assert layers[2] == 0, report  # never the whole stream: it does not fit
+    assert (gaps, lost) == (0, 0), report
+    assert relay.down.dropped_queue == dropped, report  # what is sent now fits the link
+    if min(budgets) >= base * UP_HEADROOM_OF_TEST:
+        # The estimate held over the base layer all along: 7.5 (or 15) frames/s flowed.
+        assert layers[0] >= 25, (report, report_budget)
+        assert qualities(narrow)[-1] == "reduced", (report, report_budget)
+    else:
+        # It fell under the base layer: for long enough (PAUSE_AFTER) the video pauses, and
+        # is tried again later; a shorter dip leaves it playing.
+        assert layers[0] >= 25 or "paused" in qualities(narrow), (report, report_budget)
     layers, gaps, lost = await window(wide, lambda: asyncio.sleep(2))
     assert min(layers) >= 7 and (gaps, lost) == (0, 0)
