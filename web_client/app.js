@@ -114,6 +114,13 @@ class Lesson {
       this.ui.disableJoin('join.noToken');
       return;
     }
+    if (this.claims?.grants?.publish === false) {
+      // An event's audience: nothing to send, so no camera or microphone prompt at all.
+      this.micOn = false;
+      this.camOn = false;
+      this.ui.setWatchOnly();
+      return;
+    }
     const { stream, errorKey } = await getLocalMedia();
     this.stream = stream;
     this.ui.setPreview(stream);

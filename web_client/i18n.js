@@ -24,6 +24,8 @@ const STRINGS = {
     'join.cameraOff': 'Camera is off',
     'join.noCamera': 'No camera',
     'join.hint': 'You can turn the microphone and the camera on or off at any time.',
+    'join.watch': 'Watch',
+    'join.watchHint': 'You watch and listen: no camera or microphone is needed.',
 
     'media.denied': 'The browser did not allow access to the camera and microphone. You can still join and see and hear the lesson.',
     'media.notFound': 'No camera or microphone was found. You can still join and see and hear the lesson.',
@@ -495,6 +497,8 @@ const STRINGS = {
     'join.cameraOff': 'Камера выключена',
     'join.noCamera': 'Нет камеры',
     'join.hint': 'Микрофон и камеру можно включить или выключить в любой момент.',
+    'join.watch': 'Смотреть',
+    'join.watchHint': 'Вы смотрите и слушаете: камера и микрофон не нужны.',
 
     'media.denied': 'Браузер не разрешил доступ к камере и микрофону. Вы всё равно можете войти, видеть и слышать урок.',
     'media.notFound': 'Камера или микрофон не найдены. Вы всё равно можете войти, видеть и слышать урок.',

@@ -126,6 +126,13 @@ export class LessonUI extends EventTarget {
     if (count) localize(el, this.t, 'status.participants', { count });
   }
 
+  /** An event's audience only watches: no preview, no camera or microphone controls. */
+  setWatchOnly() {
+    document.body.classList.add('watch-only');
+    localize(this.$('join-button'), this.t, 'join.watch');
+    localize(this.$('join-hint'), this.t, 'join.watchHint');
+  }
+
   setPreview(stream) {
     this.$('preview-video').srcObject = stream;
   }
@@ -133,7 +140,8 @@ export class LessonUI extends EventTarget {
   setJoinBusy(busy) {
     const button = this.$('join-button');
     button.disabled = busy;
-    localize(button, this.t, busy ? 'join.joining' : 'join.button');
+    const idle = document.body.classList.contains('watch-only') ? 'join.watch' : 'join.button';
+    localize(button, this.t, busy ? 'join.joining' : idle);
   }
 
   /** Blocks joining for good (no token in the link). */

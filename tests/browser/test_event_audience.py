@@ -1,0 +1,73 @@
+"""An event's audience in real Chromium: the teacher performs, a guest holding the event's link
+watches. The guest's page asks for no camera or microphone (getUserMedia is never called),
+shows none of their controls, and decodes the performer's video and sound."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .school_site import STATS, Pages, api_call, poll, sign_in, text
+
+pytestmark = pytest.mark.browser
+
+COUNT_CAMERA_PROMPTS = """
+window.cameraPrompts = 0;
+const ask = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+navigator.mediaDevices.getUserMedia = (constraints) => {
+  window.cameraPrompts += 1;
+  return ask(constraints);
+};
+"""
+
+
+def test_a_guest_with_the_event_link_watches_without_a_camera_prompt(
+    pages: Pages, demo: Any, artifacts: Path
+) -> None:
+    teacher = pages.open("/signin")
+    sign_in(teacher, demo.account("teacher"))
+    event = api_call(teacher, "POST", "/api/sessions", {"kind": "event", "title": "Концерт"})
+    api_call(teacher, "POST", f"/api/sessions/{event['id']}/start")
+    link = api_call(teacher, "GET", f"/api/sessions/{event['id']}/event-link")
+    entry = api_call(teacher, "POST", f"/api/sessions/{event['id']}/join")
+    teacher.goto(entry["url"])
+    # The performer's camera and microphone are on before they go on stage.
+    teacher.wait_for_function("() => document.getElementById('preview-video').srcObject")
+    teacher.click("#join-button")
+    performer_id = poll(lambda: (teacher.evaluate(STATS).get("self") or {}).get("id"), "joined")
+
+    guest = pages.open("/signin")
+    guest.context.add_init_script(COUNT_CAMERA_PROMPTS)
+    admitted = guest.evaluate(
+        """async (link) => {
+            const response = await fetch(`/api/events/${link}/join`, {
+                method: 'POST',
+                headers: { 'Content-Type': 'application/json' },
+                body: JSON.stringify({ name: 'Бабушка Маши' }),
+            });
+            return response.json();
+        }""",
+        link["link"],
+    )
+    guest.goto(admitted["url"])
+    button = guest.locator("#join-button")
+    button.filter(has_text=re.compile("^Смотреть$")).wait_for()
+    assert text(guest, "#join-hint") == "Вы смотрите и слушаете: камера и микрофон не нужны."
+    assert guest.locator(".preview").is_hidden()
+    guest.screenshot(path=artifacts / "event-guest-join.png")
+    button.click()
+    poll(
+        lambda: (lambda p: p and p["framesDecoded"] > 0 and p["packetsReceived"] > 0)(
+            guest.evaluate(STATS)["participants"].get(performer_id)
+        ),
+        "the guest to see and hear the performer",
+    )
+    for control in ("#ctl-mic", "#ctl-cam", "#ctl-screen", "#ctl-hand"):
+        assert guest.locator(control).is_hidden(), control
+    assert guest.locator("#ctl-leave").is_visible()
+    assert guest.evaluate("() => window.cameraPrompts") == 0
+    assert (guest.evaluate(STATS).get("self") or {}).get("role") == "guest"
+    guest.screenshot(path=artifacts / "event-guest.png")
