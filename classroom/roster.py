@@ -34,6 +34,11 @@ class Participant:
             "tracks": list(self.tracks.values()),
         }
 
+    @property
+    def audience(self) -> bool:
+        """Only watches (an event's audience): counted, never shown one by one."""
+        return not self.grants.publish and not self.grants.moderate
+
     def track_by_source(self, source: str) -> dict[str, Any] | None:
         return next((t for t in self.tracks.values() if t["source"] == source), None)
 
@@ -54,16 +59,31 @@ class ChatMessage:
         }
 
 
+MAX_AUDIENCE = 2000
+"""Watch-only participants one room takes (an event's audience), besides its stage."""
+
+
 class Roster:
-    def __init__(self, room_id: str, max_participants: int = 100) -> None:
+    def __init__(
+        self, room_id: str, max_participants: int = 100, max_audience: int = MAX_AUDIENCE
+    ) -> None:
         self.room_id = room_id
         self.max_participants = max_participants
+        """Participants on the stage (all of them, in a lesson)."""
+        self.max_audience = max_audience
         self.participants: dict[str, Participant] = {}
         self.chat: deque[ChatMessage] = deque(maxlen=CHAT_KEPT)
 
     @property
-    def full(self) -> bool:
-        return len(self.participants) >= self.max_participants
+    def audience_count(self) -> int:
+        return sum(1 for p in self.participants.values() if p.audience)
+
+    def full_for(self, audience: bool) -> bool:
+        """Whether there is no room left on the stage, or in the audience."""
+        if audience:
+            return self.audience_count >= self.max_audience
+        stage = len(self.participants) - self.audience_count
+        return stage >= self.max_participants
 
     def add(self, participant: Participant) -> None:
         self.participants[participant.id] = participant
@@ -83,3 +103,7 @@ class Roster:
 
     def others(self, participant_id: str) -> list[Participant]:
         return [p for p in self.participants.values() if p.id != participant_id]
+
+    def stage(self, but: str | None = None) -> list[Participant]:
+        """Everyone but the audience (and `but`): those a page shows one by one."""
+        return [p for p in self.participants.values() if not p.audience and p.id != but]

@@ -16,6 +16,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+AUDIENCE_EVERY = 1.0
+"""Seconds between two audience counts sent to a room."""
+
+
 class LiveRooms:
     """Rosters and sessions per room; receives the SFU's events (it is its SfuEvents)."""
 
@@ -30,9 +34,11 @@ class LiveRooms:
         """Sessions that joined before the room's session started (by object id)."""
         self._locks: dict[str, asyncio.Lock] = {}
         self._early: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        """What the SFU said to participants still joining, for after their `joined`."""
         self.timelines: dict[str, Timeline] = {}
         """The timeline of each room being recorded: everything broadcast goes into it."""
-        """What the SFU said to participants still joining, for after their `joined`."""
+        self._audience_told: set[str] = set()
+        """Rooms whose audience count is due to be sent."""
 
     def roster(self, room: str) -> Roster:
         roster = self.rosters.get(room)
@@ -108,6 +114,23 @@ class LiveRooms:
         timeline = self.timelines.pop(room, None)
         if timeline is not None:
             timeline.close()
+
+    def audience_changed(self, room: str) -> None:
+        """Tell the room its audience count, at most once a second: a concert's audience
+        arrives by the hundred, and each arrival told to everyone would be N² messages."""
+        if room in self._audience_told:
+            return
+        self._audience_told.add(room)
+
+        def tell() -> None:
+            self._audience_told.discard(room)
+            roster = self.rosters.get(room)
+            if roster is not None:
+                message = {"type": "audience", "count": roster.audience_count}
+                for session in list(self.sessions.get(room, {}).values()):
+                    session.send(message)
+
+        asyncio.get_running_loop().call_later(AUDIENCE_EVERY, tell)
 
     def broadcast(self, room: str, message: dict[str, Any], exclude: str | None = None) -> None:
         timeline = self.timelines.get(room)

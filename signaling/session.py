@@ -399,7 +399,7 @@ class Session:
                 dropped.session._depart()
             if old is not None:
                 old.replaced()
-        if roster.full:
+        if roster.full_for(audience=not claims.grants.publish and not claims.grants.moderate):
             raise ProtocolError(ROOM_FULL, "the room has reached its participant limit")
         participant = Participant(
             id=participant_id or "p_" + secrets.token_hex(6),
@@ -436,11 +436,14 @@ class Session:
         self.send(self._joined(request, claims, participant, others))
         for message in rooms.arrived(claims.room, participant.id):
             self.send(message)
-        rooms.broadcast(
-            claims.room,
-            {"type": "participant_joined", "participant": participant.to_dict()},
-            exclude=participant.id,
-        )
+        if participant.audience:
+            rooms.audience_changed(claims.room)  # counted, not shown to hundreds one by one
+        else:
+            rooms.broadcast(
+                claims.room,
+                {"type": "participant_joined", "participant": participant.to_dict()},
+                exclude=participant.id,
+            )
         for other in others:  # those who asked for this person by name now receive them
             if other.receives_from is not None and participant.identity in other.receives_from:
                 await self._state.sfu.set_subscriptions(
@@ -462,7 +465,8 @@ class Session:
             "room": claims.room,
             "title": record.title(claims.room) if (record := self._state.record) else None,
             "self": participant.to_dict(),
-            "participants": [p.to_dict() for p in others],
+            "participants": [p.to_dict() for p in others if not p.audience],
+            "audience": roster.audience_count,
             "grants": claims.grants.to_dict(),
             "iceServers": ice_servers(self._state.turn, claims.identity, time.time()),
             "iceTransportPolicy": self._state.ice_transport_policy,
@@ -719,6 +723,8 @@ class Session:
                 pass
             if recording is not None:
                 self._state.recording_finished(room, recording)
+        elif participant.audience:
+            rooms.audience_changed(room)
         else:
             rooms.broadcast(room, {"type": "participant_left", "participantId": participant.id})
             if had_hand:

@@ -180,7 +180,8 @@ class Lesson {
     // microphone muted, so it must not look on here.
     if (!this.room.canUnmute) this.micOn = false;
     this.roomView.show();
-    grid.setSelf(joined.self, this.camTrack);
+    // An event's audience is not on the stage: no tile of their own.
+    if (client.grants.publish || client.grants.moderate) grid.setSelf(joined.self, this.camTrack);
     if (this.screenTrack) grid.setSelfScreen(this.screenTrack, joined.self.name);
     for (const participant of client.participants.values()) grid.upsert(participant);
     this.ui.setRoomTitle(joined.title || joined.room);
@@ -223,6 +224,7 @@ class Lesson {
       ui.chat.system('chat.joined', { name: participant.name });
       this._updateCount();
     });
+    on('audience', () => this._updateCount());
     on('participantleft', ({ participantId, participant }) => {
       ui.grid.remove(participantId);
       ui.chat.system('chat.left', { name: participant.name });
@@ -467,8 +469,11 @@ class Lesson {
   }
 
   _updateCount() {
-    // Everyone in the room, us included.
-    this.ui.setParticipantCount(this.client ? this.client.participants.size + 1 : 0);
+    // Everyone on the stage (us included, unless we only watch), and an event's audience.
+    const client = this.client;
+    const watching = client?.grants && !client.grants.publish && !client.grants.moderate;
+    this.ui.setParticipantCount(client ? client.participants.size + (watching ? 0 : 1) : 0);
+    this.ui.setAudienceCount(client ? client.audience : 0);
   }
 
   /** For browser tests: receive counters per remote participant and the names on screen. */

@@ -70,6 +70,7 @@ const STRINGS = {
     'status.serverRestarting': 'The server is restarting. You will be back in the lesson in a moment…',
     'status.mediaProblem': 'Video connection is unstable…',
     'status.participants': 'Participants: {count}',
+    'status.audience': 'Watching: {count}',
 
     'left.title': 'You left the lesson',
     'left.text': 'Thank you for taking part.',
@@ -543,6 +544,7 @@ const STRINGS = {
     'status.serverRestarting': 'Сервер перезапускается. Через минуту вы вернётесь на урок…',
     'status.mediaProblem': 'Видеосвязь нестабильна…',
     'status.participants': 'Участники: {count}',
+    'status.audience': 'Смотрят: {count}',
 
     'left.title': 'Вы вышли с урока',
     'left.text': 'Спасибо за участие.',

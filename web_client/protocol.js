@@ -64,6 +64,7 @@ export class ClassroomClient extends EventTarget {
     this.iceTransportPolicy = 'all';
     /** Remote participants by id (never includes self). */
     this.participants = new Map();
+    this.audience = 0;
     /** What the subscribe connection currently carries: mid → {participantId, trackId, kind, source}. */
     this.subscribed = new Map();
 
@@ -103,6 +104,7 @@ export class ClassroomClient extends EventTarget {
       });
       this.room = joined.room;
       this.self = joined.self;
+      this.audience = Number(joined.audience) || 0;
       this.grants = { ...this.grants, ...(joined.grants || {}) };
       this.iceServers = Array.isArray(joined.iceServers) ? joined.iceServers : [];
       // "relay": the school wants media only through its TURN server (firewall tests, policy).
@@ -202,6 +204,11 @@ export class ClassroomClient extends EventTarget {
         break;
       case 'participant_joined':
         this._onParticipantJoined(msg.participant);
+        break;
+      case 'audience':
+        // An event's audience is counted, never listed (there may be hundreds).
+        this.audience = Number(msg.count) || 0;
+        this._emit('audience', { count: this.audience });
         break;
       case 'participant_left':
         this._onParticipantLeft(msg.participantId);

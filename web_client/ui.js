@@ -126,6 +126,12 @@ export class LessonUI extends EventTarget {
     if (count) localize(el, this.t, 'status.participants', { count });
   }
 
+  setAudienceCount(count) {
+    const el = this.$('audience-count');
+    el.hidden = !count;
+    if (count) localize(el, this.t, 'status.audience', { count });
+  }
+
   /** An event's audience only watches: no preview, no camera or microphone controls. */
   setWatchOnly() {
     document.body.classList.add('watch-only');

@@ -1,6 +1,7 @@
 """An event's audience in real Chromium: the teacher performs, a guest holding the event's link
 watches. The guest's page asks for no camera or microphone (getUserMedia is never called),
-shows none of their controls, and decodes the performer's video and sound."""
+shows none of their controls, and decodes the performer's video and sound; the guest is counted
+in the audience, not shown as a tile."""
 
 from __future__ import annotations
 
@@ -69,5 +70,12 @@ def test_a_guest_with_the_event_link_watches_without_a_camera_prompt(
         assert guest.locator(control).is_hidden(), control
     assert guest.locator("#ctl-leave").is_visible()
     assert guest.evaluate("() => window.cameraPrompts") == 0
+    # The guest is counted, not shown: no tile of their own, and none on the performer's page.
+    assert guest.locator("#grid .tile").count() == 1
+    guest_id = guest.evaluate(STATS)["self"]["id"]
+    assert teacher.locator(f'#grid .tile[data-key="{guest_id}"]').count() == 0
+    poll(lambda: text(teacher, "#audience-count") == "Смотрят: 1", "the audience count")
+    assert text(teacher, "#participant-count") == "Участники: 1"
+    assert text(guest, "#audience-count") == "Смотрят: 1"
     assert (guest.evaluate(STATS).get("self") or {}).get("role") == "guest"
     guest.screenshot(path=artifacts / "event-guest.png")

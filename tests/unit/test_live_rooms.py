@@ -1,10 +1,14 @@
-"""What the SFU says to a participant still joining waits for their `joined`."""
+"""What the SFU says to a participant still joining waits for their `joined`; an event's
+audience is counted apart from its stage, and told its count at most once a second."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-from signaling.rooms import LiveRooms
+from classroom.roles import Grants, Role
+from classroom.roster import Participant, Roster
+from signaling.rooms import AUDIENCE_EVERY, LiveRooms
 
 
 class Recorder:
@@ -38,3 +42,39 @@ def test_an_offer_for_nobody_known_is_dropped() -> None:
     rooms = LiveRooms(max_participants=10)
     rooms.subscribe_offer("r", "p_gone", "v=0", [])
     assert rooms.arrived("r", "p_gone") == []
+
+
+def watcher(pid: str) -> Participant:
+    return Participant(pid, f"i-{pid}", pid, Role.GUEST, Grants(publish=False))
+
+
+def test_an_audience_is_counted_apart_from_the_stage_and_fills_on_its_own() -> None:
+    roster = Roster("r", max_participants=2, max_audience=3)
+    performer = Participant("p_1", "i-1", "Маша", Role.PUPIL, Grants(publish=True))
+    teacher = Participant("p_2", "i-2", "Ольга", Role.TEACHER, Grants(moderate=True))
+    for person in (performer, teacher, watcher("p_3"), watcher("p_4")):
+        roster.add(person)
+    assert [p.id for p in roster.stage()] == ["p_1", "p_2"]
+    assert [p.id for p in roster.stage(but="p_1")] == ["p_2"]
+    assert roster.audience_count == 2
+    assert roster.full_for(audience=False)  # two on the stage: its limit
+    assert not roster.full_for(audience=True)  # the audience has room for one more
+    roster.add(watcher("p_5"))
+    assert roster.full_for(audience=True)
+
+
+async def test_the_audience_count_is_sent_once_a_second_however_many_arrive() -> None:
+    rooms = LiveRooms(max_participants=10)
+    roster = rooms.roster("r")
+    session = Recorder()
+    rooms.attach("r", "p_1", session)  # type: ignore[arg-type]
+    for n in range(50):
+        roster.add(watcher(f"w_{n}"))
+        rooms.audience_changed("r")
+    assert session.sent == []
+    await asyncio.sleep(AUDIENCE_EVERY + 0.2)
+    assert session.sent == [{"type": "audience", "count": 50}]
+    roster.remove("w_0")
+    rooms.audience_changed("r")
+    await asyncio.sleep(AUDIENCE_EVERY + 0.2)
+    assert session.sent[-1] == {"type": "audience", "count": 49}
