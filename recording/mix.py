@@ -38,6 +38,7 @@ class Voice:
 
     def __init__(self, path: Path, offset: float) -> None:
         self._container = av.open(str(path))
+        self.channels: int = self._container.streams.audio[0].codec_context.channels
         self._chunks = self._decoded(offset)
         self._buffer: Samples = np.zeros((CHANNELS, 0), np.float32)
         self._buffer_start = 0
