@@ -97,6 +97,13 @@ export const login = (loginName, password) =>
 
 export const openInvite = (id) => json('GET', `/api/invites/${enc(id)}`, { auth: false });
 
+/** What an event link is for: {title, state, school}. */
+export const openEvent = (link) => json('GET', `/api/events/${enc(link)}`, { auth: false });
+
+/** A watch-only guest's entry to the event: {token, url, title, state}. */
+export const joinEvent = (link, name) =>
+  json('POST', `/api/events/${enc(link)}/join`, { body: { name }, auth: false });
+
 /** `fields`: {name, login, password, child_id?}. Resolves to {token, expires_in, user}. */
 export const redeemInvite = (id, fields) =>
   json('POST', `/api/invites/${enc(id)}/redeem`, { body: fields, auth: false });

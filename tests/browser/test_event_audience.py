@@ -1,5 +1,6 @@
 """An event's audience in real Chromium: the teacher performs, a guest holding the event's link
-watches. The guest's page asks for no camera or microphone (getUserMedia is never called),
+watches, coming in by the link's page with a name. The guest's page asks for no camera or
+microphone (getUserMedia is never called),
 shows none of their controls, and decodes the performer's video and sound; the guest is counted
 in the audience, not shown as a tile."""
 
@@ -40,20 +41,24 @@ def test_a_guest_with_the_event_link_watches_without_a_camera_prompt(
     teacher.click("#join-button")
     performer_id = poll(lambda: (teacher.evaluate(STATS).get("self") or {}).get("id"), "joined")
 
+    # A wrong link explains itself.
+    wrong = pages.open("/event/not-a-real-link")
+    wrong.locator("#dead-title", has_text="Ссылка не работает").wait_for()
+    wrong.screenshot(path=artifacts / "event-link-dead.png")
+
+    # The guest opens the link, sees which event it is, and gives a name.
     guest = pages.open("/signin")
     guest.context.add_init_script(COUNT_CAMERA_PROMPTS)
-    admitted = guest.evaluate(
-        """async (link) => {
-            const response = await fetch(`/api/events/${link}/join`, {
-                method: 'POST',
-                headers: { 'Content-Type': 'application/json' },
-                body: JSON.stringify({ name: 'Бабушка Маши' }),
-            });
-            return response.json();
-        }""",
-        link["link"],
-    )
-    guest.goto(admitted["url"])
+    guest.goto(pages.url(link["url"]))
+    guest.locator("#event-title", has_text="Концерт").wait_for()
+    assert text(guest, "#event-school") == "Школа №1"
+    assert text(guest, "#event-lead").startswith("Уже идёт")
+    guest.click("#event-submit")
+    guest.locator("[data-error-for=name]").wait_for()  # a name is needed
+    guest.fill("#event-name", "Бабушка Маши")
+    guest.screenshot(path=artifacts / "event-link.png")
+    guest.click("#event-submit")
+    guest.wait_for_url(re.compile(r"/lesson\?token="))
     button = guest.locator("#join-button")
     button.filter(has_text=re.compile("^Смотреть$")).wait_for()
     assert text(guest, "#join-hint") == "Вы смотрите и слушаете: камера и микрофон не нужны."
