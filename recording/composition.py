@@ -45,6 +45,16 @@ def read_status(directory: Path) -> dict[str, Any] | None:
     return content if isinstance(content, dict) else None
 
 
+def composition_state(directory: Path) -> dict[str, Any] | None:
+    """How far the composing is, as the API tells it. The composed file is the truth: it is
+    renamed into place a moment before the job writes "done", and a reader in between must
+    not see a finished video still "composing"."""
+    status = read_status(directory)
+    if (directory / OUTPUT).exists() and (status or {}).get("state") != DONE:
+        return {"state": DONE, "file": OUTPUT}
+    return status
+
+
 def uncomposed(root: Path) -> list[Path]:
     """The finished recordings under `root` (`<session>/<recording>/`) with no composed
     video and no failed composing: a crash or a stop interrupted it, or it never began.

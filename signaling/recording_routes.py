@@ -18,7 +18,7 @@ from aiohttp import web
 from classroom import errors
 from classroom.errors import ClassroomError
 from recording.compose import OUTPUT
-from recording.composition import read_status
+from recording.composition import composition_state
 from recording.remux import SUFFIXES, participant_tracks, playback_file
 from recording.sidecar import origin, read_sidecar, recorded_tracks, session_folder
 from recording.timeline import read_timeline
@@ -81,7 +81,7 @@ def _composition(directory: Path) -> dict[str, Any]:
     """The composed MP4's name once it exists, and how far its composing is."""
     return {
         "composed": OUTPUT if (directory / OUTPUT).is_file() else None,
-        "composition": read_status(directory),
+        "composition": composition_state(directory),
     }
 
 

@@ -8,6 +8,7 @@ from recording.composition import (
     COMPOSING,
     DONE,
     FAILED,
+    composition_state,
     read_status,
     run,
     uncomposed,
@@ -41,6 +42,17 @@ def test_a_recording_composes_and_its_status_ends_done(tmp_path: Path) -> None:
     status = read_status(directory)
     assert status is not None and status["state"] == DONE and status["file"] == "composed.mp4"
     assert (directory / "composed.mp4").stat().st_size > 0
+
+
+def test_a_composed_video_is_done_even_before_its_job_says_so(tmp_path: Path) -> None:
+    directory = recording(tmp_path, "racing", stopped=1.0)
+    assert composition_state(directory) is None
+    write_status(directory, COMPOSING, progress=1.0)
+    assert composition_state(directory)["state"] == COMPOSING  # type: ignore[index]
+    (directory / "composed.mp4").write_bytes(b"mp4")  # renamed in; "done" not written yet
+    assert composition_state(directory) == {"state": DONE, "file": "composed.mp4"}
+    write_status(directory, DONE, file="composed.mp4", seconds=1.5)
+    assert composition_state(directory)["seconds"] == 1.5  # type: ignore[index]
 
 
 def test_a_restart_composes_what_was_interrupted_or_never_begun(tmp_path: Path) -> None:
