@@ -25,6 +25,11 @@ class Grants:
     moderate: bool = False
     """Mute or remove others (teacher, admin)."""
 
+    @property
+    def watch_only(self) -> bool:
+        """Neither sends nor moderates: an event's audience."""
+        return not self.publish and not self.moderate
+
     def to_dict(self) -> dict[str, bool]:
         return asdict(self)
 

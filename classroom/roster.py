@@ -37,7 +37,7 @@ class Participant:
     @property
     def audience(self) -> bool:
         """Only watches (an event's audience): counted, never shown one by one."""
-        return not self.grants.publish and not self.grants.moderate
+        return self.grants.watch_only
 
     def track_by_source(self, source: str) -> dict[str, Any] | None:
         return next((t for t in self.tracks.values() if t["source"] == source), None)

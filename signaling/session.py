@@ -399,7 +399,7 @@ class Session:
                 dropped.session._depart()
             if old is not None:
                 old.replaced()
-        if roster.full_for(audience=not claims.grants.publish and not claims.grants.moderate):
+        if roster.full_for(audience=claims.grants.watch_only):
             raise ProtocolError(ROOM_FULL, "the room has reached its participant limit")
         participant = Participant(
             id=participant_id or "p_" + secrets.token_hex(6),

@@ -56,20 +56,20 @@ function refuse(err) {
   translate();
 }
 
+/** Everyone the timeline names: those present when recording began, then who joined. */
+function timelinePeople(timeline) {
+  return timeline.flatMap((event) => {
+    if (event.type === 'present') return event.participants || [];
+    return event.type === 'participant_joined' && event.participant ? [event.participant] : [];
+  });
+}
+
 function learnNames(timeline) {
-  for (const event of timeline) {
-    const people = event.type === 'present' ? event.participants || [] : [event.participant || {}];
-    for (const person of people) if (person.id && person.name) names.set(person.id, person.name);
-  }
+  for (const person of timelinePeople(timeline)) if (person.id && person.name) names.set(person.id, person.name);
 }
 
 function hostIds() {
-  const ids = [];
-  for (const event of recording.timeline) {
-    const people = event.type === 'present' ? event.participants || [] : [event.participant || {}];
-    for (const person of people) if (person.host && person.id) ids.push(person.id);
-  }
-  return ids;
+  return timelinePeople(recording.timeline).filter((p) => p.host && p.id).map((p) => p.id);
 }
 
 // ---- what plays --------------------------------------------------------------------------------
