@@ -442,6 +442,8 @@ async def join_session(request: web.Request) -> dict[str, Any]:
         admission.grants,
         ttl=settings.token_ttl,
         lobby=admission.lobby,
+        title=admission.session.title,
+        kind=admission.session.kind.value,
     )
     return {
         "token": token,

@@ -43,7 +43,11 @@ class TokenIssuer:
         ttl: int,
         now: float | None = None,
         lobby: bool = False,
+        title: str | None = None,
+        kind: str | None = None,
     ) -> str:
+        """`title` and `kind` are for the join page to say what it opens ("Event «Concert»");
+        the server never reads them back."""
         issued = int(time.time() if now is None else now)
         payload: dict[str, object] = {
             "sub": identity,
@@ -56,6 +60,10 @@ class TokenIssuer:
         }
         if lobby:
             payload["lobby"] = True
+        if title:
+            payload["title"] = title
+        if kind:
+            payload["kind"] = kind
         return jwt.encode(payload, self._secret, algorithm=ALGORITHM)
 
     def issue_api(self, user_id: str, ttl: int, now: float | None = None) -> str:

@@ -65,7 +65,14 @@ async def join_event(request: web.Request) -> dict[str, Any]:
     # A guest has no account: an identity of their own for this visit.
     identity = f"guest-{secrets.token_hex(8)}"
     token = request.app[ISSUER].issue(
-        identity, name, session.id, Role.GUEST, WATCH_ONLY, ttl=settings.token_ttl
+        identity,
+        name,
+        session.id,
+        Role.GUEST,
+        WATCH_ONLY,
+        ttl=settings.token_ttl,
+        title=session.title,
+        kind=session.kind.value,
     )
     return {
         "token": token,

@@ -97,6 +97,9 @@ export const login = (loginName, password) =>
 
 export const openInvite = (id) => json('GET', `/api/invites/${enc(id)}`, { auth: false });
 
+/** An event's guest link, for its hosts: {link, url}. */
+export const eventLink = (sessionId) => json('GET', `/api/sessions/${enc(sessionId)}/event-link`);
+
 /** What an event link is for: {title, state, school}. */
 export const openEvent = (link) => json('GET', `/api/events/${enc(link)}`, { auth: false });
 

@@ -5,12 +5,13 @@
 import * as api from './api.js';
 import { ApiError } from './api.js';
 import { localize } from './i18n.js';
-import { $, button, el, formErrors, t, toast } from './page.js';
+import { $, button, el, t, toast } from './page.js';
 import {
-  busy, classById, confirming, enter, formatTime, hosts, isStaff, prepareWhen,
-  readWhen, signOut, startNew, state, timeText,
+  busy, classById, confirming, enter, hosts, isStaff, signOut, state, timeText,
 } from './school-common.js';
+import { eventActions, eventMeta } from './school-events.js';
 import { recordingsButton } from './school-recordings.js';
+import { wireTimedForm } from './school-timed-form.js';
 
 const PAST_SHOWN = 5;
 
@@ -51,6 +52,7 @@ export function renderSessions() {
   empty.hidden = groups.length > 0;
   localize(empty, t, isStaff() ? 'sessions.emptyHost' : 'sessions.emptyMember');
   $('staff-button').hidden = !isStaff();
+  $('event-button').hidden = !isStaff();
   for (const callback of rendered) callback();
 }
 
@@ -83,6 +85,7 @@ function sessionRow(session) {
   }
   const when = sessionTime(session);
   if (when) meta.append(when);
+  if (session.kind === 'event') meta.append(...eventMeta(session));
   main.append(title, meta);
   row.append(main, sessionActions(session, row));
   return row;
@@ -123,6 +126,7 @@ function sessionActions(session, row) {
   if (session.state !== 'scheduled' && host) {
     box.append(button('ghost', 'sessions.attendance', (b) => busy(b, () => downloadAttendance(session))));
   }
+  if (session.kind === 'event' && host && session.state !== 'ended') box.append(...eventActions(session, row));
   if (session.recordings > 0) box.append(recordingsButton(session, row));
   return box;
 }
@@ -157,68 +161,17 @@ export async function pollSessions() {
 
 // ---- staff meetings: every teacher and admin of the school is invited ---------------------------
 
-function staffLater() {
-  return $('staff-form').elements.timing.value === 'later';
-}
-
-/** "Start now" or "Schedule", and the date field only for a meeting later. */
-function drawStaffTiming() {
-  const later = staffLater();
-  $('staff-when-field').hidden = !later;
-  localize($('staff-submit'), t, later ? 'staff.schedule' : 'staff.startNow');
-  if (later) prepareWhen($('staff-form').elements.when);
-}
-
-function openStaffForm(open) {
-  const form = $('staff-form');
-  form.hidden = !open;
-  $('staff-button').setAttribute('aria-expanded', String(open));
-  if (!open) return;
-  formErrors.clear(form);
-  if (!form.elements.title.value) form.elements.title.value = t.t('staff.defaultTitle');
-  drawStaffTiming();
-  form.elements.title.focus();
-}
-
-async function submitStaffForm(form) {
-  formErrors.clear(form);
-  const title = form.elements.title.value.trim();
-  if (!title) {
-    formErrors.field(form, 'title', 'field.required');
-    return form.elements.title.focus();
-  }
-  const later = staffLater();
-  let at = null;
-  if (later) {
-    const [value, problem] = readWhen(form.elements.when);
-    if (problem) {
-      formErrors.field(form, 'when', problem);
-      return form.elements.when.focus();
-    }
-    at = value;
-  }
-  const fields = { kind: 'staff_meeting', title };
-  try {
-    if (!later) return await startNew(fields);
-    await api.createSession({ ...fields, scheduled_at: at });
-  } catch (err) {
-    if (err instanceof ApiError && err.signedOut) return signOut();
-    return formErrors.fromApi(form, err, { scheduled_at: ['when', 'meeting.inPast'] })?.focus();
-  }
-  openStaffForm(false);
-  form.reset();
-  toast('staff.scheduled', { title, time: formatTime(at) });
-  await refreshSessions();
-  return null;
-}
-
 export function wireStaffForm() {
-  const form = $('staff-form');
-  $('staff-button').addEventListener('click', () => openStaffForm(form.hidden));
-  $('staff-cancel').addEventListener('click', () => openStaffForm(false));
-  for (const radio of form.querySelectorAll('[name="timing"]')) radio.addEventListener('change', drawStaffTiming);
-  form.addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    busy($('staff-submit'), () => submitStaffForm(form));
+  wireTimedForm({
+    ids: {
+      form: 'staff-form', toggle: 'staff-button', cancel: 'staff-cancel', submit: 'staff-submit',
+      whenField: 'staff-when-field',
+    },
+    kind: 'staff_meeting',
+    keys: {
+      defaultTitle: 'staff.defaultTitle', startNow: 'staff.startNow', schedule: 'staff.schedule',
+      scheduled: 'staff.scheduled',
+    },
+    onScheduled: refreshSessions,
   });
 }

@@ -18,6 +18,7 @@ import {
 } from './school-admin.js';
 import { loadClass, renderClasses, updateStartButtons } from './school-classes.js';
 import { drawTime, isAdmin, signOut, state } from './school-common.js';
+import { wireEventForm } from './school-events.js';
 import { onSessionsRendered, pollSessions, renderSessions, wireStaffForm } from './school-sessions.js';
 
 const POLL_MS = 15000; // a pupil waiting for the teacher sees the Join button appear by itself
@@ -100,6 +101,7 @@ function main() {
   });
   wireAccount();
   wireStaffForm();
+  wireEventForm();
   wireAdminForms();
   translate();
   showFlash();

@@ -103,7 +103,7 @@ export class LessonUI extends EventTarget {
   // ---- join view -----------------------------------------------------------------------------
 
   /** What the token says about us (not verified here; the server checks it). */
-  setIdentity({ name, role, room }) {
+  setIdentity({ name, role, room, title, kind }) {
     if (name) {
       this.$('join-name').textContent = name;
       this.$('join-who').hidden = false;
@@ -112,8 +112,11 @@ export class LessonUI extends EventTarget {
     const badge = this.$('join-role');
     badge.hidden = !role;
     if (role) localize(badge, this.t, `role.${role}`);
-    if (room) localize(this.$('join-heading'), this.t, 'join.headingRoom', { room });
-    this.setRoomTitle(room);
+    // The token names what it opens; an older token only has the room id.
+    const known = kind && this.t.has(`join.heading.${kind}`);
+    const heading = known ? `join.heading.${kind}` : 'join.headingRoom';
+    if (title || room) localize(this.$('join-heading'), this.t, heading, { room: title || room });
+    this.setRoomTitle(title || room);
   }
 
   setRoomTitle(room) {

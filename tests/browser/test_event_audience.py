@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from .school_site import STATS, Pages, api_call, poll, sign_in, text
+from .school_site import STATS, Pages, poll, session_row, sign_in, text, without_toasts
 
 pytestmark = pytest.mark.browser
 
@@ -29,17 +29,42 @@ navigator.mediaDevices.getUserMedia = (constraints) => {
 def test_a_guest_with_the_event_link_watches_without_a_camera_prompt(
     pages: Pages, demo: Any, artifacts: Path
 ) -> None:
-    teacher = pages.open("/signin")
-    sign_in(teacher, demo.account("teacher"))
-    event = api_call(teacher, "POST", "/api/sessions", {"kind": "event", "title": "Концерт"})
-    api_call(teacher, "POST", f"/api/sessions/{event['id']}/start")
-    link = api_call(teacher, "GET", f"/api/sessions/{event['id']}/event-link")
-    entry = api_call(teacher, "POST", f"/api/sessions/{event['id']}/join")
-    teacher.goto(entry["url"])
+    teacher = pages.open("/signin", clipboard=True)
+    account = demo.account("teacher")
+    sign_in(teacher, account)
+    # The organiser creates the event on /school and picks who performs.
+    teacher.click("#event-button")
+    form = teacher.locator("#event-form")
+    form.locator("input[name=title]").fill("Концерт")
+    performers = form.locator(".performer")
+    assert performers.count() == 4  # the teacher and the class's three pupils; no parent
+    assert form.locator(f'.performer:has-text("{account.name}") input').is_checked()
+    form.locator("input[name=filter]").fill("петр")
+    visible = form.locator(".performer:visible span:not(.badge)").all_inner_texts()
+    assert visible == ["Аня Петрова"]
+    form.locator('.performer:has-text("Аня Петрова") input').check()
+    assert text(teacher, "#event-form .performer-count") == "Выбрано: 2 из 20 возможных"
+    teacher.screenshot(path=artifacts / "event-form.png")
+    teacher.click("#event-submit")
+    teacher.wait_for_url(re.compile(r"/lesson\?token="))
+    assert text(teacher, "#join-heading") == "Мероприятие «Концерт»"
     # The performer's camera and microphone are on before they go on stage.
     teacher.wait_for_function("() => document.getElementById('preview-video').srcObject")
     teacher.click("#join-button")
     performer_id = poll(lambda: (teacher.evaluate(STATS).get("self") or {}).get("id"), "joined")
+
+    # The session list says who performs and hands out the guest link.
+    school = teacher.context.new_page()
+    school.goto(pages.url("/school"))
+    row = session_row(school, "Концерт", "live")
+    assert row.locator(".performers").inner_text() == f"Выступают: {account.name}, Аня Петрова"
+    row.locator("button", has_text="Ссылка для гостей").click()
+    link_url = row.locator("input.event-link").input_value()
+    assert re.fullmatch(re.escape(pages.url("/event/")) + r"[A-Za-z0-9_-]{32}", link_url), link_url
+    row.locator("button", has_text="Копировать").click()
+    assert school.evaluate("() => navigator.clipboard.readText()") == link_url
+    without_toasts(school).screenshot(path=artifacts / "event-row.png")
+    school.close()
 
     # A wrong link explains itself.
     wrong = pages.open("/event/not-a-real-link")
@@ -49,7 +74,7 @@ def test_a_guest_with_the_event_link_watches_without_a_camera_prompt(
     # The guest opens the link, sees which event it is, and gives a name.
     guest = pages.open("/signin")
     guest.context.add_init_script(COUNT_CAMERA_PROMPTS)
-    guest.goto(pages.url(link["url"]))
+    guest.goto(link_url)
     guest.locator("#event-title", has_text="Концерт").wait_for()
     assert text(guest, "#event-school") == "Школа №1"
     assert text(guest, "#event-lead").startswith("Уже идёт")
@@ -63,6 +88,7 @@ def test_a_guest_with_the_event_link_watches_without_a_camera_prompt(
     button.filter(has_text=re.compile("^Смотреть$")).wait_for()
     assert text(guest, "#join-hint") == "Вы смотрите и слушаете: камера и микрофон не нужны."
     assert guest.locator(".preview").is_hidden()
+    assert text(guest, "#join-heading") == "Мероприятие «Концерт»"
     guest.screenshot(path=artifacts / "event-guest-join.png")
     button.click()
     poll(

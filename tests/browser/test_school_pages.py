@@ -461,6 +461,7 @@ def test_staff_meeting_reaches_the_other_teachers_and_the_admin(
     olga.locator("#staff-submit").click()
     olga.wait_for_url(re.compile(r"/lesson\?token="))
     olga.locator("#join-button").wait_for()
+    assert olga.locator("#join-heading").inner_text() == "Staff meeting “Staff meeting: term marks”"
 
     # Another teacher, who teaches no class, is invited and goes in.
     other = pages.open("/signin?lang=en", locale="en-US")
@@ -471,7 +472,7 @@ def test_staff_meeting_reaches_the_other_teachers_and_the_admin(
 
     # She schedules the next one herself: a date field, and Schedule instead of Start now.
     other.get_by_role("button", name="Staff meeting").click()
-    other.get_by_label("At a set time").check()
+    other.locator("#staff-form").get_by_label("At a set time").check()
     assert other.locator("#staff-submit").inner_text() == "Schedule"
     when = (datetime.now() + timedelta(days=3)).replace(hour=15, minute=0, second=0)
     other.locator("#staff-form [name=when]").fill(when.strftime("%Y-%m-%dT%H:%M"))
@@ -676,11 +677,14 @@ def test_new_controls_fit_a_phone(pages: Pages, demo: Demo, artifacts: Path) -> 
     card = class_card(teacher, "7Б")
     card.locator("details.members summary").click()
     teacher.get_by_role("button", name="Педсовет").click()
-    teacher.get_by_label("В назначенное время").check()
+    teacher.locator("#staff-form").get_by_label("В назначенное время").check()
+    teacher.get_by_role("button", name="Мероприятие").click()
     teacher.locator("#user-menu-button").click()
     for selector in (
         "#user-menu",
         "#staff-submit",
+        "#event-submit",
+        "#event-form .performer-list",
         ".class-card .consult",
         "#staff-form [name=when]",
     ):
