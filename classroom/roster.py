@@ -23,6 +23,8 @@ class Participant:
     """Published tracks by track id, as sent on the wire."""
     receives_from: list[str] | None = None
     """Identities whose media this participant receives; None: everyone's."""
+    music: bool = False
+    """Publishes in music mode (an event's performer): see sfu/sdp.py MUSIC_OPUS."""
 
     def to_dict(self) -> dict[str, Any]:
         return {

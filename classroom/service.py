@@ -80,6 +80,12 @@ class Admission:
         """Only watches: the audience of an event (no camera, no microphone)."""
         return not self.grants.publish
 
+    @property
+    def music(self) -> bool:
+        """Performs at an event: their microphone is music, not speech (stereo, high bitrate,
+        no echo cancellation, noise suppression or gain control)."""
+        return self.session.kind is SessionKind.EVENT and self.grants.publish
+
 
 class Classroom:
     def __init__(

@@ -50,8 +50,10 @@ class SfuControl(Protocol):
         """It came back: offer what it receives on a new subscribe connection."""
 
     async def publish(
-        self, room: str, peer: str, sdp: str, sources: dict[str, str]
-    ) -> dict[str, Any]: ...
+        self, room: str, peer: str, sdp: str, sources: dict[str, str], music: bool = False
+    ) -> dict[str, Any]:
+        """Answer a publish offer; `music`: stereo Opus at a high bitrate (sdp.MUSIC_OPUS)."""
+
     async def unpublish(self, room: str, peer: str, track: str) -> None: ...
     async def set_muted(self, room: str, peer: str, track: str, muted: bool) -> None: ...
     async def subscribe_answer(self, room: str, peer: str, sdp: str) -> None: ...
@@ -164,9 +166,9 @@ class LocalSfu:
         self._router(room).peer(PeerId(peer)).resume()
 
     async def publish(
-        self, room: str, peer: str, sdp: str, sources: dict[str, str]
+        self, room: str, peer: str, sdp: str, sources: dict[str, str], music: bool = False
     ) -> dict[str, Any]:
-        change = await self._router(room).publish(PeerId(peer), sdp, sources)
+        change = await self._router(room).publish(PeerId(peer), sdp, sources, music)
         return {
             "answer": change.answer,
             "added": [t.to_dict() for t in change.added],

@@ -32,6 +32,10 @@ class Counters:
     """Times a subscriber's video was paused because its downlink fit not even the base layer."""
     duplicates_dropped: int = 0
     """Second copies of a publisher's video packet (two retransmissions), not forwarded."""
+    opus_packets: int = 0
+    """Opus packets received from publishers."""
+    opus_stereo_packets: int = 0
+    """Of those, the ones whose TOC byte says stereo (RFC 6716 3.1): music mode really flows."""
 
     def as_dict(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

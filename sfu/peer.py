@@ -126,8 +126,12 @@ class Peer:
 
     # --- publishing ------------------------------------------------------------------
 
-    async def publish(self, offer: str, sources: dict[str, str]) -> PublishChange:
-        """Answer the client's publish offer; create a producer per new sending m-line."""
+    async def publish(
+        self, offer: str, sources: dict[str, str], music: bool = False
+    ) -> PublishChange:
+        """Answer the client's publish offer; create a producer per new sending m-line.
+
+        `music`: its Opus is asked for in stereo at a high bitrate (sdp.MUSIC_OPUS)."""
         offered = {s.mid: s for s in sdp.media_sections(offer)}
         for mid, section in offered.items():
             sending = section.direction in ("sendonly", "sendrecv")
@@ -140,7 +144,7 @@ class Peer:
                 self._on_publish_rtcp,
                 on_failed=lambda: self._on_failed(self),
             )
-        answer = sdp.with_opus_fec(await self._publish.answer(offer))
+        answer = sdp.with_opus_fec(await self._publish.answer(offer), music=music)
         added: list[TrackInfo] = []
         removed: list[TrackId] = []
         for section in sdp.media_sections(answer):
@@ -396,11 +400,14 @@ class Peer:
             self._negotiating = False
             return
         tracks: list[dict[str, object]] = []
+        stereo: set[str] = set()
         for slot in self._slots:
             consumer = slot.consumer
             if consumer is None or slot.transceiver.mid is None:
                 continue
             producer = consumer.producer
+            if producer.stereo:
+                stereo.add(slot.transceiver.mid)
             tracks.append(
                 {
                     "mid": slot.transceiver.mid,
@@ -410,7 +417,7 @@ class Peer:
                     "source": producer.source,
                 }
             )
-        self._on_subscribe_offer(self, offer, tracks)
+        self._on_subscribe_offer(self, sdp.with_stereo_opus(offer, stereo), tracks)
 
     async def accept_subscribe_answer(self, answer: str) -> None:
         if self._subscribe is None or self._subscribe.signaling_state != "have-local-offer":

@@ -75,6 +75,8 @@ class PublisherClock:
         return sent_wall + (self.offset or 0.0)
 
 
+OPUS_TOC_STEREO = 0x04
+"""The `s` bit of an Opus packet's first byte: the frame is coded in stereo (RFC 6716 3.1)."""
 RECENT_MASK = 63
 """64 packets kept per video producer for `replay_after` (more than a reordering spans)."""
 RATE_SMOOTHING = 0.5
@@ -114,6 +116,7 @@ class Producer:
         self._counters = counters
         self._is_video = params.kind == "video"
         self._vp8 = self._is_video and params.mime_type.lower() == "video/vp8"
+        self._opus = params.mime_type.lower() == "audio/opus"
         self._recent: list[RtpView | None] | None = (
             [None] * (RECENT_MASK + 1) if self._is_video else None
         )
@@ -190,6 +193,10 @@ class Producer:
         # Read once per packet, shared by every consumer: the payload slice, the VP8
         # descriptor, the publisher's audio level and our send time.
         payload = memoryview(view.data)[view.payload_start : view.payload_end]
+        if self._opus:
+            counters.opus_packets += 1
+            if payload[0] & OPUS_TOC_STEREO:
+                counters.opus_stereo_packets += 1
         keyframe = False
         descriptor = None
         layer = 0
@@ -217,6 +224,11 @@ class Producer:
         send_time = abs_send_time(now) if self._is_video else 0
         for consumer in self.consumers:
             consumer.forward(view, payload, keyframe, descriptor, level, send_time, now)
+
+    @property
+    def stereo(self) -> bool:
+        """Its publisher was asked for stereo Opus (music mode): subscribers are offered it."""
+        return self._opus and str((self.params.codec_parameters or {}).get("stereo")) == "1"
 
     @property
     def keyframe_size(self) -> int:

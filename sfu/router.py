@@ -108,9 +108,11 @@ class Router:
             raise NotFound(f"no peer {peer_id} in room {self.id}")
         return peer
 
-    async def publish(self, peer_id: PeerId, offer: str, sources: dict[str, str]) -> PublishChange:
+    async def publish(
+        self, peer_id: PeerId, offer: str, sources: dict[str, str], music: bool = False
+    ) -> PublishChange:
         peer = self.peer(peer_id)
-        change = await peer.publish(offer, sources)
+        change = await peer.publish(offer, sources, music)
         for info in change.added:
             producer = peer.producers[info.id]
             for other_id, other in self.peers.items():

@@ -90,12 +90,43 @@ def _ssrcs(media: aiortc_sdp.MediaDescription) -> tuple[int | None, int | None]:
 _OPUS_RTPMAP = re.compile(r"^a=rtpmap:(\d+) opus/48000(?:/2)?\r?$", re.IGNORECASE | re.MULTILINE)
 
 
-def with_opus_fec(text: str, stereo: bool = False) -> str:
-    """Ask the browser for in-band FEC (and stereo for music) on every Opus payload type.
+MUSIC_OPUS = "stereo=1;sprop-stereo=1;maxaveragebitrate=256000;usedtx=0"
+"""Music at an event: stereo, 256 kbit/s, and never silence suppression (DTX would cut the
+quiet tail of a note)."""
+STEREO_OPUS = "stereo=1;sprop-stereo=1"
 
-    aiortc answers Opus with no fmtp at all, so Chrome would send mono without FEC.
+
+def with_opus_fec(text: str, music: bool = False) -> str:
+    """Ask the browser for in-band FEC (and music mode) on every Opus payload type.
+
+    aiortc answers Opus with no fmtp at all, so Chrome would send mono without FEC at
+    32 kbit/s. The sender follows the answer's fmtp: `stereo=1` makes Chrome encode both
+    channels and `maxaveragebitrate` sets its Opus bitrate.
     """
-    params = "minptime=10;useinbandfec=1" + (";stereo=1;sprop-stereo=1" if stereo else "")
+    params = "minptime=10;useinbandfec=1" + (f";{MUSIC_OPUS}" if music else "")
+    return _set_opus_fmtp(text, params)
+
+
+def with_stereo_opus(offer: str, mids: set[str]) -> str:
+    """Mark the Opus of the m-lines `mids` stereo in a subscribe offer.
+
+    A browser decodes a track in as many channels as its own answer's fmtp says, and it
+    copies `stereo=1` into its answer only when asked (web_client/protocol.js): without
+    this a stereo performer reaches the audience mixed down to mono.
+    """
+    if not mids:
+        return offer
+    head, *sections = re.split(r"(?=^m=)", offer, flags=re.MULTILINE)
+    marked = []
+    for section in sections:
+        mid = re.search(r"^a=mid:(\S+)", section, re.MULTILINE)
+        if mid is not None and mid.group(1) in mids:
+            section = _set_opus_fmtp(section, f"minptime=10;useinbandfec=1;{STEREO_OPUS}")
+        marked.append(section)
+    return head + "".join(marked)
+
+
+def _set_opus_fmtp(text: str, params: str) -> str:
     for pt in _OPUS_RTPMAP.findall(text):
         fmtp = re.compile(rf"^a=fmtp:{pt} [^\r\n]*", re.MULTILINE)
         if fmtp.search(text):

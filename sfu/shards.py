@@ -50,9 +50,9 @@ class ShardedSfu:
         await (await self._shard(room)).resume_peer(room, peer)
 
     async def publish(
-        self, room: str, peer: str, sdp: str, sources: dict[str, str]
+        self, room: str, peer: str, sdp: str, sources: dict[str, str], music: bool = False
     ) -> dict[str, Any]:
-        return await (await self._shard(room)).publish(room, peer, sdp, sources)
+        return await (await self._shard(room)).publish(room, peer, sdp, sources, music)
 
     async def unpublish(self, room: str, peer: str, track: str) -> None:
         await (await self._shard(room)).unpublish(room, peer, track)

@@ -45,8 +45,7 @@ class TapTrack:
         params = producer.params
         channels = 0
         if params.kind == "audio":
-            stereo = (params.codec_parameters or {}).get("stereo")
-            channels = 2 if str(stereo) == "1" else 1
+            channels = 2 if producer.stereo else 1
         return cls(
             str(producer.id),
             str(producer.peer_id),

@@ -110,10 +110,10 @@ class WireSfu:
         return result
 
     async def publish(
-        self, room: str, peer: str, sdp: str, sources: dict[str, str]
+        self, room: str, peer: str, sdp: str, sources: dict[str, str], music: bool = False
     ) -> dict[str, Any]:
         result: dict[str, Any] = await self._call(
-            "publish", room=room, peer=peer, sdp=sdp, sources=sources
+            "publish", room=room, peer=peer, sdp=sdp, sources=sources, music=music
         )
         return result
 

@@ -444,6 +444,7 @@ async def join_session(request: web.Request) -> dict[str, Any]:
         lobby=admission.lobby,
         title=admission.session.title,
         kind=admission.session.kind.value,
+        music=admission.music,
     )
     return {
         "token": token,

@@ -25,6 +25,8 @@ class Claims:
     expires: int
     lobby: bool = False
     """Waits in the lobby until a host admits them (parents at a parent meeting)."""
+    music: bool = False
+    """Publishes in music mode (an event's performer)."""
 
 
 class TokenIssuer:
@@ -45,6 +47,7 @@ class TokenIssuer:
         lobby: bool = False,
         title: str | None = None,
         kind: str | None = None,
+        music: bool = False,
     ) -> str:
         """`title` and `kind` are for the join page to say what it opens ("Event «Concert»");
         the server never reads them back."""
@@ -60,6 +63,8 @@ class TokenIssuer:
         }
         if lobby:
             payload["lobby"] = True
+        if music:
+            payload["music"] = True
         if title:
             payload["title"] = title
         if kind:
@@ -115,4 +120,5 @@ class TokenIssuer:
         except (ValueError, KeyError) as exc:
             raise ProtocolError(BAD_TOKEN, f"the access token's claims are invalid: {exc}") from exc
         lobby = payload.get("lobby", False) is True
-        return Claims(identity, name, room, role, grants, int(payload["exp"]), lobby)
+        music = payload.get("music", False) is True
+        return Claims(identity, name, room, role, grants, int(payload["exp"]), lobby, music)

@@ -22,6 +22,8 @@ COUNTERS = {
     "layer_changes": "videos given more or fewer temporal layers for a subscriber's downlink",
     "video_pauses": "videos paused because a subscriber's downlink fit not even the base layer",
     "duplicates_dropped": "second copies of a publisher's video packets, not forwarded",
+    "opus_packets": "Opus packets received from publishers",
+    "opus_stereo_packets": "Opus packets received whose TOC byte says stereo",
 }
 
 

@@ -408,6 +408,7 @@ class Session:
             role=claims.role,
             grants=claims.grants,
             receives_from=request.body.get("identities"),
+            music=claims.music,
         )
         await self._state.sfu.open_room(claims.room)
         rooms.expect(claims.room, participant.id)
@@ -602,7 +603,9 @@ class Session:
         if not me.grants.publish:
             raise ProtocolError(NOT_ALLOWED, "this token may not publish media")
         sources = {t["mid"]: t["source"] for t in request.body["tracks"]}
-        result = await self._state.sfu.publish(room, me.id, request.body["sdp"], sources)
+        result = await self._state.sfu.publish(
+            room, me.id, request.body["sdp"], sources, music=me.music
+        )
         self.send({"type": "publish_answer", "id": request.id, "sdp": result["answer"]})
         for track_id in result["removed"]:
             me.tracks.pop(track_id, None)

@@ -121,7 +121,7 @@ class Lesson {
       this.ui.setWatchOnly();
       return;
     }
-    const { stream, errorKey } = await getLocalMedia();
+    const { stream, errorKey } = await getLocalMedia({ music: this.claims?.music === true });
     this.stream = stream;
     this.ui.setPreview(stream);
     this.ui.showMediaError(errorKey);

@@ -3,6 +3,15 @@
 // 640x360 at 24 fps: sharp enough for a face, light enough for a phone on mobile data.
 const CAMERA = { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 24, max: 30 } };
 const MICROPHONE = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
+// A performer's microphone carries music: speech processing would pump a crescendo down,
+// gate the quiet notes and fold the stereo image to mono.
+const MUSIC = {
+  echoCancellation: false,
+  noiseSuppression: false,
+  autoGainControl: false,
+  channelCount: { ideal: 2 },
+  sampleRate: { ideal: 48000 },
+};
 
 function errorKey(err) {
   switch (err?.name) {
@@ -21,18 +30,20 @@ function errorKey(err) {
 }
 
 /**
- * Asks for camera and microphone; falls back to whichever one exists.
+ * Asks for camera and microphone; falls back to whichever one exists. `music`: the
+ * microphone of an event's performer (no speech processing, stereo).
  * Resolves with {stream: MediaStream|null, errorKey: string|null} and never rejects: a pupil
  * without a camera must still be able to join and follow the lesson.
  */
-export async function getLocalMedia() {
+export async function getLocalMedia({ music = false } = {}) {
   const devices = globalThis.navigator?.mediaDevices;
   if (!devices?.getUserMedia) return { stream: null, errorKey: 'media.insecure' };
+  const audio = music ? MUSIC : MICROPHONE;
   try {
-    return { stream: await devices.getUserMedia({ audio: MICROPHONE, video: CAMERA }), errorKey: null };
+    return { stream: await devices.getUserMedia({ audio, video: CAMERA }), errorKey: null };
   } catch (err) {
     if (errorKey(err) === 'media.denied') return { stream: null, errorKey: 'media.denied' };
-    for (const constraints of [{ audio: MICROPHONE }, { video: CAMERA }]) {
+    for (const constraints of [{ audio }, { video: CAMERA }]) {
       try {
         return { stream: await devices.getUserMedia(constraints), errorKey: errorKey(err) };
       } catch {

@@ -17,6 +17,8 @@
 //   pcstate             {pc: 'publish'|'subscribe', state}
 //   close               {code, reason, expected}   (the socket closed; `expected` after leave())
 
+import { withStereoAnswer } from './sdp.js';
+
 /** An error the server sent (`code` is the protocol's stable code), or a local one like it. */
 export class ServerError extends Error {
   constructor(code, message, requestId = null) {
@@ -459,7 +461,8 @@ export class ClassroomClient extends EventTarget {
     }
     this._incomingTracks = tracks;
     await pc.setRemoteDescription({ type: 'offer', sdp: msg.sdp });
-    await pc.setLocalDescription(await pc.createAnswer());
+    const answer = await pc.createAnswer();
+    await pc.setLocalDescription({ type: 'answer', sdp: withStereoAnswer(msg.sdp, answer.sdp) });
     await waitForIceGathering(pc);
     this._send({ type: 'subscribe_answer', sdp: pc.localDescription.sdp });
     this.subscribed = tracks;

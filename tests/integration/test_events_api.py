@@ -13,7 +13,12 @@ from .test_recordings_api import member
 
 def claims(token: str) -> dict[str, object]:
     decoded = TokenIssuer(SECRET).verify(token)
-    return {"role": decoded.role.value, "room": decoded.room, **decoded.grants.to_dict()}
+    return {
+        "role": decoded.role.value,
+        "room": decoded.room,
+        "music": decoded.music,
+        **decoded.grants.to_dict(),
+    }
 
 
 async def test_a_concert_with_a_pupil_on_stage_a_school_audience_and_guests(
@@ -56,8 +61,9 @@ async def test_a_concert_with_a_pupil_on_stage_a_school_audience_and_guests(
     assert link["url"].endswith(f"/event/{link['link']}")
 
     await s.call("POST", f"/api/sessions/{event_id}/start", teacher)
-    stage = {"publish": True, "subscribe": True}
-    watch = {"publish": False, "subscribe": True, "moderate": False}
+    # On the stage everyone performs in music mode; the audience sends nothing.
+    stage = {"publish": True, "subscribe": True, "music": True}
+    watch = {"publish": False, "subscribe": True, "moderate": False, "music": False}
     for token, expected in (
         (teacher, {**stage, "moderate": True, "role": "teacher"}),
         (singer, {**stage, "moderate": False, "role": "pupil"}),

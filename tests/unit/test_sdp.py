@@ -40,10 +40,54 @@ def test_opus_gets_in_band_fec() -> None:
     assert sdp.with_opus_fec(text) == text  # applying twice changes nothing
 
 
-def test_music_mode_asks_for_stereo() -> None:
-    assert "a=fmtp:111 minptime=10;useinbandfec=1;stereo=1;sprop-stereo=1" in sdp.with_opus_fec(
-        ANSWER, stereo=True
-    )
+def test_music_mode_asks_for_stereo_at_256_kbits_without_dtx() -> None:
+    text = sdp.with_opus_fec(ANSWER, music=True)
+    fmtp = [line for line in text.split("\r\n") if line.startswith("a=fmtp:111 ")]
+    assert fmtp == [
+        "a=fmtp:111 minptime=10;useinbandfec=1;"
+        "stereo=1;sprop-stereo=1;maxaveragebitrate=256000;usedtx=0"
+    ]
+    (audio, _video) = sdp.media_sections(text)
+    assert audio.codec is not None
+    assert {k: str(v) for k, v in audio.codec.parameters.items()}["maxaveragebitrate"] == "256000"
+
+
+OFFER = "\r\n".join(
+    [
+        "v=0",
+        "o=- 1 1 IN IP4 0.0.0.0",
+        "s=-",
+        "t=0 0",
+        "a=group:BUNDLE 0 1 2",
+        "m=audio 9 UDP/TLS/RTP/SAVPF 96",
+        "a=mid:0",
+        "a=sendonly",
+        "a=rtpmap:96 opus/48000/2",
+        "m=audio 9 UDP/TLS/RTP/SAVPF 96",
+        "a=mid:1",
+        "a=sendonly",
+        "a=rtpmap:96 opus/48000/2",
+        "a=fmtp:96 minptime=10",
+        "m=video 9 UDP/TLS/RTP/SAVPF 97",
+        "a=mid:2",
+        "a=sendonly",
+        "a=rtpmap:97 VP8/90000",
+        "",
+    ]
+)
+
+
+def test_a_subscribe_offer_marks_only_the_stereo_tracks() -> None:
+    text = sdp.with_stereo_opus(OFFER, {"1"})
+    assert [line for line in text.split("\r\n") if line.startswith("a=fmtp")] == [
+        "a=fmtp:96 minptime=10;useinbandfec=1;stereo=1;sprop-stereo=1"
+    ]
+    first, second, video = sdp.media_sections(text)
+    assert first.codec is not None and "stereo" not in first.codec.parameters
+    assert second.codec is not None and str(second.codec.parameters["stereo"]) == "1"
+    assert video.codec is not None and video.codec.mimeType == "video/VP8"
+    assert sdp.with_stereo_opus(OFFER, set()) == OFFER
+    assert sdp.with_stereo_opus(text, {"1"}) == text  # applying twice changes nothing
 
 
 def test_media_sections_give_codec_rtx_and_ssrcs() -> None:

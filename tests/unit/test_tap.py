@@ -31,7 +31,9 @@ class Target:
         self.closed.append(track_id)
 
 
-def producer(track: str, kind: str = "video", stereo: bool = False) -> Producer:
+def producer(
+    track: str, kind: str = "video", stereo: bool = False, counters: Counters | None = None
+) -> Producer:
     if kind == "video":
         params = ProducerParams("video", "camera", "0", "video/VP8", 90000, 96, ssrc=1111)
     else:
@@ -40,7 +42,7 @@ def producer(track: str, kind: str = "video", stereo: bool = False) -> Producer:
             "audio", "microphone", "1", "audio/opus", 48000, 111, ssrc=2222, codec_parameters=fmtp
         )
     return Producer(
-        TrackId(track), PeerId("p_teacher"), params, [].append, 9, Counters(),
+        TrackId(track), PeerId("p_teacher"), params, [].append, 9, counters or Counters(),
         asyncio.get_running_loop(),
     )  # fmt: skip
 
@@ -77,3 +79,16 @@ async def test_a_tap_gets_every_track_whole_and_hears_when_each_ends() -> None:
     assert target.closed == ["t_cam", "t_mic"]
     tap.add(producer("t_late"))  # a closed tap takes nothing more
     assert len(target.opened) == 2
+
+
+async def test_the_sfu_counts_the_opus_packets_coded_in_stereo() -> None:
+    """Music mode is checked where it flows: the `s` bit of each Opus packet's TOC byte."""
+    counters = Counters()
+    microphone = producer("t_mic", "audio", stereo=True, counters=counters)
+    assert microphone.stereo and not producer("t_m2", "audio").stereo
+    assert not producer("t_cam").stereo
+    now = asyncio.get_running_loop().time()
+    # TOC 0xFC: config 31 (CELT FB 20 ms), s=1, c=0; 0x78: config 15 (hybrid FB 20 ms), s=0.
+    for seq, toc in ((1, 0xFC), (2, 0xFC), (3, 0x78)):
+        microphone.on_rtp(packet(seq, bytes([toc, 0x01, 0x02]), ssrc=2222), now)
+    assert (counters.opus_packets, counters.opus_stereo_packets) == (3, 2)
