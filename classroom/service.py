@@ -629,6 +629,11 @@ class Classroom:
     def is_removed(self, session_id: str, user_id: str) -> bool:
         return self._store.is_removed(session_id, user_id)
 
+    def broadcasts(self, session_id: str) -> bool:
+        """An event is also sent out as live HLS, for an audience past one SFU."""
+        session = self._store.session(session_id)
+        return session is not None and session.kind is SessionKind.EVENT
+
     def recent_chat(self, session_id: str, limit: int) -> list[ChatLine]:
         """What a room that starts again (after everyone left, or a restart) shows first."""
         return self._store.chat(session_id, limit)

@@ -55,16 +55,12 @@ Progress = Callable[[float], None]
 """Called with the share done (0..1) as the composer goes."""
 
 
-class Picture:
-    """One recorded camera or screen, decoded as the output advances."""
+class Shown:
+    """One camera or screen as the composer shows it: its latest picture, scaled to fit."""
 
-    def __init__(self, track: RecordedTrack, offset: float) -> None:
-        self.participant = track.participant
-        self.screen = track.source == "screen"
-        self.offset = offset
-        self._container = av.open(str(track.path))
-        self._frames = self._decoded()
-        self._next = next(self._frames, None)
+    def __init__(self, participant: str, screen: bool) -> None:
+        self.participant = participant
+        self.screen = screen
         self._latest: tuple[float, av.VideoFrame] | None = None
         self._scaled: dict[Tile, tuple[Tile, Planes]] = {}
         # One scaler per size, kept: `VideoFrame.reformat` sets up a new one for every frame
@@ -72,22 +68,13 @@ class Picture:
         # 20-30 %).
         self._scalers: dict[tuple[int, int], VideoReformatter] = {}
 
-    def _decoded(self) -> Iterator[tuple[float, av.VideoFrame]]:
-        try:
-            for frame in self._container.decode(video=0):
-                if frame.time is not None:
-                    yield self.offset + frame.time, frame
-        except av.error.InvalidDataError:
-            return  # a torn tail (a recovered recording): what came before is kept
-
     def advance(self, when: float) -> bool:
         """Move to the latest picture at `when`; whether there is one to show."""
-        while self._next is not None and self._next[0] <= when:
-            self._latest, self._next = self._next, next(self._frames, None)
-            self._scaled.clear()
-        if self._latest is None:
-            return False
-        return self._next is not None or when - self._latest[0] <= LINGER
+        raise NotImplementedError
+
+    def _show(self, picture: tuple[float, av.VideoFrame]) -> None:
+        self._latest = picture
+        self._scaled.clear()
 
     def scaled(self, tile: Tile) -> tuple[Tile, Planes]:
         """The current picture fitted into `tile`: where it lands and its Y, U, V planes."""
@@ -111,6 +98,36 @@ class Picture:
         return self._scaled[tile]
 
     def close(self) -> None:
+        return None
+
+
+class Picture(Shown):
+    """One recorded camera or screen, decoded as the output advances."""
+
+    def __init__(self, track: RecordedTrack, offset: float) -> None:
+        super().__init__(track.participant, track.source == "screen")
+        self.offset = offset
+        self._container = av.open(str(track.path))
+        self._frames = self._decoded()
+        self._next = next(self._frames, None)
+
+    def _decoded(self) -> Iterator[tuple[float, av.VideoFrame]]:
+        try:
+            for frame in self._container.decode(video=0):
+                if frame.time is not None:
+                    yield self.offset + frame.time, frame
+        except av.error.InvalidDataError:
+            return  # a torn tail (a recovered recording): what came before is kept
+
+    def advance(self, when: float) -> bool:
+        while self._next is not None and self._next[0] <= when:
+            self._show(self._next)
+            self._next = next(self._frames, None)
+        if self._latest is None:
+            return False
+        return self._next is not None or when - self._latest[0] <= LINGER
+
+    def close(self) -> None:
         self._container.close()
 
 
@@ -129,9 +146,28 @@ class Sink(Protocol):
 
 
 class Composer:
-    """A recording's pictures and voices rendered on one timeline, frame by frame."""
+    """Pictures and voices rendered on one timeline, frame by frame: a recording's
+    (`of_recording`), or a live event's, whose pictures and voices come and go."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(
+        self,
+        pictures: list[Shown],
+        voices: list[tuple[str, Voice]],
+        teacher: str | None = None,
+        length: float = 0.0,
+    ) -> None:
+        self.pictures = pictures
+        """In the strip's order; a live composer adds and removes them as tracks come."""
+        self.voices = voices
+        self.length = length
+        self._director = Director(teacher)
+        self.mono = all(voice.channels == 1 for _, voice in self.voices)
+        """Every microphone is mono: the mix's two channels are the same."""
+        self._heard = 0
+        """Audio samples mixed so far."""
+
+    @classmethod
+    def of_recording(cls, directory: Path) -> Composer:
         content = read_sidecar(directory) or {}
         videos = recorded_tracks(directory, "video", content)
         audios = recorded_tracks(directory, "audio", content)
@@ -139,19 +175,15 @@ class Composer:
         if not every:
             raise ValueError(f"{directory}: nothing to compose")
         origin = min(t.start for t in every)
-        self.length = max(t.end for t in every) - origin
-        if self.length <= 0:
+        length = max(t.end for t in every) - origin
+        if length <= 0:
             raise ValueError(f"{directory}: nothing to compose")
         teachers = hosts(read_timeline(directory))
         # The strip's order: teachers first, then as people started their cameras.
         videos.sort(key=lambda t: (t.participant not in teachers, t.start, t.participant))
-        self._pictures = [Picture(t, t.start - origin) for t in videos]
-        self._voices = [(t.participant, Voice(t.path, t.start - origin)) for t in audios]
-        self._director = Director(teachers[0] if teachers else None)
-        self.mono = all(voice.channels == 1 for _, voice in self._voices)
-        """Every microphone is mono: the mix's two channels are the same."""
-        self._heard = 0
-        """Audio samples mixed so far."""
+        pictures: list[Shown] = [Picture(t, t.start - origin) for t in videos]
+        voices = [(t.participant, Voice.of_file(t.path, t.start - origin)) for t in audios]
+        return cls(pictures, voices, teachers[0] if teachers else None, length)
 
     @property
     def frames(self) -> int:
@@ -160,15 +192,21 @@ class Composer:
     def run(self, sink: Sink, progress: Progress | None = None) -> None:
         total = self.frames
         for index in range(total):
-            self._hear_until(min(index / FPS + LOOKAHEAD, self.length), sink)
-            sink.picture(index, self._painter(index / FPS))
+            self.render(index, sink, self.length)
             if progress is not None and index % FPS == 0:
                 progress(index / total)
-        self._hear_until(self.length, sink)
+        self.hear_until(self.length, sink)
         if progress is not None:
             progress(1.0)
 
-    def _hear_until(self, until: float, sink: Sink) -> None:
+    def render(self, index: int, sink: Sink, end: float | None = None) -> None:
+        """Output picture `index`, and the sound up to a second past it (the director hears
+        who starts speaking before it shows them); `end`: where the sound stops."""
+        ahead = index / FPS + LOOKAHEAD
+        self.hear_until(ahead if end is None else min(ahead, end), sink)
+        sink.picture(index, self._painter(index / FPS))
+
+    def hear_until(self, until: float, sink: Sink) -> None:
         """Mix the sound up to `until` seconds, slice by slice, telling the director who
         spoke in each."""
         end = round(until * RATE)
@@ -176,7 +214,7 @@ class Composer:
             count = min(SLICE, end - self._heard)
             parts: list[Samples] = []
             levels: dict[str, float] = {}
-            for participant, voice in self._voices:
+            for participant, voice in self.voices:
                 part = voice.read(self._heard, count)
                 if part is not None:
                     parts.append(part)
@@ -187,10 +225,10 @@ class Composer:
 
     def _painter(self, when: float) -> Paint:
         """What draws the picture at `when`: the stage, the strip, black around them."""
-        shown = [p for p in self._pictures if p.advance(when)]
+        shown = [p for p in self.pictures if p.advance(when)]
         screens = [p for p in shown if p.screen]
         if screens:
-            staged: Picture | None = screens[-1]
+            staged: Shown | None = screens[-1]
         else:
             speaker = self._director.on_stage(when, (p.participant for p in shown))
             staged = next((p for p in shown if p.participant == speaker), None)
@@ -213,9 +251,9 @@ class Composer:
         return paint
 
     def close(self) -> None:
-        for picture in self._pictures:
+        for picture in self.pictures:
             picture.close()
-        for _, voice in self._voices:
+        for _, voice in self.voices:
             voice.close()
 
 
@@ -223,7 +261,12 @@ class Mp4Sink:
     """H.264 and AAC into an MP4 whose index is at the front: a browser starts playing
     and seeking it, over HTTP Range, before it has all of it."""
 
-    def __init__(self, output: av.container.OutputContainer, mono: bool = False) -> None:
+    def __init__(
+        self,
+        output: av.container.OutputContainer,
+        mono: bool = False,
+        keyframe_every: int | None = None,
+    ) -> None:
         self._output = output
         self._mono = mono
         self._video = output.add_stream("libx264", rate=FPS)
@@ -236,7 +279,12 @@ class Mp4Sink:
         # same PSNR/SSIM (measured on the bench lessons and a sub-pixel pan). Ultrafast and
         # its kin (subme=0, full-pixel motion) were 30-40% faster but 2-4 dB worse on
         # sub-pixel motion, which a real camera has and the bench's pattern has not.
-        self._video.options = {"preset": "superfast", "x264-params": "b-adapt=0"}
+        params = "b-adapt=0"
+        if keyframe_every is not None:
+            # Live HLS: a keyframe exactly every segment, where the segments are cut.
+            n = keyframe_every
+            params += f":keyint={n}:min-keyint={n}:scenecut=0"
+        self._video.options = {"preset": "superfast", "x264-params": params}
         self._audio = output.add_stream("aac", rate=RATE)
         # When every microphone is mono the mix's channels are equal: one channel at half
         # the bitrate sounds the same in both ears and halves AAC's time (0.6 s to 0.3 s
@@ -282,7 +330,7 @@ def frame_planes(frame: av.VideoFrame) -> Planes:
 
 def compose(directory: Path, progress: Progress | None = None) -> Path:
     """`composed.mp4` in `directory`, written aside and renamed when whole."""
-    composer = Composer(directory)
+    composer = Composer.of_recording(directory)
     target = directory / OUTPUT
     try:
         with (

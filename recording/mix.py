@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import av
 import av.audio.resampler
@@ -32,38 +33,53 @@ Samples = npt.NDArray[np.float32]
 """(CHANNELS, n) float32 in -1..1."""
 
 
-class Voice:
-    """One recorded microphone, decoded as it is read, placed `offset` seconds into the
-    recording."""
+class Stereo:
+    """Decoded audio frames as the mix's samples: float, 48 kHz, two channels.
 
-    def __init__(self, path: Path, offset: float) -> None:
-        self._container = av.open(str(path))
-        self.channels: int = self._container.streams.audio[0].codec_context.channels
-        self._chunks = self._decoded(offset)
+    A mono microphone goes to both ears at full level (a resampler's upmix would lower it
+    by 3 dB)."""
+
+    def __init__(self, channels: int) -> None:
+        self._mono = channels == 1
+        self._resampler = av.audio.resampler.AudioResampler(
+            format="fltp", layout="mono" if self._mono else "stereo", rate=RATE
+        )
+
+    def convert(self, frame: av.AudioFrame | None) -> Iterator[tuple[float, Samples]]:
+        """(its time in seconds, samples) for each resampled frame; None flushes."""
+        for out in self._resampler.resample(frame):
+            if out.time is None:
+                continue
+            samples = out.to_ndarray().astype(np.float32, copy=False)
+            if self._mono:
+                samples = np.repeat(samples, CHANNELS, axis=0)
+            yield out.time, samples
+
+
+Chunks = Iterator[tuple[int, Samples]]
+"""(the sample it starts at, samples) for each decoded frame, in order."""
+
+
+class Voice:
+    """One microphone, placed on the output's timeline by the sample its chunks start at.
+
+    Its chunks come from a recorded file (`of_file`), decoded as it is read, or from a live
+    track's decoder; an iterator with nothing yet is read again later."""
+
+    def __init__(self, chunks: Chunks, channels: int, container: Any = None) -> None:
+        self.channels = channels
+        self._chunks = chunks
+        self._container = container
         self._buffer: Samples = np.zeros((CHANNELS, 0), np.float32)
         self._buffer_start = 0
         """The sample of the recording the buffer's first one is."""
 
-    def _decoded(self, offset: float) -> Iterator[tuple[int, Samples]]:
-        """(where it starts, samples) for each decoded frame, in order."""
-        stream = self._container.streams.audio[0]
-        # A mono microphone goes to both ears at full level (a resampler's upmix would
-        # lower it by 3 dB).
-        mono = stream.codec_context.channels == 1
-        resampler = av.audio.resampler.AudioResampler(
-            format="fltp", layout="mono" if mono else "stereo", rate=RATE
-        )
-        try:
-            for frame in self._container.decode(stream):
-                for out in resampler.resample(frame):
-                    if out.time is None:
-                        continue
-                    samples = out.to_ndarray().astype(np.float32, copy=False)
-                    if mono:
-                        samples = np.repeat(samples, CHANNELS, axis=0)
-                    yield round((offset + out.time) * RATE), samples
-        except av.error.InvalidDataError:
-            return  # a torn tail (a recovered recording): what came before is kept
+    @classmethod
+    def of_file(cls, path: Path, offset: float) -> Voice:
+        """A recorded microphone placed `offset` seconds into the recording."""
+        container = av.open(str(path))
+        channels: int = container.streams.audio[0].codec_context.channels
+        return cls(_decoded(container, offset, channels), channels, container)
 
     def read(self, start: int, count: int) -> Samples | None:
         """Samples `start` to `start + count` of the recording; None when the track has
@@ -100,7 +116,19 @@ class Voice:
         self._buffer = np.concatenate([self._buffer, samples], axis=1)
 
     def close(self) -> None:
-        self._container.close()
+        if self._container is not None:
+            self._container.close()
+
+
+def _decoded(container: Any, offset: float, channels: int) -> Chunks:
+    stream = container.streams.audio[0]
+    stereo = Stereo(channels)
+    try:
+        for frame in container.decode(stream):
+            for time, samples in stereo.convert(frame):
+                yield round((offset + time) * RATE), samples
+    except av.error.InvalidDataError:
+        return  # a torn tail (a recovered recording): what came before is kept
 
 
 def mix(slices: list[Samples], count: int) -> Samples:

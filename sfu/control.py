@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from .counters import Counters
 from .errors import NotFound, Unavailable
+from .forwarder import UdpForwarder
 from .ids import PeerId, RoomId, TrackId
 from .router import Router
 from .tap import RoomTap, Tap
@@ -69,6 +70,13 @@ class SfuControl(Protocol):
     async def stop_recording(self, room: str) -> dict[str, Any]:
         """Finish the room's recording; what the recorder says it wrote. NotFound if none."""
 
+    async def start_forwarding(self, room: str, port: int) -> None:
+        """Send every track of the room as plain RTP to 127.0.0.1:`port` (sfu/forwarder.py)
+        from now on; a second call moves it to the new port."""
+
+    async def stop_forwarding(self, room: str) -> None:
+        """Stop sending the room's tracks (nothing happens if they were not sent)."""
+
 
 class Recorder(RoomTap, Protocol):
     """A tap that owns files: closing it finishes them (see sfu/tap.py)."""
@@ -98,6 +106,8 @@ COMMANDS = (
     "downlinks",
     "start_recording",
     "stop_recording",
+    "start_forwarding",
+    "stop_forwarding",
 )
 
 
@@ -116,6 +126,7 @@ class LocalSfu:
         self.counters = Counters()
         self.routers: dict[RoomId, Router] = {}
         self._recordings: dict[RoomId, tuple[Tap, Recorder]] = {}
+        self._forwards: dict[RoomId, tuple[Tap, UdpForwarder]] = {}
 
     def _router(self, room: str) -> Router:
         router = self.routers.get(RoomId(room))
@@ -137,6 +148,7 @@ class LocalSfu:
     async def close_room(self, room: str) -> None:
         if RoomId(room) in self._recordings:
             await self.stop_recording(room)
+        await self.stop_forwarding(room)
         router = self.routers.pop(RoomId(room), None)
         if router is not None:
             await router.close()
@@ -229,6 +241,25 @@ class LocalSfu:
         else:
             tap.close()
         return await recorder.close()
+
+    async def start_forwarding(self, room: str, port: int) -> None:
+        router = self._router(room)
+        await self.stop_forwarding(room)
+        # Loopback only: the receiver is a process of this server, never another host.
+        forwarder = UdpForwarder(("127.0.0.1", int(port)))
+        self._forwards[RoomId(room)] = (router.attach_tap(forwarder), forwarder)
+
+    async def stop_forwarding(self, room: str) -> None:
+        forward = self._forwards.pop(RoomId(room), None)
+        if forward is None:
+            return
+        tap, forwarder = forward
+        router = self.routers.get(RoomId(room))
+        if router is not None:
+            router.detach_tap(tap)
+        else:
+            tap.close()
+        forwarder.close()
 
     async def close(self) -> None:
         for room in list(self.routers):

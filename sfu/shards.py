@@ -75,6 +75,12 @@ class ShardedSfu:
     async def stop_recording(self, room: str) -> dict[str, Any]:
         return await (await self._shard(room)).stop_recording(room)
 
+    async def start_forwarding(self, room: str, port: int) -> None:
+        await (await self._shard(room)).start_forwarding(room, port)
+
+    async def stop_forwarding(self, room: str) -> None:
+        await (await self._shard(room)).stop_forwarding(room)
+
     async def downlinks(self) -> list[dict[str, Any]]:
         return [d for shard in self.shards for d in await shard.downlinks()]
 

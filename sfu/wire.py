@@ -147,3 +147,9 @@ class WireSfu:
     async def stop_recording(self, room: str) -> dict[str, Any]:
         result: dict[str, Any] = await self._call("stop_recording", room=room)
         return result
+
+    async def start_forwarding(self, room: str, port: int) -> None:
+        await self._call("start_forwarding", room=room, port=port)
+
+    async def stop_forwarding(self, room: str) -> None:
+        await self._call("stop_forwarding", room=room)

@@ -32,8 +32,10 @@ from recording.sidecar import recording_ids
 
 from .auth import TokenIssuer
 from .body import BodyError, Schema, check, obj, string
+from .broadcasts import Broadcasts
 from .compositions import Compositions
 from .errors import ProtocolError
+from .stream_keys import StreamKeys
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +85,9 @@ RECORDINGS: web.AppKey[Path] = web.AppKey("recordings", Path)
 """Where recordings are, a folder per session (`recording.sidecar.session_folder`)."""
 COMPOSITIONS: web.AppKey[Compositions] = web.AppKey("compositions", Compositions)
 """The composing of finished recordings (cancelled when one is deleted)."""
+BROADCASTS: web.AppKey[Broadcasts] = web.AppKey("broadcasts", Broadcasts)
+"""The events' live HLS (a child process each), and where their files are."""
+STREAM_KEYS: web.AppKey[StreamKeys] = web.AppKey("stream_keys", StreamKeys)
 SESSION_STARTED: web.AppKey[Callable[[str], None]] = web.AppKey("session_started")
 """Called when a session starts, to let in those who came early."""
 """Called when a session ends, to close its live room for everyone."""
@@ -434,6 +439,7 @@ async def join_session(request: web.Request) -> dict[str, Any]:
     user = _me(request)
     admission = request.app[CLASSROOM].admit(user, request.match_info["session_id"])
     settings = request.app[SETTINGS]
+    hls = hls_path(request, admission.session)
     token = request.app[ISSUER].issue(
         user.id,
         user.name,
@@ -445,6 +451,7 @@ async def join_session(request: web.Request) -> dict[str, Any]:
         title=admission.session.title,
         kind=admission.session.kind.value,
         music=admission.music,
+        hls=hls,
     )
     return {
         "token": token,
@@ -452,7 +459,16 @@ async def join_session(request: web.Request) -> dict[str, Any]:
         "lobby": admission.lobby,
         "host": admission.host,
         "session": session_view(admission.session),
+        "hls": hls,
     }
+
+
+def hls_path(request: web.Request, session: Session) -> str | None:
+    """Where an event's live HLS is, for as long as a room token lives; None for any other
+    session."""
+    if session.kind is not SessionKind.EVENT:
+        return None
+    return request.app[STREAM_KEYS].path(session.id, request.app[SETTINGS].token_ttl)
 
 
 async def chat(request: web.Request) -> dict[str, Any]:
@@ -692,10 +708,11 @@ OPERATIONS = [
 def add_routes(app: web.Application) -> None:
     # These modules read OPERATIONS or use this module's handlers: imported once it is whole.
     from .event_routes import EVENT_OPERATIONS
+    from .hls_routes import HLS_OPERATIONS
     from .openapi import document
     from .recording_routes import RECORDING_OPERATIONS
 
-    operations = OPERATIONS + RECORDING_OPERATIONS + EVENT_OPERATIONS
+    operations = OPERATIONS + RECORDING_OPERATIONS + EVENT_OPERATIONS + HLS_OPERATIONS
     spec = document(operations)
 
     async def openapi(request: web.Request) -> web.Response:

@@ -23,10 +23,12 @@ from sfu.shards import ShardedSfu
 from . import api, metrics, recording_control
 from .absence import Absences
 from .auth import TokenIssuer
+from .broadcasts import Broadcasts
 from .compositions import Compositions
 from .config import Config
 from .rooms import LiveRooms
 from .session import ServerState, Session
+from .stream_keys import StreamKeys
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +103,7 @@ def create_app(config: Config) -> web.Application:
                 absences=Absences(config.resume_grace),
                 recordings=config.data_dir / "recordings",
                 compositions=compositions,
+                broadcasts=app[api.BROADCASTS],
             )
 
         if config.sfu_workers <= 0:
@@ -126,6 +129,8 @@ def create_app(config: Config) -> web.Application:
         app[api.SETTINGS] = api.ApiSettings(config.base_url, config.token_ttl)
         app[api.RECORDINGS] = config.data_dir / "recordings"
         app[api.COMPOSITIONS] = Compositions(config.compose_workers)
+        app[api.BROADCASTS] = Broadcasts(config.data_dir / "broadcasts")
+        app[api.STREAM_KEYS] = StreamKeys(config.secret)
 
         async def switch_recording(session_id: str, on: bool, by: str) -> dict[str, Any]:
             state = app[STATE]
@@ -146,6 +151,7 @@ def create_app(config: Config) -> web.Application:
         app[api.SESSION_STARTED] = lambda session_id: app[STATE].start_room(session_id)
         yield
         await app[api.COMPOSITIONS].close()
+        await app[api.BROADCASTS].close()
         store.close()
 
     async def close_sockets(app: web.Application) -> None:

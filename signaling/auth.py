@@ -48,9 +48,11 @@ class TokenIssuer:
         title: str | None = None,
         kind: str | None = None,
         music: bool = False,
+        hls: str | None = None,
     ) -> str:
-        """`title` and `kind` are for the join page to say what it opens ("Event «Concert»");
-        the server never reads them back."""
+        """`title` and `kind` are for the join page to say what it opens ("Event «Concert»"),
+        `hls` for an event's audience page (its live HLS, when WebRTC has no room); the
+        server never reads them back."""
         issued = int(time.time() if now is None else now)
         payload: dict[str, object] = {
             "sub": identity,
@@ -67,6 +69,8 @@ class TokenIssuer:
             payload["music"] = True
         if title:
             payload["title"] = title
+        if hls:
+            payload["hls"] = hls
         if kind:
             payload["kind"] = kind
         return jwt.encode(payload, self._secret, algorithm=ALGORITHM)

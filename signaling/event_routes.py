@@ -26,6 +26,7 @@ from .api import (
     SETTINGS,
     USER,
     Operation,
+    hls_path,
     session_view,
 )
 from .body import obj, string
@@ -62,6 +63,7 @@ async def join_event(request: web.Request) -> dict[str, Any]:
     if not name:
         raise ClassroomError(errors.INVALID_INPUT, "a name is needed", "name")
     settings = request.app[SETTINGS]
+    hls = hls_path(request, session)
     # A guest has no account: an identity of their own for this visit.
     identity = f"guest-{secrets.token_hex(8)}"
     token = request.app[ISSUER].issue(
@@ -73,8 +75,10 @@ async def join_event(request: web.Request) -> dict[str, Any]:
         ttl=settings.token_ttl,
         title=session.title,
         kind=session.kind.value,
+        hls=hls,
     )
     return {
+        "hls": hls,
         "token": token,
         "url": f"{settings.base_url}/lesson?token={token}",
         "title": session.title,

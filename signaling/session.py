@@ -25,6 +25,7 @@ from sfu.errors import InvalidSdp, NotFound, SfuError
 from . import hosting, protocol
 from .absence import Absences, Away
 from .auth import Claims, TokenIssuer
+from .broadcasts import Broadcasts
 from .compositions import Compositions
 from .errors import (
     ALREADY_JOINED,
@@ -78,6 +79,9 @@ class SessionRecord(Protocol):
 
     def is_removed(self, session_id: str, user_id: str) -> bool: ...
 
+    def broadcasts(self, session_id: str) -> bool:
+        """Whether the room is also sent out as live HLS (an event's)."""
+
 
 @dataclass
 class ServerState:
@@ -101,6 +105,17 @@ class ServerState:
     """Work after a recording (remuxing), kept until done."""
     compositions: Compositions | None = None
     """Composes a recording into one MP4 once it is remuxed."""
+    broadcasts: Broadcasts | None = None
+    """Live HLS of the rooms that are events (None: none is broadcast)."""
+
+    def room_opened(self, room: str) -> None:
+        """The SFU opened the room: an event's starts (or goes on) being broadcast. In the
+        background: the first performer does not wait for the encoder to start."""
+        if self.broadcasts is None or self.record is None or not self.record.broadcasts(room):
+            return
+        task = asyncio.get_running_loop().create_task(self.broadcasts.attach(room, self.sfu))
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
 
     def recording_finished(self, room: str, recording_id: str) -> None:
         """Make the stopped recording watchable at once: each participant's tracks into one
@@ -139,6 +154,8 @@ class ServerState:
             self.absences.drop(room, away.participant.id)
             away.session._depart()
         self.rooms.forget_room(room)
+        if self.broadcasts is not None:
+            await self.broadcasts.stop(room)
 
     def start_room(self, room: str) -> None:
         """The session went live: those waiting for its start come in (or to its lobby)."""
@@ -411,6 +428,7 @@ class Session:
             music=claims.music,
         )
         await self._state.sfu.open_room(claims.room)
+        self._state.room_opened(claims.room)
         rooms.expect(claims.room, participant.id)
         try:
             # Whose media to receive is known before the first subscription: no offer full

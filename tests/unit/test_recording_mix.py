@@ -46,7 +46,7 @@ def rms(samples: np.ndarray, start: float, end: float) -> float:
 
 def test_a_mono_voice_starts_at_its_offset_in_both_ears_at_full_level(tmp_path: Path) -> None:
     entry = recorded_track(tmp_path, "anna-microphone", encode_opus(1.0), start=0.0)
-    voice = Voice(tmp_path / entry["file"], offset=0.5)
+    voice = Voice.of_file(tmp_path / entry["file"], offset=0.5)
 
     assert voice.read(0, 1920) is None  # not begun
     sound = read_all(voice, 2.0)
@@ -67,7 +67,7 @@ def test_a_gap_in_a_track_stays_silent_and_what_follows_keeps_its_time(tmp_path:
     tone = encode_opus(0.5)
     gap = [Encoded(b"", True)] * 25
     entry = recorded_track(tmp_path, "anna-microphone", tone + gap + tone, start=0.0)
-    sound = read_all(Voice(tmp_path / entry["file"], offset=0.0), 1.6)
+    sound = read_all(Voice.of_file(tmp_path / entry["file"], offset=0.0), 1.6)
     assert rms(sound, 0.05, 0.45) == pytest.approx(SINE, rel=0.1)
     assert rms(sound, 0.55, 0.95) < 0.01
     assert rms(sound, 1.05, 1.45) == pytest.approx(SINE, rel=0.1)
@@ -80,5 +80,5 @@ def test_a_track_that_cannot_be_read_past_a_torn_tail_keeps_what_came_before(
     path = tmp_path / entry["file"]
     data = path.read_bytes()
     path.write_bytes(data[: len(data) * 2 // 3] + b"\xff" * 200)
-    sound = read_all(Voice(path, offset=0.0), 1.2)
+    sound = read_all(Voice.of_file(path, offset=0.0), 1.2)
     assert rms(sound, 0.05, 0.5) == pytest.approx(SINE, rel=0.1)

@@ -1,0 +1,73 @@
+"""An event's live HLS over HTTP, under an unguessable path that expires.
+
+A school's event stays closed: its playlists and segments live under
+`/hls/<key>/…`, where the key names the event, says until when it opens it, and is signed
+with the server's secret. Only those who may watch get one (`StreamKeys.path`, handed out
+with a room token: the event link's guests, the school's people). Nothing else is checked,
+so a CDN or nginx in front may cache the answers, and the cache headers say for how long:
+
+- `live.m3u8`, the live playlist (the last segments): one second while the event is on;
+- `vod.m3u8`, every segment: one second while it grows, an hour once the event has ended;
+- segments never change: a year, immutable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from classroom import errors
+from classroom.errors import ClassroomError
+from recording.broadcast import PLAYLIST
+from recording.hls import SEGMENT_NAME, Playlist, live_window, on_demand
+
+from .api import BROADCASTS, STREAM_KEYS, Operation
+
+PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
+SEGMENT_TYPE = "video/mp2t"
+LIVE_CACHE = "public, max-age=1"
+ENDED_CACHE = "public, max-age=3600"
+SEGMENT_CACHE = "public, max-age=31536000, immutable"
+
+
+async def hls_file(request: web.Request) -> web.StreamResponse:
+    session_id = request.app[STREAM_KEYS].session_of(request.match_info["key"])
+    directory = request.app[BROADCASTS].directory(session_id)
+    name = request.match_info["name"]
+    if name in ("live.m3u8", "vod.m3u8"):
+        return _playlist(directory / PLAYLIST, name == "live.m3u8")
+    if SEGMENT_NAME.match(name) and (directory / name).is_file():
+        response = web.FileResponse(directory / name)
+        response.content_type = SEGMENT_TYPE
+        response.headers["Cache-Control"] = SEGMENT_CACHE
+        return response
+    raise ClassroomError(errors.NOT_FOUND, "no such file in this stream")
+
+
+def _playlist(path: Path, live: bool) -> web.Response:
+    try:
+        text = path.read_text()
+    except FileNotFoundError as error:
+        raise ClassroomError(errors.NOT_FOUND, "the broadcast has not begun") from error
+    ended = Playlist.parse(text).ended
+    body = live_window(text) if live else on_demand(text)
+    return web.Response(
+        text=body,
+        content_type=PLAYLIST_TYPE,
+        headers={"Cache-Control": ENDED_CACHE if ended else LIVE_CACHE},
+    )
+
+
+HLS_OPERATIONS = [
+    Operation(
+        "GET",
+        "/hls/{key}/{name}",
+        hls_file,
+        "An event's live HLS: live.m3u8 (the live edge), vod.m3u8 (every segment; the"
+        " on-demand video once the event ended), segmentNNNNN.ts. The key is the secret.",
+        public=True,
+        produces=PLAYLIST_TYPE,
+        tags=["events"],
+    ),
+]
