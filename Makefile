@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8080
 
-.PHONY: run test lint unit integration browser chromium venv bench bench-quick bench-cpu bench-compose clean
+.PHONY: run test lint unit integration browser chromium venv hlsjs bench bench-quick bench-cpu bench-compose clean
 
 venv: $(VENV)/.installed
 
@@ -12,6 +12,23 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -e '.[test]'
 	touch $@
+
+# hls.js plays an event's HLS in the audience page (web_client/stream.js): the npm registry's
+# package, pinned, unpacked into web_client/vendor/ (not committed, never edited by hand).
+HLSJS_VERSION := 1.6.19
+HLSJS := web_client/vendor/hls.light.min.js
+hlsjs: $(HLSJS)
+
+$(HLSJS): Makefile
+	@command -v npm >/dev/null 2>&1 || \
+	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y npm)
+	rm -rf build/npm && mkdir -p build/npm web_client/vendor
+	cd build/npm && npm pack --silent hls.js@$(HLSJS_VERSION) >/dev/null
+	tar -xzf build/npm/hls.js-$(HLSJS_VERSION).tgz -C build/npm \
+	  package/dist/hls.light.min.js package/LICENSE
+	cp build/npm/package/dist/hls.light.min.js $@
+	cp build/npm/package/LICENSE web_client/vendor/hls.js.LICENSE
+	rm -rf build/npm
 
 # Debian's Chromium drives the browser tests (never Playwright's own browser download).
 chromium:
@@ -34,14 +51,14 @@ coturn:
 	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y coturn && \
 	   (systemctl disable --now coturn >/dev/null 2>&1 || true))
 
-run: venv
+run: venv hlsjs
 	DEMO_SCHOOL=1 PORT=$(PORT) $(PY) -m signaling
 
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-test: venv chromium janus coturn lint
+test: venv hlsjs chromium janus coturn lint
 	$(VENV)/bin/pytest -p no:cacheprovider -q
 
 unit: venv
@@ -50,7 +67,7 @@ unit: venv
 integration: venv
 	$(VENV)/bin/pytest -q tests/integration
 
-browser: venv chromium
+browser: venv hlsjs chromium
 	$(VENV)/bin/pytest -q tests/browser
 
 # The bench suite (bench/__main__.py): every scenario against ours, Janus and the decoding relay;
@@ -70,4 +87,4 @@ bench-cpu: venv
 	$(PY) -m bench.cpu_per_subscriber
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache web_client/vendor build

@@ -107,6 +107,8 @@ class Session:
     """An event's performers (user ids): they publish; everyone else only watches."""
     link: str | None = None
     """An event's guest link (unguessable): whoever holds it watches without an account."""
+    hls_only: bool = False
+    """An event's audience watches its HLS, never WebRTC (for an audience past one server)."""
 
 
 @dataclass

@@ -481,6 +481,15 @@ class Classroom:
                 raise InvalidInput("a performer is not of this school", "performers") from exc
         return chosen
 
+    def set_audience(self, by: User, session_id: str, hls_only: bool) -> Session:
+        """Whether an event's audience watches over HLS only (its hosts choose)."""
+        session = self.hosted_by(by, session_id)
+        if session.kind is not SessionKind.EVENT:
+            raise InvalidInput("only an event has an audience", "hls_only")
+        session = replace(session, hls_only=hls_only)
+        self._store.update_session(session)
+        return session
+
     def event_by_link(self, link: str) -> Session:
         """The event a guest link leads to; not_found for anything else (an ended event
         too: its link is dead)."""
@@ -633,6 +642,11 @@ class Classroom:
         """An event is also sent out as live HLS, for an audience past one SFU."""
         session = self._store.session(session_id)
         return session is not None and session.kind is SessionKind.EVENT
+
+    def audience_over_hls(self, session_id: str) -> bool:
+        """The event's organiser sends its whole audience to HLS."""
+        session = self._store.session(session_id)
+        return session is not None and session.hls_only
 
     def recent_chat(self, session_id: str, limit: int) -> list[ChatLine]:
         """What a room that starts again (after everyone left, or a restart) shows first."""

@@ -157,7 +157,12 @@ ALTER TABLE sessions ADD COLUMN link TEXT;
 CREATE UNIQUE INDEX sessions_by_link ON sessions (link) WHERE link IS NOT NULL;
 """
 
-MIGRATIONS: list[str] = [_SCHEMA_1, _SCHEMA_2]
+_SCHEMA_3 = """
+-- An event whose audience watches over HLS only (its organiser's choice).
+ALTER TABLE sessions ADD COLUMN hls_only INTEGER NOT NULL DEFAULT 0;
+"""
+
+MIGRATIONS: list[str] = [_SCHEMA_1, _SCHEMA_2, _SCHEMA_3]
 """SQL scripts in order; the database's `user_version` is how many of them it has had.
 
 Append only: a released script is never edited, since databases in the field already ran it.
@@ -371,9 +376,9 @@ class SqliteStore:
             self._db.execute(
                 "INSERT INTO sessions (id, school_id, kind, title, created_by, created_at,"
                 " class_id, guest_id, scheduled_at, state, started_at, ended_at, performers,"
-                " link) VALUES (:id, :school_id, :kind, :title, :created_by, :created_at,"
-                " :class_id, :guest_id, :scheduled_at, :state, :started_at, :ended_at,"
-                " :performers, :link)",
+                " link, hls_only) VALUES (:id, :school_id, :kind, :title, :created_by,"
+                " :created_at, :class_id, :guest_id, :scheduled_at, :state, :started_at,"
+                " :ended_at, :performers, :link, :hls_only)",
                 _session_values(session),
             )
 
@@ -384,7 +389,7 @@ class SqliteStore:
                 " created_by = :created_by, created_at = :created_at, class_id = :class_id,"
                 " guest_id = :guest_id, scheduled_at = :scheduled_at, state = :state,"
                 " started_at = :started_at, ended_at = :ended_at, performers = :performers,"
-                " link = :link WHERE id = :id",
+                " link = :link, hls_only = :hls_only WHERE id = :id",
                 _session_values(session),
             )
             _found(cursor, "session", session.id)
@@ -665,6 +670,7 @@ def _session_values(session: Session) -> dict[str, _Value]:
         "ended_at": session.ended_at,
         "performers": json.dumps(list(session.performers)),
         "link": session.link,
+        "hls_only": int(session.hls_only),
     }
 
 
@@ -731,6 +737,7 @@ def _session(row: sqlite3.Row) -> Session:
         ended_at=row["ended_at"],
         performers=tuple(json.loads(row["performers"])),
         link=row["link"],
+        hls_only=bool(row["hls_only"]),
     )
 
 

@@ -175,6 +175,7 @@ def session_view(session: Session) -> dict[str, Any]:
         "started_at": session.started_at,
         "ended_at": session.ended_at,
         "performers": list(session.performers),
+        "hls_only": session.hls_only,
     }
 
 

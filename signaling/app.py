@@ -82,7 +82,7 @@ def create_app(config: Config) -> web.Application:
     app[CONFIG] = config
 
     async def sfu_lifetime(app: web.Application) -> AsyncIterator[None]:
-        rooms = LiveRooms(config.max_participants)
+        rooms = LiveRooms(config.max_participants, config.max_audience)
         # Before any room opens: what a crash (kill -9, power) left unfinished is made whole.
         recovered = await asyncio.to_thread(recover_recordings, config.data_dir / "recordings")
         for directory in recovered:

@@ -28,6 +28,9 @@ class Config:
     token_ttl: int = 8 * 3600
     """Lifetime of demo links' tokens, seconds."""
     max_participants: int = 100
+    max_audience: int = 2000
+    """An event's watchers taken over WebRTC (MAX_AUDIENCE); past it they get its HLS. The
+    broadcast bench says how many this machine carries."""
     sfu_workers: int = 0
     """SFU processes, each with its own event loop; 0 runs the SFU in this process. From the
     environment the default is one per core this process may use."""
@@ -63,6 +66,7 @@ class Config:
         config.database = env.get("DATABASE", config.database)
         config.public_url = env.get("PUBLIC_URL", config.public_url)
         config.token_ttl = int(env.get("TOKEN_TTL", config.token_ttl))
+        config.max_audience = int(env.get("MAX_AUDIENCE", config.max_audience))
         # The cores this process may run on (taskset / cgroup pins), not the machine's count.
         config.sfu_workers = int(env.get("SFU_WORKERS", len(os.sched_getaffinity(0))))
         if env.get("TURN_SECRET"):

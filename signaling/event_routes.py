@@ -41,6 +41,13 @@ async def set_performers(request: web.Request) -> dict[str, Any]:
     return session_view(session)
 
 
+async def set_audience(request: web.Request) -> dict[str, Any]:
+    session = request.app[CLASSROOM].set_audience(
+        request[USER], request.match_info["session_id"], bool(request[BODY]["hls_only"])
+    )
+    return session_view(session)
+
+
 async def event_link(request: web.Request) -> dict[str, Any]:
     """The guest link of an event, for its hosts to hand out."""
     session = request.app[CLASSROOM].hosted_by(request[USER], request.match_info["session_id"])
@@ -93,6 +100,15 @@ EVENT_OPERATIONS = [
         set_performers,
         "Who performs at an event (its hosts); they publish, everyone else watches",
         body=obj(["performers"], performers=PERFORMERS),
+        tags=["events"],
+    ),
+    Operation(
+        "PUT",
+        "/api/sessions/{session_id}/audience",
+        set_audience,
+        "Whether an event's audience watches over HLS only (its hosts); WebRTC watchers are"
+        " then refused with use_hls, and their page plays the HLS",
+        body=obj(["hls_only"], hls_only={"type": "boolean"}),
         tags=["events"],
     ),
     Operation(

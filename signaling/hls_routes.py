@@ -19,7 +19,7 @@ from aiohttp import web
 
 from classroom import errors
 from classroom.errors import ClassroomError
-from recording.broadcast import PLAYLIST
+from recording.broadcast import PLAYLIST, SEGMENT
 from recording.hls import SEGMENT_NAME, Playlist, live_window, on_demand
 
 from .api import BROADCASTS, STREAM_KEYS, Operation
@@ -29,6 +29,7 @@ SEGMENT_TYPE = "video/mp2t"
 LIVE_CACHE = "public, max-age=1"
 ENDED_CACHE = "public, max-age=3600"
 SEGMENT_CACHE = "public, max-age=31536000, immutable"
+EMPTY = f"#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-TARGETDURATION:{SEGMENT}\n#EXT-X-MEDIA-SEQUENCE:0\n"
 
 
 async def hls_file(request: web.Request) -> web.StreamResponse:
@@ -36,7 +37,8 @@ async def hls_file(request: web.Request) -> web.StreamResponse:
     directory = request.app[BROADCASTS].directory(session_id)
     name = request.match_info["name"]
     if name in ("live.m3u8", "vod.m3u8"):
-        return _playlist(directory / PLAYLIST, name == "live.m3u8")
+        live = request.app[BROADCASTS].live(session_id)
+        return _playlist(directory / PLAYLIST, name == "live.m3u8", live)
     if SEGMENT_NAME.match(name) and (directory / name).is_file():
         response = web.FileResponse(directory / name)
         response.content_type = SEGMENT_TYPE
@@ -45,13 +47,17 @@ async def hls_file(request: web.Request) -> web.StreamResponse:
     raise ClassroomError(errors.NOT_FOUND, "no such file in this stream")
 
 
-def _playlist(path: Path, live: bool) -> web.Response:
+def _playlist(path: Path, window: bool, running: bool) -> web.Response:
     try:
         text = path.read_text()
     except FileNotFoundError as error:
-        raise ClassroomError(errors.NOT_FOUND, "the broadcast has not begun") from error
+        if not running:
+            raise ClassroomError(errors.NOT_FOUND, "the broadcast has not begun") from error
+        # Started, its first segment not yet whole: a live playlist with nothing in it yet,
+        # which a player asks again for (a 404 would make it give up).
+        text = EMPTY
     ended = Playlist.parse(text).ended
-    body = live_window(text) if live else on_demand(text)
+    body = live_window(text) if window else on_demand(text)
     return web.Response(
         text=body,
         content_type=PLAYLIST_TYPE,

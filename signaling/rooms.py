@@ -7,7 +7,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from classroom.moderation import RoomModeration
-from classroom.roster import Roster
+from classroom.roster import MAX_AUDIENCE, Roster
 from recording.timeline import Timeline
 
 if TYPE_CHECKING:
@@ -23,8 +23,9 @@ AUDIENCE_EVERY = 1.0
 class LiveRooms:
     """Rosters and sessions per room; receives the SFU's events (it is its SfuEvents)."""
 
-    def __init__(self, max_participants: int) -> None:
+    def __init__(self, max_participants: int, max_audience: int = MAX_AUDIENCE) -> None:
         self._max_participants = max_participants
+        self._max_audience = max_audience
         self.rosters: dict[str, Roster] = {}
         self.sessions: dict[str, dict[str, Session]] = {}
         self._moderation: dict[str, RoomModeration] = {}
@@ -43,7 +44,7 @@ class LiveRooms:
     def roster(self, room: str) -> Roster:
         roster = self.rosters.get(room)
         if roster is None:
-            roster = self.rosters[room] = Roster(room, self._max_participants)
+            roster = self.rosters[room] = Roster(room, self._max_participants, self._max_audience)
             self.sessions[room] = {}
         return roster
 

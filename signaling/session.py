@@ -38,6 +38,7 @@ from .errors import (
     REMOVED,
     ROOM_FULL,
     ROOM_LOCKED,
+    USE_HLS,
     ProtocolError,
 )
 from .rooms import LiveRooms
@@ -81,6 +82,9 @@ class SessionRecord(Protocol):
 
     def broadcasts(self, session_id: str) -> bool:
         """Whether the room is also sent out as live HLS (an event's)."""
+
+    def audience_over_hls(self, session_id: str) -> bool:
+        """Whether its audience is sent to the HLS instead of WebRTC."""
 
 
 @dataclass
@@ -389,6 +393,10 @@ class Session:
                 raise ProtocolError(REMOVED, "a host removed you from this session")
         else:
             self._refuse_if_barred(claims)
+        record = self._state.record
+        over_hls = record is not None and record.audience_over_hls(claims.room)
+        if claims.grants.watch_only and over_hls:
+            raise ProtocolError(USE_HLS, "this event's audience watches its HLS stream")
         fresh = claims.room not in rooms.rosters
         roster = rooms.roster(claims.room)
         if fresh and self._state.record is not None:

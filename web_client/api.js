@@ -97,6 +97,10 @@ export const login = (loginName, password) =>
 
 export const openInvite = (id) => json('GET', `/api/invites/${enc(id)}`, { auth: false });
 
+/** Whether an event's whole audience watches its HLS broadcast (its hosts). The session. */
+export const setAudience = (sessionId, hlsOnly) =>
+  json('PUT', `/api/sessions/${enc(sessionId)}/audience`, { body: { hls_only: hlsOnly } });
+
 /** An event's guest link, for its hosts: {link, url}. */
 export const eventLink = (sessionId) => json('GET', `/api/sessions/${enc(sessionId)}/event-link`);
 

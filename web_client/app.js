@@ -2,6 +2,7 @@
 
 import { Translator } from './i18n.js';
 import { getLocalMedia, getScreen, stopStream } from './media.js';
+import { playHls } from './stream.js';
 import { RoomState } from './moderation.js';
 import { CLOSE_ENDED, CLOSE_REMOVED, CLOSE_REPLACED, ClassroomClient, ServerError } from './protocol.js';
 import { RoomView } from './roomview.js';
@@ -145,6 +146,10 @@ class Lesson {
       this._end(END_KINDS[error.code]); // removed earlier, turned away, or the lesson is over
       return;
     }
+    if (error instanceof ServerError && this._streamInstead(error.code)) {
+      await this._watchStream(error.code);
+      return;
+    }
     if (error) {
       this.phase = 'preview';
       this.ui.show('join');
@@ -157,6 +162,25 @@ class Lesson {
     this.phase = 'live';
     // The socket may already have dropped while we were publishing.
     if (this.client.state !== 'joined') this._reconnect();
+  }
+
+  /** An event's audience plays the HLS when the room refuses them a WebRTC place. */
+  _streamInstead(code) {
+    const watcher = this.claims?.grants?.publish === false && Boolean(this.claims?.hls);
+    return watcher && (code === 'use_hls' || code === 'room_full');
+  }
+
+  async _watchStream(reason) {
+    this.phase = 'stream';
+    this.client?.close();
+    this.client = null;
+    const video = this.ui.showStream(this.claims.title || this.claims.room, reason);
+    video.addEventListener('ended', () => this.ui.streamNote('stream.ended'));
+    try {
+      this.player = await playHls(video, this.claims.hls, () => this.ui.streamNote('stream.failed'));
+    } catch {
+      this.ui.streamNote('stream.unsupported');
+    }
   }
 
   /** One full connection: join, show the room, publish. Used by join and by reconnects. */
@@ -400,6 +424,8 @@ class Lesson {
   /** The lesson is over for this page without the person asking: say why, offer to rejoin. */
   _end(kind) {
     this.phase = 'ended';
+    this.player?.stop();
+    this.player = null;
     this.client?.close();
     this.room.reset();
     this.room.client = null;
@@ -484,8 +510,16 @@ class Lesson {
       entry.name = client.participants.get(id)?.name ?? null;
     }
     const { room } = this;
+    const video = this.player ? document.getElementById('stream-video') : null;
     return {
       phase: this.phase,
+      stream: video && {
+        engine: this.player.engine,
+        currentTime: video.currentTime,
+        framesDecoded: video.getVideoPlaybackQuality().totalVideoFrames,
+        width: video.videoWidth,
+        height: video.videoHeight,
+      },
       self: client?.self ?? null,
       participants: perParticipant,
       names: this.ui.grid.names(),

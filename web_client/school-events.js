@@ -107,13 +107,13 @@ export function eventActions(session, row) {
       return;
     }
     const { url } = await api.eventLink(session.id);
-    row.append(linkPanel(url));
+    row.append(linkPanel(url, session));
     open.setAttribute('aria-expanded', 'true');
   }));
   return [open];
 }
 
-function linkPanel(url) {
+function linkPanel(url, session) {
   const panel = el('div', 'event-link-panel');
   const hint = el('p', 'field-hint', 'event.linkHint');
   const input = el('input', 'event-link');
@@ -133,6 +133,32 @@ function linkPanel(url) {
   });
   const line = el('div', 'event-link-line');
   line.append(input, copy);
-  panel.append(hint, line);
+  panel.append(hint, line, audienceSwitch(session));
   return panel;
+}
+
+/** "The whole audience watches the broadcast": for an audience past what one server carries
+ * over WebRTC (the rest of it gets the broadcast anyway, past MAX_AUDIENCE). */
+function audienceSwitch(session) {
+  const row = el('div', 'switch-row');
+  const box = el('input', 'switch');
+  box.type = 'checkbox';
+  box.setAttribute('role', 'switch');
+  box.id = `hls-only-${session.id}`;
+  box.checked = Boolean(session.hls_only);
+  const label = el('label', null, 'event.hlsOnly');
+  label.htmlFor = box.id;
+  const hint = el('p', 'field-hint', 'event.hlsOnlyHint');
+  box.addEventListener('change', () => busy(box, async () => {
+    try {
+      const changed = await api.setAudience(session.id, box.checked);
+      session.hls_only = changed.hls_only;
+      toast(changed.hls_only ? 'event.hlsOnlyOn' : 'event.hlsOnlyOff');
+    } catch (err) {
+      box.checked = Boolean(session.hls_only);
+      throw err;
+    }
+  }));
+  row.append(box, label, hint);
+  return row;
 }

@@ -56,6 +56,7 @@ export class LessonUI extends EventTarget {
     this._wire('ctl-cam', 'togglecam');
     this._wire('ctl-screen', 'togglescreen');
     this._wire('ctl-leave', 'leave');
+    this._wire('stream-leave', 'leave');
     this._wire('ctl-hand', 'togglehand');
     this._wire('wait-leave', 'leave');
     this._wire('sound-button', 'resumeaudio');
@@ -88,7 +89,9 @@ export class LessonUI extends EventTarget {
   }
 
   show(view) {
-    for (const name of ['join', 'wait', 'lesson', 'end']) this.$(`${name}-view`).hidden = name !== view;
+    for (const name of ['join', 'wait', 'lesson', 'stream', 'end']) {
+      this.$(`${name}-view`).hidden = name !== view;
+    }
     this.doc.body.dataset.view = view;
   }
 
@@ -375,6 +378,19 @@ export class LessonUI extends EventTarget {
    * The end view, after leaving ('left'), or when the server closed the lesson for us: 'ended',
    * 'replaced', 'unstable', and for good 'sessionEnded', 'removed', 'denied' (no "Join again").
    */
+  /** The event's HLS instead of the room: `reason` is the server's code ('room_full',
+   * 'use_hls'); the note says why, and that it runs a few seconds behind. */
+  showStream(title, reason) {
+    this.$('stream-title').textContent = title || '';
+    localize(this.$('stream-note'), this.t, `stream.note.${reason}`);
+    this.show('stream');
+    return this.$('stream-video');
+  }
+
+  streamNote(key) {
+    localize(this.$('stream-note'), this.t, key);
+  }
+
   showEnd(kind) {
     localize(this.$('end-title'), this.t, `${kind}.title`);
     localize(this.$('end-text'), this.t, `${kind}.text`);

@@ -5,6 +5,8 @@ the event's hosts see and which dies with the event."""
 
 from __future__ import annotations
 
+import jwt
+
 from signaling.auth import TokenIssuer
 
 from .school_api import SECRET, School, set_up_class
@@ -100,6 +102,23 @@ async def test_a_concert_with_a_pupil_on_stage_a_school_audience_and_guests(
     assert (status, changed["performers"]) == (200, [pupil_id])
     _, entry = await s.call("POST", f"/api/sessions/{event_id}/join", singer)
     assert claims(entry["token"])["publish"] is False
+
+    # The organiser may send the whole audience to the HLS broadcast.
+    path = f"/api/sessions/{event_id}/audience"
+    status, body = await s.call("PUT", path, pupil, {"hls_only": True})
+    assert (status, body["error"]["code"]) == (403, "forbidden")
+    status, body = await s.call("PUT", path, teacher, {"hls_only": "yes"})
+    assert (status, body["error"]["code"], body["error"]["field"]) == (
+        400,
+        "invalid_input",
+        "hls_only",
+    )
+    status, changed = await s.call("PUT", path, teacher, {"hls_only": True})
+    assert (status, changed["hls_only"]) == (200, True)
+    _, entry = await s.call("POST", f"/api/sessions/{event_id}/join", pupil)
+    assert entry["hls"].startswith(f"/hls/{event_id}.") and entry["hls"].endswith("/live.m3u8")
+    # The token carries it too, for the page to switch to when the room refuses it.
+    assert jwt.decode(entry["token"], SECRET, algorithms=["HS256"])["hls"] == entry["hls"]
 
     # Over: the link is dead.
     await s.call("POST", f"/api/sessions/{event_id}/end", teacher)

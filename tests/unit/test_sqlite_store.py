@@ -674,8 +674,8 @@ def test_an_event_keeps_its_performers_and_is_found_by_its_link(store: SqliteSto
     assert store.session("e") == event
     assert store.session_by_link("secret-link") == event
     assert store.session_by_link("other") is None
-    store.update_session(replace(event, performers=()))
-    assert store.session_by_link("secret-link") == replace(event, performers=())
+    store.update_session(replace(event, performers=(), hls_only=True))
+    assert store.session_by_link("secret-link") == replace(event, performers=(), hls_only=True)
     with pytest.raises(Conflict):  # two events never share a link
         store.add_session(replace(event, id="f"))
 
@@ -698,10 +698,11 @@ def test_a_database_of_schema_1_gains_events_keeping_its_sessions(tmp_path: Path
     store = SqliteStore(path)
     try:
         old = store.session("x")
-        assert old is not None and (old.title, old.performers, old.link) == ("Old", (), None)
+        assert old is not None
+        assert (old.title, old.performers, old.link, old.hls_only) == ("Old", (), None, False)
     finally:
         store.close()
-    assert user_version(path) == 2
+    assert user_version(path) == 3
 
 
 # the file, its schema and its lifetime
@@ -713,7 +714,7 @@ def test_a_file_database_reopens_with_its_data_and_no_migration_rerun(tmp_path: 
     first.add_school(school())
     first.add_user(teacher(login="anna"))
     first.close()
-    assert user_version(path) == len(MIGRATIONS) == 2
+    assert user_version(path) == len(MIGRATIONS) == 3
     # Migration 1 has plain CREATE TABLEs: were it run again, this open would fail.
     again = SqliteStore(str(path))
     try:
@@ -721,7 +722,7 @@ def test_a_file_database_reopens_with_its_data_and_no_migration_rerun(tmp_path: 
         assert again.user_by_login("anna") == teacher(login="anna")
     finally:
         again.close()
-    assert user_version(path) == 2
+    assert user_version(path) == 3
 
 
 def test_a_file_database_uses_the_write_ahead_log(tmp_path: Path) -> None:
@@ -744,12 +745,12 @@ def test_a_migration_added_later_is_applied_once(
         sqlite_store, "MIGRATIONS", [*MIGRATIONS, "ALTER TABLE schools ADD COLUMN motto TEXT;"]
     )
     SqliteStore(path).close()
-    assert user_version(path) == 3
+    assert user_version(path) == 4
     reopened = SqliteStore(path)
     reopened.add_school(school())
     assert reopened.schools() == [school()]
     reopened.close()
-    assert user_version(path) == 3
+    assert user_version(path) == 4
 
 
 def test_a_failing_migration_is_rolled_back_whole(
@@ -762,7 +763,7 @@ def test_a_failing_migration_is_rolled_back_whole(
     with pytest.raises(sqlite3.OperationalError) as raised:
         SqliteStore(path)
     assert str(raised.value) == "table extra already exists"
-    assert user_version(path) == 2
+    assert user_version(path) == 3
     db = sqlite3.connect(path)
     try:
         tables = db.execute("SELECT name FROM sqlite_master WHERE name = 'extra'").fetchall()
@@ -779,7 +780,7 @@ def test_a_database_from_a_newer_server_is_refused(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError) as raised:
         SqliteStore(path)
     assert str(raised.value) == (
-        f"{path}: database schema version 7 is newer than this server (knows 2)"
+        f"{path}: database schema version 7 is newer than this server (knows 3)"
     )
     assert user_version(path) == 7
 
