@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8080
 
-.PHONY: run test lint unit integration browser chromium venv hlsjs bench bench-quick bench-cpu bench-compose clean
+.PHONY: run test lint unit integration browser chromium venv hlsjs bench bench-quick bench-cpu bench-compose bench-glass clean
 
 venv: $(VENV)/.installed
 
@@ -81,6 +81,10 @@ bench-quick: venv janus
 # How fast a recorded lesson is composed into its MP4, on one core (bench/compose_speed.py).
 bench-compose: venv
 	$(PY) -m bench.compose_speed
+
+# Glass-to-glass delay of an event, WebRTC and HLS, read back from a clock in the video.
+bench-glass: venv hlsjs chromium
+	$(PY) -m bench.glass
 
 # Proof that nothing is decoded: server CPU per added subscriber, ours against a decoding relay.
 bench-cpu: venv

@@ -158,7 +158,7 @@ async def run_step(
             window_start,
             window_end,
         )
-        return _record(
+        record = _record(
             target.name,
             plan,
             workers,
@@ -172,6 +172,11 @@ async def run_step(
             process_of,
             groups,
         )
+        # What only some targets measure (our events' HLS clients).
+        extra = getattr(target, "extra_stats", None)
+        if extra is not None:
+            record.extra.update(extra())
+        return record
     except Exception as exc:
         return _error_record(target.name, plan, workers, exc)
     finally:

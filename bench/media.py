@@ -12,6 +12,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import numpy as np
 
 from .ivf import IvfHeader, read_ivf, write_ivf
 from .pattern import MovingPattern, beeping_tone
@@ -78,9 +79,18 @@ class AudioSpec:
 
     seconds: int = 20
     bitrate: int = 32_000
+    stereo: bool = False
+    """Music mode's: the beeping tone on the left, a fifth above it on the right."""
 
     def file_name(self) -> str:
-        return f"opus_48k_mono_20ms_{self.seconds}s_{self.bitrate // 1000}k_v{FORMAT_VERSION}.ogg"
+        layout = "stereo" if self.stereo else "mono"
+        return (
+            f"opus_48k_{layout}_20ms_{self.seconds}s_{self.bitrate // 1000}k_v{FORMAT_VERSION}.ogg"
+        )
+
+
+MUSIC_AUDIO = AudioSpec(bitrate=256_000, stereo=True)
+"""An event's performer: stereo Opus at music mode's 256 kbit/s (sfu/sdp.py MUSIC_OPUS)."""
 
 
 def default_video_spec(width: int, height: int) -> VideoSpec:
@@ -202,16 +212,22 @@ def _encode_video(spec: VideoSpec, path: Path) -> None:
 
 def _encode_audio(spec: AudioSpec, path: Path) -> None:
     samples = beeping_tone(spec.seconds)
+    channels = 2 if spec.stereo else 1
+    if spec.stereo:  # packed s16: left and right samples interleaved
+        right = beeping_tone(spec.seconds, pitch=1.5)
+        samples = np.stack([samples, right], axis=1).reshape(-1)
+    layout = "stereo" if spec.stereo else "mono"
     with av.open(str(path), "w", format="ogg") as container:
         stream = container.add_stream("libopus", rate=48000)
-        stream.codec_context.layout = "mono"
+        stream.codec_context.layout = layout
         stream.codec_context.format = "s16"
         stream.codec_context.bit_rate = spec.bitrate
         stream.codec_context.options = {"frame_duration": "20", "application": "audio"}
-        for start in range(0, len(samples), AUDIO_FRAME_SAMPLES):
-            chunk = samples[start : start + AUDIO_FRAME_SAMPLES]
-            frame = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="s16", layout="mono")
+        step = AUDIO_FRAME_SAMPLES * channels
+        for start in range(0, len(samples), step):
+            chunk = samples[start : start + step]
+            frame = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="s16", layout=layout)
             frame.sample_rate = 48000
-            frame.pts = start
+            frame.pts = start // channels
             container.mux(stream.encode(frame))
         container.mux(stream.encode(None))

@@ -74,9 +74,10 @@ class MovingPattern:
             x0 += gw + scale
 
 
-def beeping_tone(seconds: float, rate: int = 48000) -> npt.NDArray[np.int16]:
-    """A 440 Hz tone with a 100 ms 880 Hz beep at each whole second (marks for A/V sync)."""
+def beeping_tone(seconds: float, rate: int = 48000, pitch: float = 1.0) -> npt.NDArray[np.int16]:
+    """A 440 Hz tone with a 100 ms 880 Hz beep at each whole second (marks for A/V sync);
+    `pitch` scales both (1.5: a fifth above, the right channel of the stereo clip)."""
     t = np.arange(int(seconds * rate)) / rate
-    freq = np.where((t % 1.0) < 0.1, 880.0, 440.0)
+    freq = pitch * np.where((t % 1.0) < 0.1, 880.0, 440.0)
     wave = 0.3 * np.sin(2 * np.pi * np.cumsum(freq) / rate)
     return (wave * 32767).astype(np.int16)

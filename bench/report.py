@@ -27,7 +27,10 @@ SCENARIO_NOTES = {
     "lesson": "N pupils: 1 teacher (720p + audio) and N pupils (360p + audio); each pupil sees "
     "the teacher and 3 pupils, the teacher sees everyone.",
     "meeting": "N participants, all publish 360p + audio, all see all.",
-    "broadcast": "N viewers of 1 performer (720p + audio); viewers publish nothing.",
+    "broadcast": "N viewers of 1 performer (720p + stereo Opus at 256 kbit/s, music mode); "
+    "viewers publish nothing. On our server the room is an event: it is also composed and "
+    "encoded to live HLS in a child process (counted in its CPU), fetched by 10 HLS clients; "
+    "Janus only forwards.",
     "rooms": "N lessons at once, each 1 teacher + 10 pupils as in `lesson`.",
     "weak": "N pupils with mixed downlinks watch a teacher publishing 720p VP8 with three "
     "temporal layers (Chrome's L1T3: 7.5, 15 and 30 frames/s at about 750, 1,100 and 1,500 "
@@ -365,6 +368,27 @@ def group_tables(records: Sequence[StepRecord]) -> list[str]:
     return lines
 
 
+def hls_table(records: Sequence[StepRecord]) -> list[str]:
+    """What the HLS clients of our events got, per N (over the step's whole life)."""
+    chosen = [r for r in records if isinstance(r.extra.get("hls"), dict)]
+    if not chosen:
+        return []
+    lines = [
+        "HLS clients of the event (from their first segment to the step's end):",
+        "",
+        "| server | N | clients | segments fetched | failed | skipped | MB | fetch p95 ms |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in sorted(chosen, key=lambda r: (r.n, _label_order(r.label))):
+        h = r.extra["hls"]
+        lines.append(
+            f"| {r.label} | {r.n} | {h['clients']} | {h['segments_fetched']} | "
+            f"{h['segments_failed']} | {h['segments_skipped']} | {h['mbytes']} | "
+            f"{fmt(h['fetch_ms_p95'], 0)} |"
+        )
+    return [*lines, ""]
+
+
 def limits_table(records: Sequence[StepRecord]) -> list[str]:
     labels = labels_of(records)
     table = {(lim.scenario, _label(lim)): lim for lim in limits(records)}
@@ -543,6 +567,7 @@ def markdown(records: Sequence[StepRecord], meta: dict[str, Any], plots: Sequenc
             out += [SCENARIO_NOTES[scenario], ""]
         out += [*side_by_side(group), "", *details(group), ""]
         out += group_tables(group)
+        out += hls_table(group)
     scaling = process_scaling(records)
     if scaling:
         out += [

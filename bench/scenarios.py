@@ -6,7 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .link_groups import assign
-from .media import EncodedFrame, VideoSpec, load_audio, load_video, load_video_spec
+from .media import (
+    MUSIC_AUDIO,
+    EncodedFrame,
+    VideoSpec,
+    load_audio,
+    load_video,
+    load_video_spec,
+)
 from .subscription import Feedback
 from .target import JoinSpec, PublishSpec
 
@@ -47,6 +54,8 @@ class Media:
     audio: list[EncodedFrame]
     layered_720p: list[EncodedFrame] | None = None
     """`LAYERED_720P`, loaded only for the scenarios that need it (`weak`)."""
+    music: list[EncodedFrame] | None = None
+    """Stereo Opus at 256 kbit/s (`MUSIC_AUDIO`), for `broadcast`'s performer."""
 
     @classmethod
     def load(cls, *, layered: bool = False) -> Media:
@@ -55,6 +64,7 @@ class Media:
             load_video(640, 360),
             load_audio(),
             load_video_spec(LAYERED_720P) if layered else None,
+            load_audio(spec=MUSIC_AUDIO),
         )
 
     @property
@@ -112,9 +122,14 @@ def meeting(n: int, media: Media) -> Plan:
 
 
 def broadcast(n: int, media: Media) -> Plan:
+    """A school concert: one performer (720p, stereo music) to N viewers who only watch. On
+    our server the room is an event, so it is also composed and encoded to live HLS, which
+    `HLS_VIEWERS` clients fetch (Janus has no HLS: it forwards only)."""
     room = f"broadcast-{n}"
-    performer = JoinSpec(room, "performer", role="teacher", publish=media.camera_720p)
-    return Plan("broadcast", n, 1, [performer, *(JoinSpec(room, f"viewer-{k}") for k in range(n))])
+    stage = PublishSpec(video=media.video_720p, audio=media.music or media.audio)
+    performer = JoinSpec(room, "performer", role="teacher", publish=stage, event=True)
+    viewers = [JoinSpec(room, f"viewer-{k}", role="guest", event=True) for k in range(n)]
+    return Plan("broadcast", n, 1, [performer, *viewers])
 
 
 def rooms(n: int, media: Media) -> Plan:

@@ -45,6 +45,9 @@ class JoinSpec:
     """How this participant receives (``bench.subscription``); None: as the target says."""
     group: str | None = None
     """The link group it belongs to, for per-group results (``weak``)."""
+    event: bool = False
+    """The room is an event (``broadcast``): a target that can makes it one, with music mode
+    for its publisher, the rest its audience, and its live HLS fetched by HLS clients."""
 
 
 class Participant(Protocol):

@@ -26,8 +26,10 @@ def mint_token(
     grants: dict[str, bool] | None = None,
     ttl: int = 3600,
     now: float | None = None,
+    extra: dict[str, object] | None = None,
 ) -> str:
-    """An HS256 JWT admitting ``identity`` to ``room`` with ``role``'s usual grants."""
+    """An HS256 JWT admitting ``identity`` to ``room`` with ``role``'s usual grants; ``extra``
+    claims on top (an event's ``music``, ``hls``)."""
     issued = int(time.time() if now is None else now)
     claims = {
         "sub": identity,
@@ -37,5 +39,6 @@ def mint_token(
         "grants": grants if grants is not None else ROLE_GRANTS.get(role, ROLE_GRANTS["guest"]),
         "iat": issued,
         "exp": issued + ttl,
+        **(extra or {}),
     }
     return jwt.encode(claims, secret, algorithm="HS256")

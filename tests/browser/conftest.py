@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from bench.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.school_site import Demo, Pages, demo_accounts
 from tests.netns import Forwarders, Namespace, namespace
 from tests.server_process import running_server
@@ -19,19 +20,6 @@ from tests.server_process import running_server
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--allow-loopback-in-peer-connection",
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 LINK = re.compile(r"(Teacher|Pupil) link:\s*(\S+)")
 
 

@@ -13,6 +13,7 @@ from bench.loadgen import percentile, process_table, ttff_samples, window_traffi
 from bench.report import (
     StepRecord,
     details,
+    hls_table,
     limits,
     limits_table,
     markdown,
@@ -351,3 +352,24 @@ def test_the_scaling_curve_is_printed_on_four_cores_or_more() -> None:
     ]
     text = markdown(records, {"machine": {"cores": 4}}, [])
     assert "Scaling curve (4 cores), `rooms`:" in text
+
+
+def test_the_hls_clients_of_our_events_get_a_table_per_n() -> None:
+    hls = {
+        "clients": 10,
+        "segments_fetched": 120,
+        "segments_failed": 1,
+        "segments_skipped": 2,
+        "mbytes": 85.5,
+        "fetch_ms_p95": 31,
+    }
+    ours = record("ours", 20, 30.0, extra={"hls": hls})
+    assert hls_table([record("janus", 20, 25.0), ours]) == [
+        "HLS clients of the event (from their first segment to the step's end):",
+        "",
+        "| server | N | clients | segments fetched | failed | skipped | MB | fetch p95 ms |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| ours | 20 | 10 | 120 | 1 | 2 | 85.5 | 31 |",
+        "",
+    ]
+    assert hls_table([record("janus", 20, 25.0)]) == []
