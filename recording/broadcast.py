@@ -46,6 +46,12 @@ DELAY = 1.5
 PLAYLIST = "index.m3u8"
 RECEIVE_BUFFER_BYTES = 8 * 1024 * 1024
 """Packets that arrive while a picture is encoded wait here (a keyframe is hundreds)."""
+MAX_LAG = 1.0
+"""Seconds the output may fall behind its schedule (the machine busy with the room itself)
+before pictures are skipped to catch up: the broadcast's delay must not grow without end."""
+NICENESS = 5
+"""Below the SFU: on a saturated machine the room's live WebRTC keeps its packets and the
+broadcast skips pictures."""
 
 
 def hls_options(directory: Path) -> dict[str, str]:
@@ -74,6 +80,8 @@ class Broadcast:
         self.tracks: dict[int, LiveTrack] = {}
         self.started = time.monotonic()
         self.frames = 0
+        self.skipped = 0
+        """Output pictures left out to catch up (see `MAX_LAG`)."""
         self.stopping = False
 
     def now(self) -> float:
@@ -112,6 +120,14 @@ class Broadcast:
     def render_due(self) -> float:
         """Render every output frame whose time has come; seconds until the next one."""
         due = self.now() - DELAY
+        behind = due - self.frames / FPS
+        if behind > MAX_LAG:
+            # The sound goes on without a gap (the composer mixes up to each picture it
+            # renders); the picture jumps ahead, holding its last one meanwhile.
+            skip = int(behind * FPS)
+            self.frames += skip
+            self.skipped += skip
+            logger.warning("%s: %.1f s behind, %d pictures skipped", self.directory, behind, skip)
         while self.frames / FPS <= due:
             self.composer.render(self.frames, self.sink)
             self.frames += 1
@@ -146,6 +162,7 @@ def main(argv: list[str]) -> int:
         print("usage: python -m recording.broadcast <directory>", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    os.nice(NICENESS)
     directory = Path(argv[0])
     directory.mkdir(parents=True, exist_ok=True)
     sock = open_socket()
