@@ -541,6 +541,16 @@ class Classroom:
         self._require(by, Action.MODERATE, Target.of_session(session))
         return session
 
+    def event_for_audience(self, by: User, session_id: str) -> Session:
+        """An event `by` may watch (its broadcast, live or after): not_found for anything
+        else, forbidden for an event `by` is not invited to."""
+        session = self._session(by, session_id)
+        if session.kind is not SessionKind.EVENT:
+            raise NotFound("this event")
+        if not self._may_see(self.actor(by), session):
+            raise Forbidden("you are not invited to this event")
+        return session
+
     def watchable(self, by: User) -> list[Session]:
         """The sessions whose recordings `by` may watch (`recordings_of`), newest first."""
         actor, school = self.actor(by), self.school(by)

@@ -170,6 +170,7 @@ def create_app(config: Config) -> web.Application:
     app.router.add_get("/school", _page("school.html"))
     app.router.add_get("/join/{invite_id}", _page("join.html"))
     app.router.add_get("/event/{link}", _page("event.html"))
+    app.router.add_get("/broadcast/{session_id}", _page("broadcast.html"))
     app.router.add_get("/recordings/{session_id}/{recording_id}", _page("playback.html"))
     app.router.add_get("/ws", _websocket)
     app.router.add_get("/healthz", _healthz)

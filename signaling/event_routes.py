@@ -16,14 +16,18 @@ from aiohttp import web
 
 from classroom import errors
 from classroom.errors import ClassroomError
+from classroom.models import SessionState
 from classroom.roles import Grants, Role
+from recording.broadcast import PLAYLIST
 
 from .api import (
     BODY,
+    BROADCASTS,
     CLASSROOM,
     ISSUER,
     PERFORMERS,
     SETTINGS,
+    STREAM_KEYS,
     USER,
     Operation,
     hls_path,
@@ -46,6 +50,20 @@ async def set_audience(request: web.Request) -> dict[str, Any]:
         request[USER], request.match_info["session_id"], bool(request[BODY]["hls_only"])
     )
     return session_view(session)
+
+
+async def broadcast(request: web.Request) -> dict[str, Any]:
+    """Where the school's people watch an event's broadcast: live, or all of it once ended."""
+    session = request.app[CLASSROOM].event_for_audience(
+        request[USER], request.match_info["session_id"]
+    )
+    if not (request.app[BROADCASTS].directory(session.id) / PLAYLIST).is_file():
+        raise ClassroomError(errors.NOT_FOUND, "this event has no broadcast (yet)")
+    ended = session.state is SessionState.ENDED
+    playlist = request.app[STREAM_KEYS].path(
+        session.id, request.app[SETTINGS].token_ttl, "vod.m3u8" if ended else "live.m3u8"
+    )
+    return {"title": session.title, "state": session.state.value, "playlist": playlist}
 
 
 async def event_link(request: web.Request) -> dict[str, Any]:
@@ -109,6 +127,14 @@ EVENT_OPERATIONS = [
         "Whether an event's audience watches over HLS only (its hosts); WebRTC watchers are"
         " then refused with use_hls, and their page plays the HLS",
         body=obj(["hls_only"], hls_only={"type": "boolean"}),
+        tags=["events"],
+    ),
+    Operation(
+        "GET",
+        "/api/sessions/{session_id}/broadcast",
+        broadcast,
+        "An event's broadcast for its audience: {title, state, playlist} (the live playlist,"
+        " or every segment once the event ended)",
         tags=["events"],
     ),
     Operation(

@@ -101,6 +101,9 @@ export const openInvite = (id) => json('GET', `/api/invites/${enc(id)}`, { auth:
 export const setAudience = (sessionId, hlsOnly) =>
   json('PUT', `/api/sessions/${enc(sessionId)}/audience`, { body: { hls_only: hlsOnly } });
 
+/** An event's broadcast: {title, state, playlist} (live, or the whole of it once ended). */
+export const getBroadcast = (sessionId) => json('GET', `/api/sessions/${enc(sessionId)}/broadcast`);
+
 /** An event's guest link, for its hosts: {link, url}. */
 export const eventLink = (sessionId) => json('GET', `/api/sessions/${enc(sessionId)}/event-link`);
 

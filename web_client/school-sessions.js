@@ -5,7 +5,7 @@
 import * as api from './api.js';
 import { ApiError } from './api.js';
 import { localize } from './i18n.js';
-import { $, button, el, t, toast } from './page.js';
+import { $, button, el, t, toast, withLang } from './page.js';
 import {
   busy, classById, confirming, enter, hosts, isStaff, signOut, state, timeText,
 } from './school-common.js';
@@ -127,6 +127,11 @@ function sessionActions(session, row) {
     box.append(button('ghost', 'sessions.attendance', (b) => busy(b, () => downloadAttendance(session))));
   }
   if (session.kind === 'event' && host && session.state !== 'ended') box.append(...eventActions(session, row));
+  if (session.kind === 'event' && session.state === 'ended') {
+    const watch = el('a', 'button ghost', 'sessions.broadcast');
+    watch.href = withLang(`/broadcast/${encodeURIComponent(session.id)}`);
+    box.append(watch);
+  }
   if (session.recordings > 0) box.append(recordingsButton(session, row));
   return box;
 }

@@ -100,3 +100,22 @@ def test_past_the_rooms_audience_the_page_plays_the_broadcast(
     third = guest(pages, link, "Тётя Маши")
     assert plays_hls(third)["framesDecoded"] > 0
     assert text(third, "#stream-note").startswith("Организатор показывает зрителям трансляцию")
+
+    # After the event its broadcast is the school's video of it, on demand.
+    api_call(teacher, "POST", f"/api/sessions/{event['id']}/end")
+    parent = pages.open("/signin")
+    sign_in(parent, demo.account("parent"))
+    row = session_row(parent, "Концерт", "ended")
+    row.get_by_role("link", name="Смотреть трансляцию").click()
+    parent.wait_for_url(re.compile(r"/broadcast/"))
+    parent.locator("#broadcast-title", has_text="Концерт").wait_for()
+    assert text(parent, "#broadcast-state") == "Всё мероприятие, чтобы посмотреть ещё раз."
+    video = parent.locator("#video")
+    poll(lambda: video.evaluate("v => v.currentTime > 1 && Number.isFinite(v.duration)"), "VOD")
+    duration = video.evaluate("v => v.duration")
+    assert duration > 8, duration  # the whole event, from its first segment
+    parent.screenshot(path=artifacts / "event-broadcast-vod.png")
+    refused = pages.open("/signin")
+    sign_in(refused, demo.account("parent"))
+    refused.goto(pages.url("/broadcast/no-such-event"))
+    refused.locator("#refused-title", has_text="Трансляции нет").wait_for()

@@ -113,6 +113,21 @@ async def test_an_event_is_broadcast_over_hls_and_kept_as_video(tmp_path: Path) 
         assert window.ended and len(window.segments) == min(6, len(vod.segments))
         assert window.first_sequence == len(vod.segments) - len(window.segments)
 
+        # The school's people find the on-demand video through the REST API.
+        async with http.post(
+            f"{server.url}/api/auth/login", json={"login": "anna", "password": "admin-password-1"}
+        ) as response:
+            auth = {"Authorization": f"Bearer {(await response.json())['token']}"}
+        async with http.get(f"{server.url}/api/sessions/{event.id}/broadcast", headers=auth) as r:
+            assert r.status == 200
+            found = await r.json()
+        assert (found["title"], found["state"]) == ("Концерт", "ended")
+        assert found["playlist"].startswith(f"/hls/{event.id}.")
+        assert found["playlist"].endswith("/vod.m3u8")
+        lesson = classroom.create_session(admin, SessionKind.STAFF_MEETING, "Педсовет")
+        async with http.get(f"{server.url}/api/sessions/{lesson.id}/broadcast", headers=auth) as r:
+            assert (r.status, (await r.json())["error"]["code"]) == (404, "not_found")
+
         # The key is the only secret: a forged one opens nothing, an old one has expired.
         forged = keys.key(event.id, 600)[:-4] + "0000"
         status, body, _ = await fetch(http, f"{server.url}/hls/{forged}/vod.m3u8")
