@@ -235,11 +235,7 @@ class LocalSfu:
         if recording is None:
             raise NotFound(f"room {room} is not being recorded")
         tap, recorder = recording
-        router = self.routers.get(RoomId(room))
-        if router is not None:
-            router.detach_tap(tap)
-        else:
-            tap.close()
+        self._detach(room, tap)
         return await recorder.close()
 
     async def start_forwarding(self, room: str, port: int) -> None:
@@ -254,12 +250,15 @@ class LocalSfu:
         if forward is None:
             return
         tap, forwarder = forward
+        self._detach(room, tap)
+        forwarder.close()
+
+    def _detach(self, room: str, tap: Tap) -> None:
         router = self.routers.get(RoomId(room))
         if router is not None:
             router.detach_tap(tap)
         else:
-            tap.close()
-        forwarder.close()
+            tap.close()  # the room closed first
 
     async def close(self) -> None:
         for room in list(self.routers):

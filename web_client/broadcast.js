@@ -2,9 +2,8 @@
 // has ended, the whole of it on demand (its HLS playlist played by stream.js).
 
 import * as api from './api.js';
-import { ApiError } from './api.js';
 import { localize } from './i18n.js';
-import { $, applyLanguage, errorText, t, wireLanguageSwitch, withLang } from './page.js';
+import { $, applyLanguage, explainRefusal, t, wireLanguageSwitch, withLang } from './page.js';
 import { playHls } from './stream.js';
 
 const sessionId = decodeURIComponent(location.pathname.split('/').filter(Boolean)[1] || '');
@@ -40,18 +39,8 @@ function note(key) {
   localize($('note'), t, key);
 }
 
-/** 401: back to sign-in; 403 and 404 say why; anything else can be retried. */
 function refuse(err) {
-  if (err instanceof ApiError && err.signedOut) {
-    location.replace(withLang(`/signin?next=${encodeURIComponent(location.pathname)}`));
-    return;
-  }
-  const code = err instanceof ApiError ? err.code : null;
-  const known = code === 'forbidden' || code === 'not_found';
-  localize($('refused-title'), t, known ? `broadcast.${code}.title` : 'broadcast.failed.title');
-  if (known) localize($('refused-text'), t, `broadcast.${code}.text`);
-  else localize($('refused-text'), t, ...errorText(err));
-  $('retry').hidden = known;
+  if (!explainRefusal(err, 'broadcast')) return;
   show('refused');
   translate();
 }

@@ -191,3 +191,23 @@ export const formErrors = {
     return form.elements[target[0]] || null;
   },
 };
+
+/**
+ * Why a page cannot show what it was opened for, in its #refused-title / #refused-text, with
+ * #retry shown only when trying again may help: `prefix.forbidden.*` and `prefix.not_found.*`
+ * explain 403 and 404, `prefix.failed.title` the rest. An expired sign-in goes back to
+ * /signin and returns false (the page is leaving).
+ */
+export function explainRefusal(err, prefix) {
+  if (err instanceof ApiError && err.signedOut) {
+    location.replace(withLang(`/signin?next=${encodeURIComponent(location.pathname)}`));
+    return false;
+  }
+  const code = err instanceof ApiError ? err.code : null;
+  const known = code === 'forbidden' || code === 'not_found';
+  localize($('refused-title'), t, known ? `${prefix}.${code}.title` : `${prefix}.failed.title`);
+  if (known) localize($('refused-text'), t, `${prefix}.${code}.text`);
+  else localize($('refused-text'), t, ...errorText(err));
+  $('retry').hidden = known;
+  return true;
+}

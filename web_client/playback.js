@@ -7,9 +7,10 @@
 // there. Every time in the recording is the server's clock; each video says where its 0 is.
 
 import * as api from './api.js';
-import { ApiError } from './api.js';
 import { localize } from './i18n.js';
-import { $, applyLanguage, button, el, errorText, t, wireLanguageSwitch, withLang } from './page.js';
+import {
+  $, applyLanguage, button, el, explainRefusal, t, wireLanguageSwitch, withLang,
+} from './page.js';
 import { clock } from './school-recordings.js';
 
 const REFRESH_MS = 3000; // while the lesson video is being prepared
@@ -40,18 +41,8 @@ async function load() {
   translate();
 }
 
-/** 401: back to sign-in; 403 and 404 say why; anything else can be retried. */
 function refuse(err) {
-  if (err instanceof ApiError && err.signedOut) {
-    location.replace(withLang(`/signin?next=${encodeURIComponent(location.pathname)}`));
-    return;
-  }
-  const code = err instanceof ApiError ? err.code : null;
-  const known = code === 'forbidden' || code === 'not_found';
-  localize($('refused-title'), t, known ? `playback.${code}.title` : 'playback.failed.title');
-  if (known) localize($('refused-text'), t, `playback.${code}.text`);
-  else localize($('refused-text'), t, ...errorText(err));
-  $('retry').hidden = known;
+  if (!explainRefusal(err, 'playback')) return;
   show('refused');
   translate();
 }
