@@ -122,7 +122,9 @@ class Lesson {
       this.ui.setWatchOnly();
       return;
     }
-    const { stream, errorKey } = await getLocalMedia({ music: this.claims?.music === true });
+    const music = this.claims?.music === true;
+    if (music) this.ui.setMusicMode();
+    const { stream, errorKey } = await getLocalMedia({ music });
     this.stream = stream;
     this.ui.setPreview(stream);
     this.ui.showMediaError(errorKey);

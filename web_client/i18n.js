@@ -19,6 +19,8 @@ const STRINGS = {
     'join.heading.event': 'Event “{room}”',
     'join.as': 'You join as',
     'join.button': 'Join lesson',
+    'join.enter': 'Join',
+    'join.stage': 'Go on stage',
     'join.joining': 'Joining…',
     'join.noToken': 'This link has no access token. Ask your teacher for a new link.',
     'join.badToken': 'This link is damaged. Ask your teacher for a new link.',
@@ -42,6 +44,7 @@ const STRINGS = {
     'event.dead.session_ended.title': 'The event is over',
     'event.dead.session_ended.text': 'Thank you for coming. Its link works no more.',
     'join.watchHint': 'You watch and listen: no camera or microphone is needed.',
+    'join.musicHint': 'Music mode: your microphone is sent in stereo at concert quality, without echo or noise suppression. Use headphones to listen to the others.',
 
     'media.denied': 'The browser did not allow access to the camera and microphone. You can still join and see and hear the lesson.',
     'media.notFound': 'No camera or microphone was found. You can still join and see and hear the lesson.',
@@ -543,6 +546,8 @@ const STRINGS = {
     'join.heading.event': 'Мероприятие «{room}»',
     'join.as': 'Вы входите как',
     'join.button': 'Войти на урок',
+    'join.enter': 'Войти',
+    'join.stage': 'Выйти на сцену',
     'join.joining': 'Подключение…',
     'join.noToken': 'В ссылке нет ключа доступа. Попросите у учителя новую ссылку.',
     'join.badToken': 'Ссылка повреждена. Попросите у учителя новую ссылку.',
@@ -566,6 +571,7 @@ const STRINGS = {
     'event.dead.session_ended.title': 'Мероприятие закончилось',
     'event.dead.session_ended.text': 'Спасибо, что были с нами. Ссылка больше не действует.',
     'join.watchHint': 'Вы смотрите и слушаете: камера и микрофон не нужны.',
+    'join.musicHint': 'Музыкальный режим: микрофон передаётся в стерео и в концертном качестве, без подавления эха и шума. Чтобы слушать остальных, наденьте наушники.',
 
     'media.denied': 'Браузер не разрешил доступ к камере и микрофону. Вы всё равно можете войти, видеть и слышать урок.',
     'media.notFound': 'Камера или микрофон не найдены. Вы всё равно можете войти, видеть и слышать урок.',

@@ -20,6 +20,7 @@ const FINAL_ENDS = new Set(['sessionEnded', 'removed', 'denied']);
 export class LessonUI extends EventTarget {
   constructor(translator, doc = document) {
     super();
+    this.joinKey = 'join.button'; // what the Join button says: a lesson's, a meeting's, a stage's
     this.t = translator;
     this.doc = doc;
     const $ = (id) => doc.getElementById(id);
@@ -116,6 +117,10 @@ export class LessonUI extends EventTarget {
     badge.hidden = !role;
     if (role) localize(badge, this.t, `role.${role}`);
     // The token names what it opens; an older token only has the room id.
+    if (kind && kind !== 'lesson') {
+      this.joinKey = kind === 'event' ? 'join.stage' : 'join.enter'; // no "Join lesson" there
+      localize(this.$('join-button'), this.t, this.joinKey);
+    }
     const known = kind && this.t.has(`join.heading.${kind}`);
     const heading = known ? `join.heading.${kind}` : 'join.headingRoom';
     if (title || room) localize(this.$('join-heading'), this.t, heading, { room: title || room });
@@ -145,6 +150,11 @@ export class LessonUI extends EventTarget {
     localize(this.$('join-hint'), this.t, 'join.watchHint');
   }
 
+  /** An event's performer: the microphone is opened for music, and the page says so. */
+  setMusicMode() {
+    localize(this.$('join-hint'), this.t, 'join.musicHint');
+  }
+
   setPreview(stream) {
     this.$('preview-video').srcObject = stream;
   }
@@ -152,7 +162,7 @@ export class LessonUI extends EventTarget {
   setJoinBusy(busy) {
     const button = this.$('join-button');
     button.disabled = busy;
-    const idle = document.body.classList.contains('watch-only') ? 'join.watch' : 'join.button';
+    const idle = document.body.classList.contains('watch-only') ? 'join.watch' : this.joinKey;
     localize(button, this.t, busy ? 'join.joining' : idle);
   }
 

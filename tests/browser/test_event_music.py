@@ -111,6 +111,9 @@ def test_a_performer_plays_stereo_and_the_audience_hears_left_and_right(
     entry = api_call(teacher, "POST", f"/api/sessions/{event['id']}/join")
     teacher.goto(entry["url"])
     teacher.wait_for_function("() => document.getElementById('preview-video').srcObject")
+    assert teacher.locator("#join-hint").inner_text().startswith("Музыкальный режим")
+    assert teacher.locator("#join-button").inner_text() == "Выйти на сцену"
+    teacher.screenshot(path=artifacts / "event-performer-join.png")
     # Music mode: none of the speech processing.
     (asked,) = teacher.evaluate("() => window.askedFor")
     speech = ("echoCancellation", "noiseSuppression", "autoGainControl")
