@@ -442,7 +442,10 @@ def _waiting_refusal_end(room: Room, mod_server: ModServer, artifacts: Path) -> 
     parent.page.locator("#end-view").wait_for(state="visible", timeout=WAIT_MS)
     assert parent.page.locator("#end-title").inner_text() == "Вы вышли с урока"
     parent.page.click("#rejoin-button")
-    parent.page.locator("#join-button").filter(has_text="Войти на урок").wait_for(timeout=WAIT_MS)
+    # A parent meeting is no lesson: its button says "Войти".
+    parent.page.locator("#join-button").filter(has_text=re.compile("^Войти$")).wait_for(
+        timeout=WAIT_MS
+    )
     parent.page.click("#join-button")
     parent.page.locator("#wait-view").wait_for(state="visible", timeout=WAIT_MS)
 
