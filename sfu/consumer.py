@@ -88,6 +88,9 @@ class Consumer:
         self.closed = False
         self.packets_sent = 0
         self.octets_sent = 0
+        self.frames_sent = 0
+        """Video frames forwarded whole (their last packet sent): what the subscriber can
+        decode at most, after the layers its downlink was given."""
         self.retransmitted = 0
         self.retransmissions_skipped = 0
         self._open_holes: deque[int] = deque()
@@ -209,6 +212,8 @@ class Consumer:
             self.history.put(seq, ts, view.marker, view, now, prefix)
         self.packets_sent += 1
         self.octets_sent += len(payload)
+        if view.marker:
+            self.frames_sent += 1  # a video frame's last packet (audio marks talkspurts only)
         counters = self._counters
         counters.packets_out += 1
         counters.bytes_out += len(header) + len(payload)

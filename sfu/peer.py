@@ -553,7 +553,11 @@ class Peer:
             "sent": round(self.downlink.sent_rate),
             "playout_delay_ms": delay[0] if delay else 0,
             "videos": [
-                {"track": str(s.consumer.producer.id), "layer": s.consumer.forwarded_layer}
+                {
+                    "track": str(s.consumer.producer.id),
+                    "layer": s.consumer.forwarded_layer,
+                    "frames": s.consumer.frames_sent,
+                }
                 for s in self._slots
                 if s.consumer is not None and s.consumer.kind == "video"
             ],

@@ -71,6 +71,11 @@ class _Snapshot(Collector):
             "highest temporal layer forwarded of a video (2: all, -1: paused)",
             labels=["room", "participant", "track"],
         )
+        frames = CounterMetricFamily(
+            "classroom_subscriber_video_frames",
+            "video frames forwarded to a participant whole, after its downlink's layers",
+            labels=["room", "participant", "track"],
+        )
         delay = GaugeMetricFamily(
             "classroom_subscriber_playout_delay_ms",
             "least delay a participant on a lossy link is asked to buffer video for, ms",
@@ -84,10 +89,12 @@ class _Snapshot(Collector):
             delay.add_metric(labels, float(entry.get("playout_delay_ms", 0)))
             for video in entry.get("videos", []):
                 layer.add_metric([*labels, str(video["track"])], float(video["layer"]))
+                frames.add_metric([*labels, str(video["track"])], float(video.get("frames", 0)))
         yield budget
         yield sent
         yield delay
         yield layer
+        yield frames
 
 
 def render(

@@ -316,3 +316,19 @@ async def test_large_keyframes_stretch_the_interval_between_subscribers_plis() -
     producer.sample_rates(1.0)
     producer.sample_rates(1.0)
     assert producer.keyframes.interval == 3.0  # 5.7 s, capped
+
+
+async def test_whole_frames_forwarded_are_counted_for_the_subscribers_metrics() -> None:
+    producer, consumer, sink, _ = setup()
+
+    def part(seq: int, payload: bytes, last: bool) -> RtpView:
+        rtp = RtpPacket(payload_type=96, sequence_number=seq, timestamp=seq // 2 * 3000, ssrc=1111)
+        rtp.marker = last
+        rtp.payload = payload
+        return RtpView(rtp.serialize())
+
+    producer.on_rtp(part(1, DELTA, True), now())  # before a keyframe: not forwarded
+    for seq, payload, last in ((2, KEYFRAME, False), (3, DELTA, True), (4, DELTA, True)):
+        producer.on_rtp(part(seq, payload, last), now())
+    assert len(sink.rtp) == 3
+    assert consumer.frames_sent == 2
