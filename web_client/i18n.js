@@ -137,6 +137,15 @@ const STRINGS = {
     'error.unknown': 'Something went wrong: {message}',
 
     // ---- the lesson's moderation: waiting, hosts, hands, polls (app.js, hosting.js, polls.js) ----
+    'wait.start.title.event': 'The event has not begun yet',
+    'wait.start.text.event': 'Keep this page open: it opens the stage as soon as the organiser starts the event.',
+    'left.title.event': 'You left the event',
+    'left.text.event': 'Thank you for watching.',
+    'left.rejoin.event': 'Watch again',
+    'sessionEnded.title.event': 'The event has ended',
+    'sessionEnded.text.event': 'Thank you for watching. The school may share its video.',
+    'removed.title.event': 'You were removed from this event',
+    'removed.text.event': 'An organiser removed you from the event. You cannot join it again.',
     'wait.start.title': 'Waiting for the teacher to start the lesson',
     'wait.start.text': 'Keep this page open: you will join as soon as the lesson starts.',
     'wait.lobby.title': 'The teacher will let you in shortly',
@@ -664,6 +673,15 @@ const STRINGS = {
     'error.unknown': 'Что-то пошло не так: {message}',
 
     // ---- the lesson's moderation: waiting, hosts, hands, polls (app.js, hosting.js, polls.js) ----
+    'wait.start.title.event': 'Мероприятие ещё не началось',
+    'wait.start.text.event': 'Не закрывайте страницу: сцена откроется, как только организатор начнёт мероприятие.',
+    'left.title.event': 'Вы вышли с мероприятия',
+    'left.text.event': 'Спасибо, что смотрели.',
+    'left.rejoin.event': 'Смотреть снова',
+    'sessionEnded.title.event': 'Мероприятие закончилось',
+    'sessionEnded.text.event': 'Спасибо, что смотрели. Школа может поделиться его записью.',
+    'removed.title.event': 'Вас удалили с мероприятия',
+    'removed.text.event': 'Организатор удалил вас с мероприятия. Вернуться на него нельзя.',
     'wait.start.title': 'Ждём, когда учитель начнёт урок',
     'wait.start.text': 'Не закрывайте страницу: вы войдёте, как только урок начнётся.',
     'wait.lobby.title': 'Учитель скоро вас впустит',

@@ -21,6 +21,7 @@ export class LessonUI extends EventTarget {
   constructor(translator, doc = document) {
     super();
     this.joinKey = 'join.button'; // what the Join button says: a lesson's, a meeting's, a stage's
+    this.sessionKind = null; // from the token: an event's pages speak of the event
     this.t = translator;
     this.doc = doc;
     const $ = (id) => doc.getElementById(id);
@@ -98,8 +99,8 @@ export class LessonUI extends EventTarget {
 
   /** Connected but not in yet: `kind` 'start' (the lesson has not started) or 'lobby'. */
   showWaiting(kind) {
-    localize(this.$('wait-title'), this.t, `wait.${kind}.title`);
-    localize(this.$('wait-text'), this.t, `wait.${kind}.text`);
+    localize(this.$('wait-title'), this.t, this._ofKind(`wait.${kind}.title`));
+    localize(this.$('wait-text'), this.t, this._ofKind(`wait.${kind}.text`));
     this.$('wait-view').dataset.kind = kind;
     this.show('wait');
   }
@@ -117,6 +118,7 @@ export class LessonUI extends EventTarget {
     badge.hidden = !role;
     if (role) localize(badge, this.t, `role.${role}`);
     // The token names what it opens; an older token only has the room id.
+    this.sessionKind = kind || null;
     if (kind && kind !== 'lesson') {
       this.joinKey = kind === 'event' ? 'join.stage' : 'join.enter'; // no "Join lesson" there
       localize(this.$('join-button'), this.t, this.joinKey);
@@ -402,11 +404,19 @@ export class LessonUI extends EventTarget {
   }
 
   showEnd(kind) {
-    localize(this.$('end-title'), this.t, `${kind}.title`);
-    localize(this.$('end-text'), this.t, `${kind}.text`);
+    localize(this.$('end-title'), this.t, this._ofKind(`${kind}.title`));
+    localize(this.$('end-text'), this.t, this._ofKind(`${kind}.text`));
+    localize(this.$('rejoin-button'), this.t, this._ofKind('left.rejoin'));
     this.$('end-view').dataset.kind = kind;
     this.$('rejoin-button').hidden = FINAL_ENDS.has(kind);
     this.show('end');
+  }
+
+  /** `key`'s wording for this session's kind where it has one ("the event has ended"), else
+   * the lesson's. */
+  _ofKind(key) {
+    const own = this.sessionKind && `${key}.${this.sessionKind}`;
+    return own && this.t.has(own) ? own : key;
   }
 
   _wire(id, eventName) {

@@ -110,3 +110,9 @@ def test_a_guest_with_the_event_link_watches_without_a_camera_prompt(
     assert text(guest, "#audience-count") == "Смотрят: 1"
     assert (guest.evaluate(STATS).get("self") or {}).get("role") == "guest"
     guest.screenshot(path=artifacts / "event-guest.png")
+
+    # Leaving speaks of the event, not of a lesson.
+    guest.click("#ctl-leave")
+    guest.locator("#end-view").wait_for()
+    assert text(guest, "#end-title") == "Вы вышли с мероприятия"
+    assert text(guest, "#rejoin-button") == "Смотреть снова"
