@@ -72,7 +72,7 @@ class SfuControl(Protocol):
 
     async def start_forwarding(self, room: str, port: int) -> None:
         """Send every track of the room as plain RTP to 127.0.0.1:`port` (sfu/forwarder.py)
-        from now on; a second call moves it to the new port."""
+        from now on; a second call changes nothing, unless it names another port."""
 
     async def stop_forwarding(self, room: str) -> None:
         """Stop sending the room's tracks (nothing happens if they were not sent)."""
@@ -240,6 +240,11 @@ class LocalSfu:
 
     async def start_forwarding(self, room: str, port: int) -> None:
         router = self._router(room)
+        current = self._forwards.get(RoomId(room))
+        if current is not None and current[1].address == ("127.0.0.1", int(port)):
+            # Every join asks: a new tap would restart every hidden consumer, each waiting
+            # for a keyframe the performer is asked for again.
+            return
         await self.stop_forwarding(room)
         # Loopback only: the receiver is a process of this server, never another host.
         forwarder = UdpForwarder(("127.0.0.1", int(port)))

@@ -13,6 +13,7 @@ so a CDN or nginx in front may cache the answers, and the cache headers say for 
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from aiohttp import web
@@ -49,20 +50,32 @@ async def hls_file(request: web.Request) -> web.StreamResponse:
 
 def _playlist(path: Path, window: bool, running: bool) -> web.Response:
     try:
-        text = path.read_text()
+        stat = path.stat()
     except FileNotFoundError as error:
         if not running:
             raise ClassroomError(errors.NOT_FOUND, "the broadcast has not begun") from error
         # Started, its first segment not yet whole: a live playlist with nothing in it yet,
         # which a player asks again for (a 404 would make it give up).
-        text = EMPTY
-    ended = Playlist.parse(text).ended
-    body = live_window(text) if window else on_demand(text)
+        return web.Response(text=EMPTY, content_type=PLAYLIST_TYPE, headers=_LIVE)
+    live, vod, ended = _rendered(str(path), stat.st_mtime_ns, stat.st_size)
+    body = live if window else vod
     return web.Response(
         text=body,
         content_type=PLAYLIST_TYPE,
         headers={"Cache-Control": ENDED_CACHE if ended else LIVE_CACHE},
     )
+
+
+_LIVE = {"Cache-Control": LIVE_CACHE}
+
+
+@functools.lru_cache(maxsize=64)
+def _rendered(path: str, mtime_ns: int, size: int) -> tuple[str, str, bool]:
+    """The live window, the on-demand list and whether it ended, made once per version of
+    the playlist: every viewer asks every second, and a long event lists thousands of
+    segments. Its modification time and size change with every new segment."""
+    text = Path(path).read_text()
+    return live_window(text), on_demand(text), Playlist.parse(text).ended
 
 
 HLS_OPERATIONS = [

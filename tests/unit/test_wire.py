@@ -53,3 +53,23 @@ async def test_an_sfu_error_crosses_the_wire_as_the_same_class() -> None:
 def test_unknown_commands_are_refused_before_sending() -> None:
     with pytest.raises(ValueError, match="unknown SFU command 'format_disk'"):
         encode_call("format_disk", {})
+
+
+async def test_forwarding_a_room_twice_to_one_port_keeps_its_one_tap() -> None:
+    local = LocalSfu(["127.0.0.1"], NoEvents())
+    sfu = WireSfu(lambda data: serve_call(local, data))
+    await sfu.open_room("concert")
+    router = local.routers[next(iter(local.routers))]
+    await sfu.start_forwarding("concert", 40001)
+    (first,) = router.taps
+    await sfu.start_forwarding("concert", 40001)  # the next one to join asks again
+    assert router.taps == [first]
+    await sfu.start_forwarding("concert", 40002)  # a restarted broadcast: its new port
+    (second,) = router.taps
+    assert second is not first and first.closed
+    await sfu.stop_forwarding("concert")
+    assert router.taps == [] and second.closed
+    await sfu.stop_forwarding("concert")  # nothing to stop: no error
+    with pytest.raises(NotFound):
+        await sfu.start_forwarding("nowhere", 40001)
+    await local.close()
