@@ -161,8 +161,6 @@ class Composer:
         self.voices = voices
         self.length = length
         self._director = Director(teacher)
-        self.mono = all(voice.channels == 1 for _, voice in self.voices)
-        """Every microphone is mono: the mix's two channels are the same."""
         self._heard = 0
         """Audio samples mixed so far."""
 
@@ -184,6 +182,11 @@ class Composer:
         pictures: list[Shown] = [Picture(t, t.start - origin) for t in videos]
         voices = [(t.participant, Voice.of_file(t.path, t.start - origin)) for t in audios]
         return cls(pictures, voices, teachers[0] if teachers else None, length)
+
+    @property
+    def mono(self) -> bool:
+        """Every microphone is mono: the mix's two channels are the same."""
+        return all(voice.channels == 1 for _, voice in self.voices)
 
     @property
     def frames(self) -> int:
