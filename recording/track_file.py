@@ -207,13 +207,22 @@ class _Muxer:
 
     def __init__(self, path: Path, fmt: _Format, channels: int, first: Frame) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._container = av.open(
-            str(path), "w", format=fmt.container, container_options=_MUXER_OPTIONS
-        )
+        # Opened and written by Python, unbuffered: a disk that hangs then blocks this thread
+        # in a system call that lets go of the GIL. Given the path, FFmpeg opens and writes
+        # it holding the GIL, and one stuck file would stop every thread of the SFU process.
+        self._file = open(path, "wb", buffering=0)  # noqa: SIM115 (closed with the container)
+        try:
+            self._container = av.open(
+                self._file, "w", format=fmt.container, container_options=_MUXER_OPTIONS
+            )
+        except BaseException:
+            self._file.close()
+            raise
         try:
             self._stream = _add_stream(self._container, fmt, channels, first)
         except BaseException:
             self._container.close()
+            self._file.close()
             raise
         self._clock_rate = fmt.clock_rate
         self._time_base = Fraction(1, fmt.clock_rate)
@@ -242,6 +251,7 @@ class _Muxer:
             self._mux(self._held, self._last_duration)
             self._held = None
         self._container.close()
+        self._file.close()
 
     def abandon(self) -> None:
         """After a failure: let go of the file, leaving the ".part" for recovery."""
@@ -249,6 +259,7 @@ class _Muxer:
             self._container.close()
         except Exception:
             logger.debug("closing a failed recording also failed", exc_info=True)
+        self._file.close()
 
     def _mux(self, frame: Frame, duration: int) -> None:
         pts = frame.timestamp - self._origin
