@@ -12,6 +12,8 @@ INVITE_USED_UP = "invite_used_up"
 INVITE_REVOKED = "invite_revoked"
 SESSION_ENDED = "session_ended"
 SESSION_NOT_LIVE = "session_not_live"
+SIGNED_OUT = "signed_out"
+"""A token whose sign-in was ended: signed out, a new password, a deactivated account."""
 
 
 class ClassroomError(Exception):

@@ -135,3 +135,18 @@ class ChatLine:
     name: str
     text: str
     ts: float
+
+
+@dataclass
+class SignIn:
+    """One signed-in browser or API client of one account: what its tokens point at, so that
+    signing out (here or everywhere), a new password or a deactivation ends it at once."""
+
+    id: str
+    user_id: str
+    created_at: float
+    expires_at: float
+    revoked_at: float | None = None
+
+    def alive(self, now: float) -> bool:
+        return self.revoked_at is None and now < self.expires_at

@@ -610,6 +610,34 @@ class Classroom:
             raise ClassroomError(errors.SESSION_ENDED, "this session has ended")
         return session.state is SessionState.LIVE
 
+    def hostless_ends(self, session_id: str) -> bool:
+        """Whether the room is a live session that ends after a while without a host. An
+        event goes on while its performers perform: its organiser ends it."""
+        session = self._store.session(session_id)
+        return (
+            session is not None
+            and session.state is SessionState.LIVE
+            and session.kind is not SessionKind.EVENT
+        )
+
+    def end_live(self, session_id: str) -> None:
+        """The live room's session ends now: a host in it ended it (their room token proved
+        they may), or it had no host for too long. No-op for a room that is no session."""
+        session = self._store.session(session_id)
+        if session is not None and session.state is not SessionState.ENDED:
+            self._store.update_session(
+                replace(session, state=SessionState.ENDED, ended_at=self._clock())
+            )
+
+    def live_sessions(self) -> list[str]:
+        """Every school's live sessions (after a restart, their rooms are empty)."""
+        return [
+            session.id
+            for school in self._store.schools()
+            for session in self._store.sessions(school.id)
+            if session.state is SessionState.LIVE
+        ]
+
     def host_arrived(self, session_id: str) -> None:
         """A host entered a scheduled session's room: it starts (their room token already
         proved they may start it)."""

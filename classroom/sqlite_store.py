@@ -28,6 +28,7 @@ from .models import (
     User,
 )
 from .roles import Role
+from .sqlite_sign_ins import SqliteSignIns
 from .store import Conflict
 
 _SCHEMA_1 = """
@@ -162,7 +163,19 @@ _SCHEMA_3 = """
 ALTER TABLE sessions ADD COLUMN hls_only INTEGER NOT NULL DEFAULT 0;
 """
 
-MIGRATIONS: list[str] = [_SCHEMA_1, _SCHEMA_2, _SCHEMA_3]
+_SCHEMA_4 = """
+-- Sign-ins (issue 15): every API and room token names one, so signing out ends it at once.
+CREATE TABLE sign_ins (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    revoked_at REAL
+);
+CREATE INDEX sign_ins_by_user ON sign_ins (user_id);
+"""
+
+MIGRATIONS: list[str] = [_SCHEMA_1, _SCHEMA_2, _SCHEMA_3, _SCHEMA_4]
 """SQL scripts in order; the database's `user_version` is how many of them it has had.
 
 Append only: a released script is never edited, since databases in the field already ran it.
@@ -199,6 +212,7 @@ class SqliteStore:
         except BaseException:
             self._db.close()
             raise
+        self.sign_ins = SqliteSignIns(self._db, self._transaction)
 
     def close(self) -> None:
         self._db.close()  # closing a closed sqlite3 connection is a no-op

@@ -10,14 +10,29 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from .models import Attendance, ChatLine, Invite, School, SchoolClass, Session, User
+from .models import Attendance, ChatLine, Invite, School, SchoolClass, Session, SignIn, User
 
 
 class Conflict(Exception):
     """A write would break uniqueness (a login taken, an id reused)."""
 
 
+class SignInRepository(Protocol):
+    def add(self, sign_in: SignIn) -> None: ...
+    def get(self, sign_in_id: str) -> SignIn | None: ...
+    def revoke(self, sign_in_id: str, at: float) -> None: ...
+
+    def revoke_user(self, user_id: str, at: float, keep: str | None = None) -> list[str]:
+        """Ends every live sign-in of the account but `keep`; returns the ids it ended."""
+
+    def purge(self, before: float) -> int:
+        """Forgets sign-ins that expired before `before`; returns how many."""
+
+
 class Repository(Protocol):
+    @property
+    def sign_ins(self) -> SignInRepository: ...
+
     # schools
     def add_school(self, school: School) -> None: ...
     def update_school(self, school: School) -> None: ...

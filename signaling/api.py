@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -28,12 +29,14 @@ from classroom.service import (
     INVITE_USES_MAX,
     Classroom,
 )
+from classroom.sign_ins import SignIns
 from recording.sidecar import recording_ids
 
 from .auth import TokenIssuer
 from .body import BodyError, Schema, check, obj, string
 from .broadcasts import Broadcasts
 from .compositions import Compositions
+from .cookies import AUTH_COOKIE, cross_site, set_auth_cookie
 from .errors import ProtocolError
 from .stream_keys import StreamKeys
 
@@ -75,6 +78,12 @@ Handler = Callable[[web.Request], Awaitable[Any]]
 SessionEnded = Callable[[str], Awaitable[None]]
 
 USER: web.RequestKey[User] = web.RequestKey("user", User)
+SIGN_IN: web.RequestKey[str] = web.RequestKey("sign_in", str)
+"""The id of the sign-in the request's token belongs to."""
+SIGN_INS = web.AppKey("sign_ins", SignIns)
+SignedOut = Callable[[str, list[str]], Awaitable[None]]
+SIGNED_OUT: web.AppKey[SignedOut] = web.AppKey("signed_out")
+"""(user id, ended sign-ins): closes the live room connections their tokens opened."""
 BODY: web.RequestKey[dict[str, Any]] = web.RequestKey("body", dict)
 SETTINGS: web.AppKey[ApiSettings] = web.AppKey("api_settings", ApiSettings)
 SESSION_ENDED: web.AppKey[SessionEnded] = web.AppKey("session_ended")
@@ -204,19 +213,35 @@ def _me(request: web.Request) -> User:
     return request[USER]
 
 
+def _credential(request: web.Request, operation: Operation) -> str | None:
+    """The API token: the Authorization header (API clients), else the sign-in cookie
+    (browsers), else `?token=` where an operation allows it; None when there is none."""
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return header[7:].strip()
+    cookie = request.cookies.get(AUTH_COOKIE)
+    if cookie:
+        if cross_site(request):
+            raise ClassroomError(errors.FORBIDDEN, "a request from another site's page")
+        return cookie
+    if operation.query_token and "token" in request.query:
+        return request.query["token"]
+    return None
+
+
 def _wrap(operation: Operation) -> Handler:
     async def handle(request: web.Request) -> web.StreamResponse:
         classroom = request.app[CLASSROOM]
         try:
             if not operation.public:
-                header = request.headers.get("Authorization", "")
-                if operation.query_token and not header and "token" in request.query:
-                    header = "Bearer " + request.query["token"]
-                if not header.startswith("Bearer "):
+                token = _credential(request, operation)
+                if token is None:
                     return _error(UNAUTHORIZED, "sign in first (Authorization: Bearer <token>)")
                 try:
-                    user_id = request.app[ISSUER].verify_api(header[7:].strip())
-                    request[USER] = classroom.user(user_id)
+                    identity = request.app[ISSUER].verify_api(token)
+                    request.app[SIGN_INS].check(identity.sign_in, identity.user_id)
+                    request[USER] = classroom.user(identity.user_id)
+                    request[SIGN_IN] = identity.sign_in
                 except (ProtocolError, ClassroomError) as exc:
                     return _error(UNAUTHORIZED, f"sign in again: {exc}")
             if operation.body is not None:
@@ -234,16 +259,23 @@ def _wrap(operation: Operation) -> Handler:
 # --- handlers --------------------------------------------------------------------------
 
 
-def _signed_in(request: web.Request, user: User) -> dict[str, Any]:
+def signed_in(request: web.Request, user: User) -> web.Response:
+    """A new sign-in of `user`: its token in the answer (API clients) and in the HttpOnly
+    cookie (browsers, whose scripts never keep it)."""
     settings = request.app[SETTINGS]
-    token = request.app[ISSUER].issue_api(user.id, settings.token_ttl)
-    return {"token": token, "expires_in": settings.token_ttl, "user": user_view(user)}
+    sign_in = request.app[SIGN_INS].open(user.id, settings.token_ttl)
+    token = request.app[ISSUER].issue_api(user.id, sign_in.id, settings.token_ttl)
+    response = web.json_response(
+        {"token": token, "expires_in": settings.token_ttl, "user": user_view(user)}
+    )
+    set_auth_cookie(response, request, token, settings.token_ttl, settings.base_url)
+    return response
 
 
-async def login(request: web.Request) -> dict[str, Any]:
+async def login(request: web.Request) -> web.Response:
     body = request[BODY]
     user = await request.app[CLASSROOM].sign_in(body["login"], body["password"])
-    return _signed_in(request, user)
+    return signed_in(request, user)
 
 
 async def me(request: web.Request) -> dict[str, Any]:
@@ -352,7 +384,7 @@ async def open_invite(request: web.Request) -> dict[str, Any]:
     return view
 
 
-async def redeem_invite(request: web.Request) -> dict[str, Any]:
+async def redeem_invite(request: web.Request) -> web.Response:
     body = request[BODY]
     user = await request.app[CLASSROOM].redeem_invite(
         request.match_info["invite_id"],
@@ -361,7 +393,7 @@ async def redeem_invite(request: web.Request) -> dict[str, Any]:
         body["password"],
         child_id=body.get("child_id"),
     )
-    return _signed_in(request, user)
+    return signed_in(request, user)
 
 
 async def accept_invite(request: web.Request) -> dict[str, Any]:
@@ -373,8 +405,19 @@ async def accept_invite(request: web.Request) -> dict[str, Any]:
 
 async def change_password(request: web.Request) -> dict[str, Any]:
     body = request[BODY]
-    await request.app[CLASSROOM].change_password(_me(request), body["old"], body["new"])
+    me = _me(request)
+    await request.app[CLASSROOM].change_password(me, body["old"], body["new"])
+    # Whoever knew the old password is out everywhere but on the device that changed it.
+    ended = request.app[SIGN_INS].sign_out_everywhere(me.id, keep=request[SIGN_IN])
+    await signed_out(request, me.id, ended)
     return {"changed": True}
+
+
+async def signed_out(request: web.Request, user_id: str, sign_ins: list[str]) -> None:
+    """Sign-ins ended: their live rooms' connections close too."""
+    hook = request.app.get(SIGNED_OUT)
+    if hook is not None and sign_ins:
+        await hook(user_id, sign_ins)
 
 
 async def list_sessions(request: web.Request) -> dict[str, Any]:
@@ -453,10 +496,13 @@ async def join_session(request: web.Request) -> dict[str, Any]:
         kind=admission.session.kind.value,
         music=admission.music,
         hls=hls,
+        sign_in=request[SIGN_IN],
     )
+    # The page's address names the session only: whoever opens a copy of it is asked who
+    # they are (their own sign-in), and the policy decides; the token goes to the page apart.
     return {
         "token": token,
-        "url": f"{settings.base_url}/lesson?token={token}",
+        "url": f"{settings.base_url}/lesson/{quote(admission.session.id, safe='')}",
         "lobby": admission.lobby,
         "host": admission.host,
         "session": session_view(admission.session),
@@ -708,12 +754,15 @@ OPERATIONS = [
 
 def add_routes(app: web.Application) -> None:
     # These modules read OPERATIONS or use this module's handlers: imported once it is whole.
+    from .auth_routes import AUTH_OPERATIONS
     from .event_routes import EVENT_OPERATIONS
     from .hls_routes import HLS_OPERATIONS
     from .openapi import document
     from .recording_routes import RECORDING_OPERATIONS
 
-    operations = OPERATIONS + RECORDING_OPERATIONS + EVENT_OPERATIONS + HLS_OPERATIONS
+    operations = (
+        OPERATIONS + AUTH_OPERATIONS + RECORDING_OPERATIONS + EVENT_OPERATIONS + HLS_OPERATIONS
+    )
     spec = document(operations)
 
     async def openapi(request: web.Request) -> web.Response:

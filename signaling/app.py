@@ -11,6 +11,7 @@ from aiohttp import WSCloseCode, web
 
 from classroom.errors import SESSION_NOT_LIVE, ClassroomError
 from classroom.service import Classroom
+from classroom.sign_ins import SignIns
 from classroom.sqlite_store import SqliteStore
 from recording.recovery import recover_recordings
 from recording.remux import participant_files
@@ -26,6 +27,7 @@ from .auth import TokenIssuer
 from .broadcasts import Broadcasts
 from .compositions import Compositions
 from .config import Config
+from .hostless import HostlessTimers
 from .rooms import LiveRooms
 from .session import ServerState, Session
 from .stream_keys import StreamKeys
@@ -77,6 +79,11 @@ async def _metrics(request: web.Request) -> web.Response:
     return web.Response(body=body, content_type="text/plain", charset="utf-8")
 
 
+def _stop_timers(state: ServerState) -> None:
+    if state.hostless is not None:
+        state.hostless.close()
+
+
 def create_app(config: Config) -> web.Application:
     app = web.Application()
     app[CONFIG] = config
@@ -93,7 +100,7 @@ def create_app(config: Config) -> web.Application:
         await compositions.resume(config.data_dir / "recordings")
 
         def state(sfu: SfuControl) -> ServerState:
-            return ServerState(
+            made = ServerState(
                 TokenIssuer(config.secret),
                 sfu,
                 rooms,
@@ -104,12 +111,21 @@ def create_app(config: Config) -> web.Application:
                 recordings=config.data_dir / "recordings",
                 compositions=compositions,
                 broadcasts=app[api.BROADCASTS],
+                sign_in_alive=app[api.SIGN_INS].alive,
             )
+            if config.hostless_end > 0:
+                made.hostless = HostlessTimers(config.hostless_end, made.end_hostless)
+                # Sessions a stop or a crash left live: their rooms are empty now, and end
+                # unless a host comes back (the pages reconnect by themselves).
+                for session_id in app[api.CLASSROOM].live_sessions():
+                    made.host_presence(session_id)
+            return made
 
         if config.sfu_workers <= 0:
             local = LocalSfu(config.ice_addresses, rooms, RoomRecorder.open)
             app[STATE] = state(local)
             yield
+            _stop_timers(app[STATE])
             await local.close()
             return
         workers = [
@@ -120,11 +136,13 @@ def create_app(config: Config) -> web.Application:
         app[STATE] = state(ShardedSfu(workers, LocalPlacement(len(workers))))
         logger.info("SFU in %d worker processes: %s", len(workers), [w.pid for w in workers])
         yield
+        _stop_timers(app[STATE])
         await asyncio.gather(*(w.close() for w in workers))
 
     async def classroom_lifetime(app: web.Application) -> AsyncIterator[None]:
         store = SqliteStore(config.database_path)
         app[api.CLASSROOM] = Classroom(store)
+        app[api.SIGN_INS] = SignIns(store.sign_ins)
         app[api.ISSUER] = TokenIssuer(config.secret)
         app[api.SETTINGS] = api.ApiSettings(config.base_url, config.token_ttl)
         app[api.RECORDINGS] = config.data_dir / "recordings"
@@ -148,6 +166,11 @@ def create_app(config: Config) -> web.Application:
             await app[STATE].end_room(session_id)
 
         app[api.SESSION_ENDED] = session_ended
+
+        async def signed_out(user_id: str, sign_ins: list[str]) -> None:
+            app[STATE].sign_out(set(sign_ins))
+
+        app[api.SIGNED_OUT] = signed_out
         app[api.SESSION_STARTED] = lambda session_id: app[STATE].start_room(session_id)
         yield
         await app[api.COMPOSITIONS].close()
@@ -166,6 +189,7 @@ def create_app(config: Config) -> web.Application:
     app.on_shutdown.append(close_sockets)
     app.router.add_get("/", _index)
     app.router.add_get("/lesson", _index)
+    app.router.add_get("/lesson/{room}", _index)
     app.router.add_get("/signin", _page("signin.html"))
     app.router.add_get("/school", _page("school.html"))
     app.router.add_get("/join/{invite_id}", _page("join.html"))

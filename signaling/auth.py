@@ -27,6 +27,18 @@ class Claims:
     """Waits in the lobby until a host admits them (parents at a parent meeting)."""
     music: bool = False
     """Publishes in music mode (an event's performer)."""
+    sign_in: str | None = None
+    """The account's sign-in the token was made from (`classroom.sign_ins`): when it ends,
+    the token stops opening the room. None for tokens made without one (demo and guest
+    links, the bench)."""
+
+
+@dataclass(frozen=True)
+class ApiIdentity:
+    """Who an API token speaks for, and through which sign-in."""
+
+    user_id: str
+    sign_in: str
 
 
 class TokenIssuer:
@@ -49,6 +61,7 @@ class TokenIssuer:
         kind: str | None = None,
         music: bool = False,
         hls: str | None = None,
+        sign_in: str | None = None,
     ) -> str:
         """`title` and `kind` are for the join page to say what it opens ("Event «Concert»"),
         `hls` for an event's audience page (its live HLS, when WebRTC has no room); the
@@ -73,29 +86,44 @@ class TokenIssuer:
             payload["hls"] = hls
         if kind:
             payload["kind"] = kind
+        if sign_in:
+            payload["sid"] = sign_in
         return jwt.encode(payload, self._secret, algorithm=ALGORITHM)
 
-    def issue_api(self, user_id: str, ttl: int, now: float | None = None) -> str:
-        """A bearer token for the REST API: the account only; grants are looked up per call,
-        so a revoked role or a disabled account takes effect at once."""
+    def issue_api(self, user_id: str, sign_in: str, ttl: int, now: float | None = None) -> str:
+        """A bearer token for the REST API: the account and its sign-in only; grants and the
+        sign-in are looked up per call, so a revoked role, a disabled account or a sign-out
+        takes effect at once."""
         issued = int(time.time() if now is None else now)
-        payload = {"sub": user_id, "typ": API_TOKEN, "iat": issued, "exp": issued + ttl}
+        payload = {
+            "sub": user_id,
+            "sid": sign_in,
+            "typ": API_TOKEN,
+            "iat": issued,
+            "exp": issued + ttl,
+        }
         return jwt.encode(payload, self._secret, algorithm=ALGORITHM)
 
-    def verify_api(self, token: str) -> str:
-        """The user id of a valid API token, or ProtocolError bad_token / token_expired."""
+    def verify_api(self, token: str) -> ApiIdentity:
+        """Whom a valid API token speaks for, or ProtocolError bad_token / token_expired."""
         try:
             payload = jwt.decode(
-                token, self._secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]}
+                token,
+                self._secret,
+                algorithms=[ALGORITHM],
+                options={"require": ["exp", "sub", "sid"]},
             )
         except jwt.ExpiredSignatureError as exc:
             raise ProtocolError(TOKEN_EXPIRED, "the access token has expired") from exc
         except jwt.PyJWTError as exc:
             raise ProtocolError(BAD_TOKEN, f"the access token is not valid: {exc}") from exc
         # A room token (no "typ") must not open the API, nor an API token a room.
-        if payload.get("typ") != API_TOKEN or not isinstance(payload["sub"], str):
+        user_id, sign_in = payload["sub"], payload["sid"]
+        if payload.get("typ") != API_TOKEN or not isinstance(user_id, str):
             raise ProtocolError(BAD_TOKEN, "this is not an API access token")
-        return payload["sub"]
+        if not isinstance(sign_in, str) or not sign_in:
+            raise ProtocolError(BAD_TOKEN, "the access token names no sign-in")
+        return ApiIdentity(user_id, sign_in)
 
     def verify(self, token: object) -> Claims:
         """The token's claims, or ProtocolError bad_token / token_expired."""
@@ -125,4 +153,9 @@ class TokenIssuer:
             raise ProtocolError(BAD_TOKEN, f"the access token's claims are invalid: {exc}") from exc
         lobby = payload.get("lobby", False) is True
         music = payload.get("music", False) is True
-        return Claims(identity, name, room, role, grants, int(payload["exp"]), lobby, music)
+        sign_in = payload.get("sid")
+        if sign_in is not None and (not isinstance(sign_in, str) or not sign_in):
+            raise ProtocolError(BAD_TOKEN, "the access token's sid must be a non-empty string")
+        return Claims(
+            identity, name, room, role, grants, int(payload["exp"]), lobby, music, sign_in
+        )

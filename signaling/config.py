@@ -41,6 +41,9 @@ class Config:
     """"relay" makes every browser send media only through TURN (ICE_TRANSPORT_POLICY)."""
     resume_grace: float = 30.0
     """Seconds a participant whose connection dropped keeps their place (RESUME_GRACE)."""
+    hostless_end: float = 600.0
+    """Seconds a live session goes on with no host in its room before it ends by itself
+    (HOSTLESS_MINUTES, in minutes; 0 never ends one)."""
     compose_workers: int = 1
     """Recordings composed into one MP4 at once, each in a child process (COMPOSE_WORKERS);
     0: none is (the per-participant WebM files are still made)."""
@@ -77,6 +80,11 @@ class Config:
             )
         config.resume_grace = float(env.get("RESUME_GRACE", config.resume_grace))
         config.compose_workers = int(env.get("COMPOSE_WORKERS", config.compose_workers))
+        if env.get("HOSTLESS_MINUTES"):
+            minutes = float(env["HOSTLESS_MINUTES"])
+            if minutes < 0:
+                raise ValueError("HOSTLESS_MINUTES must be 0 (never) or more")
+            config.hostless_end = minutes * 60
         config.ice_transport_policy = env.get("ICE_TRANSPORT_POLICY", "all")
         if config.ice_transport_policy not in ("all", "relay"):
             raise ValueError("ICE_TRANSPORT_POLICY must be 'all' or 'relay'")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -105,7 +106,8 @@ async def join_event(request: web.Request) -> dict[str, Any]:
     return {
         "hls": hls,
         "token": token,
-        "url": f"{settings.base_url}/lesson?token={token}",
+        "session": session.id,
+        "url": f"{settings.base_url}/lesson/{quote(session.id, safe='')}",
         "title": session.title,
         "state": session.state.value,
     }

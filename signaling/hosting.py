@@ -289,7 +289,17 @@ async def stop_recording(
     _ok(session, request, recordingId=recording_id, tracks=tracks)
 
 
+async def end_session(
+    session: Session, request: protocol.Request, me: Participant, room: str
+) -> None:
+    """"End for everyone": the session is over, its room closes for all (the host too)."""
+    _host(me)
+    _ok(session, request)
+    await session.state.end_for_everyone(room)
+
+
 HANDLERS: dict[str, Handler] = {
+    "end_session": end_session,
     "start_recording": start_recording,
     "stop_recording": stop_recording,
     "poll_create": poll_create,

@@ -184,6 +184,7 @@ VALIDATORS = {
     "lock_room": _validate_lock_room,
     "admit": _participant_id,
     "admit_all": _validate_nothing,
+    "end_session": _validate_nothing,
     "deny": _participant_id,
     "raise_hand": _validate_nothing,
     "lower_hand": _validate_lower_hand,

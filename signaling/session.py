@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -38,9 +39,11 @@ from .errors import (
     REMOVED,
     ROOM_FULL,
     ROOM_LOCKED,
+    SIGNED_OUT,
     USE_HLS,
     ProtocolError,
 )
+from .hostless import HostlessTimers
 from .rooms import LiveRooms
 from .turn import TurnConfig, ice_servers
 
@@ -53,6 +56,10 @@ away) the client must not reconnect, or two devices would keep knocking each oth
 
 CLOSE_ENDED = 4002
 """Close code when a host ended the session: the client shows "ended" and does not reconnect."""
+
+CLOSE_SIGNED_OUT = 4004
+"""Close code when the sign-in the token came from ended (signed out everywhere, a new
+password, a deactivated account): the client asks the person to sign in again."""
 
 
 class SessionRecord(Protocol):
@@ -83,6 +90,12 @@ class SessionRecord(Protocol):
     def broadcasts(self, session_id: str) -> bool:
         """Whether the room is also sent out as live HLS (an event's)."""
 
+    def hostless_ends(self, session_id: str) -> bool:
+        """Whether the room is a live session that ends when it has no host for a while."""
+
+    def end_live(self, session_id: str) -> None:
+        """The session ends now (a host's "end for everyone", or no host for too long)."""
+
     def audience_over_hls(self, session_id: str) -> bool:
         """Whether its audience is sent to the HLS instead of WebRTC."""
 
@@ -111,6 +124,18 @@ class ServerState:
     """Composes a recording into one MP4 once it is remuxed."""
     broadcasts: Broadcasts | None = None
     """Live HLS of the rooms that are events (None: none is broadcast)."""
+    hostless: HostlessTimers | None = None
+    """Ends live sessions left without a host (signaling/hostless.py; None: they never do)."""
+    sign_in_alive: Callable[[str, str], bool] | None = None
+    """(sign-in id, user id): whether a room token's sign-in still holds (None: not checked)."""
+
+    def sign_out(self, sign_ins: set[str]) -> int:
+        """Sign-ins ended: close every connection a token of theirs opened; how many."""
+        ended = [s for s in self.sessions if s.sign_in is not None and s.sign_in in sign_ins]
+        for session in ended:
+            session.send({"type": "signed_out"})
+            session.close_soon(CLOSE_SIGNED_OUT)
+        return len(ended)
 
     def room_opened(self, room: str) -> None:
         """The SFU opened the room: an event's starts (or goes on) being broadcast. In the
@@ -142,17 +167,23 @@ class ServerState:
         self.background.add(task)
         task.add_done_callback(self.background.discard)
 
-    async def end_room(self, room: str) -> None:
-        """A host ended the session: tell everyone in its room, then close their sockets."""
-        self.rooms.broadcast(room, {"type": "session_ended"})
+    async def end_room(self, room: str, reason: str = "ended") -> None:
+        """The session ended: tell everyone in its room why (`reason`: "ended" by a host,
+        "no_host" when nobody ran it for too long), then close their sockets."""
+        if self.hostless is not None:
+            self.hostless.host_here(room)
+        farewell: dict[str, Any] = {"type": "session_ended", "reason": reason}
+        if reason == "no_host":
+            farewell["minutes"] = math.ceil(self.hostless_after / 60)
+        self.rooms.broadcast(room, farewell)
         waiting = list(self.rooms.waiting.get(room, {}).values())
         for session in waiting:
-            session.send({"type": "session_ended"})
+            session.send(farewell)
         for session in [*self.rooms.sessions.get(room, {}).values(), *waiting]:
             session.close_soon(CLOSE_ENDED)
         starting = self.rooms.starting.pop(room, {})
         for session in starting.values():
-            session.send({"type": "session_ended"})
+            session.send(farewell)
             session.close_soon(CLOSE_ENDED)
         for away in self.absences.in_room(room):
             self.absences.drop(room, away.participant.id)
@@ -165,6 +196,39 @@ class ServerState:
         """The session went live: those waiting for its start come in (or to its lobby)."""
         for session in self.rooms.starting.pop(room, {}).values():
             session.session_started()
+        self.host_presence(room)
+
+    async def end_for_everyone(self, room: str) -> None:
+        """A host in the room ended it (their token's `moderate` grant is the authority)."""
+        if self.record is not None:
+            self.record.end_live(room)
+        await self.end_room(room)
+
+    def host_presence(self, room: str) -> None:
+        """Someone came or went: a live session's room without a host starts its clock."""
+        if self.hostless is None or self.record is None:
+            return
+        roster = self.rooms.rosters.get(room)
+        # Someone dropped off and coming back is still in the roster: still there.
+        if roster is not None and any(p.grants.moderate for p in roster.participants.values()):
+            self.hostless.host_here(room)
+        elif self.hostless.waiting(room) is None and self.record.hostless_ends(room):
+            self.hostless.host_gone(room)
+
+    async def end_hostless(self, room: str) -> None:
+        """Nobody ran the session for `hostless.after` seconds: it ends, and says so."""
+        roster = self.rooms.rosters.get(room)
+        if roster is not None and any(p.grants.moderate for p in roster.participants.values()):
+            return  # a host came in as the clock ran out
+        if self.record is None or not self.record.hostless_ends(room):
+            return
+        logger.info("%s: no host for %.0f s, ending it", room, self.hostless_after)
+        self.record.end_live(room)
+        await self.end_room(room, reason="no_host")
+
+    @property
+    def hostless_after(self) -> float:
+        return self.hostless.after if self.hostless is not None else 0.0
 
 
 class Session:
@@ -184,6 +248,8 @@ class Session:
         """Joined before the session's start: the join request, replayed when it starts."""
         self._waiting: tuple[protocol.Request, Claims, str] | None = None
         """In the lobby: the join request, its claims and the participant id it will get."""
+        self.sign_in: str | None = None
+        """The sign-in the join's token came from (closed when it ends)."""
 
     @property
     def state(self) -> ServerState:
@@ -290,6 +356,10 @@ class Session:
         if self.participant is not None or self._waiting is not None or self._starting:
             raise ProtocolError(ALREADY_JOINED, "this connection has already joined")
         claims: Claims = self._state.issuer.verify(request.body["token"])
+        alive = self._state.sign_in_alive
+        if claims.sign_in is not None and alive and not alive(claims.sign_in, claims.identity):
+            raise ProtocolError(SIGNED_OUT, "this link's sign-in has ended: sign in again")
+        self.sign_in = claims.sign_in
         rooms = self._state.rooms
         record = self._state.record
         if record is not None:
@@ -457,6 +527,8 @@ class Session:
         roster.add(participant)
         rooms.attach(claims.room, participant.id, self)
         rooms.moderation(claims.room).entered.add(claims.identity)
+        if participant.grants.moderate:
+            self._state.host_presence(claims.room)
         self.participant, self.room = participant, claims.room
         if self._state.record is not None:
             self._stay = self._state.record.arrived(claims.room, claims.identity, claims.name)
@@ -743,7 +815,10 @@ class Session:
         had_hand = participant.id in moderation.hands
         was_pinned = moderation.pinned == participant.id
         rooms = self._state.rooms
-        if rooms.detach(room, participant.id):
+        emptied = rooms.detach(room, participant.id)
+        if participant.grants.moderate or emptied:
+            self._state.host_presence(room)
+        if emptied:
             recording, moderation.recording = moderation.recording, None
             rooms.end_timeline(room)
             try:

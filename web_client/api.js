@@ -1,7 +1,8 @@
-// The REST API under /api (GET /api/openapi.json; signaling/api.py), and where its token lives.
+// The REST API under /api (GET /api/openapi.json; signaling/api.py).
 // No DOM here: the pages (signin.js, school.js, join.js) decide what to show.
-
-const TOKEN_KEY = 'classroom.apiToken';
+//
+// The sign-in is an HttpOnly cookie the server sets (signaling/cookies.py): no script of ours,
+// nor one injected into a page, ever holds the account's token, and no URL carries it.
 
 /** A refused request: `status` 0 and code 'network' when the server could not be reached;
  * `field` names the request's field at fault, when the server says which. */
@@ -20,43 +21,17 @@ export class ApiError extends Error {
   }
 }
 
-// localStorage can throw (storage disabled, some private modes): the page then works for the
-// current tab only, which is still better than failing to sign in.
-let memoryToken = null;
-
-export function getToken() {
-  try {
-    return localStorage.getItem(TOKEN_KEY) || memoryToken;
-  } catch {
-    return memoryToken;
-  }
-}
-
-export function setToken(token) {
-  memoryToken = token;
-  try {
-    localStorage.setItem(TOKEN_KEY, token);
-  } catch {
-    /* kept in memory only */
-  }
-}
-
-export function clearToken() {
-  memoryToken = null;
-  try {
-    localStorage.removeItem(TOKEN_KEY);
-  } catch {
-    /* nothing stored */
-  }
+// Earlier versions kept the token in localStorage, readable by any script: forget it.
+try {
+  localStorage.removeItem('classroom.apiToken');
+} catch {
+  /* storage disabled: nothing was kept there either */
 }
 
 /** One request; resolves to the fetch Response when it is 2xx, else rejects with ApiError. */
-async function send(method, path, { body, auth = true } = {}) {
+async function send(method, path, { body } = {}) {
   const headers = {};
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const token = auth ? getToken() : null;
-  if (auth && !token) throw new ApiError(401, 'unauthorized', 'not signed in');
-  if (token) headers.Authorization = `Bearer ${token}`;
   let response;
   try {
     response = await fetch(path, {
@@ -64,6 +39,7 @@ async function send(method, path, { body, auth = true } = {}) {
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       cache: 'no-store',
+      credentials: 'same-origin',
     });
   } catch (err) {
     throw new ApiError(0, 'network', err?.message || 'network error');
@@ -90,12 +66,25 @@ async function json(method, path, options) {
 
 const enc = encodeURIComponent;
 
-// ---- sign-in and invite links (no token needed) ------------------------------------------------
+// ---- sign-in and invite links (no sign-in needed) ----------------------------------------------
 
+/** Signs in: the server sets the cookie. Resolves to {user, expires_in, token}. */
 export const login = (loginName, password) =>
-  json('POST', '/api/auth/login', { body: { login: loginName, password }, auth: false });
+  json('POST', '/api/auth/login', { body: { login: loginName, password } });
 
-export const openInvite = (id) => json('GET', `/api/invites/${enc(id)}`, { auth: false });
+/** Ends this device's sign-in (the server clears the cookie); never rejects. */
+export async function logout() {
+  try {
+    await json('POST', '/api/auth/logout');
+  } catch {
+    /* signed out already, or the server is unreachable: the page leaves either way */
+  }
+}
+
+/** Ends every sign-in of the account, this one included. */
+export const logoutEverywhere = () => json('POST', '/api/auth/logout-everywhere');
+
+export const openInvite = (id) => json('GET', `/api/invites/${enc(id)}`);
 
 /** Whether an event's whole audience watches its HLS broadcast (its hosts). The session. */
 export const setAudience = (sessionId, hlsOnly) =>
@@ -108,15 +97,15 @@ export const getBroadcast = (sessionId) => json('GET', `/api/sessions/${enc(sess
 export const eventLink = (sessionId) => json('GET', `/api/sessions/${enc(sessionId)}/event-link`);
 
 /** What an event link is for: {title, state, school}. */
-export const openEvent = (link) => json('GET', `/api/events/${enc(link)}`, { auth: false });
+export const openEvent = (link) => json('GET', `/api/events/${enc(link)}`);
 
 /** A watch-only guest's entry to the event: {token, url, title, state}. */
 export const joinEvent = (link, name) =>
-  json('POST', `/api/events/${enc(link)}/join`, { body: { name }, auth: false });
+  json('POST', `/api/events/${enc(link)}/join`, { body: { name } });
 
 /** `fields`: {name, login, password, child_id?}. Resolves to {token, expires_in, user}. */
 export const redeemInvite = (id, fields) =>
-  json('POST', `/api/invites/${enc(id)}/redeem`, { body: fields, auth: false });
+  json('POST', `/api/invites/${enc(id)}/redeem`, { body: fields });
 
 /** The signed-in pupil joins the link's class, or the parent links a child (`childId`) of it.
  * Resolves to the updated user. */
@@ -198,10 +187,9 @@ export const getRecording = (sessionId, recordingId) =>
 export const deleteRecording = (sessionId, recordingId) =>
   json('DELETE', `/api/sessions/${enc(sessionId)}/recordings/${enc(recordingId)}`);
 
-/** A recording's file for a <video> element, which sends no header: the token in the URL. */
+/** A recording's file for a <video> element (the sign-in cookie goes with its requests). */
 export const recordingFileUrl = (sessionId, recordingId, name) =>
-  `/api/sessions/${enc(sessionId)}/recordings/${enc(recordingId)}/files/${enc(name)}` +
-  `?token=${enc(getToken() || '')}`;
+  `/api/sessions/${enc(sessionId)}/recordings/${enc(recordingId)}/files/${enc(name)}`;
 
 // ---- rules the server enforces, checked early so forms can say what is wrong -------------------
 

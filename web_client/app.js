@@ -1,11 +1,20 @@
-// Entry point of /lesson?token=…: ties the protocol client, local media and the page together.
+// Entry point of /lesson/<room> (and of /lesson?token=… links, which become /lesson/<room> at
+// once): ties the protocol client, local media and the page together.
 
+import * as api from './api.js';
+import { ApiError } from './api.js';
 import { Translator } from './i18n.js';
 import { getLocalMedia, getScreen, stopStream } from './media.js';
 import { playHls } from './stream.js';
+import { askHostLeaving } from './hosting.js';
 import { RoomState } from './moderation.js';
-import { CLOSE_ENDED, CLOSE_REMOVED, CLOSE_REPLACED, ClassroomClient, ServerError } from './protocol.js';
+import {
+  CLOSE_ENDED, CLOSE_REMOVED, CLOSE_REPLACED, CLOSE_SIGNED_OUT, ClassroomClient, ServerError,
+} from './protocol.js';
 import { RoomView } from './roomview.js';
+import {
+  decodeToken, forgetRoomToken, keepRoomToken, lessonPath, roomOfPath, roomToken,
+} from './room-token.js';
 import { LessonUI } from './ui.js';
 
 // After a lost connection: quick retries first (a phone switching networks), every 2 s while
@@ -13,9 +22,11 @@ import { LessonUI } from './ui.js';
 const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 2000, 2000, 2000, 2000, 2000, 2000, 2000, 2000,
   2000, 2000, 2000, 2000, 4000, 8000, 10000];
 // Errors that no retry can fix: the person needs a new link or the teacher's help.
-const FINAL_JOIN_ERRORS = new Set(['bad_token', 'token_expired', 'not_allowed']);
+const FINAL_JOIN_ERRORS = new Set(['bad_token', 'token_expired', 'not_allowed', 'signed_out']);
 // The lesson is over for this person, for good: the end screen says why (ui.showEnd kinds).
-const END_KINDS = { session_ended: 'sessionEnded', removed: 'removed', lobby_denied: 'denied' };
+const END_KINDS = {
+  session_ended: 'sessionEnded', removed: 'removed', lobby_denied: 'denied', signed_out: 'signedOut',
+};
 // The server lets the newest connection of a person win and closes the older one. A drop this
 // soon after joining, again and again, means two devices are taking turns: stop retrying.
 const QUICK_DROP_MS = 15000;
@@ -23,27 +34,15 @@ const QUICK_DROPS_TO_GIVE_UP = 3;
 // How long a "the same person is joining in another tab" notice explains the next drop.
 const REPLACED_NOTICE_MS = 10000;
 
-/** The token's claims, for the preview page only (the server verifies the signature). */
-export function decodeToken(token) {
-  try {
-    const base64 = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
-    const binary = atob(base64.padEnd(Math.ceil(base64.length / 4) * 4, '='));
-    const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0)); // UTF-8: names are Cyrillic
-    const claims = JSON.parse(new TextDecoder().decode(bytes));
-    return claims && typeof claims === 'object' ? claims : null;
-  } catch {
-    return null;
-  }
-}
-
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 class Lesson {
-  constructor({ token, ui, translator }) {
+  constructor({ token, refusal = null, ui, translator }) {
     this.weakLinkShown = false;
     this.resumeToken = null;
     this.serverRestarting = false;
     this.token = token;
+    this.refusal = refusal; // [i18n key, params, sign-in?] when no token could be had
     this.ui = ui;
     this.t = translator;
     this.claims = token ? decodeToken(token) : null;
@@ -92,7 +91,7 @@ class Lesson {
     ui.addEventListener('togglemic', () => this.toggleMic());
     ui.addEventListener('togglecam', () => this.toggleCamera());
     ui.addEventListener('togglescreen', () => this.toggleScreen());
-    ui.addEventListener('leave', () => this.leave());
+    ui.addEventListener('leave', () => this.leaveAsked());
     ui.addEventListener('chat', (ev) => this.sendChat(ev.detail.text));
     ui.addEventListener('resumeaudio', async () => {
       if (await ui.grid.resumeAudio()) ui.showSoundBanner(false);
@@ -112,7 +111,10 @@ class Lesson {
     this.ui.show('join');
     if (this.claims) this.ui.setIdentity(this.claims);
     if (!this.token) {
-      this.ui.disableJoin('join.noToken');
+      const [key, params, signIn] = this.refusal || ['join.noToken'];
+      this.ui.disableJoin(key, params);
+      this.ui.setRefused();
+      if (signIn) this.ui.offerSignIn(`/signin?next=${encodeURIComponent(location.pathname)}`);
       return;
     }
     if (this.claims?.grants?.publish === false) {
@@ -156,8 +158,11 @@ class Lesson {
       this.phase = 'preview';
       this.ui.show('join');
       const [key, params] = errorMessage(error, this.t);
-      // Pressing Join again cannot fix a bad or expired link.
-      if (error instanceof ServerError && FINAL_JOIN_ERRORS.has(error.code)) this.ui.disableJoin(key);
+      // Pressing Join again cannot fix a bad or expired link; a reload asks for a new token.
+      if (error instanceof ServerError && FINAL_JOIN_ERRORS.has(error.code)) {
+        if (this.claims?.room) forgetRoomToken(this.claims.room);
+        this.ui.disableJoin(key);
+      }
       else this.ui.showJoinError(key, params);
       return;
     }
@@ -274,8 +279,10 @@ class Lesson {
       }
     });
     on('waitingroom', ({ kind }) => ui.showWaiting(kind));
-    on('farewell', ({ reason }) => {
-      if (this.phase !== 'ended' && END_KINDS[reason]) this._end(END_KINDS[reason]);
+    on('farewell', ({ reason, why, minutes }) => {
+      if (this.phase === 'ended' || !END_KINDS[reason]) return;
+      if (reason === 'session_ended' && why === 'no_host') this._end('noHost', { minutes });
+      else this._end(END_KINDS[reason]);
     });
     on('servererror', ({ error }) => ui.toast(...errorMessage(error, this.t)));
     on('pcstate', ({ state }) => {
@@ -291,6 +298,7 @@ class Lesson {
         this._end('replaced');
       } else if (code === CLOSE_ENDED) this._end('sessionEnded');
       else if (code === CLOSE_REMOVED) this._end(client.farewell === 'lobby_denied' ? 'denied' : 'removed');
+      else if (code === CLOSE_SIGNED_OUT) this._end('signedOut');
       else if (code >= 4000 && code < 5000) this._end('ended'); // the server closed it on purpose
       else if (this.quickDrops >= QUICK_DROPS_TO_GIVE_UP) this._end('unstable');
       else this._reconnect();
@@ -415,6 +423,20 @@ class Lesson {
     }
   }
 
+  /** Leave pressed: a host in the room chooses between leaving and ending it for everyone. */
+  async leaveAsked() {
+    if (this.phase !== 'live' || !this.room.isHost) return this.leave();
+    const choice = await askHostLeaving();
+    if (choice === 'leave') return this.leave();
+    if (choice !== 'end') return undefined;
+    try {
+      await this.room.endForEveryone(); // the server then closes our socket too: 'sessionEnded'
+    } catch (err) {
+      this.ui.toast(...errorMessage(err, this.t));
+    }
+    return undefined;
+  }
+
   async leave() {
     if (this.phase === 'ended') return;
     const client = this.client;
@@ -424,7 +446,7 @@ class Lesson {
   }
 
   /** The lesson is over for this page without the person asking: say why, offer to rejoin. */
-  _end(kind) {
+  _end(kind, params) {
     this.phase = 'ended';
     this.player?.stop();
     this.player = null;
@@ -438,7 +460,7 @@ class Lesson {
     this.ui.grid.clear();
     this.ui.setStatus(null);
     this.ui.setParticipantCount(0);
-    this.ui.showEnd(kind);
+    this.ui.showEnd(kind, params);
   }
 
   async rejoin() {
@@ -547,8 +569,47 @@ function errorMessage(err, translator) {
   return ['error.unknown', { message: err?.message || String(err) }];
 }
 
-function main() {
+/**
+ * This page's room token, and an address with no identity in it. A link's `?token=` is kept in
+ * this tab and leaves the address bar at once; /lesson/<room> without a token of this tab's
+ * asks the server for one with the person's own sign-in, and the policy decides.
+ * Resolves to {token} or {refusal: [i18n key, params, offer sign-in]}.
+ */
+async function roomAccess(params) {
+  const linked = params.get('token');
+  if (linked) {
+    const room = decodeToken(linked)?.room;
+    const url = new URL(location.href);
+    url.searchParams.delete('token');
+    url.searchParams.delete('autojoin'); // a copied address must not join its opener unasked
+    if (typeof room === 'string' && room) {
+      keepRoomToken(room, linked);
+      url.pathname = lessonPath(room);
+    }
+    history.replaceState(null, '', url);
+    return { token: linked };
+  }
+  const room = roomOfPath(location.pathname);
+  if (!room) return { refusal: ['join.noToken'] };
+  const kept = roomToken(room);
+  if (kept) return { token: kept };
+  try {
+    const admission = await api.joinSession(room);
+    keepRoomToken(room, admission.token);
+    return { token: admission.token };
+  } catch (err) {
+    if (err instanceof ApiError && err.signedOut) return { refusal: ['join.signIn', null, true] };
+    const code = err instanceof ApiError ? err.code : null;
+    if (code === 'forbidden' || code === 'not_found' || code === 'session_ended') {
+      return { refusal: [`join.refused.${code}`] };
+    }
+    return { refusal: ['error.unknown', { message: err?.message || String(err) }] };
+  }
+}
+
+async function main() {
   const params = new URLSearchParams(location.search);
+  const autojoin = params.get('autojoin') === '1';
   const translator = new Translator();
   // Keep the chosen language in the address, so a reload (or a reconnect) keeps it.
   translator.addEventListener('change', () => {
@@ -557,7 +618,8 @@ function main() {
     history.replaceState(null, '', url);
   });
   const ui = new LessonUI(translator);
-  const lesson = new Lesson({ token: params.get('token'), ui, translator });
+  const { token, refusal } = await roomAccess(params);
+  const lesson = new Lesson({ token, refusal, ui, translator });
 
   globalThis.classroom = {
     get client() {
@@ -570,7 +632,7 @@ function main() {
   addEventListener('pagehide', () => lesson.client?.leaveNow());
 
   lesson.preview().then(() => {
-    if (params.get('autojoin') === '1' && lesson.token) lesson.join();
+    if (autojoin && lesson.token) lesson.join();
   });
 }
 

@@ -51,10 +51,6 @@ function translate() {
 }
 
 function main() {
-  if (!api.getToken()) {
-    location.replace(withLang(`/signin?next=${encodeURIComponent(location.pathname)}`));
-    return;
-  }
   $('back').href = withLang('/school');
   wireLanguageSwitch(translate);
   $('retry').addEventListener('click', load);

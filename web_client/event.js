@@ -2,6 +2,7 @@
 // school it is, asks the name to watch under, and opens the event as a watch-only guest (no
 // camera, no microphone). A wrong link, or an event that is over, says so.
 
+import { keepRoomToken, lessonPath } from './room-token.js';
 import * as api from './api.js';
 import { ApiError } from './api.js';
 import { localize } from './i18n.js';
@@ -56,7 +57,9 @@ async function watch(ev) {
   submit.disabled = true;
   try {
     const admitted = await api.joinEvent(link, name);
-    location.assign(withLang(admitted.url));
+    // The guest's token goes to the lesson page through this tab, never through its address.
+    keepRoomToken(admitted.session, admitted.token);
+    location.assign(withLang(lessonPath(admitted.session)));
   } catch (err) {
     submit.disabled = false;
     if (err instanceof ApiError && DEAD.has(err.code)) return showDead(err.code);

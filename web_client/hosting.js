@@ -41,6 +41,13 @@ export class HostPanel extends EventTarget {
     });
     $('host-lower-all').addEventListener('click', () => this._emit({ action: 'lowerAllHands', args: [] }));
     $('host-new-poll').addEventListener('click', () => this.dispatchEvent(new Event('newpoll')));
+    this.confirm = new ConfirmDialog({ doc, translator });
+    $('host-end').addEventListener('click', async () => {
+      const ok = await this.confirm.ask({
+        title: ['endAll.title'], text: ['endAll.text'], confirm: 'endAll.confirm',
+      });
+      if (ok) this._emit({ action: 'endForEveryone', args: [] });
+    });
     const muteAll = $('host-mute-all');
     const label = document.createElement('span');
     localize(label, translator, 'host.muteAll');
@@ -204,6 +211,16 @@ class TileMenu extends EventTarget {
     const detail = { action, args, notice, params: person ? { name: person.name } : undefined };
     this.dispatchEvent(new CustomEvent('request', { detail }));
   }
+}
+
+/** A host's Leave: resolves 'leave', 'end' (for everyone) or 'cancel'. */
+export function askHostLeaving(doc = document) {
+  const dialog = doc.getElementById('leave-dialog');
+  dialog.returnValue = '';
+  dialog.showModal();
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => resolve(dialog.returnValue || 'cancel'), { once: true });
+  });
 }
 
 /** A modal yes/no question; resolves true when the person confirmed. */

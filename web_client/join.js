@@ -21,13 +21,11 @@ function show(view) {
   for (const id of ['loading', 'unreachable', 'dead', 'invite']) $(id).hidden = id !== view;
 }
 
-/** The person's account, if the stored token still works; a dead token is forgotten. */
+/** The person's account, if they are signed in. */
 async function signedInUser() {
-  if (!api.getToken()) return null;
   try {
     return await api.me();
-  } catch (err) {
-    if (err instanceof ApiError && err.signedOut) api.clearToken();
+  } catch {
     return null;
   }
 }
@@ -155,16 +153,14 @@ async function submit(ev) {
   if (formErrors.some(form, problems)) return;
   const button = $('invite-submit');
   setBusy(button, true, 'invite.submit', 'invite.submitting');
-  let result;
   try {
-    result = await api.redeemInvite(inviteId, fields);
+    await api.redeemInvite(inviteId, fields);
   } catch (err) {
     setBusy(button, false, 'invite.submit', 'invite.submitting');
     if (err instanceof ApiError && DEAD.has(err.code)) return showDead(err.code); // died meanwhile
     formErrors.fromApi(form, err)?.focus();
     return;
   }
-  api.setToken(result.token);
   location.assign(withLang('/school'));
 }
 
@@ -191,7 +187,6 @@ async function accept(ev) {
     if (err instanceof ApiError && DEAD.has(err.code)) return showDead(err.code);
     if (err instanceof ApiError && err.signedOut) {
       // The sign-in expired meanwhile: the link still works for a new account, or after signing in.
-      api.clearToken();
       me = null;
       return showInvite();
     }
@@ -208,9 +203,9 @@ async function accept(ev) {
   setBusy(button, true, 'accept.submit', 'accept.submitting'); // stays busy while the page goes
 }
 
-/** "Not Ирина? Sign out": forget the token and offer the new-account form. */
-function signOutHere() {
-  api.clearToken();
+/** "Not Ирина? Sign out": end the sign-in and offer the new-account form. */
+async function signOutHere() {
+  await api.logout();
   me = null;
   showInvite();
 }

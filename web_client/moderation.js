@@ -167,6 +167,11 @@ export class RoomState extends EventTarget {
     return this._request('lock_room', { locked });
   }
 
+  /** Ends the session for everyone in the room (hosts); the server closes every socket. */
+  endForEveryone() {
+    return this._request('end_session');
+  }
+
   /** Record the lesson (`on`) or finish its recording. */
   setRecording(on) {
     return this._request(on ? 'start_recording' : 'stop_recording');

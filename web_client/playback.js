@@ -239,10 +239,6 @@ function when(seconds) {
 }
 
 function main() {
-  if (!api.getToken()) {
-    location.replace(withLang(`/signin?next=${encodeURIComponent(location.pathname)}`));
-    return;
-  }
   $('back').href = withLang('/school');
   wireLanguageSwitch(translate);
   $('retry').addEventListener('click', load);

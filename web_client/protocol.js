@@ -11,7 +11,7 @@
 //   chat                {from: {id, name}, text, ts}
 //   waitingroom         {kind: 'start'|'lobby', participantId?}  (join answered `waiting` / `lobby`:
 //                       the join stays pending until `joined`)
-//   farewell            {reason: 'removed'|'lobby_denied'|'session_ended'}  (the socket closes next)
+//   farewell            {reason: 'removed'|'lobby_denied'|'session_ended'|'signed_out'}  (the socket closes next)
 //   roomevent           {message}   (any other server event: hosts, hands, polls… see moderation.js)
 //   servererror         {error: ServerError}       (errors that answer no pending request)
 //   pcstate             {pc: 'publish'|'subscribe', state}
@@ -38,10 +38,11 @@ const REQUEST_TIMEOUT_MS = 20000;
 export const CLOSE_REPLACED = 4001;
 export const CLOSE_ENDED = 4002;
 export const CLOSE_REMOVED = 4003;
+export const CLOSE_SIGNED_OUT = 4004;
 // Answers to `join` that mean "wait here": the same join is answered again later.
 const INTERIM = { waiting: 'start', lobby: 'lobby' };
 // Events announcing that the server is about to close the socket for good.
-const FAREWELLS = new Set(['removed', 'lobby_denied', 'session_ended']);
+const FAREWELLS = new Set(['removed', 'lobby_denied', 'session_ended', 'signed_out']);
 
 export function defaultSocketUrl(loc = globalThis.location) {
   const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -242,7 +243,8 @@ export class ClassroomClient extends EventTarget {
       default:
         if (FAREWELLS.has(msg.type)) {
           this.farewell = msg.type;
-          this._emit('farewell', { reason: msg.type });
+          // session_ended says why: 'ended' by a host, 'no_host' (nobody ran it for a while).
+          this._emit('farewell', { reason: msg.type, why: msg.reason ?? null, minutes: msg.minutes ?? null });
         } else if (typeof msg.type === 'string') {
           // Hosts, hands, polls: moderation.js keeps that state. Unknown types pass harmlessly.
           this._emit('roomevent', { message: msg });
@@ -600,7 +602,12 @@ export class ClassroomClient extends EventTarget {
   }
 }
 
-const CLOSE_REASONS = { [CLOSE_REPLACED]: 'replaced', [CLOSE_ENDED]: 'session_ended', [CLOSE_REMOVED]: 'removed' };
+const CLOSE_REASONS = {
+  [CLOSE_REPLACED]: 'replaced',
+  [CLOSE_ENDED]: 'session_ended',
+  [CLOSE_REMOVED]: 'removed',
+  [CLOSE_SIGNED_OUT]: 'signed_out',
+};
 
 function normalizeParticipant(p) {
   return {

@@ -8,7 +8,7 @@ const OWN_HAND_MS = 3000;
 const ROOM_ACTIONS = new Set([
   'raiseHand', 'lowerHand', 'lowerAllHands', 'muteParticipant', 'muteAll', 'allowUnmute',
   'removeParticipant', 'lockRoom', 'admit', 'admitAll', 'deny', 'pin', 'createPoll', 'answerPoll',
-  'closePoll', 'setRecording',
+  'closePoll', 'setRecording', 'endForEveryone',
 ]);
 
 export class RoomView {

@@ -1,10 +1,10 @@
-// /school's account menu under the person's name in the top bar: their login, and a dialog to
-// change their password (POST /api/me/password).
+// /school's account menu under the person's name in the top bar: their login, a dialog to
+// change their password (POST /api/me/password), and signing out on every device.
 
 import * as api from './api.js';
 import { ApiError } from './api.js';
 import { localize } from './i18n.js';
-import { $, formErrors, t, toast } from './page.js';
+import { $, formErrors, t, toast, withLang } from './page.js';
 import { busy, signOut, state } from './school-common.js';
 
 function menuOpen(open) {
@@ -83,6 +83,13 @@ export function wireAccount() {
     }
   });
   $('change-password-item').addEventListener('click', openPasswordDialog);
+  // A lost phone, a school computer left signed in: every token of the account ends now.
+  $('sign-out-everywhere-item').addEventListener('click', () =>
+    busy($('sign-out-everywhere-item'), async () => {
+      await api.logoutEverywhere();
+      location.replace(withLang('/signin'));
+    }),
+  );
 
   const form = $('password-form');
   form.addEventListener('submit', (ev) => {

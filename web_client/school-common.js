@@ -1,6 +1,7 @@
 // What the parts of /school share: what the API said (`state`), who may do what, times in the
 // page's language, busy buttons, and entering a session's live room.
 
+import { keepRoomToken, lessonPath } from './room-token.js';
 import * as api from './api.js';
 import { ApiError } from './api.js';
 import { localize } from './i18n.js';
@@ -99,8 +100,8 @@ export function hosts(session) {
 
 // ---- signing out, failures, busy buttons -------------------------------------------------
 
-export function signOut() {
-  api.clearToken();
+export async function signOut() {
+  await api.logout();
   location.replace(withLang('/signin'));
 }
 
@@ -158,7 +159,9 @@ export function confirming(node, askKey, action) {
 export async function enter(session, start) {
   if (start) await api.startSession(session.id);
   const admission = await api.joinSession(session.id);
-  location.assign(withLang(admission.url));
+  // The room token goes to the lesson page through this tab, never through its address.
+  keepRoomToken(session.id, admission.token);
+  location.assign(withLang(lessonPath(session.id)));
   return KEEP_BUSY;
 }
 

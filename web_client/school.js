@@ -84,10 +84,6 @@ function translate() {
 }
 
 function main() {
-  if (!api.getToken()) {
-    signOut();
-    return;
-  }
   wireLanguageSwitch(() => {
     if (state.me && isAdmin()) fillAssignForm(); // option texts are plain text
     translate();

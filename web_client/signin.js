@@ -1,4 +1,4 @@
-// /signin: login and password; the API token goes to localStorage and the person to /school, or
+// /signin: login and password; the server sets its sign-in cookie and the person goes to /school, or
 // back to the page that sent them here (?next=/join/… : an invite link to use when signed in).
 
 import * as api from './api.js';
@@ -45,9 +45,8 @@ async function submit(ev) {
   }
   showError(null);
   setBusy(true);
-  let result;
   try {
-    result = await api.login(login, password);
+    await api.login(login, password);
   } catch (err) {
     setBusy(false);
     const code = err instanceof ApiError ? err.code : null;
@@ -60,7 +59,6 @@ async function submit(ev) {
     }
     return;
   }
-  api.setToken(result.token);
   location.assign(destination());
 }
 
@@ -68,13 +66,11 @@ function translate() {
   applyLanguage(t.t('signin.title'));
 }
 
-/** Someone already signed in (a token the server still accepts) goes straight to the school. */
+/** Someone already signed in (a cookie the server still accepts) goes straight on. */
 async function skipIfSignedIn() {
-  if (!api.getToken()) return;
   try {
     await api.me();
-  } catch (err) {
-    if (err instanceof ApiError && err.signedOut) api.clearToken();
+  } catch {
     return;
   }
   location.replace(destination());

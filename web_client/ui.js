@@ -15,7 +15,7 @@ import { ParticipantGrid } from './tiles.js';
 
 const TOAST_MS = 6000;
 // End screens after which coming back makes no sense: no "Join again" button.
-const FINAL_ENDS = new Set(['sessionEnded', 'removed', 'denied']);
+const FINAL_ENDS = new Set(['sessionEnded', 'noHost', 'removed', 'denied', 'signedOut']);
 
 export class LessonUI extends EventTarget {
   constructor(translator, doc = document) {
@@ -169,9 +169,21 @@ export class LessonUI extends EventTarget {
   }
 
   /** Blocks joining for good (no token in the link). */
-  disableJoin(key) {
+  disableJoin(key, params) {
     this.$('join-button').disabled = true;
-    this.showJoinError(key);
+    this.showJoinError(key, params);
+  }
+
+  /** No way in from this page: nothing to preview or switch on. */
+  setRefused() {
+    this.$('join-view').querySelector('.preview-controls').hidden = true;
+    this.$('join-hint').hidden = true;
+  }
+
+  /** No way in without signing in: a link to /signin that comes back here. */
+  offerSignIn(href) {
+    this.$('join-signin-link').href = href;
+    this.$('join-signin').hidden = false;
   }
 
   showJoinError(key, params) {
@@ -403,9 +415,9 @@ export class LessonUI extends EventTarget {
     localize(this.$('stream-note'), this.t, key);
   }
 
-  showEnd(kind) {
+  showEnd(kind, params) {
     localize(this.$('end-title'), this.t, this._ofKind(`${kind}.title`));
-    localize(this.$('end-text'), this.t, this._ofKind(`${kind}.text`));
+    localize(this.$('end-text'), this.t, this._ofKind(`${kind}.text`), params);
     localize(this.$('rejoin-button'), this.t, this._ofKind('left.rejoin'));
     this.$('end-view').dataset.kind = kind;
     this.$('rejoin-button').hidden = FINAL_ENDS.has(kind);

@@ -133,14 +133,30 @@ def without_toasts(page: Any) -> Any:
     return page
 
 
+def auth_cookie(page: Any) -> dict[str, Any] | None:
+    """The page's sign-in cookie (HttpOnly: the page's scripts cannot see it), or None."""
+    cookies = [c for c in page.context.cookies() if c["name"] == "classroom_auth"]
+    return cookies[0] if cookies else None
+
+
+def lesson_url(base_url: str, token: str, **params: str) -> str:
+    """A link that carries a room token, as demo and bench links do (the page keeps the token
+    in its tab and shows /lesson/<room>)."""
+    query = "".join(f"&{k}={v}" for k, v in params.items())
+    return f"{base_url}/lesson?token={token}{query}"
+
+
+LESSON_URL = re.compile(r"/lesson/[^/?]+(\?|$)")
+"""A live room's address: the room, no token."""
+
+
 def api_call(page: Any, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-    """A REST call with the token the page signed in with (for a test's set-up, not its subject)."""
+    """A REST call with the page's sign-in cookie (for a test's set-up, not its subject)."""
     return page.evaluate(
         """async ([method, path, body]) => {
-            const token = localStorage.getItem('classroom.apiToken');
             const response = await fetch(path, {
                 method,
-                headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+                headers: { 'Content-Type': 'application/json' },
                 body: body === null ? undefined : JSON.stringify(body),
             });
             const data = await response.json();

@@ -12,7 +12,16 @@ from typing import Any
 
 import pytest
 
-from .school_site import STATS, Pages, poll, session_row, sign_in, text, without_toasts
+from .school_site import (
+    LESSON_URL,
+    STATS,
+    Pages,
+    poll,
+    session_row,
+    sign_in,
+    text,
+    without_toasts,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -46,7 +55,7 @@ def test_a_guest_with_the_event_link_watches_without_a_camera_prompt(
     assert text(teacher, "#event-form .performer-count") == "Выбрано: 2 из 20 возможных"
     teacher.screenshot(path=artifacts / "event-form.png")
     teacher.click("#event-submit")
-    teacher.wait_for_url(re.compile(r"/lesson\?token="))
+    teacher.wait_for_url(LESSON_URL)
     assert text(teacher, "#join-heading") == "Мероприятие «Концерт»"
     # The performer's camera and microphone are on before they go on stage.
     teacher.wait_for_function("() => document.getElementById('preview-video').srcObject")
@@ -83,7 +92,7 @@ def test_a_guest_with_the_event_link_watches_without_a_camera_prompt(
     guest.fill("#event-name", "Бабушка Маши")
     guest.screenshot(path=artifacts / "event-link.png")
     guest.click("#event-submit")
-    guest.wait_for_url(re.compile(r"/lesson\?token="))
+    guest.wait_for_url(LESSON_URL)
     button = guest.locator("#join-button")
     button.filter(has_text=re.compile("^Смотреть$")).wait_for()
     assert text(guest, "#join-hint") == "Вы смотрите и слушаете: камера и микрофон не нужны."

@@ -14,6 +14,7 @@ import pytest
 
 from .conftest import running_server
 from .school_site import (
+    LESSON_URL,
     STATS,
     Demo,
     Pages,
@@ -42,7 +43,7 @@ def guest(pages: Pages, link: str, name: str) -> Any:
     page.goto(link)
     page.fill("#event-name", name)
     page.click("#event-submit")
-    page.wait_for_url(re.compile(r"/lesson\?token="))
+    page.wait_for_url(LESSON_URL)
     page.click("#join-button")
     return page
 

@@ -12,7 +12,14 @@ from typing import Any
 
 import pytest
 
-from .school_site import STATS, Pages, api_call, poll, sign_in
+from .school_site import (
+    LESSON_URL,
+    STATS,
+    Pages,
+    api_call,
+    poll,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -129,7 +136,7 @@ def test_a_performer_plays_stereo_and_the_audience_hears_left_and_right(
     guest.goto(pages.url(link["url"]))
     guest.fill("#event-name", "Папа Вани")
     guest.click("#event-submit")
-    guest.wait_for_url(re.compile(r"/lesson\?token="))
+    guest.wait_for_url(LESSON_URL)
     guest.click("#join-button")
     poll(
         lambda: (lambda p: p and p["framesDecoded"] > 0 and p["packetsReceived"] > 0)(

@@ -53,6 +53,10 @@ class ModServer:
     def link(self, identity: str, name: str, role: Role, lobby: bool = False, **params: str) -> str:
         grants = default_grants(role) if not lobby else Grants(publish=True, subscribe=True)
         token = self.issuer.issue(identity, name, ROOM, role, grants, ttl=600, lobby=lobby)
+        return self.token_link(token, **params)
+
+    def token_link(self, token: str, **params: str) -> str:
+        """A link carrying a room token (the page keeps it and shows /lesson/<room>)."""
         return with_params(f"{self.base_url}/lesson?token={token}", autojoin="1", **params)
 
     def api(self, method: str, path: str, token: str | None = None, body: Any = None) -> Any:
@@ -431,7 +435,7 @@ def _waiting_refusal_end(room: Room, mod_server: ModServer, artifacts: Path) -> 
     assert parent_join["lobby"] is True
 
     # Before the teacher comes, the parent waits for the start (in Russian: the link says so).
-    parent = room.open(with_params(parent_join["url"], autojoin="1", lang="ru"), "parent")
+    parent = room.open(mod_server.token_link(parent_join["token"], lang="ru"), "parent")
     parent.page.locator("#wait-view").wait_for(state="visible", timeout=WAIT_MS)
     assert parent.page.locator("#wait-title").inner_text() == "Ждём, когда учитель начнёт урок"
     assert parent.page.locator("#wait-leave").inner_text() == "Выйти"
@@ -450,7 +454,7 @@ def _waiting_refusal_end(room: Room, mod_server: ModServer, artifacts: Path) -> 
     parent.page.locator("#wait-view").wait_for(state="visible", timeout=WAIT_MS)
 
     # The teacher's arrival starts the session: the parent moves on to the lobby.
-    teacher = room.open(with_params(teacher_join["url"], autojoin="1", lang="en"), "teacher")
+    teacher = room.open(mod_server.token_link(teacher_join["token"], lang="en"), "teacher")
     parent.page.locator("#wait-title", has_text="Учитель скоро вас впустит").wait_for(
         timeout=WAIT_MS
     )
@@ -476,5 +480,5 @@ def _waiting_refusal_end(room: Room, mod_server: ModServer, artifacts: Path) -> 
     teacher.page.screenshot(path=artifacts / "moderation-ended-phone.png")
 
     # The link outlives the session; the page says it is over instead of trying again.
-    teacher.page.goto(with_params(teacher_join["url"], autojoin="1", lang="en"))
+    teacher.page.goto(mod_server.token_link(teacher_join["token"], lang="en"))
     teacher.page.locator("#end-title", has_text="The lesson has ended").wait_for(timeout=WAIT_MS)

@@ -15,6 +15,7 @@ import av
 import pytest
 
 from .school_site import (
+    LESSON_URL,
     PHONE,
     STATS,
     Pages,
@@ -65,7 +66,7 @@ def test_a_recorded_lesson_is_rewatched_with_its_chat(
     teacher = pages.open("/signin")
     sign_in(teacher, demo.account("teacher"))
     class_card(teacher, "7Б").get_by_role("button", name="Начать урок").click()
-    teacher.wait_for_url(re.compile(r"/lesson\?token="))
+    teacher.wait_for_url(LESSON_URL)
     pupil_account = demo.account("pupil")
     pupil = pages.open("/signin")
     sign_in(pupil, pupil_account)
@@ -74,7 +75,7 @@ def test_a_recorded_lesson_is_rewatched_with_its_chat(
     live.wait_for()
     session_id = live.get_attribute("data-session-id")
     live.get_by_role("button", name="Войти").click()
-    pupil.wait_for_url(re.compile(r"/lesson\?token="))
+    pupil.wait_for_url(LESSON_URL)
     teacher_id, pupil_id = enter_lesson(teacher), enter_lesson(pupil)
     poll(lambda: sees(teacher, pupil_id) and sees(pupil, teacher_id), "both to see each other")
 

@@ -10,18 +10,19 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from .school_site import (
     INVITE_URL,
+    LESSON_URL,
     PHONE,
     STATS,
     Account,
     Demo,
     Pages,
     api_call,
+    auth_cookie,
     class_card,
     fits_width,
     poll,
@@ -54,7 +55,7 @@ def test_signin_speaks_russian_and_english_and_explains_failures(
     error = page.locator("#signin-error")
     error.wait_for()
     assert error.inner_text() == "Неверный логин или пароль. Проверьте их и попробуйте ещё раз."
-    assert page.evaluate("() => localStorage.getItem('classroom.apiToken')") is None
+    assert auth_cookie(page) is None
     page.screenshot(path=artifacts / "signin-ru.png")
 
     # The switch translates in place, the error included, and keeps the choice in the address.
@@ -125,7 +126,9 @@ def test_a_pupil_invited_by_link_joins_the_lesson_is_heard_then_muted_at_the_sfu
     pupil.fill("#invite-login", "petya")
     pupil.click("#invite-submit")
     pupil.wait_for_url(re.compile(r"/school$"))
-    assert pupil.evaluate("() => localStorage.getItem('classroom.apiToken')")
+    cookie = auth_cookie(pupil)
+    assert cookie is not None and (cookie["httpOnly"], cookie["sameSite"]) == (True, "Strict")
+    assert pupil.evaluate("() => document.cookie") == ""  # out of every script's reach
     pupil.locator("#user-name", has_text="Петя Васильев").wait_for()
     assert text(pupil, "#user-badge") == "Ученик"
     assert text(pupil, "#classes-heading") == "Мой класс"
@@ -137,8 +140,8 @@ def test_a_pupil_invited_by_link_joins_the_lesson_is_heard_then_muted_at_the_sfu
     teacher.reload()
     card = class_card(teacher, "7Б")
     card.get_by_role("button", name="Начать урок").click()
-    teacher.wait_for_url(re.compile(r"/lesson\?token="))
-    assert parse_qs(urlsplit(teacher.url).query)["token"][0].count(".") == 2  # a JWT
+    teacher.wait_for_url(LESSON_URL)
+    assert "token" not in teacher.url  # the address names the lesson, not the teacher
     teacher.locator("#join-button", has_text="Войти на урок").wait_for()
 
     # The pupil's page looks again when the pupil comes back to the tab (and every 15 s);
@@ -150,7 +153,7 @@ def test_a_pupil_invited_by_link_joins_the_lesson_is_heard_then_muted_at_the_sfu
     assert row.locator(".state").inner_text() == "Идёт"
     pupil.screenshot(path=artifacts / "school-pupil.png", full_page=True)
     row.get_by_role("button", name="Войти").click()
-    pupil.wait_for_url(re.compile(r"/lesson\?token="))
+    pupil.wait_for_url(LESSON_URL)
     pupil.locator("#join-button").wait_for()
 
     # Both enter the room: the teacher sees and hears the pupil, then mutes them without
@@ -318,10 +321,10 @@ def test_admin_creates_assigns_and_verifies_a_teacher(
     assert new_teacher.locator("#unverified-notice").is_hidden()
     class_card(new_teacher, "7Б")
 
-    # Signing out forgets the token.
+    # Signing out ends the sign-in: the cookie is gone.
     new_teacher.click("#sign-out")
     new_teacher.wait_for_url(re.compile(r"/signin\?lang=en$"))
-    assert new_teacher.evaluate("() => localStorage.getItem('classroom.apiToken')") is None
+    assert auth_cookie(new_teacher) is None
 
 
 def test_parent_sees_the_meeting_the_teacher_scheduled(
@@ -414,7 +417,7 @@ def test_teacher_consults_a_pupil_who_sees_and_joins_it(
     teacher.screenshot(path=artifacts / "school-teacher-consult.png", full_page=True)
 
     consult.click()
-    teacher.wait_for_url(re.compile(r"/lesson\?token="))
+    teacher.wait_for_url(LESSON_URL)
     teacher.locator("#join-button").wait_for()
 
     # The pupil finds it among the sessions, live, with a Join button into the room.
@@ -426,7 +429,7 @@ def test_teacher_consults_a_pupil_who_sees_and_joins_it(
     assert row.locator(".state").inner_text() == "Идёт"
     assert row.get_by_role("button").all_inner_texts() == ["Войти"]
     row.get_by_role("button", name="Войти").click()
-    pupil.wait_for_url(re.compile(r"/lesson\?token="))
+    pupil.wait_for_url(LESSON_URL)
     pupil.locator("#join-button").wait_for()
 
     # Nobody else of the class is invited to a one-to-one.
@@ -459,7 +462,7 @@ def test_staff_meeting_reaches_the_other_teachers_and_the_admin(
     assert olga.locator("#staff-submit").inner_text() == "Start now"
     form.locator("[name=title]").fill("Staff meeting: term marks")
     olga.locator("#staff-submit").click()
-    olga.wait_for_url(re.compile(r"/lesson\?token="))
+    olga.wait_for_url(LESSON_URL)
     olga.locator("#join-button").wait_for()
     assert olga.locator("#join-heading").inner_text() == "Staff meeting “Staff meeting: term marks”"
 
@@ -484,7 +487,7 @@ def test_staff_meeting_reaches_the_other_teachers_and_the_admin(
     assert planned.get_by_role("button").all_inner_texts() == ["Start"]
 
     row.get_by_role("button", name="Join").click()
-    other.wait_for_url(re.compile(r"/lesson\?token="))
+    other.wait_for_url(LESSON_URL)
     other.locator("#join-button").wait_for()
 
     # The admin sees both and hosts them; Olga waits for Marina's.
@@ -668,7 +671,7 @@ def test_signed_in_parent_adds_a_second_child_with_an_invite(
     parent.get_by_role("button", name="Это не вы? Выйти и создать новый аккаунт").click()
     parent.locator("#invite-form").wait_for()
     assert accept.is_hidden()
-    assert parent.evaluate("() => localStorage.getItem('classroom.apiToken')") is None
+    assert auth_cookie(parent) is None
 
 
 def test_new_controls_fit_a_phone(pages: Pages, demo: Demo, artifacts: Path) -> None:

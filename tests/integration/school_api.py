@@ -33,6 +33,10 @@ class School:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         response = await self.client.request(method, path, json=json, headers=headers, **kw)
         body = await response.json() if response.content_type == "application/json" else None
+        # These calls are an API client's: the bearer token only. A sign-in's cookie would
+        # make the next call without a token signed in (tests/integration/test_sign_ins.py
+        # tests the cookie as a browser uses it).
+        self.client.session.cookie_jar.clear()
         return response.status, body
 
     async def login(self, login: str, password: str) -> str:

@@ -10,6 +10,7 @@ import pytest
 
 from signaling import api
 from signaling.auth import TokenIssuer
+from signaling.auth_routes import AUTH_OPERATIONS
 from signaling.event_routes import EVENT_OPERATIONS
 from signaling.recording_routes import RECORDING_OPERATIONS
 
@@ -265,7 +266,7 @@ async def test_tokens_are_checked_and_kept_apart(school: School) -> None:
     room_token = issuer.issue(s.admin.id, "A", "room", Role.ADMIN, Grants(), ttl=60)
     status, body = await s.call("GET", "/api/me", room_token)
     assert (status, body["error"]["code"]) == (401, "unauthorized")
-    expired = issuer.issue_api(s.admin.id, ttl=60, now=1_000_000)
+    expired = issuer.issue_api(s.admin.id, "some-sign-in", ttl=60, now=1_000_000)
     status, body = await s.call("GET", "/api/me", expired)
     assert (status, body["error"]["code"]) == (401, "unauthorized")
     assert "expired" in body["error"]["message"]
@@ -293,7 +294,7 @@ async def test_another_school_is_not_found_not_forbidden(school: School) -> None
 async def test_openapi_document_lists_every_operation_with_its_schema(school: School) -> None:
     status, spec = await school.call("GET", "/api/openapi.json")
     assert status == 200 and spec["openapi"] == "3.1.0"
-    operations = api.OPERATIONS + RECORDING_OPERATIONS + EVENT_OPERATIONS
+    operations = api.OPERATIONS + AUTH_OPERATIONS + RECORDING_OPERATIONS + EVENT_OPERATIONS
     for op in operations:
         entry = spec["paths"][op.path][op.method.lower()]
         assert entry["summary"] == op.summary

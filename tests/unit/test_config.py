@@ -34,3 +34,11 @@ def test_relay_only_without_turn_or_an_unknown_policy_is_refused() -> None:
         Config.from_env({"SFU_WORKERS": "0", "ICE_TRANSPORT_POLICY": "relay"})
     with pytest.raises(ValueError, match="must be 'all' or 'relay'"):
         Config.from_env({"SFU_WORKERS": "0", "ICE_TRANSPORT_POLICY": "tcp"})
+
+
+def test_hostless_minutes_come_in_minutes_and_zero_means_never() -> None:
+    assert Config.from_env({"SFU_WORKERS": "0"}).hostless_end == 600.0
+    assert Config.from_env({"SFU_WORKERS": "0", "HOSTLESS_MINUTES": "2.5"}).hostless_end == 150.0
+    assert Config.from_env({"SFU_WORKERS": "0", "HOSTLESS_MINUTES": "0"}).hostless_end == 0.0
+    with pytest.raises(ValueError, match="HOSTLESS_MINUTES must be 0"):
+        Config.from_env({"SFU_WORKERS": "0", "HOSTLESS_MINUTES": "-1"})

@@ -1,0 +1,166 @@
+"""A lesson ends: a host ends it for everyone from the room, and a live session left without
+a host for HOSTLESS_MINUTES ends by itself and says so (also after a restart)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from classroom.models import Session, SessionKind, SessionState, User
+from classroom.roles import Role
+from classroom.service import Classroom
+from signaling import api
+from signaling.session import CLOSE_ENDED
+
+from .conftest import RunningServer, serving
+from .test_session_room import join
+
+HOSTLESS = 1.0
+"""Seconds without a host before a session ends, in these tests."""
+
+
+async def _school(
+    classroom: Classroom, kind: SessionKind = SessionKind.LESSON
+) -> tuple[Session, User]:
+    """Ольга's class 7Б with the pupil Аня, a live session of `kind` for it, and the admin."""
+    admin = await classroom.create_school("Школа", "Admin", "admin", "admin-password")
+    teacher = await classroom.create_teacher(admin, "Ольга", "olga", "teacher-pw-1")
+    teacher = classroom.verify_teacher(admin, teacher.id)
+    school_class = classroom.create_class(admin, "7Б")
+    classroom.assign_teacher(admin, school_class.id, teacher.id)
+    invite = classroom.create_invite(teacher, school_class.id, Role.PUPIL)
+    await classroom.redeem_invite(invite.id, "Аня Петрова", "anya", "pupil-pw-12")
+    of_class = kind is not SessionKind.EVENT  # an event is the school's, not a class's
+    session = classroom.create_session(
+        teacher, kind, "Дроби", school_class.id if of_class else None
+    )
+    return classroom.start_session(teacher, session.id), admin
+
+
+def _now(classroom: Classroom, admin: User, session: Session) -> Session:
+    return classroom.session(admin, session.id)
+
+
+async def _room_token(http: aiohttp.ClientSession, url: str, session: str, login: str) -> str:
+    password = {"olga": "teacher-pw-1", "anya": "pupil-pw-12"}[login]
+    async with http.post(
+        f"{url}/api/auth/login", json={"login": login, "password": password}
+    ) as response:
+        token = (await response.json())["token"]
+    async with http.post(
+        f"{url}/api/sessions/{session}/join", headers={"Authorization": f"Bearer {token}"}
+    ) as response:
+        return str((await response.json())["token"])
+
+
+async def _farewell(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
+    """The last message before the server closed the socket."""
+    last: dict[str, Any] = {}
+    async for message in ws:
+        if message.type == aiohttp.WSMsgType.TEXT:
+            last = message.json()
+    return last
+
+
+async def _request(ws: aiohttp.ClientWebSocketResponse, body: dict[str, Any]) -> dict[str, Any]:
+    await ws.send_json(body)
+    while True:
+        message: dict[str, Any] = await ws.receive_json(timeout=10)
+        if message.get("id") == body["id"]:
+            return message
+
+
+async def _until(check: Callable[[], bool], within: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while not check():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+async def test_a_host_ends_the_lesson_for_everyone_from_the_room(server: RunningServer) -> None:
+    classroom = server.app[api.CLASSROOM]
+    lesson, admin = await _school(classroom)
+    async with aiohttp.ClientSession() as http:
+        teacher = await join(
+            http, server.url, await _room_token(http, server.url, lesson.id, "olga")
+        )
+        pupil = await join(http, server.url, await _room_token(http, server.url, lesson.id, "anya"))
+
+        refused = await _request(pupil, {"type": "end_session", "id": 7})
+        assert refused == {
+            "type": "error",
+            "id": 7,
+            "code": "not_host",
+            "message": "only the session's hosts may do this",
+        }
+        assert await _request(teacher, {"type": "end_session", "id": 8}) == {"type": "ok", "id": 8}
+        for ws in (pupil, teacher):
+            assert await _farewell(ws) == {"type": "session_ended", "reason": "ended"}
+            assert ws.close_code == CLOSE_ENDED
+    ended = _now(classroom, admin, lesson)
+    assert ended.state is SessionState.ENDED and ended.ended_at is not None
+
+
+async def test_a_lesson_without_its_teacher_ends_by_itself_and_says_why(tmp_path: Path) -> None:
+    async with serving(tmp_path, hostless_end=HOSTLESS) as server:
+        classroom = server.app[api.CLASSROOM]
+        lesson, admin = await _school(classroom)
+        async with aiohttp.ClientSession() as http:
+            olga = await _room_token(http, server.url, lesson.id, "olga")
+            teacher = await join(http, server.url, olga)
+            pupil = await join(
+                http, server.url, await _room_token(http, server.url, lesson.id, "anya")
+            )
+            hostless = server.state.hostless
+            assert hostless is not None and hostless.waiting(lesson.id) is None
+
+            # The teacher steps out and comes back in time: nothing ends.
+            await _request(teacher, {"type": "leave", "id": 1})
+            await _until(lambda: hostless.waiting(lesson.id) is not None)
+            teacher = await join(http, server.url, olga)
+            assert hostless.waiting(lesson.id) is None
+            await asyncio.sleep(HOSTLESS * 1.5)
+            assert _now(classroom, admin, lesson).state is SessionState.LIVE
+
+            # The teacher leaves for good: the pupil is told, and the lesson is over.
+            await _request(teacher, {"type": "leave", "id": 2})
+            farewell = await asyncio.wait_for(_farewell(pupil), timeout=HOSTLESS + 10)
+            assert farewell == {"type": "session_ended", "reason": "no_host", "minutes": 1}
+            assert pupil.close_code == CLOSE_ENDED
+        assert _now(classroom, admin, lesson).state is SessionState.ENDED
+
+
+async def test_a_started_lesson_nobody_hosts_ends_even_with_nobody_in_it(tmp_path: Path) -> None:
+    async with serving(tmp_path, hostless_end=HOSTLESS) as server:
+        classroom = server.app[api.CLASSROOM]
+        lesson, admin = await _school(classroom)
+        server.state.start_room(lesson.id)  # what POST /api/sessions/{id}/start calls
+        await _until(lambda: _now(classroom, admin, lesson).state is SessionState.ENDED)
+
+
+async def test_a_lesson_left_live_by_a_crash_ends_unless_its_teacher_returns(
+    tmp_path: Path,
+) -> None:
+    database = str(tmp_path / "school.sqlite3")
+    async with serving(tmp_path, database=database) as first:
+        lesson, admin = await _school(first.app[api.CLASSROOM])
+    # The first server stopped with the lesson live (as after kill -9: nothing ended it).
+    async with serving(tmp_path, database=database, hostless_end=HOSTLESS) as again:
+        classroom = again.app[api.CLASSROOM]
+        assert _now(classroom, admin, lesson).state is SessionState.LIVE
+        await _until(lambda: _now(classroom, admin, lesson).state is SessionState.ENDED)
+
+
+async def test_an_event_goes_on_while_its_performers_perform(tmp_path: Path) -> None:
+    async with serving(tmp_path, hostless_end=HOSTLESS) as server:
+        classroom = server.app[api.CLASSROOM]
+        event, admin = await _school(classroom, SessionKind.EVENT)
+        server.state.start_room(event.id)
+        await asyncio.sleep(HOSTLESS * 1.5)
+        assert _now(classroom, admin, event).state is SessionState.LIVE
+        assert server.state.hostless is not None
+        assert server.state.hostless.waiting(event.id) is None
