@@ -60,6 +60,13 @@ async def serve(
     accounts = []
     if demo_school:
         accounts = await demo.seed(app[api.CLASSROOM], config.data_dir / "demo-accounts.json")
+    if tls is not None:
+        # A renewed certificate (certbot's deploy hook) is taken without a restart: lessons
+        # under way keep their connections, the next handshakes get the new one. Set before
+        # "ready" is printed: a SIGHUP without its handler would end the process.
+        asyncio.get_running_loop().add_signal_handler(
+            signal.SIGHUP, reload_certificate, config, tls
+        )
     site = web.TCPSite(runner, config.host, config.port, ssl_context=tls)
     await site.start()
     print(f"Server ready on {config.base_url}", flush=True)
@@ -75,10 +82,6 @@ async def serve(
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    if tls is not None:
-        # A renewed certificate (certbot's deploy hook) is taken without a restart: lessons
-        # under way keep their connections, the next handshakes get the new one.
-        loop.add_signal_handler(signal.SIGHUP, reload_certificate, config, tls)
     try:
         await stop.wait()
     finally:
