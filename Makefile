@@ -51,6 +51,14 @@ coturn:
 	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y coturn && \
 	   (systemctl disable --now coturn >/dev/null 2>&1 || true))
 
+# Debian's nginx: the reverse proxy of the README's "HTTPS" section; the tests run that very site
+# with their own prefix on 127.0.0.1 (tests/nginx.py). The package's service stays off.
+.PHONY: nginx
+nginx:
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || \
+	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y nginx && \
+	   (systemctl disable --now nginx >/dev/null 2>&1 || true))
+
 run: venv hlsjs
 	DEMO_SCHOOL=1 PORT=$(PORT) $(PY) -m signaling
 
@@ -58,7 +66,7 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-test: venv hlsjs chromium janus coturn lint
+test: venv hlsjs chromium janus coturn nginx lint
 	$(VENV)/bin/pytest -p no:cacheprovider -q
 
 unit: venv

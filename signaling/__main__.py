@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 import os
 import signal
+import ssl
 import sys
 
 import uvloop
@@ -20,6 +22,16 @@ from .config import Config
 
 DEMO_ROOM = "demo-lesson"
 DEMO_PUPILS = ("Аня Петрова", "Ваня Смирнов", "Maria Lopez")
+SETTINGS = """\
+Configuration is by environment variable (README.md, "Quick start" and "HTTPS"):
+  PORT, HOST, ICE_ADDRESSES, PUBLIC_URL, SECRET, TOKEN_TTL, DATA_DIR, DATABASE,
+  DEMO_SCHOOL, DEMO_PUPILS, SFU_WORKERS, TURN_SECRET, TURN_URLS, TURN_TTL,
+  ICE_TRANSPORT_POLICY, RESUME_GRACE, MAX_AUDIENCE, COMPOSE_WORKERS,
+  TLS_CERT and TLS_KEY (serve HTTPS itself; SIGHUP reloads them), TRUST_PROXY.
+SIGTERM or Ctrl-C stops the server gracefully.
+"""
+
+logger = logging.getLogger("signaling")
 
 
 def demo_links(config: Config, pupils: int = len(DEMO_PUPILS)) -> list[tuple[str, str]]:
@@ -39,14 +51,23 @@ def demo_links(config: Config, pupils: int = len(DEMO_PUPILS)) -> list[tuple[str
     return links
 
 
-async def serve(config: Config, pupils: int, demo_school: bool) -> None:
+async def serve(
+    config: Config, pupils: int, demo_school: bool, tls: ssl.SSLContext | None = None
+) -> None:
     app = create_app(config)
     runner = web.AppRunner(app, shutdown_timeout=5)
     await runner.setup()
     accounts = []
     if demo_school:
         accounts = await demo.seed(app[api.CLASSROOM], config.data_dir / "demo-accounts.json")
-    site = web.TCPSite(runner, config.host, config.port)
+    if tls is not None:
+        # A renewed certificate (certbot's deploy hook) is taken without a restart: lessons
+        # under way keep their connections, the next handshakes get the new one. Set before
+        # "ready" is printed: a SIGHUP without its handler would end the process.
+        asyncio.get_running_loop().add_signal_handler(
+            signal.SIGHUP, reload_certificate, config, tls
+        )
+    site = web.TCPSite(runner, config.host, config.port, ssl_context=tls)
     await site.start()
     print(f"Server ready on {config.base_url}", flush=True)
     if accounts:
@@ -67,13 +88,34 @@ async def serve(config: Config, pupils: int, demo_school: bool) -> None:
         await runner.cleanup()
 
 
-def main() -> None:
+def reload_certificate(config: Config, tls: ssl.SSLContext) -> None:
+    try:
+        config.ssl_context()  # a pair that does not load would leave `tls` half replaced
+    except ValueError as exc:
+        logger.error("kept the certificate loaded before: %s", exc)
+        return
+    config.load_certificate(tls)
+    logger.info("reloaded the certificate %s", config.tls_cert)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m signaling",
+        description="Serve the classroom (web pages, signalling, SFU) and print demo links.",
+        epilog=SETTINGS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("aioice").setLevel(logging.WARNING)  # it logs every ICE check at INFO
-    config = Config.from_env()
+    try:
+        config = Config.from_env()
+        tls = config.ssl_context()
+    except ValueError as exc:
+        sys.exit(f"python -m signaling: {exc}")
     try:
         pupils = int(os.environ.get("DEMO_PUPILS", len(DEMO_PUPILS)))
-        uvloop.run(serve(config, pupils, os.environ.get("DEMO_SCHOOL", "0") == "1"))
+        uvloop.run(serve(config, pupils, os.environ.get("DEMO_SCHOOL", "0") == "1", tls))
     except KeyboardInterrupt:
         sys.exit(0)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +25,15 @@ class Config:
     """The school database (SQLite); empty: `classroom.sqlite3` in the data directory.
     ":memory:" keeps it in memory (tests)."""
     public_url: str = ""
-    """Base URL printed in links; defaults to http://host:port."""
+    """Base URL printed in links; defaults to http://host:port (https:// with TLS_CERT)."""
+    tls_cert: Path | None = None
+    """PEM certificate (its chain after it) the server speaks HTTPS with (TLS_CERT); None:
+    plain HTTP, as behind a reverse proxy that ends TLS."""
+    tls_key: Path | None = None
+    """PEM private key of `tls_cert` (TLS_KEY), unencrypted; given with it or not at all."""
+    trust_proxy: bool = False
+    """Believe a reverse proxy's X-Forwarded-Proto and X-Forwarded-For (TRUST_PROXY=1): on
+    only when nothing but the proxy can reach the server, or any client could claim HTTPS."""
     token_ttl: int = 8 * 3600
     """Lifetime of demo links' tokens, seconds."""
     max_participants: int = 100
@@ -54,7 +63,32 @@ class Config:
 
     @property
     def base_url(self) -> str:
-        return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+        scheme = "https" if self.tls_cert else "http"
+        return self.public_url.rstrip("/") or f"{scheme}://{self.host}:{self.port}"
+
+    def ssl_context(self) -> ssl.SSLContext | None:
+        """The server side of TLS 1.2 and newer with `tls_cert` and `tls_key`; None without
+        them. Loading again into the same context (`load_certificate`) renews it in place."""
+        if self.tls_cert is None or self.tls_key is None:
+            return None
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        self.load_certificate(context)
+        return context
+
+    def load_certificate(self, context: ssl.SSLContext) -> None:
+        """Puts `tls_cert` and `tls_key` into `context`, for the handshakes to come."""
+        assert self.tls_cert is not None and self.tls_key is not None
+        try:
+            context.load_cert_chain(self.tls_cert, self.tls_key)
+        except ssl.SSLError as exc:
+            if exc.reason == "KEY_VALUES_MISMATCH":
+                raise ValueError(
+                    f"TLS_KEY {self.tls_key} is not the key of TLS_CERT {self.tls_cert}"
+                ) from None
+            raise ValueError(
+                f"TLS_CERT {self.tls_cert} and TLS_KEY {self.tls_key} do not load: {exc}"
+            ) from None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
@@ -68,6 +102,8 @@ class Config:
         config.data_dir = Path(env.get("DATA_DIR", str(config.data_dir)))
         config.database = env.get("DATABASE", config.database)
         config.public_url = env.get("PUBLIC_URL", config.public_url)
+        config.tls_cert, config.tls_key = _tls_files(env.get("TLS_CERT"), env.get("TLS_KEY"))
+        config.trust_proxy = _flag(env, "TRUST_PROXY", config.trust_proxy)
         config.token_ttl = int(env.get("TOKEN_TTL", config.token_ttl))
         config.max_audience = int(env.get("MAX_AUDIENCE", config.max_audience))
         # The cores this process may run on (taskset / cgroup pins), not the machine's count.
@@ -91,3 +127,35 @@ class Config:
         if config.ice_transport_policy == "relay" and config.turn is None:
             raise ValueError("ICE_TRANSPORT_POLICY=relay needs TURN_SECRET and TURN_URLS")
         return config
+
+
+def _tls_files(cert: str | None, key: str | None) -> tuple[Path | None, Path | None]:
+    """TLS_CERT and TLS_KEY: both or neither, a PEM certificate and an unencrypted PEM key."""
+    if not cert and not key:
+        return None, None
+    if not cert or not key:
+        given, missing = ("TLS_CERT", "TLS_KEY") if cert else ("TLS_KEY", "TLS_CERT")
+        raise ValueError(f"{given} is set but {missing} is not: HTTPS needs both, or neither")
+    cert_pem, key_pem = _read("TLS_CERT", cert), _read("TLS_KEY", key)
+    if b"-----BEGIN CERTIFICATE-----" not in cert_pem:
+        raise ValueError(f"TLS_CERT {cert} is not a PEM certificate (no BEGIN CERTIFICATE line)")
+    if b"PRIVATE KEY-----" not in key_pem:
+        raise ValueError(f"TLS_KEY {key} is not a PEM private key (no BEGIN PRIVATE KEY line)")
+    if b"ENCRYPTED" in key_pem:  # OpenSSL would ask a terminal for its passphrase
+        raise ValueError(f"TLS_KEY {key} is encrypted: the server needs it without a passphrase")
+    return Path(cert), Path(key)
+
+
+def _read(name: str, path: str) -> bytes:
+    try:
+        with open(path, "rb") as file:
+            return file.read()
+    except OSError as exc:
+        raise ValueError(f"{name} {path} cannot be read: {exc.strerror}") from None
+
+
+def _flag(env: dict[str, str], name: str, default: bool) -> bool:
+    value = env.get(name, "")
+    if value not in ("", "0", "1"):
+        raise ValueError(f"{name} must be 0 or 1, not {value!r}")
+    return default if value == "" else value == "1"

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.certificates import make_certificate
 from tests.server_process import free_port
 
 TURNSERVER = shutil.which("turnserver") or "/usr/bin/turnserver"
@@ -50,29 +51,8 @@ def running_coturn(directory: Path, secret: str = "turn-secret-for-tests") -> It
     port = free_port()
     tls_port = free_port()
     relay_ports = free_port()
-    cert, key = directory / "turn.crt", directory / "turn.key"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    certificate = make_certificate(directory, "turn")
+    cert, key = certificate.cert, certificate.key
     config = directory / "turnserver.conf"
     log = directory / "turnserver.log"
     config.write_text(

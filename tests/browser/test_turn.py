@@ -8,37 +8,19 @@ flag only with a `--user-data-dir`, which Playwright always gives).
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.certificates import spki_sha256
 from tests.coturn import running_coturn
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS, Server, _links, running_server
 from .test_lesson import people, receiving, wait_until, with_params
 
 pytestmark = pytest.mark.browser
-
-
-def spki_sha256(certificate: Path) -> str:
-    """The base64 SHA-256 of a certificate's public key, as Chromium's SPKI flags take it."""
-    key = subprocess.run(
-        ["openssl", "x509", "-in", str(certificate), "-noout", "-pubkey"],
-        check=True,
-        capture_output=True,
-    ).stdout
-    der = subprocess.run(
-        ["openssl", "pkey", "-pubin", "-outform", "der"],
-        input=key,
-        check=True,
-        capture_output=True,
-    ).stdout
-    return base64.b64encode(hashlib.sha256(der).digest()).decode()
 
 
 @pytest.fixture(scope="module", params=["udp", "tcp", "tls"])
