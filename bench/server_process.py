@@ -92,6 +92,8 @@ class ServerProcess:
             "DATA_DIR": str(self._data_dir),
             "SECRET": self.secret,
             "PYTHONUNBUFFERED": "1",
+            # The demo links (a room outside any school) are printed only for a demo.
+            "DEMO_SCHOOL": "1",
             **self._extra_env,
         }
         command = [self._python, "-m", "signaling"]

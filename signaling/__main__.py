@@ -16,7 +16,7 @@ from aiohttp import web
 from classroom.roles import Role, default_grants
 
 from . import api, demo
-from .app import create_app
+from .app import create_app, metrics_app
 from .auth import TokenIssuer
 from .config import Config
 
@@ -26,8 +26,9 @@ SETTINGS = """\
 Configuration is by environment variable (README.md, "Quick start" and "HTTPS"):
   PORT, HOST, ICE_ADDRESSES, PUBLIC_URL, SECRET, TOKEN_TTL, DATA_DIR, DATABASE,
   DEMO_SCHOOL, DEMO_PUPILS, SFU_WORKERS, TURN_SECRET, TURN_URLS, TURN_TTL,
-  ICE_TRANSPORT_POLICY, RESUME_GRACE, MAX_AUDIENCE, COMPOSE_WORKERS,
-  TLS_CERT and TLS_KEY (serve HTTPS itself; SIGHUP reloads them), TRUST_PROXY.
+  ICE_TRANSPORT_POLICY, RESUME_GRACE, HOSTLESS_MINUTES, MAX_AUDIENCE, COMPOSE_WORKERS,
+  TLS_CERT and TLS_KEY (serve HTTPS itself; SIGHUP reloads them), TRUST_PROXY,
+  METRICS_TOKEN, METRICS_PORT, METRICS_HOST, METRICS_DETAIL.
 SIGTERM or Ctrl-C stops the server gracefully.
 """
 
@@ -67,24 +68,37 @@ async def serve(
         asyncio.get_running_loop().add_signal_handler(
             signal.SIGHUP, reload_certificate, config, tls
         )
-    site = web.TCPSite(runner, config.host, config.port, ssl_context=tls)
-    await site.start()
-    print(f"Server ready on {config.base_url}", flush=True)
-    if accounts:
-        print(f"Demo school: sign in at {config.base_url}/signin as", flush=True)
-        for account in accounts:
-            print(f"  {account.role:8} {account.login:6} / {account.password}  ({account.name})")
-    for label, url in demo_links(config, pupils):
-        print(f"{label} link: {url}", flush=True)
     # SIGTERM (systemd, a deploy) and Ctrl-C stop gracefully: participants are told the server
-    # is restarting (their pages keep trying), the SFU workers are closed.
+    # is restarting (their pages keep trying), the SFU workers are closed. Set before the
+    # server answers, so that no stop, however early, skips that.
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    site = web.TCPSite(runner, config.host, config.port, ssl_context=tls)
+    await site.start()
+    scrapes: web.AppRunner | None = None
+    if config.metrics_port > 0:
+        scrapes = web.AppRunner(metrics_app(app))
+        await scrapes.setup()
+        await web.TCPSite(scrapes, config.metrics_host, config.metrics_port).start()
+        print(f"Metrics on http://{config.metrics_host}:{config.metrics_port}/metrics", flush=True)
+    if accounts:
+        print(f"Demo school: sign in at {config.base_url}/signin as", flush=True)
+        for account in accounts:
+            print(f"  {account.role:8} {account.login:6} / {account.password}  ({account.name})")
+    # Host links to a room outside any school are for a demo only: on a school's server
+    # anyone who saw the output could teach.
+    if demo_school:
+        for label, url in demo_links(config, pupils):
+            print(f"{label} link: {url}", flush=True)
+    # Last: whoever waits for this line has seen everything the start prints.
+    print(f"Server ready on {config.base_url}", flush=True)
     try:
         await stop.wait()
     finally:
+        if scrapes is not None:
+            await scrapes.cleanup()
         await runner.cleanup()
 
 

@@ -27,7 +27,9 @@ from .auth import TokenIssuer
 from .broadcasts import Broadcasts
 from .compositions import Compositions
 from .config import Config
+from .headers import security_headers
 from .hostless import HostlessTimers
+from .metrics_access import metrics_refusal
 from .rooms import LiveRooms
 from .session import ServerState, Session
 from .stream_keys import StreamKeys
@@ -69,14 +71,33 @@ async def _healthz(request: web.Request) -> web.Response:
 
 
 async def _metrics(request: web.Request) -> web.Response:
-    state = request.app[STATE]
+    return await _scrape(request, request.app, beside_pages=True)
+
+
+async def _scrape(request: web.Request, app: web.Application, beside_pages: bool) -> web.Response:
+    config = app[CONFIG]
+    refusal = metrics_refusal(request, config.metrics_token, beside_pages)
+    if refusal is not None:
+        return refusal
+    state = app[STATE]
     body = metrics.render(
         await state.sfu.stats(),
         state.rooms.participant_count,
         state.errors_sent,
-        await state.sfu.downlinks(),
+        await state.sfu.downlinks() if config.metrics_detail else [],
     )
     return web.Response(body=body, content_type="text/plain", charset="utf-8")
+
+
+def metrics_app(main: web.Application) -> web.Application:
+    """/metrics alone, for a listener of its own (METRICS_PORT): the main app's numbers."""
+    app = web.Application()
+
+    async def scrape(request: web.Request) -> web.Response:
+        return await _scrape(request, main, beside_pages=False)
+
+    app.router.add_get("/metrics", scrape)
+    return app
 
 
 def _stop_timers(state: ServerState) -> None:
@@ -187,6 +208,7 @@ def create_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(classroom_lifetime)
     app.cleanup_ctx.append(sfu_lifetime)
     app.on_shutdown.append(close_sockets)
+    app.on_response_prepare.append(security_headers(config.base_url.startswith("https://")))
     app.router.add_get("/", _index)
     app.router.add_get("/lesson", _index)
     app.router.add_get("/lesson/{room}", _index)
@@ -198,7 +220,8 @@ def create_app(config: Config) -> web.Application:
     app.router.add_get("/recordings/{session_id}/{recording_id}", _page("playback.html"))
     app.router.add_get("/ws", _websocket)
     app.router.add_get("/healthz", _healthz)
-    app.router.add_get("/metrics", _metrics)
+    if config.metrics_port <= 0:
+        app.router.add_get("/metrics", _metrics)
     app.router.add_static("/static/", config.web_root, follow_symlinks=False)
     api.add_routes(app)
     return app

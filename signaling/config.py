@@ -53,6 +53,16 @@ class Config:
     hostless_end: float = 600.0
     """Seconds a live session goes on with no host in its room before it ends by itself
     (HOSTLESS_MINUTES, in minutes; 0 never ends one)."""
+    metrics_token: str = ""
+    """Bearer token Prometheus sends for GET /metrics (METRICS_TOKEN); empty: only scrapes
+    from this machine that no proxy forwarded are answered."""
+    metrics_port: int = 0
+    """Serve /metrics on a listener of its own, METRICS_HOST:METRICS_PORT, and not beside the
+    pages (0: beside them, guarded as above)."""
+    metrics_host: str = "127.0.0.1"
+    metrics_detail: bool = False
+    """Per-participant series (downlink estimates, layers; labelled with room and participant
+    ids) besides the totals (METRICS_DETAIL=1): for diagnosing a lesson, off by default."""
     compose_workers: int = 1
     """Recordings composed into one MP4 at once, each in a child process (COMPOSE_WORKERS);
     0: none is (the per-participant WebM files are still made)."""
@@ -116,6 +126,10 @@ class Config:
             )
         config.resume_grace = float(env.get("RESUME_GRACE", config.resume_grace))
         config.compose_workers = int(env.get("COMPOSE_WORKERS", config.compose_workers))
+        config.metrics_token = env.get("METRICS_TOKEN", config.metrics_token)
+        config.metrics_port = int(env.get("METRICS_PORT", config.metrics_port))
+        config.metrics_host = env.get("METRICS_HOST", config.metrics_host)
+        config.metrics_detail = _flag(env, "METRICS_DETAIL", config.metrics_detail)
         if env.get("HOSTLESS_MINUTES"):
             minutes = float(env["HOSTLESS_MINUTES"])
             if minutes < 0:

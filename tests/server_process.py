@@ -75,6 +75,10 @@ def running_server(data_dir: Path, **env: str) -> Iterator[ServerProcess]:
         "ICE_ADDRESSES": "127.0.0.1",
         "DATA_DIR": str(data_dir),
         "PYTHONUNBUFFERED": "1",
+        # The demo links (a room outside any school) are printed only for a demo.
+        "DEMO_SCHOOL": "1",
+        # Tests read the per-participant series to diagnose a failure.
+        "METRICS_DETAIL": "1",
         **env,
     }
     process = subprocess.Popen(

@@ -53,10 +53,14 @@ class RunningServer:
 async def serving(tmp_path: Path, **settings: Any) -> AsyncIterator[RunningServer]:
     """A server with these `Config` settings on top of the tests' defaults."""
     config = Config(
-        port=free_port(),
-        data_dir=tmp_path,
-        secret="integration-secret-0123456789abcdef",
-        **settings,
+        **{
+            "port": free_port(),
+            "data_dir": tmp_path,
+            "secret": "integration-secret-0123456789abcdef",
+            # Tests read the per-participant series (a school's server keeps them off).
+            "metrics_detail": True,
+            **settings,
+        }
     )
     app = create_app(config)
     runner = web.AppRunner(app, shutdown_timeout=2)
