@@ -702,7 +702,7 @@ def test_a_database_of_schema_1_gains_events_keeping_its_sessions(tmp_path: Path
         assert (old.title, old.performers, old.link, old.hls_only) == ("Old", (), None, False)
     finally:
         store.close()
-    assert user_version(path) == 3
+    assert user_version(path) == len(MIGRATIONS)
 
 
 # the file, its schema and its lifetime
@@ -714,7 +714,7 @@ def test_a_file_database_reopens_with_its_data_and_no_migration_rerun(tmp_path: 
     first.add_school(school())
     first.add_user(teacher(login="anna"))
     first.close()
-    assert user_version(path) == len(MIGRATIONS) == 3
+    assert user_version(path) == len(MIGRATIONS)
     # Migration 1 has plain CREATE TABLEs: were it run again, this open would fail.
     again = SqliteStore(str(path))
     try:
@@ -722,7 +722,7 @@ def test_a_file_database_reopens_with_its_data_and_no_migration_rerun(tmp_path: 
         assert again.user_by_login("anna") == teacher(login="anna")
     finally:
         again.close()
-    assert user_version(path) == 3
+    assert user_version(path) == len(MIGRATIONS)
 
 
 def test_a_file_database_uses_the_write_ahead_log(tmp_path: Path) -> None:
@@ -745,12 +745,12 @@ def test_a_migration_added_later_is_applied_once(
         sqlite_store, "MIGRATIONS", [*MIGRATIONS, "ALTER TABLE schools ADD COLUMN motto TEXT;"]
     )
     SqliteStore(path).close()
-    assert user_version(path) == 4
+    assert user_version(path) == len(MIGRATIONS) + 1
     reopened = SqliteStore(path)
     reopened.add_school(school())
     assert reopened.schools() == [school()]
     reopened.close()
-    assert user_version(path) == 4
+    assert user_version(path) == len(MIGRATIONS) + 1
 
 
 def test_a_failing_migration_is_rolled_back_whole(
@@ -763,7 +763,7 @@ def test_a_failing_migration_is_rolled_back_whole(
     with pytest.raises(sqlite3.OperationalError) as raised:
         SqliteStore(path)
     assert str(raised.value) == "table extra already exists"
-    assert user_version(path) == 3
+    assert user_version(path) == len(MIGRATIONS)
     db = sqlite3.connect(path)
     try:
         tables = db.execute("SELECT name FROM sqlite_master WHERE name = 'extra'").fetchall()
@@ -780,7 +780,8 @@ def test_a_database_from_a_newer_server_is_refused(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError) as raised:
         SqliteStore(path)
     assert str(raised.value) == (
-        f"{path}: database schema version 7 is newer than this server (knows 3)"
+        f"{path}: database schema version 7 is newer than this server"
+        f" (knows {len(MIGRATIONS)})"
     )
     assert user_version(path) == 7
 
