@@ -54,6 +54,13 @@ _STATUS = {
     errors.INVITE_EXPIRED: 410,
     errors.INVITE_REVOKED: 410,
     errors.INVITE_USED_UP: 410,
+    errors.ACCOUNT_DISABLED: 403,
+    errors.LINK_EXPIRED: 410,
+    errors.CANNOT_DEACTIVATE_SELF: 409,
+    errors.LAST_ADMIN: 409,
+    errors.IMPORT_INVALID: 400,
+    errors.IMPORT_TOO_LARGE: 413,
+    "operator_disabled": 404,
     errors.SESSION_ENDED: 409,
     errors.SESSION_NOT_LIVE: 409,
     "not_recording": 409,
@@ -122,6 +129,7 @@ def user_view(user: User) -> dict[str, Any]:
         "verified": user.verified,
         "login": user.login,
         "children": user.children,
+        "active": not user.disabled,
     }
 
 
@@ -708,12 +716,15 @@ OPERATIONS = [
 
 def add_routes(app: web.Application) -> None:
     # These modules read OPERATIONS or use this module's handlers: imported once it is whole.
+    from .admin_routes import ADMIN_OPERATIONS
     from .event_routes import EVENT_OPERATIONS
     from .hls_routes import HLS_OPERATIONS
     from .openapi import document
     from .recording_routes import RECORDING_OPERATIONS
 
-    operations = OPERATIONS + RECORDING_OPERATIONS + EVENT_OPERATIONS + HLS_OPERATIONS
+    operations = (
+        OPERATIONS + RECORDING_OPERATIONS + EVENT_OPERATIONS + HLS_OPERATIONS + ADMIN_OPERATIONS
+    )
     spec = document(operations)
 
     async def openapi(request: web.Request) -> web.Response:

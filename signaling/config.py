@@ -44,6 +44,9 @@ class Config:
     compose_workers: int = 1
     """Recordings composed into one MP4 at once, each in a child process (COMPOSE_WORKERS);
     0: none is (the per-participant WebM files are still made)."""
+    operator_token: str = ""
+    """The district operator's token for /api/operator/… (OPERATOR_TOKEN); empty: those
+    endpoints are off."""
 
     @property
     def database_path(self) -> str:
@@ -77,6 +80,7 @@ class Config:
             )
         config.resume_grace = float(env.get("RESUME_GRACE", config.resume_grace))
         config.compose_workers = int(env.get("COMPOSE_WORKERS", config.compose_workers))
+        config.operator_token = env.get("OPERATOR_TOKEN", "").strip()
         config.ice_transport_policy = env.get("ICE_TRANSPORT_POLICY", "all")
         if config.ice_transport_policy not in ("all", "relay"):
             raise ValueError("ICE_TRANSPORT_POLICY must be 'all' or 'relay'")
