@@ -46,6 +46,16 @@ class Action(StrEnum):
     WATCH_RECORDING = "watch_recording"
     DELETE_RECORDING = "delete_recording"
     """The class's teachers and the school's admins: a recording is theirs to take back."""
+    RESET_PASSWORD = "reset_password"
+    """Make a one-time link that sets a person's password: admins for anyone of the school, a
+    class's teachers for its pupils and their parents (who forget theirs most)."""
+    DEACTIVATE_PERSON = "deactivate_person"
+    """Deactivate or reactivate an account: admins, never their own."""
+    REMOVE_FROM_CLASS = "remove_from_class"
+    """Take a pupil out of a class (not out of the school): its teachers and the admins."""
+    IMPORT_CLASS_LIST = "import_class_list"
+    """Create a class's pupils and parents from a list: its teachers (who already bring them
+    in through invite links) and the admins."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +105,28 @@ class Target:
     guest_id: str | None = None
     """The consultation's pupil or parent."""
     parents_see_recordings: bool = False
+    person_id: str | None = None
+    """The person acted on (a password link, a deactivation)."""
+    person_role: Role | None = None
+    person_classes: frozenset[str] = frozenset()
+    """Where the person belongs: a pupil's classes, a parent's children's, a teacher's own."""
+
+    @classmethod
+    def of_person(cls, user: User, classes: list[SchoolClass]) -> Target:
+        """`user` as the target; `classes`: the school's classes."""
+        children = set(user.children) if user.role is Role.PARENT else set()
+        mine = frozenset(
+            c.id
+            for c in classes
+            if c.school_id == user.school_id
+            and (user.id in c.pupils or user.id in c.teachers or children.intersection(c.pupils))
+        )
+        return cls(
+            school_id=user.school_id,
+            person_id=user.id,
+            person_role=user.role,
+            person_classes=mine,
+        )
 
     @classmethod
     def of_session(cls, session: Session, parents_see_recordings: bool = False) -> Target:
@@ -184,6 +216,25 @@ def _member(actor: Actor, target: Target) -> bool:
     return actor.role is not Role.GUEST
 
 
+def _reset_password(actor: Actor, target: Target) -> bool:
+    if target.person_id is None:
+        return False
+    if actor.is_admin:
+        return True
+    # A teacher vouches for the people of their own classes only, never for staff: a teacher
+    # who could reset a colleague's or an admin's password could sign in as them.
+    return (
+        actor.is_teacher
+        and target.person_role in (Role.PUPIL, Role.PARENT)
+        and bool(actor.teaches & target.person_classes)
+    )
+
+
+def _deactivate_person(actor: Actor, target: Target) -> bool:
+    # Not oneself: a school must not lock out the admin who would reactivate the others.
+    return actor.is_admin and target.person_id not in (None, actor.user_id)
+
+
 _RULES = {
     Action.VIEW_SCHOOL: _member,
     Action.MANAGE_CLASSES: _admin,
@@ -205,5 +256,9 @@ _RULES = {
     Action.VIEW_ATTENDANCE: _admin_or_class_teacher,
     Action.WATCH_RECORDING: _watch_recording,
     Action.DELETE_RECORDING: _admin_or_class_teacher,
+    Action.RESET_PASSWORD: _reset_password,
+    Action.DEACTIVATE_PERSON: _deactivate_person,
+    Action.REMOVE_FROM_CLASS: _admin_or_class_teacher,
+    Action.IMPORT_CLASS_LIST: _admin_or_class_teacher,
 }
 assert set(_RULES) == set(Action), "every action needs a rule"

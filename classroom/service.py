@@ -103,17 +103,24 @@ class Classroom:
     async def sign_in(self, login: str, password: str) -> User:
         """The account, or bad_credentials (the same answer for an unknown login)."""
         user = self._store.user_by_login(login.strip().lower()) if login else None
-        if user is None or user.disabled:
+        if user is None:
             await asyncio.to_thread(burn_time, password)
             raise ClassroomError(errors.BAD_CREDENTIALS, "wrong login or password")
         if not await asyncio.to_thread(verify_password, password, user.password_hash):
             raise ClassroomError(errors.BAD_CREDENTIALS, "wrong login or password")
+        # Only whoever knows the password learns that the account is deactivated.
         return self.user(user.id)  # as it is now, after the wait
 
     def user(self, user_id: str) -> User:
+        """The account, refused once deactivated: API grants are looked up per call through
+        here, so a deactivation takes effect at the next call."""
         user = self._store.user(user_id)
-        if user is None or user.disabled:
+        if user is None:
             raise NotFound("this account")
+        if user.disabled:
+            raise ClassroomError(
+                errors.ACCOUNT_DISABLED, "this account is deactivated: ask the school's admin"
+            )
         return user
 
     def actor(self, user: User) -> Actor:
@@ -223,7 +230,7 @@ class Classroom:
     def members(self, by: User, school_class: SchoolClass) -> list[User]:
         """The class's teachers and pupils (after `school_class` allowed `by` to see it), and
         for its teachers and the school's admins also the pupils' parents (a consultation
-        or a parent meeting is theirs to arrange)."""
+        or a parent meeting is theirs to arrange); deactivated people are no one's to meet."""
         wanted = set(school_class.teachers) | set(school_class.pupils)
         hosts = allowed(
             self.actor(by), Action.VIEW_ATTENDANCE, Target(by.school_id, school_class.id)
@@ -232,7 +239,8 @@ class Classroom:
         return [
             u
             for u in self._store.users(by.school_id)
-            if u.id in wanted or (hosts and u.role is Role.PARENT and pupils & set(u.children))
+            if not u.disabled
+            and (u.id in wanted or (hosts and u.role is Role.PARENT and pupils & set(u.children)))
         ]
 
     def pupils_for_invite(self, invite: Invite) -> list[dict[str, str]]:
@@ -240,7 +248,7 @@ class Classroom:
         school_class = self._store.school_class(invite.class_id)
         if school_class is None:
             return []
-        names = {u.id: u.name for u in self._store.users(invite.school_id)}
+        names = {u.id: u.name for u in self._store.users(invite.school_id) if not u.disabled}
         return [
             {"id": uid, "name": names[uid].split()[0]}
             for uid in school_class.pupils
@@ -431,7 +439,7 @@ class Classroom:
             raise InvalidInput(f"a {kind.value} belongs to no class", "class_id")
         if kind is SessionKind.CONSULTATION:
             guest = self._school_user(by, guest_id or "")
-            if not (
+            if guest.disabled or not (
                 guest.id in school_class.pupils
                 or set(guest.children).intersection(school_class.pupils)
             ):

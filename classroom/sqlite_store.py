@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+from . import sqlite_password_links
 from .models import (
     Attendance,
     ChatLine,
@@ -27,6 +28,7 @@ from .models import (
     SessionState,
     User,
 )
+from .password_links import PasswordLink
 from .roles import Role
 from .sqlite_sign_ins import SqliteSignIns
 from .store import Conflict
@@ -175,7 +177,27 @@ CREATE TABLE sign_ins (
 CREATE INDEX sign_ins_by_user ON sign_ins (user_id);
 """
 
-MIGRATIONS: list[str] = [_SCHEMA_1, _SCHEMA_2, _SCHEMA_3, _SCHEMA_4]
+_SCHEMA_ADMINISTRATION = """
+-- Running a school (issue 15): one-time links that set a person's password. Only the secret's
+-- hash is kept; a person has at most one (UNIQUE user_id: a newer link replaces the older).
+-- `created_by` has no foreign key: the operator's command makes links too.
+CREATE TABLE password_links (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    secret_hash TEXT NOT NULL UNIQUE,
+    user_id TEXT NOT NULL UNIQUE REFERENCES users (id) ON DELETE CASCADE,
+    created_by TEXT,
+    created_at REAL NOT NULL,
+    expires_at REAL NOT NULL
+);
+"""
+
+MIGRATIONS: list[str] = [
+    _SCHEMA_1,
+    _SCHEMA_2,
+    _SCHEMA_3,
+    _SCHEMA_4,
+    _SCHEMA_ADMINISTRATION,
+]
 """SQL scripts in order; the database's `user_version` is how many of them it has had.
 
 Append only: a released script is never edited, since databases in the field already ran it.
@@ -250,15 +272,7 @@ class SqliteStore:
 
     def update_user(self, user: User) -> None:
         with self._transaction():
-            with _conflicts({"users.login": f"login {user.login!r} is taken"}):
-                cursor = self._db.execute(
-                    "UPDATE users SET school_id = :school_id, role = :role, name = :name,"
-                    " login = :login, password_hash = :password_hash, verified = :verified,"
-                    " disabled = :disabled WHERE id = :id",
-                    _user_values(user),
-                )
-            _found(cursor, "user", user.id)
-            self._write_children(user)
+            self._update_user(user)
 
     def user(self, user_id: str) -> User | None:
         return self._one_user("id", user_id)
@@ -279,6 +293,50 @@ class SqliteStore:
                 )
             )
         return [_user(row, children.get(row["id"], [])) for row in rows]
+
+    # running a school: its founding, password links, class lists
+
+    def found_school(self, school: School, admin: User, link: PasswordLink | None) -> None:
+        """The school, its first admin and their password link, as one transaction: a taken
+        login leaves no school without an admin behind."""
+        with self._transaction():
+            with _conflicts({"schools.id": f"school id {school.id!r} is taken"}):
+                self._db.execute(
+                    "INSERT INTO schools (id, name, parents_see_recordings)"
+                    " VALUES (:id, :name, :parents_see_recordings)",
+                    _school_values(school),
+                )
+            self._insert_user(admin)
+            if link is not None:
+                sqlite_password_links.put(self._db, link)
+
+    def put_password_link(self, link: PasswordLink) -> None:
+        """Store `link`, voiding the person's older one."""
+        with self._transaction():
+            sqlite_password_links.put(self._db, link)
+
+    def password_link(self, secret_hash: str) -> PasswordLink | None:
+        return sqlite_password_links.find(self._db, secret_hash)
+
+    def use_password_link(self, link: PasswordLink, user: User) -> None:
+        """Delete the link and save the account (its new password) as one transaction;
+        KeyError, and nothing written, when the link is gone (used or replaced meanwhile)."""
+        with self._transaction():
+            if not sqlite_password_links.take(self._db, link.secret_hash):
+                raise KeyError(f"no password link for {link.user_id!r}")
+            self._update_user(user)
+
+    def import_people(
+        self, people: list[User], school_class: SchoolClass, links: list[PasswordLink]
+    ) -> None:
+        """New accounts (pupils before the parents naming them), the class with its new
+        pupils, and each account's password link, as one transaction: all or nothing."""
+        with self._transaction():
+            for user in people:
+                self._insert_user(user)
+            self._update_class(school_class)
+            for link in links:
+                sqlite_password_links.put(self._db, link)
 
     # classes
 
@@ -535,6 +593,17 @@ class SqliteStore:
                 " :verified, :disabled)",
                 _user_values(user),
             )
+        self._write_children(user)
+
+    def _update_user(self, user: User) -> None:
+        with _conflicts({"users.login": f"login {user.login!r} is taken"}):
+            cursor = self._db.execute(
+                "UPDATE users SET school_id = :school_id, role = :role, name = :name,"
+                " login = :login, password_hash = :password_hash, verified = :verified,"
+                " disabled = :disabled WHERE id = :id",
+                _user_values(user),
+            )
+        _found(cursor, "user", user.id)
         self._write_children(user)
 
     def _write_children(self, user: User) -> None:

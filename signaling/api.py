@@ -57,6 +57,13 @@ _STATUS = {
     errors.INVITE_EXPIRED: 410,
     errors.INVITE_REVOKED: 410,
     errors.INVITE_USED_UP: 410,
+    errors.ACCOUNT_DISABLED: 403,
+    errors.LINK_EXPIRED: 410,
+    errors.CANNOT_DEACTIVATE_SELF: 409,
+    errors.LAST_ADMIN: 409,
+    errors.IMPORT_INVALID: 400,
+    errors.IMPORT_TOO_LARGE: 413,
+    "operator_disabled": 404,
     errors.SESSION_ENDED: 409,
     errors.SESSION_NOT_LIVE: 409,
     "not_recording": 409,
@@ -131,6 +138,7 @@ def user_view(user: User) -> dict[str, Any]:
         "verified": user.verified,
         "login": user.login,
         "children": user.children,
+        "active": not user.disabled,
     }
 
 
@@ -239,8 +247,9 @@ def _wrap(operation: Operation) -> Handler:
                     return _error(UNAUTHORIZED, "sign in first (Authorization: Bearer <token>)")
                 try:
                     identity = request.app[ISSUER].verify_api(token)
-                    request.app[SIGN_INS].check(identity.sign_in, identity.user_id)
+                    # The account first: a deactivated one says so, not "signed out".
                     request[USER] = classroom.user(identity.user_id)
+                    request.app[SIGN_INS].check(identity.sign_in, identity.user_id)
                     request[SIGN_IN] = identity.sign_in
                 except (ProtocolError, ClassroomError) as exc:
                     return _error(UNAUTHORIZED, f"sign in again: {exc}")
@@ -754,6 +763,7 @@ OPERATIONS = [
 
 def add_routes(app: web.Application) -> None:
     # These modules read OPERATIONS or use this module's handlers: imported once it is whole.
+    from .admin_routes import ADMIN_OPERATIONS
     from .auth_routes import AUTH_OPERATIONS
     from .event_routes import EVENT_OPERATIONS
     from .hls_routes import HLS_OPERATIONS
@@ -761,7 +771,12 @@ def add_routes(app: web.Application) -> None:
     from .recording_routes import RECORDING_OPERATIONS
 
     operations = (
-        OPERATIONS + AUTH_OPERATIONS + RECORDING_OPERATIONS + EVENT_OPERATIONS + HLS_OPERATIONS
+        OPERATIONS
+        + AUTH_OPERATIONS
+        + RECORDING_OPERATIONS
+        + EVENT_OPERATIONS
+        + HLS_OPERATIONS
+        + ADMIN_OPERATIONS
     )
     spec = document(operations)
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import WSCloseCode, web
 
+from classroom.administration import Administration
 from classroom.errors import SESSION_NOT_LIVE, ClassroomError
 from classroom.service import Classroom
 from classroom.sign_ins import SignIns
@@ -21,7 +22,7 @@ from sfu.placement import LocalPlacement
 from sfu.process import SfuProcess
 from sfu.shards import ShardedSfu
 
-from . import api, metrics, recording_control
+from . import admin_routes, api, metrics, recording_control
 from .absence import Absences
 from .auth import TokenIssuer
 from .broadcasts import Broadcasts
@@ -164,6 +165,8 @@ def create_app(config: Config) -> web.Application:
         store = SqliteStore(config.database_path)
         app[api.CLASSROOM] = Classroom(store)
         app[api.SIGN_INS] = SignIns(store.sign_ins)
+        app[admin_routes.ADMINISTRATION] = Administration(store)
+        app[admin_routes.OPERATOR_TOKEN] = config.operator_token
         app[api.ISSUER] = TokenIssuer(config.secret)
         app[api.SETTINGS] = api.ApiSettings(config.base_url, config.token_ttl)
         app[api.RECORDINGS] = config.data_dir / "recordings"
@@ -215,6 +218,7 @@ def create_app(config: Config) -> web.Application:
     app.router.add_get("/signin", _page("signin.html"))
     app.router.add_get("/school", _page("school.html"))
     app.router.add_get("/join/{invite_id}", _page("join.html"))
+    app.router.add_get("/reset/{link}", _page("reset.html"))
     app.router.add_get("/event/{link}", _page("event.html"))
     app.router.add_get("/broadcast/{session_id}", _page("broadcast.html"))
     app.router.add_get("/recordings/{session_id}/{recording_id}", _page("playback.html"))

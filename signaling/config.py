@@ -66,6 +66,9 @@ class Config:
     compose_workers: int = 1
     """Recordings composed into one MP4 at once, each in a child process (COMPOSE_WORKERS);
     0: none is (the per-participant WebM files are still made)."""
+    operator_token: str = ""
+    """The district operator's token for /api/operator/… (OPERATOR_TOKEN); empty: those
+    endpoints are off."""
 
     @property
     def database_path(self) -> str:
@@ -135,6 +138,7 @@ class Config:
             if minutes < 0:
                 raise ValueError("HOSTLESS_MINUTES must be 0 (never) or more")
             config.hostless_end = minutes * 60
+        config.operator_token = env.get("OPERATOR_TOKEN", "").strip()
         config.ice_transport_policy = env.get("ICE_TRANSPORT_POLICY", "all")
         if config.ice_transport_policy not in ("all", "relay"):
             raise ValueError("ICE_TRANSPORT_POLICY must be 'all' or 'relay'")

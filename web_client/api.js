@@ -7,12 +7,13 @@
 /** A refused request: `status` 0 and code 'network' when the server could not be reached;
  * `field` names the request's field at fault, when the server says which. */
 export class ApiError extends Error {
-  constructor(status, code, message, field = null) {
+  constructor(status, code, message, field = null, body = null) {
     super(message || code);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.field = field;
+    this.body = body; // the whole answer: a refused class list's `report`, say
   }
 
   /** The sign-in is gone (expired, revoked): unlike a wrong password, which is also a 401. */
@@ -45,17 +46,19 @@ async function send(method, path, { body } = {}) {
     throw new ApiError(0, 'network', err?.message || 'network error');
   }
   if (response.ok) return response;
-  let error = null;
+  let data = null;
   try {
-    error = (await response.json())?.error;
+    data = await response.json();
   } catch {
     /* a proxy's HTML error page, say */
   }
+  const error = data?.error;
   throw new ApiError(
     response.status,
     error?.code || `http_${response.status}`,
     error?.message || response.statusText,
     error?.field || null,
+    data,
   );
 }
 
@@ -190,6 +193,32 @@ export const deleteRecording = (sessionId, recordingId) =>
 /** A recording's file for a <video> element (the sign-in cookie goes with its requests). */
 export const recordingFileUrl = (sessionId, recordingId, name) =>
   `/api/sessions/${enc(sessionId)}/recordings/${enc(recordingId)}/files/${enc(name)}`;
+
+// ---- running a school: password links, deactivation, class lists (admin_routes.py) ----------
+
+/** Whose password a link sets: {name, login, school, expires_at, first}. No token needed. */
+export const openPasswordLink = (secret) =>
+  json('GET', `/api/password-links/${enc(secret)}`, { auth: false });
+
+/** Sets the password and uses the link up: {login, name}. Sign in with them afterwards. */
+export const usePasswordLink = (secret, password) =>
+  json('POST', `/api/password-links/${enc(secret)}`, { body: { password }, auth: false });
+
+/** A one-time link for the person to set a new password: {user_id, url, expires_at}. */
+export const makePasswordLink = (userId) => json('POST', `/api/users/${enc(userId)}/password-link`);
+
+export const deactivateUser = (userId) => json('POST', `/api/users/${enc(userId)}/deactivate`);
+
+export const reactivateUser = (userId) => json('POST', `/api/users/${enc(userId)}/reactivate`);
+
+/** The pupil leaves the class (not the school). Resolves to the class. */
+export const removePupil = (classId, userId) =>
+  json('DELETE', `/api/classes/${enc(classId)}/pupils/${enc(userId)}`);
+
+/** A class list's preview (`dryRun`) or its import: {valid, rows, problems, accounts, class?}.
+ * A list with problems is refused with import_invalid; the error's body holds its `report`. */
+export const importClassList = (classId, csv, dryRun) =>
+  json('POST', `/api/classes/${enc(classId)}/import`, { body: { csv, dry_run: dryRun } });
 
 // ---- rules the server enforces, checked early so forms can say what is wrong -------------------
 

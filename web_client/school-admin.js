@@ -4,8 +4,9 @@
 import * as api from './api.js';
 import { ApiError } from './api.js';
 import { $, button, el, formErrors, t, toast } from './page.js';
-import { busy, locale, signOut, state } from './school-common.js';
+import { busy, keepingOpen, locale, signOut, state } from './school-common.js';
 import { loadClass, renderClasses } from './school-classes.js';
+import { personActions } from './school-people.js';
 
 const changed = new Set(); // called when the school itself changed (its name is in the top bar)
 
@@ -112,10 +113,11 @@ function renderPeople() {
     const users = byRole(role);
     if (!users.length) continue;
     const details = el('details');
+    details.dataset.key = role;
     details.append(el('summary', null, key, { count: users.length }), peopleGroup(null, users, info));
     groups.push(details);
   }
-  $('people-list').replaceChildren(...groups);
+  keepingOpen($('people-list'), () => $('people-list').replaceChildren(...groups));
 }
 
 function peopleGroup(key, users, info) {
@@ -133,6 +135,8 @@ function peopleGroup(key, users, info) {
     const extra = info(user);
     if (extra) item.append(extra);
     if (user.role === 'teacher') item.append(teacherStatus(user));
+    item.classList.toggle('inactive', user.active === false);
+    item.append(personActions(user));
     list.append(item);
   }
   group.append(list);

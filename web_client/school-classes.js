@@ -6,9 +6,10 @@ import { ApiError } from './api.js';
 import { localize } from './i18n.js';
 import { $, avatarDot, button, el, errorText, field, t, toast } from './page.js';
 import {
-  busy, confirming, enter, formatTime, locale, now, prepareWhen, readWhen,
+  busy, confirming, enter, formatTime, keepingOpen, locale, now, prepareWhen, readWhen,
   signOut, startNew, state, teaches, timeText,
 } from './school-common.js';
+import { importButton, memberActions } from './school-people.js';
 import { refreshSessions } from './school-sessions.js';
 
 // Reuse an invite link rather than making a new one per click, unless it is about to die.
@@ -28,7 +29,7 @@ export function renderClasses() {
   const role = state.me.role;
   const headings = { admin: 'classes.all', teacher: 'classes.mine', pupil: 'classes.pupil', parent: 'classes.parent' };
   localize($('classes-heading'), t, headings[role] || 'classes.mine');
-  $('class-list').replaceChildren(...state.classes.map(classCard));
+  keepingOpen($('class-list'), () => $('class-list').replaceChildren(...state.classes.map(classCard)));
   const empty = $('classes-empty');
   empty.hidden = state.classes.length > 0;
   const empties = { admin: 'classes.emptyAdmin', teacher: 'classes.emptyTeacher' };
@@ -51,7 +52,11 @@ function classCard(cls) {
     const start = button('primary', 'class.startLesson', (b) => busy(b, () => startLesson(cls)));
     start.dataset.role = 'start-lesson';
     const actions = el('div', 'actions');
-    actions.append(start, button('ghost', 'class.scheduleMeeting', () => openMeetingForm(card, cls)));
+    actions.append(
+      start,
+      button('ghost', 'class.scheduleMeeting', () => openMeetingForm(card, cls)),
+      importButton(cls),
+    );
     // Short visible labels after a common caption; the full sentence is the accessible name.
     const invite = el('div', 'invite-bar');
     invite.append(
@@ -129,7 +134,7 @@ function membersList(cls, members) {
     if (member.role === 'teacher') item.append(el('span', 'badge', 'role.teacher'));
     if (member.id === state.me.id) item.append(el('span', 'muted', 'members.you'));
     if (state.me.children?.includes(member.id)) item.append(el('span', 'badge plain', 'members.yourChild'));
-    if (host && member.role === 'pupil') item.append(consultButton(cls, member));
+    if (host && member.role === 'pupil') item.append(consultButton(cls, member), ...memberActions(cls, member));
     list.append(item);
   }
   details.append(list);
@@ -141,7 +146,7 @@ function membersList(cls, members) {
       const item = children.length
         ? personRow(parent, 'people.parentOf', { names: children.join(', ') })
         : personRow(parent);
-      if (host) item.append(consultButton(cls, parent));
+      if (host) item.append(consultButton(cls, parent), ...memberActions(cls, parent));
       parentList.append(item);
     }
     details.append(el('h4', 'people-subhead', 'members.parents', { count: parents.length }), parentList);

@@ -98,6 +98,18 @@ export function hosts(session) {
   return isAdmin() || (isVerifiedTeacher() && (teaches(session.class_id) || session.created_by === state.me.id));
 }
 
+// ---- redrawing ------------------------------------------------------------------------------
+
+/** Runs `draw`, which replaces what is under `root`, and opens again the <details> that were
+ * open (by their class card, class and data-key): a redraw after an action keeps the place. */
+export function keepingOpen(root, draw) {
+  const key = (node) =>
+    `${node.closest('[data-class-id]')?.dataset.classId || ''}|${node.className}|${node.dataset.key || ''}`;
+  const open = new Set([...root.querySelectorAll('details[open]')].map(key));
+  draw();
+  for (const node of root.querySelectorAll('details')) if (open.has(key(node))) node.open = true;
+}
+
 // ---- signing out, failures, busy buttons -------------------------------------------------
 
 export async function signOut() {

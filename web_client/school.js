@@ -17,8 +17,9 @@ import {
   fillAssignForm, fillSchoolForm, onSchoolChanged, renderAdmin, wireAdminForms,
 } from './school-admin.js';
 import { loadClass, renderClasses, updateStartButtons } from './school-classes.js';
-import { drawTime, isAdmin, signOut, state } from './school-common.js';
+import { drawTime, failed, isAdmin, signOut, state } from './school-common.js';
 import { wireEventForm } from './school-events.js';
+import { onPeopleChanged, wireImportDialog } from './school-people.js';
 import { onSessionsRendered, pollSessions, renderSessions, wireStaffForm } from './school-sessions.js';
 
 const POLL_MS = 15000; // a pupil waiting for the teacher sees the Join button appear by itself
@@ -48,6 +49,25 @@ async function load() {
   }
   $('loading').hidden = true;
   renderAll();
+}
+
+/** After a person or a class changed (deactivated, taken out, imported): what the API says now. */
+async function refreshPeople() {
+  try {
+    const [classes, users] = await Promise.all([
+      api.listClasses(),
+      isAdmin() ? api.listUsers() : [],
+    ]);
+    state.classes = classes;
+    state.users = users;
+    await Promise.all(classes.map(loadClass));
+  } catch (err) {
+    failed(err);
+    return;
+  }
+  renderClasses();
+  if (isAdmin()) renderAdmin();
+  translate();
 }
 
 function renderAll() {
@@ -99,6 +119,8 @@ function main() {
   wireStaffForm();
   wireEventForm();
   wireAdminForms();
+  wireImportDialog();
+  onPeopleChanged(refreshPeople);
   translate();
   showFlash();
   load();

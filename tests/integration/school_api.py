@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,11 +47,25 @@ class School:
         return str(body["token"])
 
 
-async def open_school(aiohttp_client: Any, tmp_path: Path) -> AsyncIterator[School]:
+async def open_school(
+    aiohttp_client: Any,
+    tmp_path: Path,
+    prepare: Callable[[web.Application], None] | None = None,
+    **settings: Any,
+) -> AsyncIterator[School]:
+    """`settings`: `Config` fields on top of the tests' own; `prepare` sees the app before it
+    starts (to set what the signalling layer would)."""
     config = Config(
-        data_dir=tmp_path, database=str(tmp_path / "school.sqlite3"), secret=SECRET, sfu_workers=0
+        data_dir=tmp_path,
+        database=str(tmp_path / "school.sqlite3"),
+        secret=SECRET,
+        sfu_workers=0,
+        **settings,
     )
-    client = await aiohttp_client(create_app(config))
+    app = create_app(config)
+    if prepare is not None:
+        prepare(app)
+    client = await aiohttp_client(app)
     classroom = client.app[api.CLASSROOM]
     admin = await classroom.create_school("Школа №5", "Анна Admin", "anna", ADMIN_PW)
     state = School(client, classroom, admin, "")

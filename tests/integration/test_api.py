@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from signaling import api
+from signaling.admin_routes import ADMIN_OPERATIONS
 from signaling.auth import TokenIssuer
 from signaling.auth_routes import AUTH_OPERATIONS
 from signaling.event_routes import EVENT_OPERATIONS
@@ -294,7 +295,13 @@ async def test_another_school_is_not_found_not_forbidden(school: School) -> None
 async def test_openapi_document_lists_every_operation_with_its_schema(school: School) -> None:
     status, spec = await school.call("GET", "/api/openapi.json")
     assert status == 200 and spec["openapi"] == "3.1.0"
-    operations = api.OPERATIONS + AUTH_OPERATIONS + RECORDING_OPERATIONS + EVENT_OPERATIONS
+    operations = [
+        *api.OPERATIONS,
+        *AUTH_OPERATIONS,
+        *RECORDING_OPERATIONS,
+        *EVENT_OPERATIONS,
+        *ADMIN_OPERATIONS,
+    ]
     for op in operations:
         entry = spec["paths"][op.path][op.method.lower()]
         assert entry["summary"] == op.summary

@@ -176,3 +176,25 @@ async def test_the_lesson_address_serves_the_lesson_page(server: RunningServer) 
             assert response.status == 200
             assert response.headers["Cache-Control"] == "no-store"
         assert 'id="join-view"' in page and 'src="/static/app.js"' in page
+
+
+async def test_deactivating_a_person_closes_their_lesson_and_ends_their_sign_ins(
+    server: RunningServer,
+) -> None:
+    lesson = await _a_lesson(server)
+    async with aiohttp.ClientSession() as http:
+        olga, _ = await _login(http, server.url, "olga", TEACHER_PW)
+        admin, _ = await _login(http, server.url, "admin", "admin-password")
+        async with http.post(
+            f"{server.url}/api/sessions/{lesson}/join",
+            headers={"Authorization": f"Bearer {olga['token']}"},
+        ) as response:
+            entry = await response.json()
+        ws = await join(http, server.url, entry["token"])
+        async with http.post(
+            f"{server.url}/api/users/{olga['user']['id']}/deactivate",
+            headers={"Authorization": f"Bearer {admin['token']}"},
+        ) as response:
+            assert (response.status, (await response.json())["active"]) == (200, False)
+        seen = [m.json()["type"] async for m in ws if m.type == aiohttp.WSMsgType.TEXT]
+        assert (seen[-1], ws.close_code) == ("signed_out", CLOSE_SIGNED_OUT)

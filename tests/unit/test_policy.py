@@ -176,6 +176,38 @@ unverified_teacher  delete_recording          -    -      -
 pupil               delete_recording          -    -      -
 parent              delete_recording          -    -      -
 guest               delete_recording          -    -      -
+
+# Running a school (issue 15). A password link: admins for anyone of the school, a class's
+# teachers for its pupils (and their parents, below); the person here is the place's pupil.
+admin               reset_password            Y    Y      -
+teacher             reset_password            Y    -      -
+unverified_teacher  reset_password            -    -      -
+pupil               reset_password            -    -      -
+parent              reset_password            -    -      -
+guest               reset_password            -    -      -
+
+# Deactivating an account (the place's pupil here): admins only.
+admin               deactivate_person         Y    Y      -
+teacher             deactivate_person         -    -      -
+unverified_teacher  deactivate_person         -    -      -
+pupil               deactivate_person         -    -      -
+parent              deactivate_person         -    -      -
+guest               deactivate_person         -    -      -
+
+# Taking a pupil out of a class, and importing a class list: its teachers and the admins.
+admin               remove_from_class         Y    Y      -
+teacher             remove_from_class         Y    -      -
+unverified_teacher  remove_from_class         -    -      -
+pupil               remove_from_class         -    -      -
+parent              remove_from_class         -    -      -
+guest               remove_from_class         -    -      -
+
+admin               import_class_list         Y    Y      -
+teacher             import_class_list         Y    -      -
+unverified_teacher  import_class_list         -    -      -
+pupil               import_class_list         -    -      -
+parent              import_class_list         -    -      -
+guest               import_class_list         -    -      -
 """
 
 SCOPES = ("own_class", "other_class", "other_school")
@@ -249,8 +281,19 @@ SESSION_ACTIONS = {
 """Acted on a session of the class that the class's teacher created."""
 
 
+PERSON_ACTIONS = {Action.RESET_PASSWORD, Action.DEACTIVATE_PERSON}
+"""Acted on a person: the place's pupil."""
+
+
 def target_for(action: Action, place: Place) -> Target:
     """The thing `action` is done to, at `place`."""
+    if action in PERSON_ACTIONS:
+        return Target(
+            school_id=place.school_id,
+            person_id=place.pupil,
+            person_role=Role.PUPIL,
+            person_classes=frozenset({place.class_id}),
+        )
     if action in SCHOOL_ACTIONS:
         return Target(school_id=place.school_id)
     if action in (Action.JOIN_STAFF_MEETING, Action.WATCH_EVENT):
@@ -396,3 +439,58 @@ def test_allowing_parents_lets_in_no_one_else() -> None:
         assert not allowed(ACTORS[role], Action.WATCH_RECORDING, recording("5a", True)), role
     assert not allowed(ACTORS["pupil"], Action.WATCH_RECORDING, recording("5b", True))
     assert not allowed(ACTORS["teacher"], Action.WATCH_RECORDING, recording("5b", True))
+
+
+# --- people: password links and deactivation -------------------------------------------------
+
+
+def person(user_id: str, role: Role, classes: set[str]) -> Target:
+    return Target(
+        school_id="north", person_id=user_id, person_role=role, person_classes=frozenset(classes)
+    )
+
+
+def test_a_teacher_makes_password_links_for_the_parents_of_their_class() -> None:
+    assert allowed(ACTORS["teacher"], Action.RESET_PASSWORD, person("p", Role.PARENT, {"5a"}))
+    assert not allowed(ACTORS["teacher"], Action.RESET_PASSWORD, person("p", Role.PARENT, {"5b"}))
+
+
+def test_a_teacher_makes_no_password_link_for_staff_even_of_their_own_class() -> None:
+    for role in (Role.TEACHER, Role.ADMIN):
+        target = person("colleague", role, {"5a"})
+        assert not allowed(ACTORS["teacher"], Action.RESET_PASSWORD, target), role
+
+
+def test_an_admin_makes_password_links_for_staff_and_for_people_of_no_class() -> None:
+    for role in (Role.TEACHER, Role.ADMIN, Role.PARENT, Role.PUPIL):
+        assert allowed(ACTORS["admin"], Action.RESET_PASSWORD, person("x", role, set())), role
+
+
+def test_no_one_deactivates_themselves() -> None:
+    admin = ACTORS["admin"]
+    assert not allowed(admin, Action.DEACTIVATE_PERSON, person(admin.user_id, Role.ADMIN, set()))
+    assert allowed(admin, Action.DEACTIVATE_PERSON, person("head-2", Role.ADMIN, set()))
+
+
+def test_person_actions_need_a_person() -> None:
+    school = Target(school_id="north")
+    for action in PERSON_ACTIONS:
+        assert not allowed(ACTORS["admin"], action, school), action
+
+
+def test_a_person_target_knows_their_classes_by_role() -> None:
+    from classroom.models import SchoolClass, User
+
+    classes = [
+        SchoolClass("5a", "north", "5A", teachers=["t"], pupils=["kid"]),
+        SchoolClass("5b", "north", "5B", pupils=["other"]),
+        SchoolClass("7a", "south", "7A", pupils=["kid"]),
+    ]
+    parent = User("mum", "north", Role.PARENT, "Mum", children=["kid"])
+    assert Target.of_person(parent, classes).person_classes == {"5a"}
+    teacher = User("t", "north", Role.TEACHER, "T")
+    assert Target.of_person(teacher, classes).person_classes == {"5a"}
+    pupil = User("kid", "north", Role.PUPIL, "Kid")
+    assert Target.of_person(pupil, classes) == Target(
+        school_id="north", person_id="kid", person_role=Role.PUPIL, person_classes=frozenset({"5a"})
+    )
