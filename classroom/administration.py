@@ -21,6 +21,7 @@ from .models import School, SchoolClass, User
 from .password_links import IssuedLink, PasswordLink
 from .policy import Action, Actor, Target, allowed
 from .roles import Role
+from .scoped import class_of_school, person_of_school
 from .service import LOGIN, _hash, _login, _name, _password
 from .store import Conflict, Repository
 
@@ -421,16 +422,10 @@ class Administration:
             raise Forbidden()
 
     def _person(self, by: User, user_id: str) -> User:
-        user = self._store.user(user_id) if user_id else None
-        if user is None or user.school_id != by.school_id:
-            raise NotFound("this person")
-        return user
+        return person_of_school(self._store, by, user_id)
 
     def _class(self, by: User, class_id: str) -> SchoolClass:
-        school_class = self._store.school_class(class_id) if class_id else None
-        if school_class is None or school_class.school_id != by.school_id:
-            raise NotFound("this class")
-        return school_class
+        return class_of_school(self._store, by, class_id)
 
 
 def _same_name(a: str, b: str) -> bool:

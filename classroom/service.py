@@ -33,6 +33,7 @@ from .models import (
 from .passwords import MAX_PASSWORD, burn_time, hash_password, verify_password
 from .policy import Action, Actor, Target, allowed
 from .roles import Grants, Role
+from .scoped import class_of_school, person_of_school, session_of_school
 from .store import Conflict, Repository
 
 LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
@@ -743,22 +744,13 @@ class Classroom:
             raise Forbidden()
 
     def _class(self, by: User, class_id: str) -> SchoolClass:
-        school_class = self._store.school_class(class_id) if class_id else None
-        if school_class is None or school_class.school_id != by.school_id:
-            raise NotFound("this class")
-        return school_class
+        return class_of_school(self._store, by, class_id)
 
     def _school_user(self, by: User, user_id: str) -> User:
-        user = self._store.user(user_id) if user_id else None
-        if user is None or user.school_id != by.school_id:
-            raise NotFound("this person")
-        return user
+        return person_of_school(self._store, by, user_id)
 
     def _session(self, by: User, session_id: str) -> Session:
-        session = self._store.session(session_id) if session_id else None
-        if session is None or session.school_id != by.school_id:
-            raise NotFound("this session")
-        return session
+        return session_of_school(self._store, by, session_id)
 
     def _may_see(self, actor: Actor, session: Session) -> bool:
         target = Target.of_session(session)

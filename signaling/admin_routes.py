@@ -220,6 +220,7 @@ ADMIN_OPERATIONS = [
         " (the district operator: Authorization: Bearer <OPERATOR_TOKEN>)",
         public=True,
         tags=["operator"],
+        guessable=True,
     ),
     Operation(
         "POST",
@@ -236,6 +237,7 @@ ADMIN_OPERATIONS = [
         ),
         public=True,
         tags=["operator"],
+        guessable=True,
     ),
     Operation(
         "POST",
@@ -267,6 +269,7 @@ ADMIN_OPERATIONS = [
         "Whose password a link sets (no sign-in: the link is the secret)",
         public=True,
         tags=["people"],
+        guessable=True,
     ),
     Operation(
         "POST",
@@ -276,6 +279,7 @@ ADMIN_OPERATIONS = [
         body=obj(["password"], password=string(1024, 8)),
         public=True,
         tags=["people"],
+        guessable=True,
     ),
     Operation(
         "DELETE",

@@ -39,6 +39,7 @@ from .compositions import Compositions
 from .cookies import AUTH_COOKIE, cross_site, set_auth_cookie
 from .errors import ProtocolError
 from .stream_keys import StreamKeys
+from .throttle import LINK_FAILURES, TOO_MANY_ATTEMPTS, Throttle, TooManyAttempts
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ _STATUS = {
     "recording_unavailable": 503,
     UNAUTHORIZED: 401,
     BAD_JSON: 400,
+    TOO_MANY_ATTEMPTS: 429,
 }
 
 
@@ -88,6 +90,12 @@ USER: web.RequestKey[User] = web.RequestKey("user", User)
 SIGN_IN: web.RequestKey[str] = web.RequestKey("sign_in", str)
 """The id of the sign-in the request's token belongs to."""
 SIGN_INS = web.AppKey("sign_ins", SignIns)
+RoomStatus = Callable[[str], dict[str, Any]]
+ROOM_STATUS: web.AppKey[RoomStatus] = web.AppKey("room_status")
+"""A live session's room: {"people", "host" (one is in it), "ends_at" (when it ends for want
+of a host, or None)}."""
+THROTTLE = web.AppKey("throttle", Throttle)
+"""Limits on failed sign-ins and link lookups."""
 SignedOut = Callable[[str, list[str]], Awaitable[None]]
 SIGNED_OUT: web.AppKey[SignedOut] = web.AppKey("signed_out")
 """(user id, ended sign-ins): closes the live room connections their tokens opened."""
@@ -122,6 +130,9 @@ class Operation:
     tags: list[str] = field(default_factory=list)
     query_token: bool = False
     """The bearer token may come as `?token=` instead: a <video> element sends no headers."""
+    guessable: bool = False
+    """Its path holds a secret (an invite, an event link, a password link) or it takes the
+    operator's token: failed tries count against the caller's address (signaling/throttle)."""
 
 
 # --- views ---------------------------------------------------------------------------
@@ -255,7 +266,11 @@ def _wrap(operation: Operation) -> Handler:
                     return _error(UNAUTHORIZED, f"sign in again: {exc}")
             if operation.body is not None:
                 request[BODY] = await _body(request, operation.body)
-            result = await operation.handler(request)
+            result = await _limited(request, operation)
+        except TooManyAttempts as exc:
+            response = _error(exc.code, exc.message, exc.field)
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
         except ClassroomError as exc:
             return _error(exc.code, exc.message, exc.field)
         if isinstance(result, web.StreamResponse):
@@ -263,6 +278,22 @@ def _wrap(operation: Operation) -> Handler:
         return web.json_response(result)
 
     return handle
+
+
+async def _limited(request: web.Request, operation: Operation) -> Any:
+    """The handler, under the limits on guessing: a guessable path counts its failures per
+    address (and refuses once there were too many)."""
+    if not operation.guessable:
+        return await operation.handler(request)
+    throttle = request.app[THROTTLE]
+    address = throttle.address(request)
+    throttle.check_link(address)
+    try:
+        return await operation.handler(request)
+    except ClassroomError as exc:
+        if exc.code in LINK_FAILURES or exc.code == UNAUTHORIZED:
+            throttle.link_failed(address)
+        raise
 
 
 # --- handlers --------------------------------------------------------------------------
@@ -283,7 +314,16 @@ def signed_in(request: web.Request, user: User) -> web.Response:
 
 async def login(request: web.Request) -> web.Response:
     body = request[BODY]
-    user = await request.app[CLASSROOM].sign_in(body["login"], body["password"])
+    throttle = request.app[THROTTLE]
+    address = throttle.address(request)
+    throttle.check_sign_in(body["login"], address)
+    try:
+        user = await request.app[CLASSROOM].sign_in(body["login"], body["password"])
+    except ClassroomError as exc:
+        if exc.code == errors.BAD_CREDENTIALS:
+            throttle.sign_in_failed(body["login"], address)
+        raise
+    throttle.signed_in(body["login"])
     return signed_in(request, user)
 
 
@@ -446,9 +486,22 @@ async def list_sessions(request: web.Request) -> dict[str, Any]:
         if s.id not in listed and s.state is SessionState.ENDED and counts.get(s.id)
     ]
     everything = sorted([*sessions, *extra], key=lambda s: s.created_at, reverse=True)
-    # "recordings": how many the caller may watch (0 when they may not).
+    # "recordings": how many the caller may watch (0 when they may not); "room": who is in a
+    # live session's room, and when it ends by itself if no host is there.
+    status = request.app.get(ROOM_STATUS)
     return {
-        "sessions": [{**session_view(s), "recordings": counts.get(s.id, 0)} for s in everything]
+        "sessions": [
+            {
+                **session_view(s),
+                "recordings": counts.get(s.id, 0),
+                **(
+                    {"room": status(s.id)}
+                    if status is not None and s.state is SessionState.LIVE
+                    else {}
+                ),
+            }
+            for s in everything
+        ]
     }
 
 
@@ -659,6 +712,7 @@ OPERATIONS = [
         "What an invite link is for (no sign-in: the link is the secret)",
         public=True,
         tags=["invites"],
+        guessable=True,
     ),
     Operation(
         "POST",
@@ -674,6 +728,7 @@ OPERATIONS = [
         ),
         public=True,
         tags=["invites"],
+        guessable=True,
     ),
     Operation(
         "POST",
@@ -682,6 +737,7 @@ OPERATIONS = [
         "Use an invite link with my existing account (another class, another child)",
         body=obj(child_id=string(64, 1)),
         tags=["invites"],
+        guessable=True,
     ),
     Operation(
         "POST",

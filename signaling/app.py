@@ -34,6 +34,7 @@ from .metrics_access import metrics_refusal
 from .rooms import LiveRooms
 from .session import ServerState, Session
 from .stream_keys import StreamKeys
+from .throttle import Throttle
 
 logger = logging.getLogger(__name__)
 
@@ -165,6 +166,7 @@ def create_app(config: Config) -> web.Application:
         store = SqliteStore(config.database_path)
         app[api.CLASSROOM] = Classroom(store)
         app[api.SIGN_INS] = SignIns(store.sign_ins)
+        app[api.THROTTLE] = Throttle(config.trust_proxy)
         app[admin_routes.ADMINISTRATION] = Administration(store)
         app[admin_routes.OPERATOR_TOKEN] = config.operator_token
         app[api.ISSUER] = TokenIssuer(config.secret)
@@ -196,6 +198,7 @@ def create_app(config: Config) -> web.Application:
 
         app[api.SIGNED_OUT] = signed_out
         app[api.SESSION_STARTED] = lambda session_id: app[STATE].start_room(session_id)
+        app[api.ROOM_STATUS] = lambda session_id: app[STATE].room_status(session_id)
         yield
         await app[api.COMPOSITIONS].close()
         await app[api.BROADCASTS].close()

@@ -153,6 +153,7 @@ EVENT_OPERATIONS = [
         "What an event link is for (no sign-in: the link is the secret)",
         public=True,
         tags=["events"],
+        guessable=True,
     ),
     Operation(
         "POST",
@@ -162,5 +163,6 @@ EVENT_OPERATIONS = [
         body=obj(["name"], name=string(100, 1)),
         public=True,
         tags=["events"],
+        guessable=True,
     ),
 ]

@@ -215,6 +215,17 @@ class ServerState:
         elif self.hostless.waiting(room) is None and self.record.hostless_ends(room):
             self.hostless.host_gone(room)
 
+    def room_status(self, room: str) -> dict[str, Any]:
+        """Who is in a live session's room, for the school page."""
+        roster = self.rooms.rosters.get(room)
+        people = [p for p in roster.participants.values() if not p.audience] if roster else []
+        left = self.hostless.waiting(room) if self.hostless is not None else None
+        return {
+            "people": len(people) + (roster.audience_count if roster else 0),
+            "host": any(p.grants.moderate for p in people),
+            "ends_at": None if left is None else round(time.time() + left),
+        }
+
     async def end_hostless(self, room: str) -> None:
         """Nobody ran the session for `hostless.after` seconds: it ends, and says so."""
         roster = self.rooms.rosters.get(room)

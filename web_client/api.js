@@ -14,6 +14,8 @@ export class ApiError extends Error {
     this.code = code;
     this.field = field;
     this.body = body; // the whole answer: a refused class list's `report`, say
+    /** Seconds to wait before trying again (too_many_attempts), when the server said. */
+    this.retryAfter = null;
   }
 
   /** The sign-in is gone (expired, revoked): unlike a wrong password, which is also a 401. */
@@ -53,13 +55,15 @@ async function send(method, path, { body } = {}) {
     /* a proxy's HTML error page, say */
   }
   const error = data?.error;
-  throw new ApiError(
+  const refused = new ApiError(
     response.status,
     error?.code || `http_${response.status}`,
     error?.message || response.statusText,
     error?.field || null,
     data,
   );
+  refused.retryAfter = Number(response.headers.get('Retry-After')) || null;
+  throw refused;
 }
 
 async function json(method, path, options) {

@@ -87,6 +87,9 @@ export function withLang(url) {
 /** [i18n key, params] for a failed request. */
 export function errorText(err) {
   const code = err instanceof ApiError ? err.code : null;
+  if (code === 'too_many_attempts') {
+    return ['api.too_many_attempts', { minutes: Math.max(1, Math.ceil((err.retryAfter || 60) / 60)) }];
+  }
   if (code && t.has(`api.${code}`)) return [`api.${code}`];
   return ['api.unknown', { message: err?.message || String(err) }];
 }

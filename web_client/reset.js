@@ -81,8 +81,7 @@ async function submit(ev) {
   }
   // The link is used up: from here on the password is the way in.
   try {
-    const signed = await api.login(link.login, password);
-    api.setToken(signed.token);
+    await api.login(link.login, password); // the server sets the sign-in cookie
   } catch {
     location.assign(withLang('/signin')); // the password is set: the sign-in page takes it
     return;

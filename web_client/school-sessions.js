@@ -85,6 +85,10 @@ function sessionRow(session) {
   }
   const when = sessionTime(session);
   if (when) meta.append(when);
+  // A live lesson nobody runs is about to end by itself: say so, not just "live".
+  if (session.state === 'live' && session.room && !session.room.host && session.room.ends_at) {
+    meta.append(timeText(el('span', 'no-host'), 'sessions.noHostUntil', session.room.ends_at));
+  }
   if (session.kind === 'event') meta.append(...eventMeta(session));
   main.append(title, meta);
   row.append(main, sessionActions(session, row));

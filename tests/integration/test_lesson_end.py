@@ -4,6 +4,7 @@ a host for HOSTLESS_MINUTES ends by itself and says so (also after a restart).""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -164,3 +165,44 @@ async def test_an_event_goes_on_while_its_performers_perform(tmp_path: Path) -> 
         assert _now(classroom, admin, event).state is SessionState.LIVE
         assert server.state.hostless is not None
         assert server.state.hostless.waiting(event.id) is None
+
+
+async def test_the_school_page_sees_who_is_in_a_live_room_and_when_it_ends(
+    tmp_path: Path,
+) -> None:
+    async with serving(tmp_path, hostless_end=600.0) as server:
+        classroom = server.app[api.CLASSROOM]
+        lesson, _ = await _school(classroom)
+        async with aiohttp.ClientSession() as http:
+
+            async def listed() -> dict[str, Any]:
+                async with http.post(
+                    f"{server.url}/api/auth/login",
+                    json={"login": "admin", "password": "admin-password"},
+                ) as response:
+                    token = (await response.json())["token"]
+                async with http.get(
+                    f"{server.url}/api/sessions", headers={"Authorization": f"Bearer {token}"}
+                ) as response:
+                    sessions = (await response.json())["sessions"]
+                room: dict[str, Any] = sessions[0]["room"]
+                return room
+
+            olga = await _room_token(http, server.url, lesson.id, "olga")
+            teacher = await join(http, server.url, olga)
+            pupil = await join(
+                http, server.url, await _room_token(http, server.url, lesson.id, "anya")
+            )
+            assert await listed() == {"people": 2, "host": True, "ends_at": None}
+            await _request(teacher, {"type": "leave", "id": 1})
+            await _until(
+                lambda: (
+                    server.state.hostless is not None
+                    and server.state.hostless.waiting(lesson.id) is not None
+                )
+            )
+            room = await listed()
+            now = time.time()
+            assert (room["people"], room["host"]) == (1, False)
+            assert now + 590 <= room["ends_at"] <= now + 601
+            await pupil.close()
