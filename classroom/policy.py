@@ -46,6 +46,10 @@ class Action(StrEnum):
     WATCH_RECORDING = "watch_recording"
     DELETE_RECORDING = "delete_recording"
     """The class's teachers and the school's admins: a recording is theirs to take back."""
+    ERASE_PERSON = "erase_person"
+    """Remove a person's account and data on their request (`classroom.erasure`): the
+    school's admins, acting for the school, which controls the data. Nobody erases their
+    own account: a pupil (or anyone) asks the school, and an admin is erased by another."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,8 @@ class Target:
     guest_id: str | None = None
     """The consultation's pupil or parent."""
     parents_see_recordings: bool = False
+    person_id: str | None = None
+    """The person acted on (erasure), when the action is on a person."""
 
     @classmethod
     def of_session(cls, session: Session, parents_see_recordings: bool = False) -> Target:
@@ -180,6 +186,10 @@ def _admin(actor: Actor, target: Target) -> bool:
     return actor.is_admin
 
 
+def _erase_person(actor: Actor, target: Target) -> bool:
+    return actor.is_admin and target.person_id != actor.user_id
+
+
 def _member(actor: Actor, target: Target) -> bool:
     return actor.role is not Role.GUEST
 
@@ -205,5 +215,6 @@ _RULES = {
     Action.VIEW_ATTENDANCE: _admin_or_class_teacher,
     Action.WATCH_RECORDING: _watch_recording,
     Action.DELETE_RECORDING: _admin_or_class_teacher,
+    Action.ERASE_PERSON: _erase_person,
 }
 assert set(_RULES) == set(Action), "every action needs a rule"

@@ -53,6 +53,9 @@ class Config:
     hostless_end: float = 600.0
     """Seconds a live session goes on with no host in its room before it ends by itself
     (HOSTLESS_MINUTES, in minutes; 0 never ends one)."""
+    retention_period: float = 3600.0
+    """Seconds between the sweeps that delete recordings past their school's keeping
+    (RETENTION_PERIOD); the first runs at start."""
     compose_workers: int = 1
     """Recordings composed into one MP4 at once, each in a child process (COMPOSE_WORKERS);
     0: none is (the per-participant WebM files are still made)."""
@@ -116,6 +119,9 @@ class Config:
             )
         config.resume_grace = float(env.get("RESUME_GRACE", config.resume_grace))
         config.compose_workers = int(env.get("COMPOSE_WORKERS", config.compose_workers))
+        config.retention_period = float(env.get("RETENTION_PERIOD", config.retention_period))
+        if config.retention_period <= 0:
+            raise ValueError("RETENTION_PERIOD must be more than 0 seconds")
         if env.get("HOSTLESS_MINUTES"):
             minutes = float(env["HOSTLESS_MINUTES"])
             if minutes < 0:

@@ -176,6 +176,15 @@ unverified_teacher  delete_recording          -    -      -
 pupil               delete_recording          -    -      -
 parent              delete_recording          -    -      -
 guest               delete_recording          -    -      -
+
+# Erasing a person's data on request (here a pupil of the class): the school controls the
+# data, so its admins act; a class's teacher does not, nor anyone for themselves (below).
+admin               erase_person              Y    Y      -
+teacher             erase_person              -    -      -
+unverified_teacher  erase_person              -    -      -
+pupil               erase_person              -    -      -
+parent              erase_person              -    -      -
+guest               erase_person              -    -      -
 """
 
 SCOPES = ("own_class", "other_class", "other_school")
@@ -262,6 +271,8 @@ def target_for(action: Action, place: Place) -> Target:
             session_hosts=frozenset({place.teacher}),
             guest_id=place.pupil,
         )
+    if action is Action.ERASE_PERSON:
+        return Target(school_id=place.school_id, class_id=place.class_id, person_id=place.pupil)
     if action in SESSION_ACTIONS:
         return Target(
             school_id=place.school_id,
@@ -396,3 +407,26 @@ def test_allowing_parents_lets_in_no_one_else() -> None:
         assert not allowed(ACTORS[role], Action.WATCH_RECORDING, recording("5a", True)), role
     assert not allowed(ACTORS["pupil"], Action.WATCH_RECORDING, recording("5b", True))
     assert not allowed(ACTORS["teacher"], Action.WATCH_RECORDING, recording("5b", True))
+
+
+# --- erasure: nobody erases themselves --------------------------------------------------------
+
+
+def person(user_id: str) -> Target:
+    return Target(school_id="north", person_id=user_id)
+
+
+@pytest.mark.parametrize("role", list(ACTORS))
+def test_nobody_erases_their_own_account(role: str) -> None:
+    actor = ACTORS[role]
+    assert not allowed(actor, Action.ERASE_PERSON, person(actor.user_id))
+
+
+def test_an_admin_erases_another_admin_and_a_teacher_of_the_school() -> None:
+    for other in ("head-north-2", "teacher-5a", "parent-5a"):
+        assert allowed(ACTORS["admin"], Action.ERASE_PERSON, person(other)), other
+
+
+def test_a_teacher_does_not_erase_a_pupil_of_their_own_class() -> None:
+    target = Target(school_id="north", class_id="5a", person_id="pupil-5a")
+    assert not allowed(ACTORS["teacher"], Action.ERASE_PERSON, target)
