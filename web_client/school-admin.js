@@ -6,6 +6,8 @@ import { ApiError } from './api.js';
 import { $, button, el, formErrors, t, toast } from './page.js';
 import { busy, locale, signOut, state } from './school-common.js';
 import { loadClass, renderClasses } from './school-classes.js';
+import { eraseButton, wireEraseDialog } from './school-erase.js';
+import { fillRetentionForm, wireRetentionForm } from './school-retention.js';
 
 const changed = new Set(); // called when the school itself changed (its name is in the top bar)
 
@@ -31,6 +33,7 @@ export function fillSchoolForm() {
   const form = $('school-form');
   form.elements.name.value = state.school.name;
   $('parents-recordings').checked = Boolean(state.school.parents_see_recordings);
+  fillRetentionForm();
 }
 
 function schoolUpdated(school) {
@@ -133,6 +136,11 @@ function peopleGroup(key, users, info) {
     const extra = info(user);
     if (extra) item.append(extra);
     if (user.role === 'teacher') item.append(teacherStatus(user));
+    const erase = eraseButton(user, () => {
+      renderClasses();
+      renderAdmin();
+    });
+    if (erase) item.append(erase);
     list.append(item);
   }
   group.append(list);
@@ -272,6 +280,8 @@ function wireAssignForm() {
 
 export function wireAdminForms() {
   wireSchoolForm();
+  wireRetentionForm(schoolUpdated);
+  wireEraseDialog();
   wireClassForm();
   wireTeacherForm();
   wireAssignForm();

@@ -11,6 +11,7 @@ import pytest
 from signaling import api
 from signaling.auth import TokenIssuer
 from signaling.auth_routes import AUTH_OPERATIONS
+from signaling.erasure_routes import ERASURE_OPERATIONS
 from signaling.event_routes import EVENT_OPERATIONS
 from signaling.recording_routes import RECORDING_OPERATIONS
 
@@ -294,7 +295,13 @@ async def test_another_school_is_not_found_not_forbidden(school: School) -> None
 async def test_openapi_document_lists_every_operation_with_its_schema(school: School) -> None:
     status, spec = await school.call("GET", "/api/openapi.json")
     assert status == 200 and spec["openapi"] == "3.1.0"
-    operations = api.OPERATIONS + AUTH_OPERATIONS + RECORDING_OPERATIONS + EVENT_OPERATIONS
+    operations = (
+        api.OPERATIONS
+        + AUTH_OPERATIONS
+        + RECORDING_OPERATIONS
+        + EVENT_OPERATIONS
+        + ERASURE_OPERATIONS
+    )
     for op in operations:
         entry = spec["paths"][op.path][op.method.lower()]
         assert entry["summary"] == op.summary
@@ -318,6 +325,7 @@ async def test_the_admin_sets_whether_parents_see_recordings(school: School) -> 
         "id": s.admin.school_id,
         "name": "Школа №5",
         "parents_see_recordings": False,
+        "recordings_kept_days": None,
     }
     status, body = await s.call(
         "PATCH", "/api/school", teacher_token, {"parents_see_recordings": True}
