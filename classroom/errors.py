@@ -24,6 +24,14 @@ SESSION_ENDED = "session_ended"
 SESSION_NOT_LIVE = "session_not_live"
 SIGNED_OUT = "signed_out"
 """A token whose sign-in was ended: signed out, a new password, a deactivated account."""
+ERASE_SELF = "erase_self"
+"""An admin asked to erase their own account: another admin of the school does that."""
+LAST_ADMIN = "last_admin"
+"""Erasing this admin would leave the school with no active admin."""
+CONFIRMATION_MISMATCH = "confirmation_mismatch"
+"""An erasure's confirmation is not the person's name."""
+RECORDING_IN_PROGRESS = "recording_in_progress"
+"""A recording that holds the person is still being written: stop it first."""
 
 
 class ClassroomError(Exception):

@@ -38,6 +38,9 @@ class School:
     name: str
     parents_see_recordings: bool = False
     """Whether parents of a class may watch its recordings (the school decides)."""
+    recordings_kept_days: int | None = None
+    """Days a recording is kept after it stopped, then deleted by the server (an ended
+    event's HLS too); None: kept until someone deletes it."""
 
 
 @dataclass

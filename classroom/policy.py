@@ -56,6 +56,10 @@ class Action(StrEnum):
     IMPORT_CLASS_LIST = "import_class_list"
     """Create a class's pupils and parents from a list: its teachers (who already bring them
     in through invite links) and the admins."""
+    ERASE_PERSON = "erase_person"
+    """Remove a person's account and data on their request (`classroom.erasure`): the
+    school's admins, acting for the school, which controls the data. Nobody erases their
+    own account: a pupil (or anyone) asks the school, and an admin is erased by another."""
 
 
 @dataclass(frozen=True)
@@ -212,6 +216,10 @@ def _admin(actor: Actor, target: Target) -> bool:
     return actor.is_admin
 
 
+def _erase_person(actor: Actor, target: Target) -> bool:
+    return actor.is_admin and target.person_id != actor.user_id
+
+
 def _member(actor: Actor, target: Target) -> bool:
     return actor.role is not Role.GUEST
 
@@ -260,5 +268,6 @@ _RULES = {
     Action.DEACTIVATE_PERSON: _deactivate_person,
     Action.REMOVE_FROM_CLASS: _admin_or_class_teacher,
     Action.IMPORT_CLASS_LIST: _admin_or_class_teacher,
+    Action.ERASE_PERSON: _erase_person,
 }
 assert set(_RULES) == set(Action), "every action needs a rule"

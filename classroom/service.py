@@ -32,6 +32,7 @@ from .models import (
 )
 from .passwords import MAX_PASSWORD, burn_time, hash_password, verify_password
 from .policy import Action, Actor, Target, allowed
+from .retention import kept_days
 from .roles import Grants, Role
 from .scoped import class_of_school, person_of_school, session_of_school
 from .store import Conflict, Repository
@@ -141,14 +142,21 @@ class Classroom:
         return school
 
     def update_school(
-        self, by: User, name: str | None = None, parents_see_recordings: bool | None = None
+        self,
+        by: User,
+        name: str | None = None,
+        parents_see_recordings: bool | None = None,
+        recordings_kept_days: int | None = None,
     ) -> School:
+        """`recordings_kept_days`: None leaves it; 0 keeps recordings until deleted by hand."""
         self._require(by, Action.MANAGE_CLASSES, Target(by.school_id))
         school = self.school(by)
         if name is not None:
             school = replace(school, name=_name(name, "school name"))
         if parents_see_recordings is not None:
             school = replace(school, parents_see_recordings=parents_see_recordings)
+        if recordings_kept_days is not None:
+            school = replace(school, recordings_kept_days=kept_days(recordings_kept_days))
         self._store.update_school(school)
         return school
 
@@ -666,7 +674,10 @@ class Classroom:
         )
 
     def departed(self, stay_id: int) -> None:
-        self._store.close_attendance(stay_id, self._clock())
+        try:
+            self._store.close_attendance(stay_id, self._clock())
+        except KeyError:
+            pass  # the person's data was erased while they were in the room: the stay too
 
     def said(self, session_id: str, user_id: str, name: str, text: str, ts: float) -> None:
         """Keep a chat line with its session (rooms that are no session keep none)."""

@@ -30,8 +30,9 @@ from .models import (
 )
 from .password_links import PasswordLink
 from .roles import Role
+from .sqlite_erasure import erase_user
 from .sqlite_sign_ins import SqliteSignIns
-from .store import Conflict
+from .store import Conflict, ErasedRows
 
 _SCHEMA_1 = """
 -- Every entity has an integer `seq` as its real primary key: listings come back in insertion
@@ -191,12 +192,20 @@ CREATE TABLE password_links (
 );
 """
 
+_SCHEMA_RETENTION = """
+-- Retention (issue 15): days a school keeps its recordings after they stopped; NULL: until
+-- someone deletes them.
+ALTER TABLE schools ADD COLUMN recordings_kept_days INTEGER
+    CHECK (recordings_kept_days IS NULL OR recordings_kept_days BETWEEN 1 AND 3650);
+"""
+
 MIGRATIONS: list[str] = [
     _SCHEMA_1,
     _SCHEMA_2,
     _SCHEMA_3,
     _SCHEMA_4,
     _SCHEMA_ADMINISTRATION,
+    _SCHEMA_RETENTION,
 ]
 """SQL scripts in order; the database's `user_version` is how many of them it has had.
 
@@ -244,16 +253,18 @@ class SqliteStore:
     def add_school(self, school: School) -> None:
         with self._transaction(), _conflicts({"schools.id": f"school id {school.id!r} is taken"}):
             self._db.execute(
-                "INSERT INTO schools (id, name, parents_see_recordings)"
-                " VALUES (:id, :name, :parents_see_recordings)",
+                "INSERT INTO schools (id, name, parents_see_recordings, recordings_kept_days)"
+                " VALUES (:id, :name, :parents_see_recordings, :recordings_kept_days)",
                 _school_values(school),
             )
 
     def update_school(self, school: School) -> None:
         with self._transaction():
             cursor = self._db.execute(
-                "UPDATE schools SET name = ?, parents_see_recordings = ? WHERE id = ?",
-                (school.name, int(school.parents_see_recordings), school.id),
+                "UPDATE schools SET name = :name, parents_see_recordings ="
+                " :parents_see_recordings, recordings_kept_days = :recordings_kept_days"
+                " WHERE id = :id",
+                _school_values(school),
             )
             _found(cursor, "school", school.id)
 
@@ -541,6 +552,14 @@ class SqliteStore:
         ).fetchone()
         return row is not None
 
+    # erasure
+
+    def erase_user(
+        self, user_id: str, reassign_to: str, erased_name: str, erased_id: str
+    ) -> ErasedRows:
+        with self._transaction():
+            return erase_user(self._db, user_id, reassign_to, erased_name, erased_id)
+
     # internals
 
     @contextmanager
@@ -701,6 +720,7 @@ def _school_values(school: School) -> dict[str, _Value]:
         "id": school.id,
         "name": school.name,
         "parents_see_recordings": int(school.parents_see_recordings),
+        "recordings_kept_days": school.recordings_kept_days,
     }
 
 
@@ -765,6 +785,7 @@ def _school(row: sqlite3.Row) -> School:
         id=row["id"],
         name=row["name"],
         parents_see_recordings=bool(row["parents_see_recordings"]),
+        recordings_kept_days=row["recordings_kept_days"],
     )
 
 

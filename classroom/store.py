@@ -8,6 +8,7 @@ writes either writes everything it was asked to or nothing.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from .models import Attendance, ChatLine, Invite, School, SchoolClass, Session, SignIn, User
@@ -15,6 +16,26 @@ from .models import Attendance, ChatLine, Invite, School, SchoolClass, Session, 
 
 class Conflict(Exception):
     """A write would break uniqueness (a login taken, an id reused)."""
+
+
+@dataclass(frozen=True)
+class ErasedRows:
+    """What `Repository.erase_user` changed, counted (the erasure's summary)."""
+
+    sign_ins: list[str] = field(default_factory=list)
+    """The ids of the person's sign-ins, deleted: their live connections are to be closed."""
+    class_memberships: int = 0
+    parent_links: int = 0
+    invites_deleted: int = 0
+    """Parent invites that named the person as the child."""
+    invites_reassigned: int = 0
+    sessions_reassigned: int = 0
+    """Sessions the person created, now the erasing admin's."""
+    sessions_unlinked: int = 0
+    """Consultations with the person as their guest, or events with them as a performer."""
+    chat_lines: int = 0
+    attendance: int = 0
+    removals: int = 0
 
 
 class SignInRepository(Protocol):
@@ -92,5 +113,12 @@ class Repository(Protocol):
     # removals
     def add_removal(self, session_id: str, user_id: str) -> None: ...
     def is_removed(self, session_id: str, user_id: str) -> bool: ...
+
+    # erasure
+    def erase_user(
+        self, user_id: str, reassign_to: str, erased_name: str, erased_id: str
+    ) -> ErasedRows:
+        """One transaction: the account and everything naming it (see `classroom.erasure`);
+        nothing at all when any statement fails. KeyError when there is no such account."""
 
     def close(self) -> None: ...

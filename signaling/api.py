@@ -21,6 +21,7 @@ from aiohttp import web
 from classroom import errors
 from classroom.errors import ClassroomError
 from classroom.models import Invite, School, SchoolClass, Session, SessionKind, SessionState, User
+from classroom.retention import MAX_KEPT_DAYS
 from classroom.roles import Role
 from classroom.service import (
     INVITE_TTL_DEFAULT,
@@ -67,6 +68,10 @@ _STATUS = {
     "operator_disabled": 404,
     errors.SESSION_ENDED: 409,
     errors.SESSION_NOT_LIVE: 409,
+    errors.ERASE_SELF: 409,
+    errors.LAST_ADMIN: 409,
+    errors.CONFIRMATION_MISMATCH: 400,
+    errors.RECORDING_IN_PROGRESS: 409,
     "not_recording": 409,
     "recording_unavailable": 503,
     UNAUTHORIZED: 401,
@@ -339,6 +344,7 @@ def school_view(school: School) -> dict[str, Any]:
         "id": school.id,
         "name": school.name,
         "parents_see_recordings": school.parents_see_recordings,
+        "recordings_kept_days": school.recordings_kept_days,
     }
 
 
@@ -348,8 +354,10 @@ async def get_school(request: web.Request) -> dict[str, Any]:
 
 async def update_school(request: web.Request) -> dict[str, Any]:
     body = request[BODY]
+    # null keeps recordings until deleted by hand, as 0 does; absent leaves the setting.
+    kept = (body["recordings_kept_days"] or 0) if "recordings_kept_days" in body else None
     school = request.app[CLASSROOM].update_school(
-        _me(request), body.get("name"), body.get("parents_see_recordings")
+        _me(request), body.get("name"), body.get("parents_see_recordings"), kept
     )
     return school_view(school)
 
@@ -633,8 +641,18 @@ OPERATIONS = [
         "PATCH",
         "/api/school",
         update_school,
-        "Rename the school, or let parents watch their class's recordings (admins)",
-        body=obj(name=_NAME, parents_see_recordings={"type": "boolean"}),
+        "Rename the school, let parents watch their class's recordings, or set how many days"
+        " recordings are kept (0 or null: until deleted by hand) (admins)",
+        body=obj(
+            name=_NAME,
+            parents_see_recordings={"type": "boolean"},
+            recordings_kept_days={
+                "type": "integer",
+                "minimum": 0,
+                "maximum": MAX_KEPT_DAYS,
+                "description": "days after a recording stopped; 0 or null: kept until deleted",
+            },
+        ),
         tags=["schools"],
     ),
     Operation("GET", "/api/users", list_users, "The school's people (admins)", tags=["people"]),
@@ -821,6 +839,7 @@ def add_routes(app: web.Application) -> None:
     # These modules read OPERATIONS or use this module's handlers: imported once it is whole.
     from .admin_routes import ADMIN_OPERATIONS
     from .auth_routes import AUTH_OPERATIONS
+    from .erasure_routes import ERASURE_OPERATIONS
     from .event_routes import EVENT_OPERATIONS
     from .hls_routes import HLS_OPERATIONS
     from .openapi import document
@@ -833,6 +852,7 @@ def add_routes(app: web.Application) -> None:
         + EVENT_OPERATIONS
         + HLS_OPERATIONS
         + ADMIN_OPERATIONS
+        + ERASURE_OPERATIONS
     )
     spec = document(operations)
 

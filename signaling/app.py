@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import WSCloseCode, web
 
 from classroom.administration import Administration
+from classroom.erasure import Erasure
 from classroom.errors import SESSION_NOT_LIVE, ClassroomError
 from classroom.service import Classroom
 from classroom.sign_ins import SignIns
@@ -22,7 +23,7 @@ from sfu.placement import LocalPlacement
 from sfu.process import SfuProcess
 from sfu.shards import ShardedSfu
 
-from . import admin_routes, api, metrics, recording_control
+from . import admin_routes, api, erasure_routes, metrics, recording_control
 from .absence import Absences
 from .auth import TokenIssuer
 from .broadcasts import Broadcasts
@@ -31,6 +32,7 @@ from .config import Config
 from .headers import security_headers
 from .hostless import HostlessTimers
 from .metrics_access import metrics_refusal
+from .retention import Retention
 from .rooms import LiveRooms
 from .session import ServerState, Session
 from .stream_keys import StreamKeys
@@ -40,6 +42,8 @@ logger = logging.getLogger(__name__)
 
 STATE = web.AppKey("state", ServerState)
 CONFIG = web.AppKey("config", Config)
+RETENTION = web.AppKey("retention", Retention)
+"""The sweeps deleting recordings past their school's keeping."""
 TRANSPORT_MAX_FRAME = 4 * 1024 * 1024
 """Frames above this close the socket (1009); between 64 KiB and this, an error reply."""
 
@@ -175,6 +179,10 @@ def create_app(config: Config) -> web.Application:
         app[api.COMPOSITIONS] = Compositions(config.compose_workers)
         app[api.BROADCASTS] = Broadcasts(config.data_dir / "broadcasts")
         app[api.STREAM_KEYS] = StreamKeys(config.secret)
+        app[erasure_routes.ERASURE] = Erasure(store)
+        app[RETENTION] = Retention(
+            store, config.data_dir / "recordings", app[api.BROADCASTS], app[api.COMPOSITIONS]
+        )
 
         async def switch_recording(session_id: str, on: bool, by: str) -> dict[str, Any]:
             state = app[STATE]
@@ -211,8 +219,16 @@ def create_app(config: Config) -> web.Application:
             session.send({"type": "server_restarting"})
             session.close_soon(WSCloseCode.SERVICE_RESTART)
 
+    async def retention_lifetime(app: web.Application) -> AsyncIterator[None]:
+        # After the SFU's start: recovery has made crashed recordings whole (and stopped).
+        sweeps = asyncio.get_running_loop().create_task(app[RETENTION].run(config.retention_period))
+        yield
+        sweeps.cancel()
+        await asyncio.gather(sweeps, return_exceptions=True)
+
     app.cleanup_ctx.append(classroom_lifetime)
     app.cleanup_ctx.append(sfu_lifetime)
+    app.cleanup_ctx.append(retention_lifetime)
     app.on_shutdown.append(close_sockets)
     app.on_response_prepare.append(security_headers(config.base_url.startswith("https://")))
     app.router.add_get("/", _index)

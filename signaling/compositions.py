@@ -56,6 +56,10 @@ class Compositions:
         else:
             logger.warning("%s: composing ended with %s", directory, code)
 
+    def busy(self, directory: Path) -> bool:
+        """Whether `directory` is queued or being composed."""
+        return directory in self._tasks
+
     async def cancel(self, directory: Path) -> None:
         """Stop composing `directory` (it is being deleted)."""
         task = self._tasks.get(directory)

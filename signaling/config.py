@@ -63,6 +63,9 @@ class Config:
     metrics_detail: bool = False
     """Per-participant series (downlink estimates, layers; labelled with room and participant
     ids) besides the totals (METRICS_DETAIL=1): for diagnosing a lesson, off by default."""
+    retention_period: float = 3600.0
+    """Seconds between the sweeps that delete recordings past their school's keeping
+    (RETENTION_PERIOD); the first runs at start."""
     compose_workers: int = 1
     """Recordings composed into one MP4 at once, each in a child process (COMPOSE_WORKERS);
     0: none is (the per-participant WebM files are still made)."""
@@ -133,6 +136,9 @@ class Config:
         config.metrics_port = int(env.get("METRICS_PORT", config.metrics_port))
         config.metrics_host = env.get("METRICS_HOST", config.metrics_host)
         config.metrics_detail = _flag(env, "METRICS_DETAIL", config.metrics_detail)
+        config.retention_period = float(env.get("RETENTION_PERIOD", config.retention_period))
+        if config.retention_period <= 0:
+            raise ValueError("RETENTION_PERIOD must be more than 0 seconds")
         if env.get("HOSTLESS_MINUTES"):
             minutes = float(env["HOSTLESS_MINUTES"])
             if minutes < 0:

@@ -9,7 +9,6 @@ aiohttp's FileResponse answers HTTP Range requests, so a player can seek.
 from __future__ import annotations
 
 import asyncio
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from recording.timeline import read_timeline
 from .api import BODY, CLASSROOM, COMPOSITIONS, RECORDING_SWITCH, RECORDINGS, USER, Operation
 from .body import obj
 from .errors import ProtocolError
+from .recording_removal import remove_recording
 
 _ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 _CONTENT_TYPES = {".webm": "video/webm", ".mp4": "video/mp4"}
@@ -170,8 +170,7 @@ async def delete_recording(request: web.Request) -> dict[str, Any]:
     content = read_sidecar(directory) or {}
     if content.get("stopped") is None:
         raise ClassroomError(errors.CONFLICT, "stop the recording before deleting it")
-    await request.app[COMPOSITIONS].cancel(directory)
-    await asyncio.to_thread(shutil.rmtree, directory)
+    await remove_recording(request.app[COMPOSITIONS], directory)
     return {"deleted": directory.name}
 
 

@@ -134,6 +134,8 @@ export const listUsers = async () => (await json('GET', '/api/users')).users;
 
 export const createTeacher = (fields) => json('POST', '/api/users', { body: fields });
 
+export const eraseUser = (userId, confirm) =>
+  json('POST', `/api/users/${enc(userId)}/erase`, { body: { confirm } });
 export const verifyTeacher = (userId) => json('POST', `/api/users/${enc(userId)}/verify`);
 
 export const listClasses = async () => (await json('GET', '/api/classes')).classes;

@@ -7,6 +7,8 @@ import { $, button, el, formErrors, t, toast } from './page.js';
 import { busy, keepingOpen, locale, signOut, state } from './school-common.js';
 import { loadClass, renderClasses } from './school-classes.js';
 import { personActions } from './school-people.js';
+import { eraseButton, wireEraseDialog } from './school-erase.js';
+import { fillRetentionForm, wireRetentionForm } from './school-retention.js';
 
 const changed = new Set(); // called when the school itself changed (its name is in the top bar)
 
@@ -32,6 +34,7 @@ export function fillSchoolForm() {
   const form = $('school-form');
   form.elements.name.value = state.school.name;
   $('parents-recordings').checked = Boolean(state.school.parents_see_recordings);
+  fillRetentionForm();
 }
 
 function schoolUpdated(school) {
@@ -137,6 +140,11 @@ function peopleGroup(key, users, info) {
     if (user.role === 'teacher') item.append(teacherStatus(user));
     item.classList.toggle('inactive', user.active === false);
     item.append(personActions(user));
+    const erase = eraseButton(user, () => {
+      renderClasses();
+      renderAdmin();
+    });
+    if (erase) item.append(erase);
     list.append(item);
   }
   group.append(list);
@@ -276,6 +284,8 @@ function wireAssignForm() {
 
 export function wireAdminForms() {
   wireSchoolForm();
+  wireRetentionForm(schoolUpdated);
+  wireEraseDialog();
   wireClassForm();
   wireTeacherForm();
   wireAssignForm();

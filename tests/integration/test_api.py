@@ -12,6 +12,7 @@ from signaling import api
 from signaling.admin_routes import ADMIN_OPERATIONS
 from signaling.auth import TokenIssuer
 from signaling.auth_routes import AUTH_OPERATIONS
+from signaling.erasure_routes import ERASURE_OPERATIONS
 from signaling.event_routes import EVENT_OPERATIONS
 from signaling.recording_routes import RECORDING_OPERATIONS
 
@@ -301,6 +302,7 @@ async def test_openapi_document_lists_every_operation_with_its_schema(school: Sc
         *RECORDING_OPERATIONS,
         *EVENT_OPERATIONS,
         *ADMIN_OPERATIONS,
+        *ERASURE_OPERATIONS,
     ]
     for op in operations:
         entry = spec["paths"][op.path][op.method.lower()]
@@ -325,6 +327,7 @@ async def test_the_admin_sets_whether_parents_see_recordings(school: School) -> 
         "id": s.admin.school_id,
         "name": "Школа №5",
         "parents_see_recordings": False,
+        "recordings_kept_days": None,
     }
     status, body = await s.call(
         "PATCH", "/api/school", teacher_token, {"parents_see_recordings": True}

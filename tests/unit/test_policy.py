@@ -208,6 +208,15 @@ unverified_teacher  import_class_list         -    -      -
 pupil               import_class_list         -    -      -
 parent              import_class_list         -    -      -
 guest               import_class_list         -    -      -
+
+# Erasing a person's data on request (here a pupil of the class): the school controls the
+# data, so its admins act; a class's teacher does not, nor anyone for themselves (below).
+admin               erase_person              Y    Y      -
+teacher             erase_person              -    -      -
+unverified_teacher  erase_person              -    -      -
+pupil               erase_person              -    -      -
+parent              erase_person              -    -      -
+guest               erase_person              -    -      -
 """
 
 SCOPES = ("own_class", "other_class", "other_school")
@@ -305,6 +314,8 @@ def target_for(action: Action, place: Place) -> Target:
             session_hosts=frozenset({place.teacher}),
             guest_id=place.pupil,
         )
+    if action is Action.ERASE_PERSON:
+        return Target(school_id=place.school_id, class_id=place.class_id, person_id=place.pupil)
     if action in SESSION_ACTIONS:
         return Target(
             school_id=place.school_id,
@@ -494,3 +505,26 @@ def test_a_person_target_knows_their_classes_by_role() -> None:
     assert Target.of_person(pupil, classes) == Target(
         school_id="north", person_id="kid", person_role=Role.PUPIL, person_classes=frozenset({"5a"})
     )
+
+
+# --- erasure: nobody erases themselves --------------------------------------------------------
+
+
+def erasing(user_id: str) -> Target:
+    return Target(school_id="north", person_id=user_id)
+
+
+@pytest.mark.parametrize("role", list(ACTORS))
+def test_nobody_erases_their_own_account(role: str) -> None:
+    actor = ACTORS[role]
+    assert not allowed(actor, Action.ERASE_PERSON, erasing(actor.user_id))
+
+
+def test_an_admin_erases_another_admin_and_a_teacher_of_the_school() -> None:
+    for other in ("head-north-2", "teacher-5a", "parent-5a"):
+        assert allowed(ACTORS["admin"], Action.ERASE_PERSON, erasing(other)), other
+
+
+def test_a_teacher_does_not_erase_a_pupil_of_their_own_class() -> None:
+    target = Target(school_id="north", class_id="5a", person_id="pupil-5a")
+    assert not allowed(ACTORS["teacher"], Action.ERASE_PERSON, target)
