@@ -68,15 +68,16 @@ def test_the_teacher_ends_the_lesson_for_everyone(
         assert text(page, "#end-title") == "Урок закончился"
     assert text(pupil, "#end-text") == "Учитель завершил урок для всех."
     assert pupil.locator("#rejoin-button").is_hidden()
+    lesson = teacher.url.split("/lesson/")[1].split("?")[0]
     teacher.goto(pages.url("/school"))
-    teacher.locator(".session-row[data-state=ended]").wait_for()
-    assert teacher.locator(".session-row[data-state=live]").count() == 0
+    teacher.locator(f".session-row[data-session-id='{lesson}'][data-state=ended]").wait_for()
 
 
 def test_a_lesson_its_teacher_left_ends_by_itself(
     pages: Pages, demo: Demo, artifacts: Path
 ) -> None:
     teacher, pupil = _in_lesson(pages, demo)
+    lesson = teacher.url.split("/lesson/")[1].split("?")[0]
     teacher.click("#ctl-leave")
     teacher.locator("#leave-dialog").wait_for()
     assert text(teacher, "#leave-title") == "Выйти с урока?"
@@ -91,5 +92,5 @@ def test_a_lesson_its_teacher_left_ends_by_itself(
     pupil.screenshot(path=artifacts / "lesson-end-no-host.png")
     school = pages.open("/signin")
     sign_in(school, demo.account("teacher"))
-    school.locator(".session-row[data-state=live]").wait_for(state="detached")
-    assert school.locator(".session-row[data-state=ended]").count() == 2
+    school.locator(f".session-row[data-session-id='{lesson}'][data-state=ended]").wait_for()
+    assert school.locator(f".session-row[data-session-id='{lesson}']").count() == 1
