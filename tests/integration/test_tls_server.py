@@ -170,7 +170,10 @@ def test_help_names_the_settings_and_starts_nothing(tmp_path: Path) -> None:
     helped = run_signaling("--help", DATA_DIR=str(tmp_path / "data"))
     assert helped.returncode == 0
     assert helped.stdout.startswith("usage: python -m signaling [-h]\n")
-    assert "TLS_CERT and TLS_KEY (serve HTTPS itself; SIGHUP reloads them), TRUST_PROXY." in (
+    assert "TLS_CERT and TLS_KEY (serve HTTPS itself; SIGHUP reloads them), TRUST_PROXY," in (
+        helped.stdout
+    )
+    assert "METRICS_TOKEN, METRICS_PORT, METRICS_HOST, METRICS_DETAIL, OPERATOR_TOKEN," in (
         helped.stdout
     )
     assert not (tmp_path / "data").exists()
