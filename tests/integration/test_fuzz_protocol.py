@@ -50,6 +50,7 @@ def documented_codes() -> frozenset[str]:
 CODES = documented_codes()
 SERVER_FAULT = "internal"
 FULL_OR_LOCKED = ("room_full", "room_locked")
+CLOSE_REPLACED = 4001
 
 # --- values ---------------------------------------------------------------------------------
 
@@ -253,8 +254,13 @@ class Frame:
     """The JSON sent (when `text` and `binary` are None)."""
     broken: bool = False
     """A documented field has the wrong type or is missing: bad_message."""
+    reconnect: str | None = None
+    """Not a frame: the client comes back on a new socket with its token and resume token,
+    after closing the old one ("drop") or with it still open ("overlap")."""
 
     def __repr__(self) -> str:
+        if self.reconnect is not None:
+            return f"Reconnect({self.reconnect})"
         sent = repr(self.binary) if self.binary is not None else self.encoded()
         shown = sent if len(sent) < 300 else f"{sent[:300]}… ({len(sent)} characters)"
         return f"Frame({shown}{', broken' if self.broken else ''})"
@@ -328,9 +334,11 @@ def _is_json(text: str) -> bool:
 
 
 known_requests = st.sampled_from(sorted(REQUESTS)).flatmap(requests)
-intact_requests = st.sampled_from(sorted(REQUESTS)).flatmap(lambda t: requests(t, intact=True))
-"""Well-formed requests, in any order: publish before join, answers without offers, a second
-join, requests after leave…"""
+reconnects = st.sampled_from([Frame(reconnect="drop"), Frame(reconnect="overlap")])
+intact = st.sampled_from(sorted(REQUESTS)).flatmap(lambda t: requests(t, intact=True))
+intact_requests = st.one_of(intact, intact, intact, intact, intact, intact, reconnects)
+"""Well-formed requests, in any order (publish before join, answers without offers, a second
+join, requests after leave…), and now and then the client back on a new socket."""
 not_json = safe_text.filter(lambda s: not _is_json(s)).map(lambda s: Frame(text=s))
 json_not_objects = json_values.filter(lambda v: not isinstance(v, dict)).map(
     lambda v: Frame(body=v)
@@ -347,6 +355,7 @@ oversized = st.integers(MAX_FRAME_BYTES, 2 * MAX_FRAME_BYTES).map(
     lambda n: Frame(body={"type": "chat", "id": n, "text": "x" * n})
 )
 frames = st.one_of(
+    reconnects,
     known_requests,
     known_requests,
     known_requests,
@@ -469,6 +478,7 @@ class Tally:
 
     examples: int = 0
     frames: int = 0
+    reconnects: int = 0
     answers: dict[str, int] = field(default_factory=dict)
 
     def count(self, answer: dict[str, Any]) -> None:
@@ -533,6 +543,11 @@ async def fuzz_one(
     if example.join_first:
         sequence.insert(0, Frame(body={"type": "join", "id": "first", "token": "$token"}))
     for template in sequence:
+        if template.reconnect is not None:
+            log.append(f"{state}: {template}")
+            client, state = await come_back(client, state, template.reconnect, server, http, names)
+            tally.reconnects += 1
+            continue
         frame = _resolved(template, names)
         log.append(f"{state}: {frame}")
         answers = await client.answers(frame)
@@ -594,6 +609,43 @@ async def fuzz_one(
     assert not errors, errors
     await bystander.ws.close()
     tally.examples += 1
+
+
+async def come_back(
+    old: Client,
+    state: str,
+    how: str,
+    server: RunningServer,
+    http: aiohttp.ClientSession,
+    names: dict[str, Any],
+) -> tuple[Client, str]:
+    """The client on a new socket, joining again with its token and resume token; the old
+    socket closed first ("drop") or left open ("overlap": the server closes it with 4001
+    once the new one is in, unless it is still waiting to enter)."""
+    if how == "drop":
+        await old.ws.close()
+    client = Client(await http.ws_connect(server.url + "/ws", max_msg_size=0))
+    join = Frame(
+        body={
+            "type": "join",
+            "id": "again",
+            "token": names["$token"],
+            "resumeToken": names["$resume"],
+        }
+    )
+    (answer,) = await client.answers(join)
+    check_answer(answer, join)
+    if how == "overlap" and not old.ws.closed:
+        if answer["type"] == "joined" and state == "joined":
+            while await old.receive() is not None:
+                pass
+            assert old.close_code == CLOSE_REPLACED, old.close_code
+        await old.ws.close()
+    if answer["type"] == "joined":
+        names["$self"] = answer["self"]["id"]
+        names["$resume"] = answer["resumeToken"]
+        return client, "joined"
+    return client, "waiting" if answer["type"] in ("lobby", "waiting") else "fresh"
 
 
 async def _http() -> aiohttp.ClientSession:
