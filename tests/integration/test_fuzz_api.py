@@ -83,7 +83,7 @@ async def _school(classroom: Classroom) -> dict[str, list[str]]:
 @pytest.fixture(scope="module")
 def fuzzed_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzedApi]:
     data = tmp_path_factory.mktemp("api")
-    with threaded_server(data) as running, error_records() as logged:
+    with error_records() as logged, threaded_server(data) as running:
         classroom = running.server.app[api.CLASSROOM]
         known = running.looping.run(_school(classroom))
         signed_in = requests.post(

@@ -30,7 +30,6 @@ from .offer import OFFER, OFFER_TRACKS
 from .threaded_server import error_records, threaded_server
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
-SECRET = "integration-secret-0123456789abcdef"  # conftest.serving's
 ROOMS = ("fuzz-a", "fuzz-b", "fuzz-c")
 FUZZER_IDENTITIES = tuple(f"fuzzer-{i}" for i in range(6))
 MAX_FRAME_BYTES = 65_536
@@ -87,9 +86,10 @@ def mutated_sdp(draw: st.DrawFn) -> str:
     return text if text.startswith("v=0") else "v=0\r\n" + text
 
 
-def tokens(issuer: TokenIssuer) -> st.SearchStrategy[str]:
+def tokens(secret: str) -> st.SearchStrategy[str]:
     """Room tokens: valid ones of every role (some for the lobby), expired, forged, signed
     with the server's secret but holding claims of the wrong type, or no JWT at all."""
+    issuer = TokenIssuer(secret)
     roles = st.sampled_from(list(Role))
     valid = st.builds(
         lambda identity, room, role, lobby: issuer.issue(
@@ -131,7 +131,7 @@ def tokens(issuer: TokenIssuer) -> st.SearchStrategy[str]:
             "typ": json_values,
         },
     )
-    odd = claims.map(lambda c: jwt.encode(c, SECRET, algorithm="HS256"))
+    odd = claims.map(lambda c: jwt.encode(c, secret, algorithm="HS256"))
     return st.one_of(valid, valid, valid, valid, valid, valid, expired, forged, odd, safe_text)
 
 
@@ -515,7 +515,7 @@ async def fuzz_one(
 ) -> None:
     # A bystander in the room: its participant id is a target of the fuzzer's host requests.
     bystander = Client(await http.ws_connect(server.url + "/ws"))
-    token = TokenIssuer(SECRET).issue(
+    token = TokenIssuer(server.config.secret).issue(
         f"bystander-{serial}",
         "Bystander",
         example.room,
@@ -654,10 +654,9 @@ async def _http() -> aiohttp.ClientSession:
 
 def test_no_frame_gets_a_server_fault_and_the_rooms_work_on(tmp_path: Path) -> None:
     tally = Tally()
-    issuer = TokenIssuer(SECRET)
     # Who drops off keeps their place for a second, not 30: the rooms do not fill up with
     # the fuzzer's closed sockets.
-    with threaded_server(tmp_path, resume_grace=1.0) as running, error_records() as logged:
+    with error_records() as logged, threaded_server(tmp_path, resume_grace=1.0) as running:
         server, looping = running.server, running.looping
         http = looping.run(_http())
         serials = itertools.count()
@@ -677,7 +676,7 @@ def test_no_frame_gets_a_server_fault_and_the_rooms_work_on(tmp_path: Path) -> N
                 Example,
                 sequence=st.lists(frames, min_size=1, max_size=12)
                 | st.lists(intact_requests, min_size=1, max_size=12),
-                token=tokens(issuer),
+                token=tokens(server.config.secret),
                 join_first=st.sampled_from([True, True, True, False]),
                 leave_at_end=st.booleans(),
                 room=st.sampled_from(ROOMS),
