@@ -45,7 +45,7 @@ from pylibsrtp._binding import lib as _srtp_lib
 from . import rtcp
 from .errors import InvalidSdp
 from .rtp import is_rtcp
-from .sdp import PLAYOUT_DELAY_URI
+from .sdp import PLAYOUT_DELAY_URI, check_remote
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +103,7 @@ class Connection:
 
     async def answer(self, offer: str) -> str:
         """Publish side: the client offers, we answer."""
+        check_remote(offer)
         try:
             await self.pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
         except Exception as exc:  # aiortc raises ValueError, OperationError, KeyError…
@@ -120,6 +121,7 @@ class Connection:
         return self.pc.localDescription.sdp
 
     async def accept_answer(self, answer: str) -> None:
+        check_remote(answer)
         try:
             await self.pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
         except Exception as exc:

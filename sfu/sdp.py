@@ -40,6 +40,23 @@ def parse(text: str) -> aiortc_sdp.SessionDescription:
         raise InvalidSdp(f"SDP could not be parsed: {exc}") from exc
 
 
+def check_remote(text: str) -> None:
+    """What aiortc assumes of a remote description without checking it: each audio or video
+    m-line states its direction, and each m-line its DTLS role and fingerprint. Without them
+    aiortc fails later, with no reason given: its answer on the missing direction, and its
+    connection, in a task of its own, on the missing DTLS parameters."""
+    for index, media in enumerate(parse(text).media):
+        mid = media.rtp.muxId or str(index)
+        if media.kind in ("audio", "video") and media.direction is None:
+            raise InvalidSdp(
+                f"m-line {mid} states no direction (sendonly, recvonly, sendrecv or inactive)"
+            )
+        if media.dtls is None:
+            raise InvalidSdp(f"m-line {mid} has no DTLS role (a=setup)")
+        if not media.dtls.fingerprints:
+            raise InvalidSdp(f"m-line {mid} has no DTLS fingerprint")
+
+
 def media_sections(text: str) -> list[MediaSection]:
     """The audio/video m-lines of an SDP, with the first (preferred) media codec of each."""
     sections = []

@@ -478,16 +478,8 @@ class Session:
         over_hls = record is not None and record.audience_over_hls(claims.room)
         if claims.grants.watch_only and over_hls:
             raise ProtocolError(USE_HLS, "this event's audience watches its HLS stream")
-        fresh = claims.room not in rooms.rosters
-        roster = rooms.roster(claims.room)
-        if fresh and self._state.record is not None:
-            # A session's room that starts again (everyone had left, or the server restarted)
-            # shows the chat so far.
-            roster.chat.extend(
-                ChatMessage(line.user_id, line.name, line.text, line.ts)
-                for line in self._state.record.recent_chat(claims.room, CHAT_KEPT)
-            )
-        previous = roster.by_identity(claims.identity)
+        present = rooms.rosters.get(claims.room)
+        previous = present.by_identity(claims.identity) if present is not None else None
         if previous is not None:
             token = str(request.body.get("resumeToken") or "")
             away = self._state.absences.claim(claims.room, previous.id, token)
@@ -505,6 +497,17 @@ class Session:
                 dropped.session._depart()
             if old is not None:
                 old.replaced()
+        # Only now: if the connection it replaced was alone in the room, the room was
+        # forgotten with it, and this join starts it again like any first one.
+        fresh = claims.room not in rooms.rosters
+        roster = rooms.roster(claims.room)
+        if fresh and self._state.record is not None:
+            # A session's room that starts again (everyone had left, or the server restarted)
+            # shows the chat so far.
+            roster.chat.extend(
+                ChatMessage(line.user_id, line.name, line.text, line.ts)
+                for line in self._state.record.recent_chat(claims.room, CHAT_KEPT)
+            )
         if roster.full_for(audience=claims.grants.watch_only):
             raise ProtocolError(ROOM_FULL, "the room has reached its participant limit")
         participant = Participant(

@@ -102,3 +102,31 @@ def test_media_sections_give_codec_rtx_and_ssrcs() -> None:
 def test_garbage_is_an_invalid_sdp_error() -> None:
     with pytest.raises(InvalidSdp, match="SDP could not be parsed"):
         sdp.media_sections("v=0\r\nm=video nonsense\r\n")
+
+
+DTLS = "a=fingerprint:sha-256 " + ":".join(["AB"] * 32) + "\r\na=setup:active"
+SECURED = ANSWER.replace("t=0 0\r\n", f"t=0 0\r\n{DTLS}\r\n")
+"""The answer with DTLS parameters for all its m-lines, as a browser sends it."""
+
+
+def test_a_remote_description_with_directions_and_dtls_parameters_passes() -> None:
+    sdp.check_remote(SECURED)
+
+
+def test_an_m_line_without_a_direction_is_an_invalid_sdp_error() -> None:
+    # Found by fuzzing: aiortc's answer failed on it (ValueError: None is not in list).
+    with pytest.raises(InvalidSdp) as raised:
+        sdp.check_remote(SECURED.replace("a=recvonly\r\n", ""))
+    assert str(raised.value) == (
+        "m-line 0 states no direction (sendonly, recvonly, sendrecv or inactive)"
+    )
+
+
+def test_an_m_line_without_dtls_parameters_is_an_invalid_sdp_error() -> None:
+    # Found by fuzzing: aiortc answered, then its connection task failed on an assertion.
+    with pytest.raises(InvalidSdp) as raised:
+        sdp.check_remote(SECURED.replace("a=fingerprint", "a=fingerprint-not"))
+    assert str(raised.value) == "m-line 0 has no DTLS fingerprint"
+    with pytest.raises(InvalidSdp) as raised:
+        sdp.check_remote(SECURED.replace("a=setup:active\r\n", ""))
+    assert str(raised.value) == "m-line 0 has no DTLS role (a=setup)"
