@@ -135,6 +135,8 @@ class Operation:
     tags: list[str] = field(default_factory=list)
     query_token: bool = False
     """The bearer token may come as `?token=` instead: a <video> element sends no headers."""
+    limited: bool = False
+    """May answer 429 too_many_attempts (sign-in: failures per account and address)."""
     guessable: bool = False
     """Its path holds a secret (an invite, an event link, a password link) or it takes the
     operator's token: failed tries count against the caller's address (signaling/throttle)."""
@@ -633,6 +635,7 @@ OPERATIONS = [
         "Sign in with a login and password",
         body=obj(["login", "password"], login=string(64), password=string(1024)),
         public=True,
+        limited=True,
         tags=["auth"],
     ),
     Operation("GET", "/api/me", me, "Who I am, and my school", tags=["auth"]),

@@ -33,6 +33,11 @@ _ERRORS = {
     "413": "import_too_large: a class list past its rows or bytes",
 }
 
+_LIMITED = {
+    "429": "too_many_attempts: too many failures from this address (or for this account);"
+    " the Retry-After header says in how many seconds to try again",
+}
+
 
 def document(operations: list[Operation]) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
@@ -50,7 +55,9 @@ def document(operations: list[Operation]) -> dict[str, Any]:
                             "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
                         },
                     }
-                    for status, text in _ERRORS.items()
+                    for status, text in (
+                        _ERRORS | _LIMITED if op.guessable or op.limited else _ERRORS
+                    ).items()
                 },
             },
         }
@@ -76,7 +83,8 @@ def document(operations: list[Operation]) -> dict[str, Any]:
             "description": (
                 "Schools, classes, people, invite links, sessions and attendance. "
                 "Sign in with POST /api/auth/login (or redeem an invite link) and send the "
-                "token as `Authorization: Bearer <token>`."
+                "token as `Authorization: Bearer <token>` (browsers get it as an HttpOnly "
+                "cookie instead)."
             ),
         },
         "paths": paths,
