@@ -119,7 +119,8 @@ async def test_sampler_sums_cpu_and_rss_of_its_processes(
         sleeping_child.pid: "sleep",
     }
     assert usage.bots_cpu_pct < 50  # this process mostly slept
-    assert not usage.bots_saturated
+    # (Whether its loop lagged depends on what else the machine runs: not asserted here;
+    # the saturation rule itself is tested with fixed numbers.)
 
 
 async def test_a_process_that_appears_mid_window_counts_from_zero(
