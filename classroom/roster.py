@@ -23,6 +23,8 @@ class Participant:
     """Published tracks by track id, as sent on the wire."""
     receives_from: list[str] | None = None
     """Identities whose media this participant receives; None: everyone's."""
+    receives_video_from: list[str] | None = None
+    """Of those, identities whose video it receives (the tiles its page shows); None: all."""
     music: bool = False
     """Publishes in music mode (an event's performer): see sfu/sdp.py MUSIC_OPUS."""
 
@@ -101,6 +103,13 @@ class Roster:
         if participant.receives_from is None:
             return None
         wanted = set(participant.receives_from)
+        return [p.id for p in self.participants.values() if p.identity in wanted]
+
+    def video_publishers_for(self, participant: Participant) -> list[str] | None:
+        """Ids of the participants present whose video `participant` asked to receive."""
+        if participant.receives_video_from is None:
+            return None
+        wanted = set(participant.receives_video_from)
         return [p.id for p in self.participants.values() if p.identity in wanted]
 
     def others(self, participant_id: str) -> list[Participant]:

@@ -59,8 +59,9 @@ class SfuControl(Protocol):
     async def set_muted(self, room: str, peer: str, track: str, muted: bool) -> None: ...
     async def subscribe_answer(self, room: str, peer: str, sdp: str) -> None: ...
     async def set_subscriptions(
-        self, room: str, peer: str, publishers: list[str] | None
-    ) -> None: ...
+        self, room: str, peer: str, publishers: list[str] | None, video: list[str] | None = None
+    ) -> None:
+        """Whose media `peer` receives (None: everyone's), and of them whose video."""
     async def tracks(self, room: str, peer: str) -> list[dict[str, Any]]: ...
     async def stats(self) -> dict[str, int]: ...
     async def downlinks(self) -> list[dict[str, Any]]: ...
@@ -196,9 +197,13 @@ class LocalSfu:
     async def subscribe_answer(self, room: str, peer: str, sdp: str) -> None:
         await self._router(room).peer(PeerId(peer)).accept_subscribe_answer(sdp)
 
-    async def set_subscriptions(self, room: str, peer: str, publishers: list[str] | None) -> None:
+    async def set_subscriptions(
+        self, room: str, peer: str, publishers: list[str] | None, video: list[str] | None = None
+    ) -> None:
         self._router(room).set_subscriptions(
-            PeerId(peer), None if publishers is None else [PeerId(p) for p in publishers]
+            PeerId(peer),
+            None if publishers is None else [PeerId(p) for p in publishers],
+            None if video is None else [PeerId(p) for p in video],
         )
 
     async def tracks(self, room: str, peer: str) -> list[dict[str, Any]]:

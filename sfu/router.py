@@ -41,6 +41,9 @@ class Router:
         self._subscribes: dict[PeerId, bool] = {}
         self._allowed: dict[PeerId, set[PeerId] | None] = {}
         """Whose media each peer receives: None for everyone's."""
+        self._video: dict[PeerId, set[PeerId] | None] = {}
+        """Of those, whose video each peer receives (the tiles its page shows): None for all.
+        Everyone else's sound still arrives: a pupil hears the class it does not see."""
         self._loop = asyncio.get_running_loop()
         self._last_tick = self._loop.time()
         self._reports: asyncio.TimerHandle | None = self._loop.call_later(
@@ -79,23 +82,33 @@ class Router:
         if self._on_video_quality is not None:
             self._on_video_quality(self.id, peer.id, track, quality)
 
-    def _receives(self, subscriber: PeerId, publisher: PeerId) -> bool:
+    def _receives(self, subscriber: PeerId, publisher: PeerId, kind: str) -> bool:
         if subscriber == publisher or not self._subscribes.get(subscriber):
             return False
         allowed = self._allowed.get(subscriber)
-        return allowed is None or publisher in allowed
+        if allowed is not None and publisher not in allowed:
+            return False
+        video = self._video.get(subscriber)
+        return kind != "video" or video is None or publisher in video
 
-    def set_subscriptions(self, peer_id: PeerId, publishers: list[PeerId] | None) -> None:
-        """Receive only these publishers' media (None: everyone's), now and as they publish."""
+    def set_subscriptions(
+        self,
+        peer_id: PeerId,
+        publishers: list[PeerId] | None,
+        video: list[PeerId] | None = None,
+    ) -> None:
+        """Receive only these publishers' media (None: everyone's), and of them only `video`'s
+        videos (None: all of theirs), now and as they publish."""
         peer = self.peer(peer_id)
         self._allowed[peer_id] = None if publishers is None else set(publishers)
+        self._video[peer_id] = None if video is None else set(video)
         self._sync_subscriptions(peer)
 
     def _sync_subscriptions(self, peer: Peer) -> None:
         """Make `peer`'s consumers match what it should receive."""
         for other in self.peers.values():
-            wanted = self._receives(peer.id, other.id)
             for producer in other.producers.values():
+                wanted = self._receives(peer.id, other.id, producer.kind)
                 consumer = peer.consumer_of(producer.id)
                 if wanted and consumer is None:
                     peer.subscribe(producer, stream_id=other.id)
@@ -116,7 +129,7 @@ class Router:
         for info in change.added:
             producer = peer.producers[info.id]
             for other_id, other in self.peers.items():
-                if self._receives(other_id, peer.id):
+                if self._receives(other_id, peer.id, producer.kind):
                     other.subscribe(producer, stream_id=peer.id)
             for tap in self.taps:
                 tap.add(producer)
@@ -157,6 +170,7 @@ class Router:
         peer = self.peers.pop(peer_id, None)
         self._subscribes.pop(peer_id, None)
         self._allowed.pop(peer_id, None)
+        self._video.pop(peer_id, None)
         if peer is None:
             return []
         track_ids = list(peer.producers)
@@ -205,7 +219,8 @@ class Router:
             budgets: list[float | None] = [
                 subscriber.downlink.budget()
                 for subscriber in self.peers.values()
-                if subscriber is not publisher and self._receives(subscriber.id, publisher.id)
+                if subscriber is not publisher
+                and self._receives(subscriber.id, publisher.id, "video")
             ]
             if not budgets or any(b is None for b in budgets):
                 cap = None

@@ -63,8 +63,10 @@ class ShardedSfu:
     async def subscribe_answer(self, room: str, peer: str, sdp: str) -> None:
         await (await self._shard(room)).subscribe_answer(room, peer, sdp)
 
-    async def set_subscriptions(self, room: str, peer: str, publishers: list[str] | None) -> None:
-        await (await self._shard(room)).set_subscriptions(room, peer, publishers)
+    async def set_subscriptions(
+        self, room: str, peer: str, publishers: list[str] | None, video: list[str] | None = None
+    ) -> None:
+        await (await self._shard(room)).set_subscriptions(room, peer, publishers, video)
 
     async def tracks(self, room: str, peer: str) -> list[dict[str, Any]]:
         return await (await self._shard(room)).tracks(room, peer)

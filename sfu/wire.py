@@ -126,8 +126,12 @@ class WireSfu:
     async def subscribe_answer(self, room: str, peer: str, sdp: str) -> None:
         await self._call("subscribe_answer", room=room, peer=peer, sdp=sdp)
 
-    async def set_subscriptions(self, room: str, peer: str, publishers: list[str] | None) -> None:
-        await self._call("set_subscriptions", room=room, peer=peer, publishers=publishers)
+    async def set_subscriptions(
+        self, room: str, peer: str, publishers: list[str] | None, video: list[str] | None = None
+    ) -> None:
+        await self._call(
+            "set_subscriptions", room=room, peer=peer, publishers=publishers, video=video
+        )
 
     async def tracks(self, room: str, peer: str) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = await self._call("tracks", room=room, peer=peer)

@@ -98,7 +98,13 @@ MAX_SUBSCRIPTIONS = 1000
 def _validate_set_subscriptions(body: dict[str, Any]) -> None:
     if "identities" not in body:
         raise ProtocolError(BAD_MESSAGE, "'identities' is required (a list of strings or null)")
-    identities = body["identities"]
+    _identities(body, "identities")
+    _identities(body, "video")
+
+
+def _identities(body: dict[str, Any], name: str) -> None:
+    """`name` is absent, null, or a list of at most MAX_SUBSCRIPTIONS identity strings."""
+    identities = body.get(name)
     if identities is None:
         return
     if (
@@ -108,7 +114,7 @@ def _validate_set_subscriptions(body: dict[str, Any]) -> None:
     ):
         raise ProtocolError(
             BAD_MESSAGE,
-            f"'identities' must be null or a list of at most {MAX_SUBSCRIPTIONS} strings",
+            f"'{name}' must be null or a list of at most {MAX_SUBSCRIPTIONS} strings",
         )
 
 

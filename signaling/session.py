@@ -558,9 +558,13 @@ class Session:
                 exclude=participant.id,
             )
         for other in others:  # those who asked for this person by name now receive them
-            if other.receives_from is not None and participant.identity in other.receives_from:
+            named = [other.receives_from, other.receives_video_from]
+            if any(n is not None and participant.identity in n for n in named):
                 await self._state.sfu.set_subscriptions(
-                    claims.room, other.id, roster.publishers_for(other)
+                    claims.room,
+                    other.id,
+                    roster.publishers_for(other),
+                    roster.video_publishers_for(other),
                 )
 
     def _joined(
@@ -788,8 +792,11 @@ class Session:
         self, request: protocol.Request, me: Participant, room: str
     ) -> None:
         me.receives_from = request.body["identities"]
+        me.receives_video_from = request.body.get("video")
         roster = self._state.rooms.roster(room)
-        await self._state.sfu.set_subscriptions(room, me.id, roster.publishers_for(me))
+        await self._state.sfu.set_subscriptions(
+            room, me.id, roster.publishers_for(me), roster.video_publishers_for(me)
+        )
         self.send({"type": "ok", "id": request.id})
 
     async def _leave_request(self, request: protocol.Request, me: Participant, room: str) -> None:

@@ -167,3 +167,49 @@ async def test_whose_media_to_receive_can_be_chosen_at_join(server: RunningServe
         assert [t["participantId"] for t in watcher.subscription.tracks.values()] == [
             teacher.participant_id
         ]
+
+
+async def test_a_page_receives_the_videos_it_shows_and_everyone_s_sound(
+    server: RunningServer,
+) -> None:
+    """Subscribe-what-you-see: `video` names the tiles on screen; the rest of the class is
+    heard, not seen (and costs no video)."""
+    async with (
+        PublisherBot(
+            server.url, server.token("teacher", Role.TEACHER), video_size=(320, 180)
+        ) as teacher,
+        PublisherBot(server.url, server.token("pupil-a"), video_size=(320, 180)) as pupil_a,
+        SubscriberBot(server.url, server.token("watcher")) as watcher,
+        PublisherBot(server.url, server.token("pupil-b"), video_size=(320, 180)) as pupil_b,
+    ):
+        await teacher.start()
+        await pupil_a.start()
+        await watcher.join()
+        await watcher.wait_for_streams(4, packets=5)
+
+        def received() -> set[tuple[str, str]]:
+            return {(t["participantId"], t["kind"]) for t in watcher.subscription.tracks.values()}
+
+        async def until(wanted: set[tuple[str, str]]) -> None:
+            for _ in range(200):
+                if received() == wanted:
+                    return
+                await asyncio.sleep(0.05)
+            assert received() == wanted
+
+        await watcher.signal.request(
+            {"type": "set_subscriptions", "identities": None, "video": ["teacher", "pupil-b"]}
+        )
+        await pupil_b.start()  # joins after the choice, and is on screen
+        ids = teacher.participant_id, pupil_a.participant_id, pupil_b.participant_id
+        await until(
+            {(p, "audio") for p in ids}
+            | {(teacher.participant_id, "video"), (pupil_b.participant_id, "video")}
+        )
+        # The page turns to pupil A's tile only: the other videos stop, all sound goes on.
+        await watcher.signal.request(
+            {"type": "set_subscriptions", "identities": None, "video": ["pupil-a"]}
+        )
+        await until({(p, "audio") for p in ids} | {(pupil_a.participant_id, "video")})
+        await watcher.signal.request({"type": "set_subscriptions", "identities": None})
+        await until({(p, kind) for p in ids for kind in ("audio", "video")})

@@ -52,6 +52,16 @@ def error_of(text: str) -> tuple[str, object]:
         (json.dumps({"id": 1, "type": "set_subscriptions"}), "bad_message"),
         (json.dumps({"id": 1, "type": "set_subscriptions", "identities": "all"}), "bad_message"),
         (json.dumps({"id": 1, "type": "set_subscriptions", "identities": [7]}), "bad_message"),
+        (
+            json.dumps({"id": 1, "type": "set_subscriptions", "identities": None, "video": "x"}),
+            "bad_message",
+        ),
+        (
+            json.dumps(
+                {"id": 1, "type": "set_subscriptions", "identities": None, "video": ["a"] * 1001}
+            ),
+            "bad_message",
+        ),
     ],
 )
 def test_bad_messages_get_their_code(message: str, code: str) -> None:
@@ -83,3 +93,17 @@ def test_a_valid_publish_offer_decodes() -> None:
         3,
         "microphone",
     )
+
+
+def test_video_subscriptions_are_optional_and_named_in_their_error() -> None:
+    both = protocol.decode(
+        json.dumps({"id": 1, "type": "set_subscriptions", "identities": None, "video": ["t"]})
+    )
+    assert both.body["video"] == ["t"]
+    plain = protocol.decode(json.dumps({"id": 2, "type": "set_subscriptions", "identities": ["t"]}))
+    assert "video" not in plain.body
+    with pytest.raises(ProtocolError) as raised:
+        protocol.decode(
+            json.dumps({"id": 3, "type": "set_subscriptions", "identities": None, "video": [1]})
+        )
+    assert raised.value.message == "'video' must be null or a list of at most 1000 strings"
