@@ -302,9 +302,12 @@ export class LessonUI extends EventTarget {
   }
 
   closeSide() {
+    // Focus inside the panel would fall to the page's start: give it to the panel's button.
+    const hadFocus = this.$('side').contains(this.doc.activeElement);
     if (this._isSheet()) this.doc.body.classList.remove('sheet-open');
     else this.doc.body.classList.add('chat-closed');
     this._markSide();
+    if (hadFocus) this.$(this.tab === 'host' ? 'ctl-host' : 'ctl-chat').focus();
   }
 
   selectTab(tab) {

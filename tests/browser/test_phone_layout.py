@@ -167,6 +167,7 @@ def test_a_lesson_on_a_phone_fits_the_screen_and_counts_unread_chat(
         for person, controls in ((teacher, TEACHER_CONTROLS), (pupil, PUPIL_CONTROLS)):
             person.page.set_viewport_size(SMALL)
             person.fits(controls)
+            person.page.screenshot(path=artifacts / f"phone-small-{person.role}.png")
             person.page.set_viewport_size(LANDSCAPE)
             person.fits(controls)
         pupil.page.screenshot(path=artifacts / "phone-landscape.png")
@@ -175,11 +176,16 @@ def test_a_lesson_on_a_phone_fits_the_screen_and_counts_unread_chat(
             pupil.inside(part)
         pupil.fits(PUPIL_CONTROLS)
         pupil.page.screenshot(path=artifacts / "phone-landscape-chat.png")
+        pupil.page.focus("#chat-input")
+        pupil.page.keyboard.press("Escape")
+        pupil.page.locator("#side").wait_for(state="hidden", timeout=WAIT_MS)
+        assert pupil.page.evaluate("() => document.activeElement.id") == "ctl-chat"
 
         # On a computer the class panel is a column beside the videos, with its own chat tab:
         # what comes while the tab shows the class panel is unread until the chat is shown.
         teacher.page.set_viewport_size(DESKTOP)
         assert teacher.page.locator("#host-panel").is_visible()
+        pupil.page.tap("#ctl-chat")
         pupil.say("Можно вопрос?")
         teacher.page.locator('#ctl-chat[data-unread="1"]').wait_for(timeout=WAIT_MS)
         assert teacher.chat_button() == ("1", "Чат, 1 непрочитанное", "Чат, 1 непрочитанное")
