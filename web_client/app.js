@@ -221,7 +221,7 @@ class Lesson {
     if (this.phase === 'joining' || Array.isArray(joined.chat)) chat.clear();
     this.ownIds.add(joined.self.id); // a reconnect gets a new id; old messages stay ours
     for (const message of Array.isArray(joined.chat) ? joined.chat : []) {
-      chat.add(message, this.ownIds.has(message.from?.id));
+      chat.add(message, this.ownIds.has(message.from?.id), { replayed: true });
     }
     this.ui.show('lesson');
     this._applyLocalState();

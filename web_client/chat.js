@@ -5,7 +5,10 @@ import { localize } from './i18n.js';
 const MAX_LENGTH = 2000; // docs/protocol.md: 1–2000 characters
 
 export class ChatPanel extends EventTarget {
-  /** Emits 'send' {text} when the person submits a message, 'message' when one is shown. */
+  /**
+   * Emits 'send' {text} when the person submits a message, and 'message' {unread} when one is
+   * shown: `unread` for a live message from someone else (what the chat button counts).
+   */
   constructor({ list, empty, form, input, translator }) {
     super();
     this.list = list;
@@ -25,8 +28,11 @@ export class ChatPanel extends EventTarget {
     this.input.value = '';
   }
 
-  /** Shows a message: {from: {id, name}, text, ts} — `own` when we wrote it. */
-  add({ from, text, ts }, own) {
+  /**
+   * Shows a message: {from: {id, name}, text, ts} — `own` when we wrote it; `replayed` when the
+   * server sent it again on (re)joining, which is history, not news to count as unread.
+   */
+  add({ from, text, ts }, own, { replayed = false } = {}) {
     const item = document.createElement('li');
     item.className = own ? 'chat-message own' : 'chat-message';
     const meta = document.createElement('div');
@@ -43,7 +49,7 @@ export class ChatPanel extends EventTarget {
     body.className = 'chat-text';
     body.textContent = text; // never HTML: anyone in the room can write here
     item.append(meta, body);
-    this._append(item);
+    this._append(item, !own && !replayed);
   }
 
   /** A quiet line such as "Anna joined", translated now and after a language switch. */
@@ -51,7 +57,7 @@ export class ChatPanel extends EventTarget {
     const item = document.createElement('li');
     item.className = 'chat-system';
     localize(item, this.translator, key, params);
-    this._append(item);
+    this._append(item, false);
   }
 
   clear() {
@@ -59,12 +65,12 @@ export class ChatPanel extends EventTarget {
     this.empty.hidden = false;
   }
 
-  _append(item) {
+  _append(item, unread) {
     // Follow new messages only if the reader was already at the bottom.
     const atBottom = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 40;
     this.list.append(item);
     this.empty.hidden = true;
     if (atBottom) this.list.scrollTop = this.list.scrollHeight;
-    this.dispatchEvent(new CustomEvent('message'));
+    this.dispatchEvent(new CustomEvent('message', { detail: { unread } }));
   }
 }

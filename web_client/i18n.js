@@ -74,6 +74,9 @@ const STRINGS = {
     'controls.screen': 'Share screen',
     'controls.screenStop': 'Stop sharing',
     'controls.chat': 'Chat',
+    'controls.chatUnread.one': 'Chat, {count} unread',
+    'controls.chatUnread.other': 'Chat, {count} unread',
+    'side.close': 'Close the panel',
     'controls.leave': 'Leave',
     'controls.sound': 'Turn on sound',
 
@@ -737,6 +740,11 @@ const STRINGS = {
     'controls.screen': 'Показать экран',
     'controls.screenStop': 'Остановить показ',
     'controls.chat': 'Чат',
+    'controls.chatUnread.one': 'Чат, {count} непрочитанное',
+    'controls.chatUnread.few': 'Чат, {count} непрочитанных',
+    'controls.chatUnread.many': 'Чат, {count} непрочитанных',
+    'controls.chatUnread.other': 'Чат, {count} непрочитанных',
+    'side.close': 'Закрыть панель',
     'controls.leave': 'Выйти',
     'controls.sound': 'Включить звук',
 

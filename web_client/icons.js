@@ -17,6 +17,7 @@ const PATHS = {
   manage: '<circle cx="9" cy="8" r="3.2"/><path d="M3.5 19a5.5 5.5 0 0 1 11 0"/><path d="M16 5.5a3 3 0 0 1 0 5.5M17.5 14a5 5 0 0 1 3 5"/>',
   poll: '<path d="M5 20V10M12 20V4M19 20v-7"/>',
   record: '<circle cx="12" cy="12" r="8"/><circle cx="12" cy="12" r="3.5" fill="currentColor"/>',
+  close: '<path d="M6 6l12 12M18 6 6 18"/>',
   stop: '<rect x="6" y="6" width="12" height="12" rx="2"/>',
 };
 

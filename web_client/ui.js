@@ -14,6 +14,9 @@ import { PollCards, PollDialog } from './polls.js';
 import { ParticipantGrid } from './tiles.js';
 
 const TOAST_MS = 6000;
+// Where the side panel (chat, class panel) is a sheet over the videos rather than a column:
+// phones upright (narrow) and on their side (short). style.css has the same query.
+const SHEET_QUERY = '(max-width: 760px), (max-height: 500px)';
 // End screens after which coming back makes no sense: no "Join again" button.
 const FINAL_ENDS = new Set(['sessionEnded', 'noHost', 'removed', 'denied', 'signedOut']);
 
@@ -37,7 +40,9 @@ export class LessonUI extends EventTarget {
       translator,
     });
     this.chat.addEventListener('send', (ev) => this._emit('chat', ev.detail));
-    this.chat.addEventListener('message', () => this._countUnread());
+    this.chat.addEventListener('message', (ev) => {
+      if (ev.detail.unread && !this._chatVisible()) this._setUnread(this.unread + 1);
+    });
     this.unread = 0;
 
     /** Display name of a participant id; app.js knows the room and replaces this. */
@@ -66,8 +71,19 @@ export class LessonUI extends EventTarget {
     $('ctl-host').addEventListener('click', () => this.toggleSide('host'));
     $('tab-chat').addEventListener('click', () => this.selectTab('chat'));
     $('tab-host').addEventListener('click', () => this.selectTab('host'));
+    $('side-close').append(icon('close'));
+    $('side-close').addEventListener('click', () => this.closeSide());
     this.tab = 'chat';
     this.isHost = false;
+    this.sheet = globalThis.matchMedia?.(SHEET_QUERY);
+    // Turning a phone, or resizing a window, can show or hide the chat; so can switching tabs.
+    this.sheet?.addEventListener('change', () => this._markSide());
+    doc.addEventListener('visibilitychange', () => this._markSide());
+    doc.addEventListener('keydown', (ev) => {
+      // Escape closes a sheet, unless a menu or a dialog above it takes the key first.
+      const above = !this.$('tile-menu').hidden || doc.querySelector('dialog[open]');
+      if (ev.key === 'Escape' && this._sheetShown() && !above) this.closeSide();
+    });
 
     for (const button of doc.querySelectorAll('#lang-switch [data-lang]')) {
       button.addEventListener('click', () => translator.setLanguage(button.dataset.lang));
@@ -88,6 +104,7 @@ export class LessonUI extends EventTarget {
     for (const button of this.doc.querySelectorAll('#lang-switch [data-lang]')) {
       button.setAttribute('aria-pressed', String(button.dataset.lang === this.t.lang));
     }
+    this._labelChat(); // "1 unread" and "3 unread" may take different plural forms in Russian
   }
 
   show(view) {
@@ -235,6 +252,9 @@ export class LessonUI extends EventTarget {
     this.$('ctl-hand').setAttribute('aria-pressed', String(Boolean(c.handRaised)));
     this._setButton('ctl-host', { on: true, onIcon: 'manage' }, 'controls.host', 'controls.host', false);
     this._setButton('ctl-chat', { on: true, onIcon: 'chat' }, 'controls.chat', 'controls.chat', false);
+    // These two open and close the side panel: expanded or not (_markSide), never "pressed".
+    for (const id of ['ctl-host', 'ctl-chat']) this.$(id).removeAttribute('aria-pressed');
+    this._labelChat();
     this._setButton('ctl-leave', { on: true, onIcon: 'leave' }, 'controls.leave', 'controls.leave', false);
 
     const previewOff = this.$('preview-off');
@@ -266,18 +286,28 @@ export class LessonUI extends EventTarget {
     if (!isHost) this.selectTab('chat');
   }
 
-  /** The control buttons open the side panel on their tab, or close it if it shows that tab. */
+  /**
+   * The control buttons open the side panel on their tab, or close it if it shows that tab. On a
+   * computer the panel is a column beside the videos, open at first; on a phone it is a sheet
+   * over them, closed at first, so that the videos and the controls fit the screen.
+   */
   toggleSide(tab) {
-    const closed = this.doc.body.classList.contains('chat-closed');
-    if (!closed && this.tab === tab && !this._narrow()) {
-      this.doc.body.classList.add('chat-closed');
-    } else {
-      this.doc.body.classList.remove('chat-closed');
-      this.selectTab(tab);
-      // On a phone the panel sits below the video: bring it into view.
-      if (this._narrow()) this.$('side').scrollIntoView({ behavior: 'smooth', block: 'start' });
+    if (this._sideOpen() && this.tab === tab) {
+      this.closeSide();
+      return;
     }
+    if (this._isSheet()) this.doc.body.classList.add('sheet-open');
+    else this.doc.body.classList.remove('chat-closed');
+    this.selectTab(tab);
+  }
+
+  closeSide() {
+    // Focus inside the panel would fall to the page's start: give it to the panel's button.
+    const hadFocus = this.$('side').contains(this.doc.activeElement);
+    if (this._isSheet()) this.doc.body.classList.remove('sheet-open');
+    else this.doc.body.classList.add('chat-closed');
     this._markSide();
+    if (hadFocus) this.$(this.tab === 'host' ? 'ctl-host' : 'ctl-chat').focus();
   }
 
   selectTab(tab) {
@@ -290,22 +320,32 @@ export class LessonUI extends EventTarget {
   }
 
   _markSide() {
-    const open = !this.doc.body.classList.contains('chat-closed');
-    this.$('ctl-chat').classList.toggle('active', open && this.tab === 'chat');
-    this.$('ctl-host').classList.toggle('active', open && this.tab === 'host');
+    const open = this._sideOpen();
+    for (const [id, tab] of [['ctl-chat', 'chat'], ['ctl-host', 'host']]) {
+      const button = this.$(id);
+      button.classList.toggle('active', open && this.tab === tab);
+      button.setAttribute('aria-expanded', String(open && this.tab === tab));
+      button.setAttribute('aria-controls', 'side');
+    }
     if (this._chatVisible()) this._setUnread(0);
   }
 
+  _isSheet() {
+    return Boolean(this.sheet?.matches);
+  }
+
+  _sideOpen() {
+    const body = this.doc.body.classList;
+    return this._isSheet() ? body.contains('sheet-open') : !body.contains('chat-closed');
+  }
+
+  _sheetShown() {
+    return this._isSheet() && this._sideOpen();
+  }
+
+  /** Someone can read the chat now: its tab is open, and the browser tab is in front. */
   _chatVisible() {
-    return this.tab === 'chat' && (this._narrow() || !this.doc.body.classList.contains('chat-closed'));
-  }
-
-  _narrow() {
-    return Boolean(globalThis.matchMedia?.('(max-width: 760px)').matches);
-  }
-
-  _countUnread() {
-    if (!this._chatVisible()) this._setUnread(this.unread + 1);
+    return this.tab === 'chat' && this._sideOpen() && this.doc.visibilityState !== 'hidden';
   }
 
   /** The lobby's size on the host's control button and tab: someone is at the door. */
@@ -325,6 +365,8 @@ export class LessonUI extends EventTarget {
     this.setLocked(false);
     this.setRecording(false);
     this.setLobbyCount(0);
+    this.doc.body.classList.remove('sheet-open'); // the next lesson starts on its videos
+    this._setUnread(0);
     this.host.menu.close();
     this.host.setHands([]);
     this.host.setLobby([]);
@@ -359,10 +401,26 @@ export class LessonUI extends EventTarget {
   }
 
   _setUnread(count) {
+    if (count === this.unread) return;
     this.unread = count;
+    this._labelChat();
+  }
+
+  /** The chat button's badge, and its name and tooltip with the count: "Chat, 3 unread". */
+  _labelChat() {
     const button = this.$('ctl-chat');
-    if (count) button.dataset.unread = count > 9 ? '9+' : String(count);
-    else delete button.dataset.unread;
+    const count = this.unread;
+    if (count) {
+      button.dataset.unread = count > 9 ? '9+' : String(count);
+      const form = `controls.chatUnread.${new Intl.PluralRules(this.t.lang).select(count)}`;
+      button.dataset.i18nTitle = this.t.has(form) ? form : 'controls.chatUnread.other';
+      button.dataset.i18nArgs = JSON.stringify({ count });
+    } else {
+      delete button.dataset.unread;
+      button.dataset.i18nTitle = 'controls.chat';
+      delete button.dataset.i18nArgs;
+    }
+    this.t.apply(button);
   }
 
   // ---- status, banners, toasts ---------------------------------------------------------------
