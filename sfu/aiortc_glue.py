@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import socket
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -367,6 +368,17 @@ def _none() -> None:
 def sender_ssrcs(sender: RTCRtpSender) -> tuple[int, int]:
     """The SSRC and RTX SSRC aiortc announced for this sender in its offer."""
     return sender._ssrc, sender._rtx_ssrc
+
+
+def renew_sender_ssrcs(sender: RTCRtpSender) -> None:
+    """New SSRCs for a sender whose m-line carries another track now.
+
+    A reused m-line that kept its SSRC would continue, to the browser, the stream it carried
+    before: the new track's sequence numbers and timestamps jump, and Chrome's jitter buffer
+    stalls on them (seen: a page turned back to a classmate's camera decoded no frame).
+    """
+    sender._ssrc = random.getrandbits(32)
+    sender._rtx_ssrc = random.getrandbits(32)
 
 
 def set_sender_stream(sender: RTCRtpSender, stream_id: str, track_id: str) -> None:

@@ -24,7 +24,13 @@ from aiortc.rtp import (
 )
 
 from . import rtcp, sdp
-from .aiortc_glue import Connection, prefer_codec, sender_ssrcs, set_sender_stream
+from .aiortc_glue import (
+    Connection,
+    prefer_codec,
+    renew_sender_ssrcs,
+    sender_ssrcs,
+    set_sender_stream,
+)
 from .allocation import SEVERE, Demand, DownHold, PauseProbe, allocate
 from .consumer import Consumer, ConsumerParams
 from .counters import Counters
@@ -343,6 +349,8 @@ class Peer:
         if slot is None:
             slot = Slot(connection.add_sender(producer.kind))
             self._slots.append(slot)
+        else:
+            renew_sender_ssrcs(slot.transceiver.sender)
         slot.consumer = consumer
         slot.transceiver.direction = "sendonly"
         prefer_codec(slot.transceiver, producer.params.mime_type, producer.params.codec_parameters)
@@ -360,10 +368,14 @@ class Peer:
         return None
 
     def _consumer_closed(self, consumer: Consumer) -> None:
-        for slot in self._slots:
+        for index, slot in enumerate(self._slots):
             if slot.consumer is consumer:
                 slot.consumer = None
                 slot.transceiver.direction = "inactive"
+                # The idle m-line gives up the track's msid: the same track subscribed again
+                # (a page turned back) gets another m-line, and Chrome refuses an offer in
+                # which two m-lines name one track ("Duplicate a=msid lines detected").
+                set_sender_stream(slot.transceiver.sender, "-", f"idle-{index}")
         self._quality.pop(consumer.producer.id, None)
         self._probes.pop(consumer.producer.id, None)
         self._holds.pop(consumer.producer.id, None)

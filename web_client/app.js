@@ -12,6 +12,7 @@ import {
   CLOSE_ENDED, CLOSE_REMOVED, CLOSE_REPLACED, CLOSE_SIGNED_OUT, ClassroomClient, ServerError,
 } from './protocol.js';
 import { RoomView } from './roomview.js';
+import { VideoSubscriptions } from './seen.js';
 import {
   decodeToken, forgetRoomToken, keepRoomToken, lessonPath, roomOfPath, roomToken,
 } from './room-token.js';
@@ -67,6 +68,7 @@ class Lesson {
       showError: (err) => ui.toast(...errorMessage(err, this.t)),
       onHandChange: () => this._applyLocalState(),
     });
+    this.videos = new VideoSubscriptions({ grid: ui.grid, client: () => this.client });
     this.room.addEventListener('mutedbyhost', (ev) => this._mutedByHost(ev.detail));
     this.room.addEventListener('unmuteallowed', () => {
       this._applyLocalState();
@@ -211,6 +213,7 @@ class Lesson {
     // microphone muted, so it must not look on here.
     if (!this.room.canUnmute) this.micOn = false;
     this.roomView.show();
+    this.videos.resync();
     // An event's audience is not on the stage: no tile of their own.
     if (client.grants.publish || client.grants.moderate) grid.setSelf(joined.self, this.camTrack);
     if (this.screenTrack) grid.setSelfScreen(this.screenTrack, joined.self.name);
@@ -261,7 +264,10 @@ class Lesson {
       ui.chat.system('chat.left', { name: participant.name });
       this._updateCount();
     });
-    on('participantupdated', ({ participant }) => ui.grid.upsert(participant));
+    on('participantupdated', ({ participant }) => {
+      ui.grid.upsert(participant);
+      this.videos.tracksChanged(); // a screen shared or stopped off this page
+    });
     on('remotetracks', ({ byParticipant }) => {
       for (const participant of client.participants.values()) {
         ui.grid.setMedia(participant, byParticipant.get(participant.id) || []);

@@ -2,6 +2,7 @@
 // Raised hands show as a badge with the queue position; the pinned person is shown large; hosts
 // get a menu button on everyone else's tile (the menu itself is hosting.js's).
 
+import { pageOf, perPage } from './gallery.js';
 import { icon } from './icons.js';
 
 /** Initials for the avatar shown when someone's camera is off. */
@@ -224,6 +225,21 @@ export class ParticipantGrid extends EventTarget {
     this.selfId = null;
     this.hands = [];
     this.pinned = null;
+    // A page of the class's cameras at a time (gallery.js); the pager sits under the grid.
+    this.page = 0;
+    this.perPage = perPage(globalThis.innerWidth || 1280);
+    this.shownKeys = null;
+    this.joined = 0; // tiles made so far: the join order within a role
+    const doc = container.ownerDocument;
+    this.pager = doc.getElementById('pager');
+    doc.getElementById('pager-prev')?.addEventListener('click', () => this.turn(-1));
+    doc.getElementById('pager-next')?.addEventListener('click', () => this.turn(1));
+    globalThis.addEventListener?.('resize', () => {
+      const size = perPage(globalThis.innerWidth);
+      if (size === this.perPage) return;
+      this.perPage = size;
+      this._relayout();
+    });
     // Hosts' tile menus: the grid reports which button was pressed, hosting.js opens the menu.
     container.addEventListener('click', (ev) => {
       const button = ev.target.closest?.('.tile-menu-button');
@@ -352,6 +368,19 @@ export class ParticipantGrid extends EventTarget {
     this.container.classList.remove('stale');
     this.hands = [];
     this.pinned = null;
+    this.page = 0;
+    this.shownKeys = null;
+  }
+
+  /** The next (1) or previous (-1) page of the class. */
+  turn(step) {
+    this.page += step;
+    this._relayout();
+  }
+
+  /** The remote cameras on screen now, or null when every one of them is. */
+  shownParticipants() {
+    return this.shownKeys;
   }
 
   _tile(key, name, role, { isSelf = false, isScreen = false }) {
@@ -361,6 +390,7 @@ export class ParticipantGrid extends EventTarget {
       tile.setCameraOn(false);
       // Screen shares first (largest), then teachers, then pupils in joining order, us last.
       tile.order = isScreen ? 0 : role === 'teacher' ? 1 : isSelf ? 3 : 2;
+      tile.joined = this.joined++;
       tile.setPinned(key === this.pinned);
       tile.setHand(isScreen ? 0 : this.hands.indexOf(key) + 1);
       this.tiles.set(key, tile);
@@ -379,13 +409,46 @@ export class ParticipantGrid extends EventTarget {
   }
 
   _relayout() {
+    const hiddenCount = this._paginate();
     // The stylesheet picks the column count from this (see .grid[data-count] in style.css).
-    const count = this.tiles.size;
+    const count = this.tiles.size - hiddenCount;
     this.container.dataset.count = count > 9 ? 'many' : String(count);
     this.container.classList.toggle('has-screen', [...this.tiles.values()].some((t) => t.isScreen));
     // Speaker view: the pinned tile on top, the others in a strip of 3–6 below it.
     const pinned = this.tiles.has(this.pinned) && count > 1;
     this.container.classList.toggle('has-pinned', pinned);
     this.container.dataset.strip = String(Math.min(Math.max(count - 1, 3), 6));
+  }
+
+  /** Shows one page of the remote cameras (screens and our own tile always); tells
+   * 'visiblechange' {participantIds} when what is on screen changed (null: everyone).
+   * Returns how many tiles are off the page. */
+  _paginate() {
+    const remote = [...this.tiles.values()]
+      .filter((t) => !t.isScreen && t.key !== this.selfId)
+      .sort((a, b) => a.order - b.order || a.joined - b.joined);
+    const { shown, page, pages } = pageOf(remote.map((t) => t.key), {
+      first: this.pinned ? [this.pinned] : [],
+      size: this.perPage,
+      page: this.page,
+    });
+    this.page = page;
+    const onPage = new Set(shown);
+    for (const tile of remote) tile.el.classList.toggle('off-page', !onPage.has(tile.key));
+    if (this.pager) {
+      this.pager.hidden = pages < 2;
+      const label = this.pager.querySelector('.pager-label');
+      if (label) label.textContent = `${page + 1} / ${pages}`;
+      this.pager.querySelector('#pager-prev').disabled = page === 0;
+      this.pager.querySelector('#pager-next').disabled = page === pages - 1;
+    }
+    const keys = pages < 2 ? null : shown;
+    const before = this.shownKeys;
+    const same = keys === before || (keys && before && keys.join() === before.join());
+    if (!same) {
+      this.shownKeys = keys;
+      this.dispatchEvent(new CustomEvent('visiblechange', { detail: { participantIds: keys } }));
+    }
+    return remote.length - shown.length;
   }
 }
