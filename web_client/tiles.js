@@ -1,6 +1,7 @@
 // The grid of people in the lesson: one tile per participant, one more for each screen share.
 // Raised hands show as a badge with the queue position; the pinned person is shown large; hosts
-// get a menu button on everyone else's tile (the menu itself is hosting.js's).
+// get a menu button on everyone else's tile (the menu itself is hosting.js's). Whom the server
+// hears speaking gets a ring (`.speaking`, `data-speaking="true"`) and a labelled mark.
 
 import { icon } from './icons.js';
 
@@ -65,7 +66,12 @@ class Tile {
     this.pinMark.dataset.i18nTitle = 'tile.pinned';
     this.pinMark.append(icon('pin'));
     this.pinMark.hidden = true;
-    label.append(this.badge, this.pinMark);
+    this.speakingMark = document.createElement('span');
+    this.speakingMark.className = 'speaking-mark';
+    this.speakingMark.dataset.i18nTitle = 'tile.speaking';
+    this.speakingMark.append(icon('mic'));
+    this.speakingMark.hidden = true;
+    label.append(this.badge, this.pinMark, this.speakingMark);
     el.append(label);
 
     this.reconnectNote = document.createElement('span');
@@ -200,6 +206,13 @@ class Tile {
     this.translator.apply(this.hand);
   }
 
+  /** The server hears this person speak now (the room's active speaker). */
+  setSpeaking(speaking) {
+    this.el.classList.toggle('speaking', speaking);
+    this.el.dataset.speaking = String(speaking);
+    this.speakingMark.hidden = !speaking;
+  }
+
   setPinned(pinned) {
     this.el.classList.toggle('pinned', pinned);
     this.pinMark.hidden = !pinned;
@@ -224,6 +237,7 @@ export class ParticipantGrid extends EventTarget {
     this.selfId = null;
     this.hands = [];
     this.pinned = null;
+    this.speaker = null;
     // Hosts' tile menus: the grid reports which button was pressed, hosting.js opens the menu.
     container.addEventListener('click', (ev) => {
       const button = ev.target.closest?.('.tile-menu-button');
@@ -251,6 +265,12 @@ export class ParticipantGrid extends EventTarget {
     this.pinned = participantId;
     for (const tile of this.tiles.values()) tile.setPinned(tile.key === participantId);
     this._relayout();
+  }
+
+  /** The room's active speaker (null: nobody speaks); a screen share's tile is not them. */
+  setSpeaker(participantId) {
+    this.speaker = participantId;
+    for (const tile of this.tiles.values()) tile.setSpeaking(tile.key === participantId);
   }
 
   setSelf(self, videoTrack) {
@@ -352,6 +372,7 @@ export class ParticipantGrid extends EventTarget {
     this.container.classList.remove('stale');
     this.hands = [];
     this.pinned = null;
+    this.speaker = null;
   }
 
   _tile(key, name, role, { isSelf = false, isScreen = false }) {
@@ -362,6 +383,7 @@ export class ParticipantGrid extends EventTarget {
       // Screen shares first (largest), then teachers, then pupils in joining order, us last.
       tile.order = isScreen ? 0 : role === 'teacher' ? 1 : isSelf ? 3 : 2;
       tile.setPinned(key === this.pinned);
+      tile.setSpeaking(key === this.speaker);
       tile.setHand(isScreen ? 0 : this.hands.indexOf(key) + 1);
       this.tiles.set(key, tile);
       this.container.append(tile.el);
