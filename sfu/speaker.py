@@ -5,8 +5,9 @@ interval (`VoiceMeter`, a few integer operations per audio packet, nothing decod
 time; it answers who the speaker is. In the manner of Jitsi's DominantSpeakerIdentification
 and mediasoup's ActiveSpeakerObserver, but smaller:
 
-- each publisher's activity is smoothed over a few intervals (~300 ms), so a word's gaps do
-  not count as silence;
+- an interval counts as voice only when most of its packets are loud (a click or a beep is a
+  packet or two); each publisher's activity is smoothed over a few intervals (~300 ms), so a
+  word's gaps do not count as silence;
 - someone else takes over only after *leading* for `take_over` seconds: louder than the
   speaker by `margin`, and actually voiced for most of that time, so a cough, a laugh or a
   chair scraping does not move the highlight;
@@ -26,6 +27,10 @@ from dataclasses import dataclass, field
 QUIET_DBOV = 50
 """Audio at or below -50 dBov counts as silence (room noise, a breath); louder audio adds
 its dB above that to the activity (-13 dBov: 37)."""
+VOICED_SHARE = 0.5
+"""An interval is heard as voice only when this share of its packets is louder than
+`QUIET_DBOV`: speech fills an interval, a click or a beep is a packet or two (Chromium's fake
+microphone, a 20 ms beep twice a second, otherwise took over in tests/browser)."""
 
 
 _EARLY = 1e-6
@@ -35,23 +40,28 @@ _EARLY = 1e-6
 class VoiceMeter:
     """One audio producer's activity since the last interval: the hot path's part."""
 
-    __slots__ = ("activity", "packets")
+    __slots__ = ("activity", "packets", "voiced")
 
     def __init__(self) -> None:
         self.activity = 0
         self.packets = 0
+        self.voiced = 0
 
     def add(self, level: int) -> None:
         """One packet's audio-level byte (V bit and -dBov level, 0 the loudest)."""
         dbov = level & 0x7F
         if dbov < QUIET_DBOV:
             self.activity += QUIET_DBOV - dbov
+            self.voiced += 1
         self.packets += 1
 
     def take(self) -> int:
-        """The mean activity per packet since the last call (0 without packets); restarts."""
-        mean = self.activity // self.packets if self.packets else 0
-        self.activity = self.packets = 0
+        """The mean activity per packet since the last call; 0 without packets or when too
+        few of them were voiced (`VOICED_SHARE`). Restarts."""
+        packets = self.packets
+        voiced = packets and self.voiced >= VOICED_SHARE * packets
+        mean = self.activity // packets if voiced else 0
+        self.activity = self.packets = self.voiced = 0
         return mean
 
 

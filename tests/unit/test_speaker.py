@@ -37,6 +37,28 @@ def test_voice_meter_averages_the_activity_of_an_interval_and_restarts() -> None
     assert meter.take() == 0
 
 
+def test_voice_meter_hears_no_voice_in_an_interval_of_a_few_loud_packets() -> None:
+    meter = VoiceMeter()
+    for level in [3, 3] + [127] * 8:  # a 40 ms beep in 200 ms, like Chromium's fake microphone
+        meter.add(level)
+    assert meter.take() == 0
+    for level in [13] * 5 + [127] * 5:  # half of it spoken: voice
+        meter.add(level)
+    assert meter.take() == 37 * 5 // 10
+
+
+def test_a_beep_twice_a_second_never_becomes_the_speaker() -> None:
+    room = Room()
+    meter = VoiceMeter()
+    for tick in range(100):
+        for packet in range(10):
+            beeping = (tick * 10 + packet) % 25 == 0  # 20 ms every 500 ms
+            meter.add(3 if beeping else 127)
+        room.now = round(room.now + TICK, 6)
+        assert not room.detector.update(room.now, {"a": meter.take()})
+    assert room.detector.speaker is None
+
+
 def test_a_voice_becomes_the_speaker_after_a_second_of_talk() -> None:
     room = Room()
     room.play(1.0, a=LOUD, b=SILENT)
