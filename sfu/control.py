@@ -29,6 +29,9 @@ class SfuEvents(Protocol):
     def video_quality(self, room: str, peer: str, track: str, quality: str) -> None:
         """A video `peer` receives became "full", "reduced" or "paused" for its downlink."""
 
+    def active_speaker(self, room: str, peer: str | None) -> None:
+        """The room's dominant speaker is now `peer` (None: nobody speaks); sfu/speaker.py."""
+
 
 class SfuControl(Protocol):
     async def open_room(self, room: str) -> None: ...
@@ -144,6 +147,7 @@ class LocalSfu:
                 self._events.subscribe_offer,
                 self._events.peer_failed,
                 self._events.video_quality,
+                self._events.active_speaker,
             )
 
     async def close_room(self, room: str) -> None:

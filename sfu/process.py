@@ -88,6 +88,8 @@ class SfuProcess(WireSfu):
                 self._events.peer_failed(**kwargs)
             elif name == "video_quality":
                 self._events.video_quality(**kwargs)
+            elif name == "active_speaker":
+                self._events.active_speaker(**kwargs)
         except Exception:  # a failing handler must not stop the worker's other events
             logger.exception("SFU event %s failed", name)
 

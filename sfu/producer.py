@@ -15,6 +15,7 @@ from .layers import MAX_LAYER
 from .payload import is_keyframe
 from .reception import NackTracker, ReceptionStats
 from .rtp import RtpParseError, RtpView, abs_send_time, unwrap_rtx
+from .speaker import VoiceMeter
 
 if TYPE_CHECKING:
     from .consumer import Consumer
@@ -141,6 +142,8 @@ class Producer:
         """The two keyframes before it, in bytes (`keyframe_size`)."""
         self._rate_octets = [0] * (MAX_LAYER + 1)
         self._audio_level_id = params.audio_level_id if params.kind == "audio" else 0
+        self.voice = VoiceMeter() if params.kind == "audio" else None
+        """How loud it was since the room's last active-speaker interval (sfu/speaker.py)."""
         self.consumers: list[Consumer] = []
         self.stats = ReceptionStats(params.clock_rate)
         self._nacks = NackTracker() if self._is_video else None
@@ -221,6 +224,8 @@ class Producer:
         if self.muted:
             return
         level = view.extension(self._audio_level_id) if self._audio_level_id else None
+        if level and self.voice is not None:
+            self.voice.add(level[0])  # muted (returned above): never heard as a speaker
         send_time = abs_send_time(now) if self._is_video else 0
         for consumer in self.consumers:
             consumer.forward(view, payload, keyframe, descriptor, level, send_time, now)
@@ -276,6 +281,8 @@ class Producer:
         Its consumers keep their sequence offsets; each starts again from a keyframe (the
         rewriter sees a new source SSRC and continues the numbering)."""
         self.params = params
+        # Its new connection may number the header extensions differently.
+        self._audio_level_id = params.audio_level_id if params.kind == "audio" else 0
         self.stats = ReceptionStats(params.clock_rate)
         self._nacks = NackTracker() if self._is_video else None
         self.last_sr = None

@@ -11,6 +11,7 @@ from .counters import Counters
 from .errors import NotFound
 from .ids import PeerId, RoomId, TrackId
 from .peer import OfferHandler, Peer, PublishChange, TrackInfo
+from .speaker import ActiveSpeaker
 from .tap import RoomTap, Tap
 
 logger = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ class Router:
         on_subscribe_offer: Callable[[RoomId, PeerId, str, list[dict[str, object]]], None],
         on_peer_failed: Callable[[RoomId, PeerId], None],
         on_video_quality: Callable[[RoomId, PeerId, TrackId, str], None] | None = None,
+        on_active_speaker: Callable[[RoomId, PeerId | None], None] | None = None,
     ) -> None:
         self.id = room_id
         self._ice_addresses = ice_addresses
@@ -35,6 +37,8 @@ class Router:
         self._on_subscribe_offer = on_subscribe_offer
         self._on_peer_failed = on_peer_failed
         self._on_video_quality = on_video_quality
+        self._on_active_speaker = on_active_speaker
+        self.speaker = ActiveSpeaker()
         self.peers: dict[PeerId, Peer] = {}
         self.taps: list[Tap] = []
         """Hidden consumers of every track (a recorder), see sfu/tap.py."""
@@ -48,6 +52,9 @@ class Router:
         self._last_tick = self._loop.time()
         self._reports: asyncio.TimerHandle | None = self._loop.call_later(
             REPORT_INTERVAL, self._send_reports
+        )
+        self._speaker_timer: asyncio.TimerHandle | None = self._loop.call_later(
+            self.speaker.params.interval, self._detect_speaker
         )
         self.closed = False
 
@@ -207,6 +214,25 @@ class Router:
             except Exception:
                 logger.exception("RTCP reports failed for a tap of %s", self.id)
 
+    def _detect_speaker(self) -> None:
+        """Once an interval, not per packet: each producer only sums its levels."""
+        self._speaker_timer = self._loop.call_later(
+            self.speaker.params.interval, self._detect_speaker
+        )
+        activities: dict[str, int] = {}
+        for peer in self.peers.values():
+            for producer in peer.producers.values():
+                voice = producer.voice
+                if voice is None:
+                    continue
+                activity = voice.take()
+                # Muted (by its owner or a host): never the speaker, whatever it sends.
+                if not producer.muted and activity >= activities.get(peer.id, 0):
+                    activities[peer.id] = activity
+        if self.speaker.update(self._loop.time(), activities) and self._on_active_speaker:
+            speaker = self.speaker.speaker
+            self._on_active_speaker(self.id, None if speaker is None else PeerId(speaker))
+
     def _cap_publishers(self) -> None:
         """A publisher's REMB follows its best subscriber: what no one can take is not sent.
 
@@ -235,6 +261,8 @@ class Router:
         self.closed = True
         if self._reports is not None:
             self._reports.cancel()
+        if self._speaker_timer is not None:
+            self._speaker_timer.cancel()
         for tap in list(self.taps):
             self.detach_tap(tap)
         for peer_id in list(self.peers):

@@ -54,6 +54,9 @@ class PipeEvents:
             )
         )
 
+    def active_speaker(self, room: str, peer: str | None) -> None:
+        self._writer.write(frame(["event", "active_speaker", {"room": room, "peer": peer}]))
+
 
 async def serve(ice_addresses: list[str], recorders: RecorderFactory | None = None) -> None:
     loop = asyncio.get_running_loop()

@@ -40,6 +40,8 @@ class LiveRooms:
         """The timeline of each room being recorded: everything broadcast goes into it."""
         self._audience_told: set[str] = set()
         """Rooms whose audience count is due to be sent."""
+        self.speakers: dict[str, str] = {}
+        """The participant the SFU hears speaking in each room (no entry: nobody)."""
 
     def roster(self, room: str) -> Roster:
         roster = self.rosters.get(room)
@@ -98,6 +100,7 @@ class LiveRooms:
         if not sessions and (roster is None or not roster.participants):
             self.rosters.pop(room, None)
             self.sessions.pop(room, None)
+            self.speakers.pop(room, None)
             # Removals outlive an empty room (the session goes on); the rest does not.
             if moderation is not None and not moderation.removed and not self.waiting.get(room):
                 self._moderation.pop(room, None)
@@ -177,6 +180,23 @@ class LiveRooms:
 
     def video_quality(self, room: str, peer: str, track: str, quality: str) -> None:
         self._tell(room, peer, {"type": "video_quality", "trackId": track, "quality": quality})
+
+    def active_speaker(self, room: str, peer: str | None) -> None:
+        """Told to the stage only: an event's audience may be hundreds, each told several
+        times a minute, for a highlight their page does not show (it lists no audience)."""
+        roster = self.rosters.get(room)
+        if roster is None:
+            return  # the room is over for signalling: nothing to remember it for
+        if peer is None:
+            self.speakers.pop(room, None)
+        else:
+            self.speakers[room] = peer
+        message = {"type": "active_speaker", "participantId": peer}
+        sessions = self.sessions.get(room, {})
+        for participant in roster.stage():
+            session = sessions.get(participant.id)
+            if session is not None:
+                session.send(message)
 
     def peer_failed(self, room: str, peer: str) -> None:
         session = self.session(room, peer)

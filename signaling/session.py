@@ -584,6 +584,7 @@ class Session:
             "self": participant.to_dict(),
             "participants": [p.to_dict() for p in others if not p.audience],
             "audience": roster.audience_count,
+            "activeSpeaker": self._state.rooms.speakers.get(claims.room),
             "grants": claims.grants.to_dict(),
             "iceServers": ice_servers(self._state.turn, claims.identity, time.time()),
             "iceTransportPolicy": self._state.ice_transport_policy,

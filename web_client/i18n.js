@@ -196,6 +196,7 @@ const STRINGS = {
     'lock.badge': 'Locked',
     'lock.badgeTitle': 'The lesson is locked: no one new can come in',
     'tile.pinned': 'Pinned by the teacher',
+    'tile.speaking': 'Speaking',
     'tile.menu': 'Actions for {name}',
     'tile.hand': 'Raised a hand: number {position} in the queue',
 
@@ -867,6 +868,7 @@ const STRINGS = {
     'lock.badge': 'Вход закрыт',
     'lock.badgeTitle': 'Вход на урок закрыт: новые участники войти не могут',
     'tile.pinned': 'Закреплён учителем',
+    'tile.speaking': 'Говорит',
     'tile.menu': 'Действия: {name}',
     'tile.hand': 'Поднята рука: {position}-й в очереди',
 

@@ -6,6 +6,7 @@
 //   locked        {locked}
 //   hands         {queue}                       (participant ids, first raised first)
 //   pinned        {participantId|null}
+//   speaker       {participantId|null}          (whom the server hears speaking now)
 //   lobby         {waiting: [{id, name, since}]} (hosts only)
 //   mutedbyhost   {source, canUnmute}
 //   unmuteallowed {}
@@ -25,6 +26,7 @@ export class RoomState extends EventTarget {
     this.recording = false;
     this.hands = [];
     this.pinned = null;
+    this.activeSpeaker = null;
     this.canUnmute = true;
     this.lobby = [];
     /** pollId → {id, question, options, multiple, showResults, closed, counts|null, voters, mine|null} */
@@ -48,6 +50,7 @@ export class RoomState extends EventTarget {
     this.recording = Boolean(joined.recording);
     this.hands = Array.isArray(joined.hands) ? [...joined.hands] : [];
     this.pinned = joined.pinned ?? null;
+    this.activeSpeaker = joined.activeSpeaker ?? null;
     this.canUnmute = joined.canUnmute !== false;
     this.lobby = Array.isArray(joined.lobby) ? joined.lobby : [];
     for (const poll of Array.isArray(joined.polls) ? joined.polls : []) {
@@ -65,6 +68,7 @@ export class RoomState extends EventTarget {
         this._setHands(this.hands.filter((id) => id !== detail.participantId));
       }
       if (this.pinned === detail.participantId) this._setPinned(null);
+      if (this.activeSpeaker === detail.participantId) this._setSpeaker(null);
     });
   }
 
@@ -83,6 +87,9 @@ export class RoomState extends EventTarget {
         break;
       case 'pinned':
         this._setPinned(msg.participantId ?? null);
+        break;
+      case 'active_speaker':
+        this._setSpeaker(msg.participantId ?? null);
         break;
       case 'lobby_changed':
         this.lobby = Array.isArray(msg.waiting) ? msg.waiting : [];
@@ -118,6 +125,11 @@ export class RoomState extends EventTarget {
   _setPinned(participantId) {
     this.pinned = participantId;
     this._emit('pinned', { participantId });
+  }
+
+  _setSpeaker(participantId) {
+    this.activeSpeaker = participantId;
+    this._emit('speaker', { participantId });
   }
 
   _updatePoll(id, fields) {

@@ -42,6 +42,7 @@ export class RoomView {
     on('recording', ({ on: recording }) => this._showRecording(recording));
     on('hands', ({ queue }) => this._showHands(queue));
     on('pinned', ({ participantId }) => ui.grid.setPinned(participantId));
+    on('speaker', ({ participantId }) => ui.grid.setSpeaker(participantId));
     on('lobby', ({ waiting }) => this._showLobby(waiting));
     on('poll', ({ poll }) => ui.polls.show(poll, room.isHost));
   }
@@ -55,6 +56,7 @@ export class RoomView {
     this._showLocked(room.locked);
     this._showRecording(room.recording);
     ui.grid.setPinned(room.pinned);
+    ui.grid.setSpeaker(room.activeSpeaker);
     this.shownHands = room.hands; // no "raised a hand" toasts for hands that were already up
     this._showHands(room.hands);
     this.shownLobby = room.lobby;

@@ -1,6 +1,7 @@
 // The grid of people in the lesson: one tile per participant, one more for each screen share.
 // Raised hands show as a badge with the queue position; the pinned person is shown large; hosts
-// get a menu button on everyone else's tile (the menu itself is hosting.js's).
+// get a menu button on everyone else's tile (the menu itself is hosting.js's). Whom the server
+// hears speaking gets a ring (`.speaking`, `data-speaking="true"`) and a labelled mark.
 
 import { pageOf, perPage } from './gallery.js';
 import { icon } from './icons.js';
@@ -66,7 +67,12 @@ class Tile {
     this.pinMark.dataset.i18nTitle = 'tile.pinned';
     this.pinMark.append(icon('pin'));
     this.pinMark.hidden = true;
-    label.append(this.badge, this.pinMark);
+    this.speakingMark = document.createElement('span');
+    this.speakingMark.className = 'speaking-mark';
+    this.speakingMark.dataset.i18nTitle = 'tile.speaking';
+    this.speakingMark.append(icon('mic'));
+    this.speakingMark.hidden = true;
+    label.append(this.badge, this.pinMark, this.speakingMark);
     el.append(label);
 
     this.reconnectNote = document.createElement('span');
@@ -201,6 +207,13 @@ class Tile {
     this.translator.apply(this.hand);
   }
 
+  /** The server hears this person speak now (the room's active speaker). */
+  setSpeaking(speaking) {
+    this.el.classList.toggle('speaking', speaking);
+    this.el.dataset.speaking = String(speaking);
+    this.speakingMark.hidden = !speaking;
+  }
+
   setPinned(pinned) {
     this.el.classList.toggle('pinned', pinned);
     this.pinMark.hidden = !pinned;
@@ -225,6 +238,8 @@ export class ParticipantGrid extends EventTarget {
     this.selfId = null;
     this.hands = [];
     this.pinned = null;
+    this.speaker = null;
+    this.broughtIn = null; // the last speaker who was off the page, brought onto the first
     // A page of the class's cameras at a time (gallery.js); the pager sits under the grid.
     this.page = 0;
     this.perPage = perPage(globalThis.innerWidth || 1280);
@@ -267,6 +282,20 @@ export class ParticipantGrid extends EventTarget {
     this.pinned = participantId;
     for (const tile of this.tiles.values()) tile.setPinned(tile.key === participantId);
     this._relayout();
+  }
+
+  /** The room's active speaker (null: nobody speaks); a screen share's tile is not them. */
+  setSpeaker(participantId) {
+    this.speaker = participantId;
+    for (const tile of this.tiles.values()) tile.setSpeaking(tile.key === participantId);
+    // Someone off this page speaks: they come on screen (first, after the pinned person) and
+    // stay until another unseen speaker takes their place; someone on screen does not move.
+    const tile = this.tiles.get(participantId);
+    if (tile?.el.classList.contains('off-page')) {
+      this.broughtIn = participantId;
+      this.page = 0;
+      this._relayout();
+    }
   }
 
   setSelf(self, videoTrack) {
@@ -368,6 +397,8 @@ export class ParticipantGrid extends EventTarget {
     this.container.classList.remove('stale');
     this.hands = [];
     this.pinned = null;
+    this.speaker = null;
+    this.broughtIn = null;
     this.page = 0;
     this.shownKeys = null;
   }
@@ -392,6 +423,7 @@ export class ParticipantGrid extends EventTarget {
       tile.order = isScreen ? 0 : role === 'teacher' ? 1 : isSelf ? 3 : 2;
       tile.joined = this.joined++;
       tile.setPinned(key === this.pinned);
+      tile.setSpeaking(key === this.speaker);
       tile.setHand(isScreen ? 0 : this.hands.indexOf(key) + 1);
       this.tiles.set(key, tile);
       this.container.append(tile.el);
@@ -428,7 +460,7 @@ export class ParticipantGrid extends EventTarget {
       .filter((t) => !t.isScreen && t.key !== this.selfId)
       .sort((a, b) => a.order - b.order || a.joined - b.joined);
     const { shown, page, pages } = pageOf(remote.map((t) => t.key), {
-      first: this.pinned ? [this.pinned] : [],
+      first: [this.pinned, this.broughtIn].filter(Boolean),
       size: this.perPage,
       page: this.page,
     });

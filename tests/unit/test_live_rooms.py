@@ -78,3 +78,28 @@ async def test_the_audience_count_is_sent_once_a_second_however_many_arrive() ->
     rooms.audience_changed("r")
     await asyncio.sleep(AUDIENCE_EVERY + 0.2)
     assert session.sent[-1] == {"type": "audience", "count": 49}
+
+
+def test_the_active_speaker_is_told_to_the_stage_and_remembered_for_joins() -> None:
+    rooms = LiveRooms(max_participants=10)
+    roster = rooms.roster("r")
+    teacher = Participant("p_1", "i-1", "Ольга", Role.TEACHER, Grants(moderate=True))
+    pupil = Participant("p_2", "i-2", "Маша", Role.PUPIL, Grants(publish=True))
+    sessions: dict[str, Recorder] = {}
+    for person in (teacher, pupil, watcher("w_1")):
+        roster.add(person)
+        sessions[person.id] = Recorder()
+        rooms.attach("r", person.id, sessions[person.id])  # type: ignore[arg-type]
+    rooms.active_speaker("r", "p_2")
+    assert rooms.speakers == {"r": "p_2"}
+    rooms.active_speaker("r", None)
+    assert rooms.speakers == {}
+    told = [{"type": "active_speaker", "participantId": p} for p in ("p_2", None)]
+    assert sessions["p_1"].sent == told
+    assert sessions["p_2"].sent == told
+    assert sessions["w_1"].sent == []  # the audience's page shows no one's tile
+    rooms.active_speaker("gone", "p_9")  # a room signalling has forgotten: nobody to tell
+    rooms.active_speaker("r", "p_1")
+    for pid in ("p_1", "p_2", "w_1"):
+        rooms.detach("r", pid)
+    assert rooms.speakers == {}  # forgotten with the room

@@ -1,5 +1,6 @@
 """SFU commands travel as msgpack: a WireSfu over a loopback behaves like the LocalSfu."""
 
+import asyncio
 from typing import Any
 
 import msgpack
@@ -7,7 +8,9 @@ import pytest
 
 from sfu.control import LocalSfu
 from sfu.errors import NotFound
-from sfu.wire import WireSfu, encode_call, serve_call
+from sfu.process import SfuProcess
+from sfu.wire import WireSfu, encode_call, read_frame, serve_call
+from sfu.worker import PipeEvents
 
 
 class NoEvents:
@@ -19,6 +22,27 @@ class NoEvents:
 
     def video_quality(self, room: str, peer: str, track: str, quality: str) -> None:
         raise AssertionError("no downlink in this test")
+
+    def active_speaker(self, room: str, peer: str | None) -> None:
+        raise AssertionError("no audio in this test")
+
+
+class HeardEvents(NoEvents):
+    def __init__(self) -> None:
+        self.speakers: list[tuple[str, str | None]] = []
+
+    def active_speaker(self, room: str, peer: str | None) -> None:
+        self.speakers.append((room, peer))
+
+
+class Pipe:
+    """Where a worker's PipeEvents write: the frames, fed to the parent's reader."""
+
+    def __init__(self) -> None:
+        self.reader = asyncio.StreamReader()
+
+    def write(self, data: bytes) -> None:
+        self.reader.feed_data(data)
 
 
 async def test_commands_and_results_round_trip_through_msgpack() -> None:
@@ -73,3 +97,17 @@ async def test_forwarding_a_room_twice_to_one_port_keeps_its_one_tap() -> None:
     with pytest.raises(NotFound):
         await sfu.start_forwarding("nowhere", 40001)
     await local.close()
+
+
+async def test_the_active_speaker_crosses_the_pipe_from_worker_to_parent() -> None:
+    pipe = Pipe()
+    worker_side = PipeEvents(pipe)  # type: ignore[arg-type]
+    worker_side.active_speaker("7b", "p_2")
+    worker_side.active_speaker("7b", None)
+    heard = HeardEvents()
+    parent = SfuProcess(["127.0.0.1"], heard)
+    for _ in range(2):
+        kind, name, kwargs = await read_frame(pipe.reader)
+        assert (kind, name) == ("event", "active_speaker")
+        parent._dispatch(name, kwargs)
+    assert heard.speakers == [("7b", "p_2"), ("7b", None)]
