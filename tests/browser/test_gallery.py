@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 
 from bench.bots import PublisherBot
 from bench.tokens import mint_token
-from tests.loop_thread import loop_thread
+from tests.loop_thread import LoopThread, loop_thread
 from tests.server_process import running_server
 
 from .school_site import PHONE, STATS, poll
@@ -36,26 +37,39 @@ RECEIVED = """() => {
 SHOWN = "() => window.classroom.lesson.ui.grid.shownParticipants()"
 
 
+SILENT = -127
+LOUD = -13
+
+
+@dataclass
+class Classroom:
+    url: str
+    loop: LoopThread
+    bots: dict[str, PublisherBot]
+
+
 @pytest.fixture(scope="module")
-def classroom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A server and a class of bots publishing small cameras and sound; yields its URL."""
+def classroom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Classroom]:
+    """A server and a class of bots publishing small cameras and (silent) sound."""
     data = tmp_path_factory.mktemp("gallery-data")
     with running_server(data, SECRET=SECRET, SFU_WORKERS="0") as server, loop_thread() as loop:
         server.wait_for(lambda out: any("Server ready" in line for line in out) or None, "ready")
         stack = AsyncExitStack()
+        bots: dict[str, PublisherBot] = {}
         people = [("teacher", "teacher")] + [(f"pupil-{k:02d}", "pupil") for k in range(CLASSMATES)]
 
         async def start() -> None:
             for identity, role in people:
                 token = mint_token(SECRET, identity, ROOM, role=role)
                 bot = await stack.enter_async_context(
-                    PublisherBot(server.base_url, token, video_size=(320, 180))
+                    PublisherBot(server.base_url, token, video_size=(320, 180), audio_level=SILENT)
                 )
                 await bot.start()
+                bots[identity] = bot
 
         loop.run(start())
         try:
-            yield server.base_url
+            yield Classroom(server.base_url, loop, bots)
         finally:
             loop.run(stack.aclose())
 
@@ -74,7 +88,7 @@ def _decoding(page: Any, ids: list[str]) -> bool:
 
 
 def test_a_phone_receives_the_four_cameras_it_shows_and_everyone_s_sound(
-    browser: Any, classroom: str, artifacts: Path
+    browser: Any, classroom: Classroom, artifacts: Path
 ) -> None:
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="ru-RU")
     try:
@@ -85,7 +99,7 @@ def test_a_phone_receives_the_four_cameras_it_shows_and_everyone_s_sound(
         # browser would not take: a reused m-line that kept its msid did that once).
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         token = mint_token(SECRET, "watcher", ROOM, role="pupil", name="Наблюдатель")
-        page.goto(f"{classroom}/lesson?token={token}&autojoin=1&lang=ru")
+        page.goto(f"{classroom.url}/lesson?token={token}&autojoin=1&lang=ru")
         poll(lambda: page.evaluate(STATS)["phase"] == "live", "the pupil in the lesson")
         first = poll(lambda: page.evaluate(SHOWN), "a page of the class on screen")
         assert len(first) == 4
@@ -118,5 +132,36 @@ def test_a_phone_receives_the_four_cameras_it_shows_and_everyone_s_sound(
         poll(lambda: _videos(page)["videos"] == sorted(first), "the first 4 cameras again")
         poll(lambda: _decoding(page, first), "the first 4 decoding again")
         assert errors == []
+    finally:
+        context.close()
+
+
+def test_someone_off_the_page_who_speaks_comes_on_screen(
+    browser: Any, classroom: Classroom, artifacts: Path
+) -> None:
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="ru-RU")
+    try:
+        page = context.new_page()
+        token = mint_token(SECRET, "listener", ROOM, role="pupil", name="Слушатель")
+        page.goto(f"{classroom.url}/lesson?token={token}&autojoin=1&lang=ru")
+        poll(lambda: page.evaluate(STATS)["phase"] == "live", "the pupil in the lesson")
+        first = poll(lambda: page.evaluate(SHOWN), "a page of the class on screen")
+        speaker = classroom.bots["pupil-10"]
+        assert speaker.participant_id not in first  # on the last page
+        speaker.set_audio_level(LOUD)
+        try:
+            shown = poll(
+                lambda: (lambda now: now if now and now[0] == speaker.participant_id else None)(
+                    page.evaluate(SHOWN)
+                ),
+                "the speaker on the first page",
+            )
+            assert len(shown) == 4
+            poll(lambda: speaker.participant_id in _videos(page)["videos"], "the speaker's video")
+            tile = page.locator(f'#grid .tile[data-key="{speaker.participant_id}"]')
+            assert tile.get_attribute("data-speaking") == "true"
+            page.screenshot(path=artifacts / "gallery-phone-speaker.png")
+        finally:
+            speaker.set_audio_level(SILENT)
     finally:
         context.close()
