@@ -35,6 +35,8 @@ const QUICK_DROPS_TO_GIVE_UP = 3;
 // How long a "the same person is joining in another tab" notice explains the next drop.
 const REPLACED_NOTICE_MS = 10000;
 
+const VIEW_KEY = 'classroom.view';
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 class Lesson {
@@ -89,6 +91,7 @@ class Lesson {
     });
 
     ui.addEventListener('join', () => this.join());
+    ui.addEventListener('toggleview', () => this._setView(ui.grid.view === 'grid' ? 'speaker' : 'grid'));
     ui.addEventListener('rejoin', () => this.rejoin());
     ui.addEventListener('togglemic', () => this.toggleMic());
     ui.addEventListener('togglecam', () => this.toggleCamera());
@@ -214,6 +217,7 @@ class Lesson {
     if (!this.room.canUnmute) this.micOn = false;
     this.roomView.show();
     this.videos.resync();
+    this._setView(this._savedView());
     // An event's audience is not on the stage: no tile of their own.
     if (client.grants.publish || client.grants.moderate) grid.setSelf(joined.self, this.camTrack);
     if (this.screenTrack) grid.setSelfScreen(this.screenTrack, joined.self.name);
@@ -443,6 +447,25 @@ class Lesson {
     return undefined;
   }
 
+  /** Grid (everyone alike) or speaker view (the person speaking large); remembered here. */
+  _setView(view) {
+    this.ui.grid.setView(view);
+    this.ui.setViewToggle(view);
+    try {
+      localStorage.setItem(VIEW_KEY, view);
+    } catch {
+      /* storage disabled: this page keeps it */
+    }
+  }
+
+  _savedView() {
+    try {
+      return localStorage.getItem(VIEW_KEY) === 'speaker' ? 'speaker' : 'grid';
+    } catch {
+      return 'grid';
+    }
+  }
+
   async leave() {
     if (this.phase === 'ended') return;
     const client = this.client;
@@ -466,6 +489,7 @@ class Lesson {
     this.ui.grid.clear();
     this.ui.setStatus(null);
     this.ui.setParticipantCount(0);
+    this.ui.setViewToggle(null);
     this.ui.showEnd(kind, params);
   }
 

@@ -8,9 +8,14 @@ export const PHONE_WIDTH = 760;
 export const PER_PAGE_PHONE = 4;
 export const PER_PAGE_WIDE = 9;
 
-/** How many remote cameras fit a screen `width` pixels wide. */
-export function perPage(width) {
-  return width <= PHONE_WIDTH ? PER_PAGE_PHONE : PER_PAGE_WIDE;
+// With one tile on the stage the rest is a strip: one row of them (and our own tile).
+export const STRIP_PHONE = 3;
+export const STRIP_WIDE = 5;
+
+/** How many remote cameras fit a screen `width` pixels wide (`staged`: beside a stage). */
+export function perPage(width, staged = false) {
+  if (width <= PHONE_WIDTH) return staged ? STRIP_PHONE : PER_PAGE_PHONE;
+  return staged ? STRIP_WIDE : PER_PAGE_WIDE;
 }
 
 /**

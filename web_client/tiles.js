@@ -217,7 +217,12 @@ class Tile {
   setPinned(pinned) {
     this.el.classList.toggle('pinned', pinned);
     this.pinMark.hidden = !pinned;
-    this.el.style.order = pinned ? -1 : this.order;
+  }
+
+  /** Shown large, the others in a strip (the pinned person, a shared screen, the speaker). */
+  setStaged(staged) {
+    this.el.classList.toggle('staged', staged);
+    this.el.style.order = staged ? -1 : this.order;
   }
 
   destroy() {
@@ -240,9 +245,11 @@ export class ParticipantGrid extends EventTarget {
     this.pinned = null;
     this.speaker = null;
     this.broughtIn = null; // the last speaker who was off the page, brought onto the first
+    this.view = 'grid';
+    this.lastSpeaker = null;
     // A page of the class's cameras at a time (gallery.js); the pager sits under the grid.
     this.page = 0;
-    this.perPage = perPage(globalThis.innerWidth || 1280);
+    this.width = globalThis.innerWidth || 1280;
     this.shownKeys = null;
     this.joined = 0; // tiles made so far: the join order within a role
     const doc = container.ownerDocument;
@@ -250,10 +257,9 @@ export class ParticipantGrid extends EventTarget {
     doc.getElementById('pager-prev')?.addEventListener('click', () => this.turn(-1));
     doc.getElementById('pager-next')?.addEventListener('click', () => this.turn(1));
     globalThis.addEventListener?.('resize', () => {
-      const size = perPage(globalThis.innerWidth);
-      if (size === this.perPage) return;
-      this.perPage = size;
-      this._relayout();
+      const before = perPage(this.width);
+      this.width = globalThis.innerWidth;
+      if (perPage(this.width) !== before) this._relayout();
     });
     // Hosts' tile menus: the grid reports which button was pressed, hosting.js opens the menu.
     container.addEventListener('click', (ev) => {
@@ -287,6 +293,7 @@ export class ParticipantGrid extends EventTarget {
   /** The room's active speaker (null: nobody speaks); a screen share's tile is not them. */
   setSpeaker(participantId) {
     this.speaker = participantId;
+    if (participantId) this.lastSpeaker = participantId;
     for (const tile of this.tiles.values()) tile.setSpeaking(tile.key === participantId);
     // Someone off this page speaks: they come on screen (first, after the pinned person) and
     // stay until another unseen speaker takes their place; someone on screen does not move.
@@ -294,8 +301,8 @@ export class ParticipantGrid extends EventTarget {
     if (tile?.el.classList.contains('off-page')) {
       this.broughtIn = participantId;
       this.page = 0;
-      this._relayout();
     }
+    if (tile?.el.classList.contains('off-page') || this.view === 'speaker') this._relayout();
   }
 
   setSelf(self, videoTrack) {
@@ -398,9 +405,27 @@ export class ParticipantGrid extends EventTarget {
     this.hands = [];
     this.pinned = null;
     this.speaker = null;
+    this.lastSpeaker = null;
     this.broughtIn = null;
     this.page = 0;
     this.shownKeys = null;
+  }
+
+  /** 'grid' (everyone alike) or 'speaker' (the person speaking large). */
+  setView(view) {
+    this.view = view;
+    this._relayout();
+  }
+
+  _stageKey() {
+    if (this.tiles.has(this.pinned)) return this.pinned;
+    const screen = [...this.tiles.values()].find((t) => t.isScreen && !t.el.classList.contains('self'))
+      || [...this.tiles.values()].find((t) => t.isScreen);
+    if (screen) return screen.key;
+    // The last one who spoke stays there through their pauses (the server clears the speaker
+    // after 2 s of silence): the stage does not flip back and forth between sentences.
+    if (this.view === 'speaker' && this.tiles.has(this.lastSpeaker)) return this.lastSpeaker;
+    return null;
   }
 
   /** The next (1) or previous (-1) page of the class. */
@@ -446,8 +471,12 @@ export class ParticipantGrid extends EventTarget {
     const count = this.tiles.size - hiddenCount;
     this.container.dataset.count = count > 9 ? 'many' : String(count);
     this.container.classList.toggle('has-screen', [...this.tiles.values()].some((t) => t.isScreen));
-    // Speaker view: the pinned tile on top, the others in a strip of 3–6 below it.
-    const pinned = this.tiles.has(this.pinned) && count > 1;
+    // One tile on the stage, the others in a strip of 3–6 below it: whoever a host pinned,
+    // else a shared screen (what the class is asked to look at), else in speaker view the
+    // person speaking.
+    const stage = this._stageKey();
+    for (const tile of this.tiles.values()) tile.setStaged(tile.key === stage);
+    const pinned = stage !== null && count > 1;
     this.container.classList.toggle('has-pinned', pinned);
     this.container.dataset.strip = String(Math.min(Math.max(count - 1, 3), 6));
   }
@@ -461,7 +490,7 @@ export class ParticipantGrid extends EventTarget {
       .sort((a, b) => a.order - b.order || a.joined - b.joined);
     const { shown, page, pages } = pageOf(remote.map((t) => t.key), {
       first: [this.pinned, this.broughtIn].filter(Boolean),
-      size: this.perPage,
+      size: perPage(this.width, this.view === 'speaker' || this._stageKey() !== null),
       page: this.page,
     });
     this.page = page;

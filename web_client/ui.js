@@ -56,6 +56,7 @@ export class LessonUI extends EventTarget {
     this.host.addEventListener('newpoll', () => this.pollDialog.open());
 
     this._wire('join-button', 'join');
+    this._wire('view-toggle', 'toggleview');
     this._wire('rejoin-button', 'rejoin');
     this._wire('preview-mic', 'togglemic');
     this._wire('preview-cam', 'togglecam');
@@ -359,6 +360,15 @@ export class LessonUI extends EventTarget {
   }
 
   /** Out of the room: nothing of its moderation stays on screen. */
+  /** The grid / speaker view switch, naming the view a press turns to; null hides it. */
+  setViewToggle(view) {
+    const button = this.$('view-toggle');
+    button.hidden = view === null;
+    if (view === null) return;
+    localize(button, this.t, view === 'grid' ? 'view.toSpeaker' : 'view.toGrid');
+    button.setAttribute('aria-pressed', String(view === 'speaker'));
+  }
+
   resetRoom() {
     this.$('toasts').replaceChildren(); // the room's notices mean nothing after it
     this.polls.clear();

@@ -165,3 +165,70 @@ def test_someone_off_the_page_who_speaks_comes_on_screen(
             speaker.set_audio_level(SILENT)
     finally:
         context.close()
+
+
+# The sharer's "screen": a canvas that keeps drawing (headless Chromium has no screen to pick).
+CANVAS_SCREEN = """
+navigator.mediaDevices.getDisplayMedia = async () => {
+  const canvas = Object.assign(document.createElement('canvas'), { width: 640, height: 360 });
+  const context = canvas.getContext('2d');
+  let frame = 0;
+  setInterval(() => {
+    frame += 1;
+    context.fillStyle = frame % 2 ? '#1d4ed8' : '#1e40af';
+    context.fillRect(0, 0, 640, 360);
+  }, 66);
+  return canvas.captureStream(15);
+};
+"""
+STAGED = "() => [...document.querySelectorAll('#grid .tile.staged')].map((t) => t.dataset.key)"
+
+
+def test_a_shared_screen_takes_the_stage_and_speaker_view_stages_the_speaker(
+    browser: Any, classroom: Classroom, artifacts: Path
+) -> None:
+    viewer_context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
+    sharer_context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
+    try:
+        viewer = viewer_context.new_page()
+        token = mint_token(SECRET, "viewer", ROOM, role="pupil", name="Viewer")
+        viewer.goto(f"{classroom.url}/lesson?token={token}&autojoin=1&lang=en")
+        poll(lambda: viewer.evaluate(STATS)["phase"] == "live", "the viewer in the lesson")
+        toggle = viewer.locator("#view-toggle")
+        assert (toggle.inner_text(), toggle.get_attribute("aria-pressed")) == (
+            "Speaker view",
+            "false",
+        )
+        assert viewer.evaluate(STAGED) == []  # the grid: everyone alike
+
+        # Speaker view: whoever speaks is on the stage.
+        toggle.click()
+        assert (toggle.inner_text(), toggle.get_attribute("aria-pressed")) == ("Grid view", "true")
+        teacher = classroom.bots["teacher"]
+        teacher.set_audio_level(LOUD)
+        try:
+            poll(lambda: viewer.evaluate(STAGED) == [teacher.participant_id], "the speaker staged")
+            assert viewer.locator("#grid.has-pinned").count() == 1
+            viewer.screenshot(path=artifacts / "gallery-speaker-view.png")
+        finally:
+            teacher.set_audio_level(SILENT)
+        toggle.click()  # back to the grid
+        poll(lambda: viewer.evaluate(STAGED) == [], "nobody staged in the grid")
+
+        # A shared screen takes the stage, in the grid view too.
+        sharer = sharer_context.new_page()
+        sharer.add_init_script(CANVAS_SCREEN)
+        token = mint_token(SECRET, "sharer", ROOM, role="pupil", name="Sharer")
+        sharer.goto(f"{classroom.url}/lesson?token={token}&autojoin=1&lang=en")
+        poll(lambda: sharer.evaluate(STATS)["phase"] == "live", "the sharer in the lesson")
+        sharer.click("#ctl-screen")
+        sharer_id = sharer.evaluate(STATS)["self"]["id"]
+        poll(lambda: viewer.evaluate(STAGED) == [f"{sharer_id}:screen"], "the screen staged")
+        poll(
+            lambda: viewer.evaluate(STATS)["participants"][sharer_id]["screenFramesDecoded"] > 0,
+            "the screen decoded",
+        )
+        viewer.screenshot(path=artifacts / "gallery-screen-stage.png")
+    finally:
+        sharer_context.close()
+        viewer_context.close()
