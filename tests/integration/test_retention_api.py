@@ -16,7 +16,7 @@ import pytest
 from bench.bots import PublisherBot
 from recording.sidecar import read_sidecar, session_folder, write_sidecar
 from signaling import api
-from signaling.app import create_app
+from signaling.app import STATE, create_app
 from signaling.config import Config
 
 from .school_api import ADMIN_PW, SECRET, School, set_up_class
@@ -86,6 +86,14 @@ async def test_the_server_deletes_recordings_older_than_the_setting(swept_school
         assert stopped["tracks"] == 2
     young_id = started["recordingId"]
     folder = session_folder(s.client.app[api.RECORDINGS], lesson["id"])
+    # The stop starts a remux in the background (a .tmp file renamed when whole): copying the
+    # folder before it ends copies half of it, or loses a file renamed under the copy.
+    for _ in range(200):
+        busy = s.client.app[STATE].background or any(folder.rglob("*.tmp"))
+        if not busy:
+            break
+        await asyncio.sleep(0.05)
+    assert not busy, "the recording's remux did not end"
     # Two older copies of the real recording, stopped 2 days and 20 hours ago.
     for old_id, age in (
         ("20200101-000000-aaaaaa", 2 * DAY),
