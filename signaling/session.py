@@ -208,12 +208,15 @@ class ServerState:
         """Someone came or went: a live session's room without a host starts its clock."""
         if self.hostless is None or self.record is None:
             return
-        roster = self.rooms.rosters.get(room)
         # Someone dropped off and coming back is still in the roster: still there.
-        if roster is not None and any(p.grants.moderate for p in roster.participants.values()):
+        if self._has_host(room):
             self.hostless.host_here(room)
         elif self.hostless.waiting(room) is None and self.record.hostless_ends(room):
             self.hostless.host_gone(room)
+
+    def _has_host(self, room: str) -> bool:
+        roster = self.rooms.rosters.get(room)
+        return roster is not None and any(p.grants.moderate for p in roster.participants.values())
 
     def room_status(self, room: str) -> dict[str, Any]:
         """Who is in a live session's room, for the school page."""
@@ -228,8 +231,7 @@ class ServerState:
 
     async def end_hostless(self, room: str) -> None:
         """Nobody ran the session for `hostless.after` seconds: it ends, and says so."""
-        roster = self.rooms.rosters.get(room)
-        if roster is not None and any(p.grants.moderate for p in roster.participants.values()):
+        if self._has_host(room):
             return  # a host came in as the clock ran out
         if self.record is None or not self.record.hostless_ends(room):
             return
