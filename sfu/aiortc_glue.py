@@ -37,6 +37,7 @@ from aiortc import (
     rtcrtpreceiver,
 )
 from aiortc.codecs import HEADER_EXTENSIONS
+from aiortc.rate import RemoteBitrateEstimator
 from aiortc.rtcconfiguration import RTCBundlePolicy
 from aiortc.rtcdtlstransport import RTCDtlsTransport, State
 from aiortc.rtcrtpparameters import RTCRtpHeaderExtensionParameters, RTCRtpSendParameters
@@ -410,6 +411,32 @@ def prefer_codec(
 
 # fmtp keys that make two H.264 payload types different codecs.
 _CODEC_IDENTITY = ("profile-level-id", "packetization-mode")
+
+
+REMB_STEP = 600_000
+"""Bits/s a publisher's REMB may run above 1.5x what arrives (`publisher_estimator`)."""
+
+
+def publisher_estimator(step: int = REMB_STEP) -> RemoteBitrateEstimator:
+    """aiortc's receive-side estimator (the REMB towards a publisher), allowed to grow past
+    what arrives by `step`.
+
+    aiortc's rate control never lets its estimate exceed 1.5x the incoming rate (+10
+    kbit/s). A single encoding grows into that room a little at a time, but a simulcast
+    camera turns a layer on only when the estimate holds its whole minimum on top of the
+    layers below it: held to 1.5x its two small layers (~250 kbit/s), Chrome never sent the
+    large one, and dropped the middle one too ("bandwidth" limited in its stats). The delay
+    and loss detectors still cut the estimate as before on a congested uplink.
+    """
+    estimator = RemoteBitrateEstimator()
+    control = estimator.rate_control
+
+    def clamp(new_bitrate: int, estimated_throughput: int) -> int:
+        ceiling = max(int(1.5 * estimated_throughput) + step, control.current_bitrate)
+        return min(new_bitrate, ceiling)
+
+    control._clamp_bitrate = clamp  # type: ignore[method-assign]
+    return estimator
 
 
 def raise_receive_buffer(sock: socket.socket | None) -> None:

@@ -22,7 +22,7 @@ import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
-from .layers import MAX_LAYER, PAUSED
+from .layers import PAUSED
 
 UP_HEADROOM = 1.15
 SOURCE_PRIORITY = {"screen": 2, "camera": 1}
@@ -35,9 +35,11 @@ class Demand:
     key: Hashable
     source: str
     rates: Sequence[float]
-    """Bits/s of layers 0..n together, for n = 0..MAX_LAYER (equal without layers)."""
+    """Bits/s of each step of its ladder (`ladder`), ascending: for a track without
+    simulcast, its temporal layers 0..n together, for n = 0..MAX_LAYER (equal without
+    layers)."""
     current: int
-    """The layer it gets now (PAUSED: none)."""
+    """The step it gets now (PAUSED: none)."""
     priority: int = 0
     """Its publisher's rank among cameras (a teacher's 1, a pupil's 0)."""
 
@@ -45,7 +47,7 @@ class Demand:
 def allocate(budget: float, audio: float, demands: Sequence[Demand]) -> dict[Hashable, int]:
     """The layer (or PAUSED) each video gets out of `budget` bits/s; `audio` is spent first."""
     if math.isinf(budget):
-        return {d.key: MAX_LAYER for d in demands}
+        return {d.key: len(d.rates) - 1 for d in demands}
     available = budget - audio
     ordered = sorted(demands, key=lambda d: (-SOURCE_PRIORITY.get(d.source, 0), -d.priority))
     layers: dict[Hashable, int] = {}
@@ -60,7 +62,7 @@ def allocate(budget: float, audio: float, demands: Sequence[Demand]) -> dict[Has
     for demand in ordered:
         if layers[demand.key] == PAUSED:
             continue
-        for layer in range(1, MAX_LAYER + 1):
+        for layer in range(1, len(demand.rates)):
             extra = demand.rates[layer] - demand.rates[layer - 1]
             headroom = 1.0 if layer <= demand.current else UP_HEADROOM
             if extra * headroom > available:
@@ -68,6 +70,68 @@ def allocate(budget: float, audio: float, demands: Sequence[Demand]) -> dict[Has
             layers[demand.key] = layer
             available -= extra
     return layers
+
+
+@dataclass(frozen=True)
+class Rung:
+    """One step of a video's ladder: a simulcast layer at a frame rate, and its bits/s."""
+
+    spatial: int
+    temporal: int
+    rate: float
+
+
+def ladder(rates: Sequence[Sequence[float]], spatials: Sequence[int]) -> list[Rung]:
+    """The steps a video can be given, cheapest first, from each encoding's temporal layer
+    rates (`rates[s][t]`: bits/s of layers 0..t of encoding s) and the encodings that may be
+    sent (`spatials`, ascending: the ones arriving, up to the size shown).
+
+    The smallest encoding counts from its base layer up; a larger one only from half its
+    frame rate: 7.5 frames a second of a larger picture look worse than 30 of a smaller one
+    (a moving face, a hand writing on the board), and each switch between encodings costs a
+    keyframe. A step never costs less than the one below it (a layer measured cheaper than
+    the smaller encoding's full rate is counted at that rate), so the allocator's extra
+    cost of a step is never negative."""
+    steps: list[Rung] = []
+    floor = 0.0
+    for position, spatial in enumerate(spatials):
+        layer_rates = rates[spatial]
+        first = 0 if position == 0 else min(1, len(layer_rates) - 1)
+        for temporal in range(first, len(layer_rates)):
+            floor = max(floor, layer_rates[temporal])
+            steps.append(Rung(spatial, temporal, floor))
+    return steps
+
+
+def spatial_cap(sizes: Sequence[tuple[int, int] | None], shown: tuple[int, int] | None) -> int:
+    """The smallest encoding whose picture covers what the subscriber shows (`shown`, in
+    device pixels; None: not said, everything), given each encoding's size (None: not
+    known yet, taken as half the next larger one's, as our client publishes them).
+
+    "Covers" allows 15 % less than the tile: a 640x360 layer in a 700-pixel tile is scaled
+    up a little, which is better than the next layer's 4× the bits."""
+    count = len(sizes)
+    if shown is None or count <= 1:
+        return count - 1
+    width, height = shown
+    for index in range(count):
+        size = sizes[index]
+        if size is None:
+            size = _guess_size(sizes, index)
+        if size is None:
+            return count - 1
+        if size[0] >= width * 0.85 and size[1] >= height * 0.85:
+            return index
+    return count - 1
+
+
+def _guess_size(sizes: Sequence[tuple[int, int] | None], index: int) -> tuple[int, int] | None:
+    for known in range(len(sizes) - 1, -1, -1):
+        size = sizes[known]
+        if size is not None:
+            scale = 2.0 ** (known - index)
+            return int(size[0] / scale), int(size[1] / scale)
+    return None
 
 
 DOWN_AFTER = 2.0

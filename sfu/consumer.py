@@ -20,6 +20,7 @@ from .sink import RtpSink
 from .vp8 import Vp8Descriptor
 
 if TYPE_CHECKING:
+    from .encoding import Encoding
     from .producer import Producer
 
 RESEND_GAP = 0.1
@@ -83,7 +84,15 @@ class Consumer:
         self.playout_delay: tuple[int, int] | None = None
         """(min, max) ms the subscriber is asked to buffer (video), see `Downlink`."""
         self._layers: LayerFilter | None = None
-        """Made the first time the allocator asks for less than everything."""
+        """Made the first time the allocator asks for less than everything (at once for a
+        simulcast VP8 track: its PictureIDs must run on across a switch of layers)."""
+        self.spatial = len(producer.encodings) - 1
+        """The encoding (simulcast layer) forwarded now; the largest until told otherwise."""
+        self.spatial_target = self.spatial
+        """The encoding to switch to at its next keyframe (`spatial` when not switching)."""
+        self.spatial_switches = 0
+        if producer.simulcast and producer.params.mime_type.lower() == "video/vp8":
+            self._layers = LayerFilter()
         self.paused = False
         self.closed = False
         self.packets_sent = 0
@@ -103,6 +112,7 @@ class Consumer:
         self._reported: tuple[int, int, float] | None = None
         """(highest sequence, loss on our leg, time) where the current loss window began."""
         producer.add_consumer(self)
+        producer.encodings[self.spatial].attach(self)
 
     @property
     def sink(self) -> RtpSink:
@@ -163,6 +173,7 @@ class Consumer:
 
     def forward(
         self,
+        encoding: Encoding,
         view: RtpView,
         payload: memoryview,
         keyframe: bool,
@@ -178,6 +189,12 @@ class Consumer:
         if template is None or self.paused:
             return
         replay = False
+        if encoding.index != self.spatial:
+            # Another layer of a simulcast track: taken from its first keyframe on.
+            if not keyframe or encoding.index != self.spatial_target:
+                return
+            self._switch(encoding, descriptor)
+            replay = True
         if self._waiting_keyframe:
             if not keyframe:
                 return
@@ -222,7 +239,7 @@ class Consumer:
         else:
             self._sink.send_rtp(header + prefix, payload[len(prefix) :])
         if replay:  # packets after the keyframe's first may have come before it
-            self.producer.replay_after(self, view.seq, now)
+            encoding.replay_after(self, view.seq, now)
 
     # --- feedback from the subscriber ------------------------------------------------
 
@@ -331,7 +348,7 @@ class Consumer:
             # Paused, it gets a keyframe when it resumes; waiting, one is already asked
             # for (and asked again while it waits: `KeyframeRequester.retry`).
             return
-        self.producer.request_keyframe()
+        self.producer.encodings[self.spatial].request_keyframe()
 
     def sender_report(self, now: float, ntp: int) -> bytes | None:
         """An SR in this consumer's timeline, derived from the publisher's latest SR.
@@ -341,7 +358,7 @@ class Consumer:
         time of this report. All consumers of one publisher's tracks therefore agree on
         which RTP time of each track is "now": what a browser needs for lip sync.
         """
-        sr = self.producer.last_sr
+        sr = self.producer.encodings[self.spatial].last_sr
         if sr is None or self.params is None or self.packets_sent == 0:
             return None
         elapsed = rtcp.ntp_to_unix(ntp) - self.producer.clock.to_server(sr.sent_wall)
@@ -381,7 +398,75 @@ class Consumer:
         resuming = layers.target == PAUSED and layer != PAUSED
         layers.target = layer
         if resuming and self._is_video:
-            self.producer.request_keyframe(joining=True)
+            self.producer.encodings[self.spatial_target].request_keyframe(joining=True)
+
+    # --- simulcast layers ------------------------------------------------------------
+
+    def set_spatial(self, index: int) -> None:
+        """Forward the encoding `index` (a simulcast layer), from its next keyframe on."""
+        encodings = self.producer.encodings
+        index = max(0, min(index, len(encodings) - 1))
+        if index == self.spatial_target:
+            return
+        if self.spatial_target != self.spatial:
+            encodings[self.spatial_target].detach(self)  # a switch not finished: called off
+        self.spatial_target = index
+        if index == self.spatial:
+            return
+        idle = self._waiting_keyframe or (
+            self._layers is not None and self._layers.current == PAUSED
+        )
+        if idle:
+            # Nothing shown now: this layer's keyframe is awaited as the current one's was.
+            encodings[self.spatial].detach(self)
+            self.spatial = index
+        encodings[index].attach(self)
+        if not self.paused and self.params is not None:
+            encodings[index].request_keyframe(joining=True)
+
+    def waits_for(self, encoding: Encoding) -> bool:
+        """This consumer shows nothing new until `encoding`'s next keyframe: it starts, or
+        resumes, or switches to it."""
+        if encoding.index != self.spatial_target:
+            return False
+        return self.waiting_keyframe or (
+            self.spatial != self.spatial_target and not self.paused and not self.closed
+        )
+
+    def _switch(self, encoding: Encoding, descriptor: Vp8Descriptor | None) -> None:
+        """Take `encoding` from this keyframe on: sequence numbers, timestamps, PictureIDs
+        and TL0PICIDX run on from what the subscriber already has."""
+        old = self.producer.encodings[self.spatial]
+        old.detach(self)
+        self.spatial = encoding.index
+        self.spatial_switches += 1
+        self._counters.spatial_switches += 1
+        self.rewriter.switch(self._ts_offset(old, encoding))
+        if self._layers is not None:
+            self._layers.restart(descriptor)
+
+    def _ts_offset(self, old: Encoding, new: Encoding) -> int | None:
+        """The timestamp offset that maps `new`'s RTP clock onto the one forwarded so far,
+        from both encodings' sender reports (layers of one camera share capture times, not
+        RTP timestamps); None until both have sent one."""
+        a, b = old.last_sr, new.last_sr
+        if a is None or b is None:
+            return None
+        rate = self.producer.params.clock_rate
+        seconds = rtcp.ntp_to_unix(b.ntp) - rtcp.ntp_to_unix(a.ntp)
+        # new_ts - old_ts for one capture instant, then onto our stream
+        delta = (b.rtp_timestamp - a.rtp_timestamp) - round(seconds * rate)
+        return (self.rewriter.ts_offset - delta) & 0xFFFFFFFF
+
+    def rebind(self) -> None:
+        """The producer made new encodings (its publisher reconnected): take the same layer
+        of the new ones, from a keyframe."""
+        encodings = self.producer.encodings
+        self.spatial = self.spatial_target = min(self.spatial_target, len(encodings) - 1)
+        encodings[self.spatial].attach(self)
+        if self._layers is not None:
+            self._layers.restart(None)
+        self.resume()
 
     @property
     def starting(self) -> bool:
@@ -395,9 +480,12 @@ class Consumer:
         """Start or restart delivery: new sequence run, and a keyframe for video."""
         self.paused = False
         self.rewriter.rebase()
+        if self.spatial != self.spatial_target:  # nothing shown until a keyframe anyway
+            self.producer.encodings[self.spatial].detach(self)
+            self.spatial = self.spatial_target
         if self._is_video:
             self._waiting_keyframe = True
-            self.producer.request_keyframe(joining=True)
+            self.producer.encodings[self.spatial_target].request_keyframe(joining=True)
 
     def close(self) -> None:
         """Stop delivering. Idempotent; tells the owner once."""

@@ -65,6 +65,12 @@ class SfuControl(Protocol):
         self, room: str, peer: str, publishers: list[str] | None, video: list[str] | None = None
     ) -> None:
         """Whose media `peer` receives (None: everyone's), and of them whose video."""
+
+    async def set_video_sizes(
+        self, room: str, peer: str, sizes: dict[str, tuple[int, int]]
+    ) -> None:
+        """The size (device pixels) `peer` draws each video at, by track id."""
+
     async def tracks(self, room: str, peer: str) -> list[dict[str, Any]]: ...
     async def stats(self) -> dict[str, int]: ...
     async def downlinks(self) -> list[dict[str, Any]]: ...
@@ -105,6 +111,7 @@ COMMANDS = (
     "set_muted",
     "subscribe_answer",
     "set_subscriptions",
+    "set_video_sizes",
     "tracks",
     "stats",
     "downlinks",
@@ -208,6 +215,13 @@ class LocalSfu:
             PeerId(peer),
             None if publishers is None else [PeerId(p) for p in publishers],
             None if video is None else [PeerId(p) for p in video],
+        )
+
+    async def set_video_sizes(
+        self, room: str, peer: str, sizes: dict[str, tuple[int, int]]
+    ) -> None:
+        self._router(room).peer(PeerId(peer)).set_video_sizes(
+            {TrackId(track): (int(size[0]), int(size[1])) for track, size in sizes.items()}
         )
 
     async def tracks(self, room: str, peer: str) -> list[dict[str, Any]]:

@@ -96,6 +96,11 @@ class LayerFilter:
         "_tl0s",
         "frames_dropped",
         "switches",
+        "_picture_shift",
+        "_tl0_shift",
+        "_shifted",
+        "last_picture",
+        "last_tl0",
     )
 
     def __init__(self) -> None:
@@ -106,6 +111,32 @@ class LayerFilter:
         self._tl0s = Skips(8, 64)
         self.frames_dropped = 0
         self.switches = 0
+        self._picture_shift = 0
+        self._tl0_shift = 0
+        self._shifted = False
+        """PictureIDs and TL0PICIDX are moved by a shift (the stream began on another
+        simulcast layer, `restart`): every descriptor is rewritten."""
+        self.last_picture: int | None = None
+        """The PictureID and TL0PICIDX last forwarded (after renumbering)."""
+        self.last_tl0: int | None = None
+
+    def restart(self, descriptor: vp8.Vp8Descriptor | None) -> None:
+        """Another stream (a simulcast layer) starts at this keyframe: new sequence numbers,
+        and its PictureIDs and TL0PICIDX shifted to follow the last ones forwarded, so the
+        subscriber sees one stream (a PictureID going back would read as an old frame)."""
+        self._seqs = Skips(16, 4096)
+        self._pictures = None
+        self._tl0s = Skips(8, 64)
+        if self.target != PAUSED:
+            self.current = self.target  # a keyframe references nothing
+        self._picture_shift = self._tl0_shift = 0
+        if descriptor is not None:
+            if descriptor.picture_id is not None and self.last_picture is not None:
+                mask = 0x7FFF if descriptor.long_picture_id else 0x7F
+                self._picture_shift = (self.last_picture + 1 - descriptor.picture_id) & mask
+            if descriptor.tl0 is not None and self.last_tl0 is not None:
+                self._tl0_shift = (self.last_tl0 + 1 - descriptor.tl0) & 0xFF
+        self._shifted = bool(self._picture_shift or self._tl0_shift)
 
     @property
     def waiting_keyframe(self) -> bool:
@@ -144,12 +175,21 @@ class LayerFilter:
         if out_seq is None:
             return None
         pictures = self._pictures
-        if (pictures is None or not pictures.count) and not self._tl0s.count:
+        if not self._shifted and (pictures is None or not pictures.count) and not self._tl0s.count:
+            self.last_picture = descriptor.picture_id
+            self.last_tl0 = descriptor.tl0
             return out_seq, None
         picture_id = None
         if descriptor.picture_id is not None:
             picture_id = self._picture_skips(descriptor).map(descriptor.picture_id)
+            if picture_id is not None:
+                mask = 0x7FFF if descriptor.long_picture_id else 0x7F
+                picture_id = (picture_id + self._picture_shift) & mask
         tl0 = None if descriptor.tl0 is None else self._tl0s.map(descriptor.tl0)
+        if tl0 is not None:
+            tl0 = (tl0 + self._tl0_shift) & 0xFF
+        self.last_picture = picture_id
+        self.last_tl0 = tl0
         return out_seq, vp8.rewrite(payload, descriptor, picture_id, tl0)
 
     def _picture_skips(self, descriptor: vp8.Vp8Descriptor) -> Skips:

@@ -6,10 +6,9 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from aiortc.rate import RemoteBitrateEstimator
 from aiortc.rtcrtpparameters import RTCRtpSendParameters
 from aiortc.rtcrtptransceiver import RTCRtpTransceiver
 from aiortc.rtp import (
@@ -27,11 +26,21 @@ from . import rtcp, sdp
 from .aiortc_glue import (
     Connection,
     prefer_codec,
+    publisher_estimator,
     renew_sender_ssrcs,
     sender_ssrcs,
     set_sender_stream,
 )
-from .allocation import SEVERE, Demand, DownHold, PauseProbe, allocate
+from .allocation import (
+    SEVERE,
+    Demand,
+    DownHold,
+    PauseProbe,
+    Rung,
+    allocate,
+    ladder,
+    spatial_cap,
+)
 from .consumer import Consumer, ConsumerParams
 from .counters import Counters
 from .downlink import Downlink
@@ -101,6 +110,8 @@ class Peer:
         self._by_mid: dict[str, Producer] = {}
         self._by_ssrc: dict[int, Producer] = {}
         self._mid_ext_id = 0
+        self._rid_ext_id = 0
+        self._repaired_rid_ext_id = 0
         self._publish: Connection | None = None
         self._subscribe: Connection | None = None
         self._slots: list[Slot] = []
@@ -114,7 +125,7 @@ class Peer:
         """Tracks published before a drop, waiting for the participant to publish again."""
         self._tasks: set[asyncio.Task[None]] = set()
         """Strong references: the loop keeps only weak ones to running tasks."""
-        self._estimator = RemoteBitrateEstimator()
+        self._estimator = publisher_estimator()
         self._clock = PublisherClock()
         """This participant's clock against ours, shared by its tracks (lip sync)."""
         self.priority = 0
@@ -128,6 +139,8 @@ class Peer:
         self.publisher_cap: float | None = None
         """The most any subscriber of ours can take (bits/s): our REMB never asks for more."""
         self._last_estimate: tuple[int, list[int]] | None = None
+        self.video_sizes: dict[TrackId, tuple[int, int]] = {}
+        """The size each video is drawn at on this participant's screen (`set_video_sizes`)."""
         self.closed = False
 
     # --- publishing ------------------------------------------------------------------
@@ -151,6 +164,7 @@ class Peer:
                 on_failed=lambda: self._on_failed(self),
             )
         answer = sdp.with_opus_fec(await self._publish.answer(offer), music=music)
+        answer = sdp.with_simulcast(offer, answer)
         added: list[TrackInfo] = []
         removed: list[TrackId] = []
         for section in sdp.media_sections(answer):
@@ -187,7 +201,12 @@ class Peer:
                 audio_level_id=section.extensions.get(sdp.AUDIO_LEVEL_URI, 0),
                 abs_send_time_id=section.extensions.get(sdp.ABS_SEND_TIME_URI, 0),
                 codec_parameters=dict(codec.parameters),
+                rids=offer_section.rids if section.kind == "video" else None,
+                rid_id=section.extensions.get(sdp.RID_URI, 0),
+                repaired_rid_id=section.extensions.get(sdp.REPAIRED_RID_URI, 0),
             )
+            if params.rids:
+                params.ssrc = params.rtx_ssrc = None  # each layer's are learnt by its RID
             detached = next(
                 (p for p in self._detached if p.source == params.source and p.kind == params.kind),
                 None,
@@ -215,6 +234,9 @@ class Peer:
             for ssrc in (params.ssrc, params.rtx_ssrc):
                 if ssrc is not None:
                     self._by_ssrc[ssrc] = producer
+            if params.rid_id:
+                self._rid_ext_id = params.rid_id
+                self._repaired_rid_ext_id = params.repaired_rid_id
         # What was published before a drop and is not published again is gone.
         for producer in self._detached:
             removed.append(producer.id)
@@ -250,15 +272,26 @@ class Peer:
         producer.on_rtp(view, now)
 
     def _learn_ssrc(self, view: RtpView) -> Producer | None:
-        """No a=ssrc lines (or a new SSRC): find the producer by MID, then remember the SSRC."""
+        """No a=ssrc lines (or a new SSRC): find the producer by MID and the encoding by RID
+        (simulcast), then remember the SSRC."""
         mid = view.extension(self._mid_ext_id)
         producer = self._by_mid.get(mid.decode(errors="replace")) if mid else None
         if producer is None:
             return None
-        if view.payload_type == producer.params.rtx_payload_type:
-            producer.params.rtx_ssrc = view.ssrc
-        else:
-            producer.params.ssrc = view.ssrc
+        rtx = view.payload_type == producer.params.rtx_payload_type
+        rid = None
+        if producer.simulcast:
+            rid_bytes = view.extension(self._repaired_rid_ext_id if rtx else self._rid_ext_id)
+            if not rid_bytes:
+                return None  # a simulcast layer's packets name their RID until we answer
+            rid = rid_bytes.decode(errors="replace")
+        if producer.learn_ssrc(view.ssrc, rid, rtx) is None:
+            return None
+        if not producer.simulcast:
+            if rtx:
+                producer.params.rtx_ssrc = view.ssrc
+            else:
+                producer.params.ssrc = view.ssrc
         self._by_ssrc[view.ssrc] = producer
         return producer
 
@@ -303,9 +336,11 @@ class Peer:
         for packet in packets:
             if isinstance(packet, RtcpSrPacket):
                 producer = self._by_ssrc.get(packet.ssrc)
-                if producer is not None and producer.params.ssrc == packet.ssrc:
+                if producer is not None:
                     info = packet.sender_info
-                    producer.on_sender_report(info.ntp_timestamp, info.rtp_timestamp, now, wall)
+                    producer.on_sender_report(
+                        info.ntp_timestamp, info.rtp_timestamp, now, wall, ssrc=packet.ssrc
+                    )
 
     # --- subscribing -----------------------------------------------------------------
 
@@ -352,6 +387,9 @@ class Peer:
         else:
             renew_sender_ssrcs(slot.transceiver.sender)
         slot.consumer = consumer
+        if producer.simulcast:
+            steps = self._ladder(consumer, self._loop.time())
+            consumer.set_spatial(steps[-1].spatial)  # the size shown, until the allocator runs
         slot.transceiver.direction = "sendonly"
         prefer_codec(slot.transceiver, producer.params.mime_type, producer.params.codec_parameters)
         set_sender_stream(slot.transceiver.sender, stream_id, producer.id)
@@ -521,7 +559,8 @@ class Peer:
     # --- fitting the subscriber's downlink (driven by the router's timer) -------------
 
     def allocate(self, elapsed: float) -> None:
-        """Give each video this participant receives the layers its downlink can carry."""
+        """Give each video this participant receives the layers its downlink can carry,
+        and of a simulcast track the encoding that fits the size it is shown at."""
         consumers = [s.consumer for s in self._slots if s.consumer is not None]
         octets = sum(c.octets_sent for c in consumers)
         if elapsed > 0:
@@ -535,27 +574,64 @@ class Peer:
             if consumer.kind == "video":
                 consumer.set_playout_delay(delay)
         videos = [c for c in consumers if c.kind == "video" and not c.producer.muted]
-        if budget is None and all(c.layer == MAX_LAYER for c in videos):
+        if (
+            budget is None
+            and all(c.layer == MAX_LAYER for c in videos)
+            and not any(c.producer.simulcast for c in videos)
+        ):
             return
         audio = sum(c.producer.layer_rates[-1] for c in consumers if c.kind == "audio")
+        ladders = {c: self._ladder(c, now) for c in videos}
         demands = [
-            Demand(c, c.producer.source, c.producer.layer_rates, c.layer, c.producer.priority)
+            Demand(
+                c,
+                c.producer.source,
+                [rung.rate for rung in ladders[c]],
+                _step_of(ladders[c], c.spatial_target, c.layer),
+                c.producer.priority,
+            )
             for c in videos
         ]
         chosen = allocate(float("inf") if budget is None else budget, audio, demands)
         far_over = budget is not None and budget < SEVERE * self.downlink.sent_rate
-        for consumer in videos:
-            layer = chosen[consumer]
+        for consumer, demand in zip(videos, demands, strict=True):
+            step = chosen[consumer]
             track = consumer.producer.id
-            if layer == PAUSED or track in self._probes:
+            if step == PAUSED or track in self._probes:
                 probe = self._probes.setdefault(track, PauseProbe())
-                layer = probe.adjust(layer, consumer.layer, now, far_over)
+                step = probe.adjust(step, demand.current, now, far_over)
             hold = self._holds.setdefault(track, DownHold())
-            layer = hold.adjust(layer, consumer.layer, now, far_over)
+            step = hold.adjust(step, demand.current, now, far_over)
+            steps = ladders[consumer]
+            if step == PAUSED:
+                layer = PAUSED
+            else:
+                rung = steps[min(step, len(steps) - 1)]
+                layer = rung.temporal
+                consumer.set_spatial(rung.spatial)
             if layer != consumer.layer:
                 consumer.set_layer(layer)
                 self._counters.layer_changes += 1
-            self._report_quality(consumer)
+            self._report_quality(consumer, step, demand.rates)
+
+    def _ladder(self, consumer: Consumer, now: float) -> list[Rung]:
+        """The steps `consumer`'s video can be given: its encodings that arrive, up to the
+        one that covers the size the subscriber shows it at."""
+        producer = consumer.producer
+        encodings = producer.encodings
+        rates = [e.layer_rates for e in encodings]
+        if not producer.simulcast:
+            return ladder(rates, [0])
+        cap = spatial_cap([e.size for e in encodings], self.video_sizes.get(producer.id))
+        live = [e.index for e in producer.live_encodings(now)]
+        spatials = [i for i in live if i <= cap] or live[:1]
+        return ladder(rates, spatials)
+
+    def set_video_sizes(self, sizes: dict[TrackId, tuple[int, int]]) -> None:
+        """The size (device pixels) each video is drawn at on the subscriber's screen; videos
+        not named are drawn at a size not said (everything they have is sent)."""
+        self.video_sizes = dict(sizes)
+        self.allocate(0.0)
 
     def downlink_report(self) -> dict[str, object]:
         """For /metrics: the budget (bits/s; None: unknown) and each received video's layer."""
@@ -568,6 +644,7 @@ class Peer:
                 {
                     "track": str(s.consumer.producer.id),
                     "layer": s.consumer.forwarded_layer,
+                    "spatial": s.consumer.spatial,
                     "frames": s.consumer.frames_sent,
                 }
                 for s in self._slots
@@ -575,12 +652,10 @@ class Peer:
             ],
         }
 
-    def _report_quality(self, consumer: Consumer) -> None:
-        layer = consumer.layer
-        rates = consumer.producer.layer_rates
-        if layer == PAUSED:
+    def _report_quality(self, consumer: Consumer, step: int, rates: Sequence[float]) -> None:
+        if step == PAUSED:
             quality = "paused"
-        elif layer < MAX_LAYER and rates[layer] < rates[-1]:
+        elif step < len(rates) - 1 and rates[step] < rates[-1]:
             quality = "reduced"
         else:
             quality = "full"
@@ -596,7 +671,7 @@ class Peer:
 
     def send_reports(self, now: float, ntp: int) -> None:
         if self._publish is not None and self.producers:
-            blocks = [b for p in self.producers.values() if (b := p.report_block()) is not None]
+            blocks = [b for p in self.producers.values() for b in p.report_blocks()]
             if blocks:
                 self._publish.send_rtcp(rtcp.receiver_report(self.rtcp_ssrc, blocks))
         if self._subscribe is not None:
@@ -673,3 +748,15 @@ class Peer:
         for connection in (self._publish, self._subscribe):
             if connection is not None:
                 await connection.close()
+
+
+def _step_of(steps: list[Rung], spatial: int, temporal: int) -> int:
+    """The step of `steps` a consumer sending (`spatial`, `temporal`) is on: the highest not
+    above it (PAUSED stays PAUSED)."""
+    if temporal == PAUSED:
+        return PAUSED
+    found = 0
+    for index, rung in enumerate(steps):
+        if (rung.spatial, rung.temporal) <= (spatial, temporal):
+            found = index
+    return found

@@ -1,4 +1,5 @@
-"""A producer: one incoming track of a publisher, fanned out to its consumers."""
+"""A producer: one incoming track of a publisher (one or more encodings), fanned out to its
+consumers."""
 
 from __future__ import annotations
 
@@ -9,12 +10,11 @@ from typing import TYPE_CHECKING
 
 from . import rtcp, vp8
 from .counters import Counters
+from .encoding import Encoding, SenderReport
 from .ids import PeerId, TrackId
 from .keyframes import KeyframeRequester
-from .layers import MAX_LAYER
-from .payload import is_keyframe
-from .reception import NackTracker, ReceptionStats
-from .rtp import RtpParseError, RtpView, abs_send_time, unwrap_rtx
+from .reception import ReceptionStats
+from .rtp import RtpView, abs_send_time
 from .speaker import VoiceMeter
 
 if TYPE_CHECKING:
@@ -43,17 +43,11 @@ class ProducerParams:
     abs_send_time_id: int = 0
     codec_parameters: dict[str, object] | None = None
     """fmtp of the codec (H.264 profile and packetization mode must match)."""
-
-
-@dataclass
-class SenderReport:
-    """A publisher's latest RTCP SR, and when it reached us (server monotonic time)."""
-
-    ntp: int
-    rtp_timestamp: int
-    arrival: float
-    sent_wall: float
-    """The SR's NTP time in Unix seconds, on the publisher's own clock."""
+    rids: list[str] | None = None
+    """Simulcast: the RIDs of its encodings, smallest picture first (None: one encoding)."""
+    rid_id: int = 0
+    """Header extension IDs of the RTP stream ID and the repaired one (RTX), for simulcast."""
+    repaired_rid_id: int = 0
 
 
 class PublisherClock:
@@ -78,24 +72,11 @@ class PublisherClock:
 
 OPUS_TOC_STEREO = 0x04
 """The `s` bit of an Opus packet's first byte: the frame is coded in stereo (RFC 6716 3.1)."""
-RECENT_MASK = 63
-"""64 packets kept per video producer for `replay_after` (more than a reordering spans)."""
-RATE_SMOOTHING = 0.5
-"""Weight of the newest second in a producer's layer rates."""
-KEYFRAME_SHARE = 0.25
-"""Keyframes that subscribers' PLIs ask for may add at most this share to the stream: the
-PLI interval is stretched to keep them under it, from `PLI_INTERVAL` up to `MAX_PLI_INTERVAL`.
-Every keyframe goes to every subscriber, and a link too narrow for one loses part of it and
-asks again at once. With a PLI a second (Janus's rule) the bench's weak lesson (N=12, 150 KB
-keyframes, a third of the pupils on 300 kbit/s) had the teacher send a keyframe every second
-to everyone; the 1 Mbit/s pupils lost 30 % of their video."""
-PLI_INTERVAL = 1.0
-MAX_PLI_INTERVAL = 3.0
-"""A subscriber that lost its picture waits for a new one at most this long (plus a round
-trip): a screen share's keyframes dwarf its few bits a second."""
 
 
 class Producer:
+    """A published track: one `Encoding` per simulcast layer (one without simulcast)."""
+
     def __init__(
         self,
         track_id: TrackId,
@@ -113,167 +94,152 @@ class Producer:
         self.kind = params.kind
         self.source = params.source
         self._feedback = feedback
-        self._rtcp_ssrc = rtcp_ssrc
+        self.rtcp_ssrc = rtcp_ssrc
         self._counters = counters
+        self._loop = loop
         self._is_video = params.kind == "video"
-        self._vp8 = self._is_video and params.mime_type.lower() == "video/vp8"
         self._opus = params.mime_type.lower() == "audio/opus"
-        self._recent: list[RtpView | None] | None = (
-            [None] * (RECENT_MASK + 1) if self._is_video else None
-        )
-        """The last packets received, by sequence number (`replay_after`)."""
-        self.layer_octets = [0] * (MAX_LAYER + 1)
-        """Payload bytes received per temporal layer (all in 0 without layers)."""
-        self.layer_rates: tuple[float, ...] = (0.0,) * (MAX_LAYER + 1)
-        """Bits/s of layers 0..n together, for each n (`sample_rates`)."""
-        self.keyframe_octets = 0
-        """Payload bytes of keyframes (also in `layer_octets`), for `keyframe_size`.
-
-        Keyframes stay in the layer rates in the second they come, as before: averaged
-        over ten seconds instead, the base layer looked cheaper than it is, a pupil behind
-        600 kbit/s was given layer 1 as well, its receiver's estimate fell at the next
-        keyframe, and its video paused (`tests/integration/test_downlink.py`, 3 runs in
-        12). What kept keyframes from pausing everyone in the bench is that requested ones
-        are spaced (`KEYFRAME_SHARE`)."""
-        self._keyframe_timestamp: int | None = None
-        self._keyframe_began = 0
-        """`keyframe_octets` when the current keyframe began."""
-        self._keyframe_sizes = (0, 0)
-        """The two keyframes before it, in bytes (`keyframe_size`)."""
-        self._rate_octets = [0] * (MAX_LAYER + 1)
         self._audio_level_id = params.audio_level_id if params.kind == "audio" else 0
         self.voice = VoiceMeter() if params.kind == "audio" else None
         """How loud it was since the room's last active-speaker interval (sfu/speaker.py)."""
         self.consumers: list[Consumer] = []
-        self.stats = ReceptionStats(params.clock_rate)
-        self._nacks = NackTracker() if self._is_video else None
-        self.keyframes = KeyframeRequester(
-            self._send_pli,
-            loop,
-            # Muted at the SFU, a producer forwards nothing: no keyframe is worth asking for.
-            waiting=lambda: not self.muted and any(c.waiting_keyframe for c in self.consumers),
-            starting=lambda: any(c.starting for c in self.consumers),
-        )
-        self.last_sr: SenderReport | None = None
+        """Every consumer of the track, whichever encoding it takes its packets from."""
+        self.encodings: list[Encoding] = []
+        self._by_ssrc: dict[int, Encoding] = {}
+        self._make_encodings()
         self.clock = clock or PublisherClock()
         self.muted = False
         self.priority = 0
         """Its publisher's rank for weak downlinks (a teacher's 1; see sfu/allocation.py)."""
         self.closed = False
 
+    def _make_encodings(self) -> None:
+        params = self.params
+        if params.rids:
+            self.encodings = [
+                Encoding(self, i, rid, None, None, self._send_pli, self._counters, self._loop)
+                for i, rid in enumerate(params.rids)
+            ]
+        else:
+            self.encodings = [
+                Encoding(
+                    self,
+                    0,
+                    None,
+                    params.ssrc,
+                    params.rtx_ssrc,
+                    self._send_pli,
+                    self._counters,
+                    self._loop,
+                )
+            ]
+        self._by_ssrc = {
+            ssrc: e for e in self.encodings for ssrc in (e.ssrc, e.rtx_ssrc) if ssrc is not None
+        }
+
+    @property
+    def simulcast(self) -> bool:
+        return len(self.encodings) > 1
+
+    @property
+    def top(self) -> Encoding:
+        """The largest picture (the only encoding without simulcast)."""
+        return self.encodings[-1]
+
+    # The one-stream view of a track, for audio, for tracks without simulcast, and for what
+    # reports one number per track: its largest encoding.
+    @property
+    def stats(self) -> ReceptionStats:
+        return self.top.stats
+
+    @property
+    def keyframes(self) -> KeyframeRequester:
+        return self.top.keyframes
+
+    @property
+    def layer_octets(self) -> list[int]:
+        return self.top.layer_octets
+
+    @property
+    def layer_rates(self) -> tuple[float, ...]:
+        return self.top.layer_rates
+
+    @property
+    def keyframe_octets(self) -> int:
+        return self.top.keyframe_octets
+
+    @property
+    def keyframe_size(self) -> int:
+        return self.top.keyframe_size
+
+    @property
+    def last_sr(self) -> SenderReport | None:
+        return self.top.last_sr
+
+    def encoding_of(self, ssrc: int) -> Encoding | None:
+        return self._by_ssrc.get(ssrc)
+
+    def learn_ssrc(self, ssrc: int, rid: str | None, rtx: bool) -> Encoding | None:
+        """A packet with an SSRC the offer did not name: the encoding its RID (or, for an
+        RTX packet, its repaired RID) names, or the only one."""
+        if rid is None:
+            encoding = self.encodings[0] if not self.simulcast else None
+        else:
+            encoding = next((e for e in self.encodings if e.rid == rid), None)
+        if encoding is None:
+            return None
+        if rtx:
+            encoding.rtx_ssrc = ssrc
+        else:
+            encoding.ssrc = ssrc
+            if not self.simulcast:
+                self.params.ssrc = ssrc
+        self._by_ssrc[ssrc] = encoding
+        return encoding
+
     # --- media in (hot path) ---------------------------------------------------------
 
     def on_rtp(self, view: RtpView, now: float) -> None:
-        params = self.params
-        if view.payload_type == params.rtx_payload_type and params.rtx_payload_type is not None:
-            if params.rtx_ssrc is None:
-                params.rtx_ssrc = view.ssrc
-            try:
-                view = self._unwrap_rtx(view)
-            except RtpParseError:
+        """A packet of one of its encodings (the only one when the SSRC is not known yet)."""
+        encoding = self._by_ssrc.get(view.ssrc)
+        if encoding is None:
+            if self.simulcast:
                 return
-        elif params.ssrc is None:
-            params.ssrc = view.ssrc
-        counters = self._counters
-        counters.packets_in += 1
-        counters.bytes_in += len(view.data)
-        self.stats.add(view.seq, view.timestamp, now)
-        if self._nacks is not None:
-            lost = self._nacks.add(view.seq, now)
-            if lost:
-                counters.nacks_sent += len(lost)
-                self._feedback(rtcp.nack(self._rtcp_ssrc, view.ssrc, lost))
-        if view.payload_start == view.payload_end:
-            return  # padding only: bandwidth probing, nothing to forward
-        if self._recent is not None:
-            seen = self._recent[view.seq & RECENT_MASK]
-            if seen is not None and seen.seq == view.seq:
-                # A second copy: we asked again before the first retransmission arrived.
-                # Forwarded twice it would cost the subscribers and confuse their loss.
-                counters.duplicates_dropped += 1
-                return
-            self._recent[view.seq & RECENT_MASK] = view
-        # Read once per packet, shared by every consumer: the payload slice, the VP8
-        # descriptor, the publisher's audio level and our send time.
-        payload = memoryview(view.data)[view.payload_start : view.payload_end]
+            encoding = self.encodings[0]
+        encoding.on_rtp(view, now)
+
+    def deliver(
+        self,
+        encoding: Encoding,
+        view: RtpView,
+        payload: memoryview,
+        keyframe: bool,
+        descriptor: vp8.Vp8Descriptor | None,
+        now: float,
+    ) -> None:
+        """Forward one packet of `encoding` to the consumers that take it."""
         if self._opus:
-            counters.opus_packets += 1
+            self._counters.opus_packets += 1
             if payload[0] & OPUS_TOC_STEREO:
-                counters.opus_stereo_packets += 1
-        keyframe = False
-        descriptor = None
-        layer = 0
-        if self._vp8:
-            descriptor = vp8.parse(payload)
-            if descriptor is not None:
-                tid = descriptor.tid
-                layer = 0 if tid is None else min(tid, MAX_LAYER)
-                keyframe = descriptor.frame_start and not payload[descriptor.size] & 0x01
-        elif self._is_video:
-            keyframe = is_keyframe(params.mime_type, payload)
-        if keyframe:
-            if view.timestamp != self._keyframe_timestamp:
-                last = self.keyframe_octets - self._keyframe_began
-                self._keyframe_sizes = (self._keyframe_sizes[1], last)
-                self._keyframe_began = self.keyframe_octets
-            self._keyframe_timestamp = view.timestamp
-            self.keyframes.keyframe_received()
-        if self._is_video and view.timestamp == self._keyframe_timestamp:
-            self.keyframe_octets += len(payload)  # every packet of the keyframe
-        self.layer_octets[layer] += len(payload)
+                self._counters.opus_stereo_packets += 1
         if self.muted:
             return
         level = view.extension(self._audio_level_id) if self._audio_level_id else None
         if level and self.voice is not None:
             self.voice.add(level[0])  # muted (returned above): never heard as a speaker
         send_time = abs_send_time(now) if self._is_video else 0
-        for consumer in self.consumers:
-            consumer.forward(view, payload, keyframe, descriptor, level, send_time, now)
+        for consumer in encoding.consumers:
+            consumer.forward(encoding, view, payload, keyframe, descriptor, level, send_time, now)
 
     @property
     def stereo(self) -> bool:
         """Its publisher was asked for stereo Opus (music mode): subscribers are offered it."""
         return self._opus and str((self.params.codec_parameters or {}).get("stereo")) == "1"
 
-    @property
-    def keyframe_size(self) -> int:
-        """Bytes of a keyframe, as large as the last ones were (encoders alternate big and
-        small ones: the larger of the last two, or of the one still arriving)."""
-        current = self.keyframe_octets - self._keyframe_began
-        return max(current, *self._keyframe_sizes)
-
-    def replay_after(self, consumer: Consumer, seq: int, now: float) -> None:
-        """Hand `consumer`, which just started at the keyframe packet `seq`, the packets
-        after it that arrived first (reordered) and that it dropped while it waited.
-
-        Without this the subscriber's stream has a hole there that no retransmission can
-        fill (the consumer never sent those packets). It happened on every reconnect: the
-        first packet of a new connection takes aioice's slower path and arrives second.
-        """
-        recent = self._recent
-        if recent is None:
-            return
-        newer = []
-        for step in range(1, RECENT_MASK + 1):
-            view = recent[(seq + step) & RECENT_MASK]
-            if view is None or view.seq != (seq + step) & 0xFFFF:
-                break
-            newer.append(view)
-        send_time = abs_send_time(now)
-        for view in newer:
-            payload = memoryview(view.data)[view.payload_start : view.payload_end]
-            descriptor = vp8.parse(payload) if self._vp8 else None
-            consumer.forward(view, payload, False, descriptor, None, send_time, now)
-
-    def _unwrap_rtx(self, view: RtpView) -> RtpView:
-        original_seq, _ = unwrap_rtx(view.payload)
-        data = bytearray(view.data[: view.payload_start])
-        data[0] &= ~0x20  # the padding was after the RTX payload; it is dropped below
-        data[1] = (data[1] & 0x80) | self.params.payload_type
-        data[2:4] = original_seq.to_bytes(2, "big")
-        data[8:12] = (self.params.ssrc or 0).to_bytes(4, "big")
-        data += view.data[view.payload_start + 2 : view.payload_end]
-        return RtpView(bytes(data))
+    def live_encodings(self, now: float) -> list[Encoding]:
+        """The encodings that arrive now, smallest first (all of them before any arrived)."""
+        live = [e for e in self.encodings if e.live(now)]
+        return live or self.encodings[:1]
 
     def rebind(self, params: ProducerParams) -> None:
         """The publisher came back on a new connection: same track, new SSRCs and IDs.
@@ -283,72 +249,53 @@ class Producer:
         self.params = params
         # Its new connection may number the header extensions differently.
         self._audio_level_id = params.audio_level_id if params.kind == "audio" else 0
-        self.stats = ReceptionStats(params.clock_rate)
-        self._nacks = NackTracker() if self._is_video else None
-        self.last_sr = None
+        for encoding in self.encodings:
+            encoding.close()
+        self._make_encodings()
         for consumer in self.consumers:
-            consumer.resume()
+            consumer.rebind()
 
     def sample_rates(self, elapsed: float) -> None:
-        """Update `layer_rates` from the bytes received in the last `elapsed` seconds."""
-        if elapsed <= 0:
-            return
-        octets = self.layer_octets
-        total = 0.0
-        rates = []
-        for layer, before in enumerate(self._rate_octets):
-            total += (octets[layer] - before) * 8 / elapsed
-            rates.append(total)
-        self._rate_octets = list(octets)
-        old = self.layer_rates
-        # Smoothed: a keyframe is several times a delta frame and lands in layer 0.
-        self.layer_rates = tuple(
-            new if not o else RATE_SMOOTHING * new + (1 - RATE_SMOOTHING) * o
-            for new, o in zip(rates, old, strict=True)
-        )
-        if self._is_video:
-            stream = max(self.layer_rates[-1], 1.0)
-            spacing = self.keyframe_size * 8 / (KEYFRAME_SHARE * stream)
-            self.keyframes.interval = min(max(PLI_INTERVAL, spacing), MAX_PLI_INTERVAL)
+        """Update every encoding's `layer_rates` from the last `elapsed` seconds."""
+        for encoding in self.encodings:
+            encoding.sample_rates(elapsed)
 
     def on_sender_report(
-        self, ntp: int, rtp_timestamp: int, now: float, arrival_wall: float
+        self, ntp: int, rtp_timestamp: int, now: float, arrival_wall: float, ssrc: int | None = None
     ) -> None:
+        encoding = self.top if ssrc is None else self._by_ssrc.get(ssrc)
+        if encoding is None and not self.simulcast:
+            encoding = self.top
+        if encoding is None or (ssrc is not None and ssrc != encoding.ssrc):
+            return
         sent_wall = rtcp.ntp_to_unix(ntp)
-        self.last_sr = SenderReport(ntp, rtp_timestamp, now, sent_wall)
+        encoding.on_sender_report(SenderReport(ntp, rtp_timestamp, now, sent_wall))
         self.clock.observe(sent_wall, arrival_wall)
 
     # --- feedback to the publisher ---------------------------------------------------
 
-    def request_keyframe(self, joining: bool = False) -> None:
-        """`joining`: for a consumer that starts (or restarts) and shows nothing until then."""
-        if self._is_video and not self.closed:
-            self._counters.keyframe_requests += 1
-            self.keyframes.request(joining)
+    def send_feedback(self, data: bytes) -> None:
+        self._feedback(data)
 
-    def _send_pli(self) -> None:
-        if self.params.ssrc is None or self.closed:
+    def request_keyframe(self, joining: bool = False) -> None:
+        """A keyframe of every encoding someone takes or waits for (`joining`: for a consumer
+        that starts, or restarts, and shows nothing until then)."""
+        if not self._is_video or self.closed:
+            return
+        wanted = {c.spatial_target for c in self.consumers}
+        for encoding in self.encodings:
+            if encoding.index in wanted or not self.simulcast:
+                encoding.request_keyframe(joining)
+
+    def _send_pli(self, ssrc: int) -> None:
+        if self.closed:
             return
         self._counters.plis_sent += 1
-        self._feedback(rtcp.pli(self._rtcp_ssrc, self.params.ssrc))
+        self._feedback(rtcp.pli(self.rtcp_ssrc, ssrc))
 
-    def report_block(self) -> rtcp.RtcpReceiverInfo | None:
-        """This producer's block of the publisher's receiver report."""
-        if self.params.ssrc is None or not self.stats.started:
-            return None
-        lsr = dlsr = 0
-        if self.last_sr is not None:
-            lsr = (self.last_sr.ntp >> 16) & 0xFFFFFFFF
-            dlsr = int((asyncio.get_running_loop().time() - self.last_sr.arrival) * 65536)
-        return rtcp.RtcpReceiverInfo(
-            ssrc=self.params.ssrc,
-            fraction_lost=self.stats.fraction_lost(),
-            packets_lost=min(self.stats.lost, 0x7FFFFF),
-            highest_sequence=self.stats.extended_max_seq & 0xFFFFFFFF,
-            jitter=self.stats.jitter,
-            lsr=lsr,
-            dlsr=dlsr & 0xFFFFFFFF,
-        )
+    def report_blocks(self) -> list[rtcp.RtcpReceiverInfo]:
+        """Its encodings' blocks of the publisher's receiver report."""
+        return [b for e in self.encodings if (b := e.report_block()) is not None]
 
     # --- life ------------------------------------------------------------------------
 
@@ -367,13 +314,16 @@ class Producer:
     def remove_consumer(self, consumer: Consumer) -> None:
         if consumer in self.consumers:
             self.consumers.remove(consumer)
+        for encoding in self.encodings:
+            encoding.detach(consumer)
 
     def close(self) -> None:
         """Close this producer and every consumer of it. Idempotent."""
         if self.closed:
             return
         self.closed = True
-        self.keyframes.close()
+        for encoding in self.encodings:
+            encoding.close()
         for consumer in list(self.consumers):
             consumer.close()
         self.consumers.clear()

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import random
 
+MAX_HINT_SECONDS = 2
+"""A switch's timestamp offset from sender reports is trusted up to this far ahead."""
+
 
 class SeqRewriter:
     """Maps a producer's sequence numbers and timestamps onto one consumer's outgoing stream.
@@ -23,6 +26,7 @@ class SeqRewriter:
         "last_time",
         "source_ssrc",
         "_rebase",
+        "_ts_hint",
     )
 
     def __init__(self, clock_rate: int, rng: random.Random | None = None) -> None:
@@ -36,6 +40,15 @@ class SeqRewriter:
         self.last_time: float | None = None
         self.source_ssrc: int | None = None
         self._rebase = True
+        self._ts_hint: int | None = None
+
+    def switch(self, ts_offset: int | None) -> None:
+        """The next packet comes from another encoding of the same track (simulcast):
+        `ts_offset` maps its timestamps onto this stream (from sender reports), None when
+        not known; the wall-clock rule of `rebase` is used then, or if the offset would
+        send time backwards or far ahead."""
+        self._rebase = True
+        self._ts_hint = ts_offset
 
     def rebase(self) -> None:
         """The next packet starts a new run (after a pause, or from a new source)."""
@@ -53,6 +66,11 @@ class SeqRewriter:
                 next_ts = (self.last_ts + step) & 0xFFFFFFFF
             self.seq_offset = (next_seq - seq) & 0xFFFF
             self.ts_offset = (next_ts - ts) & 0xFFFFFFFF
+            hint, self._ts_hint = self._ts_hint, None
+            if hint is not None:
+                ahead = ((ts + hint) - self.last_ts) & 0xFFFFFFFF
+                if 0 < ahead < MAX_HINT_SECONDS * self.clock_rate:
+                    self.ts_offset = hint
         out_seq = (seq + self.seq_offset) & 0xFFFF
         out_ts = (ts + self.ts_offset) & 0xFFFFFFFF
         if ((out_seq - self.last_seq) & 0xFFFF) < 0x8000:

@@ -14,6 +14,13 @@ MID_URI = "urn:ietf:params:rtp-hdrext:sdes:mid"
 AUDIO_LEVEL_URI = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
 ABS_SEND_TIME_URI = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
 PLAYOUT_DELAY_URI = "http://www.webrtc.org/experiments/rtp-hdrext/playout-delay"
+RID_URI = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"
+REPAIRED_RID_URI = "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id"
+
+MAX_RIDS = 3
+"""Simulcast layers taken from one track: what our web client sends (q, h, f)."""
+RID_ORDER = {"q": 0, "h": 1, "f": 2}
+"""Our web client's RIDs, quarter, half and full size; other RIDs keep the offer's order."""
 
 FORWARDED_CODECS = {"audio/opus", "video/vp8", "video/h264"}
 
@@ -31,6 +38,8 @@ class MediaSection:
     ssrc: int | None
     rtx_ssrc: int | None
     extensions: dict[str, int]
+    rids: list[str]
+    """Simulcast: the RIDs it sends (offer) or receives (answer), smallest picture first."""
 
 
 def parse(text: str) -> aiortc_sdp.SessionDescription:
@@ -60,6 +69,7 @@ def check_remote(text: str) -> None:
 def media_sections(text: str) -> list[MediaSection]:
     """The audio/video m-lines of an SDP, with the first (preferred) media codec of each."""
     sections = []
+    texts = _sections(text)[1]
     for index, media in enumerate(parse(text).media):
         if media.kind not in ("audio", "video"):
             continue
@@ -75,6 +85,7 @@ def media_sections(text: str) -> list[MediaSection]:
                 None,
             )
         ssrc, rtx_ssrc = _ssrcs(media)
+        rids = sent_rids(texts[index]) if index < len(texts) else []
         sections.append(
             MediaSection(
                 index=index,
@@ -86,6 +97,7 @@ def media_sections(text: str) -> list[MediaSection]:
                 ssrc=ssrc,
                 rtx_ssrc=rtx_ssrc,
                 extensions={x.uri: x.id for x in media.rtp.headerExtensions},
+                rids=rids,
             )
         )
     return sections
@@ -157,3 +169,74 @@ def _set_opus_fmtp(text: str, params: str) -> str:
                 flags=re.IGNORECASE | re.MULTILINE,
             )
     return text
+
+
+_SIMULCAST = re.compile(r"^a=simulcast:\s*send\s+(?:rid=)?(\S+)", re.MULTILINE)
+_RID = re.compile(r"^a=rid:(\S+) send\b", re.MULTILINE)
+_RID_NAME = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
+
+
+def _sections(text: str) -> tuple[str, list[str]]:
+    head, *sections = re.split(r"(?=^m=)", text, flags=re.MULTILINE)
+    return head, sections
+
+
+def sent_rids(section: str) -> list[str]:
+    """The simulcast RIDs an offer's m-section sends, smallest picture first (at most
+    `MAX_RIDS`); [] without simulcast, or with a single RID (then it is one stream).
+
+    `a=simulcast:send q;h;f` lists the layers, `~` marks one paused, `,` alternatives (the
+    first is taken); each must have its `a=rid:<id> send`."""
+    found = _SIMULCAST.search(section)
+    if found is None:
+        return []
+    declared = set(_RID.findall(section))
+    rids: list[str] = []
+    for layer in found.group(1).split(";"):
+        rid = layer.split(",")[0].lstrip("~")
+        if _RID_NAME.match(rid) and rid in declared and rid not in rids:
+            rids.append(rid)
+    if any(r not in RID_ORDER for r in rids):
+        ordered = rids
+    else:
+        ordered = sorted(rids, key=RID_ORDER.__getitem__)
+    ordered = ordered[-MAX_RIDS:]
+    return ordered if len(ordered) > 1 else []
+
+
+def with_simulcast(offer: str, answer: str) -> str:
+    """Accept the simulcast of every m-line that offers it: the answer names the RIDs it
+    receives and the header extensions that carry them.
+
+    aiortc knows no simulcast: its answer has neither `a=rid`/`a=simulcast` nor the RID
+    extensions, and a browser given such an answer sends one encoding only."""
+    _, offered = _sections(offer)
+    head, sections = _sections(answer)
+    out = []
+    for index, section in enumerate(sections):
+        source = offered[index] if index < len(offered) else ""
+        rids = sent_rids(source)
+        receiving = re.search(r"^a=(?:recvonly|sendrecv)", section, re.MULTILINE) is not None
+        if rids and receiving:
+            section = _accept_simulcast(source, section, rids)
+        out.append(section)
+    return head + "".join(out)
+
+
+def _accept_simulcast(offer_section: str, section: str, rids: list[str]) -> str:
+    found = _SIMULCAST.search(offer_section)
+    assert found is not None
+    order = [r.split(",")[0].lstrip("~") for r in found.group(1).split(";")]
+    listed = [r for r in order if r in rids]  # the offer's order, as RFC 8853 asks
+    eol = "\r\n" if "\r\n" in section else "\n"
+    lines = []
+    for uri in (RID_URI, REPAIRED_RID_URI):
+        ext = re.search(rf"^a=extmap:(\d+)(?:/\w+)? {re.escape(uri)}\s*$", offer_section, re.M)
+        if ext is not None and uri not in section:
+            lines.append(f"a=extmap:{ext.group(1)} {uri}")
+    lines += [f"a=rid:{rid} recv" for rid in listed]
+    lines.append(f"a=simulcast:recv {';'.join(listed)}")
+    block = eol.join(lines) + eol
+    if not section.endswith(("\n", "\r")):
+        section += eol
+    return section + block

@@ -68,6 +68,11 @@ class ShardedSfu:
     ) -> None:
         await (await self._shard(room)).set_subscriptions(room, peer, publishers, video)
 
+    async def set_video_sizes(
+        self, room: str, peer: str, sizes: dict[str, tuple[int, int]]
+    ) -> None:
+        await (await self._shard(room)).set_video_sizes(room, peer, sizes)
+
     async def tracks(self, room: str, peer: str) -> list[dict[str, Any]]:
         return await (await self._shard(room)).tracks(room, peer)
 

@@ -117,3 +117,14 @@ def rewrite(
     if tl0 is not None and descriptor.tl0 is not None:
         out[descriptor.tl0_at] = tl0 & 0xFF
     return bytes(out)
+
+
+def keyframe_size(payload: bytes | memoryview, descriptor: Vp8Descriptor) -> tuple[int, int] | None:
+    """Width and height from the first packet of a VP8 keyframe (RFC 6386 §9.1: a 3-byte frame
+    tag, the start code 9d 01 2a, then 14-bit width and height); None if they are not there."""
+    at = descriptor.size
+    if len(payload) < at + 10 or bytes(payload[at + 3 : at + 6]) != b"\x9d\x01\x2a":
+        return None
+    width = (payload[at + 6] | payload[at + 7] << 8) & 0x3FFF
+    height = (payload[at + 8] | payload[at + 9] << 8) & 0x3FFF
+    return width, height

@@ -133,6 +133,13 @@ class WireSfu:
             "set_subscriptions", room=room, peer=peer, publishers=publishers, video=video
         )
 
+    async def set_video_sizes(
+        self, room: str, peer: str, sizes: dict[str, tuple[int, int]]
+    ) -> None:
+        await self._call(
+            "set_video_sizes", room=room, peer=peer, sizes={t: list(s) for t, s in sizes.items()}
+        )
+
     async def tracks(self, room: str, peer: str) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = await self._call("tracks", room=room, peer=peer)
         return result

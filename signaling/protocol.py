@@ -118,6 +118,30 @@ def _identities(body: dict[str, Any], name: str) -> None:
         )
 
 
+MAX_VIDEO_SIZE = 16384
+
+
+def _validate_set_video_sizes(body: dict[str, Any]) -> None:
+    sizes = body.get("sizes")
+    problem = (
+        f"'sizes' must be an object of at most {MAX_SUBSCRIPTIONS} track ids, each "
+        f"[width, height] in pixels (0 to {MAX_VIDEO_SIZE})"
+    )
+    if not isinstance(sizes, dict) or len(sizes) > MAX_SUBSCRIPTIONS:
+        raise ProtocolError(BAD_MESSAGE, problem)
+    for track, size in sizes.items():
+        if (
+            len(track) > 64
+            or not isinstance(size, list)
+            or len(size) != 2
+            or not all(
+                isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_VIDEO_SIZE
+                for v in size
+            )
+        ):
+            raise ProtocolError(BAD_MESSAGE, problem)
+
+
 def _validate_nothing(body: dict[str, Any]) -> None:
     return None
 
@@ -182,6 +206,7 @@ VALIDATORS = {
     "mute": _validate_mute,
     "chat": _validate_chat,
     "set_subscriptions": _validate_set_subscriptions,
+    "set_video_sizes": _validate_set_video_sizes,
     "leave": _validate_nothing,
     "mute_participant": _validate_mute_participant,
     "mute_all": _validate_mute_all,

@@ -358,6 +358,7 @@ class Session:
             "mute": self._mute,
             "chat": self._chat,
             "set_subscriptions": self._set_subscriptions,
+            "set_video_sizes": self._set_video_sizes,
             "leave": self._leave_request,
         }.get(request.type)
         if handler is not None:
@@ -800,6 +801,11 @@ class Session:
         await self._state.sfu.set_subscriptions(
             room, me.id, roster.publishers_for(me), roster.video_publishers_for(me)
         )
+        self.send({"type": "ok", "id": request.id})
+
+    async def _set_video_sizes(self, request: protocol.Request, me: Participant, room: str) -> None:
+        sizes = {track: (size[0], size[1]) for track, size in request.body["sizes"].items()}
+        await self._state.sfu.set_video_sizes(room, me.id, sizes)
         self.send({"type": "ok", "id": request.id})
 
     async def _leave_request(self, request: protocol.Request, me: Participant, room: str) -> None:

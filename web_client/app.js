@@ -579,6 +579,7 @@ class Lesson {
       names: this.ui.grid.names(),
       micOn: this.micOn,
       routes: client && client.state === 'joined' ? await client.routes() : {},
+      sent: client && client.state === 'joined' ? await client.sentLayers() : [],
       room: {
         host: room.isHost,
         locked: room.locked,

@@ -1,7 +1,9 @@
 // Getting the camera, the microphone and the screen, with failures turned into i18n keys.
 
-// 640x360 at 24 fps: sharp enough for a face, light enough for a phone on mobile data.
-const CAMERA = { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 24, max: 30 } };
+// 960x540 at 24 fps, sent in three sizes (protocol.js CAMERA_LAYERS): a board behind the
+// teacher stays readable on a large screen, and a phone on mobile data gets the 240x135 or
+// 480x270 copy. Chrome sends three simulcast layers only from 960x540 up (two at 640x360).
+const CAMERA = { width: { ideal: 960 }, height: { ideal: 540 }, frameRate: { ideal: 24, max: 30 } };
 const MICROPHONE = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
 // A performer's microphone carries music: speech processing would pump a crescendo down,
 // gate the quiet notes and fold the stereo image to mono.

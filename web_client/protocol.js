@@ -19,6 +19,14 @@
 
 import { withStereoAnswer } from './sdp.js';
 
+// The camera's simulcast layers, smallest first (the server orders them by these RIDs): a
+// quarter and a half of the captured size, and the whole, at bitrates that keep each sharp.
+const CAMERA_LAYERS = [
+  { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150_000, scalabilityMode: 'L1T3' },
+  { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500_000, scalabilityMode: 'L1T3' },
+  { rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 1_200_000, scalabilityMode: 'L1T3' },
+];
+
 /** An error the server sent (`code` is the protocol's stable code), or a local one like it. */
 export class ServerError extends Error {
   constructor(code, message, requestId = null) {
@@ -395,17 +403,21 @@ export class ClassroomClient extends EventTarget {
       return;
     }
     const init = { direction: 'sendonly', streams: [this._publishStream] };
-    if (source === 'camera') {
-      // Temporal layers let the SFU thin the stream for a pupil on a weak link without
-      // asking us for a second encoding (aiortc cannot negotiate simulcast).
-      init.sendEncodings = [{ scalabilityMode: 'L1T3', maxBitrate: 1_200_000 }];
-    }
+    // A camera goes out in three sizes (simulcast), each with temporal layers: the server
+    // sends each classmate the size their tile is drawn at and their link carries, and
+    // thins the frame rate on a weak link, without our encoding anything for them.
+    const attempts = source === 'camera'
+      ? [CAMERA_LAYERS, CAMERA_LAYERS.map(({ scalabilityMode, ...rest }) => rest), null]
+      : [null];
     let transceiver;
-    try {
-      transceiver = pc.addTransceiver(track, init);
-    } catch {
-      delete init.sendEncodings; // a browser without scalabilityMode support
-      transceiver = pc.addTransceiver(track, init);
+    for (const encodings of attempts) {
+      try {
+        // A browser that cannot (scalabilityMode, several encodings) throws: one less each time.
+        transceiver = pc.addTransceiver(track, encodings ? { ...init, sendEncodings: encodings } : init);
+        break;
+      } catch (err) {
+        if (!encodings) throw err;
+      }
     }
     if (track.kind === 'video') preferCodec(transceiver, 'video/VP8');
     this._senders.set(source, transceiver);
@@ -554,6 +566,25 @@ export class ClassroomClient extends EventTarget {
     return routes;
   }
 
+  /** What our camera sends, per encoding (simulcast layer): [{rid, width, height, fps, bytes}]. */
+  async sentLayers() {
+    const pc = this._publishPc;
+    if (!pc || pc.signalingState === 'closed') return [];
+    const layers = [];
+    (await pc.getStats()).forEach((s) => {
+      if (s.type !== 'outbound-rtp' || s.kind !== 'video') return;
+      layers.push({
+        rid: s.rid ?? null,
+        width: s.frameWidth ?? 0,
+        height: s.frameHeight ?? 0,
+        fps: s.framesPerSecond ?? 0,
+        bytes: s.bytesSent ?? 0,
+        limitation: s.qualityLimitationReason ?? null,
+      });
+    });
+    return layers.sort((a, b) => a.width - b.width);
+  }
+
   async stats() {
     const result = {};
     for (const id of this.participants.keys()) {
@@ -566,6 +597,8 @@ export class ClassroomClient extends EventTarget {
         framesPerSecond: 0,
         freezeCount: 0,
         totalFreezesDuration: 0,
+        frameWidth: 0,
+        frameHeight: 0,
       };
     }
     const pc = this._subscribePc;
@@ -593,6 +626,8 @@ export class ClassroomClient extends EventTarget {
         entry.framesPerSecond += s.framesPerSecond ?? 0;
         entry.freezeCount += s.freezeCount ?? 0;
         entry.totalFreezesDuration += s.totalFreezesDuration ?? 0;
+        entry.frameWidth = s.frameWidth ?? 0;
+        entry.frameHeight = s.frameHeight ?? 0;
       } else {
         entry.totalSamplesReceived += s.totalSamplesReceived ?? 0;
         entry.packetsReceived += s.packetsReceived ?? 0;

@@ -1,8 +1,12 @@
 // Asks the server for the videos this page shows (the grid's page of cameras) and everyone's
-// sound: set_subscriptions with `video` (docs/protocol.md). No DOM here.
+// sound: set_subscriptions with `video`; and tells it the size each video is drawn at, so a
+// camera published in several sizes (simulcast) comes in the one that fits: set_video_sizes
+// (docs/protocol.md). No DOM here.
 
 // Turning pages quickly asks once, for where the person stopped.
 const SETTLE_MS = 250;
+// Sizes are rounded up to this step, so a tile growing by a few pixels asks nothing new.
+const SIZE_STEP = 32;
 
 export class VideoSubscriptions {
   /**
@@ -14,19 +18,59 @@ export class VideoSubscriptions {
     this.grid = grid;
     this.client = client;
     this.sent = undefined; // what the server was last asked for (a key), undefined: nothing yet
+    this.sentSizes = undefined;
     this.timer = null;
+    this.sizeTimer = null;
     grid.addEventListener('visiblechange', () => this._soon());
+    grid.addEventListener?.('sizechange', () => this._sizesSoon());
   }
 
   /** After a (re)join: the new connection receives everything until told otherwise. */
   resync() {
     this.sent = undefined;
+    this.sentSizes = undefined;
     this._soon();
+    this._sizesSoon();
   }
 
   /** Someone started or stopped sharing a screen: a screen is always shown, so asked for. */
   tracksChanged() {
     this._soon();
+    this._sizesSoon();
+  }
+
+  _sizesSoon() {
+    clearTimeout(this.sizeTimer);
+    this.sizeTimer = setTimeout(() => this._sendSizes(), SETTLE_MS);
+  }
+
+  /** {trackId: [width, height]} of the videos drawn now (cameras by their tile's size). */
+  _sizes(client) {
+    const sizes = {};
+    for (const [key, [width, height]] of this.grid.shownSizes?.() || []) {
+      const [participantId, screen] = key.split(':');
+      const source = screen === 'screen' ? 'screen' : 'camera';
+      const track = client.participants.get(participantId)?.tracks
+        ?.find((t) => t.kind === 'video' && t.source === source);
+      if (!track) continue;
+      const up = (v) => Math.ceil(v / SIZE_STEP) * SIZE_STEP;
+      sizes[track.id] = [up(width), up(height)];
+    }
+    return sizes;
+  }
+
+  async _sendSizes() {
+    const client = this.client();
+    if (!client || client.state !== 'joined') return;
+    const sizes = this._sizes(client);
+    const key = JSON.stringify(Object.entries(sizes).sort());
+    if (key === this.sentSizes) return;
+    this.sentSizes = key;
+    try {
+      await client.request('set_video_sizes', { sizes });
+    } catch {
+      this.sentSizes = undefined; // the connection dropped: resync() will ask again
+    }
   }
 
   _soon() {
@@ -58,5 +102,6 @@ export class VideoSubscriptions {
     } catch {
       this.sent = undefined; // the connection dropped: resync() will ask again
     }
+    this._sizesSoon(); // tiles shown now are drawn now
   }
 }

@@ -252,6 +252,11 @@ export class ParticipantGrid extends EventTarget {
     this.width = globalThis.innerWidth || 1280;
     this.shownKeys = null;
     this.joined = 0; // tiles made so far: the join order within a role
+    // A tile drawn at another size (a page turned, a stage, a rotated phone) is sent another
+    // simulcast layer: the server is told the sizes ('sizechange', seen.js).
+    this.resizes = globalThis.ResizeObserver
+      ? new ResizeObserver(() => this.dispatchEvent(new CustomEvent('sizechange')))
+      : null;
     const doc = container.ownerDocument;
     this.pager = doc.getElementById('pager');
     doc.getElementById('pager-prev')?.addEventListener('click', () => this.turn(-1));
@@ -434,6 +439,20 @@ export class ParticipantGrid extends EventTarget {
     this._relayout();
   }
 
+  /** Each remote video on screen and the size it is drawn at, in device pixels: key → [w, h]
+   * (keys as in `tiles`; tiles off the page or hidden are left out). */
+  shownSizes() {
+    const scale = globalThis.devicePixelRatio || 1;
+    const sizes = new Map();
+    for (const tile of this.tiles.values()) {
+      if (tile.el.classList.contains('self')) continue;
+      const { width, height } = tile.video.getBoundingClientRect();
+      if (width < 1 || height < 1) continue;
+      sizes.set(tile.key, [Math.round(width * scale), Math.round(height * scale)]);
+    }
+    return sizes;
+  }
+
   /** The remote cameras on screen now, or null when every one of them is. */
   shownParticipants() {
     return this.shownKeys;
@@ -452,6 +471,7 @@ export class ParticipantGrid extends EventTarget {
       tile.setHand(isScreen ? 0 : this.hands.indexOf(key) + 1);
       this.tiles.set(key, tile);
       this.container.append(tile.el);
+      this.resizes?.observe(tile.el);
       this._relayout();
     }
     return tile;
@@ -460,6 +480,7 @@ export class ParticipantGrid extends EventTarget {
   _remove(key) {
     const tile = this.tiles.get(key);
     if (!tile) return;
+    this.resizes?.unobserve(tile.el);
     tile.destroy();
     this.tiles.delete(key);
     this._relayout();

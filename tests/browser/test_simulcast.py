@@ -1,0 +1,107 @@
+"""Simulcast in real Chromium: a teacher's camera goes out in three sizes, and each pupil
+receives the one that fits the tile it is drawn in — a computer's large tile the largest, a
+phone's small one a smaller one — switching at keyframes without a freeze."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.tokens import mint_token
+from tests.server_process import running_server
+
+from .school_site import PHONE, STATS, lesson_url, poll
+
+pytestmark = pytest.mark.browser
+
+SECRET = "simulcast-test-secret-0123456789abcdef"
+ROOM = "simulcast"
+DESKTOP = {"width": 1280, "height": 800}
+METRICS = "/metrics"
+
+
+@dataclass
+class Lesson:
+    url: str
+    teacher: Any
+    teacher_id: str
+
+
+@pytest.fixture(scope="module")
+def lesson(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lesson]:
+    data = tmp_path_factory.mktemp("simulcast-data")
+    with running_server(data, SECRET=SECRET, SFU_WORKERS="0") as server:
+        server.wait_for(lambda out: any("Server ready" in line for line in out) or None, "ready")
+        context = browser.new_context(viewport=DESKTOP, locale="ru-RU")
+        try:
+            teacher = context.new_page()
+            token = mint_token(SECRET, "teacher", ROOM, role="teacher", name="Учитель")
+            teacher.goto(lesson_url(server.base_url, token, autojoin="1", lang="ru"))
+            poll(lambda: teacher.evaluate(STATS)["phase"] == "live", "the teacher in the lesson")
+            teacher_id = poll(lambda: (teacher.evaluate(STATS)["self"] or {}).get("id"), "an id")
+            yield Lesson(server.base_url, teacher, teacher_id)
+        finally:
+            context.close()
+
+
+def _join(browser: Any, lesson: Lesson, identity: str, viewport: dict[str, int]) -> Any:
+    phone = viewport is PHONE
+    context = browser.new_context(viewport=viewport, is_mobile=phone, has_touch=phone)
+    page = context.new_page()
+    token = mint_token(SECRET, identity, ROOM, role="pupil", name=identity)
+    page.goto(lesson_url(lesson.url, token, autojoin="1", lang="ru"))
+    poll(lambda: page.evaluate(STATS)["phase"] == "live", f"{identity} in the lesson")
+    return page
+
+
+def _teacher_video(page: Any, teacher_id: str) -> dict[str, Any]:
+    entry: dict[str, Any] = page.evaluate(STATS)["participants"].get(teacher_id) or {}
+    return entry
+
+
+def test_the_teacher_sends_three_sizes(lesson: Lesson) -> None:
+    layers = poll(
+        lambda: (lambda sent: sent if len(sent) == 3 and all(s["width"] for s in sent) else None)(
+            lesson.teacher.evaluate(STATS)["sent"]
+        ),
+        "three encodings with pictures",
+    )
+    assert [layer["rid"] for layer in layers] == ["q", "h", "f"]
+    widths = [layer["width"] for layer in layers]
+    assert widths[1] == widths[2] // 2 and widths[0] == widths[2] // 4, widths
+
+
+def test_a_large_tile_gets_the_largest_size_and_a_phone_a_smaller_one(
+    browser: Any, lesson: Lesson, artifacts: Path
+) -> None:
+    desktop = _join(browser, lesson, "pupil-desktop", DESKTOP)
+    phone = _join(browser, lesson, "pupil-phone", PHONE)
+    try:
+        top = max(layer["width"] for layer in lesson.teacher.evaluate(STATS)["sent"])
+        poll(
+            lambda: _teacher_video(desktop, lesson.teacher_id).get("frameWidth") == top,
+            f"the desktop pupil decoding the teacher at {top} wide",
+        )
+        small = poll(
+            lambda: (lambda w: w if 0 < w < top else None)(
+                _teacher_video(phone, lesson.teacher_id).get("frameWidth", 0)
+            ),
+            "the phone pupil decoding the teacher smaller",
+        )
+        tile = phone.evaluate(
+            "() => [...window.classroom.lesson.ui.grid.shownSizes().values()][0]"
+        )
+        assert small >= tile[0] * 0.85 or small == top // 2, (small, tile)
+        before = _teacher_video(phone, lesson.teacher_id)["framesDecoded"]
+        phone.wait_for_timeout(2000)
+        after = _teacher_video(phone, lesson.teacher_id)
+        assert after["framesDecoded"] > before + 20
+        desktop.screenshot(path=artifacts / "simulcast-desktop.png")
+        phone.screenshot(path=artifacts / "simulcast-phone.png")
+    finally:
+        desktop.context.close()
+        phone.context.close()
