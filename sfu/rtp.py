@@ -8,6 +8,9 @@ RTP_VERSION = 2
 ONE_BYTE_PROFILE = 0xBEDE
 TWO_BYTE_PROFILE_MASK = 0xFFF0
 TWO_BYTE_PROFILE = 0x1000
+TRANSPORT_SEQ_AT = 17
+"""Where a `HeaderTemplate`'s transport-wide sequence number sits: 12 bytes of fixed header
+(no CSRC), 4 of extension header, 1 of the element's ID and length, then 2 bytes of value."""
 
 _FIXED = struct.Struct("!BBHII")
 _SEQ_TS_SSRC = struct.Struct("!HII")
@@ -130,11 +133,17 @@ class HeaderTemplate:
     """One consumer's outgoing header: fixed part plus its own extension block.
 
     Extension IDs are negotiated per connection, so the block is built for the
-    subscriber (MID, audio level, abs-send-time, playout delay) rather than copied from the
-    publisher. Per packet only a few bytes are written into a copy of the template.
+    subscriber (MID, audio level, abs-send-time, playout delay, transport-wide sequence
+    number) rather than copied from the publisher. Per packet only a few bytes are written
+    into a copy of the template.
+
+    The transport-wide sequence number, when negotiated, is the block's first element, so
+    its value always sits at `TRANSPORT_SEQ_AT`: `header()` leaves it zero, and whoever
+    hands the packet to the socket (after the pacer) writes it there, in the order packets
+    really leave (`transport_feedback.stamp_transport_seq`).
     """
 
-    __slots__ = ("template", "level_at", "abs_send_time_at")
+    __slots__ = ("template", "level_at", "abs_send_time_at", "transport_seq_at")
 
     def __init__(
         self,
@@ -145,12 +154,18 @@ class HeaderTemplate:
         abs_send_time_id: int,
         playout_delay_id: int = 0,
         playout_delay: tuple[int, int] | None = None,
+        transport_seq_id: int = 0,
     ) -> None:
         """`playout_delay` is (min, max) in milliseconds, written when both it and its ID are
-        given; a receiver keeps the last one it got, so once sent it must stay."""
+        given; a receiver keeps the last one it got, so once sent it must stay.
+        `transport_seq_id`: the transport-wide-cc extension's ID (0: not negotiated)."""
         elements = bytearray()
         self.level_at = -1
         self.abs_send_time_at = -1
+        self.transport_seq_at = -1
+        if transport_seq_id:
+            elements += bytes([(transport_seq_id << 4) | 1, 0, 0])
+            self.transport_seq_at = TRANSPORT_SEQ_AT
         if mid and mid_id:
             value = mid.encode()
             elements += bytes([(mid_id << 4) | (len(value) - 1)]) + value
