@@ -41,6 +41,8 @@ from .allocation import (
     ladder,
     spatial_cap,
 )
+from .arrivals import INTERVAL as FEEDBACK_INTERVAL
+from .arrivals import Arrivals
 from .consumer import Consumer, ConsumerParams
 from .counters import Counters
 from .downlink import Downlink
@@ -52,6 +54,9 @@ from .rtp import RtpParseError, RtpView
 from .sink import NOWHERE
 
 logger = logging.getLogger(__name__)
+
+UNCAPPED = 50_000_000
+"""The REMB that lifts a cap sent before (a browser keeps the last REMB it received)."""
 
 
 @dataclass
@@ -111,6 +116,10 @@ class Peer:
         self._by_ssrc: dict[int, Producer] = {}
         self._mid_ext_id = 0
         self._rid_ext_id = 0
+        self._transport_seq_id = 0
+        """The publisher's transport-wide sequence number extension (0: not negotiated)."""
+        self._arrivals = Arrivals()
+        self._feedback_timer: asyncio.TimerHandle | None = None
         self._repaired_rid_ext_id = 0
         self._publish: Connection | None = None
         self._subscribe: Connection | None = None
@@ -165,6 +174,7 @@ class Peer:
             )
         answer = sdp.with_opus_fec(await self._publish.answer(offer), music=music)
         answer = sdp.with_simulcast(offer, answer)
+        answer = sdp.with_transport_cc(offer, answer)
         added: list[TrackInfo] = []
         removed: list[TrackId] = []
         for section in sdp.media_sections(answer):
@@ -188,6 +198,9 @@ class Peer:
             ):
                 continue
             self._mid_ext_id = section.extensions.get(sdp.MID_URI, self._mid_ext_id)
+            self._transport_seq_id = section.extensions.get(
+                sdp.TRANSPORT_CC_URI, self._transport_seq_id
+            )
             params = ProducerParams(
                 kind=section.kind,
                 source=sources.get(section.mid, section.kind),
@@ -267,7 +280,15 @@ class Peer:
             producer = self._learn_ssrc(view)
             if producer is None:
                 return
-        if producer.params.abs_send_time_id:
+        if self._transport_seq_id:
+            value = view.extension(self._transport_seq_id)
+            if value is not None and len(value) == 2:
+                self._arrivals.add(int.from_bytes(value, "big"), now)
+                if self._feedback_timer is None:
+                    self._feedback_timer = self._loop.call_later(
+                        FEEDBACK_INTERVAL, self._send_transport_feedback
+                    )
+        elif producer.params.abs_send_time_id:
             self._estimate(view, producer, now)
         producer.on_rtp(view, now)
 
@@ -311,13 +332,35 @@ class Peer:
             self._last_estimate = result
             self._send_remb()
 
+    def _send_transport_feedback(self) -> None:
+        self._feedback_timer = None
+        if self.closed or self._publish is None:
+            return
+        media = next((p.top.ssrc for p in self.producers.values() if p.top.ssrc), 0)
+        for packet in self._arrivals.feedback(self.rtcp_ssrc, media):
+            self._publish.send_rtcp(packet)
+        self._feedback_timer = self._loop.call_later(
+            FEEDBACK_INTERVAL, self._send_transport_feedback
+        )
+
     def _send_remb(self) -> None:
+        if self._transport_seq_id:
+            # The browser estimates its uplink from our transport feedback: a REMB would only
+            # cap it, so one is sent only for what our subscribers can take.
+            cap = self.publisher_cap
+            self._send_publish_rtcp(
+                rtcp.remb(self.rtcp_ssrc, int(UNCAPPED if cap is None else cap), self._ssrcs())
+            )
+            return
         if self._last_estimate is None:
             return
         bitrate, ssrcs = self._last_estimate
         if self.publisher_cap is not None:
             bitrate = min(bitrate, int(self.publisher_cap))
         self._send_publish_rtcp(rtcp.remb(self.rtcp_ssrc, bitrate, ssrcs))
+
+    def _ssrcs(self) -> list[int]:
+        return [s for p in self.producers.values() for e in p.encodings if (s := e.ssrc)]
 
     def cap_publisher(self, cap: float | None) -> None:
         """No subscriber can take more than `cap` bits/s: ask the publisher for no more (REMB).
@@ -696,6 +739,7 @@ class Peer:
         if self.closed or self.suspended:
             return
         self.suspended = True
+        self._arrivals = Arrivals()  # a new connection numbers its packets afresh
         self._detached = list(self.producers.values())
         self._by_mid.clear()
         self._by_ssrc.clear()
@@ -738,6 +782,9 @@ class Peer:
         if self.closed:
             return
         self.closed = True
+        if self._feedback_timer is not None:
+            self._feedback_timer.cancel()
+            self._feedback_timer = None
         for track_id in list(self.producers):
             self.close_producer(track_id)
         for slot in self._slots:
