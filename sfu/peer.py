@@ -688,6 +688,7 @@ class Peer:
                     "track": str(s.consumer.producer.id),
                     "layer": s.consumer.forwarded_layer,
                     "spatial": s.consumer.spatial,
+                    "width": (s.consumer.producer.encodings[s.consumer.spatial].size or (0, 0))[0],
                     "frames": s.consumer.frames_sent,
                 }
                 for s in self._slots

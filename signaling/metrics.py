@@ -20,6 +20,7 @@ COUNTERS = {
     "keyframe_requests": "keyframe requests made to producers, before coalescing",
     "plis_sent": "PLIs sent to publishers, after coalescing",
     "layer_changes": "videos given more or fewer temporal layers for a subscriber's downlink",
+    "spatial_switches": "simulcast layer switches made for subscribers (at keyframes)",
     "video_pauses": "videos paused because a subscriber's downlink fit not even the base layer",
     "duplicates_dropped": "second copies of a publisher's video packets, not forwarded",
     "opus_packets": "Opus packets received from publishers",
@@ -71,6 +72,16 @@ class _Snapshot(Collector):
             "highest temporal layer forwarded of a video (2: all, -1: paused)",
             labels=["room", "participant", "track"],
         )
+        spatial = GaugeMetricFamily(
+            "classroom_subscriber_video_spatial_layer",
+            "simulcast layer forwarded of a video (0: the smallest picture; 0 without simulcast)",
+            labels=["room", "participant", "track"],
+        )
+        width = GaugeMetricFamily(
+            "classroom_subscriber_video_width",
+            "width of the picture forwarded of a video, pixels (0: not known yet)",
+            labels=["room", "participant", "track"],
+        )
         frames = CounterMetricFamily(
             "classroom_subscriber_video_frames",
             "video frames forwarded to a participant whole, after its downlink's layers",
@@ -89,11 +100,15 @@ class _Snapshot(Collector):
             delay.add_metric(labels, float(entry.get("playout_delay_ms", 0)))
             for video in entry.get("videos", []):
                 layer.add_metric([*labels, str(video["track"])], float(video["layer"]))
+                spatial.add_metric([*labels, str(video["track"])], float(video.get("spatial", 0)))
+                width.add_metric([*labels, str(video["track"])], float(video.get("width", 0)))
                 frames.add_metric([*labels, str(video["track"])], float(video.get("frames", 0)))
         yield budget
         yield sent
         yield delay
         yield layer
+        yield spatial
+        yield width
         yield frames
 
 

@@ -2,7 +2,8 @@
 
 The weak pupil's Chromium runs in its own network namespace whose link to the server is
 shaped by the kernel (`tc tbf`), not simulated: what Chrome's own bandwidth estimate (REMB)
-reports is what the server fits that pupil's video to.
+reports is what the server fits that pupil's video to. The teacher's camera is simulcast:
+the weak pupil receives its smallest picture, the pupil beside them a larger one.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def teacher_video(person: Person, teacher_id: str) -> dict[str, float]:
 
 
 @pytest.mark.timeout(240)
-def test_a_pupil_at_300_kbit_keeps_decoding_the_teacher_at_a_lower_frame_rate(
+def test_a_pupil_at_300_kbit_keeps_decoding_the_teacher_s_smallest_picture(
     browser: Any, far_browser: Any, lan_server: Server, artifacts: Path
 ) -> None:
     server = lan_server
@@ -70,8 +71,12 @@ def test_a_pupil_at_300_kbit_keeps_decoding_the_teacher_at_a_lower_frame_rate(
         print(f"fps {fps} freezes {freezes}")
         # Chromium's fake camera runs at 20 frames/s: the wide pupil gets them all.
         assert fps["wide"] >= 16, fps
-        assert 3 <= fps["weak"] < fps["wide"] * 0.75, fps  # fewer frames, but frames
+        assert fps["weak"] >= 3, fps  # the small picture, at what frame rate fits
         assert freezes["weak"] <= 2, freezes
+        sent = sorted(layer["width"] for layer in people["teacher"].stats()["sent"])
+        assert len(sent) == 3, sent
+        assert after["weak"]["frameWidth"] == sent[0], (after["weak"], sent)
+        assert after["wide"]["frameWidth"] > sent[0], (after["wide"], sent)
         assert note.count() == 1 and "connection" in note.inner_text()
         assert people["wide"].page.locator(".quality-note:not([hidden])").count() == 0
     except AssertionError as exc:
