@@ -269,11 +269,19 @@ class Trendline:
 
 
 def _slope(points: deque[tuple[float, float]]) -> float | None:
+    """Least-squares slope of y over x."""
     n = len(points)
-    mean_x = sum(p[0] for p in points) / n
-    mean_y = sum(p[1] for p in points) / n
-    numerator = sum((x - mean_x) * (y - mean_y) for x, y in points)
-    denominator = sum((x - mean_x) ** 2 for x, _ in points)
+    sum_x = sum_y = 0.0
+    for x, y in points:
+        sum_x += x
+        sum_y += y
+    mean_x = sum_x / n
+    mean_y = sum_y / n
+    numerator = denominator = 0.0
+    for x, y in points:
+        dx = x - mean_x
+        numerator += dx * (y - mean_y)
+        denominator += dx * dx
     return numerator / denominator if denominator else None
 
 
@@ -307,7 +315,7 @@ class AckedBitrate:
         packets = self._packets
         if len(packets) < 2:
             return None
-        first_arrival, first_size = min(packets)
+        first_arrival, first_size = packets[0]  # the oldest reported (reordering aside)
         span = self._newest - first_arrival
         if span < ACK_MIN_SPAN:
             return None

@@ -59,6 +59,9 @@ class Kind(IntEnum):
     VIDEO = 2
 
 
+_AUDIO = int(Kind.AUDIO)
+
+
 class Pacer(Generic[T]):
     """One connection's pacer: see the module's notes."""
 
@@ -112,16 +115,18 @@ class Pacer(Generic[T]):
         """The fast path: whether a packet may skip the queue and leave at once (then its
         size is spent): nothing waits before it and the budget allows it. Otherwise the
         caller `enqueue`s it. A stream under the pacing rate never touches the queue."""
-        queues = self._queues
-        if kind == Kind.AUDIO:
-            if queues[Kind.AUDIO]:
-                return False
-        elif queues[Kind.VIDEO] or queues[Kind.RETRANSMISSION] or queues[Kind.AUDIO]:
+        audio, retransmissions, video = self._queues
+        if audio or (kind != _AUDIO and (video or retransmissions)):
             return False
-        self._refill(now, self.rate)
-        if kind != Kind.AUDIO and self._budget <= 0:
+        last, self._last = self._last, now
+        rate = self._effective = self.rate
+        budget = self._budget
+        if last is not None and now > last:
+            budget = min(budget + rate * (now - last), rate * self.burst)
+        if budget <= 0 and kind != _AUDIO:
+            self._budget = budget
             return False
-        self._budget -= size * 8
+        self._budget = budget - size * 8
         return True
 
     def release(self, now: float) -> list[T]:
