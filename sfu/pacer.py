@@ -4,7 +4,10 @@ A keyframe is hundreds of packets produced at once; forwarded as they come, they
 subscriber's narrow link as one burst that its queue may not hold. The pacer spreads them:
 
     pacer = Pacer(rate=PACING_FACTOR * estimate)
-    pacer.enqueue(packet, Kind.VIDEO, now, size)
+    if pacer.send_now(Kind.VIDEO, now, size):   # the fast path: nothing waits, budget left
+        send(packet)
+    else:
+        pacer.enqueue(packet, Kind.VIDEO, now, size)
     for packet in pacer.release(now):      # now, and again at pacer.next_release_time()
         send(packet)                       # stamp the transport-wide seq and send time HERE
     pacer.set_rate(PACING_FACTOR * estimator.estimate)   # after each feedback
@@ -56,6 +59,9 @@ class Kind(IntEnum):
     VIDEO = 2
 
 
+_AUDIO = int(Kind.AUDIO)
+
+
 class Pacer(Generic[T]):
     """One connection's pacer: see the module's notes."""
 
@@ -105,12 +111,27 @@ class Pacer(Generic[T]):
         self._queues[kind].append((packet, size, now))
         self.queued_bytes += size
 
+    def send_now(self, kind: Kind, now: float, size: int) -> bool:
+        """The fast path: whether a packet may skip the queue and leave at once (then its
+        size is spent): nothing waits before it and the budget allows it. Otherwise the
+        caller `enqueue`s it. A stream under the pacing rate never touches the queue."""
+        audio, retransmissions, video = self._queues
+        if audio or (kind != _AUDIO and (video or retransmissions)):
+            return False
+        last, self._last = self._last, now
+        rate = self._effective = self.rate
+        budget = self._budget
+        if last is not None and now > last:
+            budget = min(budget + rate * (now - last), rate * self.burst)
+        if budget <= 0 and kind != _AUDIO:
+            self._budget = budget
+            return False
+        self._budget = budget - size * 8
+        return True
+
     def release(self, now: float) -> list[T]:
         """The packets that may leave at `now`, in the order to send them."""
-        last, self._last = self._last, now
-        rate = self._effective = self._drain_rate(now)
-        if last is not None and now > last:
-            self._budget = min(self._budget + rate * (now - last), rate * self.burst)
+        self._refill(now, self._drain_rate(now))
         out: list[T] = []
         budget = self._budget
         audio, retransmissions, video = self._queues
@@ -127,6 +148,12 @@ class Pacer(Generic[T]):
                 out.append(packet)
         self._budget = budget
         return out
+
+    def _refill(self, now: float, rate: float) -> None:
+        last, self._last = self._last, now
+        self._effective = rate
+        if last is not None and now > last:
+            self._budget = min(self._budget + rate * (now - last), rate * self.burst)
 
     def next_release_time(self) -> float | None:
         """When `release` should next be called; None while nothing waits. A time in the past

@@ -44,6 +44,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .rtp import TRANSPORT_SEQ_AT
 
@@ -310,8 +311,7 @@ def _chunks(symbols: list[int]) -> bytes:
 # --- what we sent -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class PacketResult:
+class PacketResult(NamedTuple):
     """One sent packet as the feedback tells it."""
 
     seq: int

@@ -120,3 +120,26 @@ def test_a_queue_past_the_limit_is_drained_not_dropped() -> None:
     assert released == list(range(100))  # nothing dropped, in order
     assert last_at <= 0.5 + 0.005  # everything left within the limit (and a tick)
     assert pacer.queue_delay(2.0) == 0.0 and pacer.queued_bytes == 0
+
+
+def test_a_stream_under_the_rate_takes_the_fast_path() -> None:
+    pacer: Pacer[int] = Pacer(rate=1_000_000)
+    # 1000 bytes every 10 ms: 800 kbit/s.
+    assert all(pacer.send_now(Kind.VIDEO, i * 0.01, SIZE) for i in range(100))
+    assert len(pacer) == 0
+
+
+def test_the_fast_path_never_overtakes_the_queue() -> None:
+    pacer: Pacer[int] = Pacer(rate=1_000_000)
+    # 1000 bytes every 5 ms: 1.6 Mbit/s. Budget 10 000, then +5000 a packet, -8000 a packet:
+    # 2000, -1000, -4000, -7000, then -2000 is not enough.
+    sent = [pacer.send_now(Kind.VIDEO, i * 0.005, SIZE) for i in range(5)]
+    assert sent == [True, True, True, True, False]
+    pacer.enqueue(4, Kind.VIDEO, 0.020, SIZE)
+    # Budget is back at 3000 at 25 ms, but packet 4 waits: 5 must queue behind it.
+    assert not pacer.send_now(Kind.VIDEO, 0.025, SIZE)
+    pacer.enqueue(5, Kind.VIDEO, 0.025, SIZE)
+    assert pacer.send_now(Kind.AUDIO, 0.025, 100)  # audio does not wait for video
+    assert pacer.release(0.025) == [4]
+    assert pacer.release(0.040) == [5]
+    assert pacer.send_now(Kind.VIDEO, 0.060, SIZE)
