@@ -10,6 +10,7 @@ from pathlib import Path
 from aiortc.rtp import RtcpSrPacket
 
 from sfu import rtcp
+from sfu.sink import VIDEO
 
 from .depacketize import Depacketizer, Frame
 from .track_file import TrackFile, TrackFileResult
@@ -63,7 +64,9 @@ class TrackRecorder:
         self.sender_clock: SenderClock | None = None
         self.closed = False
 
-    def send_rtp(self, header: bytes | bytearray, payload: bytes | memoryview) -> None:
+    def send_rtp(
+        self, header: bytes | bytearray, payload: bytes | memoryview, kind: int = VIDEO
+    ) -> None:
         if self.closed:
             return
         for frame in self._depacketizer.push(header, payload):

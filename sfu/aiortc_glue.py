@@ -36,18 +36,30 @@ from aiortc import (
     RTCSessionDescription,
     rtcrtpreceiver,
 )
-from aiortc.codecs import HEADER_EXTENSIONS
+from aiortc.codecs import CODECS, HEADER_EXTENSIONS
 from aiortc.rate import RemoteBitrateEstimator
 from aiortc.rtcconfiguration import RTCBundlePolicy
 from aiortc.rtcdtlstransport import RTCDtlsTransport, State
-from aiortc.rtcrtpparameters import RTCRtpHeaderExtensionParameters, RTCRtpSendParameters
+from aiortc.rtcrtpparameters import (
+    RTCRtcpFeedback,
+    RTCRtpHeaderExtensionParameters,
+    RTCRtpSendParameters,
+)
 from pylibsrtp._binding import ffi as _srtp_ffi
 from pylibsrtp._binding import lib as _srtp_lib
 
 from . import rtcp
 from .errors import InvalidSdp
-from .rtp import is_rtcp
-from .sdp import PLAYOUT_DELAY_URI, check_remote
+from .pacer import Kind, Pacer
+from .rtp import TRANSPORT_OVERHEAD, is_rtcp
+from .sdp import PLAYOUT_DELAY_URI, TRANSPORT_CC_URI, check_remote
+from .sink import VIDEO
+from .transport_feedback import (
+    SentPackets,
+    carries_transport_seq,
+    split_compound,
+    stamp_transport_seq,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -65,8 +77,27 @@ if all(x.uri != PLAYOUT_DELAY_URI for x in HEADER_EXTENSIONS["video"]):
         RTCRtpHeaderExtensionParameters(id=PLAYOUT_DELAY_ID, uri=PLAYOUT_DELAY_URI)
     )
 
+TRANSPORT_CC_ID = 5
+"""The transport-wide sequence number's extension ID in our offers (audio and video: the ID
+space is shared under BUNDLE; aiortc's own use 1-3, playout delay 4)."""
+for _kind in ("audio", "video"):
+    # Offered on subscribe connections, so each subscriber's browser reports every packet's
+    # arrival and we estimate its downlink ourselves (sfu/bandwidth.py); answered on publish
+    # connections, so a publisher's browser estimates its uplink from our feedback
+    # (sfu/arrivals.py). aiortc keeps only what both sides list, as with any extension.
+    if all(x.uri != TRANSPORT_CC_URI for x in HEADER_EXTENSIONS[_kind]):
+        HEADER_EXTENSIONS[_kind].append(
+            RTCRtpHeaderExtensionParameters(id=TRANSPORT_CC_ID, uri=TRANSPORT_CC_URI)
+        )
+    for _codec in CODECS[_kind]:
+        _feedback = RTCRtcpFeedback(type="transport-cc")
+        if not _codec.mimeType.lower().endswith("/rtx") and _feedback not in _codec.rtcpFeedback:
+            _codec.rtcpFeedback.append(_feedback)
+
 RtpHandler = Callable[[bytes, float], None]
 RtcpHandler = Callable[[list[rtcp.AnyRtcpPacket]], None]
+FeedbackHandler = Callable[[list[bytes]], None]
+"""Transport-wide feedback packets (raw RTCP), cut out of a compound before aiortc parses it."""
 SenderReady = Callable[[RTCRtpTransceiver, RTCRtpSendParameters], None]
 
 
@@ -80,6 +111,7 @@ class Connection:
         on_rtcp: RtcpHandler,
         on_sender_ready: SenderReady | None = None,
         on_failed: Callable[[], None] | None = None,
+        on_feedback: FeedbackHandler | None = None,
     ) -> None:
         self.pc = RTCPeerConnection(
             RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
@@ -94,6 +126,13 @@ class Connection:
         self._route: tuple[Any, Any, tuple[str, int]] | None = None
         self._egress: Egress | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._on_feedback = on_feedback
+        self.sent = SentPackets()
+        """What left with a transport-wide sequence number: send time and size by number."""
+        self.transport_seq_id = 0
+        """The extension ID packets are numbered with (0: the subscriber did not take it)."""
+        self.pacer: Pacer[tuple[bytes | bytearray, bytes | memoryview]] | None = None
+        self._release_timer: asyncio.TimerHandle | None = None
         self.closed = False
 
         @self.pc.on("connectionstatechange")
@@ -149,7 +188,68 @@ class Connection:
 
     # --- hot path: sending -----------------------------------------------------------
 
-    def send_rtp(self, header: bytes | bytearray, payload: bytes | memoryview) -> None:
+    def send_rtp(
+        self, header: bytes | bytearray, payload: bytes | memoryview, kind: int = VIDEO
+    ) -> None:
+        pacer = self.pacer
+        if pacer is not None:
+            now = self._loop.time()
+            size = len(header) + len(payload)
+            if pacer.send_now(Kind(kind), now, size):
+                self._send_rtp(header, payload)
+            else:
+                pacer.enqueue((header, payload), Kind(kind), now, size)
+                self._schedule_release()
+            return
+        self._send_rtp(header, payload)
+
+    def set_pacing(self, rate: float | None) -> None:
+        """Let packets out at `rate` bits/s at most (audio aside), or as they come (None).
+
+        Only a subscriber whose downlink showed its limit is paced: a keyframe forwarded as
+        it arrives is hundreds of packets at the loopback's speed, and a narrow link's queue
+        loses its tail."""
+        if rate is None:
+            if self.pacer is not None:
+                self.pacer.set_rate(1e12)
+                self._release()  # whatever waits leaves now
+                self.pacer = None
+            return
+        if self.pacer is None:
+            self.pacer = Pacer(rate)
+        else:
+            self.pacer.set_rate(rate)
+
+    def pacer_delay(self) -> float:
+        """Seconds the oldest packet waiting in the pacer has waited (0: none waits)."""
+        return 0.0 if self.pacer is None else self.pacer.queue_delay(self._loop.time())
+
+    def _schedule_release(self) -> None:
+        if self._release_timer is not None or self.pacer is None:
+            return
+        at = self.pacer.next_release_time()
+        if at is not None:
+            self._release_timer = self._loop.call_at(at, self._release)
+
+    def _release(self) -> None:
+        self._release_timer = None
+        pacer = self.pacer
+        if pacer is None or self.closed:
+            return
+        for header, payload in pacer.release(self._loop.time()):
+            self._send_rtp(header, payload)
+        if len(pacer):
+            self._schedule_release()
+
+    def _send_rtp(self, header: bytes | bytearray, payload: bytes | memoryview) -> None:
+        seq_id = self.transport_seq_id
+        if seq_id and carries_transport_seq(header, seq_id):
+            # Numbered as it leaves, with the time it leaves: the delay signal of
+            # sfu/bandwidth.py must not include any wait before this point.
+            if not isinstance(header, bytearray):
+                header = bytearray(header)
+            size = len(header) + len(payload) + TRANSPORT_OVERHEAD
+            stamp_transport_seq(header, self.sent.add(size, self._loop.time()))
         egress = self._egress
         if egress is None:
             egress = self._open_egress()
@@ -230,18 +330,13 @@ class Connection:
 
     def _hook_dtls(self, dtls: RTCDtlsTransport) -> None:
         on_rtp = self._on_rtp
-        on_rtcp = self._on_rtcp
         loop = self._loop
 
         async def handle_rtp_data(data: bytes, arrival_time_ms: int) -> None:
             on_rtp(data, loop.time())
 
         async def handle_rtcp_data(data: bytes) -> None:
-            try:
-                packets = rtcp.parse(data)
-            except ValueError:
-                return
-            on_rtcp(packets)
+            self._receive_rtcp(data)
 
         dtls._handle_rtp_data = handle_rtp_data  # type: ignore[method-assign]
         dtls._handle_rtcp_data = handle_rtcp_data  # type: ignore[method-assign]
@@ -273,7 +368,7 @@ class Connection:
         """
         original = protocol.datagram_received
         on_rtp = self._on_rtp
-        on_rtcp = self._on_rtcp
+        receive_rtcp = self._receive_rtcp
         loop = self._loop
 
         def datagram_received(data: bytes, addr: tuple[Any, ...]) -> None:
@@ -283,13 +378,28 @@ class Connection:
                 return
             try:
                 if is_rtcp(data):
-                    on_rtcp(rtcp.parse(srtp.unprotect_rtcp(data)))
+                    receive_rtcp(srtp.unprotect_rtcp(data))
                 else:
                     on_rtp(srtp.unprotect(data), loop.time())
             except (pylibsrtp.Error, ValueError):
                 return  # forged, replayed or malformed: dropped, as aiortc would
 
         protocol.datagram_received = datagram_received  # type: ignore[method-assign,assignment]
+
+    def _receive_rtcp(self, data: bytes) -> None:
+        """A compound RTCP packet: transport feedback to its handler, the rest parsed.
+
+        aiortc reads transport feedback (RTPFB 15) as NACK pairs, and one padded as libwebrtc
+        pads it raises and takes the whole compound with it, NACKs and reports included."""
+        try:
+            feedback, rest = split_compound(data)
+            if feedback and self._on_feedback is not None:
+                self._on_feedback(feedback)
+            packets = rtcp.parse(rest) if rest else []
+        except ValueError:  # FeedbackError is one: a compound whose framing is broken
+            return
+        if packets:
+            self._on_rtcp(packets)
 
     def _hook_media(self, transceiver: RTCRtpTransceiver) -> None:
         on_ready = self._on_sender_ready
@@ -319,6 +429,9 @@ class Connection:
             return
         self.closed = True
         self._egress = None
+        if self._release_timer is not None:
+            self._release_timer.cancel()
+            self._release_timer = None
         await self.pc.close()
 
 

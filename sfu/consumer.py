@@ -15,8 +15,15 @@ from .history import PacketHistory
 from .ids import ConsumerId, PeerId
 from .layers import MAX_LAYER, PAUSED, LayerFilter
 from .rewriter import SeqRewriter
-from .rtp import HeaderTemplate, RtpView, abs_send_time, rtx_payload, seq_delta
-from .sink import RtpSink
+from .rtp import (
+    PACKET_OVERHEAD,
+    HeaderTemplate,
+    RtpView,
+    abs_send_time,
+    rtx_payload,
+    seq_delta,
+)
+from .sink import AUDIO, RETRANSMISSION, VIDEO, RtpSink
 from .vp8 import Vp8Descriptor
 
 if TYPE_CHECKING:
@@ -52,6 +59,7 @@ class ConsumerParams:
     audio_level_id: int = 0
     abs_send_time_id: int = 0
     playout_delay_id: int = 0
+    transport_seq_id: int = 0
 
 
 class Consumer:
@@ -97,6 +105,9 @@ class Consumer:
         self.closed = False
         self.packets_sent = 0
         self.octets_sent = 0
+        """Payload bytes sent (the sender report's count)."""
+        self.wire_octets = 0
+        """Bytes sent as they cost on the link (retransmissions and overhead too)."""
         self.frames_sent = 0
         """Video frames forwarded whole (their last packet sent): what the subscriber can
         decode at most, after the layers its downlink was given."""
@@ -142,7 +153,12 @@ class Consumer:
         if params.rtx_ssrc is not None and params.rtx_payload_type is not None:
             abs_id = params.abs_send_time_id if self._is_video else 0
             self._rtx_template = HeaderTemplate(
-                params.rtx_ssrc, params.mid, params.mid_id, 0, abs_id
+                params.rtx_ssrc,
+                params.mid,
+                params.mid_id,
+                0,
+                abs_id,
+                transport_seq_id=params.transport_seq_id,
             )
         else:
             self._rtx_template = None
@@ -167,6 +183,7 @@ class Consumer:
             params.abs_send_time_id if video else 0,
             params.playout_delay_id if video else 0,
             self.playout_delay,
+            params.transport_seq_id,
         )
 
     # --- hot path --------------------------------------------------------------------
@@ -229,15 +246,17 @@ class Consumer:
             self.history.put(seq, ts, view.marker, view, now, prefix)
         self.packets_sent += 1
         self.octets_sent += len(payload)
+        self.wire_octets += len(payload) + PACKET_OVERHEAD
         if view.marker:
             self.frames_sent += 1  # a video frame's last packet (audio marks talkspurts only)
         counters = self._counters
         counters.packets_out += 1
         counters.bytes_out += len(header) + len(payload)
+        kind = VIDEO if self._is_video else AUDIO
         if prefix is None:
-            self._sink.send_rtp(header, payload)
+            self._sink.send_rtp(header, payload, kind)
         else:
-            self._sink.send_rtp(header + prefix, payload[len(prefix) :])
+            self._sink.send_rtp(header + prefix, payload[len(prefix) :], kind)
         if replay:  # packets after the keyframe's first may have come before it
             encoding.replay_after(self, view.seq, now)
 
@@ -336,10 +355,11 @@ class Consumer:
                 )
                 body = payload
             self.retransmitted += 1
+            self.wire_octets += len(body) + PACKET_OVERHEAD
             self._counters.retransmissions += 1
             self._counters.packets_out += 1
             self._counters.bytes_out += len(header) + len(body)
-            self._sink.send_rtp(header, body)
+            self._sink.send_rtp(header, body, RETRANSMISSION)
 
     def on_keyframe_request(self) -> None:
         """The subscriber's PLI or FIR."""

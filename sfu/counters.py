@@ -27,6 +27,8 @@ class Counters:
     plis_sent: int = 0
     """PLIs actually sent to publishers (after coalescing)."""
     layer_changes: int = 0
+    feedback_errors: int = 0
+    """Transport feedback packets from subscribers that could not be read."""
     spatial_switches: int = 0
     """Simulcast layer switches made (at a keyframe of the layer switched to)."""
     """Times a consumer was given more or fewer temporal layers (or paused) for its downlink."""

@@ -58,6 +58,8 @@ FLOOR = 50_000.0
 
 class Downlink:
     __slots__ = (
+        "source",
+        "estimate",
         "remb",
         "loss_cap",
         "sent_rate",
@@ -73,6 +75,11 @@ class Downlink:
     )
 
     def __init__(self) -> None:
+        self.source: str | None = None
+        """Where the delay-based estimate comes from: "twcc" (ours, from the subscriber's
+        transport feedback), "remb" (the subscriber's own), None (neither yet)."""
+        self.estimate: float | None = None
+        """The last delay-based estimate, limit or not (for /metrics)."""
         self.remb: float | None = None
         """The REMB, once it has shown the link's limit (see the module's notes)."""
         self.loss_cap: float | None = None
@@ -91,7 +98,22 @@ class Downlink:
         self._drained_by = float("-inf")
         """Until when the subscriber buffers for retransmissions; None: it never had to."""
 
+    def on_estimate(self, bitrate: float, limit: bool) -> None:
+        """Our own delay-based estimate of this downlink, from its transport feedback
+        (sfu/bandwidth.py), in the REMB's place: a browser given transport-cc sends no
+        REMB. `limit`: the estimator has seen the link's limit (a queue building up);
+        before that its estimate is a ramp from its start value, not the link."""
+        self.source = "twcc"
+        self.estimate = bitrate
+        self._last_remb = bitrate
+        if limit or self.remb is not None:
+            self.remb = max(FLOOR, bitrate)
+
     def on_remb(self, bitrate: float) -> None:
+        if self.source == "twcc":
+            return  # our own estimate is at hand: a REMB now is stale or a stray
+        self.source = "remb"
+        self.estimate = bitrate
         previous, self._last_remb = self._last_remb, bitrate
         if self.remb is not None or (previous is not None and bitrate < previous * (1 - REMB_DROP)):
             self.remb = max(FLOOR, bitrate)

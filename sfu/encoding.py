@@ -24,7 +24,7 @@ from .keyframes import KeyframeRequester
 from .layers import MAX_LAYER
 from .payload import is_keyframe
 from .reception import NackTracker, ReceptionStats
-from .rtp import RtpParseError, RtpView, abs_send_time, unwrap_rtx
+from .rtp import PACKET_OVERHEAD, RtpParseError, RtpView, abs_send_time, unwrap_rtx
 
 if TYPE_CHECKING:
     from .consumer import Consumer
@@ -94,7 +94,8 @@ class Encoding:
         )
         """The last packets received, by sequence number (`replay_after`)."""
         self.layer_octets = [0] * (MAX_LAYER + 1)
-        """Payload bytes received per temporal layer (all in 0 without layers)."""
+        """Bytes received per temporal layer (all in 0 without layers), as they will cost on
+        a subscriber's link: payload and `PACKET_OVERHEAD`."""
         self.layer_rates: tuple[float, ...] = (0.0,) * (MAX_LAYER + 1)
         """Bits/s of layers 0..n together, for each n (`sample_rates`)."""
         self.keyframe_octets = 0
@@ -190,7 +191,7 @@ class Encoding:
             self.keyframes.keyframe_received()
         if self._is_video and view.timestamp == self._keyframe_timestamp:
             self.keyframe_octets += len(payload)  # every packet of the keyframe
-        self.layer_octets[layer] += len(payload)
+        self.layer_octets[layer] += len(payload) + PACKET_OVERHEAD
         producer.deliver(self, view, payload, keyframe, descriptor, now)
 
     def live(self, now: float) -> bool:

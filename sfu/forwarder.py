@@ -22,7 +22,7 @@ import json
 import socket
 from dataclasses import asdict
 
-from .sink import RtpSink
+from .sink import VIDEO, RtpSink
 from .tap import TapTrack
 
 TRACK, RTP, RTCP, CLOSED = b"T", b"R", b"S", b"C"
@@ -89,7 +89,9 @@ class _ChannelSink:
     def describe(self) -> None:
         self._forwarder.send(self._track)
 
-    def send_rtp(self, header: bytes | bytearray, payload: bytes | memoryview) -> None:
+    def send_rtp(
+        self, header: bytes | bytearray, payload: bytes | memoryview, kind: int = VIDEO
+    ) -> None:
         self._forwarder.send(b"".join((self._rtp, header, payload)))
 
     def send_rtcp(self, data: bytes) -> None:
@@ -100,7 +102,9 @@ class _ChannelSink:
 class _Discard:
     """The sink of a track past `MAX_CHANNELS`: nothing is sent."""
 
-    def send_rtp(self, header: bytes | bytearray, payload: bytes | memoryview) -> None:
+    def send_rtp(
+        self, header: bytes | bytearray, payload: bytes | memoryview, kind: int = VIDEO
+    ) -> None:
         return None
 
     def send_rtcp(self, data: bytes) -> None:

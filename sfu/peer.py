@@ -22,7 +22,7 @@ from aiortc.rtp import (
     RtcpSrPacket,
 )
 
-from . import rtcp, sdp
+from . import rtcp, sdp, transport_feedback
 from .aiortc_glue import (
     Connection,
     prefer_codec,
@@ -43,12 +43,14 @@ from .allocation import (
 )
 from .arrivals import INTERVAL as FEEDBACK_INTERVAL
 from .arrivals import Arrivals
+from .bandwidth import BandwidthEstimator
 from .consumer import Consumer, ConsumerParams
 from .counters import Counters
 from .downlink import Downlink
 from .errors import InvalidSdp
 from .ids import PeerId, TrackId, new_consumer_id, new_track_id
 from .layers import MAX_LAYER, PAUSED
+from .pacer import PACING_FACTOR
 from .producer import Producer, ProducerParams, PublisherClock
 from .rtp import RtpParseError, RtpView
 from .sink import NOWHERE
@@ -140,6 +142,9 @@ class Peer:
         self.priority = 0
         """Whose videos a weak downlink keeps first, after screen shares (a teacher: 1)."""
         self.downlink = Downlink()
+        self._bandwidth = BandwidthEstimator()
+        """Our estimate of the downlink from its transport feedback (one per connection)."""
+        self._limit_seen = False
         """What this participant's downlink can take (its REMB and reported loss)."""
         self._quality: dict[TrackId, str] = {}
         self._probes: dict[TrackId, PauseProbe] = {}
@@ -174,7 +179,6 @@ class Peer:
             )
         answer = sdp.with_opus_fec(await self._publish.answer(offer), music=music)
         answer = sdp.with_simulcast(offer, answer)
-        answer = sdp.with_transport_cc(offer, answer)
         added: list[TrackInfo] = []
         removed: list[TrackId] = []
         for section in sdp.media_sections(answer):
@@ -395,7 +399,10 @@ class Peer:
                 self._on_subscribe_rtcp,
                 on_sender_ready=self._on_sender_ready,
                 on_failed=lambda: self._on_failed(self),
+                on_feedback=self._on_transport_feedback,
             )
+            self._bandwidth = BandwidthEstimator()
+            self._limit_seen = False
         return self._subscribe
 
     def subscribe(self, producer: Producer, stream_id: str) -> Consumer:
@@ -542,6 +549,8 @@ class Peer:
         )
         ext = {x.uri: x.id for x in parameters.headerExtensions}
         ssrc, rtx_ssrc = sender_ssrcs(transceiver.sender)
+        if self._subscribe is not None:
+            self._subscribe.transport_seq_id = ext.get(sdp.TRANSPORT_CC_URI, 0)
         slot.consumer.configure(
             ConsumerParams(
                 ssrc=ssrc,
@@ -553,8 +562,29 @@ class Peer:
                 audio_level_id=ext.get(sdp.AUDIO_LEVEL_URI, 0),
                 abs_send_time_id=ext.get(sdp.ABS_SEND_TIME_URI, 0),
                 playout_delay_id=ext.get(sdp.PLAYOUT_DELAY_URI, 0),
+                transport_seq_id=ext.get(sdp.TRANSPORT_CC_URI, 0),
             )
         )
+
+    def _on_transport_feedback(self, packets: list[bytes]) -> None:
+        """The subscriber's transport feedback: our estimate of its downlink."""
+        connection = self._subscribe
+        if connection is None:
+            return
+        results = []
+        for raw in packets:
+            try:
+                results += connection.sent.on_feedback(transport_feedback.parse(raw))
+            except transport_feedback.FeedbackError:
+                self._counters.feedback_errors += 1
+        if not results:
+            return
+        bandwidth = self._bandwidth
+        bandwidth.on_feedback(results, self._loop.time())
+        # A queue building up has shown the link's limit once: from then on the estimate is
+        # the budget (as a REMB that fell is); before, it is only a ramp from 300 kbit/s.
+        self._limit_seen = self._limit_seen or bandwidth.rate_control.near_capacity
+        self.downlink.on_estimate(bandwidth.rate_control.rate, self._limit_seen)
 
     def _on_subscribe_rtp(self, data: bytes, now: float) -> None:
         return None  # the subscribe connection only sends media
@@ -605,12 +635,18 @@ class Peer:
         """Give each video this participant receives the layers its downlink can carry,
         and of a simulcast track the encoding that fits the size it is shown at."""
         consumers = [s.consumer for s in self._slots if s.consumer is not None]
-        octets = sum(c.octets_sent for c in consumers)
+        octets = sum(c.wire_octets for c in consumers)
         if elapsed > 0:
             sent = max(0, octets - self._octets_sent) * 8 / elapsed
             self.downlink.tick(sent, self._loop.time())
         self._octets_sent = octets
         budget = self.downlink.budget()
+        if self._subscribe is not None:
+            # Paced only on our own estimate: a REMB reads abs-send-time, written before the
+            # pacer, and would take the pacer's queue for the link's (the spiral of earlier
+            # attempts: a lower estimate, slower pacing, a longer queue).
+            paced = budget is not None and self.downlink.source == "twcc"
+            self._subscribe.set_pacing(PACING_FACTOR * budget if paced and budget else None)
         now = self._loop.time()
         delay = self.downlink.playout_delay(now)
         for consumer in consumers:
@@ -681,6 +717,11 @@ class Peer:
         delay = self.downlink.playout_delay(self._loop.time())
         return {
             "budget": self.downlink.budget(),
+            "estimate": self.downlink.estimate,
+            "pacer_delay_ms": round(
+                1000 * (0.0 if self._subscribe is None else self._subscribe.pacer_delay())
+            ),
+            "source": self.downlink.source,
             "sent": round(self.downlink.sent_rate),
             "playout_delay_ms": delay[0] if delay else 0,
             "videos": [

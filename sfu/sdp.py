@@ -241,35 +241,3 @@ def _accept_simulcast(offer_section: str, section: str, rids: list[str]) -> str:
     if not section.endswith(("\n", "\r")):
         section += eol
     return section + block
-
-
-def with_transport_cc(offer: str, answer: str) -> str:
-    """Accept transport-wide congestion control on every audio/video m-line that offers it
-    (the extension and `a=rtcp-fb:<pt> transport-cc` on each codec), so the browser numbers
-    every packet and estimates its uplink from our feedback (`sfu/arrivals.py`).
-
-    aiortc knows neither: its answer leaves both out, and the browser then has our REMB and
-    its loss-based rule only."""
-    _, offered = _sections(offer)
-    head, sections = _sections(answer)
-    out = []
-    for index, section in enumerate(sections):
-        source = offered[index] if index < len(offered) else ""
-        ext = re.search(
-            rf"^a=extmap:(\d+)(?:/\w+)? {re.escape(TRANSPORT_CC_URI)}\s*$", source, re.M
-        )
-        if (
-            ext is not None
-            and TRANSPORT_CC_URI not in section
-            and section.startswith(("m=audio", "m=video"))
-        ):
-            eol = "\r\n" if "\r\n" in section else "\n"
-            lines = [f"a=extmap:{ext.group(1)} {TRANSPORT_CC_URI}"]
-            for pt, name in re.findall(r"^a=rtpmap:(\d+) ([^/\s]+)", section, re.M):
-                if name.lower() != "rtx":
-                    lines.append(f"a=rtcp-fb:{pt} transport-cc")
-            if not section.endswith(("\n", "\r")):
-                section += eol
-            section += eol.join(lines) + eol
-        out.append(section)
-    return head + "".join(out)

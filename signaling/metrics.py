@@ -21,6 +21,7 @@ COUNTERS = {
     "plis_sent": "PLIs sent to publishers, after coalescing",
     "layer_changes": "videos given more or fewer temporal layers for a subscriber's downlink",
     "spatial_switches": "simulcast layer switches made for subscribers (at keyframes)",
+    "feedback_errors": "transport feedback packets from subscribers that could not be read",
     "video_pauses": "videos paused because a subscriber's downlink fit not even the base layer",
     "duplicates_dropped": "second copies of a publisher's video packets, not forwarded",
     "opus_packets": "Opus packets received from publishers",
@@ -62,6 +63,18 @@ class _Snapshot(Collector):
             "what a participant's downlink is estimated to carry (REMB and loss), bits/s",
             labels=["room", "participant"],
         )
+        estimate = GaugeMetricFamily(
+            "classroom_subscriber_estimate_bps",
+            "the latest delay-based estimate of a participant's downlink, bits/s, by source "
+            "(twcc: ours from its transport feedback; remb: its browser's)",
+            labels=["room", "participant", "source"],
+        )
+        pacer = GaugeMetricFamily(
+            "classroom_subscriber_pacer_delay_ms",
+            "how long the oldest packet waiting in a participant's pacer has waited, ms "
+            "(only a downlink that showed its limit is paced)",
+            labels=["room", "participant"],
+        )
         sent = GaugeMetricFamily(
             "classroom_subscriber_sent_bps",
             "what the SFU sent the participant over the last second, bits/s",
@@ -97,6 +110,9 @@ class _Snapshot(Collector):
             if entry.get("budget") is not None:
                 budget.add_metric(labels, float(entry["budget"]))
             sent.add_metric(labels, float(entry.get("sent", 0)))
+            pacer.add_metric(labels, float(entry.get("pacer_delay_ms", 0)))
+            if entry.get("estimate") is not None:
+                estimate.add_metric([*labels, str(entry.get("source"))], float(entry["estimate"]))
             delay.add_metric(labels, float(entry.get("playout_delay_ms", 0)))
             for video in entry.get("videos", []):
                 layer.add_metric([*labels, str(video["track"])], float(video["layer"]))
@@ -104,6 +120,8 @@ class _Snapshot(Collector):
                 width.add_metric([*labels, str(video["track"])], float(video.get("width", 0)))
                 frames.add_metric([*labels, str(video["track"])], float(video.get("frames", 0)))
         yield budget
+        yield estimate
+        yield pacer
         yield sent
         yield delay
         yield layer

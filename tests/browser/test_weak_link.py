@@ -71,7 +71,7 @@ def test_a_pupil_at_300_kbit_keeps_decoding_the_teacher_s_smallest_picture(
         print(f"fps {fps} freezes {freezes}")
         # Chromium's fake camera runs at 20 frames/s: the wide pupil gets them all.
         assert fps["wide"] >= 16, fps
-        assert fps["weak"] >= 3, fps  # the small picture, at what frame rate fits
+        assert fps["weak"] >= 5, fps  # the small picture, at what frame rate fits (12 here)
         assert freezes["weak"] <= 2, freezes
         sent = sorted(layer["width"] for layer in people["teacher"].stats()["sent"])
         assert len(sent) == 3, sent

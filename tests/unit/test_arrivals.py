@@ -1,11 +1,10 @@
 """Transport feedback towards a publisher: every number once, missing ones as lost, across
-the 16-bit wrap; and the answer that negotiates it."""
+the 16-bit wrap."""
 
 from __future__ import annotations
 
 import pytest
 
-from sfu import sdp
 from sfu.arrivals import MAX_SPAN, Arrivals
 from sfu.transport_feedback import parse
 
@@ -38,30 +37,3 @@ def test_a_long_run_is_split_into_feedbacks_of_at_most_max_span() -> None:
         (MAX_SPAN, 10, 1),
     ]
 
-
-OFFER = (
-    "v=0\r\n"
-    "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\n"
-    "a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n"
-    "m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\na=mid:1\r\n"
-    "a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n"
-)
-ANSWER = (
-    "v=0\r\n"
-    "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na=rtpmap:111 opus/48000/2\r\n"
-    "m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\na=mid:1\r\na=rtpmap:96 VP8/90000\r\n"
-    "a=rtpmap:97 rtx/90000\r\n"
-)
-
-
-def test_the_answer_takes_transport_cc_on_each_codec_that_offered_it() -> None:
-    answer = sdp.with_transport_cc(OFFER, ANSWER)
-    uri = sdp.TRANSPORT_CC_URI
-    assert answer == (
-        "v=0\r\n"
-        "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na=rtpmap:111 opus/48000/2\r\n"
-        f"a=extmap:3 {uri}\r\na=rtcp-fb:111 transport-cc\r\n"
-        "m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\na=mid:1\r\na=rtpmap:96 VP8/90000\r\n"
-        f"a=rtpmap:97 rtx/90000\r\na=extmap:3 {uri}\r\na=rtcp-fb:96 transport-cc\r\n"
-    )
-    assert sdp.with_transport_cc(ANSWER, ANSWER) == ANSWER  # not offered: not taken

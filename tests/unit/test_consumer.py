@@ -12,7 +12,8 @@ from sfu.counters import Counters
 from sfu.ids import ConsumerId, PeerId, TrackId
 from sfu.layers import PAUSED
 from sfu.producer import Producer, ProducerParams
-from sfu.rtp import RtpView, unwrap_rtx
+from sfu.rtp import PACKET_OVERHEAD, RtpView, unwrap_rtx
+from sfu.sink import VIDEO
 from tests.unit.test_layers import Stream
 
 KEYFRAME = b"\x10\x00\x00\x00"  # VP8 descriptor S=1 PID=0, frame tag P=0
@@ -24,7 +25,9 @@ class ListSink:
         self.rtp: list[RtpPacket] = []
         self.rtcp: list[bytes] = []
 
-    def send_rtp(self, header: bytes | bytearray, payload: bytes | memoryview) -> None:
+    def send_rtp(
+        self, header: bytes | bytearray, payload: bytes | memoryview, kind: int = VIDEO
+    ) -> None:
         self.rtp.append(RtpPacket.parse(bytes(header) + bytes(payload)))
 
     def send_rtcp(self, data: bytes) -> None:
@@ -268,9 +271,9 @@ async def test_keyframes_are_counted_apart_and_in_the_layer_rates() -> None:
         producer.on_rtp(packet(seq, DELTA + bytes(96)), now())
     assert producer.keyframe_octets == 2000
     assert producer.keyframe_size == 2000  # still arriving, as far as the producer knows
-    assert producer.layer_octets == [2200, 0, 0]
+    assert producer.layer_octets == [2200 + 4 * PACKET_OVERHEAD, 0, 0]  # as on the wire
     producer.sample_rates(1.0)
-    assert producer.layer_rates == (17600.0,) * 3
+    assert producer.layer_rates == ((2200 + 4 * PACKET_OVERHEAD) * 8.0,) * 3
 
 
 async def test_a_pli_from_a_subscriber_without_video_yet_or_paused_asks_nothing_more() -> None:
@@ -305,14 +308,15 @@ async def test_large_keyframes_stretch_the_interval_between_subscribers_plis() -
     assert producer.keyframe_size == 50_000  # the larger of the last two
     for seq in range(70, 70 + 400):  # and 400 KB of delta frames, in the second measured
         producer.on_rtp(packet(seq, DELTA + bytes(996)), now())
-    producer.sample_rates(1.0)  # 3.68 Mbit/s
+    producer.sample_rates(1.0)  # ~3.9 Mbit/s (3.68 of payload, and the packets' overhead)
     assert producer.keyframes.interval == 1.0  # 400 kbit of keyframe: a ninth of that
     for seq in range(470, 470 + 100):
         producer.on_rtp(packet(seq, DELTA + bytes(996)), now())
-    producer.sample_rates(1.0)  # smoothed: (0.8 + 3.68) / 2 = 2.24 Mbit/s
-    assert producer.keyframes.interval == 1.0  # 0.71 s: the floor
-    producer.sample_rates(1.0)  # nothing arrives: 1.12 Mbit/s
-    assert producer.keyframes.interval == 50_000 * 8 / (0.25 * 1_120_000)
+    producer.sample_rates(1.0)  # smoothed: ~2.4 Mbit/s
+    assert producer.keyframes.interval == 1.0  # 0.67 s: the floor
+    producer.sample_rates(1.0)  # nothing arrives: half of that, ~1.2 Mbit/s
+    assert 1.15e6 < producer.layer_rates[-1] < 1.25e6
+    assert producer.keyframes.interval == 50_000 * 8 / (0.25 * producer.layer_rates[-1])
     producer.sample_rates(1.0)
     producer.sample_rates(1.0)
     assert producer.keyframes.interval == 3.0  # 5.7 s, capped
