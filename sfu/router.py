@@ -210,6 +210,7 @@ class Router:
                 logger.exception("RTCP reports failed for %s", peer.id)
         for tap in self.taps:
             try:
+                tap.follow_layers(now)
                 tap.send_reports(now, ntp)
             except Exception:
                 logger.exception("RTCP reports failed for a tap of %s", self.id)

@@ -4,7 +4,8 @@ A recorder (and later an HLS writer) receives a room's media through the same `C
 subscriber gets: it waits for a keyframe and asks the publisher for one, keeps its own
 sequence numbers across pauses, and gets sender reports in its own timeline. Only the sink
 differs, and nobody negotiates: there is no connection, so no NACK, REMB or layer choice
-comes back, and the whole stream is forwarded.
+comes back, and the whole stream is forwarded (of a simulcast camera, its largest encoding that
+arrives: `Tap.follow_layers`).
 
 What receives the tracks (`RoomTap`) is handed in from outside: `sfu` imports nothing of
 the packages above it.
@@ -88,6 +89,15 @@ class Tap:
         consumer.configure(
             ConsumerParams(ssrc=random.getrandbits(32), payload_type=producer.params.payload_type)
         )
+
+    def follow_layers(self, now: float) -> None:
+        """Of a simulcast camera, take the largest encoding that still arrives: a browser
+        drops its top layer when its uplink or CPU cannot carry it, and a recording left on
+        it would freeze until the layer came back."""
+        for consumer in self._consumers.values():
+            producer = consumer.producer
+            if producer.simulcast:
+                consumer.set_spatial(producer.live_encodings(now)[-1].index)
 
     def send_reports(self, now: float, ntp: int) -> None:
         """Each track's sender report, so the sink can line up a publisher's tracks."""

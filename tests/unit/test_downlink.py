@@ -122,3 +122,23 @@ def test_a_lossy_link_is_asked_to_buffer_and_one_stray_loss_is_not() -> None:
     assert downlink.playout_delay(22.5) == LOSSY_PLAYOUT
     assert downlink.playout_delay(22.0 + SMOOTH_HOLD - 0.1) == LOSSY_PLAYOUT
     assert downlink.playout_delay(22.0 + SMOOTH_HOLD) == STEADY_PLAYOUT  # given back
+
+
+def test_our_estimate_is_a_ramp_until_it_has_seen_the_limit_then_the_budget() -> None:
+    downlink = Downlink()
+    downlink.on_estimate(300_000, limit=False)
+    downlink.on_estimate(250_000, limit=False)  # a ramp's start, not a queue: no budget
+    assert (downlink.budget(), downlink.source, downlink.estimate) == (None, "twcc", 250_000)
+    downlink.on_estimate(420_000, limit=True)
+    assert downlink.budget() == 420_000
+    downlink.on_estimate(600_000, limit=False)  # once seen, it stays the budget
+    assert downlink.budget() == 600_000
+
+
+def test_a_remb_after_our_own_estimate_is_ignored() -> None:
+    downlink = Downlink()
+    downlink.on_remb(900_000)
+    assert downlink.source == "remb"
+    downlink.on_estimate(500_000, limit=True)
+    downlink.on_remb(100_000)  # stale: the browser stops REMB once transport-cc is on
+    assert (downlink.budget(), downlink.source, downlink.estimate) == (500_000, "twcc", 500_000)

@@ -199,3 +199,36 @@ async def test_sender_reports_line_a_switch_up_to_the_same_capture_time() -> Non
     send(producer, h.frame(keyframe=True))  # 3000 ticks (one frame) after the SRs' instant
     assert sink.rtp[-1].ssrc == 2222
     assert (sink.rtp[-1].timestamp - last_out) & 0xFFFFFFFF == 3000
+
+
+async def test_a_tap_takes_the_largest_layer_that_still_arrives() -> None:
+    from sfu.tap import Tap
+
+    producer, _, _, _, (q, h, f) = simulcast_track()
+
+    class Target:
+        def __init__(self) -> None:
+            self.sink = ListSink()
+
+        def open_track(self, track: object) -> ListSink:
+            return self.sink
+
+        def close_track(self, track_id: str) -> None:
+            return None
+
+    target = Target()
+    tap = Tap(target, Counters())
+    tap.add(producer)
+    (consumer,) = tap._consumers.values()
+    assert consumer.spatial == 2
+    start = now()
+    for view in q.frame(keyframe=True) + h.frame(keyframe=True) + f.frame(keyframe=True):
+        producer.on_rtp(view, start)
+    tap.follow_layers(start)
+    assert consumer.spatial_target == 2  # f arrives: kept
+    tap.follow_layers(start + 2.0)  # nothing for 2 s: the first (smallest) is all there is
+    assert consumer.spatial_target == 0
+    for view in h.frame():
+        producer.on_rtp(view, start + 2.0)
+    tap.follow_layers(start + 2.0)  # f stopped, h arrives
+    assert consumer.spatial_target == 1
