@@ -29,8 +29,9 @@ from .school_site import (
 
 pytestmark = pytest.mark.browser
 
-CAMERA = (640, 360)
-"""What the lesson page asks the (fake) camera for (web_client/media.js)."""
+CAMERA = (960, 540)
+"""What the lesson page asks the (fake) camera for (web_client/media.js): the recording takes
+the largest simulcast layer that arrives, so it may begin smaller while Chrome ramps up."""
 QUESTION = "Можно ещё раз про дроби?"
 
 

@@ -73,10 +73,11 @@ def test_a_pupil_at_300_kbit_keeps_decoding_the_teacher_s_smallest_picture(
         assert fps["wide"] >= 16, fps
         assert fps["weak"] >= 5, fps  # the small picture, at what frame rate fits (12 here)
         assert freezes["weak"] <= 2, freezes
-        sent = sorted(layer["width"] for layer in people["teacher"].stats()["sent"])
-        assert len(sent) == 3, sent
-        assert after["weak"]["frameWidth"] == sent[0], (after["weak"], sent)
-        assert after["wide"]["frameWidth"] > sent[0], (after["wide"], sent)
+        # The smallest layer the teacher sends (a layer Chrome stopped for its CPU shows 0).
+        sent = people["teacher"].stats()["sent"]
+        smallest = min(layer["width"] for layer in sent if layer["width"])
+        assert after["weak"]["frameWidth"] == smallest == 240, (after["weak"], smallest)
+        assert after["wide"]["frameWidth"] > smallest, (after["wide"], smallest)
         assert note.count() == 1 and "connection" in note.inner_text()
         assert people["wide"].page.locator(".quality-note:not([hidden])").count() == 0
     except AssertionError as exc:
