@@ -132,6 +132,12 @@ class Connection:
     def signaling_state(self) -> str:
         return str(self.pc.signalingState)
 
+    @property
+    def ended(self) -> bool:
+        """Closed by us, or by aiortc once every DTLS transport closed (the other end sent a
+        close_notify): nothing more can be added or negotiated on it."""
+        return self.closed or self.pc.signalingState == "closed"
+
     def add_sender(self, kind: str) -> RTCRtpTransceiver:
         # A send-only m-line's receiver never sees a packet, yet aiortc builds a video
         # receiver's bitrate estimator (1000 bucket objects, ~0.5 ms) and NACK generator in its
