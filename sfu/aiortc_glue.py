@@ -94,11 +94,19 @@ class Connection:
         self._egress: Egress | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.closed = False
+        self._ended = False
 
         @self.pc.on("connectionstatechange")
         def _state_changed() -> None:
             if self.pc.connectionState == "failed" and on_failed is not None:
                 on_failed()
+
+        # Latched: a negotiation in flight when aiortc closes the connection sets the
+        # signalling state again after "closed".
+        @self.pc.on("signalingstatechange")
+        def _signaling_changed() -> None:
+            if self.pc.signalingState == "closed":
+                self._ended = True
 
     # --- negotiation -----------------------------------------------------------------
 
@@ -135,8 +143,8 @@ class Connection:
     @property
     def ended(self) -> bool:
         """Closed by us, or by aiortc once every DTLS transport closed (the other end sent a
-        close_notify): nothing more can be added or negotiated on it."""
-        return self.closed or self.pc.signalingState == "closed"
+        close_notify, or the transport failed): nothing more can be added or negotiated."""
+        return self.closed or self._ended
 
     def add_sender(self, kind: str) -> RTCRtpTransceiver:
         # A send-only m-line's receiver never sees a packet, yet aiortc builds a video

@@ -406,7 +406,7 @@ class Peer:
 
     async def negotiate(self) -> None:
         """Send one subscribe offer at a time; changes made meanwhile go in the next one."""
-        if self._subscribe is None or self.closed:
+        if self._subscribe is None or self.closed or self._subscribe.ended:
             return
         if self._negotiating:
             self._renegotiate = True
