@@ -298,9 +298,10 @@ export class ParticipantGrid extends EventTarget {
   }
 
   /** The tile a host pinned for everyone: a participant id, or a screenKey (null: none). A new
-   * one replaces this page's own pin: the teacher asks the class to look there now. */
+   * one replaces this page's own pin (the teacher asks the class to look there now); a pin that
+   * ends (its person left, its share stopped) leaves it. */
   setPinned(key) {
-    if (key !== this.pinned) this.localPin = null;
+    if (key && key !== this.pinned) this.localPin = null;
     this.pinned = key;
     this._showPins();
   }
