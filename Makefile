@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8080
 
-.PHONY: run test lint unit integration browser chromium venv hlsjs bench bench-quick bench-cpu bench-compose bench-glass clean
+.PHONY: run test lint unit integration browser chromium firefox venv hlsjs bench bench-quick bench-cpu bench-compose bench-glass clean
 
 venv: $(VENV)/.installed
 
@@ -34,6 +34,20 @@ $(HLSJS): Makefile
 chromium:
 	@command -v chromium >/dev/null 2>&1 || \
 	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
+# Debian's Firefox ESR is a pupil's browser in tests/browser/test_firefox.py, driven over WebDriver
+# BiDi by puppeteer-core: the npm registry's, pinned with its integrity hashes in
+# tests/browser/firefox/package-lock.json and installed by `npm ci` (node_modules not committed).
+FIREFOX_DRIVER := tests/browser/firefox
+firefox: $(FIREFOX_DRIVER)/node_modules/.package-lock.json
+	@command -v firefox-esr >/dev/null 2>&1 || \
+	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y firefox-esr)
+
+$(FIREFOX_DRIVER)/node_modules/.package-lock.json: $(FIREFOX_DRIVER)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || \
+	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y npm)
+	cd $(FIREFOX_DRIVER) && npm ci --silent --ignore-scripts --no-audit --no-fund
+	touch $@
 
 # Debian's Janus is the bench's reference SFU (bench/janus/ runs it with its own config). The
 # package's system service (all interfaces, every plugin) is switched off where systemd runs.
@@ -66,7 +80,7 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-test: venv hlsjs chromium janus coturn nginx lint
+test: venv hlsjs chromium firefox janus coturn nginx lint
 	$(VENV)/bin/pytest -p no:cacheprovider -q
 
 unit: venv
@@ -75,7 +89,7 @@ unit: venv
 integration: venv
 	$(VENV)/bin/pytest -q tests/integration
 
-browser: venv hlsjs chromium
+browser: venv hlsjs chromium firefox
 	$(VENV)/bin/pytest -q tests/browser
 
 # The bench suite (bench/__main__.py): every scenario against ours, Janus and the decoding relay;
@@ -99,4 +113,4 @@ bench-cpu: venv
 	$(PY) -m bench.cpu_per_subscriber
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache web_client/vendor build
+	rm -rf $(VENV) .mypy_cache .ruff_cache web_client/vendor build $(FIREFOX_DRIVER)/node_modules

@@ -42,6 +42,9 @@ class RoomModeration:
     hands: list[str] = field(default_factory=list)
     """Raised hands, first raised first."""
     pinned: str | None = None
+    """Whose tile everyone's layout puts on the stage (None: the page chooses)."""
+    pinned_source: str = "camera"
+    """Which of theirs: "camera" (the person) or "screen" (what they share)."""
     polls: dict[str, Poll] = field(default_factory=dict)
     recording: str | None = None
     """The id of the recording being made (None: not recording)."""
@@ -71,11 +74,23 @@ class RoomModeration:
         self.hands.clear()
         return changed
 
+    def pin(self, participant_id: str | None, source: str = "camera") -> None:
+        self.pinned = participant_id
+        self.pinned_source = source if participant_id is not None else "camera"
+
+    def unpin_screen(self, participant_id: str) -> bool:
+        """`participant_id` stopped sharing their screen: a pin of that screen goes with it
+        (their camera is not pinned instead). True if it was pinned."""
+        if self.pinned != participant_id or self.pinned_source != "screen":
+            return False
+        self.pin(None)
+        return True
+
     def forget(self, participant_id: str) -> bool:
         """A participant left: drop their hand and pin. True if anything visible changed."""
         changed = self.lower_hand(participant_id)
         if self.pinned == participant_id:
-            self.pinned = None
+            self.pin(None)
             changed = True
         self.lobby.pop(participant_id, None)
         return changed

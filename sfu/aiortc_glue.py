@@ -134,11 +134,19 @@ class Connection:
         self.pacer: Pacer[tuple[bytes | bytearray, bytes | memoryview]] | None = None
         self._release_timer: asyncio.TimerHandle | None = None
         self.closed = False
+        self._ended = False
 
         @self.pc.on("connectionstatechange")
         def _state_changed() -> None:
             if self.pc.connectionState == "failed" and on_failed is not None:
                 on_failed()
+
+        # Latched: a negotiation in flight when aiortc closes the connection sets the
+        # signalling state again after "closed".
+        @self.pc.on("signalingstatechange")
+        def _signaling_changed() -> None:
+            if self.pc.signalingState == "closed":
+                self._ended = True
 
     # --- negotiation -----------------------------------------------------------------
 
@@ -171,6 +179,12 @@ class Connection:
     @property
     def signaling_state(self) -> str:
         return str(self.pc.signalingState)
+
+    @property
+    def ended(self) -> bool:
+        """Closed by us, or by aiortc once every DTLS transport closed (the other end sent a
+        close_notify, or the transport failed): nothing more can be added or negotiated."""
+        return self.closed or self._ended
 
     def add_sender(self, kind: str) -> RTCRtpTransceiver:
         # A send-only m-line's receiver never sees a packet, yet aiortc builds a video

@@ -40,6 +40,8 @@ class Counters:
     """Opus packets received from publishers."""
     opus_stereo_packets: int = 0
     """Of those, the ones whose TOC byte says stereo (RFC 6716 3.1): music mode really flows."""
+    speaker_changes: int = 0
+    """Times a room's active speaker changed: to someone else, or to nobody (sfu/speaker.py)."""
 
     def as_dict(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

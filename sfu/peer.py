@@ -405,9 +405,17 @@ class Peer:
             self._limit_seen = False
         return self._subscribe
 
+    @property
+    def subscribe_ended(self) -> bool:
+        """Its subscribe connection was closed from its end while its socket stays (until
+        signalling suspends or removes it): nothing can be offered on it."""
+        return self._subscribe is not None and self._subscribe.ended
+
     def subscribe(self, producer: Producer, stream_id: str) -> Consumer:
         """Deliver `producer` to this participant (renegotiates the subscribe connection)."""
-        if self.suspended:  # away: offered with everything else when it comes back
+        # Away, or its subscribe connection ended: offered with everything else when it
+        # comes back. A dead subscriber never fails the publisher who caused this call.
+        if self.suspended or self.subscribe_ended:
             consumer = Consumer(
                 new_consumer_id(),
                 self.id,
@@ -486,7 +494,7 @@ class Peer:
 
     async def negotiate(self) -> None:
         """Send one subscribe offer at a time; changes made meanwhile go in the next one."""
-        if self._subscribe is None or self.closed:
+        if self._subscribe is None or self.closed or self._subscribe.ended:
             return
         if self._negotiating:
             self._renegotiate = True
@@ -790,7 +798,7 @@ class Peer:
         self._negotiating = self._renegotiate = False
         consumers = [s.consumer for s in self._slots if s.consumer is not None]
         self._slots = []
-        self._parked = consumers
+        self._parked.extend(consumers)  # with any parked while its connection had ended
         for consumer in consumers:
             consumer.move_to(NOWHERE)  # nothing sent, no sequence number spent, until back
         for connection in connections:

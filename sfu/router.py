@@ -230,7 +230,10 @@ class Router:
                 # Muted (by its owner or a host): never the speaker, whatever it sends.
                 if not producer.muted and activity >= activities.get(peer.id, 0):
                     activities[peer.id] = activity
-        if self.speaker.update(self._loop.time(), activities) and self._on_active_speaker:
+        if not self.speaker.update(self._loop.time(), activities):
+            return
+        self._counters.speaker_changes += 1
+        if self._on_active_speaker:
             speaker = self.speaker.speaker
             self._on_active_speaker(self.id, None if speaker is None else PeerId(speaker))
 

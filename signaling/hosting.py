@@ -203,13 +203,32 @@ async def lower_hand(
 
 
 async def pin(session: Session, request: protocol.Request, me: Participant, room: str) -> None:
+    """A host puts one tile on everyone's stage: a person's camera, or the screen they share."""
     _host(me)
     target = request.body["participantId"]
+    source = request.body.get("source") or "camera"
     if target is not None:
-        _other(session, room, request)
-    session.state.rooms.moderation(room).pinned = target
+        other = _other(session, room, request)
+        if source == "screen" and other.track_by_source("screen") is None:
+            raise ProtocolError(BAD_MESSAGE, f"{target!r} shares no screen")
+    session.state.rooms.moderation(room).pin(target, source)
     _ok(session, request)
-    session.state.rooms.broadcast(room, {"type": "pinned", "participantId": target})
+    broadcast_pin(session, room)
+
+
+def broadcast_pin(session: Session, room: str) -> None:
+    moderation = session.state.rooms.moderation(room)
+    pinned = moderation.pinned
+    source = moderation.pinned_source if pinned is not None else None
+    session.state.rooms.broadcast(
+        room, {"type": "pinned", "participantId": pinned, "source": source}
+    )
+
+
+def screen_stopped(session: Session, room: str, participant_id: str) -> None:
+    """Someone's screen share ended: if it was pinned, everyone hears the pin is gone."""
+    if session.state.rooms.moderation(room).unpin_screen(participant_id):
+        broadcast_pin(session, room)
 
 
 def _poll(session: Session, room: str, request: protocol.Request) -> Poll:

@@ -26,6 +26,7 @@ COUNTERS = {
     "duplicates_dropped": "second copies of a publisher's video packets, not forwarded",
     "opus_packets": "Opus packets received from publishers",
     "opus_stereo_packets": "Opus packets received whose TOC byte says stereo",
+    "speaker_changes": "times a room's active speaker changed, to someone else or to nobody",
 }
 
 

@@ -171,11 +171,16 @@ def _validate_lower_hand(body: dict[str, Any]) -> None:
         _field(body, "all", bool)
 
 
+PIN_SOURCES = ("camera", "screen")
+
+
 def _validate_pin(body: dict[str, Any]) -> None:
     if "participantId" not in body:
         raise ProtocolError(BAD_MESSAGE, "'participantId' is required (a string or null)")
     if body["participantId"] is not None:
         _participant_id(body)
+    if body.get("source") is not None and body["source"] not in PIN_SOURCES:
+        raise ProtocolError(BAD_MESSAGE, f"'source' must be one of {', '.join(PIN_SOURCES)}")
 
 
 def _validate_poll_create(body: dict[str, Any]) -> None:

@@ -700,6 +700,7 @@ class Session:
             "recording": moderation.recording is not None,
             "hands": list(moderation.hands),
             "pinned": moderation.pinned,
+            "pinnedSource": moderation.pinned_source if moderation.pinned is not None else None,
             "canUnmute": me.identity not in moderation.mic_locked,
             "polls": [
                 {
@@ -728,10 +729,12 @@ class Session:
         )
         self.send({"type": "publish_answer", "id": request.id, "sdp": result["answer"]})
         for track_id in result["removed"]:
-            me.tracks.pop(track_id, None)
+            removed = me.tracks.pop(track_id, None)
             self._state.rooms.broadcast(
                 room, {"type": "track_removed", "participantId": me.id, "trackId": track_id}
             )
+            if removed is not None and removed["source"] == "screen":
+                hosting.screen_stopped(self, room, me.id)
         locked = me.identity in self._state.rooms.moderation(room).mic_locked
         for track in result["added"]:
             if locked and track["source"] == "microphone":
@@ -764,6 +767,8 @@ class Session:
         self._state.rooms.broadcast(
             room, {"type": "track_removed", "participantId": me.id, "trackId": track["id"]}
         )
+        if track["source"] == "screen":
+            hosting.screen_stopped(self, room, me.id)
 
     async def _mute(self, request: protocol.Request, me: Participant, room: str) -> None:
         track = self._track(me, request.body["source"])
@@ -864,4 +869,4 @@ class Session:
             if had_hand:
                 hosting.broadcast_hands(self, room)
             if was_pinned:
-                rooms.broadcast(room, {"type": "pinned", "participantId": None})
+                rooms.broadcast(room, {"type": "pinned", "participantId": None, "source": None})

@@ -112,10 +112,14 @@ class Namespace:
 
     def wrapper(self, directory: Path, executable: str) -> Path:
         """A script that runs `executable` inside the namespace (for Playwright to launch)."""
-        script = directory / f"in-{self.name}.sh"
-        script.write_text(f'#!/bin/sh\nexec ip netns exec {self.name} {executable} "$@"\n')
-        script.chmod(script.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-        return script
+        return _wrapper(self.name, directory, executable)
+
+
+def _wrapper(namespace_name: str, directory: Path, executable: str) -> Path:
+    script = directory / f"in-{namespace_name}.sh"
+    script.write_text(f'#!/bin/sh\nexec ip netns exec {namespace_name} {executable} "$@"\n')
+    script.chmod(script.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    return script
 
 
 @contextmanager
@@ -136,6 +140,51 @@ def namespace() -> Iterator[Namespace]:
         yield Namespace(name, host, inside, host_dev)
     finally:
         subprocess.run(["ip", "link", "del", host_dev], capture_output=True)
+        subprocess.run(["ip", "netns", "del", name], capture_output=True)
+
+
+@dataclass(frozen=True)
+class Enclosure:
+    """A network namespace that holds a server and its browsers whole, with one address on a
+    real interface: Firefox gathers no ICE candidate on loopback, so its media needs one, and
+    it sends nothing without a default route (it takes the network for down)."""
+
+    name: str
+    address: str
+    """The namespace's one address besides loopback: the server's ICE address."""
+
+    def command(self, *args: str) -> list[str]:
+        """`args` run inside the namespace (`ip netns exec` execs them: the PID is theirs)."""
+        return ["ip", "netns", "exec", self.name, *args]
+
+    def wrapper(self, directory: Path, executable: str) -> Path:
+        """A script that runs `executable` inside the namespace (for Playwright to launch)."""
+        return _wrapper(self.name, directory, executable)
+
+
+@contextmanager
+def enclosure() -> Iterator[Enclosure]:
+    """A namespace of its own with `lo` up and a veth pair whose both ends are inside it: one
+    end has the address and the default route, the other none. What is sent to the default
+    route is offered to the other end and dropped there: nothing leaves the namespace."""
+    tag = secrets.token_hex(3)
+    name, outer, inner = f"cls-{tag}", f"ve{tag}a", f"ve{tag}b"
+    address = f"10.214.{16 + secrets.randbelow(200)}.2"
+    _run("ip", "netns", "add", name)
+    inside = ["ip", "netns", "exec", name]
+    try:
+        _run("ip", "link", "add", outer, "type", "veth", "peer", "name", inner, "netns", name)
+        _run("ip", "link", "set", outer, "netns", name)
+        _run(*inside, "ip", "link", "set", "lo", "up")
+        _run(*inside, "ip", "addr", "add", f"{address}/24", "dev", outer)
+        _run(*inside, "ip", "link", "set", outer, "up")
+        _run(*inside, "ip", "link", "set", inner, "up")
+        _run(*inside, "ip", "route", "add", "default", "dev", outer)
+        yield Enclosure(name, address)
+    finally:
+        # Deleting one end deletes the pair (left in this namespace if set-up broke midway).
+        subprocess.run([*inside, "ip", "link", "del", outer], capture_output=True)
+        subprocess.run(["ip", "link", "del", outer], capture_output=True)
         subprocess.run(["ip", "netns", "del", name], capture_output=True)
 
 

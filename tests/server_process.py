@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,8 +65,12 @@ class ServerProcess:
 
 
 @contextmanager
-def running_server(data_dir: Path, **env: str) -> Iterator[ServerProcess]:
-    """A server on a free loopback port with `env` on top of ours; stopped by its PID."""
+def running_server(
+    data_dir: Path, prefix: Sequence[str] = (), **env: str
+) -> Iterator[ServerProcess]:
+    """A server on a free loopback port with `env` on top of ours; stopped by its PID.
+    `prefix` runs it through a command that execs it, as `ip netns exec <name>` does (the PID
+    stays the server's)."""
     port = free_port()
     full_env = {
         **os.environ,
@@ -82,7 +86,7 @@ def running_server(data_dir: Path, **env: str) -> Iterator[ServerProcess]:
         **env,
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "signaling"],
+        [*prefix, sys.executable, "-m", "signaling"],
         cwd=ROOT,
         env=full_env,
         stdout=subprocess.PIPE,

@@ -585,6 +585,7 @@ class Lesson {
         locked: room.locked,
         hands: room.hands,
         pinned: room.pinned,
+        pinnedSource: room.pinnedSource,
         canUnmute: room.canUnmute,
         lobby: room.lobby,
         polls: [...room.polls.values()],

@@ -1,5 +1,5 @@
 // What a host (teacher, admin) sees beyond everyone else: the class panel (lock, mute everyone,
-// raised hands, the lobby, new poll) and a menu on each other person's tile.
+// raised hands, the lobby, new poll); the menu on the tiles is tilemenu.js's.
 //
 // Nothing here talks to the server: every action is reported as a 'request' event
 // {action, args, notice?} naming a RoomState method (moderation.js); app.js sends it and shows
@@ -8,7 +8,8 @@
 import { localize } from './i18n.js';
 import { icon } from './icons.js';
 import { LobbyList } from './lobby.js';
-import { actionButton, setCount } from './widgets.js';
+import { TileMenu } from './tilemenu.js';
+import { ConfirmDialog, actionButton, setCount } from './widgets.js';
 
 export class HostPanel extends EventTarget {
   /**
@@ -113,106 +114,6 @@ export class HostPanel extends EventTarget {
   }
 }
 
-/**
- * The host's menu for one person: mute (with or without leave to unmute), allow unmuting, pin,
- * lower the hand, remove (after a confirmation). One menu element, moved to the pressed button.
- */
-class TileMenu extends EventTarget {
-  constructor({ doc, translator }) {
-    super();
-    this.doc = doc;
-    this.t = translator;
-    this.el = doc.getElementById('tile-menu');
-    this.confirm = new ConfirmDialog({ doc, translator });
-    this.anchor = null;
-    // Any click elsewhere, Escape, scrolling or resizing closes it: it must not float stale.
-    doc.addEventListener('click', (ev) => {
-      if (!this.el.hidden && !this.el.contains(ev.target) && !this.anchor?.contains(ev.target)) this.close();
-    });
-    doc.addEventListener('keydown', (ev) => {
-      if (ev.key === 'Escape' && !this.el.hidden) {
-        this.close();
-        this.anchor?.focus();
-      }
-    });
-    globalThis.addEventListener?.('resize', () => this.close());
-  }
-
-  /** `person`: {id, name, pinned, hand} — what the menu offers depends on it. */
-  open(button, person) {
-    if (!this.el.hidden && this.anchor === button) {
-      this.close();
-      return;
-    }
-    this.anchor = button;
-    this.el.dataset.participantId = person.id;
-    const heading = document.createElement('div');
-    heading.className = 'menu-heading';
-    heading.textContent = person.name;
-    const items = [
-      this._item('menu.mute', () => this._request('muteParticipant', [person.id, true], 'notice.mutedOne', person)),
-      this._item('menu.muteLocked', () =>
-        this._request('muteParticipant', [person.id, false], 'notice.mutedOneLocked', person)),
-      this._item('menu.allowUnmute', () => this._request('allowUnmute', [person.id], 'notice.allowed', person)),
-      this._item(person.pinned ? 'menu.unpin' : 'menu.pin', () =>
-        this._request('pin', [person.pinned ? null : person.id])),
-    ];
-    if (person.hand) items.push(this._item('menu.lowerHand', () => this._request('lowerHand', [person.id])));
-    const remove = this._item('menu.remove', () => this._confirmRemove(person));
-    remove.classList.add('danger');
-    const separator = document.createElement('hr');
-    this.el.replaceChildren(heading, ...items, separator, remove);
-    this.el.hidden = false;
-    button.setAttribute('aria-expanded', 'true');
-    this._place(button);
-    items[0].focus();
-  }
-
-  close() {
-    this.el.hidden = true;
-    this.anchor?.setAttribute('aria-expanded', 'false');
-  }
-
-  _place(button) {
-    // Fixed position beside the button, kept inside the window (a phone is 375 px wide).
-    const box = button.getBoundingClientRect();
-    const width = this.el.offsetWidth;
-    const height = this.el.offsetHeight;
-    const left = Math.max(8, Math.min(box.right - width, innerWidth - width - 8));
-    const below = box.bottom + 4;
-    const top = below + height > innerHeight - 8 ? Math.max(8, box.top - height - 4) : below;
-    this.el.style.left = `${left}px`;
-    this.el.style.top = `${top}px`;
-  }
-
-  _item(key, onClick) {
-    const item = document.createElement('button');
-    item.type = 'button';
-    item.className = 'menu-item';
-    item.setAttribute('role', 'menuitem');
-    localize(item, this.t, key);
-    item.addEventListener('click', () => {
-      this.close();
-      onClick();
-    });
-    return item;
-  }
-
-  async _confirmRemove(person) {
-    const ok = await this.confirm.ask({
-      title: ['remove.title', { name: person.name }],
-      text: ['remove.text', { name: person.name }],
-      confirm: 'remove.confirm',
-    });
-    if (ok) this._request('removeParticipant', [person.id], 'notice.removed', person);
-  }
-
-  _request(action, args, notice = null, person = null) {
-    const detail = { action, args, notice, params: person ? { name: person.name } : undefined };
-    this.dispatchEvent(new CustomEvent('request', { detail }));
-  }
-}
-
 /** A host's Leave: resolves 'leave', 'end' (for everyone) or 'cancel'. */
 export function askHostLeaving(doc = document) {
   const dialog = doc.getElementById('leave-dialog');
@@ -221,26 +122,4 @@ export function askHostLeaving(doc = document) {
   return new Promise((resolve) => {
     dialog.addEventListener('close', () => resolve(dialog.returnValue || 'cancel'), { once: true });
   });
-}
-
-/** A modal yes/no question; resolves true when the person confirmed. */
-class ConfirmDialog {
-  constructor({ doc, translator }) {
-    this.t = translator;
-    this.dialog = doc.getElementById('confirm-dialog');
-    this.title = doc.getElementById('confirm-title');
-    this.text = doc.getElementById('confirm-text');
-    this.ok = doc.getElementById('confirm-ok');
-  }
-
-  ask({ title, text, confirm }) {
-    localize(this.title, this.t, ...title);
-    localize(this.text, this.t, ...text);
-    localize(this.ok, this.t, confirm);
-    this.dialog.returnValue = '';
-    this.dialog.showModal();
-    return new Promise((resolve) => {
-      this.dialog.addEventListener('close', () => resolve(this.dialog.returnValue === 'ok'), { once: true });
-    });
-  }
 }

@@ -5,7 +5,7 @@
 // Events (CustomEvent, payload in `detail`):
 //   locked        {locked}
 //   hands         {queue}                       (participant ids, first raised first)
-//   pinned        {participantId|null}
+//   pinned        {participantId|null, source}     (source: 'camera' or 'screen', what is pinned)
 //   speaker       {participantId|null}          (whom the server hears speaking now)
 //   lobby         {waiting: [{id, name, since}]} (hosts only)
 //   mutedbyhost   {source, canUnmute}
@@ -26,6 +26,7 @@ export class RoomState extends EventTarget {
     this.recording = false;
     this.hands = [];
     this.pinned = null;
+    this.pinnedSource = 'camera';
     this.activeSpeaker = null;
     this.canUnmute = true;
     this.lobby = [];
@@ -50,6 +51,7 @@ export class RoomState extends EventTarget {
     this.recording = Boolean(joined.recording);
     this.hands = Array.isArray(joined.hands) ? [...joined.hands] : [];
     this.pinned = joined.pinned ?? null;
+    this.pinnedSource = joined.pinnedSource === 'screen' ? 'screen' : 'camera';
     this.activeSpeaker = joined.activeSpeaker ?? null;
     this.canUnmute = joined.canUnmute !== false;
     this.lobby = Array.isArray(joined.lobby) ? joined.lobby : [];
@@ -86,7 +88,7 @@ export class RoomState extends EventTarget {
         this._setHands(Array.isArray(msg.queue) ? msg.queue : []);
         break;
       case 'pinned':
-        this._setPinned(msg.participantId ?? null);
+        this._setPinned(msg.participantId ?? null, msg.source === 'screen' ? 'screen' : 'camera');
         break;
       case 'active_speaker':
         this._setSpeaker(msg.participantId ?? null);
@@ -122,9 +124,10 @@ export class RoomState extends EventTarget {
     this._emit('hands', { queue });
   }
 
-  _setPinned(participantId) {
+  _setPinned(participantId, source = 'camera') {
     this.pinned = participantId;
-    this._emit('pinned', { participantId });
+    this.pinnedSource = source;
+    this._emit('pinned', { participantId, source });
   }
 
   _setSpeaker(participantId) {
@@ -201,8 +204,9 @@ export class RoomState extends EventTarget {
     return this._request('deny', { participantId });
   }
 
-  pin(participantId) {
-    return this._request('pin', { participantId });
+  /** Puts one tile on everyone's stage: a person ('camera') or their shared 'screen' (null: none). */
+  pin(participantId, source = 'camera') {
+    return this._request('pin', { participantId, source });
   }
 
   createPoll({ question, options, multiple, showResults }) {

@@ -2,6 +2,8 @@
 // polls.js) and sends what the page asks of the room. Our own microphone and camera stay with
 // app.js: it listens to `mutedbyhost` itself.
 
+import { screenKey } from './tiles.js';
+
 // A hand that disappears from the queue this soon after we lowered it was lowered by us.
 const OWN_HAND_MS = 3000;
 // What the page may ask of the room (RoomState methods); anything else is ignored.
@@ -36,12 +38,13 @@ export class RoomView {
     ui.addEventListener('togglehand', () => this.toggleHand());
     ui.addEventListener('request', (ev) => this.request(ev.detail));
     ui.grid.addEventListener('tilemenu', (ev) => this._openTileMenu(ev.detail));
+    ui.host.menu.addEventListener('localpin', (ev) => ui.grid.setLocalPin(ev.detail.key));
 
     const on = (type, handler) => room.addEventListener(type, (ev) => handler(ev.detail));
     on('locked', ({ locked }) => this._showLocked(locked));
     on('recording', ({ on: recording }) => this._showRecording(recording));
     on('hands', ({ queue }) => this._showHands(queue));
-    on('pinned', ({ participantId }) => ui.grid.setPinned(participantId));
+    on('pinned', () => ui.grid.setPinned(this._pinnedKey()));
     on('speaker', ({ participantId }) => ui.grid.setSpeaker(participantId));
     on('lobby', ({ waiting }) => this._showLobby(waiting));
     on('poll', ({ poll }) => ui.polls.show(poll, room.isHost));
@@ -55,7 +58,7 @@ export class RoomView {
     ui.grid.setHosting(room.isHost);
     this._showLocked(room.locked);
     this._showRecording(room.recording);
-    ui.grid.setPinned(room.pinned);
+    ui.grid.setPinned(this._pinnedKey());
     ui.grid.setSpeaker(room.activeSpeaker);
     this.shownHands = room.hands; // no "raised a hand" toasts for hands that were already up
     this._showHands(room.hands);
@@ -131,14 +134,33 @@ export class RoomView {
     }
   }
 
-  _openTileMenu({ participantId, button }) {
+  /** The tile a host pinned: the person's, or their screen's (null: none). */
+  _pinnedKey() {
+    const { pinned, pinnedSource } = this.room;
+    return pinned && pinnedSource === 'screen' ? screenKey(pinned) : pinned;
+  }
+
+  _openTileMenu({ key, participantId, isScreen, button }) {
+    if (!this.isLive()) return;
+    const { room, ui } = this;
+    if (isScreen) {
+      ui.host.menu.openScreen(button, {
+        id: participantId,
+        key,
+        name: this.nameOf(participantId),
+        pinned: room.pinned === participantId && room.pinnedSource === 'screen',
+        local: ui.grid.localPin === key,
+        host: room.isHost,
+      });
+      return;
+    }
     const participant = this.client()?.participants.get(participantId);
-    if (!this.room.isHost || !participant || !this.isLive()) return;
-    this.ui.host.menu.open(button, {
+    if (!room.isHost || !participant) return;
+    ui.host.menu.open(button, {
       id: participantId,
       name: participant.name,
-      pinned: this.room.pinned === participantId,
-      hand: this.room.handOf(participantId),
+      pinned: room.pinned === participantId && room.pinnedSource === 'camera',
+      hand: room.handOf(participantId),
     });
   }
 }

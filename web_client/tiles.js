@@ -1,10 +1,16 @@
 // The grid of people in the lesson: one tile per participant, one more for each screen share.
-// Raised hands show as a badge with the queue position; the pinned person is shown large; hosts
-// get a menu button on everyone else's tile (the menu itself is hosting.js's). Whom the server
-// hears speaking gets a ring (`.speaking`, `data-speaking="true"`) and a labelled mark.
+// Raised hands show as a badge with the queue position; the pinned tile is shown large; hosts
+// get a menu button on everyone else's tile, and everyone on each shared screen (the menu itself
+// is tilemenu.js's). Whom the server hears speaking gets a ring (`.speaking`,
+// `data-speaking="true"`) and a labelled mark.
 
 import { pageOf, perPage } from './gallery.js';
 import { icon } from './icons.js';
+
+/** The key of `participantId`'s screen-share tile (a person's own tile is keyed by their id). */
+export function screenKey(participantId) {
+  return `${participantId}:screen`;
+}
 
 /** Initials for the avatar shown when someone's camera is off. */
 function initials(name) {
@@ -21,8 +27,9 @@ function hue(text) {
 }
 
 class Tile {
-  constructor({ key, name, role, isSelf, isScreen, translator }) {
+  constructor({ key, participantId, name, role, isSelf, isScreen, translator }) {
     this.key = key;
+    this.participantId = participantId;
     this.translator = translator;
     this.videoTrack = null;
     this.audioTrack = null;
@@ -95,7 +102,8 @@ class Tile {
     this.hand.append(icon('hand'), this.handNumber);
     el.append(this.hand);
 
-    if (!isSelf && !isScreen) {
+    // A host's menu on everyone else's tile; anyone's on a shared screen, their own too (pin it).
+    if (!isSelf || isScreen) {
       this.menuButton = document.createElement('button');
       this.menuButton.type = 'button';
       this.menuButton.className = 'tile-menu-button';
@@ -129,7 +137,7 @@ class Tile {
     this.avatar.textContent = initials(name);
     this.avatar.style.setProperty('--hue', hue(name));
     if (this.menuButton) {
-      this.menuButton.dataset.i18nTitle = 'tile.menu';
+      this.menuButton.dataset.i18nTitle = this.isScreen ? 'tile.screenMenu' : 'tile.menu';
       this.menuButton.dataset.i18nArgs = JSON.stringify({ name });
     }
     if (this.isScreen) {
@@ -214,9 +222,13 @@ class Tile {
     this.speakingMark.hidden = !speaking;
   }
 
-  setPinned(pinned) {
-    this.el.classList.toggle('pinned', pinned);
-    this.pinMark.hidden = !pinned;
+  /** 'room' (a host pinned it for everyone), 'local' (pinned on this page) or null. */
+  setPinned(how) {
+    this.el.classList.toggle('pinned', Boolean(how));
+    this.el.dataset.pin = how || '';
+    this.pinMark.hidden = !how;
+    this.pinMark.dataset.i18nTitle = how === 'local' ? 'tile.pinnedHere' : 'tile.pinned';
+    this.translator.apply(this.pinMark);
   }
 
   /** Shown large, the others in a strip (the pinned person, a shared screen, the speaker). */
@@ -242,7 +254,8 @@ export class ParticipantGrid extends EventTarget {
     this.tiles = new Map();
     this.selfId = null;
     this.hands = [];
-    this.pinned = null;
+    this.pinned = null; // the tile a host pinned for everyone (a participant id or a screenKey)
+    this.localPin = null; // the tile pinned on this page only, until a host pins another
     this.speaker = null;
     this.broughtIn = null; // the last speaker who was off the page, brought onto the first
     this.view = 'grid';
@@ -266,12 +279,13 @@ export class ParticipantGrid extends EventTarget {
       this.width = globalThis.innerWidth;
       if (perPage(this.width) !== before) this._relayout();
     });
-    // Hosts' tile menus: the grid reports which button was pressed, hosting.js opens the menu.
+    // Tile menus: the grid reports which button was pressed, roomview.js opens the menu.
     container.addEventListener('click', (ev) => {
       const button = ev.target.closest?.('.tile-menu-button');
-      if (!button) return;
-      const key = button.closest('.tile')?.dataset.key;
-      this.dispatchEvent(new CustomEvent('tilemenu', { detail: { participantId: key, button } }));
+      const tile = this.tiles.get(button?.closest('.tile')?.dataset.key);
+      if (!tile) return;
+      const detail = { key: tile.key, participantId: tile.participantId, isScreen: tile.isScreen, button };
+      this.dispatchEvent(new CustomEvent('tilemenu', { detail }));
     });
   }
 
@@ -288,11 +302,29 @@ export class ParticipantGrid extends EventTarget {
     }
   }
 
-  /** The person everyone's layout shows large (null: the usual grid). */
-  setPinned(participantId) {
-    this.pinned = participantId;
-    for (const tile of this.tiles.values()) tile.setPinned(tile.key === participantId);
+  /** The tile a host pinned for everyone: a participant id, or a screenKey (null: none). A new
+   * one replaces this page's own pin (the teacher asks the class to look there now); a pin that
+   * ends (its person left, its share stopped) leaves it. */
+  setPinned(key) {
+    if (key && key !== this.pinned) this.localPin = null;
+    this.pinned = key;
+    this._showPins();
+  }
+
+  /** The tile pinned on this page only (null: none); it takes the stage over a host's pin. */
+  setLocalPin(key) {
+    this.localPin = key;
+    this._showPins();
+  }
+
+  _showPins() {
+    for (const tile of this.tiles.values()) tile.setPinned(this._pinOf(tile.key));
     this._relayout();
+  }
+
+  _pinOf(key) {
+    if (key === this.localPin) return 'local';
+    return key === this.pinned ? 'room' : null;
   }
 
   /** The room's active speaker (null: nobody speaks); a screen share's tile is not them. */
@@ -326,7 +358,7 @@ export class ParticipantGrid extends EventTarget {
 
   /** Our own screen share, shown like everyone else's (null removes it). */
   setSelfScreen(track, name) {
-    const key = `${this.selfId}:screen`;
+    const key = screenKey(this.selfId);
     if (!track) return this._remove(key);
     const tile = this._tile(key, name, null, { isScreen: true, isSelf: true });
     tile.setVideo(track);
@@ -343,13 +375,13 @@ export class ParticipantGrid extends EventTarget {
 
   /** What our downlink lets through of one person's camera or screen (see Tile.setQuality). */
   setQuality(participantId, source, quality) {
-    const tile = this.tiles.get(source === 'screen' ? `${participantId}:screen` : participantId);
+    const tile = this.tiles.get(source === 'screen' ? screenKey(participantId) : participantId);
     tile?.setQuality(quality);
   }
 
   remove(participantId) {
     this._remove(participantId);
-    this._remove(`${participantId}:screen`);
+    this._remove(screenKey(participantId));
   }
 
   /** Attaches what the subscribe connection carries for one person: [{source, kind, track}]. */
@@ -362,13 +394,13 @@ export class ParticipantGrid extends EventTarget {
     });
 
     const screen = bySource.get('screen');
-    const screenKey = `${participant.id}:screen`;
+    const key = screenKey(participant.id);
     if (screen) {
-      const screenTile = this._tile(screenKey, participant.name, null, { isScreen: true });
+      const screenTile = this._tile(key, participant.name, null, { isScreen: true });
       screenTile.setVideo(screen);
       screenTile.setCameraOn(true);
     } else {
-      this._remove(screenKey);
+      this._remove(key);
     }
     this._applyMuteState(participant);
   }
@@ -409,6 +441,7 @@ export class ParticipantGrid extends EventTarget {
     this.container.classList.remove('stale');
     this.hands = [];
     this.pinned = null;
+    this.localPin = null;
     this.speaker = null;
     this.lastSpeaker = null;
     this.broughtIn = null;
@@ -423,6 +456,7 @@ export class ParticipantGrid extends EventTarget {
   }
 
   _stageKey() {
+    if (this.tiles.has(this.localPin)) return this.localPin;
     if (this.tiles.has(this.pinned)) return this.pinned;
     const screen = [...this.tiles.values()].find((t) => t.isScreen && !t.el.classList.contains('self'))
       || [...this.tiles.values()].find((t) => t.isScreen);
@@ -461,12 +495,13 @@ export class ParticipantGrid extends EventTarget {
   _tile(key, name, role, { isSelf = false, isScreen = false }) {
     let tile = this.tiles.get(key);
     if (!tile) {
-      tile = new Tile({ key, name, role, isSelf, isScreen, translator: this.translator });
+      const participantId = isScreen ? key.slice(0, -screenKey('').length) : key;
+      tile = new Tile({ key, participantId, name, role, isSelf, isScreen, translator: this.translator });
       tile.setCameraOn(false);
       // Screen shares first (largest), then teachers, then pupils in joining order, us last.
       tile.order = isScreen ? 0 : role === 'teacher' ? 1 : isSelf ? 3 : 2;
       tile.joined = this.joined++;
-      tile.setPinned(key === this.pinned);
+      tile.setPinned(this._pinOf(key));
       tile.setSpeaking(key === this.speaker);
       tile.setHand(isScreen ? 0 : this.hands.indexOf(key) + 1);
       this.tiles.set(key, tile);
@@ -483,6 +518,8 @@ export class ParticipantGrid extends EventTarget {
     this.resizes?.unobserve(tile.el);
     tile.destroy();
     this.tiles.delete(key);
+    // A screen shared again later is a new one: this page's pin does not come back to it.
+    if (key === this.localPin) this.localPin = null;
     this._relayout();
   }
 
@@ -510,7 +547,7 @@ export class ParticipantGrid extends EventTarget {
       .filter((t) => !t.isScreen && t.key !== this.selfId)
       .sort((a, b) => a.order - b.order || a.joined - b.joined);
     const { shown, page, pages } = pageOf(remote.map((t) => t.key), {
-      first: [this.pinned, this.broughtIn].filter(Boolean),
+      first: [this.localPin, this.pinned, this.broughtIn].filter(Boolean),
       size: perPage(this.width, this.view === 'speaker' || this._stageKey() !== null),
       page: this.page,
     });

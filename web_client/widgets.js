@@ -1,4 +1,5 @@
-// Small pieces of the lesson page's panels, shared by hosting.js, lobby.js and polls.js.
+// Small pieces of the lesson page's panels, shared by hosting.js, tilemenu.js, lobby.js and
+// polls.js.
 
 import { localize } from './i18n.js';
 
@@ -16,4 +17,26 @@ export function actionButton(translator, key, onClick, className = 'text-button'
 export function setCount(el, count) {
   el.hidden = !count;
   el.textContent = String(count);
+}
+
+/** A modal yes/no question; resolves true when the person confirmed. */
+export class ConfirmDialog {
+  constructor({ doc, translator }) {
+    this.t = translator;
+    this.dialog = doc.getElementById('confirm-dialog');
+    this.title = doc.getElementById('confirm-title');
+    this.text = doc.getElementById('confirm-text');
+    this.ok = doc.getElementById('confirm-ok');
+  }
+
+  ask({ title, text, confirm }) {
+    localize(this.title, this.t, ...title);
+    localize(this.text, this.t, ...text);
+    localize(this.ok, this.t, confirm);
+    this.dialog.returnValue = '';
+    this.dialog.showModal();
+    return new Promise((resolve) => {
+      this.dialog.addEventListener('close', () => resolve(this.dialog.returnValue === 'ok'), { once: true });
+    });
+  }
 }

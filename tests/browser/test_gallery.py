@@ -4,6 +4,7 @@ videos it receives."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from bench.tokens import mint_token
 from tests.loop_thread import LoopThread, loop_thread
 from tests.server_process import running_server
 
-from .school_site import PHONE, STATS, poll
+from .school_site import DESKTOP, PHONE, STATS, poll
 
 pytestmark = pytest.mark.browser
 
@@ -46,6 +47,8 @@ class Classroom:
     url: str
     loop: LoopThread
     bots: dict[str, PublisherBot]
+    output: list[str]
+    """What the server printed (for a failure's message)."""
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +72,7 @@ def classroom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Classroom]:
 
         loop.run(start())
         try:
-            yield Classroom(server.base_url, loop, bots)
+            yield Classroom(server.base_url, loop, bots, server.output)
         finally:
             loop.run(stack.aclose())
 
@@ -232,3 +235,130 @@ def test_a_shared_screen_takes_the_stage_and_speaker_view_stages_the_speaker(
     finally:
         sharer_context.close()
         viewer_context.close()
+
+
+PIN_MENU = "#tile-menu .menu-item"
+TILES = "() => [...document.querySelectorAll('#grid .tile')].map((t) => t.dataset.key)"
+# What a page tells its person in a toast goes to its console too (for a failure's message).
+TOASTS_TO_CONSOLE = """
+new MutationObserver((changes) => {
+  for (const change of changes) {
+    for (const node of change.addedNodes) {
+      if (node.nodeType === 1 && (node.matches('.toast') || node.querySelector('.toast'))) {
+        console.log('toast', node.innerText);
+      }
+    }
+  }
+}).observe(document, { childList: true, subtree: true });
+"""
+
+
+def _open_menu(page: Any, key: str) -> list[str]:
+    """Opens the menu of the tile `key`; its items' labels."""
+    page.locator(f'#grid .tile[data-key="{key}"] .tile-menu-button').click()
+    page.locator("#tile-menu:not([hidden])").wait_for()
+    items: list[str] = page.locator(PIN_MENU).all_inner_texts()
+    return items
+
+
+def _choose(page: Any, label: str) -> None:
+    page.locator(PIN_MENU, has_text=re.compile(f"^{re.escape(label)}$")).click()
+    page.locator("#tile-menu").wait_for(state="hidden")
+
+
+def _pin_of(page: Any, key: str) -> str | None:
+    """How the tile `key` is pinned: "room", "local" or "" (None: no such tile)."""
+    value: str | None = page.locator(f'#grid .tile[data-key="{key}"]').get_attribute("data-pin")
+    return value
+
+
+def test_a_host_pins_a_shared_screen_for_everyone_and_anyone_pins_it_for_themselves(
+    browser: Any, classroom: Classroom, artifacts: Path
+) -> None:
+    contexts = [browser.new_context(viewport=DESKTOP, locale="en-US") for _ in range(3)]
+    try:
+        host, viewer, sharer = (context.new_page() for context in contexts)
+        pages = {"host": host, "viewer": viewer, "sharer": sharer}
+        sharer.add_init_script(CANVAS_SCREEN)
+        console: list[str] = []
+        for who, page in pages.items():
+            page.add_init_script(TOASTS_TO_CONSOLE)
+            page.on("console", lambda m, w=who: console.append(f"{w} {m.type}: {m.text}"))
+        people = (
+            ("host", "teacher", "Host"),
+            ("pinner", "pupil", "Pinner"),
+            ("presenter", "pupil", "Presenter"),
+        )
+        for page, (identity, role, name) in zip(pages.values(), people, strict=True):
+            token = mint_token(SECRET, identity, ROOM, role=role, name=name)
+            page.goto(f"{classroom.url}/lesson?token={token}&autojoin=1&lang=en")
+        for who, page in pages.items():
+            page.wait_for_function("() => window.classroom !== undefined")
+            poll(lambda p=page: p.evaluate(STATS)["phase"] == "live", f"the {who} in the lesson")
+
+        def report() -> str:
+            """Each page's stage and tiles, what the pages said (toasts too), the server's log."""
+            seen = {who: (p.evaluate(STAGED), p.evaluate(TILES)) for who, p in pages.items()}
+            log = [line for line in classroom.output if "aiohttp.access" not in line]
+            return f"{seen}\n" + "\n".join(console) + "\n--- server ---\n" + "".join(log[-40:])
+
+        def staged_everywhere(key: str | None, what: str) -> None:
+            want = [] if key is None else [key]
+            for who, page in pages.items():
+                try:
+                    poll(lambda p=page: p.evaluate(STAGED) == want, f"{what} on the {who}'s stage")
+                except AssertionError as exc:
+                    raise AssertionError(f"{exc}\n{report()}") from None
+
+        # A shared screen takes everyone's stage by itself.
+        sharer.click("#ctl-screen")
+        sharer_id = sharer.evaluate(STATS)["self"]["id"]
+        screen = f"{sharer_id}:screen"
+        staged_everywhere(screen, "the screen")
+
+        # The host pins a classmate's camera for everyone: a pinned person beats a screen.
+        camera = classroom.bots["pupil-00"].participant_id
+        assert "Pin for everyone" in _open_menu(host, camera)
+        _choose(host, "Pin for everyone")
+        staged_everywhere(camera, "the pinned camera")
+
+        # A pupil's screen tile has a menu too: pinning the screen for themselves only.
+        assert _open_menu(viewer, screen) == ["Pin for me"]
+        _choose(viewer, "Pin for me")
+        poll(lambda: viewer.evaluate(STAGED) == [screen], "the screen on the pupil's own stage")
+        assert (_pin_of(viewer, screen), _pin_of(viewer, camera)) == ("local", "room")
+        assert host.evaluate(STAGED) == [camera]  # a pin for oneself tells no one
+        assert sharer.evaluate(STAGED) == [camera]
+        viewer.screenshot(path=artifacts / "gallery-screen-pinned-for-me.png")
+
+        # The host pins the screen for everyone: the room's pin replaces the pupil's own.
+        assert _open_menu(host, screen) == ["Pin for me", "Pin for everyone"]
+        host.screenshot(path=artifacts / "gallery-screen-menu-host.png")
+        _choose(host, "Pin for everyone")
+        staged_everywhere(screen, "the screen pinned for everyone")
+        for who, page in pages.items():
+            room = page.evaluate(STATS)["room"]
+            assert (room["pinned"], room["pinnedSource"]) == (sharer_id, "screen"), who
+            poll(lambda p=page: _pin_of(p, screen) == "room", f"the {who}'s screen tile pinned")
+        assert _pin_of(viewer, camera) == ""
+        assert _open_menu(viewer, screen) == ["Pin for me"]
+        viewer.keyboard.press("Escape")
+        assert _open_menu(host, screen) == ["Pin for me", "Unpin for everyone"]
+        host.keyboard.press("Escape")
+        before = viewer.evaluate(STATS)["participants"][sharer_id]["screenFramesDecoded"]
+        poll(
+            lambda: (
+                viewer.evaluate(STATS)["participants"][sharer_id]["screenFramesDecoded"] > before
+            ),
+            "the pinned screen decoding",
+        )
+        host.screenshot(path=artifacts / "gallery-screen-pinned-host.png")
+
+        # The share ends: so does its pin, everywhere (the sharer's camera is not pinned).
+        sharer.click("#ctl-screen")
+        staged_everywhere(None, "nothing")
+        for page in pages.values():
+            assert page.evaluate(STATS)["room"]["pinned"] is None
+    finally:
+        for context in contexts:
+            context.close()

@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from bench.bots import PublisherBot, SubscriberBot
@@ -29,6 +30,19 @@ async def heard(bot: SubscriberBot, participant: str | None, within: float = 10.
     )
 
 
+async def speaker_changes(server: RunningServer) -> float:
+    """`classroom_sfu_speaker_changes_total` as /metrics renders it."""
+    async with aiohttp.ClientSession() as http, http.get(server.url + "/metrics") as response:
+        text = await response.text()
+    values = [
+        float(line.split()[1])
+        for line in text.splitlines()
+        if line.startswith("classroom_sfu_speaker_changes_total ")
+    ]
+    assert len(values) == 1, text
+    return values[0]
+
+
 async def check_a_conversation(server: RunningServer) -> None:
     async with (
         PublisherBot(
@@ -44,6 +58,7 @@ async def check_a_conversation(server: RunningServer) -> None:
         await petya.join()
         await petya.wait_for_streams(2, packets=25)  # both microphones reach the room
         assert petya.joined is not None and petya.joined["activeSpeaker"] is None
+        assert await speaker_changes(server) == 0
         everyone = (olga, masha, petya)
 
         olga.set_audio_level(LOUD)
@@ -76,6 +91,9 @@ async def check_a_conversation(server: RunningServer) -> None:
         for bot in everyone:
             await heard(bot, None)
         assert speakers(petya) == [olga.participant_id, masha.participant_id, None]
+
+        # /metrics counted each change once: to Olga, to Masha, to nobody (not the cough).
+        assert await speaker_changes(server) == 3
 
 
 async def test_the_speaker_is_who_talks_and_changes_when_another_starts(

@@ -220,7 +220,14 @@ REQUESTS: dict[str, dict[str, Field]] = {
         "participantId": Field(PARTICIPANT, NOT_NULL_STR, required=False),
         "all": Field(st.booleans(), BOOL.broken.filter(lambda v: v is not None), False),
     },
-    "pin": {"participantId": Field(st.none() | PARTICIPANT, NOT_NULL_STR)},
+    "pin": {
+        "participantId": Field(st.none() | PARTICIPANT, NOT_NULL_STR),
+        "source": Field(
+            st.sampled_from(("camera", "screen")),
+            NOT_NULL_STR | st.just("microphone"),
+            required=False,
+        ),
+    },
     "poll_create": {
         "question": STRING,
         "options": Field(

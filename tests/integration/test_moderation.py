@@ -10,6 +10,8 @@ import aiohttp
 import pytest
 
 from bench.bots import PublisherBot, SubscriberBot
+from bench.media import load_video
+from bench.publication import Publication
 from bench.signal_client import SignalClient, SignalError
 from classroom.roles import Grants, Role
 from signaling.auth import TokenIssuer
@@ -245,6 +247,56 @@ async def test_hands_queue_in_order_and_the_teacher_lowers_and_pins(
         assert after == ["participant_left", "hands", "pinned"], after
         with pytest.raises(SignalError) as refused:
             await teacher.signal.request({"type": "pin", "participantId": 5})
+        assert refused.value.code == "bad_message"
+
+
+async def test_a_host_pins_a_shared_screen_and_the_pin_ends_with_the_share(
+    server: RunningServer,
+) -> None:
+    async with (
+        SubscriberBot(server.url, server.token("teacher", Role.TEACHER)) as teacher,
+        SubscriberBot(server.url, server.token("anna")) as anna,
+        SubscriberBot(server.url, server.token("boris")) as boris,
+    ):
+        for bot in (teacher, anna, boris):
+            await bot.join()
+        pin_screen = {"type": "pin", "participantId": anna.participant_id, "source": "screen"}
+        # Anna shares nothing yet: there is no screen of hers to pin.
+        with pytest.raises(SignalError) as refused:
+            await teacher.signal.request(pin_screen)
+        assert refused.value.code == "bad_message"
+
+        screen = Publication(video=await asyncio.to_thread(load_video, 320, 180), audio=None)
+        try:
+            sdp, tracks = await screen.offer()
+            shared = [{**track, "source": "screen"} for track in tracks]
+            await screen.accept(await anna.signal.publish_offer(sdp, shared))
+            await teacher.signal.request(pin_screen)
+            for bot in (teacher, anna, boris):
+                pinned = await bot.signal.wait_for("pinned")
+                assert (pinned["participantId"], pinned["source"]) == (
+                    anna.participant_id,
+                    "screen",
+                )
+            async with SubscriberBot(server.url, server.token("vanya")) as vanya:
+                joined = await vanya.join()
+                assert (joined["pinned"], joined["pinnedSource"]) == (anna.participant_id, "screen")
+            with pytest.raises(SignalError) as refused:
+                await boris.signal.request({"type": "pin", "participantId": None})
+            assert refused.value.code == "not_host"
+
+            # She stops sharing: the pin goes with her screen (her camera is not pinned instead).
+            await anna.signal.request({"type": "unpublish", "source": "screen"})
+            unpinned = await boris.signal.wait_for("pinned", lambda e: e["participantId"] is None)
+            assert unpinned["source"] is None
+        finally:
+            await screen.close()
+        pinned_events = [e for e in boris.signal.events if e["type"] == "pinned"]
+        assert len(pinned_events) == 2, pinned_events
+
+        # A microphone is no tile: pinning one is a bad message.
+        with pytest.raises(SignalError) as refused:
+            await teacher.signal.request({**pin_screen, "source": "microphone"})
         assert refused.value.code == "bad_message"
 
 

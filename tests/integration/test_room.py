@@ -8,8 +8,10 @@ import aiohttp
 
 from bench.bots import PublisherBot, SubscriberBot
 from classroom.roles import Role
+from sfu.control import LocalSfu
+from sfu.ids import PeerId, RoomId
 
-from .conftest import RunningServer
+from .conftest import ROOM, RunningServer
 
 
 async def test_a_participant_who_leaves_disappears_for_the_others(server: RunningServer) -> None:
@@ -213,3 +215,34 @@ async def test_a_page_receives_the_videos_it_shows_and_everyone_s_sound(
         await until({(p, "audio") for p in ids} | {(pupil_a.participant_id, "video")})
         await watcher.signal.request({"type": "set_subscriptions", "identities": None})
         await until({(p, kind) for p in ids for kind in ("audio", "video")})
+
+
+async def test_a_subscriber_whose_media_connection_ended_does_not_stop_others_publishing(
+    server: RunningServer,
+) -> None:
+    async with (
+        SubscriberBot(server.url, server.token("gone")) as gone,
+        SubscriberBot(server.url, server.token("watcher")) as watcher,
+        PublisherBot(server.url, server.token("teacher", Role.TEACHER), video_size=None) as first,
+        PublisherBot(server.url, server.token("late"), video_size=None) as late,
+    ):
+        await gone.join()
+        await watcher.join()
+        await first.start()
+        await gone.wait_for_streams(1, packets=10)
+        # Its end closes the subscribe connection (DTLS close_notify), its socket stays open:
+        # aiortc closes the server's end too.
+        assert gone.subscription.pc is not None
+        await gone.subscription.pc.close()
+        sfu = server.state.sfu
+        assert isinstance(sfu, LocalSfu)
+        peer = sfu.routers[RoomId(ROOM)].peers[PeerId(str(gone.participant_id))]
+        for _ in range(100):
+            if peer.subscribe_ended:
+                break
+            await asyncio.sleep(0.05)
+        assert peer.subscribe_ended
+
+        # Someone publishes now: that dead connection is not their error.
+        await late.start()
+        await watcher.wait_for_streams(2, packets=10)
