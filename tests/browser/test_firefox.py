@@ -122,6 +122,14 @@ def test_a_firefox_pupil_publishes_and_receives_beside_chromium_pages(
                     f"Firefox decoding {other}'s camera and receiving their sound",
                     timeout=60,
                 )
+            # Firefox publishes the camera in three sizes too (simulcast, RIDs q, h, f).
+            layers = wait_until(
+                lambda: (lambda sent: sent if all(s["width"] for s in sent) else None)(
+                    firefox.evaluate(STATS)["sent"]
+                ),
+                "Firefox sending its camera's layers",
+            )
+            assert [(s["rid"], s["width"]) for s in layers] == [("q", 240), ("h", 480), ("f", 960)]
             routes = firefox.evaluate(STATS)["routes"]
             assert routes == {"publish": "host/udp", "subscribe": "host/udp"}, routes
 
