@@ -67,12 +67,17 @@ def test_a_pupil_at_300_kbit_keeps_decoding_the_teacher_s_smallest_picture(
         after = {r: teacher_video(people[r], teacher_id) for r in ("wide", "weak")}
         fps = {r: (after[r]["framesDecoded"] - before[r]["framesDecoded"]) / 10 for r in after}
         freezes = {r: after[r]["freezeCount"] - before[r]["freezeCount"] for r in after}
+        frozen = {
+            r: after[r]["totalFreezesDuration"] - before[r]["totalFreezesDuration"] for r in after
+        }
         people["weak"].page.screenshot(path=str(artifacts / "weak-link-pupil.png"))
-        print(f"fps {fps} freezes {freezes}")
+        print(f"fps {fps} freezes {freezes} frozen {frozen}")
         # Chromium's fake camera runs at 20 frames/s: the wide pupil gets them all.
         assert fps["wide"] >= 16, fps
         assert fps["weak"] >= 5, fps  # the small picture, at what frame rate fits (12 here)
-        assert freezes["weak"] <= 2, freezes
+        # At 10-12 frames a second a late frame counts as a freeze sooner than at 4 (Chrome's
+        # rule is relative to the frame rate): how long the picture stood still says more.
+        assert frozen["weak"] <= 3.0, (frozen, freezes)
         # The smallest layer the teacher sends (a layer Chrome stopped for its CPU shows 0).
         sent = people["teacher"].stats()["sent"]
         smallest = min(layer["width"] for layer in sent if layer["width"])

@@ -116,7 +116,7 @@ async def test_a_narrow_downlink_gets_the_layers_that_fit_gapless_and_is_told(
     strong = await join(server, stack, "strong")
     await asyncio.sleep(2.5)  # the server measures each layer's rate every second
 
-    # 400 kbit/s: audio and the base layer (300) fit, layer 1 (+145) does not.
+    # 400 kbit/s: audio and the base layer (300 of payload) fit, layer 1 (+145) does not.
     await announce(weak, 5_000_000, 0.4)  # (ramp-up: not yet a limit)
     await announce(weak, 400_000, 3)
     layers, gaps, lost = await window(weak, lambda: announce(weak, 400_000, 3))
@@ -143,9 +143,11 @@ async def test_a_narrow_downlink_gets_the_layers_that_fit_gapless_and_is_told(
     assert min(layers) >= 7 and (gaps, lost) == (0, 0)  # everything, untouched
     assert qualities(strong) == []
 
-    # 540 kbit/s: layer 1 fits too (15 frames/s).
-    await announce(weak, 540_000, 3)
-    layers, gaps, lost = await window(weak, lambda: announce(weak, 540_000, 3))
+    # 620 kbit/s: layer 1 fits too (15 frames/s). Rates count each packet's headers and
+    # transport overhead (sfu/rtp.py PACKET_OVERHEAD): audio is ~68 kbit/s on the wire, the
+    # base layer ~317, layer 1 ~+153.
+    await announce(weak, 620_000, 3)
+    layers, gaps, lost = await window(weak, lambda: announce(weak, 620_000, 3))
     assert layers[0] >= 15 and layers[1] >= 15 and layers[2] == 0
     assert (gaps, lost) == (0, 0)
 
