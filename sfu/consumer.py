@@ -99,6 +99,9 @@ class Consumer:
         self.spatial_target = self.spatial
         """The encoding to switch to at its next keyframe (`spatial` when not switching)."""
         self.spatial_switches = 0
+        self._new_source = False
+        """The next packet forwarded comes from another RTP stream than the last (see
+        `forward`); a switch at a keyframe (`_switch`) restarts the filter itself."""
         if producer.simulcast and producer.params.mime_type.lower() == "video/vp8":
             self._layers = LayerFilter()
         self.paused = False
@@ -223,6 +226,14 @@ class Consumer:
         prefix = None
         layers = self._layers
         if layers is not None:
+            if self._new_source:
+                # Another stream than the filter last saw (a layer taken while paused or
+                # before anything was shown, or the publisher reconnected): its numbering
+                # starts afresh at a keyframe, after what the subscriber already has.
+                if not keyframe:
+                    return
+                self._new_source = False
+                layers.restart(descriptor)
             admitted = layers.admit(in_seq, payload, descriptor, keyframe)
             if admitted is None:
                 return
@@ -440,6 +451,7 @@ class Consumer:
             # Nothing shown now: this layer's keyframe is awaited as the current one's was.
             encodings[self.spatial].detach(self)
             self.spatial = index
+            self._new_source = True
         encodings[index].attach(self)
         if not self.paused and self.params is not None:
             encodings[index].request_keyframe(joining=True)
@@ -484,8 +496,7 @@ class Consumer:
         encodings = self.producer.encodings
         self.spatial = self.spatial_target = min(self.spatial_target, len(encodings) - 1)
         encodings[self.spatial].attach(self)
-        if self._layers is not None:
-            self._layers.restart(None)
+        self._new_source = True
         self.resume()
 
     @property
@@ -503,6 +514,7 @@ class Consumer:
         if self.spatial != self.spatial_target:  # nothing shown until a keyframe anyway
             self.producer.encodings[self.spatial].detach(self)
             self.spatial = self.spatial_target
+            self._new_source = True
         if self._is_video:
             self._waiting_keyframe = True
             self.producer.encodings[self.spatial_target].request_keyframe(joining=True)

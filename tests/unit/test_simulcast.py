@@ -232,3 +232,21 @@ async def test_a_tap_takes_the_largest_layer_that_still_arrives() -> None:
         producer.on_rtp(view, start + 2.0)
     tap.follow_layers(start + 2.0)  # f stopped, h arrives
     assert consumer.spatial_target == 1
+
+
+async def test_a_paused_video_resumed_on_another_layer_starts_at_its_keyframe_gapless() -> None:
+    from sfu.layers import PAUSED
+
+    producer, consumer, sink, _, (q, h, f) = simulcast_track()
+    send(producer, f.frame(keyframe=True) + f.frame())
+    consumer.set_layer(PAUSED)  # the link fits nothing
+    send(producer, f.frame() + q.frame())
+    consumer.set_spatial(0)  # paused: the small layer is taken at once, from its keyframe
+    assert (consumer.spatial, consumer.spatial_target) == (0, 0)
+    consumer.set_layer(2)
+    send(producer, q.frame() + q.frame(keyframe=True) + q.frame())
+    assert len(sink.rtp) == 4 + 4  # f's two frames, then q's keyframe and the frame after
+    seqs = [p.sequence_number for p in sink.rtp]
+    assert seqs == [(seqs[0] + i) & 0xFFFF for i in range(8)]
+    pictures = [d.picture_id for p in sink.rtp if (d := vp8.parse(p.payload)) is not None]
+    assert pictures == [30_000, 30_000, 30_001, 30_001, 30_002, 30_002, 30_003, 30_003]
