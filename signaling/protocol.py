@@ -15,6 +15,12 @@ from .errors import (
 )
 
 MAX_FRAME_BYTES = 65_536
+MAX_SDP_FRAME_BYTES = 1_048_576
+"""Frames that carry an SDP (`publish_offer`, `subscribe_answer`) may be larger: a pupil's
+subscribe answer in a class of 30, before the page narrows it to what it shows, has ~56
+m-lines (every camera and microphone), and the bench's bots' answers came to 66 KB: refused
+at 64 KiB, those subscriptions never connected."""
+SDP_TYPES = frozenset({"publish_offer", "subscribe_answer"})
 """Largest text frame we read; a publish offer with three tracks is ~10 KB."""
 MAX_CHAT_CHARS = 2000
 SOURCES = ("camera", "microphone", "screen")
@@ -239,12 +245,22 @@ def decode(text: str) -> Request:
     The request id is recovered whenever the frame is a JSON object, so even an
     invalid request's error names the request it answers.
     """
-    if len(text.encode("utf-8", errors="surrogatepass")) > MAX_FRAME_BYTES:
+    size = len(text.encode("utf-8", errors="surrogatepass"))
+    if size > MAX_SDP_FRAME_BYTES:
         raise ProtocolError(FRAME_TOO_LARGE, f"frames are limited to {MAX_FRAME_BYTES} bytes")
     try:
         body = json.loads(text)
     except (ValueError, RecursionError) as exc:
+        if size > MAX_FRAME_BYTES:
+            raise ProtocolError(
+                FRAME_TOO_LARGE, f"frames are limited to {MAX_FRAME_BYTES} bytes"
+            ) from exc
         raise ProtocolError(BAD_JSON, f"the frame is not valid JSON: {exc}") from exc
+    if size > MAX_FRAME_BYTES and not (isinstance(body, dict) and body.get("type") in SDP_TYPES):
+        raise ProtocolError(
+            FRAME_TOO_LARGE,
+            f"frames are limited to {MAX_FRAME_BYTES} bytes ({MAX_SDP_FRAME_BYTES} with an SDP)",
+        )
     if not isinstance(body, dict):
         raise ProtocolError(BAD_JSON, "a message must be a JSON object")
     request_id = body.get("id")

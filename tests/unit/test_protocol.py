@@ -75,6 +75,15 @@ def test_the_request_id_survives_a_validation_error() -> None:
 def test_frames_over_64_kib_are_too_large() -> None:
     text = json.dumps({"id": 1, "type": "chat", "text": "x" * 70_000})
     assert error_of(text)[0] == "frame_too_large"
+    assert error_of("[" * 70_000)[0] == "frame_too_large"  # not JSON, and too long anyway
+
+
+def test_an_sdp_answer_of_a_whole_class_may_pass_64_kib_up_to_1_mib() -> None:
+    sdp = "v=0\r\n" + "a=candidate:x\r\n" * 6000  # ~96 KB
+    request = protocol.decode(json.dumps({"id": 2, "type": "subscribe_answer", "sdp": sdp}))
+    assert (request.type, request.body["sdp"]) == ("subscribe_answer", sdp)
+    huge = json.dumps({"id": 3, "type": "subscribe_answer", "sdp": "v=0" + "x" * 1_100_000})
+    assert error_of(huge)[0] == "frame_too_large"
 
 
 def test_a_valid_publish_offer_decodes() -> None:
