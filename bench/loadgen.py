@@ -24,6 +24,13 @@ Definitions (the same for every target, since every target's participants report
   optional ``source_of(stream) -> identity`` give each stream its publisher; for others only
   subscribers who joined after all their publishers are counted, from their own join start.
   A stream that never showed a keyframe counts as infinitely late.
+- a participant that follows a lesson page (``JoinSpec.page``) should receive the videos its
+  page shows at the end of the window (``shown_videos()``) and everyone's audio: its other
+  video streams (those of its first offer, before it asked for its page) are left out of time
+  to first frame and of the video counts;
+- per role (``extra["received"]``, every step): what each participant received over the
+  window, kbit/s of RTP (header + payload) in all, of video and of audio, and on the wire
+  (+ ``WIRE_OVERHEAD_BYTES`` a packet), and how many video and audio streams brought packets;
 - participants behind an impaired link (``JoinSpec.downlink``: the ``weak`` scenario) are
   left out of ``loss_pct`` and time to first frame, and so of the verdict (which is about the
   server); their loss is the scenario's measurement, reported per link group
@@ -49,6 +56,9 @@ from .scenarios import Plan, key, sources
 from .target import JoinSpec, Participant, Target
 
 MB = 1024 * 1024
+WIRE_OVERHEAD_BYTES = 20 + 8 + 10
+"""What a packet weighs on the wire beyond its RTP bytes: IPv4 and UDP headers and SRTP's
+80-bit authentication tag (no TURN, no TCP)."""
 
 
 @dataclass
@@ -69,6 +79,8 @@ class _Joined:
 
 Counts = dict[tuple[str, int], tuple[int, int, int]]
 """(participant key, SSRC) → (packets, expected, lost)."""
+Volumes = dict[tuple[str, int], tuple[str, int, int]]
+"""(participant key, SSRC) → (kind, packets, bytes)."""
 
 
 async def run_ramp(
@@ -96,7 +108,7 @@ async def run_ramp(
             into.append(record)
         if progress is not None:
             progress.finish_step(summary(record))
-        if not record.held:
+        if not record.held and not plan.every_step:
             if progress is not None:
                 progress.skip(len(plans) - index - 1)
             break
@@ -141,12 +153,14 @@ async def run_step(
         sent_before = await _sent(joined)
         # Counting and sampling start with no await between them: the same window for both.
         before = _counts(joined)
+        volumes_before = _volumes(joined)
         traffic_before = _traffic(joined)
         window_start = time.monotonic()
         sampler.start()
         await _countdown(timing.window, "measuring", 0.7, 0.3, show)
         usage = await sampler.stop()
         after = _counts(joined)
+        volumes_after = _volumes(joined)
         traffic_after = _traffic(joined)
         window_end = time.monotonic()
         sent_after = await _sent(joined)
@@ -172,6 +186,11 @@ async def run_step(
             process_of,
             groups,
         )
+        roles = {key(j.spec): j.spec.role for j in joined}
+        record.extra["received"] = received_by_role(
+            roles, volumes_before, volumes_after, usage.seconds
+        )
+        record.extra["loop_lag_max_ms"] = round(usage.loop_lag_max_s * 1000, 1)
         # What only some targets measure (our events' HLS clients).
         extra = getattr(target, "extra_stats", None)
         if extra is not None:
@@ -238,6 +257,90 @@ def _counts(joined: list[_Joined]) -> Counts:
         for j in joined
         for s in j.participant.streams()
     }
+
+
+def _volumes(joined: list[_Joined]) -> Volumes:
+    return {
+        (key(j.spec), s.ssrc): (s.kind or "?", s.packets, s.bytes)
+        for j in joined
+        for s in j.participant.streams()
+    }
+
+
+def received_by_role(
+    roles: dict[str, str], before: Volumes, after: Volumes, seconds: float
+) -> dict[str, dict[str, Any]]:
+    """Per role, what its participants received between two snapshots: kbit/s (mean, min,
+    max; in all, of video, of audio, on the wire) and the streams of each kind that brought
+    packets (min, max). Participants that received nothing are left out."""
+    per: dict[str, dict[str, int]] = {}
+    for (participant, ssrc), (kind, p1, b1) in after.items():
+        _, p0, b0 = before.get((participant, ssrc), (kind, 0, 0))
+        if p1 <= p0:
+            continue
+        counts = per.setdefault(participant, {})
+        for name, value in (("packets", p1 - p0), ("bytes", b1 - b0), ("streams", 1)):
+            counts[f"{kind}_{name}"] = counts.get(f"{kind}_{name}", 0) + value
+    if not seconds:
+        return {}
+    found: dict[str, dict[str, Any]] = {}
+    for role in sorted({roles.get(p, "?") for p in per}):
+        people = [c for p, c in per.items() if roles.get(p, "?") == role]
+
+        def kbps(counts: dict[str, int], kinds: tuple[str, ...], wire: bool = False) -> float:
+            total = sum(counts.get(f"{k}_bytes", 0) for k in kinds)
+            if wire:
+                total += WIRE_OVERHEAD_BYTES * sum(counts.get(f"{k}_packets", 0) for k in kinds)
+            return total * 8 / seconds / 1000
+
+        every = ("video", "audio")
+        rates = [kbps(c, every) for c in people]
+        wire = [kbps(c, every, wire=True) for c in people]
+        videos = [c.get("video_streams", 0) for c in people]
+        audios = [c.get("audio_streams", 0) for c in people]
+        found[role] = {
+            "participants": len(people),
+            "kbps_mean": round(sum(rates) / len(rates), 1),
+            "kbps_min": round(min(rates), 1),
+            "kbps_max": round(max(rates), 1),
+            "video_kbps_mean": round(sum(kbps(c, ("video",)) for c in people) / len(people), 1),
+            "audio_kbps_mean": round(sum(kbps(c, ("audio",)) for c in people) / len(people), 1),
+            "wire_kbps_mean": round(sum(wire) / len(wire), 1),
+            "wire_kbps_max": round(max(wire), 1),
+            "video_streams_min": min(videos),
+            "video_streams_max": max(videos),
+            "audio_streams_min": min(audios),
+            "audio_streams_max": max(audios),
+        }
+    return found
+
+
+def video_streams(participant: Participant) -> list[StreamStats]:
+    """The video streams ``participant`` should be receiving: every one it got, or for one
+    following a page (``shown_videos()`` a list), the newest stream on each m-line that now
+    carries a video its page shows."""
+    videos = [s for s in participant.streams() if s.kind == "video"]
+    shown: Callable[[], list[str] | None] | None = getattr(participant, "shown_videos", None)
+    source_of: Callable[[StreamStats], str | None] | None = getattr(participant, "source_of", None)
+    wanted = shown() if shown is not None else None
+    if wanted is None or source_of is None:
+        return videos
+    newest: dict[str | None, StreamStats] = {}
+    for stream in videos:
+        if source_of(stream) not in wanted:
+            continue
+        held = newest.get(stream.mid)
+        if held is None or (stream.first_packet_at or 0.0) > (held.first_packet_at or 0.0):
+            newest[stream.mid] = stream
+    return list(newest.values())
+
+
+def _video_publishers(j: _Joined, wanted: list[JoinSpec]) -> list[str]:
+    """Identities whose video ``j`` should receive: its sources', those on its page."""
+    names = [s.identity for s in wanted if s.publish and s.publish.video]
+    shown: Callable[[], list[str] | None] | None = getattr(j.participant, "shown_videos", None)
+    page = shown() if shown is not None else None
+    return names if page is None else [n for n in names if n in page]
 
 
 async def _sent(joined: list[_Joined]) -> int | None:
@@ -326,7 +429,7 @@ def ttff_samples(
     """
     samples: list[float] = []
     for room, participant, started, publishers in subscribers:
-        videos = [s for s in participant.streams() if s.kind == "video"]
+        videos = video_streams(participant)
         source_of: Callable[[StreamStats], str | None] | None = getattr(
             participant, "source_of", None
         )
@@ -386,10 +489,7 @@ def _record(
 ) -> StepRecord:
     wanted = sources(plan)
     joined_at = {key(j.spec): j.started_at for j in joined}
-    video_publishers = {
-        key(j.spec): [s.identity for s in wanted[key(j.spec)] if s.publish and s.publish.video]
-        for j in joined
-    }
+    video_publishers = {key(j.spec): _video_publishers(j, wanted[key(j.spec)]) for j in joined}
     subscribers = [
         (j.spec.room, j.participant, j.started_at, video_publishers[key(j.spec)])
         for j in joined
@@ -403,10 +503,7 @@ def _record(
         if wanted[key(j.spec)] and key(j.spec) not in impaired
     ]
     samples = ttff_samples(timed, joined_at)
-    videos = [
-        [s for s in participant.streams() if s.kind == "video"]
-        for _, participant, _, _ in subscribers
-    ]
+    videos = [video_streams(participant) for _, participant, _, _ in subscribers]
     delays = window_delays([p for _, p, _, _ in subscribers], usage.seconds)
     # Why video is missing: never offered / no packets, or packets but no complete keyframe.
     absent = sum(max(0, len(sub[3]) - len(v)) for sub, v in zip(subscribers, videos, strict=True))

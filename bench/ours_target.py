@@ -69,6 +69,10 @@ class OursParticipant:
             self._learn_identities()
         return self._identities.get(participant_id)
 
+    def shown_videos(self) -> list[str] | None:
+        """Identities whose videos it asks for now (``JoinSpec.page``); None: every video."""
+        return self.bot.shown_videos()
+
     def server_ports(self) -> set[int]:
         """The server's UDP ports this participant receives from (to find the process)."""
         return self.bot.subscription.server_ports()
@@ -176,7 +180,7 @@ class OursTarget:
         )
         bot: SubscriberBot
         if publish is None:
-            bot = SubscriberBot(server.url, token, feedback=feedback, relay=relay)
+            bot = SubscriberBot(server.url, token, feedback=feedback, relay=relay, page=spec.page)
         else:
             bot = PublisherBot(
                 server.url,
@@ -186,8 +190,10 @@ class OursTarget:
                 video_frames=publish.video,
                 audio_frames=publish.audio,
                 layered_video=publish.layered,
+                audio_level=publish.audio_level,
                 feedback=feedback,
                 relay=relay,
+                page=spec.page,
             )
         try:
             # Whose media to receive goes with the join, as a large class's client would send it.
