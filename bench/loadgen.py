@@ -79,8 +79,8 @@ class _Joined:
 
 Counts = dict[tuple[str, int], tuple[int, int, int]]
 """(participant key, SSRC) → (packets, expected, lost)."""
-Volumes = dict[tuple[str, int], tuple[str, int, int]]
-"""(participant key, SSRC) → (kind, packets, bytes)."""
+Volumes = dict[tuple[str, int], tuple[str, str | None, int, int]]
+"""(participant key, SSRC) → (kind, publisher's key or None, packets, bytes)."""
 
 
 async def run_ramp(
@@ -260,57 +260,78 @@ def _counts(joined: list[_Joined]) -> Counts:
 
 
 def _volumes(joined: list[_Joined]) -> Volumes:
-    return {
-        (key(j.spec), s.ssrc): (s.kind or "?", s.packets, s.bytes)
-        for j in joined
-        for s in j.participant.streams()
-    }
+    found: Volumes = {}
+    for j in joined:
+        source_of: Callable[[StreamStats], str | None] | None = getattr(
+            j.participant, "source_of", None
+        )
+        for s in j.participant.streams():
+            source = source_of(s) if source_of is not None else None
+            publisher = f"{j.spec.room}/{source}" if source is not None else None
+            found[(key(j.spec), s.ssrc)] = (s.kind or "?", publisher, s.packets, s.bytes)
+    return found
 
 
 def received_by_role(
     roles: dict[str, str], before: Volumes, after: Volumes, seconds: float
 ) -> dict[str, dict[str, Any]]:
     """Per role, what its participants received between two snapshots: kbit/s (mean, min,
-    max; in all, of video, of audio, on the wire) and the streams of each kind that brought
-    packets (min, max). Participants that received nothing are left out."""
+    max; in all, on the wire, of audio, of video and of video by its publisher's role) and
+    the streams of each kind that brought packets (min, max). Participants that received
+    nothing are left out; ``roles`` gives each participant's (and publisher's) role by key."""
     per: dict[str, dict[str, int]] = {}
-    for (participant, ssrc), (kind, p1, b1) in after.items():
-        _, p0, b0 = before.get((participant, ssrc), (kind, 0, 0))
+    for (participant, ssrc), (kind, source, p1, b1) in after.items():
+        _, _, p0, b0 = before.get((participant, ssrc), (kind, source, 0, 0))
         if p1 <= p0:
             continue
         counts = per.setdefault(participant, {})
-        for name, value in (("packets", p1 - p0), ("bytes", b1 - b0), ("streams", 1)):
-            counts[f"{kind}_{name}"] = counts.get(f"{kind}_{name}", 0) + value
+        names = [f"{kind}_packets", f"{kind}_bytes", f"{kind}_streams"]
+        values = [p1 - p0, b1 - b0, 1]
+        if kind == "video":
+            names.append(f"video_bytes_from_{roles.get(source or '', '?')}")
+            values.append(b1 - b0)
+        for name, value in zip(names, values, strict=True):
+            counts[name] = counts.get(name, 0) + value
     if not seconds:
         return {}
+
+    def kbps(byte_count: float) -> float:
+        return round(byte_count * 8 / seconds / 1000, 1)
+
     found: dict[str, dict[str, Any]] = {}
     for role in sorted({roles.get(p, "?") for p in per}):
         people = [c for p, c in per.items() if roles.get(p, "?") == role]
-
-        def kbps(counts: dict[str, int], kinds: tuple[str, ...], wire: bool = False) -> float:
-            total = sum(counts.get(f"{k}_bytes", 0) for k in kinds)
-            if wire:
-                total += WIRE_OVERHEAD_BYTES * sum(counts.get(f"{k}_packets", 0) for k in kinds)
-            return total * 8 / seconds / 1000
-
-        every = ("video", "audio")
-        rates = [kbps(c, every) for c in people]
-        wire = [kbps(c, every, wire=True) for c in people]
-        videos = [c.get("video_streams", 0) for c in people]
-        audios = [c.get("audio_streams", 0) for c in people]
+        count = len(people)
+        rtp = [c.get("video_bytes", 0) + c.get("audio_bytes", 0) for c in people]
+        wire = [
+            b + WIRE_OVERHEAD_BYTES * (c.get("video_packets", 0) + c.get("audio_packets", 0))
+            for b, c in zip(rtp, people, strict=True)
+        ]
+        sources = sorted(
+            {
+                n.removeprefix("video_bytes_from_")
+                for c in people
+                for n in c
+                if n.startswith("video_bytes_from_")
+            }
+        )
         found[role] = {
-            "participants": len(people),
-            "kbps_mean": round(sum(rates) / len(rates), 1),
-            "kbps_min": round(min(rates), 1),
-            "kbps_max": round(max(rates), 1),
-            "video_kbps_mean": round(sum(kbps(c, ("video",)) for c in people) / len(people), 1),
-            "audio_kbps_mean": round(sum(kbps(c, ("audio",)) for c in people) / len(people), 1),
-            "wire_kbps_mean": round(sum(wire) / len(wire), 1),
-            "wire_kbps_max": round(max(wire), 1),
-            "video_streams_min": min(videos),
-            "video_streams_max": max(videos),
-            "audio_streams_min": min(audios),
-            "audio_streams_max": max(audios),
+            "participants": count,
+            "kbps_mean": kbps(sum(rtp) / count),
+            "kbps_min": kbps(min(rtp)),
+            "kbps_max": kbps(max(rtp)),
+            "wire_kbps_mean": kbps(sum(wire) / count),
+            "wire_kbps_max": kbps(max(wire)),
+            "video_kbps_mean": kbps(sum(c.get("video_bytes", 0) for c in people) / count),
+            "audio_kbps_mean": kbps(sum(c.get("audio_bytes", 0) for c in people) / count),
+            "video_kbps_mean_from": {
+                source: kbps(sum(c.get(f"video_bytes_from_{source}", 0) for c in people) / count)
+                for source in sources
+            },
+            "video_streams_min": min(c.get("video_streams", 0) for c in people),
+            "video_streams_max": max(c.get("video_streams", 0) for c in people),
+            "audio_streams_min": min(c.get("audio_streams", 0) for c in people),
+            "audio_streams_max": max(c.get("audio_streams", 0) for c in people),
         }
     return found
 

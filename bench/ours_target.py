@@ -64,7 +64,10 @@ class OursParticipant:
         track = self.bot.subscription.tracks.get(stream.mid or "")
         if track is None:
             return None
-        participant_id = str(track.get("participantId"))
+        return self.identity_of(str(track.get("participantId")))
+
+    def identity_of(self, participant_id: str) -> str | None:
+        """The identity of the room's participant ``participant_id`` (from the room's events)."""
         if participant_id not in self._identities:
             self._learn_identities()
         return self._identities.get(participant_id)
