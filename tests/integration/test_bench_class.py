@@ -123,3 +123,44 @@ async def test_class_step_against_janus() -> None:
         assert sorted(t["participantId"] for t in tracks if t["kind"] == "audio") == [
             p for p in EVERYONE if p != identity
         ]
+
+
+LATE_PAGES = {
+    # Before the teacher came every pupil saw the 4 others; then the teacher took the first
+    # place and the last classmate of each page went off it.
+    "pupil-0": ["pupil-1", "pupil-2", "pupil-3", "teacher"],
+    "pupil-1": ["pupil-0", "pupil-2", "pupil-3", "teacher"],
+    "pupil-2": ["pupil-0", "pupil-1", "pupil-3", "teacher"],
+    "pupil-3": ["pupil-0", "pupil-1", "pupil-2", "teacher"],
+    "pupil-4": ["pupil-0", "pupil-1", "pupil-2", "teacher"],
+}
+
+
+@pytest.mark.timeout(90)
+@pytest.mark.parametrize("server", ["ours", "janus"])
+async def test_a_teacher_who_comes_last_takes_a_classmate_s_place(server: str) -> None:
+    if server == "janus" and shutil.which("janus") is None:
+        pytest.skip("Janus is not installed (make janus)")
+    media = await asyncio.to_thread(Media.load)
+    plan = class_lesson(CLASS, media)
+    plan.joins = [*plan.joins[1:], plan.joins[0]]  # the pupils, then the teacher
+    target = KeptOurs() if server == "ours" else KeptJanus()
+    record = await run_step(target, plan, TIMING)
+    check_received(record)
+    for identity, page in LATE_PAGES.items():
+        participant = target.kept[identity]
+        assert participant.shown_videos() == page
+        if isinstance(participant, OursParticipant):
+            # Every video while the class fitted (if it asked before the teacher came), then
+            # once the page the teacher came onto.
+            requests = participant.bot.video_requests
+            assert requests[-1] == page and requests.count(page) == 1
+            assert all(r is None for r in requests[:-1])
+            tracks = participant.bot.subscription.tracks.values()
+            whose = participant.identity_of
+            videos = [whose(str(t["participantId"])) or "?" for t in tracks if t["kind"] == "video"]
+        else:
+            # Janus: one update subscribed the teacher and unsubscribed a classmate's video.
+            tracks = participant.subscription.tracks.values()
+            videos = [str(t["participantId"]) for t in tracks if t["kind"] == "video"]
+        assert sorted(videos) == page, identity
