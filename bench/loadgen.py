@@ -28,6 +28,8 @@ Definitions (the same for every target, since every target's participants report
   page shows at the end of the window (``shown_videos()``) and everyone's audio: its other
   video streams (those of its first offer, before it asked for its page) are left out of time
   to first frame and of the video counts;
+- joins (``extra["joins"]``): how long the whole joining phase took, and each join
+  (signalling, and publishing for a publisher) p50 / p95 / max;
 - per role (``extra["received"]``, every step): what each participant received over the
   window, kbit/s of RTP (header + payload) in all, of video and of audio, and on the wire
   (+ ``WIRE_OVERHEAD_BYTES`` a packet), and how many video and audio streams brought packets;
@@ -75,6 +77,8 @@ class _Joined:
     spec: JoinSpec
     participant: Participant
     started_at: float
+    took: float = 0.0
+    """Seconds its join took (signalling, and publishing if it publishes)."""
 
 
 Counts = dict[tuple[str, int], tuple[int, int, int]]
@@ -147,7 +151,9 @@ async def run_step(
         await target.start()
         show("server idle", 0.0)
         idle_rss = await settled_rss(target.server_pids)
+        joins_began = time.monotonic()
         await _join_all(target, plan, timing.join_concurrency, joined, show)
+        joining_s = time.monotonic() - joins_began
         await _countdown(max(timing.warmup, plan.min_warmup), "warm-up", 0.4, 0.3, show)
         sampler = ProcSampler(target.server_pids)
         sent_before = await _sent(joined)
@@ -191,6 +197,13 @@ async def run_step(
             roles, volumes_before, volumes_after, usage.seconds
         )
         record.extra["loop_lag_max_ms"] = round(usage.loop_lag_max_s * 1000, 1)
+        took = [j.took * 1000 for j in joined]
+        record.extra["joins"] = {
+            "seconds": round(joining_s, 1),
+            "ms_p50": _round(percentile(took, 50), 0),
+            "ms_p95": _round(percentile(took, 95), 0),
+            "ms_max": _round(max(took, default=None), 0),
+        }
         # What only some targets measure (our events' HLS clients).
         extra = getattr(target, "extra_stats", None)
         if extra is not None:
@@ -230,7 +243,9 @@ async def _join_all(
 async def _join(target: Target, spec: JoinSpec) -> _Joined:
     started = time.monotonic()
     participant = await target.join(spec)
-    return _Joined(spec, participant, participant.join_started_at or started)
+    return _Joined(
+        spec, participant, participant.join_started_at or started, time.monotonic() - started
+    )
 
 
 async def _countdown(

@@ -543,6 +543,7 @@ def class_cost(records: Sequence[StepRecord]) -> list[str]:
         "pkt/s out ours / janus",
         "loss % ours / janus",
         "TTFF p95 ms ours / janus",
+        "joining s (join p95 ms) ours / janus",
         "bots CPU % ours / janus",
         "bots loop lag p99 (max) ms ours / janus",
         "verdict ours / janus",
@@ -563,6 +564,7 @@ def class_cost(records: Sequence[StepRecord]) -> list[str]:
                     _pair(ours, janus, lambda r: fmt(r.pps_out, 0)),
                     _pair(ours, janus, lambda r: fmt(r.loss_pct, 2)),
                     _pair(ours, janus, lambda r: fmt(r.ttff_ms_p95, 0)),
+                    _pair(ours, janus, _joins),
                     _pair(ours, janus, lambda r: fmt(r.bots_cpu_pct, 0)),
                     _pair(
                         ours,
@@ -576,6 +578,13 @@ def class_cost(records: Sequence[StepRecord]) -> list[str]:
             )
         )
     return rows
+
+
+def _joins(record: StepRecord) -> str:
+    joins = record.extra.get("joins") or {}
+    if not joins:
+        return "—"
+    return f"{fmt(joins.get('seconds'))} ({fmt(joins.get('ms_p95'), 0)})"
 
 
 def class_target(records: Sequence[StepRecord]) -> list[str]:

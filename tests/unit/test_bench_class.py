@@ -236,7 +236,11 @@ def step(server: str, n: int, us: float, *, saturated: bool = False) -> StepReco
         loop_lag_p99_ms=30.0 if saturated else 4.0,
         bots_saturated=saturated,
         verdict="bots saturated" if saturated else "held",
-        extra={"received": {"pupil": pupil, "teacher": teacher}, "loop_lag_max_ms": 50.0},
+        extra={
+            "received": {"pupil": pupil, "teacher": teacher},
+            "loop_lag_max_ms": 50.0,
+            "joins": {"seconds": 2.5 * n, "ms_p50": 400.0, "ms_p95": 900.0, "ms_max": 1200.0},
+        },
     )
 
 
@@ -267,6 +271,7 @@ def test_the_class_section_shows_what_pupils_and_the_teacher_received() -> None:
 def test_the_class_section_compares_the_servers_per_packet_even_when_saturated() -> None:
     rows = class_cost(CLASS_RECORDS)
     assert rows[2].startswith("| 10 | 24.0 | 20.0 | 1.20 | 24.0 / 20.0 | 10000 / 10000 |")
+    assert "| 600 / 600 | 25.0 (900) / 25.0 (900) | 60 / 60 |" in rows[2]
     assert "| 4.0 (50.0) / 4.0 (50.0) | held / held |" in rows[2]
     assert rows[3].startswith("| 30 | 18.0* | 12.0 | 1.50* |")
     assert "| 95* / 60 | 30.0 (50.0)* / 4.0 (50.0) | bots saturated / held |" in rows[3]
