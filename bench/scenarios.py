@@ -176,6 +176,9 @@ CLASS_PUPIL_PAGE = PHONE
 """Pupils on phones: 4 cameras a page, the teacher's one of them."""
 CLASS_TEACHER_PAGE = COMPUTER
 """The teacher on a computer: 9 cameras a page."""
+CLASS_WARMUP = 6.0
+"""Seconds `class` lets pass after the joins at least: every join re-offers to everyone (its
+audio), and the last joiners' pages settle 250 ms later and renegotiate once more."""
 
 
 def class_lesson(n: int, media: Media) -> Plan:
@@ -196,7 +199,7 @@ def class_lesson(n: int, media: Media) -> Plan:
         JoinSpec(room, f"pupil-{k}", publish=pupil_camera, page=CLASS_PUPIL_PAGE)
         for k in range(max(0, n - 1))
     ]
-    return Plan("class", n, 1, [teacher, *pupils], every_step=True)
+    return Plan("class", n, 1, [teacher, *pupils], min_warmup=CLASS_WARMUP, every_step=True)
 
 
 SCENARIOS: dict[str, Callable[[int, Media], Plan]] = {

@@ -24,6 +24,7 @@ from bench.publication import TONE_LEVEL_DBOV
 from bench.report import StepRecord, class_cost, class_received, class_target, markdown
 from bench.rtp_stats import StreamStats
 from bench.scenarios import (
+    CLASS_WARMUP,
     DEFAULT_STEPS,
     QUICK_STEPS,
     SCENARIOS,
@@ -42,6 +43,7 @@ def test_a_class_of_n_is_a_talking_teacher_on_a_computer_and_silent_pupils_on_ph
     plan = class_lesson(30, MEDIA)
     assert SCENARIOS["class"] is class_lesson
     assert (plan.scenario, plan.n, plan.rooms, plan.every_step) == ("class", 30, 1, True)
+    assert plan.min_warmup == CLASS_WARMUP > 4.0  # past the default warm-up
     teacher, *pupils = plan.joins
     assert len(pupils) == 29 and len({j.room for j in plan.joins}) == 1
     assert (teacher.identity, teacher.role, teacher.page) == ("teacher", "teacher", COMPUTER)
