@@ -28,6 +28,9 @@ Definitions (the same for every target, since every target's participants report
   page shows at the end of the window (``shown_videos()``) and everyone's audio: its other
   video streams (those of its first offer, before it asked for its page) are left out of time
   to first frame and of the video counts;
+- video pauses (``extra["video_pauses"]``, our server): ``video_quality`` "paused" events
+  the participants received before and in the window (the server found a downlink too
+  narrow), and how many participants got one in the window;
 - joins (``extra["joins"]``): how long the whole joining phase took, and each join
   (signalling, and publishing for a publisher) p50 / p95 / max;
 - per role (``extra["received"]``, every step): what each participant received over the
@@ -160,6 +163,7 @@ async def run_step(
         # Counting and sampling start with no await between them: the same window for both.
         before = _counts(joined)
         volumes_before = _volumes(joined)
+        pauses_before = _pauses(joined)
         traffic_before = _traffic(joined)
         window_start = time.monotonic()
         sampler.start()
@@ -167,6 +171,7 @@ async def run_step(
         usage = await sampler.stop()
         after = _counts(joined)
         volumes_after = _volumes(joined)
+        pauses_after = _pauses(joined)
         traffic_after = _traffic(joined)
         window_end = time.monotonic()
         sent_after = await _sent(joined)
@@ -197,6 +202,13 @@ async def run_step(
             roles, volumes_before, volumes_after, usage.seconds
         )
         record.extra["loop_lag_max_ms"] = round(usage.loop_lag_max_s * 1000, 1)
+        if pauses_after:
+            paused = {k: n - pauses_before.get(k, 0) for k, n in pauses_after.items()}
+            record.extra["video_pauses"] = {
+                "before_window": sum(pauses_before.values()),
+                "in_window": sum(paused.values()),
+                "participants_in_window": sum(1 for n in paused.values() if n > 0),
+            }
         took = [j.took * 1000 for j in joined]
         record.extra["joins"] = {
             "seconds": round(joining_s, 1),
@@ -272,6 +284,16 @@ def _counts(joined: list[_Joined]) -> Counts:
         for j in joined
         for s in j.participant.streams()
     }
+
+
+def _pauses(joined: list[_Joined]) -> dict[str, int]:
+    """Videos the server paused to each participant so far (targets that tell)."""
+    found: dict[str, int] = {}
+    for j in joined:
+        read: Callable[[], int] | None = getattr(j.participant, "video_pauses", None)
+        if read is not None:
+            found[key(j.spec)] = read()
+    return found
 
 
 def _volumes(joined: list[_Joined]) -> Volumes:

@@ -76,6 +76,17 @@ class OursParticipant:
         """Identities whose videos it asks for now (``JoinSpec.page``); None: every video."""
         return self.bot.shown_videos()
 
+    def video_pauses(self) -> int:
+        """``video_quality`` events so far that paused a video it receives (the server found
+        its downlink too narrow for it)."""
+        if self.bot._signal is None:
+            return 0
+        return sum(
+            1
+            for e in self.bot.signal.events
+            if e.get("type") == "video_quality" and e.get("quality") == "paused"
+        )
+
     def server_ports(self) -> set[int]:
         """The server's UDP ports this participant receives from (to find the process)."""
         return self.bot.subscription.server_ports()

@@ -610,6 +610,22 @@ def class_target(records: Sequence[StepRecord]) -> list[str]:
     return lines
 
 
+def class_pauses(records: Sequence[StepRecord]) -> list[str]:
+    """Our server's pauses of video to participants (``video_quality``), per N."""
+    found = [(r, p) for r in records if isinstance(p := r.extra.get("video_pauses"), dict)]
+    if not found:
+        return []
+    shown = "; ".join(
+        f"N={r.n} {p['in_window']} in the window to {p['participants_in_window']} "
+        f"participants ({p['before_window']} before it)"
+        for r, p in sorted(found, key=lambda rp: (rp[0].n, _label_order(rp[0].label)))
+    )
+    return [
+        '- Videos our server paused (`video_quality` "paused": a downlink it found too '
+        f"narrow): {shown}."
+    ]
+
+
 def class_tables(records: Sequence[StepRecord]) -> list[str]:
     received = class_received(records)
     if not received:
@@ -622,6 +638,7 @@ def class_tables(records: Sequence[StepRecord]) -> list[str]:
         *received,
         "",
         *class_target(records),
+        *class_pauses(records),
         "",
         "The server's CPU per packet forwarded (received by all subscribers), side by side; "
         "a ratio marked `*` compares a step whose bots were saturated:",

@@ -74,7 +74,8 @@ class Participant(Protocol):
     #   which server process forwards its packets;
     # - ``relay``: the ``UdpRelay`` its subscribe connection goes through (``downlink``);
     # - ``shown_videos() -> list[identity] | None``: whose videos it asks for now (``page``),
-    #   None for every video.
+    #   None for every video;
+    # - ``video_pauses() -> int``: times the server paused a video to it (``video_quality``).
 
     async def close(self) -> None: ...
 

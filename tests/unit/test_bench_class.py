@@ -21,7 +21,14 @@ from bench.loadgen import (
     video_streams,
 )
 from bench.publication import TONE_LEVEL_DBOV
-from bench.report import StepRecord, class_cost, class_received, class_target, markdown
+from bench.report import (
+    StepRecord,
+    class_cost,
+    class_pauses,
+    class_received,
+    class_target,
+    markdown,
+)
 from bench.rtp_stats import StreamStats
 from bench.scenarios import (
     CLASS_WARMUP,
@@ -262,6 +269,17 @@ def test_the_class_section_shows_what_pupils_and_the_teacher_received() -> None:
         "2000 + 400 | 9 / 9 |"
     )
     assert rows[4].startswith("| 30 | ours | 3030 (3130)* |")
+    paused = replace(
+        CLASS_RECORDS[0],
+        extra={
+            **CLASS_RECORDS[0].extra,
+            "video_pauses": {"before_window": 7, "in_window": 2, "participants_in_window": 1},
+        },
+    )
+    assert class_pauses([paused, CLASS_RECORDS[1]]) == [
+        '- Videos our server paused (`video_quality` "paused": a downlink it found too '
+        "narrow): N=10 2 in the window to 1 participants (7 before it)."
+    ]
     lines = class_target(CLASS_RECORDS)
     assert lines[0] == (
         "- ours: pupils received N=10 3010 (max 3110), N=30 3030* (max 3130) kbit/s "
