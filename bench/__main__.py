@@ -31,6 +31,7 @@ from .progress import Progress
 from .relay_target import RelayTarget
 from .report import RESULTS, StepRecord, write_run
 from .scenarios import (
+    CLASS_WARMUP,
     DEFAULT_STEPS,
     LAYERED_SCENARIOS,
     QUICK_STEPS,
@@ -190,7 +191,11 @@ async def main(args: argparse.Namespace) -> int:
             else "nothing pinned (fewer than 2 cores or no taskset)"
         )
         + f"; per step {timing.warmup:g} s warm-up"
-        + (f" ({WEAK_WARMUP:g} s at least in weak)" if "weak" in scenarios else "")
+        + "".join(
+            f" ({floor:g} s at least in {name})"
+            for name, floor in (("weak", WEAK_WARMUP), ("class", CLASS_WARMUP))
+            if name in scenarios and floor > timing.warmup
+        )
         + f", {timing.window:g} s measured; "
         + f"subscribers: {FEEDBACK_NOTES[feedback]}"
         + f"; the bots' event loop: {args.loop}"
