@@ -3,6 +3,8 @@
 Runs each scenario's ramp against each server in turn (ours, then Janus, then aiortc's
 decoding relay for the lesson), servers pinned to CPU 0 and the bots to CPU 1 on a machine
 with two cores or more, and writes bench/results/<timestamp>.json, .md and .png files.
+``--loop uvloop`` runs the bots on uvloop (the server's loop): in a class of 20 the bots spent
+19-20 µs of CPU per received packet on it against 23 µs on asyncio.
 """
 
 from __future__ import annotations
@@ -21,12 +23,15 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+import uvloop
+
 from .loadgen import Timing, run_ramp
 from .ours_target import OursTarget, can_pin
 from .progress import Progress
 from .relay_target import RelayTarget
 from .report import RESULTS, StepRecord, write_run
 from .scenarios import (
+    CLASS_WARMUP,
     DEFAULT_STEPS,
     LAYERED_SCENARIOS,
     QUICK_STEPS,
@@ -49,6 +54,8 @@ FEEDBACK_NOTES: dict[str, str] = {
 }
 SERVER_CPU = 0
 BOTS_CPU = 1
+LOOPS = ("asyncio", "uvloop")
+"""The bots' event loop (``--loop``)."""
 
 
 def parse_steps(values: list[str], scenarios: list[str]) -> dict[str, list[int]]:
@@ -184,9 +191,14 @@ async def main(args: argparse.Namespace) -> int:
             else "nothing pinned (fewer than 2 cores or no taskset)"
         )
         + f"; per step {timing.warmup:g} s warm-up"
-        + (f" ({WEAK_WARMUP:g} s at least in weak)" if "weak" in scenarios else "")
+        + "".join(
+            f" ({floor:g} s at least in {name})"
+            for name, floor in (("weak", WEAK_WARMUP), ("class", CLASS_WARMUP))
+            if name in scenarios and floor > timing.warmup
+        )
         + f", {timing.window:g} s measured; "
         + f"subscribers: {FEEDBACK_NOTES[feedback]}"
+        + f"; the bots' event loop: {args.loop}"
         + (f" (weak's pupils: {FEEDBACK_NOTES[WEAK_FEEDBACK]})" if "weak" in scenarios else "")
         + "."
     )
@@ -198,6 +210,7 @@ async def main(args: argparse.Namespace) -> int:
         "machine": machine(),
         "timing": vars(timing),
         "pinned": pinned,
+        "loop": args.loop,
     }
     json_path, md_path = write_run(records, meta, Path(args.out))
     print(md_path.read_text())
@@ -267,12 +280,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "packet), none (count only)",
     )
     parser.add_argument("--no-feedback", action="store_true", help="same as --feedback none")
+    parser.add_argument(
+        "--loop",
+        choices=LOOPS,
+        default="asyncio",
+        help="the bots' event loop: asyncio (default) or uvloop (~15 %% less bot CPU per "
+        "received packet in a class of 20; a class of 30 receives ~50k packets/s)",
+    )
     parser.add_argument("--out", default=str(RESULTS), help="results folder")
     return parser.parse_args(argv)
 
 
+def run(args: argparse.Namespace) -> int:
+    """``main`` on the event loop ``args.loop`` names."""
+    if args.loop == "uvloop":
+        return uvloop.run(main(args))
+    return asyncio.run(main(args))
+
+
 if __name__ == "__main__":
     try:
-        sys.exit(asyncio.run(main(parse_args())))
+        sys.exit(run(parse_args()))
     except KeyboardInterrupt:
         sys.exit(130)

@@ -1,6 +1,7 @@
 """Bench bots: participants that join a room over the wire protocol, publish and receive media.
 
-``SubscriberBot`` joins and receives whatever the server offers it; ``PublisherBot`` also
+``SubscriberBot`` joins and receives whatever the server offers it (or, with ``page``, only
+the videos a lesson page of that size shows, and everyone's sound); ``PublisherBot`` also
 publishes pre-encoded camera and microphone tracks. Both speak only docs/protocol.md and
 WebRTC, like a browser, and use ICE on 127.0.0.1 only.
 """
@@ -12,11 +13,12 @@ from typing import Any
 
 import aiohttp
 
+from .gallery import SETTLE_S, Gallery, PageSize
 from .media import EncodedFrame, load_audio, load_video
 from .publication import TONE_LEVEL_DBOV, Publication, PublishedSource
 from .relay import UdpRelay
 from .rtp_stats import StreamStats
-from .signal_client import Message, SignalClient
+from .signal_client import Message, SignalClient, SignalClosed, SignalError
 from .subscription import DecodedTrackStats, Feedback, Subscription
 
 
@@ -26,7 +28,10 @@ class SubscriberBot:
     ``decode`` / ``feedback`` / ``keyframe_timeout`` choose how it receives (see
     ``bench.subscription``); ``relay``
     carries its subscribe connection through an impairing ``UdpRelay`` (started here, closed
-    by its owner).
+    by its owner). ``page`` makes it ask for videos as a lesson page of that size does
+    (``bench.gallery``: the first page of the class's cameras, the pinned person and a speaker
+    brought in first, screens always; everyone's sound): it joins receiving everything, then
+    sends ``set_subscriptions`` with ``video`` 250 ms after what its page shows changes.
     """
 
     def __init__(
@@ -40,6 +45,7 @@ class SubscriberBot:
         keyframe_timeout: float | None = 1.0,
         session: aiohttp.ClientSession | None = None,
         clock: Callable[[], float] = time.monotonic,
+        page: PageSize | None = None,
     ) -> None:
         self.server_url = server_url
         self.token = token
@@ -56,6 +62,14 @@ class SubscriberBot:
         self._session = session
         self._signal: SignalClient | None = None
         self._clock = clock
+        self.gallery = Gallery(page) if page is not None else None
+        """What its page shows (``page``), kept from the room's events."""
+        self.video_requests: list[list[str] | None] = []
+        """Every ``video`` it asked for with ``set_subscriptions``, in order."""
+        self._asked: tuple[str, ...] | None | object = _NOTHING_ASKED
+        self._settle: asyncio.TimerHandle | None = None
+        self._asking: set[asyncio.Task[None]] = set()
+        self._screen_tracks: dict[str, set[str]] = {}
 
     @property
     def signal(self) -> SignalClient:
@@ -78,8 +92,20 @@ class SubscriberBot:
         self.join_started_at = self._clock()
         self._signal = await SignalClient.connect(self.server_url, session=self._session)
         self._signal.on("subscribe_offer", self._on_subscribe_offer)
+        if self.gallery is not None:
+            for event in PAGE_EVENTS:
+                self._signal.on(event, self._on_room_event)
         self.joined = await self._signal.join(self.token, identities, resume_token)
+        # No await before the page has read `joined`: the room's later events wait behind it.
+        if self.gallery is not None:
+            self._show_room(self.joined)
         return self.joined
+
+    def shown_videos(self) -> list[str] | None:
+        """Identities whose videos this bot asks for now; None: every video."""
+        if self.gallery is None:
+            return None
+        return self.gallery.video()
 
     async def chat(self, text: str) -> None:
         await self.signal.chat(text)
@@ -90,6 +116,11 @@ class SubscriberBot:
 
     async def close(self) -> None:
         """Close the socket and the connections without leaving first. Idempotent."""
+        if self._settle is not None:
+            self._settle.cancel()
+        for task in list(self._asking):
+            task.cancel()
+        await asyncio.gather(*self._asking, return_exceptions=True)
         # The socket first: an offer arriving meanwhile must not meet a closed connection.
         if self._signal is not None:
             await self._signal.close()
@@ -165,6 +196,98 @@ class SubscriberBot:
     async def _on_subscribe_offer(self, message: Message) -> None:
         answer = await self.subscription.answer(str(message["sdp"]), list(message["tracks"]))
         await self.signal.subscribe_answer(answer)
+
+    # The page's subscriptions (``page``): what app.js, tiles.js and seen.js do.
+
+    def _show_room(self, joined: Message) -> None:
+        """After a (re)join: the room as ``joined`` tells it; the page asks once, whatever it
+        shows (seen.js ``resync``)."""
+        gallery = self.gallery
+        assert gallery is not None
+        me = str(joined.get("self", {}).get("id"))
+        for person in joined.get("participants", []):
+            if str(person["id"]) == me:
+                continue
+            gallery.add(
+                str(person["id"]),
+                str(person["identity"]),
+                person.get("role"),
+                screen=self._note_screens(person),
+            )
+        gallery.set_pinned(_id_or_none(joined.get("pinned")))
+        gallery.set_speaker(_id_or_none(joined.get("activeSpeaker")))
+        self._asked = _NOTHING_ASKED
+        self._ask_soon()
+
+    async def _on_room_event(self, event: Message) -> None:
+        gallery = self.gallery
+        assert gallery is not None
+        kind = event.get("type")
+        changed = False
+        if kind == "participant_joined":
+            person = event["participant"]
+            if str(person["id"]) == self.participant_id:
+                return
+            changed = gallery.add(
+                str(person["id"]),
+                str(person["identity"]),
+                person.get("role"),
+                screen=self._note_screens(person),
+            )
+        elif kind == "participant_left":
+            self._screen_tracks.pop(str(event["participantId"]), None)
+            changed = gallery.remove(str(event["participantId"]))
+        elif kind in ("track_added", "track_removed"):
+            key = str(event["participantId"])
+            screens = self._screen_tracks.setdefault(key, set())
+            track = event.get("track") or {}
+            if kind == "track_added" and track.get("source") == "screen":
+                screens.add(str(track.get("id")))
+            elif kind == "track_removed":
+                screens.discard(str(event.get("trackId")))
+            changed = gallery.set_screen(key, bool(screens))
+        elif kind == "pinned":
+            changed = gallery.set_pinned(_id_or_none(event.get("participantId")))
+        elif kind == "active_speaker":
+            changed = gallery.set_speaker(_id_or_none(event.get("participantId")))
+        if changed:
+            self._ask_soon()
+
+    def _note_screens(self, person: Message) -> bool:
+        """Remember ``person``'s screen-share track ids; whether they share one."""
+        screens = {
+            str(t.get("id")) for t in person.get("tracks", []) if t.get("source") == "screen"
+        }
+        self._screen_tracks[str(person["id"])] = screens
+        return bool(screens)
+
+    def _ask_soon(self) -> None:
+        if self._settle is not None:
+            self._settle.cancel()
+        loop = asyncio.get_running_loop()
+        self._settle = loop.call_later(SETTLE_S, self._ask_now)
+
+    def _ask_now(self) -> None:
+        self._settle = None
+        task = asyncio.create_task(self._ask())
+        self._asking.add(task)
+        task.add_done_callback(self._asking.discard)
+
+    async def _ask(self) -> None:
+        if self.gallery is None or self._signal is None or self._signal.closed:
+            return
+        video = self.gallery.video()
+        key = None if video is None else tuple(video)
+        if key == self._asked:
+            return
+        self._asked = key
+        self.video_requests.append(video)
+        try:
+            await self._signal.request(
+                {"type": "set_subscriptions", "identities": None, "video": video}
+            )
+        except (SignalClosed, SignalError, TimeoutError, ConnectionError):
+            self._asked = _NOTHING_ASKED  # as seen.js: asked again after a rejoin
 
 
 class PublisherBot(SubscriberBot):
@@ -271,6 +394,23 @@ class PublisherBot(SubscriberBot):
         report["publish"] = publication.summary() if publication else {}
         report["publish_relay"] = _relay_report(self.publish_relay)
         return report
+
+
+_NOTHING_ASKED = object()
+"""Nothing asked yet on this connection (seen.js's ``sent = undefined``)."""
+PAGE_EVENTS = (
+    "participant_joined",
+    "participant_left",
+    "track_added",
+    "track_removed",
+    "pinned",
+    "active_speaker",
+)
+"""The room events that can change what a page shows."""
+
+
+def _id_or_none(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def _relay_report(relay: UdpRelay | None) -> dict[str, Any] | None:

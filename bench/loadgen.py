@@ -24,6 +24,18 @@ Definitions (the same for every target, since every target's participants report
   optional ``source_of(stream) -> identity`` give each stream its publisher; for others only
   subscribers who joined after all their publishers are counted, from their own join start.
   A stream that never showed a keyframe counts as infinitely late.
+- a participant that follows a lesson page (``JoinSpec.page``) should receive the videos its
+  page shows at the end of the window (``shown_videos()``) and everyone's audio: its other
+  video streams (those of its first offer, before it asked for its page) are left out of time
+  to first frame and of the video counts;
+- video pauses (``extra["video_pauses"]``, our server): ``video_quality`` "paused" events
+  the participants received before and in the window (the server found a downlink too
+  narrow), and how many participants got one in the window;
+- joins (``extra["joins"]``): how long the whole joining phase took, and each join
+  (signalling, and publishing for a publisher) p50 / p95 / max;
+- per role (``extra["received"]``, every step): what each participant received over the
+  window, kbit/s of RTP (header + payload) in all, of video and of audio, and on the wire
+  (+ ``WIRE_OVERHEAD_BYTES`` a packet), and how many video and audio streams brought packets;
 - participants behind an impaired link (``JoinSpec.downlink``: the ``weak`` scenario) are
   left out of ``loss_pct`` and time to first frame, and so of the verdict (which is about the
   server); their loss is the scenario's measurement, reported per link group
@@ -49,6 +61,9 @@ from .scenarios import Plan, key, sources
 from .target import JoinSpec, Participant, Target
 
 MB = 1024 * 1024
+WIRE_OVERHEAD_BYTES = 20 + 8 + 10
+"""What a packet weighs on the wire beyond its RTP bytes: IPv4 and UDP headers and SRTP's
+80-bit authentication tag (no TURN, no TCP)."""
 
 
 @dataclass
@@ -65,10 +80,14 @@ class _Joined:
     spec: JoinSpec
     participant: Participant
     started_at: float
+    took: float = 0.0
+    """Seconds its join took (signalling, and publishing if it publishes)."""
 
 
 Counts = dict[tuple[str, int], tuple[int, int, int]]
 """(participant key, SSRC) → (packets, expected, lost)."""
+Volumes = dict[tuple[str, int], tuple[str, str | None, int, int]]
+"""(participant key, SSRC) → (kind, publisher's key or None, packets, bytes)."""
 
 
 async def run_ramp(
@@ -96,7 +115,7 @@ async def run_ramp(
             into.append(record)
         if progress is not None:
             progress.finish_step(summary(record))
-        if not record.held:
+        if not record.held and not plan.every_step:
             if progress is not None:
                 progress.skip(len(plans) - index - 1)
             break
@@ -135,18 +154,24 @@ async def run_step(
         await target.start()
         show("server idle", 0.0)
         idle_rss = await settled_rss(target.server_pids)
+        joins_began = time.monotonic()
         await _join_all(target, plan, timing.join_concurrency, joined, show)
+        joining_s = time.monotonic() - joins_began
         await _countdown(max(timing.warmup, plan.min_warmup), "warm-up", 0.4, 0.3, show)
         sampler = ProcSampler(target.server_pids)
         sent_before = await _sent(joined)
         # Counting and sampling start with no await between them: the same window for both.
         before = _counts(joined)
+        volumes_before = _volumes(joined)
+        pauses_before = _pauses(joined)
         traffic_before = _traffic(joined)
         window_start = time.monotonic()
         sampler.start()
         await _countdown(timing.window, "measuring", 0.7, 0.3, show)
         usage = await sampler.stop()
         after = _counts(joined)
+        volumes_after = _volumes(joined)
+        pauses_after = _pauses(joined)
         traffic_after = _traffic(joined)
         window_end = time.monotonic()
         sent_after = await _sent(joined)
@@ -172,6 +197,25 @@ async def run_step(
             process_of,
             groups,
         )
+        roles = {key(j.spec): j.spec.role for j in joined}
+        record.extra["received"] = received_by_role(
+            roles, volumes_before, volumes_after, usage.seconds
+        )
+        record.extra["loop_lag_max_ms"] = round(usage.loop_lag_max_s * 1000, 1)
+        if pauses_after:
+            paused = {k: n - pauses_before.get(k, 0) for k, n in pauses_after.items()}
+            record.extra["video_pauses"] = {
+                "before_window": sum(pauses_before.values()),
+                "in_window": sum(paused.values()),
+                "participants_in_window": sum(1 for n in paused.values() if n > 0),
+            }
+        took = [j.took * 1000 for j in joined]
+        record.extra["joins"] = {
+            "seconds": round(joining_s, 1),
+            "ms_p50": _round(percentile(took, 50), 0),
+            "ms_p95": _round(percentile(took, 95), 0),
+            "ms_max": _round(max(took, default=None), 0),
+        }
         # What only some targets measure (our events' HLS clients).
         extra = getattr(target, "extra_stats", None)
         if extra is not None:
@@ -211,7 +255,9 @@ async def _join_all(
 async def _join(target: Target, spec: JoinSpec) -> _Joined:
     started = time.monotonic()
     participant = await target.join(spec)
-    return _Joined(spec, participant, participant.join_started_at or started)
+    return _Joined(
+        spec, participant, participant.join_started_at or started, time.monotonic() - started
+    )
 
 
 async def _countdown(
@@ -238,6 +284,121 @@ def _counts(joined: list[_Joined]) -> Counts:
         for j in joined
         for s in j.participant.streams()
     }
+
+
+def _pauses(joined: list[_Joined]) -> dict[str, int]:
+    """Videos the server paused to each participant so far (targets that tell)."""
+    found: dict[str, int] = {}
+    for j in joined:
+        read: Callable[[], int] | None = getattr(j.participant, "video_pauses", None)
+        if read is not None:
+            found[key(j.spec)] = read()
+    return found
+
+
+def _volumes(joined: list[_Joined]) -> Volumes:
+    found: Volumes = {}
+    for j in joined:
+        source_of: Callable[[StreamStats], str | None] | None = getattr(
+            j.participant, "source_of", None
+        )
+        for s in j.participant.streams():
+            source = source_of(s) if source_of is not None else None
+            publisher = f"{j.spec.room}/{source}" if source is not None else None
+            found[(key(j.spec), s.ssrc)] = (s.kind or "?", publisher, s.packets, s.bytes)
+    return found
+
+
+def received_by_role(
+    roles: dict[str, str], before: Volumes, after: Volumes, seconds: float
+) -> dict[str, dict[str, Any]]:
+    """Per role, what its participants received between two snapshots: kbit/s (mean, min,
+    max; in all, on the wire, of audio, of video and of video by its publisher's role) and
+    the streams of each kind that brought packets (min, max). Participants that received
+    nothing are left out; ``roles`` gives each participant's (and publisher's) role by key."""
+    per: dict[str, dict[str, int]] = {}
+    for (participant, ssrc), (kind, source, p1, b1) in after.items():
+        _, _, p0, b0 = before.get((participant, ssrc), (kind, source, 0, 0))
+        if p1 <= p0:
+            continue
+        counts = per.setdefault(participant, {})
+        names = [f"{kind}_packets", f"{kind}_bytes", f"{kind}_streams"]
+        values = [p1 - p0, b1 - b0, 1]
+        if kind == "video":
+            names.append(f"video_bytes_from_{roles.get(source or '', '?')}")
+            values.append(b1 - b0)
+        for name, value in zip(names, values, strict=True):
+            counts[name] = counts.get(name, 0) + value
+    if not seconds:
+        return {}
+
+    def kbps(byte_count: float) -> float:
+        return round(byte_count * 8 / seconds / 1000, 1)
+
+    found: dict[str, dict[str, Any]] = {}
+    for role in sorted({roles.get(p, "?") for p in per}):
+        people = [c for p, c in per.items() if roles.get(p, "?") == role]
+        count = len(people)
+        rtp = [c.get("video_bytes", 0) + c.get("audio_bytes", 0) for c in people]
+        wire = [
+            b + WIRE_OVERHEAD_BYTES * (c.get("video_packets", 0) + c.get("audio_packets", 0))
+            for b, c in zip(rtp, people, strict=True)
+        ]
+        sources = sorted(
+            {
+                n.removeprefix("video_bytes_from_")
+                for c in people
+                for n in c
+                if n.startswith("video_bytes_from_")
+            }
+        )
+        found[role] = {
+            "participants": count,
+            "kbps_mean": kbps(sum(rtp) / count),
+            "kbps_min": kbps(min(rtp)),
+            "kbps_max": kbps(max(rtp)),
+            "wire_kbps_mean": kbps(sum(wire) / count),
+            "wire_kbps_max": kbps(max(wire)),
+            "video_kbps_mean": kbps(sum(c.get("video_bytes", 0) for c in people) / count),
+            "audio_kbps_mean": kbps(sum(c.get("audio_bytes", 0) for c in people) / count),
+            "video_kbps_mean_from": {
+                source: kbps(sum(c.get(f"video_bytes_from_{source}", 0) for c in people) / count)
+                for source in sources
+            },
+            "video_streams_min": min(c.get("video_streams", 0) for c in people),
+            "video_streams_max": max(c.get("video_streams", 0) for c in people),
+            "audio_streams_min": min(c.get("audio_streams", 0) for c in people),
+            "audio_streams_max": max(c.get("audio_streams", 0) for c in people),
+        }
+    return found
+
+
+def video_streams(participant: Participant) -> list[StreamStats]:
+    """The video streams ``participant`` should be receiving: every one it got, or for one
+    following a page (``shown_videos()`` a list), the newest stream on each m-line that now
+    carries a video its page shows."""
+    videos = [s for s in participant.streams() if s.kind == "video"]
+    shown: Callable[[], list[str] | None] | None = getattr(participant, "shown_videos", None)
+    source_of: Callable[[StreamStats], str | None] | None = getattr(participant, "source_of", None)
+    wanted = shown() if shown is not None else None
+    if wanted is None or source_of is None:
+        return videos
+    newest: dict[str | None, StreamStats] = {}
+    for stream in videos:
+        if source_of(stream) not in wanted:
+            continue
+        held = newest.get(stream.mid)
+        if held is None or (stream.first_packet_at or 0.0) > (held.first_packet_at or 0.0):
+            newest[stream.mid] = stream
+    return list(newest.values())
+
+
+def _video_publishers(j: _Joined, wanted: list[JoinSpec]) -> list[str]:
+    """Identities whose video ``j`` should receive: its sources', those on its page."""
+    names = [s.identity for s in wanted if s.publish and s.publish.video]
+    shown: Callable[[], list[str] | None] | None = getattr(j.participant, "shown_videos", None)
+    page = shown() if shown is not None else None
+    return names if page is None else [n for n in names if n in page]
 
 
 async def _sent(joined: list[_Joined]) -> int | None:
@@ -326,7 +487,7 @@ def ttff_samples(
     """
     samples: list[float] = []
     for room, participant, started, publishers in subscribers:
-        videos = [s for s in participant.streams() if s.kind == "video"]
+        videos = video_streams(participant)
         source_of: Callable[[StreamStats], str | None] | None = getattr(
             participant, "source_of", None
         )
@@ -386,10 +547,7 @@ def _record(
 ) -> StepRecord:
     wanted = sources(plan)
     joined_at = {key(j.spec): j.started_at for j in joined}
-    video_publishers = {
-        key(j.spec): [s.identity for s in wanted[key(j.spec)] if s.publish and s.publish.video]
-        for j in joined
-    }
+    video_publishers = {key(j.spec): _video_publishers(j, wanted[key(j.spec)]) for j in joined}
     subscribers = [
         (j.spec.room, j.participant, j.started_at, video_publishers[key(j.spec)])
         for j in joined
@@ -403,10 +561,7 @@ def _record(
         if wanted[key(j.spec)] and key(j.spec) not in impaired
     ]
     samples = ttff_samples(timed, joined_at)
-    videos = [
-        [s for s in participant.streams() if s.kind == "video"]
-        for _, participant, _, _ in subscribers
-    ]
+    videos = [video_streams(participant) for _, participant, _, _ in subscribers]
     delays = window_delays([p for _, p, _, _ in subscribers], usage.seconds)
     # Why video is missing: never offered / no packets, or packets but no complete keyframe.
     absent = sum(max(0, len(sub[3]) - len(v)) for sub, v in zip(subscribers, videos, strict=True))

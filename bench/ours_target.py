@@ -64,10 +64,28 @@ class OursParticipant:
         track = self.bot.subscription.tracks.get(stream.mid or "")
         if track is None:
             return None
-        participant_id = str(track.get("participantId"))
+        return self.identity_of(str(track.get("participantId")))
+
+    def identity_of(self, participant_id: str) -> str | None:
+        """The identity of the room's participant ``participant_id`` (from the room's events)."""
         if participant_id not in self._identities:
             self._learn_identities()
         return self._identities.get(participant_id)
+
+    def shown_videos(self) -> list[str] | None:
+        """Identities whose videos it asks for now (``JoinSpec.page``); None: every video."""
+        return self.bot.shown_videos()
+
+    def video_pauses(self) -> int:
+        """``video_quality`` events so far that paused a video it receives (the server found
+        its downlink too narrow for it)."""
+        if self.bot._signal is None:
+            return 0
+        return sum(
+            1
+            for e in self.bot.signal.events
+            if e.get("type") == "video_quality" and e.get("quality") == "paused"
+        )
 
     def server_ports(self) -> set[int]:
         """The server's UDP ports this participant receives from (to find the process)."""
@@ -176,7 +194,7 @@ class OursTarget:
         )
         bot: SubscriberBot
         if publish is None:
-            bot = SubscriberBot(server.url, token, feedback=feedback, relay=relay)
+            bot = SubscriberBot(server.url, token, feedback=feedback, relay=relay, page=spec.page)
         else:
             bot = PublisherBot(
                 server.url,
@@ -186,8 +204,10 @@ class OursTarget:
                 video_frames=publish.video,
                 audio_frames=publish.audio,
                 layered_video=publish.layered,
+                audio_level=publish.audio_level,
                 feedback=feedback,
                 relay=relay,
+                page=spec.page,
             )
         try:
             # Whose media to receive goes with the join, as a large class's client would send it.

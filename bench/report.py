@@ -22,6 +22,8 @@ TTFF_LIMIT_MS = 2000.0
 TARGET_US_PER_PKT_OUT = 10.0
 TARGET_RATIO_TO_JANUS = 1.5
 TARGET_TTFF_P95_MS = 500.0
+TARGET_PUPIL_KBPS = 1500.0
+"""Issue 16: what a pupil of a full class receives, at most."""
 SERVER_ORDER = {"ours": 0, "janus": 1, "relay": 2}
 SCENARIO_NOTES = {
     "lesson": "N pupils: 1 teacher (720p + audio) and N pupils (360p + audio); each pupil sees "
@@ -38,6 +40,12 @@ SCENARIO_NOTES = {
     "(`bench/link_groups.py`), each behind a seeded relay on its downlink, and receive "
     "through aiortc's receiver (NACK, REMB, RR) whatever `--feedback` says. Loss and TTFF "
     "in the tables above leave impaired pupils out; per group below.",
+    "class": "A class of N: 1 teacher (720p + audio, talking, on a computer: 9 cameras a page) "
+    "and N − 1 pupils (360p + audio, silent, on phones: 4 cameras a page, the teacher's one "
+    "of them), every camera on, all in one room. Each asks for videos as the lesson page "
+    "does (`bench/gallery.py`, `set_subscriptions` with `video`; on Janus, the same streams "
+    "by feed and mid): the first page of the class's cameras, and everyone's audio. Every "
+    "step runs, whatever the one before it gave.",
 }
 GROUP_NOTES = (
     "fps: complete frames per second (every packet of a frame, first to marker, arrived, "
@@ -442,6 +450,204 @@ def targets(records: Sequence[StepRecord]) -> list[str]:
     return lines
 
 
+# The class scenario: what each pupil and the teacher received, and the server's cost.
+
+RECEIVED_SCENARIOS = {"class"}
+"""Scenarios whose report shows what each role received (every record measures it)."""
+
+
+def _received(record: StepRecord, role: str) -> dict[str, Any] | None:
+    found = (record.extra.get("received") or {}).get(role)
+    return found if isinstance(found, dict) else None
+
+
+def _raw_ratio(ours: StepRecord | None, janus: StepRecord | None) -> float | None:
+    """ours / janus CPU µs per forwarded packet, saturated or not (marked by the caller)."""
+    if ours is None or janus is None:
+        return None
+    a, b = ours.cpu_us_per_pkt_out, janus.cpu_us_per_pkt_out
+    return None if a is None or not b else a / b
+
+
+def _pair(ours: StepRecord | None, janus: StepRecord | None, show: Any) -> str:
+    """One figure of ours and of Janus in one cell: ``ours / janus``."""
+    return " / ".join(_cell(r, show) or "—" for r in (ours, janus))
+
+
+def class_received(records: Sequence[StepRecord]) -> list[str]:
+    """Per N and server: each pupil's kbit/s (mean, max; of video and of audio; on the
+    wire) and streams, and the teacher's."""
+    chosen = [r for r in records if r.error is None and _received(r, "pupil")]
+    if not chosen:
+        return []
+    header = [
+        "N",
+        "server",
+        "pupil kbit/s mean (max)",
+        "of which teacher's video + classmates' video + audio",
+        "pupil on the wire mean (max)",
+        "pupil streams video / audio",
+        "teacher kbit/s",
+        "of which pupils' video + audio",
+        "teacher streams video / audio",
+    ]
+    rows = [_row(header), _row(["---"] * len(header))]
+    for r in sorted(chosen, key=lambda r: (r.n, _label_order(r.label))):
+        pupil = _received(r, "pupil") or {}
+        teacher = _received(r, "teacher") or {}
+
+        def streams(found: dict[str, Any], kind: str) -> str:
+            low, high = found.get(f"{kind}_streams_min"), found.get(f"{kind}_streams_max")
+            return "—" if low is None else str(low) if low == high else f"{low}–{high}"
+
+        def split(found: dict[str, Any], sources: tuple[str, ...]) -> str:
+            if not found:
+                return "—"
+            video = found.get("video_kbps_mean_from") or {}
+            parts = [video.get(source, 0.0) for source in sources]
+            parts.append(found["audio_kbps_mean"])
+            return " + ".join(fmt(part, 0) for part in parts)
+
+        rows.append(
+            _row(
+                [
+                    str(r.n),
+                    r.label,
+                    _mark(r, f"{fmt(pupil['kbps_mean'], 0)} ({fmt(pupil['kbps_max'], 0)})"),
+                    split(pupil, ("teacher", "pupil")),
+                    f"{fmt(pupil['wire_kbps_mean'], 0)} ({fmt(pupil['wire_kbps_max'], 0)})",
+                    f"{streams(pupil, 'video')} / {streams(pupil, 'audio')}",
+                    _mark(r, fmt(teacher.get("kbps_mean"), 0)),
+                    split(teacher, ("pupil",)),
+                    f"{streams(teacher, 'video')} / {streams(teacher, 'audio')}"
+                    if teacher
+                    else "—",
+                ]
+            )
+        )
+    return rows
+
+
+def class_cost(records: Sequence[StepRecord]) -> list[str]:
+    """Per N: the server's CPU µs per forwarded packet, ours and Janus and their ratio, and
+    each run's bots (CPU, event-loop lag), loss and time to first frame."""
+    by = {(r.label, r.n): r for r in records if r.error is None}
+    if not by:
+        return []
+    header = [
+        "N",
+        "ours µs/pkt out",
+        "janus µs/pkt out",
+        "ours/janus",
+        "server CPU % ours / janus",
+        "pkt/s out ours / janus",
+        "loss % ours / janus",
+        "TTFF p95 ms ours / janus",
+        "joining s (join p95 ms) ours / janus",
+        "bots CPU % ours / janus",
+        "bots loop lag p99 (max) ms ours / janus",
+        "verdict ours / janus",
+    ]
+    rows = [_row(header), _row(["---"] * len(header))]
+    for n in sorted({n for _, n in by}):
+        ours, janus = by.get(("ours", n)), by.get(("janus", n))
+        q = _raw_ratio(ours, janus)
+        saturated = any(r is not None and r.bots_saturated for r in (ours, janus))
+        rows.append(
+            _row(
+                [
+                    str(n),
+                    _cell(ours, lambda r: fmt(r.cpu_us_per_pkt_out)) or "—",
+                    _cell(janus, lambda r: fmt(r.cpu_us_per_pkt_out)) or "—",
+                    fmt(q, 2) + ("*" if saturated and q is not None else ""),
+                    _pair(ours, janus, lambda r: fmt(r.cpu_pct)),
+                    _pair(ours, janus, lambda r: fmt(r.pps_out, 0)),
+                    _pair(ours, janus, lambda r: fmt(r.loss_pct, 2)),
+                    _pair(ours, janus, lambda r: fmt(r.ttff_ms_p95, 0)),
+                    _pair(ours, janus, _joins),
+                    _pair(ours, janus, lambda r: fmt(r.bots_cpu_pct, 0)),
+                    _pair(
+                        ours,
+                        janus,
+                        lambda r: (
+                            f"{fmt(r.loop_lag_p99_ms)} ({fmt(r.extra.get('loop_lag_max_ms'))})"
+                        ),
+                    ),
+                    " / ".join(r.verdict if r is not None else "—" for r in (ours, janus)),
+                ]
+            )
+        )
+    return rows
+
+
+def _joins(record: StepRecord) -> str:
+    joins = record.extra.get("joins") or {}
+    if not joins:
+        return "—"
+    return f"{fmt(joins.get('seconds'))} ({fmt(joins.get('ms_p95'), 0)})"
+
+
+def class_target(records: Sequence[StepRecord]) -> list[str]:
+    """Each server's pupils against the issue's per-pupil target, at every N."""
+    lines = []
+    for label in labels_of(records):
+        points = [
+            (r, p)
+            for r in sorted(records, key=lambda r: r.n)
+            if r.label == label and r.error is None and (p := _received(r, "pupil"))
+        ]
+        if not points:
+            continue
+        worst = max(p["kbps_max"] for _, p in points)
+        shown = ", ".join(
+            f"N={r.n} {_mark(r, fmt(p['kbps_mean'], 0))} (max {fmt(p['kbps_max'], 0)})"
+            for r, p in points
+        )
+        lines.append(
+            f"- {label}: pupils received {shown} kbit/s "
+            f"(target ≤ {TARGET_PUPIL_KBPS:.0f}: {_against(worst, TARGET_PUPIL_KBPS)})."
+        )
+    return lines
+
+
+def class_pauses(records: Sequence[StepRecord]) -> list[str]:
+    """Our server's pauses of video to participants (``video_quality``), per N."""
+    found = [(r, p) for r in records if isinstance(p := r.extra.get("video_pauses"), dict)]
+    if not found:
+        return []
+    shown = "; ".join(
+        f"N={r.n} {p['in_window']} in the window to {p['participants_in_window']} "
+        f"participants ({p['before_window']} before it)"
+        for r, p in sorted(found, key=lambda rp: (rp[0].n, _label_order(rp[0].label)))
+    )
+    return [
+        '- Videos our server paused (`video_quality` "paused": a downlink it found too '
+        f"narrow): {shown}."
+    ]
+
+
+def class_tables(records: Sequence[StepRecord]) -> list[str]:
+    received = class_received(records)
+    if not received:
+        return []
+    return [
+        "What each participant received over the window: kbit/s of RTP (header and "
+        "payload; RTX and RTCP not counted), on the wire with IPv4, UDP and SRTP's tag "
+        "(38 bytes a packet more), and the streams that brought packets:",
+        "",
+        *received,
+        "",
+        *class_target(records),
+        *class_pauses(records),
+        "",
+        "The server's CPU per packet forwarded (received by all subscribers), side by side; "
+        "a ratio marked `*` compares a step whose bots were saturated:",
+        "",
+        *class_cost(records),
+        "",
+    ]
+
+
 # Process scaling (our server with several SFU worker processes).
 
 WORKER_ROLE = "sfu.worker"
@@ -568,6 +774,8 @@ def markdown(records: Sequence[StepRecord], meta: dict[str, Any], plots: Sequenc
         out += [*side_by_side(group), "", *details(group), ""]
         out += group_tables(group)
         out += hls_table(group)
+        if scenario in RECEIVED_SCENARIOS:
+            out += class_tables(group)
     scaling = process_scaling(records)
     if scaling:
         out += [

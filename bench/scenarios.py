@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from .gallery import COMPUTER, PHONE
 from .link_groups import assign
 from .media import (
     MUSIC_AUDIO,
@@ -14,6 +15,7 @@ from .media import (
     load_video,
     load_video_spec,
 )
+from .publication import TONE_LEVEL_DBOV
 from .subscription import Feedback
 from .target import JoinSpec, PublishSpec
 
@@ -27,9 +29,17 @@ DEFAULT_STEPS = {
     "broadcast": [5, 10, 20, 30, 40, 60],
     "rooms": [1, 2, 3, 4],
     "weak": [6, 12],
+    "class": [10, 15, 20, 25, 30],
 }
 # Quick rooms: 2 lessons, so that with 2 SFU processes each holds one.
-QUICK_STEPS = {"lesson": [2, 4], "meeting": [2, 3], "broadcast": [2, 8], "rooms": [2], "weak": [3]}
+QUICK_STEPS = {
+    "lesson": [2, 4],
+    "meeting": [2, 3],
+    "broadcast": [2, 8],
+    "rooms": [2],
+    "weak": [3],
+    "class": [6],
+}
 # The decoding relay saturates its core with a handful of 720p subscribers: small N only.
 RELAY_STEPS = {"lesson": [1, 2, 3]}
 RELAY_QUICK_STEPS = {"lesson": [1]}
@@ -92,6 +102,9 @@ class Plan:
     joins: list[JoinSpec]
     min_warmup: float = 0.0
     """Seconds of warm-up this step needs at least, whatever the run's timing says."""
+    every_step: bool = False
+    """The ramp runs this scenario's next steps even after this one did not hold (a fixed
+    class size to measure, not a capacity to find)."""
 
 
 def lesson_joins(room: str, pupils: int, media: Media) -> list[JoinSpec]:
@@ -157,12 +170,45 @@ def weak(n: int, media: Media) -> Plan:
     return Plan("weak", n, 1, [teacher, *pupils], min_warmup=WEAK_WARMUP)
 
 
+SILENT_DBOV = -127
+"""RFC 6464's silence: a pupil listening (the server's active speaker stays the teacher)."""
+CLASS_PUPIL_PAGE = PHONE
+"""Pupils on phones: 4 cameras a page, the teacher's one of them."""
+CLASS_TEACHER_PAGE = COMPUTER
+"""The teacher on a computer: 9 cameras a page."""
+CLASS_WARMUP = 6.0
+"""Seconds `class` lets pass after the joins at least: every join re-offers to everyone (its
+audio), and the last joiners' pages settle 250 ms later and renegotiate once more."""
+
+
+def class_lesson(n: int, media: Media) -> Plan:
+    """A whole class on the lesson page: a class of N is 1 teacher and N − 1 pupils, every
+    camera on. The teacher (720p, talking) is on a computer, each pupil (360p, silent
+    microphone) on a phone, and each asks for videos as its page does (`bench.gallery`):
+    the first page of the class's cameras, and everyone's sound."""
+    room = f"class-{n}"
+    teacher = JoinSpec(
+        room,
+        "teacher",
+        role="teacher",
+        publish=replace(media.camera_720p, audio_level=TONE_LEVEL_DBOV),
+        page=CLASS_TEACHER_PAGE,
+    )
+    pupil_camera = replace(media.camera_360p, audio_level=SILENT_DBOV)
+    pupils = [
+        JoinSpec(room, f"pupil-{k}", publish=pupil_camera, page=CLASS_PUPIL_PAGE)
+        for k in range(max(0, n - 1))
+    ]
+    return Plan("class", n, 1, [teacher, *pupils], min_warmup=CLASS_WARMUP, every_step=True)
+
+
 SCENARIOS: dict[str, Callable[[int, Media], Plan]] = {
     "lesson": lesson,
     "meeting": meeting,
     "broadcast": broadcast,
     "rooms": rooms,
     "weak": weak,
+    "class": class_lesson,
 }
 LAYERED_SCENARIOS = {"weak"}
 """Scenarios that need `Media.layered_720p`."""

@@ -11,8 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from .gallery import PageSize
 from .impairment import Impairment
 from .media import EncodedFrame
+from .publication import TONE_LEVEL_DBOV
 from .rtp_stats import StreamStats
 from .subscription import Feedback
 
@@ -25,6 +27,8 @@ class PublishSpec:
     audio: list[EncodedFrame] | None
     layered: bool = False
     """``video`` has three VP8 temporal layers (L1T3), sent marked as Chrome does."""
+    audio_level: int | None = TONE_LEVEL_DBOV
+    """dBov in the audio-level extension (-127: silence): whom the server hears speaking."""
 
 
 @dataclass
@@ -36,6 +40,10 @@ class JoinSpec:
     publish: PublishSpec | None = None
     subscribe_to: list[str] | None = field(default=None)
     """Identities whose media this participant receives; None: everyone's."""
+    page: PageSize | None = None
+    """Receive videos as a lesson page this size does (``bench.gallery``): those on its first
+    page of the class's cameras, and everyone's sound. None: every video (of
+    ``subscribe_to``)."""
     downlink: Impairment | None = None
     """What the network does to the media this participant receives: its subscribe
     connection goes through a ``UdpRelay`` impairing the server → participant direction,
@@ -64,7 +72,10 @@ class Participant(Protocol):
     # - ``async packets_sent() -> int``: RTP packets this participant's senders sent (pps_in);
     # - ``server_ports() -> set[int]``: the server's UDP ports it receives from, which tell
     #   which server process forwards its packets;
-    # - ``relay``: the ``UdpRelay`` its subscribe connection goes through (``downlink``).
+    # - ``relay``: the ``UdpRelay`` its subscribe connection goes through (``downlink``);
+    # - ``shown_videos() -> list[identity] | None``: whose videos it asks for now (``page``),
+    #   None for every video;
+    # - ``video_pauses() -> int``: times the server paused a video to it (``video_quality``).
 
     async def close(self) -> None: ...
 

@@ -5,6 +5,15 @@ nothing: that handle is what hears of publishers coming and going) and, once the
 to receive, one multistream "subscriber" handle. Janus offers on the subscriber handle and the
 bot answers with ``start``; new publishers are added with ``subscribe`` (Janus re-offers), and
 Janus re-offers by itself when a publisher leaves.
+
+With ``JoinSpec.page`` the subscriber handle carries what a lesson page of that size would
+receive from our server (``bench.gallery``): every publisher's audio, and the videos of the
+people on its first page (those of everyone while all fit). It subscribes stream by stream
+(``{"feed", "mid"}``), and when the page changes asks for the difference in one ``update``
+(``subscribe`` + ``unsubscribe``). Janus knows no roles and lists publishers, not
+participants, in no set order: the target tells each participant every display's role and
+the order people joined the room (``people``), which stands for the order a page learned of
+them. Janus has no active speaker here (no ``audiolevel_event``) and no pins.
 """
 
 import asyncio
@@ -17,6 +26,7 @@ import aiohttp
 
 from ..candidates import udp_candidates
 from ..client_glue import LOOPBACK
+from ..gallery import Gallery
 from ..publication import Publication
 from ..relay import UdpRelay
 from ..rtp_stats import StreamStats
@@ -37,10 +47,12 @@ class JanusParticipant:
         *,
         feedback: Feedback | bool = "cheap",
         clock: Callable[[], float] = time.monotonic,
+        people: dict[str, tuple[int, str]] | None = None,
     ) -> None:
         """``feedback``: the receive mode (``bench.subscription``), as for our server, unless
         ``spec.feedback`` says otherwise; ``spec.downlink`` puts a relay on the subscribe
-        connection."""
+        connection; ``people``: display → (place in the room's join order, role), for
+        ``spec.page``."""
         self.identity = spec.identity
         self.join_started_at: float | None = None
         self.spec = spec
@@ -59,6 +71,13 @@ class JanusParticipant:
         )
         self.subscribed: set[int] = set()
         """Feeds whose streams the subscriber handle carries."""
+        self.gallery = Gallery(spec.page) if spec.page is not None else None
+        """What its page shows (``spec.page``); keys are feed ids."""
+        self.streams_subscribed: set[tuple[int, str]] = set()
+        """(feed, mid) the subscriber handle carries (``spec.page``)."""
+        self._people = people if people is not None else {}
+        self._feeds: dict[int, dict[str, Any]] = {}
+        """Publishers present that this participant may receive (``spec.page``), by feed."""
         self._http = http
         self._url = url
         self._clock = clock
@@ -83,6 +102,10 @@ class JanusParticipant:
         """Identity of whoever published ``stream`` (Janus names the feed's ``display``)."""
         track = self.subscription.tracks.get(stream.mid or "")
         return track["participantId"] if track is not None else None
+
+    def shown_videos(self) -> list[str] | None:
+        """Displays whose videos it receives now (``spec.page``); None: every video."""
+        return self.gallery.video() if self.gallery is not None else None
 
     def server_ports(self) -> set[int]:
         """Janus's UDP ports this participant receives from."""
@@ -139,7 +162,10 @@ class JanusParticipant:
         assert self.spec.publish is not None
         publish = self.spec.publish
         publication = self.publication = Publication(
-            video=publish.video, audio=publish.audio, layered_video=publish.layered
+            video=publish.video,
+            audio=publish.audio,
+            layered_video=publish.layered,
+            audio_level=publish.audio_level,
         )
         offer, _ = await publication.offer()
         event = await publisher.message(
@@ -158,6 +184,9 @@ class JanusParticipant:
         )
 
     async def _subscribe(self, publishers: list[dict[str, Any]]) -> None:
+        if self.gallery is not None:
+            await self._follow_page(publishers, [])
+            return
         async with self._negotiating:
             feeds = [int(p["id"]) for p in publishers if self._wanted(p)]
             feeds = [f for f in dict.fromkeys(feeds) if f not in self.subscribed]
@@ -184,6 +213,56 @@ class JanusParticipant:
             if "jsep" in event:
                 await self._answer(subscriber, event)
 
+    async def _follow_page(self, publishers: list[dict[str, Any]], gone: list[int]) -> None:
+        """Note who came and went, then (un)subscribe the streams the page's rule wants."""
+        gallery = self.gallery
+        assert gallery is not None
+        async with self._negotiating:
+            for publisher in publishers:
+                if not self._wanted(publisher):
+                    continue
+                feed, display = int(publisher["id"]), str(publisher.get("display"))
+                self._feeds[feed] = publisher
+                order, role = self._people.get(display, (None, None))
+                gallery.add(str(feed), display, role, order=order)
+            for feed in gone:
+                self._feeds.pop(feed, None)
+                gallery.remove(str(feed))
+                # Janus takes a leaving publisher's streams off the subscription itself.
+                self.streams_subscribed = {s for s in self.streams_subscribed if s[0] != feed}
+            wanted = page_streams(self._feeds, gallery.video())
+            add = sorted(wanted - self.streams_subscribed)
+            drop = sorted(self.streams_subscribed - wanted)
+            if (not add and not drop) or self._closed:
+                return
+            subscriber = self._subscriber
+            streams = [{"feed": feed, "mid": mid} for feed, mid in add]
+            if subscriber is None:
+                if not add:
+                    return
+                assert self._session is not None
+                subscriber = self._subscriber = await self._session.attach()
+                subscriber.on_event = self._on_subscriber_event
+                body: dict[str, Any] = {
+                    "request": "join",
+                    "ptype": "subscriber",
+                    "room": self.room_id,
+                    "streams": streams,
+                }
+                if self._private_id is not None:
+                    body["private_id"] = self._private_id
+            else:
+                body = {"request": "update"}
+                if add:
+                    body["subscribe"] = streams
+                if drop:
+                    body["unsubscribe"] = [{"feed": feed, "mid": mid} for feed, mid in drop]
+            event = await subscriber.message(body)
+            self.streams_subscribed = (self.streams_subscribed | set(add)) - set(drop)
+            self.subscribed = {feed for feed, _ in self.streams_subscribed}
+            if "jsep" in event:
+                await self._answer(subscriber, event)
+
     async def _answer(self, subscriber: JanusHandle, event: Event) -> None:
         """Answer a subscriber offer from Janus with ``start``."""
         tracks = tracks_of(plugin_data(event).get("streams", []))
@@ -194,6 +273,11 @@ class JanusParticipant:
 
     async def _on_room_event(self, event: Event) -> None:
         data = plugin_data(event)
+        if self.gallery is not None:
+            gone = [data[k] for k in ("unpublished", "leaving") if isinstance(data.get(k), int)]
+            if data.get("publishers") or gone:
+                await self._follow_page(data.get("publishers") or [], gone)
+            return
         if data.get("publishers"):
             await self._subscribe(data["publishers"])
         # A feed that left may come back under the same id: subscribe to it again then.
@@ -206,6 +290,20 @@ class JanusParticipant:
             async with self._negotiating:
                 if not self._closed:
                     await self._answer(self._subscriber, event)
+
+
+def page_streams(feeds: dict[int, dict[str, Any]], video: list[str] | None) -> set[tuple[int, str]]:
+    """(feed, mid) of every publisher's audio, and of the videos of ``video``'s displays
+    (None: everyone's)."""
+    wanted: set[tuple[int, str]] = set()
+    for feed, publisher in feeds.items():
+        shown = video is None or str(publisher.get("display")) in video
+        for stream in publisher.get("streams", []):
+            if stream.get("disabled") or "mid" not in stream:
+                continue
+            if stream.get("type") == "audio" or (stream.get("type") == "video" and shown):
+                wanted.add((feed, str(stream["mid"])))
+    return wanted
 
 
 def loopback_only(sdp: str) -> str:

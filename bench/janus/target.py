@@ -48,6 +48,9 @@ class JanusTarget:
         self.rooms: dict[str, int] = {}
         """Bench room names to the numeric Janus room ids made for them."""
         self.participants: list[JanusParticipant] = []
+        self.people: dict[str, dict[str, tuple[int, str]]] = {}
+        """Per bench room, display → (place in join order, role): what our server tells a
+        page and Janus does not (``JoinSpec.page``)."""
         self._http: aiohttp.ClientSession | None = None
         self._admin: JanusSession | None = None
         self._admin_handle: JanusHandle | None = None
@@ -89,8 +92,10 @@ class JanusTarget:
         if self._http is None:
             raise RuntimeError("the Janus target is not started")
         room_id = await self._room(spec.room)
+        people = self.people.setdefault(spec.room, {})
+        people.setdefault(spec.identity, (len(people), spec.role))
         participant = JanusParticipant(
-            self._http, self.process.url, room_id, spec, feedback=self.feedback
+            self._http, self.process.url, room_id, spec, feedback=self.feedback, people=people
         )
         self.participants.append(participant)
         try:

@@ -24,3 +24,8 @@ def test_every_server_s_subscribers_use_the_cheap_feedback_by_default() -> None:
     assert parse_args([]).feedback == "cheap"
     assert parse_args(["--feedback", "aiortc"]).feedback == "aiortc"
     assert parse_args(["--no-feedback"]).no_feedback
+
+
+def test_the_bots_run_on_asyncio_unless_uvloop_is_asked_for() -> None:
+    assert parse_args([]).loop == "asyncio"
+    assert parse_args(["--loop", "uvloop"]).loop == "uvloop"
