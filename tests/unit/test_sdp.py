@@ -34,9 +34,10 @@ ANSWER = "\r\n".join(
 )
 
 
-def test_opus_gets_in_band_fec() -> None:
+def test_speech_opus_gets_in_band_fec_and_dtx() -> None:
     text = sdp.with_opus_fec(ANSWER)
-    assert "a=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10;useinbandfec=1\r\n" in text
+    fmtp = "a=fmtp:111 minptime=10;useinbandfec=1;usedtx=1\r\n"
+    assert f"a=rtpmap:111 opus/48000/2\r\n{fmtp}" in text
     assert sdp.with_opus_fec(text) == text  # applying twice changes nothing
 
 
