@@ -32,6 +32,10 @@ class SfuEvents(Protocol):
     def active_speaker(self, room: str, peer: str | None) -> None:
         """The room's dominant speaker is now `peer` (None: nobody speaks); sfu/speaker.py."""
 
+    def publish_layers(self, room: str, peer: str, source: str, rids: list[str]) -> None:
+        """Of `peer`'s simulcast `source`, only these encodings are watched: it may stop the
+        others (and start them again when they are named)."""
+
 
 class SfuControl(Protocol):
     async def open_room(self, room: str) -> None: ...
@@ -155,6 +159,7 @@ class LocalSfu:
                 self._events.peer_failed,
                 self._events.video_quality,
                 self._events.active_speaker,
+                self._events.publish_layers,
             )
 
     async def close_room(self, room: str) -> None:

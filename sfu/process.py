@@ -90,6 +90,8 @@ class SfuProcess(WireSfu):
                 self._events.video_quality(**kwargs)
             elif name == "active_speaker":
                 self._events.active_speaker(**kwargs)
+            elif name == "publish_layers":
+                self._events.publish_layers(**kwargs)
         except Exception:  # a failing handler must not stop the worker's other events
             logger.exception("SFU event %s failed", name)
 

@@ -70,6 +70,8 @@ class PublisherClock:
         return sent_wall + (self.offset or 0.0)
 
 
+UNWATCHED_AFTER = 5.0
+"""Seconds a simulcast layer goes unwatched before its publisher is told it may stop it."""
 OPUS_TOC_STEREO = 0x04
 """The `s` bit of an Opus packet's first byte: the frame is coded in stereo (RFC 6716 3.1)."""
 
@@ -111,6 +113,9 @@ class Producer:
         self.muted = False
         self.priority = 0
         """Its publisher's rank for weak downlinks (a teacher's 1; see sfu/allocation.py)."""
+        self.watched: int | None = None
+        """The largest encoding someone watches, as last told to the publisher (`watch`)."""
+        self._unwatched_since: float | None = None
         self.closed = False
 
     def _make_encodings(self) -> None:
@@ -236,6 +241,26 @@ class Producer:
         """Its publisher was asked for stereo Opus (music mode): subscribers are offered it."""
         return self._opus and str((self.params.codec_parameters or {}).get("stereo")) == "1"
 
+    def watch(self, top: int, now: float) -> int | None:
+        """The largest encoding watched now is `top`: the new one to tell the publisher, or
+        None when nothing changes. More is told at once; less after `UNWATCHED_AFTER`
+        seconds of it."""
+        current = self.watched
+        if current is None or top > current:
+            self._unwatched_since = None
+            self.watched = top
+            return top
+        if top == current:
+            self._unwatched_since = None
+            return None
+        if self._unwatched_since is None:
+            self._unwatched_since = now
+        if now - self._unwatched_since < UNWATCHED_AFTER:
+            return None
+        self._unwatched_since = None
+        self.watched = top
+        return top
+
     def live_encodings(self, now: float) -> list[Encoding]:
         """The encodings that arrive now, smallest first (all of them before any arrived)."""
         live = [e for e in self.encodings if e.live(now)]
@@ -252,6 +277,7 @@ class Producer:
         for encoding in self.encodings:
             encoding.close()
         self._make_encodings()
+        self.watched = None  # its new connection sends every layer until told again
         for consumer in self.consumers:
             consumer.rebind()
 

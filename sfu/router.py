@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 
 from . import rtcp
+from .allocation import spatial_cap
 from .counters import Counters
 from .errors import NotFound
 from .ids import PeerId, RoomId, TrackId
@@ -30,6 +31,7 @@ class Router:
         on_peer_failed: Callable[[RoomId, PeerId], None],
         on_video_quality: Callable[[RoomId, PeerId, TrackId, str], None] | None = None,
         on_active_speaker: Callable[[RoomId, PeerId | None], None] | None = None,
+        on_publish_layers: Callable[[RoomId, PeerId, str, list[str]], None] | None = None,
     ) -> None:
         self.id = room_id
         self._ice_addresses = ice_addresses
@@ -38,6 +40,7 @@ class Router:
         self._on_peer_failed = on_peer_failed
         self._on_video_quality = on_video_quality
         self._on_active_speaker = on_active_speaker
+        self._on_publish_layers = on_publish_layers
         self.speaker = ActiveSpeaker()
         self.peers: dict[PeerId, Peer] = {}
         self.taps: list[Tap] = []
@@ -203,6 +206,7 @@ class Router:
             except Exception:  # one broken peer must not stop the others' allocation
                 logger.exception("allocation failed for %s", peer.id)
         self._cap_publishers()
+        self._watch_layers(now)
         for peer in peers:
             try:
                 peer.send_reports(now, ntp)
@@ -257,6 +261,33 @@ class Router:
             else:
                 cap = max(b for b in budgets if b is not None)
             publisher.cap_publisher(cap)
+
+    def _watch_layers(self, now: float) -> None:
+        """Tell each publisher which encodings of its simulcast camera are watched, so its
+        browser stops encoding and sending the others (a pupil's phone in a class, seen only
+        in small tiles, sends 240x135 and 480x270, not 960x540 too: half its uplink and
+        encoder time). A layer is watched by a subscriber whose tile it covers
+        (`allocation.spatial_cap`, whatever its downlink carries now: the allocator can only
+        climb to a layer that arrives), and every layer by a recording; the smallest always
+        is, so a new subscriber has a picture at once. A layer is let go only after
+        `UNWATCHED_AFTER` seconds: turning a page back must not wait for it."""
+        if self._on_publish_layers is None:
+            return
+        for peer in self.peers.values():
+            for producer in peer.producers.values():
+                if not producer.simulcast or producer.kind != "video":
+                    continue
+                top = len(producer.encodings) - 1 if self.taps else 0
+                sizes = [e.size for e in producer.encodings]
+                for other in self.peers.values():
+                    consumer = other.consumer_of(producer.id)
+                    if consumer is not None and not consumer.closed:
+                        shown = other.video_sizes.get(producer.id)
+                        top = max(top, spatial_cap(sizes, shown))
+                wanted = producer.watch(top, now)
+                if wanted is not None:
+                    rids = [e.rid for e in producer.encodings[: wanted + 1] if e.rid]
+                    self._on_publish_layers(self.id, peer.id, producer.source, rids)
 
     async def close(self) -> None:
         """Close every peer. Idempotent."""

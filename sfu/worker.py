@@ -57,6 +57,10 @@ class PipeEvents:
     def active_speaker(self, room: str, peer: str | None) -> None:
         self._writer.write(frame(["event", "active_speaker", {"room": room, "peer": peer}]))
 
+    def publish_layers(self, room: str, peer: str, source: str, rids: list[str]) -> None:
+        message = {"room": room, "peer": peer, "source": source, "rids": rids}
+        self._writer.write(frame(["event", "publish_layers", message]))
+
 
 async def serve(ice_addresses: list[str], recorders: RecorderFactory | None = None) -> None:
     loop = asyncio.get_running_loop()

@@ -181,6 +181,9 @@ class LiveRooms:
     def video_quality(self, room: str, peer: str, track: str, quality: str) -> None:
         self._tell(room, peer, {"type": "video_quality", "trackId": track, "quality": quality})
 
+    def publish_layers(self, room: str, peer: str, source: str, rids: list[str]) -> None:
+        self._tell(room, peer, {"type": "publish_layers", "source": source, "rids": rids})
+
     def active_speaker(self, room: str, peer: str | None) -> None:
         """Told to the stage only: an event's audience may be hundreds, each told several
         times a minute, for a highlight their page does not show (it lists no audience)."""

@@ -245,6 +245,9 @@ export class ClassroomClient extends EventTarget {
       case 'video_quality':
         this._onVideoQuality(msg);
         break;
+      case 'publish_layers':
+        this._setActiveLayers(msg.source, Array.isArray(msg.rids) ? msg.rids.map(String) : null);
+        break;
       case 'server_restarting':
         this._emit('serverrestarting', {});
         break;
@@ -380,6 +383,33 @@ export class ClassroomClient extends EventTarget {
       // carries the m-line as inactive, and a later share reuses it.
       await transceiver.sender.replaceTrack(null);
       transceiver.direction = 'inactive';
+    }
+  }
+
+  /**
+   * The server says which of our camera's simulcast layers anyone watches: the others stop
+   * (no encoding, no upload) until they are named again. A phone whose classmates see it in
+   * small tiles sends 240x135 and 480x270, not 960x540 as well.
+   */
+  async _setActiveLayers(source, rids) {
+    const transceiver = this._senders.get(source);
+    if (!transceiver || !rids) return;
+    const sender = transceiver.sender;
+    const params = sender.getParameters();
+    if (!params.encodings || params.encodings.length < 2) return;
+    let changed = false;
+    for (const encoding of params.encodings) {
+      const active = !encoding.rid || rids.includes(encoding.rid);
+      if (encoding.active !== active) {
+        encoding.active = active;
+        changed = true;
+      }
+    }
+    if (!changed) return;
+    try {
+      await sender.setParameters(params);
+    } catch {
+      // A renegotiation in flight refuses parameters; the server says it again when it changes.
     }
   }
 
@@ -580,6 +610,7 @@ export class ClassroomClient extends EventTarget {
         fps: s.framesPerSecond ?? 0,
         bytes: s.bytesSent ?? 0,
         limitation: s.qualityLimitationReason ?? null,
+        active: s.active ?? null,
       });
     });
     return layers.sort((a, b) => a.width - b.width);

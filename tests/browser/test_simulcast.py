@@ -1,6 +1,7 @@
 """Simulcast in real Chromium: a teacher's camera goes out in three sizes, and each pupil
 receives the one that fits the tile it is drawn in — a computer's large tile the largest, a
-phone's small one a smaller one — switching at keyframes without a freeze."""
+phone's small one a smaller one — switching at keyframes without a freeze. Sizes nobody
+watches are not sent at all (the server tells the publisher: `publish_layers`)."""
 
 from __future__ import annotations
 
@@ -64,16 +65,27 @@ def _teacher_video(page: Any, teacher_id: str) -> dict[str, Any]:
     return entry
 
 
-def test_the_teacher_sends_three_sizes(lesson: Lesson) -> None:
+def test_a_teacher_nobody_watches_sends_only_the_smallest_size(lesson: Lesson) -> None:
     layers = poll(
-        lambda: (lambda sent: sent if len(sent) == 3 and all(s["width"] for s in sent) else None)(
-            lesson.teacher.evaluate(STATS)["sent"]
+        lambda: (lambda sent: sent if len(sent) == 3 and sent[0]["width"] else None)(
+            [dict(s) for s in lesson.teacher.evaluate(STATS)["sent"]]
         ),
-        "three encodings with pictures",
+        "three encodings, the small one sending",
     )
-    assert [layer["rid"] for layer in layers] == ["q", "h", "f"]
-    widths = [layer["width"] for layer in layers]
-    assert widths[1] == widths[2] // 2 and widths[0] == widths[2] // 4, widths
+    by_rid = {layer["rid"]: layer for layer in layers}
+    assert sorted(by_rid) == ["f", "h", "q"]
+    poll(
+        lambda: (
+            [s["active"] for s in sorted(lesson.teacher.evaluate(STATS)["sent"], key=rid)]
+            == [False, False, True]
+        ),  # f, h, q: the server said only q is watched
+        "the larger layers stopped",
+    )
+    assert by_rid["q"]["width"] == 240
+
+
+def rid(layer: dict[str, Any]) -> str:
+    return str(layer["rid"])
 
 
 def test_a_large_tile_gets_the_largest_size_and_a_phone_a_smaller_one(
@@ -82,7 +94,14 @@ def test_a_large_tile_gets_the_largest_size_and_a_phone_a_smaller_one(
     desktop = _join(browser, lesson, "pupil-desktop", DESKTOP)
     phone = _join(browser, lesson, "pupil-phone", PHONE)
     try:
-        top = max(layer["width"] for layer in lesson.teacher.evaluate(STATS)["sent"])
+        # The desktop's large tile is watched in 960x540: the teacher's page sends it again.
+        top = poll(
+            lambda: (lambda sent: max(sent) if len(sent) == 3 and min(sent) else None)(
+                [layer["width"] for layer in lesson.teacher.evaluate(STATS)["sent"]]
+            ),
+            "the teacher sending all three sizes again",
+        )
+        assert top == 960
         poll(
             lambda: _teacher_video(desktop, lesson.teacher_id).get("frameWidth") == top,
             f"the desktop pupil decoding the teacher at {top} wide",

@@ -250,3 +250,15 @@ async def test_a_paused_video_resumed_on_another_layer_starts_at_its_keyframe_ga
     assert seqs == [(seqs[0] + i) & 0xFFFF for i in range(8)]
     pictures = [d.picture_id for p in sink.rtp if (d := vp8.parse(p.payload)) is not None]
     assert pictures == [30_000, 30_000, 30_001, 30_001, 30_002, 30_002, 30_003, 30_003]
+
+
+async def test_more_layers_watched_are_told_at_once_fewer_after_a_while() -> None:
+    from sfu.producer import UNWATCHED_AFTER
+
+    producer, _, _, _, _ = simulcast_track()
+    assert producer.watch(2, 0.0) == 2  # first: what is watched
+    assert producer.watch(2, 1.0) is None
+    assert producer.watch(0, 2.0) is None  # fewer: not yet (a page turned back comes soon)
+    assert producer.watch(1, 2.0 + UNWATCHED_AFTER - 0.1) is None
+    assert producer.watch(1, 2.0 + UNWATCHED_AFTER) == 1
+    assert producer.watch(2, 2.0 + UNWATCHED_AFTER + 0.5) == 2  # more: at once

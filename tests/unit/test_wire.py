@@ -26,6 +26,9 @@ class NoEvents:
     def active_speaker(self, room: str, peer: str | None) -> None:
         raise AssertionError("no audio in this test")
 
+    def publish_layers(self, room: str, peer: str, source: str, rids: list[str]) -> None:
+        raise AssertionError("no simulcast in this test")
+
 
 class HeardEvents(NoEvents):
     def __init__(self) -> None:
@@ -111,3 +114,19 @@ async def test_the_active_speaker_crosses_the_pipe_from_worker_to_parent() -> No
         assert (kind, name) == ("event", "active_speaker")
         parent._dispatch(name, kwargs)
     assert heard.speakers == [("7b", "p_2"), ("7b", None)]
+
+
+async def test_the_layers_watched_cross_the_pipe_from_worker_to_parent() -> None:
+    pipe = Pipe()
+    PipeEvents(pipe).publish_layers("7b", "p_2", "camera", ["q", "h"])  # type: ignore[arg-type]
+    told: list[tuple[str, str, str, list[str]]] = []
+
+    class Told(NoEvents):
+        def publish_layers(self, room: str, peer: str, source: str, rids: list[str]) -> None:
+            told.append((room, peer, source, rids))
+
+    parent = SfuProcess(["127.0.0.1"], Told())
+    kind, name, kwargs = await read_frame(pipe.reader)
+    assert (kind, name) == ("event", "publish_layers")
+    parent._dispatch(name, kwargs)
+    assert told == [("7b", "p_2", "camera", ["q", "h"])]
