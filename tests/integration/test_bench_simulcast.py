@@ -1,0 +1,108 @@
+"""A bench bot publishes its camera in three sizes (q/h/f, as the web client does), and each
+subscriber bot gets the size it says it shows: the decoded picture proves which layer came."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+
+import aiohttp
+import pytest
+
+from bench.bots import PublisherBot, SubscriberBot
+from bench.rtcp_bytes import PSFB_PLI
+from bench.simulcast import CAMERA_LAYERS, load_simulcast
+from classroom.roles import Role
+
+from .conftest import RunningServer
+
+
+@pytest.fixture
+async def stack() -> AsyncIterator[AsyncExitStack]:
+    async with AsyncExitStack() as stack:
+        yield stack
+
+
+def camera_track(bot: SubscriberBot) -> str:
+    return next(str(t["trackId"]) for t in bot.subscription.tracks.values() if t["kind"] == "video")
+
+
+async def decoded_size(bot: SubscriberBot, size: tuple[int, int], within: float) -> tuple[int, int]:
+    """Wait until ``bot``'s latest decoded camera picture is ``size``; return the last seen."""
+    seen = (0, 0)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while loop.time() < deadline:
+        video = [d for d in bot.subscription.decoded.values() if d.kind == "video"]
+        if video and video[0].width is not None and video[0].height is not None:
+            seen = (video[0].width, video[0].height)
+            if seen == size:
+                return seen
+        await asyncio.sleep(0.1)
+    return seen
+
+
+async def metric_widths(server: RunningServer) -> dict[str, float]:
+    """``classroom_subscriber_video_width`` by participant id."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"{server.url}/metrics") as response,
+    ):
+        text = await response.text()
+    widths = {}
+    for line in text.splitlines():
+        if line.startswith("classroom_subscriber_video_width{"):
+            labels, value = line.rsplit(" ", 1)
+            participant = labels.split('participant="')[1].split('"')[0]
+            widths[participant] = float(value)
+    return widths
+
+
+@pytest.mark.timeout(120)
+async def test_a_simulcast_bot_is_received_in_the_size_each_page_shows(
+    server: RunningServer, stack: AsyncExitStack
+) -> None:
+    clips = await asyncio.to_thread(load_simulcast)  # cached after the first run (~10-30 s)
+    pupils = {}
+    for name in ("small", "middle", "large"):
+        bot = SubscriberBot(server.url, server.token(name), decode=True)
+        await stack.enter_async_context(bot)
+        await bot.join()
+        pupils[name] = bot
+    teacher = PublisherBot(server.url, server.token("t1", role=Role.TEACHER), simulcast=clips)
+    await stack.enter_async_context(teacher)
+    await teacher.start()
+    for bot in pupils.values():
+        await bot.wait_for_streams(2, video_keyframe=True)
+    track = camera_track(pupils["small"])
+    await pupils["small"].signal.request({"type": "set_video_sizes", "sizes": {track: [240, 135]}})
+    await pupils["middle"].signal.request({"type": "set_video_sizes", "sizes": {track: [480, 270]}})
+    # "large" names no size: a track not named comes in its largest.
+
+    # The three layers went out as three RTP streams with their own SSRCs.
+    layers = teacher.publication.simulcast
+    assert layers is not None
+    assert [layer.rid for layer in layers.layers] == ["q", "h", "f"]
+    assert len({layer.sender._ssrc for layer in layers.layers}) == 3
+
+    assert await decoded_size(pupils["small"], (240, 135), 20) == (240, 135)
+    assert await decoded_size(pupils["middle"], (480, 270), 20) == (480, 270)
+    assert await decoded_size(pupils["large"], (960, 540), 20) == (960, 540)
+    widths = await metric_widths(server)
+    by_pupil = {name: widths.get(str(bot.participant_id)) for name, bot in pupils.items()}
+    assert by_pupil == {"small": 240, "middle": 480, "large": 960}
+    # Still so a few seconds on: nobody was moved off their layer.
+    await asyncio.sleep(3)
+    for (name, bot), layer in zip(pupils.items(), CAMERA_LAYERS, strict=True):
+        size = (layer.width, layer.height)
+        assert await decoded_size(bot, size, 1) == size, name
+
+    # A keyframe request naming one layer's SSRC makes that layer alone jump.
+    before = [layer.track.counters.keyframe_requests for layer in layers.layers]
+    middle = layers.layers[1]
+    pli = bytes([0x81, 206, 0, 2]) + (1).to_bytes(4, "big") + middle.sender._ssrc.to_bytes(4, "big")
+    assert pli[1] == 206 and pli[0] & 0x1F == PSFB_PLI
+    teacher.publication._on_rtcp_data(pli)
+    after = [layer.track.counters.keyframe_requests for layer in layers.layers]
+    assert [a - b for a, b in zip(after, before, strict=True)] == [0, 1, 0]
