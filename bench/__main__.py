@@ -184,10 +184,18 @@ async def main(args: argparse.Namespace) -> int:
             else "nothing pinned (fewer than 2 cores or no taskset)"
         )
         + f"; per step {timing.warmup:g} s warm-up"
-        + (f" ({WEAK_WARMUP:g} s at least in weak)" if "weak" in scenarios else "")
+        + (
+            f" ({WEAK_WARMUP:g} s at least in weak)"
+            if any(s.startswith("weak") for s in scenarios)
+            else ""
+        )
         + f", {timing.window:g} s measured; "
         + f"subscribers: {FEEDBACK_NOTES[feedback]}"
-        + (f" (weak's pupils: {FEEDBACK_NOTES[WEAK_FEEDBACK]})" if "weak" in scenarios else "")
+        + (
+            f" (weak's pupils: {FEEDBACK_NOTES[WEAK_FEEDBACK]})"
+            if any(s.startswith("weak") for s in scenarios)
+            else ""
+        )
         + "."
     )
     meta = {

@@ -186,6 +186,7 @@ class OursTarget:
                 video_frames=publish.video,
                 audio_frames=publish.audio,
                 layered_video=publish.layered,
+                simulcast=publish.simulcast or False,
                 feedback=feedback,
                 relay=relay,
             )

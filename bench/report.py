@@ -38,6 +38,11 @@ SCENARIO_NOTES = {
     "(`bench/link_groups.py`), each behind a seeded relay on its downlink, and receive "
     "through aiortc's receiver (NACK, REMB, RR) whatever `--feedback` says. Loss and TTFF "
     "in the tables above leave impaired pupils out; per group below.",
+    "weak-simulcast": "As `weak`, but the teacher publishes the web client's camera in three "
+    "sizes (simulcast RIDs q / h / f: 240x135, 480x270 and 960x540 at about 150, 500 and "
+    "1,200 kbit/s, each L1T3) + audio (`bench/weak_simulcast.py`). Our server picks each "
+    "pupil's layer from its downlink; on Janus each pupil's page asks for its link's layer "
+    "(`configure` with `substream`: 2 direct, 1 behind 1 Mbit/s, 0 behind 300 kbit/s).",
 }
 GROUP_NOTES = (
     "fps: complete frames per second (every packet of a frame, first to marker, arrived, "
@@ -53,7 +58,9 @@ GROUP_NOTES = (
     "frozen %: their time, in percent of the window. Layers: VP8 frames started per second "
     "in temporal layers 0 / 1 / 2 (which layers the server sent). kbit/s: media received per "
     "pupil. Loss: packets still missing after retransmissions. Link drops: datagrams the "
-    "link itself dropped (random loss and full queue)."
+    "link itself dropped (random loss and full queue). Pictures: the sizes of the complete "
+    "frames (each has the size of the keyframe before it); fps ≥ 320x180: complete frames per "
+    "second of at least that size (a simulcast camera's layer 1 or 2), mean over the group."
 )
 TARGET_GROUP_NOTES = {
     "janus": "Janus VideoRoom selects VP8 temporal layers only for simulcast publishers, and "
@@ -61,6 +68,10 @@ TARGET_GROUP_NOTES = {
     "subscriber's REMB, and aiortc cannot publish simulcast. Every pupil is sent all three "
     "layers: fitting the stream to each downlink does not apply to Janus here, and its "
     "figures show the links overflowing.",
+    "weak-simulcast/janus": "Janus forwards the simulcast layer each page asked for "
+    "(`substream`, all three temporal layers) whatever the link does: it does not follow a "
+    "subscriber's REMB or loss; it only drops to a lower layer when the chosen one stops "
+    "arriving. The pages here were given their link's layer.",
 }
 
 
@@ -324,6 +335,8 @@ GROUP_HEADER = [
     "video loss %",
     "audio loss %",
     "link drops %",
+    "pictures",
+    "fps ≥ 320x180",
 ]
 
 
@@ -347,6 +360,8 @@ def group_table(record: StepRecord) -> list[str]:
                     fmt(g["video_loss_pct"], 2),
                     fmt(g["audio_loss_pct"], 2),
                     fmt(g["link_drop_pct"], 2),
+                    ", ".join(g.get("sizes") or []) or "—",
+                    fmt(g.get("fps_sized")),
                 ]
             )
         )
@@ -360,7 +375,7 @@ def group_tables(records: Sequence[StepRecord]) -> list[str]:
     chosen = [r for r in records if r.extra.get("groups")]
     for r in sorted(chosen, key=lambda r: (r.n, _label_order(r.label))):
         lines += [f"{r.label}, N={r.n} ({r.window_s:g} s measured):", "", *group_table(r), ""]
-        note = TARGET_GROUP_NOTES.get(r.server)
+        note = TARGET_GROUP_NOTES.get(f"{r.scenario}/{r.server}", TARGET_GROUP_NOTES.get(r.server))
         if note:
             lines += [note, ""]
     if lines:

@@ -27,9 +27,11 @@ DEFAULT_STEPS = {
     "broadcast": [5, 10, 20, 30, 40, 60],
     "rooms": [1, 2, 3, 4],
     "weak": [6, 12],
+    "weak-simulcast": [6, 12],
 }
 # Quick rooms: 2 lessons, so that with 2 SFU processes each holds one.
 QUICK_STEPS = {"lesson": [2, 4], "meeting": [2, 3], "broadcast": [2, 8], "rooms": [2], "weak": [3]}
+QUICK_STEPS["weak-simulcast"] = [3]
 # The decoding relay saturates its core with a handful of 720p subscribers: small N only.
 RELAY_STEPS = {"lesson": [1, 2, 3]}
 RELAY_QUICK_STEPS = {"lesson": [1]}
@@ -157,14 +159,22 @@ def weak(n: int, media: Media) -> Plan:
     return Plan("weak", n, 1, [teacher, *pupils], min_warmup=WEAK_WARMUP)
 
 
+def weak_simulcast(n: int, media: Media) -> Plan:
+    """`weak` with the teacher's camera in three sizes (`bench.weak_simulcast`)."""
+    from .weak_simulcast import with_simulcast_teacher
+
+    return with_simulcast_teacher(weak(n, media))
+
+
 SCENARIOS: dict[str, Callable[[int, Media], Plan]] = {
     "lesson": lesson,
     "meeting": meeting,
     "broadcast": broadcast,
     "rooms": rooms,
     "weak": weak,
+    "weak-simulcast": weak_simulcast,
 }
-LAYERED_SCENARIOS = {"weak"}
+LAYERED_SCENARIOS = {"weak", "weak-simulcast"}
 """Scenarios that need `Media.layered_720p`."""
 
 

@@ -139,13 +139,16 @@ class JanusParticipant:
         assert self.spec.publish is not None
         publish = self.spec.publish
         publication = self.publication = Publication(
-            video=publish.video, audio=publish.audio, layered_video=publish.layered
+            video=publish.video,
+            audio=publish.audio,
+            layered_video=publish.layered,
+            simulcast=publish.simulcast,
         )
         offer, _ = await publication.offer()
-        event = await publisher.message(
-            {"request": "publish", "display": self.identity},
-            jsep={"type": "offer", "sdp": offer},
-        )
+        jsep = {"type": "offer", "sdp": offer}
+        if publish.simulcast is not None:
+            jsep["rid_order"] = "lmh"  # q;h;f is smallest first (Janus's default: "hml")
+        event = await publisher.message({"request": "publish", "display": self.identity}, jsep=jsep)
         await publication.accept(loopback_only(str(event["jsep"]["sdp"])))
         await publisher.trickle_completed()
 
@@ -191,6 +194,22 @@ class JanusParticipant:
         answer = await self.subscription.answer(offer, tracks)
         await subscriber.message({"request": "start"}, jsep={"type": "answer", "sdp": answer})
         await subscriber.trickle_completed()
+        await self._choose_substream(subscriber, tracks)
+
+    async def _choose_substream(
+        self, subscriber: JanusHandle, tracks: list[dict[str, str]]
+    ) -> None:
+        """Ask for ``spec.substream`` of every video, as a page on Janus picks a simulcast
+        layer itself (Janus does not fit a subscriber's stream to its downlink)."""
+        if self.spec.substream is None:
+            return
+        streams = [
+            {"mid": t["mid"], "substream": self.spec.substream, "temporal": 2}
+            for t in tracks
+            if t["kind"] == "video"
+        ]
+        if streams:
+            await subscriber.message({"request": "configure", "streams": streams})
 
     async def _on_room_event(self, event: Event) -> None:
         data = plugin_data(event)
