@@ -335,15 +335,19 @@ GROUP_HEADER = [
     "video loss %",
     "audio loss %",
     "link drops %",
-    "pictures",
-    "fps ≥ 320x180",
 ]
+SIZED_HEADER = ["pictures", "fps ≥ 320x180"]
+"""Shown when a step's groups say which picture sizes they got (bench.group_stats)."""
 
 
 def group_table(record: StepRecord) -> list[str]:
     """One step's link groups (``extra["groups"]``, bench.group_stats), a row each."""
-    rows = [_row(GROUP_HEADER), _row(["---"] * len(GROUP_HEADER))]
-    for g in record.extra.get("groups") or []:
+    groups = record.extra.get("groups") or []
+    sized = any(g.get("sizes") for g in groups)
+    header = GROUP_HEADER + SIZED_HEADER if sized else GROUP_HEADER
+    rows = [_row(header), _row(["---"] * len(header))]
+    for g in groups:
+        sizes = [", ".join(g.get("sizes") or []) or "—", fmt(g.get("fps_sized"))]
         rows.append(
             _row(
                 [
@@ -360,8 +364,7 @@ def group_table(record: StepRecord) -> list[str]:
                     fmt(g["video_loss_pct"], 2),
                     fmt(g["audio_loss_pct"], 2),
                     fmt(g["link_drop_pct"], 2),
-                    ", ".join(g.get("sizes") or []) or "—",
-                    fmt(g.get("fps_sized")),
+                    *(sizes if sized else []),
                 ]
             )
         )

@@ -11,8 +11,12 @@ import aiohttp
 import pytest
 
 from bench.bots import PublisherBot, SubscriberBot
+from bench.janus import JanusTarget
+from bench.media import load_audio
 from bench.rtcp_bytes import PSFB_PLI
+from bench.rtp_stats import StreamStats
 from bench.simulcast import CAMERA_LAYERS, load_simulcast
+from bench.target import JoinSpec, PublishSpec
 from classroom.roles import Role
 
 from .conftest import RunningServer
@@ -106,3 +110,41 @@ async def test_a_simulcast_bot_is_received_in_the_size_each_page_shows(
     teacher.publication._on_rtcp_data(pli)
     after = [layer.track.counters.keyframe_requests for layer in layers.layers]
     assert [a - b for a, b in zip(after, before, strict=True)] == [0, 1, 0]
+
+
+def last_picture(stream: StreamStats) -> tuple[int, int]:
+    """The size of the latest complete keyframe ``stream`` received (0x0: none)."""
+    assert stream.assembly is not None
+    sizes = [(f.head.width, f.head.height) for f in stream.assembly.frames if f.head.width]
+    return sizes[-1] if sizes else (0, 0)
+
+
+@pytest.mark.timeout(90)
+async def test_janus_forwards_the_substream_each_page_asks_for() -> None:
+    clips = await asyncio.to_thread(load_simulcast)
+    audio = await asyncio.to_thread(load_audio)
+    target = JanusTarget()
+    await target.start()
+    try:
+        publish = PublishSpec(video=None, audio=audio, simulcast=clips)
+        teacher = await target.join(JoinSpec("7b", "teacher", role="teacher", publish=publish))
+        pupils = [
+            await target.join(JoinSpec("7b", f"pupil-{layer}", substream=layer))
+            for layer in range(3)
+        ]
+        for pupil, layer in zip(pupils, CAMERA_LAYERS, strict=True):
+            size = (layer.width, layer.height)
+            async with asyncio.timeout(15):
+                while True:
+                    video = [s for s in pupil.streams() if s.kind == "video"]
+                    if video and last_picture(video[0]) == size:
+                        break
+                    await asyncio.sleep(0.1)
+            assert len(video) == 1  # one stream per subscriber, whatever the layer
+        # Janus asked the publisher's layers for keyframes, one SSRC each.
+        assert teacher.publication is not None and teacher.publication.simulcast is not None
+        requests = teacher.publication.summary()["camera_layers"]
+        assert set(requests) == {"q", "h", "f"}
+        assert all(r["keyframe_requests"] >= 1 for r in requests.values()), requests
+    finally:
+        await target.stop()

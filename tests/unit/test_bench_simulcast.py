@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from fractions import Fraction
 from typing import Any
 
+import pytest
 from aiortc import RTCRtpSender
 from aiortc.rtcrtpparameters import (
     RTCRtcpParameters,
@@ -14,6 +16,12 @@ from aiortc.rtcrtpparameters import (
 )
 from aiortc.rtp import HeaderExtensionsMap, RtpPacket
 
+from bench import weak_simulcast
+from bench.frame_assembly import CompleteFrame, FrameHead
+from bench.group_stats import _sized_in
+from bench.media import EncodedFrame
+from bench.rtp_stats import vp8_frame_head
+from bench.scenarios import SCENARIOS, WEAK_WARMUP, Media, weak
 from bench.simulcast import (
     REPAIRED_RID_URI,
     RID_URI,
@@ -127,3 +135,50 @@ def test_packets_carry_the_rid_and_retransmissions_the_repaired_rid() -> None:
         assert rtx.extensions.rtp_stream_id is None and rtx.extensions.mid == "1"
 
     asyncio.run(run())
+
+
+def test_a_keyframe_s_first_packet_tells_its_picture_size() -> None:
+    # VP8 keyframe header (RFC 6386 9.1): tag (3 bytes, P bit 0), start code, 14-bit sizes.
+    frame = bytes([0x50, 0x2A, 0x00, 0x9D, 0x01, 0x2A]) + (240).to_bytes(2, "little")
+    frame += (135 | 0x4000).to_bytes(2, "little") + b"rest"  # a scale bit set: ignored
+    head = vp8_frame_head(b"\x10" + frame, 0)  # S bit, no extensions
+    assert head is not None and (head.keyframe, head.width, head.height) == (True, 240, 135)
+    inter = vp8_frame_head(b"\x10" + bytes([0x51]) + frame[1:], 0)
+    assert inter is not None and (inter.keyframe, inter.width) == (False, 0)
+    # A keyframe's first packet too short to hold the sizes: a keyframe of unknown size.
+    short = vp8_frame_head(b"\x10" + frame[:6], 0)
+    assert short is not None and (short.keyframe, short.width) == (True, 0)
+
+
+def test_frames_take_the_size_of_the_keyframe_before_them() -> None:
+    def at(t: float, size: tuple[int, int] | None = None) -> CompleteFrame:
+        if size is None:
+            return CompleteFrame(t, FrameHead())
+        return CompleteFrame(t, FrameHead(True, None, None, 0, False, *size))
+
+    frames = [at(0.0, (960, 540)), at(1.0), at(2.0), at(3.0, (240, 135)), at(4.0), at(5.0)]
+    # Window [1, 5): two frames at 960x540, two at 240x135.
+    assert _sized_in(frames, 1.0, 5.0) == (2, {(960, 540), (240, 135)})
+    assert _sized_in(frames, 3.0, 9.0) == (0, {(240, 135)})
+    assert _sized_in([at(0.0), at(1.0)], 0.0, 9.0) == (0, {(0, 0)})
+
+
+def test_weak_simulcast_the_teacher_sends_layers_and_janus_pages_ask_for_their_link_s(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    frame = EncodedFrame(b"\x00", 0, 3000, True, Fraction(1, 90000))
+    clips = [[frame], [frame], [frame]]
+    monkeypatch.setattr(weak_simulcast, "shared_clips", lambda: clips)
+    media = Media(video_720p=[], video_360p=[], audio=[frame], layered_720p=[frame])
+    plan = SCENARIOS["weak-simulcast"](6, media)
+    assert plan.scenario == "weak-simulcast" and plan.min_warmup == WEAK_WARMUP
+    teacher, *pupils = plan.joins
+    assert teacher.publish is not None
+    assert teacher.publish.simulcast is clips and teacher.publish.video is None
+    assert teacher.publish.audio == [frame]
+    plain = weak(6, media)
+    assert [(p.group, p.downlink, p.link_seed) for p in pupils] == [
+        (p.group, p.downlink, p.link_seed) for p in plain.joins[1:]
+    ]
+    assert [p.substream for p in pupils] == [2, 1, 0, 2, 1, 0]
+    assert all(p.publish is None for p in pupils)
