@@ -11,8 +11,10 @@ import aiohttp
 import pytest
 
 from bench.bots import PublisherBot, SubscriberBot
+from bench.impairment import Impairment
 from bench.janus import JanusTarget
 from bench.media import load_audio
+from bench.relay import UdpRelay
 from bench.rtcp_bytes import PSFB_PLI
 from bench.rtp_stats import StreamStats
 from bench.simulcast import CAMERA_LAYERS, load_simulcast
@@ -148,3 +150,41 @@ async def test_janus_forwards_the_substream_each_page_asks_for() -> None:
         assert all(r["keyframe_requests"] >= 1 for r in requests.values()), requests
     finally:
         await target.stop()
+
+
+@pytest.mark.timeout(90)
+async def test_a_lossy_uplink_is_repaired_in_every_layer(
+    server: RunningServer, stack: AsyncExitStack
+) -> None:
+    """The server NACKs each layer's SSRC; the bot answers on that layer's RTX SSRC with the
+    repaired RID, which the server must map back to the layer: subscribers see no loss."""
+    clips = await asyncio.to_thread(load_simulcast)
+    relay = UdpRelay(up_impairment=Impairment(loss=0.03), seed=3)
+    stack.push_async_callback(relay.close)
+    pupils = []
+    for name in ("small", "middle", "large"):
+        bot = SubscriberBot(server.url, server.token(name), feedback="cheap")
+        await stack.enter_async_context(bot)
+        await bot.join()
+        pupils.append(bot)
+    teacher = PublisherBot(
+        server.url, server.token("t1", role=Role.TEACHER), simulcast=clips, publish_relay=relay
+    )
+    await stack.enter_async_context(teacher)
+    await teacher.start()
+    for bot in pupils:
+        await bot.wait_for_streams(2, video_keyframe=True)
+    track = camera_track(pupils[0])
+    for bot, size in zip(pupils[:2], ([240, 135], [480, 270]), strict=True):
+        await bot.signal.request({"type": "set_video_sizes", "sizes": {track: size}})
+    await asyncio.sleep(6)
+
+    assert relay.up.dropped_loss > 20, vars(relay.up)
+    counters = await server.counters()
+    assert counters["nacks_sent"] > 10, counters
+    pictures = []
+    for bot in pupils:
+        [video] = [s for s in bot.streams() if s.kind == "video"]
+        assert video.packets > 100 and video.lost == 0, (video.packets, video.lost)
+        pictures.append(last_picture(video))
+    assert pictures == [(240, 135), (480, 270), (960, 540)]
