@@ -162,7 +162,7 @@ def group_stats(
                 audio_loss_pct=_pct(total.lost.get("audio", 0), total.expected.get("audio", 0)),
                 link_drop_pct=_pct(total.link_dropped, total.link_received) if has_link else None,
                 fps_sized=round(sum(sized) / len(sized) / seconds, 2) if seconds > 0 else 0.0,
-                sizes=[f"{w}x{h}" for w, h in sorted(sizes, reverse=True)],
+                sizes=[f"{w}x{h}" if w else "unknown" for w, h in sorted(sizes, reverse=True)],
             )
         )
     return found

@@ -126,6 +126,13 @@ class Publication:
     def pc(self) -> RTCPeerConnection:
         return self._pc
 
+    def senders(self) -> list[RTCRtpSender]:
+        """Every RTP sender: the connection's, and a simulcast camera's further layers'."""
+        senders = list(self._pc.getSenders())
+        if self.simulcast is not None:
+            senders += [layer.sender for layer in self.simulcast.layers[1:]]
+        return senders
+
     @property
     def connection_state(self) -> str:
         return self._pc.connectionState

@@ -93,7 +93,7 @@ class JanusParticipant:
         if self.publication is None:
             return 0
         total = 0
-        for sender in self.publication.pc.getSenders():
+        for sender in self.publication.senders():
             for stats in (await sender.getStats()).values():
                 if getattr(stats, "type", None) == "outbound-rtp":
                     total += int(getattr(stats, "packetsSent", 0))

@@ -160,7 +160,7 @@ def test_frames_take_the_size_of_the_keyframe_before_them() -> None:
     # Window [1, 5): two frames at 960x540, two at 240x135.
     assert _sized_in(frames, 1.0, 5.0) == (2, {(960, 540), (240, 135)})
     assert _sized_in(frames, 3.0, 9.0) == (0, {(240, 135)})
-    assert _sized_in([at(0.0), at(1.0)], 0.0, 9.0) == (0, {(0, 0)})
+    assert _sized_in([at(0.0), at(1.0)], 0.0, 9.0) == (0, {(0, 0)})  # shown as "unknown"
 
 
 def test_weak_simulcast_the_teacher_sends_layers_and_janus_pages_ask_for_their_link_s(
