@@ -194,12 +194,16 @@ async def main(args: argparse.Namespace) -> int:
         + "".join(
             f" ({floor:g} s at least in {name})"
             for name, floor in (("weak", WEAK_WARMUP), ("class", CLASS_WARMUP))
-            if name in scenarios and floor > timing.warmup
+            if any(s.startswith(name) for s in scenarios) and floor > timing.warmup
         )
         + f", {timing.window:g} s measured; "
         + f"subscribers: {FEEDBACK_NOTES[feedback]}"
         + f"; the bots' event loop: {args.loop}"
-        + (f" (weak's pupils: {FEEDBACK_NOTES[WEAK_FEEDBACK]})" if "weak" in scenarios else "")
+        + (
+            f" (weak's pupils: {FEEDBACK_NOTES[WEAK_FEEDBACK]})"
+            if any(s.startswith("weak") for s in scenarios)
+            else ""
+        )
         + "."
     )
     meta = {

@@ -19,6 +19,7 @@ from .publication import TONE_LEVEL_DBOV, Publication, PublishedSource
 from .relay import UdpRelay
 from .rtp_stats import StreamStats
 from .signal_client import Message, SignalClient, SignalClosed, SignalError
+from .simulcast import load_simulcast
 from .subscription import DecodedTrackStats, Feedback, Subscription
 
 
@@ -297,6 +298,8 @@ class PublisherBot(SubscriberBot):
     if given, are used instead (share them between many bots to save memory). ``audio_level``
     (dBov) goes into the audio-level extension, for the server's active-speaker detection.
     ``layered_video``: the video frames have three temporal layers (a layered ``VideoSpec``).
+    ``simulcast``: the camera goes out in three sizes instead, as the web client's does
+    (``bench.simulcast``; True loads the cached clips, or pass them to share them).
     """
 
     def __init__(
@@ -311,10 +314,12 @@ class PublisherBot(SubscriberBot):
         publish_relay: UdpRelay | None = None,
         audio_level: int | None = TONE_LEVEL_DBOV,
         layered_video: bool = False,
+        simulcast: bool | list[list[EncodedFrame]] = False,
         **subscriber_options: Any,
     ) -> None:
         super().__init__(server_url, token, **subscriber_options)
         self.layered_video = layered_video
+        self.simulcast = simulcast
         self.video_size = video_size
         self.audio = audio
         self.audio_level = audio_level
@@ -332,13 +337,19 @@ class PublisherBot(SubscriberBot):
     async def publish(self) -> None:
         """Offer the tracks (after ICE gathering) and apply the server's answer."""
         video = self._video_frames
-        if video is None and self.video_size is not None:
+        if video is None and self.video_size is not None and self.simulcast is False:
             # The first use of a size encodes the clip (seconds): keep the loop running.
             video = await asyncio.to_thread(load_video, *self.video_size)
         audio = self._audio_frames
         if audio is None and self.audio:
             audio = await asyncio.to_thread(load_audio)
+        simulcast: list[list[EncodedFrame]] | None = None
+        if self.simulcast is True:
+            simulcast = await asyncio.to_thread(load_simulcast)
+        elif self.simulcast:
+            simulcast = self.simulcast
         self._publication = Publication(
+            simulcast=simulcast,
             video=video,
             audio=audio,
             relay=self.publish_relay,

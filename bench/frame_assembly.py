@@ -33,6 +33,9 @@ class FrameHead(NamedTuple):
     tid: int = 0
     sync: bool = False
     """The layer-sync bit (Y): the frame references the base layer only."""
+    width: int = 0
+    height: int = 0
+    """A keyframe's picture size (RFC 6386 9.1), when its first packet holds it; else 0."""
 
 
 class CompleteFrame(NamedTuple):

@@ -78,6 +78,15 @@ class GroupStats:
     link_drop_pct: float | None
     """Datagrams the link dropped (loss model and full queue) in percent of those that
     reached it; None for direct links."""
+    fps_sized: float = 0.0
+    """Complete frames per second at ``SIZED`` or larger (the size of the keyframe before
+    them), mean over the group's video streams: what a simulcast layer change shows."""
+    sizes: list[str] = field(default_factory=list)
+    """Picture sizes of the complete frames in the window (``960x540``), largest first."""
+
+
+SIZED = (320, 180)
+"""The picture a 1 Mbit/s pupil should at least see (the simulcast issue's target)."""
 
 
 def group_stats(
@@ -101,6 +110,8 @@ def group_stats(
         total = Traffic(link_received=0)
         layers = [0, 0, 0]
         has_link = False
+        sized: list[int] = []
+        sizes: set[tuple[int, int]] = set()
         for spec, participant in group:
             assemblies = [
                 s.assembly
@@ -110,9 +121,13 @@ def group_stats(
             for assembly in assemblies:
                 plays.append(smoothness(assembly.completed_at, start, end))
                 kept.append(_kept_in(assembly.frames, start, end))
+                large, seen = _sized_in(assembly.frames, start, end)
+                sized.append(large)
+                sizes.update(seen)
             if not assemblies:  # nothing arrived: as a stream that never showed a frame
                 plays.append(smoothness([], start, end))
                 kept.append(0)
+                sized.append(0)
             key = f"{spec.room}/{spec.identity}"
             delta = _delta(before.get(key, Traffic()), after.get(key, Traffic()))
             total.bytes += delta.bytes
@@ -146,6 +161,8 @@ def group_stats(
                 video_loss_pct=_pct(total.lost.get("video", 0), total.expected.get("video", 0)),
                 audio_loss_pct=_pct(total.lost.get("audio", 0), total.expected.get("audio", 0)),
                 link_drop_pct=_pct(total.link_dropped, total.link_received) if has_link else None,
+                fps_sized=round(sum(sized) / len(sized) / seconds, 2) if seconds > 0 else 0.0,
+                sizes=[f"{w}x{h}" if w else "unknown" for w, h in sorted(sizes, reverse=True)],
             )
         )
     return found
@@ -155,6 +172,25 @@ def _kept_in(frames: Sequence[CompleteFrame], start: float, end: float) -> int:
     """Complete frames in [``start``, ``end``) whose references were complete too."""
     kept = references_kept([f.head for f in frames])
     return sum(1 for f, ok in zip(frames, kept, strict=True) if ok and start <= f.at < end)
+
+
+def _sized_in(
+    frames: Sequence[CompleteFrame], start: float, end: float
+) -> tuple[int, set[tuple[int, int]]]:
+    """Complete frames in [start, end) at ``SIZED`` or larger, and the sizes of those frames
+    (each frame has the size of the latest keyframe completed before it; none known: 0x0)."""
+    size = (0, 0)
+    large = 0
+    seen: set[tuple[int, int]] = set()
+    for frame in frames:
+        head = frame.head
+        if head.keyframe and head.width:
+            size = (head.width, head.height)
+        if start <= frame.at < end:
+            seen.add(size)
+            if size[0] >= SIZED[0] and size[1] >= SIZED[1]:
+                large += 1
+    return large, seen
 
 
 def _delta(before: Traffic, after: Traffic) -> Traffic:

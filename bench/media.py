@@ -56,6 +56,9 @@ class VideoSpec:
     """1, or 3 for Chrome's L1T3 (bench/temporal_layers.py)."""
     still: bool = False
     """The pattern's background stays put, as a room behind a speaker (`MovingPattern`)."""
+    drawn_at: tuple[int, int] | None = None
+    """Draw the pattern at this size and scale each picture down to ``width`` x ``height``
+    (any size, odd ones included): the layers of a simulcast camera show the same picture."""
 
     def __post_init__(self) -> None:
         if self.temporal_layers not in (1, 3):
@@ -67,6 +70,8 @@ class VideoSpec:
     def file_name(self) -> str:
         layers = "_l1t3" if self.temporal_layers == 3 else ""
         layers += "_still" if self.still else ""
+        if self.drawn_at is not None:
+            layers += f"_from{self.drawn_at[0]}x{self.drawn_at[1]}"
         return (
             f"vp8_{self.width}x{self.height}_{self.fps}fps_{self.seconds}s_"
             f"kf{self.keyframe_interval_s}s_{self.bitrate // 1000}k{layers}_v{FORMAT_VERSION}.ivf"
@@ -198,10 +203,13 @@ def _encode_video(spec: VideoSpec, path: Path) -> None:
     }
     if spec.temporal_layers == 3:
         codec.options = {**codec.options, **ffmpeg_options(spec.bitrate)}
-    pattern = MovingPattern(spec.width, spec.height, still=spec.still)
+    drawn = spec.drawn_at or (spec.width, spec.height)
+    pattern = MovingPattern(*drawn, still=spec.still)
     frames: list[tuple[int, bytes]] = []
     for index in range(spec.fps * spec.seconds):
         picture = av.VideoFrame.from_ndarray(pattern.frame(index), format="yuv420p")
+        if drawn != (spec.width, spec.height):
+            picture = picture.reformat(width=spec.width, height=spec.height)
         picture.pts = index
         picture.time_base = codec.time_base
         frames += [(int(p.pts or 0), bytes(p)) for p in codec.encode(picture)]

@@ -11,9 +11,10 @@ import asyncio
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
-from aiortc import RTCPeerConnection
+from aiortc import RTCPeerConnection, RTCRtpSender
 
 from .accounting import process_tree
 from .bots import PublisherBot, SubscriberBot
@@ -34,10 +35,13 @@ def can_pin() -> bool:
     return (os.cpu_count() or 1) >= 2 and shutil.which("taskset") is not None
 
 
-async def packets_sent(pc: RTCPeerConnection) -> int:
-    """RTP packets ``pc``'s senders have sent (aiortc's public stats; retransmissions excluded)."""
+async def packets_sent(senders: RTCPeerConnection | Iterable[RTCRtpSender]) -> int:
+    """RTP packets a connection's senders (or these ``senders``) have sent (aiortc's public
+    stats; retransmissions excluded)."""
+    if isinstance(senders, RTCPeerConnection):
+        senders = senders.getSenders()
     total = 0
-    for sender in pc.getSenders():
+    for sender in senders:
         report = await sender.getStats()
         total += sum(
             int(getattr(stats, "packetsSent", 0))
@@ -99,7 +103,7 @@ class OursParticipant:
     async def packets_sent(self) -> int:
         if not isinstance(self.bot, PublisherBot) or self.bot._publication is None:
             return 0
-        return await packets_sent(self.bot.publication.pc)
+        return await packets_sent(self.bot.publication.senders())
 
     async def close(self) -> None:
         await self.bot.close()
@@ -205,6 +209,7 @@ class OursTarget:
                 audio_frames=publish.audio,
                 layered_video=publish.layered,
                 audio_level=publish.audio_level,
+                simulcast=publish.simulcast or False,
                 feedback=feedback,
                 relay=relay,
                 page=spec.page,

@@ -42,6 +42,7 @@ from .encoded_track import EncodedTrack, Schedule
 from .media import EncodedFrame
 from .relay import UdpRelay
 from .rtcp_bytes import PSFB_PLI, keyframe_requests
+from .simulcast import CAMERA_LAYERS, SimulcastCamera, simulcast_offer
 from .temporal_layers import send_layered_vp8
 
 # The bench tone's loudness: a 0.3 full-scale sine has an RMS of -13 dBov (RFC 6465).
@@ -87,15 +88,20 @@ class Publication:
         relay: UdpRelay | None = None,
         audio_level: int | None = TONE_LEVEL_DBOV,
         layered_video: bool = False,
+        simulcast: list[list[EncodedFrame]] | None = None,
     ) -> None:
         """Publish ``video`` as the camera and ``audio`` as the microphone (None: not sent).
 
         Frame lists are read-only and may be shared by many publishers. ``audio_level`` is
         what the audio-level extension says (change it on the track to "fall silent").
         ``layered_video``: ``video`` was encoded with three temporal layers; send them marked.
+        ``simulcast``: the camera is these clips instead (L1T3 each, smallest first, one per
+        ``simulcast.CAMERA_LAYERS`` RID), sent as simulcast layers (``bench.simulcast``).
         """
         self.relay = relay
         self.sources: dict[str, PublishedSource] = {}
+        self.simulcast: SimulcastCamera | None = None
+        self._offer_sdp = ""
         self._pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         # One capture clock for both, so a flash and a beep sent together leave together.
         schedule = Schedule()
@@ -104,7 +110,14 @@ class Publication:
             microphone = self._add("microphone", EncodedTrack("audio", audio, schedule))
             microphone.track.audio_level = audio_level
             stamp_audio_level(microphone.transceiver.sender, lambda: microphone.track.audio_level)
-        if video is not None:
+        if simulcast is not None:
+            tracks = [EncodedTrack("video", clip, schedule) for clip in simulcast]
+            camera = self._add("camera", tracks[0])
+            rids = [layer.rid for layer in CAMERA_LAYERS[: len(tracks)]]
+            self.simulcast = SimulcastCamera(
+                camera.transceiver.sender, tracks, rids, _CLOCK_RATES["video"]
+            )
+        elif video is not None:
             camera = self._add("camera", EncodedTrack("video", video, schedule))
             if layered_video:
                 send_layered_vp8(camera.transceiver.sender)
@@ -112,6 +125,13 @@ class Publication:
     @property
     def pc(self) -> RTCPeerConnection:
         return self._pc
+
+    def senders(self) -> list[RTCRtpSender]:
+        """Every RTP sender: the connection's, and a simulcast camera's further layers'."""
+        senders = list(self._pc.getSenders())
+        if self.simulcast is not None:
+            senders += [layer.sender for layer in self.simulcast.layers[1:]]
+        return senders
 
     @property
     def connection_state(self) -> str:
@@ -122,6 +142,9 @@ class Publication:
         gather_only(self._pc)
         await self._pc.setLocalDescription(await self._pc.createOffer())
         sdp = self._pc.localDescription.sdp
+        if self.simulcast is not None:
+            sdp = simulcast_offer(sdp, self._camera_mid(), self.simulcast.rids)
+        self._offer_sdp = sdp
         if self.relay is not None:
             await self.relay.start()
             sdp = point_candidates_at(sdp, self.relay.upstream_address)
@@ -137,19 +160,31 @@ class Publication:
             if server:
                 self.relay.set_target(server[0])
             answer_sdp = point_candidates_at(answer_sdp, self.relay.address)
+        if self.simulcast is not None:
+            self.simulcast.answered(answer_sdp, self._offer_sdp, self._camera_mid())
         await self._pc.setRemoteDescription(RTCSessionDescription(sdp=answer_sdp, type="answer"))
         # After the answer: bundling has chosen the transport that carries the RTCP.
         observe_rtcp_data(self._pc, self._on_rtcp_data)
 
     def summary(self) -> dict[str, Any]:
-        return {
+        summary: dict[str, Any] = {
             s.source: {"kind": s.kind, **vars(s.track.counters), **vars(s.feedback)}
             for s in self.sources.values()
         }
+        if self.simulcast is not None:  # the camera's own counters are its first layer's
+            summary["camera_layers"] = {
+                layer.rid: vars(layer.track.counters).copy() for layer in self.simulcast.layers
+            }
+        return summary
 
     async def close(self) -> None:
         """Close the peer connection. Idempotent."""
+        if self.simulcast is not None:
+            await self.simulcast.stop()
         await self._pc.close()
+
+    def _camera_mid(self) -> str:
+        return str(self.sources["camera"].transceiver.mid)
 
     def _add(self, source: str, track: EncodedTrack) -> PublishedSource:
         transceiver = self._pc.addTransceiver(track, direction="sendonly")
@@ -165,6 +200,10 @@ class Publication:
 
     def _on_rtcp_data(self, data: bytes) -> None:
         for fmt, ssrc in keyframe_requests(data):
+            layer = self.simulcast.sender_for(ssrc) if self.simulcast is not None else None
+            if layer is not None:  # one simulcast layer: that layer's clip jumps
+                self._count_request(self.sources["camera"], fmt, layer.track)
+                continue
             published = next(
                 (s for s in self.sources.values() if sender_ssrc(s.transceiver.sender) == ssrc),
                 None,
@@ -173,11 +212,15 @@ class Publication:
                 published = self.sources.get("camera")
             if published is None:
                 continue
-            if fmt == PSFB_PLI:
-                published.feedback.pli += 1
-            else:
-                published.feedback.fir += 1
-            published.track.request_keyframe()
+            self._count_request(published, fmt, published.track)
+
+    @staticmethod
+    def _count_request(published: PublishedSource, fmt: int, track: EncodedTrack) -> None:
+        if fmt == PSFB_PLI:
+            published.feedback.pli += 1
+        else:
+            published.feedback.fir += 1
+        track.request_keyframe()
 
     @staticmethod
     def _on_rtcp(published: PublishedSource, packet: AnyRtcpPacket) -> None:

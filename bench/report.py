@@ -46,6 +46,11 @@ SCENARIO_NOTES = {
     "does (`bench/gallery.py`, `set_subscriptions` with `video`; on Janus, the same streams "
     "by feed and mid): the first page of the class's cameras, and everyone's audio. Every "
     "step runs, whatever the one before it gave.",
+    "weak-simulcast": "As `weak`, but the teacher publishes the web client's camera in three "
+    "sizes (simulcast RIDs q / h / f: 240x135, 480x270 and 960x540 at about 150, 500 and "
+    "1,200 kbit/s, each L1T3) + audio (`bench/weak_simulcast.py`). Our server picks each "
+    "pupil's layer from its downlink; on Janus each pupil's page asks for its link's layer "
+    "(`configure` with `substream`: 2 direct, 1 behind 1 Mbit/s, 0 behind 300 kbit/s).",
 }
 GROUP_NOTES = (
     "fps: complete frames per second (every packet of a frame, first to marker, arrived, "
@@ -61,7 +66,9 @@ GROUP_NOTES = (
     "frozen %: their time, in percent of the window. Layers: VP8 frames started per second "
     "in temporal layers 0 / 1 / 2 (which layers the server sent). kbit/s: media received per "
     "pupil. Loss: packets still missing after retransmissions. Link drops: datagrams the "
-    "link itself dropped (random loss and full queue)."
+    "link itself dropped (random loss and full queue). Pictures: the sizes of the complete "
+    "frames (each has the size of the keyframe before it); fps ≥ 320x180: complete frames per "
+    "second of at least that size (a simulcast camera's layer 1 or 2), mean over the group."
 )
 TARGET_GROUP_NOTES = {
     "janus": "Janus VideoRoom selects VP8 temporal layers only for simulcast publishers, and "
@@ -69,6 +76,10 @@ TARGET_GROUP_NOTES = {
     "subscriber's REMB, and aiortc cannot publish simulcast. Every pupil is sent all three "
     "layers: fitting the stream to each downlink does not apply to Janus here, and its "
     "figures show the links overflowing.",
+    "weak-simulcast/janus": "Janus forwards the simulcast layer each page asked for "
+    "(`substream`, all three temporal layers) whatever the link does: it does not follow a "
+    "subscriber's REMB or loss; it only drops to a lower layer when the chosen one stops "
+    "arriving. The pages here were given their link's layer.",
 }
 
 
@@ -333,12 +344,18 @@ GROUP_HEADER = [
     "audio loss %",
     "link drops %",
 ]
+SIZED_HEADER = ["pictures", "fps ≥ 320x180"]
+"""Shown when a step's groups say which picture sizes they got (bench.group_stats)."""
 
 
 def group_table(record: StepRecord) -> list[str]:
     """One step's link groups (``extra["groups"]``, bench.group_stats), a row each."""
-    rows = [_row(GROUP_HEADER), _row(["---"] * len(GROUP_HEADER))]
-    for g in record.extra.get("groups") or []:
+    groups = record.extra.get("groups") or []
+    sized = any(g.get("sizes") for g in groups)
+    header = GROUP_HEADER + SIZED_HEADER if sized else GROUP_HEADER
+    rows = [_row(header), _row(["---"] * len(header))]
+    for g in groups:
+        sizes = [", ".join(g.get("sizes") or []) or "—", fmt(g.get("fps_sized"))]
         rows.append(
             _row(
                 [
@@ -355,6 +372,7 @@ def group_table(record: StepRecord) -> list[str]:
                     fmt(g["video_loss_pct"], 2),
                     fmt(g["audio_loss_pct"], 2),
                     fmt(g["link_drop_pct"], 2),
+                    *(sizes if sized else []),
                 ]
             )
         )
@@ -368,7 +386,7 @@ def group_tables(records: Sequence[StepRecord]) -> list[str]:
     chosen = [r for r in records if r.extra.get("groups")]
     for r in sorted(chosen, key=lambda r: (r.n, _label_order(r.label))):
         lines += [f"{r.label}, N={r.n} ({r.window_s:g} s measured):", "", *group_table(r), ""]
-        note = TARGET_GROUP_NOTES.get(r.server)
+        note = TARGET_GROUP_NOTES.get(f"{r.scenario}/{r.server}", TARGET_GROUP_NOTES.get(r.server))
         if note:
             lines += [note, ""]
     if lines:

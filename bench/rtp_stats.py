@@ -399,7 +399,12 @@ def vp8_frame_head(data: bytes, start: int) -> FrameHead | None:
                 tid = data[pos] >> 6
                 sync = bool(data[pos] & 0x20)
             pos += 1
-    return FrameHead(pos < end and not data[pos] & 0x01, picture_id, tl0, tid, sync)
+    keyframe = pos < end and not data[pos] & 0x01
+    if keyframe and pos + 10 <= end:  # tag (3), start code (3), 14-bit width and height
+        width = int.from_bytes(data[pos + 6 : pos + 8], "little") & 0x3FFF
+        height = int.from_bytes(data[pos + 8 : pos + 10], "little") & 0x3FFF
+        return FrameHead(True, picture_id, tl0, tid, sync, width, height)
+    return FrameHead(keyframe, picture_id, tl0, tid, sync)
 
 
 def starts_vp8_keyframe(data: bytes, start: int) -> bool:

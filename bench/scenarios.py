@@ -30,6 +30,7 @@ DEFAULT_STEPS = {
     "rooms": [1, 2, 3, 4],
     "weak": [6, 12],
     "class": [10, 15, 20, 25, 30],
+    "weak-simulcast": [6, 12],
 }
 # Quick rooms: 2 lessons, so that with 2 SFU processes each holds one.
 QUICK_STEPS = {
@@ -39,6 +40,7 @@ QUICK_STEPS = {
     "rooms": [2],
     "weak": [3],
     "class": [6],
+    "weak-simulcast": [3],
 }
 # The decoding relay saturates its core with a handful of 720p subscribers: small N only.
 RELAY_STEPS = {"lesson": [1, 2, 3]}
@@ -202,6 +204,13 @@ def class_lesson(n: int, media: Media) -> Plan:
     return Plan("class", n, 1, [teacher, *pupils], min_warmup=CLASS_WARMUP, every_step=True)
 
 
+def weak_simulcast(n: int, media: Media) -> Plan:
+    """`weak` with the teacher's camera in three sizes (`bench.weak_simulcast`)."""
+    from .weak_simulcast import with_simulcast_teacher
+
+    return with_simulcast_teacher(weak(n, media))
+
+
 SCENARIOS: dict[str, Callable[[int, Media], Plan]] = {
     "lesson": lesson,
     "meeting": meeting,
@@ -209,8 +218,9 @@ SCENARIOS: dict[str, Callable[[int, Media], Plan]] = {
     "rooms": rooms,
     "weak": weak,
     "class": class_lesson,
+    "weak-simulcast": weak_simulcast,
 }
-LAYERED_SCENARIOS = {"weak"}
+LAYERED_SCENARIOS = {"weak", "weak-simulcast"}
 """Scenarios that need `Media.layered_720p`."""
 
 

@@ -29,6 +29,9 @@ class PublishSpec:
     """``video`` has three VP8 temporal layers (L1T3), sent marked as Chrome does."""
     audio_level: int | None = TONE_LEVEL_DBOV
     """dBov in the audio-level extension (-127: silence): whom the server hears speaking."""
+    simulcast: list[list[EncodedFrame]] | None = None
+    """The camera in three sizes instead of ``video`` (``bench.simulcast``: L1T3 clips,
+    smallest first), sent as simulcast layers as the web client's camera is."""
 
 
 @dataclass
@@ -53,6 +56,10 @@ class JoinSpec:
     """How this participant receives (``bench.subscription``); None: as the target says."""
     group: str | None = None
     """The link group it belongs to, for per-group results (``weak``)."""
+    substream: int | None = None
+    """The simulcast layer (0: smallest) a page asks for on a target that does not choose
+    by itself (Janus: ``configure`` with ``substream``); None: the target's default. Our
+    server picks by the downlink and ignores it."""
     event: bool = False
     """The room is an event (``broadcast``): a target that can makes it one, with music mode
     for its publisher, the rest its audience, and its live HLS fetched by HLS clients."""

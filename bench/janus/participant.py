@@ -116,7 +116,7 @@ class JanusParticipant:
         if self.publication is None:
             return 0
         total = 0
-        for sender in self.publication.pc.getSenders():
+        for sender in self.publication.senders():
             for stats in (await sender.getStats()).values():
                 if getattr(stats, "type", None) == "outbound-rtp":
                     total += int(getattr(stats, "packetsSent", 0))
@@ -166,12 +166,13 @@ class JanusParticipant:
             audio=publish.audio,
             layered_video=publish.layered,
             audio_level=publish.audio_level,
+            simulcast=publish.simulcast,
         )
         offer, _ = await publication.offer()
-        event = await publisher.message(
-            {"request": "publish", "display": self.identity},
-            jsep={"type": "offer", "sdp": offer},
-        )
+        jsep = {"type": "offer", "sdp": offer}
+        if publish.simulcast is not None:
+            jsep["rid_order"] = "lmh"  # q;h;f is smallest first (Janus's default: "hml")
+        event = await publisher.message({"request": "publish", "display": self.identity}, jsep=jsep)
         await publication.accept(loopback_only(str(event["jsep"]["sdp"])))
         await publisher.trickle_completed()
 
@@ -270,6 +271,22 @@ class JanusParticipant:
         answer = await self.subscription.answer(offer, tracks)
         await subscriber.message({"request": "start"}, jsep={"type": "answer", "sdp": answer})
         await subscriber.trickle_completed()
+        await self._choose_substream(subscriber, tracks)
+
+    async def _choose_substream(
+        self, subscriber: JanusHandle, tracks: list[dict[str, str]]
+    ) -> None:
+        """Ask for ``spec.substream`` of every video, as a page on Janus picks a simulcast
+        layer itself (Janus does not fit a subscriber's stream to its downlink)."""
+        if self.spec.substream is None:
+            return
+        streams = [
+            {"mid": t["mid"], "substream": self.spec.substream, "temporal": 2}
+            for t in tracks
+            if t["kind"] == "video"
+        ]
+        if streams:
+            await subscriber.message({"request": "configure", "streams": streams})
 
     async def _on_room_event(self, event: Event) -> None:
         data = plugin_data(event)
