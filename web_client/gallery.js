@@ -24,7 +24,7 @@ export function perPage(width, staged = false) {
  * @returns {{shown: string[], page: number, pages: number}} `page` clamped to what exists.
  */
 export function pageOf(keys, { first = [], size, page }) {
-  const leading = first.filter((key) => keys.includes(key));
+  const leading = [...new Set(first.filter((key) => keys.includes(key)))]; // pinned and brought in may be one
   const ordered = [...leading, ...keys.filter((key) => !leading.includes(key))];
   const pages = Math.max(1, Math.ceil(ordered.length / size));
   const at = Math.min(Math.max(0, page), pages - 1);
