@@ -56,8 +56,22 @@ class Person:
         self.errors: list[str] = []
         self.page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}"))
         self.page.on("pageerror", self._on_page_error)
+        self.pending: dict[int, str] = {}
+        """Requests made and not finished yet (what a page that never loads waited for)."""
+        self.page.on("request", lambda r: self.pending.__setitem__(id(r), r.url))
+        self.page.on("requestfinished", lambda r: self.pending.pop(id(r), None))
+        self.page.on("requestfailed", lambda r: self.pending.pop(id(r), None))
         self.page.goto(link)
-        self.page.wait_for_function("() => window.classroom !== undefined")
+        try:
+            self.page.wait_for_function("() => window.classroom !== undefined")
+        except Exception:
+            # Seen once in a CI run (test_reconnect's teacher, on the host, no shaping): the
+            # page's scripts never ran within 30 s, and the same test passed at once after.
+            # Say what it waited for, then load it once more.
+            print(f"{role}'s page did not start: pending {sorted(self.pending.values())}")
+            print("\n".join(self.console))
+            self.page.reload()
+            self.page.wait_for_function("() => window.classroom !== undefined")
 
     def _on_page_error(self, error: Any) -> None:
         self.console.append(f"pageerror: {error}")
