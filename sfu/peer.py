@@ -312,11 +312,6 @@ class Peer:
             rid = rid_bytes.decode(errors="replace")
         if producer.learn_ssrc(view.ssrc, rid, rtx) is None:
             return None
-        if not producer.simulcast:
-            if rtx:
-                producer.params.rtx_ssrc = view.ssrc
-            else:
-                producer.params.ssrc = view.ssrc
         self._by_ssrc[view.ssrc] = producer
         return producer
 

@@ -177,13 +177,6 @@ class Producer:
     def keyframe_size(self) -> int:
         return self.top.keyframe_size
 
-    @property
-    def last_sr(self) -> SenderReport | None:
-        return self.top.last_sr
-
-    def encoding_of(self, ssrc: int) -> Encoding | None:
-        return self._by_ssrc.get(ssrc)
-
     def learn_ssrc(self, ssrc: int, rid: str | None, rtx: bool) -> Encoding | None:
         """A packet with an SSRC the offer did not name: the encoding its RID (or, for an
         RTX packet, its repaired RID) names, or the only one."""
@@ -197,7 +190,10 @@ class Producer:
             encoding.rtx_ssrc = ssrc
         else:
             encoding.ssrc = ssrc
-            if not self.simulcast:
+        if not self.simulcast:  # the one-stream view others read (a tap, a rebind)
+            if rtx:
+                self.params.rtx_ssrc = ssrc
+            else:
                 self.params.ssrc = ssrc
         self._by_ssrc[ssrc] = encoding
         return encoding
