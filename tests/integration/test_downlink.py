@@ -119,9 +119,15 @@ async def test_a_narrow_downlink_gets_the_layers_that_fit_gapless_and_is_told(
     # 400 kbit/s: audio and the base layer (300 of payload) fit, layer 1 (+145) does not.
     await announce(weak, 5_000_000, 0.4)  # (ramp-up: not yet a limit)
     await announce(weak, 400_000, 3)
-    layers, gaps, lost = await window(weak, lambda: announce(weak, 400_000, 3))
-    assert layers[0] >= 15 and layers[1:] == [0, 0]  # 7.5 frames/s: the base layer only
-    assert (gaps, lost) == (0, 0)  # renumbered: no PictureID or sequence gap
+    # Both pupils are watched in the same window: the weak one gets every base-layer frame the
+    # strong one gets (on a loaded machine the teacher may send fewer than 7.5 frames/s).
+    (layers, gaps, lost), (beside, _, _) = await asyncio.gather(
+        window(weak, lambda: announce(weak, 400_000, 3)), window(strong, lambda: asyncio.sleep(3))
+    )
+    report = (layers, beside, gaps, lost, qualities(weak))
+    assert layers[0] >= 10 and layers[0] >= beside[0] - 3, report  # the base layer flows...
+    assert layers[1:] == [0, 0], report  # ...alone
+    assert (gaps, lost) == (0, 0), report  # renumbered: no PictureID or sequence gap
     assert qualities(weak) == ["reduced"]
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{server.url}/metrics") as response:
@@ -147,9 +153,13 @@ async def test_a_narrow_downlink_gets_the_layers_that_fit_gapless_and_is_told(
     # transport overhead (sfu/rtp.py PACKET_OVERHEAD): audio is ~68 kbit/s on the wire, the
     # base layer ~317, layer 1 ~+153.
     await announce(weak, 620_000, 3)
-    layers, gaps, lost = await window(weak, lambda: announce(weak, 620_000, 3))
-    assert layers[0] >= 15 and layers[1] >= 15 and layers[2] == 0
-    assert (gaps, lost) == (0, 0)
+    (layers, gaps, lost), (beside, _, _) = await asyncio.gather(
+        window(weak, lambda: announce(weak, 620_000, 3)), window(strong, lambda: asyncio.sleep(3))
+    )
+    report = (layers, beside, gaps, lost, qualities(weak))
+    assert min(layers[:2]) >= 10 and layers[2] == 0, report
+    assert layers[0] >= beside[0] - 3 and layers[1] >= beside[1] - 3, report
+    assert (gaps, lost) == (0, 0), report
 
     # 100 kbit/s: not even the base layer; video pauses, audio goes on.
     await announce(weak, 100_000, 3)
