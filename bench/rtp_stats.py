@@ -272,8 +272,9 @@ class RtpCounter:
     def _add_rtx(self, stream: StreamStats, data: bytes, b0: int, b1: int) -> None:
         stream.rtx_packets += 1
         start = _payload_start(data, b0)
-        if start is None or len(data) < start + 2:
-            return
+        end = len(data) - (data[-1] if b0 & 0x20 else 0)  # RFC 3550: the last byte counts padding
+        if start is None or end < start + 2:
+            return  # padding only (a server probing the link): no packet inside
         original_seq = (data[start] << 8) | data[start + 1]
         if stream.sequence.recover(original_seq):
             stream.rtx_recovered += 1

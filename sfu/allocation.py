@@ -49,7 +49,7 @@ def allocate(budget: float, audio: float, demands: Sequence[Demand]) -> dict[Has
     if math.isinf(budget):
         return {d.key: len(d.rates) - 1 for d in demands}
     available = budget - audio
-    ordered = sorted(demands, key=lambda d: (-SOURCE_PRIORITY.get(d.source, 0), -d.priority))
+    ordered = _by_value(demands)
     layers: dict[Hashable, int] = {}
     for demand in ordered:
         need = demand.rates[0]
@@ -70,6 +70,31 @@ def allocate(budget: float, audio: float, demands: Sequence[Demand]) -> dict[Has
             layers[demand.key] = layer
             available -= extra
     return layers
+
+
+def step_up_need(
+    audio: float, demands: Sequence[Demand], steps: dict[Hashable, int]
+) -> float | None:
+    """The budget at which the most valuable video that plays below the top of its ladder
+    would be given its next step (with `UP_HEADROOM`), all else kept; None when every playing
+    video has all its ladder holds. Paused videos are left to `PauseProbe`."""
+    playing = [d for d in demands if steps[d.key] != PAUSED]
+    spent = given_rate(audio, demands, steps)
+    for demand in _by_value(playing):
+        step = steps[demand.key]
+        if step + 1 < len(demand.rates):
+            return spent + (demand.rates[step + 1] - demand.rates[step]) * UP_HEADROOM
+    return None
+
+
+def given_rate(audio: float, demands: Sequence[Demand], steps: dict[Hashable, int]) -> float:
+    """Bits/s of what the subscriber is given: audio and each playing video's step."""
+    return audio + sum(d.rates[steps[d.key]] for d in demands if steps[d.key] != PAUSED)
+
+
+def _by_value(demands: Sequence[Demand]) -> list[Demand]:
+    """Most valuable first: screens before cameras, a teacher's camera before a pupil's."""
+    return sorted(demands, key=lambda d: (-SOURCE_PRIORITY.get(d.source, 0), -d.priority))
 
 
 @dataclass(frozen=True)
@@ -146,23 +171,35 @@ SEVERE = 0.5
 narrow loses more in two seconds than a lower frame rate costs."""
 
 
-class DownHold:
-    """Keeps a video's layers for `DOWN_AFTER` seconds after the budget stops fitting them,
-    unless the budget is far below what is sent (the caller says so)."""
+UP_GRACE = 5.0
+"""Seconds a step just given is kept through a dip of the budget (unless `SEVERE`): the step's
+first keyframe arrives as a burst, and a receiver's estimate dips under it for a few
+seconds. Measured (aiortc pupils behind 1 Mbit/s): taken back after `DOWN_AFTER`, a pupil
+went 480x270 → 240x135 → 480x270 every ~10 s."""
 
-    __slots__ = ("since",)
+
+class DownHold:
+    """Keeps a video's layers for `DOWN_AFTER` seconds after the budget stops fitting them
+    (`UP_GRACE` after they were raised), unless the budget is far below what is sent (the
+    caller says so)."""
+
+    __slots__ = ("since", "raised_at")
 
     def __init__(self) -> None:
         self.since: float | None = None
+        self.raised_at = float("-inf")
 
     def adjust(self, chosen: int, current: int, now: float, far_over: bool) -> int:
         """The layer to give, given what the allocator chose (not a pause: `PauseProbe`)."""
+        if chosen > current:
+            self.raised_at = now
         if not 0 <= chosen < current:
             self.since = None
             return chosen
         if self.since is None:
             self.since = now
-        if now - self.since < DOWN_AFTER and not far_over:
+        held = now - self.since < DOWN_AFTER or now - self.raised_at < UP_GRACE
+        if held and not far_over:
             return current
         self.since = None
         return chosen

@@ -36,6 +36,9 @@ RESEND_GAP = 0.1
 RTX_BUDGET_SHARE = 0.5
 """Retransmissions allowed per packet forwarded, so repair never dwarfs the stream itself."""
 RTX_BUDGET_MAX = 200.0
+PADDING_SIZE = 255
+"""Bytes of padding in a padding-only packet: the most its one length byte can say."""
+PADDING = bytes(PADDING_SIZE - 1) + bytes([PADDING_SIZE])
 LOSS_WINDOW = 1.0
 """Seconds of receiver reports one loss measurement spans (see `downlink_loss`)."""
 LOSS_MIN_PACKETS = 30
@@ -107,6 +110,8 @@ class Consumer:
         self.paused = False
         self.closed = False
         self.packets_sent = 0
+        self.padding_sent = 0
+        """Padding-only packets sent for downlink probes (`send_padding`)."""
         self.octets_sent = 0
         """Payload bytes sent (the sender report's count)."""
         self.wire_octets = 0
@@ -371,6 +376,33 @@ class Consumer:
             self._counters.packets_out += 1
             self._counters.bytes_out += len(header) + len(body)
             self._sink.send_rtp(header, body, RETRANSMISSION)
+
+    def send_padding(self, octets: float) -> int:
+        """Send at most `octets` bytes (wire overhead counted) of padding-only RTX packets,
+        for a downlink probe (sfu/probe.py); the bytes that went. A receiver counts them in
+        its estimate and drops them (RFC 4588: an RTX packet without an original sequence
+        number). Nothing without RTX: padding in the media stream would take sequence
+        numbers the subscriber would then wait for."""
+        template, params = self._rtx_template, self.params
+        if template is None or params is None or params.rtx_payload_type is None:
+            return 0
+        count = int(octets // (PADDING_SIZE + PACKET_OVERHEAD))
+        if count <= 0:
+            return 0
+        stamp = abs_send_time(asyncio.get_running_loop().time())
+        timestamp, ssrc = self.rewriter.last_ts, params.rtx_ssrc or 0
+        for _ in range(count):
+            self._rtx_seq = (self._rtx_seq + 1) & 0xFFFF
+            header = template.header(
+                0, params.rtx_payload_type, self._rtx_seq, timestamp, ssrc, None, stamp
+            )
+            header[0] |= 0x20  # the padding bit: the last byte says how many bytes are padding
+            self._sink.send_rtp(header, PADDING, VIDEO)
+        self.padding_sent += count
+        self._counters.padding_packets += count
+        self._counters.packets_out += count
+        self._counters.bytes_out += count * (len(header) + PADDING_SIZE)
+        return count * (PADDING_SIZE + PACKET_OVERHEAD)
 
     def on_keyframe_request(self) -> None:
         """The subscriber's PLI or FIR."""

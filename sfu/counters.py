@@ -27,11 +27,15 @@ class Counters:
     plis_sent: int = 0
     """PLIs actually sent to publishers (after coalescing)."""
     layer_changes: int = 0
+    """Times a consumer was given more or fewer temporal layers (or paused) for its downlink."""
     feedback_errors: int = 0
     """Transport feedback packets from subscribers that could not be read."""
     spatial_switches: int = 0
     """Simulcast layer switches made (at a keyframe of the layer switched to)."""
-    """Times a consumer was given more or fewer temporal layers (or paused) for its downlink."""
+    padding_packets: int = 0
+    """Padding-only packets sent to subscribers to probe their downlinks (sfu/probe.py)."""
+    downlink_probes: int = 0
+    """Probes started: padding to see whether a subscriber's link takes the next step up."""
     video_pauses: int = 0
     """Times a subscriber's video was paused because its downlink fit not even the base layer."""
     duplicates_dropped: int = 0

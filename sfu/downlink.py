@@ -5,18 +5,19 @@ Two signals, as in Google's congestion control, of which a subscriber gives us t
 - its REMB, the receiver's delay-based estimate: a queue building up on a narrow link shows
   as growing delay before any loss. It becomes the budget only once it says the link is the
   limit: it fell (by more than `REMB_DROP` from one report to the next), or it stayed below
-  what we send without growing for `REMB_FLAT` seconds. Before that it is a receiver's
+  what we send without growing for `REMB_FLAT` seconds, or it is far under what we send
+  (`REMB_FAR_UNDER`). Before that it is a receiver's
   ramp-up (about 1.5x what it receives, growing 8 % a second), not the link. Followed from
   the start, it held unconstrained pupils in Chromium at 10 frames/s for a lesson's first
   seconds, and capped the teacher's encoder below what everyone could take.
 - the loss in its receiver reports, measured by each consumer over a second at a time and
   without what the publisher's uplink lost (`Consumer.downlink_loss`): a link that drops
   without queueing (a lossy radio, a policer) never shows in the delay. When two
-  measurements in a row say more than `HIGH_LOSS`,
-  the cap drops by half the loss, from what the link was believed to carry (the cap, the
-  REMB, or what we sent). Then reports are ignored for `LOSS_QUIET` seconds: the first ones
-  after a cut describe the queue that built up before it; a second cut needs loss after a
-  clean measurement, or loss lasting `2 * LOSS_QUIET` (a keyframe burst into a shallow
+  measurements in a row say more than `HIGH_LOSS`, the cap drops by half the loss, from
+  what the link was believed to carry (the cap, the REMB, or the lesser of the last
+  estimate and what we sent). Then reports are ignored for `LOSS_QUIET` seconds: the first
+  ones after a cut describe the queue that built up before it; a second cut needs loss
+  after a clean measurement, or loss lasting `2 * LOSS_QUIET` (a keyframe burst into a shallow
   queue went on losing 60-90 % for two seconds and a second cut paused the teacher).
   Below `LOW_LOSS` the cap grows 8 % a second. One lossy measurement alone is not acted
   on: a keyframe burst into a shallow queue loses its tail once, and NACKs repair it.
@@ -39,6 +40,12 @@ from collections import deque
 
 REMB_DROP = 0.05
 REMB_FLAT = 2.0
+REMB_FAR_UNDER = 0.5
+"""A REMB under this share of what we sent, two seconds in a row, is the link's limit at once:
+a receiver's first estimate follows what arrives, and a ramp-up starts near what is sent.
+Measured (12 aiortc pupils, a simulcast teacher): a 300 kbit/s pupil's first REMB said
+~290 kbit/s while we sent 2.4 Mbit/s; waiting for it to fall or stay flat kept its link
+dropping from a full queue for 7 s."""
 HIGH_LOSS = 0.10
 LOW_LOSS = 0.02
 LOSS_GROWTH = 1.08
@@ -52,6 +59,9 @@ LOSSY_PLAYOUT = (250, 10_000)
 NACK's wait for the gap to show, on the links where we measured it (20-70 ms each way)."""
 STEADY_PLAYOUT = (0, 10_000)
 """Chrome's own default bounds, sent to undo `LOSSY_PLAYOUT` (a receiver keeps the last)."""
+LOSSY_FOR = 4.0
+"""Seconds after a measurement over `SMOOTH_LOSS` (or a cut) in which the link counts as
+lossy (`lossy`): no probe for more then."""
 FLOOR = 50_000.0
 """Bits/s under which no estimate goes: audio must always have room."""
 
@@ -63,6 +73,7 @@ class Downlink:
         "remb",
         "loss_cap",
         "sent_rate",
+        "_sent_before",
         "_lossy_reports",
         "_last_remb",
         "_rembs",
@@ -85,6 +96,8 @@ class Downlink:
         self.loss_cap: float | None = None
         self.sent_rate = 0.0
         """Bits/s we sent this subscriber over the last second."""
+        self._sent_before = 0.0
+        """... and over the second before."""
         self._lossy_reports = 0
         self._last_remb: float | None = None
         self._rembs: deque[tuple[float, float]] = deque()
@@ -137,7 +150,13 @@ class Downlink:
             self._lossy_reports += 1
             if self._lossy_reports < 2:
                 return
-            believed = self.loss_cap or self.remb or self.sent_rate
+            # Before a limit is known, never above the receiver's own estimate: cut from what
+            # we sent, a 300 kbit/s pupil sent 2.4 Mbit/s at first got a cap of 1 Mbit/s.
+            believed = (
+                self.loss_cap
+                or self.remb
+                or min((v for v in (self.estimate, self.sent_rate) if v), default=None)
+            )
             if believed:
                 self.loss_cap = max(FLOOR, believed * (1 - 0.5 * fraction))
                 self._quiet_until = now + LOSS_QUIET
@@ -154,9 +173,16 @@ class Downlink:
 
     def tick(self, sent_rate: float, now: float) -> None:
         """Once a second: what we sent, and whether a flat REMB below it shows the limit."""
-        self.sent_rate = sent_rate
+        self._sent_before, self.sent_rate = self.sent_rate, sent_rate
         remb = self._last_remb
         if remb is None:
+            return
+        if (
+            self.remb is None
+            and self.source == "remb"
+            and remb < REMB_FAR_UNDER * min(sent_rate, self._sent_before)
+        ):
+            self.remb = max(FLOOR, remb)
             return
         self._rembs.append((now, remb))
         while self._rembs and self._rembs[0][0] < now - REMB_FLAT - 0.5:
@@ -165,6 +191,11 @@ class Downlink:
             then, earlier = self._rembs[0]
             if now - then >= REMB_FLAT and remb <= earlier * (1 + REMB_DROP):
                 self.remb = max(FLOOR, remb)
+
+    def lossy(self, now: float) -> bool:
+        """The link lost more than `SMOOTH_LOSS` within `LOSSY_FOR` seconds, or its cap was
+        cut just now: no time to send it more."""
+        return now - self._lossy_at < LOSSY_FOR or now < self._quiet_until
 
     def playout_delay(self, now: float) -> tuple[int, int] | None:
         """What the subscriber's video should carry in its playout-delay extension (None:

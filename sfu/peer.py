@@ -6,7 +6,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
 from aiortc.rtcrtpparameters import RTCRtpSendParameters
@@ -38,8 +38,10 @@ from .allocation import (
     PauseProbe,
     Rung,
     allocate,
+    given_rate,
     ladder,
     spatial_cap,
+    step_up_need,
 )
 from .arrivals import INTERVAL as FEEDBACK_INTERVAL
 from .arrivals import Arrivals
@@ -51,6 +53,7 @@ from .errors import InvalidSdp
 from .ids import PeerId, TrackId, new_consumer_id, new_track_id
 from .layers import MAX_LAYER, PAUSED
 from .pacer import PACING_FACTOR
+from .probe import Prober
 from .producer import Producer, ProducerParams, PublisherClock
 from .rtp import RtpParseError, RtpView
 from .sink import NOWHERE
@@ -149,6 +152,8 @@ class Peer:
         self._quality: dict[TrackId, str] = {}
         self._probes: dict[TrackId, PauseProbe] = {}
         self._holds: dict[TrackId, DownHold] = {}
+        self._prober = Prober(self.downlink, counters)
+        """Pads the downlink, now and then, to see whether it takes a step more."""
         self._octets_sent = 0
         self.publisher_cap: float | None = None
         """The most any subscriber of ours can take (bits/s): our REMB never asks for more."""
@@ -676,6 +681,7 @@ class Peer:
         ]
         chosen = allocate(float("inf") if budget is None else budget, audio, demands)
         far_over = budget is not None and budget < SEVERE * self.downlink.sent_rate
+        given: dict[Hashable, int] = {}
         for consumer, demand in zip(videos, demands, strict=True):
             step = chosen[consumer]
             track = consumer.producer.id
@@ -695,6 +701,11 @@ class Peer:
                 consumer.set_layer(layer)
                 self._counters.layer_changes += 1
             self._report_quality(consumer, step, demand.rates)
+            given[consumer] = step
+        if budget is not None:
+            need = step_up_need(audio, demands, given)
+            spent = given_rate(audio, demands, given)
+            self._prober.steer(now, spent, need, videos[0] if videos else None)
 
     def _ladder(self, consumer: Consumer, now: float) -> list[Rung]:
         """The steps `consumer`'s video can be given: its encodings that arrive, up to the
@@ -725,6 +736,7 @@ class Peer:
                 1000 * (0.0 if self._subscribe is None else self._subscribe.pacer_delay())
             ),
             "source": self.downlink.source,
+            "probes": self._prober.probe.tries,
             "sent": round(self.downlink.sent_rate),
             "playout_delay_ms": delay[0] if delay else 0,
             "videos": [
@@ -827,6 +839,7 @@ class Peer:
         if self.closed:
             return
         self.closed = True
+        self._prober.stop()
         if self._feedback_timer is not None:
             self._feedback_timer.cancel()
             self._feedback_timer = None
@@ -852,3 +865,4 @@ def _step_of(steps: list[Rung], spatial: int, temporal: int) -> int:
         if (rung.spatial, rung.temporal) <= (spatial, temporal):
             found = index
     return found
+

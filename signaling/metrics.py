@@ -22,6 +22,8 @@ COUNTERS = {
     "layer_changes": "videos given more or fewer temporal layers for a subscriber's downlink",
     "spatial_switches": "simulcast layer switches made for subscribers (at keyframes)",
     "feedback_errors": "transport feedback packets from subscribers that could not be read",
+    "padding_packets": "padding-only packets sent to probe subscribers' downlinks",
+    "downlink_probes": "probes of a subscriber's downlink for room to step up",
     "video_pauses": "videos paused because a subscriber's downlink fit not even the base layer",
     "duplicates_dropped": "second copies of a publisher's video packets, not forwarded",
     "opus_packets": "Opus packets received from publishers",

@@ -1,15 +1,20 @@
 """Sharing a subscriber's downlink among its videos."""
 
+import pytest
+
 from sfu.allocation import (
     DOWN_AFTER,
     PAUSE_AFTER,
     PROBE_GRACE,
     SEVERE_PAUSE_AFTER,
+    UP_GRACE,
     UP_HEADROOM,
     Demand,
     DownHold,
     PauseProbe,
     allocate,
+    given_rate,
+    step_up_need,
 )
 from sfu.layers import MAX_LAYER, PAUSED
 
@@ -140,3 +145,29 @@ def test_layers_that_stop_fitting_are_kept_two_seconds_then_dropped() -> None:
     assert hold.adjust(0, 1, 10.0, far_over=True) == 0
     assert hold.adjust(MAX_LAYER, 0, 11.0, far_over=False) == MAX_LAYER
     assert hold.adjust(PAUSED, 1, 12.0, far_over=False) == PAUSED
+
+
+def test_a_step_just_given_is_kept_through_a_dip_for_the_grace() -> None:
+    hold = DownHold()
+    assert hold.adjust(2, 1, 0.0, far_over=False) == 2  # raised (480x270 after 240x135)
+    # Its keyframe's burst: the estimate dips under it from the next second on.
+    assert hold.adjust(1, 2, 1.0, far_over=False) == 2
+    assert hold.adjust(1, 2, UP_GRACE - 0.1, far_over=False) == 2  # past DOWN_AFTER: kept
+    assert hold.adjust(1, 2, UP_GRACE, far_over=False) == 1
+    assert hold.adjust(3, 1, 20.0, far_over=False) == 3
+    assert hold.adjust(0, 3, 20.5, far_over=True) == 0  # far under: at once, grace or not
+
+
+def test_the_next_step_needed_is_the_most_valuable_videos_with_headroom() -> None:
+    teacher = Demand("teacher", "camera", [100_000, 150_000, 200_000, 600_000], 2, priority=1)
+    pupil = Demand("pupil", "camera", [50_000, 80_000, 120_000], 0)
+    paused = Demand("paused", "camera", [50_000], PAUSED)
+    steps = {"teacher": 2, "pupil": 0, "paused": PAUSED}
+    demands = [pupil, paused, teacher]
+    assert given_rate(60_000, demands, steps) == 60_000 + 200_000 + 50_000
+    need = step_up_need(60_000, demands, steps)
+    assert need == pytest.approx(310_000 + 400_000 * UP_HEADROOM)  # the teacher's next first
+    steps["teacher"] = 3
+    assert step_up_need(60_000, demands, steps) == pytest.approx(710_000 + 30_000 * UP_HEADROOM)
+    steps["pupil"] = 2  # everyone playing has all it may get; the paused one is not asked for
+    assert step_up_need(60_000, demands, steps) is None

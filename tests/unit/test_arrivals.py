@@ -36,4 +36,3 @@ def test_a_long_run_is_split_into_feedbacks_of_at_most_max_span() -> None:
         (0, MAX_SPAN, 0),
         (MAX_SPAN, 10, 1),
     ]
-

@@ -149,6 +149,19 @@ def test_an_rtx_packet_fills_the_gap_of_its_original_sequence_number() -> None:
     assert RTX_SSRC not in c.streams
 
 
+def test_padding_only_rtx_packets_recover_nothing() -> None:
+    """A server probing the downlink sends RTX packets of padding alone (zeros, then their
+    count): their first bytes are no original sequence number."""
+    c = counter()
+    c.add(rtp(0xFFFF, MIDDLE))
+    c.add(rtp(1, MIDDLE))  # 0 is missing: the number a padding packet's zeros would read as
+    padding = RtpPacket(payload_type=97, sequence_number=9, timestamp=9000, ssrc=RTX_SSRC)
+    padding.padding_size = 255
+    c.add(padding.serialize())
+    stream = c.streams[VIDEO_SSRC]
+    assert (stream.rtx_packets, stream.rtx_recovered, stream.lost) == (1, 0, 1)
+
+
 def test_sequence_numbers_wrap_around_without_loss() -> None:
     tracker = SequenceTracker()
     arrivals = [tracker.add(s) for s in (65534, 65535, 0, 1)]

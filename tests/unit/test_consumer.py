@@ -336,3 +336,30 @@ async def test_whole_frames_forwarded_are_counted_for_the_subscribers_metrics() 
         producer.on_rtp(part(seq, payload, last), now())
     assert len(sink.rtp) == 3
     assert consumer.frames_sent == 2
+
+
+async def test_padding_goes_as_padding_only_rtx_packets_and_touches_no_media_numbering() -> None:
+    producer, consumer, sink, _ = setup()
+    producer.on_rtp(packet(30, KEYFRAME), now())
+    media = sink.rtp[-1]
+    counters = consumer._counters
+    # 1,000 bytes on the wire: three packets of 255 bytes of padding + 70 of overhead.
+    assert consumer.send_padding(1_000) == 3 * (255 + PACKET_OVERHEAD)
+    padding = sink.rtp[1:]
+    assert [(p.ssrc, p.payload_type, p.padding_size, p.payload) for p in padding] == [
+        (3333, 101, 255, b"")
+    ] * 3
+    assert [p.timestamp for p in padding] == [media.timestamp] * 3
+    seqs = [p.sequence_number for p in padding]
+    assert seqs == [(seqs[0] + k) & 0xFFFF for k in range(3)]
+    assert (consumer.padding_sent, counters.padding_packets) == (3, 3)
+    producer.on_rtp(packet(31), now())  # the media stream runs on without a gap
+    assert sink.rtp[-1].sequence_number == (media.sequence_number + 1) & 0xFFFF
+    assert consumer.send_padding(300) == 0  # less than one packet
+
+
+async def test_without_rtx_no_padding_is_sent() -> None:
+    producer, consumer, sink, _ = setup(rtx=False)
+    producer.on_rtp(packet(30, KEYFRAME), now())
+    assert consumer.send_padding(10_000) == 0
+    assert len(sink.rtp) == 1

@@ -142,3 +142,36 @@ def test_a_remb_after_our_own_estimate_is_ignored() -> None:
     downlink.on_estimate(500_000, limit=True)
     downlink.on_remb(100_000)  # stale: the browser stops REMB once transport-cc is on
     assert (downlink.budget(), downlink.source, downlink.estimate) == (500_000, "twcc", 500_000)
+
+
+def test_a_remb_far_under_what_is_sent_two_seconds_in_a_row_is_the_limit_at_once() -> None:
+    downlink = Downlink()
+    downlink.tick(2_400_000, 0.0)
+    downlink.on_remb(290_000)  # a 300 kbit/s pupil's first REMB, while 2.4 Mbit/s went out
+    downlink.tick(2_400_000, 1.0)
+    assert downlink.budget() == 290_000
+    bursty = Downlink()  # one second of keyframes is not enough: the second before counts too
+    bursty.tick(1_300_000, 0.0)
+    bursty.on_remb(1_180_000)
+    bursty.tick(3_000_000, 1.0)
+    assert bursty.budget() is None
+    assert not bursty.lossy(1.0)
+
+
+def test_a_first_cut_starts_from_the_receivers_estimate_when_it_is_lower() -> None:
+    downlink = Downlink()
+    downlink.tick(2_400_000, 0.0)
+    downlink.on_remb(600_000)  # a ramp, not yet a limit...
+    downlink.on_loss(0.3, 0.0)
+    downlink.on_loss(0.3, 1.0)
+    assert downlink.budget() == pytest.approx(510_000)  # ...but more than it was not believed
+    assert downlink.lossy(1.0)
+
+
+def test_a_link_is_lossy_for_a_while_after_loss_over_one_percent() -> None:
+    downlink = Downlink()
+    downlink.on_loss(0.005, 0.0)
+    assert not downlink.lossy(0.0)
+    downlink.on_loss(0.03, 1.0)
+    assert downlink.lossy(1.0) and downlink.lossy(4.9)
+    assert not downlink.lossy(5.1)
