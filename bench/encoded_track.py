@@ -39,8 +39,16 @@ class TrackCounters:
     """Times the track was stopped (``set_active(False)``: a simulcast layer nobody watches)."""
     frames_skipped: int = 0
     """Frames of the clip that went by unsent while it was stopped."""
+    dtx_packets: int = 0
+    """Packets sent as Opus DTX does while silent: the frame's TOC byte alone, every 400 ms."""
+    dtx_frames_skipped: int = 0
+    """Frames not sent between them."""
 
 
+SILENCE_DBOV = -127
+"""RFC 6464's silence: what a microphone that hears nothing announces."""
+DTX_FRAMES = 20
+"""Opus DTX (``usedtx=1``) sends one packet per 400 ms of silence: one per 20 frames of 20 ms."""
 MIN_KEYFRAME_INTERVAL = 0.3
 """A browser's encoder ignores a keyframe request within 300 ms of the previous one
 (libwebrtc's kMinKeyframeSendIntervalMs); the bots do the same, so the bench catches an SFU that
@@ -62,7 +70,12 @@ class EncodedTrack(MediaStreamTrack):
     ``set_active(False)`` stops it as a browser stops a simulcast encoding (``active:
     false``): nothing is handed to the sender until ``set_active(True)``, which goes on where
     the capture clock is now (RTP timestamps move on by the time it was stopped, the clip by
-    the frames that went by) with a keyframe, as a restarted encoder does."""
+    the frames that went by) with a keyframe, as a restarted encoder does.
+
+    ``dtx`` (audio; set when the answer asks for Opus DTX, ``usedtx=1``): while
+    ``audio_level`` says silence, one packet every 400 ms (the frame's TOC byte alone,
+    libopus's DTX frame) instead of 50 a second, as a browser's microphone that hears
+    nothing sends; RTP timestamps go on with the capture clock."""
 
     def __init__(
         self, kind: str, frames: list[EncodedFrame], schedule: Schedule | None = None
@@ -74,6 +87,8 @@ class EncodedTrack(MediaStreamTrack):
         self.counters = TrackCounters()
         self.audio_level: int | None = None
         """Loudness announced in the audio-level extension (dBov, -127..0); None: none sent."""
+        self.dtx = False
+        """Opus DTX while ``audio_level`` is silence (the publish answer's ``usedtx=1``)."""
         self._frames = frames
         self._keyframe_indexes = [i for i, f in enumerate(frames) if f.keyframe]
         if not self._keyframe_indexes:
@@ -127,9 +142,17 @@ class EncodedTrack(MediaStreamTrack):
         if self._catch_up:
             self._catch_up = False
             self._skip_to_now()
+        silent = self.dtx and self.audio_level is not None and self.audio_level <= SILENCE_DBOV
+        if silent:  # on to the next 400 ms boundary of the capture clock
+            skipped = -self._slot % DTX_FRAMES
+            self._slot += skipped
+            self._position = (self._position + skipped) % len(self._frames)
+            self.counters.dtx_frames_skipped += skipped
         await self._wait_for_slot()
         frame = self._next_frame()
-        packet = av.Packet(frame.data)
+        packet = av.Packet(frame.data[:1] if silent else frame.data)
+        if silent:
+            self.counters.dtx_packets += 1
         # Timestamps follow the schedule, not the clip position: jumps and loops must not
         # move the RTP clock (and a stopped track's clock goes on).
         packet.pts = self._slot * frame.duration

@@ -41,7 +41,8 @@ SCENARIO_NOTES = {
     "through aiortc's receiver (NACK, REMB, RR) whatever `--feedback` says. Loss and TTFF "
     "in the tables above leave impaired pupils out; per group below.",
     "class": "A class of N: 1 teacher (talking, on a computer: 9 cameras a page) and N − 1 "
-    "pupils (silent, on phones: 4 cameras a page, the teacher's one of them), every camera "
+    "pupils (silent: their microphones send Opus DTX, a packet per 400 ms, as a browser's "
+    "asked for DTX does; on phones: 4 cameras a page, the teacher's one of them), every camera "
     "on and sent as the web client sends it (simulcast 240x135 / 480x270 / 960x540 at about "
     "150 / 500 / 1,200 kbit/s, each L1T3, `bench/simulcast.py`) + audio, all in one room. "
     "Each asks for videos as the lesson page does (`bench/gallery.py`, `set_subscriptions` "

@@ -191,7 +191,8 @@ def class_lesson(n: int, media: Media) -> Plan:
     """A whole class on the lesson page: a class of N is 1 teacher and N − 1 pupils, every
     camera on and sent as the web client sends it (simulcast, ``bench.simulcast``: 240x135,
     480x270 and 960x540, each L1T3, only the layers someone's tile needs). The teacher
-    (talking) is on a computer, each pupil (silent microphone) on a phone, and each asks for
+    (talking) is on a computer, each pupil on a phone (a silent microphone: Opus DTX, a packet
+    per 400 ms, both servers asking for it, ``bench.publication``), and each asks for
     videos as its page does (`bench.gallery`): the first page of the class's cameras, and
     everyone's sound; and tells the size its tiles are drawn at (`bench.tile_sizes`)."""
     room = f"class-{n}"

@@ -14,6 +14,7 @@ from bench.janus import JanusTarget
 from bench.janus.participant import JanusParticipant
 from bench.loadgen import Timing, run_step
 from bench.ours_target import OursParticipant, OursTarget
+from bench.publication import Publication
 from bench.report import StepRecord
 from bench.scenarios import Media, class_lesson
 from bench.target import JoinSpec
@@ -74,6 +75,9 @@ def check_received(record: StepRecord) -> None:
     assert pupils["pictures_from"] == {"teacher": ["480x270"], "pupil": ["480x270"]}
     assert teacher["video_kbps_mean_from"].keys() == {"pupil"}
     assert teacher["pictures_from"] == {"pupil": ["480x270"]}
+    # The silent pupils' microphones send Opus DTX (both servers ask for it): a pupil hears
+    # the teacher's ~60 kbit/s and a packet every 400 ms of each classmate.
+    assert pupils["audio_kbps_mean"] < 100 and teacher["audio_kbps_mean"] < 20
     assert pupils["wire_kbps_mean"] > pupils["kbps_mean"] > 0
 
 
@@ -110,6 +114,7 @@ async def test_class_step_against_ours() -> None:
         bot = kept[identity].bot
         assert isinstance(bot, PublisherBot)
         assert bot.layer_requests[-1] == ["q", "h"], identity
+        check_microphone(identity, bot.publication)
         simulcast = bot.publication.simulcast
         assert simulcast is not None
         assert [layer.track.active for layer in simulcast.layers] == [True, True, False]
@@ -149,6 +154,18 @@ async def test_class_step_against_janus() -> None:
         assert publication is not None and publication.simulcast is not None
         layers = publication.simulcast.layers
         assert [layer.track.active for layer in layers] == [True, True, False], identity
+        check_microphone(identity, publication)
+
+
+def check_microphone(identity: str, publication: Publication) -> None:
+    """Asked for DTX, a silent pupil sends a packet per 400 ms; the talking teacher, all."""
+    microphone = publication.sources["microphone"].track
+    assert microphone.dtx, identity
+    sent = microphone.counters
+    if identity == "teacher":
+        assert sent.dtx_packets == 0
+    else:
+        assert sent.dtx_packets > 0 and sent.dtx_frames_skipped > 10 * sent.dtx_packets
 
 
 LATE_PAGES = {
