@@ -8,7 +8,7 @@ WebRTC, like a browser, and use ICE on 127.0.0.1 only.
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import aiohttp
@@ -21,6 +21,7 @@ from .rtp_stats import StreamStats
 from .signal_client import Message, SignalClient, SignalClosed, SignalError
 from .simulcast import load_simulcast
 from .subscription import DecodedTrackStats, Feedback, Subscription
+from .tile_sizes import shown_size, tiles_on_screen
 
 
 class SubscriberBot:
@@ -32,7 +33,10 @@ class SubscriberBot:
     by its owner). ``page`` makes it ask for videos as a lesson page of that size does
     (``bench.gallery``: the first page of the class's cameras, the pinned person and a speaker
     brought in first, screens always; everyone's sound): it joins receiving everything, then
-    sends ``set_subscriptions`` with ``video`` 250 ms after what its page shows changes.
+    sends ``set_subscriptions`` with ``video`` 250 ms after what its page shows changes, and
+    ``set_video_sizes`` with the size each shown camera's tile is drawn at
+    (``bench.tile_sizes``, at ``device_pixel_ratio``) 250 ms after that, or after the tiles
+    or someone's tracks changed, as seen.js does.
     """
 
     def __init__(
@@ -47,6 +51,7 @@ class SubscriberBot:
         session: aiohttp.ClientSession | None = None,
         clock: Callable[[], float] = time.monotonic,
         page: PageSize | None = None,
+        device_pixel_ratio: float = 1.0,
     ) -> None:
         self.server_url = server_url
         self.token = token
@@ -67,10 +72,17 @@ class SubscriberBot:
         """What its page shows (``page``), kept from the room's events."""
         self.video_requests: list[list[str] | None] = []
         """Every ``video`` it asked for with ``set_subscriptions``, in order."""
+        self.size_requests: list[dict[str, list[int]]] = []
+        """Every ``sizes`` it sent with ``set_video_sizes``, in order (``page``)."""
+        self.device_pixel_ratio = device_pixel_ratio
         self._asked: tuple[str, ...] | None | object = _NOTHING_ASKED
+        self._sized: tuple[tuple[str, int, int], ...] | object = _NOTHING_ASKED
         self._settle: asyncio.TimerHandle | None = None
+        self._size_settle: asyncio.TimerHandle | None = None
         self._asking: set[asyncio.Task[None]] = set()
         self._screen_tracks: dict[str, set[str]] = {}
+        self._camera_tracks: dict[str, str] = {}
+        """Participant id → the id of its camera track (what ``set_video_sizes`` names)."""
 
     @property
     def signal(self) -> SignalClient:
@@ -108,6 +120,21 @@ class SubscriberBot:
             return None
         return self.gallery.video()
 
+    def shown_sizes(self) -> dict[str, list[int]]:
+        """What its page's ``set_video_sizes`` says now: camera track id → [width, height]
+        of the tile, for the cameras on the page (seen.js ``_sizes``)."""
+        gallery = self.gallery
+        if gallery is None:
+            return {}
+        shown = gallery.shown()
+        keys = shown if shown is not None else gallery.keys()
+        size = shown_size(gallery.size, tiles_on_screen(len(keys)), self.device_pixel_ratio)
+        if size is None or gallery.staged():
+            return {}  # a stage's sizes are not modelled (bench.tile_sizes)
+        return {
+            self._camera_tracks[k]: [size[0], size[1]] for k in keys if k in self._camera_tracks
+        }
+
     async def chat(self, text: str) -> None:
         await self.signal.chat(text)
 
@@ -119,6 +146,8 @@ class SubscriberBot:
         """Close the socket and the connections without leaving first. Idempotent."""
         if self._settle is not None:
             self._settle.cancel()
+        if self._size_settle is not None:
+            self._size_settle.cancel()
         for task in list(self._asking):
             task.cancel()
         await asyncio.gather(*self._asking, return_exceptions=True)
@@ -213,18 +242,23 @@ class SubscriberBot:
                 str(person["id"]),
                 str(person["identity"]),
                 person.get("role"),
-                screen=self._note_screens(person),
+                screen=self._note_tracks(person),
             )
         gallery.set_pinned(_id_or_none(joined.get("pinned")))
         gallery.set_speaker(_id_or_none(joined.get("activeSpeaker")))
         self._asked = _NOTHING_ASKED
+        self._sized = _NOTHING_ASKED
         self._ask_soon()
+        self._size_soon()
 
     async def _on_room_event(self, event: Message) -> None:
         gallery = self.gallery
         assert gallery is not None
         kind = event.get("type")
         changed = False
+        # The tiles change size (a tile came or went: the page's 'sizechange'), or someone's
+        # tracks changed (its 'tracksChanged'): the sizes are told again if they differ.
+        resized = False
         if kind == "participant_joined":
             person = event["participant"]
             if str(person["id"]) == self.participant_id:
@@ -233,33 +267,48 @@ class SubscriberBot:
                 str(person["id"]),
                 str(person["identity"]),
                 person.get("role"),
-                screen=self._note_screens(person),
+                screen=self._note_tracks(person),
             )
+            resized = True
         elif kind == "participant_left":
             self._screen_tracks.pop(str(event["participantId"]), None)
+            self._camera_tracks.pop(str(event["participantId"]), None)
             changed = gallery.remove(str(event["participantId"]))
+            resized = True
         elif kind in ("track_added", "track_removed"):
             key = str(event["participantId"])
             screens = self._screen_tracks.setdefault(key, set())
             track = event.get("track") or {}
             if kind == "track_added" and track.get("source") == "screen":
                 screens.add(str(track.get("id")))
+            elif kind == "track_added" and _is_camera(track):
+                self._camera_tracks[key] = str(track.get("id"))
             elif kind == "track_removed":
                 screens.discard(str(event.get("trackId")))
+                if self._camera_tracks.get(key) == str(event.get("trackId")):
+                    del self._camera_tracks[key]
             changed = gallery.set_screen(key, bool(screens))
+            resized = key in gallery
         elif kind == "pinned":
             changed = gallery.set_pinned(_id_or_none(event.get("participantId")))
         elif kind == "active_speaker":
             changed = gallery.set_speaker(_id_or_none(event.get("participantId")))
         if changed:
             self._ask_soon()
+        if resized:
+            self._size_soon()
 
-    def _note_screens(self, person: Message) -> bool:
-        """Remember ``person``'s screen-share track ids; whether they share one."""
-        screens = {
-            str(t.get("id")) for t in person.get("tracks", []) if t.get("source") == "screen"
-        }
+    def _note_tracks(self, person: Message) -> bool:
+        """Remember ``person``'s camera and screen-share track ids; whether they share a
+        screen."""
+        tracks = person.get("tracks", [])
+        screens = {str(t.get("id")) for t in tracks if t.get("source") == "screen"}
         self._screen_tracks[str(person["id"])] = screens
+        camera = next((str(t.get("id")) for t in tracks if _is_camera(t)), None)
+        if camera is not None:
+            self._camera_tracks[str(person["id"])] = camera
+        else:
+            self._camera_tracks.pop(str(person["id"]), None)
         return bool(screens)
 
     def _ask_soon(self) -> None:
@@ -270,9 +319,36 @@ class SubscriberBot:
 
     def _ask_now(self) -> None:
         self._settle = None
-        task = asyncio.create_task(self._ask())
+        self._spawn(self._ask())
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
         self._asking.add(task)
         task.add_done_callback(self._asking.discard)
+
+    def _size_soon(self) -> None:
+        if self._size_settle is not None:
+            self._size_settle.cancel()
+        loop = asyncio.get_running_loop()
+        self._size_settle = loop.call_later(SETTLE_S, self._size_now)
+
+    def _size_now(self) -> None:
+        self._size_settle = None
+        self._spawn(self._send_sizes())
+
+    async def _send_sizes(self) -> None:
+        if self.gallery is None or self._signal is None or self._signal.closed:
+            return
+        sizes = self.shown_sizes()
+        key = tuple(sorted((track, w, h) for track, (w, h) in sizes.items()))
+        if key == self._sized:
+            return
+        self._sized = key
+        self.size_requests.append(sizes)
+        try:
+            await self._signal.request({"type": "set_video_sizes", "sizes": sizes})
+        except (SignalClosed, SignalError, TimeoutError, ConnectionError):
+            self._sized = _NOTHING_ASKED  # as seen.js: told again after a rejoin
 
     async def _ask(self) -> None:
         if self.gallery is None or self._signal is None or self._signal.closed:
@@ -289,6 +365,8 @@ class SubscriberBot:
             )
         except (SignalClosed, SignalError, TimeoutError, ConnectionError):
             self._asked = _NOTHING_ASKED  # as seen.js: asked again after a rejoin
+            return
+        self._size_soon()  # the tiles shown now are drawn now
 
 
 class PublisherBot(SubscriberBot):
@@ -299,7 +377,9 @@ class PublisherBot(SubscriberBot):
     (dBov) goes into the audio-level extension, for the server's active-speaker detection.
     ``layered_video``: the video frames have three temporal layers (a layered ``VideoSpec``).
     ``simulcast``: the camera goes out in three sizes instead, as the web client's does
-    (``bench.simulcast``; True loads the cached clips, or pass them to share them).
+    (``bench.simulcast``; True loads the cached clips, or pass them to share them), and, as
+    the web client, only the layers the server says are watched (``publish_layers``) are
+    sent, unless ``follow_layers`` is False.
     """
 
     def __init__(
@@ -315,11 +395,15 @@ class PublisherBot(SubscriberBot):
         audio_level: int | None = TONE_LEVEL_DBOV,
         layered_video: bool = False,
         simulcast: bool | list[list[EncodedFrame]] = False,
+        follow_layers: bool = True,
         **subscriber_options: Any,
     ) -> None:
         super().__init__(server_url, token, **subscriber_options)
         self.layered_video = layered_video
         self.simulcast = simulcast
+        self.follow_layers = follow_layers
+        self.layer_requests: list[list[str]] = []
+        """The RIDs of every ``publish_layers`` for its camera, in order."""
         self.video_size = video_size
         self.audio = audio
         self.audio_level = audio_level
@@ -356,9 +440,22 @@ class PublisherBot(SubscriberBot):
             audio_level=self.audio_level,
             layered_video=self.layered_video,
         )
+        if simulcast is not None and self.follow_layers:
+            self.signal.on("publish_layers", self._on_publish_layers)
         sdp, tracks = await self._publication.offer()
         answer = await self.signal.publish_offer(sdp, tracks)
         await self._publication.accept(answer)
+
+    async def _on_publish_layers(self, message: Message) -> None:
+        """Send only the camera layers named (protocol.js ``_setActiveLayers``)."""
+        rids = message.get("rids")
+        publication = self._publication
+        if message.get("source") != "camera" or not isinstance(rids, list):
+            return
+        if publication is None or publication.simulcast is None:
+            return
+        self.layer_requests.append([str(r) for r in rids])
+        publication.simulcast.set_active([str(r) for r in rids])
 
     @property
     def pli_received(self) -> int:
@@ -418,6 +515,10 @@ PAGE_EVENTS = (
     "active_speaker",
 )
 """The room events that can change what a page shows."""
+
+
+def _is_camera(track: Message) -> bool:
+    return track.get("kind") == "video" and track.get("source", "camera") == "camera"
 
 
 def _id_or_none(value: object) -> str | None:

@@ -120,6 +120,14 @@ class Gallery:
         self.brought_in = key
         return self._layout()
 
+    def keys(self) -> list[str]:
+        """Every remote participant the page has a tile for (its learning order)."""
+        return [t.key for t in sorted(self._tiles.values(), key=lambda t: t.joined)]
+
+    def staged(self) -> bool:
+        """Whether a tile takes the stage (the others in a strip): ``_staged``."""
+        return self._staged()
+
     def shown(self) -> list[str] | None:
         """The keys on the page, or None when every remote camera is (no pager)."""
         return None if self._shown is None else list(self._shown)

@@ -193,6 +193,13 @@ def _sized_in(
     return large, seen
 
 
+def picture_sizes(
+    frames: Sequence[CompleteFrame], start: float, end: float
+) -> set[tuple[int, int]]:
+    """The sizes of the complete frames in [start, end) (``_sized_in``; 0x0: not known)."""
+    return _sized_in(frames, start, end)[1]
+
+
 def _delta(before: Traffic, after: Traffic) -> Traffic:
     return Traffic(
         bytes=after.bytes - before.bytes,

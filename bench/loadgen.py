@@ -53,7 +53,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from .accounting import ProcSampler, Usage, settled_rss, udp_ports
-from .group_stats import GroupStats, Traffic, group_stats, traffic
+from .group_stats import GroupStats, Traffic, group_stats, picture_sizes, traffic
 from .progress import Progress
 from .report import StepRecord, verdict_of
 from .rtp_stats import StreamStats
@@ -201,6 +201,9 @@ async def run_step(
         record.extra["received"] = received_by_role(
             roles, volumes_before, volumes_after, usage.seconds
         )
+        for role, pictures in pictures_by_role(joined, window_start, window_end).items():
+            if role in record.extra["received"]:
+                record.extra["received"][role]["pictures_from"] = pictures
         record.extra["loop_lag_max_ms"] = round(usage.loop_lag_max_s * 1000, 1)
         if pauses_after:
             paused = {k: n - pauses_before.get(k, 0) for k, n in pauses_after.items()}
@@ -373,6 +376,36 @@ def received_by_role(
     return found
 
 
+def pictures_by_role(
+    joined: list[_Joined], start: float, end: float
+) -> dict[str, dict[str, list[str]]]:
+    """Per role, the picture sizes of the complete frames its participants received in
+    [``start``, ``end``) by their publisher's role (``"960x540"``, largest first; "unknown"
+    before a keyframe told the size), over the videos each should receive
+    (``video_streams``): which simulcast layers the pages got."""
+    role_of = {j.spec.identity: j.spec.role for j in joined}
+    found: dict[str, dict[str, set[tuple[int, int]]]] = {}
+    for j in joined:
+        source_of: Callable[[StreamStats], str | None] | None = getattr(
+            j.participant, "source_of", None
+        )
+        for stream in video_streams(j.participant):
+            if stream.assembly is None:
+                continue
+            source = source_of(stream) if source_of is not None else None
+            seen = found.setdefault(j.spec.role, {}).setdefault(
+                role_of.get(source or "", "?"), set()
+            )
+            seen.update(picture_sizes(stream.assembly.frames, start, end))
+    return {
+        role: {
+            source: [f"{w}x{h}" if w else "unknown" for w, h in sorted(sizes, reverse=True)]
+            for source, sizes in sorted(by_source.items())
+        }
+        for role, by_source in found.items()
+    }
+
+
 def video_streams(participant: Participant) -> list[StreamStats]:
     """The video streams ``participant`` should be receiving: every one it got, or for one
     following a page (``shown_videos()`` a list), the newest stream on each m-line that now
@@ -395,7 +428,7 @@ def video_streams(participant: Participant) -> list[StreamStats]:
 
 def _video_publishers(j: _Joined, wanted: list[JoinSpec]) -> list[str]:
     """Identities whose video ``j`` should receive: its sources', those on its page."""
-    names = [s.identity for s in wanted if s.publish and s.publish.video]
+    names = [s.identity for s in wanted if s.publish and (s.publish.video or s.publish.simulcast)]
     shown: Callable[[], list[str] | None] | None = getattr(j.participant, "shown_videos", None)
     page = shown() if shown is not None else None
     return names if page is None else [n for n in names if n in page]

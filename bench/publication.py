@@ -5,9 +5,12 @@ jump to the clip's next keyframe, so the server's PLI relay is really exercised;
 browser, the bot honours them whatever their media SSRC field says: PLIs and FIRs are read at
 the DTLS transport (a FIR names its target in its FCI, 0 in the media SSRC field, and aiortc
 would route it nowhere), and a request naming no SSRC of ours goes to the camera. NACKs are
-answered by aiortc from its own send history (RTX where negotiated).
+answered by aiortc from its own send history (RTX where negotiated). The offer's Opus has
+Chrome's parameters and DTX (``with_browser_opus_fmtp``); a microphone whose answer asks for
+DTX (``usedtx=1``) sends one packet per 400 ms while it announces silence, as a browser's does.
 """
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,6 +147,7 @@ class Publication:
         sdp = self._pc.localDescription.sdp
         if self.simulcast is not None:
             sdp = simulcast_offer(sdp, self._camera_mid(), self.simulcast.rids)
+        sdp = with_browser_opus_fmtp(sdp)
         self._offer_sdp = sdp
         if self.relay is not None:
             await self.relay.start()
@@ -162,6 +166,9 @@ class Publication:
             answer_sdp = point_candidates_at(answer_sdp, self.relay.address)
         if self.simulcast is not None:
             self.simulcast.answered(answer_sdp, self._offer_sdp, self._camera_mid())
+        microphone = self.sources.get("microphone")
+        if microphone is not None:
+            microphone.track.dtx = opus_dtx(answer_sdp, str(microphone.transceiver.mid))
         await self._pc.setRemoteDescription(RTCSessionDescription(sdp=answer_sdp, type="answer"))
         # After the answer: bundling has chosen the transport that carries the RTCP.
         observe_rtcp_data(self._pc, self._on_rtcp_data)
@@ -241,3 +248,39 @@ class Publication:
                 if report.ssrc == ssrc:
                     feedback.receiver_reports += 1
                     feedback.last_fraction_lost = report.fraction_lost
+
+
+def opus_dtx(sdp: str, mid: str) -> bool:
+    """Whether ``sdp`` asks for Opus DTX (``usedtx=1`` in its fmtp) on the m-line ``mid``."""
+    for section in re.split(r"(?=^m=)", sdp, flags=re.MULTILINE)[1:]:
+        if not re.search(rf"^a=mid:{re.escape(mid)}\s*$", section, re.MULTILINE):
+            continue
+        opus = re.findall(r"^a=rtpmap:(\d+) opus/", section, re.MULTILINE | re.IGNORECASE)
+        for payload_type in opus:
+            found = re.search(rf"^a=fmtp:{payload_type} (.*)$", section, re.MULTILINE)
+            params = found.group(1).strip().replace(" ", "").split(";") if found else []
+            if "usedtx=1" in params:
+                return True
+    return False
+
+
+BROWSER_OPUS_FMTP = "minptime=10;useinbandfec=1;usedtx=1"
+"""What Chrome's offer says of its Opus (aiortc's says nothing), with DTX asked for as an
+application that wants it munges it in: our server asks for DTX in its answer whatever the
+offer says; Janus (1.1.2) echoes the offer's ``useinbandfec`` and ``usedtx`` in its answer
+and asks for nothing the offer did not."""
+
+
+def with_browser_opus_fmtp(sdp: str) -> str:
+    """``sdp`` with ``BROWSER_OPUS_FMTP`` on every Opus payload type that has no fmtp line
+    (the publisher sends what the answer says: ``opus_dtx``)."""
+    eol = "\r\n" if "\r\n" in sdp else "\n"
+    lines = sdp.split(eol)
+    have = {m.group(1) for line in lines if (m := re.match(r"a=fmtp:(\d+) ", line))}
+    out: list[str] = []
+    for line in lines:
+        out.append(line)
+        found = re.match(r"a=rtpmap:(\d+) opus/", line, re.IGNORECASE)
+        if found and found.group(1) not in have:
+            out.append(f"a=fmtp:{found.group(1)} {BROWSER_OPUS_FMTP}")
+    return eol.join(out)

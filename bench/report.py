@@ -40,12 +40,19 @@ SCENARIO_NOTES = {
     "(`bench/link_groups.py`), each behind a seeded relay on its downlink, and receive "
     "through aiortc's receiver (NACK, REMB, RR) whatever `--feedback` says. Loss and TTFF "
     "in the tables above leave impaired pupils out; per group below.",
-    "class": "A class of N: 1 teacher (720p + audio, talking, on a computer: 9 cameras a page) "
-    "and N − 1 pupils (360p + audio, silent, on phones: 4 cameras a page, the teacher's one "
-    "of them), every camera on, all in one room. Each asks for videos as the lesson page "
-    "does (`bench/gallery.py`, `set_subscriptions` with `video`; on Janus, the same streams "
-    "by feed and mid): the first page of the class's cameras, and everyone's audio. Every "
-    "step runs, whatever the one before it gave.",
+    "class": "A class of N: 1 teacher (talking, on a computer: 9 cameras a page) and N − 1 "
+    "pupils (silent: their microphones send Opus DTX, a packet per 400 ms, as a browser's "
+    "asked for DTX does; on phones: 4 cameras a page, the teacher's one of them), every camera "
+    "on and sent as the web client sends it (simulcast 240x135 / 480x270 / 960x540 at about "
+    "150 / 500 / 1,200 kbit/s, each L1T3, `bench/simulcast.py`) + audio, all in one room. "
+    "Each asks for videos as the lesson page does (`bench/gallery.py`, `set_subscriptions` "
+    "with `video`; on Janus, the same streams by feed and mid): the first page of the "
+    "class's cameras, and everyone's audio; and for each video the layer covering its tile "
+    "(`bench/tile_sizes.py`: a 390x844 phone's 192x160, a 1280x800 computer's 224x128; "
+    "ours is told them with `set_video_sizes`, Janus asked the layer with `substream`). "
+    "Cameras send only the layers someone's tile needs (ours: `publish_layers`; Janus: the "
+    "bench tells its publishers the same from what was asked). Every step runs, whatever "
+    "the one before it gave.",
     "weak-simulcast": "As `weak`, but the teacher publishes the web client's camera in three "
     "sizes (simulcast RIDs q / h / f: 240x135, 480x270 and 960x540 at about 150, 500 and "
     "1,200 kbit/s, each L1T3) + audio (`bench/weak_simulcast.py`). Our server picks each "
@@ -505,9 +512,11 @@ def class_received(records: Sequence[StepRecord]) -> list[str]:
         "of which teacher's video + classmates' video + audio",
         "pupil on the wire mean (max)",
         "pupil streams video / audio",
+        "pupil's pictures, teacher's / classmates'",
         "teacher kbit/s",
         "of which pupils' video + audio",
         "teacher streams video / audio",
+        "teacher's pictures of pupils",
     ]
     rows = [_row(header), _row(["---"] * len(header))]
     for r in sorted(chosen, key=lambda r: (r.n, _label_order(r.label))):
@@ -517,6 +526,10 @@ def class_received(records: Sequence[StepRecord]) -> list[str]:
         def streams(found: dict[str, Any], kind: str) -> str:
             low, high = found.get(f"{kind}_streams_min"), found.get(f"{kind}_streams_max")
             return "—" if low is None else str(low) if low == high else f"{low}–{high}"
+
+        def pictures(found: dict[str, Any], source: str) -> str:
+            sizes = (found.get("pictures_from") or {}).get(source)
+            return ", ".join(sizes) if sizes else "—"
 
         def split(found: dict[str, Any], sources: tuple[str, ...]) -> str:
             if not found:
@@ -535,11 +548,13 @@ def class_received(records: Sequence[StepRecord]) -> list[str]:
                     split(pupil, ("teacher", "pupil")),
                     f"{fmt(pupil['wire_kbps_mean'], 0)} ({fmt(pupil['wire_kbps_max'], 0)})",
                     f"{streams(pupil, 'video')} / {streams(pupil, 'audio')}",
+                    f"{pictures(pupil, 'teacher')} / {pictures(pupil, 'pupil')}",
                     _mark(r, fmt(teacher.get("kbps_mean"), 0)),
                     split(teacher, ("pupil",)),
                     f"{streams(teacher, 'video')} / {streams(teacher, 'audio')}"
                     if teacher
                     else "—",
+                    pictures(teacher, "pupil"),
                 ]
             )
         )
@@ -651,7 +666,9 @@ def class_tables(records: Sequence[StepRecord]) -> list[str]:
     return [
         "What each participant received over the window: kbit/s of RTP (header and "
         "payload; RTX and RTCP not counted), on the wire with IPv4, UDP and SRTP's tag "
-        "(38 bytes a packet more), and the streams that brought packets:",
+        "(38 bytes a packet more), the streams that brought packets, and the picture sizes "
+        "of the complete frames of the videos on its page (each frame the size of the "
+        "keyframe before it: the simulcast layers received):",
         "",
         *received,
         "",

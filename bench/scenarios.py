@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from . import simulcast
 from .gallery import COMPUTER, PHONE
 from .link_groups import assign
 from .media import (
@@ -178,25 +179,32 @@ CLASS_PUPIL_PAGE = PHONE
 """Pupils on phones: 4 cameras a page, the teacher's one of them."""
 CLASS_TEACHER_PAGE = COMPUTER
 """The teacher on a computer: 9 cameras a page."""
-CLASS_WARMUP = 6.0
+CLASS_WARMUP = 10.0
 """Seconds `class` lets pass after the joins at least: every join re-offers to everyone (its
-audio), and the last joiners' pages settle 250 ms later and renegotiate once more."""
+audio); the last joiners' pages settle 250 ms later, renegotiate once more and tell their
+tiles' sizes 250 ms after that; a simulcast layer nobody's tile needs any more is let go 5 s
+later (our server's ``publish_layers``, checked once a second), so the window sees the
+layers each camera sends for the pages as they stay."""
 
 
 def class_lesson(n: int, media: Media) -> Plan:
     """A whole class on the lesson page: a class of N is 1 teacher and N − 1 pupils, every
-    camera on. The teacher (720p, talking) is on a computer, each pupil (360p, silent
-    microphone) on a phone, and each asks for videos as its page does (`bench.gallery`):
-    the first page of the class's cameras, and everyone's sound."""
+    camera on and sent as the web client sends it (simulcast, ``bench.simulcast``: 240x135,
+    480x270 and 960x540, each L1T3, only the layers someone's tile needs). The teacher
+    (talking) is on a computer, each pupil on a phone (a silent microphone: Opus DTX, a packet
+    per 400 ms, both servers asking for it, ``bench.publication``), and each asks for
+    videos as its page does (`bench.gallery`): the first page of the class's cameras, and
+    everyone's sound; and tells the size its tiles are drawn at (`bench.tile_sizes`)."""
     room = f"class-{n}"
+    camera = PublishSpec(video=None, audio=media.audio, simulcast=simulcast.shared_clips())
     teacher = JoinSpec(
         room,
         "teacher",
         role="teacher",
-        publish=replace(media.camera_720p, audio_level=TONE_LEVEL_DBOV),
+        publish=replace(camera, audio_level=TONE_LEVEL_DBOV),
         page=CLASS_TEACHER_PAGE,
     )
-    pupil_camera = replace(media.camera_360p, audio_level=SILENT_DBOV)
+    pupil_camera = replace(camera, audio_level=SILENT_DBOV)
     pupils = [
         JoinSpec(room, f"pupil-{k}", publish=pupil_camera, page=CLASS_PUPIL_PAGE)
         for k in range(max(0, n - 1))

@@ -17,11 +17,13 @@ CAMERA_LAYERS). aiortc can neither offer that nor send it, so here:
   Chrome's simulcast offers: a receiver learns each layer's SSRC from its RID).
 
 A keyframe request (PLI / FIR) for one layer's SSRC makes that layer alone jump to its
-clip's next keyframe (``Publication`` routes it by SSRC).
+clip's next keyframe (``Publication`` routes it by SSRC). ``set_active`` stops and starts
+layers as the web client does when the server says which are watched (``publish_layers``).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -71,6 +73,13 @@ def layer_spec(layer: Layer) -> VideoSpec:
 def load_simulcast(layers: tuple[Layer, ...] = CAMERA_LAYERS) -> list[list[EncodedFrame]]:
     """The clips of ``layers``, smallest first (encoded on first use: ~10 s in all)."""
     return [load_video_spec(layer_spec(layer)) for layer in layers]
+
+
+@functools.cache
+def shared_clips() -> list[list[EncodedFrame]]:
+    """``CAMERA_LAYERS``' clips, loaded once per process and shared by every publisher of
+    every step (read-only)."""
+    return load_simulcast()
 
 
 # --- the offer ------------------------------------------------------------------------------
@@ -218,6 +227,14 @@ class SimulcastCamera:
             ids = extension_ids(offer_sdp, mid)
         self._ids = ids
         self._receiving = accepted_rids(answer_sdp, mid) or [self.rids[0]]
+
+    def set_active(self, rids: list[str]) -> list[str]:
+        """Send only the layers ``rids`` names, as the web client does on ``publish_layers``
+        (``RTCRtpSender.setParameters`` with ``active`` per encoding): the others stop until
+        named again, then start with a keyframe. Returns the RIDs sending now."""
+        for rid, track in zip(self.rids, self._tracks, strict=True):
+            track.set_active(rid in rids)
+        return [rid for rid, track in zip(self.rids, self._tracks, strict=True) if track.active]
 
     def sender_for(self, ssrc: int) -> LayerSender | None:
         return next(

@@ -12,12 +12,11 @@ would. That is the best Janus can be given here; ours has to find the same by it
 
 from __future__ import annotations
 
-import functools
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from . import simulcast
 from .media import EncodedFrame
-from .simulcast import load_simulcast
 from .target import PublishSpec
 
 if TYPE_CHECKING:
@@ -30,10 +29,9 @@ PAGE_SUBSTREAM = {"good": 2, "1 Mbit": 1, "300 kbit + 2 % loss": 0}
 240x135 at 150 kbit/s behind 300 kbit/s (with audio and packet overhead, each fits)."""
 
 
-@functools.cache
 def shared_clips() -> list[list[EncodedFrame]]:
     """The three layers' clips, loaded once per process and shared by every step."""
-    return load_simulcast()
+    return simulcast.shared_clips()
 
 
 def with_simulcast_teacher(plan: Plan) -> Plan:

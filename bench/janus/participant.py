@@ -13,7 +13,11 @@ people on its first page (those of everyone while all fit). It subscribes stream
 (``subscribe`` + ``unsubscribe``). Janus knows no roles and lists publishers, not
 participants, in no set order: the target tells each participant every display's role and
 the order people joined the room (``people``), which stands for the order a page learned of
-them. Janus has no active speaker here (no ``audiolevel_event``) and no pins.
+them. Janus has no active speaker here (no ``audiolevel_event``) and no pins. Janus does not
+choose a simulcast layer by the size a page draws a video at, so such a page asks for it
+(``configure`` with ``substream``): the layer covering its tiles (``bench.tile_sizes``), as
+our server picks from the page's ``set_video_sizes``; each time it answers an offer, it tells
+``on_substreams`` what it asked of each feed.
 """
 
 import asyncio
@@ -30,8 +34,10 @@ from ..gallery import Gallery
 from ..publication import Publication
 from ..relay import UdpRelay
 from ..rtp_stats import StreamStats
+from ..simulcast import CAMERA_LAYERS
 from ..subscription import Feedback, Subscription
 from ..target import JoinSpec
+from ..tile_sizes import layer_for, shown_size, tiles_on_screen
 from .videoroom import Event, JanusHandle, JanusSession, plugin_data
 
 
@@ -48,11 +54,13 @@ class JanusParticipant:
         feedback: Feedback | bool = "cheap",
         clock: Callable[[], float] = time.monotonic,
         people: dict[str, tuple[int, str]] | None = None,
+        on_substreams: Callable[["JanusParticipant", dict[int, int]], None] | None = None,
     ) -> None:
         """``feedback``: the receive mode (``bench.subscription``), as for our server, unless
         ``spec.feedback`` says otherwise; ``spec.downlink`` puts a relay on the subscribe
         connection; ``people``: display → (place in the room's join order, role), for
-        ``spec.page``."""
+        ``spec.page``; ``on_substreams``: told feed → substream asked for, after each
+        ``configure``."""
         self.identity = spec.identity
         self.join_started_at: float | None = None
         self.spec = spec
@@ -76,6 +84,9 @@ class JanusParticipant:
         self.streams_subscribed: set[tuple[int, str]] = set()
         """(feed, mid) the subscriber handle carries (``spec.page``)."""
         self._people = people if people is not None else {}
+        self._on_substreams = on_substreams
+        self.substreams: dict[int, int] = {}
+        """Feed → the simulcast layer last asked of it (``configure``)."""
         self._feeds: dict[int, dict[str, Any]] = {}
         """Publishers present that this participant may receive (``spec.page``), by feed."""
         self._http = http
@@ -89,6 +100,11 @@ class JanusParticipant:
         # ``subscribe`` requests must not cross.
         self._negotiating = asyncio.Lock()
         self._closed = False
+
+    @property
+    def closing(self) -> bool:
+        """``close()`` has begun."""
+        return self._closed
 
     @property
     def errors(self) -> list[str]:
@@ -266,27 +282,51 @@ class JanusParticipant:
 
     async def _answer(self, subscriber: JanusHandle, event: Event) -> None:
         """Answer a subscriber offer from Janus with ``start``."""
-        tracks = tracks_of(plugin_data(event).get("streams", []))
+        streams = plugin_data(event).get("streams", [])
+        tracks = tracks_of(streams)
         offer = loopback_only(str(event["jsep"]["sdp"]))
         answer = await self.subscription.answer(offer, tracks)
         await subscriber.message({"request": "start"}, jsep={"type": "answer", "sdp": answer})
         await subscriber.trickle_completed()
-        await self._choose_substream(subscriber, tracks)
+        await self._choose_substream(subscriber, streams)
 
-    async def _choose_substream(
-        self, subscriber: JanusHandle, tracks: list[dict[str, str]]
-    ) -> None:
-        """Ask for ``spec.substream`` of every video, as a page on Janus picks a simulcast
-        layer itself (Janus does not fit a subscriber's stream to its downlink)."""
-        if self.spec.substream is None:
+    def page_substream(self) -> int | None:
+        """The layer covering this page's tiles now (``spec.page``), else ``spec.substream``."""
+        gallery = self.gallery
+        if gallery is None:
+            return self.spec.substream
+        shown = gallery.shown()
+        tiles = tiles_on_screen(len(shown if shown is not None else gallery.keys()))
+        size = shown_size(gallery.size, tiles)
+        if size is None or gallery.staged():
+            return self.spec.substream  # not modelled (bench.tile_sizes): Janus's default
+        return layer_for(size, [(layer.width, layer.height) for layer in CAMERA_LAYERS])
+
+    async def _choose_substream(self, subscriber: JanusHandle, streams: list[Any]) -> None:
+        """Ask for one simulcast layer of every video, as a page on Janus picks it itself
+        (Janus does not fit a subscriber's stream to its downlink or its tiles): its tiles'
+        (``spec.page``), else ``spec.substream``."""
+        substream = self.page_substream()
+        if substream is None:
             return
-        streams = [
-            {"mid": t["mid"], "substream": self.spec.substream, "temporal": 2}
-            for t in tracks
-            if t["kind"] == "video"
+        videos = [
+            s for s in streams if s.get("type") == "video" and s.get("active", True) and "mid" in s
         ]
-        if streams:
-            await subscriber.message({"request": "configure", "streams": streams})
+        if not videos:
+            return
+        await subscriber.message(
+            {
+                "request": "configure",
+                "streams": [
+                    {"mid": str(s["mid"]), "substream": substream, "temporal": 2} for s in videos
+                ],
+            }
+        )
+        self.substreams = {
+            int(s["feed_id"]): substream for s in videos if s.get("feed_id") is not None
+        }
+        if self._on_substreams is not None:
+            self._on_substreams(self, dict(self.substreams))
 
     async def _on_room_event(self, event: Event) -> None:
         data = plugin_data(event)

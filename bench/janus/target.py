@@ -24,6 +24,12 @@ class JanusTarget:
     Rooms take up to ``publishers`` publishers, put no bitrate cap on them (``bitrate`` 0),
     never ask for periodic keyframes (``fir_freq`` 0: only subscribers' PLIs and Janus's own
     request when a subscriber starts), Opus and VP8 only, nothing recorded.
+
+    Janus does not tell a simulcast publisher which layers anyone receives. Our server does
+    (``publish_layers``), and the web client then stops the others; so that both servers
+    take in the same layers, the target does it for Janus's publishers from what each
+    subscriber asked for (``configure`` with ``substream``): each camera sends the layers up
+    to the largest asked of it, the smallest always (``fit_layers``).
     """
 
     name = "janus"
@@ -55,6 +61,8 @@ class JanusTarget:
         self._admin: JanusSession | None = None
         self._admin_handle: JanusHandle | None = None
         self._room_lock = asyncio.Lock()
+        self._substreams: dict[JanusParticipant, dict[int, int]] = {}
+        """Per subscriber, feed → the simulcast layer it asked for."""
 
     def server_pids(self) -> list[int]:
         """Janus's PID while it runs (it is one process; its threads count with it)."""
@@ -95,7 +103,13 @@ class JanusTarget:
         people = self.people.setdefault(spec.room, {})
         people.setdefault(spec.identity, (len(people), spec.role))
         participant = JanusParticipant(
-            self._http, self.process.url, room_id, spec, feedback=self.feedback, people=people
+            self._http,
+            self.process.url,
+            room_id,
+            spec,
+            feedback=self.feedback,
+            people=people,
+            on_substreams=self._asked,
         )
         self.participants.append(participant)
         try:
@@ -104,6 +118,26 @@ class JanusTarget:
             await participant.close()
             raise
         return participant
+
+    def _asked(self, subscriber: JanusParticipant, substreams: dict[int, int]) -> None:
+        self._substreams[subscriber] = substreams
+        self.fit_layers()
+
+    def fit_layers(self) -> None:
+        """Each simulcast publisher sends its layers up to the largest any subscriber asked
+        of it (the smallest always), as our server's ``publish_layers`` has it do."""
+        top: dict[int, int] = {}
+        for subscriber, asked in self._substreams.items():
+            if subscriber.closing:
+                continue
+            for feed, substream in asked.items():
+                top[feed] = max(top.get(feed, 0), substream)
+        for publisher in self.participants:
+            publication = publisher.publication
+            if publication is None or publication.simulcast is None or publisher.feed_id is None:
+                continue
+            rids = publication.simulcast.rids
+            publication.simulcast.set_active(rids[: top.get(publisher.feed_id, 0) + 1])
 
     async def _room(self, name: str) -> int:
         async with self._room_lock:

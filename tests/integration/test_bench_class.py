@@ -1,6 +1,6 @@
 """A tiny `class` step of the bench: every bot asks for videos as the lesson page does, and
-receives exactly its page's videos and everyone's sound (our server, and Janus by feed and
-mid)."""
+receives exactly its page's videos, in the simulcast layer that covers its tiles, and
+everyone's sound (our server, and Janus by feed and mid)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ import shutil
 
 import pytest
 
+from bench.bots import PublisherBot
 from bench.janus import JanusTarget
 from bench.janus.participant import JanusParticipant
 from bench.loadgen import Timing, run_step
 from bench.ours_target import OursParticipant, OursTarget
+from bench.publication import Publication
 from bench.report import StepRecord
 from bench.scenarios import Media, class_lesson
 from bench.target import JoinSpec
@@ -66,10 +68,16 @@ def check_received(record: StepRecord) -> None:
     # Time to first frame and the video counts look at each page's videos only.
     assert record.video_streams_expected == 5 * 4 + 5
     assert record.video_streams_missing == 0
-    # The teacher's 720p (~1.5 Mbit/s) reaches every pupil, besides 3 classmates' 360p.
+    # Every camera is simulcast; a phone's tiles (192x160) and the teacher's (6 tiles on a
+    # computer: 320x192) are covered by 480x270 (~500 kbit/s), not 960x540.
     assert set(pupils["video_kbps_mean_from"]) == {"teacher", "pupil"}
-    assert pupils["video_kbps_mean_from"]["teacher"] > 1000
+    assert 300 < pupils["video_kbps_mean_from"]["teacher"] < 800
+    assert pupils["pictures_from"] == {"teacher": ["480x270"], "pupil": ["480x270"]}
     assert teacher["video_kbps_mean_from"].keys() == {"pupil"}
+    assert teacher["pictures_from"] == {"pupil": ["480x270"]}
+    # The silent pupils' microphones send Opus DTX (both servers ask for it): a pupil hears
+    # the teacher's ~60 kbit/s and a packet every 400 ms of each classmate.
+    assert pupils["audio_kbps_mean"] < 100 and teacher["audio_kbps_mean"] < 20
     assert pupils["wire_kbps_mean"] > pupils["kbps_mean"] > 0
 
 
@@ -95,6 +103,21 @@ async def test_class_step_against_ours() -> None:
         sounds = [whose(str(t["participantId"])) or "?" for t in tracks if t["kind"] == "audio"]
         assert sorted(videos) == page, identity
         assert sorted(sounds) == [p for p in EVERYONE if p != identity]
+        # Its page told the size of each tile it shows: 4 and its own on a phone.
+        cameras = {bot._camera_tracks[str(kept[p].bot.participant_id)] for p in page}
+        assert bot.size_requests[-1] == {track: [192, 160] for track in cameras}, identity
+    # The teacher's page: 5 cameras and its own, 320x192 each.
+    assert set(map(tuple, teacher.size_requests[-1].values())) == {(320, 192)}
+    # Nobody's tile needs 960x540 any more: each camera sends 240x135 and 480x270 (pupil-4,
+    # on the teacher's page and no phone's, too), and was told so.
+    for identity in ["teacher", *PAGES]:
+        bot = kept[identity].bot
+        assert isinstance(bot, PublisherBot)
+        assert bot.layer_requests[-1] == ["q", "h"], identity
+        check_microphone(identity, bot.publication)
+        simulcast = bot.publication.simulcast
+        assert simulcast is not None
+        assert [layer.track.active for layer in simulcast.layers] == [True, True, False]
 
 
 class KeptJanus(JanusTarget):
@@ -123,6 +146,26 @@ async def test_class_step_against_janus() -> None:
         assert sorted(t["participantId"] for t in tracks if t["kind"] == "audio") == [
             p for p in EVERYONE if p != identity
         ]
+        assert participant.page_substream() == 1  # 192x160: 480x270
+        assert set(participant.substreams.values()) == {1}
+    # As on ours, each camera sends 240x135 and 480x270: nobody asked for 960x540.
+    for identity in ["teacher", *PAGES]:
+        publication = target.kept[identity].publication
+        assert publication is not None and publication.simulcast is not None
+        layers = publication.simulcast.layers
+        assert [layer.track.active for layer in layers] == [True, True, False], identity
+        check_microphone(identity, publication)
+
+
+def check_microphone(identity: str, publication: Publication) -> None:
+    """Asked for DTX, a silent pupil sends a packet per 400 ms; the talking teacher, all."""
+    microphone = publication.sources["microphone"].track
+    assert microphone.dtx, identity
+    sent = microphone.counters
+    if identity == "teacher":
+        assert sent.dtx_packets == 0
+    else:
+        assert sent.dtx_packets > 0 and sent.dtx_frames_skipped > 10 * sent.dtx_packets
 
 
 LATE_PAGES = {

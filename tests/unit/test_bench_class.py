@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bench import simulcast
 from bench.gallery import COMPUTER, PHONE
 from bench.loadgen import (
     WIRE_OVERHEAD_BYTES,
@@ -20,6 +21,7 @@ from bench.loadgen import (
     ttff_samples,
     video_streams,
 )
+from bench.media import EncodedFrame
 from bench.publication import TONE_LEVEL_DBOV
 from bench.report import (
     StepRecord,
@@ -46,19 +48,27 @@ from bench.target import JoinSpec
 MEDIA = Media(video_720p=[], video_360p=[], audio=[])
 
 
-def test_a_class_of_n_is_a_talking_teacher_on_a_computer_and_silent_pupils_on_phones() -> None:
+def test_a_class_of_n_is_a_talking_teacher_on_a_computer_and_silent_pupils_on_phones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clips: list[list[EncodedFrame]] = [[], [], []]
+    monkeypatch.setattr(simulcast, "shared_clips", lambda: clips)
     plan = class_lesson(30, MEDIA)
     assert SCENARIOS["class"] is class_lesson
     assert (plan.scenario, plan.n, plan.rooms, plan.every_step) == ("class", 30, 1, True)
-    assert plan.min_warmup == CLASS_WARMUP > 4.0  # past the default warm-up
+    # Past the default warm-up, and past a layer let go 5 s after the last page settled.
+    assert plan.min_warmup == CLASS_WARMUP >= 8.0
     teacher, *pupils = plan.joins
     assert len(pupils) == 29 and len({j.room for j in plan.joins}) == 1
     assert (teacher.identity, teacher.role, teacher.page) == ("teacher", "teacher", COMPUTER)
-    assert teacher.publish is not None and teacher.publish.video is MEDIA.video_720p
+    # Every camera is the web client's: three sizes (simulcast), the clips shared.
+    assert teacher.publish is not None and teacher.publish.simulcast is clips
+    assert teacher.publish.video is None and teacher.publish.audio is MEDIA.audio
     assert teacher.publish.audio_level == TONE_LEVEL_DBOV
     for k, pupil in enumerate(pupils):
         assert (pupil.identity, pupil.role, pupil.page) == (f"pupil-{k}", "pupil", PHONE)
-        assert pupil.publish is not None and pupil.publish.video is MEDIA.video_360p
+        assert pupil.publish is not None and pupil.publish.simulcast is clips
+        assert pupil.publish.video is None
         assert pupil.publish.audio_level == SILENT_DBOV
         assert pupil.subscribe_to is None  # everyone's sound; the page picks the videos
     # Each hears the whole class (its videos are the page's, read live from the bots).
@@ -206,6 +216,7 @@ def step(server: str, n: int, us: float, *, saturated: bool = False) -> StepReco
         "video_streams_max": 4,
         "audio_streams_min": n - 1,
         "audio_streams_max": n - 1,
+        "pictures_from": {"pupil": ["480x270"], "teacher": ["480x270", "240x135"]},
     }
     teacher = {
         **pupil,
@@ -215,6 +226,7 @@ def step(server: str, n: int, us: float, *, saturated: bool = False) -> StepReco
         "audio_kbps_mean": 400.0,
         "video_streams_min": n - 1,
         "video_streams_max": n - 1,
+        "pictures_from": {"pupil": ["240x135"]},
     }
     return StepRecord(
         scenario="class",
@@ -265,8 +277,8 @@ def test_the_class_section_shows_what_pupils_and_the_teacher_received() -> None:
     rows = class_received(CLASS_RECORDS)
     assert len(rows) == 2 + 4
     assert rows[2] == (
-        "| 10 | ours | 3010 (3110) | 1500 + 1100 + 410 | 3400 (3500) | 4 / 9 | 2400 | "
-        "2000 + 400 | 9 / 9 |"
+        "| 10 | ours | 3010 (3110) | 1500 + 1100 + 410 | 3400 (3500) | 4 / 9 | "
+        "480x270, 240x135 / 480x270 | 2400 | 2000 + 400 | 9 / 9 | 240x135 |"
     )
     assert rows[4].startswith("| 30 | ours | 3030 (3130)* |")
     paused = replace(

@@ -175,11 +175,13 @@ def bot() -> SubscriberBot:
 
 
 def sent(bot: SubscriberBot) -> list[Any]:
+    """The ``video`` of each ``set_subscriptions`` the bot sent."""
     signal = bot._signal
     assert isinstance(signal, FakeSignal)
-    for request in signal.requests:
-        assert request["type"] == "set_subscriptions" and request["identities"] is None
-    return [r["video"] for r in signal.requests]
+    asked = [r for r in signal.requests if r["type"] == "set_subscriptions"]
+    assert all(r["identities"] is None for r in asked)
+    assert all(r["type"] in ("set_subscriptions", "set_video_sizes") for r in signal.requests)
+    return [r["video"] for r in asked]
 
 
 async def settle() -> None:
@@ -250,4 +252,107 @@ async def test_a_screen_shared_before_joining_counts(bot: SubscriberBot) -> None
     bot._show_room(bot.joined)
     await settle()
     assert sent(bot) == [["pupil-0", "pupil-1", "pupil-6", "teacher"]]
+    await bot.close()
+
+
+# The sizes a page tells (set_video_sizes, seen.js): its tiles' (bench.tile_sizes).
+
+
+def sizes_sent(bot: SubscriberBot) -> list[dict[str, list[int]]]:
+    signal = bot._signal
+    assert isinstance(signal, FakeSignal)
+    return [r["sizes"] for r in signal.requests if r["type"] == "set_video_sizes"]
+
+
+def kinds_sent(bot: SubscriberBot) -> list[str]:
+    signal = bot._signal
+    assert isinstance(signal, FakeSignal)
+    return [str(r["type"]) for r in signal.requests]
+
+
+def camera(pid: str) -> dict[str, Any]:
+    return {"id": f"cam-{pid}", "kind": "video", "source": "camera", "muted": False}
+
+
+def on_camera(pid: str, identity: str, role: str = "pupil") -> dict[str, Any]:
+    microphone = {"id": f"mic-{pid}", "kind": "audio", "source": "microphone"}
+    return person(pid, identity, role, tracks=[microphone, camera(pid)])
+
+
+async def test_a_phone_tells_its_page_s_cameras_drawn_at_192x160_after_asking_for_them(
+    bot: SubscriberBot,
+) -> None:
+    others = [on_camera("t", "teacher", "teacher")] + [
+        on_camera(f"p{k}", f"pupil-{k}") for k in range(8)
+    ]
+    bot.joined = joined(others)
+    bot._show_room(bot.joined)
+    await settle()
+    await settle()
+    tile = [192, 160]
+    page = {"cam-t": tile, "cam-p0": tile, "cam-p1": tile, "cam-p2": tile}
+    assert sizes_sent(bot) == [page]
+    assert bot.size_requests == [page] and bot.shown_sizes() == page
+    # Asked for the videos first, then (250 ms on, seen.js) told their sizes.
+    assert kinds_sent(bot) == ["set_subscriptions", "set_video_sizes"]
+    # Someone off the page comes and goes: the tiles on the page stay as they are.
+    await bot._on_room_event({"type": "participant_joined", "participant": on_camera("x", "x")})
+    await bot._on_room_event({"type": "participant_left", "participantId": "x"})
+    await settle()
+    assert sizes_sent(bot) == [page]
+    # Someone on the page leaves: the next one's camera is on the page in their place.
+    await bot._on_room_event({"type": "participant_left", "participantId": "p1"})
+    await settle()
+    await settle()
+    assert sizes_sent(bot)[1:] == [{"cam-t": tile, "cam-p0": tile, "cam-p2": tile, "cam-p3": tile}]
+    await bot.close()
+
+
+async def test_tiles_shrink_as_the_class_grows_and_a_camera_is_told_once_it_is_published(
+    bot: SubscriberBot,
+) -> None:
+    bot.joined = joined([on_camera("t", "teacher", "teacher"), on_camera("p0", "pupil-0")])
+    bot._show_room(bot.joined)
+    await settle()
+    await settle()
+    # Everyone fits: 2 remote tiles and our own, 312 x 234 CSS pixels.
+    assert sizes_sent(bot) == [{"cam-t": [320, 256], "cam-p0": [320, 256]}]
+    # A pupil joins without a camera yet: a tile more, the others shrink; it has no size.
+    await bot._on_room_event({"type": "participant_joined", "participant": person("p1", "p-1")})
+    await settle()
+    assert sizes_sent(bot)[1:] == [{"cam-t": [256, 192], "cam-p0": [256, 192]}]
+    # Its camera is published: told too (the page's tracksChanged).
+    await bot._on_room_event({"type": "track_added", "participantId": "p1", "track": camera("p1")})
+    await settle()
+    shown = [256, 192]
+    assert sizes_sent(bot)[2:] == [{"cam-t": shown, "cam-p0": shown, "cam-p1": shown}]
+    # And taken off when the camera goes.
+    await bot._on_room_event({"type": "track_removed", "participantId": "p1", "trackId": "cam-p1"})
+    await settle()
+    assert sizes_sent(bot)[3:] == [{"cam-t": shown, "cam-p0": shown}]
+    await bot.close()
+
+
+async def test_a_page_at_a_higher_pixel_ratio_tells_device_pixels() -> None:
+    bot = SubscriberBot("http://127.0.0.1:9", "token", page=PHONE, device_pixel_ratio=3)
+    bot._signal = FakeSignal()  # type: ignore[assignment]
+    others = [on_camera("t", "teacher", "teacher")] + [
+        on_camera(f"p{k}", f"pupil-{k}") for k in range(4)
+    ]
+    bot.joined = joined(others)
+    bot._show_room(bot.joined)
+    await settle()
+    await settle()
+    assert sizes_sent(bot)[-1]["cam-t"] == [576, 416]
+    await bot.close()
+
+
+async def test_a_computer_s_page_of_nine_tells_224x128() -> None:
+    bot = SubscriberBot("http://127.0.0.1:9", "token", page=COMPUTER)
+    bot._signal = FakeSignal()  # type: ignore[assignment]
+    bot.joined = joined([on_camera(f"p{k}", f"pupil-{k}") for k in range(29)])
+    bot._show_room(bot.joined)
+    await settle()
+    await settle()
+    assert sizes_sent(bot) == [{f"cam-p{k}": [224, 128] for k in range(9)}]
     await bot.close()

@@ -20,6 +20,7 @@ from bench.media import (
     load_audio,
     load_video,
 )
+from bench.publication import opus_dtx, with_browser_opus_fmtp
 
 
 @pytest.fixture(scope="module")
@@ -111,3 +112,52 @@ def test_a_bot_encoder_ignores_requests_under_300_ms_apart_as_a_browser_does(
     track.request_keyframe(now=10.25)  # ignored, as libwebrtc's encoder would
     track.request_keyframe(now=10.31)
     assert (track.counters.keyframe_requests, track.counters.keyframe_requests_ignored) == (3, 1)
+
+
+# A silent microphone asked for DTX (usedtx=1) sends a packet per 400 ms, as a browser's.
+
+ANSWER = "\r\n".join(
+    [
+        "v=0",
+        "m=audio 9 UDP/TLS/RTP/SAVPF 96",
+        "a=mid:0",
+        "a=rtpmap:96 opus/48000/2",
+        "a=fmtp:96 minptime=10; useinbandfec=1;usedtx=1",
+        "m=video 9 UDP/TLS/RTP/SAVPF 97",
+        "a=mid:1",
+        "a=rtpmap:97 VP8/90000",
+        "",
+    ]
+)
+
+
+def test_the_answer_s_opus_parameters_say_whether_to_use_dtx() -> None:
+    assert opus_dtx(ANSWER, "0") and not opus_dtx(ANSWER, "1")
+    assert not opus_dtx(ANSWER.replace("usedtx=1", "usedtx=0"), "0")
+    assert not opus_dtx(ANSWER.replace("a=fmtp:96", "a=fmtp:95"), "0")
+    # The offer carries Chrome's Opus parameters (and DTX) where aiortc wrote none.
+    offer = ANSWER.replace("a=fmtp:96 minptime=10; useinbandfec=1;usedtx=1\r\n", "")
+    munged = with_browser_opus_fmtp(offer)
+    assert "a=rtpmap:96 opus/48000/2\r\na=fmtp:96 minptime=10;useinbandfec=1;usedtx=1\r\n" in munged
+    assert with_browser_opus_fmtp(ANSWER) == ANSWER
+
+
+async def test_a_silent_microphone_with_dtx_sends_its_toc_byte_every_400_ms() -> None:
+    frames = [
+        EncodedFrame(bytes([0x78, k, k]), k * 960, 960, True, AUDIO_TIME_BASE, k)
+        for k in range(100)
+    ]
+    track = EncodedTrack("audio", frames)
+    track.audio_level = -127
+    track.dtx = True
+    silent = [await track.recv() for _ in range(3)]
+    assert [p.pts for p in silent] == [0, 20 * 960, 40 * 960]  # the capture clock's 400 ms
+    assert [bytes(p) for p in silent] == [b"\x78"] * 3  # libopus's DTX frame: the TOC alone
+    assert (track.counters.dtx_packets, track.counters.dtx_frames_skipped) == (3, 38)
+    track.audio_level = -13  # speaking: every 20 ms, whole frames
+    loud = [await track.recv() for _ in range(2)]
+    assert [p.pts for p in loud] == [41 * 960, 42 * 960]
+    assert bytes(loud[0]) == bytes([0x78, 41, 41])
+    track.dtx = False  # not asked for: a silent microphone sends everything
+    track.audio_level = -127
+    assert len(bytes(await track.recv())) == 3

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from fractions import Fraction
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from aiortc import RTCRtpSender
+from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcrtpparameters import (
     RTCRtcpParameters,
     RTCRtpCodecParameters,
@@ -17,19 +19,26 @@ from aiortc.rtcrtpparameters import (
 from aiortc.rtp import HeaderExtensionsMap, RtpPacket
 
 from bench import weak_simulcast
+from bench.bots import PublisherBot
+from bench.encoded_track import EncodedTrack
 from bench.frame_assembly import CompleteFrame, FrameHead
+from bench.gallery import COMPUTER, PHONE, PageSize
 from bench.group_stats import _sized_in
+from bench.janus import JanusTarget
+from bench.janus.participant import JanusParticipant
 from bench.media import EncodedFrame
 from bench.rtp_stats import vp8_frame_head
 from bench.scenarios import SCENARIOS, WEAK_WARMUP, Media, weak
 from bench.simulcast import (
     REPAIRED_RID_URI,
     RID_URI,
+    SimulcastCamera,
     _mark_layer,
     accepted_rids,
     extension_ids,
     simulcast_offer,
 )
+from bench.target import JoinSpec
 
 OFFER = "\r\n".join(
     [
@@ -182,3 +191,99 @@ def test_weak_simulcast_the_teacher_sends_layers_and_janus_pages_ask_for_their_l
     ]
     assert [p.substream for p in pupils] == [2, 1, 0, 2, 1, 0]
     assert all(p.publish is None for p in pupils)
+
+
+# Layers nobody watches are stopped (publish_layers), as the web client stops them.
+
+
+def numbered(count: int, keyframes: tuple[int, ...]) -> list[EncodedFrame]:
+    """Frames at 30 frames/s whose data is their index."""
+    return [
+        EncodedFrame(bytes([k]), k * 3000, 3000, k in keyframes, Fraction(1, 90000), k)
+        for k in range(count)
+    ]
+
+
+async def test_a_stopped_layer_sends_nothing_and_comes_back_with_a_keyframe_on_time() -> None:
+    track = EncodedTrack("video", numbered(60, (0, 30)))
+    first = [await track.recv() for _ in range(3)]
+    assert [p.pts for p in first] == [0, 3000, 6000]
+    track.set_active(False)
+    waiting = asyncio.ensure_future(track.recv())
+    await asyncio.sleep(0.3)
+    assert not waiting.done()
+    track.set_active(True)
+    packet = await waiting
+    # The capture clock went on (≥ 0.3 s: 9 frames), the clip jumped to its next keyframe.
+    assert packet.pts is not None and packet.pts // 3000 >= 3 + 9
+    assert bytes(packet) == bytes([30])
+    assert track.counters.pauses == 1 and track.counters.frames_skipped >= 9
+    assert track.counters.frames_sent == 4  # what was sent, not the slots that went by
+    # Stopped while stopped: recv() ends as for any stopped track.
+    track.set_active(False)
+    waiting = asyncio.ensure_future(track.recv())
+    await asyncio.sleep(0.05)
+    track.stop()
+    with pytest.raises(MediaStreamError):
+        await waiting
+
+
+def layered_camera() -> tuple[SimulcastCamera, list[EncodedTrack]]:
+    """A simulcast camera of three layers q / h / f (its senders never started)."""
+    tracks = [EncodedTrack("video", numbered(3, (0,))) for _ in range(3)]
+    first = RTCRtpSender(tracks[0], _Transport())  # type: ignore[arg-type]
+    return SimulcastCamera(first, tracks, ["q", "h", "f"], 90000), tracks
+
+
+async def test_the_camera_sends_the_layers_named_and_the_bot_follows_publish_layers() -> None:
+    camera, tracks = layered_camera()
+    assert camera.set_active(["q", "h"]) == ["q", "h"]
+    assert [t.active for t in tracks] == [True, True, False]
+
+    bot = PublisherBot("http://127.0.0.1:9", "token", simulcast=True)
+    bot._publication = SimpleNamespace(simulcast=camera)  # type: ignore[assignment]
+    await bot._on_publish_layers({"type": "publish_layers", "source": "camera", "rids": ["q"]})
+    await bot._on_publish_layers({"type": "publish_layers", "source": "screen", "rids": []})
+    assert bot.layer_requests == [["q"]]
+    assert [t.active for t in tracks] == [True, False, False]
+    await bot._on_publish_layers(
+        {"type": "publish_layers", "source": "camera", "rids": ["q", "h", "f"]}
+    )
+    assert [t.active for t in tracks] == [True, True, True]
+
+
+async def test_janus_pages_ask_for_their_tiles_layer_and_publishers_send_up_to_it() -> None:
+    def participant(identity: str, page: PageSize | None, feed: int) -> JanusParticipant:
+        spec = JoinSpec("r", identity, page=page)
+        found = JanusParticipant(None, "http://x", 1, spec)  # type: ignore[arg-type]
+        found.feed_id = feed
+        return found
+
+    phone = participant("pupil-0", PHONE, 1)
+    computer = participant("teacher", COMPUTER, 2)
+    for page in (phone.gallery, computer.gallery):
+        assert page is not None
+        for k in range(9):
+            page.add(str(10 + k), f"pupil-{k + 1}", "pupil")
+    assert phone.page_substream() == 1  # 192x160: 480x270
+    assert computer.page_substream() == 0  # 224x128: 240x135
+    assert participant("p", None, 3).page_substream() is None  # Janus's default
+
+    # The target has each publisher send the layers up to the largest asked of it.
+    target = JanusTarget()
+    cameras = {}
+    for feed in (10, 11, 12):
+        publisher = participant(f"pupil-{feed}", PHONE, feed)
+        camera, tracks = layered_camera()
+        publisher.publication = SimpleNamespace(simulcast=camera)  # type: ignore[assignment]
+        target.participants.append(publisher)
+        cameras[feed] = tracks
+
+    def active() -> dict[int, list[bool]]:
+        return {feed: [t.active for t in tracks] for feed, tracks in cameras.items()}
+
+    target._asked(phone, {10: 1, 11: 1})
+    target._asked(computer, {10: 0, 11: 0, 12: 0})
+    assert active() == {10: [True, True, False], 11: [True, True, False], 12: [True, False, False]}
+    target._asked(phone, {12: 1})  # the phone's page turned
+    assert active() == {10: [True, False, False], 11: [True, False, False], 12: [True, True, False]}
