@@ -1,8 +1,9 @@
 """How large a lesson page draws each camera, as it tells the server, and the layer that fits.
 
 The page (``web_client/tiles.js`` ``shownSizes``, ``seen.js``) sends ``set_video_sizes`` with
-the size each remote video is drawn at, in device pixels (its ``<video>``'s CSS box times
-``devicePixelRatio``, each rounded), rounded up to 32 pixels (docs/protocol.md). In the grid
+the size each remote video is drawn at: its ``<video>``'s CSS box (doubled on screens of 3
+device pixels to one or more), each rounded, then rounded to the nearest 32 pixels
+(docs/protocol.md). In the grid
 view every tile of a page has one size, set by the stylesheet from how many tiles the grid
 holds (the remote people on the page and one's own tile; ``style.css`` ``.grid[data-count]``)
 and the screen. ``TILE_CSS`` is that size, measured once on the real page with Playwright and
@@ -10,7 +11,7 @@ Debian's Chromium (5 December 2026, the page at commit 04efabe), at ``devicePixe
 the browser tests run it:
 
 - ``gallery.PHONE``: a 390x844 viewport, ``is_mobile``, upright: a page of 4 cameras and our
-  own is 2 columns of 4:3 tiles, 183x137.25 CSS pixels, sent as 192x160;
+  own is 2 columns of 4:3 tiles, 183x137.25 CSS pixels, sent as 192x128;
 - ``gallery.COMPUTER``: 1280x800 with the chat open (the default): a page of 9 and our own is
   4 columns of 16:9 tiles, 218x122.625, sent as 224x128.
 
@@ -46,7 +47,7 @@ TILE_CSS: dict[PageSize, dict[int, tuple[float, float]]] = {
 }
 """CSS pixels of every tile's ``<video>`` by the number of tiles in the grid (measured)."""
 SIZE_STEP = 32
-"""seen.js's SIZE_STEP: sizes are rounded up to it, so a tile growing a little asks nothing."""
+"""seen.js's SIZE_STEP: sizes are rounded to it, so a tile growing a little asks nothing."""
 COVERS = 0.85
 """A layer covers a tile down to 85 % of its size in each direction (docs/protocol.md)."""
 
@@ -58,22 +59,24 @@ def tiles_on_screen(remote: int, own_tile: bool = True) -> int:
 
 
 def drawn_size(page: PageSize, tiles: int, dpr: float = 1.0) -> Size | None:
-    """Device pixels of each tile's video in a grid of ``tiles`` (tiles.js ``shownSizes``:
-    CSS size × ``dpr``, rounded); None for a grid of fewer than 2 (no remote tile)."""
+    """Pixels of each tile's video in a grid of ``tiles`` as tiles.js ``shownSizes`` counts
+    them (CSS size, × 2 where ``dpr`` ≥ 3, rounded); None for a grid of fewer than 2 (no
+    remote tile)."""
     table = TILE_CSS[page]
     if tiles < min(table):
         return None
     width, height = table[min(tiles, max(table))]
-    return _js_round(width * dpr), _js_round(height * dpr)
+    scale = 2 if dpr >= 3 else 1
+    return _js_round(width * scale), _js_round(height * scale)
 
 
 def shown_size(page: PageSize, tiles: int, dpr: float = 1.0) -> Size | None:
-    """What the page sends for each tile in ``set_video_sizes`` (``drawn_size`` rounded up
-    to ``SIZE_STEP``, as seen.js does)."""
+    """What the page sends for each tile in ``set_video_sizes`` (``drawn_size`` rounded to
+    the nearest ``SIZE_STEP``, at least one, as seen.js does)."""
     drawn = drawn_size(page, tiles, dpr)
     if drawn is None:
         return None
-    return _round_up(drawn[0]), _round_up(drawn[1])
+    return _to_step(drawn[0]), _to_step(drawn[1])
 
 
 def layer_for(shown: Size, layers: Sequence[Size]) -> int:
@@ -91,5 +94,5 @@ def _js_round(value: float) -> int:
     return math.floor(value + 0.5)
 
 
-def _round_up(value: int) -> int:
-    return math.ceil(value / SIZE_STEP) * SIZE_STEP
+def _to_step(value: int) -> int:
+    return max(SIZE_STEP, _js_round(value / SIZE_STEP) * SIZE_STEP)

@@ -20,12 +20,13 @@ LAYERS = [(layer.width, layer.height) for layer in CAMERA_LAYERS]
 """240x135, 480x270, 960x540."""
 
 
-def test_a_phone_s_page_of_four_and_its_own_draws_4_3_tiles_sent_as_192x160() -> None:
+def test_a_phone_s_page_of_four_and_its_own_draws_4_3_tiles_sent_as_192x128() -> None:
     tiles = tiles_on_screen(PHONE.cameras)
     assert tiles == 5
     assert drawn_size(PHONE, tiles) == (183, 137)  # 183 x 137.25 CSS pixels, Math.round
-    assert shown_size(PHONE, tiles) == (192, 160)  # seen.js: up to 32
-    # 240x135 misses 85 % of 160 (136) by a pixel: the page's tiles pull 480x270.
+    assert shown_size(PHONE, tiles) == (192, 128)  # seen.js: the nearest 32
+    assert layer_for((192, 128), LAYERS) == 0  # 240x135 covers it
+    # Rounded up (as the page did before), 240x135 missed 85 % of 160 (136) by a pixel.
     assert layer_for((192, 160), LAYERS) == 1
 
 
@@ -41,12 +42,12 @@ def test_a_computer_s_page_of_nine_and_its_own_is_covered_by_the_smallest_layer(
     ("page", "tiles", "shown", "layer"),
     [
         (PHONE, 2, (384, 288), 1),
-        (PHONE, 3, (320, 256), 1),
-        (PHONE, 4, (256, 192), 1),
+        (PHONE, 3, (320, 224), 1),
+        (PHONE, 4, (224, 160), 1),
         (COMPUTER, 2, (448, 256), 1),
         (COMPUTER, 4, (448, 256), 1),
-        (COMPUTER, 6, (320, 192), 1),
-        (COMPUTER, 9, (320, 192), 1),
+        (COMPUTER, 6, (288, 160), 1),
+        (COMPUTER, 9, (288, 160), 1),
     ],
 )
 def test_fewer_tiles_are_larger(
@@ -64,11 +65,13 @@ def test_a_grid_holds_no_more_than_a_page_and_no_remote_tile_has_no_size() -> No
     assert max(TILE_CSS[COMPUTER]) == COMPUTER.cameras + 1
 
 
-def test_device_pixels_follow_the_pixel_ratio_before_rounding_up() -> None:
-    # A phone at devicePixelRatio 3: 549 x 411.75 → 549 x 412 → 576 x 416: 960x540 then.
-    assert drawn_size(PHONE, 5, dpr=3) == (549, 412)
-    assert shown_size(PHONE, 5, dpr=3) == (576, 416)
-    assert layer_for((576, 416), LAYERS) == 2
+def test_screens_of_3_device_pixels_or_more_count_css_pixels_twice() -> None:
+    # A phone at devicePixelRatio 3: 366 x 274.5 → 366 x 275 → 352 x 288: 480x270 (not 960x540,
+    # which its 549 x 412 device pixels would ask for).
+    assert drawn_size(PHONE, 5, dpr=3) == (366, 275)
+    assert shown_size(PHONE, 5, dpr=3) == (352, 288)
+    assert layer_for((352, 288), LAYERS) == 1
+    assert shown_size(PHONE, 5, dpr=2) == shown_size(PHONE, 5)
     for page, table in TILE_CSS.items():
         for tiles in table:
             size = shown_size(page, tiles, dpr=2)
