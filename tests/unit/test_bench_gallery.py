@@ -279,7 +279,7 @@ def on_camera(pid: str, identity: str, role: str = "pupil") -> dict[str, Any]:
     return person(pid, identity, role, tracks=[microphone, camera(pid)])
 
 
-async def test_a_phone_tells_its_page_s_cameras_drawn_at_192x160_after_asking_for_them(
+async def test_a_phone_tells_its_page_s_cameras_drawn_at_192x128_after_asking_for_them(
     bot: SubscriberBot,
 ) -> None:
     others = [on_camera("t", "teacher", "teacher")] + [
@@ -289,7 +289,7 @@ async def test_a_phone_tells_its_page_s_cameras_drawn_at_192x160_after_asking_fo
     bot._show_room(bot.joined)
     await settle()
     await settle()
-    tile = [192, 160]
+    tile = [192, 128]
     page = {"cam-t": tile, "cam-p0": tile, "cam-p1": tile, "cam-p2": tile}
     assert sizes_sent(bot) == [page]
     assert bot.size_requests == [page] and bot.shown_sizes() == page
@@ -316,15 +316,15 @@ async def test_tiles_shrink_as_the_class_grows_and_a_camera_is_told_once_it_is_p
     await settle()
     await settle()
     # Everyone fits: 2 remote tiles and our own, 312 x 234 CSS pixels.
-    assert sizes_sent(bot) == [{"cam-t": [320, 256], "cam-p0": [320, 256]}]
+    assert sizes_sent(bot) == [{"cam-t": [320, 224], "cam-p0": [320, 224]}]
     # A pupil joins without a camera yet: a tile more, the others shrink; it has no size.
     await bot._on_room_event({"type": "participant_joined", "participant": person("p1", "p-1")})
     await settle()
-    assert sizes_sent(bot)[1:] == [{"cam-t": [256, 192], "cam-p0": [256, 192]}]
+    assert sizes_sent(bot)[1:] == [{"cam-t": [224, 160], "cam-p0": [224, 160]}]
     # Its camera is published: told too (the page's tracksChanged).
     await bot._on_room_event({"type": "track_added", "participantId": "p1", "track": camera("p1")})
     await settle()
-    shown = [256, 192]
+    shown = [224, 160]
     assert sizes_sent(bot)[2:] == [{"cam-t": shown, "cam-p0": shown, "cam-p1": shown}]
     # And taken off when the camera goes.
     await bot._on_room_event({"type": "track_removed", "participantId": "p1", "trackId": "cam-p1"})
@@ -333,7 +333,7 @@ async def test_tiles_shrink_as_the_class_grows_and_a_camera_is_told_once_it_is_p
     await bot.close()
 
 
-async def test_a_page_at_a_higher_pixel_ratio_tells_device_pixels() -> None:
+async def test_a_page_at_a_pixel_ratio_of_3_tells_css_pixels_twice() -> None:
     bot = SubscriberBot("http://127.0.0.1:9", "token", page=PHONE, device_pixel_ratio=3)
     bot._signal = FakeSignal()  # type: ignore[assignment]
     others = [on_camera("t", "teacher", "teacher")] + [
@@ -343,7 +343,7 @@ async def test_a_page_at_a_higher_pixel_ratio_tells_device_pixels() -> None:
     bot._show_room(bot.joined)
     await settle()
     await settle()
-    assert sizes_sent(bot)[-1]["cam-t"] == [576, 416]
+    assert sizes_sent(bot)[-1]["cam-t"] == [352, 288]
     await bot.close()
 
 

@@ -265,7 +265,7 @@ async def test_janus_pages_ask_for_their_tiles_layer_and_publishers_send_up_to_i
         assert page is not None
         for k in range(9):
             page.add(str(10 + k), f"pupil-{k + 1}", "pupil")
-    assert phone.page_substream() == 1  # 192x160: 480x270
+    assert phone.page_substream() == 0  # 192x128: 240x135
     assert computer.page_substream() == 0  # 224x128: 240x135
     assert participant("p", None, 3).page_substream() is None  # Janus's default
 
