@@ -68,11 +68,11 @@ def check_received(record: StepRecord) -> None:
     # Time to first frame and the video counts look at each page's videos only.
     assert record.video_streams_expected == 5 * 4 + 5
     assert record.video_streams_missing == 0
-    # Every camera is simulcast; a phone's tiles (192x160) and the teacher's (6 tiles on a
-    # computer: 320x192) are covered by 480x270 (~500 kbit/s), not 960x540.
+    # Every camera is simulcast; a phone's tiles (192x128) are covered by 240x135 (~150
+    # kbit/s), the teacher's (6 tiles on a computer: 288x160) by 480x270 (~500).
     assert set(pupils["video_kbps_mean_from"]) == {"teacher", "pupil"}
-    assert 300 < pupils["video_kbps_mean_from"]["teacher"] < 800
-    assert pupils["pictures_from"] == {"teacher": ["480x270"], "pupil": ["480x270"]}
+    assert 60 < pupils["video_kbps_mean_from"]["teacher"] < 300
+    assert pupils["pictures_from"] == {"teacher": ["240x135"], "pupil": ["240x135"]}
     assert teacher["video_kbps_mean_from"].keys() == {"pupil"}
     assert teacher["pictures_from"] == {"pupil": ["480x270"]}
     # The silent pupils' microphones send Opus DTX (both servers ask for it): a pupil hears
@@ -105,19 +105,22 @@ async def test_class_step_against_ours() -> None:
         assert sorted(sounds) == [p for p in EVERYONE if p != identity]
         # Its page told the size of each tile it shows: 4 and its own on a phone.
         cameras = {bot._camera_tracks[str(kept[p].bot.participant_id)] for p in page}
-        assert bot.size_requests[-1] == {track: [192, 160] for track in cameras}, identity
-    # The teacher's page: 5 cameras and its own, 320x192 each.
-    assert set(map(tuple, teacher.size_requests[-1].values())) == {(320, 192)}
-    # Nobody's tile needs 960x540 any more: each camera sends 240x135 and 480x270 (pupil-4,
-    # on the teacher's page and no phone's, too), and was told so.
+        assert bot.size_requests[-1] == {track: [192, 128] for track in cameras}, identity
+    # The teacher's page: 5 cameras and its own, 288x160 each.
+    assert set(map(tuple, teacher.size_requests[-1].values())) == {(288, 160)}
+    # Nobody's tile needs 960x540: the teacher, seen on phones only, sends 240x135; each
+    # pupil, on the teacher's computer too, 240x135 and 480x270 (pupil-4, on no phone's page,
+    # as well); each was told so.
     for identity in ["teacher", *PAGES]:
         bot = kept[identity].bot
         assert isinstance(bot, PublisherBot)
-        assert bot.layer_requests[-1] == ["q", "h"], identity
+        sent = ["q"] if identity == "teacher" else ["q", "h"]
+        assert bot.layer_requests[-1] == sent, identity
         check_microphone(identity, bot.publication)
         simulcast = bot.publication.simulcast
         assert simulcast is not None
-        assert [layer.track.active for layer in simulcast.layers] == [True, True, False]
+        active = [layer.track.active for layer in simulcast.layers]
+        assert active == [rid in sent for rid in ("q", "h", "f")], identity
 
 
 class KeptJanus(JanusTarget):
@@ -146,14 +149,15 @@ async def test_class_step_against_janus() -> None:
         assert sorted(t["participantId"] for t in tracks if t["kind"] == "audio") == [
             p for p in EVERYONE if p != identity
         ]
-        assert participant.page_substream() == 1  # 192x160: 480x270
-        assert set(participant.substreams.values()) == {1}
-    # As on ours, each camera sends 240x135 and 480x270: nobody asked for 960x540.
+        assert participant.page_substream() == 0  # 192x128: 240x135
+        assert set(participant.substreams.values()) == {0}
+    # As on ours: the teacher sends 240x135, each pupil 240x135 and 480x270.
     for identity in ["teacher", *PAGES]:
         publication = target.kept[identity].publication
         assert publication is not None and publication.simulcast is not None
         layers = publication.simulcast.layers
-        assert [layer.track.active for layer in layers] == [True, True, False], identity
+        active = [layer.track.active for layer in layers]
+        assert active == [True, identity != "teacher", False], identity
         check_microphone(identity, publication)
 
 
