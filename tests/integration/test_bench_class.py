@@ -47,10 +47,12 @@ class KeptOurs(OursTarget):
         return participant
 
 
-def check_received(record: StepRecord) -> None:
+def check_received(record: StepRecord, switched_late: bool = False) -> None:
     """Per role, the streams that brought packets in the window: each pupil its page's 4
     videos and all 5 others' audio, the teacher (a computer's page of 9 holds the class)
-    every video and every audio."""
+    every video and every audio. `switched_late`: the teacher's page may still have shown
+    240x135 early in the window (Janus, the teacher joining last: its `configure` with the
+    substream came after the first frames)."""
     assert record.error is None, record.extra
     assert (record.scenario, record.n, record.publishers, record.subscribers) == (
         "class",
@@ -74,7 +76,11 @@ def check_received(record: StepRecord) -> None:
     assert 60 < pupils["video_kbps_mean_from"]["teacher"] < 300
     assert pupils["pictures_from"] == {"teacher": ["240x135"], "pupil": ["240x135"]}
     assert teacher["video_kbps_mean_from"].keys() == {"pupil"}
-    assert teacher["pictures_from"] == {"pupil": ["480x270"]}
+    if switched_late:
+        # (largest first) 480x270, perhaps 240x135 too; nothing larger.
+        assert teacher["pictures_from"]["pupil"] in (["480x270"], ["480x270", "240x135"])
+    else:
+        assert teacher["pictures_from"] == {"pupil": ["480x270"]}
     # The silent pupils' microphones send Opus DTX (both servers ask for it): a pupil hears
     # the teacher's ~60 kbit/s and a packet every 400 ms of each classmate.
     assert pupils["audio_kbps_mean"] < 100 and teacher["audio_kbps_mean"] < 20
@@ -193,7 +199,7 @@ async def test_a_teacher_who_comes_last_takes_a_classmate_s_place(server: str) -
     plan.joins = [*plan.joins[1:], plan.joins[0]]  # the pupils, then the teacher
     target = KeptOurs() if server == "ours" else KeptJanus()
     record = await run_step(target, plan, TIMING)
-    check_received(record)
+    check_received(record, switched_late=server == "janus")
     for identity, page in LATE_PAGES.items():
         participant = target.kept[identity]
         assert participant.shown_videos() == page
