@@ -6,7 +6,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiortc.rtcrtpparameters import RTCRtpSendParameters
@@ -31,18 +31,6 @@ from .aiortc_glue import (
     sender_ssrcs,
     set_sender_stream,
 )
-from .allocation import (
-    SEVERE,
-    Demand,
-    DownHold,
-    PauseProbe,
-    Rung,
-    allocate,
-    given_rate,
-    ladder,
-    spatial_cap,
-    step_up_need,
-)
 from .arrivals import INTERVAL as FEEDBACK_INTERVAL
 from .arrivals import Arrivals
 from .bandwidth import BandwidthEstimator
@@ -50,10 +38,8 @@ from .consumer import Consumer, ConsumerParams
 from .counters import Counters
 from .downlink import Downlink
 from .errors import InvalidSdp
+from .fitting import DownlinkFitter
 from .ids import PeerId, TrackId, new_consumer_id, new_track_id
-from .layers import MAX_LAYER, PAUSED
-from .pacer import PACING_FACTOR
-from .probe import Prober
 from .producer import Producer, ProducerParams, PublisherClock
 from .rtp import RtpParseError, RtpView
 from .sink import NOWHERE
@@ -113,7 +99,6 @@ class Peer:
         self._counters = counters
         self._on_subscribe_offer = on_subscribe_offer
         self._on_failed = on_failed
-        self._on_quality = on_quality
         self._loop = asyncio.get_running_loop()
         self.rtcp_ssrc = random.getrandbits(32)
         self.producers: dict[TrackId, Producer] = {}
@@ -144,22 +129,16 @@ class Peer:
         """This participant's clock against ours, shared by its tracks (lip sync)."""
         self.priority = 0
         """Whose videos a weak downlink keeps first, after screen shares (a teacher: 1)."""
-        self.downlink = Downlink()
+        self._fitter = DownlinkFitter(
+            counters, None if on_quality is None else lambda t, q: on_quality(self, t, q)
+        )
+        """What this participant's downlink can take, and what each video it receives gets."""
         self._bandwidth = BandwidthEstimator()
         """Our estimate of the downlink from its transport feedback (one per connection)."""
         self._limit_seen = False
-        """What this participant's downlink can take (its REMB and reported loss)."""
-        self._quality: dict[TrackId, str] = {}
-        self._probes: dict[TrackId, PauseProbe] = {}
-        self._holds: dict[TrackId, DownHold] = {}
-        self._prober = Prober(self.downlink, counters)
-        """Pads the downlink, now and then, to see whether it takes a step more."""
-        self._octets_sent = 0
         self.publisher_cap: float | None = None
         """The most any subscriber of ours can take (bits/s): our REMB never asks for more."""
         self._last_estimate: tuple[int, list[int]] | None = None
-        self.video_sizes: dict[TrackId, tuple[int, int]] = {}
-        """The size each video is drawn at on this participant's screen (`set_video_sizes`)."""
         self.closed = False
 
     # --- publishing ------------------------------------------------------------------
@@ -446,7 +425,7 @@ class Peer:
             renew_sender_ssrcs(slot.transceiver.sender)
         slot.consumer = consumer
         if producer.simulcast:
-            steps = self._ladder(consumer, self._loop.time())
+            steps = self._fitter.ladder(consumer, self._loop.time())
             consumer.set_spatial(steps[-1].spatial)  # the size shown, until the allocator runs
         slot.transceiver.direction = "sendonly"
         prefer_codec(slot.transceiver, producer.params.mime_type, producer.params.codec_parameters)
@@ -472,9 +451,7 @@ class Peer:
                 # (a page turned back) gets another m-line, and Chrome refuses an offer in
                 # which two m-lines name one track ("Duplicate a=msid lines detected").
                 set_sender_stream(slot.transceiver.sender, "-", f"idle-{index}")
-        self._quality.pop(consumer.producer.id, None)
-        self._probes.pop(consumer.producer.id, None)
-        self._holds.pop(consumer.producer.id, None)
+        self._fitter.forget(consumer.producer.id)
         if not self.closed:
             self._schedule_negotiation()
 
@@ -639,133 +616,32 @@ class Peer:
 
     # --- fitting the subscriber's downlink (driven by the router's timer) -------------
 
-    def allocate(self, elapsed: float) -> None:
-        """Give each video this participant receives the layers its downlink can carry,
-        and of a simulcast track the encoding that fits the size it is shown at."""
-        consumers = [s.consumer for s in self._slots if s.consumer is not None]
-        octets = sum(c.wire_octets for c in consumers)
-        if elapsed > 0:
-            sent = max(0, octets - self._octets_sent) * 8 / elapsed
-            self.downlink.tick(sent, self._loop.time())
-        self._octets_sent = octets
-        budget = self.downlink.budget()
-        if self._subscribe is not None:
-            # Paced only on our own estimate: a REMB reads abs-send-time, written before the
-            # pacer, and would take the pacer's queue for the link's (the spiral of earlier
-            # attempts: a lower estimate, slower pacing, a longer queue).
-            paced = budget is not None and self.downlink.source == "twcc"
-            self._subscribe.set_pacing(PACING_FACTOR * budget if paced and budget else None)
-        now = self._loop.time()
-        delay = self.downlink.playout_delay(now)
-        for consumer in consumers:
-            if consumer.kind == "video":
-                consumer.set_playout_delay(delay)
-        videos = [c for c in consumers if c.kind == "video" and not c.producer.muted]
-        if (
-            budget is None
-            and all(c.layer == MAX_LAYER for c in videos)
-            and not any(c.producer.simulcast for c in videos)
-        ):
-            return
-        audio = sum(c.producer.layer_rates[-1] for c in consumers if c.kind == "audio")
-        ladders = {c: self._ladder(c, now) for c in videos}
-        demands = [
-            Demand(
-                c,
-                c.producer.source,
-                [rung.rate for rung in ladders[c]],
-                _step_of(ladders[c], c.spatial_target, c.layer),
-                c.producer.priority,
-            )
-            for c in videos
-        ]
-        chosen = allocate(float("inf") if budget is None else budget, audio, demands)
-        far_over = budget is not None and budget < SEVERE * self.downlink.sent_rate
-        given: dict[Hashable, int] = {}
-        for consumer, demand in zip(videos, demands, strict=True):
-            step = chosen[consumer]
-            track = consumer.producer.id
-            if step == PAUSED or track in self._probes:
-                probe = self._probes.setdefault(track, PauseProbe())
-                step = probe.adjust(step, demand.current, now, far_over)
-            hold = self._holds.setdefault(track, DownHold())
-            step = hold.adjust(step, demand.current, now, far_over)
-            steps = ladders[consumer]
-            if step == PAUSED:
-                layer = PAUSED
-            else:
-                rung = steps[min(step, len(steps) - 1)]
-                layer = rung.temporal
-                consumer.set_spatial(rung.spatial)
-            if layer != consumer.layer:
-                consumer.set_layer(layer)
-                self._counters.layer_changes += 1
-            self._report_quality(consumer, step, demand.rates)
-            given[consumer] = step
-        if budget is not None:
-            need = step_up_need(audio, demands, given)
-            spent = given_rate(audio, demands, given)
-            self._prober.steer(now, spent, need, videos[0] if videos else None)
+    @property
+    def downlink(self) -> Downlink:
+        return self._fitter.downlink
 
-    def _ladder(self, consumer: Consumer, now: float) -> list[Rung]:
-        """The steps `consumer`'s video can be given: its encodings that arrive, up to the
-        one that covers the size the subscriber shows it at."""
-        producer = consumer.producer
-        encodings = producer.encodings
-        rates = [e.layer_rates for e in encodings]
-        if not producer.simulcast:
-            return ladder(rates, [0])
-        cap = spatial_cap([e.size for e in encodings], self.video_sizes.get(producer.id))
-        live = [e.index for e in producer.live_encodings(now)]
-        spatials = [i for i in live if i <= cap] or live[:1]
-        return ladder(rates, spatials)
+    @property
+    def video_sizes(self) -> dict[TrackId, tuple[int, int]]:
+        return self._fitter.video_sizes
+
+    def _received(self) -> list[Consumer]:
+        return [s.consumer for s in self._slots if s.consumer is not None]
+
+    def allocate(self, elapsed: float) -> None:
+        """Give each video this participant receives the layers its downlink can carry
+        (`DownlinkFitter.allocate`); `elapsed`: seconds since the router's last tick."""
+        self._fitter.allocate(self._received(), self._subscribe, elapsed)
 
     def set_video_sizes(self, sizes: dict[TrackId, tuple[int, int]]) -> None:
-        """The size (device pixels) each video is drawn at on the subscriber's screen; videos
-        not named are drawn at a size not said (everything they have is sent)."""
-        self.video_sizes = dict(sizes)
+        """The size each video is drawn at on the subscriber's screen; videos not named are
+        drawn at a size not said (everything they have is sent)."""
+        self._fitter.video_sizes = dict(sizes)
         self.allocate(0.0)
 
     def downlink_report(self) -> dict[str, object]:
         """For /metrics: the budget (bits/s; None: unknown) and each received video's layer."""
-        delay = self.downlink.playout_delay(self._loop.time())
-        return {
-            "budget": self.downlink.budget(),
-            "estimate": self.downlink.estimate,
-            "pacer_delay_ms": round(
-                1000 * (0.0 if self._subscribe is None else self._subscribe.pacer_delay())
-            ),
-            "source": self.downlink.source,
-            "probes": self._prober.probe.tries,
-            "sent": round(self.downlink.sent_rate),
-            "playout_delay_ms": delay[0] if delay else 0,
-            "videos": [
-                {
-                    "track": str(s.consumer.producer.id),
-                    "layer": s.consumer.forwarded_layer,
-                    "spatial": s.consumer.spatial,
-                    "width": (s.consumer.producer.encodings[s.consumer.spatial].size or (0, 0))[0],
-                    "frames": s.consumer.frames_sent,
-                }
-                for s in self._slots
-                if s.consumer is not None and s.consumer.kind == "video"
-            ],
-        }
-
-    def _report_quality(self, consumer: Consumer, step: int, rates: Sequence[float]) -> None:
-        if step == PAUSED:
-            quality = "paused"
-        elif step < len(rates) - 1 and rates[step] < rates[-1]:
-            quality = "reduced"
-        else:
-            quality = "full"
-        track = consumer.producer.id
-        if self._quality.get(track, "full") != quality:
-            self._quality[track] = quality
-            if quality == "paused":
-                self._counters.video_pauses += 1
-            if self._on_quality is not None:
-                self._on_quality(self, track, quality)
+        videos = [c for c in self._received() if c.kind == "video"]
+        return self._fitter.report(videos, self._subscribe)
 
     # --- periodic RTCP (driven by the router's single timer) -------------------------
 
@@ -839,7 +715,7 @@ class Peer:
         if self.closed:
             return
         self.closed = True
-        self._prober.stop()
+        self._fitter.stop()
         if self._feedback_timer is not None:
             self._feedback_timer.cancel()
             self._feedback_timer = None
@@ -853,16 +729,3 @@ class Peer:
         for connection in (self._publish, self._subscribe):
             if connection is not None:
                 await connection.close()
-
-
-def _step_of(steps: list[Rung], spatial: int, temporal: int) -> int:
-    """The step of `steps` a consumer sending (`spatial`, `temporal`) is on: the highest not
-    above it (PAUSED stays PAUSED)."""
-    if temporal == PAUSED:
-        return PAUSED
-    found = 0
-    for index, rung in enumerate(steps):
-        if (rung.spatial, rung.temporal) <= (spatial, temporal):
-            found = index
-    return found
-
