@@ -26,13 +26,10 @@ from . import rtcp, sdp, transport_feedback
 from .aiortc_glue import (
     Connection,
     prefer_codec,
-    publisher_estimator,
     renew_sender_ssrcs,
     sender_ssrcs,
     set_sender_stream,
 )
-from .arrivals import INTERVAL as FEEDBACK_INTERVAL
-from .arrivals import Arrivals
 from .bandwidth import BandwidthEstimator
 from .consumer import Consumer, ConsumerParams
 from .counters import Counters
@@ -43,11 +40,9 @@ from .ids import PeerId, TrackId, new_consumer_id, new_track_id
 from .producer import Producer, ProducerParams, PublisherClock
 from .rtp import RtpParseError, RtpView
 from .sink import NOWHERE
+from .uplink import UplinkFeedback
 
 logger = logging.getLogger(__name__)
-
-UNCAPPED = 50_000_000
-"""The REMB that lifts a cap sent before (a browser keeps the last REMB it received)."""
 
 
 @dataclass
@@ -106,10 +101,9 @@ class Peer:
         self._by_ssrc: dict[int, Producer] = {}
         self._mid_ext_id = 0
         self._rid_ext_id = 0
-        self._transport_seq_id = 0
-        """The publisher's transport-wide sequence number extension (0: not negotiated)."""
-        self._arrivals = Arrivals()
-        self._feedback_timer: asyncio.TimerHandle | None = None
+        self._uplink = UplinkFeedback(
+            self.rtcp_ssrc, self._send_publish_rtcp, lambda: self.producers.values()
+        )
         self._repaired_rid_ext_id = 0
         self._publish: Connection | None = None
         self._subscribe: Connection | None = None
@@ -124,7 +118,6 @@ class Peer:
         """Tracks published before a drop, waiting for the participant to publish again."""
         self._tasks: set[asyncio.Task[None]] = set()
         """Strong references: the loop keeps only weak ones to running tasks."""
-        self._estimator = publisher_estimator()
         self._clock = PublisherClock()
         """This participant's clock against ours, shared by its tracks (lip sync)."""
         self.priority = 0
@@ -136,9 +129,6 @@ class Peer:
         self._bandwidth = BandwidthEstimator()
         """Our estimate of the downlink from its transport feedback (one per connection)."""
         self._limit_seen = False
-        self.publisher_cap: float | None = None
-        """The most any subscriber of ours can take (bits/s): our REMB never asks for more."""
-        self._last_estimate: tuple[int, list[int]] | None = None
         self.closed = False
 
     # --- publishing ------------------------------------------------------------------
@@ -186,8 +176,8 @@ class Peer:
             ):
                 continue
             self._mid_ext_id = section.extensions.get(sdp.MID_URI, self._mid_ext_id)
-            self._transport_seq_id = section.extensions.get(
-                sdp.TRANSPORT_CC_URI, self._transport_seq_id
+            self._uplink.transport_seq_id = section.extensions.get(
+                sdp.TRANSPORT_CC_URI, self._uplink.transport_seq_id
             )
             params = ProducerParams(
                 kind=section.kind,
@@ -268,16 +258,7 @@ class Peer:
             producer = self._learn_ssrc(view)
             if producer is None:
                 return
-        if self._transport_seq_id:
-            value = view.extension(self._transport_seq_id)
-            if value is not None and len(value) == 2:
-                self._arrivals.add(int.from_bytes(value, "big"), now)
-                if self._feedback_timer is None:
-                    self._feedback_timer = self._loop.call_later(
-                        FEEDBACK_INTERVAL, self._send_transport_feedback
-                    )
-        elif producer.params.abs_send_time_id:
-            self._estimate(view, producer, now)
+        self._uplink.on_rtp(view, producer, now)
         producer.on_rtp(view, now)
 
     def _learn_ssrc(self, view: RtpView) -> Producer | None:
@@ -299,62 +280,10 @@ class Peer:
         self._by_ssrc[view.ssrc] = producer
         return producer
 
-    def _estimate(self, view: RtpView, producer: Producer, now: float) -> None:
-        """REMB towards the publisher: aiortc negotiates no transport-cc, so this is its only
-        bandwidth estimate."""
-        value = view.extension(producer.params.abs_send_time_id)
-        if value is None or len(value) != 3:
-            return
-        result = self._estimator.add(
-            abs_send_time=int.from_bytes(value, "big"),
-            arrival_time_ms=int(now * 1000),
-            payload_size=view.payload_end - view.payload_start,
-            ssrc=view.ssrc,
-        )
-        if result is not None:
-            self._last_estimate = result
-            self._send_remb()
-
-    def _send_transport_feedback(self) -> None:
-        self._feedback_timer = None
-        if self.closed or self._publish is None:
-            return
-        media = next((p.top.ssrc for p in self.producers.values() if p.top.ssrc), 0)
-        for packet in self._arrivals.feedback(self.rtcp_ssrc, media):
-            self._publish.send_rtcp(packet)
-        self._feedback_timer = self._loop.call_later(
-            FEEDBACK_INTERVAL, self._send_transport_feedback
-        )
-
-    def _send_remb(self) -> None:
-        if self._transport_seq_id:
-            # The browser estimates its uplink from our transport feedback: a REMB would only
-            # cap it, so one is sent only for what our subscribers can take.
-            cap = self.publisher_cap
-            self._send_publish_rtcp(
-                rtcp.remb(self.rtcp_ssrc, int(UNCAPPED if cap is None else cap), self._ssrcs())
-            )
-            return
-        if self._last_estimate is None:
-            return
-        bitrate, ssrcs = self._last_estimate
-        if self.publisher_cap is not None:
-            bitrate = min(bitrate, int(self.publisher_cap))
-        self._send_publish_rtcp(rtcp.remb(self.rtcp_ssrc, bitrate, ssrcs))
-
-    def _ssrcs(self) -> list[int]:
-        return [s for p in self.producers.values() for e in p.encodings if (s := e.ssrc)]
-
     def cap_publisher(self, cap: float | None) -> None:
-        """No subscriber can take more than `cap` bits/s: ask the publisher for no more (REMB).
-
-        Its encoder then spends what it has on what arrives, instead of sending layers the
-        SFU drops for everyone. None: someone can take everything.
-        """
-        changed = cap != self.publisher_cap
-        self.publisher_cap = cap
-        if changed or cap is not None:
-            self._send_remb()
+        """No subscriber can take more than `cap` bits/s (None: someone takes everything):
+        the publisher is asked for no more (`UplinkFeedback.set_cap`)."""
+        self._uplink.set_cap(cap)
 
     def _on_publish_rtcp(self, packets: list[rtcp.AnyRtcpPacket]) -> None:
         now = self._loop.time()
@@ -672,7 +601,8 @@ class Peer:
         if self.closed or self.suspended:
             return
         self.suspended = True
-        self._arrivals = Arrivals()  # a new connection numbers its packets afresh
+        self._uplink.stop()
+        self._uplink.restart()  # a new connection numbers its packets afresh
         self._detached = list(self.producers.values())
         self._by_mid.clear()
         self._by_ssrc.clear()
@@ -716,9 +646,7 @@ class Peer:
             return
         self.closed = True
         self._fitter.stop()
-        if self._feedback_timer is not None:
-            self._feedback_timer.cancel()
-            self._feedback_timer = None
+        self._uplink.stop()
         for track_id in list(self.producers):
             self.close_producer(track_id)
         for slot in self._slots:
