@@ -150,12 +150,16 @@ class Downlink:
             self._lossy_reports += 1
             if self._lossy_reports < 2:
                 return
-            # Before a limit is known, never above the receiver's own estimate: cut from what
-            # we sent, a 300 kbit/s pupil sent 2.4 Mbit/s at first got a cap of 1 Mbit/s.
+            # Before a limit is known, never above a REMB (a receiver's estimate follows what
+            # arrives): cut from what we sent, a 300 kbit/s pupil sent 2.4 Mbit/s at first got
+            # a cap of 1 Mbit/s. Not our own estimate: until its first overuse it is a ramp
+            # from 300 kbit/s whatever the link (a Chromium pupil behind 300 kbit/s, cut from
+            # it, froze for a third of the test's window).
+            heard = self.estimate if self.source == "remb" else None
             believed = (
                 self.loss_cap
                 or self.remb
-                or min((v for v in (self.estimate, self.sent_rate) if v), default=None)
+                or min((v for v in (heard, self.sent_rate) if v), default=None)
             )
             if believed:
                 self.loss_cap = max(FLOOR, believed * (1 - 0.5 * fraction))
