@@ -175,3 +175,12 @@ def test_a_link_is_lossy_for_a_while_after_loss_over_one_percent() -> None:
     downlink.on_loss(0.03, 1.0)
     assert downlink.lossy(1.0) and downlink.lossy(4.9)
     assert not downlink.lossy(5.1)
+
+
+def test_our_own_estimate_before_its_first_overuse_does_not_bound_a_cut() -> None:
+    downlink = Downlink()
+    downlink.tick(1_000_000, 0.0)
+    downlink.on_estimate(300_000, limit=False)  # the ramp's start, not the link
+    downlink.on_loss(0.2, 0.0)
+    downlink.on_loss(0.2, 1.0)
+    assert downlink.budget() == pytest.approx(900_000)  # from what was sent
