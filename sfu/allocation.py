@@ -49,7 +49,7 @@ def allocate(budget: float, audio: float, demands: Sequence[Demand]) -> dict[Has
     if math.isinf(budget):
         return {d.key: len(d.rates) - 1 for d in demands}
     available = budget - audio
-    ordered = _by_value(demands)
+    ordered = by_value(demands)
     layers: dict[Hashable, int] = {}
     for demand in ordered:
         need = demand.rates[0]
@@ -80,7 +80,7 @@ def step_up_need(
     video has all its ladder holds. Paused videos are left to `PauseProbe`."""
     playing = [d for d in demands if steps[d.key] != PAUSED]
     spent = given_rate(audio, demands, steps)
-    for demand in _by_value(playing):
+    for demand in by_value(playing):
         step = steps[demand.key]
         if step + 1 < len(demand.rates):
             return spent + (demand.rates[step + 1] - demand.rates[step]) * UP_HEADROOM
@@ -92,7 +92,7 @@ def given_rate(audio: float, demands: Sequence[Demand], steps: dict[Hashable, in
     return audio + sum(d.rates[steps[d.key]] for d in demands if steps[d.key] != PAUSED)
 
 
-def _by_value(demands: Sequence[Demand]) -> list[Demand]:
+def by_value(demands: Sequence[Demand]) -> list[Demand]:
     """Most valuable first: screens before cameras, a teacher's camera before a pupil's."""
     return sorted(demands, key=lambda d: (-SOURCE_PRIORITY.get(d.source, 0), -d.priority))
 
@@ -172,10 +172,13 @@ narrow loses more in two seconds than a lower frame rate costs."""
 
 
 UP_GRACE = 5.0
-"""Seconds a step just given is kept through a dip of the budget (unless `SEVERE`): the step's
-first keyframe arrives as a burst, and a receiver's estimate dips under it for a few
+"""Seconds a step just given is kept through a dip of a receiver's REMB (unless `SEVERE`): the
+step's first keyframe arrives as a burst, and a receiver's estimate dips under it for a few
 seconds. Measured (aiortc pupils behind 1 Mbit/s): taken back after `DOWN_AFTER`, a pupil
-went 480x270 → 240x135 → 480x270 every ~10 s."""
+went 480x270 → 240x135 → 480x270 every ~10 s. Not through a dip of our own estimate
+(`bandwidth.py`): its decrease is 0.85x what the subscriber received while a queue grew, a
+measurement that the step does not fit. Kept 5 s anyway, a Chromium pupil behind 300 kbit/s
+was sent 320 kbit/s over a budget of 230 for those seconds and its picture froze."""
 
 
 class DownHold:
@@ -189,8 +192,11 @@ class DownHold:
         self.since: float | None = None
         self.raised_at = float("-inf")
 
-    def adjust(self, chosen: int, current: int, now: float, far_over: bool) -> int:
-        """The layer to give, given what the allocator chose (not a pause: `PauseProbe`)."""
+    def adjust(
+        self, chosen: int, current: int, now: float, far_over: bool, grace: bool = True
+    ) -> int:
+        """The layer to give, given what the allocator chose (not a pause: `PauseProbe`);
+        `grace`: a step just raised is kept `UP_GRACE` (the budget is a receiver's REMB)."""
         if chosen > current:
             self.raised_at = now
         if not 0 <= chosen < current:
@@ -198,7 +204,10 @@ class DownHold:
             return chosen
         if self.since is None:
             self.since = now
-        held = now - self.since < DOWN_AFTER or now - self.raised_at < UP_GRACE
+        if not grace and now - self.raised_at < UP_GRACE:
+            self.since = None
+            return chosen  # the step just tried does not fit: our estimate measured it
+        held = now - self.since < DOWN_AFTER or (grace and now - self.raised_at < UP_GRACE)
         if held and not far_over:
             return current
         self.since = None
@@ -244,9 +253,17 @@ class PauseProbe:
         self.doubt_since: float | None = None
         """Since when the base layer has not fitted (the video still plays)."""
 
-    def adjust(self, chosen: int, current: int, now: float, far_over: bool = False) -> int:
+    def adjust(
+        self,
+        chosen: int,
+        current: int,
+        now: float,
+        far_over: bool = False,
+        may_try: bool = True,
+    ) -> int:
         """The layer to give, given what the allocator chose and what the video has now;
-        `far_over`: the budget is far under what is sent (see `SEVERE`)."""
+        `far_over`: the budget is far under what is sent (see `SEVERE`); `may_try`: no more
+        valuable video is paused (a try goes to the teacher's camera before a pupil's)."""
         if chosen != PAUSED:
             self.doubt_since = None
             if now >= self.grace_until:
@@ -267,7 +284,7 @@ class PauseProbe:
             return PAUSED
         if self.next_at is None:
             self.next_at = now + self.backoff
-        if now >= self.next_at:
+        if now >= self.next_at and may_try:
             self.grace_until = now + PROBE_GRACE
             return 0
         return PAUSED

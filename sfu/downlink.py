@@ -72,6 +72,7 @@ class Downlink:
         "estimate",
         "remb",
         "loss_cap",
+        "delivered",
         "sent_rate",
         "_sent_before",
         "_lossy_reports",
@@ -94,6 +95,8 @@ class Downlink:
         self.remb: float | None = None
         """The REMB, once it has shown the link's limit (see the module's notes)."""
         self.loss_cap: float | None = None
+        self.delivered: float | None = None
+        """Bits/s the subscriber's transport feedback says arrived (half a second's)."""
         self.sent_rate = 0.0
         """Bits/s we sent this subscriber over the last second."""
         self._sent_before = 0.0
@@ -111,13 +114,26 @@ class Downlink:
         self._drained_by = float("-inf")
         """Until when the subscriber buffers for retransmissions; None: it never had to."""
 
-    def on_estimate(self, bitrate: float, limit: bool) -> None:
+    def on_estimate(
+        self, bitrate: float, limit: bool, now: float, delivered: float | None = None
+    ) -> None:
         """Our own delay-based estimate of this downlink, from its transport feedback
         (sfu/bandwidth.py), in the REMB's place: a browser given transport-cc sends no
         REMB. `limit`: the estimator has seen the link's limit (a queue building up);
-        before that its estimate is a ramp from its start value, not the link."""
+        before that its estimate is a ramp from its start value, not the link. `delivered`:
+        bits/s that arrived over the last half second, as the feedback says.
+
+        A decrease of it answers a queue (0.85x what arrived while it grew): the loss
+        reported for `LOSS_QUIET` seconds after it is that queue's, as after a cut. Cut
+        again on top, a Chromium pupil behind 300 kbit/s flooded at its start (its estimate
+        226 kbit/s) got a cap of 132 kbit/s, under its teacher's picture, for 10 s."""
+        if limit and self.estimate is not None and bitrate < self.estimate * (1 - REMB_DROP):
+            self._quiet_until = max(self._quiet_until, now + LOSS_QUIET)
+            self._lossy_reports = 0
         self.source = "twcc"
         self.estimate = bitrate
+        if delivered is not None:
+            self.delivered = delivered
         self._last_remb = bitrate
         if limit or self.remb is not None:
             self.remb = max(FLOOR, bitrate)
@@ -154,13 +170,15 @@ class Downlink:
             # arrives): cut from what we sent, a 300 kbit/s pupil sent 2.4 Mbit/s at first got
             # a cap of 1 Mbit/s. Not our own estimate: until its first overuse it is a ramp
             # from 300 kbit/s whatever the link (a Chromium pupil behind 300 kbit/s, cut from
-            # it, froze for a third of the test's window).
-            heard = self.estimate if self.source == "remb" else None
-            believed = (
-                self.loss_cap
-                or self.remb
-                or min((v for v in (heard, self.sent_rate) if v), default=None)
-            )
+            # it, froze for a third of the test's window). With transport feedback, what
+            # arrived is known, and is what the link carries: what we sent is a flood (2.4
+            # Mbit/s) or, a second stale, the trickle before it (cut from 164 kbit/s, a
+            # pupil got a cap of 111, under audio and its teacher's picture, for 10 s).
+            if self.source == "remb":
+                first = min((v for v in (self.estimate, self.sent_rate) if v), default=None)
+            else:
+                first = self.delivered or self.sent_rate or None
+            believed = self.loss_cap or self.remb or first
             if believed:
                 self.loss_cap = max(FLOOR, believed * (1 - 0.5 * fraction))
                 self._quiet_until = now + LOSS_QUIET

@@ -20,6 +20,7 @@ from .allocation import (
     PauseProbe,
     Rung,
     allocate,
+    by_value,
     given_rate,
     ladder,
     spatial_cap,
@@ -82,6 +83,9 @@ class DownlinkFitter:
             if consumer.kind == "video":
                 consumer.set_playout_delay(delay)
         videos = [c for c in consumers if c.kind == "video" and not c.producer.muted]
+        for consumer in videos:
+            # Each video's retransmissions within its share of the budget (see `repair_rate`).
+            consumer.repair_rate = None if budget is None else budget / len(videos)
         if (
             budget is None
             and all(c.layer == MAX_LAYER for c in videos)
@@ -102,15 +106,20 @@ class DownlinkFitter:
         ]
         chosen = allocate(float("inf") if budget is None else budget, audio, demands)
         far_over = budget is not None and budget < SEVERE * self.downlink.sent_rate
+        grace = self.downlink.source != "twcc"
         given: dict[Hashable, int] = {}
-        for consumer, demand in zip(videos, demands, strict=True):
+        paused_above = False  # a more valuable video than this one is paused
+        rank = {id(d): i for i, d in enumerate(by_value(demands))}
+        pairs = sorted(zip(videos, demands, strict=True), key=lambda p: rank[id(p[1])])
+        for consumer, demand in pairs:
             step = chosen[consumer]
             track = consumer.producer.id
             if step == PAUSED or track in self._probes:
                 probe = self._probes.setdefault(track, PauseProbe())
-                step = probe.adjust(step, demand.current, now, far_over)
+                step = probe.adjust(step, demand.current, now, far_over, not paused_above)
             hold = self._holds.setdefault(track, DownHold())
-            step = hold.adjust(step, demand.current, now, far_over)
+            step = hold.adjust(step, demand.current, now, far_over, grace)
+            paused_above = paused_above or step == PAUSED
             steps = ladders[consumer]
             if step == PAUSED:
                 layer = PAUSED

@@ -498,7 +498,9 @@ class Peer:
         # A queue building up has shown the link's limit once: from then on the estimate is
         # the budget (as a REMB that fell is); before, it is only a ramp from 300 kbit/s.
         self._limit_seen = self._limit_seen or bandwidth.rate_control.near_capacity
-        self.downlink.on_estimate(bandwidth.rate_control.rate, self._limit_seen)
+        self.downlink.on_estimate(
+            bandwidth.rate_control.rate, self._limit_seen, self._loop.time(), bandwidth.acked.rate
+        )
 
     def _on_subscribe_rtp(self, data: bytes, now: float) -> None:
         return None  # the subscribe connection only sends media

@@ -8,6 +8,8 @@ the weak pupil receives its smallest picture, the pupil beside them a larger one
 
 from __future__ import annotations
 
+import re
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +20,7 @@ import pytest
 from tests.netns import Namespace, namespace
 
 from .conftest import Server, server_for_namespace
-from .test_lesson import Person, failure_report, wait_until
+from .test_lesson import Person, failure_report, sfu_metrics, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -45,17 +47,62 @@ def teacher_video(person: Person, teacher_id: str) -> dict[str, float]:
     return entry
 
 
+class Timeline:
+    """A line a second, from a thread, of what the server gives the weak pupil's downlink
+    (budget, estimate and its source, sent, each video's layer and frames forwarded) and the
+    SFU's NACK, retransmission, PLI and padding counters: a failure shows when and why the
+    picture stood still."""
+
+    COUNTERS = ("nacks_received", "retransmissions", "plis_received", "padding_packets")
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.participant: str | None = None
+        self.lines: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._started = time.monotonic()
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(1.0):
+            if self.participant is not None:
+                self.lines.append(self._line(sfu_metrics(self.server)))
+
+    def _line(self, metrics: str) -> str:
+        values = [f"{time.monotonic() - self._started:5.1f}s"]
+        for line in metrics.splitlines():
+            name = line.split("{")[0].split(" ")[0]
+            short = name.removeprefix("classroom_subscriber_").removeprefix("classroom_sfu_")
+            if short.removesuffix("_total") in self.COUNTERS:
+                values.append(f"{short.removesuffix('_total')}={float(line.split()[-1]):.0f}")
+            elif f'participant="{self.participant}"' in line and "spatial" not in name:
+                label = re.search(r'(track|source)="([^"]+)"', line)
+                suffix = f"/{label.group(2)[-4:]}" if label else ""
+                values.append(f"{short.removesuffix('_bps')}{suffix}={float(line.split()[-1]):.0f}")
+        return " ".join(values)
+
+    def stop(self) -> list[str]:
+        self._stop.set()
+        self._thread.join()
+        return self.lines
+
+
 @pytest.mark.timeout(240)
 def test_a_pupil_at_300_kbit_keeps_decoding_the_teacher_s_smallest_picture(
     browser: Any, far_browser: Any, lan_server: Server, artifacts: Path
 ) -> None:
     server = lan_server
     people: dict[str, Person] = {}
+    timeline = Timeline(server)
     try:
         people["teacher"] = Person.joining(browser, server.teacher_link, "teacher")
         people["wide"] = Person.joining(browser, server.pupil_links[0], "wide")
         people["weak"] = Person.joining(far_browser, server.pupil_links[1], "weak")
         teacher_id = wait_until(lambda: people["teacher"].stats()["self"], "teacher joined")["id"]
+        timeline.participant = wait_until(
+            lambda: people["weak"].stats()["self"], "weak pupil joined"
+        )["id"]
         for role in ("wide", "weak"):
             wait_until(
                 lambda r=role: teacher_video(people[r], teacher_id).get("framesDecoded", 0) > 0,
@@ -76,6 +123,7 @@ def test_a_pupil_at_300_kbit_keeps_decoding_the_teacher_s_smallest_picture(
         }
         people["weak"].page.screenshot(path=str(artifacts / "weak-link-pupil.png"))
         print(f"fps {fps} freezes {freezes} frozen {frozen}")
+        print("\n".join(timeline.lines))
         # Chromium's fake camera runs at 20 frames/s: the wide pupil gets them all.
         assert fps["wide"] >= 16, fps
         assert fps["weak"] >= 5, fps  # the small picture, at what frame rate fits (12 here)
@@ -92,7 +140,11 @@ def test_a_pupil_at_300_kbit_keeps_decoding_the_teacher_s_smallest_picture(
         assert note.count() == 1 and "connection" in note.inner_text()
         assert people["wide"].page.locator(".quality-note:not([hidden])").count() == 0
     except AssertionError as exc:
-        raise AssertionError(failure_report(exc, people, server)) from exc
+        lines = "\n".join(timeline.stop())
+        raise AssertionError(
+            f"{failure_report(exc, people, server)}\n--- timeline ---\n{lines}"
+        ) from exc
     finally:
+        timeline.stop()
         for person in people.values():
             person.close()

@@ -90,4 +90,3 @@ async def test_a_knocked_down_pupil_is_padded_back_up_and_a_full_link_stops_the_
     # The estimate grows (as one fed by padding would): 480x270 comes back.
     await announce(pupil, 900_000, 3)
     assert await spatial(server, pupil) == 1
-

@@ -106,6 +106,15 @@ def test_a_paused_video_is_tried_again_with_growing_patience() -> None:
     assert probe.adjust(PAUSED, PAUSED, now=start + 25.0 + PAUSE_AFTER) == 0  # 5 s again
 
 
+def test_a_paused_video_waits_its_try_while_a_more_valuable_one_is_paused() -> None:
+    probe = PauseProbe()
+    assert probe.adjust(PAUSED, 2, now=-PAUSE_AFTER) == 0
+    assert probe.adjust(PAUSED, 0, now=0.0) == PAUSED
+    assert probe.adjust(PAUSED, PAUSED, now=5.0, may_try=False) == PAUSED  # the teacher's first
+    assert probe.adjust(PAUSED, PAUSED, now=9.0, may_try=False) == PAUSED
+    assert probe.adjust(PAUSED, PAUSED, now=9.5) == 0  # the teacher's plays again: now
+
+
 def test_patience_stops_growing_at_a_minute() -> None:
     probe = PauseProbe()
     now = 0.0
@@ -156,6 +165,16 @@ def test_a_step_just_given_is_kept_through_a_dip_for_the_grace() -> None:
     assert hold.adjust(1, 2, UP_GRACE, far_over=False) == 1
     assert hold.adjust(3, 1, 20.0, far_over=False) == 3
     assert hold.adjust(0, 3, 20.5, far_over=True) == 0  # far under: at once, grace or not
+
+
+def test_our_own_estimate_takes_a_step_just_raised_back_at_once() -> None:
+    hold = DownHold()  # no grace: its decrease measured that the step does not fit
+    assert hold.adjust(2, 1, 0.0, far_over=False, grace=False) == 2
+    assert hold.adjust(1, 2, 1.0, far_over=False, grace=False) == 1
+    steady = DownHold()  # a step held for long goes down after DOWN_AFTER, as with a REMB
+    assert steady.adjust(1, 2, 10.0, far_over=False, grace=False) == 2
+    assert steady.adjust(1, 2, 10.0 + DOWN_AFTER - 0.1, far_over=False, grace=False) == 2
+    assert steady.adjust(1, 2, 10.0 + DOWN_AFTER, far_over=False, grace=False) == 1
 
 
 def test_the_next_step_needed_is_the_most_valuable_videos_with_headroom() -> None:

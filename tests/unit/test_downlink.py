@@ -126,12 +126,12 @@ def test_a_lossy_link_is_asked_to_buffer_and_one_stray_loss_is_not() -> None:
 
 def test_our_estimate_is_a_ramp_until_it_has_seen_the_limit_then_the_budget() -> None:
     downlink = Downlink()
-    downlink.on_estimate(300_000, limit=False)
-    downlink.on_estimate(250_000, limit=False)  # a ramp's start, not a queue: no budget
+    downlink.on_estimate(300_000, limit=False, now=0.0)
+    downlink.on_estimate(250_000, limit=False, now=0.0)  # a ramp's start, not a queue: no budget
     assert (downlink.budget(), downlink.source, downlink.estimate) == (None, "twcc", 250_000)
-    downlink.on_estimate(420_000, limit=True)
+    downlink.on_estimate(420_000, limit=True, now=0.0)
     assert downlink.budget() == 420_000
-    downlink.on_estimate(600_000, limit=False)  # once seen, it stays the budget
+    downlink.on_estimate(600_000, limit=False, now=0.0)  # once seen, it stays the budget
     assert downlink.budget() == 600_000
 
 
@@ -139,7 +139,7 @@ def test_a_remb_after_our_own_estimate_is_ignored() -> None:
     downlink = Downlink()
     downlink.on_remb(900_000)
     assert downlink.source == "remb"
-    downlink.on_estimate(500_000, limit=True)
+    downlink.on_estimate(500_000, limit=True, now=0.0)
     downlink.on_remb(100_000)  # stale: the browser stops REMB once transport-cc is on
     assert (downlink.budget(), downlink.source, downlink.estimate) == (500_000, "twcc", 500_000)
 
@@ -180,7 +180,49 @@ def test_a_link_is_lossy_for_a_while_after_loss_over_one_percent() -> None:
 def test_our_own_estimate_before_its_first_overuse_does_not_bound_a_cut() -> None:
     downlink = Downlink()
     downlink.tick(1_000_000, 0.0)
-    downlink.on_estimate(300_000, limit=False)  # the ramp's start, not the link
+    downlink.on_estimate(300_000, limit=False, now=0.0)  # the ramp's start, not the link
     downlink.on_loss(0.2, 0.0)
     downlink.on_loss(0.2, 1.0)
     assert downlink.budget() == pytest.approx(900_000)  # from what was sent
+
+
+def test_before_a_limit_a_cut_starts_from_what_arrived_not_from_what_was_sent() -> None:
+    downlink = Downlink()
+    downlink.tick(164_000, 0.0)  # the second before a flood
+    downlink.on_estimate(320_000, limit=False, now=0.5, delivered=290_000)
+    downlink.on_loss(0.6, 0.6)
+    downlink.on_loss(0.6, 0.7)
+    assert downlink.budget() == pytest.approx(290_000 * 0.7)  # not 164k x 0.7
+    flooded = Downlink()
+    flooded.tick(2_400_000, 0.0)
+    flooded.on_estimate(320_000, limit=False, now=0.5, delivered=300_000)
+    flooded.on_loss(0.8, 0.6)
+    flooded.on_loss(0.8, 0.7)
+    assert flooded.budget() == pytest.approx(300_000 * 0.6)  # not 2.4M x 0.6
+    unheard = Downlink()  # no feedback yet: what was sent
+    unheard.tick(500_000, 0.0)
+    unheard.on_estimate(320_000, limit=False, now=0.5)
+    unheard.on_loss(0.2, 0.6)
+    unheard.on_loss(0.2, 0.7)
+    assert unheard.budget() == pytest.approx(450_000)
+
+
+def test_loss_just_after_our_estimate_fell_is_that_queue_s_and_cuts_nothing() -> None:
+    downlink = Downlink()
+    downlink.tick(1_500_000, 0.0)
+    downlink.on_estimate(320_000, limit=False, now=0.5)
+    downlink.on_estimate(226_000, limit=True, now=1.0)  # overuse: 0.85x what arrived
+    downlink.on_loss(0.8, 1.1)
+    downlink.on_loss(0.8, 1.2)
+    downlink.on_loss(0.8, 1.0 + LOSS_QUIET - 0.1)
+    assert downlink.budget() == 226_000
+    downlink.on_loss(0.8, 1.0 + LOSS_QUIET + 0.1)  # lasting past it: the link loses
+    downlink.on_loss(0.8, 1.0 + LOSS_QUIET + 0.2)
+    assert downlink.budget() == pytest.approx(226_000 * 0.6)
+    rising = Downlink()  # a higher estimate is no answer to anything
+    rising.tick(1_000_000, 0.0)
+    rising.on_estimate(226_000, limit=True, now=0.0)
+    rising.on_estimate(260_000, limit=True, now=1.0)
+    rising.on_loss(0.2, 1.1)
+    rising.on_loss(0.2, 1.2)
+    assert rising.budget() == pytest.approx(260_000 * 0.9)
