@@ -36,6 +36,11 @@ RESEND_GAP = 0.1
 RTX_BUDGET_SHARE = 0.5
 """Retransmissions allowed per packet forwarded, so repair never dwarfs the stream itself."""
 RTX_BUDGET_MAX = 200.0
+REPAIR_SHARE = 0.25
+"""Share of a subscriber's downlink budget its retransmissions may take, all videos together:
+a link that loses because it is full loses more with each one; random loss of a few % needs
+a tenth. At the whole budget (libwebrtc's bound), a Chromium pupil behind 300 kbit/s, its
+first second flooded, was still sent twice its budget for 3 s and its videos paused."""
 REPAIR_BURST = 0.5
 """Seconds of `repair_rate` a consumer may retransmit at once, after a quiet spell."""
 PADDING_SIZE = 255
@@ -94,12 +99,11 @@ class Consumer:
         self._rtx_budget = RTX_BUDGET_MAX
         self._budget_counted = 0
         self.repair_rate: float | None = None
-        """Bits/s this consumer may retransmit (None: no bound but `RTX_BUDGET_SHARE`), set
-        from the subscriber's downlink budget: a link that loses because it is full loses
-        more with every retransmission. As libwebrtc's, whose retransmissions may not
-        exceed its estimate. Measured without it: a Chromium pupil behind 300 kbit/s, its
-        first second flooded by 960x540, was then sent 1.4 Mbit/s of that picture's
-        retransmissions for two seconds, a budget of 230 kbit/s known."""
+        """Bits/s this consumer may retransmit (None: no bound but `RTX_BUDGET_SHARE`), its
+        share of `REPAIR_SHARE` of the subscriber's downlink budget. Measured without it: a
+        Chromium pupil behind 300 kbit/s, its first second flooded by 960x540, was then
+        sent 1.4 Mbit/s of that picture's retransmissions for two seconds, a budget of 230
+        kbit/s known."""
         self._repair_octets = 0.0
         self._repair_at = float("-inf")
         self._waiting_keyframe = self._is_video

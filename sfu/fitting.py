@@ -26,6 +26,7 @@ from .allocation import (
     spatial_cap,
     step_up_need,
 )
+from .consumer import REPAIR_SHARE
 from .counters import Counters
 from .downlink import Downlink
 from .ids import TrackId
@@ -85,7 +86,7 @@ class DownlinkFitter:
         videos = [c for c in consumers if c.kind == "video" and not c.producer.muted]
         for consumer in videos:
             # Each video's retransmissions within its share of the budget (see `repair_rate`).
-            consumer.repair_rate = None if budget is None else budget / len(videos)
+            consumer.repair_rate = None if budget is None else REPAIR_SHARE * budget / len(videos)
         if (
             budget is None
             and all(c.layer == MAX_LAYER for c in videos)
