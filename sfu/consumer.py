@@ -42,7 +42,11 @@ a link that loses because it is full loses more with each one; random loss of a 
 a tenth. At the whole budget (libwebrtc's bound), a Chromium pupil behind 300 kbit/s, its
 first second flooded, was still sent twice its budget for 3 s and its videos paused."""
 REPAIR_BURST = 0.5
-"""Seconds of `repair_rate` a consumer may retransmit at once, after a quiet spell."""
+"""Seconds of `repair_rate` a consumer may retransmit at once, after a quiet spell..."""
+REPAIR_BURST_OCTETS = 20 * 1200
+"""... and at least this many bytes: the tail of a keyframe a full queue dropped, repaired at
+once. At a quarter of a 300 kbit/s budget alone (4 packets), aiortc pupils behind 300 kbit/s
+and 2 % loss waited for the rest and decoded 22.8 frames/s (min 4.8) instead of 27-29."""
 PADDING_SIZE = 255
 """Bytes of padding in a padding-only packet: the most its one length byte can say."""
 PADDING = bytes(PADDING_SIZE - 1) + bytes([PADDING_SIZE])
@@ -399,7 +403,8 @@ class Consumer:
         rate = self.repair_rate / 8
         elapsed = max(0.0, now - self._repair_at)
         self._repair_at = now
-        self._repair_octets = min(rate * REPAIR_BURST, self._repair_octets + elapsed * rate)
+        burst = max(rate * REPAIR_BURST, REPAIR_BURST_OCTETS)
+        self._repair_octets = min(burst, self._repair_octets + elapsed * rate)
         cost = size + PACKET_OVERHEAD
         if self._repair_octets < cost:
             return False

@@ -7,7 +7,7 @@ import asyncio
 from aiortc.rtp import RtpPacket
 
 from sfu import vp8
-from sfu.consumer import REPAIR_BURST, RESEND_GAP, Consumer, ConsumerParams
+from sfu.consumer import REPAIR_BURST_OCTETS, RESEND_GAP, Consumer, ConsumerParams
 from sfu.counters import Counters
 from sfu.ids import ConsumerId, PeerId, TrackId
 from sfu.layers import PAUSED
@@ -199,17 +199,19 @@ async def test_retransmissions_are_capped_by_what_was_forwarded() -> None:
 
 async def test_retransmissions_keep_within_the_repair_rate_the_downlink_allows() -> None:
     producer, consumer, sink, _ = setup()
+    big = DELTA + bytes(1150)  # packets of a real picture's size
     for seq in range(100):
-        producer.on_rtp(packet(seq, KEYFRAME if seq == 0 else DELTA), now())
+        producer.on_rtp(packet(seq, KEYFRAME if seq == 0 else big), now())
     sent = [p.sequence_number for p in sink.rtp]
-    size = len(DELTA) + PACKET_OVERHEAD
-    consumer.repair_rate = 10 * size * 8 / REPAIR_BURST  # ten packets in a burst
+    size = len(big) + PACKET_OVERHEAD
+    burst = REPAIR_BURST_OCTETS // size  # a slow rate still repairs a keyframe's tail at once
+    consumer.repair_rate = 1.0
     consumer.on_nack(sent[1:50])
-    assert consumer.retransmitted == 10
-    assert consumer.retransmissions_skipped == 39
+    assert consumer.retransmitted == burst
+    assert consumer.retransmissions_skipped == 49 - burst
     consumer.repair_rate = None  # no budget known: the packet share alone
     consumer.on_nack(sent[50:60])
-    assert consumer.retransmitted == 20
+    assert consumer.retransmitted == burst + 10
 
 
 async def test_a_muted_producer_forwards_nothing_and_resumes_without_a_gap() -> None:
