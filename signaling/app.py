@@ -34,7 +34,8 @@ from .hostless import HostlessTimers
 from .metrics_access import metrics_refusal
 from .retention import Retention
 from .rooms import LiveRooms
-from .session import ServerState, Session
+from .server_state import ServerState
+from .session import Session
 from .stream_keys import StreamKeys
 from .throttle import Throttle
 
@@ -186,7 +187,7 @@ def create_app(config: Config) -> web.Application:
 
         async def switch_recording(session_id: str, on: bool, by: str) -> dict[str, Any]:
             state = app[STATE]
-            if session_id not in state.rooms.rosters:
+            if state.rooms.present(session_id) is None:
                 raise ClassroomError(SESSION_NOT_LIVE, "no one is in the session's room")
             if on:
                 recording_id = await recording_control.begin(state, session_id, by)

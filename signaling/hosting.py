@@ -148,13 +148,15 @@ async def lock_room(
 
 async def admit(session: Session, request: protocol.Request, me: Participant, room: str) -> None:
     _host(me)
-    waiting = session.state.rooms.waiting.get(room, {})
+    rooms = session.state.rooms
+    waiting = rooms.lobby(room)
     ids = list(waiting) if request.type == "admit_all" else [request.body["participantId"]]
     if request.type == "admit" and ids[0] not in waiting:
         raise ProtocolError(BAD_MESSAGE, f"no one with id {ids[0]!r} is in the lobby")
     moderation = session.state.rooms.moderation(room)
     for participant_id in ids:
-        peer = waiting.pop(participant_id)
+        peer = waiting[participant_id]
+        rooms.leave_lobby(room, participant_id)
         entry = moderation.lobby.pop(participant_id, None)
         if entry is not None:
             moderation.admitted.add(entry.identity)
@@ -166,7 +168,7 @@ async def admit(session: Session, request: protocol.Request, me: Participant, ro
 async def deny(session: Session, request: protocol.Request, me: Participant, room: str) -> None:
     _host(me)
     participant_id = request.body["participantId"]
-    peer = session.state.rooms.waiting.get(room, {}).pop(participant_id, None)
+    peer = session.state.rooms.leave_lobby(room, participant_id)
     if peer is None:
         raise ProtocolError(BAD_MESSAGE, f"no one with id {participant_id!r} is in the lobby")
     session.state.rooms.moderation(room).lobby.pop(participant_id, None)
@@ -311,7 +313,7 @@ async def stop_recording(
 async def end_session(
     session: Session, request: protocol.Request, me: Participant, room: str
 ) -> None:
-    """"End for everyone": the session is over, its room closes for all (the host too)."""
+    """ "End for everyone": the session is over, its room closes for all (the host too)."""
     _host(me)
     _ok(session, request)
     await session.state.end_for_everyone(room)

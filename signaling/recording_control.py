@@ -14,7 +14,7 @@ from sfu.errors import Unavailable
 from .errors import NOT_RECORDING, RECORDING_UNAVAILABLE, ProtocolError
 
 if TYPE_CHECKING:
-    from .session import ServerState
+    from .server_state import ServerState
 
 
 async def begin(state: ServerState, room: str, started_by: str) -> str:

@@ -1,14 +1,17 @@
-"""Live rooms as signalling sees them: rosters, and the session of each participant."""
+"""Live rooms as signalling sees them: one `LiveRoom` per room name, and the SFU's events."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from classroom.moderation import RoomModeration
 from classroom.roster import MAX_AUDIENCE, Roster
 from recording.timeline import Timeline
+
+from .live_room import LiveRoom
 
 if TYPE_CHECKING:
     from .session import Session
@@ -21,135 +24,191 @@ AUDIENCE_EVERY = 1.0
 
 
 class LiveRooms:
-    """Rosters and sessions per room; receives the SFU's events (it is its SfuEvents)."""
+    """Each live room by name, made when first needed and forgotten when nothing of it is
+    left (`LiveRoom.idle`); receives the SFU's events (it is its SfuEvents)."""
 
     def __init__(self, max_participants: int, max_audience: int = MAX_AUDIENCE) -> None:
         self._max_participants = max_participants
         self._max_audience = max_audience
-        self.rosters: dict[str, Roster] = {}
-        self.sessions: dict[str, dict[str, Session]] = {}
-        self._moderation: dict[str, RoomModeration] = {}
-        self.waiting: dict[str, dict[str, Session]] = {}
-        """Sessions in each room's lobby, by participant id."""
-        self.starting: dict[str, dict[int, Session]] = {}
-        """Sessions that joined before the room's session started (by object id)."""
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._early: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        """What the SFU said to participants still joining, for after their `joined`."""
-        self.timelines: dict[str, Timeline] = {}
-        """The timeline of each room being recorded: everything broadcast goes into it."""
-        self._audience_told: set[str] = set()
-        """Rooms whose audience count is due to be sent."""
-        self.speakers: dict[str, str] = {}
-        """The participant the SFU hears speaking in each room (no entry: nobody)."""
+        self._rooms: dict[str, LiveRoom] = {}
+
+    def get(self, room: str) -> LiveRoom | None:
+        return self._rooms.get(room)
+
+    def __iter__(self) -> Iterator[LiveRoom]:
+        return iter(list(self._rooms.values()))
+
+    def _room(self, room: str) -> LiveRoom:
+        live = self._rooms.get(room)
+        if live is None:
+            live = self._rooms[room] = LiveRoom(room)
+        return live
+
+    def _prune(self, room: str) -> None:
+        live = self._rooms.get(room)
+        if live is not None and live.idle():
+            del self._rooms[room]
+
+    # --- who is in a room ----------------------------------------------------------------
+
+    def present(self, room: str) -> Roster | None:
+        """The room's roster; None while nobody is in it."""
+        live = self._rooms.get(room)
+        return live.roster if live is not None else None
 
     def roster(self, room: str) -> Roster:
-        roster = self.rosters.get(room)
-        if roster is None:
-            roster = self.rosters[room] = Roster(room, self._max_participants, self._max_audience)
-            self.sessions[room] = {}
-        return roster
+        """The room's roster, made (the room opens) if nobody is in it."""
+        live = self._room(room)
+        if live.roster is None:
+            live.roster = Roster(room, self._max_participants, self._max_audience)
+            live.connections = {}
+        return live.roster
 
-    def moderation(self, room: str) -> RoomModeration:
-        state = self._moderation.get(room)
-        if state is None:
-            state = self._moderation[room] = RoomModeration()
-        return state
+    def connections(self, room: str) -> dict[str, Session]:
+        """Each connected participant's session (a copy)."""
+        live = self._rooms.get(room)
+        return dict(live.connections) if live is not None else {}
 
-    def forget_room(self, room: str) -> None:
-        """The session ended: its removals and locks go with it."""
-        self._moderation.pop(room, None)
-        self.waiting.pop(room, None)
-
-    def hosts(self, room: str) -> list[Session]:
-        roster = self.rosters.get(room)
-        if roster is None:
-            return []
-        return [
-            session
-            for pid, session in self.sessions.get(room, {}).items()
-            if (p := roster.participants.get(pid)) is not None and p.grants.moderate
-        ]
-
-    def lock(self, room: str) -> asyncio.Lock:
-        """Serialises joins and leaves of one room."""
-        lock = self._locks.get(room)
-        if lock is None:
-            lock = self._locks[room] = asyncio.Lock()
-        return lock
-
-    def release_lock(self, room: str) -> None:
-        """Forget the lock of a room nobody is in or waiting to enter."""
-        lock = self._locks.get(room)
-        if lock is not None and not lock.locked() and room not in self.rosters:
-            del self._locks[room]
+    def session(self, room: str, participant_id: str) -> Session | None:
+        live = self._rooms.get(room)
+        return live.connections.get(participant_id) if live is not None else None
 
     def attach(self, room: str, participant_id: str, session: Session) -> None:
-        self.sessions.setdefault(room, {})[participant_id] = session
+        self._room(room).connections[participant_id] = session
+
+    def disconnect(self, room: str, participant_id: str) -> None:
+        """The participant's connection is gone; their place in the roster stays."""
+        live = self._rooms.get(room)
+        if live is not None:
+            live.connections.pop(participant_id, None)
 
     def detach(self, room: str, participant_id: str) -> bool:
         """Forget the participant; True when the room is now empty (and forgotten)."""
-        sessions = self.sessions.get(room, {})
-        sessions.pop(participant_id, None)
-        roster = self.rosters.get(room)
-        if roster is not None:
-            roster.remove(participant_id)
-        moderation = self._moderation.get(room)
-        if moderation is not None:
-            moderation.forget(participant_id)
-        if not sessions and (roster is None or not roster.participants):
-            self.rosters.pop(room, None)
-            self.sessions.pop(room, None)
-            self.speakers.pop(room, None)
-            # Removals outlive an empty room (the session goes on); the rest does not.
-            if moderation is not None and not moderation.removed and not self.waiting.get(room):
-                self._moderation.pop(room, None)
+        live = self._rooms.get(room)
+        if live is None:
             return True
-        return False
+        emptied = live.detach(participant_id)
+        self._prune(room)
+        return emptied
+
+    def hosts(self, room: str) -> list[Session]:
+        live = self._rooms.get(room)
+        return live.hosts() if live is not None else []
+
+    def speaker(self, room: str) -> str | None:
+        live = self._rooms.get(room)
+        return live.speaker if live is not None else None
+
+    @property
+    def participant_count(self) -> int:
+        return sum(len(r.roster.participants) for r in self._rooms.values() if r.roster)
+
+    # --- waiting to come in --------------------------------------------------------------
+
+    def lobby(self, room: str) -> dict[str, Session]:
+        """The sessions in the room's lobby, by the participant id each will get (a copy)."""
+        live = self._rooms.get(room)
+        return dict(live.lobby) if live is not None else {}
+
+    def enter_lobby(self, room: str, participant_id: str, session: Session) -> None:
+        self._room(room).lobby[participant_id] = session
+
+    def leave_lobby(self, room: str, participant_id: str) -> Session | None:
+        """Take `participant_id`'s session out of the lobby (None: not there)."""
+        live = self._rooms.get(room)
+        if live is None:
+            return None
+        session = live.lobby.pop(participant_id, None)
+        self._prune(room)
+        return session
+
+    def wait_for_start(self, room: str, session: Session) -> None:
+        self._room(room).starting[id(session)] = session
+
+    def stop_waiting(self, room: str, session: Session) -> None:
+        live = self._rooms.get(room)
+        if live is not None:
+            live.starting.pop(id(session), None)
+            self._prune(room)
+
+    def started(self, room: str) -> list[Session]:
+        """The sessions that waited for the room's session to start (no longer waiting)."""
+        live = self._rooms.get(room)
+        if live is None:
+            return []
+        starting, live.starting = list(live.starting.values()), {}
+        self._prune(room)
+        return starting
+
+    # --- moderation, lock, timeline ------------------------------------------------------
+
+    def moderation(self, room: str) -> RoomModeration:
+        live = self._room(room)
+        if live.moderation is None:
+            live.moderation = RoomModeration()
+        return live.moderation
+
+    def forget_room(self, room: str) -> None:
+        """The session ended: its removals and lobby go with it."""
+        live = self._rooms.get(room)
+        if live is not None:
+            live.moderation = None
+            live.lobby = {}
+            self._prune(room)
+
+    def lock(self, room: str) -> asyncio.Lock:
+        """Serialises joins and leaves of one room."""
+        live = self._room(room)
+        if live.lock is None:
+            live.lock = asyncio.Lock()
+        return live.lock
+
+    def release_lock(self, room: str) -> None:
+        """Forget the lock of a room nobody is in or waiting to enter."""
+        live = self._rooms.get(room)
+        if live is not None and live.lock is not None and not live.lock.locked():
+            if live.roster is None:
+                live.lock = None
+                self._prune(room)
 
     def start_timeline(self, room: str, timeline: Timeline) -> None:
         """Record the room's events from now on; who is there comes first."""
-        roster = self.rosters.get(room)
+        roster = self.present(room)
         present = [p.to_dict() for p in roster.participants.values()] if roster else []
         timeline.add({"type": "present", "participants": present})
-        self.timelines[room] = timeline
+        self._room(room).timeline = timeline
 
     def end_timeline(self, room: str) -> None:
-        timeline = self.timelines.pop(room, None)
-        if timeline is not None:
-            timeline.close()
+        live = self._rooms.get(room)
+        if live is not None and live.timeline is not None:
+            live.timeline.close()
+            live.timeline = None
+            self._prune(room)
+
+    # --- telling a room ------------------------------------------------------------------
 
     def audience_changed(self, room: str) -> None:
         """Tell the room its audience count, at most once a second: a concert's audience
         arrives by the hundred, and each arrival told to everyone would be N² messages."""
-        if room in self._audience_told:
+        live = self._rooms.get(room)
+        if live is None or live.audience_due:
             return
-        self._audience_told.add(room)
+        live.audience_due = True
 
         def tell() -> None:
-            self._audience_told.discard(room)
-            roster = self.rosters.get(room)
+            live.audience_due = False
+            roster = live.roster
             if roster is not None:
                 message = {"type": "audience", "count": roster.audience_count}
-                for session in list(self.sessions.get(room, {}).values()):
+                for session in list(live.connections.values()):
                     session.send(message)
 
         asyncio.get_running_loop().call_later(AUDIENCE_EVERY, tell)
 
     def broadcast(self, room: str, message: dict[str, Any], exclude: str | None = None) -> None:
-        timeline = self.timelines.get(room)
-        if timeline is not None:
-            timeline.add(message)
-        for participant_id, session in list(self.sessions.get(room, {}).items()):
-            if participant_id != exclude:
-                session.send(message)
-
-    def session(self, room: str, participant_id: str) -> Session | None:
-        return self.sessions.get(room, {}).get(participant_id)
-
-    @property
-    def participant_count(self) -> int:
-        return sum(len(r.participants) for r in self.rosters.values())
+        live = self._rooms.get(room)
+        if live is not None:
+            live.broadcast(message, exclude)
 
     def expect(self, room: str, participant_id: str) -> None:
         """`participant_id` is joining (or coming back): hold what the SFU says to them
@@ -158,22 +217,23 @@ class LiveRooms:
         With the SFU in a worker process, its subscribe offer can arrive before the reply to
         the `add_peer` that caused it has resumed the join: nobody was attached yet, the
         offer was dropped, and the pupil never received anyone (seen in CI, 1 run in 10)."""
-        self._early[(room, participant_id)] = []
+        self._room(room).early[participant_id] = []
 
     def arrived(self, room: str, participant_id: str) -> list[dict[str, Any]]:
         """What was held for `participant_id` while it joined (nothing more is held)."""
-        return self._early.pop((room, participant_id), [])
+        live = self._rooms.get(room)
+        if live is None:
+            return []
+        held = live.early.pop(participant_id, [])
+        self._prune(room)
+        return held
 
     # --- SfuEvents ---------------------------------------------------------------------
 
     def _tell(self, room: str, peer: str, message: dict[str, Any]) -> None:
-        early = self._early.get((room, peer))
-        if early is not None:
-            early.append(message)
-            return
-        session = self.session(room, peer)
-        if session is not None:
-            session.send(message)
+        live = self._rooms.get(room)
+        if live is not None:
+            live.tell(peer, message)
 
     def subscribe_offer(self, room: str, peer: str, sdp: str, tracks: list[dict[str, Any]]) -> None:
         self._tell(room, peer, {"type": "subscribe_offer", "sdp": sdp, "tracks": tracks})
@@ -187,17 +247,13 @@ class LiveRooms:
     def active_speaker(self, room: str, peer: str | None) -> None:
         """Told to the stage only: an event's audience may be hundreds, each told several
         times a minute, for a highlight their page does not show (it lists no audience)."""
-        roster = self.rosters.get(room)
-        if roster is None:
+        live = self._rooms.get(room)
+        if live is None or live.roster is None:
             return  # the room is over for signalling: nothing to remember it for
-        if peer is None:
-            self.speakers.pop(room, None)
-        else:
-            self.speakers[room] = peer
+        live.speaker = peer
         message = {"type": "active_speaker", "participantId": peer}
-        sessions = self.sessions.get(room, {})
-        for participant in roster.stage():
-            session = sessions.get(participant.id)
+        for participant in live.roster.stage():
+            session = live.connections.get(participant.id)
             if session is not None:
                 session.send(message)
 

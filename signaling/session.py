@@ -4,37 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from classroom.errors import ClassroomError
-from classroom.models import ChatLine
 from classroom.moderation import Waiting
 from classroom.roster import CHAT_KEPT, ChatMessage, Participant
-from recording.remux import participant_files
-from recording.sidecar import session_folder
-from sfu.control import SfuControl
 from sfu.errors import InvalidSdp, NotFound, SfuError
 
-from . import hosting, protocol
-from .absence import Absences, Away
-from .auth import Claims, TokenIssuer
-from .broadcasts import Broadcasts
-from .compositions import Compositions
+from . import hosting, media_requests, protocol
+from .absence import Away
+from .auth import Claims
 from .errors import (
     ALREADY_JOINED,
     BAD_JSON,
     BAD_MESSAGE,
     BAD_SDP,
     INTERNAL,
-    NOT_ALLOWED,
     NOT_JOINED,
     REMOVED,
     ROOM_FULL,
@@ -43,205 +33,10 @@ from .errors import (
     USE_HLS,
     ProtocolError,
 )
-from .hostless import HostlessTimers
-from .rooms import LiveRooms
-from .turn import TurnConfig, ice_servers
+from .server_state import CLOSE_REPLACED, ServerState
+from .turn import ice_servers
 
 logger = logging.getLogger(__name__)
-
-CLOSE_REPLACED = 4001
-"""Close code for a socket whose participant joined again elsewhere: unlike 1001 (server going
-away) the client must not reconnect, or two devices would keep knocking each other out."""
-
-
-CLOSE_ENDED = 4002
-"""Close code when a host ended the session: the client shows "ended" and does not reconnect."""
-
-CLOSE_SIGNED_OUT = 4004
-"""Close code when the sign-in the token came from ended (signed out everywhere, a new
-password, a deactivated account): the client asks the person to sign in again."""
-
-
-class SessionRecord(Protocol):
-    """What the classroom keeps of a session's room: who came and went, what was said."""
-
-    def check_open(self, session_id: str) -> bool:
-        """Whether the room's session is live; ClassroomError session_ended if it ended."""
-
-    def host_arrived(self, session_id: str) -> None:
-        """A host entered: a scheduled session starts."""
-
-    def arrived(self, session_id: str, user_id: str, name: str) -> int | None:
-        """A stay began; its id (None: the room is no recorded session)."""
-
-    def departed(self, stay_id: int) -> None: ...
-
-    def said(self, session_id: str, user_id: str, name: str, text: str, ts: float) -> None: ...
-
-    def recent_chat(self, session_id: str, limit: int) -> list[ChatLine]: ...
-
-    def removed(self, session_id: str, user_id: str) -> None: ...
-
-    def title(self, session_id: str) -> str | None:
-        """The session's title (None: the room is no session)."""
-
-    def is_removed(self, session_id: str, user_id: str) -> bool: ...
-
-    def broadcasts(self, session_id: str) -> bool:
-        """Whether the room is also sent out as live HLS (an event's)."""
-
-    def hostless_ends(self, session_id: str) -> bool:
-        """Whether the room is a live session that ends when it has no host for a while."""
-
-    def end_live(self, session_id: str) -> None:
-        """The session ends now (a host's "end for everyone", or no host for too long)."""
-
-    def audience_over_hls(self, session_id: str) -> bool:
-        """Whether its audience is sent to the HLS instead of WebRTC."""
-
-
-@dataclass
-class ServerState:
-    """Everything a session needs, built once by the app factory."""
-
-    issuer: TokenIssuer
-    sfu: SfuControl
-    rooms: LiveRooms
-    record: SessionRecord | None = None
-    """What the classroom keeps of each session's room (None: rooms are only rooms)."""
-    sessions: set[Session] = field(default_factory=set)
-    errors_sent: dict[str, int] = field(default_factory=dict)
-    turn: TurnConfig | None = None
-    """TURN credentials go into every `joined` (see signaling/turn.py)."""
-    ice_transport_policy: str = "all"
-    absences: Absences = field(default_factory=Absences)
-    """Participants whose connection dropped, kept for a while (signaling/absence.py)."""
-    recordings: Path | None = None
-    """Where recordings are written, a directory per session (None: recording is off)."""
-    background: set[asyncio.Task[None]] = field(default_factory=set)
-    """Work after a recording (remuxing), kept until done."""
-    compositions: Compositions | None = None
-    """Composes a recording into one MP4 once it is remuxed."""
-    broadcasts: Broadcasts | None = None
-    """Live HLS of the rooms that are events (None: none is broadcast)."""
-    hostless: HostlessTimers | None = None
-    """Ends live sessions left without a host (signaling/hostless.py; None: they never do)."""
-    sign_in_alive: Callable[[str, str], bool] | None = None
-    """(sign-in id, user id): whether a room token's sign-in still holds (None: not checked)."""
-
-    def sign_out(self, sign_ins: set[str]) -> int:
-        """Sign-ins ended: close every connection a token of theirs opened; how many."""
-        ended = [s for s in self.sessions if s.sign_in is not None and s.sign_in in sign_ins]
-        for session in ended:
-            session.send({"type": "signed_out"})
-            session.close_soon(CLOSE_SIGNED_OUT)
-        return len(ended)
-
-    def room_opened(self, room: str) -> None:
-        """The SFU opened the room: an event's starts (or goes on) being broadcast. In the
-        background: the first performer does not wait for the encoder to start."""
-        if self.broadcasts is None or self.record is None or not self.record.broadcasts(room):
-            return
-        task = asyncio.get_running_loop().create_task(self.broadcasts.attach(room, self.sfu))
-        self.background.add(task)
-        task.add_done_callback(self.background.discard)
-
-    def recording_finished(self, room: str, recording_id: str) -> None:
-        """Make the stopped recording watchable at once: each participant's tracks into one
-        WebM, on a thread (remuxing, no decoding), while the lesson's pages go on."""
-        if self.recordings is None:
-            return
-        directory = session_folder(self.recordings, room) / recording_id
-
-        async def remux() -> None:
-            try:
-                made = await asyncio.to_thread(participant_files, directory)
-            except Exception:
-                logger.exception("remuxing %s failed", directory)
-            else:
-                logger.info("%s: playable per participant: %s", directory, sorted(made))
-            if self.compositions is not None:
-                self.compositions.submit(directory)
-
-        task = asyncio.get_running_loop().create_task(remux())
-        self.background.add(task)
-        task.add_done_callback(self.background.discard)
-
-    async def end_room(self, room: str, reason: str = "ended") -> None:
-        """The session ended: tell everyone in its room why (`reason`: "ended" by a host,
-        "no_host" when nobody ran it for too long), then close their sockets."""
-        if self.hostless is not None:
-            self.hostless.host_here(room)
-        farewell: dict[str, Any] = {"type": "session_ended", "reason": reason}
-        if reason == "no_host":
-            farewell["minutes"] = math.ceil(self.hostless_after / 60)
-        self.rooms.broadcast(room, farewell)
-        waiting = list(self.rooms.waiting.get(room, {}).values())
-        for session in waiting:
-            session.send(farewell)
-        for session in [*self.rooms.sessions.get(room, {}).values(), *waiting]:
-            session.close_soon(CLOSE_ENDED)
-        starting = self.rooms.starting.pop(room, {})
-        for session in starting.values():
-            session.send(farewell)
-            session.close_soon(CLOSE_ENDED)
-        for away in self.absences.in_room(room):
-            self.absences.drop(room, away.participant.id)
-            away.session._depart()
-        self.rooms.forget_room(room)
-        if self.broadcasts is not None:
-            await self.broadcasts.stop(room)
-
-    def start_room(self, room: str) -> None:
-        """The session went live: those waiting for its start come in (or to its lobby)."""
-        for session in self.rooms.starting.pop(room, {}).values():
-            session.session_started()
-        self.host_presence(room)
-
-    async def end_for_everyone(self, room: str) -> None:
-        """A host in the room ended it (their token's `moderate` grant is the authority)."""
-        if self.record is not None:
-            self.record.end_live(room)
-        await self.end_room(room)
-
-    def host_presence(self, room: str) -> None:
-        """Someone came or went: a live session's room without a host starts its clock."""
-        if self.hostless is None or self.record is None:
-            return
-        # Someone dropped off and coming back is still in the roster: still there.
-        if self._has_host(room):
-            self.hostless.host_here(room)
-        elif self.hostless.waiting(room) is None and self.record.hostless_ends(room):
-            self.hostless.host_gone(room)
-
-    def _has_host(self, room: str) -> bool:
-        roster = self.rooms.rosters.get(room)
-        return roster is not None and any(p.grants.moderate for p in roster.participants.values())
-
-    def room_status(self, room: str) -> dict[str, Any]:
-        """Who is in a live session's room, for the school page."""
-        roster = self.rooms.rosters.get(room)
-        people = [p for p in roster.participants.values() if not p.audience] if roster else []
-        left = self.hostless.waiting(room) if self.hostless is not None else None
-        return {
-            "people": len(people) + (roster.audience_count if roster else 0),
-            "host": any(p.grants.moderate for p in people),
-            "ends_at": None if left is None else round(time.time() + left),
-        }
-
-    async def end_hostless(self, room: str) -> None:
-        """Nobody ran the session for `hostless.after` seconds: it ends, and says so."""
-        if self._has_host(room):
-            return  # a host came in as the clock ran out
-        if self.record is None or not self.record.hostless_ends(room):
-            return
-        logger.info("%s: no host for %.0f s, ending it", room, self.hostless_after)
-        self.record.end_live(room)
-        await self.end_room(room, reason="no_host")
-
-    @property
-    def hostless_after(self) -> float:
-        return self.hostless.after if self.hostless is not None else 0.0
 
 
 class Session:
@@ -351,20 +146,11 @@ class Session:
             return
         if self.participant is None or self.room is None:
             raise ProtocolError(NOT_JOINED, "send 'join' first")
-        handler = {
-            "publish_offer": self._publish,
-            "subscribe_answer": self._subscribe_answer,
-            "unpublish": self._unpublish,
-            "mute": self._mute,
-            "chat": self._chat,
-            "set_subscriptions": self._set_subscriptions,
-            "set_video_sizes": self._set_video_sizes,
-            "leave": self._leave_request,
-        }.get(request.type)
-        if handler is not None:
-            await handler(request, self.participant, self.room)
-        else:
-            await hosting.HANDLERS[request.type](self, request, self.participant, self.room)
+        if request.type == "leave":
+            await self._leave_request(request)
+            return
+        handler = media_requests.HANDLERS.get(request.type) or hosting.HANDLERS[request.type]
+        await handler(self, request, self.participant, self.room)
 
     async def _join(self, request: protocol.Request) -> None:
         if self.participant is not None or self._waiting is not None or self._starting:
@@ -403,7 +189,7 @@ class Session:
         """Joined before the start: wait, and come in when a host starts the session."""
         self._refuse_if_barred(claims)
         self._starting = (request, claims)
-        self._state.rooms.starting.setdefault(claims.room, {})[id(self)] = self
+        self._state.rooms.wait_for_start(claims.room, self)
         self.send({"type": "waiting", "id": request.id})
 
     def session_started(self) -> None:
@@ -434,7 +220,7 @@ class Session:
         moderation.lobby[participant_id] = Waiting(
             participant_id, claims.identity, claims.name, time.time()
         )
-        self._state.rooms.waiting.setdefault(claims.room, {})[participant_id] = self
+        self._state.rooms.enter_lobby(claims.room, participant_id, self)
         self._waiting = (request, claims, participant_id)
         self.send({"type": "lobby", "id": request.id, "participantId": participant_id})
         hosting.notify_lobby(self, claims.room)
@@ -481,7 +267,7 @@ class Session:
         over_hls = record is not None and record.audience_over_hls(claims.room)
         if claims.grants.watch_only and over_hls:
             raise ProtocolError(USE_HLS, "this event's audience watches its HLS stream")
-        present = rooms.rosters.get(claims.room)
+        present = rooms.present(claims.room)
         previous = present.by_identity(claims.identity) if present is not None else None
         if previous is not None:
             token = str(request.body.get("resumeToken") or "")
@@ -502,7 +288,7 @@ class Session:
                 old.replaced()
         # Only now: if the connection it replaced was alone in the room, the room was
         # forgotten with it, and this join starts it again like any first one.
-        fresh = claims.room not in rooms.rosters
+        fresh = rooms.present(claims.room) is None
         roster = rooms.roster(claims.room)
         if fresh and self._state.record is not None:
             # A session's room that starts again (everyone had left, or the server restarted)
@@ -587,7 +373,7 @@ class Session:
             "self": participant.to_dict(),
             "participants": [p.to_dict() for p in others if not p.audience],
             "audience": roster.audience_count,
-            "activeSpeaker": self._state.rooms.speakers.get(claims.room),
+            "activeSpeaker": self._state.rooms.speaker(claims.room),
             "grants": claims.grants.to_dict(),
             "iceServers": ice_servers(self._state.turn, claims.identity, time.time()),
             "iceTransportPolicy": self._state.ice_transport_policy,
@@ -622,7 +408,7 @@ class Session:
                 await self._remove(room, participant)
                 self._depart()
                 return
-            rooms.sessions.get(room, {}).pop(participant.id, None)
+            rooms.disconnect(room, participant.id)
             self._state.absences.add(
                 Away(room, participant, self._resume_token, self), self._expire
             )
@@ -666,7 +452,7 @@ class Session:
             await self._state.sfu.suspend_peer(room, previous.id)
         except SfuError:
             return None
-        self._state.rooms.sessions.get(room, {}).pop(previous.id, None)
+        self._state.rooms.disconnect(room, previous.id)
         return Away(room, previous, token, old)
 
     async def _come_back(self, request: protocol.Request, claims: Claims, away: Away) -> None:
@@ -720,100 +506,7 @@ class Session:
             ]
         return state
 
-    async def _publish(self, request: protocol.Request, me: Participant, room: str) -> None:
-        if not me.grants.publish:
-            raise ProtocolError(NOT_ALLOWED, "this token may not publish media")
-        sources = {t["mid"]: t["source"] for t in request.body["tracks"]}
-        result = await self._state.sfu.publish(
-            room, me.id, request.body["sdp"], sources, music=me.music
-        )
-        self.send({"type": "publish_answer", "id": request.id, "sdp": result["answer"]})
-        for track_id in result["removed"]:
-            removed = me.tracks.pop(track_id, None)
-            self._state.rooms.broadcast(
-                room, {"type": "track_removed", "participantId": me.id, "trackId": track_id}
-            )
-            if removed is not None and removed["source"] == "screen":
-                hosting.screen_stopped(self, room, me.id)
-        locked = me.identity in self._state.rooms.moderation(room).mic_locked
-        for track in result["added"]:
-            if locked and track["source"] == "microphone":
-                # Muted by a host without leave to unmute: a republished microphone stays muted.
-                await self._state.sfu.set_muted(room, me.id, track["id"], True)
-                track["muted"] = True
-            me.tracks[track["id"]] = track
-            self._state.rooms.broadcast(
-                room, {"type": "track_added", "participantId": me.id, "track": track}
-            )
-
-    async def _subscribe_answer(
-        self, request: protocol.Request, me: Participant, room: str
-    ) -> None:
-        await self._state.sfu.subscribe_answer(room, me.id, request.body["sdp"])
-        if request.id is not None:
-            self.send({"type": "ok", "id": request.id})
-
-    def _track(self, me: Participant, source: str) -> dict[str, Any]:
-        track = me.track_by_source(source)
-        if track is None:
-            raise ProtocolError(BAD_MESSAGE, f"nothing is published from source {source!r}")
-        return track
-
-    async def _unpublish(self, request: protocol.Request, me: Participant, room: str) -> None:
-        track = self._track(me, request.body["source"])
-        await self._state.sfu.unpublish(room, me.id, track["id"])
-        me.tracks.pop(track["id"], None)
-        self.send({"type": "ok", "id": request.id})
-        self._state.rooms.broadcast(
-            room, {"type": "track_removed", "participantId": me.id, "trackId": track["id"]}
-        )
-        if track["source"] == "screen":
-            hosting.screen_stopped(self, room, me.id)
-
-    async def _mute(self, request: protocol.Request, me: Participant, room: str) -> None:
-        track = self._track(me, request.body["source"])
-        muted = request.body["muted"]
-        if (
-            not muted
-            and request.body["source"] == "microphone"
-            and me.identity in self._state.rooms.moderation(room).mic_locked
-        ):
-            raise ProtocolError(
-                NOT_ALLOWED, "the teacher muted you; raise your hand to ask to speak"
-            )
-        await self._state.sfu.set_muted(room, me.id, track["id"], muted)
-        track["muted"] = muted
-        self.send({"type": "ok", "id": request.id})
-        self._state.rooms.broadcast(
-            room,
-            {"type": "track_muted", "participantId": me.id, "trackId": track["id"], "muted": muted},
-        )
-
-    async def _chat(self, request: protocol.Request, me: Participant, room: str) -> None:
-        message = ChatMessage(me.id, me.name, request.body["text"].strip(), time.time())
-        if self._state.record is not None:
-            self._state.record.said(room, me.identity, me.name, message.text, message.ts)
-        self._state.rooms.roster(room).chat.append(message)
-        self.send({"type": "ok", "id": request.id})
-        self._state.rooms.broadcast(room, message.to_dict())
-
-    async def _set_subscriptions(
-        self, request: protocol.Request, me: Participant, room: str
-    ) -> None:
-        me.receives_from = request.body["identities"]
-        me.receives_video_from = request.body.get("video")
-        roster = self._state.rooms.roster(room)
-        await self._state.sfu.set_subscriptions(
-            room, me.id, roster.publishers_for(me), roster.video_publishers_for(me)
-        )
-        self.send({"type": "ok", "id": request.id})
-
-    async def _set_video_sizes(self, request: protocol.Request, me: Participant, room: str) -> None:
-        sizes = {track: (size[0], size[1]) for track, size in request.body["sizes"].items()}
-        await self._state.sfu.set_video_sizes(room, me.id, sizes)
-        self.send({"type": "ok", "id": request.id})
-
-    async def _leave_request(self, request: protocol.Request, me: Participant, room: str) -> None:
+    async def _leave_request(self, request: protocol.Request) -> None:
         self.send({"type": "ok", "id": request.id})
         await self._leave()
         self.close_soon(WSCloseCode.OK)
@@ -825,12 +518,12 @@ class Session:
             return
         self._left = True
         if self._starting is not None:
-            self._state.rooms.starting.get(self._starting[1].room, {}).pop(id(self), None)
+            self._state.rooms.stop_waiting(self._starting[1].room, self)
             self._starting = None
         if self._waiting is not None:
             _, claims, participant_id = self._waiting
             self._waiting = None
-            self._state.rooms.waiting.get(claims.room, {}).pop(participant_id, None)
+            self._state.rooms.leave_lobby(claims.room, participant_id)
             self._state.rooms.moderation(claims.room).lobby.pop(participant_id, None)
             hosting.notify_lobby(self, claims.room)
         if self._stay is not None and self._state.record is not None:

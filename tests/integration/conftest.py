@@ -15,7 +15,7 @@ from classroom.roles import Grants, Role, default_grants
 from signaling.app import STATE, create_app
 from signaling.auth import TokenIssuer
 from signaling.config import Config
-from signaling.session import ServerState
+from signaling.server_state import ServerState
 from tests.server_process import free_port
 
 from .school_api import School, open_school

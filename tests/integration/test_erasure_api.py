@@ -15,7 +15,7 @@ from classroom.roles import Role
 from recording.sidecar import read_sidecar, session_folder
 from recording.timeline import TIMELINE
 from signaling import api
-from signaling.session import CLOSE_SIGNED_OUT
+from signaling.server_state import CLOSE_SIGNED_OUT
 
 from .school_api import School, set_up_class
 from .test_recordings_api import member

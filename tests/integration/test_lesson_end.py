@@ -15,7 +15,7 @@ from classroom.models import Session, SessionKind, SessionState, User
 from classroom.roles import Role
 from classroom.service import Classroom
 from signaling import api
-from signaling.session import CLOSE_ENDED
+from signaling.server_state import CLOSE_ENDED
 
 from .conftest import RunningServer, serving
 from .test_session_room import join

@@ -13,7 +13,7 @@ import aiohttp
 from classroom.models import SessionKind
 from classroom.roles import Grants, Role
 from signaling import api
-from signaling.session import CLOSE_ENDED
+from signaling.server_state import CLOSE_ENDED
 
 from .conftest import RunningServer
 
@@ -125,7 +125,7 @@ async def test_the_chat_is_kept_with_the_session(server: RunningServer) -> None:
             pass
         name = said["from"]["name"]  # the room token's name
         await leave(ws)
-        await wait_until(lambda: lesson.id not in server.state.rooms.rosters)
+        await wait_until(lambda: server.state.rooms.present(lesson.id) is None)
         # The room starts again from nothing; the chat comes back from the database.
         ws = await http.ws_connect(server.url.replace("http", "ws") + "/ws")
         await ws.send_json({"type": "join", "id": 1, "token": token})
@@ -186,7 +186,7 @@ async def test_a_removal_outlasts_the_servers_memory_of_the_room(server: Running
         async for _ in guest:
             pass
         await leave(host)
-        await wait_until(lambda: meeting.id not in server.state.rooms.rosters)
+        await wait_until(lambda: server.state.rooms.present(meeting.id) is None)
         # What a restart does to the live rooms: their memory is gone, the database stays.
         server.state.rooms.forget_room(meeting.id)
         ws = await http.ws_connect(server.url.replace("http", "ws") + "/ws")

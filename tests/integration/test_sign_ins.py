@@ -13,7 +13,7 @@ import aiohttp
 from classroom.models import SessionKind
 from signaling import api
 from signaling.cookies import AUTH_COOKIE
-from signaling.session import CLOSE_SIGNED_OUT
+from signaling.server_state import CLOSE_SIGNED_OUT
 
 from .conftest import RunningServer
 from .school_api import School

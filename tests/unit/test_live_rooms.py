@@ -91,9 +91,9 @@ def test_the_active_speaker_is_told_to_the_stage_and_remembered_for_joins() -> N
         sessions[person.id] = Recorder()
         rooms.attach("r", person.id, sessions[person.id])  # type: ignore[arg-type]
     rooms.active_speaker("r", "p_2")
-    assert rooms.speakers == {"r": "p_2"}
+    assert rooms.speaker("r") == "p_2"
     rooms.active_speaker("r", None)
-    assert rooms.speakers == {}
+    assert rooms.speaker("r") is None
     told = [{"type": "active_speaker", "participantId": p} for p in ("p_2", None)]
     assert sessions["p_1"].sent == told
     assert sessions["p_2"].sent == told
@@ -102,4 +102,28 @@ def test_the_active_speaker_is_told_to_the_stage_and_remembered_for_joins() -> N
     rooms.active_speaker("r", "p_1")
     for pid in ("p_1", "p_2", "w_1"):
         rooms.detach("r", pid)
-    assert rooms.speakers == {}  # forgotten with the room
+    assert rooms.get("r") is None  # forgotten with the room
+
+
+async def test_a_room_is_kept_while_anything_of_it_is_left_and_then_forgotten() -> None:
+    rooms = LiveRooms(max_participants=10)
+    teacher = Participant("p_1", "i-1", "Ольга", Role.TEACHER, Grants(moderate=True))
+    rooms.roster("r").add(teacher)
+    rooms.attach("r", "p_1", Recorder())  # type: ignore[arg-type]
+    lobby = Recorder()
+    rooms.enter_lobby("r", "p_2", lobby)  # type: ignore[arg-type]
+    rooms.moderation("r").removed.add("i-9")
+    async with rooms.lock("r"):
+        assert rooms.detach("r", "p_1")  # the last one out: the room is empty...
+    rooms.release_lock("r")
+    assert rooms.present("r") is None
+    assert rooms.lobby("r") == {"p_2": lobby}  # ...but its lobby and removals stay
+    assert "i-9" in rooms.moderation("r").removed
+    assert rooms.leave_lobby("r", "p_2") is lobby
+    assert rooms.get("r") is not None  # the removals outlive it while the session goes on
+    rooms.forget_room("r")  # the session ended
+    assert rooms.get("r") is None
+    waiting = Recorder()
+    rooms.wait_for_start("s", waiting)  # type: ignore[arg-type]
+    assert rooms.started("s") == [waiting] and rooms.started("s") == []
+    assert rooms.get("s") is None

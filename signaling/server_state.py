@@ -1,0 +1,224 @@
+"""What every connection shares, built once by the app factory (`ServerState`), and what a
+live session's room does when it opens, starts, loses its host and ends."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from classroom.models import ChatLine
+from recording.remux import participant_files
+from recording.sidecar import session_folder
+from sfu.control import SfuControl
+
+from .absence import Absences
+from .auth import TokenIssuer
+from .broadcasts import Broadcasts
+from .compositions import Compositions
+from .hostless import HostlessTimers
+from .rooms import LiveRooms
+from .turn import TurnConfig
+
+if TYPE_CHECKING:
+    from .session import Session
+
+logger = logging.getLogger(__name__)
+
+CLOSE_REPLACED = 4001
+"""Close code for a socket whose participant joined again elsewhere: unlike 1001 (server going
+away) the client must not reconnect, or two devices would keep knocking each other out."""
+
+
+CLOSE_ENDED = 4002
+"""Close code when a host ended the session: the client shows "ended" and does not reconnect."""
+
+CLOSE_SIGNED_OUT = 4004
+"""Close code when the sign-in the token came from ended (signed out everywhere, a new
+password, a deactivated account): the client asks the person to sign in again."""
+
+
+class SessionRecord(Protocol):
+    """What the classroom keeps of a session's room: who came and went, what was said."""
+
+    def check_open(self, session_id: str) -> bool:
+        """Whether the room's session is live; ClassroomError session_ended if it ended."""
+
+    def host_arrived(self, session_id: str) -> None:
+        """A host entered: a scheduled session starts."""
+
+    def arrived(self, session_id: str, user_id: str, name: str) -> int | None:
+        """A stay began; its id (None: the room is no recorded session)."""
+
+    def departed(self, stay_id: int) -> None: ...
+
+    def said(self, session_id: str, user_id: str, name: str, text: str, ts: float) -> None: ...
+
+    def recent_chat(self, session_id: str, limit: int) -> list[ChatLine]: ...
+
+    def removed(self, session_id: str, user_id: str) -> None: ...
+
+    def title(self, session_id: str) -> str | None:
+        """The session's title (None: the room is no session)."""
+
+    def is_removed(self, session_id: str, user_id: str) -> bool: ...
+
+    def broadcasts(self, session_id: str) -> bool:
+        """Whether the room is also sent out as live HLS (an event's)."""
+
+    def hostless_ends(self, session_id: str) -> bool:
+        """Whether the room is a live session that ends when it has no host for a while."""
+
+    def end_live(self, session_id: str) -> None:
+        """The session ends now (a host's "end for everyone", or no host for too long)."""
+
+    def audience_over_hls(self, session_id: str) -> bool:
+        """Whether its audience is sent to the HLS instead of WebRTC."""
+
+
+@dataclass
+class ServerState:
+    """Everything a session needs, built once by the app factory."""
+
+    issuer: TokenIssuer
+    sfu: SfuControl
+    rooms: LiveRooms
+    record: SessionRecord | None = None
+    """What the classroom keeps of each session's room (None: rooms are only rooms)."""
+    sessions: set[Session] = field(default_factory=set)
+    errors_sent: dict[str, int] = field(default_factory=dict)
+    turn: TurnConfig | None = None
+    """TURN credentials go into every `joined` (see signaling/turn.py)."""
+    ice_transport_policy: str = "all"
+    absences: Absences = field(default_factory=Absences)
+    """Participants whose connection dropped, kept for a while (signaling/absence.py)."""
+    recordings: Path | None = None
+    """Where recordings are written, a directory per session (None: recording is off)."""
+    background: set[asyncio.Task[None]] = field(default_factory=set)
+    """Work after a recording (remuxing), kept until done."""
+    compositions: Compositions | None = None
+    """Composes a recording into one MP4 once it is remuxed."""
+    broadcasts: Broadcasts | None = None
+    """Live HLS of the rooms that are events (None: none is broadcast)."""
+    hostless: HostlessTimers | None = None
+    """Ends live sessions left without a host (signaling/hostless.py; None: they never do)."""
+    sign_in_alive: Callable[[str, str], bool] | None = None
+    """(sign-in id, user id): whether a room token's sign-in still holds (None: not checked)."""
+
+    def sign_out(self, sign_ins: set[str]) -> int:
+        """Sign-ins ended: close every connection a token of theirs opened; how many."""
+        ended = [s for s in self.sessions if s.sign_in is not None and s.sign_in in sign_ins]
+        for session in ended:
+            session.send({"type": "signed_out"})
+            session.close_soon(CLOSE_SIGNED_OUT)
+        return len(ended)
+
+    def room_opened(self, room: str) -> None:
+        """The SFU opened the room: an event's starts (or goes on) being broadcast. In the
+        background: the first performer does not wait for the encoder to start."""
+        if self.broadcasts is None or self.record is None or not self.record.broadcasts(room):
+            return
+        task = asyncio.get_running_loop().create_task(self.broadcasts.attach(room, self.sfu))
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
+    def recording_finished(self, room: str, recording_id: str) -> None:
+        """Make the stopped recording watchable at once: each participant's tracks into one
+        WebM, on a thread (remuxing, no decoding), while the lesson's pages go on."""
+        if self.recordings is None:
+            return
+        directory = session_folder(self.recordings, room) / recording_id
+
+        async def remux() -> None:
+            try:
+                made = await asyncio.to_thread(participant_files, directory)
+            except Exception:
+                logger.exception("remuxing %s failed", directory)
+            else:
+                logger.info("%s: playable per participant: %s", directory, sorted(made))
+            if self.compositions is not None:
+                self.compositions.submit(directory)
+
+        task = asyncio.get_running_loop().create_task(remux())
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
+    async def end_room(self, room: str, reason: str = "ended") -> None:
+        """The session ended: tell everyone in its room why (`reason`: "ended" by a host,
+        "no_host" when nobody ran it for too long), then close their sockets."""
+        if self.hostless is not None:
+            self.hostless.host_here(room)
+        farewell: dict[str, Any] = {"type": "session_ended", "reason": reason}
+        if reason == "no_host":
+            farewell["minutes"] = math.ceil(self.hostless_after / 60)
+        self.rooms.broadcast(room, farewell)
+        waiting = list(self.rooms.lobby(room).values())
+        for session in waiting:
+            session.send(farewell)
+        for session in [*self.rooms.connections(room).values(), *waiting]:
+            session.close_soon(CLOSE_ENDED)
+        for session in self.rooms.started(room):
+            session.send(farewell)
+            session.close_soon(CLOSE_ENDED)
+        for away in self.absences.in_room(room):
+            self.absences.drop(room, away.participant.id)
+            away.session._depart()
+        self.rooms.forget_room(room)
+        if self.broadcasts is not None:
+            await self.broadcasts.stop(room)
+
+    def start_room(self, room: str) -> None:
+        """The session went live: those waiting for its start come in (or to its lobby)."""
+        for session in self.rooms.started(room):
+            session.session_started()
+        self.host_presence(room)
+
+    async def end_for_everyone(self, room: str) -> None:
+        """A host in the room ended it (their token's `moderate` grant is the authority)."""
+        if self.record is not None:
+            self.record.end_live(room)
+        await self.end_room(room)
+
+    def host_presence(self, room: str) -> None:
+        """Someone came or went: a live session's room without a host starts its clock."""
+        if self.hostless is None or self.record is None:
+            return
+        # Someone dropped off and coming back is still in the roster: still there.
+        if self._has_host(room):
+            self.hostless.host_here(room)
+        elif self.hostless.waiting(room) is None and self.record.hostless_ends(room):
+            self.hostless.host_gone(room)
+
+    def _has_host(self, room: str) -> bool:
+        roster = self.rooms.present(room)
+        return roster is not None and any(p.grants.moderate for p in roster.participants.values())
+
+    def room_status(self, room: str) -> dict[str, Any]:
+        """Who is in a live session's room, for the school page."""
+        roster = self.rooms.present(room)
+        people = [p for p in roster.participants.values() if not p.audience] if roster else []
+        left = self.hostless.waiting(room) if self.hostless is not None else None
+        return {
+            "people": len(people) + (roster.audience_count if roster else 0),
+            "host": any(p.grants.moderate for p in people),
+            "ends_at": None if left is None else round(time.time() + left),
+        }
+
+    async def end_hostless(self, room: str) -> None:
+        """Nobody ran the session for `hostless.after` seconds: it ends, and says so."""
+        if self._has_host(room):
+            return  # a host came in as the clock ran out
+        if self.record is None or not self.record.hostless_ends(room):
+            return
+        logger.info("%s: no host for %.0f s, ending it", room, self.hostless_after)
+        self.record.end_live(room)
+        await self.end_room(room, reason="no_host")
+
+    @property
+    def hostless_after(self) -> float:
+        return self.hostless.after if self.hostless is not None else 0.0
