@@ -17,6 +17,7 @@ from recording.remux import participant_files
 from recording.sidecar import session_folder
 from sfu.control import SfuControl
 
+from . import departure
 from .absence import Absences
 from .auth import TokenIssuer
 from .broadcasts import Broadcasts
@@ -167,7 +168,7 @@ class ServerState:
             session.close_soon(CLOSE_ENDED)
         for away in self.absences.in_room(room):
             self.absences.drop(room, away.participant.id)
-            away.session._depart()
+            departure.depart(away.session)
         self.rooms.forget_room(room)
         if self.broadcasts is not None:
             await self.broadcasts.stop(room)
