@@ -1,11 +1,15 @@
-"""A peer: one participant's publish connection (it offers) and subscribe connection (we offer)."""
+"""A peer: one participant's publish connection (it offers) and subscribe connection (we offer).
+
+What it publishes is `Publishing` (sfu/publishing.py); what is decided about its downlink,
+`DownlinkFitter` (sfu/fitting.py). The peer owns the subscribe connection: one m-line per
+consumer (`Slot`), renegotiated when consumers come and go, and the feedback that comes back
+on it (NACK, PLI, REMB, receiver reports, transport feedback)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -36,27 +40,12 @@ from .counters import Counters
 from .downlink import Downlink
 from .errors import InvalidSdp
 from .fitting import DownlinkFitter
-from .ids import PeerId, TrackId, new_consumer_id, new_track_id
-from .producer import Producer, ProducerParams, PublisherClock
-from .rtp import RtpParseError, RtpView
+from .ids import PeerId, TrackId, new_consumer_id
+from .producer import Producer
+from .publishing import PublishChange, Publishing
 from .sink import NOWHERE
-from .uplink import UplinkFeedback
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class TrackInfo:
-    """A published track as the rest of the system sees it."""
-
-    id: TrackId
-    peer_id: PeerId
-    kind: str
-    source: str
-    muted: bool = False
-
-    def to_dict(self) -> dict[str, object]:
-        return {"id": self.id, "kind": self.kind, "source": self.source, "muted": self.muted}
 
 
 @dataclass
@@ -65,13 +54,6 @@ class Slot:
 
     transceiver: RTCRtpTransceiver
     consumer: Consumer | None = None
-
-
-@dataclass
-class PublishChange:
-    answer: str
-    added: list[TrackInfo]
-    removed: list[TrackId]
 
 
 OfferHandler = Callable[["Peer", str, list[dict[str, object]]], None]
@@ -96,32 +78,20 @@ class Peer:
         self._on_failed = on_failed
         self._loop = asyncio.get_running_loop()
         self.rtcp_ssrc = random.getrandbits(32)
-        self.producers: dict[TrackId, Producer] = {}
-        self._by_mid: dict[str, Producer] = {}
-        self._by_ssrc: dict[int, Producer] = {}
-        self._mid_ext_id = 0
-        self._rid_ext_id = 0
-        self._uplink = UplinkFeedback(
-            self.rtcp_ssrc, self._send_publish_rtcp, lambda: self.producers.values()
+        self._publishing = Publishing(
+            peer_id, ice_addresses, counters, self.rtcp_ssrc, lambda: on_failed(self)
         )
-        self._repaired_rid_ext_id = 0
-        self._publish: Connection | None = None
+        """What this participant publishes: its connection and producers."""
         self._subscribe: Connection | None = None
         self._slots: list[Slot] = []
         self._negotiating = False
         self._renegotiate = False
         self._negotiation_scheduled = False
-        self._detached: list[Producer] = []
         self._parked: list[Consumer] = []
         """What it received before a drop, until `resume` offers it again."""
         self.suspended = False
-        """Tracks published before a drop, waiting for the participant to publish again."""
         self._tasks: set[asyncio.Task[None]] = set()
         """Strong references: the loop keeps only weak ones to running tasks."""
-        self._clock = PublisherClock()
-        """This participant's clock against ours, shared by its tracks (lip sync)."""
-        self.priority = 0
-        """Whose videos a weak downlink keeps first, after screen shares (a teacher: 1)."""
         self._fitter = DownlinkFitter(
             counters, None if on_quality is None else lambda t, q: on_quality(self, t, q)
         )
@@ -131,171 +101,34 @@ class Peer:
         self._limit_seen = False
         self.closed = False
 
-    # --- publishing ------------------------------------------------------------------
+    # --- publishing (`Publishing`) -----------------------------------------------------
+
+    @property
+    def producers(self) -> dict[TrackId, Producer]:
+        return self._publishing.producers
+
+    @property
+    def priority(self) -> int:
+        """Whose videos a weak downlink keeps first, after screen shares (a teacher: 1)."""
+        return self._publishing.priority
+
+    @priority.setter
+    def priority(self, value: int) -> None:
+        self._publishing.priority = value
 
     async def publish(
         self, offer: str, sources: dict[str, str], music: bool = False
     ) -> PublishChange:
-        """Answer the client's publish offer; create a producer per new sending m-line.
-
-        `music`: its Opus is asked for in stereo at a high bitrate (sdp.MUSIC_OPUS)."""
-        offered = {s.mid: s for s in sdp.media_sections(offer)}
-        for mid, section in offered.items():
-            sending = section.direction in ("sendonly", "sendrecv")
-            if sending and mid not in sources and mid not in self._by_mid:
-                raise InvalidSdp(f"m-line {mid} sends media but has no source in 'tracks'")
-        if self._publish is None:
-            self._publish = Connection(
-                self._ice_addresses,
-                self._on_publish_rtp,
-                self._on_publish_rtcp,
-                on_failed=lambda: self._on_failed(self),
-            )
-        answer = sdp.with_opus_fec(await self._publish.answer(offer), music=music)
-        answer = sdp.with_simulcast(offer, answer)
-        added: list[TrackInfo] = []
-        removed: list[TrackId] = []
-        for section in sdp.media_sections(answer):
-            offer_section = offered.get(section.mid)
-            existing = self._by_mid.get(section.mid)
-            sending = offer_section is not None and offer_section.direction in (
-                "sendonly",
-                "sendrecv",
-            )
-            if existing is not None and not sending:
-                removed.append(existing.id)
-                self.close_producer(existing.id)
-                continue
-            if existing is not None or not sending or offer_section is None:
-                continue
-            codec = section.codec
-            if (
-                codec is None
-                or codec.payloadType is None
-                or codec.mimeType.lower() not in sdp.FORWARDED_CODECS
-            ):
-                continue
-            self._mid_ext_id = section.extensions.get(sdp.MID_URI, self._mid_ext_id)
-            self._uplink.transport_seq_id = section.extensions.get(
-                sdp.TRANSPORT_CC_URI, self._uplink.transport_seq_id
-            )
-            params = ProducerParams(
-                kind=section.kind,
-                source=sources.get(section.mid, section.kind),
-                mid=section.mid,
-                mime_type=codec.mimeType,
-                clock_rate=codec.clockRate,
-                payload_type=codec.payloadType,
-                rtx_payload_type=section.rtx_payload_type,
-                ssrc=offer_section.ssrc,
-                rtx_ssrc=offer_section.rtx_ssrc,
-                audio_level_id=section.extensions.get(sdp.AUDIO_LEVEL_URI, 0),
-                abs_send_time_id=section.extensions.get(sdp.ABS_SEND_TIME_URI, 0),
-                codec_parameters=dict(codec.parameters),
-                rids=offer_section.rids if section.kind == "video" else None,
-                rid_id=section.extensions.get(sdp.RID_URI, 0),
-                repaired_rid_id=section.extensions.get(sdp.REPAIRED_RID_URI, 0),
-            )
-            if params.rids:
-                params.ssrc = params.rtx_ssrc = None  # each layer's are learnt by its RID
-            detached = next(
-                (p for p in self._detached if p.source == params.source and p.kind == params.kind),
-                None,
-            )
-            if detached is not None:
-                # Back after a drop: the same track, so subscribers keep their consumers.
-                self._detached.remove(detached)
-                detached.rebind(params)
-                producer = detached
-            else:
-                producer = Producer(
-                    new_track_id(),
-                    self.id,
-                    params,
-                    self._send_publish_rtcp,
-                    self.rtcp_ssrc,
-                    self._counters,
-                    self._loop,
-                    self._clock,
-                )
-                producer.priority = self.priority
-                self.producers[producer.id] = producer
-                added.append(TrackInfo(producer.id, self.id, producer.kind, producer.source))
-            self._by_mid[section.mid] = producer
-            for ssrc in (params.ssrc, params.rtx_ssrc):
-                if ssrc is not None:
-                    self._by_ssrc[ssrc] = producer
-            if params.rid_id:
-                self._rid_ext_id = params.rid_id
-                self._repaired_rid_ext_id = params.repaired_rid_id
-        # What was published before a drop and is not published again is gone.
-        for producer in self._detached:
-            removed.append(producer.id)
-            self.close_producer(producer.id)
-        self._detached.clear()
-        return PublishChange(answer, added, removed)
+        """Answer the client's publish offer (see `Publishing.publish`)."""
+        return await self._publishing.publish(offer, sources, music)
 
     def close_producer(self, track_id: TrackId) -> Producer | None:
-        producer = self.producers.pop(track_id, None)
-        if producer is None:
-            return None
-        self._by_mid = {m: p for m, p in self._by_mid.items() if p is not producer}
-        self._by_ssrc = {s: p for s, p in self._by_ssrc.items() if p is not producer}
-        producer.close()
-        return producer
-
-    def _send_publish_rtcp(self, data: bytes) -> None:
-        if self._publish is not None:
-            self._publish.send_rtcp(data)
-
-    def _on_publish_rtp(self, data: bytes, now: float) -> None:
-        try:
-            view = RtpView(data)
-        except RtpParseError:
-            return
-        producer = self._by_ssrc.get(view.ssrc)
-        if producer is None:
-            producer = self._learn_ssrc(view)
-            if producer is None:
-                return
-        self._uplink.on_rtp(view, producer, now)
-        producer.on_rtp(view, now)
-
-    def _learn_ssrc(self, view: RtpView) -> Producer | None:
-        """No a=ssrc lines (or a new SSRC): find the producer by MID and the encoding by RID
-        (simulcast), then remember the SSRC."""
-        mid = view.extension(self._mid_ext_id)
-        producer = self._by_mid.get(mid.decode(errors="replace")) if mid else None
-        if producer is None:
-            return None
-        rtx = view.payload_type == producer.params.rtx_payload_type
-        rid = None
-        if producer.simulcast:
-            rid_bytes = view.extension(self._repaired_rid_ext_id if rtx else self._rid_ext_id)
-            if not rid_bytes:
-                return None  # a simulcast layer's packets name their RID until we answer
-            rid = rid_bytes.decode(errors="replace")
-        if producer.learn_ssrc(view.ssrc, rid, rtx) is None:
-            return None
-        self._by_ssrc[view.ssrc] = producer
-        return producer
+        return self._publishing.close_producer(track_id)
 
     def cap_publisher(self, cap: float | None) -> None:
         """No subscriber can take more than `cap` bits/s (None: someone takes everything):
         the publisher is asked for no more (`UplinkFeedback.set_cap`)."""
-        self._uplink.set_cap(cap)
-
-    def _on_publish_rtcp(self, packets: list[rtcp.AnyRtcpPacket]) -> None:
-        now = self._loop.time()
-        wall = time.time()
-        for packet in packets:
-            if isinstance(packet, RtcpSrPacket):
-                producer = self._by_ssrc.get(packet.ssrc)
-                if producer is not None:
-                    info = packet.sender_info
-                    producer.on_sender_report(
-                        info.ntp_timestamp, info.rtp_timestamp, now, wall, ssrc=packet.ssrc
-                    )
+        self._publishing.cap(cap)
 
     # --- subscribing -----------------------------------------------------------------
 
@@ -577,10 +410,7 @@ class Peer:
     # --- periodic RTCP (driven by the router's single timer) -------------------------
 
     def send_reports(self, now: float, ntp: int) -> None:
-        if self._publish is not None and self.producers:
-            blocks = [b for p in self.producers.values() for b in p.report_blocks()]
-            if blocks:
-                self._publish.send_rtcp(rtcp.receiver_report(self.rtcp_ssrc, blocks))
+        self._publishing.send_reports()
         if self._subscribe is not None:
             reports = b"".join(
                 sr
@@ -603,13 +433,8 @@ class Peer:
         if self.closed or self.suspended:
             return
         self.suspended = True
-        self._uplink.stop()
-        self._uplink.restart()  # a new connection numbers its packets afresh
-        self._detached = list(self.producers.values())
-        self._by_mid.clear()
-        self._by_ssrc.clear()
-        connections = (self._publish, self._subscribe)
-        self._publish = self._subscribe = None
+        connections = (self._publishing.detach(), self._subscribe)
+        self._subscribe = None
         self._negotiating = self._renegotiate = False
         consumers = [s.consumer for s in self._slots if s.consumer is not None]
         self._slots = []
@@ -648,14 +473,12 @@ class Peer:
             return
         self.closed = True
         self._fitter.stop()
-        self._uplink.stop()
-        for track_id in list(self.producers):
-            self.close_producer(track_id)
+        publish = self._publishing.close()
         for slot in self._slots:
             if slot.consumer is not None:
                 slot.consumer.close()
         for consumer in self._parked:
             consumer.close()
-        for connection in (self._publish, self._subscribe):
+        for connection in (publish, self._subscribe):
             if connection is not None:
                 await connection.close()

@@ -11,7 +11,8 @@ from .allocation import spatial_cap
 from .counters import Counters
 from .errors import NotFound
 from .ids import PeerId, RoomId, TrackId
-from .peer import OfferHandler, Peer, PublishChange, TrackInfo
+from .peer import OfferHandler, Peer
+from .publishing import PublishChange, TrackInfo
 from .speaker import ActiveSpeaker
 from .tap import RoomTap, Tap
 
