@@ -18,7 +18,8 @@ from classroom.class_list import MAX_BYTES, MAX_ROWS, Problem
 from classroom.errors import ClassroomError
 from classroom.password_links import IssuedLink
 
-from .api import (
+from .account_routes import signed_out
+from .api_plumbing import (
     _STATUS,
     BODY,
     CLASSROOM,
@@ -27,11 +28,8 @@ from .api import (
     UNAUTHORIZED,
     USER,
     Operation,
-    class_view,
-    school_view,
-    signed_out,
-    user_view,
 )
+from .api_views import class_view, school_view, user_view
 from .body import obj, string
 
 ADMINISTRATION = web.AppKey("administration", Administration)

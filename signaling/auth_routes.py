@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .api import SETTINGS, SIGN_IN, SIGN_INS, USER, Operation, signed_out
+from .account_routes import signed_out
+from .api_plumbing import SETTINGS, SIGN_IN, SIGN_INS, USER, Operation
 from .cookies import clear_auth_cookie
 
 

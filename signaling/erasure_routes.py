@@ -25,7 +25,8 @@ from classroom.models import Session, SessionKind, SessionState
 from recording.forget import Forgotten, Mention, forget, mentions
 from recording.sidecar import session_folder
 
-from .api import BODY, BROADCASTS, COMPOSITIONS, RECORDINGS, USER, Operation, signed_out
+from .account_routes import signed_out
+from .api_plumbing import BODY, BROADCASTS, COMPOSITIONS, RECORDINGS, USER, Operation
 from .body import obj, string
 
 logger = logging.getLogger(__name__)

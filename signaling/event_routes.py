@@ -21,20 +21,19 @@ from classroom.models import SessionState
 from classroom.roles import Grants, Role
 from recording.broadcast import PLAYLIST
 
-from .api import (
+from .api_plumbing import (
     BODY,
     BROADCASTS,
     CLASSROOM,
     ISSUER,
-    PERFORMERS,
     SETTINGS,
     STREAM_KEYS,
     USER,
     Operation,
-    hls_path,
-    session_view,
 )
+from .api_views import session_view
 from .body import obj, string
+from .session_routes import PERFORMERS, hls_path
 
 WATCH_ONLY = Grants(publish=False, subscribe=True, moderate=False)
 

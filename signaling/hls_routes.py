@@ -23,7 +23,7 @@ from classroom.errors import ClassroomError
 from recording.broadcast import PLAYLIST, SEGMENT
 from recording.hls import SEGMENT_NAME, Playlist, live_window, on_demand
 
-from .api import BROADCASTS, STREAM_KEYS, Operation
+from .api_plumbing import BROADCASTS, STREAM_KEYS, Operation
 
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 SEGMENT_TYPE = "video/mp2t"

@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .api import Operation
+    from .api_plumbing import Operation
 
 ERROR = {
     "type": "object",

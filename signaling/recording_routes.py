@@ -22,7 +22,15 @@ from recording.remux import SUFFIXES, participant_tracks, playback_file
 from recording.sidecar import origin, read_sidecar, recorded_tracks, session_folder
 from recording.timeline import read_timeline
 
-from .api import BODY, CLASSROOM, COMPOSITIONS, RECORDING_SWITCH, RECORDINGS, USER, Operation
+from .api_plumbing import (
+    BODY,
+    CLASSROOM,
+    COMPOSITIONS,
+    RECORDING_SWITCH,
+    RECORDINGS,
+    USER,
+    Operation,
+)
 from .body import obj
 from .errors import ProtocolError
 from .recording_removal import remove_recording
