@@ -22,8 +22,8 @@ from .password_links import IssuedLink, PasswordLink
 from .policy import Action, Actor, Target, allowed
 from .roles import Role
 from .scoped import class_of_school, person_of_school
-from .service import LOGIN, _hash, _login, _name, _password
 from .store import Conflict, Repository
+from .validation import LOGIN, checked_login, checked_name, checked_password, hash_new_password
 
 
 class AdminRepository(Repository, Protocol):
@@ -115,13 +115,13 @@ class Administration:
     ) -> tuple[School, User, IssuedLink | None]:
         """A new closed space and its first admin: with `password`, or (None) with a one-time
         link for the admin to choose one."""
-        school = School(self._new_id(), _name(name, "school name"))
+        school = School(self._new_id(), checked_name(name, "school name"))
         admin = User(
             self._new_id(),
             school.id,
             Role.ADMIN,
-            _name(admin_name, "name", field="admin_name"),
-            login=_field(_login, login, "admin_login"),
+            checked_name(admin_name, "name", field="admin_name"),
+            login=_field(checked_login, login, "admin_login"),
             verified=True,
         )
         issued = None
@@ -445,7 +445,7 @@ def _field(check: Callable[[str], str], value: str, field_name: str) -> str:
 
 async def _field_async(password: str, field_name: str) -> str:
     try:
-        _password(password)
+        checked_password(password)
     except ClassroomError as exc:
         raise ClassroomError(exc.code, exc.message, field_name) from exc
-    return await _hash(password)
+    return await hash_new_password(password)

@@ -1,0 +1,317 @@
+"""A school's sessions (lessons, meetings, consultations, events): made, started and ended;
+who sees, hosts, enters (`admit`) or watches them; and what is read back after (attendance,
+the chat).
+
+Separate from accounts and classes, and from `session_records` (what a live room records,
+with no one to check): one family of `service.Classroom`'s use cases (a mixin over
+`use_cases.UseCases`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+import time
+from dataclasses import dataclass, replace
+
+from . import errors
+from .errors import ClassroomError, Forbidden, InvalidInput, NotFound
+from .models import Attendance, ChatLine, Session, SessionKind, SessionState, User
+from .policy import Action, Actor, Target, allowed
+from .roles import Grants, Role
+from .use_cases import UseCases
+from .validation import checked_name
+
+MAX_TITLE = 200
+CHAT_LIMIT = 10_000
+
+_JOIN_ACTION = {
+    SessionKind.LESSON: Action.JOIN_LESSON,
+    SessionKind.PARENT_MEETING: Action.JOIN_PARENT_MEETING,
+    SessionKind.CONSULTATION: Action.JOIN_CONSULTATION,
+    SessionKind.STAFF_MEETING: Action.JOIN_STAFF_MEETING,
+    SessionKind.EVENT: Action.WATCH_EVENT,
+}
+_START_ACTION = {
+    SessionKind.LESSON: Action.START_LESSON,
+    SessionKind.PARENT_MEETING: Action.SCHEDULE_PARENT_MEETING,
+    SessionKind.CONSULTATION: Action.START_CONSULTATION,
+    SessionKind.STAFF_MEETING: Action.START_STAFF_MEETING,
+    SessionKind.EVENT: Action.START_EVENT,
+}
+MAX_PERFORMERS = 20
+"""An event's stage: a few performers; its audience is the many."""
+
+
+@dataclass(frozen=True)
+class Admission:
+    """How one person enters one session."""
+
+    session: Session
+    role: Role
+    grants: Grants
+    lobby: bool
+    """Waits in the lobby until a host admits them (parents at a parent meeting)."""
+    host: bool
+    """Moderates the session."""
+
+    @property
+    def audience(self) -> bool:
+        """Only watches: the audience of an event (no camera, no microphone)."""
+        return not self.grants.publish
+
+    @property
+    def music(self) -> bool:
+        """Performs at an event: their microphone is music, not speech (stereo, high bitrate,
+        no echo cancellation, noise suppression or gain control)."""
+        return self.session.kind is SessionKind.EVENT and self.grants.publish
+
+
+class Sessions(UseCases):
+    """Sessions, admission, attendance and chat reports, for `service.Classroom`."""
+
+    # --- sessions --------------------------------------------------------------------
+
+    def create_session(
+        self,
+        by: User,
+        kind: SessionKind,
+        title: str,
+        class_id: str | None = None,
+        guest_id: str | None = None,
+        scheduled_at: float | None = None,
+        performers: list[str] | None = None,
+    ) -> Session:
+        if kind not in _START_ACTION:
+            raise InvalidInput(f"{kind.value} sessions are not available yet")
+        if performers is not None and kind is not SessionKind.EVENT:
+            raise InvalidInput("only an event has performers", "performers")
+        if kind in (SessionKind.LESSON, SessionKind.PARENT_MEETING, SessionKind.CONSULTATION):
+            if class_id is None:
+                raise InvalidInput(f"a {kind.value} needs class_id", "class_id")
+            school_class = self._class(by, class_id)
+        elif class_id is not None:
+            raise InvalidInput(f"a {kind.value} belongs to no class", "class_id")
+        if kind is SessionKind.CONSULTATION:
+            guest = self._school_user(by, guest_id or "")
+            if guest.disabled or not (
+                guest.id in school_class.pupils
+                or set(guest.children).intersection(school_class.pupils)
+            ):
+                raise InvalidInput(
+                    "the guest must be a pupil of the class or a parent of one", "guest_id"
+                )
+        elif guest_id is not None:
+            raise InvalidInput("only a consultation has a guest", "guest_id")
+        self._require(by, _START_ACTION[kind], Target(by.school_id, class_id))
+        now = self._clock()
+        if scheduled_at is not None and scheduled_at < now - 60:
+            raise InvalidInput("scheduled_at is in the past", "scheduled_at")
+        session = Session(
+            id=self._new_id(),
+            school_id=by.school_id,
+            kind=kind,
+            title=checked_name(title, "title", MAX_TITLE, "title"),
+            created_by=by.id,
+            created_at=now,
+            class_id=class_id,
+            guest_id=guest_id,
+            scheduled_at=scheduled_at,
+            performers=self._performers(by, performers or []),
+            # Unguessable, like an invite: it lets guests in without an account.
+            link=secrets.token_urlsafe(24) if kind is SessionKind.EVENT else None,
+        )
+        self._store.add_session(session)
+        return session
+
+    def set_performers(self, by: User, session_id: str, performers: list[str]) -> Session:
+        """Who performs at an event (its hosts choose); they publish, the others watch."""
+        session = self.hosted_by(by, session_id)
+        if session.kind is not SessionKind.EVENT:
+            raise InvalidInput("only an event has performers", "performers")
+        session = replace(session, performers=self._performers(by, performers))
+        self._store.update_session(session)
+        return session
+
+    def _performers(self, by: User, ids: list[str]) -> tuple[str, ...]:
+        chosen = tuple(dict.fromkeys(ids))  # in order, each once
+        if len(chosen) > MAX_PERFORMERS:
+            raise InvalidInput(f"at most {MAX_PERFORMERS} performers", "performers")
+        for user_id in chosen:
+            try:
+                self._school_user(by, user_id)
+            except NotFound as exc:
+                raise InvalidInput("a performer is not of this school", "performers") from exc
+        return chosen
+
+    def set_audience(self, by: User, session_id: str, hls_only: bool) -> Session:
+        """Whether an event's audience watches over HLS only (its hosts choose)."""
+        session = self.hosted_by(by, session_id)
+        if session.kind is not SessionKind.EVENT:
+            raise InvalidInput("only an event has an audience", "hls_only")
+        session = replace(session, hls_only=hls_only)
+        self._store.update_session(session)
+        return session
+
+    def event_by_link(self, link: str) -> Session:
+        """The event a guest link leads to; not_found for anything else (an ended event
+        too: its link is dead)."""
+        session = self._store.session_by_link(link) if link else None
+        if session is None or session.kind is not SessionKind.EVENT:
+            raise ClassroomError(errors.NOT_FOUND, "no such event")
+        if session.state is SessionState.ENDED:
+            raise ClassroomError(errors.SESSION_ENDED, "this event has ended")
+        return session
+
+    def start_session(self, by: User, session_id: str) -> Session:
+        session = self._session(by, session_id)
+        self._require(by, Action.MODERATE, Target.of_session(session))
+        if session.state is SessionState.ENDED:
+            raise ClassroomError(errors.SESSION_ENDED, "this session has ended")
+        if session.state is SessionState.LIVE:
+            return session
+        session = replace(session, state=SessionState.LIVE, started_at=self._clock())
+        self._store.update_session(session)
+        return session
+
+    def end_session(self, by: User, session_id: str) -> Session:
+        session = self._session(by, session_id)
+        self._require(by, Action.MODERATE, Target.of_session(session))
+        if session.state is SessionState.ENDED:
+            return session
+        session = replace(session, state=SessionState.ENDED, ended_at=self._clock())
+        self._store.update_session(session)
+        return session
+
+    def sessions(self, by: User) -> list[Session]:
+        """The sessions `by` may join or host, newest first."""
+        actor = self.actor(by)
+        return sorted(
+            (s for s in self._store.sessions(by.school_id) if self._may_see(actor, s)),
+            key=lambda s: s.created_at,
+            reverse=True,
+        )
+
+    def session(self, by: User, session_id: str) -> Session:
+        session = self._session(by, session_id)
+        if not self._may_see(self.actor(by), session):
+            raise Forbidden("you are not invited to this session")
+        return session
+
+    def hosted_by(self, by: User, session_id: str) -> Session:
+        """The session, if `by` is one of its hosts (may moderate it); Forbidden otherwise."""
+        session = self._session(by, session_id)
+        self._require(by, Action.MODERATE, Target.of_session(session))
+        return session
+
+    def event_for_audience(self, by: User, session_id: str) -> Session:
+        """An event `by` may watch (its broadcast, live or after): not_found for anything
+        else, forbidden for an event `by` is not invited to."""
+        session = self._session(by, session_id)
+        if session.kind is not SessionKind.EVENT:
+            raise NotFound("this event")
+        if not self._may_see(self.actor(by), session):
+            raise Forbidden("you are not invited to this event")
+        return session
+
+    def watchable(self, by: User) -> list[Session]:
+        """The sessions whose recordings `by` may watch (`recordings_of`), newest first."""
+        actor, school = self.actor(by), self.school(by)
+        return sorted(
+            (
+                s
+                for s in self._store.sessions(by.school_id)
+                if allowed(
+                    actor,
+                    Action.WATCH_RECORDING,
+                    Target.of_session(s, school.parents_see_recordings),
+                )
+            ),
+            key=lambda s: s.created_at,
+            reverse=True,
+        )
+
+    def recordings_of(self, by: User, session_id: str, delete: bool = False) -> Session:
+        """The session whose recordings `by` may watch (`delete`: take back); Forbidden for
+        anyone else: the class's pupils and teachers, the school's admins, and the class's
+        parents when the school lets them (`School.parents_see_recordings`)."""
+        session = self._session(by, session_id)
+        school = self.school(by)
+        target = Target.of_session(session, school.parents_see_recordings)
+        if delete:
+            if not allowed(self.actor(by), Action.DELETE_RECORDING, target):
+                raise Forbidden("only the class's teachers and the school's admins delete these")
+        elif not allowed(self.actor(by), Action.WATCH_RECORDING, target):
+            raise Forbidden("this session's recordings are for its class")
+        return session
+
+    def admit(self, by: User, session_id: str) -> Admission:
+        """How `by` enters the session: refused, straight in, or through the lobby."""
+        session = self._session(by, session_id)
+        actor = self.actor(by)
+        target = Target.of_session(session)
+        host = allowed(actor, Action.MODERATE, target)
+        if not host and not allowed(actor, _JOIN_ACTION[session.kind], target):
+            raise Forbidden("you are not invited to this session")
+        if session.state is SessionState.ENDED:
+            raise ClassroomError(errors.SESSION_ENDED, "this session has ended")
+        lobby = session.kind is SessionKind.PARENT_MEETING and not host
+        # At an event only its hosts and performers are on the stage; the rest watch.
+        publish = session.kind is not SessionKind.EVENT or host or by.id in session.performers
+        grants = Grants(publish=publish, subscribe=True, moderate=host)
+        return Admission(session, by.role, grants, lobby=lobby, host=host)
+
+    # --- attendance and chat ---------------------------------------------------------
+
+    def chat(self, by: User, session_id: str) -> list[ChatLine]:
+        """The whole chat of a session `by` may see."""
+        self.session(by, session_id)
+        return self._store.chat(session_id, CHAT_LIMIT)
+
+    def attendance(self, by: User, session_id: str) -> list[Attendance]:
+        session = self._session(by, session_id)
+        target = Target.of_session(session)
+        actor = self.actor(by)
+        if not (
+            allowed(actor, Action.VIEW_ATTENDANCE, target)
+            or allowed(actor, Action.MODERATE, target)
+        ):
+            raise Forbidden("only the session's teachers and the school's admins see attendance")
+        return self._store.attendance(session_id)
+
+    def attendance_csv(self, by: User, session_id: str) -> str:
+        """One row per person: name, first join, last leave, total minutes, stays."""
+        now = self._clock()
+        people: dict[str, list[Attendance]] = {}
+        for stay in self.attendance(by, session_id):
+            people.setdefault(stay.user_id, []).append(stay)
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["name", "joined", "left", "minutes", "stays"])
+        for stays in people.values():
+            lefts = [s.left_at for s in stays]
+            writer.writerow(
+                [
+                    stays[0].name,
+                    _iso(min(s.joined_at for s in stays)),
+                    "" if None in lefts else _iso(max(s for s in lefts if s is not None)),
+                    f"{sum(s.minutes(now) for s in stays):.1f}",
+                    len(stays),
+                ]
+            )
+        return out.getvalue()
+
+    # --- helpers ---------------------------------------------------------------------
+
+    def _may_see(self, actor: Actor, session: Session) -> bool:
+        target = Target.of_session(session)
+        if session.kind not in _JOIN_ACTION:
+            return False
+        return allowed(actor, _JOIN_ACTION[session.kind], target) or allowed(
+            actor, Action.MODERATE, target
+        )
+
+
+def _iso(ts: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
