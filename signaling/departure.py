@@ -86,7 +86,6 @@ async def leave(session: Session) -> None:
         _, claims, participant_id = session.waiting
         session.waiting = None
         session.state.rooms.leave_lobby(claims.room, participant_id)
-        session.state.rooms.moderation(claims.room).lobby.pop(participant_id, None)
         hosting.notify_lobby(session, claims.room)
     if session.stay is not None and session.state.record is not None:
         session.state.record.departed(session.stay)

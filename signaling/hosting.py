@@ -51,7 +51,7 @@ def broadcast_hands(session: Session, room: str) -> None:
 
 def notify_lobby(session: Session, room: str) -> None:
     """Tell every host who is waiting."""
-    waiting = [w.to_dict() for w in session.state.rooms.moderation(room).lobby.values()]
+    waiting = session.state.rooms.waiting(room)
     for host in session.state.rooms.hosts(room):
         host.send({"type": "lobby_changed", "waiting": waiting})
 
@@ -153,14 +153,9 @@ async def admit(session: Session, request: protocol.Request, me: Participant, ro
     ids = list(waiting) if request.type == "admit_all" else [request.body["participantId"]]
     if request.type == "admit" and ids[0] not in waiting:
         raise ProtocolError(BAD_MESSAGE, f"no one with id {ids[0]!r} is in the lobby")
-    moderation = session.state.rooms.moderation(room)
     for participant_id in ids:
-        peer = waiting[participant_id]
-        rooms.leave_lobby(room, participant_id)
-        entry = moderation.lobby.pop(participant_id, None)
-        if entry is not None:
-            moderation.admitted.add(entry.identity)
-        peer.admitted()
+        rooms.leave_lobby(room, participant_id, admitted=True)
+        waiting[participant_id].admitted()
     _ok(session, request, admitted=len(ids))
     notify_lobby(session, room)
 
@@ -171,7 +166,6 @@ async def deny(session: Session, request: protocol.Request, me: Participant, roo
     peer = session.state.rooms.leave_lobby(room, participant_id)
     if peer is None:
         raise ProtocolError(BAD_MESSAGE, f"no one with id {participant_id!r} is in the lobby")
-    session.state.rooms.moderation(room).lobby.pop(participant_id, None)
     _ok(session, request)
     peer.send({"type": "lobby_denied"})
     peer.close_soon(CLOSE_REMOVED)

@@ -113,14 +113,28 @@ class LiveRooms:
     def enter_lobby(self, room: str, participant_id: str, session: Session) -> None:
         self._room(room).lobby[participant_id] = session
 
-    def leave_lobby(self, room: str, participant_id: str) -> Session | None:
-        """Take `participant_id`'s session out of the lobby (None: not there)."""
+    def leave_lobby(self, room: str, participant_id: str, admitted: bool = False) -> Session | None:
+        """Take `participant_id` out of the lobby: its session (returned; None: not there)
+        and its entry in the hosts' list; `admitted`: a host let them in, and the lock will
+        not keep them out. A room whose session ended is not made again by those who were
+        waiting in it and leave afterwards."""
         live = self._rooms.get(room)
         if live is None:
             return None
         session = live.lobby.pop(participant_id, None)
+        if live.moderation is not None:
+            entry = live.moderation.lobby.pop(participant_id, None)
+            if entry is not None and admitted:
+                live.moderation.admitted.add(entry.identity)
         self._prune(room)
         return session
+
+    def waiting(self, room: str) -> list[dict[str, Any]]:
+        """The lobby as the hosts see it: who waits, since when."""
+        live = self._rooms.get(room)
+        if live is None or live.moderation is None:
+            return []
+        return [w.to_dict() for w in live.moderation.lobby.values()]
 
     def wait_for_start(self, room: str, session: Session) -> None:
         self._room(room).starting[id(session)] = session

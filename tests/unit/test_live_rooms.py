@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from classroom.moderation import Waiting
 from classroom.roles import Grants, Role
 from classroom.roster import Participant, Roster
 from signaling.rooms import AUDIENCE_EVERY, LiveRooms
@@ -127,3 +128,18 @@ async def test_a_room_is_kept_while_anything_of_it_is_left_and_then_forgotten() 
     rooms.wait_for_start("s", waiting)  # type: ignore[arg-type]
     assert rooms.started("s") == [waiting] and rooms.started("s") == []
     assert rooms.get("s") is None
+
+
+def test_the_lobby_lets_in_and_out_and_an_ended_room_stays_ended() -> None:
+    rooms = LiveRooms(max_participants=10)
+    for pid, identity in (("p_1", "i-1"), ("p_2", "i-2")):
+        rooms.moderation("r").lobby[pid] = Waiting(pid, identity, pid, 0.0)
+        rooms.enter_lobby("r", pid, Recorder())  # type: ignore[arg-type]
+    assert [w["id"] for w in rooms.waiting("r")] == ["p_1", "p_2"]
+    assert rooms.leave_lobby("r", "p_1", admitted=True) is not None
+    assert rooms.moderation("r").admitted == {"i-1"}  # the lock will not keep them out
+    assert [w["id"] for w in rooms.waiting("r")] == ["p_2"]
+    rooms.forget_room("r")  # the session ended with p_2 still waiting
+    assert rooms.leave_lobby("r", "p_2") is None  # its socket closes afterwards...
+    assert rooms.waiting("r") == []
+    assert rooms.get("r") is None  # ...and makes nothing of the room again
