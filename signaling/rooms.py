@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from classroom.moderation import RoomModeration
@@ -34,9 +33,6 @@ class LiveRooms:
 
     def get(self, room: str) -> LiveRoom | None:
         return self._rooms.get(room)
-
-    def __iter__(self) -> Iterator[LiveRoom]:
-        return iter(list(self._rooms.values()))
 
     def _room(self, room: str) -> LiveRoom:
         live = self._rooms.get(room)
