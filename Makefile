@@ -73,6 +73,14 @@ nginx:
 	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y nginx && \
 	   (systemctl disable --now nginx >/dev/null 2>&1 || true))
 
+# Debian's redis-server: the district's directory of rooms and nodes (district/); the tests
+# start their own on 127.0.0.1 (tests/redis_server.py). The package's service stays off.
+.PHONY: redis
+redis:
+	@command -v redis-server >/dev/null 2>&1 || \
+	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server && \
+	   (systemctl disable --now redis-server >/dev/null 2>&1 || true))
+
 run: venv hlsjs
 	DEMO_SCHOOL=1 PORT=$(PORT) $(PY) -m signaling
 
@@ -80,10 +88,10 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-test: venv hlsjs chromium firefox janus coturn nginx lint
+test: venv hlsjs chromium firefox janus coturn nginx redis lint
 	$(VENV)/bin/pytest -p no:cacheprovider -q
 
-unit: venv
+unit: venv redis
 	$(VENV)/bin/pytest -q tests/unit
 
 integration: venv

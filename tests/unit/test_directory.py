@@ -1,0 +1,190 @@
+"""The district directory against a real redis-server: placement, fencing, leases, drain."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator
+
+import pytest
+from redis.asyncio import Redis
+
+from district import directory
+from district.directory import Directory, Holding, NoNode
+from tests.redis_server import RedisServer
+
+_prefixes = itertools.count()
+
+
+@pytest.fixture
+async def redis(redis_server: RedisServer) -> AsyncIterator[Redis]:
+    client = Redis.from_url(redis_server.url)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def prefix() -> str:
+    return f"t{next(_prefixes)}:"
+
+
+async def _nodes(d: Directory, *ids: str, capacity: int = 100) -> None:
+    for node in ids:
+        await d.heartbeat(node, f"http://{node}", capacity, [])
+
+
+async def test_a_room_goes_to_the_least_loaded_node_and_stays_there(
+    redis: Redis, prefix: str
+) -> None:
+    d = Directory(redis, prefix)
+    await _nodes(d, "a", "b")
+    first = await d.place("maths", expected=30)
+    assert (first.node, first.placed) == ("a", True)  # a tie goes to the smaller id
+    second = await d.place("music", expected=10)
+    assert (second.node, second.placed) == ("b", True)
+    third = await d.place("art", expected=5)
+    assert third.node == "b"  # b holds 10 of 100, a 30
+    again = await d.place("maths", expected=1)
+    assert again == directory.Placement("maths", "a", first.token, False)
+    assert (await d.owner("maths")) == again
+
+
+async def test_every_claim_takes_a_larger_token(redis: Redis, prefix: str) -> None:
+    d = Directory(redis, prefix)
+    await _nodes(d, "a")
+    tokens = [(await d.place(f"room{i}")).token for i in range(5)]
+    assert tokens == sorted(tokens) and len(set(tokens)) == 5
+
+
+async def test_load_is_the_head_count_when_more_came_than_expected(
+    redis: Redis, prefix: str
+) -> None:
+    d = Directory(redis, prefix)
+    await _nodes(d, "a", "b")
+    maths = await d.place("maths", expected=2)
+    assert maths.node == "a"
+    await d.heartbeat("a", "http://a", 100, [Holding("maths", maths.token, 40)])
+    music = await d.place("music", expected=30)
+    assert music.node == "b"
+    # 40 on a, 30 on b: the next goes to b.
+    assert (await d.place("art", expected=1)).node == "b"
+    nodes = await d.nodes()
+    assert [(n.id, n.rooms) for n in nodes] == [
+        ("a", {"maths": 40}),
+        ("b", {"art": 0, "music": 0}),
+    ]
+
+
+async def test_capacity_weighs_the_choice(redis: Redis, prefix: str) -> None:
+    d = Directory(redis, prefix)
+    await d.heartbeat("big", "http://big", 400, [])
+    await d.heartbeat("small", "http://small", 100, [])
+    assert (await d.place("r1", expected=60)).node == "big"  # 0/400 beats 0/100 by id
+    assert (await d.place("r2", expected=30)).node == "small"  # 0.00 < 0.15
+    assert (await d.place("r3", expected=30)).node == "big"  # 0.15 < 0.30
+
+
+async def test_concurrent_placements_of_one_room_end_in_one_owner(
+    redis_server: RedisServer, prefix: str
+) -> None:
+    # Two nodes admitting a lesson's first two people at once, each with its own connection.
+    clients = [Redis.from_url(redis_server.url) for _ in range(8)]
+    try:
+        await _nodes(Directory(clients[0], prefix), "a", "b")
+        placements = await asyncio.gather(
+            *(Directory(c, prefix).place("maths", expected=25) for c in clients)
+        )
+    finally:
+        await asyncio.gather(*(c.aclose() for c in clients))
+    assert len({(p.node, p.token) for p in placements}) == 1
+    assert sum(p.placed for p in placements) == 1
+
+
+async def test_concurrent_new_rooms_spread_over_the_nodes(
+    redis_server: RedisServer, prefix: str
+) -> None:
+    clients = [Redis.from_url(redis_server.url) for _ in range(6)]
+    try:
+        await _nodes(Directory(clients[0], prefix), "a", "b", "c")
+        placements = await asyncio.gather(
+            *(Directory(c, prefix).place(f"lesson{i}", expected=25) for i, c in enumerate(clients))
+        )
+    finally:
+        await asyncio.gather(*(c.aclose() for c in clients))
+    per_node = sorted(sum(p.node == n for p in placements) for n in "abc")
+    assert per_node == [2, 2, 2]
+
+
+async def test_a_dead_node_s_room_is_claimed_again_and_its_old_owner_is_told(
+    redis: Redis, prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(directory, "LEASE", 0.2)
+    d = Directory(redis, prefix)
+    await _nodes(d, "a")
+    old = await d.place("maths", expected=20)
+    await asyncio.sleep(0.3)  # a's lease lapses: it stopped
+    await _nodes(d, "b")
+    assert [n.id for n in await d.nodes()] == ["b"]
+    new = await d.place("maths", expected=20)
+    assert (new.node, new.placed) == ("b", True)
+    assert new.token > old.token
+    # a comes back (it had only stalled): the room is no longer its own.
+    lost = await d.heartbeat("a", "http://a", 100, [Holding("maths", old.token, 20)])
+    assert lost == ["maths"]
+    assert (await d.owner("maths")) == directory.Placement("maths", "b", new.token, False)
+    # ...and its stale release changes nothing.
+    assert await d.release("maths", "a", old.token) is False
+    assert (await d.owner("maths")) is not None
+
+
+async def test_a_node_renewing_in_time_keeps_its_rooms(
+    redis: Redis, prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(directory, "LEASE", 0.5)
+    d = Directory(redis, prefix)
+    await _nodes(d, "a", "b")
+    maths = await d.place("maths")
+    for _ in range(6):  # 0.9 s in all: longer than the lease, renewed within it
+        await asyncio.sleep(0.15)
+        assert await d.heartbeat("a", "http://a", 100, [Holding("maths", maths.token, 3)]) == []
+        await _nodes(d, "b")
+    assert (await d.place("maths")).node == "a"
+
+
+async def test_release_frees_the_room_for_any_node(redis: Redis, prefix: str) -> None:
+    d = Directory(redis, prefix)
+    await _nodes(d, "a")
+    maths = await d.place("maths")
+    assert await d.release("maths", "a", maths.token) is True
+    assert await d.owner("maths") is None
+    assert (await d.nodes())[0].rooms == {}
+    assert await d.release("maths", "a", maths.token) is False
+    # Released, the room's last owner holds nothing: a heartbeat naming it says it is lost.
+    assert await d.heartbeat("a", "http://a", 100, [Holding("maths", maths.token, 0)]) == ["maths"]
+
+
+async def test_a_draining_node_gets_no_new_rooms_but_keeps_its_own(
+    redis: Redis, prefix: str
+) -> None:
+    d = Directory(redis, prefix)
+    await _nodes(d, "a", "b")
+    maths = await d.place("maths")
+    assert maths.node == "a"
+    assert await d.drain("a") is True
+    assert (await d.place("music")).node == "b"
+    assert (await d.place("art", expected=500)).node == "b"
+    assert (await d.place("maths")).node == "a"
+    assert [(n.id, n.draining) for n in await d.nodes()] == [("a", True), ("b", False)]
+    assert await d.drain("a", draining=False) is True
+    assert (await d.place("history")).node == "a"
+    assert await d.drain("nobody") is False
+
+
+async def test_no_node_to_place_on(redis: Redis, prefix: str) -> None:
+    d = Directory(redis, prefix)
+    with pytest.raises(NoNode, match="'maths'"):
+        await d.place("maths")
+    await _nodes(d, "a")
+    await d.drain("a")
+    with pytest.raises(NoNode):
+        await d.place("maths")
