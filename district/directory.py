@@ -43,6 +43,8 @@ class Placement:
     """The owner's fencing token: larger for every later claim of any room."""
     placed: bool
     """Claimed by this call (False: the room already had a live owner)."""
+    url: str = ""
+    """The owner's URL, for the other nodes."""
 
 
 @dataclass(frozen=True)
@@ -72,22 +74,26 @@ class Directory:
         self._place = redis.register_script(scripts.PLACE)
         self._heartbeat = redis.register_script(scripts.HEARTBEAT)
         self._release = redis.register_script(scripts.RELEASE)
+        self._leave = redis.register_script(scripts.LEAVE)
 
     async def place(self, room: str, expected: int = 1) -> Placement:
         """The room's live owner, or a new claim for the least-loaded live node; NoNode
         when every node is dead or draining."""
-        node, token, placed = await self._place(args=[self._prefix, room, max(expected, 1)])
+        node, token, placed, url = await self._place(args=[self._prefix, room, max(expected, 1)])
         node = _text(node)
         if not node:
             raise NoNode(f"no node can take the room {room!r}: all are draining or gone")
-        return Placement(room, node, int(token), bool(placed))
+        return Placement(room, node, int(token), bool(placed), _text(url or b""))
 
     async def owner(self, room: str) -> Placement | None:
-        """Who holds the room now, alive or not; None when it is placed nowhere."""
-        node, token = await cast(Any, self._redis).hmget(self._key("room", room), "node", "token")
+        """Who holds the room now, alive or not (url "": not alive); None when it is placed
+        nowhere."""
+        redis = cast(Any, self._redis)
+        node, token = await redis.hmget(self._key("room", room), "node", "token")
         if node is None:
             return None
-        return Placement(room, _text(node), int(token), False)
+        url = await redis.hget(self._key("node", _text(node)), "url")
+        return Placement(room, _text(node), int(token), False, _text(url or b""))
 
     async def heartbeat(
         self, node: str, url: str, capacity: int, holdings: list[Holding]
@@ -103,6 +109,10 @@ class Directory:
     async def release(self, room: str, node: str, token: int) -> bool:
         """The owner lets its room go; False (nothing changed) when it is not the owner."""
         return bool(await self._release(args=[self._prefix, room, node, token]))
+
+    async def leave(self, node: str) -> int:
+        """The node stops: out of placement now, its rooms released; how many it held."""
+        return int(await self._leave(args=[self._prefix, node]))
 
     async def drain(self, node: str, draining: bool = True) -> bool:
         """No new rooms for the node while `draining` (its rooms go on); False when the node

@@ -9,16 +9,17 @@ Keys, under a prefix (KEYS are not declared: the directory needs one Redis, not 
   fence                 the fencing counter: every claim takes the next number
 """
 
-# ARGV: prefix, room, expected size, capacity share of the newcomer (unused when owned)
-# Returns {node, token, placed}: the live owner if there is one (placed = 0), else the
+# ARGV: prefix, room, expected size.
+# Returns {node, token, placed, url}: the live owner if there is one (placed = 0), else the
 # least-loaded live node that is not draining, now the owner with a new token (placed = 1);
-# {"", 0, 0} when no node can take it.
+# {"", 0, 0, ""} when no node can take it.
 PLACE = """
 local p, name, expected = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local room = p .. 'room:' .. name
 local owner = redis.call('HGET', room, 'node')
 if owner and redis.call('EXISTS', p .. 'node:' .. owner) == 1 then
-  return {owner, tonumber(redis.call('HGET', room, 'token')), 0}
+  local url = redis.call('HGET', p .. 'node:' .. owner, 'url')
+  return {owner, tonumber(redis.call('HGET', room, 'token')), 0, url}
 end
 local best, best_score = nil, nil
 for _, id in ipairs(redis.call('SMEMBERS', p .. 'nodes')) do
@@ -43,12 +44,12 @@ for _, id in ipairs(redis.call('SMEMBERS', p .. 'nodes')) do
   end
 end
 if best == nil then
-  return {'', 0, 0}
+  return {'', 0, 0, ''}
 end
 local token = redis.call('INCR', p .. 'fence')
 redis.call('HSET', room, 'node', best, 'token', token, 'expected', expected, 'present', 0)
 redis.call('SADD', p .. 'node:' .. best .. ':rooms', name)
-return {best, token, 1}
+return {best, token, 1, redis.call('HGET', p .. 'node:' .. best, 'url')}
 """
 
 # ARGV: prefix, node id, url, capacity, lease ms, then (room, token, present) triples.
@@ -87,4 +88,22 @@ end
 redis.call('DEL', room)
 redis.call('SREM', p .. 'node:' .. id .. ':rooms', name)
 return 1
+"""
+
+# ARGV: prefix, node id. A node stopping on purpose: gone from placement at once (not after
+# its lease), its rooms free for the others. Returns how many rooms it let go.
+LEAVE = """
+local p, id = ARGV[1], ARGV[2]
+local key = p .. 'node:' .. id
+local released = 0
+for _, name in ipairs(redis.call('SMEMBERS', key .. ':rooms')) do
+  local room = p .. 'room:' .. name
+  if redis.call('HGET', room, 'node') == id then
+    redis.call('DEL', room)
+    released = released + 1
+  end
+end
+redis.call('DEL', key, key .. ':rooms')
+redis.call('SREM', p .. 'nodes', id)
+return released
 """

@@ -17,9 +17,12 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from aiohttp import WSCloseCode
+
 from classroom.errors import ClassroomError
 from classroom.moderation import Waiting
 from classroom.roster import CHAT_KEPT, ChatMessage, Participant
+from district.directory import NoNode
 from sfu.errors import SfuError
 
 from . import departure, hosting, protocol
@@ -27,6 +30,7 @@ from .absence import Away
 from .auth import Claims
 from .errors import (
     ALREADY_JOINED,
+    NO_NODE,
     REMOVED,
     ROOM_FULL,
     ROOM_LOCKED,
@@ -34,6 +38,7 @@ from .errors import (
     USE_HLS,
     ProtocolError,
 )
+from .routing import Elsewhere
 from .server_state import CLOSE_REPLACED
 from .turn import ice_servers
 
@@ -49,6 +54,7 @@ async def join(session: Session, request: protocol.Request) -> None:
     if claims.sign_in is not None and alive and not alive(claims.sign_in, claims.identity):
         raise ProtocolError(SIGNED_OUT, "this link's sign-in has ended: sign in again")
     session.sign_in = claims.sign_in
+    await route(session, claims.room)
     rooms = session.state.rooms
     record = session.state.record
     if record is not None:
@@ -73,6 +79,16 @@ async def join(session: Session, request: protocol.Request) -> None:
     # pupils joining together would each miss the other in their chosen gallery.
     async with rooms.lock(claims.room):
         await join_locked(session, request, claims)
+
+
+async def route(session: Session, room: str) -> None:
+    """In a district: the room is claimed for this node, or Elsewhere names its node."""
+    try:
+        owner = await session.state.router.route(room)
+    except NoNode as exc:
+        raise ProtocolError(NO_NODE, str(exc)) from exc
+    if owner is not None:
+        raise Elsewhere(owner)
 
 
 def wait_for_start(session: Session, request: protocol.Request, claims: Claims) -> None:
@@ -102,6 +118,10 @@ def join_later(
             await join()
         except ProtocolError as error:
             session.send_error(request.id, error.code, error.message)
+        except Elsewhere:
+            # The room moved to another node while this one waited: reconnect, to it.
+            session.left = True
+            session.close_soon(WSCloseCode.SERVICE_RESTART)
 
     task = asyncio.get_running_loop().create_task(run())
     session.spawn_task(task)

@@ -29,6 +29,8 @@ from .auth import TokenIssuer
 from .broadcasts import Broadcasts
 from .compositions import Compositions
 from .config import Config
+from .district_node import district_node
+from .door import RELAYED_BY
 from .headers import security_headers
 from .hostless import HostlessTimers
 from .metrics_access import metrics_refusal
@@ -52,7 +54,7 @@ TRANSPORT_MAX_FRAME = 4 * 1024 * 1024
 async def _websocket(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(max_msg_size=TRANSPORT_MAX_FRAME, heartbeat=20)
     await ws.prepare(request)
-    await Session(ws, request.app[STATE]).run()
+    await Session(ws, request.app[STATE], relayed=RELAYED_BY in request.headers).run()
     return ws
 
 
@@ -152,7 +154,8 @@ def create_app(config: Config) -> web.Application:
         if config.sfu_workers <= 0:
             local = LocalSfu(config.ice_addresses, rooms, RoomRecorder.open)
             app[STATE] = state(local)
-            yield
+            async with district_node(config, app[STATE], TRANSPORT_MAX_FRAME):
+                yield
             _stop_timers(app[STATE])
             await local.close()
             return
@@ -163,7 +166,8 @@ def create_app(config: Config) -> web.Application:
         await asyncio.gather(*(w.start() for w in workers))
         app[STATE] = state(ShardedSfu(workers, LocalPlacement(len(workers))))
         logger.info("SFU in %d worker processes: %s", len(workers), [w.pid for w in workers])
-        yield
+        async with district_node(config, app[STATE], TRANSPORT_MAX_FRAME):
+            yield
         _stop_timers(app[STATE])
         await asyncio.gather(*(w.close() for w in workers))
 
@@ -216,7 +220,12 @@ def create_app(config: Config) -> web.Application:
     async def close_sockets(app: web.Application) -> None:
         # A restart (a deploy, a reboot) is not everyone leaving: say so, so that clients
         # keep retrying until the server is back (close code 1012, "service restart").
-        for session in list(app[STATE].sessions):
+        # A node of a district leaves it first: the pages' next tries go to other nodes.
+        state = app[STATE]
+        await state.router.close()
+        if state.door is not None:
+            await state.door.close_relays()
+        for session in list(state.sessions):
             session.send({"type": "server_restarting"})
             session.close_soon(WSCloseCode.SERVICE_RESTART)
 

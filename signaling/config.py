@@ -72,6 +72,17 @@ class Config:
     operator_token: str = ""
     """The district operator's token for /api/operator/… (OPERATOR_TOKEN); empty: those
     endpoints are off."""
+    redis_url: str = ""
+    """A district's Redis (REDIS_URL): this server is one node of many, rooms placed on nodes
+    there (district/); empty: one server, every room here."""
+    node_id: str = ""
+    """This node's name in the district (NODE_ID); unique, stable across restarts."""
+    node_url: str = ""
+    """Where the other nodes reach this one (NODE_URL): its own address, not the load
+    balancer's; defaults to http://host:port."""
+    node_capacity: int = 300
+    """Participants this node is meant to carry (NODE_CAPACITY): new rooms go to the node
+    with the smallest share of its capacity in use."""
 
     @property
     def database_path(self) -> str:
@@ -145,12 +156,31 @@ class Config:
                 raise ValueError("HOSTLESS_MINUTES must be 0 (never) or more")
             config.hostless_end = minutes * 60
         config.operator_token = env.get("OPERATOR_TOKEN", "").strip()
+        _district(config, env)
         config.ice_transport_policy = env.get("ICE_TRANSPORT_POLICY", "all")
         if config.ice_transport_policy not in ("all", "relay"):
             raise ValueError("ICE_TRANSPORT_POLICY must be 'all' or 'relay'")
         if config.ice_transport_policy == "relay" and config.turn is None:
             raise ValueError("ICE_TRANSPORT_POLICY=relay needs TURN_SECRET and TURN_URLS")
         return config
+
+
+def _district(config: Config, env: dict[str, str]) -> None:
+    """REDIS_URL makes this server a node of a district; the rest must then be said."""
+    config.redis_url = env.get("REDIS_URL", "").strip()
+    if not config.redis_url:
+        return
+    if not config.redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError("REDIS_URL must be a redis://, rediss:// or unix:// URL")
+    if not env.get("SECRET"):
+        raise ValueError("REDIS_URL needs SECRET: a room link made on one node opens on all")
+    config.node_id = env.get("NODE_ID", "").strip() or f"{config.host}:{config.port}"
+    config.node_url = env.get("NODE_URL", "").strip() or f"http://{config.host}:{config.port}"
+    if config.host in ("0.0.0.0", "::") and not env.get("NODE_URL"):
+        raise ValueError(f"HOST={config.host} needs NODE_URL: the address other nodes reach")
+    config.node_capacity = int(env.get("NODE_CAPACITY", config.node_capacity))
+    if config.node_capacity <= 0:
+        raise ValueError("NODE_CAPACITY must be more than 0 participants")
 
 
 def _tls_files(cert: str | None, key: str | None) -> tuple[Path | None, Path | None]:

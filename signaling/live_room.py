@@ -61,6 +61,12 @@ class LiveRoom:
         self.audience_due = False
         """The audience count is due to be sent."""
 
+    def head_count(self) -> int:
+        """People in the room (those dropped off and still kept count), its lobby and those
+        waiting for its start."""
+        inside = len(self.roster.participants) if self.roster is not None else 0
+        return inside + len(self.lobby) + len(self.starting)
+
     def idle(self) -> bool:
         """Nothing of the room is left: it may be forgotten."""
         return (

@@ -95,6 +95,11 @@ class LiveRooms:
         live = self._rooms.get(room)
         return live.speaker if live is not None else None
 
+    def head_counts(self) -> dict[str, int]:
+        """Each room open here, with the people in it, its lobby and those waiting for its
+        start (what a district counts as the room's load)."""
+        return {name: live.head_count() for name, live in self._rooms.items()}
+
     @property
     def participant_count(self) -> int:
         return sum(len(r.roster.participants) for r in self._rooms.values() if r.roster)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from aiohttp import WSCloseCode
+
 from classroom.models import ChatLine
 from recording.remux import participant_files
 from recording.sidecar import session_folder
@@ -22,8 +24,10 @@ from .absence import Absences
 from .auth import TokenIssuer
 from .broadcasts import Broadcasts
 from .compositions import Compositions
+from .door import Door
 from .hostless import HostlessTimers
 from .rooms import LiveRooms
+from .routing import LocalRouter, Router
 from .turn import TurnConfig
 
 if TYPE_CHECKING:
@@ -110,6 +114,10 @@ class ServerState:
     """Ends live sessions left without a host (signaling/hostless.py; None: they never do)."""
     sign_in_alive: Callable[[str, str], bool] | None = None
     """(sign-in id, user id): whether a room token's sign-in still holds (None: not checked)."""
+    router: Router = field(default_factory=LocalRouter)
+    """Which node holds a room (signaling/routing.py): always this one unless in a district."""
+    door: Door | None = None
+    """Relays connections to the rooms other nodes hold (None: not in a district)."""
 
     def sign_out(self, sign_ins: set[str]) -> int:
         """Sign-ins ended: close every connection a token of theirs opened; how many."""
@@ -172,6 +180,20 @@ class ServerState:
         self.rooms.forget_room(room)
         if self.broadcasts is not None:
             await self.broadcasts.stop(room)
+
+    def room_lost(self, room: str) -> None:
+        """Another node of the district holds the room now (this one stalled past its
+        lease): everyone here reconnects (close code 1012, as for a restart) and is sent
+        there; those who dropped off are not kept for a room that is not here."""
+        for session in [
+            *self.rooms.connections(room).values(),
+            *self.rooms.lobby(room).values(),
+            *self.rooms.started(room),
+        ]:
+            session.close_soon(WSCloseCode.SERVICE_RESTART)
+        for away in self.absences.in_room(room):
+            self.absences.drop(room, away.participant.id)
+            departure.depart(away.session)
 
     def start_room(self, room: str) -> None:
         """The session went live: those waiting for its start come in (or to its lobby)."""

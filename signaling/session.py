@@ -24,15 +24,22 @@ from .errors import (
     NOT_JOINED,
     ProtocolError,
 )
+from .routing import Elsewhere
 from .server_state import CLOSE_REPLACED, ServerState
 
 logger = logging.getLogger(__name__)
 
 
 class Session:
-    def __init__(self, ws: web.WebSocketResponse, state: ServerState) -> None:
+    def __init__(
+        self, ws: web.WebSocketResponse, state: ServerState, relayed: bool = False
+    ) -> None:
         self._ws = ws
         self._state = state
+        self._relayed = relayed
+        """Another node of the district relays this connection: it is not relayed again."""
+        self._elsewhere: tuple[str, str] | None = None
+        """The join asked for a room another node holds: its URL, and the join's text."""
         self._outbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         self.participant: Participant | None = None
         self.room: str | None = None
@@ -81,6 +88,8 @@ class Session:
                 await departure.leave(self)
             self._outbox.put_nowait(None)
             await writer
+        if self._elsewhere is not None and self._state.door is not None:
+            await self._state.door.relay(self._ws, *self._elsewhere)
 
     async def _write(self) -> None:
         while (message := await self._outbox.get()) is not None:
@@ -134,6 +143,13 @@ class Session:
             self.send_error(
                 error.request_id if request_id is None else request_id, error.code, error.message
             )
+        except Elsewhere as moved:
+            self.left = True  # nothing more is read here
+            if self._relayed or self._state.door is None:
+                # Moved while being relayed here: the page's next try finds the new node.
+                self.close_soon(WSCloseCode.SERVICE_RESTART)
+            else:
+                self._elsewhere = (moved.url, text)
         except InvalidSdp as error:
             self.send_error(request_id, BAD_SDP, str(error))
         except NotFound as error:

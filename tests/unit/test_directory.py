@@ -45,7 +45,8 @@ async def test_a_room_goes_to_the_least_loaded_node_and_stays_there(
     third = await d.place("art", expected=5)
     assert third.node == "b"  # b holds 10 of 100, a 30
     again = await d.place("maths", expected=1)
-    assert again == directory.Placement("maths", "a", first.token, False)
+    assert again == directory.Placement("maths", "a", first.token, False, "http://a")
+    assert first.url == "http://a"
     assert (await d.owner("maths")) == again
 
 
@@ -131,7 +132,9 @@ async def test_a_dead_node_s_room_is_claimed_again_and_its_old_owner_is_told(
     # a comes back (it had only stalled): the room is no longer its own.
     lost = await d.heartbeat("a", "http://a", 100, [Holding("maths", old.token, 20)])
     assert lost == ["maths"]
-    assert (await d.owner("maths")) == directory.Placement("maths", "b", new.token, False)
+    assert (await d.owner("maths")) == directory.Placement(
+        "maths", "b", new.token, False, "http://b"
+    )
     # ...and its stale release changes nothing.
     assert await d.release("maths", "a", old.token) is False
     assert (await d.owner("maths")) is not None
@@ -188,3 +191,17 @@ async def test_no_node_to_place_on(redis: Redis, prefix: str) -> None:
     await d.drain("a")
     with pytest.raises(NoNode):
         await d.place("maths")
+
+
+async def test_a_node_leaving_frees_its_rooms_at_once(redis: Redis, prefix: str) -> None:
+    d = Directory(redis, prefix)
+    await _nodes(d, "a", "b")
+    maths = await d.place("maths")
+    await d.place("music")
+    art = await d.place("art")
+    assert (maths.node, art.node) == ("a", "a")
+    assert await d.leave("a") == 2
+    assert [n.id for n in await d.nodes()] == ["b"]
+    moved = await d.place("maths")
+    assert (moved.node, moved.placed) == ("b", True)
+    assert await d.leave("a") == 0

@@ -1,0 +1,45 @@
+"""This server as one node of a district (REDIS_URL): its router and its door, for as long as
+the SFU runs. Without REDIS_URL nothing changes: every room is here."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from redis.asyncio import Redis
+
+from district.directory import Directory
+
+from .config import Config
+from .door import Door
+from .routing import DistrictRouter
+from .server_state import ServerState
+
+
+@asynccontextmanager
+async def district_node(config: Config, state: ServerState, max_frame: int) -> AsyncIterator[None]:
+    if not config.redis_url:
+        yield
+        return
+
+    async def lose(room: str) -> None:
+        state.room_lost(room)
+
+    redis = Redis.from_url(config.redis_url)
+    router = DistrictRouter(
+        Directory(redis),
+        config.node_id,
+        config.node_url,
+        config.node_capacity,
+        state.rooms.head_counts,
+        lose,
+    )
+    door = Door(config.node_id, max_frame)
+    state.router, state.door = router, door
+    await router.start()
+    try:
+        yield
+    finally:
+        await router.close()
+        await door.close()
+        await redis.aclose()

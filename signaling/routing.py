@@ -1,0 +1,139 @@
+"""Where a live room is: here, or on another node of the district.
+
+The seam in front of the live rooms, chosen once in `create_app`: `LocalRouter` when the
+server is the whole school (every room is here), `DistrictRouter` when `REDIS_URL` makes it
+one node of many. A join asks `route(room)` before anything of the room is touched here: None
+means the room is (now) this node's; otherwise the owner's URL, and the connection is relayed
+there (signaling/door.py).
+
+`DistrictRouter` holds each room it owns under the fencing token of its claim, renews its
+lease with their head counts every heartbeat, closes the rooms the directory says another node
+now holds (`lose`), and lets go of the rooms nobody is in any more.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from district.directory import HEARTBEAT, Directory, Holding
+
+logger = logging.getLogger(__name__)
+
+
+class Elsewhere(Exception):
+    """The room a join asked for is held by another node, at `url`."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.url = url
+
+
+class Router(Protocol):
+    async def route(self, room: str) -> str | None:
+        """None: the room is this node's (claimed now if it was nobody's); else the URL of
+        the node that holds it."""
+
+    async def owner(self, room: str) -> str | None:
+        """The URL of another node holding the room; None when it is here or nowhere (a
+        REST call about it is answered here)."""
+
+    async def start(self) -> None: ...
+    async def close(self) -> None: ...
+
+
+class LocalRouter:
+    """One server, every room here."""
+
+    async def route(self, room: str) -> str | None:
+        return None
+
+    async def owner(self, room: str) -> str | None:
+        return None
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+
+class DistrictRouter:
+    def __init__(
+        self,
+        directory: Directory,
+        node: str,
+        url: str,
+        capacity: int,
+        present: Callable[[], dict[str, int]],
+        lose: Callable[[str], Awaitable[None]],
+    ) -> None:
+        """`present`: each room open here (anything of it left: people, a lobby, those
+        waiting for the start) with its head count; `lose`: close a room that another node
+        holds now (its people reconnect, and find it there)."""
+        self._directory = directory
+        self.node = node
+        self._url = url
+        self._capacity = capacity
+        self._present = present
+        self._lose = lose
+        self._held: dict[str, int] = {}
+        """The rooms this node owns, by their fencing token."""
+        self._gone: set[str] = set()
+        """Held rooms not open here at the last heartbeat: let go at the next."""
+        self._beats: asyncio.Task[None] | None = None
+
+    async def route(self, room: str) -> str | None:
+        placement = await self._directory.place(room)
+        if placement.node != self.node:
+            return placement.url
+        self._held[room] = placement.token
+        self._gone.discard(room)
+        return None
+
+    async def owner(self, room: str) -> str | None:
+        placement = await self._directory.owner(room)
+        if placement is None or placement.node == self.node or not placement.url:
+            return None
+        return placement.url
+
+    async def start(self) -> None:
+        await self.beat()  # placeable from the first request on
+        self._beats = asyncio.get_running_loop().create_task(self._run())
+
+    async def close(self) -> None:
+        """Leave the district (at the stop's start, before the pages are told to reconnect;
+        again at the end changes nothing)."""
+        if self._beats is None:
+            return
+        self._beats.cancel()
+        await asyncio.gather(self._beats, return_exceptions=True)
+        self._beats = None
+        released = await self._directory.leave(self.node)
+        logger.info("node %s left the district, releasing %d rooms", self.node, released)
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT)
+            try:
+                await self.beat()
+            except Exception:
+                # Redis away for a moment: the lease has three heartbeats of slack.
+                logger.exception("node %s could not renew its lease", self.node)
+
+    async def beat(self) -> None:
+        """Renew the lease with the rooms' head counts; close the rooms lost; release the
+        rooms closed here since the last beat (a room just placed has a beat to open)."""
+        present = self._present()
+        for room in [r for r in self._gone if r in self._held and r not in present]:
+            await self._directory.release(room, self.node, self._held.pop(room))
+        self._gone = {r for r in self._held if r not in present}
+        holdings = [Holding(r, t, present.get(r, 0)) for r, t in self._held.items()]
+        lost = await self._directory.heartbeat(self.node, self._url, self._capacity, holdings)
+        for room in lost:
+            logger.warning("room %s is held by another node now: closing it here", room)
+            self._held.pop(room, None)
+            self._gone.discard(room)
+            await self._lose(room)
