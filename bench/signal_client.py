@@ -85,6 +85,11 @@ class SignalClient:
     def closed(self) -> bool:
         return self._ws.closed
 
+    async def wait_closed(self) -> int | None:
+        """Until the server closes the socket: its close code."""
+        await asyncio.shield(self._reader)
+        return self.close_code
+
     def on(self, event_type: str, handler: EventHandler) -> None:
         """Run ``handler`` for every future event of ``event_type`` (one at a time)."""
         self._handlers[event_type] = handler

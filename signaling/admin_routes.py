@@ -47,7 +47,7 @@ def _link(request: web.Request, issued: IssuedLink) -> dict[str, Any]:
 # --- the district operator ---------------------------------------------------------------
 
 
-def _operator(request: web.Request) -> None:
+def require_operator(request: web.Request) -> None:
     """Refuses anyone without the operator's token."""
     expected = request.app.get(OPERATOR_TOKEN, "")
     if not expected:
@@ -73,12 +73,12 @@ def summary_view(summary: SchoolSummary) -> dict[str, Any]:
 
 
 async def list_schools(request: web.Request) -> dict[str, Any]:
-    _operator(request)
+    require_operator(request)
     return {"schools": [summary_view(s) for s in request.app[ADMINISTRATION].schools()]}
 
 
 async def create_school(request: web.Request) -> dict[str, Any]:
-    _operator(request)
+    require_operator(request)
     body = request[BODY]
     school, admin, issued = await request.app[ADMINISTRATION].found_school(
         body["name"], body["admin_name"], body["admin_login"], body.get("admin_password")

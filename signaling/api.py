@@ -108,6 +108,7 @@ def add_routes(app: web.Application) -> None:
     # (they are re-exported above), which must be whole first.
     from .admin_routes import ADMIN_OPERATIONS
     from .auth_routes import AUTH_OPERATIONS
+    from .district_routes import DISTRICT_OPERATIONS
     from .erasure_routes import ERASURE_OPERATIONS
     from .event_routes import EVENT_OPERATIONS
     from .hls_routes import HLS_OPERATIONS
@@ -121,6 +122,7 @@ def add_routes(app: web.Application) -> None:
         + EVENT_OPERATIONS
         + HLS_OPERATIONS
         + ADMIN_OPERATIONS
+        + DISTRICT_OPERATIONS
         + ERASURE_OPERATIONS
     )
     spec = document(operations)

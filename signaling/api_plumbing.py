@@ -55,6 +55,8 @@ _STATUS = {
     errors.IMPORT_INVALID: 400,
     errors.IMPORT_TOO_LARGE: 413,
     "operator_disabled": 404,
+    "not_a_district": 404,
+    "no_such_node": 404,
     errors.SESSION_ENDED: 409,
     errors.SESSION_NOT_LIVE: 409,
     errors.ERASE_SELF: 409,

@@ -154,7 +154,7 @@ def create_app(config: Config) -> web.Application:
         if config.sfu_workers <= 0:
             local = LocalSfu(config.ice_addresses, rooms, RoomRecorder.open)
             app[STATE] = state(local)
-            async with district_node(config, app[STATE], TRANSPORT_MAX_FRAME):
+            async with district_node(app, config, app[STATE], TRANSPORT_MAX_FRAME):
                 yield
             _stop_timers(app[STATE])
             await local.close()
@@ -166,7 +166,7 @@ def create_app(config: Config) -> web.Application:
         await asyncio.gather(*(w.start() for w in workers))
         app[STATE] = state(ShardedSfu(workers, LocalPlacement(len(workers))))
         logger.info("SFU in %d worker processes: %s", len(workers), [w.pid for w in workers])
-        async with district_node(config, app[STATE], TRANSPORT_MAX_FRAME):
+        async with district_node(app, config, app[STATE], TRANSPORT_MAX_FRAME):
             yield
         _stop_timers(app[STATE])
         await asyncio.gather(*(w.close() for w in workers))

@@ -6,18 +6,23 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from aiohttp import web
 from redis.asyncio import Redis
 
 from district.directory import Directory
 
 from .config import Config
+from .district_routes import DIRECTORY
 from .door import Door
 from .routing import DistrictRouter
 from .server_state import ServerState
 
 
 @asynccontextmanager
-async def district_node(config: Config, state: ServerState, max_frame: int) -> AsyncIterator[None]:
+async def district_node(
+    app: web.Application, config: Config, state: ServerState, max_frame: int
+) -> AsyncIterator[None]:
+    """This node in the district for as long as it runs (nothing without REDIS_URL)."""
     if not config.redis_url:
         yield
         return
@@ -26,8 +31,9 @@ async def district_node(config: Config, state: ServerState, max_frame: int) -> A
         state.room_lost(room)
 
     redis = Redis.from_url(config.redis_url)
+    directory = app[DIRECTORY] = Directory(redis)
     router = DistrictRouter(
-        Directory(redis),
+        directory,
         config.node_id,
         config.node_url,
         config.node_capacity,

@@ -7,17 +7,23 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
+from typing import Any
 
+import aiohttp
+import pytest
 from redis.asyncio import Redis
 
 from bench.bots import PublisherBot, SubscriberBot
 from classroom.roles import Role
+from district import directory
 from district.directory import Directory
 from signaling.routing import DistrictRouter
 from tests.redis_server import RedisServer
 from tests.server_process import free_port
 
 from .conftest import RunningServer, serving
+
+OPERATOR = "operator-token-for-the-district-tests"
 
 
 @asynccontextmanager
@@ -41,6 +47,7 @@ async def district(
                         redis_url=redis_server.url,
                         node_id=f"node{i}",
                         node_url=f"http://127.0.0.1:{port}",
+                        operator_token=OPERATOR,
                     )
                 )
             )
@@ -53,10 +60,14 @@ async def owner(room: str, redis_server: RedisServer) -> str | None:
     return placement.node if placement is not None else None
 
 
-def node_of(server: RunningServer) -> str:
+def router_of(server: RunningServer) -> DistrictRouter:
     router = server.state.router
     assert isinstance(router, DistrictRouter)
-    return router.node
+    return router
+
+
+def node_of(server: RunningServer) -> str:
+    return router_of(server).node
 
 
 async def test_joins_through_different_nodes_meet_in_one_room(
@@ -87,3 +98,144 @@ async def test_joins_through_different_nodes_meet_in_one_room(
             "Teacher",
             "Vera",
         ]
+
+
+async def test_two_lessons_go_to_two_nodes(tmp_path: Path, redis_server: RedisServer) -> None:
+    async with district(tmp_path, redis_server, 2) as (a, b), AsyncExitStack() as stack:
+        for room, door in (("7b-maths", b), ("8a-physics", b)):
+            teacher = PublisherBot(door.url, door.token(f"teacher-{room}", Role.TEACHER, room=room))
+            await stack.enter_async_context(teacher)
+            await teacher.start()
+            pupil = SubscriberBot(door.url, door.token(f"pupil-{room}", room=room))
+            await stack.enter_async_context(pupil)
+            await pupil.join()
+            await pupil.wait_for_streams(2, packets=20)
+        assert await owner("7b-maths", redis_server) == "node0"
+        assert await owner("8a-physics", redis_server) == "node1"  # node0 holds 2 people
+        assert set(a.state.rooms.head_counts()) == {"7b-maths"}
+        assert set(b.state.rooms.head_counts()) == {"8a-physics"}
+
+
+async def test_the_first_two_joining_at_once_through_two_nodes_meet_in_one_room(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    async with district(tmp_path, redis_server, 2) as (a, b), AsyncExitStack() as stack:
+        anna = SubscriberBot(a.url, a.token("anna"))
+        boris = SubscriberBot(b.url, b.token("boris"))
+        for bot in (anna, boris):
+            await stack.enter_async_context(bot)
+        await asyncio.gather(anna.join(), boris.join())
+        counts = [s.state.rooms.head_counts().get("7b-maths", 0) for s in (a, b)]
+        assert sorted(counts) == [0, 2]
+
+
+async def test_a_node_that_stalled_past_its_lease_closes_the_room_another_node_took(
+    tmp_path: Path, redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(directory, "LEASE", 1.0)
+    async with district(tmp_path, redis_server, 2) as (a, b), AsyncExitStack() as stack:
+        anna = SubscriberBot(a.url, a.token("anna"))
+        await stack.enter_async_context(anna)
+        await anna.join()
+        assert await owner("7b-maths", redis_server) == "node0"
+        stalled = router_of(a)
+        beat = stalled.beat
+
+        async def frozen() -> None:
+            return None
+
+        monkeypatch.setattr(stalled, "beat", frozen)  # node0 stops renewing its lease
+        await asyncio.sleep(1.5)
+        boris = SubscriberBot(b.url, b.token("boris"))
+        await stack.enter_async_context(boris)
+        await boris.join()
+        assert await owner("7b-maths", redis_server) == "node1"
+        assert anna.signal.close_code is None  # node0 has not noticed yet
+        await beat()  # node0 wakes up: its token is stale, the room is no longer its own
+        # The page reconnects, and its door finds node1.
+        assert await asyncio.wait_for(anna.signal.wait_closed(), 5) == 1012
+        assert a.state.rooms.head_counts() == {}
+        assert b.state.rooms.head_counts() == {"7b-maths": 1}
+
+
+async def operator(
+    method: str, server: RunningServer, path: str, body: object = None, token: str = OPERATOR
+) -> tuple[int, dict[str, Any]]:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.request(
+            method, server.url + path, json=body, headers={"Authorization": f"Bearer {token}"}
+        ) as response,
+    ):
+        return response.status, await response.json()
+
+
+async def test_the_operator_sees_the_nodes_and_drains_one(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    async with district(tmp_path, redis_server, 2) as (a, b), AsyncExitStack() as stack:
+        anna = SubscriberBot(b.url, b.token("anna"))
+        await stack.enter_async_context(anna)
+        await anna.join()
+        for node in (a, b):
+            await router_of(node).beat()  # as each does every second
+        status, listed = await operator("GET", b, "/api/operator/nodes")
+        assert status == 200
+        assert listed == {
+            "nodes": [
+                {
+                    "id": "node0",
+                    "url": a.url,
+                    "capacity": 300,
+                    "draining": False,
+                    "people": 1,
+                    "rooms": {"7b-maths": 1},
+                },
+                {
+                    "id": "node1",
+                    "url": b.url,
+                    "capacity": 300,
+                    "draining": False,
+                    "people": 0,
+                    "rooms": {},
+                },
+            ]
+        }
+        status, drained = await operator(
+            "POST", b, "/api/operator/nodes/node0/drain", {"draining": True}
+        )
+        assert (status, drained["id"], drained["draining"]) == (200, "node0", True)
+        # node0 holds fewer people than node1 would, yet the next lesson starts on node1.
+        physics = SubscriberBot(a.url, a.token("boris", room="8a-physics"))
+        await stack.enter_async_context(physics)
+        await physics.join()
+        assert await owner("8a-physics", redis_server) == "node1"
+        assert a.state.rooms.head_counts() == {"7b-maths": 1}  # its lesson goes on
+        status, back = await operator(
+            "POST", a, "/api/operator/nodes/node0/drain", {"draining": False}
+        )
+        assert (status, back["draining"]) == (200, False)
+
+        assert await operator("POST", a, "/api/operator/nodes/node9/drain", {"draining": True}) == (
+            404,
+            {"error": {"code": "no_such_node", "message": "no live node 'node9' in the district"}},
+        )
+        status, refused = await operator("GET", a, "/api/operator/nodes", token="wrong")
+        assert (status, refused["error"]["code"]) == (401, "unauthorized")
+        status, refused = await operator(
+            "POST", a, "/api/operator/nodes/node0/drain", {"draining": "yes"}
+        )
+        assert (status, refused["error"]["code"]) == (400, "invalid_input")
+
+
+async def test_a_single_server_is_not_a_district(tmp_path: Path) -> None:
+    async with serving(tmp_path, operator_token=OPERATOR) as alone:
+        assert await operator("GET", alone, "/api/operator/nodes") == (
+            404,
+            {
+                "error": {
+                    "code": "not_a_district",
+                    "message": "this server is not a node of a district (REDIS_URL)",
+                }
+            },
+        )
