@@ -86,7 +86,7 @@ USER: web.RequestKey[User] = web.RequestKey("user", User)
 SIGN_IN: web.RequestKey[str] = web.RequestKey("sign_in", str)
 """The id of the sign-in the request's token belongs to."""
 SIGN_INS = web.AppKey("sign_ins", SignIns)
-RoomStatus = Callable[[str], dict[str, Any]]
+RoomStatus = Callable[[str], Awaitable[dict[str, Any]]]
 ROOM_STATUS: web.AppKey[RoomStatus] = web.AppKey("room_status")
 """A live session's room: {"people", "host" (one is in it), "ends_at" (when it ends for want
 of a host, or None)}."""
@@ -107,7 +107,7 @@ COMPOSITIONS: web.AppKey[Compositions] = web.AppKey("compositions", Compositions
 BROADCASTS: web.AppKey[Broadcasts] = web.AppKey("broadcasts", Broadcasts)
 """The events' live HLS (a child process each), and where their files are."""
 STREAM_KEYS: web.AppKey[StreamKeys] = web.AppKey("stream_keys", StreamKeys)
-SESSION_STARTED: web.AppKey[Callable[[str], None]] = web.AppKey("session_started")
+SESSION_STARTED: web.AppKey[Callable[[str], Awaitable[None]]] = web.AppKey("session_started")
 """Called when a session starts, to let in those who came early."""
 SESSION_ENDED: web.AppKey[SessionEnded] = web.AppKey("session_ended")
 """Called when a session ends, to close its live room for everyone."""

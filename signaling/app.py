@@ -35,6 +35,7 @@ from .headers import security_headers
 from .hostless import HostlessTimers
 from .metrics_access import metrics_refusal
 from .retention import Retention
+from .room_calls import ROOM_CALLS, RoomCalls
 from .rooms import LiveRooms
 from .server_state import ServerState
 from .session import Session
@@ -46,6 +47,7 @@ logger = logging.getLogger(__name__)
 STATE = web.AppKey("state", ServerState)
 CONFIG = web.AppKey("config", Config)
 RETENTION = web.AppKey("retention", Retention)
+
 """The sweeps deleting recordings past their school's keeping."""
 TRANSPORT_MAX_FRAME = 4 * 1024 * 1024
 """Frames above this close the socket (1009); between 64 KiB and this, an error reply."""
@@ -189,33 +191,68 @@ def create_app(config: Config) -> web.Application:
             store, config.data_dir / "recordings", app[api.BROADCASTS], app[api.COMPOSITIONS]
         )
 
+        # The REST API's calls into live rooms, run where each room is (signaling/room_calls).
         async def switch_recording(session_id: str, on: bool, by: str) -> dict[str, Any]:
-            state = app[STATE]
-            if state.rooms.present(session_id) is None:
-                raise ClassroomError(SESSION_NOT_LIVE, "no one is in the session's room")
-            if on:
-                recording_id = await recording_control.begin(state, session_id, by)
-                return {"recording": True, "recordingId": recording_id}
-            recording_id, tracks = await recording_control.finish(state, session_id)
-            return {"recording": False, "recordingId": recording_id, "tracks": tracks}
-
-        app[api.RECORDING_SWITCH] = switch_recording
+            return await calls.call("record", session_id, {"on": on, "by": by})
 
         async def session_ended(session_id: str) -> None:
-            await app[STATE].end_room(session_id)
+            await calls.call("end", session_id, {})
 
-        app[api.SESSION_ENDED] = session_ended
+        async def session_started(session_id: str) -> None:
+            await calls.call("start", session_id, {})
+
+        async def room_status(session_id: str) -> dict[str, Any]:
+            return await calls.call("status", session_id, {})
 
         async def signed_out(user_id: str, sign_ins: list[str]) -> None:
-            app[STATE].sign_out(set(sign_ins))
+            await calls.everywhere("sign_out", {"sign_ins": sign_ins})
 
+        app[api.RECORDING_SWITCH] = switch_recording
+        app[api.SESSION_ENDED] = session_ended
+        app[api.SESSION_STARTED] = session_started
+        app[api.ROOM_STATUS] = room_status
         app[api.SIGNED_OUT] = signed_out
-        app[api.SESSION_STARTED] = lambda session_id: app[STATE].start_room(session_id)
-        app[api.ROOM_STATUS] = lambda session_id: app[STATE].room_status(session_id)
         yield
+        await calls.close()
         await app[api.COMPOSITIONS].close()
         await app[api.BROADCASTS].close()
         store.close()
+
+    calls = app[ROOM_CALLS] = RoomCalls(config.secret)
+    calls.add_route(app)
+
+    async def record(room: str, arguments: dict[str, Any]) -> dict[str, Any]:
+        state = app[STATE]
+        if state.rooms.present(room) is None:
+            raise ClassroomError(SESSION_NOT_LIVE, "no one is in the session's room")
+        if arguments["on"]:
+            recording_id = await recording_control.begin(state, room, arguments["by"])
+            return {"recording": True, "recordingId": recording_id}
+        recording_id, tracks = await recording_control.finish(state, room)
+        return {"recording": False, "recordingId": recording_id, "tracks": tracks}
+
+    async def end(room: str, arguments: dict[str, Any]) -> dict[str, Any]:
+        await app[STATE].end_room(room)
+        return {}
+
+    async def start(room: str, arguments: dict[str, Any]) -> dict[str, Any]:
+        app[STATE].start_room(room)
+        return {}
+
+    async def status(room: str, arguments: dict[str, Any]) -> dict[str, Any]:
+        return app[STATE].room_status(room)
+
+    async def sign_out(room: str, arguments: dict[str, Any]) -> dict[str, Any]:
+        return {"closed": app[STATE].sign_out(set(arguments["sign_ins"]))}
+
+    for action, run in [
+        ("record", record),
+        ("end", end),
+        ("start", start),
+        ("status", status),
+        ("sign_out", sign_out),
+    ]:
+        calls.handle(action, run)
 
     async def close_sockets(app: web.Application) -> None:
         # A restart (a deploy, a reboot) is not everyone leaving: say so, so that clients

@@ -14,6 +14,7 @@ from district.directory import Directory
 from .config import Config
 from .district_routes import DIRECTORY
 from .door import Door
+from .room_calls import ROOM_CALLS
 from .routing import DistrictRouter
 from .server_state import ServerState
 
@@ -42,6 +43,13 @@ async def district_node(
     )
     door = Door(config.node_id, max_frame)
     state.router, state.door = router, door
+    calls = app[ROOM_CALLS]
+    calls.router = router
+
+    async def others() -> list[str]:
+        return [n.url for n in await directory.nodes() if n.id != config.node_id]
+
+    calls.nodes = others
     await router.start()
     try:
         yield

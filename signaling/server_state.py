@@ -238,6 +238,8 @@ class ServerState:
             return  # a host came in as the clock ran out
         if self.record is None or not self.record.hostless_ends(room):
             return
+        if await self.router.owner(room) is not None:
+            return  # another node of the district holds the room, and keeps its own clock
         logger.info("%s: no host for %.0f s, ending it", room, self.hostless_after)
         self.record.end_live(room)
         await self.end_room(room, reason="no_host")

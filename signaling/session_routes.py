@@ -63,7 +63,7 @@ async def list_sessions(request: web.Request) -> dict[str, Any]:
                 **session_view(s),
                 "recordings": counts.get(s.id, 0),
                 **(
-                    {"room": status(s.id)}
+                    {"room": await status(s.id)}
                     if status is not None and s.state is SessionState.LIVE
                     else {}
                 ),
@@ -96,7 +96,7 @@ async def start_session(request: web.Request) -> dict[str, Any]:
     session = request.app[CLASSROOM].start_session(_me(request), request.match_info["session_id"])
     on_start = request.app.get(SESSION_STARTED)
     if on_start is not None:
-        on_start(session.id)
+        await on_start(session.id)
     return session_view(session)
 
 

@@ -12,6 +12,7 @@ from signaling import api
 from signaling.admin_routes import ADMIN_OPERATIONS
 from signaling.auth import TokenIssuer
 from signaling.auth_routes import AUTH_OPERATIONS
+from signaling.district_routes import DISTRICT_OPERATIONS
 from signaling.erasure_routes import ERASURE_OPERATIONS
 from signaling.event_routes import EVENT_OPERATIONS
 from signaling.recording_routes import RECORDING_OPERATIONS
@@ -302,6 +303,7 @@ async def test_openapi_document_lists_every_operation_with_its_schema(school: Sc
         *RECORDING_OPERATIONS,
         *EVENT_OPERATIONS,
         *ADMIN_OPERATIONS,
+        *DISTRICT_OPERATIONS,
         *ERASURE_OPERATIONS,
     ]
     for op in operations:

@@ -14,10 +14,13 @@ import pytest
 from redis.asyncio import Redis
 
 from bench.bots import PublisherBot, SubscriberBot
+from classroom.models import SessionKind
 from classroom.roles import Role
 from district import directory
 from district.directory import Directory
+from signaling import api
 from signaling.routing import DistrictRouter
+from signaling.server_state import CLOSE_ENDED, CLOSE_SIGNED_OUT
 from tests.redis_server import RedisServer
 from tests.server_process import free_port
 
@@ -239,3 +242,83 @@ async def test_a_single_server_is_not_a_district(tmp_path: Path) -> None:
                 }
             },
         )
+
+
+async def test_rest_calls_into_a_live_room_reach_the_node_that_holds_it(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    async with district(tmp_path, redis_server, 3) as (a, b, c), aiohttp.ClientSession() as http:
+        classroom = a.app[api.CLASSROOM]  # the school's database is the district's, shared
+        admin = await classroom.create_school("Школа", "Admin", "admin", "admin-password")
+        teacher = await classroom.create_teacher(admin, "Ольга", "olga", "teacher-pw-1")
+        teacher = classroom.verify_teacher(admin, teacher.id)
+        school_class = classroom.create_class(admin, "7Б")
+        classroom.assign_teacher(admin, school_class.id, teacher.id)
+        invite = classroom.create_invite(teacher, school_class.id, Role.PUPIL)
+        await classroom.redeem_invite(invite.id, "Аня Петрова", "anya", "pupil-pw-12")
+        lesson = classroom.create_session(teacher, SessionKind.LESSON, "Дроби", school_class.id)
+
+        async def sign_in(door: RunningServer, login: str, password: str) -> str:
+            async with http.post(
+                f"{door.url}/api/auth/login", json={"login": login, "password": password}
+            ) as signed:
+                return str((await signed.json())["token"])
+
+        async def rest(
+            door: RunningServer, method: str, path: str, token: str, body: object = None
+        ) -> Any:
+            async with http.request(
+                method, door.url + path, json=body, headers={"Authorization": f"Bearer {token}"}
+            ) as response:
+                assert response.status == 200, await response.text()
+                return await response.json()
+
+        async def room_token(door: RunningServer, api_token: str) -> str:
+            entry = await rest(door, "POST", f"/api/sessions/{lesson.id}/join", api_token)
+            return str(entry["token"])
+
+        olga = await sign_in(c, "olga", "teacher-pw-1")
+        anya = await sign_in(c, "anya", "pupil-pw-12")
+        # The pupil comes early, through c: the room is placed (on node0, a) and she waits.
+        early = await http.ws_connect(c.url.replace("http", "ws") + "/ws")
+        await early.send_json({"type": "join", "id": 1, "token": await room_token(c, anya)})
+        assert (await early.receive_json(timeout=10))["type"] == "waiting"
+        assert await owner(lesson.id, redis_server) == "node0"
+        # The teacher starts the lesson through b: node0 lets her in.
+        await rest(b, "POST", f"/api/sessions/{lesson.id}/start", olga)
+        assert (await early.receive_json(timeout=10))["type"] == "joined"
+        teacher_ws = await join(http, b.url, await room_token(b, olga))
+
+        listed = await rest(c, "GET", "/api/sessions", olga)
+        (room,) = [s["room"] for s in listed["sessions"] if s["id"] == lesson.id]
+        assert room == {"people": 2, "host": True, "ends_at": None}
+
+        switched = await rest(b, "POST", f"/api/sessions/{lesson.id}/recording", olga, {"on": True})
+        assert switched["recording"] is True
+        assert a.state.rooms.moderation(lesson.id).recording == switched["recordingId"]
+        stopped = await rest(c, "POST", f"/api/sessions/{lesson.id}/recording", olga, {"on": False})
+        assert (stopped["recording"], stopped["recordingId"]) == (False, switched["recordingId"])
+
+        # The pupil signs out on another node: her connection (relayed by c to a) closes.
+        await rest(b, "POST", "/api/auth/logout", anya)
+        assert await _close_code(early) == CLOSE_SIGNED_OUT
+
+        await rest(c, "POST", f"/api/sessions/{lesson.id}/end", olga)
+        assert await _close_code(teacher_ws) == CLOSE_ENDED
+        assert a.state.rooms.present(lesson.id) is None
+
+
+async def join(
+    http: aiohttp.ClientSession, url: str, token: str
+) -> aiohttp.ClientWebSocketResponse:
+    ws = await http.ws_connect(url.replace("http", "ws") + "/ws")
+    await ws.send_json({"type": "join", "id": 1, "token": token})
+    while (message := await ws.receive_json(timeout=10))["type"] != "joined":
+        assert message["type"] != "error", message
+    return ws
+
+
+async def _close_code(ws: aiohttp.ClientWebSocketResponse) -> int | None:
+    async for _ in ws:
+        pass
+    return ws.close_code
