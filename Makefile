@@ -94,10 +94,10 @@ test: venv hlsjs chromium firefox janus coturn nginx redis lint
 unit: venv redis
 	$(VENV)/bin/pytest -q tests/unit
 
-integration: venv
+integration: venv redis
 	$(VENV)/bin/pytest -q tests/integration
 
-browser: venv hlsjs chromium firefox
+browser: venv hlsjs chromium firefox redis
 	$(VENV)/bin/pytest -q tests/browser
 
 # The bench suite (bench/__main__.py): every scenario against ours, Janus and the decoding relay;

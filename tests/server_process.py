@@ -71,7 +71,7 @@ def running_server(
     """A server on a free loopback port with `env` on top of ours; stopped by its PID.
     `prefix` runs it through a command that execs it, as `ip netns exec <name>` does (the PID
     stays the server's)."""
-    port = free_port()
+    port = int(env["PORT"]) if "PORT" in env else free_port()
     full_env = {
         **os.environ,
         "PORT": str(port),
