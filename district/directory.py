@@ -124,6 +124,15 @@ class Directory:
         await cast(Any, self._redis).hset(key, "draining", "1" if draining else "0")
         return True
 
+    async def take(self, task: str, holder: str, seconds: float) -> bool:
+        """Whether `holder` is the one to do `task` (the first to ask within `seconds`)."""
+        key = self._key("task", task)
+        return bool(await self._redis.set(key, holder, nx=True, px=int(seconds * 1000)))
+
+    async def alive(self) -> set[str]:
+        """The ids of the live nodes."""
+        return {node.id for node in await self.nodes()}
+
     async def nodes(self) -> list[Node]:
         """The live nodes, by id."""
         redis = cast(Any, self._redis)

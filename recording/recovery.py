@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,17 +48,39 @@ class RecoveredFile:
         return self.packets == 0
 
 
-def recover_recordings(root: str | os.PathLike[str]) -> list[Path]:
+def recover_recordings(
+    root: str | os.PathLike[str], ours: Callable[[Path], bool] | None = None
+) -> list[Path]:
     """After a crash: every recording under `root` (`<room>/<recording>/`) left unfinished
-    (".part" files, or a sidecar never told it stopped) made whole. The directories done."""
+    made whole (of those `ours` accepts: on storage shared by a district's nodes, not one
+    that another live node is writing). The directories done."""
     done = []
+    for directory in unfinished(root):
+        if ours is None or ours(directory):
+            recover_recording(directory)
+            done.append(directory)
+    return done
+
+
+def unfinished(root: str | os.PathLike[str]) -> list[Path]:
+    """The recordings under `root` with ".part" files, or a sidecar never told it stopped:
+    being written, or cut off by a crash."""
+    found = []
     for directory in sorted(Path(root).glob("*/*/")):
         content = read_sidecar(directory)
         parts = list(directory.glob("*" + PART_SUFFIX))
         if parts or (content is not None and content.get("stopped") is None):
-            recover_recording(directory)
-            done.append(directory)
-    return done
+            found.append(directory)
+    return found
+
+
+def writer(directory: Path) -> str | None:
+    """The district node that wrote the recording (its sidecar's `session.node`); None when
+    a server alone wrote it."""
+    content = read_sidecar(directory) or {}
+    session = content.get("session")
+    node = session.get("node") if isinstance(session, dict) else None
+    return str(node) if node else None
 
 
 def recover_recording(directory: Path) -> dict[str, object]:

@@ -122,14 +122,16 @@ def create_app(config: Config) -> web.Application:
 
     async def sfu_lifetime(app: web.Application) -> AsyncIterator[None]:
         rooms = LiveRooms(config.max_participants, config.max_audience)
-        # Before any room opens: what a crash (kill -9, power) left unfinished is made whole.
-        recovered = await asyncio.to_thread(recover_recordings, config.data_dir / "recordings")
-        for directory in recovered:
-            logger.warning("recovered the recording %s after an unclean stop", directory)
-            await asyncio.to_thread(participant_files, directory)
         compositions = app[api.COMPOSITIONS]
-        # Composing is slow; what a stop or a crash interrupted starts again.
-        await compositions.resume(config.data_dir / "recordings")
+        if not config.redis_url:  # a district's node does this in step with the others
+            # Before any room opens: what a crash (kill -9, power) left unfinished is made whole.
+            recordings = config.data_dir / "recordings"
+            recovered = await asyncio.to_thread(recover_recordings, recordings)
+            for directory in recovered:
+                logger.warning("recovered the recording %s after an unclean stop", directory)
+                await asyncio.to_thread(participant_files, directory)
+            # Composing is slow; what a stop or a crash interrupted starts again.
+            await compositions.resume(recordings)
 
         def state(sfu: SfuControl) -> ServerState:
             made = ServerState(

@@ -11,9 +11,11 @@ from redis.asyncio import Redis
 
 from district.directory import Directory
 
+from .api_plumbing import COMPOSITIONS
 from .config import Config
 from .district_routes import DIRECTORY
 from .door import Door
+from .recording_repair import RecordingRepair
 from .room_calls import ROOM_CALLS
 from .routing import DistrictRouter
 from .server_state import ServerState
@@ -41,6 +43,11 @@ async def district_node(
         state.rooms.head_counts,
         lose,
     )
+    # Before any room is placed here: what this node and dead nodes left is made whole.
+    repair = RecordingRepair(
+        config.data_dir / "recordings", config.node_id, directory, app[COMPOSITIONS]
+    )
+    await repair.start()
     door = Door(config.node_id, max_frame)
     state.router, state.door = router, door
     calls = app[ROOM_CALLS]
@@ -54,6 +61,7 @@ async def district_node(
     try:
         yield
     finally:
+        await repair.close()
         await router.close()
         await door.close()
         await redis.aclose()

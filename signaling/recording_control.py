@@ -37,6 +37,9 @@ async def begin(state: ServerState, room: str, started_by: str) -> str:
             "started_by": started_by,
         },
     }
+    if state.router.node:
+        # On storage a district shares, who writes it: another node repairs it if this dies.
+        options["session"]["node"] = state.router.node
     moderation.recording = recording_id  # taken before the await: one recording per room
     try:
         await state.sfu.start_recording(room, options)

@@ -32,6 +32,9 @@ class Elsewhere(Exception):
 
 
 class Router(Protocol):
+    node: str
+    """This node's id in the district ("" for a server alone)."""
+
     async def route(self, room: str) -> str | None:
         """None: the room is this node's (claimed now if it was nobody's); else the URL of
         the node that holds it."""
@@ -46,6 +49,8 @@ class Router(Protocol):
 
 class LocalRouter:
     """One server, every room here."""
+
+    node = ""
 
     async def route(self, room: str) -> str | None:
         return None

@@ -240,9 +240,7 @@ def test_a_reset_link_sets_a_new_password_once(pages: Pages, demo: Demo, artifac
     page.click("#reset-submit")
     mismatch = page.locator("[data-error-for=repeat]")
     mismatch.wait_for()
-    assert (
-        mismatch.inner_text() == "Пароли не совпадают. Введите один и тот же пароль дважды."
-    )
+    assert mismatch.inner_text() == "Пароли не совпадают. Введите один и тот же пароль дважды."
     page.screenshot(path=artifacts / "reset-mismatch.png")
     page.fill("#reset-repeat", "anya-new-secret")
     page.click("#reset-submit")

@@ -26,9 +26,7 @@ def _refused(page: Any) -> list[str]:
     return refused
 
 
-def test_the_pages_run_under_their_policy_and_carry_the_headers(
-    pages: Pages, demo: Demo
-) -> None:
+def test_the_pages_run_under_their_policy_and_carry_the_headers(pages: Pages, demo: Demo) -> None:
     admin = pages.open("/signin")
     admin.context.add_init_script(LISTEN)
     response = admin.goto(pages.url("/signin"))

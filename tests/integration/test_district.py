@@ -18,6 +18,7 @@ from classroom.models import SessionKind
 from classroom.roles import Role
 from district import directory
 from district.directory import Directory
+from recording.sidecar import read_sidecar, session_folder
 from signaling import api
 from signaling.routing import DistrictRouter
 from signaling.server_state import CLOSE_ENDED, CLOSE_SIGNED_OUT
@@ -298,6 +299,9 @@ async def test_rest_calls_into_a_live_room_reach_the_node_that_holds_it(
         assert a.state.rooms.moderation(lesson.id).recording == switched["recordingId"]
         stopped = await rest(c, "POST", f"/api/sessions/{lesson.id}/recording", olga, {"on": False})
         assert (stopped["recording"], stopped["recordingId"]) == (False, switched["recordingId"])
+        folder = session_folder(a.config.data_dir / "recordings", lesson.id)
+        written = read_sidecar(folder / switched["recordingId"])
+        assert written is not None and written["session"]["node"] == "node0"  # for a repair
 
         # The pupil signs out on another node: her connection (relayed by c to a) closes.
         await rest(b, "POST", "/api/auth/logout", anya)
