@@ -29,7 +29,8 @@ Configuration is by environment variable (README.md, "Quick start" and "HTTPS"):
   ICE_TRANSPORT_POLICY, RESUME_GRACE, HOSTLESS_MINUTES, MAX_AUDIENCE, COMPOSE_WORKERS,
   TLS_CERT and TLS_KEY (serve HTTPS itself; SIGHUP reloads them), TRUST_PROXY,
   METRICS_TOKEN, METRICS_PORT, METRICS_HOST, METRICS_DETAIL, OPERATOR_TOKEN,
-  RETENTION_PERIOD.
+  RETENTION_PERIOD; a node of a district (README, "A district on many machines"):
+  REDIS_URL, NODE_ID, NODE_URL, NODE_CAPACITY.
 SIGTERM or Ctrl-C stops the server gracefully.
 """
 
