@@ -54,7 +54,9 @@ return {best, token, 1, redis.call('HGET', p .. 'node:' .. best, 'url')}
 
 # ARGV: prefix, node id, url, capacity, lease ms, then (room, token, present) triples.
 # Renews the node's lease and each room's head count; returns the rooms (of those given)
-# that are no longer the node's under that token: another node owns them now.
+# that are no longer the node's under that token: another node owns them now. A room the
+# directory has forgotten (Redis restarted empty) is the node's again, under its token, and
+# the fencing counter is moved past it: a restart of Redis does not end the lessons.
 HEARTBEAT = """
 local p, id = ARGV[1], ARGV[2]
 local key = p .. 'node:' .. id
@@ -66,7 +68,13 @@ for i = 6, #ARGV, 3 do
   local name, token, present = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local room = p .. 'room:' .. name
   local r = redis.call('HMGET', room, 'node', 'token')
-  if r[1] == id and r[2] == token then
+  if r[1] == false then
+    redis.call('HSET', room, 'node', id, 'token', token, 'expected', present, 'present', present)
+    redis.call('SADD', key .. ':rooms', name)
+    if tonumber(redis.call('GET', p .. 'fence') or '0') < tonumber(token) then
+      redis.call('SET', p .. 'fence', token)
+    end
+  elseif r[1] == id and r[2] == token then
     redis.call('HSET', room, 'present', present)
     redis.call('SADD', key .. ':rooms', name)
   else

@@ -18,7 +18,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from district.directory import HEARTBEAT, Directory, Holding
+from redis.exceptions import RedisError
+
+from district.directory import HEARTBEAT, Directory, Holding, NoNode
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +93,11 @@ class DistrictRouter:
         self._beats: asyncio.Task[None] | None = None
 
     async def route(self, room: str) -> str | None:
-        placement = await self._directory.place(room)
+        try:
+            placement = await self._directory.place(room)
+        except RedisError as exc:
+            # The rooms open here go on; nobody can be placed until the directory is back.
+            raise NoNode(f"the district's directory (Redis) does not answer: {exc}") from exc
         if placement.node != self.node:
             return placement.url
         self._held[room] = placement.token
@@ -105,7 +111,10 @@ class DistrictRouter:
         return placement.url
 
     async def start(self) -> None:
-        await self.beat()  # placeable from the first request on
+        try:
+            await self.beat()  # placeable from the first request on
+        except RedisError as exc:
+            raise RuntimeError(f"the district's Redis (REDIS_URL) does not answer: {exc}") from exc
         self._beats = asyncio.get_running_loop().create_task(self._run())
 
     async def close(self) -> None:
@@ -116,7 +125,12 @@ class DistrictRouter:
         self._beats.cancel()
         await asyncio.gather(self._beats, return_exceptions=True)
         self._beats = None
-        released = await self._directory.leave(self.node)
+        try:
+            released = await self._directory.leave(self.node)
+        except RedisError as exc:
+            # Stopping all the same: its lease runs out, and its rooms are placed anew then.
+            logger.warning("node %s could not tell the district it leaves: %s", self.node, exc)
+            return
         logger.info("node %s left the district, releasing %d rooms", self.node, released)
 
     async def _run(self) -> None:

@@ -14,6 +14,7 @@ import pytest
 from redis.asyncio import Redis
 
 from bench.bots import PublisherBot, SubscriberBot
+from bench.signal_client import SignalError
 from classroom.models import SessionKind
 from classroom.roles import Role
 from district import directory
@@ -22,7 +23,7 @@ from recording.sidecar import read_sidecar, session_folder
 from signaling import api
 from signaling.routing import DistrictRouter
 from signaling.server_state import CLOSE_ENDED, CLOSE_SIGNED_OUT
-from tests.redis_server import RedisServer
+from tests.redis_server import RedisServer, running_redis
 from tests.server_process import free_port
 
 from .conftest import RunningServer, serving
@@ -326,3 +327,24 @@ async def _close_code(ws: aiohttp.ClientWebSocketResponse) -> int | None:
     async for _ in ws:
         pass
     return ws.close_code
+
+
+async def test_with_redis_gone_open_rooms_go_on_and_new_joins_are_told(tmp_path: Path) -> None:
+    with running_redis(tmp_path) as own_redis:
+        async with (
+            district(tmp_path, own_redis, 1) as (a,),
+            AsyncExitStack() as stack,
+        ):
+            anna = SubscriberBot(a.url, a.token("anna"))
+            await stack.enter_async_context(anna)
+            await anna.join()
+            own_redis.process.terminate()
+            own_redis.process.wait(10)
+            boris = SubscriberBot(a.url, a.token("boris"))
+            await stack.enter_async_context(boris)
+            with pytest.raises(SignalError) as refused:
+                await boris.join()
+            assert refused.value.code == "no_node"
+            assert "Redis" in str(refused.value)
+            assert not anna.signal.closed
+            assert a.state.rooms.head_counts() == {"7b-maths": 1}

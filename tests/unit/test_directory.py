@@ -162,8 +162,6 @@ async def test_release_frees_the_room_for_any_node(redis: Redis, prefix: str) ->
     assert await d.owner("maths") is None
     assert (await d.nodes())[0].rooms == {}
     assert await d.release("maths", "a", maths.token) is False
-    # Released, the room's last owner holds nothing: a heartbeat naming it says it is lost.
-    assert await d.heartbeat("a", "http://a", 100, [Holding("maths", maths.token, 0)]) == ["maths"]
 
 
 async def test_a_draining_node_gets_no_new_rooms_but_keeps_its_own(
@@ -205,3 +203,24 @@ async def test_a_node_leaving_frees_its_rooms_at_once(redis: Redis, prefix: str)
     moved = await d.place("maths")
     assert (moved.node, moved.placed) == ("b", True)
     assert await d.leave("a") == 0
+
+
+async def test_a_redis_restarted_empty_gives_each_node_its_rooms_back(
+    redis: Redis, prefix: str
+) -> None:
+    d = Directory(redis, prefix)
+    await _nodes(d, "a", "b")
+    maths = await d.place("maths")
+    music = await d.place("music")
+    for key in await redis.keys(prefix + "*"):
+        await redis.delete(key)  # what a restart without persistence leaves
+    assert await d.heartbeat("a", "http://a", 100, [Holding("maths", maths.token, 12)]) == []
+    assert await d.heartbeat("b", "http://b", 100, [Holding("music", music.token, 3)]) == []
+    assert (await d.owner("maths")) == directory.Placement(
+        "maths", "a", maths.token, False, "http://a"
+    )
+    assert [(n.id, n.rooms) for n in await d.nodes()] == [
+        ("a", {"maths": 12}),
+        ("b", {"music": 3}),
+    ]
+    assert (await d.place("art")).token > music.token  # tokens never go back
