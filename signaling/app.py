@@ -96,6 +96,7 @@ async def _scrape(request: web.Request, app: web.Application, beside_pages: bool
         state.rooms.participant_count,
         state.errors_sent,
         await state.sfu.downlinks() if config.metrics_detail else [],
+        state.door.relays if state.door is not None else 0,
     )
     return web.Response(body=body, content_type="text/plain", charset="utf-8")
 

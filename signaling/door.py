@@ -38,6 +38,11 @@ class Door:
         self._http: ClientSession | None = None
         self._clients: set[web.WebSocketResponse] = set()
 
+    @property
+    def relays(self) -> int:
+        """Connections relayed now."""
+        return len(self._clients)
+
     async def relay(self, client: web.WebSocketResponse, owner_url: str, first: str) -> None:
         """Carry `client` to the owner: `first` (the join) then every frame, until one side
         closes."""

@@ -39,7 +39,9 @@ class _Snapshot(Collector):
         participants: int,
         errors: dict[str, int],
         downlinks: list[dict[str, Any]],
+        relays: int,
     ) -> None:
+        self._relays = relays
         self._stats = stats
         self._participants = participants
         self._errors = errors
@@ -52,6 +54,11 @@ class _Snapshot(Collector):
         )
         yield GaugeMetricFamily(
             "classroom_producers", "published tracks", value=self._stats["producers"]
+        )
+        yield GaugeMetricFamily(
+            "classroom_door_relays",
+            "connections this node relays to the district node holding their room",
+            value=self._relays,
         )
         for name, help_text in COUNTERS.items():
             yield CounterMetricFamily(f"classroom_sfu_{name}", help_text, value=self._stats[name])
@@ -138,7 +145,8 @@ def render(
     participants: int,
     errors: dict[str, int],
     downlinks: list[dict[str, Any]] | None = None,
+    relays: int = 0,
 ) -> bytes:
     registry = CollectorRegistry()
-    registry.register(_Snapshot(stats, participants, errors, downlinks or []))
+    registry.register(_Snapshot(stats, participants, errors, downlinks or [], relays))
     return generate_latest(registry)

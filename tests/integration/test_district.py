@@ -65,6 +65,13 @@ async def owner(room: str, redis_server: RedisServer) -> str | None:
     return placement.node if placement is not None else None
 
 
+async def relays(server: RunningServer) -> float:
+    async with aiohttp.ClientSession() as http, http.get(server.url + "/metrics") as response:
+        text = await response.text()
+    (line,) = [x for x in text.splitlines() if x.startswith("classroom_door_relays ")]
+    return float(line.split()[1])
+
+
 def router_of(server: RunningServer) -> DistrictRouter:
     router = server.state.router
     assert isinstance(router, DistrictRouter)
@@ -91,6 +98,7 @@ async def test_joins_through_different_nodes_meet_in_one_room(
         for bot in pupils:
             streams = await bot.wait_for_streams(2, packets=30, video_keyframe=True)
             assert sorted(s.kind for s in streams) == ["audio", "video"]
+        assert [await relays(s) for s in (a, b, c)] == [0, 2, 1]  # vera and the teacher via b
         # One room, where the first join (through b) placed it: on node0 (a), the first of
         # three equally empty nodes; b and c only relay.
         assert await owner("7b-maths", redis_server) == "node0"
