@@ -90,6 +90,10 @@ class Tap:
             ConsumerParams(ssrc=random.getrandbits(32), payload_type=producer.params.payload_type)
         )
 
+    def consumer(self, track_id: TrackId) -> Consumer | None:
+        """The hidden consumer of the track (a pipe's edge asks it for what it missed)."""
+        return self._consumers.get(track_id)
+
     def follow_layers(self, now: float) -> None:
         """Of a simulcast camera, take the largest encoding that still arrives: a browser
         drops its top layer when its uplink or CPU cannot carry it, and a recording left on
