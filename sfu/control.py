@@ -6,6 +6,7 @@ over msgpack to an SFU in another process (`sfu.wire`) without changing a caller
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -13,6 +14,7 @@ from .counters import Counters
 from .errors import NotFound, Unavailable
 from .forwarder import UdpForwarder
 from .ids import PeerId, RoomId, TrackId
+from .pipe import PipeReceiver, PipeSender
 from .router import Router
 from .tap import RoomTap, Tap
 
@@ -91,6 +93,20 @@ class SfuControl(Protocol):
     async def stop_forwarding(self, room: str) -> None:
         """Stop sending the room's tracks (nothing happens if they were not sent)."""
 
+    async def open_pipe(self, room: str) -> tuple[str, int]:
+        """This node's end of the pipes that bring another node's room here (sfu/pipe.py):
+        the address an origin's `start_pipe` sends to; the same one while it is open."""
+
+    async def close_pipe(self, room: str) -> None:
+        """Stop taking the room's piped tracks; their producers here close."""
+
+    async def start_pipe(self, room: str, host: str, port: int) -> None:
+        """Send every track of the room to another node's `open_pipe` address from now on
+        (idempotent for one address); NACKs and keyframe requests come back from it."""
+
+    async def stop_pipe(self, room: str, host: str, port: int) -> None:
+        """Stop sending the room to that address (nothing happens if it was not sent)."""
+
 
 class Recorder(RoomTap, Protocol):
     """A tap that owns files: closing it finishes them (see sfu/tap.py)."""
@@ -123,6 +139,10 @@ COMMANDS = (
     "stop_recording",
     "start_forwarding",
     "stop_forwarding",
+    "open_pipe",
+    "close_pipe",
+    "start_pipe",
+    "stop_pipe",
 )
 
 
@@ -142,6 +162,9 @@ class LocalSfu:
         self.routers: dict[RoomId, Router] = {}
         self._recordings: dict[RoomId, tuple[Tap, Recorder]] = {}
         self._forwards: dict[RoomId, tuple[Tap, UdpForwarder]] = {}
+        self._pipes_in: dict[RoomId, PipeReceiver] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._pipes_out: dict[tuple[RoomId, tuple[str, int]], tuple[Tap, PipeSender]] = {}
 
     def _router(self, room: str) -> Router:
         router = self.routers.get(RoomId(room))
@@ -166,6 +189,9 @@ class LocalSfu:
         if RoomId(room) in self._recordings:
             await self.stop_recording(room)
         await self.stop_forwarding(room)
+        await self.close_pipe(room)
+        for key in [k for k in self._pipes_out if k[0] == room]:
+            await self.stop_pipe(room, *key[1])
         router = self.routers.pop(RoomId(room), None)
         if router is not None:
             await router.close()
@@ -285,6 +311,44 @@ class LocalSfu:
         tap, forwarder = forward
         self._detach(room, tap)
         forwarder.close()
+
+    async def open_pipe(self, room: str) -> tuple[str, int]:
+        router = self._router(room)
+        receiver = self._pipes_in.get(RoomId(room))
+        if receiver is None:
+            loop = asyncio.get_running_loop()
+
+            def closed(track: str) -> None:
+                task = loop.create_task(router.remove_remote_track(track))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+
+            # On the address the node's media leaves from: the district's nodes reach it.
+            receiver = PipeReceiver(self._ice_addresses[0], router.add_remote_track, closed, loop)
+            self._pipes_in[RoomId(room)] = receiver
+        return receiver.address
+
+    async def close_pipe(self, room: str) -> None:
+        receiver = self._pipes_in.pop(RoomId(room), None)
+        if receiver is not None:
+            receiver.close()
+
+    async def start_pipe(self, room: str, host: str, port: int) -> None:
+        router = self._router(room)
+        key = (RoomId(room), (host, int(port)))
+        if key in self._pipes_out:
+            return
+        sender = PipeSender((host, int(port)), asyncio.get_running_loop())
+        sender.tap = router.attach_tap(sender)
+        self._pipes_out[key] = (sender.tap, sender)
+
+    async def stop_pipe(self, room: str, host: str, port: int) -> None:
+        pipe = self._pipes_out.pop((RoomId(room), (host, int(port))), None)
+        if pipe is None:
+            return
+        tap, sender = pipe
+        self._detach(room, tap)
+        sender.close()
 
     def _detach(self, room: str, tap: Tap) -> None:
         router = self.routers.get(RoomId(room))

@@ -41,7 +41,7 @@ from .downlink import Downlink
 from .errors import InvalidSdp
 from .fitting import DownlinkFitter
 from .ids import PeerId, TrackId, new_consumer_id
-from .producer import Producer
+from .producer import Producer, ProducerParams
 from .publishing import PublishChange, Publishing
 from .sink import NOWHERE
 
@@ -124,6 +124,12 @@ class Peer:
 
     def close_producer(self, track_id: TrackId) -> Producer | None:
         return self._publishing.close_producer(track_id)
+
+    def add_remote_producer(
+        self, track_id: TrackId, params: ProducerParams, feedback: Callable[[bytes], None]
+    ) -> Producer:
+        """A track it publishes on another node, piped here (`Publishing.add_remote`)."""
+        return self._publishing.add_remote(track_id, params, feedback)
 
     def cap_publisher(self, cap: float | None) -> None:
         """No subscriber can take more than `cap` bits/s (None: someone takes everything):

@@ -181,6 +181,25 @@ class Publishing:
         self._detached.clear()
         return PublishChange(answer, added, removed)
 
+    def add_remote(
+        self, track_id: TrackId, params: ProducerParams, feedback: Callable[[bytes], None]
+    ) -> Producer:
+        """A track this participant publishes on another node, piped here (sfu/pipe.py): its
+        feedback goes back up the pipe, not to a connection of ours."""
+        producer = Producer(
+            track_id,
+            self.peer_id,
+            params,
+            feedback,
+            self.rtcp_ssrc,
+            self._counters,
+            self._loop,
+            self._clock,
+        )
+        producer.priority = self.priority
+        self.producers[track_id] = producer
+        return producer
+
     def close_producer(self, track_id: TrackId) -> Producer | None:
         producer = self.producers.pop(track_id, None)
         if producer is None:

@@ -12,9 +12,11 @@ from .counters import Counters
 from .errors import NotFound
 from .ids import PeerId, RoomId, TrackId
 from .peer import OfferHandler, Peer
+from .pipe import producer_params
+from .producer import Producer
 from .publishing import PublishChange, TrackInfo
 from .speaker import ActiveSpeaker
-from .tap import RoomTap, Tap
+from .tap import RoomTap, Tap, TapTrack
 
 logger = logging.getLogger(__name__)
 
@@ -145,6 +147,31 @@ class Router:
             for tap in self.taps:
                 tap.add(producer)
         return change
+
+    def add_remote_track(self, track: TapTrack, feedback: Callable[[bytes], None]) -> Producer:
+        """A track of the room's stage on another node, piped here (sfu/pipe.py): a producer
+        under the same track and publisher ids, which this node's peers receive as any."""
+        publisher = PeerId(track.peer)
+        peer = self.peers.get(publisher)
+        if peer is None:
+            # The performer, as this node knows them: publishes (through the pipe), receives
+            # nothing, has no connection here.
+            peer = self.add_peer(publisher, subscribe=False)
+        producer = peer.add_remote_producer(TrackId(track.id), producer_params(track), feedback)
+        for other_id, other in self.peers.items():
+            if self._receives(other_id, publisher, producer.kind):
+                other.subscribe(producer, stream_id=publisher)
+        for tap in self.taps:
+            tap.add(producer)
+        return producer
+
+    async def remove_remote_track(self, track: str) -> None:
+        """A piped track ended; its publisher goes when nothing of theirs is left here."""
+        for peer in list(self.peers.values()):
+            if peer.close_producer(TrackId(track)) is not None:
+                if not peer.producers and not self._subscribes.get(peer.id):
+                    await self.remove_peer(peer.id)
+                return
 
     def attach_tap(self, target: RoomTap) -> Tap:
         """Deliver every track of the room, now and as they are published, to `target`."""

@@ -88,6 +88,18 @@ class ShardedSfu:
     async def stop_forwarding(self, room: str) -> None:
         await (await self._shard(room)).stop_forwarding(room)
 
+    async def open_pipe(self, room: str) -> tuple[str, int]:
+        return await (await self._shard(room)).open_pipe(room)
+
+    async def close_pipe(self, room: str) -> None:
+        await (await self._shard(room)).close_pipe(room)
+
+    async def start_pipe(self, room: str, host: str, port: int) -> None:
+        await (await self._shard(room)).start_pipe(room, host, port)
+
+    async def stop_pipe(self, room: str, host: str, port: int) -> None:
+        await (await self._shard(room)).stop_pipe(room, host, port)
+
     async def downlinks(self) -> list[dict[str, Any]]:
         return [d for shard in self.shards for d in await shard.downlinks()]
 

@@ -164,3 +164,16 @@ class WireSfu:
 
     async def stop_forwarding(self, room: str) -> None:
         await self._call("stop_forwarding", room=room)
+
+    async def open_pipe(self, room: str) -> tuple[str, int]:
+        host, port = await self._call("open_pipe", room=room)
+        return str(host), int(port)
+
+    async def close_pipe(self, room: str) -> None:
+        await self._call("close_pipe", room=room)
+
+    async def start_pipe(self, room: str, host: str, port: int) -> None:
+        await self._call("start_pipe", room=room, host=host, port=port)
+
+    async def stop_pipe(self, room: str, host: str, port: int) -> None:
+        await self._call("stop_pipe", room=room, host=host, port=port)

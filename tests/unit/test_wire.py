@@ -130,3 +130,24 @@ async def test_the_layers_watched_cross_the_pipe_from_worker_to_parent() -> None
     assert (kind, name) == ("event", "publish_layers")
     parent._dispatch(name, kwargs)
     assert told == [("7b", "p_2", "camera", ["q", "h"])]
+
+
+async def test_pipes_are_opened_and_started_across_the_wire() -> None:
+    edge_local, origin_local = (
+        LocalSfu(["127.0.0.1"], NoEvents()),
+        LocalSfu(["127.0.0.1"], NoEvents()),
+    )
+    edge = WireSfu(lambda data: serve_call(edge_local, data))
+    origin = WireSfu(lambda data: serve_call(origin_local, data))
+    await edge.open_room("concert")
+    await origin.open_room("concert")
+    host, port = await edge.open_pipe("concert")
+    assert host == "127.0.0.1" and port > 0
+    await origin.start_pipe("concert", host, port)
+    (tap,) = origin_local.routers[next(iter(origin_local.routers))].taps
+    await origin.stop_pipe("concert", host, port)
+    assert tap.closed
+    await edge.close_pipe("concert")
+    await edge.close_pipe("concert")  # closed already: nothing happens
+    await edge_local.close()
+    await origin_local.close()
