@@ -10,7 +10,7 @@ from typing import Any
 
 from .control import SfuEvents
 from .errors import Closed
-from .wire import WireSfu, frame, read_frame
+from .wire import WireSfu, dispatch_event, frame, read_frame
 
 logger = logging.getLogger(__name__)
 
@@ -82,16 +82,7 @@ class SfuProcess(WireSfu):
 
     def _dispatch(self, name: str, kwargs: dict[str, Any]) -> None:
         try:
-            if name == "subscribe_offer":
-                self._events.subscribe_offer(**kwargs)
-            elif name == "peer_failed":
-                self._events.peer_failed(**kwargs)
-            elif name == "video_quality":
-                self._events.video_quality(**kwargs)
-            elif name == "active_speaker":
-                self._events.active_speaker(**kwargs)
-            elif name == "publish_layers":
-                self._events.publish_layers(**kwargs)
+            dispatch_event(self._events, name, kwargs)
         except Exception:  # a failing handler must not stop the worker's other events
             logger.exception("SFU event %s failed", name)
 

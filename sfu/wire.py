@@ -16,7 +16,7 @@ from typing import Any
 import msgpack
 
 from . import errors
-from .control import COMMANDS, LocalSfu
+from .control import COMMANDS, SfuControl, SfuEvents
 
 Transport = Callable[[bytes], Awaitable[bytes]]
 _LENGTH = struct.Struct("!I")
@@ -42,8 +42,8 @@ def encode_call(op: str, kwargs: dict[str, Any]) -> bytes:
     return msgpack.packb([op, kwargs], use_bin_type=True)
 
 
-async def serve_call(sfu: LocalSfu, data: bytes) -> bytes:
-    """Run one encoded call against a local SFU and encode its outcome."""
+async def serve_call(sfu: SfuControl, data: bytes) -> bytes:
+    """Run one encoded call against an SFU of this process and encode its outcome."""
     try:
         op, kwargs = msgpack.unpackb(data, raw=False)
         if op not in COMMANDS:
@@ -56,6 +56,15 @@ async def serve_call(sfu: LocalSfu, data: bytes) -> bytes:
 
 def error_reply(error_name: str, message: str) -> bytes:
     return msgpack.packb([False, [error_name, message]], use_bin_type=True)
+
+
+EVENTS = ("subscribe_offer", "peer_failed", "video_quality", "active_speaker", "publish_layers")
+
+
+def dispatch_event(events: SfuEvents, name: str, kwargs: dict[str, Any]) -> None:
+    """An event frame's `name` and `kwargs` handed to `events` (unknown names ignored)."""
+    if name in EVENTS:
+        getattr(events, name)(**kwargs)
 
 
 def decode_reply(data: bytes) -> Any:

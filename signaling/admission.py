@@ -228,6 +228,11 @@ async def join_locked(
     await session.state.sfu.open_room(claims.room)
     session.state.room_opened(claims.room)
     rooms.expect(claims.room, participant.id)
+    cascade = session.state.cascade
+    if cascade is not None and session.relayed_by is not None and claims.grants.watch_only:
+        # Watching only, through another node: its media from that node (an event's stage
+        # is piped there once, whatever its audience there).
+        cascade.place(claims.room, participant.id, session.relayed_by)
     try:
         # Whose media to receive is known before the first subscription: no offer full
         # of m-lines that a set_subscriptions would take back a moment later.

@@ -35,10 +35,12 @@ from .headers import security_headers
 from .hostless import HostlessTimers
 from .metrics_access import metrics_refusal
 from .retention import Retention
-from .room_calls import ROOM_CALLS, RoomCalls
+from .room_calls import ROOM_CALLS, RoomCalls, node_key
 from .rooms import LiveRooms
 from .server_state import ServerState
 from .session import Session
+from .sfu_link import PATH as SFU_LINK
+from .sfu_link import serve_link
 from .stream_keys import StreamKeys
 from .throttle import Throttle
 
@@ -56,8 +58,17 @@ TRANSPORT_MAX_FRAME = 4 * 1024 * 1024
 async def _websocket(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(max_msg_size=TRANSPORT_MAX_FRAME, heartbeat=20)
     await ws.prepare(request)
-    await Session(ws, request.app[STATE], relayed=RELAYED_BY in request.headers).run()
+    await Session(ws, request.app[STATE], relayed_by=request.headers.get(RELAYED_BY)).run()
     return ws
+
+
+async def _sfu_link(request: web.Request) -> web.StreamResponse:
+    """Another node of the district driving this node's SFU (signaling/sfu_link.py)."""
+    state = request.app[STATE]
+    if state.cascade is None:
+        raise web.HTTPNotFound(text="this server is not a node of a district")
+    key = node_key(request.app[CONFIG].secret)
+    return await serve_link(request, state.cascade.local, state.rooms, key)
 
 
 async def _index(request: web.Request) -> web.FileResponse:
@@ -281,6 +292,7 @@ def create_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(retention_lifetime)
     app.on_shutdown.append(close_sockets)
     app.on_response_prepare.append(security_headers(config.base_url.startswith("https://")))
+    app.router.add_get(SFU_LINK, _sfu_link)
     app.router.add_get("/", _index)
     app.router.add_get("/lesson", _index)
     app.router.add_get("/lesson/{room}", _index)

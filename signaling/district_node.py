@@ -10,15 +10,18 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from district.directory import Directory
+from sfu.control import SfuControl
 
 from .api_plumbing import COMPOSITIONS
+from .cascade import CascadeSfu
 from .config import Config
 from .district_routes import DIRECTORY
 from .door import Door
 from .recording_repair import RecordingRepair
-from .room_calls import ROOM_CALLS
+from .room_calls import ROOM_CALLS, node_key
 from .routing import DistrictRouter
 from .server_state import ServerState
+from .sfu_link import LinkedSfu
 
 
 @asynccontextmanager
@@ -57,6 +60,21 @@ async def district_node(
         return [n.url for n in await directory.nodes() if n.id != config.node_id]
 
     calls.nodes = others
+    links: dict[str, LinkedSfu] = {}
+
+    async def link(node: str) -> SfuControl | None:
+        """The SFU of another live node, over one link kept while this node runs."""
+        if node == config.node_id:
+            return None
+        if node not in links:
+            url = next((n.url for n in await directory.nodes() if n.id == node), None)
+            if url is None:
+                return None
+            links[node] = LinkedSfu(url, node_key(config.secret), state.rooms)
+        return links[node]
+
+    state.cascade = CascadeSfu(state.sfu, link)
+    state.sfu = state.cascade
     await router.start()
     try:
         yield
@@ -64,4 +82,6 @@ async def district_node(
         await repair.close()
         await router.close()
         await door.close()
+        for linked in links.values():
+            await linked.close()
         await redis.aclose()

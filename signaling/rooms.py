@@ -13,6 +13,8 @@ from recording.timeline import Timeline
 from .live_room import LiveRoom
 
 if TYPE_CHECKING:
+    from sfu.control import SfuEvents
+
     from .session import Session
 
 logger = logging.getLogger(__name__)
@@ -30,6 +32,9 @@ class LiveRooms:
         self._max_participants = max_participants
         self._max_audience = max_audience
         self._rooms: dict[str, LiveRoom] = {}
+        self.edges: dict[str, SfuEvents] = {}
+        """Rooms of other nodes' events this node's SFU holds part of the audience of: their
+        SFU events go back to the origin (signaling/sfu_link.py), not to rooms here."""
 
     def get(self, room: str) -> LiveRoom | None:
         return self._rooms.get(room)
@@ -251,17 +256,28 @@ class LiveRooms:
             live.tell(peer, message)
 
     def subscribe_offer(self, room: str, peer: str, sdp: str, tracks: list[dict[str, Any]]) -> None:
+        if (edge := self.edges.get(room)) is not None:
+            edge.subscribe_offer(room, peer, sdp, tracks)
+            return
         self._tell(room, peer, {"type": "subscribe_offer", "sdp": sdp, "tracks": tracks})
 
     def video_quality(self, room: str, peer: str, track: str, quality: str) -> None:
+        if (edge := self.edges.get(room)) is not None:
+            edge.video_quality(room, peer, track, quality)
+            return
         self._tell(room, peer, {"type": "video_quality", "trackId": track, "quality": quality})
 
     def publish_layers(self, room: str, peer: str, source: str, rids: list[str]) -> None:
+        if (edge := self.edges.get(room)) is not None:
+            edge.publish_layers(room, peer, source, rids)
+            return
         self._tell(room, peer, {"type": "publish_layers", "source": source, "rids": rids})
 
     def active_speaker(self, room: str, peer: str | None) -> None:
         """Told to the stage only: an event's audience may be hundreds, each told several
         times a minute, for a highlight their page does not show (it lists no audience)."""
+        if room in self.edges:
+            return  # the origin, which has the stage, says who speaks
         live = self._rooms.get(room)
         if live is None or live.roster is None:
             return  # the room is over for signalling: nothing to remember it for
@@ -273,6 +289,9 @@ class LiveRooms:
                 session.send(message)
 
     def peer_failed(self, room: str, peer: str) -> None:
+        if (edge := self.edges.get(room)) is not None:
+            edge.peer_failed(room, peer)
+            return
         session = self.session(room, peer)
         if session is not None:
             logger.info("media connection of %s in %s failed; closing its session", peer, room)

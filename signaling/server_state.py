@@ -23,6 +23,7 @@ from . import departure
 from .absence import Absences
 from .auth import TokenIssuer
 from .broadcasts import Broadcasts
+from .cascade import CascadeSfu
 from .compositions import Compositions
 from .door import Door
 from .hostless import HostlessTimers
@@ -118,6 +119,8 @@ class ServerState:
     """Which node holds a room (signaling/routing.py): always this one unless in a district."""
     door: Door | None = None
     """Relays connections to the rooms other nodes hold (None: not in a district)."""
+    cascade: CascadeSfu | None = None
+    """In a district: `sfu`, spreading watch-only peers over the nodes they came in by."""
 
     def sign_out(self, sign_ins: set[str]) -> int:
         """Sign-ins ended: close every connection a token of theirs opened; how many."""

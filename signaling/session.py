@@ -32,12 +32,13 @@ logger = logging.getLogger(__name__)
 
 class Session:
     def __init__(
-        self, ws: web.WebSocketResponse, state: ServerState, relayed: bool = False
+        self, ws: web.WebSocketResponse, state: ServerState, relayed_by: str | None = None
     ) -> None:
         self._ws = ws
         self._state = state
-        self._relayed = relayed
-        """Another node of the district relays this connection: it is not relayed again."""
+        self.relayed_by = relayed_by
+        """The district node that relays this connection (its door); it is not relayed
+        again, and a watch-only peer of it is given that node's SFU (signaling/cascade.py)."""
         self._elsewhere: tuple[str, str] | None = None
         """The join asked for a room another node holds: its URL, and the join's text."""
         self._outbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
@@ -145,7 +146,7 @@ class Session:
             )
         except Elsewhere as moved:
             self.left = True  # nothing more is read here
-            if self._relayed or self._state.door is None:
+            if self.relayed_by is not None or self._state.door is None:
                 # Moved while being relayed here: the page's next try finds the new node.
                 self.close_soon(WSCloseCode.SERVICE_RESTART)
             else:

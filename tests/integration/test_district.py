@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 from bench.bots import PublisherBot, SubscriberBot
 from bench.signal_client import SignalError
 from classroom.models import SessionKind
-from classroom.roles import Role
+from classroom.roles import Grants, Role
 from district import directory
 from district.directory import Directory
 from recording.sidecar import read_sidecar, session_folder
@@ -356,3 +356,36 @@ async def test_with_redis_gone_open_rooms_go_on_and_new_joins_are_told(tmp_path:
             assert "Redis" in str(refused.value)
             assert not anna.signal.closed
             assert a.state.rooms.head_counts() == {"7b-maths": 1}
+
+
+async def test_an_event_s_audience_through_other_nodes_watches_from_those_nodes(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    async with district(tmp_path, redis_server, 3) as (a, b, c), AsyncExitStack() as stack:
+        performer = PublisherBot(a.url, a.token("performer", Role.TEACHER, room="concert"))
+        await stack.enter_async_context(performer)
+        await performer.start()
+        viewers = []
+        for name, door in (("anna", b), ("boris", b), ("vera", c), ("gleb", a)):
+            token = door.token(name, Role.GUEST, Grants(subscribe=True), room="concert")
+            bot = SubscriberBot(door.url, token)
+            await stack.enter_async_context(bot)
+            await bot.join()
+            viewers.append(bot)
+        for bot in viewers:
+            streams = await bot.wait_for_streams(2, packets=30, video_keyframe=True)
+            assert sorted(s.kind for s in streams) == ["audio", "video"]
+        # One room, signalled at node0; the viewers who came through node1 and node2 get
+        # their media from those nodes' SFUs, which the stage reaches once each.
+        assert set(a.state.rooms.head_counts()) == {"concert"}
+        assert b.state.rooms.head_counts() == {} == c.state.rooms.head_counts()
+        origin = (await a.state.sfu.stats())["peers"]
+        assert origin == 2  # the performer and gleb
+        assert (await sfu_of(b).stats())["peers"] == 3  # anna, boris, the performer piped
+        assert (await sfu_of(c).stats())["peers"] == 2  # vera, the performer piped
+
+
+def sfu_of(server: RunningServer) -> Any:
+    cascade = server.state.cascade
+    assert cascade is not None
+    return cascade.local

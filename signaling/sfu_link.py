@@ -1,0 +1,196 @@
+"""One node driving another's SFU: the SFU's calls and events over a WebSocket between nodes.
+
+An event's origin node keeps its whole room in its own signalling, but the audience members
+who came in through another node's door are given peers in that node's SFU (signaling/
+cascade.py), which the stage reaches through a pipe (sfu/pipe.py). The origin calls that SFU
+as it calls its own worker processes (sfu/wire.py's msgpack: `["call", id, payload]`, answered
+`["reply", id, payload]`), over `/internal/sfu` on the edge node, with the district's node
+key; the edge sends back its SFU's events for the rooms the origin opened there
+(`["event", name, kwargs]`): the subscribe offers, failed peers and video qualities of those
+peers. It keeps its own opinion of who speaks and what layers are watched out of it: the
+origin, which has the stage, decides those.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import itertools
+import logging
+from typing import Any
+
+import msgpack
+from aiohttp import ClientSession, ClientWebSocketResponse, WSMsgType, web
+
+from sfu.control import SfuControl, SfuEvents
+from sfu.errors import SfuError
+from sfu.wire import WireSfu, dispatch_event, error_reply, serve_call
+
+from .rooms import LiveRooms
+
+logger = logging.getLogger(__name__)
+
+PATH = "/internal/sfu"
+EDGE_EVENTS = ("subscribe_offer", "peer_failed", "video_quality")
+"""What an edge tells the origin about the peers it holds for it."""
+
+
+class Closed(SfuError):
+    """The link to the other node is down."""
+
+
+def _pack(message: list[Any]) -> bytes:
+    return msgpack.packb(message, use_bin_type=True)
+
+
+class _LinkEvents:
+    """SfuEvents of the rooms an origin opened here: sent to it, in order."""
+
+    def __init__(self, outbox: asyncio.Queue[bytes]) -> None:
+        self._outbox = outbox
+
+    def _send(self, name: str, **kwargs: Any) -> None:
+        if name in EDGE_EVENTS:
+            self._outbox.put_nowait(_pack(["event", name, kwargs]))
+
+    def subscribe_offer(self, room: str, peer: str, sdp: str, tracks: list[dict[str, Any]]) -> None:
+        self._send("subscribe_offer", room=room, peer=peer, sdp=sdp, tracks=tracks)
+
+    def peer_failed(self, room: str, peer: str) -> None:
+        self._send("peer_failed", room=room, peer=peer)
+
+    def video_quality(self, room: str, peer: str, track: str, quality: str) -> None:
+        self._send("video_quality", room=room, peer=peer, track=track, quality=quality)
+
+    def active_speaker(self, room: str, peer: str | None) -> None:
+        return None
+
+    def publish_layers(self, room: str, peer: str, source: str, rids: list[str]) -> None:
+        return None
+
+
+async def serve_link(
+    request: web.Request, sfu: SfuControl, rooms: LiveRooms, key: str
+) -> web.WebSocketResponse:
+    """The edge's end: another node's calls into this node's SFU, and the events back. The
+    rooms it opened here close when the link does (the origin went away)."""
+    given = request.headers.get("Authorization", "").removeprefix("Node ")
+    if not hmac.compare_digest(given.encode(), key.encode()):
+        raise web.HTTPForbidden(text="not a node of this district")
+    ws = web.WebSocketResponse(heartbeat=10, max_msg_size=16 * 1024 * 1024)
+    await ws.prepare(request)
+    outbox: asyncio.Queue[bytes] = asyncio.Queue()
+    events = _LinkEvents(outbox)
+    opened: set[str] = set()
+    tasks: set[asyncio.Task[None]] = set()
+
+    async def write() -> None:
+        while True:
+            data = await outbox.get()
+            await ws.send_bytes(data)
+
+    async def handle(call_id: int, payload: bytes) -> None:
+        try:
+            op, kwargs = msgpack.unpackb(payload, raw=False)
+            if op == "open_room":
+                rooms.edges[kwargs["room"]] = events
+                opened.add(kwargs["room"])
+            reply = await serve_call(sfu, payload)
+            if op == "close_room":
+                rooms.edges.pop(kwargs["room"], None)
+                opened.discard(kwargs["room"])
+        except Exception:  # a bug fails the call, not the link and its other rooms
+            logger.exception("a linked SFU call failed")
+            reply = error_reply("SfuError", "internal error in the linked SFU")
+        outbox.put_nowait(_pack(["reply", call_id, reply]))
+
+    writer = asyncio.get_running_loop().create_task(write())
+    try:
+        async for message in ws:
+            if message.type != WSMsgType.BINARY:
+                continue
+            kind, call_id, payload = msgpack.unpackb(message.data, raw=False)
+            if kind == "call":
+                task = asyncio.get_running_loop().create_task(handle(call_id, payload))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+    finally:
+        await asyncio.gather(*tasks, return_exceptions=True)
+        writer.cancel()
+        await asyncio.gather(writer, return_exceptions=True)
+        for room in opened:
+            if rooms.edges.get(room) is events:
+                del rooms.edges[room]
+                await sfu.close_room(room)
+    return ws
+
+
+class LinkedSfu(WireSfu):
+    """The origin's end: another node's SFU as an SfuControl; its events go to `events`."""
+
+    def __init__(self, url: str, key: str, events: SfuEvents) -> None:
+        super().__init__(self._exchange)
+        self.url = url
+        self._key = key
+        self._events = events
+        self._http: ClientSession | None = None
+        self._ws: ClientWebSocketResponse | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._ids = itertools.count(1)
+        self._pending: dict[int, asyncio.Future[bytes]] = {}
+        self._connecting = asyncio.Lock()
+
+    async def _connect(self) -> ClientWebSocketResponse:
+        async with self._connecting:
+            if self._ws is not None and not self._ws.closed:
+                return self._ws
+            if self._http is None:
+                self._http = ClientSession()
+            target = self.url.rstrip("/").replace("http", "ws", 1) + PATH
+            try:
+                self._ws = await self._http.ws_connect(
+                    target, headers={"Authorization": f"Node {self._key}"}, heartbeat=10
+                )
+            except Exception as exc:
+                raise Closed(f"cannot reach the SFU of {self.url}: {exc}") from exc
+            self._reader = asyncio.get_running_loop().create_task(self._read(self._ws))
+            return self._ws
+
+    async def _exchange(self, payload: bytes) -> bytes:
+        ws = await self._connect()
+        call_id = next(self._ids)
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self._pending[call_id] = future
+        try:
+            await ws.send_bytes(_pack(["call", call_id, payload]))
+            return await future
+        finally:
+            self._pending.pop(call_id, None)
+
+    async def _read(self, ws: ClientWebSocketResponse) -> None:
+        try:
+            async for message in ws:
+                if message.type != WSMsgType.BINARY:
+                    continue
+                kind, first, second = msgpack.unpackb(message.data, raw=False)
+                if kind == "reply":
+                    future = self._pending.get(first)
+                    if future is not None and not future.done():
+                        future.set_result(second)
+                elif kind == "event":
+                    try:
+                        dispatch_event(self._events, first, second)
+                    except Exception:
+                        logger.exception("an event of the SFU at %s failed", self.url)
+        finally:
+            for future in self._pending.values():
+                if not future.done():
+                    future.set_exception(Closed(f"the link to {self.url} closed"))
+
+    async def close(self) -> None:
+        if self._ws is not None:
+            await self._ws.close()
+        if self._reader is not None:
+            await asyncio.gather(self._reader, return_exceptions=True)
+        if self._http is not None:
+            await self._http.close()
