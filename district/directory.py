@@ -18,6 +18,7 @@ heartbeat (LiveKit's bare 5 s freshness check split classes across nodes).
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -29,10 +30,24 @@ LEASE = 3.0
 """Seconds a node stays placeable without renewing its lease."""
 HEARTBEAT = 1.0
 """Seconds between a node's renewals (three chances per lease)."""
+RECOVERY = 1.5
+"""Seconds after Redis came back empty (or a district's first start) during which no room
+is placed anew: each node's next heartbeat tells it the rooms it holds first (a join in that
+second would otherwise open a live lesson a second time elsewhere). A node starting in a
+fresh district waits it out before it serves (`Directory.settling`)."""
+ADOPT = 10.0
+"""Seconds a room claimed for a node may go unreported by it before it is let go (a door
+placed it there and the join never arrived)."""
 
 
 class NoNode(Exception):
-    """No live node that is not draining can take a new room."""
+    """No live node that is not draining can take a new room (or, for a moment after Redis
+    came back empty, none may yet)."""
+
+
+class NodeIdTaken(Exception):
+    """Another process holds this node id under a live lease (two nodes configured with one
+    NODE_ID, or this one restarted within its old lease)."""
 
 
 @dataclass(frozen=True)
@@ -71,17 +86,27 @@ class Directory:
     def __init__(self, redis: Redis, prefix: str = "classroom:") -> None:
         self._redis = redis
         self._prefix = prefix
+        self.settling = 0.0
+        """Seconds new rooms still wait after Redis came back empty (as of the last
+        heartbeat)."""
+        self.boot = secrets.token_hex(8)
+        """This process's mark on the node ids it registers: another process registering
+        one of them while its lease runs is refused (`NodeIdTaken`)."""
         self._place = redis.register_script(scripts.PLACE)
         self._heartbeat = redis.register_script(scripts.HEARTBEAT)
         self._release = redis.register_script(scripts.RELEASE)
         self._leave = redis.register_script(scripts.LEAVE)
+        self._drain = redis.register_script(scripts.DRAIN)
 
     async def place(self, room: str, expected: int = 1) -> Placement:
         """The room's live owner, or a new claim for the least-loaded live node; NoNode
         when every node is dead or draining."""
-        node, token, placed, url = await self._place(args=[self._prefix, room, max(expected, 1)])
+        args: list[str | int] = [self._prefix, room, max(expected, 1), int(RECOVERY * 1000)]
+        node, token, placed, url = await self._place(args=args)
         node = _text(node)
         if not node:
+            if _text(url) == "recovering":
+                raise NoNode("the district's directory has just restarted: try again")
             raise NoNode(f"no node can take the room {room!r}: all are draining or gone")
         return Placement(room, node, int(token), bool(placed), _text(url or b""))
 
@@ -99,11 +124,24 @@ class Directory:
         self, node: str, url: str, capacity: int, holdings: list[Holding]
     ) -> list[str]:
         """Renews the node's lease and its rooms' head counts; returns the rooms among
-        `holdings` another node has claimed since (to be closed here)."""
-        args: list[str | int] = [self._prefix, node, url, capacity, int(LEASE * 1000)]
+        `holdings` another node has claimed since (to be closed here). NodeIdTaken when
+        another process holds `node`."""
+        args: list[str | int] = [
+            self._prefix,
+            node,
+            url,
+            capacity,
+            int(LEASE * 1000),
+            self.boot,
+            int(ADOPT * 1000),
+            int(RECOVERY * 1000),
+        ]
         for held in holdings:
             args += [held.room, held.token, held.present]
-        lost = await self._heartbeat(args=args)
+        status, settling, *lost = await self._heartbeat(args=args)
+        if _text(status) == "conflict":
+            raise NodeIdTaken(f"another live node already has NODE_ID={node}")
+        self.settling = int(settling) / 1000
         return [_text(name) for name in lost]
 
     async def release(self, room: str, node: str, token: int) -> bool:
@@ -112,17 +150,13 @@ class Directory:
 
     async def leave(self, node: str) -> int:
         """The node stops: out of placement now, its rooms released; how many it held."""
-        return int(await self._leave(args=[self._prefix, node]))
+        return int(await self._leave(args=[self._prefix, node, self.boot]))
 
     async def drain(self, node: str, draining: bool = True) -> bool:
         """No new rooms for the node while `draining` (its rooms go on); False when the node
         is not alive. Forgotten when the node's lease lapses: a node back from maintenance
         takes rooms again."""
-        key = self._key("node", node)
-        if not await self._redis.exists(key):
-            return False
-        await cast(Any, self._redis).hset(key, "draining", "1" if draining else "0")
-        return True
+        return bool(await self._drain(args=[self._prefix, node, "1" if draining else "0"]))
 
     async def take(self, task: str, holder: str, seconds: float) -> bool:
         """Whether `holder` is the one to do `task` (the first to ask within `seconds`)."""
@@ -140,8 +174,8 @@ class Directory:
         for raw in sorted(await redis.smembers(self._key("nodes"))):
             node = _text(raw)
             fields = await redis.hgetall(self._key("node", node))
-            if not fields:
-                continue
+            if b"url" not in fields:
+                continue  # its lease lapsed meanwhile
             rooms = {}
             for held in sorted(await redis.smembers(self._key("node", node) + ":rooms")):
                 name = _text(held)
@@ -152,7 +186,7 @@ class Directory:
                 Node(
                     node,
                     _text(fields[b"url"]),
-                    int(fields[b"capacity"]),
+                    int(fields.get(b"capacity", 1)),
                     fields.get(b"draining") == b"1",
                     rooms,
                 )

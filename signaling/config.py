@@ -174,7 +174,11 @@ def _district(config: Config, env: dict[str, str]) -> None:
         raise ValueError("REDIS_URL must be a redis://, rediss:// or unix:// URL")
     if not env.get("SECRET"):
         raise ValueError("REDIS_URL needs SECRET: a room link made on one node opens on all")
-    config.node_id = env.get("NODE_ID", "").strip() or f"{config.host}:{config.port}"
+    config.node_id = env.get("NODE_ID", "").strip()
+    if not config.node_id:
+        # Not made up from the address: every machine listening on 0.0.0.0:8080 would
+        # be one node, holding every room at once.
+        raise ValueError("REDIS_URL needs NODE_ID: a name of its own for each node")
     config.node_url = env.get("NODE_URL", "").strip() or f"http://{config.host}:{config.port}"
     if config.host in ("0.0.0.0", "::") and not env.get("NODE_URL"):
         raise ValueError(f"HOST={config.host} needs NODE_URL: the address other nodes reach")

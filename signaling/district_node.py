@@ -36,7 +36,8 @@ async def district_node(
     async def lose(room: str) -> None:
         state.room_lost(room)
 
-    redis = Redis.from_url(config.redis_url)
+    # Timeouts: a Redis that stopped answering is an error the router acts on, not a hang.
+    redis = Redis.from_url(config.redis_url, socket_timeout=2, socket_connect_timeout=2)
     directory = app[DIRECTORY] = Directory(redis)
     router = DistrictRouter(
         directory,

@@ -20,9 +20,14 @@ from typing import Protocol
 
 from redis.exceptions import RedisError
 
-from district.directory import HEARTBEAT, Directory, Holding, NoNode
+from district.directory import HEARTBEAT, LEASE, Directory, Holding, NodeIdTaken, NoNode
 
 logger = logging.getLogger(__name__)
+
+FENCE_MARGIN = 0.5
+"""Seconds before the lease's end, as this node counts it, at which a node cut off from the
+directory closes its rooms: Redis counts the lease from a later moment, and clocks run at
+slightly different rates."""
 
 
 class Elsewhere(Exception):
@@ -91,6 +96,8 @@ class DistrictRouter:
         self._gone: set[str] = set()
         """Held rooms not open here at the last heartbeat: let go at the next."""
         self._beats: asyncio.Task[None] | None = None
+        self._renewed_at = float("-inf")
+        """When the last renewal that went through was sent (the loop's clock)."""
 
     async def route(self, room: str) -> str | None:
         try:
@@ -111,11 +118,27 @@ class DistrictRouter:
         return placement.url
 
     async def start(self) -> None:
-        try:
-            await self.beat()  # placeable from the first request on
-        except RedisError as exc:
-            raise RuntimeError(f"the district's Redis (REDIS_URL) does not answer: {exc}") from exc
-        self._beats = asyncio.get_running_loop().create_task(self._run())
+        """Register (placeable from the first request on). A node restarted within its old
+        lease waits for it to lapse; another live node with this id stops the start."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + LEASE + HEARTBEAT
+        while True:
+            try:
+                await self.beat()
+                break
+            except RedisError as exc:
+                raise RuntimeError(
+                    f"the district's Redis (REDIS_URL) does not answer: {exc}"
+                ) from exc
+            except NodeIdTaken as exc:
+                if loop.time() > deadline:
+                    raise RuntimeError(f"{exc}: give each node its own NODE_ID") from exc
+                await asyncio.sleep(HEARTBEAT / 2)
+        self._beats = loop.create_task(self._run())
+        if self._directory.settling > 0:
+            # A fresh directory (a new district, or Redis back empty): the other nodes tell it
+            # their rooms first, and only then are rooms placed.
+            await asyncio.sleep(self._directory.settling)
 
     async def close(self) -> None:
         """Leave the district (at the stop's start, before the pages are told to reconnect;
@@ -137,20 +160,41 @@ class DistrictRouter:
         while True:
             await asyncio.sleep(HEARTBEAT)
             try:
-                await self.beat()
-            except Exception:
+                # Bounded: a Redis that does not answer must not hold the fencing back.
+                await asyncio.wait_for(self.beat(), 2 * HEARTBEAT)
+            except Exception as exc:
                 # Redis away for a moment: the lease has three heartbeats of slack.
-                logger.exception("node %s could not renew its lease", self.node)
+                logger.warning("node %s could not renew its lease: %r", self.node, exc)
+                if self._held and self._lease_lost():
+                    await self._fence_out()
+
+    def _lease_lost(self) -> bool:
+        """Whether the lease may have lapsed in Redis: counted from when the last renewal
+        that went through was sent (Redis set its expiry later than that), less a margin."""
+        return asyncio.get_running_loop().time() - self._renewed_at > LEASE - FENCE_MARGIN
+
+    async def _fence_out(self) -> None:
+        """Cut off from the directory past its lease: another node may hold its rooms by
+        now. Close them here rather than risk one lesson open on two nodes; the pages
+        reconnect, and are placed again once the directory answers."""
+        logger.error("node %s lost its lease: closing its %d rooms", self.node, len(self._held))
+        for room in list(self._held):
+            del self._held[room]
+            await self._lose(room)
+        self._gone.clear()
 
     async def beat(self) -> None:
         """Renew the lease with the rooms' head counts; close the rooms lost; release the
         rooms closed here since the last beat (a room just placed has a beat to open)."""
         present = self._present()
         for room in [r for r in self._gone if r in self._held and r not in present]:
-            await self._directory.release(room, self.node, self._held.pop(room))
+            await self._directory.release(room, self.node, self._held[room])
+            del self._held[room]  # only once released: a failed release is tried again
         self._gone = {r for r in self._held if r not in present}
         holdings = [Holding(r, t, present.get(r, 0)) for r, t in self._held.items()]
+        sent = asyncio.get_running_loop().time()
         lost = await self._directory.heartbeat(self.node, self._url, self._capacity, holdings)
+        self._renewed_at = sent
         for room in lost:
             logger.warning("room %s is held by another node now: closing it here", room)
             self._held.pop(room, None)

@@ -51,10 +51,10 @@ def test_a_server_alone_is_no_district() -> None:
 
 def test_a_district_node_takes_its_name_and_address_from_the_environment() -> None:
     base = {"SFU_WORKERS": "0", "SECRET": "district-secret", "PORT": "8081"}
-    config = Config.from_env({**base, "REDIS_URL": "redis://10.0.0.2:6379/0"})
+    config = Config.from_env({**base, "REDIS_URL": "redis://10.0.0.2:6379/0", "NODE_ID": "n1"})
     assert (config.redis_url, config.node_id, config.node_url, config.node_capacity) == (
         "redis://10.0.0.2:6379/0",
-        "127.0.0.1:8081",
+        "n1",
         "http://127.0.0.1:8081",
         300,
     )
@@ -80,12 +80,13 @@ def test_a_district_node_takes_its_name_and_address_from_the_environment() -> No
     [
         ({"REDIS_URL": "redis://r:6379"}, "REDIS_URL needs SECRET"),
         ({"REDIS_URL": "http://r:6379", "SECRET": "s"}, "REDIS_URL must be a redis://"),
+        ({"REDIS_URL": "redis://r", "SECRET": "s"}, "REDIS_URL needs NODE_ID"),
         (
-            {"REDIS_URL": "redis://r", "SECRET": "s", "HOST": "0.0.0.0"},
+            {"REDIS_URL": "redis://r", "SECRET": "s", "NODE_ID": "n", "HOST": "0.0.0.0"},
             "HOST=0.0.0.0 needs NODE_URL",
         ),
         (
-            {"REDIS_URL": "redis://r", "SECRET": "s", "NODE_CAPACITY": "0"},
+            {"REDIS_URL": "redis://r", "SECRET": "s", "NODE_ID": "n", "NODE_CAPACITY": "0"},
             "NODE_CAPACITY must be more than 0",
         ),
     ],

@@ -10,7 +10,7 @@ import pytest
 from redis.asyncio import Redis
 
 from district import directory
-from district.directory import Directory, Holding, NoNode
+from district.directory import Directory, Holding, NodeIdTaken, NoNode
 from tests.redis_server import RedisServer
 
 _prefixes = itertools.count()
@@ -24,7 +24,10 @@ async def redis(redis_server: RedisServer) -> AsyncIterator[Redis]:
 
 
 @pytest.fixture
-def prefix() -> str:
+def prefix(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A directory of its own, placing at once (no restart to recover from: see
+    `test_a_redis_restarted_empty_places_nothing_until_the_nodes_told_it_their_rooms`)."""
+    monkeypatch.setattr(directory, "RECOVERY", 0.0)
     return f"t{next(_prefixes)}:"
 
 
@@ -205,8 +208,8 @@ async def test_a_node_leaving_frees_its_rooms_at_once(redis: Redis, prefix: str)
     assert await d.leave("a") == 0
 
 
-async def test_a_redis_restarted_empty_gives_each_node_its_rooms_back(
-    redis: Redis, prefix: str
+async def test_a_redis_restarted_empty_places_nothing_until_the_nodes_told_it_their_rooms(
+    redis: Redis, prefix: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     d = Directory(redis, prefix)
     await _nodes(d, "a", "b")
@@ -214,8 +217,15 @@ async def test_a_redis_restarted_empty_gives_each_node_its_rooms_back(
     music = await d.place("music")
     for key in await redis.keys(prefix + "*"):
         await redis.delete(key)  # what a restart without persistence leaves
+    monkeypatch.setattr(directory, "RECOVERY", 0.5)
+    # a's heartbeat comes first; a join for music, which b holds, must not open it on a.
     assert await d.heartbeat("a", "http://a", 100, [Holding("maths", maths.token, 12)]) == []
+    assert d.settling > 0
+    with pytest.raises(NoNode, match="just restarted"):
+        await d.place("music")
+    assert (await d.place("maths")).node == "a"  # known again: answered at once
     assert await d.heartbeat("b", "http://b", 100, [Holding("music", music.token, 3)]) == []
+    await asyncio.sleep(0.5)
     assert (await d.owner("maths")) == directory.Placement(
         "maths", "a", maths.token, False, "http://a"
     )
@@ -223,4 +233,44 @@ async def test_a_redis_restarted_empty_gives_each_node_its_rooms_back(
         ("a", {"maths": 12}),
         ("b", {"music": 3}),
     ]
+    assert (await d.place("music")).node == "b"
     assert (await d.place("art")).token > music.token  # tokens never go back
+
+
+async def test_one_node_id_is_one_process(redis: Redis, prefix: str) -> None:
+    first, second = Directory(redis, prefix), Directory(redis, prefix)
+    await first.heartbeat("a", "http://a", 100, [])
+    with pytest.raises(NodeIdTaken, match="NODE_ID=a"):
+        await second.heartbeat("a", "http://10.0.0.9", 100, [])
+    assert [n.url for n in await first.nodes()] == ["http://a"]
+    assert await second.leave("a") == 0  # not its node to take away
+    assert [n.id for n in await first.nodes()] == ["a"]
+
+
+async def test_a_claim_its_node_never_takes_up_is_let_go(
+    redis: Redis, prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(directory, "ADOPT", 0.2)
+    d = Directory(redis, prefix)
+    await _nodes(d, "a")
+    maths = await d.place("maths")  # a door placed it on a; its join never came
+    held = await d.place("music")  # this one a takes up
+    await d.heartbeat("a", "http://a", 100, [Holding("music", held.token, 5)])
+    assert await d.owner("maths") is not None  # within the time a join may take
+    await asyncio.sleep(0.3)
+    await d.heartbeat("a", "http://a", 100, [Holding("music", held.token, 5)])
+    assert await d.owner("maths") is None
+    assert (await d.nodes())[0].rooms == {"music": 5}
+    assert maths.token < held.token
+
+
+async def test_draining_a_node_whose_lease_just_lapsed_makes_no_ghost(
+    redis: Redis, prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(directory, "LEASE", 0.1)
+    d = Directory(redis, prefix)
+    await _nodes(d, "a")
+    await asyncio.sleep(0.2)
+    assert await d.drain("a") is False
+    assert await redis.exists(prefix + "node:a") == 0
+    assert await d.nodes() == []
