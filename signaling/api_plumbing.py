@@ -56,6 +56,7 @@ _STATUS = {
     errors.IMPORT_TOO_LARGE: 413,
     "operator_disabled": 404,
     "not_a_district": 404,
+    "node_unreachable": 503,
     "no_such_node": 404,
     errors.SESSION_ENDED: 409,
     errors.SESSION_NOT_LIVE: 409,

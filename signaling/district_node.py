@@ -33,9 +33,6 @@ async def district_node(
         yield
         return
 
-    async def lose(room: str) -> None:
-        state.room_lost(room)
-
     # Timeouts: a Redis that stopped answering is an error the router acts on, not a hang.
     redis = Redis.from_url(config.redis_url, socket_timeout=2, socket_connect_timeout=2)
     directory = app[DIRECTORY] = Directory(redis)
@@ -45,7 +42,7 @@ async def district_node(
         config.node_url,
         config.node_capacity,
         state.rooms.head_counts,
-        lose,
+        state.room_lost,
     )
     # Before any room is placed here: what this node and dead nodes left is made whole.
     repair = RecordingRepair(

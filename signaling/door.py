@@ -16,11 +16,21 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from aiohttp import ClientError, ClientSession, ClientWebSocketResponse, WSCloseCode, WSMsgType, web
+from aiohttp import (
+    ClientError,
+    ClientSession,
+    ClientTimeout,
+    ClientWebSocketResponse,
+    WSCloseCode,
+    WSMsgType,
+    web,
+)
 
 logger = logging.getLogger(__name__)
 
 RELAYED_BY = "X-Classroom-Relayed-By"
+RELAY_HEARTBEAT = 3.0
+"""Seconds between the door's pings to the owner."""
 """Header of a relayed connection: the door node's id."""
 _UNSENDABLE = {
     WSCloseCode.ABNORMAL_CLOSURE,  # 1006: the owner died or the network broke
@@ -37,6 +47,7 @@ class Door:
         self._max_frame = max_frame
         self._http: ClientSession | None = None
         self._clients: set[web.WebSocketResponse] = set()
+        self._closed = False
 
     @property
     def relays(self) -> int:
@@ -46,14 +57,23 @@ class Door:
     async def relay(self, client: web.WebSocketResponse, owner_url: str, first: str) -> None:
         """Carry `client` to the owner: `first` (the join) then every frame, until one side
         closes."""
+        if self._closed:
+            await client.close(code=WSCloseCode.SERVICE_RESTART)
+            return
         if self._http is None:
-            self._http = ClientSession()
+            # A machine that died answers nothing: give up on it in seconds, not minutes.
+            self._http = ClientSession(timeout=ClientTimeout(total=None, sock_connect=2))
         url = owner_url.rstrip("/").replace("http", "ws", 1) + "/ws"
         try:
             upstream = await self._http.ws_connect(
-                url, headers={RELAYED_BY: self._node}, max_msg_size=self._max_frame, heartbeat=20
+                url,
+                headers={RELAYED_BY: self._node},
+                max_msg_size=self._max_frame,
+                # A ping every 3 s, its pong due within 1.5: a dead owner is noticed well
+                # inside the 10 s the pages have to be back in their lesson.
+                heartbeat=RELAY_HEARTBEAT,
             )
-        except (ClientError, OSError) as exc:
+        except (ClientError, OSError, TimeoutError) as exc:
             logger.warning("cannot reach the room's node at %s: %s", url, exc)
             await client.close(code=WSCloseCode.SERVICE_RESTART)
             return
@@ -74,6 +94,7 @@ class Door:
         )
 
     async def close(self) -> None:
+        self._closed = True
         if self._http is not None:
             await self._http.close()
 

@@ -2,11 +2,11 @@
 by one live node when the node that wrote it is gone.
 
 A node writes its node id into each recording's sidecar (`session.node`). At its start, before
-it takes any room, a node recovers and composes what it left itself and what dead nodes left,
-never a recording another live node is writing. Afterwards it looks again whenever a node has
-disappeared from the district (and every `SAFETY_SWEEP` seconds regardless); the directory's
-`take` makes sure one node, not all, repairs each recording. Without shared storage each node
-repairs its own recordings when it comes back (the server's usual start).
+it takes any room, a node recovers and composes what it left itself. Afterwards it repairs
+what dead nodes left, never a recording a live node is writing: after a node has gone from
+the district (two looks apart), once soon after its start, and every `SAFETY_SWEEP` seconds
+regardless; the directory's `take` makes sure one node, not all, repairs each recording.
+Without shared storage each node repairs its own recordings when it comes back.
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ class RecordingRepair:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        """The start's pass (what this node and dead nodes left), then the watch."""
-        await self.sweep(at_start=True)
+        """The start's pass (what this node left itself), then the watch."""
+        await self.sweep(frozenset(), at_start=True)
         self._task = asyncio.get_running_loop().create_task(self._watch())
 
     async def close(self) -> None:
@@ -53,30 +53,33 @@ class RecordingRepair:
             await asyncio.gather(self._task, return_exceptions=True)
 
     async def _watch(self) -> None:
-        known = await self._directory.alive()
-        since = 0.0
+        """A node counts as dead once two looks `CHECK_EVERY` apart both miss it: one that
+        is stopping finishes its recordings meanwhile, and a blip of the directory's does
+        not make a live node's recordings look abandoned."""
+        before = await self._directory.alive()
+        since = SAFETY_SWEEP  # the first look after the start sweeps: nodes dead before it
         while True:
             await asyncio.sleep(CHECK_EVERY)
             since += CHECK_EVERY
             try:
-                alive = await self._directory.alive()
-                if known - alive or since >= SAFETY_SWEEP:
+                now = await self._directory.alive()
+                if (before - now) or since >= SAFETY_SWEEP:
                     since = 0.0
-                    await self.sweep()
-                known = alive
+                    await self.sweep(before | now)
+                before = now
             except Exception:
                 logger.exception("looking for recordings left by dead nodes failed")
 
-    async def sweep(self, at_start: bool = False) -> list[Path]:
-        """Recover, remux and compose the recordings left behind; the directories done."""
-        alive = await self._directory.alive()
+    async def sweep(self, alive: frozenset[str] | set[str], at_start: bool = False) -> list[Path]:
+        """Recover, remux and compose the recordings whose writer is not in `alive` (at the
+        start: this node's own from before); the directories done."""
 
         def left_behind(directory: Path) -> bool:
             node = writer(directory)
             if node == self._node or node is None:
                 # Ours from before this start, or a server's from before the district.
                 return at_start
-            return node not in alive
+            return not at_start and node not in alive
 
         cut_off = [d for d in await asyncio.to_thread(unfinished, self._root) if left_behind(d)]
         done = []

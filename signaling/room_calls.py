@@ -9,6 +9,7 @@ a key derived from the district's shared SECRET (`node_key`), never sent to a br
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
@@ -16,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import ClientError, ClientSession, ClientTimeout, web
+from redis.exceptions import RedisError
 
 from classroom.errors import ClassroomError
 
@@ -54,19 +56,33 @@ class RoomCalls:
 
     async def call(self, action: str, room: str, arguments: dict[str, Any]) -> dict[str, Any]:
         """`action` on `room`, where it is (here when it is nowhere)."""
-        url = await self.router.owner(room)
+        try:
+            url = await self.router.owner(room)
+        except RedisError as exc:
+            raise ClassroomError(
+                NODE_UNREACHABLE, f"the district's directory does not answer: {exc}"
+            ) from exc
         if url is None:
             return await self._run(action, room, arguments)
         return await self._post(url, action, room, arguments)
 
     async def everywhere(self, action: str, arguments: dict[str, Any]) -> None:
-        """`action` on this node and on every other live one (room "": none in particular)."""
+        """`action` on this node and on every other live one at once (room "": none in
+        particular); a node that fails is logged, the others are not held up by it."""
         await self._run(action, "", arguments)
-        for url in await self.nodes() if self.nodes is not None else []:
-            try:
-                await self._post(url, action, "", arguments)
-            except ClassroomError as exc:
-                logger.warning("%s on %s failed: %s", action, url, exc.message)
+        try:
+            urls = await self.nodes() if self.nodes is not None else []
+        except RedisError as exc:
+            logger.warning(
+                "%s reached this node only: the directory does not answer: %s", action, exc
+            )
+            return
+        results = await asyncio.gather(
+            *(self._post(url, action, "", arguments) for url in urls), return_exceptions=True
+        )
+        for url, result in zip(urls, results, strict=True):
+            if isinstance(result, BaseException):
+                logger.warning("%s on %s failed: %s", action, url, result)
 
     async def close(self) -> None:
         if self._http is not None:
@@ -107,7 +123,11 @@ class RoomCalls:
             raise web.HTTPNotFound(text=f"no action {action!r}")
         room = request.match_info["room"]
         try:
-            answer = await self._run(action, "" if room == "-" else room, await request.json())
+            arguments = await request.json()
+        except ValueError:
+            raise web.HTTPBadRequest(text="the call's arguments are not JSON") from None
+        try:
+            answer = await self._run(action, "" if room == "-" else room, arguments)
         except ClassroomError as exc:
             return web.json_response({"error": {"code": exc.code, "message": exc.message}})
         return web.json_response(answer)

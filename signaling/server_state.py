@@ -184,7 +184,7 @@ class ServerState:
         if self.broadcasts is not None:
             await self.broadcasts.stop(room)
 
-    def room_lost(self, room: str) -> None:
+    async def room_lost(self, room: str) -> None:
         """Another node of the district holds the room now (this one stalled past its
         lease): everyone here reconnects (close code 1012, as for a restart) and is sent
         there; those who dropped off are not kept for a room that is not here."""
@@ -197,6 +197,8 @@ class ServerState:
         for away in self.absences.in_room(room):
             self.absences.drop(room, away.participant.id)
             departure.depart(away.session)
+        if self.broadcasts is not None:
+            await self.broadcasts.stop(room)  # the new node broadcasts it now
 
     def start_room(self, room: str) -> None:
         """The session went live: those waiting for its start come in (or to its lobby)."""

@@ -28,6 +28,7 @@ from .api_plumbing import (
     SIGN_IN,
     STREAM_KEYS,
     Operation,
+    RoomStatus,
     _me,
 )
 from .api_views import session_view
@@ -57,20 +58,32 @@ async def list_sessions(request: web.Request) -> dict[str, Any]:
     # "recordings": how many the caller may watch (0 when they may not); "room": who is in a
     # live session's room, and when it ends by itself if no host is there.
     status = request.app.get(ROOM_STATUS)
+    live = [s.id for s in everything if s.state is SessionState.LIVE]
+    rooms = await _room_statuses(status, live) if status is not None else {}
     return {
         "sessions": [
             {
                 **session_view(s),
                 "recordings": counts.get(s.id, 0),
-                **(
-                    {"room": await status(s.id)}
-                    if status is not None and s.state is SessionState.LIVE
-                    else {}
-                ),
+                **({"room": rooms[s.id]} if s.id in rooms else {}),
             }
             for s in everything
         ]
     }
+
+
+ROOM_STATUS_WAIT = 2.0
+"""Seconds the school page's list waits for a live room's status from the node holding it."""
+
+
+async def _room_statuses(status: RoomStatus, sessions: list[str]) -> dict[str, dict[str, Any]]:
+    """The live sessions' rooms, asked for all at once; one whose node does not answer in
+    time is left out (the list is not held up by it)."""
+    answers = await asyncio.gather(
+        *(asyncio.wait_for(status(s), ROOM_STATUS_WAIT) for s in sessions),
+        return_exceptions=True,
+    )
+    return {s: a for s, a in zip(sessions, answers, strict=True) if isinstance(a, dict)}
 
 
 async def create_session(request: web.Request) -> dict[str, Any]:

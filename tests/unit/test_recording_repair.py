@@ -81,16 +81,15 @@ async def test_only_dead_writers_recordings_are_repaired_and_each_once(
     assert writer(dead) == "node-dead"
     b = RecordingRepair(root, "node-b", directory, Compositions(0))
     c = RecordingRepair(root, "node-c", directory, Compositions(0))
+    alive = await directory.alive()
+    # node-b starting: what it left itself before is its own to repair, nothing else yet.
+    assert await b.sweep(alive, at_start=True) == [own]
+    assert stopped(own) and not stopped(dead) and not stopped(live)
 
-    done_b, done_c = await asyncio.gather(b.sweep(), c.sweep())
+    done_b, done_c = await asyncio.gather(b.sweep(alive), c.sweep(alive))
     assert sorted([*done_b, *done_c]) == [dead]  # one of them, not both
     assert stopped(dead) and not list(dead.glob("*" + PART_SUFFIX))
     assert (dead / "p1-camera-t1.webm").exists()
     assert (dead / "p1.webm").exists()  # remuxed for playback, as after a stop
     assert not stopped(live) and list(live.glob("*" + PART_SUFFIX))
-    assert not stopped(own)  # node-b writes it now, as far as a sweep knows
-
-    # node-b starting again: what it left itself before is its own to repair.
-    assert await b.sweep(at_start=True) == [own]
-    assert stopped(own)
-    assert not stopped(live)
+    assert await c.sweep(alive) == []  # done once: nothing is left to repair
