@@ -27,10 +27,13 @@ class CascadeSfu:
         self,
         local: SfuControl,
         link: Callable[[str], Awaitable[SfuControl | None]],
+        failed: Callable[[str, str], None],
     ) -> None:
-        """`link(node)`: that node's SFU (None when it is not in the district)."""
+        """`link(node)`: that node's SFU (None when it is not in the district); `failed(room,
+        peer)`: a peer's media is gone (its SFU's node is), as the SFU's `peer_failed`."""
         self.local = local
         self._link = link
+        self._failed = failed
         self._placed: dict[tuple[str, str], str] = {}
         """(room, peer) → the node the next `add_peer` puts it on."""
         self._where: dict[tuple[str, str], SfuControl] = {}
@@ -79,6 +82,20 @@ class CascadeSfu:
                 await edge.close_room(room)
             except Exception:
                 logger.warning("the edge of room %s did not close it", room)
+
+    async def edge_lost(self, edge: SfuControl) -> None:
+        """The link to an edge broke (its node died or restarted): its peers' media is gone.
+        They are forgotten here and their sessions told as for a failed connection: the
+        pages reconnect through a live door, and watch from there."""
+        lost = [key for key, where in self._where.items() if where is edge]
+        for key in lost:
+            del self._where[key]
+        for room, sfu in [k for k in self._pipes if k[1] is edge]:
+            host, port = self._pipes.pop((room, sfu))
+            self._edges.pop((room, sfu), None)
+            await self.local.stop_pipe(room, host, port)
+        for room, peer in lost:
+            self._failed(room, peer)
 
     # --- the room ----------------------------------------------------------------------
 

@@ -68,10 +68,13 @@ async def district_node(
             url = next((n.url for n in await directory.nodes() if n.id == node), None)
             if url is None:
                 return None
-            links[node] = LinkedSfu(url, node_key(config.secret), state.rooms)
+            links[node] = LinkedSfu(url, node_key(config.secret), state.rooms, lost)
         return links[node]
 
-    state.cascade = CascadeSfu(state.sfu, link)
+    async def lost(linked: LinkedSfu) -> None:
+        await cascade.edge_lost(linked)
+
+    cascade = state.cascade = CascadeSfu(state.sfu, link, state.rooms.peer_failed)
     state.sfu = state.cascade
     await router.start()
     try:

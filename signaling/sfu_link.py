@@ -17,6 +17,7 @@ import asyncio
 import hmac
 import itertools
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgpack
@@ -128,9 +129,18 @@ async def serve_link(
 class LinkedSfu(WireSfu):
     """The origin's end: another node's SFU as an SfuControl; its events go to `events`."""
 
-    def __init__(self, url: str, key: str, events: SfuEvents) -> None:
+    def __init__(
+        self,
+        url: str,
+        key: str,
+        events: SfuEvents,
+        lost: Callable[[LinkedSfu], Awaitable[None]] | None = None,
+    ) -> None:
+        """`lost`: the link broke while in use (not closed here): what it held is gone."""
         super().__init__(self._exchange)
         self.url = url
+        self._lost = lost
+        self._closing = False
         self._key = key
         self._events = events
         self._http: ClientSession | None = None
@@ -186,8 +196,11 @@ class LinkedSfu(WireSfu):
             for future in self._pending.values():
                 if not future.done():
                     future.set_exception(Closed(f"the link to {self.url} closed"))
+            if not self._closing and self._lost is not None:
+                await self._lost(self)
 
     async def close(self) -> None:
+        self._closing = True
         if self._ws is not None:
             await self._ws.close()
         if self._reader is not None:
