@@ -105,7 +105,7 @@ COMPOSITIONS: web.AppKey[Compositions] = web.AppKey("compositions", Compositions
 BROADCASTS: web.AppKey[Broadcasts] = web.AppKey("broadcasts", Broadcasts)
 """The events' live HLS (a child process each), and where their files are."""
 STREAM_KEYS: web.AppKey[StreamKeys] = web.AppKey("stream_keys", StreamKeys)
-SESSION_STARTED: web.AppKey[Callable[[str], None]] = web.AppKey("session_started")
+SESSION_STARTED: web.AppKey[Callable[[str], Awaitable[None]]] = web.AppKey("session_started")
 """Called when a session starts, to let in those who came early."""
 SESSION_ENDED: web.AppKey[SessionEnded] = web.AppKey("session_ended")
 """Called when a session ends, to close its live room for everyone."""
@@ -194,8 +194,8 @@ def _wrap(operation: Operation) -> Handler:
                 try:
                     identity = request.app[ISSUER].verify_api(token)
                     # The account first: a deactivated one says so, not "signed out".
-                    request[USER] = classroom.user(identity.user_id)
-                    request.app[SIGN_INS].check(identity.sign_in, identity.user_id)
+                    request[USER] = await classroom.user(identity.user_id)
+                    await request.app[SIGN_INS].check(identity.sign_in, identity.user_id)
                     request[SIGN_IN] = identity.sign_in
                 except (ProtocolError, ClassroomError) as exc:
                     return _error(UNAUTHORIZED, f"sign in again: {exc}")

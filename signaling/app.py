@@ -107,11 +107,6 @@ def metrics_app(main: web.Application) -> web.Application:
     return app
 
 
-def _stop_timers(state: ServerState) -> None:
-    if state.hostless is not None:
-        state.hostless.close()
-
-
 def create_app(config: Config) -> web.Application:
     app = web.Application()
     app[CONFIG] = config
@@ -127,7 +122,7 @@ def create_app(config: Config) -> web.Application:
         # Composing is slow; what a stop or a crash interrupted starts again.
         await compositions.resume(config.data_dir / "recordings")
 
-        def state(sfu: SfuControl) -> ServerState:
+        async def state(sfu: SfuControl) -> ServerState:
             made = ServerState(
                 TokenIssuer(config.secret),
                 sfu,
@@ -145,15 +140,15 @@ def create_app(config: Config) -> web.Application:
                 made.hostless = HostlessTimers(config.hostless_end, made.end_hostless)
                 # Sessions a stop or a crash left live: their rooms are empty now, and end
                 # unless a host comes back (the pages reconnect by themselves).
-                for session_id in app[api.CLASSROOM].live_sessions():
-                    made.host_presence(session_id)
+                for session_id in await app[api.CLASSROOM].live_sessions():
+                    await made.host_presence(session_id)
             return made
 
         if config.sfu_workers <= 0:
             local = LocalSfu(config.ice_addresses, rooms, RoomRecorder.open)
-            app[STATE] = state(local)
+            app[STATE] = await state(local)
             yield
-            _stop_timers(app[STATE])
+            await app[STATE].close()
             await local.close()
             return
         workers = [
@@ -161,18 +156,20 @@ def create_app(config: Config) -> web.Application:
             for _ in range(config.sfu_workers)
         ]
         await asyncio.gather(*(w.start() for w in workers))
-        app[STATE] = state(ShardedSfu(workers, LocalPlacement(len(workers))))
+        app[STATE] = await state(ShardedSfu(workers, LocalPlacement(len(workers))))
         logger.info("SFU in %d worker processes: %s", len(workers), [w.pid for w in workers])
         yield
-        _stop_timers(app[STATE])
+        await app[STATE].close()
         await asyncio.gather(*(w.close() for w in workers))
 
     async def classroom_lifetime(app: web.Application) -> AsyncIterator[None]:
-        store = SqliteStore(config.database_path)
-        app[api.CLASSROOM] = Classroom(store)
+        store = await SqliteStore.open(config.database_path)
+        # One lock for every use case writing to the store (`classroom.use_cases.Writer`).
+        writes = asyncio.Lock()
+        app[api.CLASSROOM] = Classroom(store, writes=writes)
         app[api.SIGN_INS] = SignIns(store.sign_ins)
         app[api.THROTTLE] = Throttle(config.trust_proxy)
-        app[admin_routes.ADMINISTRATION] = Administration(store)
+        app[admin_routes.ADMINISTRATION] = Administration(store, writes=writes)
         app[admin_routes.OPERATOR_TOKEN] = config.operator_token
         app[api.ISSUER] = TokenIssuer(config.secret)
         app[api.SETTINGS] = api.ApiSettings(config.base_url, config.token_ttl)
@@ -180,7 +177,7 @@ def create_app(config: Config) -> web.Application:
         app[api.COMPOSITIONS] = Compositions(config.compose_workers)
         app[api.BROADCASTS] = Broadcasts(config.data_dir / "broadcasts")
         app[api.STREAM_KEYS] = StreamKeys(config.secret)
-        app[erasure_routes.ERASURE] = Erasure(store)
+        app[erasure_routes.ERASURE] = Erasure(store, writes=writes)
         app[RETENTION] = Retention(
             store, config.data_dir / "recordings", app[api.BROADCASTS], app[api.COMPOSITIONS]
         )
@@ -206,12 +203,16 @@ def create_app(config: Config) -> web.Application:
             app[STATE].sign_out(set(sign_ins))
 
         app[api.SIGNED_OUT] = signed_out
-        app[api.SESSION_STARTED] = lambda session_id: app[STATE].start_room(session_id)
+
+        async def session_started(session_id: str) -> None:
+            await app[STATE].start_room(session_id)
+
+        app[api.SESSION_STARTED] = session_started
         app[api.ROOM_STATUS] = lambda session_id: app[STATE].room_status(session_id)
         yield
         await app[api.COMPOSITIONS].close()
         await app[api.BROADCASTS].close()
-        store.close()
+        await store.close()
 
     async def close_sockets(app: web.Application) -> None:
         # A restart (a deploy, a reboot) is not everyone leaving: say so, so that clients

@@ -52,7 +52,6 @@ class Session:
         self.sign_in: str | None = None
         """The sign-in the join's token came from (closed when it ends)."""
         self._closing: set[asyncio.Task[bool]] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
 
     @property
     def state(self) -> ServerState:
@@ -99,11 +98,6 @@ class Session:
         task = asyncio.get_running_loop().create_task(self._ws.close(code=code))
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
-
-    def spawn_task(self, task: asyncio.Task[None]) -> None:
-        """Keep `task` (work of this connection started by another's event) until done."""
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     def session_started(self) -> None:
         """The session this connection waited for went live: join now."""
