@@ -105,9 +105,9 @@ class ServerState:
     background: set[asyncio.Task[None]] = field(default_factory=set)
     """Work after a recording (remuxing), kept until done."""
     pending: set[asyncio.Task[None]] = field(default_factory=set)
-    """Work one connection's event started for another (a join the session's start or a
-    host let in, a leave once the grace period ran out): it writes to the classroom, so
-    `close` waits for it."""
+    """A connection's leaving, and work one connection's event started for another (a join
+    the session's start or a host let in, a leave once the grace period ran out): each
+    writes to the classroom, so `close` waits for it."""
     compositions: Compositions | None = None
     """Composes a recording into one MP4 once it is remuxed."""
     broadcasts: Broadcasts | None = None
@@ -117,11 +117,12 @@ class ServerState:
     sign_in_alive: Callable[[str, str], Awaitable[bool]] | None = None
     """(sign-in id, user id): whether a room token's sign-in still holds (None: not checked)."""
 
-    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+    def spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """Run `work` for a connection, kept in `pending` until done."""
         task = asyncio.get_running_loop().create_task(work)
         self.pending.add(task)
         task.add_done_callback(self.pending.discard)
+        return task
 
     async def close(self) -> None:
         """Before the SFU and the classroom's store close: no more hostless ends, and every

@@ -74,12 +74,20 @@ class Session:
                     break
         finally:
             self._state.sessions.discard(self)
-            if departure.may_come_back(self):
-                await departure.go_away(self)
-            else:
-                await departure.leave(self)
-            self._outbox.put_nowait(None)
+            # Leaving (or going away) runs to its end even when aiohttp cancels this handler
+            # because its client is gone: it tells the room and writes to the classroom.
+            leaving = self._state.spawn(self._depart())
+            try:
+                await asyncio.shield(leaving)
+            finally:
+                self._outbox.put_nowait(None)
             await writer
+
+    async def _depart(self) -> None:
+        if departure.may_come_back(self):
+            await departure.go_away(self)
+        else:
+            await departure.leave(self)
 
     async def _write(self) -> None:
         while (message := await self._outbox.get()) is not None:
