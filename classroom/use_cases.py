@@ -1,5 +1,6 @@
 """What every family of the school's use cases stands on: the repository, the clock, new ids,
-and the checks they all make (who asks, and within which school).
+the checks they all make (who asks, and within which school), and the lock a use case holds
+from the reads its write depends on to the write (`Writer`, `one_writer`).
 
 Separate so that each family (`accounts`, `classes`, `sessions`, `session_records`) can be a
 mixin of its own over this one class, put together by `service.Classroom`; none of the
