@@ -52,13 +52,13 @@ async def prepare_event(data_dir: Path) -> EventRoom:
     """A school with one live event in `data_dir`'s database (where the server will look;
     a running server sees it at once: it reads sessions from the database)."""
     await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
-    store = SqliteStore(data_dir / "classroom.sqlite3")
+    store = await SqliteStore.open(data_dir / "classroom.sqlite3")
     try:
         classroom = Classroom(store)
         login = f"bench-{secrets.token_hex(4)}"
         admin = await classroom.create_school("Bench school", "Bench", login, "bench-password")
-        event = classroom.create_session(admin, SessionKind.EVENT, "Concert")
-        classroom.start_session(admin, event.id)
+        event = await classroom.create_session(admin, SessionKind.EVENT, "Concert")
+        await classroom.start_session(admin, event.id)
         return EventRoom(event.id)
     finally:
-        store.close()
+        await store.close()

@@ -18,7 +18,7 @@ from .policy import Action, Target
 from .retention import kept_days
 from .roles import Role
 from .store import Conflict
-from .use_cases import UseCases
+from .use_cases import UseCases, one_writer
 from .validation import (
     checked_login,
     checked_name,
@@ -35,19 +35,19 @@ class Accounts(UseCases):
 
     async def sign_in(self, login: str, password: str) -> User:
         """The account, or bad_credentials (the same answer for an unknown login)."""
-        user = self._store.user_by_login(login.strip().lower()) if login else None
+        user = await self._store.user_by_login(login.strip().lower()) if login else None
         if user is None:
             await asyncio.to_thread(burn_time, password)
             raise ClassroomError(errors.BAD_CREDENTIALS, "wrong login or password")
         if not await asyncio.to_thread(verify_password, password, user.password_hash):
             raise ClassroomError(errors.BAD_CREDENTIALS, "wrong login or password")
         # Only whoever knows the password learns that the account is deactivated.
-        return self.user(user.id)  # as it is now, after the wait
+        return await self.user(user.id)  # as it is now, after the wait
 
-    def user(self, user_id: str) -> User:
+    async def user(self, user_id: str) -> User:
         """The account, refused once deactivated: API grants are looked up per call through
         here, so a deactivation takes effect at the next call."""
-        user = self._store.user(user_id)
+        user = await self._store.user(user_id)
         if user is None:
             raise NotFound("this account")
         if user.disabled:
@@ -56,14 +56,15 @@ class Accounts(UseCases):
             )
         return user
 
-    def school_of(self, session: Session) -> School:
+    async def school_of(self, session: Session) -> School:
         """The school a session belongs to (for a guest, who has no account)."""
-        school = self._store.school(session.school_id)
+        school = await self._store.school(session.school_id)
         if school is None:
             raise NotFound("this school")
         return school
 
-    def update_school(
+    @one_writer
+    async def update_school(
         self,
         by: User,
         name: str | None = None,
@@ -71,20 +72,20 @@ class Accounts(UseCases):
         recordings_kept_days: int | None = None,
     ) -> School:
         """`recordings_kept_days`: None leaves it; 0 keeps recordings until deleted by hand."""
-        self._require(by, Action.MANAGE_CLASSES, Target(by.school_id))
-        school = self.school(by)
+        await self._require(by, Action.MANAGE_CLASSES, Target(by.school_id))
+        school = await self.school(by)
         if name is not None:
             school = replace(school, name=checked_name(name, "school name"))
         if parents_see_recordings is not None:
             school = replace(school, parents_see_recordings=parents_see_recordings)
         if recordings_kept_days is not None:
             school = replace(school, recordings_kept_days=kept_days(recordings_kept_days))
-        self._store.update_school(school)
+        await self._store.update_school(school)
         return school
 
-    def people(self, by: User) -> list[User]:
-        self._require(by, Action.MANAGE_CLASSES, Target(by.school_id))
-        return self._store.users(by.school_id)
+    async def people(self, by: User) -> list[User]:
+        await self._require(by, Action.MANAGE_CLASSES, Target(by.school_id))
+        return await self._store.users(by.school_id)
 
     async def change_password(self, by: User, old: str, new: str) -> None:
         try:
@@ -94,12 +95,15 @@ class Accounts(UseCases):
         if not await asyncio.to_thread(verify_password, old, by.password_hash):
             raise ClassroomError(errors.BAD_CREDENTIALS, "the current password is wrong")
         password_hash = await hash_new_password(new)
-        self._store.update_user(replace(self.user(by.id), password_hash=password_hash))
+        async with self._writes:  # the account as it is now, not as it was before the hash
+            await self._store.update_user(
+                replace(await self.user(by.id), password_hash=password_hash)
+            )
 
     # --- school set-up (admins) ------------------------------------------------------
 
-    def has_schools(self) -> bool:
-        return bool(self._store.schools())
+    async def has_schools(self) -> bool:
+        return bool(await self._store.schools())
 
     async def create_school(self, name: str, admin_name: str, login: str, password: str) -> User:
         """A new closed space and its first admin (the operator's command, not an API call)."""
@@ -113,15 +117,15 @@ class Accounts(UseCases):
             password_hash=await hash_new_password(password),
             verified=True,
         )
-        self._store.add_school(school)
-        self._add_user(admin)
+        await self._store.add_school(school)
+        await self._add_user(admin)
         return admin
 
     async def create_teacher(self, by: User, name: str, login: str, password: str) -> User:
-        self._require(by, Action.MANAGE_CLASSES, Target(by.school_id))
+        await self._require(by, Action.MANAGE_CLASSES, Target(by.school_id))
         name, login = checked_name(name, "name"), checked_login(login)
         password_hash = await hash_new_password(password)
-        self._require(self.user(by.id), Action.MANAGE_CLASSES, Target(by.school_id))
+        await self._require(await self.user(by.id), Action.MANAGE_CLASSES, Target(by.school_id))
         teacher = User(
             self._new_id(),
             by.school_id,
@@ -130,22 +134,23 @@ class Accounts(UseCases):
             login=login,
             password_hash=password_hash,
         )
-        self._add_user(teacher)
+        await self._add_user(teacher)
         return teacher
 
-    def verify_teacher(self, by: User, teacher_id: str) -> User:
-        self._require(by, Action.VERIFY_TEACHER, Target(by.school_id))
-        teacher = self._school_user(by, teacher_id)
+    @one_writer
+    async def verify_teacher(self, by: User, teacher_id: str) -> User:
+        await self._require(by, Action.VERIFY_TEACHER, Target(by.school_id))
+        teacher = await self._school_user(by, teacher_id)
         if teacher.role is not Role.TEACHER:
             raise InvalidInput("only teachers are verified")
         teacher = replace(teacher, verified=True)
-        self._store.update_user(teacher)
+        await self._store.update_user(teacher)
         return teacher
 
     # --- helpers ---------------------------------------------------------------------
 
-    def _add_user(self, user: User) -> None:
+    async def _add_user(self, user: User) -> None:
         try:
-            self._store.add_user(user)
+            await self._store.add_user(user)
         except Conflict as exc:
             raise ClassroomError(errors.CONFLICT, str(exc), clash_field(exc)) from exc

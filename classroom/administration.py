@@ -8,6 +8,7 @@ nothing half-written. Another school's records answer "not found".
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from collections.abc import Callable
@@ -23,24 +24,25 @@ from .policy import Action, Actor, Target, allowed
 from .roles import Role
 from .scoped import class_of_school, person_of_school
 from .store import Conflict, Repository
+from .use_cases import one_writer
 from .validation import LOGIN, checked_login, checked_name, checked_password, hash_new_password
 
 
 class AdminRepository(Repository, Protocol):
     """What running a school adds to the repository; each method is one transaction."""
 
-    def found_school(self, school: School, admin: User, link: PasswordLink | None) -> None:
+    async def found_school(self, school: School, admin: User, link: PasswordLink | None) -> None:
         """Raises Conflict (nothing written) when the admin's login is taken."""
 
-    def put_password_link(self, link: PasswordLink) -> None:
+    async def put_password_link(self, link: PasswordLink) -> None:
         """Voids the person's older link."""
 
-    def password_link(self, secret_hash: str) -> PasswordLink | None: ...
+    async def password_link(self, secret_hash: str) -> PasswordLink | None: ...
 
-    def use_password_link(self, link: PasswordLink, user: User) -> None:
+    async def use_password_link(self, link: PasswordLink, user: User) -> None:
         """Deletes the link and saves `user`; KeyError (nothing written) if it is gone."""
 
-    def import_people(
+    async def import_people(
         self, people: list[User], school_class: SchoolClass, links: list[PasswordLink]
     ) -> None:
         """Raises Conflict (nothing written) when a login is taken."""
@@ -103,10 +105,14 @@ class Administration:
         store: AdminRepository,
         clock: Callable[[], float] = time.time,
         new_id: Callable[[], str] = lambda: secrets.token_hex(8),
+        writes: asyncio.Lock | None = None,
     ) -> None:
+        """`writes`: shared with the `service.Classroom` of the same store
+        (`use_cases.Writer`)."""
         self._store = store
         self._clock = clock
         self._new_id = new_id
+        self._writes = writes or asyncio.Lock()
 
     # --- the operator -------------------------------------------------------------------
 
@@ -130,15 +136,15 @@ class Administration:
         else:
             admin.password_hash = await _field_async(password, "admin_password")
         try:
-            self._store.found_school(school, admin, issued.link if issued else None)
+            await self._store.found_school(school, admin, issued.link if issued else None)
         except Conflict as exc:
             raise ClassroomError(errors.CONFLICT, str(exc), "admin_login") from exc
         return school, admin, issued
 
-    def schools(self) -> list[SchoolSummary]:
+    async def schools(self) -> list[SchoolSummary]:
         summaries = []
-        for school in self._store.schools():
-            people = self._store.users(school.id)
+        for school in await self._store.schools():
+            people = await self._store.users(school.id)
             counts = {role.value: 0 for role in (Role.ADMIN, Role.TEACHER, Role.PUPIL, Role.PARENT)}
             for user in people:
                 if not user.disabled:
@@ -148,45 +154,49 @@ class Administration:
                     school,
                     counts,
                     deactivated=sum(1 for u in people if u.disabled),
-                    classes=len(self._store.classes(school.id)),
+                    classes=len(await self._store.classes(school.id)),
                 )
             )
         return summaries
 
     # --- password links -----------------------------------------------------------------
 
-    def password_link(self, by: User, user_id: str) -> IssuedLink:
+    async def password_link(self, by: User, user_id: str) -> IssuedLink:
         """A one-time link that sets `user_id`'s password (valid a day); the person's older
         link stops working."""
-        person = self._person(by, user_id)
-        self._require(by, Action.RESET_PASSWORD, Target.of_person(person, self._classes(by)))
+        person = await self._person(by, user_id)
+        await self._require(
+            by, Action.RESET_PASSWORD, Target.of_person(person, await self._classes(by))
+        )
         if person.disabled:
             raise ClassroomError(
                 errors.ACCOUNT_DISABLED, "this account is deactivated: reactivate it first"
             )
         issued = password_links.issue(person.id, by.id, self._clock(), password_links.RESET_TTL)
-        self._store.put_password_link(issued.link)
+        await self._store.put_password_link(issued.link)
         return issued
 
-    def operator_password_link(self, login: str) -> tuple[User, IssuedLink]:
+    async def operator_password_link(self, login: str) -> tuple[User, IssuedLink]:
         """The operator's way back in for a school whose only admin forgot their password."""
-        user = self._store.user_by_login(login.strip().lower()) if login else None
+        user = await self._store.user_by_login(login.strip().lower()) if login else None
         if user is None:
             raise ClassroomError(errors.NOT_FOUND, f"no account with login {login!r}", "login")
         issued = password_links.issue(user.id, None, self._clock(), password_links.RESET_TTL)
-        self._store.put_password_link(issued.link)
+        await self._store.put_password_link(issued.link)
         return user, issued
 
-    def open_password_link(self, secret: str) -> tuple[User, School, PasswordLink]:
+    async def open_password_link(self, secret: str) -> tuple[User, School, PasswordLink]:
         """Whose password a link sets (the page greets them); refuses a dead link."""
-        link = self._store.password_link(password_links.hash_secret(secret)) if secret else None
+        link = (
+            await self._store.password_link(password_links.hash_secret(secret)) if secret else None
+        )
         if link is None:
             # Used, replaced by a newer one, or never made: the same answer for each.
             raise ClassroomError(errors.NOT_FOUND, "this link does not work (any more)")
         if self._clock() >= link.expires_at:
             raise ClassroomError(errors.LINK_EXPIRED, "this link has expired")
-        user = self._store.user(link.user_id)
-        school = self._store.school(user.school_id) if user else None
+        user = await self._store.user(link.user_id)
+        school = await self._store.school(user.school_id) if user else None
         if user is None or school is None:
             raise ClassroomError(errors.NOT_FOUND, "this link does not work (any more)")
         if user.disabled:
@@ -195,24 +205,28 @@ class Administration:
 
     async def set_password(self, secret: str, password: str) -> User:
         """Use a link: the new password is set and the link is gone."""
-        self.open_password_link(secret)
+        await self.open_password_link(secret)
         password_hash = await _field_async(password, "password")
-        # Read again after the slow hash: the link may have been used or replaced meanwhile.
-        user, _, link = self.open_password_link(secret)
-        user = replace(user, password_hash=password_hash)
-        try:
-            self._store.use_password_link(link, user)
-        except KeyError as exc:
-            raise ClassroomError(errors.NOT_FOUND, "this link does not work (any more)") from exc
+        async with self._writes:
+            # Read again after the slow hash: the link may have been used or replaced meanwhile.
+            user, _, link = await self.open_password_link(secret)
+            user = replace(user, password_hash=password_hash)
+            try:
+                await self._store.use_password_link(link, user)
+            except KeyError as exc:
+                raise ClassroomError(
+                    errors.NOT_FOUND, "this link does not work (any more)"
+                ) from exc
         return user
 
     # --- deactivation -------------------------------------------------------------------
 
-    def set_active(self, by: User, user_id: str, active: bool) -> User:
+    @one_writer
+    async def set_active(self, by: User, user_id: str, active: bool) -> User:
         """Deactivate (they can no longer sign in, and their tokens stop working) or
         reactivate a person of the school."""
-        person = self._person(by, user_id)
-        actor = self._actor(by)
+        person = await self._person(by, user_id)
+        actor = await self._actor(by)
         if person.id == by.id and actor.is_admin:
             raise ClassroomError(
                 errors.CANNOT_DEACTIVATE_SELF, "you cannot deactivate or reactivate yourself"
@@ -224,52 +238,58 @@ class Administration:
         if not active and person.role is Role.ADMIN:
             others = [
                 u
-                for u in self._store.users(by.school_id)
+                for u in await self._store.users(by.school_id)
                 if u.role is Role.ADMIN and not u.disabled and u.id != person.id
             ]
             if not others:
                 raise ClassroomError(errors.LAST_ADMIN, "the school's last active admin stays")
         person = replace(person, disabled=not active)
-        self._store.update_user(person)
+        await self._store.update_user(person)
         return person
 
     # --- classes ------------------------------------------------------------------------
 
-    def remove_pupil(self, by: User, class_id: str, user_id: str) -> SchoolClass:
+    @one_writer
+    async def remove_pupil(self, by: User, class_id: str, user_id: str) -> SchoolClass:
         """The pupil leaves the class (not the school); their parents stay their parents."""
-        school_class = self._class(by, class_id)
-        self._require(by, Action.REMOVE_FROM_CLASS, Target(by.school_id, class_id))
+        school_class = await self._class(by, class_id)
+        await self._require(by, Action.REMOVE_FROM_CLASS, Target(by.school_id, class_id))
         if user_id not in school_class.pupils:
             raise NotFound("this pupil of the class")
         school_class = replace(
             school_class, pupils=[p for p in school_class.pupils if p != user_id]
         )
-        self._store.update_class(school_class)
+        await self._store.update_class(school_class)
         return school_class
 
     # --- class lists --------------------------------------------------------------------
 
-    def import_class_list(self, by: User, class_id: str, text: str, commit: bool) -> ImportReport:
+    @one_writer
+    async def import_class_list(
+        self, by: User, class_id: str, text: str, commit: bool
+    ) -> ImportReport:
         """What importing `text` into the class would do (each row's problems), or, with
         `commit`, the import itself: every row or, when any has a problem, none
         (ImportRefused). Each new account gets a password link, valid a week."""
-        school_class = self._class(by, class_id)
-        self._require(by, Action.IMPORT_CLASS_LIST, Target(by.school_id, class_id))
+        school_class = await self._class(by, class_id)
+        await self._require(by, Action.IMPORT_CLASS_LIST, Target(by.school_id, class_id))
         listed = class_list.read(text, LOGIN.pattern)
-        report = self._resolve(school_class, listed)
+        report = await self._resolve(school_class, listed)
         if not commit:
             return report
         if not report.valid:
             raise ImportRefused(report)
-        return self._commit(by, school_class, report)
+        return await self._commit(by, school_class, report)
 
-    def _resolve(self, school_class: SchoolClass, listed: class_list.ClassList) -> ImportReport:
+    async def _resolve(
+        self, school_class: SchoolClass, listed: class_list.ClassList
+    ) -> ImportReport:
         """Each listed person checked against the school: logins taken or made, children
         found, pupils already in the class."""
         problems: dict[int, list[Problem]] = {}
         for problem in listed.problems:
             problems.setdefault(problem.row, []).append(problem)
-        people = {u.id: u for u in self._store.users(school_class.school_id)}
+        people = {u.id: u for u in await self._store.users(school_class.school_id)}
         in_class = [people[p] for p in school_class.pupils if p in people]
         rows_by_number = {p.row for p in listed.people}
 
@@ -287,13 +307,13 @@ class Administration:
         for person in listed.people:
             if person.login is None or bad(person, "login"):
                 continue
-            if self._store.user_by_login(person.login) is not None:
+            if await self._store.user_by_login(person.login) is not None:
                 add(person, "login", "login_taken", f"login {person.login!r} is taken")
             logins[person.row] = person.login
         for person in listed.people:
             if person.login is not None or bad(person, "name"):
                 continue
-            made = self._made_login(person.name, taken)
+            made = await self._made_login(person.name, taken)
             if made is None:
                 add(person, "login", "no_login", "no login can be made from this name: give one")
             else:
@@ -333,9 +353,11 @@ class Administration:
         ]
         return ImportReport(rows, loose)
 
-    def _commit(self, by: User, school_class: SchoolClass, report: ImportReport) -> ImportReport:
+    async def _commit(
+        self, by: User, school_class: SchoolClass, report: ImportReport
+    ) -> ImportReport:
         now = self._clock()
-        people = {u.id: u for u in self._store.users(school_class.school_id)}
+        people = {u.id: u for u in await self._store.users(school_class.school_id)}
         in_class = [people[p] for p in school_class.pupils if p in people]
         listed = [Listed(r.row, r.name, r.login, r.role, r.parent_of) for r in report.rows]
         logins = {r.row: r.login for r in report.rows if r.login is not None}
@@ -370,7 +392,9 @@ class Administration:
             school_class, pupils=[*school_class.pupils, *(u.id for u in pupils.values())]
         )
         try:
-            self._store.import_people(created, school_class, [i.link for i in issued.values()])
+            await self._store.import_people(
+                created, school_class, [i.link for i in issued.values()]
+            )
         except Conflict as exc:  # a login taken between the check and now
             raise ClassroomError(errors.CONFLICT, str(exc), "csv") from exc
         # In the list's order: the teacher hands the links out going down the list.
@@ -399,33 +423,33 @@ class Administration:
         ]
         return by_name + [u for u in in_class if not u.disabled and _same_name(u.name, wanted)]
 
-    def _made_login(self, name: str, taken: set[str]) -> str | None:
+    async def _made_login(self, name: str, taken: set[str]) -> str | None:
         base = class_list.login_from_name(name)
         if not LOGIN.match(base):
             return None
         for n in range(1, 100):
             candidate = base if n == 1 else f"{base[: class_list.MAX_LOGIN - 2]}{n}"
-            if candidate not in taken and self._store.user_by_login(candidate) is None:
+            if candidate not in taken and await self._store.user_by_login(candidate) is None:
                 return candidate
         return None
 
     # --- helpers ------------------------------------------------------------------------
 
-    def _classes(self, by: User) -> list[SchoolClass]:
-        return self._store.classes(by.school_id)
+    async def _classes(self, by: User) -> list[SchoolClass]:
+        return await self._store.classes(by.school_id)
 
-    def _actor(self, by: User) -> Actor:
-        return Actor.of(by, self._classes(by))
+    async def _actor(self, by: User) -> Actor:
+        return Actor.of(by, await self._classes(by))
 
-    def _require(self, by: User, action: Action, target: Target) -> None:
-        if not allowed(self._actor(by), action, target):
+    async def _require(self, by: User, action: Action, target: Target) -> None:
+        if not allowed(await self._actor(by), action, target):
             raise Forbidden()
 
-    def _person(self, by: User, user_id: str) -> User:
-        return person_of_school(self._store, by, user_id)
+    async def _person(self, by: User, user_id: str) -> User:
+        return await person_of_school(self._store, by, user_id)
 
-    def _class(self, by: User, class_id: str) -> SchoolClass:
-        return class_of_school(self._store, by, class_id)
+    async def _class(self, by: User, class_id: str) -> SchoolClass:
+        return await class_of_school(self._store, by, class_id)
 
 
 def _same_name(a: str, b: str) -> bool:

@@ -17,7 +17,7 @@ from .models import Invite, School, SchoolClass, User
 from .policy import Action, Target, allowed
 from .roles import Role
 from .store import Conflict
-from .use_cases import UseCases
+from .use_cases import UseCases, one_writer
 from .validation import checked_login, checked_name, clash_field, hash_new_password
 
 INVITE_TTL_DEFAULT = 7 * 24 * 3600
@@ -31,68 +31,69 @@ class Classes(UseCases):
 
     # --- classes ---------------------------------------------------------------------
 
-    def create_class(self, by: User, name: str) -> SchoolClass:
-        self._require(by, Action.MANAGE_CLASSES, Target(by.school_id))
+    async def create_class(self, by: User, name: str) -> SchoolClass:
+        await self._require(by, Action.MANAGE_CLASSES, Target(by.school_id))
         school_class = SchoolClass(self._new_id(), by.school_id, checked_name(name, "class name"))
-        self._store.add_class(school_class)
+        await self._store.add_class(school_class)
         return school_class
 
-    def assign_teacher(self, by: User, class_id: str, teacher_id: str) -> SchoolClass:
-        school_class = self._class(by, class_id)
-        self._require(by, Action.MANAGE_CLASSES, Target(by.school_id, class_id))
-        teacher = self._school_user(by, teacher_id)
+    @one_writer
+    async def assign_teacher(self, by: User, class_id: str, teacher_id: str) -> SchoolClass:
+        school_class = await self._class(by, class_id)
+        await self._require(by, Action.MANAGE_CLASSES, Target(by.school_id, class_id))
+        teacher = await self._school_user(by, teacher_id)
         if teacher.role is not Role.TEACHER:
             raise InvalidInput("only a teacher can teach a class")
         if teacher.id not in school_class.teachers:
             school_class = replace(school_class, teachers=[*school_class.teachers, teacher.id])
-            self._store.update_class(school_class)
+            await self._store.update_class(school_class)
         return school_class
 
-    def classes(self, by: User) -> list[SchoolClass]:
+    async def classes(self, by: User) -> list[SchoolClass]:
         """The classes `by` may see: all of the school for an admin, their own otherwise."""
-        actor = self.actor(by)
+        actor = await self.actor(by)
         return [
             c
-            for c in self._store.classes(by.school_id)
+            for c in await self._store.classes(by.school_id)
             if allowed(actor, Action.VIEW_CLASS, Target(by.school_id, c.id))
         ]
 
-    def members(self, by: User, school_class: SchoolClass) -> list[User]:
+    async def members(self, by: User, school_class: SchoolClass) -> list[User]:
         """The class's teachers and pupils (after `school_class` allowed `by` to see it), and
         for its teachers and the school's admins also the pupils' parents (a consultation
         or a parent meeting is theirs to arrange); deactivated people are no one's to meet."""
         wanted = set(school_class.teachers) | set(school_class.pupils)
         hosts = allowed(
-            self.actor(by), Action.VIEW_ATTENDANCE, Target(by.school_id, school_class.id)
+            await self.actor(by), Action.VIEW_ATTENDANCE, Target(by.school_id, school_class.id)
         )
         pupils = set(school_class.pupils)
         return [
             u
-            for u in self._store.users(by.school_id)
+            for u in await self._store.users(by.school_id)
             if not u.disabled
             and (u.id in wanted or (hosts and u.role is Role.PARENT and pupils & set(u.children)))
         ]
 
-    def pupils_for_invite(self, invite: Invite) -> list[dict[str, str]]:
+    async def pupils_for_invite(self, invite: Invite) -> list[dict[str, str]]:
         """A parent invite's choice of child: ids and first names, nothing more."""
-        school_class = self._store.school_class(invite.class_id)
+        school_class = await self._store.school_class(invite.class_id)
         if school_class is None:
             return []
-        names = {u.id: u.name for u in self._store.users(invite.school_id) if not u.disabled}
+        names = {u.id: u.name for u in await self._store.users(invite.school_id) if not u.disabled}
         return [
             {"id": uid, "name": names[uid].split()[0]}
             for uid in school_class.pupils
             if uid in names
         ]
 
-    def school_class(self, by: User, class_id: str) -> SchoolClass:
-        school_class = self._class(by, class_id)
-        self._require(by, Action.VIEW_CLASS, Target(by.school_id, class_id))
+    async def school_class(self, by: User, class_id: str) -> SchoolClass:
+        school_class = await self._class(by, class_id)
+        await self._require(by, Action.VIEW_CLASS, Target(by.school_id, class_id))
         return school_class
 
     # --- invite links ----------------------------------------------------------------
 
-    def create_invite(
+    async def create_invite(
         self,
         by: User,
         class_id: str,
@@ -101,8 +102,8 @@ class Classes(UseCases):
         max_uses: int = INVITE_USES_DEFAULT,
         child_id: str | None = None,
     ) -> Invite:
-        school_class = self._class(by, class_id)
-        self._require(by, Action.CREATE_INVITE, Target(by.school_id, class_id))
+        school_class = await self._class(by, class_id)
+        await self._require(by, Action.CREATE_INVITE, Target(by.school_id, class_id))
         if role not in (Role.PUPIL, Role.PARENT):
             raise InvalidInput("an invite is for a pupil or a parent", "role")
         if not 60 <= ttl <= INVITE_TTL_MAX:
@@ -128,26 +129,27 @@ class Classes(UseCases):
             max_uses=max_uses,
             child_id=child_id,
         )
-        self._store.add_invite(invite)
+        await self._store.add_invite(invite)
         return invite
 
-    def invites(self, by: User, class_id: str) -> list[Invite]:
-        self._class(by, class_id)
-        self._require(by, Action.CREATE_INVITE, Target(by.school_id, class_id))
-        return self._store.invites(class_id)
+    async def invites(self, by: User, class_id: str) -> list[Invite]:
+        await self._class(by, class_id)
+        await self._require(by, Action.CREATE_INVITE, Target(by.school_id, class_id))
+        return await self._store.invites(class_id)
 
-    def revoke_invite(self, by: User, invite_id: str) -> Invite:
-        invite = self._store.invite(invite_id)
+    @one_writer
+    async def revoke_invite(self, by: User, invite_id: str) -> Invite:
+        invite = await self._store.invite(invite_id)
         if invite is None or invite.school_id != by.school_id:
             raise NotFound("this invite")
-        self._require(by, Action.REVOKE_INVITE, Target(by.school_id, invite.class_id))
+        await self._require(by, Action.REVOKE_INVITE, Target(by.school_id, invite.class_id))
         invite = replace(invite, revoked=True)
-        self._store.update_invite(invite)
+        await self._store.update_invite(invite)
         return invite
 
-    def open_invite(self, invite_id: str) -> tuple[Invite, School, SchoolClass]:
+    async def open_invite(self, invite_id: str) -> tuple[Invite, School, SchoolClass]:
         """What the join page shows before anyone signs up; refuses a dead link."""
-        invite = self._store.invite(invite_id) if invite_id else None
+        invite = await self._store.invite(invite_id) if invite_id else None
         if invite is None:
             raise NotFound("this invite link")
         if invite.revoked:
@@ -156,8 +158,8 @@ class Classes(UseCases):
             raise ClassroomError(errors.INVITE_EXPIRED, "this invite link has expired")
         if invite.uses >= invite.max_uses:
             raise ClassroomError(errors.INVITE_USED_UP, "this invite link has been used up")
-        school = self._store.school(invite.school_id)
-        school_class = self._store.school_class(invite.class_id)
+        school = await self._store.school(invite.school_id)
+        school_class = await self._store.school_class(invite.class_id)
         if school is None or school_class is None:
             raise NotFound("this invite link")
         return invite, school, school_class
@@ -175,18 +177,19 @@ class Classes(UseCases):
         user_id = self._new_id()
         # Everything is checked before the slow hash, and read again after it: the invite
         # may have been used up or revoked meanwhile.
-        self._redemption(invite_id, user_id, name, login, "", child_id)
+        await self._redemption(invite_id, user_id, name, login, "", child_id)
         password_hash = await hash_new_password(password)
-        invite, user, school_class = self._redemption(
-            invite_id, user_id, name, login, password_hash, child_id
-        )
-        try:
-            self._store.redeem_invite(invite, user, school_class)
-        except Conflict as exc:
-            raise ClassroomError(errors.CONFLICT, str(exc), clash_field(exc)) from exc
+        async with self._writes:
+            invite, user, school_class = await self._redemption(
+                invite_id, user_id, name, login, password_hash, child_id
+            )
+            try:
+                await self._store.redeem_invite(invite, user, school_class)
+            except Conflict as exc:
+                raise ClassroomError(errors.CONFLICT, str(exc), clash_field(exc)) from exc
         return user
 
-    def _redemption(
+    async def _redemption(
         self,
         invite_id: str,
         user_id: str,
@@ -196,7 +199,7 @@ class Classes(UseCases):
         child_id: str | None,
     ) -> tuple[Invite, User, SchoolClass]:
         """The invite with one more use, the new account, and the class as they would be."""
-        invite, _, school_class = self.open_invite(invite_id)
+        invite, _, school_class = await self.open_invite(invite_id)
         user = User(
             user_id,
             invite.school_id,
@@ -214,9 +217,10 @@ class Classes(UseCases):
             user.children = [child]
         return replace(invite, uses=invite.uses + 1), user, school_class
 
-    def accept_invite(self, by: User, invite_id: str, child_id: str | None = None) -> User:
+    @one_writer
+    async def accept_invite(self, by: User, invite_id: str, child_id: str | None = None) -> User:
         """A signed-in pupil joins another class, or a parent links another child."""
-        invite, _, school_class = self.open_invite(invite_id)
+        invite, _, school_class = await self.open_invite(invite_id)
         if invite.school_id != by.school_id:
             raise Forbidden("this invite link is for another school's people")
         if by.role is not invite.role:
@@ -232,5 +236,5 @@ class Classes(UseCases):
             if child in by.children:
                 return by
             by = replace(by, children=[*by.children, child])
-        self._store.accept_invite(replace(invite, uses=invite.uses + 1), by, school_class)
+        await self._store.accept_invite(replace(invite, uses=invite.uses + 1), by, school_class)
         return by

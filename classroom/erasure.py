@@ -19,6 +19,7 @@ Their recorded media is removed after the commit by the signalling layer
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from . import errors
@@ -27,6 +28,7 @@ from .models import Session, User
 from .policy import Action, Actor, Target, allowed
 from .roles import Role
 from .store import ErasedRows, Repository
+from .use_cases import one_writer
 
 ERASED_NAME = "—"
 """What stands where an erased person's name (and chat text) was: the same in every language."""
@@ -44,16 +46,19 @@ class Erased:
 
 
 class Erasure:
-    def __init__(self, store: Repository) -> None:
+    def __init__(self, store: Repository, writes: asyncio.Lock | None = None) -> None:
+        """`writes`: shared with the `service.Classroom` of the same store
+        (`use_cases.Writer`): the last admin's check and the erasure are one step."""
         self._store = store
+        self._writes = writes or asyncio.Lock()
 
-    def check(self, by: User, user_id: str, confirm: str) -> tuple[User, list[Session]]:
+    async def check(self, by: User, user_id: str, confirm: str) -> tuple[User, list[Session]]:
         """The person `by` may erase (every refusal raised here, nothing written), and the
         school's sessions, whose recordings the caller looks through before erasing."""
-        actor = Actor.of(by, self._store.classes(by.school_id))
+        actor = Actor.of(by, await self._store.classes(by.school_id))
         if not allowed(actor, Action.ERASE_PERSON, Target(by.school_id)):
             raise Forbidden("only the school's admins erase a person's data")
-        person = self._store.user(user_id) if user_id else None
+        person = await self._store.user(user_id) if user_id else None
         if person is None or person.school_id != by.school_id:
             raise NotFound("this person")
         if person.id == by.id:
@@ -64,7 +69,7 @@ class Erasure:
             raise Forbidden("only the school's admins erase a person's data")
         if person.role is Role.ADMIN and not any(
             u.role is Role.ADMIN and not u.disabled and u.id != person.id
-            for u in self._store.users(by.school_id)
+            for u in await self._store.users(by.school_id)
         ):
             raise ClassroomError(
                 errors.LAST_ADMIN, "the school's last active admin cannot be erased"
@@ -75,13 +80,14 @@ class Erasure:
                 "type the person's name exactly to confirm the erasure",
                 "confirm",
             )
-        return person, self._store.sessions(by.school_id)
+        return person, await self._store.sessions(by.school_id)
 
-    def erase(self, by: User, user_id: str, confirm: str) -> Erased:
+    @one_writer
+    async def erase(self, by: User, user_id: str, confirm: str) -> Erased:
         """Checks again (`check`), then erases the account's rows in one transaction."""
-        person, sessions = self.check(by, user_id, confirm)
+        person, sessions = await self.check(by, user_id, confirm)
         try:
-            rows = self._store.erase_user(person.id, by.id, ERASED_NAME, ERASED_ID)
+            rows = await self._store.erase_user(person.id, by.id, ERASED_NAME, ERASED_ID)
         except KeyError as exc:  # erased by another request meanwhile
             raise NotFound("this person") from exc
         return Erased(person, rows, sessions)

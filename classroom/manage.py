@@ -87,7 +87,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 async def run(args: argparse.Namespace, env: Mapping[str, str], stdin: TextIO, out: TextIO) -> None:
-    store = SqliteStore(database_path(args.database, env))
+    store = await SqliteStore.open(database_path(args.database, env))
     try:
         admin = Administration(store)
         base = public_url(args.public_url, env)
@@ -105,7 +105,7 @@ async def run(args: argparse.Namespace, env: Mapping[str, str], stdin: TextIO, o
                     file=out,
                 )
         elif args.command == "list-schools":
-            for summary in admin.schools():
+            for summary in await admin.schools():
                 counts = ", ".join(f"{role} {n}" for role, n in summary.people.items())
                 print(
                     f"{summary.school.id}  {summary.school.name}: {counts}; classes"
@@ -113,14 +113,14 @@ async def run(args: argparse.Namespace, env: Mapping[str, str], stdin: TextIO, o
                     file=out,
                 )
         elif args.command == "password-link":
-            user, issued = admin.operator_password_link(args.login)
+            user, issued = await admin.operator_password_link(args.login)
             print(
                 f"{user.name} sets a new password at (one use, valid"
                 f" {password_links.RESET_TTL // 3600} hours): {link_url(base, issued)}",
                 file=out,
             )
     finally:
-        store.close()
+        await store.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

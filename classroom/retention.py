@@ -56,10 +56,10 @@ def broadcast_expired(session: Session, kept: int | None, now: float) -> bool:
     )
 
 
-def kept_schools(store: Repository) -> list[tuple[School, list[Session]]]:
+async def kept_schools(store: Repository) -> list[tuple[School, list[Session]]]:
     """The schools that keep recordings for a limited time, each with its sessions."""
     return [
-        (school, store.sessions(school.id))
-        for school in store.schools()
+        (school, await store.sessions(school.id))
+        for school in await store.schools()
         if school.recordings_kept_days is not None
     ]

@@ -14,101 +14,103 @@ from dataclasses import replace
 from . import errors
 from .errors import ClassroomError
 from .models import Attendance, ChatLine, SessionKind, SessionState
-from .use_cases import UseCases
+from .use_cases import UseCases, one_writer
 
 
 class SessionRecords(UseCases):
     """The live room's records, for `service.Classroom`."""
 
-    def check_open(self, session_id: str) -> bool:
+    async def check_open(self, session_id: str) -> bool:
         """Whether the room's session is live (a room that is no session always is); refuse
         entry into an ended one (a room token outlives the end)."""
-        session = self._store.session(session_id)
+        session = await self._store.session(session_id)
         if session is None:
             return True
         if session.state is SessionState.ENDED:
             raise ClassroomError(errors.SESSION_ENDED, "this session has ended")
         return session.state is SessionState.LIVE
 
-    def hostless_ends(self, session_id: str) -> bool:
+    async def hostless_ends(self, session_id: str) -> bool:
         """Whether the room is a live session that ends after a while without a host. An
         event goes on while its performers perform: its organiser ends it."""
-        session = self._store.session(session_id)
+        session = await self._store.session(session_id)
         return (
             session is not None
             and session.state is SessionState.LIVE
             and session.kind is not SessionKind.EVENT
         )
 
-    def end_live(self, session_id: str) -> None:
+    @one_writer
+    async def end_live(self, session_id: str) -> None:
         """The live room's session ends now: a host in it ended it (their room token proved
         they may), or it had no host for too long. No-op for a room that is no session."""
-        session = self._store.session(session_id)
+        session = await self._store.session(session_id)
         if session is not None and session.state is not SessionState.ENDED:
-            self._store.update_session(
+            await self._store.update_session(
                 replace(session, state=SessionState.ENDED, ended_at=self._clock())
             )
 
-    def live_sessions(self) -> list[str]:
+    async def live_sessions(self) -> list[str]:
         """Every school's live sessions (after a restart, their rooms are empty)."""
         return [
             session.id
-            for school in self._store.schools()
-            for session in self._store.sessions(school.id)
+            for school in await self._store.schools()
+            for session in await self._store.sessions(school.id)
             if session.state is SessionState.LIVE
         ]
 
-    def host_arrived(self, session_id: str) -> None:
+    @one_writer
+    async def host_arrived(self, session_id: str) -> None:
         """A host entered a scheduled session's room: it starts (their room token already
         proved they may start it)."""
-        session = self._store.session(session_id)
+        session = await self._store.session(session_id)
         if session is not None and session.state is SessionState.SCHEDULED:
-            self._store.update_session(
+            await self._store.update_session(
                 replace(session, state=SessionState.LIVE, started_at=self._clock())
             )
 
-    def arrived(self, session_id: str, user_id: str, name: str) -> int | None:
+    async def arrived(self, session_id: str, user_id: str, name: str) -> int | None:
         """Record that someone entered a session's live room; returns the stay's id, or None
         for a room that is no session of ours (the demo room)."""
-        if self._store.session(session_id) is None:
+        if await self._store.session(session_id) is None:
             return None
-        return self._store.add_attendance(
+        return await self._store.add_attendance(
             Attendance(session_id, user_id, name, joined_at=self._clock())
         )
 
-    def departed(self, stay_id: int) -> None:
+    async def departed(self, stay_id: int) -> None:
         try:
-            self._store.close_attendance(stay_id, self._clock())
+            await self._store.close_attendance(stay_id, self._clock())
         except KeyError:
             pass  # the person's data was erased while they were in the room: the stay too
 
-    def said(self, session_id: str, user_id: str, name: str, text: str, ts: float) -> None:
+    async def said(self, session_id: str, user_id: str, name: str, text: str, ts: float) -> None:
         """Keep a chat line with its session (rooms that are no session keep none)."""
-        if self._store.session(session_id) is not None:
-            self._store.add_chat(ChatLine(session_id, user_id, name, text, ts))
+        if await self._store.session(session_id) is not None:
+            await self._store.add_chat(ChatLine(session_id, user_id, name, text, ts))
 
-    def removed(self, session_id: str, user_id: str) -> None:
+    async def removed(self, session_id: str, user_id: str) -> None:
         """A host removed `user_id`: they cannot come back into this session."""
-        if self._store.session(session_id) is not None:
-            self._store.add_removal(session_id, user_id)
+        if await self._store.session(session_id) is not None:
+            await self._store.add_removal(session_id, user_id)
 
-    def title(self, session_id: str) -> str | None:
-        session = self._store.session(session_id)
+    async def title(self, session_id: str) -> str | None:
+        session = await self._store.session(session_id)
         return session.title if session is not None else None
 
-    def is_removed(self, session_id: str, user_id: str) -> bool:
-        return self._store.is_removed(session_id, user_id)
+    async def is_removed(self, session_id: str, user_id: str) -> bool:
+        return await self._store.is_removed(session_id, user_id)
 
-    def broadcasts(self, session_id: str) -> bool:
+    async def broadcasts(self, session_id: str) -> bool:
         """An event is also sent out as live HLS, for an audience past one SFU."""
-        session = self._store.session(session_id)
+        session = await self._store.session(session_id)
         return session is not None and session.kind is SessionKind.EVENT
 
-    def audience_over_hls(self, session_id: str) -> bool:
+    async def audience_over_hls(self, session_id: str) -> bool:
         """The event's organiser sends its whole audience to HLS."""
-        session = self._store.session(session_id)
+        session = await self._store.session(session_id)
         return session is not None and session.hls_only
 
-    def recent_chat(self, session_id: str, limit: int) -> list[ChatLine]:
+    async def recent_chat(self, session_id: str, limit: int) -> list[ChatLine]:
         """What a room that starts again (after everyone left, or a restart) shows first."""
-        return self._store.chat(session_id, limit)
+        return await self._store.chat(session_id, limit)

@@ -20,7 +20,7 @@ from .errors import ClassroomError, Forbidden, InvalidInput, NotFound
 from .models import Attendance, ChatLine, Session, SessionKind, SessionState, User
 from .policy import Action, Actor, Target, allowed
 from .roles import Grants, Role
-from .use_cases import UseCases
+from .use_cases import UseCases, one_writer
 from .validation import checked_name
 
 MAX_TITLE = 200
@@ -73,7 +73,7 @@ class Sessions(UseCases):
 
     # --- sessions --------------------------------------------------------------------
 
-    def create_session(
+    async def create_session(
         self,
         by: User,
         kind: SessionKind,
@@ -90,11 +90,11 @@ class Sessions(UseCases):
         if kind in (SessionKind.LESSON, SessionKind.PARENT_MEETING, SessionKind.CONSULTATION):
             if class_id is None:
                 raise InvalidInput(f"a {kind.value} needs class_id", "class_id")
-            school_class = self._class(by, class_id)
+            school_class = await self._class(by, class_id)
         elif class_id is not None:
             raise InvalidInput(f"a {kind.value} belongs to no class", "class_id")
         if kind is SessionKind.CONSULTATION:
-            guest = self._school_user(by, guest_id or "")
+            guest = await self._school_user(by, guest_id or "")
             if guest.disabled or not (
                 guest.id in school_class.pupils
                 or set(guest.children).intersection(school_class.pupils)
@@ -104,7 +104,7 @@ class Sessions(UseCases):
                 )
         elif guest_id is not None:
             raise InvalidInput("only a consultation has a guest", "guest_id")
-        self._require(by, _START_ACTION[kind], Target(by.school_id, class_id))
+        await self._require(by, _START_ACTION[kind], Target(by.school_id, class_id))
         now = self._clock()
         if scheduled_at is not None and scheduled_at < now - 60:
             raise InvalidInput("scheduled_at is in the past", "scheduled_at")
@@ -118,110 +118,114 @@ class Sessions(UseCases):
             class_id=class_id,
             guest_id=guest_id,
             scheduled_at=scheduled_at,
-            performers=self._performers(by, performers or []),
+            performers=await self._performers(by, performers or []),
             # Unguessable, like an invite: it lets guests in without an account.
             link=secrets.token_urlsafe(24) if kind is SessionKind.EVENT else None,
         )
-        self._store.add_session(session)
+        await self._store.add_session(session)
         return session
 
-    def set_performers(self, by: User, session_id: str, performers: list[str]) -> Session:
+    @one_writer
+    async def set_performers(self, by: User, session_id: str, performers: list[str]) -> Session:
         """Who performs at an event (its hosts choose); they publish, the others watch."""
-        session = self.hosted_by(by, session_id)
+        session = await self.hosted_by(by, session_id)
         if session.kind is not SessionKind.EVENT:
             raise InvalidInput("only an event has performers", "performers")
-        session = replace(session, performers=self._performers(by, performers))
-        self._store.update_session(session)
+        session = replace(session, performers=await self._performers(by, performers))
+        await self._store.update_session(session)
         return session
 
-    def _performers(self, by: User, ids: list[str]) -> tuple[str, ...]:
+    async def _performers(self, by: User, ids: list[str]) -> tuple[str, ...]:
         chosen = tuple(dict.fromkeys(ids))  # in order, each once
         if len(chosen) > MAX_PERFORMERS:
             raise InvalidInput(f"at most {MAX_PERFORMERS} performers", "performers")
         for user_id in chosen:
             try:
-                self._school_user(by, user_id)
+                await self._school_user(by, user_id)
             except NotFound as exc:
                 raise InvalidInput("a performer is not of this school", "performers") from exc
         return chosen
 
-    def set_audience(self, by: User, session_id: str, hls_only: bool) -> Session:
+    @one_writer
+    async def set_audience(self, by: User, session_id: str, hls_only: bool) -> Session:
         """Whether an event's audience watches over HLS only (its hosts choose)."""
-        session = self.hosted_by(by, session_id)
+        session = await self.hosted_by(by, session_id)
         if session.kind is not SessionKind.EVENT:
             raise InvalidInput("only an event has an audience", "hls_only")
         session = replace(session, hls_only=hls_only)
-        self._store.update_session(session)
+        await self._store.update_session(session)
         return session
 
-    def event_by_link(self, link: str) -> Session:
+    async def event_by_link(self, link: str) -> Session:
         """The event a guest link leads to; not_found for anything else (an ended event
         too: its link is dead)."""
-        session = self._store.session_by_link(link) if link else None
+        session = await self._store.session_by_link(link) if link else None
         if session is None or session.kind is not SessionKind.EVENT:
             raise ClassroomError(errors.NOT_FOUND, "no such event")
         if session.state is SessionState.ENDED:
             raise ClassroomError(errors.SESSION_ENDED, "this event has ended")
         return session
 
-    def start_session(self, by: User, session_id: str) -> Session:
-        session = self._session(by, session_id)
-        self._require(by, Action.MODERATE, Target.of_session(session))
+    @one_writer
+    async def start_session(self, by: User, session_id: str) -> Session:
+        session = await self._session(by, session_id)
+        await self._require(by, Action.MODERATE, Target.of_session(session))
         if session.state is SessionState.ENDED:
             raise ClassroomError(errors.SESSION_ENDED, "this session has ended")
         if session.state is SessionState.LIVE:
             return session
         session = replace(session, state=SessionState.LIVE, started_at=self._clock())
-        self._store.update_session(session)
+        await self._store.update_session(session)
         return session
 
-    def end_session(self, by: User, session_id: str) -> Session:
-        session = self._session(by, session_id)
-        self._require(by, Action.MODERATE, Target.of_session(session))
+    @one_writer
+    async def end_session(self, by: User, session_id: str) -> Session:
+        session = await self._session(by, session_id)
+        await self._require(by, Action.MODERATE, Target.of_session(session))
         if session.state is SessionState.ENDED:
             return session
         session = replace(session, state=SessionState.ENDED, ended_at=self._clock())
-        self._store.update_session(session)
+        await self._store.update_session(session)
         return session
 
-    def sessions(self, by: User) -> list[Session]:
+    async def sessions(self, by: User) -> list[Session]:
         """The sessions `by` may join or host, newest first."""
-        actor = self.actor(by)
+        actor = await self.actor(by)
         return sorted(
-            (s for s in self._store.sessions(by.school_id) if self._may_see(actor, s)),
+            (s for s in await self._store.sessions(by.school_id) if self._may_see(actor, s)),
             key=lambda s: s.created_at,
             reverse=True,
         )
 
-    def session(self, by: User, session_id: str) -> Session:
-        session = self._session(by, session_id)
-        if not self._may_see(self.actor(by), session):
+    async def session(self, by: User, session_id: str) -> Session:
+        session = await self._session(by, session_id)
+        if not self._may_see(await self.actor(by), session):
             raise Forbidden("you are not invited to this session")
         return session
 
-    def hosted_by(self, by: User, session_id: str) -> Session:
+    async def hosted_by(self, by: User, session_id: str) -> Session:
         """The session, if `by` is one of its hosts (may moderate it); Forbidden otherwise."""
-        session = self._session(by, session_id)
-        self._require(by, Action.MODERATE, Target.of_session(session))
+        session = await self._session(by, session_id)
+        await self._require(by, Action.MODERATE, Target.of_session(session))
         return session
 
-    def event_for_audience(self, by: User, session_id: str) -> Session:
+    async def event_for_audience(self, by: User, session_id: str) -> Session:
         """An event `by` may watch (its broadcast, live or after): not_found for anything
         else, forbidden for an event `by` is not invited to."""
-        session = self._session(by, session_id)
+        session = await self._session(by, session_id)
         if session.kind is not SessionKind.EVENT:
             raise NotFound("this event")
-        if not self._may_see(self.actor(by), session):
+        if not self._may_see(await self.actor(by), session):
             raise Forbidden("you are not invited to this event")
         return session
 
-    def watchable(self, by: User) -> list[Session]:
+    async def watchable(self, by: User) -> list[Session]:
         """The sessions whose recordings `by` may watch (`recordings_of`), newest first."""
-        actor, school = self.actor(by), self.school(by)
+        actor, school = await self.actor(by), await self.school(by)
         return sorted(
             (
                 s
-                for s in self._store.sessions(by.school_id)
+                for s in await self._store.sessions(by.school_id)
                 if allowed(
                     actor,
                     Action.WATCH_RECORDING,
@@ -232,24 +236,24 @@ class Sessions(UseCases):
             reverse=True,
         )
 
-    def recordings_of(self, by: User, session_id: str, delete: bool = False) -> Session:
+    async def recordings_of(self, by: User, session_id: str, delete: bool = False) -> Session:
         """The session whose recordings `by` may watch (`delete`: take back); Forbidden for
         anyone else: the class's pupils and teachers, the school's admins, and the class's
         parents when the school lets them (`School.parents_see_recordings`)."""
-        session = self._session(by, session_id)
-        school = self.school(by)
+        session = await self._session(by, session_id)
+        school = await self.school(by)
         target = Target.of_session(session, school.parents_see_recordings)
         if delete:
-            if not allowed(self.actor(by), Action.DELETE_RECORDING, target):
+            if not allowed(await self.actor(by), Action.DELETE_RECORDING, target):
                 raise Forbidden("only the class's teachers and the school's admins delete these")
-        elif not allowed(self.actor(by), Action.WATCH_RECORDING, target):
+        elif not allowed(await self.actor(by), Action.WATCH_RECORDING, target):
             raise Forbidden("this session's recordings are for its class")
         return session
 
-    def admit(self, by: User, session_id: str) -> Admission:
+    async def admit(self, by: User, session_id: str) -> Admission:
         """How `by` enters the session: refused, straight in, or through the lobby."""
-        session = self._session(by, session_id)
-        actor = self.actor(by)
+        session = await self._session(by, session_id)
+        actor = await self.actor(by)
         target = Target.of_session(session)
         host = allowed(actor, Action.MODERATE, target)
         if not host and not allowed(actor, _JOIN_ACTION[session.kind], target):
@@ -264,27 +268,27 @@ class Sessions(UseCases):
 
     # --- attendance and chat ---------------------------------------------------------
 
-    def chat(self, by: User, session_id: str) -> list[ChatLine]:
+    async def chat(self, by: User, session_id: str) -> list[ChatLine]:
         """The whole chat of a session `by` may see."""
-        self.session(by, session_id)
-        return self._store.chat(session_id, CHAT_LIMIT)
+        await self.session(by, session_id)
+        return await self._store.chat(session_id, CHAT_LIMIT)
 
-    def attendance(self, by: User, session_id: str) -> list[Attendance]:
-        session = self._session(by, session_id)
+    async def attendance(self, by: User, session_id: str) -> list[Attendance]:
+        session = await self._session(by, session_id)
         target = Target.of_session(session)
-        actor = self.actor(by)
+        actor = await self.actor(by)
         if not (
             allowed(actor, Action.VIEW_ATTENDANCE, target)
             or allowed(actor, Action.MODERATE, target)
         ):
             raise Forbidden("only the session's teachers and the school's admins see attendance")
-        return self._store.attendance(session_id)
+        return await self._store.attendance(session_id)
 
-    def attendance_csv(self, by: User, session_id: str) -> str:
+    async def attendance_csv(self, by: User, session_id: str) -> str:
         """One row per person: name, first join, last leave, total minutes, stays."""
         now = self._clock()
         people: dict[str, list[Attendance]] = {}
-        for stay in self.attendance(by, session_id):
+        for stay in await self.attendance(by, session_id):
             people.setdefault(stay.user_id, []).append(stay)
         out = io.StringIO()
         writer = csv.writer(out)

@@ -29,27 +29,27 @@ class SignIns:
         self._clock = clock
         self._new_id = new_id
 
-    def open(self, user_id: str, ttl: float) -> SignIn:
+    async def open(self, user_id: str, ttl: float) -> SignIn:
         now = self._clock()
         # Each sign-in clears the long-expired ones: the table stays the size of the day's.
-        self._store.purge(now - PURGE_AFTER)
+        await self._store.purge(now - PURGE_AFTER)
         sign_in = SignIn(self._new_id(), user_id, now, now + ttl)
-        self._store.add(sign_in)
+        await self._store.add(sign_in)
         return sign_in
 
-    def alive(self, sign_in_id: str, user_id: str) -> bool:
-        sign_in = self._store.get(sign_in_id)
+    async def alive(self, sign_in_id: str, user_id: str) -> bool:
+        sign_in = await self._store.get(sign_in_id)
         return sign_in is not None and sign_in.user_id == user_id and sign_in.alive(self._clock())
 
-    def check(self, sign_in_id: str, user_id: str) -> None:
+    async def check(self, sign_in_id: str, user_id: str) -> None:
         """Refuses (signed_out) a sign-in that was ended, expired, or is not this account's."""
-        if not self.alive(sign_in_id, user_id):
+        if not await self.alive(sign_in_id, user_id):
             raise ClassroomError(errors.SIGNED_OUT, "this sign-in has ended: sign in again")
 
-    def sign_out(self, sign_in_id: str) -> None:
-        self._store.revoke(sign_in_id, self._clock())
+    async def sign_out(self, sign_in_id: str) -> None:
+        await self._store.revoke(sign_in_id, self._clock())
 
-    def sign_out_everywhere(self, user_id: str, keep: str | None = None) -> list[str]:
+    async def sign_out_everywhere(self, user_id: str, keep: str | None = None) -> list[str]:
         """Ends every sign-in of the account (but `keep`: the device that asked, after a
         password change); returns the ended ids, to close their live connections."""
-        return self._store.revoke_user(user_id, self._clock(), keep)
+        return await self._store.revoke_user(user_id, self._clock(), keep)

@@ -1,7 +1,7 @@
 """The embedded store's classes and invite links: a class with its teachers and pupils (in
 their order), and the invites into it.
 
-Separate from schools and people, and from sessions: a part of `SqliteStore` of its own (a
+Separate from schools and people, and from sessions: a part of `SqliteDatabase` of its own (a
 mixin on the store's one connection). `_update_class` and `_update_invite` run inside the
 store's transactions across aggregates (an invite redeemed or accepted, a class list).
 """
@@ -14,7 +14,7 @@ from .sqlite_rows import class_values, invite_from_row, invite_values, school_cl
 
 
 class SqliteClasses(SqliteConnection):
-    """Classes and invites, for `SqliteStore`."""
+    """Classes and invites, for `SqliteDatabase`."""
 
     # classes
 

@@ -4,7 +4,7 @@ as KeyError).
 
 Separate from the store so that each aggregate's statements (`sqlite_people`,
 `sqlite_classes`, `sqlite_sessions`) can be a small class of its own on the one connection
-`SqliteStore` opens: they all inherit `SqliteConnection`.
+`SqliteDatabase` opens: they all inherit `SqliteConnection`.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def open_database(path: str | Path, migrations: Sequence[str]) -> sqlite3.Connec
             # Readers (a report, a backup) do not block the writer, nor it them.
             db.execute("PRAGMA journal_mode = WAL")
             # In WAL mode NORMAL syncs at checkpoints, not at every commit: a chat line
-            # or an attendance stay costs no fsync on the event loop. A power cut may
+            # or an attendance stay costs no fsync of its own. A power cut may
             # lose the last commits, never corrupt the file.
             db.execute("PRAGMA synchronous = NORMAL")
         migrate(db, str(path), migrations)
@@ -48,7 +48,7 @@ class SqliteConnection:
     """The connection the store's parts share, and its transactions."""
 
     _db: sqlite3.Connection
-    """Opened by `open_database` (in `SqliteStore.__init__`), used from the thread that
+    """Opened by `open_database` (in `SqliteDatabase.__init__`), used from the thread that
     opened it."""
 
     @contextmanager

@@ -1,5 +1,5 @@
 """A person's erasure in the embedded store: every row that names them, in the caller's one
-transaction (`SqliteStore.erase_user`), so a failure anywhere leaves everything as it was."""
+transaction (`SqliteDatabase.erase_user`), so a failure anywhere leaves everything as it was."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The SQL of one-time password links (`password_links.PasswordLink`), for `SqliteStore`.
+"""The SQL of one-time password links (`password_links.PasswordLink`), for `SqliteDatabase`.
 
 Statements only: the store's methods hold the transactions they run in.
 """

@@ -1,7 +1,7 @@
 """The embedded store's schools and their people: schools, accounts (with a parent's
 children), and what founding a school and password links write.
 
-Separate from classes and sessions: a part of `SqliteStore` of its own (a mixin on the
+Separate from classes and sessions: a part of `SqliteDatabase` of its own (a mixin on the
 store's one connection), so each aggregate's statements read as a whole. The statements
 that write an account (`_insert_user`, `_update_user`, `_write_children`) are here too: the
 store's transactions across aggregates (an invite redeemed, a class list imported) use them.
@@ -17,7 +17,7 @@ from .sqlite_rows import school_from_row, school_values, user_from_row, user_val
 
 
 class SqlitePeople(SqliteConnection):
-    """Schools, accounts and password links, for `SqliteStore`."""
+    """Schools, accounts and password links, for `SqliteDatabase`."""
 
     # schools
 
@@ -88,7 +88,7 @@ class SqlitePeople(SqliteConnection):
             )
         return user_from_row(row, children)
 
-    # running a school: its founding, password links (a class list: `SqliteStore.import_people`)
+    # running a school: its founding, password links (a class list: `SqliteDatabase.import_people`)
 
     def found_school(self, school: School, admin: User, link: PasswordLink | None) -> None:
         """The school, its first admin and their password link, as one transaction: a taken

@@ -1,7 +1,7 @@
 """The embedded store's sessions and what their rooms leave behind: attendance stays, chat
 lines and removals.
 
-Separate from schools, people and classes: a part of `SqliteStore` of its own (a mixin on
+Separate from schools, people and classes: a part of `SqliteDatabase` of its own (a mixin on
 the store's one connection). A live room writes here often (a chat line, a stay), so each
 write is one short transaction of its own.
 """
@@ -14,7 +14,7 @@ from .sqlite_rows import attendance_from_row, session_from_row, session_values
 
 
 class SqliteSessions(SqliteConnection):
-    """Sessions, attendance, chat and removals, for `SqliteStore`."""
+    """Sessions, attendance, chat and removals, for `SqliteDatabase`."""
 
     # sessions
 

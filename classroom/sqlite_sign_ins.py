@@ -1,4 +1,4 @@
-"""The sign-ins table of the embedded store (`SqliteStore.sign_ins`): one row per signed-in
+"""The sign-ins table of the embedded store (`SqliteDatabase.sign_ins`): one row per signed-in
 browser or API client, looked up on every authenticated request (by primary key)."""
 
 from __future__ import annotations

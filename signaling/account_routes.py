@@ -34,11 +34,11 @@ from .body import obj, string
 from .cookies import set_auth_cookie
 
 
-def signed_in(request: web.Request, user: User) -> web.Response:
+async def signed_in(request: web.Request, user: User) -> web.Response:
     """A new sign-in of `user`: its token in the answer (API clients) and in the HttpOnly
     cookie (browsers, whose scripts never keep it)."""
     settings = request.app[SETTINGS]
-    sign_in = request.app[SIGN_INS].open(user.id, settings.token_ttl)
+    sign_in = await request.app[SIGN_INS].open(user.id, settings.token_ttl)
     token = request.app[ISSUER].issue_api(user.id, sign_in.id, settings.token_ttl)
     response = web.json_response(
         {"token": token, "expires_in": settings.token_ttl, "user": user_view(user)}
@@ -59,13 +59,13 @@ async def login(request: web.Request) -> web.Response:
             throttle.sign_in_failed(body["login"], address)
         raise
     throttle.signed_in(body["login"])
-    return signed_in(request, user)
+    return await signed_in(request, user)
 
 
 async def me(request: web.Request) -> dict[str, Any]:
     classroom = request.app[CLASSROOM]
     user = _me(request)
-    school = classroom.school(user)
+    school = await classroom.school(user)
     return {"user": user_view(user), "school": school_view(school)}
 
 
@@ -74,7 +74,7 @@ async def change_password(request: web.Request) -> dict[str, Any]:
     me = _me(request)
     await request.app[CLASSROOM].change_password(me, body["old"], body["new"])
     # Whoever knew the old password is out everywhere but on the device that changed it.
-    ended = request.app[SIGN_INS].sign_out_everywhere(me.id, keep=request[SIGN_IN])
+    ended = await request.app[SIGN_INS].sign_out_everywhere(me.id, keep=request[SIGN_IN])
     await signed_out(request, me.id, ended)
     return {"changed": True}
 

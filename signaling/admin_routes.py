@@ -74,7 +74,7 @@ def summary_view(summary: SchoolSummary) -> dict[str, Any]:
 
 async def list_schools(request: web.Request) -> dict[str, Any]:
     require_operator(request)
-    return {"schools": [summary_view(s) for s in request.app[ADMINISTRATION].schools()]}
+    return {"schools": [summary_view(s) for s in await request.app[ADMINISTRATION].schools()]}
 
 
 async def create_school(request: web.Request) -> dict[str, Any]:
@@ -94,12 +94,14 @@ async def create_school(request: web.Request) -> dict[str, Any]:
 
 
 async def password_link(request: web.Request) -> dict[str, Any]:
-    issued = request.app[ADMINISTRATION].password_link(request[USER], request.match_info["user_id"])
+    issued = await request.app[ADMINISTRATION].password_link(
+        request[USER], request.match_info["user_id"]
+    )
     return {"user_id": issued.link.user_id, **_link(request, issued)}
 
 
 async def deactivate(request: web.Request) -> dict[str, Any]:
-    person = request.app[ADMINISTRATION].set_active(
+    person = await request.app[ADMINISTRATION].set_active(
         request[USER], request.match_info["user_id"], False
     )
     await _sign_out_everywhere(request, person.id)
@@ -107,14 +109,16 @@ async def deactivate(request: web.Request) -> dict[str, Any]:
 
 
 async def reactivate(request: web.Request) -> dict[str, Any]:
-    person = request.app[ADMINISTRATION].set_active(
+    person = await request.app[ADMINISTRATION].set_active(
         request[USER], request.match_info["user_id"], True
     )
     return user_view(person)
 
 
 async def open_password_link(request: web.Request) -> dict[str, Any]:
-    user, school, link = request.app[ADMINISTRATION].open_password_link(request.match_info["link"])
+    user, school, link = await request.app[ADMINISTRATION].open_password_link(
+        request.match_info["link"]
+    )
     return {
         "name": user.name,
         "login": user.login,
@@ -136,14 +140,14 @@ async def use_password_link(request: web.Request) -> dict[str, Any]:
 
 async def _sign_out_everywhere(request: web.Request, user_id: str) -> None:
     """Every sign-in of the account ends now, and the room connections its tokens opened."""
-    await signed_out(request, user_id, request.app[SIGN_INS].sign_out_everywhere(user_id))
+    await signed_out(request, user_id, await request.app[SIGN_INS].sign_out_everywhere(user_id))
 
 
 # --- classes -----------------------------------------------------------------------------
 
 
 async def remove_pupil(request: web.Request) -> dict[str, Any]:
-    school_class = request.app[ADMINISTRATION].remove_pupil(
+    school_class = await request.app[ADMINISTRATION].remove_pupil(
         request[USER], request.match_info["class_id"], request.match_info["user_id"]
     )
     return class_view(school_class)
@@ -185,7 +189,7 @@ def report_view(request: web.Request, report: ImportReport) -> dict[str, Any]:
 async def import_class_list(request: web.Request) -> web.Response:
     body = request[BODY]
     try:
-        report = request.app[ADMINISTRATION].import_class_list(
+        report = await request.app[ADMINISTRATION].import_class_list(
             request[USER],
             request.match_info["class_id"],
             body["csv"],
@@ -200,7 +204,7 @@ async def import_class_list(request: web.Request) -> web.Response:
         )
     view = report_view(request, report)
     if not body.get("dry_run", False):
-        school_class = request.app[CLASSROOM].school_class(
+        school_class = await request.app[CLASSROOM].school_class(
             request[USER], request.match_info["class_id"]
         )
         view["class"] = class_view(school_class)

@@ -11,7 +11,6 @@ connection's `Session`, which holds only the socket and what it joined as.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -51,7 +50,7 @@ async def join(session: Session, request: protocol.Request) -> None:
         raise ProtocolError(ALREADY_JOINED, "this connection has already joined")
     claims: Claims = session.state.issuer.verify(request.body["token"])
     alive = session.state.sign_in_alive
-    if claims.sign_in is not None and alive and not alive(claims.sign_in, claims.identity):
+    if claims.sign_in is not None and alive and not await alive(claims.sign_in, claims.identity):
         raise ProtocolError(SIGNED_OUT, "this link's sign-in has ended: sign in again")
     session.sign_in = claims.sign_in
     await route(session, claims.room)
@@ -59,21 +58,21 @@ async def join(session: Session, request: protocol.Request) -> None:
     record = session.state.record
     if record is not None:
         try:
-            live = record.check_open(claims.room)
+            live = await record.check_open(claims.room)
         except ClassroomError as exc:
             raise ProtocolError(exc.code, exc.message) from exc
         if not live:
             if not claims.grants.moderate:
-                wait_for_start(session, request, claims)
+                await wait_for_start(session, request, claims)
                 return
-            record.host_arrived(claims.room)
-            session.state.start_room(claims.room)
+            await record.host_arrived(claims.room)
+            await session.state.start_room(claims.room)
     if (
         claims.lobby
         and not claims.grants.moderate
         and claims.identity not in rooms.moderation(claims.room).admitted
     ):
-        enter_lobby(session, request, claims)
+        await enter_lobby(session, request, claims)
         return
     # Joins to one room run one at a time: each must see who came before it, or two
     # pupils joining together would each miss the other in their chosen gallery.
@@ -91,12 +90,23 @@ async def route(session: Session, room: str) -> None:
         raise Elsewhere(owner)
 
 
-def wait_for_start(session: Session, request: protocol.Request, claims: Claims) -> None:
+async def wait_for_start(session: Session, request: protocol.Request, claims: Claims) -> None:
     """Joined before the start: wait, and come in when a host starts the session."""
-    refuse_if_barred(session, claims)
+    await refuse_if_barred(session, claims)
     session.starting = (request, claims)
     session.state.rooms.wait_for_start(claims.room, session)
     session.send({"type": "waiting", "id": request.id})
+    record = session.state.record
+    if record is None:
+        return
+    # Asked again now that this connection waits: a start (or an end) while the classroom
+    # was being asked above told those waiting then, not this one.
+    try:
+        started = await record.check_open(claims.room)
+    except ClassroomError:
+        started = True  # ended: the replayed join says so
+    if started:
+        session_started(session)
 
 
 def session_started(session: Session) -> None:
@@ -123,12 +133,11 @@ def join_later(
             session.left = True
             session.close_soon(WSCloseCode.SERVICE_RESTART)
 
-    task = asyncio.get_running_loop().create_task(run())
-    session.spawn_task(task)
+    session.state.spawn(run())
 
 
-def enter_lobby(session: Session, request: protocol.Request, claims: Claims) -> None:
-    refuse_if_barred(session, claims)
+async def enter_lobby(session: Session, request: protocol.Request, claims: Claims) -> None:
+    await refuse_if_barred(session, claims)
     participant_id = "p_" + secrets.token_hex(6)
     moderation = session.state.rooms.moderation(claims.room)
     moderation.lobby[participant_id] = Waiting(
@@ -154,10 +163,11 @@ def admitted(session: Session) -> None:
     join_later(session, request, join)
 
 
-def refuse_if_barred(session: Session, claims: Claims) -> None:
-    moderation = session.state.rooms.moderation(claims.room)
+async def refuse_if_barred(session: Session, claims: Claims) -> None:
     record = session.state.record
-    if record is not None and record.is_removed(claims.room, claims.identity):
+    removed = record is not None and await record.is_removed(claims.room, claims.identity)
+    moderation = session.state.rooms.moderation(claims.room)
+    if removed:
         moderation.removed.add(claims.identity)  # kept across a restart of the server
     refusal = moderation.refusal(claims.identity, claims.grants.moderate)
     if refusal == "removed":
@@ -179,9 +189,9 @@ async def join_locked(
         if claims.identity in rooms.moderation(claims.room).removed:
             raise ProtocolError(REMOVED, "a host removed you from this session")
     else:
-        refuse_if_barred(session, claims)
+        await refuse_if_barred(session, claims)
     record = session.state.record
-    over_hls = record is not None and record.audience_over_hls(claims.room)
+    over_hls = record is not None and await record.audience_over_hls(claims.room)
     if claims.grants.watch_only and over_hls:
         raise ProtocolError(USE_HLS, "this event's audience watches its HLS stream")
     present = rooms.present(claims.room)
@@ -200,19 +210,19 @@ async def join_locked(
         old = rooms.session(claims.room, previous.id)
         await departure.remove(session, claims.room, previous)
         if dropped is not None:
-            departure.depart(dropped.session)
+            await departure.depart(dropped.session)
         if old is not None:
             old.replaced()
     # Only now: if the connection it replaced was alone in the room, the room was
     # forgotten with it, and this join starts it again like any first one.
     fresh = rooms.present(claims.room) is None
     roster = rooms.roster(claims.room)
-    if fresh and session.state.record is not None:
+    if fresh and record is not None:
         # A session's room that starts again (everyone had left, or the server restarted)
         # shows the chat so far.
         roster.chat.extend(
             ChatMessage(line.user_id, line.name, line.text, line.ts)
-            for line in session.state.record.recent_chat(claims.room, CHAT_KEPT)
+            for line in await record.recent_chat(claims.room, CHAT_KEPT)
         )
     if roster.full_for(audience=claims.grants.watch_only):
         raise ProtocolError(ROOM_FULL, "the room has reached its participant limit")
@@ -226,7 +236,7 @@ async def join_locked(
         music=claims.music,
     )
     await session.state.sfu.open_room(claims.room)
-    session.state.room_opened(claims.room)
+    await session.state.room_opened(claims.room)
     rooms.expect(claims.room, participant.id)
     cascade = session.state.cascade
     if cascade is not None and session.relayed_by is not None and claims.grants.watch_only:
@@ -248,16 +258,18 @@ async def join_locked(
     except BaseException:
         rooms.arrived(claims.room, participant.id)
         raise
+    # The classroom is asked (and told) first: from the roster's change to `joined` and
+    # the others told, nothing else happens in between.
+    title, stay = None, None
+    if record is not None:
+        title = await record.title(claims.room)
+        stay = await record.arrived(claims.room, claims.identity, claims.name)
     others = roster.others(participant.id)
     roster.add(participant)
     rooms.attach(claims.room, participant.id, session)
     rooms.moderation(claims.room).entered.add(claims.identity)
-    if participant.grants.moderate:
-        session.state.host_presence(claims.room)
-    session.participant, session.room = participant, claims.room
-    if session.state.record is not None:
-        session.stay = session.state.record.arrived(claims.room, claims.identity, claims.name)
-    session.send(joined(session, request, claims, participant, others))
+    session.participant, session.room, session.stay = participant, claims.room, stay
+    session.send(joined(session, request, claims, participant, others, title))
     for message in rooms.arrived(claims.room, participant.id):
         session.send(message)
     if participant.audience:
@@ -268,6 +280,8 @@ async def join_locked(
             {"type": "participant_joined", "participant": participant.to_dict()},
             exclude=participant.id,
         )
+    if participant.grants.moderate:
+        await session.state.host_presence(claims.room)
     for other in others:  # those who asked for this person by name now receive them
         named = [other.receives_from, other.receives_video_from]
         if any(n is not None and participant.identity in n for n in named):
@@ -285,14 +299,16 @@ def joined(
     claims: Claims,
     participant: Participant,
     others: list[Participant],
+    title: str | None,
 ) -> dict[str, Any]:
+    """`title`: the session's (None: the room is no session)."""
     session.resume_token = secrets.token_urlsafe(18)
     roster = session.state.rooms.roster(claims.room)
     return {
         "type": "joined",
         "id": request.id,
         "room": claims.room,
-        "title": record.title(claims.room) if (record := session.state.record) else None,
+        "title": title,
         "self": participant.to_dict(),
         "participants": [p.to_dict() for p in others if not p.audience],
         "audience": roster.audience_count,
@@ -337,11 +353,13 @@ async def come_back(
     rooms.expect(claims.room, participant.id)
     try:
         await session.state.sfu.resume_peer(claims.room, participant.id)
+        record = session.state.record
+        title = await record.title(claims.room) if record is not None else None
     except BaseException:
         rooms.arrived(claims.room, participant.id)
         raise
     others = rooms.roster(claims.room).others(participant.id)
-    session.send({**joined(session, request, claims, participant, others), "resumed": True})
+    session.send({**joined(session, request, claims, participant, others, title), "resumed": True})
     for message in rooms.arrived(claims.room, participant.id):
         session.send(message)
     rooms.broadcast(

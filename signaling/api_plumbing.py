@@ -197,8 +197,8 @@ def _wrap(operation: Operation) -> Handler:
                 try:
                     identity = request.app[ISSUER].verify_api(token)
                     # The account first: a deactivated one says so, not "signed out".
-                    request[USER] = classroom.user(identity.user_id)
-                    request.app[SIGN_INS].check(identity.sign_in, identity.user_id)
+                    request[USER] = await classroom.user(identity.user_id)
+                    await request.app[SIGN_INS].check(identity.sign_in, identity.user_id)
                     request[SIGN_IN] = identity.sign_in
                 except (ProtocolError, ClassroomError) as exc:
                     return _error(UNAUTHORIZED, f"sign in again: {exc}")

@@ -123,11 +123,6 @@ def metrics_app(main: web.Application) -> web.Application:
     return app
 
 
-def _stop_timers(state: ServerState) -> None:
-    if state.hostless is not None:
-        state.hostless.close()
-
-
 def create_app(config: Config) -> web.Application:
     app = web.Application()
     app[CONFIG] = config
@@ -145,7 +140,7 @@ def create_app(config: Config) -> web.Application:
             # Composing is slow; what a stop or a crash interrupted starts again.
             await compositions.resume(recordings)
 
-        def state(sfu: SfuControl) -> ServerState:
+        async def state(sfu: SfuControl) -> ServerState:
             made = ServerState(
                 TokenIssuer(config.secret),
                 sfu,
@@ -163,16 +158,16 @@ def create_app(config: Config) -> web.Application:
                 made.hostless = HostlessTimers(config.hostless_end, made.end_hostless)
                 # Sessions a stop or a crash left live: their rooms are empty now, and end
                 # unless a host comes back (the pages reconnect by themselves).
-                for session_id in app[api.CLASSROOM].live_sessions():
-                    made.host_presence(session_id)
+                for session_id in await app[api.CLASSROOM].live_sessions():
+                    await made.host_presence(session_id)
             return made
 
         if config.sfu_workers <= 0:
             local = LocalSfu(config.ice_addresses, rooms, RoomRecorder.open)
-            app[STATE] = state(local)
+            app[STATE] = await state(local)
             async with district_node(app, config, app[STATE], TRANSPORT_MAX_FRAME):
                 yield
-            _stop_timers(app[STATE])
+            await app[STATE].close()
             await local.close()
             return
         workers = [
@@ -180,19 +175,21 @@ def create_app(config: Config) -> web.Application:
             for _ in range(config.sfu_workers)
         ]
         await asyncio.gather(*(w.start() for w in workers))
-        app[STATE] = state(ShardedSfu(workers, LocalPlacement(len(workers))))
+        app[STATE] = await state(ShardedSfu(workers, LocalPlacement(len(workers))))
         logger.info("SFU in %d worker processes: %s", len(workers), [w.pid for w in workers])
         async with district_node(app, config, app[STATE], TRANSPORT_MAX_FRAME):
             yield
-        _stop_timers(app[STATE])
+        await app[STATE].close()
         await asyncio.gather(*(w.close() for w in workers))
 
     async def classroom_lifetime(app: web.Application) -> AsyncIterator[None]:
-        store = SqliteStore(config.database_path)
-        app[api.CLASSROOM] = Classroom(store)
+        store = await SqliteStore.open(config.database_path)
+        # One lock for every use case writing to the store (`classroom.use_cases.Writer`).
+        writes = asyncio.Lock()
+        app[api.CLASSROOM] = Classroom(store, writes=writes)
         app[api.SIGN_INS] = SignIns(store.sign_ins)
         app[api.THROTTLE] = Throttle(config.trust_proxy)
-        app[admin_routes.ADMINISTRATION] = Administration(store)
+        app[admin_routes.ADMINISTRATION] = Administration(store, writes=writes)
         app[admin_routes.OPERATOR_TOKEN] = config.operator_token
         app[api.ISSUER] = TokenIssuer(config.secret)
         app[api.SETTINGS] = api.ApiSettings(config.base_url, config.token_ttl)
@@ -200,7 +197,7 @@ def create_app(config: Config) -> web.Application:
         app[api.COMPOSITIONS] = Compositions(config.compose_workers)
         app[api.BROADCASTS] = Broadcasts(config.data_dir / "broadcasts")
         app[api.STREAM_KEYS] = StreamKeys(config.secret)
-        app[erasure_routes.ERASURE] = Erasure(store)
+        app[erasure_routes.ERASURE] = Erasure(store, writes=writes)
         app[RETENTION] = Retention(
             store, config.data_dir / "recordings", app[api.BROADCASTS], app[api.COMPOSITIONS]
         )
@@ -230,7 +227,7 @@ def create_app(config: Config) -> web.Application:
         await calls.close()
         await app[api.COMPOSITIONS].close()
         await app[api.BROADCASTS].close()
-        store.close()
+        await store.close()
 
     calls = app[ROOM_CALLS] = RoomCalls(config.secret)
     calls.add_route(app)
@@ -250,7 +247,7 @@ def create_app(config: Config) -> web.Application:
         return {}
 
     async def start(room: str, arguments: dict[str, Any]) -> dict[str, Any]:
-        app[STATE].start_room(room)
+        await app[STATE].start_room(room)
         return {}
 
     async def status(room: str, arguments: dict[str, Any]) -> dict[str, Any]:

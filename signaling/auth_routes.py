@@ -18,7 +18,7 @@ def _signed_out_response(request: web.Request, ended: int) -> web.Response:
 async def logout(request: web.Request) -> web.Response:
     """Ends this sign-in: its token (and the room tokens made from it) stop working now."""
     sign_in = request[SIGN_IN]
-    request.app[SIGN_INS].sign_out(sign_in)
+    await request.app[SIGN_INS].sign_out(sign_in)
     await signed_out(request, request[USER].id, [sign_in])
     return _signed_out_response(request, 1)
 
@@ -26,7 +26,7 @@ async def logout(request: web.Request) -> web.Response:
 async def logout_everywhere(request: web.Request) -> web.Response:
     """Ends every sign-in of the account (a lost phone, a shared computer)."""
     user_id = request[USER].id
-    ended = request.app[SIGN_INS].sign_out_everywhere(user_id)
+    ended = await request.app[SIGN_INS].sign_out_everywhere(user_id)
     await signed_out(request, user_id, ended)
     return _signed_out_response(request, len(ended))
 

@@ -27,23 +27,25 @@ from .body import obj, string
 
 
 async def list_classes(request: web.Request) -> dict[str, Any]:
-    return {"classes": [class_view(c) for c in request.app[CLASSROOM].classes(_me(request))]}
+    return {"classes": [class_view(c) for c in await request.app[CLASSROOM].classes(_me(request))]}
 
 
 async def create_class(request: web.Request) -> dict[str, Any]:
-    return class_view(request.app[CLASSROOM].create_class(_me(request), request[BODY]["name"]))
+    return class_view(
+        await request.app[CLASSROOM].create_class(_me(request), request[BODY]["name"])
+    )
 
 
 async def get_class(request: web.Request) -> dict[str, Any]:
     classroom = request.app[CLASSROOM]
     user = _me(request)
-    school_class = classroom.school_class(user, request.match_info["class_id"])
-    people = {u.id: u for u in classroom.members(user, school_class)}
+    school_class = await classroom.school_class(user, request.match_info["class_id"])
+    people = {u.id: u for u in await classroom.members(user, school_class)}
     return class_view(school_class, people)
 
 
 async def assign_teacher(request: web.Request) -> dict[str, Any]:
-    school_class = request.app[CLASSROOM].assign_teacher(
+    school_class = await request.app[CLASSROOM].assign_teacher(
         _me(request), request.match_info["class_id"], request[BODY]["teacher_id"]
     )
     return class_view(school_class)
@@ -51,13 +53,13 @@ async def assign_teacher(request: web.Request) -> dict[str, Any]:
 
 async def list_invites(request: web.Request) -> dict[str, Any]:
     base = request.app[SETTINGS].base_url
-    invites = request.app[CLASSROOM].invites(_me(request), request.match_info["class_id"])
+    invites = await request.app[CLASSROOM].invites(_me(request), request.match_info["class_id"])
     return {"invites": [invite_view(i, base) for i in invites]}
 
 
 async def create_invite(request: web.Request) -> dict[str, Any]:
     body = request[BODY]
-    invite = request.app[CLASSROOM].create_invite(
+    invite = await request.app[CLASSROOM].create_invite(
         _me(request),
         request.match_info["class_id"],
         Role(body["role"]),
@@ -69,13 +71,15 @@ async def create_invite(request: web.Request) -> dict[str, Any]:
 
 
 async def revoke_invite(request: web.Request) -> dict[str, Any]:
-    invite = request.app[CLASSROOM].revoke_invite(_me(request), request.match_info["invite_id"])
+    invite = await request.app[CLASSROOM].revoke_invite(
+        _me(request), request.match_info["invite_id"]
+    )
     return invite_view(invite, request.app[SETTINGS].base_url)
 
 
 async def open_invite(request: web.Request) -> dict[str, Any]:
     classroom = request.app[CLASSROOM]
-    invite, school, school_class = classroom.open_invite(request.match_info["invite_id"])
+    invite, school, school_class = await classroom.open_invite(request.match_info["invite_id"])
     view: dict[str, Any] = {
         "school": school.name,
         "class": school_class.name,
@@ -84,7 +88,7 @@ async def open_invite(request: web.Request) -> dict[str, Any]:
     }
     if invite.role is Role.PARENT and invite.child_id is None:
         # A parent picks their child: first names only, shown to the link's holder alone.
-        view["children"] = classroom.pupils_for_invite(invite)
+        view["children"] = await classroom.pupils_for_invite(invite)
     return view
 
 
@@ -97,11 +101,11 @@ async def redeem_invite(request: web.Request) -> web.Response:
         body["password"],
         child_id=body.get("child_id"),
     )
-    return signed_in(request, user)
+    return await signed_in(request, user)
 
 
 async def accept_invite(request: web.Request) -> dict[str, Any]:
-    user = request.app[CLASSROOM].accept_invite(
+    user = await request.app[CLASSROOM].accept_invite(
         _me(request), request.match_info["invite_id"], request[BODY].get("child_id")
     )
     return user_view(user)

@@ -30,7 +30,7 @@ async def seed(classroom: Classroom, accounts_file: Path) -> list[DemoAccount]:
     Passwords are random per database and kept beside it (mode 600), so a demo server
     exposed by mistake does not open with a password from our README.
     """
-    if classroom.has_schools():
+    if await classroom.has_schools():
         return await asyncio.to_thread(_read, accounts_file)
     accounts: list[DemoAccount] = []
 
@@ -45,13 +45,13 @@ async def seed(classroom: Classroom, accounts_file: Path) -> list[DemoAccount]:
     remember(Role.ADMIN, "Елена Сергеевна", "admin", admin_pw)
     teacher_pw = password()
     teacher = await classroom.create_teacher(admin, "Ольга Ивановна", "olga", teacher_pw)
-    classroom.verify_teacher(admin, teacher.id)
+    await classroom.verify_teacher(admin, teacher.id)
     remember(Role.TEACHER, teacher.name, "olga", teacher_pw)
-    school_class = classroom.create_class(admin, CLASS)
-    classroom.assign_teacher(admin, school_class.id, teacher.id)
-    teacher = classroom.user(teacher.id)  # verified now
+    school_class = await classroom.create_class(admin, CLASS)
+    await classroom.assign_teacher(admin, school_class.id, teacher.id)
+    teacher = await classroom.user(teacher.id)  # verified now
     # Pupils and the parent arrive the way real ones do: through the teacher's invite links.
-    pupil_invite = classroom.create_invite(teacher, school_class.id, Role.PUPIL)
+    pupil_invite = await classroom.create_invite(teacher, school_class.id, Role.PUPIL)
     first_pupil = None
     for name, login in PUPILS:
         pw = password()
@@ -59,7 +59,7 @@ async def seed(classroom: Classroom, accounts_file: Path) -> list[DemoAccount]:
         first_pupil = first_pupil or pupil
         remember(Role.PUPIL, name, login, pw)
     assert first_pupil is not None
-    parent_invite = classroom.create_invite(
+    parent_invite = await classroom.create_invite(
         teacher, school_class.id, Role.PARENT, child_id=first_pupil.id
     )
     parent_pw = password()

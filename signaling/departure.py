@@ -7,7 +7,6 @@ the others.
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 from classroom.roster import Participant
@@ -41,7 +40,7 @@ async def go_away(session: Session) -> None:
             await session.state.sfu.suspend_peer(room, participant.id)
         except SfuError:  # its room or SFU process is gone: nothing to come back to
             await remove(session, room, participant)
-            depart(session)
+            await depart(session)
             return
         rooms.disconnect(room, participant.id)
         session.state.absences.add(
@@ -53,7 +52,8 @@ async def go_away(session: Session) -> None:
 
 
 def expire(session: Session, away: Away) -> None:
-    """Nobody came back within the grace period: leave as anyone does."""
+    """Nobody came back within the grace period: leave as anyone does (tracked by the
+    server's state, which awaits it before the classroom's store closes)."""
 
     async def leave() -> None:
         rooms = session.state.rooms
@@ -62,17 +62,16 @@ def expire(session: Session, away: Away) -> None:
                 return  # came back meanwhile
             await remove(session, away.room, away.participant)
         rooms.release_lock(away.room)
-        depart(session)
+        await depart(session)
 
-    task = asyncio.get_running_loop().create_task(leave())
-    session.spawn_task(task)
+    session.state.spawn(leave())
 
 
-def depart(session: Session) -> None:
+async def depart(session: Session) -> None:
     """Close this session's attendance stay."""
-    if session.stay is not None and session.state.record is not None:
-        session.state.record.departed(session.stay)
-    session.stay = None
+    stay, session.stay = session.stay, None  # closed once, whoever else departs meanwhile
+    if stay is not None and session.state.record is not None:
+        await session.state.record.departed(stay)
 
 
 async def leave(session: Session) -> None:
@@ -87,9 +86,7 @@ async def leave(session: Session) -> None:
         session.waiting = None
         session.state.rooms.leave_lobby(claims.room, participant_id)
         hosting.notify_lobby(session, claims.room)
-    if session.stay is not None and session.state.record is not None:
-        session.state.record.departed(session.stay)
-        session.stay = None
+    await depart(session)
     if session.participant is not None and session.room is not None:
         async with session.state.rooms.lock(session.room):
             await remove(session, session.room, session.participant)
@@ -106,8 +103,6 @@ async def remove(session: Session, room: str, participant: Participant) -> None:
     was_pinned = moderation.pinned == participant.id
     rooms = session.state.rooms
     emptied = rooms.detach(room, participant.id)
-    if participant.grants.moderate or emptied:
-        session.state.host_presence(room)
     if emptied:
         recording, moderation.recording = moderation.recording, None
         rooms.end_timeline(room)
@@ -125,3 +120,5 @@ async def remove(session: Session, room: str, participant: Participant) -> None:
             hosting.broadcast_hands(session, room)
         if was_pinned:
             rooms.broadcast(room, {"type": "pinned", "participantId": None, "source": None})
+    if participant.grants.moderate or emptied:
+        await session.state.host_presence(room)

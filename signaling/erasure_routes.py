@@ -37,7 +37,7 @@ ERASURE = web.AppKey("erasure", Erasure)
 async def erase_user(request: web.Request) -> dict[str, Any]:
     erasure, me = request.app[ERASURE], request[USER]
     user_id, confirm = request.match_info["user_id"], request[BODY]["confirm"]
-    person, sessions = erasure.check(me, user_id, confirm)
+    person, sessions = await erasure.check(me, user_id, confirm)
     root = request.app[RECORDINGS]
     found = await asyncio.to_thread(_mentions, root, sessions, person.id)
     if any(m.in_progress for m in found):
@@ -45,7 +45,7 @@ async def erase_user(request: web.Request) -> dict[str, Any]:
             errors.RECORDING_IN_PROGRESS,
             "a recording with this person is still being made: stop it, then erase",
         )
-    erased = erasure.erase(me, user_id, confirm)
+    erased = await erasure.erase(me, user_id, confirm)
     # Their sign-ins are deleted: tokens fail from now on, and connections close now.
     await signed_out(request, person.id, erased.rows.sign_ins)
 

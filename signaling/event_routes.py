@@ -39,14 +39,14 @@ WATCH_ONLY = Grants(publish=False, subscribe=True, moderate=False)
 
 
 async def set_performers(request: web.Request) -> dict[str, Any]:
-    session = request.app[CLASSROOM].set_performers(
+    session = await request.app[CLASSROOM].set_performers(
         request[USER], request.match_info["session_id"], request[BODY]["performers"]
     )
     return session_view(session)
 
 
 async def set_audience(request: web.Request) -> dict[str, Any]:
-    session = request.app[CLASSROOM].set_audience(
+    session = await request.app[CLASSROOM].set_audience(
         request[USER], request.match_info["session_id"], bool(request[BODY]["hls_only"])
     )
     return session_view(session)
@@ -54,7 +54,7 @@ async def set_audience(request: web.Request) -> dict[str, Any]:
 
 async def broadcast(request: web.Request) -> dict[str, Any]:
     """Where the school's people watch an event's broadcast: live, or all of it once ended."""
-    session = request.app[CLASSROOM].event_for_audience(
+    session = await request.app[CLASSROOM].event_for_audience(
         request[USER], request.match_info["session_id"]
     )
     if not (request.app[BROADCASTS].directory(session.id) / PLAYLIST).is_file():
@@ -68,7 +68,9 @@ async def broadcast(request: web.Request) -> dict[str, Any]:
 
 async def event_link(request: web.Request) -> dict[str, Any]:
     """The guest link of an event, for its hosts to hand out."""
-    session = request.app[CLASSROOM].hosted_by(request[USER], request.match_info["session_id"])
+    session = await request.app[CLASSROOM].hosted_by(
+        request[USER], request.match_info["session_id"]
+    )
     if session.link is None:
         return {"link": None, "url": None}
     return {"link": session.link, "url": f"{request.app[SETTINGS].base_url}/event/{session.link}"}
@@ -76,14 +78,14 @@ async def event_link(request: web.Request) -> dict[str, Any]:
 
 async def open_event(request: web.Request) -> dict[str, Any]:
     """What a guest link leads to: the event's title and whether it is on."""
-    session = request.app[CLASSROOM].event_by_link(request.match_info["link"])
-    school = request.app[CLASSROOM].school_of(session)
+    session = await request.app[CLASSROOM].event_by_link(request.match_info["link"])
+    school = await request.app[CLASSROOM].school_of(session)
     return {"title": session.title, "state": session.state.value, "school": school.name}
 
 
 async def join_event(request: web.Request) -> dict[str, Any]:
     """A watch-only room token for a guest holding the link."""
-    session = request.app[CLASSROOM].event_by_link(request.match_info["link"])
+    session = await request.app[CLASSROOM].event_by_link(request.match_info["link"])
     name = " ".join(str(request[BODY]["name"]).split())
     if not name:
         raise ClassroomError(errors.INVALID_INPUT, "a name is needed", "name")

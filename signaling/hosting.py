@@ -128,7 +128,7 @@ async def remove_participant(
         raise ProtocolError(BAD_MESSAGE, "a host leaves with 'leave', not by removing themself")
     session.state.rooms.moderation(room).remove(target.identity, target.id)
     if session.state.record is not None:
-        session.state.record.removed(room, target.identity)
+        await session.state.record.removed(room, target.identity)
     peer = session.state.rooms.session(room, target.id)
     _ok(session, request)
     if peer is not None:

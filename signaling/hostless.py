@@ -48,9 +48,11 @@ class HostlessTimers:
         deadline = self._deadlines.get(room)
         return None if deadline is None else max(0.0, deadline - asyncio.get_running_loop().time())
 
-    def close(self) -> None:
+    async def close(self) -> None:
+        """No more ends; those already running (each writes to the classroom) finish."""
         for room in list(self._timers):
             self.host_here(room)
+        await asyncio.gather(*self._running, return_exceptions=True)
 
     def _expired(self, room: str) -> None:
         self._timers.pop(room, None)

@@ -96,7 +96,7 @@ async def chat(session: Session, request: protocol.Request, me: Participant, roo
     state = session.state
     message = ChatMessage(me.id, me.name, request.body["text"].strip(), time.time())
     if state.record is not None:
-        state.record.said(room, me.identity, me.name, message.text, message.ts)
+        await state.record.said(room, me.identity, me.name, message.text, message.ts)
     state.rooms.roster(room).chat.append(message)
     _ok(session, request)
     state.rooms.broadcast(room, message.to_dict())

@@ -21,6 +21,8 @@ async def begin(state: ServerState, room: str, started_by: str) -> str:
     """Record `room` from now on (the same recording if it already records); its id.
 
     Everyone in the room is told (`recording`), and the room's events go to its timeline."""
+    # Asked first: from the check below to taking the recording, nothing else runs.
+    title = await state.record.title(room) if state.record is not None else None
     moderation = state.rooms.moderation(room)
     if moderation.recording is not None:
         return moderation.recording
@@ -33,7 +35,7 @@ async def begin(state: ServerState, room: str, started_by: str) -> str:
         "session": {
             "room": room,
             "recording": recording_id,
-            "title": state.record.title(room) if state.record is not None else None,
+            "title": title,
             "started_by": started_by,
         },
     }

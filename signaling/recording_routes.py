@@ -39,17 +39,17 @@ _ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 _CONTENT_TYPES = {".webm": "video/webm", ".mp4": "video/mp4"}
 
 
-def _folder(request: web.Request, delete: bool = False) -> Path:
+async def _folder(request: web.Request, delete: bool = False) -> Path:
     """The session's recordings folder, once the caller may see (or delete) them."""
-    session = request.app[CLASSROOM].recordings_of(
+    session = await request.app[CLASSROOM].recordings_of(
         request[USER], request.match_info["session_id"], delete=delete
     )
     return session_folder(request.app[RECORDINGS], session.id)
 
 
-def _recording(request: web.Request, delete: bool = False) -> Path:
+async def _recording(request: web.Request, delete: bool = False) -> Path:
     recording_id = request.match_info["recording_id"]
-    directory = _folder(request, delete) / recording_id
+    directory = await _folder(request, delete) / recording_id
     # Ids are ours ("20261123-101500-a1b2c3"): anything else names no recording.
     if not set(recording_id) <= _ID_CHARS or not (directory / "recording.json").is_file():
         raise ClassroomError(errors.NOT_FOUND, "no such recording")
@@ -81,7 +81,7 @@ def _list(folder: Path) -> list[dict[str, Any]]:
 
 
 async def list_recordings(request: web.Request) -> dict[str, Any]:
-    folder = _folder(request)
+    folder = await _folder(request)
     return {"recordings": await asyncio.to_thread(_list, folder)}
 
 
@@ -145,12 +145,12 @@ def _served(content: dict[str, Any]) -> set[str]:
 
 
 async def get_recording(request: web.Request) -> dict[str, Any]:
-    directory = _recording(request)
+    directory = await _recording(request)
     return await asyncio.to_thread(_details, directory)
 
 
 async def recording_file(request: web.Request) -> web.StreamResponse:
-    directory = _recording(request)
+    directory = await _recording(request)
     name = request.match_info["name"]
     path = directory / name
     # Only the files the sidecar names (no sidecar, no ".part", no "../").
@@ -164,7 +164,9 @@ async def recording_file(request: web.Request) -> web.StreamResponse:
 
 async def switch_recording(request: web.Request) -> dict[str, Any]:
     """Start or stop the live room's recording, as a host's button in the page does."""
-    session = request.app[CLASSROOM].hosted_by(request[USER], request.match_info["session_id"])
+    session = await request.app[CLASSROOM].hosted_by(
+        request[USER], request.match_info["session_id"]
+    )
     try:
         return await request.app[RECORDING_SWITCH](
             session.id, bool(request[BODY]["on"]), request[USER].id
@@ -174,7 +176,7 @@ async def switch_recording(request: web.Request) -> dict[str, Any]:
 
 
 async def delete_recording(request: web.Request) -> dict[str, Any]:
-    directory = _recording(request, delete=True)
+    directory = await _recording(request, delete=True)
     content = read_sidecar(directory) or {}
     if content.get("stopped") is None:
         raise ClassroomError(errors.CONFLICT, "stop the recording before deleting it")

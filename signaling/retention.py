@@ -60,7 +60,7 @@ class Retention:
         now = self._clock()
         deleted: list[tuple[str, str]] = []
         hls: list[str] = []
-        for school, sessions in kept_schools(self._store):
+        for school, sessions in await kept_schools(self._store):
             kept = school.recordings_kept_days
             found = await asyncio.to_thread(_on_disk, self._recordings, [s.id for s in sessions])
             for old in expired(found, kept, now):

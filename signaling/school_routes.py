@@ -20,21 +20,21 @@ from .body import obj
 
 
 async def get_school(request: web.Request) -> dict[str, Any]:
-    return school_view(request.app[CLASSROOM].school(_me(request)))
+    return school_view(await request.app[CLASSROOM].school(_me(request)))
 
 
 async def update_school(request: web.Request) -> dict[str, Any]:
     body = request[BODY]
     # null keeps recordings until deleted by hand, as 0 does; absent leaves the setting.
     kept = (body["recordings_kept_days"] or 0) if "recordings_kept_days" in body else None
-    school = request.app[CLASSROOM].update_school(
+    school = await request.app[CLASSROOM].update_school(
         _me(request), body.get("name"), body.get("parents_see_recordings"), kept
     )
     return school_view(school)
 
 
 async def list_users(request: web.Request) -> dict[str, Any]:
-    return {"users": [user_view(u) for u in request.app[CLASSROOM].people(_me(request))]}
+    return {"users": [user_view(u) for u in await request.app[CLASSROOM].people(_me(request))]}
 
 
 async def create_teacher(request: web.Request) -> dict[str, Any]:
@@ -47,7 +47,7 @@ async def create_teacher(request: web.Request) -> dict[str, Any]:
 
 async def verify_teacher(request: web.Request) -> dict[str, Any]:
     classroom = request.app[CLASSROOM]
-    return user_view(classroom.verify_teacher(_me(request), request.match_info["user_id"]))
+    return user_view(await classroom.verify_teacher(_me(request), request.match_info["user_id"]))
 
 
 SCHOOL_OPERATIONS = [

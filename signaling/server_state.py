@@ -7,7 +7,7 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -52,38 +52,40 @@ password, a deactivated account): the client asks the person to sign in again.""
 class SessionRecord(Protocol):
     """What the classroom keeps of a session's room: who came and went, what was said."""
 
-    def check_open(self, session_id: str) -> bool:
+    async def check_open(self, session_id: str) -> bool:
         """Whether the room's session is live; ClassroomError session_ended if it ended."""
 
-    def host_arrived(self, session_id: str) -> None:
+    async def host_arrived(self, session_id: str) -> None:
         """A host entered: a scheduled session starts."""
 
-    def arrived(self, session_id: str, user_id: str, name: str) -> int | None:
+    async def arrived(self, session_id: str, user_id: str, name: str) -> int | None:
         """A stay began; its id (None: the room is no recorded session)."""
 
-    def departed(self, stay_id: int) -> None: ...
+    async def departed(self, stay_id: int) -> None: ...
 
-    def said(self, session_id: str, user_id: str, name: str, text: str, ts: float) -> None: ...
+    async def said(
+        self, session_id: str, user_id: str, name: str, text: str, ts: float
+    ) -> None: ...
 
-    def recent_chat(self, session_id: str, limit: int) -> list[ChatLine]: ...
+    async def recent_chat(self, session_id: str, limit: int) -> list[ChatLine]: ...
 
-    def removed(self, session_id: str, user_id: str) -> None: ...
+    async def removed(self, session_id: str, user_id: str) -> None: ...
 
-    def title(self, session_id: str) -> str | None:
+    async def title(self, session_id: str) -> str | None:
         """The session's title (None: the room is no session)."""
 
-    def is_removed(self, session_id: str, user_id: str) -> bool: ...
+    async def is_removed(self, session_id: str, user_id: str) -> bool: ...
 
-    def broadcasts(self, session_id: str) -> bool:
+    async def broadcasts(self, session_id: str) -> bool:
         """Whether the room is also sent out as live HLS (an event's)."""
 
-    def hostless_ends(self, session_id: str) -> bool:
+    async def hostless_ends(self, session_id: str) -> bool:
         """Whether the room is a live session that ends when it has no host for a while."""
 
-    def end_live(self, session_id: str) -> None:
+    async def end_live(self, session_id: str) -> None:
         """The session ends now (a host's "end for everyone", or no host for too long)."""
 
-    def audience_over_hls(self, session_id: str) -> bool:
+    async def audience_over_hls(self, session_id: str) -> bool:
         """Whether its audience is sent to the HLS instead of WebRTC."""
 
 
@@ -107,13 +109,17 @@ class ServerState:
     """Where recordings are written, a directory per session (None: recording is off)."""
     background: set[asyncio.Task[None]] = field(default_factory=set)
     """Work after a recording (remuxing), kept until done."""
+    pending: set[asyncio.Task[None]] = field(default_factory=set)
+    """A connection's leaving, and work one connection's event started for another (a join
+    the session's start or a host let in, a leave once the grace period ran out): each
+    writes to the classroom, so `close` waits for it."""
     compositions: Compositions | None = None
     """Composes a recording into one MP4 once it is remuxed."""
     broadcasts: Broadcasts | None = None
     """Live HLS of the rooms that are events (None: none is broadcast)."""
     hostless: HostlessTimers | None = None
     """Ends live sessions left without a host (signaling/hostless.py; None: they never do)."""
-    sign_in_alive: Callable[[str, str], bool] | None = None
+    sign_in_alive: Callable[[str, str], Awaitable[bool]] | None = None
     """(sign-in id, user id): whether a room token's sign-in still holds (None: not checked)."""
     router: Router = field(default_factory=LocalRouter)
     """Which node holds a room (signaling/routing.py): always this one unless in a district."""
@@ -121,6 +127,21 @@ class ServerState:
     """Relays connections to the rooms other nodes hold (None: not in a district)."""
     cascade: CascadeSfu | None = None
     """In a district: `sfu`, spreading watch-only peers over the nodes they came in by."""
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """Run `work` for a connection, kept in `pending` until done."""
+        task = asyncio.get_running_loop().create_task(work)
+        self.pending.add(task)
+        task.add_done_callback(self.pending.discard)
+        return task
+
+    async def close(self) -> None:
+        """Before the SFU and the classroom's store close: no more hostless ends, and every
+        write started for a connection done."""
+        if self.hostless is not None:
+            await self.hostless.close()
+        while self.pending:  # a join let in may let in others (a host starts the session)
+            await asyncio.gather(*self.pending, return_exceptions=True)
 
     def sign_out(self, sign_ins: set[str]) -> int:
         """Sign-ins ended: close every connection a token of theirs opened; how many."""
@@ -130,10 +151,10 @@ class ServerState:
             session.close_soon(CLOSE_SIGNED_OUT)
         return len(ended)
 
-    def room_opened(self, room: str) -> None:
+    async def room_opened(self, room: str) -> None:
         """The SFU opened the room: an event's starts (or goes on) being broadcast. In the
         background: the first performer does not wait for the encoder to start."""
-        if self.broadcasts is None or self.record is None or not self.record.broadcasts(room):
+        if self.broadcasts is None or self.record is None or not await self.record.broadcasts(room):
             return
         task = asyncio.get_running_loop().create_task(self.broadcasts.attach(room, self.sfu))
         self.background.add(task)
@@ -179,7 +200,7 @@ class ServerState:
             session.close_soon(CLOSE_ENDED)
         for away in self.absences.in_room(room):
             self.absences.drop(room, away.participant.id)
-            departure.depart(away.session)
+            await departure.depart(away.session)
         self.rooms.forget_room(room)
         if self.broadcasts is not None:
             await self.broadcasts.stop(room)
@@ -196,30 +217,34 @@ class ServerState:
             session.close_soon(WSCloseCode.SERVICE_RESTART)
         for away in self.absences.in_room(room):
             self.absences.drop(room, away.participant.id)
-            departure.depart(away.session)
+            await departure.depart(away.session)
         if self.broadcasts is not None:
             await self.broadcasts.stop(room)  # the new node broadcasts it now
 
-    def start_room(self, room: str) -> None:
+    async def start_room(self, room: str) -> None:
         """The session went live: those waiting for its start come in (or to its lobby)."""
         for session in self.rooms.started(room):
             session.session_started()
-        self.host_presence(room)
+        await self.host_presence(room)
 
     async def end_for_everyone(self, room: str) -> None:
         """A host in the room ended it (their token's `moderate` grant is the authority)."""
         if self.record is not None:
-            self.record.end_live(room)
+            await self.record.end_live(room)
         await self.end_room(room)
 
-    def host_presence(self, room: str) -> None:
+    async def host_presence(self, room: str) -> None:
         """Someone came or went: a live session's room without a host starts its clock."""
         if self.hostless is None or self.record is None:
             return
         # Someone dropped off and coming back is still in the roster: still there.
         if self._has_host(room):
             self.hostless.host_here(room)
-        elif self.hostless.waiting(room) is None and self.record.hostless_ends(room):
+        elif (
+            self.hostless.waiting(room) is None
+            and await self.record.hostless_ends(room)
+            and not self._has_host(room)  # again: a host may have come while it was asked
+        ):
             self.hostless.host_gone(room)
 
     def _has_host(self, room: str) -> bool:
@@ -239,14 +264,14 @@ class ServerState:
 
     async def end_hostless(self, room: str) -> None:
         """Nobody ran the session for `hostless.after` seconds: it ends, and says so."""
+        if self.record is None or not await self.record.hostless_ends(room):
+            return
         if self._has_host(room):
             return  # a host came in as the clock ran out
-        if self.record is None or not self.record.hostless_ends(room):
-            return
         if await self.router.owner(room) is not None:
             return  # another node of the district holds the room, and keeps its own clock
         logger.info("%s: no host for %.0f s, ending it", room, self.hostless_after)
-        self.record.end_live(room)
+        await self.record.end_live(room)
         await self.end_room(room, reason="no_host")
 
     @property

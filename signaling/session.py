@@ -60,7 +60,6 @@ class Session:
         self.sign_in: str | None = None
         """The sign-in the join's token came from (closed when it ends)."""
         self._closing: set[asyncio.Task[bool]] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
 
     @property
     def state(self) -> ServerState:
@@ -83,14 +82,22 @@ class Session:
                     break
         finally:
             self._state.sessions.discard(self)
-            if departure.may_come_back(self):
-                await departure.go_away(self)
-            else:
-                await departure.leave(self)
-            self._outbox.put_nowait(None)
+            # Leaving (or going away) runs to its end even when aiohttp cancels this handler
+            # because its client is gone: it tells the room and writes to the classroom.
+            leaving = self._state.spawn(self._depart())
+            try:
+                await asyncio.shield(leaving)
+            finally:
+                self._outbox.put_nowait(None)
             await writer
         if self._elsewhere is not None and self._state.door is not None:
             await self._state.door.relay(self._ws, *self._elsewhere)
+
+    async def _depart(self) -> None:
+        if departure.may_come_back(self):
+            await departure.go_away(self)
+        else:
+            await departure.leave(self)
 
     async def _write(self) -> None:
         while (message := await self._outbox.get()) is not None:
@@ -109,11 +116,6 @@ class Session:
         task = asyncio.get_running_loop().create_task(self._ws.close(code=code))
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
-
-    def spawn_task(self, task: asyncio.Task[None]) -> None:
-        """Keep `task` (work of this connection started by another's event) until done."""
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     def session_started(self) -> None:
         """The session this connection waited for went live: join now."""

@@ -40,8 +40,8 @@ PERFORMERS: Schema = {"type": "array", "items": string(64, 1), "maxItems": 20}
 
 async def list_sessions(request: web.Request) -> dict[str, Any]:
     classroom, me = request.app[CLASSROOM], _me(request)
-    sessions = classroom.sessions(me)
-    watchable = classroom.watchable(me)
+    sessions = await classroom.sessions(me)
+    watchable = await classroom.watchable(me)
     root = request.app[RECORDINGS]
     counts = await asyncio.to_thread(
         lambda: {s.id: len(recording_ids(root, s.id)) for s in watchable}
@@ -88,7 +88,7 @@ async def _room_statuses(status: RoomStatus, sessions: list[str]) -> dict[str, d
 
 async def create_session(request: web.Request) -> dict[str, Any]:
     body = request[BODY]
-    session = request.app[CLASSROOM].create_session(
+    session = await request.app[CLASSROOM].create_session(
         _me(request),
         SessionKind(body["kind"]),
         body["title"],
@@ -101,12 +101,14 @@ async def create_session(request: web.Request) -> dict[str, Any]:
 
 
 async def get_session(request: web.Request) -> dict[str, Any]:
-    session = request.app[CLASSROOM].session(_me(request), request.match_info["session_id"])
+    session = await request.app[CLASSROOM].session(_me(request), request.match_info["session_id"])
     return session_view(session)
 
 
 async def start_session(request: web.Request) -> dict[str, Any]:
-    session = request.app[CLASSROOM].start_session(_me(request), request.match_info["session_id"])
+    session = await request.app[CLASSROOM].start_session(
+        _me(request), request.match_info["session_id"]
+    )
     on_start = request.app.get(SESSION_STARTED)
     if on_start is not None:
         await on_start(session.id)
@@ -114,7 +116,9 @@ async def start_session(request: web.Request) -> dict[str, Any]:
 
 
 async def end_session(request: web.Request) -> dict[str, Any]:
-    session = request.app[CLASSROOM].end_session(_me(request), request.match_info["session_id"])
+    session = await request.app[CLASSROOM].end_session(
+        _me(request), request.match_info["session_id"]
+    )
     on_end = request.app.get(SESSION_ENDED)
     if on_end is not None:
         await on_end(session.id)
@@ -124,7 +128,7 @@ async def end_session(request: web.Request) -> dict[str, Any]:
 async def join_session(request: web.Request) -> dict[str, Any]:
     """A room token for the WebSocket, and the page to open."""
     user = _me(request)
-    admission = request.app[CLASSROOM].admit(user, request.match_info["session_id"])
+    admission = await request.app[CLASSROOM].admit(user, request.match_info["session_id"])
     settings = request.app[SETTINGS]
     hls = hls_path(request, admission.session)
     token = request.app[ISSUER].issue(
@@ -162,14 +166,14 @@ def hls_path(request: web.Request, session: Session) -> str | None:
 
 
 async def chat(request: web.Request) -> dict[str, Any]:
-    lines = request.app[CLASSROOM].chat(_me(request), request.match_info["session_id"])
+    lines = await request.app[CLASSROOM].chat(_me(request), request.match_info["session_id"])
     return {
         "chat": [{"user_id": c.user_id, "name": c.name, "text": c.text, "ts": c.ts} for c in lines]
     }
 
 
 async def attendance(request: web.Request) -> dict[str, Any]:
-    stays = request.app[CLASSROOM].attendance(_me(request), request.match_info["session_id"])
+    stays = await request.app[CLASSROOM].attendance(_me(request), request.match_info["session_id"])
     return {
         "attendance": [
             {
@@ -185,7 +189,7 @@ async def attendance(request: web.Request) -> dict[str, Any]:
 
 async def attendance_csv(request: web.Request) -> web.Response:
     session_id = request.match_info["session_id"]
-    text = request.app[CLASSROOM].attendance_csv(_me(request), session_id)
+    text = await request.app[CLASSROOM].attendance_csv(_me(request), session_id)
     return web.Response(
         text=text,
         content_type="text/csv",

@@ -242,7 +242,7 @@ async def test_bad_requests_get_their_code_and_write_nothing(
     school: School, method: str, path: str, body: Any, status: int, code: str
 ) -> None:
     s = school
-    before = (len(s.classroom.people(s.admin)), len(s.classroom.classes(s.admin)))
+    before = (len(await s.classroom.people(s.admin)), len(await s.classroom.classes(s.admin)))
     kw: dict[str, Any] = {"data": body} if isinstance(body, bytes) else {"json": body}
     if isinstance(body, bytes):
         kw["headers"] = {"Authorization": f"Bearer {s.admin_token}"}
@@ -253,7 +253,8 @@ async def test_bad_requests_get_their_code_and_write_nothing(
     assert got[0] == status, got[1]
     assert got[1]["error"]["code"] == code
     assert got[1]["error"]["message"]
-    assert (len(s.classroom.people(s.admin)), len(s.classroom.classes(s.admin))) == before
+    after = (len(await s.classroom.people(s.admin)), len(await s.classroom.classes(s.admin)))
+    assert after == before
 
 
 async def test_tokens_are_checked_and_kept_apart(school: School) -> None:
@@ -346,7 +347,7 @@ async def test_the_admin_sets_whether_parents_see_recordings(school: School) -> 
         {"parents_see_recordings": True, "name": " Школа  5 "},
     )
     assert (status, body["parents_see_recordings"], body["name"]) == (200, True, "Школа 5")
-    assert s.classroom.school(s.admin).parents_see_recordings is True
+    assert (await s.classroom.school(s.admin)).parents_see_recordings is True
 
 
 async def test_a_signed_in_parent_links_a_second_child_with_an_invite(school: School) -> None:

@@ -54,8 +54,8 @@ async def test_an_event_is_broadcast_over_hls_and_kept_as_video(tmp_path: Path) 
     async with serving(tmp_path) as server, aiohttp.ClientSession() as http:
         classroom = server.app[api.CLASSROOM]
         admin = await classroom.create_school("Школа №5", "Анна", "anna", "admin-password-1")
-        event = classroom.create_session(admin, SessionKind.EVENT, "Концерт")
-        classroom.start_session(admin, event.id)
+        event = await classroom.create_session(admin, SessionKind.EVENT, "Концерт")
+        await classroom.start_session(admin, event.id)
         keys = server.app[api.STREAM_KEYS]
         base = f"{server.url}/hls/{keys.key(event.id, 600)}"
 
@@ -91,7 +91,7 @@ async def test_an_event_is_broadcast_over_hls_and_kept_as_video(tmp_path: Path) 
             assert isinstance(facts["brightest"], float) and facts["brightest"] > 60, facts
 
         # The host ends the event: the broadcast closes its playlist.
-        classroom.end_session(admin, event.id)
+        await classroom.end_session(admin, event.id)
         await server.state.end_room(event.id)
         status, body, headers = await fetch(http, f"{base}/vod.m3u8")
         assert status == 200
@@ -124,7 +124,7 @@ async def test_an_event_is_broadcast_over_hls_and_kept_as_video(tmp_path: Path) 
         assert (found["title"], found["state"]) == ("Концерт", "ended")
         assert found["playlist"].startswith(f"/hls/{event.id}.")
         assert found["playlist"].endswith("/vod.m3u8")
-        lesson = classroom.create_session(admin, SessionKind.STAFF_MEETING, "Педсовет")
+        lesson = await classroom.create_session(admin, SessionKind.STAFF_MEETING, "Педсовет")
         async with http.get(f"{server.url}/api/sessions/{lesson.id}/broadcast", headers=auth) as r:
             assert (r.status, (await r.json())["error"]["code"]) == (404, "not_found")
 

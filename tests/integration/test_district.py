@@ -261,12 +261,14 @@ async def test_rest_calls_into_a_live_room_reach_the_node_that_holds_it(
         classroom = a.app[api.CLASSROOM]  # the school's database is the district's, shared
         admin = await classroom.create_school("Школа", "Admin", "admin", "admin-password")
         teacher = await classroom.create_teacher(admin, "Ольга", "olga", "teacher-pw-1")
-        teacher = classroom.verify_teacher(admin, teacher.id)
-        school_class = classroom.create_class(admin, "7Б")
-        classroom.assign_teacher(admin, school_class.id, teacher.id)
-        invite = classroom.create_invite(teacher, school_class.id, Role.PUPIL)
+        teacher = await classroom.verify_teacher(admin, teacher.id)
+        school_class = await classroom.create_class(admin, "7Б")
+        await classroom.assign_teacher(admin, school_class.id, teacher.id)
+        invite = await classroom.create_invite(teacher, school_class.id, Role.PUPIL)
         await classroom.redeem_invite(invite.id, "Аня Петрова", "anya", "pupil-pw-12")
-        lesson = classroom.create_session(teacher, SessionKind.LESSON, "Дроби", school_class.id)
+        lesson = await classroom.create_session(
+            teacher, SessionKind.LESSON, "Дроби", school_class.id
+        )
 
         async def sign_in(door: RunningServer, login: str, password: str) -> str:
             async with http.post(

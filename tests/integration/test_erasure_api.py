@@ -182,7 +182,7 @@ async def test_an_admin_may_not_erase_themselves_but_another_admin_may_be_erased
     s = school
     # As the operator's command would make a second admin (the REST API makes only teachers).
     second = User("second-admin", s.admin.school_id, Role.ADMIN, "Борис", verified=True)
-    s.classroom._store.add_user(second)
+    await s.classroom._store.add_user(second)
     status, body = await s.call(
         "POST", f"/api/users/{s.admin.id}/erase", s.admin_token, {"confirm": s.admin.name}
     )

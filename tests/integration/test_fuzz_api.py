@@ -66,11 +66,13 @@ async def _school(classroom: Classroom) -> dict[str, list[str]]:
     """A school with a teacher, a class, its invite, a lesson and an event: their ids."""
     admin = await classroom.create_school("Школа №5", "Анна Admin", "anna", ADMIN_PASSWORD)
     teacher = await classroom.create_teacher(admin, "Ольга Ивановна", "olga", "teacher-pw-1")
-    school_class = classroom.create_class(admin, "5A")
-    classroom.assign_teacher(admin, school_class.id, teacher.id)
-    invite = classroom.create_invite(admin, school_class.id, Role.PUPIL)
-    lesson = classroom.create_session(admin, SessionKind.LESSON, "Дроби", class_id=school_class.id)
-    event = classroom.create_session(admin, SessionKind.EVENT, "Концерт")
+    school_class = await classroom.create_class(admin, "5A")
+    await classroom.assign_teacher(admin, school_class.id, teacher.id)
+    invite = await classroom.create_invite(admin, school_class.id, Role.PUPIL)
+    lesson = await classroom.create_session(
+        admin, SessionKind.LESSON, "Дроби", class_id=school_class.id
+    )
+    event = await classroom.create_session(admin, SessionKind.EVENT, "Концерт")
     return {
         "user_id": [teacher.id, admin.id],
         "class_id": [school_class.id],

@@ -4,8 +4,9 @@ a host for HOSTLESS_MINUTES ends by itself and says so (also after a restart).""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,20 +31,26 @@ async def _school(
     """Ольга's class 7Б with the pupil Аня, a live session of `kind` for it, and the admin."""
     admin = await classroom.create_school("Школа", "Admin", "admin", "admin-password")
     teacher = await classroom.create_teacher(admin, "Ольга", "olga", "teacher-pw-1")
-    teacher = classroom.verify_teacher(admin, teacher.id)
-    school_class = classroom.create_class(admin, "7Б")
-    classroom.assign_teacher(admin, school_class.id, teacher.id)
-    invite = classroom.create_invite(teacher, school_class.id, Role.PUPIL)
+    teacher = await classroom.verify_teacher(admin, teacher.id)
+    school_class = await classroom.create_class(admin, "7Б")
+    await classroom.assign_teacher(admin, school_class.id, teacher.id)
+    invite = await classroom.create_invite(teacher, school_class.id, Role.PUPIL)
     await classroom.redeem_invite(invite.id, "Аня Петрова", "anya", "pupil-pw-12")
     of_class = kind is not SessionKind.EVENT  # an event is the school's, not a class's
-    session = classroom.create_session(
+    session = await classroom.create_session(
         teacher, kind, "Дроби", school_class.id if of_class else None
     )
-    return classroom.start_session(teacher, session.id), admin
+    return await classroom.start_session(teacher, session.id), admin
 
 
-def _now(classroom: Classroom, admin: User, session: Session) -> Session:
-    return classroom.session(admin, session.id)
+async def _in_state(
+    classroom: Classroom, admin: User, session: Session, state: SessionState
+) -> bool:
+    return (await _now(classroom, admin, session)).state is state
+
+
+async def _now(classroom: Classroom, admin: User, session: Session) -> Session:
+    return await classroom.session(admin, session.id)
 
 
 async def _room_token(http: aiohttp.ClientSession, url: str, session: str, login: str) -> str:
@@ -75,11 +82,16 @@ async def _request(ws: aiohttp.ClientWebSocketResponse, body: dict[str, Any]) ->
             return message
 
 
-async def _until(check: Callable[[], bool], within: float = 10.0) -> None:
+async def _until(check: Callable[[], bool | Awaitable[bool]], within: float = 10.0) -> None:
+    """Until `check()` (or what it returns, awaited) is true."""
     deadline = asyncio.get_running_loop().time() + within
-    while not check():
+    while not await _answer(check()):
         assert asyncio.get_running_loop().time() < deadline, "timed out"
         await asyncio.sleep(0.05)
+
+
+async def _answer(result: bool | Awaitable[bool]) -> bool:
+    return await result if inspect.isawaitable(result) else result
 
 
 async def test_a_host_ends_the_lesson_for_everyone_from_the_room(server: RunningServer) -> None:
@@ -102,7 +114,7 @@ async def test_a_host_ends_the_lesson_for_everyone_from_the_room(server: Running
         for ws in (pupil, teacher):
             assert await _farewell(ws) == {"type": "session_ended", "reason": "ended"}
             assert ws.close_code == CLOSE_ENDED
-    ended = _now(classroom, admin, lesson)
+    ended = await _now(classroom, admin, lesson)
     assert ended.state is SessionState.ENDED and ended.ended_at is not None
 
 
@@ -125,22 +137,22 @@ async def test_a_lesson_without_its_teacher_ends_by_itself_and_says_why(tmp_path
             teacher = await join(http, server.url, olga)
             assert hostless.waiting(lesson.id) is None
             await asyncio.sleep(HOSTLESS * 1.5)
-            assert _now(classroom, admin, lesson).state is SessionState.LIVE
+            assert (await _now(classroom, admin, lesson)).state is SessionState.LIVE
 
             # The teacher leaves for good: the pupil is told, and the lesson is over.
             await _request(teacher, {"type": "leave", "id": 2})
             farewell = await asyncio.wait_for(_farewell(pupil), timeout=HOSTLESS + 10)
             assert farewell == {"type": "session_ended", "reason": "no_host", "minutes": 1}
             assert pupil.close_code == CLOSE_ENDED
-        assert _now(classroom, admin, lesson).state is SessionState.ENDED
+        assert (await _now(classroom, admin, lesson)).state is SessionState.ENDED
 
 
 async def test_a_started_lesson_nobody_hosts_ends_even_with_nobody_in_it(tmp_path: Path) -> None:
     async with serving(tmp_path, hostless_end=HOSTLESS) as server:
         classroom = server.app[api.CLASSROOM]
         lesson, admin = await _school(classroom)
-        server.state.start_room(lesson.id)  # what POST /api/sessions/{id}/start calls
-        await _until(lambda: _now(classroom, admin, lesson).state is SessionState.ENDED)
+        await server.state.start_room(lesson.id)  # what POST /api/sessions/{id}/start calls
+        await _until(lambda: _in_state(classroom, admin, lesson, SessionState.ENDED))
 
 
 async def test_a_lesson_left_live_by_a_crash_ends_unless_its_teacher_returns(
@@ -152,17 +164,17 @@ async def test_a_lesson_left_live_by_a_crash_ends_unless_its_teacher_returns(
     # The first server stopped with the lesson live (as after kill -9: nothing ended it).
     async with serving(tmp_path, database=database, hostless_end=HOSTLESS) as again:
         classroom = again.app[api.CLASSROOM]
-        assert _now(classroom, admin, lesson).state is SessionState.LIVE
-        await _until(lambda: _now(classroom, admin, lesson).state is SessionState.ENDED)
+        assert (await _now(classroom, admin, lesson)).state is SessionState.LIVE
+        await _until(lambda: _in_state(classroom, admin, lesson, SessionState.ENDED))
 
 
 async def test_an_event_goes_on_while_its_performers_perform(tmp_path: Path) -> None:
     async with serving(tmp_path, hostless_end=HOSTLESS) as server:
         classroom = server.app[api.CLASSROOM]
         event, admin = await _school(classroom, SessionKind.EVENT)
-        server.state.start_room(event.id)
+        await server.state.start_room(event.id)
         await asyncio.sleep(HOSTLESS * 1.5)
-        assert _now(classroom, admin, event).state is SessionState.LIVE
+        assert (await _now(classroom, admin, event)).state is SessionState.LIVE
         assert server.state.hostless is not None
         assert server.state.hostless.waiting(event.id) is None
 

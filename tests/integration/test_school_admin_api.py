@@ -130,7 +130,8 @@ async def test_the_operator_s_api_refuses_and_writes_nothing(
     assert await error(s, "POST", "/api/operator/schools", token, payload) == (status, code)
     if body is None:
         assert await error(s, "GET", "/api/operator/schools", token) == (status, code)
-    assert [x.name for x in s.classroom._store.schools()] == ["Школа №5"]  # type: ignore[attr-defined]
+    schools = await s.classroom._store.schools()  # type: ignore[attr-defined]
+    assert [x.name for x in schools] == ["Школа №5"]
 
 
 async def test_without_an_operator_token_the_operator_s_api_is_off(school: School) -> None:
@@ -177,7 +178,9 @@ async def test_an_admin_s_reset_link_works_once_and_a_newer_one_voids_it(school:
 async def test_a_dead_or_bad_password_link_says_why(school: School) -> None:
     s = school
     store = s.classroom._store  # type: ignore[attr-defined]
-    store.put_password_link(PasswordLink(hash_secret("old-secret"), s.admin.id, None, 1.0, 2.0))
+    await store.put_password_link(
+        PasswordLink(hash_secret("old-secret"), s.admin.id, None, 1.0, 2.0)
+    )
     assert await error(s, "GET", "/api/password-links/old-secret", None) == (410, "link_expired")
     assert await error(
         s, "POST", "/api/password-links/old-secret", None, {"password": "new-password-1"}

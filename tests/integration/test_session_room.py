@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import inspect
 import io
 from typing import Any
 
@@ -36,13 +37,13 @@ async def test_attendance_is_kept_and_ending_the_lesson_closes_its_room(
     classroom = server.app[api.CLASSROOM]
     admin = await classroom.create_school("Школа", "Admin", "admin", "admin-password")
     teacher = await classroom.create_teacher(admin, "Ольга", "olga", "teacher-pw-1")
-    teacher = classroom.verify_teacher(admin, teacher.id)
-    school_class = classroom.create_class(admin, "7Б")
-    classroom.assign_teacher(admin, school_class.id, teacher.id)
-    invite = classroom.create_invite(teacher, school_class.id, Role.PUPIL)
+    teacher = await classroom.verify_teacher(admin, teacher.id)
+    school_class = await classroom.create_class(admin, "7Б")
+    await classroom.assign_teacher(admin, school_class.id, teacher.id)
+    invite = await classroom.create_invite(teacher, school_class.id, Role.PUPIL)
     pupil = await classroom.redeem_invite(invite.id, "Аня Петрова", "anya", "pupil-pw-12")
-    lesson = classroom.create_session(teacher, SessionKind.LESSON, "Дроби", school_class.id)
-    classroom.start_session(teacher, lesson.id)
+    lesson = await classroom.create_session(teacher, SessionKind.LESSON, "Дроби", school_class.id)
+    await classroom.start_session(teacher, lesson.id)
 
     async with aiohttp.ClientSession() as http:
 
@@ -60,19 +61,23 @@ async def test_attendance_is_kept_and_ending_the_lesson_closes_its_room(
         teacher_ws = await join(http, server.url, await room_token("olga", "teacher-pw-1"))
         pupil_token = await room_token("anya", "pupil-pw-12")
         pupil_ws = await join(http, server.url, pupil_token)
-        stays = classroom.attendance(teacher, lesson.id)
+        stays = await classroom.attendance(teacher, lesson.id)
         assert [(s.name, s.left_at) for s in stays] == [("Ольга", None), ("Аня Петрова", None)]
 
         await leave(pupil_ws)
-        await wait_until(lambda: classroom.attendance(teacher, lesson.id)[1].left_at is not None)
+
+        async def second_stay_closed() -> bool:
+            return (await classroom.attendance(teacher, lesson.id))[1].left_at is not None
+
+        await wait_until(second_stay_closed)
         pupil_ws = await join(http, server.url, pupil_token)  # back again: a second stay
-        assert [s.user_id for s in classroom.attendance(teacher, lesson.id)] == [
+        assert [s.user_id for s in await classroom.attendance(teacher, lesson.id)] == [
             teacher.id,
             pupil.id,
             pupil.id,
         ]
 
-        classroom.end_session(teacher, lesson.id)
+        await classroom.end_session(teacher, lesson.id)
         await server.state.end_room(lesson.id)
         for ws in (teacher_ws, pupil_ws):
             seen: list[str] = []
@@ -89,10 +94,11 @@ async def test_attendance_is_kept_and_ending_the_lesson_closes_its_room(
         assert (reply["type"], reply["code"], reply["id"]) == ("error", "session_ended", 7)
         await ws.close()
 
-    await wait_until(
-        lambda: all(s.left_at is not None for s in classroom.attendance(teacher, lesson.id))
-    )
-    rows = list(csv.reader(io.StringIO(classroom.attendance_csv(teacher, lesson.id))))
+    async def every_stay_closed() -> bool:
+        return all(s.left_at is not None for s in await classroom.attendance(teacher, lesson.id))
+
+    await wait_until(every_stay_closed)
+    rows = list(csv.reader(io.StringIO(await classroom.attendance_csv(teacher, lesson.id))))
     assert rows[0] == ["name", "joined", "left", "minutes", "stays"]
     assert [(r[0], r[4]) for r in rows[1:]] == [("Ольга", "1"), ("Аня Петрова", "2")]
     assert all(r[2] for r in rows[1:])  # everyone has left
@@ -106,17 +112,22 @@ async def leave(ws: Any) -> None:
 
 
 async def wait_until(condition: Any, within: float = 10.0) -> None:
+    """Until `condition()` (or what it returns, awaited) is true."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
-    while not condition():
+    while not await _answer(condition()):
         assert loop.time() < deadline, "condition not met in time"
         await asyncio.sleep(0.05)
+
+
+async def _answer(result: Any) -> Any:
+    return await result if inspect.isawaitable(result) else result
 
 
 async def test_the_chat_is_kept_with_the_session(server: RunningServer) -> None:
     classroom = server.app[api.CLASSROOM]
     admin = await classroom.create_school("Школа", "Admin", "admin", "admin-password")
-    lesson = classroom.create_session(admin, SessionKind.STAFF_MEETING, "Педсовет")
+    lesson = await classroom.create_session(admin, SessionKind.STAFF_MEETING, "Педсовет")
     token = server.token(admin.id, Role.ADMIN, room=lesson.id)
     async with aiohttp.ClientSession() as http:
         ws = await join(http, server.url, token)
@@ -135,7 +146,7 @@ async def test_the_chat_is_kept_with_the_session(server: RunningServer) -> None:
             (name, "Начинаем в 15:00")
         ]
         await ws.close()
-    assert [(c.user_id, c.name, c.text) for c in classroom.chat(admin, lesson.id)] == [
+    assert [(c.user_id, c.name, c.text) for c in await classroom.chat(admin, lesson.id)] == [
         (admin.id, name, "Начинаем в 15:00")
     ]
 
@@ -145,19 +156,19 @@ async def test_pupils_who_come_early_wait_until_the_teacher_starts(
 ) -> None:
     classroom = server.app[api.CLASSROOM]
     admin = await classroom.create_school("Школа", "Admin", "admin", "admin-password")
-    teacher = classroom.verify_teacher(
+    teacher = await classroom.verify_teacher(
         admin, (await classroom.create_teacher(admin, "Ольга", "olga", "teacher-pw-1")).id
     )
-    school_class = classroom.create_class(admin, "7Б")
-    classroom.assign_teacher(admin, school_class.id, teacher.id)
-    lesson = classroom.create_session(teacher, SessionKind.LESSON, "Дроби", school_class.id)
+    school_class = await classroom.create_class(admin, "7Б")
+    await classroom.assign_teacher(admin, school_class.id, teacher.id)
+    lesson = await classroom.create_session(teacher, SessionKind.LESSON, "Дроби", school_class.id)
     async with aiohttp.ClientSession() as http:
         early = await http.ws_connect(server.url.replace("http", "ws") + "/ws")
         await early.send_json(
             {"type": "join", "id": 1, "token": server.token("anya", room=lesson.id)}
         )
         assert await early.receive_json(timeout=10) == {"type": "waiting", "id": 1}
-        assert classroom.session(teacher, lesson.id).state.value == "scheduled"
+        assert (await classroom.session(teacher, lesson.id)).state.value == "scheduled"
 
         # The teacher entering the room starts the lesson; the early pupil comes in.
         teacher_ws = await join(
@@ -166,7 +177,7 @@ async def test_pupils_who_come_early_wait_until_the_teacher_starts(
         while (message := await early.receive_json(timeout=10))["type"] != "joined":
             assert message["type"] != "error", message
         assert message["id"] == 1
-        assert classroom.session(teacher, lesson.id).state.value == "live"
+        assert (await classroom.session(teacher, lesson.id)).state.value == "live"
         await early.close()
         await teacher_ws.close()
 
@@ -174,7 +185,7 @@ async def test_pupils_who_come_early_wait_until_the_teacher_starts(
 async def test_a_removal_outlasts_the_servers_memory_of_the_room(server: RunningServer) -> None:
     classroom = server.app[api.CLASSROOM]
     admin = await classroom.create_school("Школа", "Admin", "admin", "admin-password")
-    meeting = classroom.create_session(admin, SessionKind.STAFF_MEETING, "Педсовет")
+    meeting = await classroom.create_session(admin, SessionKind.STAFF_MEETING, "Педсовет")
     host_token = server.token(admin.id, Role.ADMIN, room=meeting.id)
     guest_token = server.token("intruder", Role.TEACHER, Grants(publish=True), room=meeting.id)
     async with aiohttp.ClientSession() as http:

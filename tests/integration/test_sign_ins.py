@@ -40,11 +40,11 @@ async def _a_lesson(server: RunningServer) -> str:
     classroom = server.app[api.CLASSROOM]
     admin = await classroom.create_school("Школа", "Admin", "admin", "admin-password")
     teacher = await classroom.create_teacher(admin, "Ольга", "olga", TEACHER_PW)
-    teacher = classroom.verify_teacher(admin, teacher.id)
-    school_class = classroom.create_class(admin, "7Б")
-    classroom.assign_teacher(admin, school_class.id, teacher.id)
-    lesson = classroom.create_session(teacher, SessionKind.LESSON, "Дроби", school_class.id)
-    classroom.start_session(teacher, lesson.id)
+    teacher = await classroom.verify_teacher(admin, teacher.id)
+    school_class = await classroom.create_class(admin, "7Б")
+    await classroom.assign_teacher(admin, school_class.id, teacher.id)
+    lesson = await classroom.create_session(teacher, SessionKind.LESSON, "Дроби", school_class.id)
+    await classroom.start_session(teacher, lesson.id)
     return lesson.id
 
 

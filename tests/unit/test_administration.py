@@ -36,17 +36,17 @@ class World:
 
 @pytest.fixture
 async def world() -> AsyncIterator[World]:
-    store = SqliteStore(":memory:")
+    store = await SqliteStore.open(":memory:")
     clock = [1_000_000.0]
     classroom = Classroom(store, clock=lambda: clock[0])
     admin = Administration(store, clock=lambda: clock[0])
     head = await classroom.create_school("Школа №5", "Анна", "anna", "admin-pw-1")
     teacher = await classroom.create_teacher(head, "Ольга", "olga", "teacher-pw-1")
-    classroom.verify_teacher(head, teacher.id)
-    made = classroom.create_class(head, "5A")
-    classroom.assign_teacher(head, made.id, teacher.id)
-    yield World(store, classroom, admin, clock, head, classroom.user(teacher.id), made.id)
-    store.close()
+    await classroom.verify_teacher(head, teacher.id)
+    made = await classroom.create_class(head, "5A")
+    await classroom.assign_teacher(head, made.id, teacher.id)
+    yield World(store, classroom, admin, clock, head, await classroom.user(teacher.id), made.id)
+    await store.close()
 
 
 def code(error: pytest.ExceptionInfo[ClassroomError]) -> tuple[str, str | None]:
@@ -67,7 +67,7 @@ async def test_a_founded_school_s_admin_sets_a_password_with_the_link_and_signs_
     with pytest.raises(ClassroomError) as refused:
         await world.classroom.sign_in("oleg", "")  # no password yet: nothing matches
     assert code(refused) == ("bad_credentials", None)
-    opened, opened_school, _ = world.admin.open_password_link(issued.secret)
+    opened, opened_school, _ = await world.admin.open_password_link(issued.secret)
     assert (opened.id, opened_school.id) == (user.id, school.id)
     await world.admin.set_password(issued.secret, "oleg-password")
     assert (await world.classroom.sign_in("oleg", "oleg-password")).id == user.id
@@ -86,15 +86,15 @@ async def test_founding_names_the_field_at_fault(world: World) -> None:
     with pytest.raises(ClassroomError) as refused:
         await world.admin.found_school("Лицей", "Олег", "oleg", password="short")
     assert code(refused) == ("invalid_input", "admin_password")
-    assert [s.name for s in world.store.schools()] == ["Школа №5"]
+    assert [s.name for s in await world.store.schools()] == ["Школа №5"]
 
 
 async def test_a_reset_link_works_once_and_a_newer_one_voids_it(world: World) -> None:
-    first = world.admin.password_link(world.head, world.teacher.id)
-    second = world.admin.password_link(world.head, world.teacher.id)
+    first = await world.admin.password_link(world.head, world.teacher.id)
+    second = await world.admin.password_link(world.head, world.teacher.id)
     assert second.link.expires_at == world.clock[0] + DAY
     with pytest.raises(ClassroomError) as refused:
-        world.admin.open_password_link(first.secret)
+        await world.admin.open_password_link(first.secret)
     assert code(refused) == ("not_found", None)
     await world.admin.set_password(second.secret, "new-teacher-pw")
     with pytest.raises(ClassroomError) as refused:
@@ -104,7 +104,7 @@ async def test_a_reset_link_works_once_and_a_newer_one_voids_it(world: World) ->
 
 
 async def test_a_reset_link_expires_after_a_day(world: World) -> None:
-    issued = world.admin.password_link(world.head, world.teacher.id)
+    issued = await world.admin.password_link(world.head, world.teacher.id)
     world.clock[0] += DAY
     with pytest.raises(ClassroomError) as refused:
         await world.admin.set_password(issued.secret, "new-teacher-pw")
@@ -112,7 +112,7 @@ async def test_a_reset_link_expires_after_a_day(world: World) -> None:
 
 
 async def test_a_short_password_keeps_the_link(world: World) -> None:
-    issued = world.admin.password_link(world.head, world.teacher.id)
+    issued = await world.admin.password_link(world.head, world.teacher.id)
     with pytest.raises(ClassroomError) as refused:
         await world.admin.set_password(issued.secret, "short")
     assert code(refused) == ("invalid_input", "password")
@@ -121,17 +121,17 @@ async def test_a_short_password_keeps_the_link(world: World) -> None:
 
 async def test_a_teacher_resets_a_pupil_of_their_class_but_not_a_colleague(world: World) -> None:
     pupil = (await import_ok(world, "name\nПетя Иванов\n"))[0]
-    assert world.admin.password_link(world.teacher, pupil.id).link.user_id == pupil.id
+    assert (await world.admin.password_link(world.teacher, pupil.id)).link.user_id == pupil.id
     with pytest.raises(ClassroomError) as refused:
-        world.admin.password_link(world.teacher, world.head.id)
+        await world.admin.password_link(world.teacher, world.head.id)
     assert code(refused) == ("forbidden", None)
 
 
 async def test_a_deactivated_person_cannot_sign_in_nor_act_nor_be_met(world: World) -> None:
     pupil = (await import_ok(world, "name\nПетя Иванов\n"))[0]
-    issued = world.admin.password_link(world.head, pupil.id)
+    issued = await world.admin.password_link(world.head, pupil.id)
     await world.admin.set_password(issued.secret, "petya-password")
-    assert world.admin.set_active(world.head, pupil.id, False).disabled is True
+    assert (await world.admin.set_active(world.head, pupil.id, False)).disabled is True
     with pytest.raises(ClassroomError) as refused:
         await world.classroom.sign_in(pupil.login or "", "petya-password")
     assert code(refused) == ("account_disabled", None)
@@ -139,23 +139,23 @@ async def test_a_deactivated_person_cannot_sign_in_nor_act_nor_be_met(world: Wor
         await world.classroom.sign_in(pupil.login or "", "wrong-password")
     assert code(refused) == ("bad_credentials", None)  # only the password's holder learns it
     with pytest.raises(ClassroomError) as refused:
-        world.classroom.user(pupil.id)
+        await world.classroom.user(pupil.id)
     assert code(refused) == ("account_disabled", None)
-    school_class = world.classroom.school_class(world.teacher, world.class_id)
+    school_class = await world.classroom.school_class(world.teacher, world.class_id)
     assert pupil.id in school_class.pupils  # still of the class, for when they come back
-    assert [u.id for u in world.classroom.members(world.teacher, school_class)] == [
+    assert [u.id for u in await world.classroom.members(world.teacher, school_class)] == [
         world.teacher.id
     ]
     with pytest.raises(ClassroomError) as refused:
-        world.admin.password_link(world.head, pupil.id)
+        await world.admin.password_link(world.head, pupil.id)
     assert code(refused) == ("account_disabled", None)
-    world.admin.set_active(world.head, pupil.id, True)
+    await world.admin.set_active(world.head, pupil.id, True)
     assert (await world.classroom.sign_in(pupil.login or "", "petya-password")).id == pupil.id
 
 
 async def test_a_link_made_before_deactivation_does_not_open_the_account(world: World) -> None:
-    issued = world.admin.password_link(world.head, world.teacher.id)
-    world.admin.set_active(world.head, world.teacher.id, False)
+    issued = await world.admin.password_link(world.head, world.teacher.id)
+    await world.admin.set_active(world.head, world.teacher.id, False)
     with pytest.raises(ClassroomError) as refused:
         await world.admin.set_password(issued.secret, "new-teacher-pw")
     assert code(refused) == ("account_disabled", None)
@@ -163,34 +163,34 @@ async def test_a_link_made_before_deactivation_does_not_open_the_account(world: 
 
 async def test_an_admin_keeps_themselves_and_the_school_s_last_admin(world: World) -> None:
     with pytest.raises(ClassroomError) as refused:
-        world.admin.set_active(world.head, world.head.id, False)
+        await world.admin.set_active(world.head, world.head.id, False)
     assert code(refused) == ("cannot_deactivate_self", None)
     deputy = User("deputy", world.head.school_id, Role.ADMIN, "Зам", login="deputy")
-    world.store.add_user(deputy)
-    world.admin.set_active(world.head, deputy.id, False)
+    await world.store.add_user(deputy)
+    await world.admin.set_active(world.head, deputy.id, False)
     # The deputy, deactivated, comes back through a stale object: still the last-admin guard.
     with pytest.raises(ClassroomError) as refused:
-        world.admin.set_active(deputy, world.head.id, False)
+        await world.admin.set_active(deputy, world.head.id, False)
     assert code(refused) == ("last_admin", None)
     with pytest.raises(ClassroomError) as refused:
-        world.admin.set_active(world.teacher, world.head.id, False)
+        await world.admin.set_active(world.teacher, world.head.id, False)
     assert code(refused) == ("forbidden", None)
 
 
 async def test_a_pupil_leaves_the_class_and_keeps_their_parent(world: World) -> None:
     made = await import_ok(world, "name;role;parent-of\nПетя;;\nМама;parent;Петя\n")
     pupil, parent = made
-    left = world.admin.remove_pupil(world.teacher, world.class_id, pupil.id)
+    left = await world.admin.remove_pupil(world.teacher, world.class_id, pupil.id)
     assert left.pupils == []
-    assert world.classroom.user(parent.id).children == [pupil.id]
-    assert world.classroom.user(pupil.id).school_id == world.head.school_id
+    assert (await world.classroom.user(parent.id)).children == [pupil.id]
+    assert (await world.classroom.user(pupil.id)).school_id == world.head.school_id
     with pytest.raises(ClassroomError) as refused:
-        world.admin.remove_pupil(world.teacher, world.class_id, pupil.id)
+        await world.admin.remove_pupil(world.teacher, world.class_id, pupil.id)
     assert code(refused) == ("not_found", None)
 
 
 async def import_ok(world: World, text: str) -> list[User]:
-    report = world.admin.import_class_list(world.teacher, world.class_id, text, commit=True)
+    report = await world.admin.import_class_list(world.teacher, world.class_id, text, commit=True)
     return [user for user, _ in report.accounts]
 
 
@@ -207,7 +207,7 @@ async def test_a_preview_checks_the_list_against_the_school(world: World) -> Non
         "Бабушка;;родитель;Никто\n"  # 8: no such child
         "李雷;;;\n"  # 9: no login from this name
     )
-    report = world.admin.import_class_list(world.teacher, world.class_id, text, commit=False)
+    report = await world.admin.import_class_list(world.teacher, world.class_id, text, commit=False)
     assert [(r.row, r.login, r.login_made, [p.code for p in r.problems]) for r in report.rows] == [
         (2, "ivanov.petr", True, []),
         (3, "ivanov.petr2", True, []),
@@ -220,29 +220,29 @@ async def test_a_preview_checks_the_list_against_the_school(world: World) -> Non
     ]
     assert report.valid is False
     with pytest.raises(ImportRefused) as refused:
-        world.admin.import_class_list(world.teacher, world.class_id, text, commit=True)
+        await world.admin.import_class_list(world.teacher, world.class_id, text, commit=True)
     assert (refused.value.code, refused.value.message) == (
         "import_invalid",
         "5 problem(s) in the list; nothing was imported",
     )
-    assert len(world.store.users(world.head.school_id)) == 3
+    assert len(await world.store.users(world.head.school_id)) == 3
 
 
 async def test_an_import_makes_each_account_its_week_long_link_in_the_list_s_order(
     world: World,
 ) -> None:
     text = "name;parent-of\nМама Пети;Петя Иванов\nПетя Иванов;\n"
-    report = world.admin.import_class_list(world.teacher, world.class_id, text, commit=True)
+    report = await world.admin.import_class_list(world.teacher, world.class_id, text, commit=True)
     assert [(u.name, u.role, u.login) for u, _ in report.accounts] == [
         ("Мама Пети", Role.PARENT, "mama.peti"),
         ("Петя Иванов", Role.PUPIL, "petya.ivanov"),
     ]
     parent, pupil = (u for u, _ in report.accounts)
     assert parent.children == [pupil.id]
-    assert world.store.school_class(world.class_id).pupils == [pupil.id]  # type: ignore[union-attr]
+    assert (await world.store.school_class(world.class_id)).pupils == [pupil.id]  # type: ignore[union-attr]
     for user, issued in report.accounts:
         assert issued.link.expires_at == world.clock[0] + 7 * DAY
-        assert world.admin.open_password_link(issued.secret)[0].id == user.id
+        assert (await world.admin.open_password_link(issued.secret))[0].id == user.id
 
 
 async def test_another_school_s_class_is_not_found(world: World) -> None:
@@ -254,13 +254,13 @@ async def test_another_school_s_class_is_not_found(world: World) -> None:
         lambda: world.admin.set_active(other, world.teacher.id, False),
     ):
         with pytest.raises(ClassroomError) as refused:
-            call()
+            await call()
         assert code(refused)[0] == "not_found"
 
 
-def test_the_schools_are_counted_for_the_operator(world: World) -> None:
-    world.admin.set_active(world.head, world.teacher.id, False)
-    (summary,) = world.admin.schools()
+async def test_the_schools_are_counted_for_the_operator(world: World) -> None:
+    await world.admin.set_active(world.head, world.teacher.id, False)
+    (summary,) = await world.admin.schools()
     assert (summary.people, summary.deactivated, summary.classes) == (
         {"admin": 1, "teacher": 0, "pupil": 0, "parent": 0},
         1,
@@ -301,12 +301,16 @@ def test_create_school_takes_the_password_from_stdin(tmp_path: Path) -> None:
     argv = ["--database", database, "create-school", "--name", "Лицей", "--admin-name", "Олег"]
     out = run_command([*argv, "--admin-login", "oleg", "--password-stdin"], "oleg-password\n")
     assert "reset" not in out
-    store = SqliteStore(database)
-    try:
-        user = store.user_by_login("oleg")
-        assert user is not None and user.password_hash is not None
-    finally:
-        store.close()
+
+    async def user_by_login(login: str) -> User | None:
+        store = await SqliteStore.open(database)
+        try:
+            return await store.user_by_login(login)
+        finally:
+            await store.close()
+
+    user = asyncio.run(user_by_login("oleg"))
+    assert user is not None and user.password_hash is not None
     again = ["--database", database, "create-school", "--name", "X", "--admin-name", "Y"]
     assert manage.main([*again, "--admin-login", "oleg"]) == 1  # the login is taken
 

@@ -4,8 +4,9 @@ of `Erasure` comes before anything is written."""
 
 from __future__ import annotations
 
+import functools
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import pytest
@@ -29,11 +30,11 @@ from classroom.store import ErasedRows
 
 
 @pytest.fixture
-def store() -> Iterator[SqliteStore]:
-    opened = SqliteStore(":memory:")
-    _a_school(opened)
+async def store() -> AsyncIterator[SqliteStore]:
+    opened = await SqliteStore.open(":memory:")
+    await _a_school(opened)
     yield opened
-    opened.close()
+    await opened.close()
 
 
 ADMIN = User("a1", "s1", Role.ADMIN, "Анна Админ", login="anna", verified=True)
@@ -48,49 +49,51 @@ def _invite(invite_id: str, created_by: str, child_id: str | None = None) -> Inv
     return Invite(invite_id, "s1", "c1", role, created_by, 10.0, 9e9, 5, child_id=child_id)
 
 
-def _a_school(store: SqliteStore) -> None:
+async def _a_school(store: SqliteStore) -> None:
     """A class 5A with a teacher, two pupils and a parent of both; a lesson, a consultation
     with Petya and an event he performs at, where each has spoken and come."""
-    store.add_school(School("s1", "Школа"))
+    await store.add_school(School("s1", "Школа"))
     for user in (ADMIN, TEACHER, PETYA, MASHA, PARENT):
-        store.add_user(user)
-    store.add_class(SchoolClass("c1", "s1", "5A", teachers=["t1"], pupils=["p1", "p2"]))
-    store.add_invite(_invite("i-teacher", "t1"))
-    store.add_invite(_invite("i-petya", "t1", child_id="p1"))
-    store.add_invite(_invite("i-masha", "a1", child_id="p2"))
-    store.add_session(Session("l1", "s1", SessionKind.LESSON, "Дроби", "t1", 1.0, class_id="c1"))
-    store.add_session(
+        await store.add_user(user)
+    await store.add_class(SchoolClass("c1", "s1", "5A", teachers=["t1"], pupils=["p1", "p2"]))
+    await store.add_invite(_invite("i-teacher", "t1"))
+    await store.add_invite(_invite("i-petya", "t1", child_id="p1"))
+    await store.add_invite(_invite("i-masha", "a1", child_id="p2"))
+    await store.add_session(
+        Session("l1", "s1", SessionKind.LESSON, "Дроби", "t1", 1.0, class_id="c1")
+    )
+    await store.add_session(
         Session("k1", "s1", SessionKind.CONSULTATION, "Разговор", "t1", 2.0, "c1", guest_id="p1")
     )
-    store.add_session(
+    await store.add_session(
         Session("e1", "s1", SessionKind.EVENT, "Концерт", "a1", 3.0, performers=("p1", "p2"))
     )
     for user in (TEACHER, PETYA, MASHA):
-        store.add_attendance(Attendance("l1", user.id, user.name, joined_at=5.0, left_at=9.0))
-        store.add_chat(ChatLine("l1", user.id, user.name, f"hello from {user.login}", 6.0))
-    store.add_removal("l1", "p1")
-    store.add_removal("l1", "p2")
-    store.sign_ins.add(SignIn("si-petya-1", "p1", 1.0, 9e9))
-    store.sign_ins.add(SignIn("si-petya-2", "p1", 2.0, 9e9, revoked_at=3.0))
-    store.sign_ins.add(SignIn("si-masha", "p2", 1.0, 9e9))
+        await store.add_attendance(Attendance("l1", user.id, user.name, joined_at=5.0, left_at=9.0))
+        await store.add_chat(ChatLine("l1", user.id, user.name, f"hello from {user.login}", 6.0))
+    await store.add_removal("l1", "p1")
+    await store.add_removal("l1", "p2")
+    await store.sign_ins.add(SignIn("si-petya-1", "p1", 1.0, 9e9))
+    await store.sign_ins.add(SignIn("si-petya-2", "p1", 2.0, 9e9, revoked_at=3.0))
+    await store.sign_ins.add(SignIn("si-masha", "p2", 1.0, 9e9))
 
 
-def _everything(store: SqliteStore) -> dict[str, object]:
+async def _everything(store: SqliteStore) -> dict[str, object]:
     """Every row of the school, for comparing before and after."""
     return {
-        "users": store.users("s1"),
-        "classes": store.classes("s1"),
-        "invites": store.invites("c1"),
-        "sessions": store.sessions("s1"),
-        "attendance": store.attendance("l1"),
-        "chat": store.chat("l1", 100),
-        "removed": [store.is_removed("l1", u) for u in ("p1", "p2")],
-        "sign_ins": [store.sign_ins.get(i) for i in ("si-petya-1", "si-petya-2", "si-masha")],
+        "users": await store.users("s1"),
+        "classes": await store.classes("s1"),
+        "invites": await store.invites("c1"),
+        "sessions": await store.sessions("s1"),
+        "attendance": await store.attendance("l1"),
+        "chat": await store.chat("l1", 100),
+        "removed": [await store.is_removed("l1", u) for u in ("p1", "p2")],
+        "sign_ins": [await store.sign_ins.get(i) for i in ("si-petya-1", "si-petya-2", "si-masha")],
     }
 
 
-def test_erasing_a_pupil_removes_or_empties_every_row_naming_them(store: SqliteStore) -> None:
-    rows = store.erase_user("p1", "a1", ERASED_NAME, ERASED_ID)
+async def test_erasing_a_pupil_removes_or_empties_every_row_naming_them(store: SqliteStore) -> None:
+    rows = await store.erase_user("p1", "a1", ERASED_NAME, ERASED_ID)
 
     assert rows == ErasedRows(
         sign_ins=["si-petya-1", "si-petya-2"],
@@ -104,115 +107,123 @@ def test_erasing_a_pupil_removes_or_empties_every_row_naming_them(store: SqliteS
         attendance=1,
         removals=1,
     )
-    assert store.user("p1") is None and store.user_by_login("petya") is None
-    assert [u.id for u in store.users("s1")] == ["a1", "t1", "p2", "m1"]
-    assert store.user("m1") == replace(PARENT, children=["p2"])
-    (school_class,) = store.classes("s1")
+    assert await store.user("p1") is None and await store.user_by_login("petya") is None
+    assert [u.id for u in await store.users("s1")] == ["a1", "t1", "p2", "m1"]
+    assert await store.user("m1") == replace(PARENT, children=["p2"])
+    (school_class,) = await store.classes("s1")
     assert (school_class.teachers, school_class.pupils) == (["t1"], ["p2"])
-    assert [i.id for i in store.invites("c1")] == ["i-teacher", "i-masha"]
-    consultation, event = store.session("k1"), store.session("e1")
+    assert [i.id for i in await store.invites("c1")] == ["i-teacher", "i-masha"]
+    consultation, event = await store.session("k1"), await store.session("e1")
     assert consultation is not None and consultation.guest_id is None
     assert event is not None and event.performers == ("p2",)
-    assert [(s.user_id, s.name) for s in store.attendance("l1")] == [
+    assert [(s.user_id, s.name) for s in await store.attendance("l1")] == [
         ("t1", "Ольга Ивановна"),
         ("p2", "Маша Петрова"),
     ]
-    assert [(c.user_id, c.name, c.text) for c in store.chat("l1", 100)] == [
+    assert [(c.user_id, c.name, c.text) for c in await store.chat("l1", 100)] == [
         ("t1", "Ольга Ивановна", "hello from olga"),
         (ERASED_ID, ERASED_NAME, ERASED_NAME),
         ("p2", "Маша Петрова", "hello from masha"),
     ]
-    assert (store.is_removed("l1", "p1"), store.is_removed("l1", "p2")) == (False, True)
-    assert store.sign_ins.get("si-petya-1") is None and store.sign_ins.get("si-masha") is not None
+    assert (await store.is_removed("l1", "p1"), await store.is_removed("l1", "p2")) == (False, True)
+    assert (
+        await store.sign_ins.get("si-petya-1") is None
+        and await store.sign_ins.get("si-masha") is not None
+    )
 
 
-def test_erasing_a_teacher_hands_their_sessions_and_links_to_the_admin(
+async def test_erasing_a_teacher_hands_their_sessions_and_links_to_the_admin(
     store: SqliteStore,
 ) -> None:
-    rows = store.erase_user("t1", "a1", ERASED_NAME, ERASED_ID)
+    rows = await store.erase_user("t1", "a1", ERASED_NAME, ERASED_ID)
 
     assert (rows.invites_reassigned, rows.invites_deleted, rows.sessions_reassigned) == (2, 0, 2)
-    assert [(i.id, i.created_by) for i in store.invites("c1")] == [
+    assert [(i.id, i.created_by) for i in await store.invites("c1")] == [
         ("i-teacher", "a1"),
         ("i-petya", "a1"),
         ("i-masha", "a1"),
     ]
-    assert [(s.id, s.created_by) for s in store.sessions("s1")] == [
+    assert [(s.id, s.created_by) for s in await store.sessions("s1")] == [
         ("l1", "a1"),
         ("k1", "a1"),
         ("e1", "a1"),
     ]
-    (school_class,) = store.classes("s1")
+    (school_class,) = await store.classes("s1")
     assert (school_class.teachers, school_class.pupils) == ([], ["p1", "p2"])
 
 
-def test_a_failure_at_the_last_step_leaves_everything_as_it_was(store: SqliteStore) -> None:
+async def test_a_failure_at_the_last_step_leaves_everything_as_it_was(store: SqliteStore) -> None:
     # A table this code does not know (another feature's) still names the account, with no
     # ON DELETE CASCADE: the account's own DELETE, the last statement, fails.
-    db = store._db  # the store's own connection: the same transaction rules
-    db.execute("CREATE TABLE later_feature (user_id TEXT NOT NULL REFERENCES users (id))")
-    db.execute("INSERT INTO later_feature VALUES ('p1')")
-    before = _everything(store)
+    # The store's own connection, on its own thread: the same transaction rules.
+    execute = functools.partial(store._worker.run, store._database._db.execute)
+    await execute("CREATE TABLE later_feature (user_id TEXT NOT NULL REFERENCES users (id))")
+    await execute("INSERT INTO later_feature VALUES ('p1')")
+    before = await _everything(store)
 
     with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY constraint failed"):
-        store.erase_user("p1", "a1", ERASED_NAME, ERASED_ID)
+        await store.erase_user("p1", "a1", ERASED_NAME, ERASED_ID)
 
-    assert _everything(store) == before
-    assert store.user("p1") == PETYA
+    assert await _everything(store) == before
+    assert await store.user("p1") == PETYA
 
 
-def test_erasing_an_unknown_account_is_a_key_error_and_writes_nothing(store: SqliteStore) -> None:
-    before = _everything(store)
+async def test_erasing_an_unknown_account_is_a_key_error_and_writes_nothing(
+    store: SqliteStore,
+) -> None:
+    before = await _everything(store)
     with pytest.raises(KeyError):
-        store.erase_user("nobody", "a1", ERASED_NAME, ERASED_ID)
-    assert _everything(store) == before
+        await store.erase_user("nobody", "a1", ERASED_NAME, ERASED_ID)
+    assert await _everything(store) == before
 
 
 # --- the use case's refusals -------------------------------------------------------------
 
 
-def _refusal(store: SqliteStore, by: User, user_id: str, confirm: str) -> tuple[str, str | None]:
-    before = _everything(store)
+async def _refusal(
+    store: SqliteStore, by: User, user_id: str, confirm: str
+) -> tuple[str, str | None]:
+    before = await _everything(store)
     with pytest.raises(ClassroomError) as caught:
-        Erasure(store).erase(by, user_id, confirm)
-    assert _everything(store) == before  # refused: nothing written
+        await Erasure(store).erase(by, user_id, confirm)
+    assert await _everything(store) == before  # refused: nothing written
     return caught.value.code, caught.value.field
 
 
-def test_only_an_admin_erases(store: SqliteStore) -> None:
+async def test_only_an_admin_erases(store: SqliteStore) -> None:
     for by in (TEACHER, MASHA, PARENT):
-        assert _refusal(store, by, "p1", PETYA.name) == ("forbidden", None)
+        assert await _refusal(store, by, "p1", PETYA.name) == ("forbidden", None)
 
 
-def test_nobody_erases_themselves(store: SqliteStore) -> None:
-    assert _refusal(store, ADMIN, "a1", ADMIN.name) == ("erase_self", None)
-    assert _refusal(store, PETYA, "p1", PETYA.name) == ("forbidden", None)
+async def test_nobody_erases_themselves(store: SqliteStore) -> None:
+    assert await _refusal(store, ADMIN, "a1", ADMIN.name) == ("erase_self", None)
+    assert await _refusal(store, PETYA, "p1", PETYA.name) == ("forbidden", None)
 
 
-def test_another_schools_person_is_not_found(store: SqliteStore) -> None:
-    store.add_school(School("s2", "Другая"))
-    store.add_user(User("x1", "s2", Role.PUPIL, "Вася"))
-    assert _refusal(store, ADMIN, "x1", "Вася") == ("not_found", None)
-    assert _refusal(store, ADMIN, "", "Вася") == ("not_found", None)
+async def test_another_schools_person_is_not_found(store: SqliteStore) -> None:
+    await store.add_school(School("s2", "Другая"))
+    await store.add_user(User("x1", "s2", Role.PUPIL, "Вася"))
+    assert await _refusal(store, ADMIN, "x1", "Вася") == ("not_found", None)
+    assert await _refusal(store, ADMIN, "", "Вася") == ("not_found", None)
 
 
-def test_the_confirmation_is_the_persons_name(store: SqliteStore) -> None:
+async def test_the_confirmation_is_the_persons_name(store: SqliteStore) -> None:
     for wrong in ("Петя", "Маша Петрова", "petya"):
-        assert _refusal(store, ADMIN, "p1", wrong) == ("confirmation_mismatch", "confirm")
+        assert await _refusal(store, ADMIN, "p1", wrong) == ("confirmation_mismatch", "confirm")
 
 
-def test_the_confirmation_ignores_case_and_extra_spaces(store: SqliteStore) -> None:
-    erased = Erasure(store).erase(ADMIN, "p1", "  петя   ИВАНОВ ")
+async def test_the_confirmation_ignores_case_and_extra_spaces(store: SqliteStore) -> None:
+    erased = await Erasure(store).erase(ADMIN, "p1", "  петя   ИВАНОВ ")
     assert (erased.person, erased.rows.class_memberships) == (PETYA, 1)
     assert [s.id for s in erased.sessions] == ["l1", "k1", "e1"]
 
 
-def test_the_schools_last_active_admin_is_not_erased(store: SqliteStore) -> None:
+async def test_the_schools_last_active_admin_is_not_erased(store: SqliteStore) -> None:
     # Two admins, and the one asking was deactivated meanwhile: erasing the other would leave
     # the school with no active admin.
     second = User("a2", "s1", Role.ADMIN, "Борис Завуч", login="boris", verified=True)
-    store.add_user(second)
-    store.update_user(replace(ADMIN, disabled=True))
-    assert _refusal(store, ADMIN, "a2", second.name) == ("last_admin", None)
-    store.update_user(ADMIN)
-    assert Erasure(store).erase(ADMIN, "a2", second.name).person == second
+    await store.add_user(second)
+    await store.update_user(replace(ADMIN, disabled=True))
+    assert await _refusal(store, ADMIN, "a2", second.name) == ("last_admin", None)
+    await store.update_user(ADMIN)
+    assert (await Erasure(store).erase(ADMIN, "a2", second.name)).person == second

@@ -39,9 +39,29 @@ async def test_closing_cancels_every_clock() -> None:
 
     timers = HostlessTimers(0.05, end)
     timers.host_gone("r1")
-    timers.close()
+    await timers.close()
     await asyncio.sleep(0.1)
     assert ended == []
+
+
+async def test_closing_waits_for_an_end_already_running() -> None:
+    started, release = asyncio.Event(), asyncio.Event()
+    ended: list[str] = []
+
+    async def end(room: str) -> None:
+        started.set()
+        await release.wait()
+        ended.append(room)
+
+    timers = HostlessTimers(0.01, end)
+    timers.host_gone("r1")
+    await started.wait()
+    closing = asyncio.create_task(timers.close())
+    await asyncio.sleep(0.05)
+    assert not closing.done()
+    release.set()
+    await closing
+    assert ended == ["r1"]
 
 
 async def test_a_failing_end_is_logged_not_raised(caplog: pytest.LogCaptureFixture) -> None:

@@ -4,7 +4,7 @@ and a sweep that deletes exactly those from disk, leaves the rest, and logs ids,
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -67,10 +67,10 @@ def test_an_events_broadcast_ages_from_the_events_end() -> None:
 
 
 @pytest.fixture
-def store() -> Iterator[SqliteStore]:
-    opened = SqliteStore(":memory:")
+async def store() -> AsyncIterator[SqliteStore]:
+    opened = await SqliteStore.open(":memory:")
     yield opened
-    opened.close()
+    await opened.close()
 
 
 def _recording(root: Path, session_id: str, recording_id: str, stopped: float | None) -> Path:
@@ -80,13 +80,13 @@ def _recording(root: Path, session_id: str, recording_id: str, stopped: float | 
     return directory
 
 
-def _schools(store: SqliteStore) -> None:
+async def _schools(store: SqliteStore) -> None:
     """School k keeps 7 days, school f forever; each has a lesson and an ended event."""
     for school_id, kept in (("k", 7), ("f", None)):
-        store.add_school(School(school_id, school_id, recordings_kept_days=kept))
-        store.add_user(User(f"{school_id}-t", school_id, Role.TEACHER, "T"))
+        await store.add_school(School(school_id, school_id, recordings_kept_days=kept))
+        await store.add_user(User(f"{school_id}-t", school_id, Role.TEACHER, "T"))
         for kind, session_id in ((SessionKind.LESSON, "lesson"), (SessionKind.EVENT, "event")):
-            store.add_session(
+            await store.add_session(
                 Session(
                     f"{school_id}-{session_id}",
                     school_id,
@@ -103,7 +103,7 @@ def _schools(store: SqliteStore) -> None:
 async def test_a_sweep_deletes_exactly_the_recordings_past_keeping(
     store: SqliteStore, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    _schools(store)
+    await _schools(store)
     root, hls = tmp_path / "recordings", tmp_path / "broadcasts"
     old = _recording(root, "k-lesson", "20270101-old", NOW - 8 * DAY)
     young = _recording(root, "k-lesson", "20270109-young", NOW - 6 * DAY)
@@ -134,7 +134,7 @@ async def test_a_sweep_deletes_exactly_the_recordings_past_keeping(
 async def test_a_recording_being_composed_waits_for_a_later_sweep(
     store: SqliteStore, tmp_path: Path
 ) -> None:
-    _schools(store)
+    await _schools(store)
     root = tmp_path / "recordings"
     old = _recording(root, "k-lesson", "20270101-old", NOW - 8 * DAY)
     compositions = Compositions(1)

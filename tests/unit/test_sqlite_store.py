@@ -1,7 +1,7 @@
 """The SQLite repository: records come back as written, writes are all or nothing."""
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -25,10 +25,10 @@ from classroom.store import Conflict, Repository
 
 
 @pytest.fixture
-def store() -> Iterator[SqliteStore]:
-    opened = SqliteStore(":memory:")
+async def store() -> AsyncIterator[SqliteStore]:
+    opened = await SqliteStore.open(":memory:")
     yield opened
-    opened.close()
+    await opened.close()
 
 
 def school(school_id: str = "s1") -> School:
@@ -59,16 +59,16 @@ def invite(invite_id: str = "i1", created_at: float = 100.0, **changes: Any) -> 
     return replace(base, **changes)
 
 
-def with_class(store: SqliteStore, *pupils: str) -> SchoolClass:
+async def with_class(store: SqliteStore, *pupils: str) -> SchoolClass:
     """School s1, teacher t1, the given pupils, and class c1 of them all."""
-    store.add_school(school())
-    store.add_user(teacher())
+    await store.add_school(school())
+    await store.add_user(teacher())
     for pupil_id in pupils:
-        store.add_user(pupil(pupil_id))
+        await store.add_user(pupil(pupil_id))
     school_class = SchoolClass(
         id="c1", school_id="s1", name="5B", teachers=["t1"], pupils=list(pupils)
     )
-    store.add_class(school_class)
+    await store.add_class(school_class)
     return school_class
 
 
@@ -84,34 +84,36 @@ def user_version(path: Path) -> int:
 # the protocol
 
 
-def test_the_store_satisfies_the_repository_protocol(store: SqliteStore) -> None:
+async def test_the_store_satisfies_the_repository_protocol(store: SqliteStore) -> None:
     repository: Repository = store
-    assert repository.schools() == []
+    assert await repository.schools() == []
 
 
 # schools
 
 
-def test_schools_read_back_equal_and_in_insertion_order(store: SqliteStore) -> None:
+async def test_schools_read_back_equal_and_in_insertion_order(store: SqliteStore) -> None:
     written = [
         School(id="s-z", name="Zebra School", parents_see_recordings=True),
         School(id="s-a", name="Acorn School", parents_see_recordings=False),
     ]
     for each in written:
-        store.add_school(each)
-    assert store.school("s-z") == School(id="s-z", name="Zebra School", parents_see_recordings=True)
-    assert store.school("s-a") == School(
+        await store.add_school(each)
+    assert await store.school("s-z") == School(
+        id="s-z", name="Zebra School", parents_see_recordings=True
+    )
+    assert await store.school("s-a") == School(
         id="s-a", name="Acorn School", parents_see_recordings=False
     )
-    assert store.school("nope") is None
-    assert store.schools() == written
+    assert await store.school("nope") is None
+    assert await store.schools() == written
 
 
 # people
 
 
-def test_a_user_with_every_field_set_reads_back_equal(store: SqliteStore) -> None:
-    with_class(store, "p1", "p2")
+async def test_a_user_with_every_field_set_reads_back_equal(store: SqliteStore) -> None:
+    await with_class(store, "p1", "p2")
     parent = User(
         id="u1",
         school_id="s1",
@@ -123,17 +125,19 @@ def test_a_user_with_every_field_set_reads_back_equal(store: SqliteStore) -> Non
         children=["p2", "p1"],
         disabled=True,
     )
-    store.add_user(parent)
-    read = store.user("u1")
+    await store.add_user(parent)
+    read = await store.user("u1")
     assert read == parent
     assert read is not None and read.role is Role.PARENT
-    assert store.user_by_login("olga") == parent
+    assert await store.user_by_login("olga") == parent
 
 
-def test_a_user_with_defaults_reads_back_with_none_and_empty_lists(store: SqliteStore) -> None:
-    store.add_school(school())
-    store.add_user(User(id="u1", school_id="s1", role=Role.GUEST, name="Visitor"))
-    assert store.user("u1") == User(
+async def test_a_user_with_defaults_reads_back_with_none_and_empty_lists(
+    store: SqliteStore,
+) -> None:
+    await store.add_school(school())
+    await store.add_user(User(id="u1", school_id="s1", role=Role.GUEST, name="Visitor"))
+    assert await store.user("u1") == User(
         id="u1",
         school_id="s1",
         role=Role.GUEST,
@@ -146,80 +150,80 @@ def test_a_user_with_defaults_reads_back_with_none_and_empty_lists(store: Sqlite
     )
 
 
-def test_unknown_users_read_as_none(store: SqliteStore) -> None:
-    store.add_school(school())
-    store.add_user(teacher(login="anna"))
-    assert store.user("nope") is None
-    assert store.user_by_login("nope") is None
-    assert store.user_by_login("Anna") is None  # logins compare exactly
+async def test_unknown_users_read_as_none(store: SqliteStore) -> None:
+    await store.add_school(school())
+    await store.add_user(teacher(login="anna"))
+    assert await store.user("nope") is None
+    assert await store.user_by_login("nope") is None
+    assert await store.user_by_login("Anna") is None  # logins compare exactly
 
 
-def test_users_of_a_school_come_back_in_insertion_order(store: SqliteStore) -> None:
-    store.add_school(school("s1"))
-    store.add_school(school("s2"))
-    store.add_user(teacher("t-z"))
-    store.add_user(teacher("t-other", school_id="s2"))
-    store.add_user(teacher("t-a"))
-    store.add_user(
+async def test_users_of_a_school_come_back_in_insertion_order(store: SqliteStore) -> None:
+    await store.add_school(school("s1"))
+    await store.add_school(school("s2"))
+    await store.add_user(teacher("t-z"))
+    await store.add_user(teacher("t-other", school_id="s2"))
+    await store.add_user(teacher("t-a"))
+    await store.add_user(
         User(id="u-m", school_id="s1", role=Role.PARENT, name="Parent", children=["t-z"])
     )
-    assert store.users("s1") == [
+    assert await store.users("s1") == [
         teacher("t-z"),
         teacher("t-a"),
         User(id="u-m", school_id="s1", role=Role.PARENT, name="Parent", children=["t-z"]),
     ]
-    assert store.users("s2") == [teacher("t-other", school_id="s2")]
-    assert store.users("s3") == []
+    assert await store.users("s2") == [teacher("t-other", school_id="s2")]
+    assert await store.users("s3") == []
 
 
-def test_many_users_may_still_be_without_a_login(store: SqliteStore) -> None:
-    store.add_school(school())
-    store.add_user(teacher("t1"))
-    store.add_user(teacher("t2"))
-    assert [user.login for user in store.users("s1")] == [None, None]
+async def test_many_users_may_still_be_without_a_login(store: SqliteStore) -> None:
+    await store.add_school(school())
+    await store.add_user(teacher("t1"))
+    await store.add_user(teacher("t2"))
+    assert [user.login for user in await store.users("s1")] == [None, None]
 
 
-def test_a_taken_login_is_a_conflict_and_writes_nothing(store: SqliteStore) -> None:
-    with_class(store, "p1")
-    store.add_user(User(id="u1", school_id="s1", role=Role.ADMIN, name="Olga", login="olga"))
+async def test_a_taken_login_is_a_conflict_and_writes_nothing(store: SqliteStore) -> None:
+    await with_class(store, "p1")
+    await store.add_user(User(id="u1", school_id="s1", role=Role.ADMIN, name="Olga", login="olga"))
     parent = User(
         id="u2", school_id="s1", role=Role.PARENT, name="Other Olga", login="olga", children=["p1"]
     )
     with pytest.raises(Conflict) as raised:
-        store.add_user(parent)
+        await store.add_user(parent)
     assert str(raised.value) == "login 'olga' is taken"
-    assert store.user("u2") is None
-    assert [user.id for user in store.users("s1")] == ["t1", "p1", "u1"]
+    assert await store.user("u2") is None
+    assert [user.id for user in await store.users("s1")] == ["t1", "p1", "u1"]
     # Its children rows did not outlive it: the id is free and the next try starts clean.
     parent.login = "olga2"
-    store.add_user(parent)
-    assert store.user("u2") == parent
+    await store.add_user(parent)
+    assert await store.user("u2") == parent
 
 
-def test_a_reused_user_id_is_a_conflict_and_writes_nothing(store: SqliteStore) -> None:
-    store.add_school(school())
-    store.add_user(teacher("t1", login="anna"))
+async def test_a_reused_user_id_is_a_conflict_and_writes_nothing(store: SqliteStore) -> None:
+    await store.add_school(school())
+    await store.add_user(teacher("t1", login="anna"))
     with pytest.raises(Conflict) as raised:
-        store.add_user(teacher("t1", login="boris"))
+        await store.add_user(teacher("t1", login="boris"))
     assert str(raised.value) == "user id 't1' is taken"
-    assert store.user_by_login("boris") is None
-    assert store.user("t1") == teacher("t1", login="anna")
+    assert await store.user_by_login("boris") is None
+    assert await store.user("t1") == teacher("t1", login="anna")
 
 
-def test_a_child_listed_twice_is_a_conflict(store: SqliteStore) -> None:
-    with_class(store, "p1")
+async def test_a_child_listed_twice_is_a_conflict(store: SqliteStore) -> None:
+    await with_class(store, "p1")
     parent = User(id="u1", school_id="s1", role=Role.PARENT, name="P", children=["p1", "p1"])
     with pytest.raises(Conflict) as raised:
-        store.add_user(parent)
+        await store.add_user(parent)
     assert str(raised.value) == "child 'p1' is listed twice for parent 'u1'"
-    assert store.user("u1") is None
+    assert await store.user("u1") is None
 
 
-def test_updating_a_user_rewrites_it_and_its_children_in_place(store: SqliteStore) -> None:
-    with_class(store, "p1", "p2", "p3")
+async def test_updating_a_user_rewrites_it_and_its_children_in_place(store: SqliteStore) -> None:
+    await with_class(store, "p1", "p2", "p3")
     parent = User(id="u1", school_id="s1", role=Role.PARENT, name="P", children=["p1", "p2"])
-    store.add_user(parent)
-    store.add_user(teacher("t2"))
+    await store.add_user(parent)
+    await store.add_user(teacher("t2"))
     changed = User(
         id="u1",
         school_id="s1",
@@ -231,112 +235,115 @@ def test_updating_a_user_rewrites_it_and_its_children_in_place(store: SqliteStor
         children=["p3", "p1"],
         disabled=True,
     )
-    store.update_user(changed)
-    assert store.user("u1") == changed
-    assert [user.id for user in store.users("s1")] == ["t1", "p1", "p2", "p3", "u1", "t2"]
+    await store.update_user(changed)
+    assert await store.user("u1") == changed
+    assert [user.id for user in await store.users("s1")] == ["t1", "p1", "p2", "p3", "u1", "t2"]
     changed.children = []
-    store.update_user(changed)
-    assert store.user("u1") == changed
+    await store.update_user(changed)
+    assert await store.user("u1") == changed
 
 
-def test_changing_a_login_to_a_taken_one_is_a_conflict_and_changes_nothing(
+async def test_changing_a_login_to_a_taken_one_is_a_conflict_and_changes_nothing(
     store: SqliteStore,
 ) -> None:
-    with_class(store, "p1")
-    store.add_user(teacher("t2", login="anna"))
+    await with_class(store, "p1")
+    await store.add_user(teacher("t2", login="anna"))
     parent = User(id="u1", school_id="s1", role=Role.PARENT, name="P", login="pat")
-    store.add_user(parent)
+    await store.add_user(parent)
     taking = User(
         id="u1", school_id="s1", role=Role.PARENT, name="Renamed", login="anna", children=["p1"]
     )
     with pytest.raises(Conflict) as raised:
-        store.update_user(taking)
+        await store.update_user(taking)
     assert str(raised.value) == "login 'anna' is taken"
-    assert store.user("u1") == parent
+    assert await store.user("u1") == parent
 
 
-def test_updating_an_unknown_user_is_a_key_error(store: SqliteStore) -> None:
-    store.add_school(school())
+async def test_updating_an_unknown_user_is_a_key_error(store: SqliteStore) -> None:
+    await store.add_school(school())
     with pytest.raises(KeyError) as raised:
-        store.update_user(teacher("ghost"))
+        await store.update_user(teacher("ghost"))
     assert raised.value.args == ("no user 'ghost'",)
-    assert store.users("s1") == []
+    assert await store.users("s1") == []
 
 
-def test_a_user_of_an_unknown_school_is_refused(store: SqliteStore) -> None:
+async def test_a_user_of_an_unknown_school_is_refused(store: SqliteStore) -> None:
     with pytest.raises(sqlite3.IntegrityError) as raised:
-        store.add_user(teacher("t1", school_id="nowhere"))
+        await store.add_user(teacher("t1", school_id="nowhere"))
     assert str(raised.value) == "FOREIGN KEY constraint failed"
-    assert store.user("t1") is None
+    assert await store.user("t1") is None
 
 
 # classes
 
 
-def test_a_class_reads_back_with_its_members_in_their_order(store: SqliteStore) -> None:
-    store.add_school(school())
+async def test_a_class_reads_back_with_its_members_in_their_order(store: SqliteStore) -> None:
+    await store.add_school(school())
     for user_id in ("t2", "t1"):
-        store.add_user(teacher(user_id))
+        await store.add_user(teacher(user_id))
     for user_id in ("p3", "p1", "p2"):
-        store.add_user(pupil(user_id))
+        await store.add_user(pupil(user_id))
     written = SchoolClass(
         id="c1", school_id="s1", name="5B", teachers=["t2", "t1"], pupils=["p2", "p3", "p1"]
     )
-    store.add_class(written)
-    store.add_class(SchoolClass(id="c0", school_id="s1", name="Empty"))
-    assert store.school_class("c1") == SchoolClass(
+    await store.add_class(written)
+    await store.add_class(SchoolClass(id="c0", school_id="s1", name="Empty"))
+    assert await store.school_class("c1") == SchoolClass(
         id="c1", school_id="s1", name="5B", teachers=["t2", "t1"], pupils=["p2", "p3", "p1"]
     )
-    assert store.school_class("c0") == SchoolClass(
+    assert await store.school_class("c0") == SchoolClass(
         id="c0", school_id="s1", name="Empty", teachers=[], pupils=[]
     )
-    assert store.school_class("nope") is None
-    assert store.classes("s1") == [written, SchoolClass(id="c0", school_id="s1", name="Empty")]
-    assert store.classes("s2") == []
+    assert await store.school_class("nope") is None
+    assert await store.classes("s1") == [
+        written,
+        SchoolClass(id="c0", school_id="s1", name="Empty"),
+    ]
+    assert await store.classes("s2") == []
 
 
-def test_updating_a_class_rewrites_its_members(store: SqliteStore) -> None:
-    written = with_class(store, "p1", "p2")
-    store.add_user(teacher("t2"))
-    store.add_user(pupil("p3"))
+async def test_updating_a_class_rewrites_its_members(store: SqliteStore) -> None:
+    written = await with_class(store, "p1", "p2")
+    await store.add_user(teacher("t2"))
+    await store.add_user(pupil("p3"))
     changed = SchoolClass(id="c1", school_id="s1", name="6B", teachers=["t2"], pupils=["p3", "p1"])
-    store.update_class(changed)
-    assert store.school_class("c1") == changed
-    assert store.classes("s1") == [changed]
+    await store.update_class(changed)
+    assert await store.school_class("c1") == changed
+    assert await store.classes("s1") == [changed]
     assert written.pupils == ["p1", "p2"]  # the caller's object was not touched
 
 
-def test_a_reused_class_id_is_a_conflict(store: SqliteStore) -> None:
-    with_class(store, "p1")
+async def test_a_reused_class_id_is_a_conflict(store: SqliteStore) -> None:
+    await with_class(store, "p1")
     with pytest.raises(Conflict) as raised:
-        store.add_class(SchoolClass(id="c1", school_id="s1", name="Other"))
+        await store.add_class(SchoolClass(id="c1", school_id="s1", name="Other"))
     assert str(raised.value) == "class id 'c1' is taken"
-    assert [each.name for each in store.classes("s1")] == ["5B"]
+    assert [each.name for each in await store.classes("s1")] == ["5B"]
 
 
-def test_a_pupil_listed_twice_is_a_conflict_and_the_class_keeps_its_members(
+async def test_a_pupil_listed_twice_is_a_conflict_and_the_class_keeps_its_members(
     store: SqliteStore,
 ) -> None:
-    written = with_class(store, "p1", "p2")
+    written = await with_class(store, "p1", "p2")
     twice = SchoolClass(id="c1", school_id="s1", name="5B", teachers=[], pupils=["p2", "p2"])
     with pytest.raises(Conflict) as raised:
-        store.update_class(twice)
+        await store.update_class(twice)
     assert str(raised.value) == "user 'p2' is listed twice among the pupils of 'c1'"
-    assert store.school_class("c1") == written
+    assert await store.school_class("c1") == written
 
 
-def test_updating_an_unknown_class_is_a_key_error(store: SqliteStore) -> None:
-    store.add_school(school())
+async def test_updating_an_unknown_class_is_a_key_error(store: SqliteStore) -> None:
+    await store.add_school(school())
     with pytest.raises(KeyError) as raised:
-        store.update_class(SchoolClass(id="c9", school_id="s1", name="X"))
+        await store.update_class(SchoolClass(id="c9", school_id="s1", name="X"))
     assert raised.value.args == ("no class 'c9'",)
 
 
 # invites
 
 
-def test_invites_read_back_equal_ordered_by_creation_time(store: SqliteStore) -> None:
-    with_class(store, "p1")
+async def test_invites_read_back_equal_ordered_by_creation_time(store: SqliteStore) -> None:
+    await with_class(store, "p1")
     late = invite("i-late", created_at=300.5)
     parents = invite(
         "i-parent",
@@ -349,8 +356,8 @@ def test_invites_read_back_equal_ordered_by_creation_time(store: SqliteStore) ->
     )
     same_time = invite("i-same", created_at=300.5)
     for each in (late, parents, same_time):
-        store.add_invite(each)
-    read = store.invite("i-parent")
+        await store.add_invite(each)
+    read = await store.invite("i-parent")
     assert read == Invite(
         id="i-parent",
         school_id="s1",
@@ -365,79 +372,83 @@ def test_invites_read_back_equal_ordered_by_creation_time(store: SqliteStore) ->
         child_id="p1",
     )
     assert read is not None and read.role is Role.PARENT
-    assert store.invite("i-late") == late
+    assert await store.invite("i-late") == late
     assert late.child_id is None and late.revoked is False
-    assert store.invite("nope") is None
-    assert store.invites("c1") == [parents, late, same_time]
-    assert store.invites("c2") == []
+    assert await store.invite("nope") is None
+    assert await store.invites("c1") == [parents, late, same_time]
+    assert await store.invites("c2") == []
 
 
-def test_updating_an_invite_stores_its_new_state(store: SqliteStore) -> None:
-    with_class(store)
-    store.add_invite(invite())
-    store.update_invite(invite(uses=3, revoked=True, max_uses=5))
-    assert store.invite("i1") == invite(uses=3, revoked=True, max_uses=5)
+async def test_updating_an_invite_stores_its_new_state(store: SqliteStore) -> None:
+    await with_class(store)
+    await store.add_invite(invite())
+    await store.update_invite(invite(uses=3, revoked=True, max_uses=5))
+    assert await store.invite("i1") == invite(uses=3, revoked=True, max_uses=5)
 
 
-def test_a_reused_invite_id_is_a_conflict(store: SqliteStore) -> None:
-    with_class(store)
-    store.add_invite(invite())
+async def test_a_reused_invite_id_is_a_conflict(store: SqliteStore) -> None:
+    await with_class(store)
+    await store.add_invite(invite())
     with pytest.raises(Conflict) as raised:
-        store.add_invite(invite(max_uses=1))
+        await store.add_invite(invite(max_uses=1))
     assert str(raised.value) == "invite id 'i1' is taken"
-    assert store.invites("c1") == [invite()]
+    assert await store.invites("c1") == [invite()]
 
 
-def test_redeeming_a_pupil_invite_counts_the_use_and_adds_the_pupil(store: SqliteStore) -> None:
-    school_class = with_class(store, "p1")
-    store.add_invite(invite())
+async def test_redeeming_a_pupil_invite_counts_the_use_and_adds_the_pupil(
+    store: SqliteStore,
+) -> None:
+    school_class = await with_class(store, "p1")
+    await store.add_invite(invite())
     used = invite(uses=1)
     newcomer = pupil("p2", login="vera")
     school_class.pupils.append("p2")
-    store.redeem_invite(used, newcomer, school_class)
-    assert store.invite("i1") == used
-    assert store.user_by_login("vera") == newcomer
-    assert store.school_class("c1") == SchoolClass(
+    await store.redeem_invite(used, newcomer, school_class)
+    assert await store.invite("i1") == used
+    assert await store.user_by_login("vera") == newcomer
+    assert await store.school_class("c1") == SchoolClass(
         id="c1", school_id="s1", name="5B", teachers=["t1"], pupils=["p1", "p2"]
     )
 
 
-def test_redeeming_a_parent_invite_links_the_child(store: SqliteStore) -> None:
-    school_class = with_class(store, "p1")
-    store.add_invite(invite(role=Role.PARENT, max_uses=1, child_id="p1"))
+async def test_redeeming_a_parent_invite_links_the_child(store: SqliteStore) -> None:
+    school_class = await with_class(store, "p1")
+    await store.add_invite(invite(role=Role.PARENT, max_uses=1, child_id="p1"))
     used = invite(role=Role.PARENT, max_uses=1, child_id="p1", uses=1, revoked=True)
     parent = User(
         id="u1", school_id="s1", role=Role.PARENT, name="Olga", login="olga", children=["p1"]
     )
-    store.redeem_invite(used, parent, school_class)
-    assert store.invite("i1") == used
-    assert store.user("u1") == parent
-    assert store.school_class("c1") == school_class
+    await store.redeem_invite(used, parent, school_class)
+    assert await store.invite("i1") == used
+    assert await store.user("u1") == parent
+    assert await store.school_class("c1") == school_class
 
 
-def test_a_taken_login_leaves_the_invite_unused(store: SqliteStore) -> None:
-    school_class = with_class(store, "p1")
-    store.add_user(User(id="u1", school_id="s1", role=Role.ADMIN, name="Olga", login="olga"))
-    store.add_invite(invite())
+async def test_a_taken_login_leaves_the_invite_unused(store: SqliteStore) -> None:
+    school_class = await with_class(store, "p1")
+    await store.add_user(User(id="u1", school_id="s1", role=Role.ADMIN, name="Olga", login="olga"))
+    await store.add_invite(invite())
     school_class.pupils.append("p2")
     with pytest.raises(Conflict) as raised:
-        store.redeem_invite(invite(uses=1, revoked=True), pupil("p2", login="olga"), school_class)
+        await store.redeem_invite(
+            invite(uses=1, revoked=True), pupil("p2", login="olga"), school_class
+        )
     assert str(raised.value) == "login 'olga' is taken"
-    assert store.invite("i1") == invite(uses=0, revoked=False)
-    assert store.user("p2") is None
-    assert store.school_class("c1") == SchoolClass(
+    assert await store.invite("i1") == invite(uses=0, revoked=False)
+    assert await store.user("p2") is None
+    assert await store.school_class("c1") == SchoolClass(
         id="c1", school_id="s1", name="5B", teachers=["t1"], pupils=["p1"]
     )
 
 
-def test_redeeming_an_unknown_invite_writes_nothing(store: SqliteStore) -> None:
-    school_class = with_class(store, "p1")
+async def test_redeeming_an_unknown_invite_writes_nothing(store: SqliteStore) -> None:
+    school_class = await with_class(store, "p1")
     school_class.pupils.append("p2")
     with pytest.raises(KeyError) as raised:
-        store.redeem_invite(invite("gone", uses=1), pupil("p2", login="vera"), school_class)
+        await store.redeem_invite(invite("gone", uses=1), pupil("p2", login="vera"), school_class)
     assert raised.value.args == ("no invite 'gone'",)
-    assert store.user("p2") is None
-    assert store.school_class("c1") == SchoolClass(
+    assert await store.user("p2") is None
+    assert await store.school_class("c1") == SchoolClass(
         id="c1", school_id="s1", name="5B", teachers=["t1"], pupils=["p1"]
     )
 
@@ -445,8 +456,8 @@ def test_redeeming_an_unknown_invite_writes_nothing(store: SqliteStore) -> None:
 # sessions
 
 
-def test_sessions_read_back_equal_in_insertion_order(store: SqliteStore) -> None:
-    with_class(store, "p1")
+async def test_sessions_read_back_equal_in_insertion_order(store: SqliteStore) -> None:
+    await with_class(store, "p1")
     lesson = Session(
         id="z-lesson",
         school_id="s1",
@@ -480,8 +491,8 @@ def test_sessions_read_back_equal_in_insertion_order(store: SqliteStore) -> None
         created_at=12.0,
     )
     for each in (lesson, consultation, instant):
-        store.add_session(each)
-    read = store.session("m-staff")
+        await store.add_session(each)
+    read = await store.session("m-staff")
     assert read == Session(
         id="m-staff",
         school_id="s1",
@@ -498,30 +509,30 @@ def test_sessions_read_back_equal_in_insertion_order(store: SqliteStore) -> None
     )
     assert read is not None
     assert read.kind is SessionKind.STAFF_MEETING and read.state is SessionState.SCHEDULED
-    assert store.session("z-lesson") == lesson
-    assert store.session("a-consultation") == consultation
-    assert store.session("nope") is None
-    assert store.sessions("s1") == [lesson, consultation, instant]
-    assert store.sessions("s2") == []
+    assert await store.session("z-lesson") == lesson
+    assert await store.session("a-consultation") == consultation
+    assert await store.session("nope") is None
+    assert await store.sessions("s1") == [lesson, consultation, instant]
+    assert await store.sessions("s2") == []
 
 
 @pytest.mark.parametrize("kind", list(SessionKind))
 @pytest.mark.parametrize("state", list(SessionState))
-def test_every_session_kind_and_state_round_trips(
+async def test_every_session_kind_and_state_round_trips(
     store: SqliteStore, kind: SessionKind, state: SessionState
 ) -> None:
-    with_class(store)
+    await with_class(store)
     written = Session(
         id="x", school_id="s1", kind=kind, title="T", created_by="t1", created_at=1.0, state=state
     )
-    store.add_session(written)
-    read = store.session("x")
+    await store.add_session(written)
+    read = await store.session("x")
     assert read == written
     assert read is not None and read.kind is kind and read.state is state
 
 
-def test_updating_a_session_stores_its_new_state(store: SqliteStore) -> None:
-    with_class(store)
+async def test_updating_a_session_stores_its_new_state(store: SqliteStore) -> None:
+    await with_class(store)
     scheduled = Session(
         id="x",
         school_id="s1",
@@ -531,7 +542,7 @@ def test_updating_a_session_stores_its_new_state(store: SqliteStore) -> None:
         created_at=1.0,
         scheduled_at=50.0,
     )
-    store.add_session(scheduled)
+    await store.add_session(scheduled)
     live = Session(
         id="x",
         school_id="s1",
@@ -543,10 +554,10 @@ def test_updating_a_session_stores_its_new_state(store: SqliteStore) -> None:
         state=SessionState.LIVE,
         started_at=51.5,
     )
-    store.update_session(live)
-    assert store.session("x") == live
+    await store.update_session(live)
+    assert await store.session("x") == live
     with pytest.raises(KeyError) as raised:
-        store.update_session(
+        await store.update_session(
             Session(
                 id="y",
                 school_id="s1",
@@ -559,14 +570,14 @@ def test_updating_a_session_stores_its_new_state(store: SqliteStore) -> None:
     assert raised.value.args == ("no session 'y'",)
 
 
-def test_a_reused_session_id_is_a_conflict(store: SqliteStore) -> None:
-    with_class(store)
+async def test_a_reused_session_id_is_a_conflict(store: SqliteStore) -> None:
+    await with_class(store)
     first = Session(
         id="x", school_id="s1", kind=SessionKind.LESSON, title="A", created_by="t1", created_at=1.0
     )
-    store.add_session(first)
+    await store.add_session(first)
     with pytest.raises(Conflict) as raised:
-        store.add_session(
+        await store.add_session(
             Session(
                 id="x",
                 school_id="s1",
@@ -577,23 +588,23 @@ def test_a_reused_session_id_is_a_conflict(store: SqliteStore) -> None:
             )
         )
     assert str(raised.value) == "session id 'x' is taken"
-    assert store.sessions("s1") == [first]
+    assert await store.sessions("s1") == [first]
 
 
-def test_a_reused_school_id_is_a_conflict(store: SqliteStore) -> None:
-    store.add_school(School(id="s1", name="First"))
+async def test_a_reused_school_id_is_a_conflict(store: SqliteStore) -> None:
+    await store.add_school(School(id="s1", name="First"))
     with pytest.raises(Conflict) as raised:
-        store.add_school(School(id="s1", name="Second"))
+        await store.add_school(School(id="s1", name="Second"))
     assert str(raised.value) == "school id 's1' is taken"
-    assert store.schools() == [School(id="s1", name="First")]
+    assert await store.schools() == [School(id="s1", name="First")]
 
 
 # attendance
 
 
-def test_attendance_is_ordered_by_join_time_then_by_id(store: SqliteStore) -> None:
-    with_class(store, "p1")
-    store.add_session(
+async def test_attendance_is_ordered_by_join_time_then_by_id(store: SqliteStore) -> None:
+    await with_class(store, "p1")
+    await store.add_session(
         Session(
             id="x",
             school_id="s1",
@@ -608,15 +619,15 @@ def test_attendance_is_ordered_by_join_time_then_by_id(store: SqliteStore) -> No
         session_id="x", user_id="t1", name="Teacher t1", joined_at=10.0, left_at=20.0
     )
     tie = Attendance(session_id="x", user_id="guest-7", name="Visitor", joined_at=30.5)
-    ids = [store.add_attendance(each) for each in (late, early, tie)]
+    ids = [await store.add_attendance(each) for each in (late, early, tie)]
     assert ids == [1, 2, 3]
-    assert store.attendance("x") == [early, late, tie]
-    assert store.attendance("y") == []
+    assert await store.attendance("x") == [early, late, tie]
+    assert await store.attendance("y") == []
 
 
-def test_closing_a_stay_sets_when_it_was_left(store: SqliteStore) -> None:
-    with_class(store, "p1")
-    store.add_session(
+async def test_closing_a_stay_sets_when_it_was_left(store: SqliteStore) -> None:
+    await with_class(store, "p1")
+    await store.add_session(
         Session(
             id="x",
             school_id="s1",
@@ -626,40 +637,40 @@ def test_closing_a_stay_sets_when_it_was_left(store: SqliteStore) -> None:
             created_at=1.0,
         )
     )
-    stay_id = store.add_attendance(
+    stay_id = await store.add_attendance(
         Attendance(session_id="x", user_id="p1", name="Pupil p1", joined_at=30.5)
     )
-    other = store.add_attendance(
+    other = await store.add_attendance(
         Attendance(session_id="x", user_id="t1", name="Teacher t1", joined_at=31.0)
     )
-    store.close_attendance(stay_id, 95.25)
-    assert store.attendance("x") == [
+    await store.close_attendance(stay_id, 95.25)
+    assert await store.attendance("x") == [
         Attendance(session_id="x", user_id="p1", name="Pupil p1", joined_at=30.5, left_at=95.25),
         Attendance(session_id="x", user_id="t1", name="Teacher t1", joined_at=31.0, left_at=None),
     ]
     assert other == stay_id + 1
     with pytest.raises(KeyError) as raised:
-        store.close_attendance(99, 1.0)
+        await store.close_attendance(99, 1.0)
     assert raised.value.args == ("no attendance stay 99",)
 
 
 # fresh objects
 
 
-def test_reads_return_fresh_objects_the_caller_may_change(store: SqliteStore) -> None:
-    with_class(store, "p1")
-    read = store.school_class("c1")
+async def test_reads_return_fresh_objects_the_caller_may_change(store: SqliteStore) -> None:
+    await with_class(store, "p1")
+    read = await store.school_class("c1")
     assert read is not None
     read.pupils.append("p9")
     read.name = "changed"
-    assert store.school_class("c1") == SchoolClass(
+    assert await store.school_class("c1") == SchoolClass(
         id="c1", school_id="s1", name="5B", teachers=["t1"], pupils=["p1"]
     )
-    assert store.school_class("c1") is not store.school_class("c1")
+    assert await store.school_class("c1") is not await store.school_class("c1")
 
 
-def test_an_event_keeps_its_performers_and_is_found_by_its_link(store: SqliteStore) -> None:
-    with_class(store)
+async def test_an_event_keeps_its_performers_and_is_found_by_its_link(store: SqliteStore) -> None:
+    await with_class(store)
     event = Session(
         id="e",
         school_id="s1",
@@ -670,17 +681,19 @@ def test_an_event_keeps_its_performers_and_is_found_by_its_link(store: SqliteSto
         performers=("p2", "p1"),
         link="secret-link",
     )
-    store.add_session(event)
-    assert store.session("e") == event
-    assert store.session_by_link("secret-link") == event
-    assert store.session_by_link("other") is None
-    store.update_session(replace(event, performers=(), hls_only=True))
-    assert store.session_by_link("secret-link") == replace(event, performers=(), hls_only=True)
+    await store.add_session(event)
+    assert await store.session("e") == event
+    assert await store.session_by_link("secret-link") == event
+    assert await store.session_by_link("other") is None
+    await store.update_session(replace(event, performers=(), hls_only=True))
+    assert await store.session_by_link("secret-link") == replace(
+        event, performers=(), hls_only=True
+    )
     with pytest.raises(Conflict):  # two events never share a link
-        store.add_session(replace(event, id="f"))
+        await store.add_session(replace(event, id="f"))
 
 
-def test_a_database_of_schema_1_gains_events_keeping_its_sessions(tmp_path: Path) -> None:
+async def test_a_database_of_schema_1_gains_events_keeping_its_sessions(tmp_path: Path) -> None:
     path = tmp_path / "classroom.db"
     db = sqlite3.connect(path)
     db.executescript(f"BEGIN;\n{MIGRATIONS[0]}\nPRAGMA user_version = 1;\nCOMMIT;")
@@ -695,39 +708,39 @@ def test_a_database_of_schema_1_gains_events_keeping_its_sessions(tmp_path: Path
     )
     db.commit()
     db.close()
-    store = SqliteStore(path)
+    store = await SqliteStore.open(path)
     try:
-        old = store.session("x")
+        old = await store.session("x")
         assert old is not None
         assert (old.title, old.performers, old.link, old.hls_only) == ("Old", (), None, False)
     finally:
-        store.close()
+        await store.close()
     assert user_version(path) == len(MIGRATIONS)
 
 
 # the file, its schema and its lifetime
 
 
-def test_a_file_database_reopens_with_its_data_and_no_migration_rerun(tmp_path: Path) -> None:
+async def test_a_file_database_reopens_with_its_data_and_no_migration_rerun(tmp_path: Path) -> None:
     path = tmp_path / "deep" / "er" / "classroom.db"
-    first = SqliteStore(path)
-    first.add_school(school())
-    first.add_user(teacher(login="anna"))
-    first.close()
+    first = await SqliteStore.open(path)
+    await first.add_school(school())
+    await first.add_user(teacher(login="anna"))
+    await first.close()
     assert user_version(path) == len(MIGRATIONS)
     # Migration 1 has plain CREATE TABLEs: were it run again, this open would fail.
-    again = SqliteStore(str(path))
+    again = await SqliteStore.open(str(path))
     try:
-        assert again.schools() == [school()]
-        assert again.user_by_login("anna") == teacher(login="anna")
+        assert await again.schools() == [school()]
+        assert await again.user_by_login("anna") == teacher(login="anna")
     finally:
-        again.close()
+        await again.close()
     assert user_version(path) == len(MIGRATIONS)
 
 
-def test_a_file_database_uses_the_write_ahead_log(tmp_path: Path) -> None:
+async def test_a_file_database_uses_the_write_ahead_log(tmp_path: Path) -> None:
     path = tmp_path / "classroom.db"
-    SqliteStore(path).close()
+    await (await SqliteStore.open(path)).close()
     db = sqlite3.connect(path)
     try:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
@@ -735,33 +748,33 @@ def test_a_file_database_uses_the_write_ahead_log(tmp_path: Path) -> None:
         db.close()
 
 
-def test_a_migration_added_later_is_applied_once(
+async def test_a_migration_added_later_is_applied_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "classroom.db"
-    SqliteStore(path).close()
+    await (await SqliteStore.open(path)).close()
     # An ALTER run twice fails ("duplicate column"), so the second open proves it ran once.
     monkeypatch.setattr(
         sqlite_store, "MIGRATIONS", [*MIGRATIONS, "ALTER TABLE schools ADD COLUMN motto TEXT;"]
     )
-    SqliteStore(path).close()
+    await (await SqliteStore.open(path)).close()
     assert user_version(path) == len(MIGRATIONS) + 1
-    reopened = SqliteStore(path)
-    reopened.add_school(school())
-    assert reopened.schools() == [school()]
-    reopened.close()
+    reopened = await SqliteStore.open(path)
+    await reopened.add_school(school())
+    assert await reopened.schools() == [school()]
+    await reopened.close()
     assert user_version(path) == len(MIGRATIONS) + 1
 
 
-def test_a_failing_migration_is_rolled_back_whole(
+async def test_a_failing_migration_is_rolled_back_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "classroom.db"
-    SqliteStore(path).close()
+    await (await SqliteStore.open(path)).close()
     broken = "CREATE TABLE extra (x TEXT);\nCREATE TABLE extra (y TEXT);"
     monkeypatch.setattr(sqlite_store, "MIGRATIONS", [*MIGRATIONS, broken])
     with pytest.raises(sqlite3.OperationalError) as raised:
-        SqliteStore(path)
+        await SqliteStore.open(path)
     assert str(raised.value) == "table extra already exists"
     assert user_version(path) == len(MIGRATIONS)
     db = sqlite3.connect(path)
@@ -772,14 +785,14 @@ def test_a_failing_migration_is_rolled_back_whole(
     assert tables == []
 
 
-def test_a_database_from_a_newer_server_is_refused(tmp_path: Path) -> None:
+async def test_a_database_from_a_newer_server_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "classroom.db"
     db = sqlite3.connect(path)
     newer = len(MIGRATIONS) + 3
     db.execute(f"PRAGMA user_version = {newer}")
     db.close()
     with pytest.raises(RuntimeError) as raised:
-        SqliteStore(path)
+        await SqliteStore.open(path)
     assert str(raised.value) == (
         f"{path}: database schema version {newer} is newer than this server"
         f" (knows {len(MIGRATIONS)})"
@@ -787,9 +800,9 @@ def test_a_database_from_a_newer_server_is_refused(tmp_path: Path) -> None:
     assert user_version(path) == newer
 
 
-def test_closing_twice_is_harmless() -> None:
-    opened = SqliteStore(":memory:")
-    opened.close()
-    opened.close()
-    with pytest.raises(sqlite3.ProgrammingError):
-        opened.schools()
+async def test_closing_twice_is_harmless() -> None:
+    opened = await SqliteStore.open(":memory:")
+    await opened.close()
+    await opened.close()
+    with pytest.raises(RuntimeError, match="cannot schedule new futures after shutdown"):
+        await opened.schools()
