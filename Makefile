@@ -73,6 +73,14 @@ nginx:
 	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y nginx && \
 	   (systemctl disable --now nginx >/dev/null 2>&1 || true))
 
+# Debian's PostgreSQL: the tests start their own server on 127.0.0.1 from its programs
+# (tests/postgres.py); the package's system cluster and its service stay off.
+.PHONY: postgresql
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql && \
+	   (systemctl disable --now postgresql >/dev/null 2>&1 || true))
+
 run: venv hlsjs
 	DEMO_SCHOOL=1 PORT=$(PORT) $(PY) -m signaling
 
@@ -80,13 +88,13 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-test: venv hlsjs chromium firefox janus coturn nginx lint
+test: venv hlsjs chromium firefox janus coturn nginx postgresql lint
 	$(VENV)/bin/pytest -p no:cacheprovider -q
 
-unit: venv
+unit: venv postgresql
 	$(VENV)/bin/pytest -q tests/unit
 
-integration: venv
+integration: venv postgresql
 	$(VENV)/bin/pytest -q tests/integration
 
 browser: venv hlsjs chromium firefox
