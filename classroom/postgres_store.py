@@ -40,8 +40,8 @@ POOL_MAX = 10
 """Connections at most, per server process. Every method holds one for a few statements,
 so ten carry hundreds of requests a second; PostgreSQL's default `max_connections` (100)
 leaves room for several servers and for the administrator."""
-OPEN_TIMEOUT = 10.0
-"""Seconds `open` waits for its first connection before failing the start."""
+OPEN_TIMEOUT = 10
+"""Seconds `open` waits for a connection before failing the start."""
 
 
 class PostgresStore(PostgresPeople, PostgresClasses, PostgresSessions):
@@ -56,7 +56,14 @@ class PostgresStore(PostgresPeople, PostgresClasses, PostgresSessions):
         cls, url: str, min_size: int = POOL_MIN, max_size: int = POOL_MAX
     ) -> PostgresStore:
         """The store on the database at `url` (`postgresql://user:password@host/db`), its
-        schema brought up to date; fails when no connection comes within OPEN_TIMEOUT."""
+        schema brought up to date. A database that cannot be reached, or refuses the
+        password, fails here with PostgreSQL's own reason (`psycopg.OperationalError`)."""
+        # The migration's own connection, before the pool: a pool that cannot connect only
+        # retries until its timeout, and the reason never reaches the error it raises.
+        async with await AsyncConnection.connect(
+            url, autocommit=True, row_factory=dict_row, connect_timeout=OPEN_TIMEOUT
+        ) as conn:
+            await migrate(conn, MIGRATIONS)
         pool: Pool = AsyncConnectionPool(
             url,
             connection_class=AsyncConnection[DictRow],
@@ -69,12 +76,6 @@ class PostgresStore(PostgresPeople, PostgresClasses, PostgresSessions):
             open=False,
         )
         await pool.open(wait=True, timeout=OPEN_TIMEOUT)
-        try:
-            async with pool.connection() as conn:
-                await migrate(conn, MIGRATIONS)
-        except BaseException:
-            await pool.close()
-            raise
         return cls(pool)
 
     async def close(self) -> None:
