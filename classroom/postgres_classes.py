@@ -126,7 +126,7 @@ async def count_use(conn: Connection, invite: Invite) -> None:
     The count is the database's, not the caller's copy: `invite` was read before the
     request's awaits (a password hash among them), and two people redeeming one link at
     once hold the same copy. Writing `uses` from it would count them once and let a link of
-    N uses make N + 1 accounts. `uses = uses + 1` guarded by `uses < max_uses AND NOT
+    N uses make any number of accounts. `uses = uses + 1` guarded by `uses < max_uses AND NOT
     revoked` makes the second wait for the first's row lock and then re-check the guard on
     the row as the first left it. Conflict when the guard fails (used up or revoked
     meanwhile), KeyError when there is no such invite; either way the caller's transaction
