@@ -81,6 +81,14 @@ redis:
 	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server && \
 	   (systemctl disable --now redis-server >/dev/null 2>&1 || true))
 
+# Debian's PostgreSQL: the tests start their own server on 127.0.0.1 from its programs
+# (tests/postgres.py); the package's system cluster and its service stay off.
+.PHONY: postgresql
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql && \
+	   (systemctl disable --now postgresql >/dev/null 2>&1 || true))
+
 run: venv hlsjs
 	DEMO_SCHOOL=1 PORT=$(PORT) $(PY) -m signaling
 
@@ -88,13 +96,13 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-test: venv hlsjs chromium firefox janus coturn nginx redis lint
+test: venv hlsjs chromium firefox janus coturn nginx redis postgresql lint
 	$(VENV)/bin/pytest -p no:cacheprovider -q
 
-unit: venv redis
+unit: venv redis postgresql
 	$(VENV)/bin/pytest -q tests/unit
 
-integration: venv redis
+integration: venv redis postgresql
 	$(VENV)/bin/pytest -q tests/integration
 
 browser: venv hlsjs chromium firefox redis

@@ -5,9 +5,10 @@
     list-schools    every school with its people and classes counted
     password-link   a one-time link that sets someone's password (an admin locked out)
 
-The database is `--database`, else $DATABASE, else $DATA_DIR/classroom.sqlite3 (as the server
-finds it); links start with `--public-url`, else $PUBLIC_URL, else http://$HOST:$PORT.
-The server may be running: SQLite serialises the writes.
+The database is `--database` (SQLite), else $DATABASE_URL (a district's PostgreSQL), else
+$DATABASE, else $DATA_DIR/classroom.sqlite3 (as the server finds it); links start with
+`--public-url`, else $PUBLIC_URL, else http://$HOST:$PORT. The server may be running: the
+database serialises the writes.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from pathlib import Path
 from typing import TextIO
 
 from . import password_links
-from .administration import Administration
+from .administration import Administration, AdminRepository
 from .errors import ClassroomError
 from .password_links import IssuedLink
+from .postgres_store import PostgresStore
 from .sqlite_store import SqliteStore
 
 
@@ -87,7 +89,11 @@ def parser() -> argparse.ArgumentParser:
 
 
 async def run(args: argparse.Namespace, env: Mapping[str, str], stdin: TextIO, out: TextIO) -> None:
-    store = await SqliteStore.open(database_path(args.database, env))
+    store: AdminRepository  # else mypy joins the two classes into `object`
+    if env.get("DATABASE_URL") and not args.database:
+        store = await PostgresStore.open(env["DATABASE_URL"])
+    else:
+        store = await SqliteStore.open(database_path(args.database, env))
     try:
         admin = Administration(store)
         base = public_url(args.public_url, env)

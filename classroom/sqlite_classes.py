@@ -2,8 +2,8 @@
 their order), and the invites into it.
 
 Separate from schools and people, and from sessions: a part of `SqliteDatabase` of its own (a
-mixin on the store's one connection). `_update_class` and `_update_invite` run inside the
-store's transactions across aggregates (an invite redeemed or accepted, a class list).
+mixin on the store's one connection). `_count_use` and `_join` run inside the store's
+transactions across aggregates (an invite redeemed or accepted, a class list).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from .models import Invite, SchoolClass
 from .sqlite_connection import SqliteConnection, conflicts, found, grouped
 from .sqlite_rows import class_values, invite_from_row, invite_values, school_class_from_row
+from .store import Conflict
 
 
 class SqliteClasses(SqliteConnection):
@@ -128,3 +129,39 @@ class SqliteClasses(SqliteConnection):
             invite_values(invite),
         )
         found(cursor, "invite", invite.id)
+
+    def _count_use(self, invite: Invite) -> None:
+        """One more use of the invite, with the caller's other columns. The count is the
+        database's: the caller's copy was read before the request's awaits, and people
+        redeeming one link at once hold the same copy; written back, it would count them
+        once and let a link of N uses make more than N accounts. Conflict when the invite is
+        used up or revoked, KeyError when there is none."""
+        cursor = self._db.execute(
+            "UPDATE invites SET school_id = :school_id, class_id = :class_id, role = :role,"
+            " created_by = :created_by, created_at = :created_at, expires_at = :expires_at,"
+            " max_uses = :max_uses, revoked = :revoked, child_id = :child_id, uses = uses + 1"
+            " WHERE id = :id AND uses < max_uses AND NOT revoked",
+            invite_values(invite),
+        )
+        if cursor.rowcount == 1:
+            return
+        if self._db.execute("SELECT 1 FROM invites WHERE id = ?", (invite.id,)).fetchone() is None:
+            raise KeyError(f"no invite {invite.id!r}")
+        raise Conflict(f"invite {invite.id!r} is used up or revoked")
+
+    def _join(self, school_class: SchoolClass, pupils: list[str]) -> None:
+        """Add those of `pupils` that the caller's copy of the class lists to the class as
+        it is now; the rest of the copy is not written. Written back whole, a copy read
+        before the request's awaits would drop a pupil another invite brought in meanwhile,
+        or bring back one a teacher took out. KeyError when there is no such class."""
+        if (
+            self._db.execute("SELECT 1 FROM classes WHERE id = ?", (school_class.id,)).fetchone()
+            is None
+        ):
+            raise KeyError(f"no class {school_class.id!r}")
+        for user_id in pupils:
+            if user_id in school_class.pupils:
+                self._db.execute(
+                    "INSERT OR IGNORE INTO class_pupils (class_id, user_id) VALUES (?, ?)",
+                    (school_class.id, user_id),
+                )

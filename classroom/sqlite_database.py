@@ -47,31 +47,34 @@ class SqliteDatabase(SqlitePeople, SqliteClasses, SqliteSessions):
     def import_people(
         self, people: list[User], school_class: SchoolClass, links: list[PasswordLink]
     ) -> None:
-        """New accounts (pupils before the parents naming them), the class with its new
-        pupils, and each account's password link, as one transaction: all or nothing."""
+        """New accounts (pupils before the parents naming them), the new pupils added to
+        the class as it is now (`_join`), and each account's password link, as one
+        transaction: all or nothing."""
         with self._transaction():
             for user in people:
                 self._insert_user(user)
-            self._update_class(school_class)
+            self._join(school_class, [user.id for user in people])
             for link in links:
                 sqlite_password_links.put(self._db, link)
 
     def redeem_invite(self, invite: Invite, user: User, school_class: SchoolClass) -> None:
-        """`add_user`, `update_class` and `update_invite` as one transaction: a taken login
-        raises Conflict and leaves the invite's uses, the class and the accounts as they were."""
+        """The use counted (`_count_use`), the account created and, for a pupil, added to
+        the class as it is now (`_join`), as one transaction: a taken login raises Conflict
+        and leaves the invite's uses, the class and the accounts as they were."""
         with self._transaction():
-            # The account first: the class's new pupil must exist before the class names it.
+            self._count_use(invite)
+            # The account before the class: its new pupil must exist before the class names it.
             self._insert_user(user)
-            self._update_class(school_class)
-            self._update_invite(invite)
+            self._join(school_class, [user.id])
 
     def accept_invite(self, invite: Invite, user: User, school_class: SchoolClass) -> None:
-        """An existing account uses an invite: its children, the class and the invite's uses
-        as one transaction."""
+        """An existing account uses an invite: the use counted, and the account added to the
+        class (a pupil) or the child to the parent's children (`_link_children`), as one
+        transaction."""
         with self._transaction():
-            self._write_children(user)
-            self._update_class(school_class)
-            self._update_invite(invite)
+            self._count_use(invite)
+            self._link_children(user)
+            self._join(school_class, [user.id])
 
     # erasure
 

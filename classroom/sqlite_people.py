@@ -4,7 +4,8 @@ children), and what founding a school and password links write.
 Separate from classes and sessions: a part of `SqliteDatabase` of its own (a mixin on the
 store's one connection), so each aggregate's statements read as a whole. The statements
 that write an account (`_insert_user`, `_update_user`, `_write_children`) are here too: the
-store's transactions across aggregates (an invite redeemed, a class list imported) use them.
+store's transactions across aggregates (an invite redeemed, a class list imported) use them,
+and `_link_children` (an invite accepted).
 """
 
 from __future__ import annotations
@@ -155,3 +156,15 @@ class SqlitePeople(SqliteConnection):
                     "INSERT INTO parent_children (parent_id, child_id) VALUES (?, ?)",
                     (user.id, child_id),
                 )
+
+    def _link_children(self, user: User) -> None:
+        """Link the parent to those of `user.children` it is not linked to yet, leaving its
+        other links alone: the caller's copy (read before the request's awaits) may miss a
+        child another invite linked meanwhile. KeyError when there is no such account."""
+        if self._db.execute("SELECT 1 FROM users WHERE id = ?", (user.id,)).fetchone() is None:
+            raise KeyError(f"no user {user.id!r}")
+        for child_id in user.children:
+            self._db.execute(
+                "INSERT OR IGNORE INTO parent_children (parent_id, child_id) VALUES (?, ?)",
+                (user.id, child_id),
+            )

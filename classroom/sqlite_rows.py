@@ -1,15 +1,17 @@
-"""The embedded store's rows and the models they hold: a model's column values for its
-INSERT or UPDATE, and a fresh model from a row.
+"""The stores' rows and the models they hold: a model's column values for its INSERT or
+UPDATE, and a fresh model from a row.
 
-Separate from the statements: these say how a model is spelled in SQLite (enums as their
-values, booleans as 0/1, an event's performers as JSON), which every aggregate's statements
-share and nothing else needs to know.
+Separate from the statements: these say how a model is spelled in a row (enums as their
+values, booleans as bool, which SQLite keeps as 0/1, an event's performers as JSON), which
+every aggregate's statements share and nothing else needs to know. The PostgreSQL store
+reads and writes its rows with the same functions (`postgres_*`): its booleans are BOOLEAN
+and its performers a `text[]`, which `performers_from` reads too.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
+from typing import Any, Protocol
 
 from .models import (
     Attendance,
@@ -23,8 +25,15 @@ from .models import (
 )
 from .roles import Role
 
-Value = str | int | float | None
-"""What a column holds: enums go in as their values, booleans as 0/1."""
+Value = str | int | float | bool | None
+"""What a column holds: enums go in as their values, booleans as bool (sqlite3 binds them as
+0/1, psycopg as BOOLEAN)."""
+
+
+class Row(Protocol):
+    """A row read by column name: `Row`, or psycopg's `dict_row`."""
+
+    def __getitem__(self, column: str, /) -> Any: ...
 
 
 # model → row
@@ -34,7 +43,7 @@ def school_values(school: School) -> dict[str, Value]:
     return {
         "id": school.id,
         "name": school.name,
-        "parents_see_recordings": int(school.parents_see_recordings),
+        "parents_see_recordings": school.parents_see_recordings,
         "recordings_kept_days": school.recordings_kept_days,
     }
 
@@ -47,8 +56,8 @@ def user_values(user: User) -> dict[str, Value]:
         "name": user.name,
         "login": user.login,
         "password_hash": user.password_hash,
-        "verified": int(user.verified),
-        "disabled": int(user.disabled),
+        "verified": user.verified,
+        "disabled": user.disabled,
     }
 
 
@@ -67,7 +76,7 @@ def invite_values(invite: Invite) -> dict[str, Value]:
         "expires_at": invite.expires_at,
         "max_uses": invite.max_uses,
         "uses": invite.uses,
-        "revoked": int(invite.revoked),
+        "revoked": invite.revoked,
         "child_id": invite.child_id,
     }
 
@@ -88,14 +97,14 @@ def session_values(session: Session) -> dict[str, Value]:
         "ended_at": session.ended_at,
         "performers": json.dumps(list(session.performers)),
         "link": session.link,
-        "hls_only": int(session.hls_only),
+        "hls_only": session.hls_only,
     }
 
 
 # row → model: fresh objects every time, so a caller's edits never reach the store unsaved
 
 
-def school_from_row(row: sqlite3.Row) -> School:
+def school_from_row(row: Row) -> School:
     return School(
         id=row["id"],
         name=row["name"],
@@ -104,7 +113,7 @@ def school_from_row(row: sqlite3.Row) -> School:
     )
 
 
-def user_from_row(row: sqlite3.Row, children: list[str]) -> User:
+def user_from_row(row: Row, children: list[str]) -> User:
     return User(
         id=row["id"],
         school_id=row["school_id"],
@@ -118,13 +127,13 @@ def user_from_row(row: sqlite3.Row, children: list[str]) -> User:
     )
 
 
-def school_class_from_row(row: sqlite3.Row, teachers: list[str], pupils: list[str]) -> SchoolClass:
+def school_class_from_row(row: Row, teachers: list[str], pupils: list[str]) -> SchoolClass:
     return SchoolClass(
         id=row["id"], school_id=row["school_id"], name=row["name"], teachers=teachers, pupils=pupils
     )
 
 
-def invite_from_row(row: sqlite3.Row) -> Invite:
+def invite_from_row(row: Row) -> Invite:
     return Invite(
         id=row["id"],
         school_id=row["school_id"],
@@ -140,7 +149,7 @@ def invite_from_row(row: sqlite3.Row) -> Invite:
     )
 
 
-def session_from_row(row: sqlite3.Row) -> Session:
+def session_from_row(row: Row) -> Session:
     return Session(
         id=row["id"],
         school_id=row["school_id"],
@@ -154,13 +163,18 @@ def session_from_row(row: sqlite3.Row) -> Session:
         state=SessionState(row["state"]),
         started_at=row["started_at"],
         ended_at=row["ended_at"],
-        performers=tuple(json.loads(row["performers"])),
+        performers=performers_from(row["performers"]),
         link=row["link"],
         hls_only=bool(row["hls_only"]),
     )
 
 
-def attendance_from_row(row: sqlite3.Row) -> Attendance:
+def performers_from(column: str | list[str]) -> tuple[str, ...]:
+    """An event's performers from SQLite's JSON text or PostgreSQL's `text[]`."""
+    return tuple(json.loads(column) if isinstance(column, str) else column)
+
+
+def attendance_from_row(row: Row) -> Attendance:
     return Attendance(
         session_id=row["session_id"],
         user_id=row["user_id"],

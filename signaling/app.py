@@ -9,9 +9,10 @@ from typing import Any
 
 from aiohttp import WSCloseCode, web
 
-from classroom.administration import Administration
+from classroom.administration import Administration, AdminRepository
 from classroom.erasure import Erasure
 from classroom.errors import SESSION_NOT_LIVE, ClassroomError
+from classroom.postgres_store import PostgresStore
 from classroom.service import Classroom
 from classroom.sign_ins import SignIns
 from classroom.sqlite_store import SqliteStore
@@ -183,7 +184,12 @@ def create_app(config: Config) -> web.Application:
         await asyncio.gather(*(w.close() for w in workers))
 
     async def classroom_lifetime(app: web.Application) -> AsyncIterator[None]:
-        store = await SqliteStore.open(config.database_path)
+        # A district's nodes share one PostgreSQL (DATABASE_URL); a school alone, SQLite.
+        store: AdminRepository  # else mypy joins the two classes into `object`
+        if config.database_url:
+            store = await PostgresStore.open(config.database_url)
+        else:
+            store = await SqliteStore.open(config.database_path)
         # One lock for every use case writing to the store (`classroom.use_cases.Writer`).
         writes = asyncio.Lock()
         app[api.CLASSROOM] = Classroom(store, writes=writes)

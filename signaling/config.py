@@ -24,6 +24,9 @@ class Config:
     database: str = ""
     """The school database (SQLite); empty: `classroom.sqlite3` in the data directory.
     ":memory:" keeps it in memory (tests)."""
+    database_url: str = ""
+    """The school database in PostgreSQL instead (DATABASE_URL, `postgresql://user:password@
+    host:port/name`); empty: SQLite."""
     public_url: str = ""
     """Base URL printed in links; defaults to http://host:port (https:// with TLS_CERT)."""
     tls_cert: Path | None = None
@@ -128,6 +131,7 @@ class Config:
         config.secret = env.get("SECRET") or config.secret
         config.data_dir = Path(env.get("DATA_DIR", str(config.data_dir)))
         config.database = env.get("DATABASE", config.database)
+        config.database_url = _database_url(env)
         config.public_url = env.get("PUBLIC_URL", config.public_url)
         config.tls_cert, config.tls_key = _tls_files(env.get("TLS_CERT"), env.get("TLS_KEY"))
         config.trust_proxy = _flag(env, "TRUST_PROXY", config.trust_proxy)
@@ -185,6 +189,24 @@ def _district(config: Config, env: dict[str, str]) -> None:
     config.node_capacity = int(env.get("NODE_CAPACITY", config.node_capacity))
     if config.node_capacity <= 0:
         raise ValueError("NODE_CAPACITY must be more than 0 participants")
+
+
+def _database_url(env: dict[str, str]) -> str:
+    """DATABASE_URL: a PostgreSQL URL, or nothing. Never echoed: it may hold a password."""
+    url = env.get("DATABASE_URL", "").strip()
+    if not url:
+        return ""
+    scheme = url.partition("://")[0] if "://" in url else ""
+    if scheme not in ("postgresql", "postgres"):
+        given = f"a {scheme}:// URL" if scheme else "no URL"
+        raise ValueError(f"DATABASE_URL must be a postgresql:// URL, and it is {given}")
+    if env.get("DATABASE"):
+        raise ValueError("DATABASE (SQLite) and DATABASE_URL (PostgreSQL) are both set: set one")
+    if not env.get("SECRET"):
+        # Servers sharing a database (or one restarted) must accept each other's tokens: a
+        # key made at each start would end every sign-in the database still holds alive.
+        raise ValueError("DATABASE_URL needs SECRET: the servers sharing it sign with one key")
+    return url
 
 
 def _tls_files(cert: str | None, key: str | None) -> tuple[Path | None, Path | None]:

@@ -1,4 +1,5 @@
-"""Fixtures every floor of the tests shares: the real services a district needs."""
+"""Fixtures every floor of the tests shares: the real services a district needs (Redis, and
+PostgreSQL for the schools)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.postgres import Postgres, running_postgres
 from tests.redis_server import RedisServer, running_redis
 
 
@@ -15,4 +17,13 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
     """One Debian redis-server for the whole run; each test keeps to its own key prefix."""
     directory: Path = tmp_path_factory.mktemp("redis")
     with running_redis(directory) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Postgres]:
+    """Debian's PostgreSQL on 127.0.0.1, started once for the whole run when a test first
+    asks for it. One that cannot start raises with its log: the tests that asked fail
+    (an error at their setup), never skip."""
+    with running_postgres() as server:
         yield server
