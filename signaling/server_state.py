@@ -218,6 +218,8 @@ class ServerState:
         for away in self.absences.in_room(room):
             self.absences.drop(room, away.participant.id)
             await departure.depart(away.session)
+        # Its moderation (removals, the lock) is the new node's now, read from the records.
+        self.rooms.forget_room(room)
         if self.broadcasts is not None:
             await self.broadcasts.stop(room)  # the new node broadcasts it now
 

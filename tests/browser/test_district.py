@@ -1,4 +1,4 @@
-"""A district of three nodes (processes on 127.0.0.1, one redis-server, one school database)
+"""A district of three nodes (processes on 127.0.0.1, one redis-server, one PostgreSQL)
 and two Chromium pages: the node holding their lesson is killed (kill -9), and the pages come
 back into the lesson by themselves, on another node, within 10 s."""
 
@@ -12,9 +12,11 @@ from contextlib import ExitStack
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import psycopg
 import pytest
 import redis
 
+from tests.postgres import Postgres
 from tests.redis_server import RedisServer
 from tests.server_process import ServerProcess, free_port, running_server
 
@@ -28,10 +30,14 @@ SECRET = "district-test-secret-0123456789abcdef"
 
 @pytest.fixture
 def nodes(
-    tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer
+    tmp_path_factory: pytest.TempPathFactory,
+    redis_server: RedisServer,
+    postgres_server: Postgres,
 ) -> Iterator[dict[str, ServerProcess]]:
-    """node-a, node-b and node-c; node-a makes the demo school (the others share its data)."""
-    database = tmp_path_factory.mktemp("district-db") / "school.sqlite3"
+    """node-a, node-b and node-c on one PostgreSQL database; node-a makes the demo school."""
+    with psycopg.connect(postgres_server.url(), autocommit=True) as admin:
+        admin.execute("CREATE DATABASE browser_district")
+    database = postgres_server.url("browser_district")
     started: dict[str, ServerProcess] = {}
     with ExitStack() as stack:
         for name in ("node-a", "node-b", "node-c"):
@@ -39,7 +45,7 @@ def nodes(
             env = {
                 "PORT": str(port),
                 "SECRET": SECRET,
-                "DATABASE": str(database),
+                "DATABASE_URL": database,
                 "REDIS_URL": redis_server.url,
                 "NODE_ID": name,
                 "NODE_URL": f"http://127.0.0.1:{port}",
