@@ -30,6 +30,21 @@ class SessionRecords(UseCases):
             raise ClassroomError(errors.SESSION_ENDED, "this session has ended")
         return session.state is SessionState.LIVE
 
+    async def expected_size(self, session_id: str) -> int:
+        """How many the room is expected to hold, for placing it on a district's node before
+        they come: a lesson's or parent meeting's class with its teachers, a consultation's
+        two, an event's stage (its audience, unknown ahead, is counted as it comes)."""
+        session = await self._store.session(session_id)
+        if session is None:
+            return 1
+        if session.kind is SessionKind.CONSULTATION:
+            return 2
+        if session.class_id is not None:
+            school_class = await self._store.school_class(session.class_id)
+            if school_class is not None:
+                return len(school_class.pupils) + len(school_class.teachers)
+        return 1 + len(session.performers)
+
     async def hostless_ends(self, session_id: str) -> bool:
         """Whether the room is a live session that ends after a while without a host. An
         event goes on while its performers perform: its organiser ends it."""

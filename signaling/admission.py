@@ -82,8 +82,12 @@ async def join(session: Session, request: protocol.Request) -> None:
 
 async def route(session: Session, room: str) -> None:
     """In a district: the room is claimed for this node, or Elsewhere names its node."""
+    record = session.state.record
+    # Counted before anyone arrives: lessons starting in the same minute spread over the
+    # nodes by their classes' sizes, not one person each.
+    expected = await record.expected_size(room) if record is not None else 1
     try:
-        owner = await session.state.router.route(room)
+        owner = await session.state.router.route(room, expected)
     except NoNode as exc:
         raise ProtocolError(NO_NODE, str(exc)) from exc
     if owner is not None:

@@ -42,9 +42,9 @@ class Router(Protocol):
     node: str
     """This node's id in the district ("" for a server alone)."""
 
-    async def route(self, room: str) -> str | None:
-        """None: the room is this node's (claimed now if it was nobody's); else the URL of
-        the node that holds it."""
+    async def route(self, room: str, expected: int = 1) -> str | None:
+        """None: the room is this node's (claimed now if it was nobody's, counted as
+        `expected` people until more come); else the URL of the node that holds it."""
 
     async def owner(self, room: str) -> str | None:
         """The URL of another node holding the room; None when it is here or nowhere (a
@@ -59,7 +59,7 @@ class LocalRouter:
 
     node = ""
 
-    async def route(self, room: str) -> str | None:
+    async def route(self, room: str, expected: int = 1) -> str | None:
         return None
 
     async def owner(self, room: str) -> str | None:
@@ -99,9 +99,9 @@ class DistrictRouter:
         self._renewed_at = float("-inf")
         """When the last renewal that went through was sent (the loop's clock)."""
 
-    async def route(self, room: str) -> str | None:
+    async def route(self, room: str, expected: int = 1) -> str | None:
         try:
-            placement = await self._directory.place(room)
+            placement = await self._directory.place(room, expected)
         except RedisError as exc:
             # The rooms open here go on; nobody can be placed until the directory is back.
             raise NoNode(f"the district's directory (Redis) does not answer: {exc}") from exc

@@ -79,6 +79,9 @@ class SessionRecord(Protocol):
     async def broadcasts(self, session_id: str) -> bool:
         """Whether the room is also sent out as live HLS (an event's)."""
 
+    async def expected_size(self, session_id: str) -> int:
+        """How many the room is expected to hold (a district places it by that)."""
+
     async def hostless_ends(self, session_id: str) -> bool:
         """Whether the room is a live session that ends when it has no host for a while."""
 

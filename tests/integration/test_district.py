@@ -338,6 +338,9 @@ async def test_rest_calls_into_a_live_room_reach_the_node_that_holds_it(
         await early.send_json({"type": "join", "id": 1, "token": await room_token(c, anya)})
         assert (await early.receive_json(timeout=10))["type"] == "waiting"
         assert await owner(lesson.id, redis_server) == "node0"
+        async with Redis.from_url(redis_server.url) as redis:
+            # Counted as its class (a pupil, a teacher) before they came: how rooms spread.
+            assert await redis.hget(f"classroom:room:{lesson.id}", "expected") == b"2"
         # The teacher starts the lesson through b: node0 lets her in.
         await rest(b, "POST", f"/api/sessions/{lesson.id}/start", olga)
         assert (await early.receive_json(timeout=10))["type"] == "joined"
