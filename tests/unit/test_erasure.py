@@ -26,7 +26,6 @@ from classroom.models import (
 )
 from classroom.roles import Role
 from classroom.sqlite_store import SqliteStore
-from classroom.store import ErasedRows
 
 
 @pytest.fixture
@@ -92,66 +91,6 @@ async def _everything(store: SqliteStore) -> dict[str, object]:
     }
 
 
-async def test_erasing_a_pupil_removes_or_empties_every_row_naming_them(store: SqliteStore) -> None:
-    rows = await store.erase_user("p1", "a1", ERASED_NAME, ERASED_ID)
-
-    assert rows == ErasedRows(
-        sign_ins=["si-petya-1", "si-petya-2"],
-        class_memberships=1,
-        parent_links=1,
-        invites_deleted=1,
-        invites_reassigned=0,
-        sessions_reassigned=0,
-        sessions_unlinked=2,
-        chat_lines=1,
-        attendance=1,
-        removals=1,
-    )
-    assert await store.user("p1") is None and await store.user_by_login("petya") is None
-    assert [u.id for u in await store.users("s1")] == ["a1", "t1", "p2", "m1"]
-    assert await store.user("m1") == replace(PARENT, children=["p2"])
-    (school_class,) = await store.classes("s1")
-    assert (school_class.teachers, school_class.pupils) == (["t1"], ["p2"])
-    assert [i.id for i in await store.invites("c1")] == ["i-teacher", "i-masha"]
-    consultation, event = await store.session("k1"), await store.session("e1")
-    assert consultation is not None and consultation.guest_id is None
-    assert event is not None and event.performers == ("p2",)
-    assert [(s.user_id, s.name) for s in await store.attendance("l1")] == [
-        ("t1", "Ольга Ивановна"),
-        ("p2", "Маша Петрова"),
-    ]
-    assert [(c.user_id, c.name, c.text) for c in await store.chat("l1", 100)] == [
-        ("t1", "Ольга Ивановна", "hello from olga"),
-        (ERASED_ID, ERASED_NAME, ERASED_NAME),
-        ("p2", "Маша Петрова", "hello from masha"),
-    ]
-    assert (await store.is_removed("l1", "p1"), await store.is_removed("l1", "p2")) == (False, True)
-    assert (
-        await store.sign_ins.get("si-petya-1") is None
-        and await store.sign_ins.get("si-masha") is not None
-    )
-
-
-async def test_erasing_a_teacher_hands_their_sessions_and_links_to_the_admin(
-    store: SqliteStore,
-) -> None:
-    rows = await store.erase_user("t1", "a1", ERASED_NAME, ERASED_ID)
-
-    assert (rows.invites_reassigned, rows.invites_deleted, rows.sessions_reassigned) == (2, 0, 2)
-    assert [(i.id, i.created_by) for i in await store.invites("c1")] == [
-        ("i-teacher", "a1"),
-        ("i-petya", "a1"),
-        ("i-masha", "a1"),
-    ]
-    assert [(s.id, s.created_by) for s in await store.sessions("s1")] == [
-        ("l1", "a1"),
-        ("k1", "a1"),
-        ("e1", "a1"),
-    ]
-    (school_class,) = await store.classes("s1")
-    assert (school_class.teachers, school_class.pupils) == ([], ["p1", "p2"])
-
-
 async def test_a_failure_at_the_last_step_leaves_everything_as_it_was(store: SqliteStore) -> None:
     # A table this code does not know (another feature's) still names the account, with no
     # ON DELETE CASCADE: the account's own DELETE, the last statement, fails.
@@ -166,15 +105,6 @@ async def test_a_failure_at_the_last_step_leaves_everything_as_it_was(store: Sql
 
     assert await _everything(store) == before
     assert await store.user("p1") == PETYA
-
-
-async def test_erasing_an_unknown_account_is_a_key_error_and_writes_nothing(
-    store: SqliteStore,
-) -> None:
-    before = await _everything(store)
-    with pytest.raises(KeyError):
-        await store.erase_user("nobody", "a1", ERASED_NAME, ERASED_ID)
-    assert await _everything(store) == before
 
 
 # --- the use case's refusals -------------------------------------------------------------
