@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.redis_server import RedisServer, running_redis
+from bench.redis_server import RedisServer, running_redis
 
 
 @pytest.fixture(scope="session")

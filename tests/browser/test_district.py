@@ -15,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import redis
 
-from tests.redis_server import RedisServer
+from bench.redis_server import RedisServer
 from tests.server_process import ServerProcess, free_port, running_server
 
 from .conftest import _links

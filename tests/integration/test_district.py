@@ -14,6 +14,7 @@ import pytest
 from redis.asyncio import Redis
 
 from bench.bots import PublisherBot, SubscriberBot
+from bench.redis_server import RedisServer
 from classroom.models import SessionKind
 from classroom.roles import Role
 from district import directory
@@ -21,7 +22,6 @@ from district.directory import Directory
 from signaling import api
 from signaling.routing import DistrictRouter
 from signaling.server_state import CLOSE_ENDED, CLOSE_SIGNED_OUT
-from tests.redis_server import RedisServer
 from tests.server_process import free_port
 
 from .conftest import RunningServer, serving
