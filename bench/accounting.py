@@ -158,6 +158,9 @@ class Usage:
     bots_cores: int
     loop_lag_p99_s: float
     loop_lag_max_s: float
+    rss_by_pid: dict[int, float] = field(default_factory=dict)
+    """Mean RSS of each server process over the window, in bytes (a district's node is
+    several processes: its memory is theirs together)."""
 
     @property
     def cpu_pct(self) -> float:
@@ -197,6 +200,7 @@ class ProcSampler:
     _seen: dict[int, _Seen] = field(default_factory=dict)
     _roles: dict[int, str] = field(default_factory=dict)
     _rss: list[int] = field(default_factory=list)
+    _rss_by_pid: dict[int, list[int]] = field(default_factory=dict)
     _task: asyncio.Task[None] | None = None
     _lag: LoopLagMonitor | None = None
     _started_at: float = 0.0
@@ -206,6 +210,7 @@ class ProcSampler:
         self._seen.clear()
         self._roles.clear()
         self._rss.clear()
+        self._rss_by_pid.clear()
         self._started_at = time.monotonic()
         self._bots_cpu_at_start = time.process_time()
         self._sample(baseline=True)
@@ -233,6 +238,7 @@ class ProcSampler:
             bots_cores=bench_cores(),
             loop_lag_p99_s=lag.p99 if lag else 0.0,
             loop_lag_max_s=lag.max if lag else 0.0,
+            rss_by_pid={pid: sum(r) / len(r) for pid, r in self._rss_by_pid.items()},
         )
 
     async def _run(self) -> None:
@@ -245,9 +251,11 @@ class ProcSampler:
         for pid in self.pids():
             try:
                 cpu = cpu_seconds(pid, self.proc)
-                rss += rss_bytes(pid, self.proc)
+                own = rss_bytes(pid, self.proc)
             except (OSError, ValueError, IndexError):  # gone between listing and reading
                 continue
+            rss += own
+            self._rss_by_pid.setdefault(pid, []).append(own)
             seen = self._seen.get(pid)
             if seen is None:
                 self._seen[pid] = _Seen(first=cpu if baseline else 0.0, last=cpu)

@@ -114,6 +114,9 @@ async def test_sampler_sums_cpu_and_rss_of_its_processes(
     assert usage.cpu_pct > 20
     assert usage.cpu_by_pid[sleeping_child.pid] < 0.05
     assert usage.rss_peak_bytes >= usage.rss_mean_bytes > 0
+    # Each process's own mean, which together make the mean of the sums.
+    assert usage.rss_by_pid.keys() == {busy_child.pid, sleeping_child.pid}
+    assert sum(usage.rss_by_pid.values()) == pytest.approx(usage.rss_mean_bytes, rel=0.05)
     assert usage.role_by_pid == {
         busy_child.pid: Path(sys.executable).name,
         sleeping_child.pid: "sleep",
