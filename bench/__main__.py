@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -191,6 +192,8 @@ async def main(args: argparse.Namespace) -> int:
     try:
         for scenario, _server, workers, make, sizes in runs:
             plans = [SCENARIOS[scenario](n, media) for n in sizes]
+            if args.every_step:
+                plans = [replace(plan, every_step=True) for plan in plans]
             await run_ramp(make, plans, timing, workers=workers, progress=progress, into=records)
     except asyncio.CancelledError:  # Ctrl-C: the step in flight has cleaned up after itself
         interrupted = True
@@ -309,6 +312,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="our server's SFU process counts to compare, e.g. 1,2 (SFU_WORKERS), for every "
         "scenario; default: rooms with 1 and 2 (1 to cores-1 on 4 cores or more), the others "
         "with the server's default",
+    )
+    parser.add_argument(
+        "--every-step",
+        action="store_true",
+        help="run every step of a ramp even after one did not hold (to compare servers at "
+        "the same sizes on a busy machine)",
     )
     parser.add_argument(
         "--nodes",

@@ -846,6 +846,10 @@ def markdown(records: Sequence[StepRecord], meta: dict[str, Any], plots: Sequenc
     curve = scaling_curve(records)
     if curve and cores >= 4:
         out += [f"Scaling curve ({cores} cores), `rooms`:", "", *curve, ""]
+    # Imported here: that module builds on this one's tables and helpers.
+    from .district_report import district_section
+
+    out += district_section(records, cores, bool(meta.get("pinned")))
     out += [
         "`*`: the bots were saturated (their CPU ≥ 90 % of their core or their event loop "
         "lagging): shown, left out of every verdict. µs/pkt = server CPU µs per packet "
