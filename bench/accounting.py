@@ -137,6 +137,41 @@ async def settled_rss(
     return before[1]
 
 
+async def quiet(
+    pids: Callable[[], list[int]],
+    *,
+    below: float = 0.05,
+    interval: float = 0.5,
+    within: float = 15.0,
+    proc: Path = PROC,
+) -> bool:
+    """Wait until ``pids()`` together use less than ``below`` of a core over ``interval``;
+    False if they never did within ``within`` seconds.
+
+    A server says it is ready while its SFU workers still import (a second or two of a
+    core each): with several nodes on one core, joins made meanwhile wait behind them.
+    """
+
+    def used() -> float:
+        total = 0.0
+        for pid in pids():
+            try:
+                total += cpu_seconds(pid, proc)
+            except (OSError, ValueError, IndexError):  # gone meanwhile
+                continue
+        return total
+
+    deadline = time.monotonic() + within
+    before = used()
+    while time.monotonic() < deadline:
+        await asyncio.sleep(interval)
+        now = used()
+        if now - before < below * interval:
+            return True
+        before = now
+    return False
+
+
 def bench_cores() -> int:
     """How many cores this process may run on (its affinity mask)."""
     return len(os.sched_getaffinity(0))

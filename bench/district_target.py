@@ -25,7 +25,7 @@ from redis.asyncio import Redis
 
 from district.directory import Directory
 
-from .accounting import process_tree
+from .accounting import process_tree, quiet
 from .loadgen import percentile
 from .ours_target import OursParticipant, can_pin, open_participant
 from .redis_server import RedisServer, running_redis
@@ -102,6 +102,9 @@ class DistrictTarget:
             server = self._node(index, self.redis.url, self._data_dir)
             self.servers.append(server)
             await server.start()
+        # The last nodes' SFU workers may still be importing, on the core the first joins
+        # need: measured, they stretched the first wave of joins to a second.
+        await quiet(self.server_pids)
 
     async def stop(self) -> None:
         # Nodes first: each leaves the directory as it stops, which needs the Redis.

@@ -19,6 +19,7 @@ from bench.accounting import (
     cpu_seconds,
     process_role,
     process_tree,
+    quiet,
     rss_bytes,
     udp_ports,
 )
@@ -158,3 +159,10 @@ def test_saturation_from_cpu_or_loop_lag() -> None:
     assert not usage(5.0, 0.001).bots_saturated
     assert usage(9.5, 0.001).bots_saturated
     assert usage(5.0, 0.05).bots_saturated
+
+
+async def test_processes_are_quiet_once_they_stop_using_the_cpu(
+    busy_child: subprocess.Popen[bytes], sleeping_child: subprocess.Popen[bytes]
+) -> None:
+    assert await quiet(lambda: [sleeping_child.pid], interval=0.2, within=2.0)
+    assert not await quiet(lambda: [busy_child.pid], interval=0.2, within=0.7)
