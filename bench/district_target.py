@@ -102,8 +102,8 @@ class DistrictTarget:
             server = self._node(index, self.redis.url, self._data_dir)
             self.servers.append(server)
             await server.start()
-        # The last nodes' SFU workers may still be importing, on the core the first joins
-        # need: measured, they stretched the first wave of joins to a second.
+        # The last node's SFU worker may still be importing, on the core the first joins
+        # need (measured: ~0.4 s of it in the half second after three nodes said ready).
         await quiet(self.server_pids)
 
     async def stop(self) -> None:
