@@ -74,7 +74,7 @@ nginx:
 	   (systemctl disable --now nginx >/dev/null 2>&1 || true))
 
 # Debian's redis-server: the district's directory of rooms and nodes (district/); the tests
-# start their own on 127.0.0.1 (tests/redis_server.py). The package's service stays off.
+# start their own on 127.0.0.1 (bench/redis_server.py). The package's service stays off.
 .PHONY: redis
 redis:
 	@command -v redis-server >/dev/null 2>&1 || \

@@ -1,8 +1,9 @@
 """The bench suite: `python -m bench [--quick] [--scenarios …] [--servers …] [--steps …]`.
 
-Runs each scenario's ramp against each server in turn (ours, then Janus, then aiortc's
-decoding relay for the lesson), servers pinned to CPU 0 and the bots to CPU 1 on a machine
-with two cores or more, and writes bench/results/<timestamp>.json, .md and .png files.
+Runs each scenario's ramp against each server in turn (ours, then a district of our nodes if
+asked, then Janus, then aiortc's decoding relay for the lesson), servers pinned to CPU 0 and
+the bots to CPU 1 on a machine with two cores or more, and writes
+bench/results/<timestamp>.json, .md and .png files.
 ``--loop uvloop`` runs the bots on uvloop (the server's loop): in a class of 20 the bots spent
 19-20 µs of CPU per received packet on it against 23 µs on asyncio.
 """
@@ -19,12 +20,14 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import uvloop
 
+from .district_target import DistrictTarget
 from .loadgen import Timing, run_ramp
 from .ours_target import OursTarget, can_pin
 from .progress import Progress
@@ -45,7 +48,12 @@ from .scenarios import (
 from .subscription import FEEDBACK_MODES, Feedback
 from .target import Target
 
-SERVERS = ("ours", "janus", "relay")
+SERVERS = ("ours", "district", "janus", "relay")
+DEFAULT_SERVERS = ("ours", "janus", "relay")
+"""What runs unless ``--servers`` says: a district (several nodes and a Redis) only when asked."""
+DEFAULT_NODES = [1, 2, 3]
+"""A district's node counts (``--nodes``)."""
+DISTRICT_SKIPS = {"broadcast": "the district bench runs lessons, not events"}
 FEEDBACK_NOTES: dict[str, str] = {
     "cheap": "counted from headers, with the RRs, NACKs and PLIs a browser sends (generated "
     "by the bench)",
@@ -132,6 +140,7 @@ async def main(args: argparse.Namespace) -> int:
         join_concurrency=args.join_concurrency,
     )
     chosen_workers = [int(w) for w in args.workers.split(",")] if args.workers else None
+    node_counts = parse_nodes(args.nodes)
     cores = os.cpu_count() or 1
 
     feedback: Feedback = "none" if args.no_feedback else args.feedback
@@ -157,10 +166,18 @@ async def main(args: argparse.Namespace) -> int:
                 (w, _ours_maker(server_cores(w, cores) if pinned else None, w, feedback))
                 for w in workers_for(scenario, chosen_workers, cores)
             ]
+        if "district" in servers:
+            makers["district"] = [
+                (None, _district_maker(n, server_cores(n, cores) if pinned else None, feedback))
+                for n in node_counts
+            ]
         for server, variants in sorted(makers.items(), key=lambda kv: SERVERS.index(kv[0])):
             sizes = relay_steps.get(scenario) if server == "relay" else steps[scenario]
             if not sizes:
                 continue  # the relay only runs the lesson
+            if server == "district" and scenario in DISTRICT_SKIPS:
+                print(f"district: {scenario} skipped: {DISTRICT_SKIPS[scenario]}", file=sys.stderr)
+                continue
             runs += [(scenario, server, w, make, sizes) for w, make in variants]
     if not runs:
         print("nothing to run", file=sys.stderr)
@@ -175,6 +192,8 @@ async def main(args: argparse.Namespace) -> int:
     try:
         for scenario, _server, workers, make, sizes in runs:
             plans = [SCENARIOS[scenario](n, media) for n in sizes]
+            if args.every_step:
+                plans = [replace(plan, every_step=True) for plan in plans]
             await run_ramp(make, plans, timing, workers=workers, progress=progress, into=records)
     except asyncio.CancelledError:  # Ctrl-C: the step in flight has cleaned up after itself
         interrupted = True
@@ -185,8 +204,9 @@ async def main(args: argparse.Namespace) -> int:
     description = (
         f"{'Quick smoke' if args.quick else 'Full suite'} on {os.cpu_count()} cores; "
         + (
-            f"servers pinned to CPU {SERVER_CPU} (ours with n SFU processes on a machine of "
-            f"4 cores or more: CPUs 0 to n-1), bots to CPU {bots_cpu}"
+            f"servers pinned to CPU {SERVER_CPU} (ours with n SFU processes, or a district "
+            f"of n nodes and its Redis, on a machine of 4 cores or more: CPUs 0 to n-1), bots "
+            f"to CPU {bots_cpu}"
             if pinned
             else "nothing pinned (fewer than 2 cores or no taskset)"
         )
@@ -233,6 +253,14 @@ def workers_for(scenario: str, chosen: list[int] | None, cores: int) -> list[int
     return [None]
 
 
+def parse_nodes(value: str) -> list[int]:
+    """``--nodes 1,2,3``: a district's node counts, one run of it each."""
+    counts = sorted({int(n) for n in value.split(",") if n.strip()})
+    if not counts or min(counts) < 1:
+        raise SystemExit(f"--nodes {value}: give node counts of 1 or more, e.g. 1,2,3")
+    return counts
+
+
 def bots_core(cores: int) -> int:
     """The bots' core: the last one on 4 cores or more (the SFU processes get the others)."""
     return cores - 1 if cores >= 4 else BOTS_CPU
@@ -252,11 +280,21 @@ def _ours_maker(
     return lambda: OursTarget(cpu=cpu, workers=workers, feedback=feedback)
 
 
+def _district_maker(nodes: int, cpu: int | str | None, feedback: Feedback) -> Callable[[], Target]:
+    return lambda: DistrictTarget(nodes, cpu, feedback=feedback)
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small N, short windows (≤ 3 min)")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
-    parser.add_argument("--servers", default=",".join(SERVERS))
+    parser.add_argument(
+        "--servers",
+        default=",".join(DEFAULT_SERVERS),
+        help=f"servers to run, of {', '.join(SERVERS)} (default {','.join(DEFAULT_SERVERS)}); "
+        "district: our server as n nodes of a district with their own redis-server, joined "
+        "through every node in turn (--nodes)",
+    )
     parser.add_argument(
         "--steps",
         action="append",
@@ -274,6 +312,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="our server's SFU process counts to compare, e.g. 1,2 (SFU_WORKERS), for every "
         "scenario; default: rooms with 1 and 2 (1 to cores-1 on 4 cores or more), the others "
         "with the server's default",
+    )
+    parser.add_argument(
+        "--every-step",
+        action="store_true",
+        help="run every step of a ramp even after one did not hold (to compare servers at "
+        "the same sizes on a busy machine)",
+    )
+    parser.add_argument(
+        "--nodes",
+        default=",".join(str(n) for n in DEFAULT_NODES),
+        help="the district's node counts to compare, e.g. 1,2,3 (default), a run of every "
+        "scenario each; on 2 cores all the nodes share the servers' core",
     )
     parser.add_argument(
         "--feedback",

@@ -137,6 +137,41 @@ async def settled_rss(
     return before[1]
 
 
+async def quiet(
+    pids: Callable[[], list[int]],
+    *,
+    below: float = 0.05,
+    interval: float = 0.5,
+    within: float = 15.0,
+    proc: Path = PROC,
+) -> bool:
+    """Wait until ``pids()`` together use less than ``below`` of a core over ``interval``;
+    False if they never did within ``within`` seconds.
+
+    A server says it is ready while its SFU workers still import (a second or two of a
+    core each): with several nodes on one core, joins made meanwhile wait behind them.
+    """
+
+    def used() -> float:
+        total = 0.0
+        for pid in pids():
+            try:
+                total += cpu_seconds(pid, proc)
+            except (OSError, ValueError, IndexError):  # gone meanwhile
+                continue
+        return total
+
+    deadline = time.monotonic() + within
+    before = used()
+    while time.monotonic() < deadline:
+        await asyncio.sleep(interval)
+        now = used()
+        if now - before < below * interval:
+            return True
+        before = now
+    return False
+
+
 def bench_cores() -> int:
     """How many cores this process may run on (its affinity mask)."""
     return len(os.sched_getaffinity(0))
@@ -158,6 +193,9 @@ class Usage:
     bots_cores: int
     loop_lag_p99_s: float
     loop_lag_max_s: float
+    rss_by_pid: dict[int, float] = field(default_factory=dict)
+    """Mean RSS of each server process over the window, in bytes (a district's node is
+    several processes: its memory is theirs together)."""
 
     @property
     def cpu_pct(self) -> float:
@@ -197,6 +235,7 @@ class ProcSampler:
     _seen: dict[int, _Seen] = field(default_factory=dict)
     _roles: dict[int, str] = field(default_factory=dict)
     _rss: list[int] = field(default_factory=list)
+    _rss_by_pid: dict[int, list[int]] = field(default_factory=dict)
     _task: asyncio.Task[None] | None = None
     _lag: LoopLagMonitor | None = None
     _started_at: float = 0.0
@@ -206,6 +245,7 @@ class ProcSampler:
         self._seen.clear()
         self._roles.clear()
         self._rss.clear()
+        self._rss_by_pid.clear()
         self._started_at = time.monotonic()
         self._bots_cpu_at_start = time.process_time()
         self._sample(baseline=True)
@@ -233,6 +273,7 @@ class ProcSampler:
             bots_cores=bench_cores(),
             loop_lag_p99_s=lag.p99 if lag else 0.0,
             loop_lag_max_s=lag.max if lag else 0.0,
+            rss_by_pid={pid: sum(r) / len(r) for pid, r in self._rss_by_pid.items()},
         )
 
     async def _run(self) -> None:
@@ -245,9 +286,11 @@ class ProcSampler:
         for pid in self.pids():
             try:
                 cpu = cpu_seconds(pid, self.proc)
-                rss += rss_bytes(pid, self.proc)
+                own = rss_bytes(pid, self.proc)
             except (OSError, ValueError, IndexError):  # gone between listing and reading
                 continue
+            rss += own
+            self._rss_by_pid.setdefault(pid, []).append(own)
             seen = self._seen.get(pid)
             if seen is None:
                 self._seen[pid] = _Seen(first=cpu if baseline else 0.0, last=cpu)

@@ -45,6 +45,7 @@ Definitions (the same for every target, since every target's participants report
 from __future__ import annotations
 
 import asyncio
+import inspect
 import math
 import time
 import traceback
@@ -55,7 +56,7 @@ from typing import Any
 from .accounting import ProcSampler, Usage, settled_rss, udp_ports
 from .group_stats import GroupStats, Traffic, group_stats, picture_sizes, traffic
 from .progress import Progress
-from .report import StepRecord, verdict_of
+from .report import StepRecord, label_of, verdict_of
 from .rtp_stats import StreamStats
 from .scenarios import Plan, key, sources
 from .target import JoinSpec, Participant, Target
@@ -107,7 +108,7 @@ async def run_ramp(
     for index, plan in enumerate(plans):
         target = make_target()
         if progress is not None:
-            name = target.name if workers is None else f"{target.name} ×{workers}"
+            name = label_of(target.name, workers, getattr(target, "nodes", None))
             progress.step(f"{plan.scenario} {name} N={plan.n}")
         record = await run_step(target, plan, timing, workers=workers, progress=progress)
         records.append(record)
@@ -149,6 +150,8 @@ async def run_step(
             progress.phase(text, fraction)
 
     joined: list[_Joined] = []
+    nodes: int | None = getattr(target, "nodes", None)
+    """A district's node count (``bench.district_target``); None: one server."""
     show("starting server", 0.0)
     try:
         await target.start()
@@ -196,6 +199,7 @@ async def run_step(
             joined,
             process_of,
             groups,
+            nodes,
         )
         roles = {key(j.spec): j.spec.role for j in joined}
         record.extra["received"] = received_by_role(
@@ -219,13 +223,15 @@ async def run_step(
             "ms_p95": _round(percentile(took, 95), 0),
             "ms_max": _round(max(took, default=None), 0),
         }
-        # What only some targets measure (our events' HLS clients).
+        # What only some targets measure (our events' HLS clients; a district's placement,
+        # read from its Redis, hence perhaps awaited).
         extra = getattr(target, "extra_stats", None)
         if extra is not None:
-            record.extra.update(extra())
+            found = extra()
+            record.extra.update(await found if inspect.isawaitable(found) else found)
         return record
     except Exception as exc:
-        return _error_record(target.name, plan, workers, exc)
+        return _error_record(target.name, plan, workers, exc, nodes)
     finally:
         show("tearing down", 1.0)
         await asyncio.gather(*(j.participant.close() for j in joined), return_exceptions=True)
@@ -462,8 +468,8 @@ def _process_of(joined: list[_Joined], usage: Usage) -> dict[str, int]:
 def process_table(
     usage: Usage, before: Counts, after: Counts, process_of: dict[str, int]
 ) -> list[dict[str, Any]]:
-    """Per server process: its role, CPU, the packets/s received through it, the rooms whose
-    subscribers it serves, and its CPU µs per such packet."""
+    """Per server process: its role, CPU, mean RSS, the packets/s received through it, the
+    rooms whose subscribers it serves, and its CPU µs per such packet."""
     seconds = usage.seconds
     packets: dict[int, int] = {}
     rooms: dict[int, set[str]] = {}
@@ -481,6 +487,7 @@ def process_table(
                 "pid": pid,
                 "role": usage.role_by_pid.get(pid, "?"),
                 "cpu_pct": round(cpu / seconds * 100, 2) if seconds else 0.0,
+                "rss_mb": round(usage.rss_by_pid.get(pid, 0.0) / MB, 1),
                 "pps_out": round(count / seconds, 1) if seconds else 0.0,
                 "cpu_us_per_pkt_out": round(cpu * 1e6 / count, 2) if count else None,
                 "rooms": sorted(rooms.get(pid, ())),
@@ -577,6 +584,7 @@ def _record(
     joined: list[_Joined],
     process_of: dict[str, int] | None = None,
     groups: list[GroupStats] | None = None,
+    nodes: int | None = None,
 ) -> StepRecord:
     wanted = sources(plan)
     joined_at = {key(j.spec): j.started_at for j in joined}
@@ -666,6 +674,7 @@ def _record(
             ),
             **({"groups": [asdict(g) for g in groups]} if groups else {}),
         },
+        nodes=nodes,
     )
 
 
@@ -673,7 +682,9 @@ def _round(value: float | None, digits: int = 1) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def _error_record(server: str, plan: Plan, workers: int | None, exc: Exception) -> StepRecord:
+def _error_record(
+    server: str, plan: Plan, workers: int | None, exc: Exception, nodes: int | None = None
+) -> StepRecord:
     text = f"{type(exc).__name__}: {str(exc) or type(exc).__name__}"
     extra: dict[str, Any] = {"traceback": traceback.format_exception(exc)[-3:]}
     return StepRecord(
@@ -707,4 +718,5 @@ def _error_record(server: str, plan: Plan, workers: int | None, exc: Exception) 
         verdict="error",
         error=text,
         extra=extra,
+        nodes=nodes,
     )

@@ -11,6 +11,7 @@ import asyncio
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -54,10 +55,12 @@ async def packets_sent(senders: RTCPeerConnection | Iterable[RTCRtpSender]) -> i
 class OursParticipant:
     """One bot in a room: what it received, whose it was, what it sent."""
 
-    def __init__(self, identity: str, bot: SubscriberBot) -> None:
+    def __init__(self, identity: str, bot: SubscriberBot, joined_at: float | None = None) -> None:
         self.identity = identity
         self.bot = bot
         self.join_started_at: float | None = bot.join_started_at
+        self.joined_at = joined_at
+        """time.monotonic() when the server's ``joined`` came (before publishing)."""
         self._identities: dict[str, str] = {}
 
     def streams(self) -> list[StreamStats]:
@@ -185,46 +188,11 @@ class OursTarget:
         server = self.server
         if server is None:
             raise RuntimeError("the target is not started")
-        publish = spec.publish
         if spec.event:
             token = await self._event_token(server, spec)
         else:
             token = server.token(spec.identity, role=spec.role, room=spec.room)
-        feedback = spec.feedback or self.feedback
-        relay = (
-            UdpRelay(down_impairment=spec.downlink, seed=spec.link_seed)
-            if spec.downlink is not None
-            else None
-        )
-        bot: SubscriberBot
-        if publish is None:
-            bot = SubscriberBot(server.url, token, feedback=feedback, relay=relay, page=spec.page)
-        else:
-            bot = PublisherBot(
-                server.url,
-                token,
-                video_size=None,
-                audio=publish.audio is not None,
-                video_frames=publish.video,
-                audio_frames=publish.audio,
-                layered_video=publish.layered,
-                audio_level=publish.audio_level,
-                simulcast=publish.simulcast or False,
-                feedback=feedback,
-                relay=relay,
-                page=spec.page,
-            )
-        try:
-            # Whose media to receive goes with the join, as a large class's client would send it.
-            await bot.join(spec.subscribe_to)
-            if isinstance(bot, PublisherBot):
-                await bot.publish()
-        except BaseException:
-            await bot.close()
-            if relay is not None:
-                await relay.close()
-            raise
-        return OursParticipant(spec.identity, bot)
+        return await open_participant(server.url, token, spec, spec.feedback or self.feedback)
 
     async def _event_token(self, server: ServerProcess, spec: JoinSpec) -> str:
         """A token into the event that stands for ``spec.room`` (made on first use, with its
@@ -245,3 +213,46 @@ class OursTarget:
         audience.start()
         self._hls.append(audience)
         return event
+
+
+async def open_participant(
+    url: str, token: str, spec: JoinSpec, feedback: Feedback | bool
+) -> OursParticipant:
+    """A bot joined to ``spec.room`` through the server at ``url`` (and publishing, if
+    ``spec`` publishes): our server alone, or any node of a district."""
+    publish = spec.publish
+    relay = (
+        UdpRelay(down_impairment=spec.downlink, seed=spec.link_seed)
+        if spec.downlink is not None
+        else None
+    )
+    bot: SubscriberBot
+    if publish is None:
+        bot = SubscriberBot(url, token, feedback=feedback, relay=relay, page=spec.page)
+    else:
+        bot = PublisherBot(
+            url,
+            token,
+            video_size=None,
+            audio=publish.audio is not None,
+            video_frames=publish.video,
+            audio_frames=publish.audio,
+            layered_video=publish.layered,
+            audio_level=publish.audio_level,
+            simulcast=publish.simulcast or False,
+            feedback=feedback,
+            relay=relay,
+            page=spec.page,
+        )
+    try:
+        # Whose media to receive goes with the join, as a large class's client would send it.
+        await bot.join(spec.subscribe_to)
+        joined_at = time.monotonic()
+        if isinstance(bot, PublisherBot):
+            await bot.publish()
+    except BaseException:
+        await bot.close()
+        if relay is not None:
+            await relay.close()
+        raise
+    return OursParticipant(spec.identity, bot, joined_at)

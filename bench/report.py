@@ -24,7 +24,7 @@ TARGET_RATIO_TO_JANUS = 1.5
 TARGET_TTFF_P95_MS = 500.0
 TARGET_PUPIL_KBPS = 1500.0
 """Issue 16: what a pupil of a full class receives, at most."""
-SERVER_ORDER = {"ours": 0, "janus": 1, "relay": 2}
+SERVER_ORDER = {"ours": 0, "district": 1, "janus": 2, "relay": 3}
 SCENARIO_NOTES = {
     "lesson": "N pupils: 1 teacher (720p + audio) and N pupils (360p + audio); each pupil sees "
     "the teacher and 3 pupils, the teacher sees everyone.",
@@ -96,7 +96,7 @@ class StepRecord:
 
     scenario: str
     server: str
-    """"ours", "janus" or "relay"."""
+    """"ours", "district", "janus" or "relay"."""
     workers: int | None
     """SFU processes asked of our server (None: its default)."""
     n: int
@@ -135,6 +135,8 @@ class StepRecord:
     """"held", "loss", "ttff", "bots saturated" or "error"."""
     error: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    nodes: int | None = None
+    """Nodes of a district (``district``, each a whole server of ours); None: one server."""
 
     @property
     def held(self) -> bool:
@@ -142,8 +144,15 @@ class StepRecord:
 
     @property
     def label(self) -> str:
-        """The server as tables name it: our server with its worker count when set."""
-        return self.server if self.workers is None else f"{self.server} ×{self.workers}"
+        return label_of(self.server, self.workers, self.nodes)
+
+
+def label_of(server: str, workers: int | None, nodes: int | None = None) -> str:
+    """A server as tables name it: ours with its SFU process count when set, a district with
+    its node count."""
+    if nodes is not None:
+        return f"{server} {nodes} node{'' if nodes == 1 else 's'}"
+    return server if workers is None else f"{server} ×{workers}"
 
 
 def verdict_of(
@@ -193,6 +202,7 @@ class Limit:
     held_n: int | None
     stopped_by: str
     """A failed step's verdict with its N (``loss at N=8``), or ``end of steps``."""
+    nodes: int | None = None
 
 
 def limits(records: Iterable[StepRecord]) -> list[Limit]:
@@ -204,7 +214,14 @@ def limits(records: Iterable[StepRecord]) -> list[Limit]:
         stopped = f"{failed.verdict} at N={failed.n}" if failed else "end of steps"
         first = ordered[0]
         found.append(
-            Limit(scenario, first.server, first.workers, max(held) if held else None, stopped)
+            Limit(
+                scenario,
+                first.server,
+                first.workers,
+                max(held) if held else None,
+                stopped,
+                first.nodes,
+            )
         )
     return found
 
@@ -829,6 +846,10 @@ def markdown(records: Sequence[StepRecord], meta: dict[str, Any], plots: Sequenc
     curve = scaling_curve(records)
     if curve and cores >= 4:
         out += [f"Scaling curve ({cores} cores), `rooms`:", "", *curve, ""]
+    # Imported here: that module builds on this one's tables and helpers.
+    from .district_report import district_section
+
+    out += district_section(records, cores, bool(meta.get("pinned")))
     out += [
         "`*`: the bots were saturated (their CPU ≥ 90 % of their core or their event loop "
         "lagging): shown, left out of every verdict. µs/pkt = server CPU µs per packet "
@@ -850,7 +871,7 @@ def _cell(record: StepRecord | None, show: Any) -> str:
 
 
 def _label(lim: Limit) -> str:
-    return lim.server if lim.workers is None else f"{lim.server} ×{lim.workers}"
+    return label_of(lim.server, lim.workers, lim.nodes)
 
 
 def _scenarios(records: Iterable[StepRecord]) -> list[str]:

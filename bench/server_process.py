@@ -21,6 +21,8 @@ from .processes import terminate
 from .tokens import mint_token
 
 _LINK = re.compile(r"^(Teacher|Pupil) link: (\S+)")
+_READY = "Server ready on "
+"""The server's last line of its start: every link before it has been printed."""
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -43,12 +45,13 @@ class ServerProcess:
         cwd: Path | None = None,
         cpu: int | str | None = None,
         extra_env: dict[str, str] | None = None,
+        secret: str | None = None,
     ) -> None:
         """``cpu`` pins the server to one core, or to a ``taskset`` list of cores (``"0-2"``),
-        so bots cannot steal its time."""
+        so bots cannot steal its time; ``secret`` is one the nodes of a district share."""
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.secret = secrets.token_urlsafe(32)
+        self.secret = secret or secrets.token_urlsafe(32)
         self.links: dict[str, list[str]] = {"Teacher": [], "Pupil": []}
         self.output: deque[str] = deque(maxlen=2000)
         """The server's last output lines (stdout and stderr)."""
@@ -83,7 +86,7 @@ class ServerProcess:
         return mint_token(self.secret, identity, room or self.room(), role=role)
 
     async def start(self, *, within: float = 30.0) -> None:
-        """Start the server and wait until it has printed its links."""
+        """Start the server and wait until it is ready (its links printed, if a demo)."""
         env = {
             **os.environ,
             "PORT": str(self.port),
@@ -115,7 +118,7 @@ class ServerProcess:
         except TimeoutError:
             await self.stop()
             tail = "\n".join(list(self.output)[-30:])
-            raise RuntimeError(f"the server did not print its links:\n{tail}") from None
+            raise RuntimeError(f"the server did not say it was ready:\n{tail}") from None
 
     async def stop(self, *, within: float = 10.0) -> int | None:
         """Stop the server (SIGINT, then SIGKILL) and return its exit code."""
@@ -143,8 +146,8 @@ class ServerProcess:
             match = _LINK.match(line)
             if match:
                 self.links[match.group(1)].append(match.group(2))
-                if self.links["Teacher"] and self.links["Pupil"]:
-                    self._ready.set()
+            elif line.startswith(_READY):
+                self._ready.set()
 
 
 def _token_of(link: str) -> str:

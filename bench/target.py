@@ -1,4 +1,4 @@
-"""What the load generator drives: an SFU under test ("ours", "janus" or "relay").
+"""What the load generator drives: an SFU under test ("ours", "district", "janus" or "relay").
 
 A scenario only joins participants to rooms and reads what they received; each target turns
 that into its own signalling (our WebSocket protocol, Janus VideoRoom over HTTP, aiortc's
@@ -89,7 +89,12 @@ class Participant(Protocol):
 
 class Target(Protocol):
     name: str
-    """"ours", "janus" or "relay": the `server` field of the results."""
+    """"ours", "district", "janus" or "relay": the `server` field of the results."""
+
+    # Optional (looked up with getattr by the load generator):
+    # - ``nodes``: a district's node count (the `nodes` field of the results);
+    # - ``extra_stats() -> dict`` (or an awaitable of one): what only this target measures,
+    #   read after the window and merged into the record's ``extra``.
 
     def server_pids(self) -> list[int]:
         """Processes whose CPU and memory are the server's (read from /proc)."""

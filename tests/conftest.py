@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.redis_server import RedisServer, running_redis
 from tests.postgres import Postgres, running_postgres
-from tests.redis_server import RedisServer, running_redis
 
 
 @pytest.fixture(scope="session")

@@ -16,8 +16,8 @@ import psycopg
 import pytest
 import redis
 
+from bench.redis_server import RedisServer
 from tests.postgres import Postgres
-from tests.redis_server import RedisServer
 from tests.server_process import ServerProcess, free_port, running_server
 
 from .conftest import _links

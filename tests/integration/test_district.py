@@ -17,6 +17,7 @@ from psycopg import sql
 from redis.asyncio import Redis
 
 from bench.bots import PublisherBot, SubscriberBot
+from bench.redis_server import RedisServer, running_redis
 from bench.signal_client import SignalError
 from classroom.models import SessionKind
 from classroom.roles import Grants, Role
@@ -27,7 +28,6 @@ from signaling import api
 from signaling.routing import DistrictRouter
 from signaling.server_state import CLOSE_ENDED, CLOSE_SIGNED_OUT
 from tests.postgres import Postgres
-from tests.redis_server import RedisServer, running_redis
 from tests.server_process import free_port
 
 from .conftest import RunningServer, serving

@@ -19,6 +19,7 @@ from bench.accounting import (
     cpu_seconds,
     process_role,
     process_tree,
+    quiet,
     rss_bytes,
     udp_ports,
 )
@@ -114,6 +115,9 @@ async def test_sampler_sums_cpu_and_rss_of_its_processes(
     assert usage.cpu_pct > 20
     assert usage.cpu_by_pid[sleeping_child.pid] < 0.05
     assert usage.rss_peak_bytes >= usage.rss_mean_bytes > 0
+    # Each process's own mean, which together make the mean of the sums.
+    assert usage.rss_by_pid.keys() == {busy_child.pid, sleeping_child.pid}
+    assert sum(usage.rss_by_pid.values()) == pytest.approx(usage.rss_mean_bytes, rel=0.05)
     assert usage.role_by_pid == {
         busy_child.pid: Path(sys.executable).name,
         sleeping_child.pid: "sleep",
@@ -155,3 +159,10 @@ def test_saturation_from_cpu_or_loop_lag() -> None:
     assert not usage(5.0, 0.001).bots_saturated
     assert usage(9.5, 0.001).bots_saturated
     assert usage(5.0, 0.05).bots_saturated
+
+
+async def test_processes_are_quiet_once_they_stop_using_the_cpu(
+    busy_child: subprocess.Popen[bytes], sleeping_child: subprocess.Popen[bytes]
+) -> None:
+    assert await quiet(lambda: [sleeping_child.pid], interval=0.2, within=2.0)
+    assert not await quiet(lambda: [busy_child.pid], interval=0.2, within=0.7)

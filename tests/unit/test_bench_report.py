@@ -106,6 +106,7 @@ def test_json_records_carry_the_required_fields() -> None:
             "workers": None,
             "held_n": 10,
             "stopped_by": "loss at N=20",
+            "nodes": None,
         },
         {
             "scenario": "broadcast",
@@ -113,6 +114,7 @@ def test_json_records_carry_the_required_fields() -> None:
             "workers": None,
             "held_n": 10,
             "stopped_by": "bots saturated at N=20",
+            "nodes": None,
         },
     ]
 
@@ -254,6 +256,7 @@ def test_process_table_pairs_each_process_with_the_rooms_it_serves() -> None:
         bots_cores=1,
         loop_lag_p99_s=0.0,
         loop_lag_max_s=0.0,
+        rss_by_pid={10: 60 * 2**20, 11: 90.04 * 2**20},
     )
     before = {("r0/a", 1): (100, 100, 0)}
     after = {("r0/a", 1): (40100, 40100, 0), ("r1/b", 2): (25000, 25000, 0), ("r2/c", 3): (9, 9, 0)}
@@ -263,6 +266,7 @@ def test_process_table_pairs_each_process_with_the_rooms_it_serves() -> None:
             "pid": 10,
             "role": "signaling",
             "cpu_pct": 0.5,
+            "rss_mb": 60.0,
             "pps_out": 0.0,
             "cpu_us_per_pkt_out": None,
             "rooms": [],
@@ -271,6 +275,7 @@ def test_process_table_pairs_each_process_with_the_rooms_it_serves() -> None:
             "pid": 11,
             "role": "sfu.worker",
             "cpu_pct": 20.0,
+            "rss_mb": 90.0,
             "pps_out": 4000.0,
             "cpu_us_per_pkt_out": 50.0,
             "rooms": ["r0"],
@@ -279,6 +284,7 @@ def test_process_table_pairs_each_process_with_the_rooms_it_serves() -> None:
             "pid": 12,
             "role": "sfu.worker",
             "cpu_pct": 10.0,
+            "rss_mb": 0.0,
             "pps_out": 2500.0,
             "cpu_us_per_pkt_out": 40.0,
             "rooms": ["r1"],

@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
+from bench.redis_server import RedisServer
 from district import directory
 from district.directory import Directory, Holding, NodeIdTaken, NoNode
-from tests.redis_server import RedisServer
 
 _prefixes = itertools.count()
 

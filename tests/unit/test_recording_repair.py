@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
+from bench.redis_server import RedisServer
 from district.directory import Directory
 from recording.recovery import writer
 from recording.sidecar import FORMAT, read_sidecar, write_sidecar
 from recording.track_file import PART_SUFFIX, TrackFile
 from signaling.compositions import Compositions
 from signaling.recording_repair import RecordingRepair
-from tests.redis_server import RedisServer
 from tests.unit.test_recording_recovery import video_frames
 
 _prefixes = itertools.count()

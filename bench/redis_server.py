@@ -1,5 +1,5 @@
-"""Debian's redis-server on 127.0.0.1 for the tests: no persistence, its own directory,
-stopped by its PID."""
+"""Debian's redis-server on 127.0.0.1 for the tests and the district bench: no persistence,
+its own directory, stopped by its PID."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.server_process import free_port
+from .server_process import free_port
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
@@ -29,11 +29,15 @@ class RedisServer:
 
 
 @contextmanager
-def running_redis(directory: Path) -> Iterator[RedisServer]:
+def running_redis(directory: Path, *, cpu: int | str | None = None) -> Iterator[RedisServer]:
+    """``cpu`` pins it (``taskset``) beside the servers it serves, off the bots' core."""
     port = free_port()
     log = directory / "redis.log"
+    # taskset execs redis-server: the PID stopped below is redis-server's own.
+    pin = ["taskset", "-c", str(cpu)] if cpu is not None else []
     process = subprocess.Popen(
         [
+            *pin,
             REDIS_SERVER,
             "--bind", "127.0.0.1",
             "--port", str(port),
