@@ -45,12 +45,15 @@ async def test_two_lessons_on_two_nodes_each_hold_one_and_every_pupil_gets_the_t
     assert (record.publishers, record.subscribers) == (6, 6)
     district = record.extra["district"]
     placed = {node["id"]: sorted(node["rooms"]) for node in district["nodes"]}
-    assert placed == {"node0": ["lesson-0"], "node1": ["lesson-1"]}
+    # One lesson each; which where depends on whose first join reached Redis first.
+    assert sorted(placed.values()) == [["lesson-0"], ["lesson-1"]]
     assert all(node["alive"] and node["pids"] for node in district["nodes"])
     # Doors in turn: teacher-0 node0, pupil-0 node1, pupil-1 node0 | teacher node1, pupil-0
-    # node0, pupil-1 node1; so one pupil of each lesson came through the other node.
+    # node0, pupil-1 node1: with lesson-0 on node0, one pupil of each lesson came through the
+    # other node; with the lessons the other way round, every teacher and one pupil each did.
     joins = district["joins"]
-    assert (joins["direct"]["joins"], joins["door"]["joins"]) == (4, 2)
+    expected = (4, 2) if placed["node0"] == ["lesson-0"] else (2, 4)
+    assert (joins["direct"]["joins"], joins["door"]["joins"]) == expected
     assert joins["door"]["join_ms_p50"] > 0 and joins["direct"]["join_ms_p50"] > 0
     # Every node's processes were measured, and each forwarded its own lesson's packets.
     measured = {p["pid"]: p for p in record.extra["processes"]}
