@@ -36,6 +36,30 @@ local p, name, expected, recovery = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumbe
 """
     + _CLOCK
     + """
+-- Ties go to the smaller id, numbers in it read as numbers: node2 before node10, as an
+-- operator counting the nodes expects.
+local function before(a, b)
+  local i, j = 1, 1
+  while i <= #a and j <= #b do
+    local da, db = string.match(a, '^%d+', i), string.match(b, '^%d+', j)
+    if da and db then
+      if tonumber(da) ~= tonumber(db) then
+        return tonumber(da) < tonumber(db)
+      end
+      i, j = i + #da, j + #db
+    else
+      local ca, cb = string.sub(a, i, i), string.sub(b, j, j)
+      if ca ~= cb then
+        return ca < cb
+      end
+      i, j = i + 1, j + 1
+    end
+  end
+  if #a - i ~= #b - j then
+    return #a - i < #b - j
+  end
+  return a < b
+end
 local room = p .. 'room:' .. name
 local owner = redis.call('HGET', room, 'node')
 if owner and redis.call('EXISTS', p .. 'node:' .. owner) == 1 then
@@ -62,7 +86,7 @@ for _, id in ipairs(redis.call('SMEMBERS', p .. 'nodes')) do
     end
     local capacity = tonumber(redis.call('HGET', key, 'capacity')) or 1
     local score = load / math.max(capacity, 1)
-    if best == nil or score < best_score or (score == best_score and id < best) then
+    if best == nil or score < best_score or (score == best_score and before(id, best)) then
       best, best_score = id, score
     end
   end

@@ -31,7 +31,6 @@ from .broadcasts import Broadcasts
 from .compositions import Compositions
 from .config import Config
 from .district_node import district_node
-from .door import RELAYED_BY
 from .headers import security_headers
 from .hostless import HostlessTimers
 from .metrics_access import metrics_refusal
@@ -59,7 +58,9 @@ TRANSPORT_MAX_FRAME = 4 * 1024 * 1024
 async def _websocket(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(max_msg_size=TRANSPORT_MAX_FRAME, heartbeat=20)
     await ws.prepare(request)
-    await Session(ws, request.app[STATE], relayed_by=request.headers.get(RELAYED_BY)).run()
+    state = request.app[STATE]
+    relayed_by = state.door.relayed_by(request) if state.door is not None else None
+    await Session(ws, state, relayed_by=relayed_by).run()
     return ws
 
 

@@ -49,7 +49,7 @@ async def district_node(
         config.data_dir / "recordings", config.node_id, directory, app[COMPOSITIONS]
     )
     await repair.start()
-    door = Door(config.node_id, max_frame)
+    door = Door(config.node_id, max_frame, node_key(config.secret))
     state.router, state.door = router, door
     calls = app[ROOM_CALLS]
     calls.router = router

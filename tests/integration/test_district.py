@@ -25,6 +25,7 @@ from district import directory
 from district.directory import Directory
 from recording.sidecar import read_sidecar, session_folder
 from signaling import api
+from signaling.door import RELAYED_BY
 from signaling.routing import DistrictRouter
 from signaling.server_state import CLOSE_ENDED, CLOSE_SIGNED_OUT
 from tests.postgres import Postgres
@@ -444,3 +445,28 @@ def sfu_of(server: RunningServer) -> Any:
     cascade = server.state.cascade
     assert cascade is not None
     return cascade.local
+
+
+async def test_a_page_cannot_pass_itself_off_as_relayed_by_a_door(
+    tmp_path: Path, school_database: str, redis_server: RedisServer
+) -> None:
+    # A page naming a door in the header (without the district's node key) is a page like
+    # any other: relayed to the room's node, not refused as a relay gone astray, and never
+    # given a peer on the node it named.
+    async with (
+        district(tmp_path, redis_server, 2, school_database) as (a, b),
+        PublisherBot(a.url, a.token("teacher", Role.TEACHER)) as teacher,
+        aiohttp.ClientSession() as http,
+    ):
+        await teacher.start()
+        assert await owner("7b-maths", redis_server) == "node0"
+        async with http.ws_connect(
+            b.url.replace("http", "ws", 1) + "/ws", headers={RELAYED_BY: "node1"}
+        ) as ws:
+            await ws.send_json({"type": "join", "id": 1, "token": b.token("anna")})
+            joined = await ws.receive_json(timeout=10)
+            assert (joined["type"], joined["id"]) == ("joined", 1)
+            assert await relays(b) == 1
+            roster = a.state.rooms.present("7b-maths")
+            assert roster is not None
+            assert sorted(p.name for p in roster.participants.values()) == ["Anna", "Teacher"]

@@ -53,6 +53,15 @@ async def test_a_room_goes_to_the_least_loaded_node_and_stays_there(
     assert (await d.owner("maths")) == again
 
 
+async def test_a_tie_reads_the_numbers_in_node_ids_as_numbers(
+    redis: Redis, prefix: str
+) -> None:
+    d = Directory(redis, prefix)
+    await _nodes(d, "node10", "node2", "node1b", "node1a", "east-3", "east-12")
+    placed = [(await d.place(f"room{i}", expected=10)).node for i in range(6)]
+    assert placed == ["east-3", "east-12", "node1a", "node1b", "node2", "node10"]
+
+
 async def test_every_claim_takes_a_larger_token(redis: Redis, prefix: str) -> None:
     d = Directory(redis, prefix)
     await _nodes(d, "a")
