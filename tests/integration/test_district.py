@@ -24,7 +24,7 @@ from classroom.roles import Grants, Role
 from district import directory
 from district.directory import Directory
 from recording.sidecar import read_sidecar, session_folder
-from signaling import api
+from signaling import api, hls_routes
 from signaling.door import RELAYED_BY
 from signaling.routing import DistrictRouter
 from signaling.server_state import CLOSE_ENDED, CLOSE_SIGNED_OUT
@@ -470,3 +470,31 @@ async def test_a_page_cannot_pass_itself_off_as_relayed_by_a_door(
             roster = a.state.rooms.present("7b-maths")
             assert roster is not None
             assert sorted(p.name for p in roster.participants.values()) == ["Anna", "Teacher"]
+
+
+async def test_an_event_s_hls_through_another_node_waits_for_its_first_segment(
+    tmp_path: Path, school_database: str, redis_server: RedisServer
+) -> None:
+    # Before the broadcast's first segment, the node that holds the event answers an empty
+    # live playlist (the player asks again); a node that does not hold it must too, not a 404
+    # that makes the player give up. (The segments come from the shared DATA_DIR after.)
+    async with (
+        district(tmp_path, redis_server, 2, school_database) as (a, b),
+        aiohttp.ClientSession() as http,
+    ):
+        classroom = a.app[api.CLASSROOM]
+        admin = await classroom.create_school("Школа №5", "Анна", "anna", "admin-password-1")
+        concert = await classroom.create_session(admin, SessionKind.EVENT, "Концерт")
+        rehearsal = await classroom.create_session(admin, SessionKind.EVENT, "Репетиция")
+        for event in (concert, rehearsal):
+            await classroom.start_session(admin, event.id)
+        keys = b.app[api.STREAM_KEYS]
+        token = a.token("performer", Role.TEACHER, room=concert.id)
+        async with PublisherBot(a.url, token) as performer:
+            await performer.start()
+            assert await owner(concert.id, redis_server) == "node0"
+            async with http.get(f"{b.url}/hls/{keys.key(concert.id, 600)}/live.m3u8") as got:
+                assert (got.status, await got.text()) == (200, hls_routes.EMPTY)
+            # An event on the air nowhere is still not found.
+            async with http.get(f"{b.url}/hls/{keys.key(rehearsal.id, 600)}/live.m3u8") as got:
+                assert got.status == 404

@@ -53,9 +53,7 @@ async def test_a_room_goes_to_the_least_loaded_node_and_stays_there(
     assert (await d.owner("maths")) == again
 
 
-async def test_a_tie_reads_the_numbers_in_node_ids_as_numbers(
-    redis: Redis, prefix: str
-) -> None:
+async def test_a_tie_reads_the_numbers_in_node_ids_as_numbers(redis: Redis, prefix: str) -> None:
     d = Directory(redis, prefix)
     await _nodes(d, "node10", "node2", "node1b", "node1a", "east-3", "east-12")
     placed = [(await d.place(f"room{i}", expected=10)).node for i in range(6)]
