@@ -17,6 +17,7 @@ from .cascade import CascadeSfu
 from .config import Config
 from .district_routes import DIRECTORY
 from .door import Door
+from .ended_rooms import EndedRooms
 from .recording_repair import RecordingRepair
 from .room_calls import ROOM_CALLS, node_key
 from .routing import DistrictRouter
@@ -77,9 +78,12 @@ async def district_node(
     cascade = state.cascade = CascadeSfu(state.sfu, link, state.rooms.peer_failed)
     state.sfu = state.cascade
     await router.start()
+    ended = EndedRooms(state)
+    ended.start()
     try:
         yield
     finally:
+        await ended.close()
         await repair.close()
         await router.close()
         await door.close()

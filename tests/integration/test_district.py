@@ -24,7 +24,7 @@ from classroom.roles import Grants, Role
 from district import directory
 from district.directory import Directory
 from recording.sidecar import read_sidecar, session_folder
-from signaling import api, hls_routes
+from signaling import api, ended_rooms, hls_routes
 from signaling.door import RELAYED_BY
 from signaling.routing import DistrictRouter
 from signaling.server_state import CLOSE_ENDED, CLOSE_SIGNED_OUT
@@ -48,9 +48,14 @@ def school_database(postgres_server: Postgres) -> str:
 
 @asynccontextmanager
 async def district(
-    tmp_path: Path, redis_server: RedisServer, nodes: int, database_url: str
+    tmp_path: Path,
+    redis_server: RedisServer,
+    nodes: int,
+    database_url: str,
+    unreachable: frozenset[int] = frozenset(),
 ) -> AsyncIterator[list[RunningServer]]:
-    """`nodes` servers on one Redis (a fresh database of it) and one PostgreSQL database."""
+    """`nodes` servers on one Redis (a fresh database of it) and one PostgreSQL database;
+    those in `unreachable` (by index) tell the others a URL where nothing listens."""
     async with Redis.from_url(redis_server.url) as redis:
         await redis.flushdb()
     async with AsyncExitStack() as stack:
@@ -65,7 +70,7 @@ async def district(
                         database_url=database_url,
                         redis_url=redis_server.url,
                         node_id=f"node{i}",
-                        node_url=f"http://127.0.0.1:{port}",
+                        node_url=f"http://127.0.0.1:{free_port() if i in unreachable else port}",
                         operator_token=OPERATOR,
                     )
                 )
@@ -498,3 +503,35 @@ async def test_an_event_s_hls_through_another_node_waits_for_its_first_segment(
             # An event on the air nowhere is still not found.
             async with http.get(f"{b.url}/hls/{keys.key(rehearsal.id, 600)}/live.m3u8") as got:
                 assert got.status == 404
+
+
+async def test_a_session_ended_through_a_node_that_cannot_reach_the_room_s_node_still_ends(
+    tmp_path: Path, school_database: str, redis_server: RedisServer
+) -> None:
+    # The teacher's "end" reaches node1, which cannot reach node0 holding the room: the
+    # session is ended all the same (not a 503 with the database already saying ended), and
+    # node0 closes the room when it next looks at the database.
+    async with (
+        district(tmp_path, redis_server, 2, school_database, unreachable=frozenset({0})) as (
+            a,
+            b,
+        ),
+        aiohttp.ClientSession() as http,
+    ):
+        classroom = a.app[api.CLASSROOM]
+        admin = await classroom.create_school("Школа", "Admin", "admin", "admin-password")
+        lesson = await classroom.create_session(admin, SessionKind.STAFF_MEETING, "Педсовет")
+        await classroom.start_session(admin, lesson.id)
+        host = await join(http, a.url, a.token("admin", Role.TEACHER, room=lesson.id))
+        assert await owner(lesson.id, redis_server) == "node0"
+        async with http.post(
+            f"{b.url}/api/auth/login", json={"login": "admin", "password": "admin-password"}
+        ) as signed:
+            token = (await signed.json())["token"]
+        async with http.post(
+            f"{b.url}/api/sessions/{lesson.id}/end", headers={"Authorization": f"Bearer {token}"}
+        ) as ended:
+            assert ended.status == 200, await ended.text()
+            assert (await ended.json())["state"] == "ended"
+        assert await asyncio.wait_for(_close_code(host), 3 * ended_rooms.SWEEP) == CLOSE_ENDED
+        assert await emptied(a) == {}
