@@ -39,6 +39,10 @@ ADOPT = 10.0
 """Seconds a room claimed for a node may go unreported by it before it is let go (a door
 placed it there and the join never arrived)."""
 
+TAKE_GRACE = 120.0
+"""Seconds a task's claim holds even without its holder's lease: a starting node repairs
+what it left before it registers (and takes rooms)."""
+
 
 class NoNode(Exception):
     """No live node that is not draining can take a new room (or, for a moment after Redis
@@ -97,6 +101,7 @@ class Directory:
         self._release = redis.register_script(scripts.RELEASE)
         self._leave = redis.register_script(scripts.LEAVE)
         self._drain = redis.register_script(scripts.DRAIN)
+        self._take = redis.register_script(scripts.TAKE)
 
     async def place(self, room: str, expected: int = 1) -> Placement:
         """The room's live owner, or a new claim for the least-loaded live node; NoNode
@@ -159,9 +164,19 @@ class Directory:
         return bool(await self._drain(args=[self._prefix, node, "1" if draining else "0"]))
 
     async def take(self, task: str, holder: str, seconds: float) -> bool:
-        """Whether `holder` is the one to do `task` (the first to ask within `seconds`)."""
-        key = self._key("task", task)
-        return bool(await self._redis.set(key, holder, nx=True, px=int(seconds * 1000)))
+        """Whether node `holder` (this process of it) is the one to do `task`: the first to
+        ask within `seconds`, or the first after its holder died or restarted, `TAKE_GRACE`
+        after it took it at the earliest (a repair a node was doing when it was killed is not
+        left for the rest of the `seconds`)."""
+        args: list[str | int] = [
+            self._prefix,
+            task,
+            holder,
+            self.boot,
+            int(seconds * 1000),
+            int(TAKE_GRACE * 1000),
+        ]
+        return bool(await self._take(args=args))
 
     async def alive(self) -> set[str]:
         """The ids of the live nodes (two round trips, whatever their rooms)."""

@@ -203,6 +203,30 @@ redis.call('SREM', p .. 'nodes', id)
 return released
 """
 
+# ARGV: prefix, task, node id, boot, ms, grace ms. Whether the node (this process of it: its
+# boot) is the one to do the task: the first to ask, until `ms` have passed or its holder has
+# died (its lease lapsed, or it restarted: another boot). A claim younger than `grace` holds
+# whatever its holder's lease: a node repairs before it first registers. Returns 1 when taken.
+TAKE = (
+    """
+local p, id, boot, grace = ARGV[1], ARGV[3], ARGV[4], tonumber(ARGV[6])
+"""
+    + _CLOCK
+    + """
+local key = p .. 'task:' .. ARGV[2]
+local held = redis.call('GET', key)
+if held then
+  local holder, holder_boot, claimed = string.match(held, '^(.*)|([^|]*)|(%d+)$')
+  if holder == nil or now - tonumber(claimed) < grace
+      or redis.call('HGET', p .. 'node:' .. holder, 'boot') == holder_boot then
+    return 0
+  end
+end
+redis.call('SET', key, id .. '|' .. boot .. '|' .. now, 'PX', tonumber(ARGV[5]))
+return 1
+"""
+)
+
 # ARGV: prefix, node id, "1" or "0". Returns 1 when the node is alive (and now draining or
 # not), 0 when it is not: its hash is never made again by this (it would have no lease).
 DRAIN = """

@@ -281,3 +281,39 @@ async def test_draining_a_node_whose_lease_just_lapsed_makes_no_ghost(
     assert await d.drain("a") is False
     assert await redis.exists(prefix + "node:a") == 0
     assert await d.nodes() == []
+
+
+async def test_a_task_is_one_node_s_until_that_node_dies_or_restarts(
+    redis: Redis, prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(directory, "LEASE", 0.3)
+    monkeypatch.setattr(directory, "TAKE_GRACE", 0.2)
+    a, b = Directory(redis, prefix), Directory(redis, prefix)
+    await a.heartbeat("a", "http://a", 100, [])
+    await b.heartbeat("b", "http://b", 100, [])
+    assert await a.take("repair:7b", "a", 3600) is True
+    assert await b.take("repair:7b", "b", 3600) is False
+    assert await a.take("repair:7b", "a", 3600) is False  # taken once, by a, done once
+    # a restarts (a new process under its id, once the old lease lapsed): the task it had
+    # taken is free, and anyone's; its new process takes it.
+    await asyncio.sleep(0.4)
+    restarted = Directory(redis, prefix)
+    await restarted.heartbeat("a", "http://a", 100, [])
+    await b.heartbeat("b", "http://b", 100, [])
+    assert await restarted.take("repair:7b", "a", 3600) is True
+    assert await b.take("repair:7b", "b", 3600) is False
+    # a dies (its lease lapses): b takes the task over.
+    await asyncio.sleep(0.4)
+    await b.heartbeat("b", "http://b", 100, [])
+    assert await b.take("repair:7b", "b", 3600) is True
+    assert await restarted.take("repair:7b", "a", 3600) is False
+
+
+async def test_a_task_taken_by_a_node_not_yet_registered_holds_for_its_grace(
+    redis: Redis, prefix: str
+) -> None:
+    # A starting node repairs what it left before it registers: nobody else takes it over.
+    starting, b = Directory(redis, prefix), Directory(redis, prefix)
+    await b.heartbeat("b", "http://b", 100, [])
+    assert await starting.take("repair:7b", "a", 3600) is True
+    assert await b.take("repair:7b", "b", 3600) is False
