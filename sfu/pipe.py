@@ -96,9 +96,12 @@ class PipeSender(UdpForwarder):
 
 
 def producer_params(track: TapTrack) -> ProducerParams:
-    """The edge's producer of a piped track: the origin's codec and payload type, its SSRC
-    learnt from the first packet, no RTX (the origin resends in the media stream)."""
-    parameters: dict[str, object] = {"stereo": 1} if track.channels == 2 else {}
+    """The edge's producer of a piped track: the origin's codec, its fmtp (the edge's
+    subscribers are offered the same H.264 profile) and payload type, its SSRC learnt from
+    the first packet, no RTX (the origin resends in the media stream)."""
+    parameters = dict(track.codec_parameters)
+    if track.channels == 2:
+        parameters["stereo"] = 1  # also from an origin that sends no fmtp
     return ProducerParams(
         kind=track.kind,
         source=track.source,
@@ -189,8 +192,8 @@ class PipeReceiver:
 
     def _describe(self, key: tuple[tuple[str, int], int], body: bytes) -> None:
         try:
-            track = TapTrack(**json.loads(body))
-        except (ValueError, TypeError):
+            track = TapTrack.read(json.loads(body))
+        except (ValueError, TypeError, AttributeError):
             logger.warning("a pipe from %s described a track unreadably", key[0])
             return
         known = self._tracks.get(key)

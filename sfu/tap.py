@@ -14,8 +14,8 @@ the packages above it.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field, fields
+from typing import Any, Protocol
 
 from .consumer import Consumer, ConsumerParams
 from .counters import Counters
@@ -40,6 +40,9 @@ class TapTrack:
     payload_type: int
     channels: int
     """Audio channels (2 when the publisher negotiated `stereo=1`); 0 for video."""
+    codec_parameters: dict[str, object] = field(default_factory=dict, hash=False)
+    """The codec's fmtp as negotiated with the publisher (an H.264 profile-level-id and
+    packetization-mode: what a node the track is piped to offers its own subscribers)."""
 
     @classmethod
     def of(cls, producer: Producer) -> TapTrack:
@@ -56,7 +59,15 @@ class TapTrack:
             params.clock_rate,
             params.payload_type,
             channels,
+            dict(params.codec_parameters or {}),
         )
+
+    @classmethod
+    def read(cls, described: dict[str, Any]) -> TapTrack:
+        """A description received as JSON; what this version does not know is left out, so
+        nodes of a district can be upgraded one at a time. TypeError if a field is missing."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in described.items() if k in known})
 
 
 class RoomTap(Protocol):

@@ -8,7 +8,7 @@ import socket
 from sfu.forwarder import CLOSED, RTCP, RTP, TRACK, UdpForwarder
 from sfu.tap import TapTrack
 
-MIC = TapTrack("t_mic", "p_1", "audio", "microphone", "audio/opus", 48000, 111, 2)
+MIC = TapTrack("t_mic", "p_1", "audio", "microphone", "audio/opus", 48000, 111, 2, {"stereo": 1})
 CAM = TapTrack("t_cam", "p_1", "video", "camera", "video/VP8", 90000, 96, 0)
 
 
@@ -56,6 +56,7 @@ def test_each_track_gets_a_channel_a_description_and_its_packets() -> None:
         "clock_rate": 48000,
         "payload_type": 111,
         "channels": 2,
+        "codec_parameters": {"stereo": 1},
     }
     assert got[2][2:] == b"\x80\x6f\x00\x01" + bytes(8) + b"\xfc\x01"
     assert got[4][2:] == b"\x80\xc8report"
