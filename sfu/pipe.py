@@ -71,7 +71,7 @@ class PipeSender(UdpForwarder):
                 self._feedback(datagram[1], datagram[2:])
 
     def _feedback(self, channel: int, data: bytes) -> None:
-        track = next((t for t, c in self._channels.items() if c == channel), None)
+        track = self.track_of(channel)
         consumer = self.tap.consumer(TrackId(track)) if self.tap and track else None
         if consumer is None:
             return

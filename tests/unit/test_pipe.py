@@ -322,3 +322,28 @@ async def test_a_description_with_fields_this_node_does_not_know_still_opens_its
     finally:
         newer.close()
     assert list(edge.producers) == ["t_cam"]
+
+
+async def test_a_channel_freed_by_a_track_that_ended_carries_the_next_track_s_nacks(
+    pipe: tuple[Tap, Edge, Relay, PipeSender, list[bytes]],
+) -> None:
+    tap, edge, relay, sender, _ = pipe
+    first = producer("t_first")
+    tap.add(first)
+    await settle()
+    first.close()
+    await settle()
+    assert edge.closed == ["t_first"] and sender.track_of(0) is None
+    second = producer("t_second")
+    tap.add(second)
+    await settle()
+    assert sender.track_of(0) == "t_second"  # the channel the first one had
+    relay.drop = {relay.rtp_seen + 2}  # second's third packet is lost between the nodes
+    loop = asyncio.get_running_loop()
+    for seq in range(1, 7):
+        second.on_rtp(packet(seq, KEYFRAME if seq == 1 else DELTA), loop.time())
+        await asyncio.sleep(0.005)
+    await eventually(lambda: len(edge.sink.rtp) == 6)  # the edge's NACK went to second
+    assert sender.nacks == 1
+    got = seqs(edge.sink)
+    assert sorted(got) == [(min(got) + i) & 0xFFFF for i in range(6)]
