@@ -23,6 +23,8 @@ from .ids import PeerId, TrackId, new_consumer_id
 from .producer import Producer
 from .sink import RtpSink
 
+NEVER = float("-inf")
+"""An encoding's `last_arrival` before its first packet."""
 TAP_PEER = PeerId("tap")
 """The peer id hidden consumers carry (in logs and counters; no such participant exists)."""
 
@@ -107,11 +109,15 @@ class Tap:
 
     def follow_layers(self, now: float) -> None:
         """Of a simulcast camera, take the largest encoding that still arrives: a browser
-        drops its top layer when its uplink or CPU cannot carry it, and a recording left on
-        it would freeze until the layer came back."""
+        drops its top layer when its uplink or CPU cannot carry it, and a recording (or an
+        edge node's audience, sfu/pipe.py) left on it would freeze until the layer came back.
+
+        Before anything of it arrived (just published, or its publisher reconnected), the
+        consumer keeps its layer (the largest, for a new one): taking the smallest then would
+        start the stream on it and switch up a second later, at one keyframe more."""
         for consumer in self._consumers.values():
             producer = consumer.producer
-            if producer.simulcast:
+            if producer.simulcast and any(e.last_arrival > NEVER for e in producer.encodings):
                 consumer.set_spatial(producer.live_encodings(now)[-1].index)
 
     def send_reports(self, now: float, ntp: int) -> None:

@@ -211,11 +211,9 @@ def plis(feedback: list[bytes]) -> list[int]:
     return [p.media_ssrc for d in feedback for p in rtcp.parse(d) if isinstance(p, RtcpPsfbPacket)]
 
 
-async def test_only_the_largest_layer_arriving_crosses_and_the_pipe_follows_it_down_and_up(
-    pipe: tuple[Tap, Edge, Relay, PipeSender, list[bytes]],
-) -> None:
-    tap, edge, relay, _sender, _ = pipe
-    feedback: list[bytes] = []  # what the performer's connection is sent
+def simulcast_camera(feedback: list[bytes]) -> tuple[Producer, list[Layer]]:
+    """The performer's camera in three layers, smallest first; `feedback` what its connection
+    is sent."""
     params = ProducerParams(
         "video", "camera", "0", "video/VP8", 90000, 96, rids=["q", "h", "f"], rid_id=10
     )
@@ -223,9 +221,23 @@ async def test_only_the_largest_layer_arriving_crosses_and_the_pipe_follows_it_d
         TrackId("t_cam"), PeerId("p_performer"), params, feedback.append, 9, Counters(),
         asyncio.get_running_loop(),
     )  # fmt: skip
-    q, h, f = Layer(1000, "q", 100, 10), Layer(2000, "h", 40_000, 20), Layer(3000, "f", 9, 30)
-    for layer in (q, h, f):
+    layers = [Layer(1000, "q", 100, 10), Layer(2000, "h", 40_000, 20), Layer(3000, "f", 9, 30)]
+    for layer in layers:
         camera.learn_ssrc(layer.ssrc, layer.rid, rtx=False)
+    return camera, layers
+
+
+def arrived(edge: Edge) -> list[str]:
+    """Each packet the edge's viewer got: its layer, and K for a keyframe."""
+    return [p.payload[-1:].decode() + ("K" if p.payload[6] == 0 else "") for p in edge.sink.rtp]
+
+
+async def test_only_the_largest_layer_arriving_crosses_and_the_pipe_follows_it_down_and_up(
+    pipe: tuple[Tap, Edge, Relay, PipeSender, list[bytes]],
+) -> None:
+    tap, edge, relay, _sender, _ = pipe
+    feedback: list[bytes] = []
+    camera, (q, h, f) = simulcast_camera(feedback)
     tap.add(camera)
     await settle()
     t = asyncio.get_running_loop().time()
@@ -234,15 +246,11 @@ async def test_only_the_largest_layer_arriving_crosses_and_the_pipe_follows_it_d
         for view in views:
             camera.on_rtp(view, t)
 
-    def arrived() -> list[str]:
-        """Each packet the edge's viewer got: its layer, and K for a keyframe."""
-        return [p.payload[-1:].decode() + ("K" if p.payload[6] == 0 else "") for p in edge.sink.rtp]
-
     # All three layers arrive: only the largest crosses.
     send(q.frame(True), h.frame(True), f.frame(True), q.frame(), h.frame(), f.frame())
     tap.follow_layers(t)
     await settle()
-    assert arrived() == ["fK", "f"]
+    assert arrived(edge) == ["fK", "f"]
 
     # The performer's uplink drops its top layer: the pipe takes the next from its keyframe.
     feedback.clear()
@@ -253,7 +261,7 @@ async def test_only_the_largest_layer_arriving_crosses_and_the_pipe_follows_it_d
     assert plis(feedback) == [2000]
     send(h.frame(), h.frame(True), q.frame(), h.frame())
     await settle()
-    assert arrived() == ["fK", "f", "hK", "h"]
+    assert arrived(edge) == ["fK", "f", "hK", "h"]
 
     # It comes back: up again, at its keyframe.
     feedback.clear()
@@ -264,12 +272,30 @@ async def test_only_the_largest_layer_arriving_crosses_and_the_pipe_follows_it_d
     assert plis(feedback) == [3000]
     send(f.frame(True), h.frame(), f.frame())
     await settle()
-    assert arrived() == ["fK", "f", "hK", "h", "h", "fK", "f"]
+    assert arrived(edge) == ["fK", "f", "hK", "h", "h", "fK", "f"]
 
     # One stream crossed: one SSRC, its sequence numbers gapless across both switches.
     assert relay.rtp_ssrcs == {edge.producers["t_cam"].encodings[0].ssrc}
     got = seqs(edge.sink)
     assert got == [(got[0] + i) & 0xFFFF for i in range(len(got))]
+
+
+async def test_a_camera_published_while_piped_crosses_on_its_largest_layer_from_the_start(
+    pipe: tuple[Tap, Edge, Relay, PipeSender, list[bytes]],
+) -> None:
+    tap, edge, _relay, _sender, _ = pipe
+    feedback: list[bytes] = []
+    camera, (q, h, f) = simulcast_camera(feedback)
+    tap.add(camera)  # published: nothing of it has arrived yet
+    loop = asyncio.get_running_loop()
+    tap.follow_layers(loop.time())  # the room's next report comes first
+    await settle()
+    assert plis(feedback) == [3000]  # the tap's consumer asks for the largest
+    for view in (q.frame(True), h.frame(True), f.frame(True), q.frame(), h.frame(), f.frame()):
+        camera.on_rtp(view, loop.time())
+    tap.follow_layers(loop.time())
+    await settle()
+    assert arrived(edge) == ["fK", "f"]
 
 
 async def test_an_h264_stage_reaches_the_edge_with_its_profile_and_packetization_mode(
