@@ -112,3 +112,27 @@ async def test_an_h264_stage_is_offered_to_the_edge_s_viewers_in_its_own_profile
     finally:
         await origin.close()
         await edge.close()
+
+
+async def test_a_piped_stage_is_not_capped_by_the_weak_links_of_the_origin_s_own_viewers() -> None:
+    origin, edge = LocalSfu(["127.0.0.1"], Offers()), LocalSfu(["127.0.0.1"], Offers())
+    await origin.open_room(ROOM)
+    await edge.open_room(ROOM)
+    try:
+        router = origin.routers[ROOM]
+        router.add_remote_track(CAMERA, [].append)
+        await origin.add_peer(ROOM, "p_local", subscribe=True)
+        router.peers[PeerId("p_local")].downlink.remb = 400_000.0  # its link, measured
+        performer = router.peers[PeerId("p_performer")]
+        router._cap_publishers()  # the room's next report
+        assert performer._publishing._uplink.cap == 400_000.0  # what its one viewer takes
+        host, port = await edge.open_pipe(ROOM)
+        await origin.start_pipe(ROOM, host, port)  # an audience on another node too
+        router._cap_publishers()
+        assert performer._publishing._uplink.cap is None
+        await origin.stop_pipe(ROOM, host, port)
+        router._cap_publishers()
+        assert performer._publishing._uplink.cap == 400_000.0
+    finally:
+        await origin.close()
+        await edge.close()
