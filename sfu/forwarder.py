@@ -56,7 +56,7 @@ class UdpForwarder:
         if channel is None:
             return _Discard()
         previous = self._channels.get(track.id)
-        if previous is not None:  # opened again without closing: the new channel is its
+        if previous is not None:  # opened again without being closed: the old one is given up
             del self._tracks[previous]
         self._channels[track.id] = channel
         self._tracks[channel] = track.id

@@ -11,6 +11,13 @@ the consumer's history and turns a keyframe request into one to the performer. B
 of one district, inside its network: no encryption, no congestion control (Jitsi's relays
 have none either; the stage is a few Mbit/s).
 
+Of a simulcast camera one encoding crosses, the largest that arrives (`Tap.follow_layers`),
+switched at a keyframe when the performer's browser drops or restores its top layer. The
+edge's viewers share that one: a weak link there is given fewer of its frames (VP8 temporal
+layers) or its video is paused, never a smaller picture. Piping every encoding instead (as
+mediasoup's PipeTransport does) would need a forwarder per encoding with its own history for
+NACKs and a simulcast producer at the edge; one stream reuses the hidden consumer whole.
+
 Datagrams as `sfu/forwarder.py`'s (`T`, `R`, `S`, `C` + a channel byte), and from the edge
 `F` + channel + an RTCP packet (a NACK, a PLI) about that channel's track.
 """
