@@ -6,7 +6,8 @@ lease of `LEASE` seconds: a node that stops (kill -9, a cable) is gone from plac
 `LEASE`. `place` gives a room's live owner, or claims the room for the least-loaded live node
 that is not draining; each claim takes a new fencing token from one counter, so a later owner
 always holds a larger token than an earlier one. A node's load counts each of its rooms at
-the larger of the size expected when it was placed and the people now in it: rooms placed in
+the larger of the size expected when it was placed and the people now in it whose media it
+carries, plus its guests (an event's audience on other nodes piped to it): rooms placed in
 the same second see each other (Scalelite's lowest-load choice without that sent a morning's
 lessons to one server).
 
@@ -74,7 +75,10 @@ class Node:
     capacity: int
     draining: bool
     rooms: dict[str, int]
-    """Its rooms and the head count each last reported."""
+    """Its rooms and the head count each last reported (those whose media it carries)."""
+    guests: int = 0
+    """People of other nodes' rooms whose media it carries (an event's audience piped
+    here)."""
 
 
 @dataclass(frozen=True)
@@ -126,9 +130,10 @@ class Directory:
         return Placement(room, _text(node), int(token), False, _text(url or b""))
 
     async def heartbeat(
-        self, node: str, url: str, capacity: int, holdings: list[Holding]
+        self, node: str, url: str, capacity: int, holdings: list[Holding], guests: int = 0
     ) -> list[str]:
-        """Renews the node's lease and its rooms' head counts; returns the rooms among
+        """Renews the node's lease and its rooms' head counts (`guests`: the people of other
+        nodes' rooms whose media it carries, counted in its load too); returns the rooms among
         `holdings` another node has claimed since (to be closed here). NodeIdTaken when
         another process holds `node`."""
         args: list[str | int] = [
@@ -140,6 +145,7 @@ class Directory:
             self.boot,
             int(ADOPT * 1000),
             int(RECOVERY * 1000),
+            guests,
         ]
         for held in holdings:
             args += [held.room, held.token, held.present]
@@ -210,6 +216,7 @@ class Directory:
                     int(fields.get(b"capacity", 1)),
                     fields.get(b"draining") == b"1",
                     rooms,
+                    int(fields.get(b"guests", 0)),
                 )
             )
         return found

@@ -77,7 +77,7 @@ for _, id in ipairs(redis.call('SMEMBERS', p .. 'nodes')) do
     redis.call('SREM', p .. 'nodes', id)
     redis.call('DEL', key .. ':rooms')
   elseif redis.call('HGET', key, 'draining') ~= '1' then
-    local load = 0
+    local load = tonumber(redis.call('HGET', key, 'guests')) or 0
     for _, held in ipairs(redis.call('SMEMBERS', key .. ':rooms')) do
       local r = redis.call('HMGET', p .. 'room:' .. held, 'node', 'expected', 'present')
       if r[1] == id then
@@ -102,9 +102,9 @@ return {best, token, 1, redis.call('HGET', p .. 'node:' .. best, 'url')}
 """
 )
 
-# ARGV: prefix, node id, url, capacity, lease ms, boot, adopt ms, recovery ms, then (room,
-# token, present)
-# triples. Returns {status, settling ms, lost...}:
+# ARGV: prefix, node id, url, capacity, lease ms, boot, adopt ms, recovery ms, guests (the
+# people of other nodes' rooms whose media this node carries: an event's audience piped
+# here), then (room, token, present) triples. Returns {status, settling ms, lost...}:
 # - status "conflict": another process holds this node id under a live lease (its `boot`
 #   differs); nothing is written.
 # - else "ok", how long new rooms still wait for the other nodes after a restart of Redis
@@ -126,12 +126,12 @@ local holder = redis.call('HGET', key, 'boot')
 if holder and holder ~= boot then
   return {'conflict', 0}
 end
-redis.call('HSET', key, 'url', ARGV[3], 'capacity', ARGV[4], 'boot', boot)
+redis.call('HSET', key, 'url', ARGV[3], 'capacity', ARGV[4], 'boot', boot, 'guests', ARGV[9])
 redis.call('PEXPIRE', key, tonumber(ARGV[5]))
 redis.call('SADD', p .. 'nodes', id)
 local result = {'ok', math.max(0, since + recovery - now)}
 local reported = {}
-for i = 9, #ARGV, 3 do
+for i = 10, #ARGV, 3 do
   local name, token, present = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   reported[name] = true
   local room = p .. 'room:' .. name

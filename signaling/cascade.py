@@ -43,6 +43,10 @@ class CascadeSfu:
         self._pipes: dict[tuple[str, SfuControl], tuple[str, int]] = {}
         self._lock = asyncio.Lock()
 
+    def elsewhere(self, room: str) -> int:
+        """How many of the room's peers are on other nodes' SFUs (their load, not ours)."""
+        return sum(n for (r, _), n in self._edges.items() if r == room)
+
     def place(self, room: str, peer: str, node: str) -> None:
         """The next `add_peer` of `peer` goes on `node`'s SFU (where it came in)."""
         self._placed[(room, peer)] = node

@@ -37,13 +37,24 @@ async def district_node(
     # Timeouts: a Redis that stopped answering is an error the router acts on, not a hang.
     redis = Redis.from_url(config.redis_url, socket_timeout=2, socket_connect_timeout=2)
     directory = app[DIRECTORY] = Directory(redis)
+
+    def present() -> dict[str, int]:
+        """Each room here, counted by the people whose media this node carries: an event's
+        viewers on other nodes' SFUs are those nodes' load (their `guests`)."""
+        counts = state.rooms.head_counts()
+        return {room: max(0, n - cascade.elsewhere(room)) for room, n in counts.items()}
+
+    def guests() -> int:
+        return sum(state.rooms.guests.values())
+
     router = DistrictRouter(
         directory,
         config.node_id,
         config.node_url,
         config.node_capacity,
-        state.rooms.head_counts,
+        present,
         state.room_lost,
+        guests,
     )
     # Before any room is placed here: what this node and dead nodes left is made whole.
     repair = RecordingRepair(

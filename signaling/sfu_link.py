@@ -122,7 +122,12 @@ async def serve_link(
             reply = await serve_call(sfu, payload)
             if op == "close_room":
                 rooms.edges.pop(kwargs["room"], None)
+                rooms.guests.pop(kwargs["room"], None)
                 opened.discard(kwargs["room"])
+            elif op in ("add_peer", "remove_peer") and kwargs["room"] in opened:
+                if msgpack.unpackb(reply, raw=False)[0] is True:  # done, not refused
+                    room, change = kwargs["room"], 1 if op == "add_peer" else -1
+                    rooms.guests[room] = max(0, rooms.guests.get(room, 0) + change)
         except Exception:  # a bug fails the call, not the link and its other rooms
             logger.exception("a linked SFU call failed")
             reply = error_reply("SfuError", "internal error in the linked SFU")
@@ -154,6 +159,7 @@ async def serve_link(
         for room in opened:
             if rooms.edges.get(room) is events:
                 del rooms.edges[room]
+                rooms.guests.pop(room, None)
                 await sfu.close_room(room)
     return ws
 

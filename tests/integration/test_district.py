@@ -247,6 +247,7 @@ async def test_the_operator_sees_the_nodes_and_drains_one(
                     "capacity": 300,
                     "draining": False,
                     "people": 1,
+                    "guests": 0,
                     "rooms": {"7b-maths": 1},
                 },
                 {
@@ -255,6 +256,7 @@ async def test_the_operator_sees_the_nodes_and_drains_one(
                     "capacity": 300,
                     "draining": False,
                     "people": 0,
+                    "guests": 0,
                     "rooms": {},
                 },
             ]
@@ -444,6 +446,16 @@ async def test_an_event_s_audience_through_other_nodes_watches_from_those_nodes(
         assert origin == 2  # the performer and gleb
         assert (await sfu_of(b).stats())["peers"] == 3  # anna, boris, the performer piped
         assert (await sfu_of(c).stats())["peers"] == 2  # vera, the performer piped
+        # Each node's load in the directory is the people whose media it carries: node0 the
+        # performer and gleb, node1 anna and boris, node2 vera (after a heartbeat).
+        loads: dict[str, tuple[dict[str, int], int]] = {}
+        for _ in range(50):
+            async with Redis.from_url(redis_server.url) as redis:
+                loads = {n.id: (n.rooms, n.guests) for n in await Directory(redis).nodes()}
+            if loads.get("node1", ({}, 0))[1] == 2 and loads.get("node2", ({}, 0))[1] == 1:
+                break
+            await asyncio.sleep(0.1)
+        assert loads == {"node0": ({"concert": 2}, 0), "node1": ({}, 2), "node2": ({}, 1)}
 
 
 def sfu_of(server: RunningServer) -> Any:

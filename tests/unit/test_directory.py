@@ -60,6 +60,18 @@ async def test_a_tie_reads_the_numbers_in_node_ids_as_numbers(redis: Redis, pref
     assert placed == ["east-3", "east-12", "node1a", "node1b", "node2", "node10"]
 
 
+async def test_an_audience_piped_to_a_node_counts_in_its_load(redis: Redis, prefix: str) -> None:
+    d = Directory(redis, prefix)
+    await d.heartbeat("a", "http://a", 100, [], guests=40)
+    await d.heartbeat("b", "http://b", 100, [])
+    # a holds no room but carries 40 of another node's event's audience.
+    assert (await d.place("maths", expected=30)).node == "b"  # b 0, a 40
+    assert (await d.place("music", expected=5)).node == "b"  # b 30, a 40
+    assert (await d.place("art", expected=10)).node == "b"  # b 35, a 40
+    assert (await d.place("drama", expected=1)).node == "a"  # b 45, a 40
+    assert [n.guests for n in await d.nodes()] == [40, 0]
+
+
 async def test_every_claim_takes_a_larger_token(redis: Redis, prefix: str) -> None:
     d = Directory(redis, prefix)
     await _nodes(d, "a")
