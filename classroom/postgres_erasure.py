@@ -59,6 +59,10 @@ async def erase_user(
     )
     attendance = await run("DELETE FROM attendance WHERE user_id = %s", user_id)
     removals = await run("DELETE FROM removals WHERE user_id = %s", user_id)
+    # A pupil's answers are theirs: gone with them. A poll stays with its lesson, under the
+    # admin as the lesson does.
+    poll_answers = await run("DELETE FROM poll_answers WHERE user_id = %s", user_id)
+    await run("UPDATE polls SET asked_by = %s WHERE asked_by = %s", reassign_to, user_id)
     ended = await conn.execute(
         "WITH gone AS (DELETE FROM sign_ins WHERE user_id = %s RETURNING id, created_at)"
         " SELECT id FROM gone ORDER BY created_at, id",
@@ -77,4 +81,5 @@ async def erase_user(
         chat_lines=chat_lines,
         attendance=attendance,
         removals=removals,
+        poll_answers=poll_answers,
     )

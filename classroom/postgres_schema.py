@@ -169,7 +169,42 @@ CREATE TABLE password_links (
 );
 """
 
-MIGRATIONS: list[str] = [_SCHEMA_1]
+_SCHEMA_LESSON_RECORD = """
+-- The lesson's record (issue 18): every poll of a session (a quiz has its correct option) and
+-- each person's latest answer, and the school's time zone for its reports. Like attendance,
+-- an answer names whoever gave it without a foreign key to an account; erasing a person
+-- deletes their answers.
+ALTER TABLE schools ADD COLUMN time_zone text NOT NULL DEFAULT 'Europe/Moscow';
+CREATE TABLE polls (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id text NOT NULL UNIQUE,
+    session_id text NOT NULL REFERENCES sessions (id),
+    question text NOT NULL,
+    options text[] NOT NULL,
+    multiple boolean NOT NULL,
+    asked_by text NOT NULL,
+    asked_at double precision NOT NULL,
+    correct integer,
+    closed_at double precision,
+    show_results boolean NOT NULL
+);
+CREATE INDEX polls_by_session ON polls (session_id, asked_at, seq);
+CREATE TABLE poll_answers (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    poll_id text NOT NULL REFERENCES polls (id),
+    user_id text NOT NULL,
+    name text NOT NULL,
+    choices integer[] NOT NULL,
+    answered_at double precision NOT NULL,
+    UNIQUE (poll_id, user_id)
+);
+CREATE INDEX poll_answers_by_user ON poll_answers (user_id);
+"""
+
+MIGRATIONS: list[str] = [
+    _SCHEMA_1,
+    _SCHEMA_LESSON_RECORD,
+]
 """SQL scripts in order; `schema_version.version` is how many of them the database has had.
 
 Append only: a released script is never edited, since databases in the field already ran it.

@@ -27,6 +27,7 @@ from .postgres_classes import PostgresClasses, count_use, join
 from .postgres_connection import Pool
 from .postgres_erasure import erase_user
 from .postgres_people import PostgresPeople
+from .postgres_polls import PostgresPolls
 from .postgres_schema import MIGRATIONS, migrate
 from .postgres_sessions import PostgresSessions
 from .postgres_sign_ins import PostgresSignIns
@@ -45,7 +46,7 @@ OPEN_TIMEOUT = 10
 """Seconds `open` waits for a connection before failing the start."""
 
 
-class PostgresStore(PostgresPeople, PostgresClasses, PostgresSessions):
+class PostgresStore(PostgresPeople, PostgresClasses, PostgresSessions, PostgresPolls):
     """The `store.Repository` kept in a PostgreSQL database."""
 
     def __init__(self, pool: Pool) -> None:

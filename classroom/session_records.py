@@ -64,6 +64,10 @@ class SessionRecords(UseCases):
             await self._store.update_session(
                 replace(session, state=SessionState.ENDED, ended_at=self._clock())
             )
+            # Its polls still open close with it (issue 18): none waits for answers forever.
+            for poll in await self._store.polls(session_id):
+                if poll.closed_at is None:
+                    await self._store.close_poll(poll.id, self._clock())
 
     async def live_sessions(self) -> list[str]:
         """Every school's live sessions (after a restart, their rooms are empty)."""

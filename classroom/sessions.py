@@ -9,10 +9,7 @@ with no one to check): one family of `service.Classroom`'s use cases (a mixin ov
 
 from __future__ import annotations
 
-import csv
-import io
 import secrets
-import time
 from dataclasses import dataclass, replace
 
 from . import errors
@@ -284,28 +281,6 @@ class Sessions(UseCases):
             raise Forbidden("only the session's teachers and the school's admins see attendance")
         return await self._store.attendance(session_id)
 
-    async def attendance_csv(self, by: User, session_id: str) -> str:
-        """One row per person: name, first join, last leave, total minutes, stays."""
-        now = self._clock()
-        people: dict[str, list[Attendance]] = {}
-        for stay in await self.attendance(by, session_id):
-            people.setdefault(stay.user_id, []).append(stay)
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["name", "joined", "left", "minutes", "stays"])
-        for stays in people.values():
-            lefts = [s.left_at for s in stays]
-            writer.writerow(
-                [
-                    stays[0].name,
-                    _iso(min(s.joined_at for s in stays)),
-                    "" if None in lefts else _iso(max(s for s in lefts if s is not None)),
-                    f"{sum(s.minutes(now) for s in stays):.1f}",
-                    len(stays),
-                ]
-            )
-        return out.getvalue()
-
     # --- helpers ---------------------------------------------------------------------
 
     def _may_see(self, actor: Actor, session: Session) -> bool:
@@ -315,7 +290,3 @@ class Sessions(UseCases):
         return allowed(actor, _JOIN_ACTION[session.kind], target) or allowed(
             actor, Action.MODERATE, target
         )
-
-
-def _iso(ts: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))

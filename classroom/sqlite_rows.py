@@ -45,6 +45,7 @@ def school_values(school: School) -> dict[str, Value]:
         "name": school.name,
         "parents_see_recordings": school.parents_see_recordings,
         "recordings_kept_days": school.recordings_kept_days,
+        "time_zone": school.time_zone,
     }
 
 
@@ -110,6 +111,7 @@ def school_from_row(row: Row) -> School:
         name=row["name"],
         parents_see_recordings=bool(row["parents_see_recordings"]),
         recordings_kept_days=row["recordings_kept_days"],
+        time_zone=row["time_zone"],
     )
 
 

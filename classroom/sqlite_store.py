@@ -22,6 +22,7 @@ from typing import ParamSpec, TypeVar
 
 from .models import Attendance, ChatLine, Invite, School, SchoolClass, Session, SignIn, User
 from .password_links import PasswordLink
+from .poll_records import PollAnswer, PollRecord
 from .sqlite_database import SqliteDatabase
 from .sqlite_schema import MIGRATIONS
 from .sqlite_sign_ins import SqliteSignIns
@@ -174,6 +175,23 @@ class SqliteStore:
 
     async def attendance(self, session_id: str) -> list[Attendance]:
         return await self._worker.run(self._database.attendance, session_id)
+
+    # polls (issue 18)
+
+    async def add_poll(self, poll: PollRecord) -> None:
+        await self._worker.run(self._database.add_poll, poll)
+
+    async def close_poll(self, poll_id: str, closed_at: float) -> None:
+        await self._worker.run(self._database.close_poll, poll_id, closed_at)
+
+    async def put_poll_answer(self, answer: PollAnswer) -> None:
+        await self._worker.run(self._database.put_poll_answer, answer)
+
+    async def polls(self, session_id: str) -> list[PollRecord]:
+        return await self._worker.run(self._database.polls, session_id)
+
+    async def poll_answers(self, session_id: str) -> list[PollAnswer]:
+        return await self._worker.run(self._database.poll_answers, session_id)
 
     # chat
 

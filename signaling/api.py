@@ -112,6 +112,7 @@ def add_routes(app: web.Application) -> None:
     from .erasure_routes import ERASURE_OPERATIONS
     from .event_routes import EVENT_OPERATIONS
     from .hls_routes import HLS_OPERATIONS
+    from .lesson_record_routes import LESSON_RECORD_OPERATIONS
     from .openapi import document
     from .recording_routes import RECORDING_OPERATIONS
 
@@ -124,6 +125,7 @@ def add_routes(app: web.Application) -> None:
         + ADMIN_OPERATIONS
         + DISTRICT_OPERATIONS
         + ERASURE_OPERATIONS
+        + LESSON_RECORD_OPERATIONS
     )
     spec = document(operations)
 

@@ -81,4 +81,5 @@ def school_view(school: School) -> dict[str, Any]:
         "name": school.name,
         "parents_see_recordings": school.parents_see_recordings,
         "recordings_kept_days": school.recordings_kept_days,
+        "time_zone": school.time_zone,
     }

@@ -1,5 +1,6 @@
 """The REST API of sessions (a lesson, a meeting, a consultation, an event): listing,
-creating, starting and ending them, a room token to join one, and their chat and attendance.
+creating, starting and ending them, a room token to join one, and their chat and attendance
+(the whole class's roll, its CSV and the polls: `signaling/lesson_record_routes.py`).
 
 An event's performers, audience and guest link are in `signaling/event_routes.py`, a
 session's recordings in `signaling/recording_routes.py`.
@@ -187,17 +188,6 @@ async def attendance(request: web.Request) -> dict[str, Any]:
     }
 
 
-async def attendance_csv(request: web.Request) -> web.Response:
-    session_id = request.match_info["session_id"]
-    text = await request.app[CLASSROOM].attendance_csv(_me(request), session_id)
-    return web.Response(
-        text=text,
-        content_type="text/csv",
-        charset="utf-8",
-        headers={"Content-Disposition": f'attachment; filename="attendance-{session_id}.csv"'},
-    )
-
-
 SESSION_OPERATIONS = [
     Operation(
         "GET",
@@ -256,14 +246,6 @@ SESSION_OPERATIONS = [
         "/api/sessions/{session_id}/attendance",
         attendance,
         "Who joined and left when (hosts, admins)",
-        tags=["attendance"],
-    ),
-    Operation(
-        "GET",
-        "/api/sessions/{session_id}/attendance.csv",
-        attendance_csv,
-        "Attendance as CSV: name, joined, left, minutes, stays",
-        produces="text/csv",
         tags=["attendance"],
     ),
 ]

@@ -14,6 +14,7 @@ from signaling.auth import TokenIssuer
 from signaling.auth_routes import AUTH_OPERATIONS
 from signaling.district_routes import DISTRICT_OPERATIONS
 from signaling.erasure_routes import ERASURE_OPERATIONS
+from signaling.lesson_record_routes import LESSON_RECORD_OPERATIONS
 from signaling.event_routes import EVENT_OPERATIONS
 from signaling.recording_routes import RECORDING_OPERATIONS
 
@@ -306,6 +307,7 @@ async def test_openapi_document_lists_every_operation_with_its_schema(school: Sc
         *ADMIN_OPERATIONS,
         *DISTRICT_OPERATIONS,
         *ERASURE_OPERATIONS,
+        *LESSON_RECORD_OPERATIONS,
     ]
     for op in operations:
         entry = spec["paths"][op.path][op.method.lower()]
@@ -331,6 +333,7 @@ async def test_the_admin_sets_whether_parents_see_recordings(school: School) -> 
         "name": "Школа №5",
         "parents_see_recordings": False,
         "recordings_kept_days": None,
+        "time_zone": "Europe/Moscow",
     }
     status, body = await s.call(
         "PATCH", "/api/school", teacher_token, {"parents_see_recordings": True}
