@@ -14,8 +14,8 @@ from signaling.auth import TokenIssuer
 from signaling.auth_routes import AUTH_OPERATIONS
 from signaling.district_routes import DISTRICT_OPERATIONS
 from signaling.erasure_routes import ERASURE_OPERATIONS
-from signaling.lesson_record_routes import LESSON_RECORD_OPERATIONS
 from signaling.event_routes import EVENT_OPERATIONS
+from signaling.lesson_record_routes import LESSON_RECORD_OPERATIONS
 from signaling.recording_routes import RECORDING_OPERATIONS
 
 from .school_api import ADMIN_PW, SECRET, School, set_up_class
