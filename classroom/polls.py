@@ -169,5 +169,6 @@ class Poll:
             ],
         }
         if self.correct is not None:
+            results["correct"] = self.correct
             results["right"] = sum(a.choices == (self.correct,) for a in answers)
         return results

@@ -107,6 +107,7 @@ def test_a_quiz_tells_its_hosts_who_was_right_and_everyone_the_answer_once_close
             {"identity": "anya", "name": "Аня", "choices": [1], "right": True},
             {"identity": "vanya", "name": "Ваня", "choices": [0], "right": False},
         ],
+        "correct": 1,
         "right": 1,
     }
     p.closed = True
