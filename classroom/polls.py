@@ -139,8 +139,8 @@ class Poll:
         return counts
 
     def to_dict(self, host: bool = False) -> dict[str, object]:
-        """The poll as a participant sees it (no results): the right option only to hosts,
-        and to everyone once it is closed."""
+        """The poll as a participant sees it (no results): whether it is a quiz, but its
+        right option only to hosts, and to everyone once it is closed."""
         shown: dict[str, object] = {
             "id": self.id,
             "question": self.question,
@@ -148,6 +148,7 @@ class Poll:
             "multiple": self.multiple,
             "showResults": self.show_results,
             "closed": self.closed,
+            "quiz": self.correct is not None,
         }
         if self.correct is not None and (host or self.closed):
             shown["correct"] = self.correct

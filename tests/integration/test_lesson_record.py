@@ -127,7 +127,8 @@ async def test_a_quiz_and_its_answers_stay_with_the_lesson_after_its_room_is_gon
         assert await refused(teacher, {**QUIZ, "correct": 3}) == "poll_correct_not_an_option"
         quiz = (await teacher.signal.request(QUIZ))["pollId"]
         shown = await anya.signal.wait_for("poll")
-        assert "correct" not in shown["poll"]  # the right option stays with the hosts
+        # A quiz, but its right option stays with the hosts.
+        assert shown["poll"]["quiz"] is True and "correct" not in shown["poll"]
 
         await anya.signal.request({"type": "poll_answer", "pollId": quiz, "choices": [1]})
         await boris.signal.request({"type": "poll_answer", "pollId": quiz, "choices": [0]})

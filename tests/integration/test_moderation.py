@@ -330,6 +330,7 @@ async def test_a_poll_shows_live_results_to_the_teacher_and_all_when_asked(
             "multiple": False,
             "showResults": False,
             "closed": False,
+            "quiz": False,
         }
         await anna.signal.request({"type": "poll_answer", "pollId": poll_id, "choices": [1]})
         await boris.signal.request({"type": "poll_answer", "pollId": poll_id, "choices": [0]})

@@ -97,6 +97,7 @@ def test_a_quiz_tells_its_hosts_who_was_right_and_everyone_the_answer_once_close
         "multiple": False,
         "showResults": False,
         "closed": False,
+        "quiz": True,
     }
     assert p.to_dict(host=True)["correct"] == 1
     assert p.host_results() == {
