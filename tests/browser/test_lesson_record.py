@@ -154,3 +154,33 @@ def close_notices(page: Any) -> None:
     """Closes the notices that would cover the card in a screenshot."""
     page.evaluate("() => document.querySelectorAll('.toast-close').forEach((b) => b.click())")
     poll(lambda: page.locator(".toast, .toast-wrap").count() == 0, "the notices gone")
+
+
+def test_the_admin_sets_the_schools_time_zone_and_a_wrong_one_is_refused(
+    pages: Pages, demo: Demo, artifacts: Path
+) -> None:
+    admin = pages.open("/signin")
+    sign_in(admin, demo.account("admin"))
+    form = admin.locator("#time-zone-form")
+    zone = form.locator("input[name=zone]")
+    assert zone.input_value() == "Europe/Moscow"
+    zone.fill("Europe/Atlantis")
+    form.get_by_role("button", name="Сохранить").click()
+    error = form.locator("[data-error-for=zone]")
+    error.wait_for()
+    assert error.inner_text() == "Такого часового пояса нет. Укажите название вроде Europe/Moscow."
+    form.screenshot(path=artifacts / "record-time-zone-refused.png")
+    zone.fill("Asia/Yekaterinburg")
+    form.get_by_role("button", name="Сохранить").click()
+    admin.locator(
+        ".toast", has_text="Время посещаемости теперь по поясу Asia/Yekaterinburg."
+    ).wait_for()
+    assert error.is_hidden()
+    admin.set_viewport_size(PHONE)
+    form.scroll_into_view_if_needed()
+    form.screenshot(path=artifacts / "record-time-zone-phone.png")
+    fits_width(admin, PHONE["width"])
+    # Back to Moscow: the other tests of this module read times in it.
+    zone.fill("Europe/Moscow")
+    form.get_by_role("button", name="Сохранить").click()
+    admin.locator(".toast", has_text="по поясу Europe/Moscow.").wait_for()
