@@ -51,6 +51,10 @@ def share_results(session: Session, room: str, poll: Poll) -> None:
             peer.send({"type": "poll_results", **poll.host_results()})
         elif poll.show_results:
             peer.send({"type": "poll_results", **poll.results()})
+    live = rooms.get(room)
+    if poll.show_results and live is not None and live.timeline is not None:
+        # The recording keeps what the class saw: the counts, never who chose what.
+        live.timeline.add({"type": "poll_results", **poll.results()})
 
 
 async def poll_create(
