@@ -108,7 +108,7 @@ function rollRow(entry) {
   row.append(timeCell(entry.joined), timeCell(entry.left, 'record.stillThere'));
   const minutes = el('td', 'roll-minutes');
   // Less than a minute is not "0": the pupil did come.
-  minutes.textContent = entry.minutes > 0 && entry.minutes < 1
+  minutes.textContent = entry.minutes < 1
     ? '<1'
     : new Intl.NumberFormat(t.lang, { maximumFractionDigits: 0 }).format(entry.minutes);
   if (entry.stays > 1) minutes.append(' ', el('span', 'roll-stays', 'record.stays', { count: entry.stays }));
