@@ -421,7 +421,6 @@ const STRINGS = {
     'sessions.end': 'End',
     'sessions.endConfirm': 'End for everyone?',
     'sessions.endedToast': '“{title}” has ended for everyone.',
-    'sessions.attendance': 'Attendance CSV',
 
     'recordings.button': 'Recordings ({count})',
     'recordings.region': 'Recordings of “{title}”',
@@ -1145,7 +1144,6 @@ const STRINGS = {
     'sessions.end': 'Завершить',
     'sessions.endConfirm': 'Завершить для всех?',
     'sessions.endedToast': '«{title}» завершено для всех.',
-    'sessions.attendance': 'Посещаемость (CSV)',
 
     'recordings.button': 'Записи ({count})',
     'recordings.region': 'Записи «{title}»',

@@ -66,16 +66,16 @@ function attendanceSection(session, roll) {
   head.append(el('h4', null, 'record.attendance'));
   head.append(button('ghost small', 'record.csv', (b) => busy(b, () => downloadAttendance(session))));
   section.append(head);
+  // Each part localized on its own: a language switch redraws a node's whole text.
   const summary = el('p', 'record-summary');
   if (roll.expected) {
-    localize(summary, t, 'record.came', { present: roll.present, expected: roll.expected });
+    summary.append(el('span', null, 'record.came', { present: roll.present, expected: roll.expected }));
     const absent = roll.roll.filter((r) => r.expected && !r.present).map((r) => r.name);
     if (absent.length) {
-      const who = el('span', 'record-absent-names', 'record.absentNames', { names: absent.join(', ') });
-      summary.append(' ', who);
+      summary.append(' ', el('span', 'record-absent-names', 'record.absentNames', { names: absent.join(', ') }));
     }
   } else {
-    localize(summary, t, 'record.cameCount', { count: roll.roll.length });
+    summary.append(el('span', null, 'record.cameCount', { count: roll.roll.length }));
   }
   section.append(summary);
   if (roll.roll.length) {

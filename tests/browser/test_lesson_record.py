@@ -137,6 +137,15 @@ def test_a_quiz_in_the_room_and_the_lessons_record_on_school(
     row.scroll_into_view_if_needed()
     row.screenshot(path=artifacts / "record-school-teacher-phone.png")
     fits_width(teacher, PHONE["width"])
+    # In English, the same record.
+    teacher.click("#lang-switch [data-lang=en]")
+    panel.locator(".record-summary", has_text="Came: 1 of 3.").wait_for()
+    summary = panel.locator(".record-summary").inner_text()
+    assert summary == "Came: 1 of 3. Absent: Maria Lopez, Ваня Смирнов."
+    assert panel.locator("tr.absent .roll-absent").first.inner_text() == "absent"
+    assert panel.locator(".record-facts").inner_text() == "Right: 1 of 1 (100%)"
+    row.screenshot(path=artifacts / "record-school-teacher-phone-en.png")
+    teacher.click("#lang-switch [data-lang=ru]")
 
     # The pupil's own record: their answer, right.
     pupil.set_viewport_size(DESKTOP)
