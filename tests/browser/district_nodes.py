@@ -5,7 +5,9 @@ port)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import threading
 import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -59,8 +61,9 @@ def district_nodes(
         yield started
 
 
-def through(link: str, node: ServerProcess) -> str:
-    """The same link, opened on another node (as a load balancer would send it)."""
+def through(link: str, node: ServerProcess | Balancer) -> str:
+    """The same link, opened on another node (as a load balancer would send it), or on a
+    balancer."""
     parts = urlsplit(link)
     return urlunsplit(parts._replace(netloc=urlsplit(node.base_url).netloc))
 
@@ -141,3 +144,76 @@ def udp_port_owner(nodes: dict[str, ServerProcess], port: int) -> str | None:
                 except FileNotFoundError:
                     continue
     return None
+
+
+class Balancer:
+    """The load balancer's part in front of some nodes: each new TCP connection goes to the
+    first of them that accepts it (a node killed refuses at once), as nginx's `upstream` with
+    a backup would. A thread of its own runs it, beside the test's synchronous Playwright."""
+
+    def __init__(self, backends: list[ServerProcess]) -> None:
+        self._ports = [int(urlsplit(node.base_url).port or 0) for node in backends]
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._server: asyncio.Server | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._server = self._loop.run_until_complete(
+            asyncio.start_server(self._accept, "127.0.0.1", 0)
+        )
+        self._ready.set()
+        self._loop.run_forever()
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        try:
+            for port in self._ports:
+                try:
+                    upstream = await asyncio.open_connection("127.0.0.1", port)
+                except OSError:
+                    continue
+                await asyncio.gather(
+                    _copy(reader, upstream[1]), _copy(upstream[0], writer), return_exceptions=True
+                )
+                break
+        finally:
+            writer.close()
+            self._tasks.discard(task)
+
+    def __enter__(self) -> Balancer:
+        self._thread.start()
+        self._ready.wait(10)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        async def stop() -> None:
+            assert self._server is not None
+            self._server.close()
+            for task in list(self._tasks):
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(stop(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._loop.close()
+
+
+async def _copy(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+    """One direction of a connection, until its end (or the other side's) closes it."""
+    try:
+        while data := await source.read(65536):
+            sink.write(data)
+            await sink.drain()
+    finally:
+        sink.close()

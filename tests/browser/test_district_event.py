@@ -1,16 +1,21 @@
 """An event cascaded over a district, in real Chromium: three nodes (processes on 127.0.0.1,
 one redis-server, one PostgreSQL), the performer on stage through node-a (which holds the
-event), and families watching through node-b (two of them) and node-c (one), each with the
-event's guest link opened on that node as a load balancer would send it.
+event), and families watching through node-b (two of them, the guest link opened on node-b)
+and node-c (one, sent there by a load balancer while node-c lives).
 
-Each family's page decodes the performer's video (frames advancing, not black) and sound; its
-media comes from the SFU of the node it came in by (its ICE candidate is a port of that node's
-processes, its downlink in that node's /metrics, none at node-a's), and the stage reaches each
-of node-b and node-c once (two tracks there, whatever the audience). When the last family on
-node-c leaves, node-c's room and the stage's tracks piped there close; node-b's go on."""
+Each family's page decodes the performer's whole picture (frames advancing, not black) and
+sound; its media comes from the SFU of the node it came in by (its ICE candidate is a port of
+that node's processes, its downlink in that node's /metrics, none at node-a's), and the stage
+reaches each of node-b and node-c once (two tracks there, whatever the audience). When the
+last family on node-c leaves, node-c's room and the stage's tracks piped there close; node-b's
+go on. She watches again through node-c (its room and pipe open anew); node-c is killed
+(kill -9), and her page comes back by itself through node-b and watches from node-b's SFU."""
 
 from __future__ import annotations
 
+import os
+import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +27,7 @@ from tests.postgres import Postgres
 from tests.server_process import ServerProcess
 
 from .district_nodes import (
+    Balancer,
     district_nodes,
     labelled,
     rooms_held,
@@ -96,6 +102,13 @@ def nodes(
         yield started
 
 
+@pytest.fixture
+def balancer(nodes: dict[str, ServerProcess]) -> Iterator[Balancer]:
+    """A load balancer that sends each connection to node-c while it lives, else to node-b."""
+    with Balancer([nodes["node-c"], nodes["node-b"]]) as started:
+        yield started
+
+
 def family(pages: Pages, link: str, name: str) -> Any:
     """A guest opening the event's link, giving a name and pressing "Watch"."""
     page = pages.open(link)
@@ -158,6 +171,7 @@ def report(nodes: dict[str, ServerProcess], pages: list[Any]) -> str:
 def test_families_through_other_nodes_watch_the_event_from_those_nodes(
     browser: Any,
     nodes: dict[str, ServerProcess],
+    balancer: Balancer,
     redis_server: RedisServer,
     tmp_path: Path,
     artifacts: Path,
@@ -184,7 +198,7 @@ def test_families_through_other_nodes_watch_the_event_from_those_nodes(
         viewers = {
             "grandma": (node_b, family(pages, through(link, node_b), "Бабушка Маши")),
             "grandpa": (node_b, family(pages, through(link, node_b), "Дедушка Маши")),
-            "aunt": (node_c, family(pages, through(link, node_c), "Тётя Маши")),
+            "aunt": (node_c, family(pages, through(link, balancer), "Тётя Маши")),
         }
         opened += [page for _, page in viewers.values()]
         ids: dict[str, str] = {}
@@ -246,6 +260,44 @@ def test_families_through_other_nodes_watch_the_event_from_those_nodes(
         # node-b's families watch on.
         for who in ("grandma", "grandpa"):
             goes_on(viewers[who][1], performer, who)
+
+        # She watches again, through node-c again: its room and pipe open anew.
+        aunt.click("#rejoin-button")  # back to the event's page: "Watch" once more
+        aunt.click("#join-button")
+        again = watching(aunt, performer)
+        assert udp_port_owner(nodes, again["remote"]["port"]) == "node-c", again
+        at_c = scrape(node_c)
+        assert (value(at_c, "classroom_rooms"), value(at_c, "classroom_producers")) == (1, 2)
+
+        # node-c dies (kill -9). Her page comes back by itself, through node-b (the
+        # balancer's next), and watches from node-b's SFU, where the stage already is.
+        os.kill(node_c.process.pid, signal.SIGKILL)
+        killed_at = time.monotonic()
+
+        def from_node_b() -> dict[str, Any] | None:
+            seen = aunt.evaluate(SOUND_AND_ROUTE)
+            remote = seen and seen["remote"]
+            if not remote or udp_port_owner(nodes, remote["port"]) != "node-b":
+                return None
+            return dict(seen)
+
+        poll(from_node_b, "her page to watch from node-b", 60)
+        back = watching(aunt, performer)
+        print(f"watching through node-b {time.monotonic() - killed_at:.1f} s after the kill")
+        assert udp_port_owner(nodes, back["remote"]["port"]) == "node-b", back
+        assert back["luma"] > 40 and back["brightest"] > 100, back
+        aunt_id = aunt.evaluate(STATS)["self"]["id"]
+        at_b, at_a = scrape(node_b), scrape(node_a)
+        assert labelled(at_b, "classroom_subscriber_sent_bps", "participant") & {
+            aunt_id,
+            ids["grandma"],
+            ids["grandpa"],
+        } == {aunt_id, ids["grandma"], ids["grandpa"]}
+        assert aunt_id not in labelled(at_a, "classroom_subscriber_sent_bps", "participant")
+        assert (value(at_b, "classroom_rooms"), value(at_b, "classroom_producers")) == (1, 2)
+        assert value(at_b, "classroom_door_relays") == 3
+        assert value(at_a, "classroom_participants") == 4
+        assert rooms_held(redis_server) == ["node-a"]
     except AssertionError as exc:
         raise AssertionError(f"{exc}\n{report(nodes, opened)}") from exc
     finally:
