@@ -70,10 +70,18 @@ class CascadeSfu:
                     await self.local.start_pipe(room, host, port)
                 except Exception:
                     logger.exception("cannot cascade room %s to node %s", room, node)
+                    await self._close_edge_room(room, edge)
                     return None
                 self._pipes[(room, edge)] = (host, port)
             self._edges[(room, edge)] = self._edges.get((room, edge), 0) + 1
             return edge
+
+    async def _close_edge_room(self, room: str, edge: SfuControl) -> None:
+        """The room opened on the edge for a cascade that could not be made: closed again."""
+        try:
+            await edge.close_room(room)
+        except Exception:
+            logger.warning("the edge of room %s did not close it", room)
 
     async def _release(self, room: str, edge: SfuControl) -> None:
         """The edge holds none of the room's peers any more: its room and pipe go."""
@@ -84,10 +92,7 @@ class CascadeSfu:
             pipe = self._pipes.pop((room, edge), None)
             if pipe is not None:
                 await self.local.stop_pipe(room, *pipe)
-            try:
-                await edge.close_room(room)
-            except Exception:
-                logger.warning("the edge of room %s did not close it", room)
+            await self._close_edge_room(room, edge)
 
     async def edge_lost(self, edge: SfuControl) -> None:
         """The link to an edge broke (its node died or restarted): its peers' media is gone.

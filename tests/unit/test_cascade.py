@@ -162,3 +162,28 @@ async def test_a_watcher_the_edge_refuses_leaves_no_room_open_there() -> None:
     # The room was opened there and piped for her alone: both go with her failed call.
     assert edge.calls[-1] == ("close_room", "concert")
     assert origin.calls[-1] == ("stop_pipe", "concert", "10.0.0.6", 40000)
+
+
+async def test_a_pipe_the_origin_cannot_start_leaves_no_room_open_on_the_edge() -> None:
+    class NoPipes(Recorder):
+        def __getattr__(self, op: str) -> Any:
+            if op == "start_pipe":
+
+                async def refuse(*args: Any) -> None:
+                    raise SfuError("no port left")
+
+                return refuse
+            return super().__getattr__(op)
+
+    origin, edge = NoPipes("origin"), Recorder("edge-c")
+
+    async def link(node: str) -> Any:
+        return edge
+
+    cascade = CascadeSfu(origin, link, lambda room, peer: None)
+    await cascade.open_room("concert")
+    cascade.place("concert", "vera", "node-c")
+    await cascade.add_peer("concert", "vera", True)  # she watches from the origin instead
+    assert [c[0] for c in edge.calls] == ["open_room", "open_pipe", "close_room"]
+    assert origin.calls[-1] == ("add_peer", "concert", "vera", True, None, 0)
+    assert cascade.elsewhere("concert") == 0
