@@ -38,7 +38,7 @@ from .retention import Retention
 from .room_calls import NODE_UNREACHABLE, ROOM_CALLS, RoomCalls, node_key
 from .rooms import LiveRooms
 from .schedule_routes import SCHOOL_EVENTS
-from .school_events import LocalNews, SchoolEvents, SessionNews
+from .school_events import SESSION_NEWS, LocalNews, SchoolEvents, SessionNews
 from .school_events_redis import RedisNews
 from .server_state import ServerState
 from .session import Session
@@ -205,6 +205,7 @@ def create_app(config: Config) -> web.Application:
             news.start()
         else:
             news = LocalNews(hub.deliver)
+        app[SESSION_NEWS] = news
         app[api.CLASSROOM] = Classroom(store, writes=writes, changes=news)
         hub.attach(app[api.CLASSROOM])
         app[api.SIGN_INS] = SignIns(store.sign_ins)

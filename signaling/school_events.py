@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from aiohttp import web
+
 from classroom.models import Session, User
 from classroom.session_changes import Change
 
@@ -52,6 +54,10 @@ class SessionNews(Protocol):
 
     async def changed(self, session: Session, change: Change) -> None: ...
     async def close(self) -> None: ...
+
+
+SESSION_NEWS: web.AppKey[SessionNews] = web.AppKey("session_news")
+"""The carrier `create_app` chose (tests wait for a district node's subscription on it)."""
 
 
 class Listener:
