@@ -17,7 +17,7 @@ from .models import School
 DEFAULT_ZONE = "Europe/Moscow"
 """Where most of our schools are; a school without a zone of its own keeps Moscow time."""
 
-_LOCAL = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
+_LOCAL = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?$")
 """A `datetime-local` input's value: a date and a wall-clock time, no offset (the school's)."""
 
 

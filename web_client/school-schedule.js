@@ -16,12 +16,14 @@ const DEFAULT_MINUTES = 45;
 
 const timetable = { sessions: [], editing: null, fresh: new Set() };
 
-/** What the API says now, drawn. */
-export async function refreshTimetable() {
+/** What the API says now, drawn (`onlyChanged`: only if it differs from what is shown, so a
+ * half-made "Cancel it for everyone?" survives news about another session). */
+export async function refreshTimetable({ onlyChanged = false } = {}) {
   const { time_zone: zone, sessions } = await api.upcomingSessions();
+  const changed = zone !== state.timeZone || JSON.stringify(sessions) !== JSON.stringify(timetable.sessions);
   state.timeZone = zone;
   timetable.sessions = sessions;
-  renderTimetable();
+  if (changed || !onlyChanged) renderTimetable();
 }
 
 /** A session that has just started: its row is marked until the next redraw after a minute. */

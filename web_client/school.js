@@ -22,9 +22,7 @@ import { loadClass, renderClasses, updateStartButtons } from './school-classes.j
 import { drawTime, failed, isAdmin, signOut, state } from './school-common.js';
 import { wireEventForm } from './school-events.js';
 import { onPeopleChanged, wireImportDialog } from './school-people.js';
-import {
-  onSessionsRendered, pollSessions, refreshSessions, renderSessions, wireStaffForm,
-} from './school-sessions.js';
+import { onSessionsRendered, pollSessions, renderSessions, wireStaffForm } from './school-sessions.js';
 // The timetable and the server's news of sessions (issue 18).
 import { connectLive, isLive } from './school-live.js';
 import {
@@ -65,7 +63,8 @@ async function load() {
 let liveStarted = false;
 
 /** News from the server (school-live.js): null after a (re)connection, when anything may have
- * changed; else one session's change. Either way the lists are fetched again. */
+ * changed; else one session's change. Either way the lists are fetched again, and redrawn
+ * only if they changed (a redraw would undo a half-made "End for everyone?"). */
 async function onNews(news) {
   if (!state.me) return;
   if (news?.change === 'started') {
@@ -73,7 +72,7 @@ async function onNews(news) {
     toast('schedule.startedToast', { title: news.session.title });
   }
   try {
-    await Promise.all([refreshSessions(), refreshTimetable()]);
+    await Promise.all([pollSessions(), refreshTimetable({ onlyChanged: true })]);
   } catch (err) {
     if (err instanceof ApiError && err.signedOut) signOut();
   }
