@@ -24,16 +24,18 @@ def test_a_typed_time_is_read_on_the_schools_clock_and_shown_back_so() -> None:
     assert at == datetime(2026, 12, 7, 6, 0, tzinfo=UTC).timestamp()
     assert local_text(at, MOSCOW) == "2026-12-07T09:00:00+03:00"
     berlin = ZoneInfo("Europe/Berlin")
-    assert parse_local("2026-07-01T09:00:30", berlin) == datetime(
-        2026, 7, 1, 7, 0, 30, tzinfo=UTC
-    ).timestamp()
+    assert (
+        parse_local("2026-07-01T09:00:30", berlin)
+        == datetime(2026, 7, 1, 7, 0, 30, tzinfo=UTC).timestamp()
+    )
 
 
 def test_a_time_a_clock_change_skips_is_read_as_the_earlier_offset() -> None:
     berlin = ZoneInfo("Europe/Berlin")  # 2026-03-29 02:00 → 03:00
-    assert parse_local("2026-03-29T02:30", berlin) == datetime(
-        2026, 3, 29, 1, 30, tzinfo=UTC
-    ).timestamp()
+    assert (
+        parse_local("2026-03-29T02:30", berlin)
+        == datetime(2026, 3, 29, 1, 30, tzinfo=UTC).timestamp()
+    )
 
 
 @pytest.mark.parametrize(
