@@ -285,7 +285,9 @@ def create_app(config: Config) -> web.Application:
         return app[STATE].room_status(room)
 
     async def sign_out(room: str, arguments: dict[str, Any]) -> dict[str, Any]:
-        return {"closed": app[STATE].sign_out(set(arguments["sign_ins"]))}
+        ended = set(arguments["sign_ins"])
+        app[SCHOOL_EVENTS].signed_out(ended)  # the /school pages' streams too
+        return {"closed": app[STATE].sign_out(ended)}
 
     for action, run in [
         ("record", record),

@@ -89,7 +89,7 @@ async def events(request: web.Request) -> web.StreamResponse:
     await response.prepare(request)
     hub = request.app[SCHOOL_EVENTS]
     try:
-        with hub.listen(me) as listener:
+        with hub.listen(me, sign_in) as listener:
             # "ready" after the listener is in place: what changes from now on is told.
             await response.write(f"retry: {RETRY_MS}\nevent: ready\ndata: {{}}\n\n".encode())
             while True:

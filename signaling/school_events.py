@@ -64,8 +64,10 @@ class Listener:
     """One page's stream: whose it is, and the notices waiting for it (None: the server is
     closing, or the page fell behind and must look again)."""
 
-    def __init__(self, user: User) -> None:
+    def __init__(self, user: User, sign_in: str) -> None:
         self.user = user
+        self.sign_in = sign_in
+        """The sign-in whose token opened it: signing out ends the stream at once."""
         self.queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(QUEUE_LIMIT)
         self.behind = False
 
@@ -93,8 +95,8 @@ class SchoolEvents:
         self._audience = audience
 
     @contextmanager
-    def listen(self, user: User) -> Iterator[Listener]:
-        listener = Listener(user)
+    def listen(self, user: User, sign_in: str) -> Iterator[Listener]:
+        listener = Listener(user, sign_in)
         self._listeners.setdefault(user.school_id, set()).add(listener)
         try:
             yield listener
@@ -121,6 +123,13 @@ class SchoolEvents:
             if listener.user.id in told:
                 listener.put(event)
                 self.delivered += 1
+
+    def signed_out(self, sign_ins: set[str]) -> int:
+        """Ends the streams those sign-ins opened (signed out, a new password, deactivated)."""
+        ended = [x for school in self._listeners.values() for x in school if x.sign_in in sign_ins]
+        for listener in ended:
+            listener.put(None)
+        return len(ended)
 
     def close(self) -> None:
         """Ends every stream (the server stops): the pages reconnect to another node or later."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from .school_api import School, set_up_class
 from .school_stream import next_event, session_news
 from .test_recordings_api import member
@@ -209,6 +211,12 @@ async def test_the_stream_tells_each_page_of_the_sessions_it_sees_and_no_other(
         {"kind": "lesson", "title": "Химия", "class_id": other["id"]},
     )
     await s.call("POST", f"/api/sessions/{theirs['id']}/start", s.admin_token)
+    _, second = await s.call(
+        "POST",
+        "/api/sessions",
+        teacher,
+        {**body, "title": "Дроби, урок 2", "starts_at": local(moscow_day(2, 9))},
+    )
 
     told = [
         ("scheduled", lesson["id"], "Дроби"),
@@ -221,8 +229,15 @@ async def test_the_stream_tells_each_page_of_the_sessions_it_sees_and_no_other(
     # The stranger's first news is their own class's lesson: nothing of 5A's came before it.
     assert await session_news(streams["stranger"]) == ("started", theirs["id"], "Химия")
 
-    # A signed-out page's stream is refused; the others' streams go on.
+    # A page without a sign-in is refused a stream; signing out ends the page's stream at
+    # once, and the others go on.
     response = await s.client.get("/api/sessions/events")
     assert response.status == 401
+    status, _ = await s.call("POST", "/api/auth/logout", stranger)
+    assert status == 200
+    with pytest.raises(EOFError):
+        await next_event(streams["stranger"])
+    await s.call("POST", f"/api/sessions/{theirs['id']}/end", s.admin_token)
+    assert await session_news(streams["pupil"]) == ("scheduled", second["id"], "Дроби, урок 2")
     for stream in streams.values():
         stream.close()
