@@ -87,8 +87,6 @@ class SchoolEvents:
         self._view = view
         self._audience: Audience | None = None
         self._listeners: dict[str, set[Listener]] = {}
-        self.delivered = 0
-        """Notices put into streams (for tests and metrics)."""
 
     def attach(self, audience: Audience) -> None:
         """The domain, once made (it is made with the carrier that feeds this hub)."""
@@ -122,7 +120,6 @@ class SchoolEvents:
         for listener in listeners:
             if listener.user.id in told:
                 listener.put(event)
-                self.delivered += 1
 
     def signed_out(self, sign_ins: set[str]) -> int:
         """Ends the streams those sign-ins opened (signed out, a new password, deactivated)."""

@@ -5,14 +5,29 @@ with a Join button, pushed by the server: no reload, no polling."""
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import requests
 
-from .school_site import PHONE, Demo, Pages, api_call, fits_width, sign_in, without_toasts
+from tests.server_process import free_port, running_server
+
+from .school_site import (
+    PHONE,
+    Demo,
+    Pages,
+    api_call,
+    demo_accounts,
+    fits_width,
+    poll,
+    sign_in,
+    without_toasts,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -57,6 +72,24 @@ def test_a_scheduled_lesson_is_seen_coming_and_its_start_reaches_the_open_page(
     assert row.locator(".slot-day").inner_text() == "Завтра"
     assert row.locator(".slot-time").inner_text() == "09:00"
     assert row.locator(".slot-length").inner_text() == "45 мин"
+    assert row.get_by_role("button").all_inner_texts() == ["Начать", "Изменить", "Отменить"]
+    # Changed by its teacher: the form comes back filled, its class and kind fixed.
+    row.get_by_role("button", name="Изменить").click()
+    form.wait_for()
+    assert form.locator("#schedule-form-heading").inner_text() == "Изменить время или название"
+    assert form.locator("[name=title]").input_value() == "Дроби: сложение"
+    assert form.locator("[name=starts_at]").input_value() == f"{tomorrow}T09:00"
+    assert form.locator("[name=class_id]").is_disabled()
+    form.locator("[name=duration_minutes]").fill("40")
+    teacher.click("#schedule-submit")
+    form.wait_for(state="hidden")
+    teacher.locator("#timetable .slot-length", has_text="40 мин").wait_for()
+    teacher.click("#lang-switch [data-lang=en]")
+    teacher.locator("#schedule-heading", has_text="Timetable").wait_for()
+    row = timetable_row(teacher, "Дроби: сложение", "scheduled")
+    assert row.locator(".slot-day").inner_text() == "Tomorrow"
+    assert row.get_by_role("button").all_inner_texts() == ["Start", "Change", "Cancel"]
+    without_toasts(teacher).screenshot(path=artifacts / "schedule-teacher-en.png")
     (lesson,) = [
         s
         for s in api_call(teacher, "GET", "/api/sessions/upcoming")["sessions"]
@@ -104,3 +137,81 @@ def test_a_scheduled_lesson_is_seen_coming_and_its_start_reaches_the_open_page(
     phone.locator("#schedule-form").wait_for()
     fits_width(phone, PHONE["width"])
     phone.screenshot(path=artifacts / "schedule-form-phone.png", full_page=True)
+
+
+def _start_behind_the_servers_back(database: Path, title: str) -> None:
+    """Starts the lesson `title` in the school's database itself, as a node the page is not
+    connected to would (no news reaches the page for it)."""
+    with sqlite3.connect(database) as db:
+        changed = db.execute(
+            "UPDATE sessions SET state = 'live', started_at = ? WHERE title = ?",
+            (time.time(), title),
+        ).rowcount
+    assert changed == 1
+
+
+def _healthy(base_url: str) -> bool:
+    try:
+        return requests.get(base_url + "/healthz", timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+@pytest.mark.timeout(240)
+def test_a_page_whose_stream_dropped_catches_up_when_it_reconnects(
+    browser: Any, tmp_path: Path, artifacts: Path
+) -> None:
+    data, port = tmp_path / "data", str(free_port())
+    settings = {"DEMO_SCHOOL": "1", "SFU_WORKERS": "0", "PORT": port, "SECRET": "s" * 40}
+    with running_server(data, **settings) as first:
+        accounts = first.wait_for(demo_accounts, "demo accounts")
+        demo = Demo(first.base_url, accounts, data, first.output)
+        pages = Pages(browser, demo)
+        try:
+            pupil = pages.open("/signin")
+            sign_in(pupil, demo.account("pupil"))
+            teacher = requests.post(
+                first.base_url + "/api/auth/login",
+                json={
+                    "login": demo.account("teacher").login,
+                    "password": demo.account("teacher").password,
+                },
+                timeout=10,
+            ).json()["token"]
+            (class_id,) = [
+                c["id"]
+                for c in requests.get(
+                    first.base_url + "/api/classes",
+                    headers={"Authorization": f"Bearer {teacher}"},
+                    timeout=10,
+                ).json()["classes"]
+            ]
+            tomorrow = (datetime.now(MOSCOW) + timedelta(days=1)).strftime("%Y-%m-%dT10:00")
+            made = requests.post(
+                first.base_url + "/api/sessions",
+                headers={"Authorization": f"Bearer {teacher}"},
+                json={
+                    "kind": "lesson",
+                    "title": "Химия",
+                    "class_id": class_id,
+                    "starts_at": tomorrow,
+                },
+                timeout=10,
+            )
+            assert made.status_code == 200, made.text
+            timetable_row(pupil, "Химия", "scheduled")  # told by the stream
+            pupil.evaluate("() => { window.notReloaded = true; }")
+            first.process.terminate()  # the stream ends; the page's EventSource retries
+            first.process.wait(timeout=60)
+            # Started while the page had no stream at all: no news of it can ever arrive.
+            _start_behind_the_servers_back(data / "classroom.sqlite3", "Химия")
+            with running_server(data, **settings) as second:
+                poll(lambda: _healthy(second.base_url), "the server back")
+                # The page reconnects by itself and fetches its lists again.
+                row = timetable_row(pupil, "Химия", "live")
+                row.get_by_role("button", name="Войти").wait_for()
+                assert pupil.evaluate("() => window.notReloaded") is True
+                pupil.screenshot(path=artifacts / "schedule-caught-up.png")
+        finally:
+            pages.close()
+        assert not pages.errors, pages.errors
