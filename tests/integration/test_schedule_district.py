@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
+from redis.asyncio import Redis
 
 from bench.redis_server import RedisServer
 from classroom.models import SessionKind
@@ -89,3 +91,45 @@ async def test_a_start_on_one_node_reaches_the_class_pages_on_another_and_no_one
         assert await session_news(anya) == ("ended", lesson.id, "Дроби")
         for response in (anya, vasya, olga_b):
             response.close()
+
+
+async def test_a_node_that_lost_its_news_ends_its_streams_and_hears_again_once_back(
+    tmp_path: Path, school_database: str, redis_server: RedisServer
+) -> None:
+    async with (
+        district(tmp_path, redis_server, 2, school_database) as (a, b),
+        aiohttp.ClientSession() as http,
+    ):
+        news = b.app[SESSION_NEWS]
+        assert isinstance(news, RedisNews)
+        for node in (a, b):
+            ready = node.app[SESSION_NEWS]
+            assert isinstance(ready, RedisNews)
+            await asyncio.wait_for(ready.ready.wait(), READY_WAIT)
+        classroom = a.app[api.CLASSROOM]
+        admin = await classroom.create_school("Школа", "Admin", "admin", "admin-password")
+        lesson = await classroom.create_session(admin, SessionKind.STAFF_MEETING, "Педсовет")
+        async with http.post(
+            f"{b.url}/api/auth/login", json={"login": "admin", "password": "admin-password"}
+        ) as signed:
+            token = str((await signed.json())["token"])
+        headers = {"Authorization": f"Bearer {token}"}
+
+        async def stream() -> aiohttp.ClientResponse:
+            response = await http.get(b.url + "/api/sessions/events", headers=headers)
+            assert await next_event(response) == ("ready", {})
+            return response
+
+        before = await stream()
+        # Redis drops every subscriber (a restart, a network cut): what was published in the
+        # gap is lost to node b, so its pages are sent to reconnect and look again.
+        async with Redis.from_url(redis_server.url) as redis:
+            await redis.client_kill_filter(_type="pubsub")
+        with pytest.raises(EOFError):
+            await next_event(before)
+        await asyncio.wait_for(news.ready.wait(), READY_WAIT)
+        after = await stream()
+        async with http.post(f"{a.url}/api/sessions/{lesson.id}/start", headers=headers) as r:
+            assert r.status == 200
+        assert await session_news(after) == ("started", lesson.id, "Педсовет")
+        after.close()
