@@ -122,14 +122,15 @@ function slot(session) {
 function actions(session) {
   const box = el('div', 'session-actions');
   const host = hosts(session);
-  if (session.state === 'live') {
-    // A parent sees their child's lesson come and start, and does not go in.
-    if (!(session.kind === 'lesson' && state.me.role === 'parent')) {
-      box.append(button('primary join-live', 'schedule.join', (b) => busy(b, () => enter(session, false))));
-    }
+  // A parent sees their child's lesson come and start, and does not go in.
+  if (session.kind === 'lesson' && state.me.role === 'parent') {
+    box.append(el('span', 'waiting', 'schedule.forPupils'));
     return box;
   }
-  if (session.kind === 'lesson' && state.me.role === 'parent') return box;
+  if (session.state === 'live') {
+    box.append(button('primary join-live', 'schedule.join', (b) => busy(b, () => enter(session, false))));
+    return box;
+  }
   if (!host) {
     box.append(el('span', 'waiting', 'sessions.waiting'));
     return box;

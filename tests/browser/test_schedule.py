@@ -125,6 +125,7 @@ def test_a_scheduled_lesson_is_seen_coming_and_its_start_reaches_the_open_page(
     # A parent watches a lesson come; only the class's pupils and teachers go in.
     assert started_on_phone.locator(".state.live").inner_text() == "Идёт"
     assert started_on_phone.get_by_role("button").count() == 0
+    assert started_on_phone.locator(".waiting").inner_text() == "Для учеников класса"
     pupil.screenshot(path=artifacts / "schedule-started-desktop.png")
     without_toasts(parent).screenshot(path=artifacts / "schedule-started-phone.png", full_page=True)
     join.click()
