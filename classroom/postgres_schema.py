@@ -169,7 +169,16 @@ CREATE TABLE password_links (
 );
 """
 
-MIGRATIONS: list[str] = [_SCHEMA_1]
+_SCHEMA_SCHEDULE = """
+-- The schedule (issue 18): how long a session is planned to last, and whether its teacher
+-- called it off before it started; the upcoming ones are read by school and start.
+ALTER TABLE sessions ADD COLUMN duration_minutes integer
+    CHECK (duration_minutes IS NULL OR duration_minutes BETWEEN 1 AND 600);
+ALTER TABLE sessions ADD COLUMN cancelled boolean NOT NULL DEFAULT false;
+CREATE INDEX sessions_upcoming ON sessions (school_id, state, scheduled_at);
+"""
+
+MIGRATIONS: list[str] = [_SCHEMA_1, _SCHEMA_SCHEDULE]
 """SQL scripts in order; `schema_version.version` is how many of them the database has had.
 
 Append only: a released script is never edited, since databases in the field already ran it.

@@ -23,6 +23,7 @@ from .classes import (
     INVITE_USES_MAX,
     Classes,
 )
+from .schedule import Schedule
 from .session_records import SessionRecords
 from .sessions import CHAT_LIMIT, MAX_PERFORMERS, MAX_TITLE, Admission, Sessions
 from .validation import LOGIN, MAX_NAME, MIN_PASSWORD
@@ -43,5 +44,5 @@ __all__ = [
 ]
 
 
-class Classroom(Accounts, Classes, Sessions, SessionRecords):
+class Classroom(Accounts, Classes, Sessions, SessionRecords, Schedule):
     """The school's use cases, every family of them on one repository."""
