@@ -33,6 +33,20 @@ CONFIRMATION_MISMATCH = "confirmation_mismatch"
 RECORDING_IN_PROGRESS = "recording_in_progress"
 """A recording that holds the person is still being written: stop it first."""
 
+# --- the schedule (issue 18) ---
+TITLE_REQUIRED = "title_required"
+"""A session's title is empty (or only spaces)."""
+TITLE_TOO_LONG = "title_too_long"
+"""A session's title is longer than `sessions.MAX_TITLE` characters."""
+TIME_MALFORMED = "time_malformed"
+"""A start time that is no time: not YYYY-MM-DDTHH:MM (the school's clock), or no such date."""
+TIME_IN_PAST = "time_in_past"
+"""A start that has already passed."""
+DURATION_INVALID = "duration_invalid"
+"""A planned length outside 1-600 minutes."""
+SESSION_NOT_SCHEDULED = "session_not_scheduled"
+"""Rescheduling or cancelling a session that has started or ended."""
+
 # Polls kept with the lesson, and attendance in the school's time zone (issue 18).
 POLL_INVALID = "poll_invalid"
 """A poll's question or options break a rule (length, count, options that repeat)."""

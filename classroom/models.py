@@ -119,6 +119,11 @@ class Session:
     """An event's guest link (unguessable): whoever holds it watches without an account."""
     hls_only: bool = False
     """An event's audience watches its HLS, never WebRTC (for an audience past one server)."""
+    # --- the schedule (issue 18) ---
+    duration_minutes: int | None = None
+    """How long it is planned to last (None: not said); shown beside its scheduled start."""
+    cancelled: bool = False
+    """Called off before it started by its teacher: ENDED, never started."""
 
 
 @dataclass

@@ -169,6 +169,15 @@ CREATE TABLE password_links (
 );
 """
 
+_SCHEMA_SCHEDULE = """
+-- The schedule (issue 18): how long a session is planned to last, and whether its teacher
+-- called it off before it started; the upcoming ones are read by school and start.
+ALTER TABLE sessions ADD COLUMN duration_minutes integer
+    CHECK (duration_minutes IS NULL OR duration_minutes BETWEEN 1 AND 600);
+ALTER TABLE sessions ADD COLUMN cancelled boolean NOT NULL DEFAULT false;
+CREATE INDEX sessions_upcoming ON sessions (school_id, state, scheduled_at);
+"""
+
 _SCHEMA_LESSON_RECORD = """
 -- The lesson's record (issue 18): every poll of a session (a quiz has its correct option) and
 -- each person's latest answer, and the school's time zone for its reports. Like attendance,
@@ -203,6 +212,7 @@ CREATE INDEX poll_answers_by_user ON poll_answers (user_id);
 
 MIGRATIONS: list[str] = [
     _SCHEMA_1,
+    _SCHEMA_SCHEDULE,
     _SCHEMA_LESSON_RECORD,
 ]
 """SQL scripts in order; `schema_version.version` is how many of them the database has had.

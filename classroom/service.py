@@ -25,6 +25,7 @@ from .classes import (
     Classes,
 )
 from .lesson_records import LessonRecords
+from .schedule import Schedule
 from .session_records import SessionRecords
 from .sessions import CHAT_LIMIT, MAX_PERFORMERS, MAX_TITLE, Admission
 from .validation import LOGIN, MAX_NAME, MIN_PASSWORD
@@ -45,5 +46,5 @@ __all__ = [
 ]
 
 
-class Classroom(Accounts, Classes, LessonRecords, SessionRecords):
+class Classroom(Accounts, Classes, LessonRecords, SessionRecords, Schedule):
     """The school's use cases, every family of them on one repository."""

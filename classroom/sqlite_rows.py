@@ -99,6 +99,8 @@ def session_values(session: Session) -> dict[str, Value]:
         "performers": json.dumps(list(session.performers)),
         "link": session.link,
         "hls_only": session.hls_only,
+        "duration_minutes": session.duration_minutes,
+        "cancelled": session.cancelled,
     }
 
 
@@ -168,6 +170,8 @@ def session_from_row(row: Row) -> Session:
         performers=performers_from(row["performers"]),
         link=row["link"],
         hls_only=bool(row["hls_only"]),
+        duration_minutes=row["duration_minutes"],
+        cancelled=bool(row["cancelled"]),
     )
 
 

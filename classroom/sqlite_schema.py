@@ -176,6 +176,15 @@ ALTER TABLE schools ADD COLUMN recordings_kept_days INTEGER
     CHECK (recordings_kept_days IS NULL OR recordings_kept_days BETWEEN 1 AND 3650);
 """
 
+_SCHEMA_SCHEDULE = """
+-- The schedule (issue 18): how long a session is planned to last, and whether its teacher
+-- called it off before it started; the upcoming ones are read by school and start.
+ALTER TABLE sessions ADD COLUMN duration_minutes INTEGER
+    CHECK (duration_minutes IS NULL OR duration_minutes BETWEEN 1 AND 600);
+ALTER TABLE sessions ADD COLUMN cancelled INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX sessions_upcoming ON sessions (school_id, state, scheduled_at);
+"""
+
 _SCHEMA_LESSON_RECORD = """
 -- The lesson's record (issue 18): every poll of a session (a quiz has its correct option) and
 -- each person's latest answer, and the school's time zone for its reports. Like attendance,
@@ -214,6 +223,7 @@ MIGRATIONS: list[str] = [
     _SCHEMA_4,
     _SCHEMA_ADMINISTRATION,
     _SCHEMA_RETENTION,
+    _SCHEMA_SCHEDULE,
     _SCHEMA_LESSON_RECORD,
 ]
 """SQL scripts in order; the database's `user_version` is how many of them it has had.

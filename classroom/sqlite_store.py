@@ -165,6 +165,11 @@ class SqliteStore:
     async def sessions(self, school_id: str) -> list[Session]:
         return await self._worker.run(self._database.sessions, school_id)
 
+    # the schedule (issue 18)
+
+    async def upcoming_sessions(self, school_id: str, since: float) -> list[Session]:
+        return await self._worker.run(self._database.upcoming_sessions, school_id, since)
+
     # attendance
 
     async def add_attendance(self, stay: Attendance) -> int:

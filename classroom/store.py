@@ -100,6 +100,12 @@ class Repository(Protocol):
     async def session_by_link(self, link: str) -> Session | None: ...
     async def sessions(self, school_id: str) -> list[Session]: ...
 
+    # the schedule (issue 18)
+    async def upcoming_sessions(self, school_id: str, since: float) -> list[Session]:
+        """The school's live sessions and those scheduled to start at or after `since` (not
+        cancelled: those are ended), soonest first (a live one by when it was planned, else
+        when it started); ties in insertion order."""
+
     # attendance
     async def add_attendance(self, stay: Attendance) -> int:
         """Store a stay; returns its row id, for `close_attendance`."""

@@ -49,6 +49,7 @@ from .api_plumbing import (
 )
 from .api_views import class_view, invite_view, school_view, session_view, user_view
 from .class_routes import CLASS_OPERATIONS
+from .schedule_routes import SCHEDULE_OPERATIONS
 from .school_routes import SCHOOL_OPERATIONS
 from .session_routes import PERFORMERS, SESSION_OPERATIONS, hls_path
 
@@ -99,6 +100,7 @@ OPERATIONS = (
     + SCHOOL_OPERATIONS
     + CLASS_OPERATIONS
     + PASSWORD_OPERATIONS
+    + SCHEDULE_OPERATIONS
     + SESSION_OPERATIONS
 )
 

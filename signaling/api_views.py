@@ -72,6 +72,8 @@ def session_view(session: Session) -> dict[str, Any]:
         "ended_at": session.ended_at,
         "performers": list(session.performers),
         "hls_only": session.hls_only,
+        "duration_minutes": session.duration_minutes,
+        "cancelled": session.cancelled,
     }
 
 

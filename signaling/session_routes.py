@@ -34,6 +34,7 @@ from .api_plumbing import (
 )
 from .api_views import session_view
 from .body import Schema, obj, string
+from .schedule_routes import DURATION, STARTS_AT, TITLE
 
 PERFORMERS: Schema = {"type": "array", "items": string(64, 1), "maxItems": 20}
 """An event's performers, by id: creating an event, and changing them (`event_routes.py`)."""
@@ -97,6 +98,8 @@ async def create_session(request: web.Request) -> dict[str, Any]:
         guest_id=body.get("guest_id"),
         scheduled_at=body.get("scheduled_at"),
         performers=body.get("performers"),
+        starts_at=body.get("starts_at"),
+        duration_minutes=body.get("duration_minutes"),
     )
     return session_view(session)
 
@@ -204,11 +207,13 @@ SESSION_OPERATIONS = [
         body=obj(
             ["kind", "title"],
             kind={"type": "string", "enum": [k.value for k in SessionKind]},
-            title=string(200, 1),
+            title=TITLE,
             class_id=string(64, 1),
             guest_id=string(64, 1),
             scheduled_at={"type": "number", "minimum": 0},
             performers=PERFORMERS,
+            starts_at=STARTS_AT,
+            duration_minutes=DURATION,
         ),
         tags=["sessions"],
     ),

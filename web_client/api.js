@@ -244,3 +244,17 @@ export const importClassList = (classId, csv, dryRun) =>
 export const LOGIN_PATTERN = /^[a-z0-9][a-z0-9._-]{2,63}$/;
 export const PASSWORD_MIN = 8;
 export const NAME_MAX = 100;
+
+// ---- the timetable (issue 18) ------------------------------------------------------------------
+
+/** {time_zone, sessions}: live and upcoming sessions I see, soonest first, with their teacher. */
+export const upcomingSessions = () => json('GET', '/api/sessions/upcoming');
+
+/** A scheduled session's new title, start (starts_at, the school's clock) or length. */
+export const reschedule = (id, fields) =>
+  json('PATCH', `/api/sessions/${enc(id)}/schedule`, { body: fields });
+
+export const cancelSession = (id) => json('POST', `/api/sessions/${enc(id)}/cancel`);
+
+/** The Server-Sent Events stream of the sessions I see (web_client/school-live.js). */
+export const SESSION_EVENTS = '/api/sessions/events';
