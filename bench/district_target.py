@@ -7,6 +7,14 @@ a ``redis-server`` of the target's own (``bench.redis_server``). Nodes and Redis
 together to the servers' core(s), so the bots keep theirs. A join that reaches a node other
 than its room's is relayed there (signalling only; the media goes to the owner): the target
 times each join and tells afterwards which went through a door, from the directory.
+
+An event (``broadcast``) is made in the nodes' shared database (``bench.district_event``).
+Its performer, the first to join, comes in through node0; its viewers through the nodes in
+turn. A viewer relayed by a door watches from that door's node (its SFU, the stage piped
+there from the node holding the room): the target tells from which node each viewer's media
+comes, by the node whose processes hold the server's end of its connection (``groups``),
+and reads each node's own counters around the window (``bench.node_metrics``): the pipes,
+and the stage's packets arriving through them.
 """
 
 from __future__ import annotations
@@ -21,17 +29,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from redis.asyncio import Redis
 
 from district.directory import Directory
 
-from .accounting import process_tree, quiet
+from . import node_metrics
+from .accounting import process_tree, quiet, udp_ports
+from .district_event import DistrictEvents
 from .loadgen import percentile
+from .node_metrics import Scrape
 from .ours_target import OursParticipant, can_pin, open_participant
 from .redis_server import RedisServer, running_redis
+from .scenarios import key
 from .server_process import ServerProcess, free_port
 from .subscription import Feedback
-from .target import JoinSpec
+from .target import JoinSpec, Participant
 from .tokens import mint_token
 
 NODE_IDS = "node{}"
@@ -51,6 +64,8 @@ class DoorJoin:
     ready_s: float
     """From opening the WebSocket to publishing done (= ``join_s`` for a bot that only
     receives)."""
+    viewer: bool = False
+    """An event's watch-only participant (its media may come from its door's node)."""
 
 
 class DistrictTarget:
@@ -82,6 +97,11 @@ class DistrictTarget:
         self._stack = ExitStack()
         self._client: Redis | None = None
         self._next_door = 0
+        self._events: DistrictEvents | None = None
+        self.watching: dict[str, str] = {}
+        """Each event viewer (``room/identity``) → the node its media comes from."""
+        self._metrics: list[Scrape | None] = []
+        """Each node's counters as the window opened."""
 
     def server_pids(self) -> list[int]:
         """Every node's process tree and the Redis: all that serves the district."""
@@ -97,6 +117,9 @@ class DistrictTarget:
             self._stack.enter_context, running_redis(self._data_dir / "redis", cpu=self.cpu)
         )
         self._client = Redis.from_url(self.redis.url)
+        self._events = DistrictEvents(
+            self._secret, self._data_dir, self._data_dir / "school.sqlite3"
+        )
         # One after another: the first node makes the shared school database's tables.
         for index in range(self.nodes):
             server = self._node(index, self.redis.url, self._data_dir)
@@ -107,6 +130,9 @@ class DistrictTarget:
         await quiet(self.server_pids)
 
     async def stop(self) -> None:
+        if self._events is not None:
+            await self._events.stop()
+            self._events = None
         # Nodes first: each leaves the directory as it stops, which needs the Redis.
         await asyncio.gather(*(s.stop() for s in self.servers), return_exceptions=True)
         self.servers.clear()
@@ -123,20 +149,57 @@ class DistrictTarget:
         """Join through the next node in turn (the door), whichever node holds the room."""
         if not self.servers:
             raise RuntimeError("the target is not started")
-        if spec.event:
-            raise ValueError("the district bench runs lessons, not events")
         index = self._next_door % len(self.servers)
         self._next_door += 1
         door = self.servers[index]
-        token = mint_token(self._secret, spec.identity, spec.room, role=spec.role)
+        room = spec.room
+        if spec.event:
+            assert self._events is not None
+            token = await self._events.token(spec)
+            room = self._events.room_of(spec.room) or room
+        else:
+            token = mint_token(self._secret, spec.identity, spec.room, role=spec.role)
         participant = await open_participant(door.url, token, spec, spec.feedback or self.feedback)
         done = time.monotonic()
         started = participant.join_started_at or done
         joined = participant.joined_at or started
+        viewer = spec.event and spec.publish is None
         self.joins.append(
-            DoorJoin(spec.room, NODE_IDS.format(index), joined - started, done - started)
+            DoorJoin(room, NODE_IDS.format(index), joined - started, done - started, viewer)
         )
+        if spec.event and self._events is not None:
+            await self._events.joined(spec.room, self._owner_url)
         return participant
+
+    async def groups(self, members: list[tuple[JoinSpec, Participant]]) -> dict[str, str]:
+        """Each event viewer's group (``room/identity`` → ``node1 (edge)``): the node its
+        media comes from, found by the server's UDP ports its connection uses among each
+        node's processes', and whether that node holds the room (origin) or not (edge).
+        Read once media flows (after the warm-up); kept for ``extra_stats``."""
+        port_node = {
+            port: NODE_IDS.format(index)
+            for index, server in enumerate(self.servers)
+            for pid in self._tree(server)
+            for port in udp_ports(pid)
+        }
+        owners: dict[str, str | None] = {}
+        found: dict[str, str] = {}
+        for spec, participant in members:
+            if not spec.event or spec.publish is not None:
+                continue
+            ports = getattr(participant, "server_ports", None)
+            nodes = {port_node[p] for p in ports() if p in port_node} if ports else set()
+            node = nodes.pop() if len(nodes) == 1 else "unknown"
+            room = (self._events.room_of(spec.room) if self._events else None) or spec.room
+            if room not in owners:
+                owners[room] = await self._owner(room)
+            self.watching[key(spec)] = node
+            found[key(spec)] = f"{node} ({'origin' if node == owners[room] else 'edge'})"
+        return found
+
+    async def window_opens(self) -> None:
+        """Each node's counters now, for their rates over the window."""
+        self._metrics = await self._scrape()
 
     async def extra_stats(self) -> dict[str, Any]:
         """Which node holds which room (the directory's word), each node's processes, and
@@ -158,13 +221,48 @@ class DistrictTarget:
                 }
             )
         redis = [self.redis.process.pid] if self.redis is not None else []
-        return {
+        after = await self._scrape()
+        for index, node in enumerate(nodes):
+            before = self._metrics[index] if index < len(self._metrics) else None
+            node["metrics"] = node_metrics.window(before, after[index])
+            node["viewers_through"] = sum(
+                1 for j in self.joins if j.viewer and j.door == node["id"]
+            )
+            node["viewers_watching"] = sum(1 for n in self.watching.values() if n == node["id"])
+        found: dict[str, Any] = {
             "district": {
                 "nodes": nodes,
                 "redis_pids": redis,
                 "joins": door_joins(self.joins, owner),
             }
         }
+        if self.watching:
+            unknown = sum(1 for n in self.watching.values() if n == "unknown")
+            found["district"]["viewers_unplaced"] = unknown
+        hls = self._events.summary() if self._events is not None else None
+        if hls is not None:
+            found["hls"] = hls
+        return found
+
+    async def _owner(self, room: str) -> str | None:
+        if self._client is None:
+            return None
+        placed = await Directory(self._client).owner(room)
+        return placed.node if placed is not None else None
+
+    async def _owner_url(self, room: str) -> str | None:
+        """The bench's URL of the node holding ``room`` (the directory's word)."""
+        node = await self._owner(room)
+        for index, server in enumerate(self.servers):
+            if NODE_IDS.format(index) == node:
+                return server.url
+        return None
+
+    async def _scrape(self) -> list[Scrape | None]:
+        async with aiohttp.ClientSession() as http:
+            return list(
+                await asyncio.gather(*(node_metrics.scrape(http, s.url) for s in self.servers))
+            )
 
     def _node(self, index: int, redis_url: str, data_dir: Path) -> ServerProcess:
         port = free_port()
