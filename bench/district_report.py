@@ -307,9 +307,14 @@ def stage_crossings(records: Sequence[StepRecord]) -> list[str]:
         if origin is None or not origin["metrics"].get("pps_in"):
             continue
         edges = [n for n in nodes if n["metrics"].get("pipes_in")]
+        delays = {
+            str(g["group"]).split(" ")[0]: g.get("delay_ms_p50")
+            for g in r.extra.get("groups") or []
+        }
         shown = "; ".join(
             f"{n['node']} ({_count(n['viewers_watching'])} watching) "
             f"×{n['metrics']['pps_in'] / origin['metrics']['pps_in']:.2f}"
+            + _later(delays.get(n["node"]), delays.get(origin["node"]))
             for n in edges
             if n["metrics"].get("pps_in") is not None
         )
@@ -341,6 +346,13 @@ EVENT_NOTE = (
     "worker; in brackets the origin's live HLS encoder, which decodes and encodes the stage "
     "and dominates it)."
 )
+
+
+def _later(edge: float | None, origin: float | None) -> str:
+    """How much later an edge's viewers got the stage than the origin's (one-way delay p50)."""
+    if edge is None or origin is None:
+        return ""
+    return f", its viewers' delay p50 {edge - origin:+.1f} ms against the origin's"
 
 
 def _count(value: float | None) -> str:
