@@ -47,6 +47,10 @@ from .subscription import Feedback
 from .target import JoinSpec, Participant
 from .tokens import mint_token
 
+READS = 3
+"""Reads of the nodes' sockets until every viewer's server port is among them: a read of
+/proc/net/udp is not atomic, and on a busy machine (other processes opening and closing
+sockets) a line can be missed."""
 NODE_IDS = "node{}"
 """A node's ``NODE_ID`` by its index: the directory breaks ties between equally loaded
 nodes by id, so node0 takes the first room."""
@@ -176,26 +180,38 @@ class DistrictTarget:
         media comes from, found by the server's UDP ports its connection uses among each
         node's processes', and whether that node holds the room (origin) or not (edge).
         Read once media flows (after the warm-up); kept for ``extra_stats``."""
-        port_node = {
-            port: NODE_IDS.format(index)
-            for index, server in enumerate(self.servers)
-            for pid in self._tree(server)
-            for port in udp_ports(pid)
-        }
+        viewers = [(s, p) for s, p in members if s.event and s.publish is None]
+        wanted: dict[str, set[int]] = {}
+        for spec, participant in viewers:
+            ports = getattr(participant, "server_ports", None)
+            wanted[key(spec)] = ports() if ports is not None else set()
+        port_node: dict[int, str] = {}
+        for _ in range(READS):
+            port_node |= self._port_nodes()
+            if all(ports & port_node.keys() for ports in wanted.values()):
+                break
+            await asyncio.sleep(0.1)
         owners: dict[str, str | None] = {}
         found: dict[str, str] = {}
-        for spec, participant in members:
-            if not spec.event or spec.publish is not None:
-                continue
-            ports = getattr(participant, "server_ports", None)
-            nodes = {port_node[p] for p in ports() if p in port_node} if ports else set()
+        for spec, _participant in viewers:
+            nodes = {port_node[p] for p in wanted[key(spec)] if p in port_node}
             node = nodes.pop() if len(nodes) == 1 else "unknown"
             room = (self._events.room_of(spec.room) if self._events else None) or spec.room
             if room not in owners:
                 owners[room] = await self._owner(room)
             self.watching[key(spec)] = node
-            found[key(spec)] = f"{node} ({'origin' if node == owners[room] else 'edge'})"
+            where = "origin" if node == owners[room] else "edge"
+            found[key(spec)] = node if node == "unknown" else f"{node} ({where})"
         return found
+
+    def _port_nodes(self) -> dict[int, str]:
+        """Each UDP port any node's processes hold → that node."""
+        return {
+            port: NODE_IDS.format(index)
+            for index, server in enumerate(self.servers)
+            for pid in self._tree(server)
+            for port in udp_ports(pid)
+        }
 
     async def window_opens(self) -> None:
         """Each node's counters now, for their rates over the window."""
