@@ -219,7 +219,9 @@ class DistrictTarget:
 
     async def extra_stats(self) -> dict[str, Any]:
         """Which node holds which room (the directory's word), each node's processes, and
-        the joins direct against those through a door."""
+        the joins direct against those through a door; for an event, each node's viewers
+        (through its door, watching from it), its own counters over the window (pipes, the
+        stage arriving at its SFU) and what the HLS clients got."""
         if self._client is None:
             return {}
         placed = {node.id: node for node in await Directory(self._client).nodes()}
