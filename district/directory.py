@@ -6,7 +6,8 @@ lease of `LEASE` seconds: a node that stops (kill -9, a cable) is gone from plac
 `LEASE`. `place` gives a room's live owner, or claims the room for the least-loaded live node
 that is not draining; each claim takes a new fencing token from one counter, so a later owner
 always holds a larger token than an earlier one. A node's load counts each of its rooms at
-the larger of the size expected when it was placed and the people now in it: rooms placed in
+the larger of the size expected when it was placed and the people now in it whose media it
+carries, plus its guests (an event's audience on other nodes piped to it): rooms placed in
 the same second see each other (Scalelite's lowest-load choice without that sent a morning's
 lessons to one server).
 
@@ -39,6 +40,10 @@ ADOPT = 10.0
 """Seconds a room claimed for a node may go unreported by it before it is let go (a door
 placed it there and the join never arrived)."""
 
+TAKE_GRACE = 120.0
+"""Seconds a task's claim holds even without its holder's lease: a starting node repairs
+what it left before it registers (and takes rooms)."""
+
 
 class NoNode(Exception):
     """No live node that is not draining can take a new room (or, for a moment after Redis
@@ -70,7 +75,10 @@ class Node:
     capacity: int
     draining: bool
     rooms: dict[str, int]
-    """Its rooms and the head count each last reported."""
+    """Its rooms and the head count each last reported (those whose media it carries)."""
+    guests: int = 0
+    """People of other nodes' rooms whose media it carries (an event's audience piped
+    here)."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +105,7 @@ class Directory:
         self._release = redis.register_script(scripts.RELEASE)
         self._leave = redis.register_script(scripts.LEAVE)
         self._drain = redis.register_script(scripts.DRAIN)
+        self._take = redis.register_script(scripts.TAKE)
 
     async def place(self, room: str, expected: int = 1) -> Placement:
         """The room's live owner, or a new claim for the least-loaded live node; NoNode
@@ -121,9 +130,10 @@ class Directory:
         return Placement(room, _text(node), int(token), False, _text(url or b""))
 
     async def heartbeat(
-        self, node: str, url: str, capacity: int, holdings: list[Holding]
+        self, node: str, url: str, capacity: int, holdings: list[Holding], guests: int = 0
     ) -> list[str]:
-        """Renews the node's lease and its rooms' head counts; returns the rooms among
+        """Renews the node's lease and its rooms' head counts (`guests`: the people of other
+        nodes' rooms whose media it carries, counted in its load too); returns the rooms among
         `holdings` another node has claimed since (to be closed here). NodeIdTaken when
         another process holds `node`."""
         args: list[str | int] = [
@@ -135,6 +145,7 @@ class Directory:
             self.boot,
             int(ADOPT * 1000),
             int(RECOVERY * 1000),
+            guests,
         ]
         for held in holdings:
             args += [held.room, held.token, held.present]
@@ -159,9 +170,19 @@ class Directory:
         return bool(await self._drain(args=[self._prefix, node, "1" if draining else "0"]))
 
     async def take(self, task: str, holder: str, seconds: float) -> bool:
-        """Whether `holder` is the one to do `task` (the first to ask within `seconds`)."""
-        key = self._key("task", task)
-        return bool(await self._redis.set(key, holder, nx=True, px=int(seconds * 1000)))
+        """Whether node `holder` (this process of it) is the one to do `task`: the first to
+        ask within `seconds`, or the first after its holder died or restarted, `TAKE_GRACE`
+        after it took it at the earliest (a repair a node was doing when it was killed is not
+        left for the rest of the `seconds`)."""
+        args: list[str | int] = [
+            self._prefix,
+            task,
+            holder,
+            self.boot,
+            int(seconds * 1000),
+            int(TAKE_GRACE * 1000),
+        ]
+        return bool(await self._take(args=args))
 
     async def alive(self) -> set[str]:
         """The ids of the live nodes (two round trips, whatever their rooms)."""
@@ -195,6 +216,7 @@ class Directory:
                     int(fields.get(b"capacity", 1)),
                     fields.get(b"draining") == b"1",
                     rooms,
+                    int(fields.get(b"guests", 0)),
                 )
             )
         return found

@@ -36,6 +36,30 @@ local p, name, expected, recovery = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumbe
 """
     + _CLOCK
     + """
+-- Ties go to the smaller id, numbers in it read as numbers: node2 before node10, as an
+-- operator counting the nodes expects.
+local function before(a, b)
+  local i, j = 1, 1
+  while i <= #a and j <= #b do
+    local da, db = string.match(a, '^%d+', i), string.match(b, '^%d+', j)
+    if da and db then
+      if tonumber(da) ~= tonumber(db) then
+        return tonumber(da) < tonumber(db)
+      end
+      i, j = i + #da, j + #db
+    else
+      local ca, cb = string.sub(a, i, i), string.sub(b, j, j)
+      if ca ~= cb then
+        return ca < cb
+      end
+      i, j = i + 1, j + 1
+    end
+  end
+  if #a - i ~= #b - j then
+    return #a - i < #b - j
+  end
+  return a < b
+end
 local room = p .. 'room:' .. name
 local owner = redis.call('HGET', room, 'node')
 if owner and redis.call('EXISTS', p .. 'node:' .. owner) == 1 then
@@ -53,7 +77,7 @@ for _, id in ipairs(redis.call('SMEMBERS', p .. 'nodes')) do
     redis.call('SREM', p .. 'nodes', id)
     redis.call('DEL', key .. ':rooms')
   elseif redis.call('HGET', key, 'draining') ~= '1' then
-    local load = 0
+    local load = tonumber(redis.call('HGET', key, 'guests')) or 0
     for _, held in ipairs(redis.call('SMEMBERS', key .. ':rooms')) do
       local r = redis.call('HMGET', p .. 'room:' .. held, 'node', 'expected', 'present')
       if r[1] == id then
@@ -62,7 +86,7 @@ for _, id in ipairs(redis.call('SMEMBERS', p .. 'nodes')) do
     end
     local capacity = tonumber(redis.call('HGET', key, 'capacity')) or 1
     local score = load / math.max(capacity, 1)
-    if best == nil or score < best_score or (score == best_score and id < best) then
+    if best == nil or score < best_score or (score == best_score and before(id, best)) then
       best, best_score = id, score
     end
   end
@@ -78,9 +102,9 @@ return {best, token, 1, redis.call('HGET', p .. 'node:' .. best, 'url')}
 """
 )
 
-# ARGV: prefix, node id, url, capacity, lease ms, boot, adopt ms, recovery ms, then (room,
-# token, present)
-# triples. Returns {status, settling ms, lost...}:
+# ARGV: prefix, node id, url, capacity, lease ms, boot, adopt ms, recovery ms, guests (the
+# people of other nodes' rooms whose media this node carries: an event's audience piped
+# here), then (room, token, present) triples. Returns {status, settling ms, lost...}:
 # - status "conflict": another process holds this node id under a live lease (its `boot`
 #   differs); nothing is written.
 # - else "ok", how long new rooms still wait for the other nodes after a restart of Redis
@@ -102,12 +126,12 @@ local holder = redis.call('HGET', key, 'boot')
 if holder and holder ~= boot then
   return {'conflict', 0}
 end
-redis.call('HSET', key, 'url', ARGV[3], 'capacity', ARGV[4], 'boot', boot)
+redis.call('HSET', key, 'url', ARGV[3], 'capacity', ARGV[4], 'boot', boot, 'guests', ARGV[9])
 redis.call('PEXPIRE', key, tonumber(ARGV[5]))
 redis.call('SADD', p .. 'nodes', id)
 local result = {'ok', math.max(0, since + recovery - now)}
 local reported = {}
-for i = 9, #ARGV, 3 do
+for i = 10, #ARGV, 3 do
   local name, token, present = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   reported[name] = true
   local room = p .. 'room:' .. name
@@ -178,6 +202,30 @@ redis.call('DEL', key, key .. ':rooms')
 redis.call('SREM', p .. 'nodes', id)
 return released
 """
+
+# ARGV: prefix, task, node id, boot, ms, grace ms. Whether the node (this process of it: its
+# boot) is the one to do the task: the first to ask, until `ms` have passed or its holder has
+# died (its lease lapsed, or it restarted: another boot). A claim younger than `grace` holds
+# whatever its holder's lease: a node repairs before it first registers. Returns 1 when taken.
+TAKE = (
+    """
+local p, id, boot, grace = ARGV[1], ARGV[3], ARGV[4], tonumber(ARGV[6])
+"""
+    + _CLOCK
+    + """
+local key = p .. 'task:' .. ARGV[2]
+local held = redis.call('GET', key)
+if held then
+  local holder, holder_boot, claimed = string.match(held, '^(.*)|([^|]*)|(%d+)$')
+  if holder == nil or now - tonumber(claimed) < grace
+      or redis.call('HGET', p .. 'node:' .. holder, 'boot') == holder_boot then
+    return 0
+  end
+end
+redis.call('SET', key, id .. '|' .. boot .. '|' .. now, 'PX', tonumber(ARGV[5]))
+return 1
+"""
+)
 
 # ARGV: prefix, node id, "1" or "0". Returns 1 when the node is alive (and now draining or
 # not), 0 when it is not: its hash is never made again by this (it would have no lease).

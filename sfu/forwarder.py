@@ -45,15 +45,21 @@ class UdpForwarder:
         # Connected: a receiver that is gone shows as ECONNREFUSED (its ICMP), not silence.
         self._socket.connect(address)
         self._channels: dict[str, int] = {}
+        self._tracks: dict[int, str] = {}
+        """The reverse of `_channels`: feedback names a channel (sfu/pipe.py)."""
         self.dropped = 0
         """Datagrams the socket would not take (the receiver lags, or is gone)."""
 
     def open_track(self, track: TapTrack) -> RtpSink:
-        used = set(self._channels.values())
+        used = self._tracks
         channel = next((c for c in range(MAX_CHANNELS) if c not in used), None)
         if channel is None:
             return _Discard()
+        previous = self._channels.get(track.id)
+        if previous is not None:  # opened again without being closed: the old one is given up
+            del self._tracks[previous]
         self._channels[track.id] = channel
+        self._tracks[channel] = track.id
         sink = _ChannelSink(self, channel, json.dumps(asdict(track)).encode())
         sink.describe()
         return sink
@@ -61,7 +67,12 @@ class UdpForwarder:
     def close_track(self, track_id: str) -> None:
         channel = self._channels.pop(track_id, None)
         if channel is not None:
+            del self._tracks[channel]
             self.send(CLOSED + bytes([channel]))
+
+    def track_of(self, channel: int) -> str | None:
+        """The track the channel carries now (None: free)."""
+        return self._tracks.get(channel)
 
     def send(self, datagram: bytes) -> None:
         try:
@@ -74,6 +85,7 @@ class UdpForwarder:
 
     def close(self) -> None:
         self._channels.clear()
+        self._tracks.clear()
         self._socket.close()
 
 

@@ -11,6 +11,13 @@ the consumer's history and turns a keyframe request into one to the performer. B
 of one district, inside its network: no encryption, no congestion control (Jitsi's relays
 have none either; the stage is a few Mbit/s).
 
+Of a simulcast camera one encoding crosses, the largest that arrives (`Tap.follow_layers`),
+switched at a keyframe when the performer's browser drops or restores its top layer. The
+edge's viewers share that one: a weak link there is given fewer of its frames (VP8 temporal
+layers) or its video is paused, never a smaller picture. Piping every encoding instead (as
+mediasoup's PipeTransport does) would need a forwarder per encoding with its own history for
+NACKs and a simulcast producer at the edge; one stream reuses the hidden consumer whole.
+
 Datagrams as `sfu/forwarder.py`'s (`T`, `R`, `S`, `C` + a channel byte), and from the edge
 `F` + channel + an RTCP packet (a NACK, a PLI) about that channel's track.
 """
@@ -71,7 +78,7 @@ class PipeSender(UdpForwarder):
                 self._feedback(datagram[1], datagram[2:])
 
     def _feedback(self, channel: int, data: bytes) -> None:
-        track = next((t for t, c in self._channels.items() if c == channel), None)
+        track = self.track_of(channel)
         consumer = self.tap.consumer(TrackId(track)) if self.tap and track else None
         if consumer is None:
             return
@@ -96,9 +103,12 @@ class PipeSender(UdpForwarder):
 
 
 def producer_params(track: TapTrack) -> ProducerParams:
-    """The edge's producer of a piped track: the origin's codec and payload type, its SSRC
-    learnt from the first packet, no RTX (the origin resends in the media stream)."""
-    parameters: dict[str, object] = {"stereo": 1} if track.channels == 2 else {}
+    """The edge's producer of a piped track: the origin's codec, its fmtp (the edge's
+    subscribers are offered the same H.264 profile) and payload type, its SSRC learnt from
+    the first packet, no RTX (the origin resends in the media stream)."""
+    parameters = dict(track.codec_parameters)
+    if track.channels == 2:
+        parameters["stereo"] = 1  # also from an origin that sends no fmtp
     return ProducerParams(
         kind=track.kind,
         source=track.source,
@@ -189,8 +199,8 @@ class PipeReceiver:
 
     def _describe(self, key: tuple[tuple[str, int], int], body: bytes) -> None:
         try:
-            track = TapTrack(**json.loads(body))
-        except (ValueError, TypeError):
+            track = TapTrack.read(json.loads(body))
+        except (ValueError, TypeError, AttributeError):
             logger.warning("a pipe from %s described a track unreadably", key[0])
             return
         known = self._tracks.get(key)

@@ -14,6 +14,9 @@ from .wire import WireSfu, dispatch_event, frame, read_frame
 
 logger = logging.getLogger(__name__)
 
+READY_TIMEOUT = 60.0
+"""How long a worker may take to import and say it is ready (seconds on a loaded machine)."""
+
 
 class SfuProcess(WireSfu):
     """Starts `python -m sfu.worker`, sends it calls, and hands its events to `events`."""
@@ -31,12 +34,17 @@ class SfuProcess(WireSfu):
         self._reader: asyncio.Task[None] | None = None
         self._pending: dict[int, asyncio.Future[bytes]] = {}
         self._ids = itertools.count(1)
+        self._ready: asyncio.Future[None] | None = None
 
     @property
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
     async def start(self) -> None:
+        """Start the worker and wait until it takes calls: until then the server must not
+        say it is up (a district would place rooms on it). Closed if it exits or says nothing
+        within `READY_TIMEOUT`."""
+        self._ready = asyncio.get_running_loop().create_future()
         self._process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -47,6 +55,11 @@ class SfuProcess(WireSfu):
             limit=2**24,
         )
         self._reader = asyncio.create_task(self._read())
+        try:
+            await asyncio.wait_for(asyncio.shield(self._ready), READY_TIMEOUT)
+        except TimeoutError:
+            await self._kill()
+            raise Closed(f"the SFU worker said nothing for {READY_TIMEOUT:.0f} s") from None
 
     async def _exchange(self, payload: bytes) -> bytes:
         process = self._process
@@ -73,9 +86,13 @@ class SfuProcess(WireSfu):
                         future.set_result(message[2])
                 elif message[0] == "event":
                     self._dispatch(message[1], message[2])
+                elif message[0] == "ready" and self._ready is not None and not self._ready.done():
+                    self._ready.set_result(None)
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
         finally:
+            if self._ready is not None and not self._ready.done():
+                self._ready.set_exception(Closed("the SFU worker exited before it was ready"))
             for future in self._pending.values():
                 if not future.done():
                     future.set_exception(Closed("the SFU worker exited"))
@@ -96,7 +113,12 @@ class SfuProcess(WireSfu):
         try:
             await asyncio.wait_for(process.wait(), 5)
         except TimeoutError:
-            process.kill()
-            await process.wait()
+            await self._kill()
         if self._reader is not None:
             await self._reader
+
+    async def _kill(self) -> None:
+        process = self._process
+        if process is not None and process.returncode is None:
+            process.kill()
+            await process.wait()

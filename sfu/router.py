@@ -12,7 +12,7 @@ from .counters import Counters
 from .errors import NotFound
 from .ids import PeerId, RoomId, TrackId
 from .peer import OfferHandler, Peer
-from .pipe import producer_params
+from .pipe import PipeSender, producer_params
 from .producer import Producer
 from .publishing import PublishChange, TrackInfo
 from .speaker import ActiveSpeaker
@@ -273,8 +273,12 @@ class Router:
         """A publisher's REMB follows its best subscriber: what no one can take is not sent.
 
         A weak pupil never lowers what the others get (the best one decides), and no one
-        without an estimate yet (a bot, a link never measured) is assumed to be weak.
+        without an estimate yet (a bot, a link never measured) is assumed to be weak. Nor
+        is an audience on another node, piped the stage (sfu/pipe.py): its links are not
+        known here, and a cap from this node's weak viewers would cost its performer the
+        top layer that the pipe carries there.
         """
+        piped = any(isinstance(tap.target, PipeSender) for tap in self.taps)
         for publisher in self.peers.values():
             if not any(p.kind == "video" for p in publisher.producers.values()):
                 continue
@@ -284,7 +288,7 @@ class Router:
                 if subscriber is not publisher
                 and self._receives(subscriber.id, publisher.id, "video")
             ]
-            if not budgets or any(b is None for b in budgets):
+            if piped or not budgets or any(b is None for b in budgets):
                 cap = None
             else:
                 cap = max(b for b in budgets if b is not None)

@@ -14,8 +14,8 @@ the packages above it.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field, fields
+from typing import Any, Protocol
 
 from .consumer import Consumer, ConsumerParams
 from .counters import Counters
@@ -23,6 +23,8 @@ from .ids import PeerId, TrackId, new_consumer_id
 from .producer import Producer
 from .sink import RtpSink
 
+NEVER = float("-inf")
+"""An encoding's `last_arrival` before its first packet."""
 TAP_PEER = PeerId("tap")
 """The peer id hidden consumers carry (in logs and counters; no such participant exists)."""
 
@@ -40,6 +42,9 @@ class TapTrack:
     payload_type: int
     channels: int
     """Audio channels (2 when the publisher negotiated `stereo=1`); 0 for video."""
+    codec_parameters: dict[str, object] = field(default_factory=dict, hash=False)
+    """The codec's fmtp as negotiated with the publisher (an H.264 profile-level-id and
+    packetization-mode: what a node the track is piped to offers its own subscribers)."""
 
     @classmethod
     def of(cls, producer: Producer) -> TapTrack:
@@ -56,7 +61,15 @@ class TapTrack:
             params.clock_rate,
             params.payload_type,
             channels,
+            dict(params.codec_parameters or {}),
         )
+
+    @classmethod
+    def read(cls, described: dict[str, Any]) -> TapTrack:
+        """A description received as JSON; what this version does not know is left out, so
+        nodes of a district can be upgraded one at a time. TypeError if a field is missing."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in described.items() if k in known})
 
 
 class RoomTap(Protocol):
@@ -96,11 +109,15 @@ class Tap:
 
     def follow_layers(self, now: float) -> None:
         """Of a simulcast camera, take the largest encoding that still arrives: a browser
-        drops its top layer when its uplink or CPU cannot carry it, and a recording left on
-        it would freeze until the layer came back."""
+        drops its top layer when its uplink or CPU cannot carry it, and a recording (or an
+        edge node's audience, sfu/pipe.py) left on it would freeze until the layer came back.
+
+        Before anything of it arrived (just published, or its publisher reconnected), the
+        consumer keeps its layer (the largest, for a new one): taking the smallest then would
+        start the stream on it and switch up a second later, at one keyframe more."""
         for consumer in self._consumers.values():
             producer = consumer.producer
-            if producer.simulcast:
+            if producer.simulcast and any(e.last_arrival > NEVER for e in producer.encodings):
                 consumer.set_spatial(producer.live_encodings(now)[-1].index)
 
     def send_reports(self, now: float, ntp: int) -> None:

@@ -3,6 +3,8 @@
 `python -m sfu.worker 127.0.0.1[,addr…]`. The parent (`sfu.process.SfuProcess`) writes
 `["call", id, payload]` frames; the worker answers `["reply", id, payload]` and pushes
 `["event", name, kwargs]` for what the SFU reports unasked (subscribe offers, failed peers).
+Its first frame, `["ready"]`, says its imports are done and it takes calls: a node is not
+placed rooms before (importing aiortc and PyAV takes seconds on a busy machine).
 Calls run concurrently, as they do in-process: each participant's session is sequential
 anyway. The worker closes its rooms and exits when stdin closes.
 """
@@ -71,6 +73,7 @@ async def serve(ice_addresses: list[str], recorders: RecorderFactory | None = No
     )
     writer = asyncio.StreamWriter(transport, protocol, reader, loop)
     sfu = LocalSfu(ice_addresses, PipeEvents(writer), recorders)
+    writer.write(frame(["ready"]))
     tasks: set[asyncio.Task[None]] = set()
 
     async def handle(call_id: int, payload: bytes) -> None:

@@ -84,8 +84,11 @@ async def route(session: Session, room: str) -> None:
     """In a district: the room is claimed for this node, or Elsewhere names its node."""
     record = session.state.record
     # Counted before anyone arrives: lessons starting in the same minute spread over the
-    # nodes by their classes' sizes, not one person each.
-    expected = await record.expected_size(room) if record is not None else 1
+    # nodes by their classes' sizes, not one person each. A join a door relayed here was
+    # placed (and counted) by that door: placing it again only confirms this node's claim.
+    expected = 1
+    if record is not None and session.relayed_by is None:
+        expected = await record.expected_size(room)
     try:
         owner = await session.state.router.route(room, expected)
     except NoNode as exc:

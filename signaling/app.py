@@ -31,12 +31,11 @@ from .broadcasts import Broadcasts
 from .compositions import Compositions
 from .config import Config
 from .district_node import district_node
-from .door import RELAYED_BY
 from .headers import security_headers
 from .hostless import HostlessTimers
 from .metrics_access import metrics_refusal
 from .retention import Retention
-from .room_calls import ROOM_CALLS, RoomCalls, node_key
+from .room_calls import NODE_UNREACHABLE, ROOM_CALLS, RoomCalls, node_key
 from .rooms import LiveRooms
 from .server_state import ServerState
 from .session import Session
@@ -59,7 +58,9 @@ TRANSPORT_MAX_FRAME = 4 * 1024 * 1024
 async def _websocket(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(max_msg_size=TRANSPORT_MAX_FRAME, heartbeat=20)
     await ws.prepare(request)
-    await Session(ws, request.app[STATE], relayed_by=request.headers.get(RELAYED_BY)).run()
+    state = request.app[STATE]
+    relayed_by = state.door.relayed_by(request) if state.door is not None else None
+    await Session(ws, state, relayed_by=relayed_by).run()
     return ws
 
 
@@ -213,7 +214,16 @@ def create_app(config: Config) -> web.Application:
             return await calls.call("record", session_id, {"on": on, "by": by})
 
         async def session_ended(session_id: str) -> None:
-            await calls.call("end", session_id, {})
+            try:
+                await calls.call("end", session_id, {})
+            except ClassroomError as exc:
+                if exc.code != NODE_UNREACHABLE:
+                    raise
+                # Ended in the database all the same: the room's node closes the room when
+                # it next looks (signaling/ended_rooms.py), or it went with a dead node.
+                logger.warning(
+                    "session %s ended; its room's node was not told: %s", session_id, exc
+                )
 
         async def session_started(session_id: str) -> None:
             await calls.call("start", session_id, {})

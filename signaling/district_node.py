@@ -17,6 +17,7 @@ from .cascade import CascadeSfu
 from .config import Config
 from .district_routes import DIRECTORY
 from .door import Door
+from .ended_rooms import EndedRooms
 from .recording_repair import RecordingRepair
 from .room_calls import ROOM_CALLS, node_key
 from .routing import DistrictRouter
@@ -36,20 +37,31 @@ async def district_node(
     # Timeouts: a Redis that stopped answering is an error the router acts on, not a hang.
     redis = Redis.from_url(config.redis_url, socket_timeout=2, socket_connect_timeout=2)
     directory = app[DIRECTORY] = Directory(redis)
+
+    def present() -> dict[str, int]:
+        """Each room here, counted by the people whose media this node carries: an event's
+        viewers on other nodes' SFUs are those nodes' load (their `guests`)."""
+        counts = state.rooms.head_counts()
+        return {room: max(0, n - cascade.elsewhere(room)) for room, n in counts.items()}
+
+    def guests() -> int:
+        return sum(state.rooms.guests.values())
+
     router = DistrictRouter(
         directory,
         config.node_id,
         config.node_url,
         config.node_capacity,
-        state.rooms.head_counts,
+        present,
         state.room_lost,
+        guests,
     )
     # Before any room is placed here: what this node and dead nodes left is made whole.
     repair = RecordingRepair(
         config.data_dir / "recordings", config.node_id, directory, app[COMPOSITIONS]
     )
     await repair.start()
-    door = Door(config.node_id, max_frame)
+    door = Door(config.node_id, max_frame, node_key(config.secret))
     state.router, state.door = router, door
     calls = app[ROOM_CALLS]
     calls.router = router
@@ -77,9 +89,12 @@ async def district_node(
     cascade = state.cascade = CascadeSfu(state.sfu, link, state.rooms.peer_failed)
     state.sfu = state.cascade
     await router.start()
+    ended = EndedRooms(state)
+    ended.start()
     try:
         yield
     finally:
+        await ended.close()
         await repair.close()
         await router.close()
         await door.close()

@@ -35,8 +35,10 @@ def node_view(node: Node) -> dict[str, Any]:
         "url": node.url,
         "capacity": node.capacity,
         "draining": node.draining,
-        "people": sum(node.rooms.values()),
+        # Whose media it carries: its rooms' people here, and other nodes' audience piped here.
+        "people": sum(node.rooms.values()) + node.guests,
         "rooms": node.rooms,
+        "guests": node.guests,
     }
 
 

@@ -7,8 +7,9 @@ media goes straight to the node that forwards it. When either side closes, the o
 closed with the same code (a code the wire cannot carry, as after the owner's death, becomes
 1012 "service restart": the page reconnects, and the door finds the room's new node).
 
-A relayed connection is marked (`RELAYED_BY`) and never relayed again: if the room moved
-meanwhile, the owner closes it with 1012 and the page's next try goes to the right node.
+A relayed connection is marked (`RELAYED_BY`, with the node key: a browser cannot claim to
+be a door) and never relayed again: if the room moved meanwhile, the owner closes it with
+1012 and the page's next try goes to the right node.
 """
 
 from __future__ import annotations
@@ -26,12 +27,14 @@ from aiohttp import (
     web,
 )
 
+from .room_calls import from_node
+
 logger = logging.getLogger(__name__)
 
 RELAYED_BY = "X-Classroom-Relayed-By"
+"""Header of a relayed connection: the door node's id."""
 RELAY_HEARTBEAT = 3.0
 """Seconds between the door's pings to the owner."""
-"""Header of a relayed connection: the door node's id."""
 _UNSENDABLE = {
     WSCloseCode.ABNORMAL_CLOSURE,  # 1006: the owner died or the network broke
     1005,  # no status received
@@ -42,12 +45,21 @@ _UNSENDABLE = {
 class Door:
     """The relays this node runs, on one HTTP client; `close` ends them all (a stop)."""
 
-    def __init__(self, node: str, max_frame: int) -> None:
+    def __init__(self, node: str, max_frame: int, key: str) -> None:
+        """`key`: the district's node key (signaling/room_calls.py), shown to the owner."""
         self._node = node
+        self._key = key
         self._max_frame = max_frame
         self._http: ClientSession | None = None
         self._clients: set[web.WebSocketResponse] = set()
         self._closed = False
+
+    def relayed_by(self, request: web.Request) -> str | None:
+        """The door node a connection came through (None: straight from a browser). The
+        header counts only with the node key: a page naming a node would otherwise choose
+        which node's SFU carries its media, and never be relayed to its room."""
+        door = request.headers.get(RELAYED_BY)
+        return door if door is not None and from_node(request, self._key) else None
 
     @property
     def relays(self) -> int:
@@ -67,7 +79,7 @@ class Door:
         try:
             upstream = await self._http.ws_connect(
                 url,
-                headers={RELAYED_BY: self._node},
+                headers={RELAYED_BY: self._node, "Authorization": f"Node {self._key}"},
                 max_msg_size=self._max_frame,
                 # A ping every 3 s, its pong due within 1.5: a dead owner is noticed well
                 # inside the 10 s the pages have to be back in their lesson.

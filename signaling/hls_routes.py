@@ -9,6 +9,10 @@ so a CDN or nginx in front may cache the answers, and the cache headers say for 
 - `live.m3u8`, the live playlist (the last segments): one second while the event is on;
 - `vod.m3u8`, every segment: one second while it grows, an hour once the event has ended;
 - segments never change: a year, immutable.
+
+In a district, any node answers: the files are on the shared DATA_DIR, written by the node
+that holds the event; before its first segment, a node that does not hold it answers the
+empty live playlist as that node would (a 404 would make the player give up).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from recording.broadcast import PLAYLIST, SEGMENT
 from recording.hls import SEGMENT_NAME, Playlist, live_window, on_demand
 
 from .api_plumbing import BROADCASTS, STREAM_KEYS, Operation
+from .room_calls import ROOM_CALLS
 
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 SEGMENT_TYPE = "video/mp2t"
@@ -39,7 +44,11 @@ async def hls_file(request: web.Request) -> web.StreamResponse:
     name = request.match_info["name"]
     if name in ("live.m3u8", "vod.m3u8"):
         live = request.app[BROADCASTS].live(session_id)
-        return _playlist(directory / PLAYLIST, name == "live.m3u8", live)
+        path = directory / PLAYLIST
+        if not live and not path.exists():
+            # The event may be on the air from another node of the district.
+            live = await request.app[ROOM_CALLS].router.owner(session_id) is not None
+        return _playlist(path, name == "live.m3u8", live)
     if SEGMENT_NAME.match(name) and (directory / name).is_file():
         response = web.FileResponse(directory / name)
         response.content_type = SEGMENT_TYPE

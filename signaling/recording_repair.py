@@ -29,7 +29,8 @@ CHECK_EVERY = 5.0
 SAFETY_SWEEP = 600.0
 """Seconds between two walks of the recordings regardless (a repair a dead node had taken)."""
 TASK_SECONDS = 3600.0
-"""How long a node's claim on repairing one recording keeps the others off it."""
+"""How long a node's claim on repairing one recording keeps the others off it, while that
+node lives (a node killed while composing leaves it to the others: `Directory.take`)."""
 
 
 class RecordingRepair:

@@ -39,6 +39,12 @@ def node_key(secret: str) -> str:
     return hmac.new(secret.encode(), _CONTEXT, hashlib.sha256).hexdigest()
 
 
+def from_node(request: web.Request, key: str) -> bool:
+    """Whether the request shows the district's node key (`Authorization: Node <key>`)."""
+    given = request.headers.get("Authorization", "").removeprefix("Node ")
+    return hmac.compare_digest(given.encode(), key.encode())
+
+
 class RoomCalls:
     """Actions on live rooms by name (`handle`), run where each room is (`call`)."""
 
@@ -115,8 +121,7 @@ class RoomCalls:
 
     async def serve(self, request: web.Request) -> web.Response:
         """Another node's call: run the action here."""
-        given = request.headers.get("Authorization", "").removeprefix("Node ")
-        if not hmac.compare_digest(given.encode(), self._key.encode()):
+        if not from_node(request, self._key):
             raise web.HTTPForbidden(text="not a node of this district")
         action = request.match_info["action"]
         if action not in self._actions:

@@ -35,6 +35,8 @@ class LiveRooms:
         self.edges: dict[str, SfuEvents] = {}
         """Rooms of other nodes' events this node's SFU holds part of the audience of: their
         SFU events go back to the origin (signaling/sfu_link.py), not to rooms here."""
+        self.guests: dict[str, int] = {}
+        """Of those rooms, the viewers whose peers are in this node's SFU (its load)."""
 
     def get(self, room: str) -> LiveRoom | None:
         return self._rooms.get(room)

@@ -81,6 +81,7 @@ class DistrictRouter:
         capacity: int,
         present: Callable[[], dict[str, int]],
         lose: Callable[[str], Awaitable[None]],
+        guests: Callable[[], int] = lambda: 0,
     ) -> None:
         """`present`: each room open here (anything of it left: people, a lobby, those
         waiting for the start) with its head count; `lose`: close a room that another node
@@ -90,6 +91,7 @@ class DistrictRouter:
         self._url = url
         self._capacity = capacity
         self._present = present
+        self._guests = guests
         self._lose = lose
         self._held: dict[str, int] = {}
         """The rooms this node owns, by their fencing token."""
@@ -193,7 +195,9 @@ class DistrictRouter:
         self._gone = {r for r in self._held if r not in present}
         holdings = [Holding(r, t, present.get(r, 0)) for r, t in self._held.items()]
         sent = asyncio.get_running_loop().time()
-        lost = await self._directory.heartbeat(self.node, self._url, self._capacity, holdings)
+        lost = await self._directory.heartbeat(
+            self.node, self._url, self._capacity, holdings, self._guests()
+        )
         self._renewed_at = sent
         for room in lost:
             logger.warning("room %s is held by another node now: closing it here", room)

@@ -44,6 +44,29 @@ def _pack(message: list[Any]) -> bytes:
     return msgpack.packb(message, use_bin_type=True)
 
 
+class UnreadableFrame(ValueError):
+    """A frame of the link that is not msgpack's `[kind, id, payload]`."""
+
+    def __init__(self, reason: str, call_id: int | None = None) -> None:
+        super().__init__(reason)
+        self.call_id = call_id
+        """The call it claims to be, when that much can be read: its caller is answered."""
+
+
+def unpack_frame(data: bytes) -> tuple[str, Any, Any]:
+    """A frame's kind and its two fields; UnreadableFrame when it is not one."""
+    try:
+        message = msgpack.unpackb(data, raw=False)
+    except (ValueError, TypeError, msgpack.UnpackException) as exc:
+        raise UnreadableFrame(f"not msgpack: {exc}") from exc
+    if isinstance(message, list) and len(message) == 3 and isinstance(message[0], str):
+        return message[0], message[1], message[2]
+    call_id = None
+    if isinstance(message, list) and len(message) > 1 and isinstance(message[1], int):
+        call_id = message[1]
+    raise UnreadableFrame("not [kind, id, payload]", call_id)
+
+
 class _LinkEvents:
     """SfuEvents of the rooms an origin opened here: sent to it, in order."""
 
@@ -99,7 +122,12 @@ async def serve_link(
             reply = await serve_call(sfu, payload)
             if op == "close_room":
                 rooms.edges.pop(kwargs["room"], None)
+                rooms.guests.pop(kwargs["room"], None)
                 opened.discard(kwargs["room"])
+            elif op in ("add_peer", "remove_peer") and kwargs["room"] in opened:
+                if msgpack.unpackb(reply, raw=False)[0] is True:  # done, not refused
+                    room, change = kwargs["room"], 1 if op == "add_peer" else -1
+                    rooms.guests[room] = max(0, rooms.guests.get(room, 0) + change)
         except Exception:  # a bug fails the call, not the link and its other rooms
             logger.exception("a linked SFU call failed")
             reply = error_reply("SfuError", "internal error in the linked SFU")
@@ -110,7 +138,16 @@ async def serve_link(
         async for message in ws:
             if message.type != WSMsgType.BINARY:
                 continue
-            kind, call_id, payload = msgpack.unpackb(message.data, raw=False)
+            try:
+                kind, call_id, payload = unpack_frame(message.data)
+            except UnreadableFrame as exc:
+                # One bad frame (a bug, a version apart) must not close the link: that would
+                # close every room the origin opened here, and fail all their watchers.
+                logger.warning("an unreadable frame on the SFU link skipped: %s", exc)
+                if exc.call_id is not None:
+                    reply = error_reply("SfuError", f"unreadable call: {exc}")
+                    outbox.put_nowait(_pack(["reply", exc.call_id, reply]))
+                continue
             if kind == "call":
                 task = asyncio.get_running_loop().create_task(handle(call_id, payload))
                 tasks.add(task)
@@ -122,6 +159,7 @@ async def serve_link(
         for room in opened:
             if rooms.edges.get(room) is events:
                 del rooms.edges[room]
+                rooms.guests.pop(room, None)
                 await sfu.close_room(room)
     return ws
 

@@ -24,7 +24,8 @@ from classroom.roles import Grants, Role
 from district import directory
 from district.directory import Directory
 from recording.sidecar import read_sidecar, session_folder
-from signaling import api
+from signaling import api, ended_rooms, hls_routes
+from signaling.door import RELAYED_BY
 from signaling.routing import DistrictRouter
 from signaling.server_state import CLOSE_ENDED, CLOSE_SIGNED_OUT
 from tests.postgres import Postgres
@@ -47,9 +48,14 @@ def school_database(postgres_server: Postgres) -> str:
 
 @asynccontextmanager
 async def district(
-    tmp_path: Path, redis_server: RedisServer, nodes: int, database_url: str
+    tmp_path: Path,
+    redis_server: RedisServer,
+    nodes: int,
+    database_url: str,
+    unreachable: frozenset[int] = frozenset(),
 ) -> AsyncIterator[list[RunningServer]]:
-    """`nodes` servers on one Redis (a fresh database of it) and one PostgreSQL database."""
+    """`nodes` servers on one Redis (a fresh database of it) and one PostgreSQL database;
+    those in `unreachable` (by index) tell the others a URL where nothing listens."""
     async with Redis.from_url(redis_server.url) as redis:
         await redis.flushdb()
     async with AsyncExitStack() as stack:
@@ -64,7 +70,7 @@ async def district(
                         database_url=database_url,
                         redis_url=redis_server.url,
                         node_id=f"node{i}",
-                        node_url=f"http://127.0.0.1:{port}",
+                        node_url=f"http://127.0.0.1:{free_port() if i in unreachable else port}",
                         operator_token=OPERATOR,
                     )
                 )
@@ -241,6 +247,7 @@ async def test_the_operator_sees_the_nodes_and_drains_one(
                     "capacity": 300,
                     "draining": False,
                     "people": 1,
+                    "guests": 0,
                     "rooms": {"7b-maths": 1},
                 },
                 {
@@ -249,6 +256,7 @@ async def test_the_operator_sees_the_nodes_and_drains_one(
                     "capacity": 300,
                     "draining": False,
                     "people": 0,
+                    "guests": 0,
                     "rooms": {},
                 },
             ]
@@ -438,9 +446,104 @@ async def test_an_event_s_audience_through_other_nodes_watches_from_those_nodes(
         assert origin == 2  # the performer and gleb
         assert (await sfu_of(b).stats())["peers"] == 3  # anna, boris, the performer piped
         assert (await sfu_of(c).stats())["peers"] == 2  # vera, the performer piped
+        # Each node's load in the directory is the people whose media it carries: node0 the
+        # performer and gleb, node1 anna and boris, node2 vera (after a heartbeat).
+        loads: dict[str, tuple[dict[str, int], int]] = {}
+        for _ in range(50):
+            async with Redis.from_url(redis_server.url) as redis:
+                loads = {n.id: (n.rooms, n.guests) for n in await Directory(redis).nodes()}
+            if loads.get("node1", ({}, 0))[1] == 2 and loads.get("node2", ({}, 0))[1] == 1:
+                break
+            await asyncio.sleep(0.1)
+        assert loads == {"node0": ({"concert": 2}, 0), "node1": ({}, 2), "node2": ({}, 1)}
 
 
 def sfu_of(server: RunningServer) -> Any:
     cascade = server.state.cascade
     assert cascade is not None
     return cascade.local
+
+
+async def test_a_page_cannot_pass_itself_off_as_relayed_by_a_door(
+    tmp_path: Path, school_database: str, redis_server: RedisServer
+) -> None:
+    # A page naming a door in the header (without the district's node key) is a page like
+    # any other: relayed to the room's node, not refused as a relay gone astray, and never
+    # given a peer on the node it named.
+    async with (
+        district(tmp_path, redis_server, 2, school_database) as (a, b),
+        PublisherBot(a.url, a.token("teacher", Role.TEACHER)) as teacher,
+        aiohttp.ClientSession() as http,
+    ):
+        await teacher.start()
+        assert await owner("7b-maths", redis_server) == "node0"
+        async with http.ws_connect(
+            b.url.replace("http", "ws", 1) + "/ws", headers={RELAYED_BY: "node1"}
+        ) as ws:
+            await ws.send_json({"type": "join", "id": 1, "token": b.token("anna")})
+            joined = await ws.receive_json(timeout=10)
+            assert (joined["type"], joined["id"]) == ("joined", 1)
+            assert await relays(b) == 1
+            roster = a.state.rooms.present("7b-maths")
+            assert roster is not None
+            assert sorted(p.name for p in roster.participants.values()) == ["Anna", "Teacher"]
+
+
+async def test_an_event_s_hls_through_another_node_waits_for_its_first_segment(
+    tmp_path: Path, school_database: str, redis_server: RedisServer
+) -> None:
+    # Before the broadcast's first segment, the node that holds the event answers an empty
+    # live playlist (the player asks again); a node that does not hold it must too, not a 404
+    # that makes the player give up. (The segments come from the shared DATA_DIR after.)
+    async with (
+        district(tmp_path, redis_server, 2, school_database) as (a, b),
+        aiohttp.ClientSession() as http,
+    ):
+        classroom = a.app[api.CLASSROOM]
+        admin = await classroom.create_school("Школа №5", "Анна", "anna", "admin-password-1")
+        concert = await classroom.create_session(admin, SessionKind.EVENT, "Концерт")
+        rehearsal = await classroom.create_session(admin, SessionKind.EVENT, "Репетиция")
+        for event in (concert, rehearsal):
+            await classroom.start_session(admin, event.id)
+        keys = b.app[api.STREAM_KEYS]
+        token = a.token("performer", Role.TEACHER, room=concert.id)
+        async with PublisherBot(a.url, token) as performer:
+            await performer.start()
+            assert await owner(concert.id, redis_server) == "node0"
+            async with http.get(f"{b.url}/hls/{keys.key(concert.id, 600)}/live.m3u8") as got:
+                assert (got.status, await got.text()) == (200, hls_routes.EMPTY)
+            # An event on the air nowhere is still not found.
+            async with http.get(f"{b.url}/hls/{keys.key(rehearsal.id, 600)}/live.m3u8") as got:
+                assert got.status == 404
+
+
+async def test_a_session_ended_through_a_node_that_cannot_reach_the_room_s_node_still_ends(
+    tmp_path: Path, school_database: str, redis_server: RedisServer
+) -> None:
+    # The teacher's "end" reaches node1, which cannot reach node0 holding the room: the
+    # session is ended all the same (not a 503 with the database already saying ended), and
+    # node0 closes the room when it next looks at the database.
+    async with (
+        district(tmp_path, redis_server, 2, school_database, unreachable=frozenset({0})) as (
+            a,
+            b,
+        ),
+        aiohttp.ClientSession() as http,
+    ):
+        classroom = a.app[api.CLASSROOM]
+        admin = await classroom.create_school("Школа", "Admin", "admin", "admin-password")
+        lesson = await classroom.create_session(admin, SessionKind.STAFF_MEETING, "Педсовет")
+        await classroom.start_session(admin, lesson.id)
+        host = await join(http, a.url, a.token("admin", Role.TEACHER, room=lesson.id))
+        assert await owner(lesson.id, redis_server) == "node0"
+        async with http.post(
+            f"{b.url}/api/auth/login", json={"login": "admin", "password": "admin-password"}
+        ) as signed:
+            token = (await signed.json())["token"]
+        async with http.post(
+            f"{b.url}/api/sessions/{lesson.id}/end", headers={"Authorization": f"Bearer {token}"}
+        ) as ended:
+            assert ended.status == 200, await ended.text()
+            assert (await ended.json())["state"] == "ended"
+        assert await asyncio.wait_for(_close_code(host), 3 * ended_rooms.SWEEP) == CLOSE_ENDED
+        assert await emptied(a) == {}

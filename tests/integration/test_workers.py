@@ -10,9 +10,11 @@ import pytest
 
 from bench.bots import PublisherBot, SubscriberBot
 from classroom.roles import Role
+from sfu.errors import Closed
 from sfu.process import SfuProcess
 from sfu.shards import ShardedSfu
 
+from ..unit.test_wire import NoEvents
 from .conftest import RunningServer, serving
 
 
@@ -98,3 +100,27 @@ async def test_everyone_joining_a_worker_hosted_lesson_receives_the_teacher(
         finally:
             for bot in [teacher, *pupils]:
                 await bot.close()
+
+
+async def test_a_worker_is_started_only_once_it_has_imported_and_takes_calls(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A node that said it was up before its worker had imported would be placed rooms whose
+    # first calls wait seconds behind the import.
+    mark = tmp_path / "serving"
+    monkeypatch.setenv("SLOW_WORKER_MARK", str(mark))
+    worker = SfuProcess(["127.0.0.1"], NoEvents(), module="tests.integration.slow_worker")
+    try:
+        await worker.start()
+        assert mark.read_text() == "serving"
+        await worker.open_room("5a-history")
+        await worker.close_room("5a-history")
+    finally:
+        await worker.close()
+
+
+async def test_a_worker_that_exits_before_it_is_ready_fails_the_start() -> None:
+    worker = SfuProcess(["127.0.0.1"], NoEvents(), module="sfu.no_such_worker")
+    with pytest.raises(Closed, match="exited before it was ready"):
+        await worker.start()
+    await worker.close()

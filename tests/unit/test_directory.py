@@ -53,6 +53,25 @@ async def test_a_room_goes_to_the_least_loaded_node_and_stays_there(
     assert (await d.owner("maths")) == again
 
 
+async def test_a_tie_reads_the_numbers_in_node_ids_as_numbers(redis: Redis, prefix: str) -> None:
+    d = Directory(redis, prefix)
+    await _nodes(d, "node10", "node2", "node1b", "node1a", "east-3", "east-12")
+    placed = [(await d.place(f"room{i}", expected=10)).node for i in range(6)]
+    assert placed == ["east-3", "east-12", "node1a", "node1b", "node2", "node10"]
+
+
+async def test_an_audience_piped_to_a_node_counts_in_its_load(redis: Redis, prefix: str) -> None:
+    d = Directory(redis, prefix)
+    await d.heartbeat("a", "http://a", 100, [], guests=40)
+    await d.heartbeat("b", "http://b", 100, [])
+    # a holds no room but carries 40 of another node's event's audience.
+    assert (await d.place("maths", expected=30)).node == "b"  # b 0, a 40
+    assert (await d.place("music", expected=5)).node == "b"  # b 30, a 40
+    assert (await d.place("art", expected=10)).node == "b"  # b 35, a 40
+    assert (await d.place("drama", expected=1)).node == "a"  # b 45, a 40
+    assert [n.guests for n in await d.nodes()] == [40, 0]
+
+
 async def test_every_claim_takes_a_larger_token(redis: Redis, prefix: str) -> None:
     d = Directory(redis, prefix)
     await _nodes(d, "a")
@@ -274,3 +293,39 @@ async def test_draining_a_node_whose_lease_just_lapsed_makes_no_ghost(
     assert await d.drain("a") is False
     assert await redis.exists(prefix + "node:a") == 0
     assert await d.nodes() == []
+
+
+async def test_a_task_is_one_node_s_until_that_node_dies_or_restarts(
+    redis: Redis, prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(directory, "LEASE", 0.3)
+    monkeypatch.setattr(directory, "TAKE_GRACE", 0.2)
+    a, b = Directory(redis, prefix), Directory(redis, prefix)
+    await a.heartbeat("a", "http://a", 100, [])
+    await b.heartbeat("b", "http://b", 100, [])
+    assert await a.take("repair:7b", "a", 3600) is True
+    assert await b.take("repair:7b", "b", 3600) is False
+    assert await a.take("repair:7b", "a", 3600) is False  # taken once, by a, done once
+    # a restarts (a new process under its id, once the old lease lapsed): the task it had
+    # taken is free, and anyone's; its new process takes it.
+    await asyncio.sleep(0.4)
+    restarted = Directory(redis, prefix)
+    await restarted.heartbeat("a", "http://a", 100, [])
+    await b.heartbeat("b", "http://b", 100, [])
+    assert await restarted.take("repair:7b", "a", 3600) is True
+    assert await b.take("repair:7b", "b", 3600) is False
+    # a dies (its lease lapses): b takes the task over.
+    await asyncio.sleep(0.4)
+    await b.heartbeat("b", "http://b", 100, [])
+    assert await b.take("repair:7b", "b", 3600) is True
+    assert await restarted.take("repair:7b", "a", 3600) is False
+
+
+async def test_a_task_taken_by_a_node_not_yet_registered_holds_for_its_grace(
+    redis: Redis, prefix: str
+) -> None:
+    # A starting node repairs what it left before it registers: nobody else takes it over.
+    starting, b = Directory(redis, prefix), Directory(redis, prefix)
+    await b.heartbeat("b", "http://b", 100, [])
+    assert await starting.take("repair:7b", "a", 3600) is True
+    assert await b.take("repair:7b", "b", 3600) is False

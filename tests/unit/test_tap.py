@@ -56,7 +56,9 @@ async def test_a_tap_gets_every_track_whole_and_hears_when_each_ends() -> None:
     tap.add(camera)  # once is enough
     assert target.opened == [
         TapTrack("t_cam", "p_teacher", "video", "camera", "video/VP8", 90000, 96, 0),
-        TapTrack("t_mic", "p_teacher", "audio", "microphone", "audio/opus", 48000, 111, 2),
+        TapTrack(
+            "t_mic", "p_teacher", "audio", "microphone", "audio/opus", 48000, 111, 2, {"stereo": 1}
+        ),
     ]
     now = asyncio.get_running_loop().time()
     camera.on_rtp(packet(1, DELTA), now)  # before a keyframe: nothing a file could start with
