@@ -235,6 +235,9 @@ class DistrictTarget:
                     "id": node_id,
                     "alive": held is not None,
                     "rooms": dict(sorted(held.rooms.items())) if held is not None else {},
+                    # People of other nodes' rooms whose media it carries (an event's
+                    # audience piped here), in its load as the directory counts it.
+                    "guests": held.guests if held is not None else 0,
                     "pids": self._tree(server),
                 }
             )

@@ -98,8 +98,11 @@ async def test_an_event_s_viewers_through_node1_watch_from_node1_the_stage_piped
     # Doors in turn: the performer node0, viewer-0 node1, viewer-1 node0, viewer-2 node1,
     # viewer-3 node0. The performer's join placed the room on the idle district's node0.
     (room,) = nodes["node0"]["rooms"]
-    assert nodes["node0"]["rooms"] == {room: 1 + VIEWERS}  # the whole audience, signalled here
-    assert nodes["node1"]["rooms"] == {}
+    # In the directory each node counts those whose media it carries: node0 the performer and
+    # its two viewers, node1 the room's other two viewers, as guests.
+    assert nodes["node0"]["rooms"] == {room: 1 + VIEWERS // 2}
+    assert (nodes["node1"]["rooms"], nodes["node1"]["guests"]) == ({}, VIEWERS // 2)
+    assert nodes["node0"]["guests"] == 0
     joins = district["joins"]
     assert (joins["direct"]["joins"], joins["door"]["joins"]) == (3, 2)
     assert [nodes[n]["viewers_through"] for n in ("node0", "node1")] == [2, 2]
