@@ -53,7 +53,6 @@ DEFAULT_SERVERS = ("ours", "janus", "relay")
 """What runs unless ``--servers`` says: a district (several nodes and a Redis) only when asked."""
 DEFAULT_NODES = [1, 2, 3]
 """A district's node counts (``--nodes``)."""
-DISTRICT_SKIPS = {"broadcast": "the district bench runs lessons, not events"}
 FEEDBACK_NOTES: dict[str, str] = {
     "cheap": "counted from headers, with the RRs, NACKs and PLIs a browser sends (generated "
     "by the bench)",
@@ -175,9 +174,6 @@ async def main(args: argparse.Namespace) -> int:
             sizes = relay_steps.get(scenario) if server == "relay" else steps[scenario]
             if not sizes:
                 continue  # the relay only runs the lesson
-            if server == "district" and scenario in DISTRICT_SKIPS:
-                print(f"district: {scenario} skipped: {DISTRICT_SKIPS[scenario]}", file=sys.stderr)
-                continue
             runs += [(scenario, server, w, make, sizes) for w, make in variants]
     if not runs:
         print("nothing to run", file=sys.stderr)

@@ -1,5 +1,7 @@
 """The report's district section: per step, where the lessons went, what each node cost, and
-joins through a door against direct, beside our single server at the same N."""
+joins through a door against direct, beside our single server at the same N; for an event
+(``broadcast``), its audience by node: from which node each viewer watched, what the viewers
+received there, and the stage crossing to each edge node once (the nodes' own counters)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,8 @@ from typing import Any
 from .report import StepRecord, _label, _mark, _row, fmt, limits
 
 
-def note(cores: int, pinned: bool) -> str:
-    """What a district run on this machine can show, and what it cannot."""
+def note(cores: int, pinned: bool, scenario: str = "rooms") -> str:
+    """What a district run of ``scenario`` on this machine can show, and what it cannot."""
     if not pinned:
         where = "nothing is pinned: the nodes, their Redis and the bots share every core"
         cannot = (
@@ -33,6 +35,16 @@ def note(cores: int, pinned: bool) -> str:
             "least a core) per node; here n nodes split one core, so the largest N held can "
             "only stay or fall, and each node's own event loops, SFU worker and heartbeats "
             "are a cost on top."
+        )
+    if scenario == "broadcast":
+        return (
+            "A district of n nodes: each a whole server of ours (`python -m signaling` and its "
+            "SFU worker), all on one redis-server of the bench's own, with one school "
+            "database. The bots join through the nodes in turn, as a load balancer in front "
+            f"would. Here {where}. What it shows: an event's audience split over the nodes "
+            "(from which node each viewer watches), what the viewers receive from an edge "
+            "node against those at the origin, that the stage crosses to each edge once, and "
+            f"what each node costs. {cannot}"
         )
     return (
         "A district of n nodes: each a whole server of ours (`python -m signaling` and its SFU "
@@ -99,10 +111,11 @@ def _joins(record: StepRecord, kind: str, what: str) -> str:
 
 def steps_table(records: Sequence[StepRecord]) -> list[str]:
     """Per N, every district and our single server side by side."""
+    lessons = all(r.scenario == "rooms" for r in records)
     header = [
         "N",
         "server",
-        "lessons per node",
+        "lessons per node" if lessons else "rooms per node",
         "pkt/s out",
         "server CPU %",
         "µs/pkt out",
@@ -196,6 +209,156 @@ def held_lines(records: Sequence[StepRecord]) -> list[str]:
     ]
 
 
+HLS_ENCODER = "recording.broadcast"
+"""The process role (``bench.accounting.process_role``) of an event's live HLS encoder,
+which runs on the node holding the room."""
+EVENT_HEADER = [
+    "N",
+    "server",
+    "node",
+    "holds the room",
+    "viewers through its door",
+    "watching from it",
+    "fps (min)",
+    "freezes",
+    "frozen %",
+    "kbit/s",
+    "video / audio loss %",
+    "delay p50 / p95 ms",
+    "stage in pkt/s (kbit/s)",
+    "pipes out / in",
+    "SFU pkt/s out",
+    "CPU % (live HLS of it)",
+]
+
+
+def event_nodes(record: StepRecord) -> list[dict[str, Any]]:
+    """Each node of an event's district step: ``node_rows``'s figures, with its viewers and
+    its own counters (``bench.node_metrics``) as the target read them."""
+    nodes = {n["id"]: n for n in (record.extra.get("district") or {}).get("nodes") or []}
+    encoders = {
+        p["pid"]: p["cpu_pct"]
+        for p in record.extra.get("processes") or []
+        if p.get("role") == HLS_ENCODER
+    }
+    return [
+        {
+            **row,
+            "cpu_hls_pct": sum(encoders.get(pid, 0.0) for pid in nodes[row["node"]]["pids"]),
+            "metrics": nodes[row["node"]].get("metrics") or {},
+            "viewers_through": nodes[row["node"]].get("viewers_through"),
+            "viewers_watching": nodes[row["node"]].get("viewers_watching"),
+        }
+        for row in node_rows(record)
+        if row["node"] in nodes
+    ]
+
+
+def event_table(records: Sequence[StepRecord]) -> list[str]:
+    """Per district step of an event, a row per node: its viewers and what they received
+    (``extra["groups"]``, by the node their media came from), the stage arriving at it and
+    the pipes (its own ``/metrics``), and its processes' CPU."""
+    rows = [_row(EVENT_HEADER), _row(["---"] * len(EVENT_HEADER))]
+    for r in sorted(records, key=lambda r: (r.n, r.label)):
+        groups = {str(g["group"]).split(" ")[0]: g for g in r.extra.get("groups") or []}
+        for node in event_nodes(r):
+            m = node["metrics"]
+            g = groups.get(node["node"])
+            received = (
+                [
+                    f"{fmt(g['fps'])} ({fmt(g['fps_min'])})",
+                    str(g["freezes"]),
+                    fmt(g["frozen_pct"]),
+                    fmt(g["kbps"], 0),
+                    f"{fmt(g['video_loss_pct'], 2)} / {fmt(g['audio_loss_pct'], 2)}",
+                    f"{fmt(g.get('delay_ms_p50'))} / {fmt(g.get('delay_ms_p95'))}",
+                ]
+                if g is not None
+                else ["—"] * 6
+            )
+            rows.append(
+                _row(
+                    [
+                        str(r.n),
+                        r.label,
+                        node["node"],
+                        "yes" if node["rooms"] else "no",
+                        _count(node["viewers_through"]),
+                        _count(node["viewers_watching"]),
+                        *received,
+                        f"{fmt(m.get('pps_in'), 0)} ({fmt(m.get('kbps_in'), 0)})",
+                        f"{_count(m.get('pipes_out'))} / {_count(m.get('pipes_in'))}",
+                        fmt(m.get("pps_out"), 0),
+                        f"{fmt(node['cpu_pct'])} ({fmt(node['cpu_hls_pct'])})",
+                    ]
+                )
+            )
+    return rows
+
+
+def stage_crossings(records: Sequence[StepRecord]) -> list[str]:
+    """Per district step of an event: the stage's packets/s arriving at each edge through its
+    pipe over those arriving at the origin from the performer (1.00: the stage crossed once
+    to that edge, whatever its audience there), and viewers whose node was not found."""
+    lines = []
+    for r in sorted(records, key=lambda r: (r.n, r.label)):
+        nodes = event_nodes(r)
+        origin = next((n for n in nodes if n["rooms"]), None)
+        if origin is None or not origin["metrics"].get("pps_in"):
+            continue
+        edges = [n for n in nodes if n["metrics"].get("pipes_in")]
+        delays = {
+            str(g["group"]).split(" ")[0]: g.get("delay_ms_p50")
+            for g in r.extra.get("groups") or []
+        }
+        shown = "; ".join(
+            f"{n['node']} ({_count(n['viewers_watching'])} watching) "
+            f"×{n['metrics']['pps_in'] / origin['metrics']['pps_in']:.2f}"
+            + _later(delays.get(n["node"]), delays.get(origin["node"]))
+            for n in edges
+            if n["metrics"].get("pps_in") is not None
+        )
+        unplaced = ((r.extra.get("district") or {}).get("viewers_unplaced")) or 0
+        lines.append(
+            f"- N={r.n}, {r.label}: the room on {origin['node']}, "
+            f"{_count(origin['metrics'].get('pipes_out'))} pipe(s) out of it; "
+            + (f"stage in at each edge over the origin's: {shown}" if shown else "no edge")
+            + (f"; {unplaced} viewer(s) on no node found" if unplaced else "")
+            + "."
+        )
+    return lines
+
+
+EVENT_NOTE = (
+    "The event (`broadcast`: 1 performer, N viewers) is made in the district's shared school "
+    "database; its performer joins first, through node0, and the room is placed on the "
+    "least loaded node (node0 in an idle district, ties going by id); the viewers come in "
+    "through the nodes in turn after it. A viewer relayed by a door watches from that "
+    "door's node: a peer in its SFU, the stage piped there once from the node holding "
+    "the room. Per node: the viewers whose door it was, and those whose media came from "
+    "it (by the server's UDP ports their connections use, among each node's processes'); "
+    "what those received over the window (complete frames/s, freezes as Chrome counts "
+    "them, kbit/s, loss after retransmissions, one-way delay from the performer through "
+    "the server's sender reports); from the node's own `/metrics`: the stage's packets "
+    "arriving at its SFU (at the origin from the performer, at an edge through the pipe), "
+    "its pipes out / in, and the packets its SFU sent (at the origin the pipe's and the "
+    "live HLS's hidden consumers included); CPU of its processes (signalling and SFU "
+    "worker; in brackets the origin's live HLS encoder, which decodes and encodes the stage "
+    "and dominates it)."
+)
+
+
+def _later(edge: float | None, origin: float | None) -> str:
+    """How much later an edge's viewers got the stage than the origin's (one-way delay p50)."""
+    if edge is None or origin is None:
+        return ""
+    return f", its viewers' delay p50 {edge - origin:+.1f} ms against the origin's"
+
+
+def _count(value: float | None) -> str:
+    return "—" if value is None else str(int(value))
+
+
 def district_section(records: Sequence[StepRecord], cores: int, pinned: bool) -> list[str]:
     """The whole section, for every scenario a district ran; [] when none did."""
     out: list[str] = []
@@ -204,7 +367,7 @@ def district_section(records: Sequence[StepRecord], cores: int, pinned: bool) ->
         out += [
             f"## District: {scenario}",
             "",
-            note(cores, pinned),
+            note(cores, pinned, scenario),
             "",
             "Largest N held:",
             "",
@@ -219,4 +382,18 @@ def district_section(records: Sequence[StepRecord], cores: int, pinned: bool) ->
             *nodes_table([r for r in group if r.server == "district" and r.error is None]),
             "",
         ]
+        events = [
+            r for r in group if r.server == "district" and r.error is None and r.extra.get("groups")
+        ]
+        if events:
+            out += [
+                "The event's audience by node:",
+                "",
+                EVENT_NOTE,
+                "",
+                *event_table(events),
+                "",
+                *stage_crossings(events),
+                "",
+            ]
     return out

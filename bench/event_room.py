@@ -48,11 +48,12 @@ class EventRoom:
         )
 
 
-async def prepare_event(data_dir: Path) -> EventRoom:
+async def prepare_event(data_dir: Path, database: Path | None = None) -> EventRoom:
     """A school with one live event in `data_dir`'s database (where the server will look;
-    a running server sees it at once: it reads sessions from the database)."""
+    a running server sees it at once: it reads sessions from the database), or in
+    `database` (a district's nodes share one, ``DATABASE``)."""
     await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
-    store = await SqliteStore.open(data_dir / "classroom.sqlite3")
+    store = await SqliteStore.open(database or data_dir / "classroom.sqlite3")
     try:
         classroom = Classroom(store)
         login = f"bench-{secrets.token_hex(4)}"

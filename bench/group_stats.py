@@ -10,6 +10,7 @@ the server's stream overflowed the link).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -83,6 +84,10 @@ class GroupStats:
     them), mean over the group's video streams: what a simulcast layer change shows."""
     sizes: list[str] = field(default_factory=list)
     """Picture sizes of the complete frames in the window (``960x540``), largest first."""
+    delay_ms_p50: float | None = None
+    """One-way delay of the packets received in the window, publisher to receiver (through
+    the server's sender reports, ``bench.rtp_stats``): median over the group's streams."""
+    delay_ms_p95: float | None = None
 
 
 SIZED = (320, 180)
@@ -112,7 +117,11 @@ def group_stats(
         has_link = False
         sized: list[int] = []
         sizes: set[tuple[int, int]] = set()
+        delays: list[float] = []
         for spec, participant in group:
+            delays += [
+                ms for s in participant.streams() for at, ms in s.delays if start <= at < end
+            ]
             assemblies = [
                 s.assembly
                 for s in participant.streams()
@@ -163,6 +172,8 @@ def group_stats(
                 link_drop_pct=_pct(total.link_dropped, total.link_received) if has_link else None,
                 fps_sized=round(sum(sized) / len(sized) / seconds, 2) if seconds > 0 else 0.0,
                 sizes=[f"{w}x{h}" if w else "unknown" for w, h in sorted(sizes, reverse=True)],
+                delay_ms_p50=_percentile(delays, 50),
+                delay_ms_p95=_percentile(delays, 95),
             )
         )
     return found
@@ -209,6 +220,14 @@ def _delta(before: Traffic, after: Traffic) -> Traffic:
         link_received=after.link_received - before.link_received,
         link_dropped=after.link_dropped - before.link_dropped,
     )
+
+
+def _percentile(values: list[float], pct: float) -> float | None:
+    """Nearest rank (as ``bench.loadgen.percentile``), rounded to 0.1; None for none."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)], 1)
 
 
 def _pct(part: int, whole: int) -> float:

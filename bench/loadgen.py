@@ -50,7 +50,7 @@ import math
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from .accounting import ProcSampler, Usage, settled_rss, udp_ports
@@ -161,6 +161,10 @@ async def run_step(
         await _join_all(target, plan, timing.join_concurrency, joined, show)
         joining_s = time.monotonic() - joins_began
         await _countdown(max(timing.warmup, plan.min_warmup), "warm-up", 0.4, 0.3, show)
+        await _regroup(target, joined)
+        opening = getattr(target, "window_opens", None)
+        if opening is not None:  # a district reads its nodes' own counters
+            await opening()
         sampler = ProcSampler(target.server_pids)
         sent_before = await _sent(joined)
         # Counting and sampling start with no await between them: the same window for both.
@@ -267,6 +271,20 @@ async def _join(target: Target, spec: JoinSpec) -> _Joined:
     return _Joined(
         spec, participant, participant.join_started_at or started, time.monotonic() - started
     )
+
+
+async def _regroup(target: Target, joined: list[_Joined]) -> None:
+    """Groups a target gives its participants once media flows (a district: the node each
+    event viewer's media comes from, which the plan cannot know), for ``group_stats``."""
+    regroup = getattr(target, "groups", None)
+    if regroup is None:
+        return
+    found = regroup([(j.spec, j.participant) for j in joined])
+    groups: dict[str, str] = await found if inspect.isawaitable(found) else found
+    for j in joined:
+        group = groups.get(key(j.spec))
+        if group is not None:
+            j.spec = replace(j.spec, group=group)
 
 
 async def _countdown(

@@ -407,7 +407,8 @@ def group_tables(records: Sequence[StepRecord]) -> list[str]:
     """Per N, each server's link groups: a small table per server, with what does not apply
     to it said in words."""
     lines: list[str] = []
-    chosen = [r for r in records if r.extra.get("groups")]
+    # A district's groups are its event's viewers by node: its own section shows them.
+    chosen = [r for r in records if r.extra.get("groups") and r.server != "district"]
     for r in sorted(chosen, key=lambda r: (r.n, _label_order(r.label))):
         lines += [f"{r.label}, N={r.n} ({r.window_s:g} s measured):", "", *group_table(r), ""]
         note = TARGET_GROUP_NOTES.get(f"{r.scenario}/{r.server}", TARGET_GROUP_NOTES.get(r.server))

@@ -94,7 +94,12 @@ class Target(Protocol):
     # Optional (looked up with getattr by the load generator):
     # - ``nodes``: a district's node count (the `nodes` field of the results);
     # - ``extra_stats() -> dict`` (or an awaitable of one): what only this target measures,
-    #   read after the window and merged into the record's ``extra``.
+    #   read after the window and merged into the record's ``extra``;
+    # - ``groups([(spec, participant)]) -> {room/identity: group}`` (or an awaitable of it):
+    #   groups for ``group_stats`` that only the target can tell, read after the warm-up
+    #   (a district: the node each event viewer's media comes from);
+    # - ``async window_opens()``: called just before the window (a district reads its
+    #   nodes' counters, to give their rates over it).
 
     def server_pids(self) -> list[int]:
         """Processes whose CPU and memory are the server's (read from /proc)."""

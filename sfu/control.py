@@ -265,6 +265,9 @@ class LocalSfu:
         values["producers"] = sum(
             len(p.producers) for r in self.routers.values() for p in r.peers.values()
         )
+        # An event cascaded over the district: one pipe out per room and edge node.
+        values["pipes_out"] = len(self._pipes_out)
+        values["pipes_in"] = len(self._pipes_in)
         return values
 
     async def downlinks(self) -> list[dict[str, Any]]:

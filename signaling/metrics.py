@@ -60,6 +60,16 @@ class _Snapshot(Collector):
             "connections this node relays to the district node holding their room",
             value=self._relays,
         )
+        yield GaugeMetricFamily(
+            "classroom_sfu_pipes_out",
+            "pipes this node sends an event's stage through, one per room and edge node",
+            value=self._stats.get("pipes_out", 0),
+        )
+        yield GaugeMetricFamily(
+            "classroom_sfu_pipes_in",
+            "rooms whose stage another node pipes to this one (this node is their edge)",
+            value=self._stats.get("pipes_in", 0),
+        )
         for name, help_text in COUNTERS.items():
             yield CounterMetricFamily(f"classroom_sfu_{name}", help_text, value=self._stats[name])
         errors = CounterMetricFamily(
