@@ -59,6 +59,10 @@ async def erase_user(
     )
     attendance = await run("DELETE FROM attendance WHERE user_id = %s", user_id)
     removals = await run("DELETE FROM removals WHERE user_id = %s", user_id)
+    # A class's materials are the school's, like its lessons: they stay, under the admin.
+    materials = await run(
+        "UPDATE materials SET uploaded_by = %s WHERE uploaded_by = %s", reassign_to, user_id
+    )
     ended = await conn.execute(
         "WITH gone AS (DELETE FROM sign_ins WHERE user_id = %s RETURNING id, created_at)"
         " SELECT id FROM gone ORDER BY created_at, id",
@@ -77,4 +81,5 @@ async def erase_user(
         chat_lines=chat_lines,
         attendance=attendance,
         removals=removals,
+        materials_reassigned=materials,
     )

@@ -58,6 +58,10 @@ def erase_user(
     )
     attendance = run("DELETE FROM attendance WHERE user_id = ?", user_id)
     removals = run("DELETE FROM removals WHERE user_id = ?", user_id)
+    # A class's materials are the school's, like its lessons: they stay, under the admin.
+    materials = run(
+        "UPDATE materials SET uploaded_by = ? WHERE uploaded_by = ?", reassign_to, user_id
+    )
     run("DELETE FROM sign_ins WHERE user_id = ?", user_id)
     run("DELETE FROM users WHERE id = ?", user_id)
     return ErasedRows(
@@ -71,4 +75,5 @@ def erase_user(
         chat_lines=chat_lines,
         attendance=attendance,
         removals=removals,
+        materials_reassigned=materials,
     )

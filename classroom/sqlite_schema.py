@@ -176,6 +176,24 @@ ALTER TABLE schools ADD COLUMN recordings_kept_days INTEGER
     CHECK (recordings_kept_days IS NULL OR recordings_kept_days BETWEEN 1 AND 3650);
 """
 
+_SCHEMA_MATERIALS = """
+-- Materials (issue 18): a class's PDFs, each file at DATA_DIR/materials/<id>.pdf. A material
+-- uploaded to a lesson names it; one uploaded to the class does not.
+CREATE TABLE materials (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    school_id TEXT NOT NULL REFERENCES schools (id),
+    class_id TEXT NOT NULL REFERENCES classes (id),
+    session_id TEXT REFERENCES sessions (id),
+    title TEXT NOT NULL,
+    pages INTEGER NOT NULL CHECK (pages > 0),
+    size INTEGER NOT NULL CHECK (size > 0),
+    uploaded_by TEXT NOT NULL REFERENCES users (id),
+    created_at REAL NOT NULL
+);
+CREATE INDEX materials_by_class ON materials (class_id, seq);
+"""
+
 MIGRATIONS: list[str] = [
     _SCHEMA_1,
     _SCHEMA_2,
@@ -183,6 +201,7 @@ MIGRATIONS: list[str] = [
     _SCHEMA_4,
     _SCHEMA_ADMINISTRATION,
     _SCHEMA_RETENTION,
+    _SCHEMA_MATERIALS,
 ]
 """SQL scripts in order; the database's `user_version` is how many of them it has had.
 
