@@ -91,8 +91,11 @@ class MaterialFiles:
         self.soffice = soffice if soffice is not None else shutil.which("soffice")
 
     @property
-    def max_mb(self) -> int:
-        return self.max_bytes // (1024 * 1024)
+    def limit(self) -> str:
+        """The limit as people read it: "50 MB"."""
+        if self.max_bytes >= 1024 * 1024:
+            return f"{self.max_bytes // (1024 * 1024)} MB"
+        return f"{max(1, self.max_bytes // 1024)} KB"
 
     def path(self, material_id: str) -> Path:
         return self.root / f"{material_id}.pdf"
@@ -118,7 +121,7 @@ class MaterialFiles:
         return path
 
     def too_large(self) -> MaterialRefused:
-        return MaterialRefused(FILE_TOO_LARGE, f"the file is larger than {self.max_mb} MB", "file")
+        return MaterialRefused(FILE_TOO_LARGE, f"the file is larger than {self.limit}", "file")
 
     async def prepare(self, upload: Path, name: str) -> Prepared:
         """The upload as a PDF that opens, with its pages (an office document converted

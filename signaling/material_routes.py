@@ -9,9 +9,10 @@ seen to be, and every refusal has a code of its own (`classroom.material_files`)
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from aiohttp import BodyPartReader, web
 
@@ -67,7 +68,24 @@ async def _upload(request: web.Request, place: tuple[SchoolClass, Session | None
         while chunk := await file.read_chunk(CHUNK):
             yield chunk
 
-    return await materials.upload(_me(request), place, file.filename or "material.pdf", chunks())
+    return await materials.upload(_me(request), place, _filename(file), chunks())
+
+
+def _filename(part: BodyPartReader) -> str:
+    """The file's name as it was on the sender's disk. Browsers send it as UTF-8; some
+    clients (aiohttp's own, curl with some options) percent-encode it instead."""
+    name = part.filename or "material.pdf"
+    if re.search("%[0-9A-Fa-f]{2}", name):
+        name = unquote(name, errors="strict") if _utf8(name) else name
+    return name
+
+
+def _utf8(quoted: str) -> bool:
+    try:
+        unquote(quoted, errors="strict")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 async def upload_to_class(request: web.Request) -> dict[str, Any]:
