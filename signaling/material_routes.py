@@ -102,18 +102,24 @@ async def upload_to_session(request: web.Request) -> dict[str, Any]:
     return material_view(await _upload(request, (school_class, session)))
 
 
+def _listing(request: web.Request, found: list[Material]) -> dict[str, Any]:
+    """The materials, and the largest file an upload may be (for the page to say)."""
+    max_bytes = request.app[MATERIALS].files.max_bytes
+    return {"materials": [material_view(m) for m in found], "max_mb": max_bytes / (1024 * 1024)}
+
+
 async def class_materials(request: web.Request) -> dict[str, Any]:
     found = await request.app[MATERIALS].class_materials(
         _me(request), request.match_info["class_id"]
     )
-    return {"materials": [material_view(m) for m in found]}
+    return _listing(request, found)
 
 
 async def session_materials(request: web.Request) -> dict[str, Any]:
     found = await request.app[MATERIALS].session_materials(
         _me(request), request.match_info["session_id"]
     )
-    return {"materials": [material_view(m) for m in found]}
+    return _listing(request, found)
 
 
 async def get_material(request: web.Request) -> dict[str, Any]:
