@@ -31,16 +31,22 @@ from .school_site import (
 
 pytestmark = pytest.mark.browser
 
-RED_PIXELS = """() => {
+COLOURED_PIXELS = """([r, g, b]) => {
     const canvas = document.getElementById('material-canvas');
-    const [r, g, b] = %s;
     const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    const near = (i, value) => Math.abs(data[i] - value) < 30;
     let count = 0;
     for (let i = 0; i < data.length; i += 4) {
-        if (Math.abs(data[i] - r) < 30 && Math.abs(data[i + 1] - g) < 30 && Math.abs(data[i + 2] - b) < 30) count++;
+        if (near(i, r) && near(i + 1, g) && near(i + 2, b)) count++;
     }
     return {count, width: canvas.width, height: canvas.height};
-}""" % list(PAGE_COLOUR)
+}"""
+
+
+def red_pixels(page: Any) -> dict[str, int]:
+    """How many of the material's canvas pixels are the PDF's numbers' red."""
+    counted: dict[str, int] = page.evaluate(COLOURED_PIXELS, list(PAGE_COLOUR))
+    return counted
 
 
 def rendered(page: Any, number: int, zoom: str = "1") -> None:
@@ -88,7 +94,7 @@ def test_the_pupils_page_follows_the_teachers_pdf(
     teacher.locator("#host-material-file").set_input_files(str(slides))
     for page in (teacher, pupil):
         rendered(page, 1)
-    first = pupil.evaluate(RED_PIXELS)
+    first = red_pixels(pupil)
     assert first["count"] > 1000, first
 
     teacher.click("#material-next")
@@ -97,7 +103,7 @@ def test_the_pupils_page_follows_the_teachers_pdf(
     rendered(pupil, 3)
     assert text(pupil, "#material-page-label") == "Страница 3 из 5"
     assert text(pupil, "#material-title") == "Дроби.pdf"
-    third = pupil.evaluate(RED_PIXELS)
+    third = red_pixels(pupil)
     # The page's big red "3" is on the pupil's canvas: drawn, and not page 1's "1".
     assert third["count"] > 1000 and third["count"] != first["count"], (first, third)
 
@@ -120,7 +126,7 @@ def test_the_pupils_page_follows_the_teachers_pdf(
     phone.goto(teacher.url)
     join(phone)
     rendered(phone, 3, "1.25")
-    assert phone.evaluate(RED_PIXELS)["count"] > 200
+    assert red_pixels(phone)["count"] > 200
 
     teacher.click("#material-zoom-out")
     for page in (teacher, pupil, phone):
