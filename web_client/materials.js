@@ -41,7 +41,7 @@ export function materialError(err, translator) {
     const [, size, unit] = LIMIT.exec(err.message || '') || [null, '50', 'M'];
     return ['error.file_too_large', { limit: translator.t(`material.size${unit}B`, { size }) }];
   }
-  if (code) return [`error.${code}`];
+  for (const key of [`error.${code}`, `api.${code}`]) if (code && translator.has(key)) return [key];
   return ['error.unknown', { message: err?.message || String(err) }];
 }
 
@@ -159,6 +159,7 @@ export class MaterialStage {
   reset() {
     this.client = null;
     this.show(null);
+    for (const loading of this.documents.values()) loading.then((pdf) => pdf.destroy(), () => {});
     this.documents.clear();
   }
 
@@ -221,8 +222,10 @@ export class MaterialStage {
     if (!this.host || !this.sessionId) return;
     try {
       this.listed = (await sessionMaterials(this.sessionId)).materials || [];
-    } catch {
-      this.listed = []; // a room that is no class's lesson: nothing to show
+    } catch (err) {
+      this.listed = [];
+      // A room that is no class's lesson (a staff meeting, the demo room) shows none.
+      if (err?.status === 400 || err?.status === 404) this.$('host-materials').hidden = true;
     }
     const list = this.$('host-materials-list');
     list.replaceChildren(...this.listed.map((m) => this._item(m)));
