@@ -41,6 +41,21 @@ def stored(s: School) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
 
 
+async def other_teacher(s: School, class_id: str) -> str:
+    """A verified teacher of another class of the school, signed in."""
+    _, made = await s.call(
+        "POST",
+        "/api/users",
+        s.admin_token,
+        {"name": "Пётр Сергеевич", "login": "petr", "password": "teacher-pw-2"},
+    )
+    await s.call("POST", f"/api/users/{made['id']}/verify", s.admin_token)
+    await s.call(
+        "POST", f"/api/classes/{class_id}/teachers", s.admin_token, {"teacher_id": made["id"]}
+    )
+    return await s.login("petr", "teacher-pw-2")
+
+
 async def listed(s: School, class_id: str) -> list[str]:
     status, body = await s.call("GET", f"/api/classes/{class_id}/materials", s.admin_token)
     assert status == 200, body
@@ -54,6 +69,7 @@ async def test_the_class_downloads_its_material_and_nobody_else_does(school: Sch
     parent, _ = await member(s, class_id, teacher, "parent", "irina", child_id=pupil_id)
     _, other_class = await s.call("POST", "/api/classes", s.admin_token, {"name": "6B"})
     stranger, _ = await member(s, other_class["id"], s.admin_token, "pupil", "vasya")
+    colleague = await other_teacher(s, other_class["id"])
     other_admin = await s.classroom.create_school("Школа №6", "Борис", "boris", "boris-pw-123")
     elsewhere = await s.login(other_admin.login or "", "boris-pw-123")
 
@@ -73,7 +89,7 @@ async def test_the_class_downloads_its_material_and_nobody_else_does(school: Sch
     for token in (teacher, s.admin_token):
         status, body = await s.call("GET", f"/api/classes/{class_id}/materials", token)
         assert (status, [m["id"] for m in body["materials"]]) == (200, [material["id"]])
-    for token in (pupil, parent, stranger):
+    for token in (pupil, parent, stranger, colleague):
         status, body = await s.call("GET", f"/api/classes/{class_id}/materials", token)
         assert (status, body["error"]["code"]) == (403, "forbidden")
 
@@ -88,21 +104,25 @@ async def test_the_class_downloads_its_material_and_nobody_else_does(school: Sch
         )
         status, body = await s.call("GET", f"/api/materials/{material['id']}", token)
         assert (status, body["pages"]) == (200, 3)
-    for token, expected in ((stranger, (403, "forbidden")), (elsewhere, (404, "not_found"))):
+    for token, expected in (
+        (stranger, (403, "forbidden")),
+        (colleague, (403, "forbidden")),
+        (elsewhere, (404, "not_found")),
+    ):
         for path in (url, f"/api/materials/{material['id']}"):
             status, body = await s.call("GET", path, token)
             assert (status, body["error"]["code"]) == expected
     status, body = await s.call("GET", url)
     assert (status, body["error"]["code"]) == (401, "unauthorized")
     # Nobody but the class's teachers (and admins) uploads to it.
-    for token in (pupil, parent, stranger):
+    for token in (pupil, parent, stranger, colleague):
         status, body = await upload(s, f"/api/classes/{class_id}/materials", token, data)
         assert (status, body["error"]["code"]) == (403, "forbidden")
     status, body = await upload(s, f"/api/classes/{class_id}/materials", elsewhere, data)
     assert (status, body["error"]["code"]) == (404, "not_found")
     assert stored(s) == [f"{material['id']}.pdf"]
 
-    for token in (pupil, parent, stranger):
+    for token in (pupil, parent, stranger, colleague):
         status, body = await s.call("DELETE", f"/api/materials/{material['id']}", token)
         assert status == 403, body
     status, body = await s.call("DELETE", f"/api/materials/{material['id']}", teacher)
