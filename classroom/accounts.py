@@ -18,6 +18,7 @@ from .policy import Action, Target
 from .retention import kept_days
 from .roles import Role
 from .store import Conflict
+from .time_zones import checked_time_zone
 from .use_cases import UseCases, one_writer
 from .validation import (
     checked_login,
@@ -70,8 +71,10 @@ class Accounts(UseCases):
         name: str | None = None,
         parents_see_recordings: bool | None = None,
         recordings_kept_days: int | None = None,
+        time_zone: str | None = None,
     ) -> School:
-        """`recordings_kept_days`: None leaves it; 0 keeps recordings until deleted by hand."""
+        """`recordings_kept_days`: None leaves it; 0 keeps recordings until deleted by hand.
+        `time_zone`: an IANA zone (unknown_time_zone otherwise), None leaves it."""
         await self._require(by, Action.MANAGE_CLASSES, Target(by.school_id))
         school = await self.school(by)
         if name is not None:
@@ -80,6 +83,8 @@ class Accounts(UseCases):
             school = replace(school, parents_see_recordings=parents_see_recordings)
         if recordings_kept_days is not None:
             school = replace(school, recordings_kept_days=kept_days(recordings_kept_days))
+        if time_zone is not None:
+            school = replace(school, time_zone=checked_time_zone(time_zone))
         await self._store.update_school(school)
         return school
 

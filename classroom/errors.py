@@ -33,6 +33,36 @@ CONFIRMATION_MISMATCH = "confirmation_mismatch"
 RECORDING_IN_PROGRESS = "recording_in_progress"
 """A recording that holds the person is still being written: stop it first."""
 
+# --- the schedule (issue 18) ---
+TITLE_REQUIRED = "title_required"
+"""A session's title is empty (or only spaces)."""
+TITLE_TOO_LONG = "title_too_long"
+"""A session's title is longer than `sessions.MAX_TITLE` characters."""
+TIME_MALFORMED = "time_malformed"
+"""A start time that is no time: not YYYY-MM-DDTHH:MM (the school's clock), or no such date."""
+TIME_IN_PAST = "time_in_past"
+"""A start that has already passed."""
+DURATION_INVALID = "duration_invalid"
+"""A planned length outside 1-600 minutes."""
+SESSION_NOT_SCHEDULED = "session_not_scheduled"
+"""Rescheduling or cancelling a session that has started or ended."""
+
+# Polls kept with the lesson, and attendance in the school's time zone (issue 18).
+POLL_INVALID = "poll_invalid"
+"""A poll's question or options break a rule (length, count, options that repeat)."""
+POLL_CORRECT_NOT_AN_OPTION = "poll_correct_not_an_option"
+"""A quiz's correct option is not one of its options (or the poll takes several choices)."""
+POLL_OPTION_OUT_OF_RANGE = "poll_option_out_of_range"
+"""An answer chose no option, or one the poll does not have."""
+POLL_ONE_CHOICE = "poll_one_choice"
+"""Several options chosen in a single-choice poll."""
+POLL_CLOSED = "poll_closed"
+"""An answer to a poll the host has closed."""
+POLL_NOT_FOUND = "poll_not_found"
+"""No poll with that id in this room."""
+UNKNOWN_TIME_ZONE = "unknown_time_zone"
+"""A school's time zone that is no IANA zone (such as Europe/Moscow)."""
+
 
 class ClassroomError(Exception):
     """A request the domain refuses; `code` is stable, `message` is for people."""

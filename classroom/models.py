@@ -32,6 +32,11 @@ class SessionState(StrEnum):
     ENDED = "ended"
 
 
+DEFAULT_TIME_ZONE = "Europe/Moscow"
+"""A new school's time zone: most of the schools this is made for keep Moscow time, and an
+admin of any other changes it on /school."""
+
+
 @dataclass
 class School:
     id: str
@@ -41,6 +46,8 @@ class School:
     recordings_kept_days: int | None = None
     """Days a recording is kept after it stopped, then deleted by the server (an ended
     event's HLS too); None: kept until someone deletes it."""
+    time_zone: str = DEFAULT_TIME_ZONE
+    """The IANA zone the school's reports (attendance) show times in."""
 
 
 @dataclass
@@ -112,6 +119,11 @@ class Session:
     """An event's guest link (unguessable): whoever holds it watches without an account."""
     hls_only: bool = False
     """An event's audience watches its HLS, never WebRTC (for an audience past one server)."""
+    # --- the schedule (issue 18) ---
+    duration_minutes: int | None = None
+    """How long it is planned to last (None: not said); shown beside its scheduled start."""
+    cancelled: bool = False
+    """Called off before it started by its teacher: ENDED, never started."""
 
 
 @dataclass

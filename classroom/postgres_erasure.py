@@ -59,6 +59,10 @@ async def erase_user(
     )
     attendance = await run("DELETE FROM attendance WHERE user_id = %s", user_id)
     removals = await run("DELETE FROM removals WHERE user_id = %s", user_id)
+    # A pupil's answers are theirs: gone with them. A poll stays with its lesson, under the
+    # admin as the lesson does.
+    poll_answers = await run("DELETE FROM poll_answers WHERE user_id = %s", user_id)
+    await run("UPDATE polls SET asked_by = %s WHERE asked_by = %s", reassign_to, user_id)
     # A class's materials are the school's, like its lessons: they stay, under the admin.
     materials = await run(
         "UPDATE materials SET uploaded_by = %s WHERE uploaded_by = %s", reassign_to, user_id
@@ -81,5 +85,6 @@ async def erase_user(
         chat_lines=chat_lines,
         attendance=attendance,
         removals=removals,
+        poll_answers=poll_answers,
         materials_reassigned=materials,
     )

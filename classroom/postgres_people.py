@@ -37,8 +37,8 @@ class PostgresPeople(PostgresConnection):
         async with self._pool.connection() as conn:
             cursor = await conn.execute(
                 "UPDATE schools SET name = %(name)s, parents_see_recordings ="
-                " %(parents_see_recordings)s, recordings_kept_days = %(recordings_kept_days)s"
-                " WHERE id = %(id)s",
+                " %(parents_see_recordings)s, recordings_kept_days = %(recordings_kept_days)s,"
+                " time_zone = %(time_zone)s WHERE id = %(id)s",
                 school_values(school),
             )
             found(cursor, "school", school.id)
@@ -162,7 +162,8 @@ class PostgresPeople(PostgresConnection):
 async def _insert_school(conn: Connection, school: School) -> None:
     with conflicts({"schools_id_key": f"school id {school.id!r} is taken"}):
         await conn.execute(
-            "INSERT INTO schools (id, name, parents_see_recordings, recordings_kept_days)"
-            " VALUES (%(id)s, %(name)s, %(parents_see_recordings)s, %(recordings_kept_days)s)",
+            "INSERT INTO schools (id, name, parents_see_recordings, recordings_kept_days,"
+            " time_zone) VALUES (%(id)s, %(name)s, %(parents_see_recordings)s,"
+            " %(recordings_kept_days)s, %(time_zone)s)",
             school_values(school),
         )

@@ -169,6 +169,47 @@ CREATE TABLE password_links (
 );
 """
 
+_SCHEMA_SCHEDULE = """
+-- The schedule (issue 18): how long a session is planned to last, and whether its teacher
+-- called it off before it started; the upcoming ones are read by school and start.
+ALTER TABLE sessions ADD COLUMN duration_minutes integer
+    CHECK (duration_minutes IS NULL OR duration_minutes BETWEEN 1 AND 600);
+ALTER TABLE sessions ADD COLUMN cancelled boolean NOT NULL DEFAULT false;
+CREATE INDEX sessions_upcoming ON sessions (school_id, state, scheduled_at);
+"""
+
+_SCHEMA_LESSON_RECORD = """
+-- The lesson's record (issue 18): every poll of a session (a quiz has its correct option) and
+-- each person's latest answer, and the school's time zone for its reports. Like attendance,
+-- an answer names whoever gave it without a foreign key to an account; erasing a person
+-- deletes their answers.
+ALTER TABLE schools ADD COLUMN time_zone text NOT NULL DEFAULT 'Europe/Moscow';
+CREATE TABLE polls (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id text NOT NULL UNIQUE,
+    session_id text NOT NULL REFERENCES sessions (id),
+    question text NOT NULL,
+    options text[] NOT NULL,
+    multiple boolean NOT NULL,
+    asked_by text NOT NULL,
+    asked_at double precision NOT NULL,
+    correct integer,
+    closed_at double precision,
+    show_results boolean NOT NULL
+);
+CREATE INDEX polls_by_session ON polls (session_id, asked_at, seq);
+CREATE TABLE poll_answers (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    poll_id text NOT NULL REFERENCES polls (id),
+    user_id text NOT NULL,
+    name text NOT NULL,
+    choices integer[] NOT NULL,
+    answered_at double precision NOT NULL,
+    UNIQUE (poll_id, user_id)
+);
+CREATE INDEX poll_answers_by_user ON poll_answers (user_id);
+"""
+
 _SCHEMA_MATERIALS = """
 -- Materials (issue 18): a class's PDFs, each file at DATA_DIR/materials/<id>.pdf. A material
 -- uploaded to a lesson names it; one uploaded to the class does not.
@@ -190,6 +231,8 @@ CREATE INDEX materials_by_uploader ON materials (uploaded_by);
 
 MIGRATIONS: list[str] = [
     _SCHEMA_1,
+    _SCHEMA_SCHEDULE,
+    _SCHEMA_LESSON_RECORD,
     _SCHEMA_MATERIALS,
 ]
 """SQL scripts in order; `schema_version.version` is how many of them the database has had.

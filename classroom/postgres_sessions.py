@@ -33,10 +33,11 @@ class PostgresSessions(PostgresConnection):
                 await conn.execute(
                     "INSERT INTO sessions (id, school_id, kind, title, created_by, created_at,"
                     " class_id, guest_id, scheduled_at, state, started_at, ended_at,"
-                    " performers, link, hls_only) VALUES (%(id)s, %(school_id)s, %(kind)s,"
-                    " %(title)s, %(created_by)s, %(created_at)s, %(class_id)s, %(guest_id)s,"
-                    " %(scheduled_at)s, %(state)s, %(started_at)s, %(ended_at)s,"
-                    " %(performers)s, %(link)s, %(hls_only)s)",
+                    " performers, link, hls_only, duration_minutes, cancelled) VALUES (%(id)s,"
+                    " %(school_id)s, %(kind)s, %(title)s, %(created_by)s, %(created_at)s,"
+                    " %(class_id)s, %(guest_id)s, %(scheduled_at)s, %(state)s, %(started_at)s,"
+                    " %(ended_at)s, %(performers)s, %(link)s, %(hls_only)s,"
+                    " %(duration_minutes)s, %(cancelled)s)",
                     _values(session),
                 )
 
@@ -48,7 +49,8 @@ class PostgresSessions(PostgresConnection):
                 " class_id = %(class_id)s, guest_id = %(guest_id)s,"
                 " scheduled_at = %(scheduled_at)s, state = %(state)s,"
                 " started_at = %(started_at)s, ended_at = %(ended_at)s,"
-                " performers = %(performers)s, link = %(link)s, hls_only = %(hls_only)s"
+                " performers = %(performers)s, link = %(link)s, hls_only = %(hls_only)s,"
+                " duration_minutes = %(duration_minutes)s, cancelled = %(cancelled)s"
                 " WHERE id = %(id)s",
                 _values(session),
             )
@@ -65,6 +67,18 @@ class PostgresSessions(PostgresConnection):
     async def sessions(self, school_id: str) -> list[Session]:
         rows = await self._all(
             "SELECT * FROM sessions WHERE school_id = %s ORDER BY seq", school_id
+        )
+        return [session_from_row(row) for row in rows]
+
+    # the schedule (issue 18)
+
+    async def upcoming_sessions(self, school_id: str, since: float) -> list[Session]:
+        rows = await self._all(
+            "SELECT * FROM sessions WHERE school_id = %s AND (state = 'live'"
+            " OR (state = 'scheduled' AND scheduled_at >= %s))"
+            " ORDER BY COALESCE(scheduled_at, started_at), seq",
+            school_id,
+            since,
         )
         return [session_from_row(row) for row in rows]
 

@@ -28,6 +28,7 @@ from .postgres_connection import Pool
 from .postgres_erasure import erase_user
 from .postgres_materials import PostgresMaterials
 from .postgres_people import PostgresPeople
+from .postgres_polls import PostgresPolls
 from .postgres_schema import MIGRATIONS, migrate
 from .postgres_sessions import PostgresSessions
 from .postgres_sign_ins import PostgresSignIns
@@ -46,7 +47,7 @@ OPEN_TIMEOUT = 10
 """Seconds `open` waits for a connection before failing the start."""
 
 
-class PostgresStore(PostgresPeople, PostgresClasses, PostgresSessions):
+class PostgresStore(PostgresPeople, PostgresClasses, PostgresSessions, PostgresPolls):
     """The `store.Repository` kept in a PostgreSQL database."""
 
     def __init__(self, pool: Pool) -> None:

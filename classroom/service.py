@@ -8,8 +8,9 @@ reveal what it holds.
 `Classroom` is put together from one family of use cases per module, each a mixin over
 `use_cases.UseCases` (the repository, the clock, new ids, who asks): `accounts` (signing in,
 people's accounts, the school's settings), `classes` (classes and invite links), `sessions`
-(sessions, admission, attendance and chat read back) and `session_records` (what a live room
-records). What a person types in is checked in `validation`. The names the rest of the
+(sessions, admission, attendance and chat read back), `session_records` (what a live room
+records) and `lesson_records` (a session's polls and its class's roll, issue 18). What a
+person types in is checked in `validation`. The names the rest of the
 server imports from here stay here.
 """
 
@@ -23,8 +24,10 @@ from .classes import (
     INVITE_USES_MAX,
     Classes,
 )
+from .lesson_records import LessonRecords
+from .schedule import Schedule
 from .session_records import SessionRecords
-from .sessions import CHAT_LIMIT, MAX_PERFORMERS, MAX_TITLE, Admission, Sessions
+from .sessions import CHAT_LIMIT, MAX_PERFORMERS, MAX_TITLE, Admission
 from .validation import LOGIN, MAX_NAME, MIN_PASSWORD
 
 __all__ = [
@@ -43,5 +46,5 @@ __all__ = [
 ]
 
 
-class Classroom(Accounts, Classes, Sessions, SessionRecords):
+class Classroom(Accounts, Classes, LessonRecords, SessionRecords, Schedule):
     """The school's use cases, every family of them on one repository."""

@@ -14,6 +14,7 @@ from dataclasses import replace
 from . import errors
 from .errors import ClassroomError
 from .models import Attendance, ChatLine, SessionKind, SessionState
+from .session_changes import Change
 from .use_cases import UseCases, one_writer
 
 
@@ -61,9 +62,13 @@ class SessionRecords(UseCases):
         they may), or it had no host for too long. No-op for a room that is no session."""
         session = await self._store.session(session_id)
         if session is not None and session.state is not SessionState.ENDED:
-            await self._store.update_session(
-                replace(session, state=SessionState.ENDED, ended_at=self._clock())
-            )
+            session = replace(session, state=SessionState.ENDED, ended_at=self._clock())
+            await self._store.update_session(session)
+            await self._changes.changed(session, Change.ENDED)
+            # Its polls still open close with it (issue 18): none waits for answers forever.
+            for poll in await self._store.polls(session_id):
+                if poll.closed_at is None:
+                    await self._store.close_poll(poll.id, self._clock())
 
     async def live_sessions(self) -> list[str]:
         """Every school's live sessions (after a restart, their rooms are empty)."""
@@ -80,9 +85,9 @@ class SessionRecords(UseCases):
         proved they may start it)."""
         session = await self._store.session(session_id)
         if session is not None and session.state is SessionState.SCHEDULED:
-            await self._store.update_session(
-                replace(session, state=SessionState.LIVE, started_at=self._clock())
-            )
+            session = replace(session, state=SessionState.LIVE, started_at=self._clock())
+            await self._store.update_session(session)
+            await self._changes.changed(session, Change.STARTED)
 
     async def arrived(self, session_id: str, user_id: str, name: str) -> int | None:
         """Record that someone entered a session's live room; returns the stay's id, or None

@@ -9,10 +9,7 @@ with no one to check): one family of `service.Classroom`'s use cases (a mixin ov
 
 from __future__ import annotations
 
-import csv
-import io
 import secrets
-import time
 from dataclasses import dataclass, replace
 
 from . import errors
@@ -20,8 +17,9 @@ from .errors import ClassroomError, Forbidden, InvalidInput, NotFound
 from .models import Attendance, ChatLine, Session, SessionKind, SessionState, User
 from .policy import Action, Actor, Target, allowed
 from .roles import Grants, Role
+from .school_time import parse_local, school_zone
+from .session_changes import Change
 from .use_cases import UseCases, one_writer
-from .validation import checked_name
 
 MAX_TITLE = 200
 CHAT_LIMIT = 10_000
@@ -82,7 +80,11 @@ class Sessions(UseCases):
         guest_id: str | None = None,
         scheduled_at: float | None = None,
         performers: list[str] | None = None,
+        starts_at: str | None = None,
+        duration_minutes: int | None = None,
     ) -> Session:
+        """`scheduled_at` (a unix time) or `starts_at` (the school's wall clock,
+        "YYYY-MM-DDTHH:MM"): when it is planned to start; neither: an instant session."""
         if kind not in _START_ACTION:
             raise InvalidInput(f"{kind.value} sessions are not available yet")
         if performers is not None and kind is not SessionKind.EVENT:
@@ -106,13 +108,19 @@ class Sessions(UseCases):
             raise InvalidInput("only a consultation has a guest", "guest_id")
         await self._require(by, _START_ACTION[kind], Target(by.school_id, class_id))
         now = self._clock()
-        if scheduled_at is not None and scheduled_at < now - 60:
-            raise InvalidInput("scheduled_at is in the past", "scheduled_at")
+        checked = checked_title(title)
+        if starts_at is not None:
+            if scheduled_at is not None:
+                raise InvalidInput("give starts_at or scheduled_at, not both", "starts_at")
+            scheduled_at = parse_local(starts_at, school_zone(await self.school(by)))
+        checked_start(scheduled_at, now, "starts_at" if starts_at is not None else "scheduled_at")
+        if duration_minutes is not None and scheduled_at is None:
+            raise InvalidInput("only a scheduled session has a planned length", "duration_minutes")
         session = Session(
             id=self._new_id(),
             school_id=by.school_id,
             kind=kind,
-            title=checked_name(title, "title", MAX_TITLE, "title"),
+            title=checked,
             created_by=by.id,
             created_at=now,
             class_id=class_id,
@@ -121,8 +129,11 @@ class Sessions(UseCases):
             performers=await self._performers(by, performers or []),
             # Unguessable, like an invite: it lets guests in without an account.
             link=secrets.token_urlsafe(24) if kind is SessionKind.EVENT else None,
+            duration_minutes=checked_duration(duration_minutes),
         )
         await self._store.add_session(session)
+        if scheduled_at is not None:
+            await self._changes.changed(session, Change.SCHEDULED)
         return session
 
     @one_writer
@@ -176,6 +187,7 @@ class Sessions(UseCases):
             return session
         session = replace(session, state=SessionState.LIVE, started_at=self._clock())
         await self._store.update_session(session)
+        await self._changes.changed(session, Change.STARTED)
         return session
 
     @one_writer
@@ -186,6 +198,7 @@ class Sessions(UseCases):
             return session
         session = replace(session, state=SessionState.ENDED, ended_at=self._clock())
         await self._store.update_session(session)
+        await self._changes.changed(session, Change.ENDED)
         return session
 
     async def sessions(self, by: User) -> list[Session]:
@@ -284,38 +297,56 @@ class Sessions(UseCases):
             raise Forbidden("only the session's teachers and the school's admins see attendance")
         return await self._store.attendance(session_id)
 
-    async def attendance_csv(self, by: User, session_id: str) -> str:
-        """One row per person: name, first join, last leave, total minutes, stays."""
-        now = self._clock()
-        people: dict[str, list[Attendance]] = {}
-        for stay in await self.attendance(by, session_id):
-            people.setdefault(stay.user_id, []).append(stay)
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["name", "joined", "left", "minutes", "stays"])
-        for stays in people.values():
-            lefts = [s.left_at for s in stays]
-            writer.writerow(
-                [
-                    stays[0].name,
-                    _iso(min(s.joined_at for s in stays)),
-                    "" if None in lefts else _iso(max(s for s in lefts if s is not None)),
-                    f"{sum(s.minutes(now) for s in stays):.1f}",
-                    len(stays),
-                ]
-            )
-        return out.getvalue()
-
     # --- helpers ---------------------------------------------------------------------
 
     def _may_see(self, actor: Actor, session: Session) -> bool:
-        target = Target.of_session(session)
-        if session.kind not in _JOIN_ACTION:
-            return False
-        return allowed(actor, _JOIN_ACTION[session.kind], target) or allowed(
-            actor, Action.MODERATE, target
+        return may_see(actor, session)
+
+
+def may_see(actor: Actor, session: Session) -> bool:
+    """Whether `actor` may join or host `session` (and so sees it listed)."""
+    target = Target.of_session(session)
+    if session.kind not in _JOIN_ACTION:
+        return False
+    return allowed(actor, _JOIN_ACTION[session.kind], target) or allowed(
+        actor, Action.MODERATE, target
+    )
+
+
+# --- the schedule's checks (issue 18) ------------------------------------------------------
+
+MAX_DURATION = 600
+"""Minutes: a school day at most."""
+LATE_SHOWN = 3600.0
+"""Seconds a scheduled session that its teacher has not started yet stays among the upcoming
+ones (the class waits for a teacher who is late)."""
+
+
+def checked_title(title: str) -> str:
+    """`title` with its runs of whitespace made single spaces; `title_required` or
+    `title_too_long`."""
+    if not isinstance(title, str) or not title.strip():
+        raise ClassroomError(errors.TITLE_REQUIRED, "the title must not be empty", "title")
+    title = " ".join(title.split())
+    if len(title) > MAX_TITLE:
+        raise ClassroomError(
+            errors.TITLE_TOO_LONG, f"the title must be at most {MAX_TITLE} characters", "title"
         )
+    return title
 
 
-def _iso(ts: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+def checked_start(scheduled_at: float | None, now: float, field: str) -> None:
+    """`time_in_past` for a start more than a minute ago (a form filled in slowly is not)."""
+    if scheduled_at is not None and scheduled_at < now - 60:
+        raise ClassroomError(errors.TIME_IN_PAST, "this time has already passed", field)
+
+
+def checked_duration(minutes: int | None) -> int | None:
+    whole = isinstance(minutes, int) and not isinstance(minutes, bool)
+    if minutes is not None and not (whole and 1 <= minutes <= MAX_DURATION):
+        raise ClassroomError(
+            errors.DURATION_INVALID,
+            f"a session lasts 1 to {MAX_DURATION} minutes",
+            "duration_minutes",
+        )
+    return minutes

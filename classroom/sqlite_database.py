@@ -8,7 +8,8 @@ with `PRAGMA user_version` and grows only by appending to `MIGRATIONS`.
 
 The database is put together from one part per aggregate, each a mixin on the one connection:
 `sqlite_people` (schools, accounts, password links), `sqlite_classes` (classes, invites) and
-`sqlite_sessions` (sessions, attendance, chat, removals); `sqlite_sign_ins` is its own object.
+`sqlite_sessions` (sessions, attendance, chat, removals), `sqlite_polls` (a session's polls
+and answers); `sqlite_sign_ins` is its own object.
 What is left here opens the connection and holds the transactions that span aggregates (an
 invite redeemed or accepted, a class list imported, a person erased). The schema is in
 `sqlite_schema`, the row ↔ model conversions in `sqlite_rows`, the connection's transactions
@@ -28,12 +29,13 @@ from .sqlite_connection import open_database
 from .sqlite_erasure import erase_user
 from .sqlite_materials import SqliteMaterials
 from .sqlite_people import SqlitePeople
+from .sqlite_polls import SqlitePolls
 from .sqlite_sessions import SqliteSessions
 from .sqlite_sign_ins import SqliteSignIns
 from .store import ErasedRows
 
 
-class SqliteDatabase(SqlitePeople, SqliteClasses, SqliteSessions):
+class SqliteDatabase(SqlitePeople, SqliteClasses, SqliteSessions, SqlitePolls):
     """The repository's statements on one SQLite connection, used from one thread."""
 
     def __init__(self, path: str | Path, migrations: Sequence[str]) -> None:

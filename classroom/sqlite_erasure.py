@@ -58,6 +58,10 @@ def erase_user(
     )
     attendance = run("DELETE FROM attendance WHERE user_id = ?", user_id)
     removals = run("DELETE FROM removals WHERE user_id = ?", user_id)
+    # A pupil's answers are theirs: gone with them. A poll stays with its lesson, under the
+    # admin as the lesson does.
+    poll_answers = run("DELETE FROM poll_answers WHERE user_id = ?", user_id)
+    run("UPDATE polls SET asked_by = ? WHERE asked_by = ?", reassign_to, user_id)
     # A class's materials are the school's, like its lessons: they stay, under the admin.
     materials = run(
         "UPDATE materials SET uploaded_by = ? WHERE uploaded_by = ?", reassign_to, user_id
@@ -75,5 +79,6 @@ def erase_user(
         chat_lines=chat_lines,
         attendance=attendance,
         removals=removals,
+        poll_answers=poll_answers,
         materials_reassigned=materials,
     )

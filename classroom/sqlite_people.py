@@ -25,8 +25,9 @@ class SqlitePeople(SqliteConnection):
     def add_school(self, school: School) -> None:
         with self._transaction(), conflicts({"schools.id": f"school id {school.id!r} is taken"}):
             self._db.execute(
-                "INSERT INTO schools (id, name, parents_see_recordings, recordings_kept_days)"
-                " VALUES (:id, :name, :parents_see_recordings, :recordings_kept_days)",
+                "INSERT INTO schools (id, name, parents_see_recordings, recordings_kept_days,"
+                " time_zone) VALUES (:id, :name, :parents_see_recordings,"
+                " :recordings_kept_days, :time_zone)",
                 school_values(school),
             )
 
@@ -34,8 +35,8 @@ class SqlitePeople(SqliteConnection):
         with self._transaction():
             cursor = self._db.execute(
                 "UPDATE schools SET name = :name, parents_see_recordings ="
-                " :parents_see_recordings, recordings_kept_days = :recordings_kept_days"
-                " WHERE id = :id",
+                " :parents_see_recordings, recordings_kept_days = :recordings_kept_days,"
+                " time_zone = :time_zone WHERE id = :id",
                 school_values(school),
             )
             found(cursor, "school", school.id)
@@ -97,8 +98,8 @@ class SqlitePeople(SqliteConnection):
         with self._transaction():
             with conflicts({"schools.id": f"school id {school.id!r} is taken"}):
                 self._db.execute(
-                    "INSERT INTO schools (id, name, parents_see_recordings)"
-                    " VALUES (:id, :name, :parents_see_recordings)",
+                    "INSERT INTO schools (id, name, parents_see_recordings, time_zone)"
+                    " VALUES (:id, :name, :parents_see_recordings, :time_zone)",
                     school_values(school),
                 )
             self._insert_user(admin)

@@ -45,6 +45,7 @@ def school_values(school: School) -> dict[str, Value]:
         "name": school.name,
         "parents_see_recordings": school.parents_see_recordings,
         "recordings_kept_days": school.recordings_kept_days,
+        "time_zone": school.time_zone,
     }
 
 
@@ -98,6 +99,8 @@ def session_values(session: Session) -> dict[str, Value]:
         "performers": json.dumps(list(session.performers)),
         "link": session.link,
         "hls_only": session.hls_only,
+        "duration_minutes": session.duration_minutes,
+        "cancelled": session.cancelled,
     }
 
 
@@ -110,6 +113,7 @@ def school_from_row(row: Row) -> School:
         name=row["name"],
         parents_see_recordings=bool(row["parents_see_recordings"]),
         recordings_kept_days=row["recordings_kept_days"],
+        time_zone=row["time_zone"],
     )
 
 
@@ -166,6 +170,8 @@ def session_from_row(row: Row) -> Session:
         performers=performers_from(row["performers"]),
         link=row["link"],
         hls_only=bool(row["hls_only"]),
+        duration_minutes=row["duration_minutes"],
+        cancelled=bool(row["cancelled"]),
     )
 
 

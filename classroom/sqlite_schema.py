@@ -176,6 +176,47 @@ ALTER TABLE schools ADD COLUMN recordings_kept_days INTEGER
     CHECK (recordings_kept_days IS NULL OR recordings_kept_days BETWEEN 1 AND 3650);
 """
 
+_SCHEMA_SCHEDULE = """
+-- The schedule (issue 18): how long a session is planned to last, and whether its teacher
+-- called it off before it started; the upcoming ones are read by school and start.
+ALTER TABLE sessions ADD COLUMN duration_minutes INTEGER
+    CHECK (duration_minutes IS NULL OR duration_minutes BETWEEN 1 AND 600);
+ALTER TABLE sessions ADD COLUMN cancelled INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX sessions_upcoming ON sessions (school_id, state, scheduled_at);
+"""
+
+_SCHEMA_LESSON_RECORD = """
+-- The lesson's record (issue 18): every poll of a session (a quiz has its correct option) and
+-- each person's latest answer, and the school's time zone for its reports. Like attendance,
+-- an answer names whoever gave it without a foreign key to an account; erasing a person
+-- deletes their answers.
+ALTER TABLE schools ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'Europe/Moscow';
+CREATE TABLE polls (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    session_id TEXT NOT NULL REFERENCES sessions (id),
+    question TEXT NOT NULL,
+    options TEXT NOT NULL,
+    multiple INTEGER NOT NULL CHECK (multiple IN (0, 1)),
+    asked_by TEXT NOT NULL,
+    asked_at REAL NOT NULL,
+    correct INTEGER,
+    closed_at REAL,
+    show_results INTEGER NOT NULL CHECK (show_results IN (0, 1))
+);
+CREATE INDEX polls_by_session ON polls (session_id, asked_at, seq);
+CREATE TABLE poll_answers (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    poll_id TEXT NOT NULL REFERENCES polls (id),
+    user_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    choices TEXT NOT NULL,
+    answered_at REAL NOT NULL,
+    UNIQUE (poll_id, user_id)
+);
+CREATE INDEX poll_answers_by_user ON poll_answers (user_id);
+"""
+
 _SCHEMA_MATERIALS = """
 -- Materials (issue 18): a class's PDFs, each file at DATA_DIR/materials/<id>.pdf. A material
 -- uploaded to a lesson names it; one uploaded to the class does not.
@@ -201,6 +242,8 @@ MIGRATIONS: list[str] = [
     _SCHEMA_4,
     _SCHEMA_ADMINISTRATION,
     _SCHEMA_RETENTION,
+    _SCHEMA_SCHEDULE,
+    _SCHEMA_LESSON_RECORD,
     _SCHEMA_MATERIALS,
 ]
 """SQL scripts in order; the database's `user_version` is how many of them it has had.

@@ -31,9 +31,10 @@ class SqliteSessions(SqliteConnection):
             self._db.execute(
                 "INSERT INTO sessions (id, school_id, kind, title, created_by, created_at,"
                 " class_id, guest_id, scheduled_at, state, started_at, ended_at, performers,"
-                " link, hls_only) VALUES (:id, :school_id, :kind, :title, :created_by,"
-                " :created_at, :class_id, :guest_id, :scheduled_at, :state, :started_at,"
-                " :ended_at, :performers, :link, :hls_only)",
+                " link, hls_only, duration_minutes, cancelled) VALUES (:id, :school_id, :kind,"
+                " :title, :created_by, :created_at, :class_id, :guest_id, :scheduled_at, :state,"
+                " :started_at, :ended_at, :performers, :link, :hls_only, :duration_minutes,"
+                " :cancelled)",
                 session_values(session),
             )
 
@@ -44,7 +45,8 @@ class SqliteSessions(SqliteConnection):
                 " created_by = :created_by, created_at = :created_at, class_id = :class_id,"
                 " guest_id = :guest_id, scheduled_at = :scheduled_at, state = :state,"
                 " started_at = :started_at, ended_at = :ended_at, performers = :performers,"
-                " link = :link, hls_only = :hls_only WHERE id = :id",
+                " link = :link, hls_only = :hls_only, duration_minutes = :duration_minutes,"
+                " cancelled = :cancelled WHERE id = :id",
                 session_values(session),
             )
             found(cursor, "session", session.id)
@@ -60,6 +62,17 @@ class SqliteSessions(SqliteConnection):
     def sessions(self, school_id: str) -> list[Session]:
         rows = self._db.execute(
             "SELECT * FROM sessions WHERE school_id = ? ORDER BY seq", (school_id,)
+        )
+        return [session_from_row(row) for row in rows]
+
+    # the schedule (issue 18)
+
+    def upcoming_sessions(self, school_id: str, since: float) -> list[Session]:
+        rows = self._db.execute(
+            "SELECT * FROM sessions WHERE school_id = ? AND (state = 'live'"
+            " OR (state = 'scheduled' AND scheduled_at >= ?))"
+            " ORDER BY COALESCE(scheduled_at, started_at), seq",
+            (school_id, since),
         )
         return [session_from_row(row) for row in rows]
 

@@ -23,6 +23,7 @@ from typing import ParamSpec, TypeVar
 from .materials import Material
 from .models import Attendance, ChatLine, Invite, School, SchoolClass, Session, SignIn, User
 from .password_links import PasswordLink
+from .poll_records import PollAnswer, PollRecord
 from .sqlite_database import SqliteDatabase
 from .sqlite_materials import SqliteMaterials
 from .sqlite_schema import MIGRATIONS
@@ -167,6 +168,11 @@ class SqliteStore:
     async def sessions(self, school_id: str) -> list[Session]:
         return await self._worker.run(self._database.sessions, school_id)
 
+    # the schedule (issue 18)
+
+    async def upcoming_sessions(self, school_id: str, since: float) -> list[Session]:
+        return await self._worker.run(self._database.upcoming_sessions, school_id, since)
+
     # attendance
 
     async def add_attendance(self, stay: Attendance) -> int:
@@ -177,6 +183,23 @@ class SqliteStore:
 
     async def attendance(self, session_id: str) -> list[Attendance]:
         return await self._worker.run(self._database.attendance, session_id)
+
+    # polls (issue 18)
+
+    async def add_poll(self, poll: PollRecord) -> None:
+        await self._worker.run(self._database.add_poll, poll)
+
+    async def close_poll(self, poll_id: str, closed_at: float) -> None:
+        await self._worker.run(self._database.close_poll, poll_id, closed_at)
+
+    async def put_poll_answer(self, answer: PollAnswer) -> None:
+        await self._worker.run(self._database.put_poll_answer, answer)
+
+    async def polls(self, session_id: str) -> list[PollRecord]:
+        return await self._worker.run(self._database.polls, session_id)
+
+    async def poll_answers(self, session_id: str) -> list[PollAnswer]:
+        return await self._worker.run(self._database.poll_answers, session_id)
 
     # chat
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from .models import Attendance, ChatLine, Invite, School, SchoolClass, Session, SignIn, User
+from .poll_records import PollAnswer, PollRecord
 
 if TYPE_CHECKING:
     from .materials import Material
@@ -39,6 +40,7 @@ class ErasedRows:
     chat_lines: int = 0
     attendance: int = 0
     removals: int = 0
+    poll_answers: int = 0
     materials_reassigned: int = 0
     """Materials the person uploaded, now the erasing admin's (the class's, like its lessons)."""
 
@@ -125,12 +127,34 @@ class Repository(Protocol):
     async def session_by_link(self, link: str) -> Session | None: ...
     async def sessions(self, school_id: str) -> list[Session]: ...
 
+    # the schedule (issue 18)
+    async def upcoming_sessions(self, school_id: str, since: float) -> list[Session]:
+        """The school's live sessions and those scheduled to start at or after `since` (not
+        cancelled: those are ended), soonest first (a live one by when it was planned, else
+        when it started); ties in insertion order."""
+
     # attendance
     async def add_attendance(self, stay: Attendance) -> int:
         """Store a stay; returns its row id, for `close_attendance`."""
 
     async def close_attendance(self, stay_id: int, left_at: float) -> None: ...
     async def attendance(self, session_id: str) -> list[Attendance]: ...
+
+    # polls (issue 18)
+    async def add_poll(self, poll: PollRecord) -> None:
+        """Raises Conflict when the poll's id is taken."""
+
+    async def close_poll(self, poll_id: str, closed_at: float) -> None:
+        """Sets its closing time once (a later close keeps the first); KeyError: no such poll."""
+
+    async def put_poll_answer(self, answer: PollAnswer) -> None:
+        """The person's answer to the poll, replacing their earlier one."""
+
+    async def polls(self, session_id: str) -> list[PollRecord]:
+        """The session's polls in the order they were asked."""
+
+    async def poll_answers(self, session_id: str) -> list[PollAnswer]:
+        """The answers to the session's polls: poll by poll as asked, earliest answer first."""
 
     # chat
     async def add_chat(self, line: ChatLine) -> None: ...

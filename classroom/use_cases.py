@@ -20,6 +20,7 @@ from .errors import Forbidden, NotFound
 from .models import School, SchoolClass, Session, User
 from .policy import Action, Actor, Target, allowed
 from .scoped import class_of_school, person_of_school, session_of_school
+from .session_changes import NoChanges, SessionChanges
 from .store import Repository
 
 P = ParamSpec("P")
@@ -60,13 +61,16 @@ class UseCases:
         clock: Callable[[], float] = time.time,
         new_id: Callable[[], str] = lambda: secrets.token_hex(8),
         writes: asyncio.Lock | None = None,
+        changes: SessionChanges | None = None,
     ) -> None:
         """`writes`: the lock of everything else writing to `store` (`Writer`); a new one
-        when nothing else does."""
+        when nothing else does. `changes`: told when a session starts, ends or is
+        (re)scheduled (the pages open on /school); nobody when None."""
         self._store = store
         self._clock = clock
         self._new_id = new_id
         self._writes = writes or asyncio.Lock()
+        self._changes: SessionChanges = changes or NoChanges()
 
     async def actor(self, user: User) -> Actor:
         return Actor.of(user, await self._store.classes(user.school_id))

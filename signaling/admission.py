@@ -24,7 +24,7 @@ from classroom.roster import CHAT_KEPT, ChatMessage, Participant
 from district.directory import NoNode
 from sfu.errors import SfuError
 
-from . import departure, hosting, protocol
+from . import departure, hosting, polling, protocol
 from .absence import Away
 from .auth import Claims
 from .errors import (
@@ -231,6 +231,7 @@ async def join_locked(
             ChatMessage(line.user_id, line.name, line.text, line.ts)
             for line in await record.recent_chat(claims.room, CHAT_KEPT)
         )
+        await polling.restore_open_polls(session, claims.room)
     if roster.full_for(audience=claims.grants.watch_only):
         raise ProtocolError(ROOM_FULL, "the room has reached its participant limit")
     participant = Participant(
@@ -389,9 +390,13 @@ def room_state(session: Session, room: str, me: Participant) -> dict[str, Any]:
         "material": moderation.showing.to_dict() if moderation.showing is not None else None,
         "polls": [
             {
-                **p.to_dict(),
-                "mine": list(p.answers.get(me.identity, ())),
-                **({"results": p.results()} if me.grants.moderate or p.show_results else {}),
+                **p.to_dict(host=me.grants.moderate),
+                "mine": p.mine(me.identity),
+                **(
+                    {"results": p.host_results() if me.grants.moderate else p.results()}
+                    if me.grants.moderate or p.show_results
+                    else {}
+                ),
             }
             for p in moderation.polls.values()
             if not p.closed

@@ -50,6 +50,7 @@ from .api_plumbing import (
 )
 from .api_views import class_view, invite_view, school_view, session_view, user_view
 from .class_routes import CLASS_OPERATIONS
+from .schedule_routes import SCHEDULE_OPERATIONS
 from .school_routes import SCHOOL_OPERATIONS
 from .session_routes import PERFORMERS, SESSION_OPERATIONS, hls_path
 
@@ -100,6 +101,7 @@ OPERATIONS = (
     + SCHOOL_OPERATIONS
     + CLASS_OPERATIONS
     + PASSWORD_OPERATIONS
+    + SCHEDULE_OPERATIONS
     + SESSION_OPERATIONS
 )
 
@@ -113,6 +115,7 @@ def add_routes(app: web.Application) -> None:
     from .erasure_routes import ERASURE_OPERATIONS
     from .event_routes import EVENT_OPERATIONS
     from .hls_routes import HLS_OPERATIONS
+    from .lesson_record_routes import LESSON_RECORD_OPERATIONS
     from .material_routes import MATERIAL_OPERATIONS
     from .openapi import document
     from .recording_routes import RECORDING_OPERATIONS
@@ -126,6 +129,7 @@ def add_routes(app: web.Application) -> None:
         + ADMIN_OPERATIONS
         + DISTRICT_OPERATIONS
         + ERASURE_OPERATIONS
+        + LESSON_RECORD_OPERATIONS
         + MATERIAL_OPERATIONS
     )
     spec = document(operations)

@@ -60,6 +60,7 @@ _STATUS = {
     "no_such_node": 404,
     errors.SESSION_ENDED: 409,
     errors.SESSION_NOT_LIVE: 409,
+    errors.SESSION_NOT_SCHEDULED: 409,
     errors.ERASE_SELF: 409,
     errors.LAST_ADMIN: 409,
     errors.CONFIRMATION_MISMATCH: 400,

@@ -72,6 +72,8 @@ def session_view(session: Session) -> dict[str, Any]:
         "ended_at": session.ended_at,
         "performers": list(session.performers),
         "hls_only": session.hls_only,
+        "duration_minutes": session.duration_minutes,
+        "cancelled": session.cancelled,
     }
 
 
@@ -81,4 +83,5 @@ def school_view(school: School) -> dict[str, Any]:
         "name": school.name,
         "parents_see_recordings": school.parents_see_recordings,
         "recordings_kept_days": school.recordings_kept_days,
+        "time_zone": school.time_zone,
     }

@@ -40,6 +40,9 @@ from .metrics_access import metrics_refusal
 from .retention import Retention
 from .room_calls import NODE_UNREACHABLE, ROOM_CALLS, RoomCalls, node_key
 from .rooms import LiveRooms
+from .schedule_routes import SCHOOL_EVENTS
+from .school_events import SESSION_NEWS, LocalNews, SchoolEvents, SessionNews
+from .school_events_redis import RedisNews
 from .server_state import ServerState
 from .session import Session
 from .sfu_link import PATH as SFU_LINK
@@ -197,7 +200,18 @@ def create_app(config: Config) -> web.Application:
             store = await SqliteStore.open(config.database_path)
         # One lock for every use case writing to the store (`classroom.use_cases.Writer`).
         writes = asyncio.Lock()
-        app[api.CLASSROOM] = Classroom(store, writes=writes)
+        # The school's pages hear of sessions starting at once: through Redis in a district
+        # (a start on one node, a page on another), in process otherwise.
+        hub = app[SCHOOL_EVENTS] = SchoolEvents(api.session_view)
+        news: SessionNews
+        if config.redis_url:
+            news = RedisNews(config.redis_url, hub.deliver, on_gap=hub.close)
+            news.start()
+        else:
+            news = LocalNews(hub.deliver)
+        app[SESSION_NEWS] = news
+        app[api.CLASSROOM] = Classroom(store, writes=writes, changes=news)
+        hub.attach(app[api.CLASSROOM])
         app[api.SIGN_INS] = SignIns(store.sign_ins)
         app[api.THROTTLE] = Throttle(config.trust_proxy)
         app[admin_routes.ADMINISTRATION] = Administration(store, writes=writes)
@@ -251,6 +265,7 @@ def create_app(config: Config) -> web.Application:
         app[api.ROOM_STATUS] = room_status
         app[api.SIGNED_OUT] = signed_out
         yield
+        await news.close()
         await calls.close()
         await app[api.COMPOSITIONS].close()
         await app[api.BROADCASTS].close()
@@ -281,7 +296,9 @@ def create_app(config: Config) -> web.Application:
         return app[STATE].room_status(room)
 
     async def sign_out(room: str, arguments: dict[str, Any]) -> dict[str, Any]:
-        return {"closed": app[STATE].sign_out(set(arguments["sign_ins"]))}
+        ended = set(arguments["sign_ins"])
+        app[SCHOOL_EVENTS].signed_out(ended)  # the /school pages' streams too
+        return {"closed": app[STATE].sign_out(ended)}
 
     for action, run in [
         ("record", record),
@@ -304,6 +321,10 @@ def create_app(config: Config) -> web.Application:
             session.send({"type": "server_restarting"})
             session.close_soon(WSCloseCode.SERVICE_RESTART)
 
+    async def close_streams(app: web.Application) -> None:
+        # The /school pages' event streams end; their EventSource reconnects (elsewhere).
+        app[SCHOOL_EVENTS].close()
+
     async def retention_lifetime(app: web.Application) -> AsyncIterator[None]:
         # After the SFU's start: recovery has made crashed recordings whole (and stopped).
         sweeps = asyncio.get_running_loop().create_task(app[RETENTION].run(config.retention_period))
@@ -315,6 +336,7 @@ def create_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(sfu_lifetime)
     app.cleanup_ctx.append(retention_lifetime)
     app.on_shutdown.append(close_sockets)
+    app.on_shutdown.append(close_streams)
     app.on_response_prepare.append(security_headers(config.base_url.startswith("https://")))
     app.router.add_get(SFU_LINK, _sfu_link)
     app.router.add_get("/", _index)

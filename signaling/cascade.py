@@ -55,23 +55,33 @@ class CascadeSfu:
         return self._where.get((room, peer), self.local)
 
     async def _edge(self, room: str, node: str) -> SfuControl | None:
-        """`node`'s SFU with the room open there and piped from here; None when it cannot
-        be (the peer then stays here)."""
+        """`node`'s SFU with the room open there and piped from here, and a place taken in it
+        (counted in `_edges` at once: the last other peer there leaving while this one's
+        `add_peer` is under way must not close the room under it); None when it cannot be
+        (the peer then stays here)."""
         edge = await self._link(node)
         if edge is None:
             return None
         async with self._lock:
-            if (room, edge) in self._pipes:
-                return edge
-            try:
-                await edge.open_room(room)
-                host, port = await edge.open_pipe(room)
-                await self.local.start_pipe(room, host, port)
-            except Exception:
-                logger.exception("cannot cascade room %s to node %s", room, node)
-                return None
-            self._pipes[(room, edge)] = (host, port)
+            if (room, edge) not in self._pipes:
+                try:
+                    await edge.open_room(room)
+                    host, port = await edge.open_pipe(room)
+                    await self.local.start_pipe(room, host, port)
+                except Exception:
+                    logger.exception("cannot cascade room %s to node %s", room, node)
+                    await self._close_edge_room(room, edge)
+                    return None
+                self._pipes[(room, edge)] = (host, port)
+            self._edges[(room, edge)] = self._edges.get((room, edge), 0) + 1
             return edge
+
+    async def _close_edge_room(self, room: str, edge: SfuControl) -> None:
+        """The room opened on the edge for a cascade that could not be made: closed again."""
+        try:
+            await edge.close_room(room)
+        except Exception:
+            logger.warning("the edge of room %s did not close it", room)
 
     async def _release(self, room: str, edge: SfuControl) -> None:
         """The edge holds none of the room's peers any more: its room and pipe go."""
@@ -82,10 +92,7 @@ class CascadeSfu:
             pipe = self._pipes.pop((room, edge), None)
             if pipe is not None:
                 await self.local.stop_pipe(room, *pipe)
-            try:
-                await edge.close_room(room)
-            except Exception:
-                logger.warning("the edge of room %s did not close it", room)
+            await self._close_edge_room(room, edge)
 
     async def edge_lost(self, edge: SfuControl) -> None:
         """The link to an edge broke (its node died or restarted): its peers' media is gone.
@@ -129,9 +136,14 @@ class CascadeSfu:
         if edge is None:
             await self.local.add_peer(room, peer, subscribe, publishers, priority)
             return
-        await edge.add_peer(room, peer, subscribe, publishers, priority)
+        try:
+            await edge.add_peer(room, peer, subscribe, publishers, priority)
+        except BaseException:
+            # Its place goes: the room and pipe there too, if they were for it alone.
+            self._edges[(room, edge)] = self._edges.get((room, edge), 1) - 1
+            await self._release(room, edge)
+            raise
         self._where[(room, peer)] = edge
-        self._edges[(room, edge)] = self._edges.get((room, edge), 0) + 1
 
     async def remove_peer(self, room: str, peer: str) -> list[str]:
         edge = self._where.pop((room, peer), None)

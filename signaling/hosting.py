@@ -3,19 +3,17 @@
 Hosts: mute one or all (at the SFU, so the media really stops), allow unmuting, remove,
 lock, admit from or deny the lobby, pin, lower hands. Everyone: raise and lower their own
 hand. The state lives in `classroom.moderation.RoomModeration`; this module applies it to
-sockets and the SFU, and tells the room.
+sockets and the SFU, and tells the room. Polls are `polling`'s.
 """
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from classroom.polls import Poll, PollError
 from classroom.roster import Participant
 
-from . import protocol, recording_control
+from . import polling, protocol, recording_control
 from .errors import BAD_MESSAGE, NOT_HOST, ProtocolError
 
 if TYPE_CHECKING:
@@ -227,66 +225,6 @@ def screen_stopped(session: Session, room: str, participant_id: str) -> None:
         broadcast_pin(session, room)
 
 
-def _poll(session: Session, room: str, request: protocol.Request) -> Poll:
-    poll = session.state.rooms.moderation(room).polls.get(request.body["pollId"])
-    if poll is None:
-        raise ProtocolError(BAD_MESSAGE, f"no poll {request.body['pollId']!r} in this room")
-    return poll
-
-
-def _share_results(session: Session, room: str, poll: Poll) -> None:
-    """Live results: to the hosts always, to everyone when the poll shows them."""
-    message = {"type": "poll_results", **poll.results()}
-    if poll.show_results:
-        session.state.rooms.broadcast(room, message)
-    else:
-        for host in session.state.rooms.hosts(room):
-            host.send(message)
-
-
-async def poll_create(
-    session: Session, request: protocol.Request, me: Participant, room: str
-) -> None:
-    _host(me)
-    body = request.body
-    try:
-        poll = Poll.create(
-            "q_" + secrets.token_hex(4),
-            body["question"],
-            body["options"],
-            body["multiple"],
-            body["showResults"],
-        )
-    except PollError as exc:
-        raise ProtocolError(BAD_MESSAGE, str(exc)) from exc
-    session.state.rooms.moderation(room).polls[poll.id] = poll
-    _ok(session, request, pollId=poll.id)
-    session.state.rooms.broadcast(room, {"type": "poll", "poll": poll.to_dict()})
-
-
-async def poll_answer(
-    session: Session, request: protocol.Request, me: Participant, room: str
-) -> None:
-    poll = _poll(session, room, request)
-    try:
-        poll.answer(me.identity, request.body["choices"])
-    except PollError as exc:
-        raise ProtocolError(BAD_MESSAGE, str(exc)) from exc
-    _ok(session, request)
-    _share_results(session, room, poll)
-
-
-async def poll_close(
-    session: Session, request: protocol.Request, me: Participant, room: str
-) -> None:
-    _host(me)
-    poll = _poll(session, room, request)
-    poll.closed = True
-    _ok(session, request)
-    session.state.rooms.broadcast(room, {"type": "poll_closed", "pollId": poll.id})
-    _share_results(session, room, poll)
-
-
 async def start_recording(
     session: Session, request: protocol.Request, me: Participant, room: str
 ) -> None:
@@ -317,9 +255,9 @@ HANDLERS: dict[str, Handler] = {
     "end_session": end_session,
     "start_recording": start_recording,
     "stop_recording": stop_recording,
-    "poll_create": poll_create,
-    "poll_answer": poll_answer,
-    "poll_close": poll_close,
+    "poll_create": polling.poll_create,
+    "poll_answer": polling.poll_answer,
+    "poll_close": polling.poll_close,
     "mute_participant": mute_participant,
     "mute_all": mute_all,
     "allow_unmute": allow_unmute,

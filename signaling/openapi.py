@@ -24,11 +24,14 @@ ERROR = {
 }
 
 _ERRORS = {
-    "400": "invalid_input, bad_json or import_invalid: the field and the rule are named",
+    "400": "invalid_input, bad_json or import_invalid: the field and the rule are named;"
+    " a session's title_required, title_too_long, time_malformed, time_in_past or"
+    " duration_invalid (the field named too)",
     "401": "unauthorized (no or expired token) or bad_credentials",
     "403": "forbidden (your role may not do this here) or account_disabled",
     "404": "not_found (another school's records are not found either) or operator_disabled",
-    "409": "conflict (a login taken), session_ended, cannot_deactivate_self or last_admin",
+    "409": "conflict (a login taken), session_ended, session_not_scheduled (moving or"
+    " cancelling one that started), cannot_deactivate_self or last_admin",
     "410": "invite_expired, invite_revoked, invite_used_up or link_expired",
     "413": "import_too_large: a class list past its rows or bytes",
 }

@@ -196,6 +196,9 @@ def _validate_poll_create(body: dict[str, Any]) -> None:
         raise ProtocolError(BAD_MESSAGE, "'options' must be a list of strings")
     _field(body, "multiple", bool)
     _field(body, "showResults", bool)
+    correct = body.get("correct")
+    if correct is not None and (not isinstance(correct, int) or isinstance(correct, bool)):
+        raise ProtocolError(BAD_MESSAGE, "'correct' must be an option number or null")
 
 
 def _validate_poll_answer(body: dict[str, Any]) -> None:

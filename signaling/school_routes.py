@@ -28,7 +28,11 @@ async def update_school(request: web.Request) -> dict[str, Any]:
     # null keeps recordings until deleted by hand, as 0 does; absent leaves the setting.
     kept = (body["recordings_kept_days"] or 0) if "recordings_kept_days" in body else None
     school = await request.app[CLASSROOM].update_school(
-        _me(request), body.get("name"), body.get("parents_see_recordings"), kept
+        _me(request),
+        body.get("name"),
+        body.get("parents_see_recordings"),
+        kept,
+        body.get("time_zone"),
     )
     return school_view(school)
 
@@ -57,7 +61,7 @@ SCHOOL_OPERATIONS = [
         "/api/school",
         update_school,
         "Rename the school, let parents watch their class's recordings, or set how many days"
-        " recordings are kept (0 or null: until deleted by hand) (admins)",
+        " recordings are kept (0 or null: until deleted by hand), or its time zone (admins)",
         body=obj(
             name=NAME,
             parents_see_recordings={"type": "boolean"},
@@ -66,6 +70,13 @@ SCHOOL_OPERATIONS = [
                 "minimum": 0,
                 "maximum": MAX_KEPT_DAYS,
                 "description": "days after a recording stopped; 0 or null: kept until deleted",
+            },
+            time_zone={
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 64,
+                "description": "an IANA zone, e.g. Europe/Moscow (unknown_time_zone otherwise):"
+                " attendance shows times in it",
             },
         ),
         tags=["schools"],

@@ -16,6 +16,7 @@ from aiohttp import WSCloseCode
 
 from classroom.materials import Material
 from classroom.models import ChatLine
+from classroom.poll_records import PollAnswer, PollRecord
 from recording.remux import participant_files
 from recording.sidecar import session_folder
 from sfu.control import SfuControl
@@ -91,6 +92,18 @@ class SessionRecord(Protocol):
 
     async def audience_over_hls(self, session_id: str) -> bool:
         """Whether its audience is sent to the HLS instead of WebRTC."""
+
+    # polls kept with the lesson (issue 18); a room that is no session keeps none
+
+    async def poll_asked(self, poll: PollRecord) -> None: ...
+
+    async def poll_answered(self, session_id: str, answer: PollAnswer) -> None:
+        """The person's answer, replacing their earlier one."""
+
+    async def poll_closed(self, session_id: str, poll_id: str) -> None: ...
+
+    async def open_polls(self, session_id: str) -> list[tuple[PollRecord, list[PollAnswer]]]:
+        """The session's polls still open, with their answers (a room that starts again)."""
 
 
 class RoomMaterials(Protocol):

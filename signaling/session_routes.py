@@ -1,5 +1,6 @@
 """The REST API of sessions (a lesson, a meeting, a consultation, an event): listing,
-creating, starting and ending them, a room token to join one, and their chat and attendance.
+creating, starting and ending them, a room token to join one, and their chat and attendance
+(the whole class's roll, its CSV and the polls: `signaling/lesson_record_routes.py`).
 
 An event's performers, audience and guest link are in `signaling/event_routes.py`, a
 session's recordings in `signaling/recording_routes.py`.
@@ -33,6 +34,7 @@ from .api_plumbing import (
 )
 from .api_views import session_view
 from .body import Schema, obj, string
+from .schedule_routes import DURATION, STARTS_AT, TITLE
 
 PERFORMERS: Schema = {"type": "array", "items": string(64, 1), "maxItems": 20}
 """An event's performers, by id: creating an event, and changing them (`event_routes.py`)."""
@@ -96,6 +98,8 @@ async def create_session(request: web.Request) -> dict[str, Any]:
         guest_id=body.get("guest_id"),
         scheduled_at=body.get("scheduled_at"),
         performers=body.get("performers"),
+        starts_at=body.get("starts_at"),
+        duration_minutes=body.get("duration_minutes"),
     )
     return session_view(session)
 
@@ -187,17 +191,6 @@ async def attendance(request: web.Request) -> dict[str, Any]:
     }
 
 
-async def attendance_csv(request: web.Request) -> web.Response:
-    session_id = request.match_info["session_id"]
-    text = await request.app[CLASSROOM].attendance_csv(_me(request), session_id)
-    return web.Response(
-        text=text,
-        content_type="text/csv",
-        charset="utf-8",
-        headers={"Content-Disposition": f'attachment; filename="attendance-{session_id}.csv"'},
-    )
-
-
 SESSION_OPERATIONS = [
     Operation(
         "GET",
@@ -214,11 +207,13 @@ SESSION_OPERATIONS = [
         body=obj(
             ["kind", "title"],
             kind={"type": "string", "enum": [k.value for k in SessionKind]},
-            title=string(200, 1),
+            title=TITLE,
             class_id=string(64, 1),
             guest_id=string(64, 1),
             scheduled_at={"type": "number", "minimum": 0},
             performers=PERFORMERS,
+            starts_at=STARTS_AT,
+            duration_minutes=DURATION,
         ),
         tags=["sessions"],
     ),
@@ -256,14 +251,6 @@ SESSION_OPERATIONS = [
         "/api/sessions/{session_id}/attendance",
         attendance,
         "Who joined and left when (hosts, admins)",
-        tags=["attendance"],
-    ),
-    Operation(
-        "GET",
-        "/api/sessions/{session_id}/attendance.csv",
-        attendance_csv,
-        "Attendance as CSV: name, joined, left, minutes, stays",
-        produces="text/csv",
         tags=["attendance"],
     ),
 ]

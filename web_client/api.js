@@ -173,9 +173,21 @@ export const endSession = (id) => json('POST', `/api/sessions/${enc(id)}/end`);
 /** {token, url, lobby, host, session}: open `url` to enter the live room. */
 export const joinSession = (id) => json('POST', `/api/sessions/${enc(id)}/join`);
 
-/** The attendance CSV as {blob, filename}: it needs the bearer token, so no plain link. */
-export async function attendanceCsv(id) {
-  const response = await send('GET', `/api/sessions/${enc(id)}/attendance.csv`);
+// ---- a lesson's record (issue 18): its polls and the whole class's attendance ----------------
+
+/** {everyone, polls: [{id, question, options, multiple, quiz, correct, asked_at, closed_at,
+ * answers: [{user_id, name, choices, answered_at, right}], counts?, voters?, right?}]}: every
+ * answer for the session's hosts and the school's admins, one's own for anyone else. */
+export const sessionPolls = (id) => json('GET', `/api/sessions/${enc(id)}/polls`);
+
+/** {time_zone, expected, present, absent, roll: [{user_id, name, expected, present, joined,
+ * left (local ISO times in the school's zone), minutes, stays}]} (hosts, admins). */
+export const sessionRoll = (id) => json('GET', `/api/sessions/${enc(id)}/roll`);
+
+/** The whole class's attendance CSV as {blob, filename}: it needs the bearer token, so no plain
+ * link. `lang` 'ru' gives Excel's Russian layout (';', decimal commas), 'en' the English one. */
+export async function attendanceCsv(id, lang = 'ru') {
+  const response = await send('GET', `/api/sessions/${enc(id)}/attendance.csv?lang=${enc(lang)}`);
   const disposition = response.headers.get('Content-Disposition') || '';
   const filename = /filename="([^"]+)"/.exec(disposition)?.[1] || `attendance-${id}.csv`;
   return { blob: await response.blob(), filename };
@@ -232,3 +244,17 @@ export const importClassList = (classId, csv, dryRun) =>
 export const LOGIN_PATTERN = /^[a-z0-9][a-z0-9._-]{2,63}$/;
 export const PASSWORD_MIN = 8;
 export const NAME_MAX = 100;
+
+// ---- the timetable (issue 18) ------------------------------------------------------------------
+
+/** {time_zone, sessions}: live and upcoming sessions I see, soonest first, with their teacher. */
+export const upcomingSessions = () => json('GET', '/api/sessions/upcoming');
+
+/** A scheduled session's new title, start (starts_at, the school's clock) or length. */
+export const reschedule = (id, fields) =>
+  json('PATCH', `/api/sessions/${enc(id)}/schedule`, { body: fields });
+
+export const cancelSession = (id) => json('POST', `/api/sessions/${enc(id)}/cancel`);
+
+/** The Server-Sent Events stream of the sessions I see (web_client/school-live.js). */
+export const SESSION_EVENTS = '/api/sessions/events';

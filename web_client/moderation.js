@@ -30,7 +30,9 @@ export class RoomState extends EventTarget {
     this.activeSpeaker = null;
     this.canUnmute = true;
     this.lobby = [];
-    /** pollId → {id, question, options, multiple, showResults, closed, counts|null, voters, mine|null} */
+    /** pollId → {id, question, options, multiple, showResults, closed, counts|null, voters, mine|null,
+     * correct? (a quiz's right option: hosts always, everyone once closed), answers? and right?
+     * (hosts: who chose what, how many were right)} */
     this.polls = new Map();
   }
 
@@ -55,10 +57,15 @@ export class RoomState extends EventTarget {
     this.activeSpeaker = joined.activeSpeaker ?? null;
     this.canUnmute = joined.canUnmute !== false;
     this.lobby = Array.isArray(joined.lobby) ? joined.lobby : [];
-    for (const poll of Array.isArray(joined.polls) ? joined.polls : []) {
-      // `joined` carries no results and not our own answer: keep what we knew before a reconnect.
+    for (const { results, mine, ...poll } of Array.isArray(joined.polls) ? joined.polls : []) {
+      // `joined` carries our own answer and, for hosts or a poll that shows them, its results
+      // (with who chose what for hosts); anything else we knew before a reconnect is kept.
       const known = previous.get(poll.id);
-      this.polls.set(poll.id, { counts: null, voters: 0, mine: null, ...known, ...poll });
+      this.polls.set(poll.id, {
+        counts: null, voters: 0, mine: null, ...known, ...poll,
+        ...(Array.isArray(mine) && mine.length ? { mine } : {}),
+        ...(results ? pollResults(results) : {}),
+      });
     }
     client.addEventListener('roomevent', (ev) => {
       if (client === this.client) this._onEvent(ev.detail.message);
@@ -109,10 +116,11 @@ export class RoomState extends EventTarget {
         if (msg.poll?.id) this._updatePoll(msg.poll.id, { counts: null, voters: 0, mine: null, ...msg.poll });
         break;
       case 'poll_results':
-        this._updatePoll(msg.pollId, { counts: msg.counts, voters: msg.voters ?? 0 });
+        this._updatePoll(msg.pollId, pollResults(msg));
         break;
       case 'poll_closed':
-        this._updatePoll(msg.pollId, { closed: true });
+        // A quiz's right option comes to everyone when it closes.
+        this._updatePoll(msg.pollId, { closed: true, ...(Number.isInteger(msg.correct) ? { correct: msg.correct } : {}) });
         break;
       default:
         break;
@@ -209,8 +217,9 @@ export class RoomState extends EventTarget {
     return this._request('pin', { participantId, source });
   }
 
-  createPoll({ question, options, multiple, showResults }) {
-    return this._request('poll_create', { question, options, multiple, showResults });
+  /** `correct`: the right option's index for a quick quiz, or null for an opinion poll. */
+  createPoll({ question, options, multiple, showResults, correct = null }) {
+    return this._request('poll_create', { question, options, multiple, showResults, correct });
   }
 
   async answerPoll(pollId, choices) {
@@ -234,4 +243,14 @@ export class RoomState extends EventTarget {
   _emit(type, detail) {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
+}
+
+/** A poll's results as the server sends them (`poll_results`, or `joined`'s `results`): the
+ * counts for everyone; who chose what, the right option and how many were right for hosts. */
+function pollResults(msg) {
+  const fields = { counts: msg.counts, voters: msg.voters ?? 0 };
+  if (Array.isArray(msg.answers)) fields.answers = msg.answers;
+  if (Number.isInteger(msg.correct)) fields.correct = msg.correct;
+  if (Number.isInteger(msg.right)) fields.right = msg.right;
+  return fields;
 }

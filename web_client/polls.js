@@ -1,5 +1,6 @@
-// Quick polls: a card over the video for each poll (answer it; hosts watch the results and close
-// it), and the host's "New poll" dialog. Reports 'request' events {action, args, notice, after}
+// Quick polls: a card over the video for each poll (answer it; hosts watch the results, who
+// chose what, and close it; a quick quiz marks its right answer, to each pupil once closed), and
+// the host's "New poll" dialog. Reports 'request' events {action, args, notice, after}
 // naming RoomState methods (moderation.js); app.js sends them and calls `after(ok)`.
 
 import { localize } from './i18n.js';
@@ -84,16 +85,24 @@ export class PollCards extends EventTarget {
       optionText.textContent = text;
       const count = document.createElement('span');
       count.className = 'poll-count';
-      label.append(input, optionText, count);
+      const mark = document.createElement('span');
+      mark.className = 'poll-mark';
+      mark.setAttribute('aria-hidden', 'true');
+      label.append(input, optionText, count, mark);
       const bar = document.createElement('span');
       bar.className = 'poll-bar';
       bar.append(document.createElement('span'));
       item.append(label, bar);
       list.append(item);
-      return { item, input, count, bar };
+      return { item, input, count, bar, mark };
     });
     const status = document.createElement('p');
     status.className = 'poll-status';
+    // A quiz: how many were right (hosts), and who chose what (hosts, live and after).
+    const score = document.createElement('p');
+    score.className = 'poll-score';
+    const people = document.createElement('ul');
+    people.className = 'poll-people';
     const actions = document.createElement('div');
     actions.className = 'poll-actions';
     const voters = document.createElement('span');
@@ -102,10 +111,12 @@ export class PollCards extends EventTarget {
     submit.type = 'submit';
     submit.className = isHost ? 'soft' : 'primary';
     actions.append(voters, submit);
-    form.append(list, status, actions);
+    form.append(list, score, people, status, actions);
     el.append(head, question, hint, form);
 
-    const card = { el, poll, isHost, parts: { kickerText, toggle, dismiss, hint, rows, status, voters, submit } };
+    const card = {
+      el, poll, isHost, parts: { kickerText, toggle, dismiss, hint, rows, status, voters, submit, score, people },
+    };
     form.addEventListener('change', () => this._update(card));
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
@@ -122,10 +133,15 @@ export class PollCards extends EventTarget {
 
   _update(card) {
     const { el, poll, isHost, parts } = card;
-    const { kickerText, toggle, dismiss, hint, rows, status, voters, submit } = parts;
+    const { kickerText, toggle, dismiss, hint, rows, status, voters, submit, score, people } = parts;
     const minimised = el.classList.contains('minimised');
+    // A quiz's right option: hosts know it all along, everyone else once the poll closes.
+    const quiz = Boolean(poll.quiz) || Number.isInteger(poll.correct);
+    const known = Number.isInteger(poll.correct);
     el.classList.toggle('closed', poll.closed);
-    localize(kickerText, this.t, poll.closed ? 'poll.kickerClosed' : 'poll.kicker');
+    el.classList.toggle('quiz', quiz);
+    const kicker = quiz ? 'poll.kickerQuiz' : 'poll.kicker';
+    localize(kickerText, this.t, poll.closed ? `${kicker}Closed` : kicker);
     toggle.textContent = minimised ? '+' : '–';
     toggle.dataset.i18nTitle = minimised ? 'poll.expand' : 'poll.minimise';
     toggle.setAttribute('aria-expanded', String(!minimised));
@@ -150,6 +166,11 @@ export class PollCards extends EventTarget {
       // Our own answer, once per answer: live results must not undo a choice being changed.
       if (poll.mine && poll.mine !== card.shownMine) row.input.checked = poll.mine.includes(index);
       row.input.disabled = poll.closed;
+      const right = known && index === poll.correct;
+      const wrong = known && !isHost && poll.closed && !right && Boolean(poll.mine?.includes(index));
+      row.item.classList.toggle('correct', right);
+      row.item.classList.toggle('wrong', wrong);
+      row.mark.textContent = right ? '✓' : wrong ? '✗' : '';
     });
     card.shownMine = poll.mine;
     voters.hidden = !results;
@@ -165,11 +186,54 @@ export class PollCards extends EventTarget {
       submit.hidden = poll.closed;
       submit.disabled = !picked.length || same;
     }
-    const statusKey = poll.closed
+    let statusKey = poll.closed
       ? results ? 'poll.closedResults' : 'poll.closedThanks'
       : !isHost && poll.mine ? 'poll.sent' : null;
+    const answerText = known ? poll.options[poll.correct] : '';
+    if (known && poll.closed && !isHost) {
+      // The pupil's verdict: right, not right (and what was), or what was right.
+      const mine = poll.mine || [];
+      statusKey = !mine.length ? 'poll.rightAnswer' : mine.length === 1 && mine[0] === poll.correct ? 'poll.youRight' : 'poll.youWrong';
+    }
     status.hidden = !statusKey;
-    if (statusKey) localize(status, this.t, statusKey);
+    status.classList.toggle('verdict-right', statusKey === 'poll.youRight');
+    status.classList.toggle('verdict-wrong', statusKey === 'poll.youWrong');
+    if (statusKey) localize(status, this.t, statusKey, { answer: answerText });
+
+    score.hidden = !(isHost && quiz);
+    if (isHost && quiz) {
+      const right = poll.right ?? 0;
+      localize(score, this.t, 'poll.score', { right, count: total, percent: total ? Math.round((right / total) * 100) : 0 });
+    }
+    this._drawPeople(people, poll, isHost, quiz);
+  }
+
+  /** Hosts: each pupil's answer, by name, with ✓ or ✗ in a quiz. */
+  _drawPeople(list, poll, isHost, quiz) {
+    const answers = isHost && Array.isArray(poll.answers) ? poll.answers : [];
+    list.hidden = !answers.length;
+    list.replaceChildren(...answers.map((answer) => {
+      const item = document.createElement('li');
+      item.className = 'poll-person';
+      item.dataset.identity = answer.identity;
+      const name = document.createElement('span');
+      name.className = 'poll-person-name';
+      name.textContent = answer.name; // people's text: never HTML
+      const chose = document.createElement('span');
+      chose.className = 'poll-person-choice';
+      chose.textContent = answer.choices.map((c) => poll.options[c]).join(', ');
+      item.append(name, chose);
+      if (quiz) {
+        item.classList.add(answer.right ? 'right' : 'wrong');
+        const mark = document.createElement('span');
+        mark.className = 'poll-mark';
+        mark.textContent = answer.right ? '✓' : '✗';
+        mark.dataset.i18nTitle = answer.right ? 'poll.markRight' : 'poll.markWrong';
+        item.append(mark);
+      }
+      return item;
+    }));
+    this.t.apply(list);
   }
 
   _request(action, args, notice = null) {
@@ -190,6 +254,8 @@ export class PollDialog extends EventTarget {
     this.addButton = $('poll-add-option');
     this.multiple = $('poll-multiple');
     this.showResults = $('poll-show-results');
+    this.quiz = $('poll-quiz');
+    this.quiz.addEventListener('change', () => this._quizChanged());
     this.error = $('poll-error');
     this.startButton = $('poll-start');
     this.addButton.addEventListener('click', () => this._addOption('', true));
@@ -205,6 +271,7 @@ export class PollDialog extends EventTarget {
     this.form.reset();
     this.options.replaceChildren();
     for (let i = 0; i < MIN_OPTIONS; i++) this._addOption('');
+    this._quizChanged();
     this._showError(null);
     this.startButton.disabled = false;
     this.dialog.showModal();
@@ -220,13 +287,20 @@ export class PollDialog extends EventTarget {
     input.value = value;
     input.className = 'poll-option-input';
     input.autocomplete = 'off';
+    // A quiz marks its right answer with the radio before it.
+    const correct = document.createElement('input');
+    correct.type = 'radio';
+    correct.name = 'poll-correct';
+    correct.className = 'poll-correct-input';
+    correct.dataset.i18nTitle = 'poll.markCorrect';
+    correct.hidden = !this.quiz.checked;
     const remove = smallButton('poll-remove-option', '×');
     remove.dataset.i18nTitle = 'poll.removeOption';
     remove.addEventListener('click', () => {
       item.remove();
       this._renumber();
     });
-    item.append(input, remove);
+    item.append(correct, input, remove);
     this.options.append(item);
     this._renumber();
     if (focus) input.focus();
@@ -236,24 +310,44 @@ export class PollDialog extends EventTarget {
   _renumber() {
     const items = [...this.options.children];
     items.forEach((item, i) => {
-      const input = item.querySelector('input');
+      const input = item.querySelector('.poll-option-input');
       input.dataset.i18nPlaceholder = 'poll.optionPlaceholder';
       input.dataset.i18nArgs = JSON.stringify({ n: i + 1 });
       item.querySelector('button').hidden = items.length <= MIN_OPTIONS;
+      item.querySelector('.poll-correct-input').dataset.i18nArgs = JSON.stringify({ n: i + 1 });
     });
     this.addButton.hidden = items.length >= MAX_OPTIONS;
     this.t.apply(this.options);
   }
 
+  /** A quiz has one right answer: its radios show, and "several answers" is off. */
+  _quizChanged() {
+    const quiz = this.quiz.checked;
+    for (const radio of this.options.querySelectorAll('.poll-correct-input')) radio.hidden = !quiz;
+    this.options.classList.toggle('quiz', quiz);
+    if (quiz) this.multiple.checked = false;
+    this.multiple.disabled = quiz;
+  }
+
   _submit() {
     const question = this.question.value.trim();
-    const options = [...this.options.querySelectorAll('input')].map((i) => i.value.trim()).filter(Boolean);
+    // Empty answers are dropped: the right one is counted among those that are left.
+    const filled = [...this.options.children]
+      .map((item) => ({ text: item.querySelector('.poll-option-input').value.trim(), right: item.querySelector('.poll-correct-input').checked }))
+      .filter((o) => o.text);
+    const options = filled.map((o) => o.text);
     if (!question) return this._showError('poll.needQuestion');
     if (options.length < MIN_OPTIONS) return this._showError('poll.needOptions');
     if (new Set(options).size !== options.length) return this._showError('poll.sameOptions');
+    const quiz = this.quiz.checked;
+    const correct = quiz ? filled.findIndex((o) => o.right) : -1;
+    if (quiz && correct < 0) return this._showError('poll.needCorrect');
     this._showError(null);
     this.startButton.disabled = true;
-    const poll = { question, options, multiple: this.multiple.checked, showResults: this.showResults.checked };
+    const poll = {
+      question, options, multiple: !quiz && this.multiple.checked, showResults: this.showResults.checked,
+      correct: quiz ? correct : null,
+    };
     const after = (ok) => {
       this.startButton.disabled = false;
       if (ok) this.dialog.close();

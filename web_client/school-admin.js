@@ -9,6 +9,7 @@ import { loadClass, renderClasses } from './school-classes.js';
 import { personActions } from './school-people.js';
 import { eraseButton, wireEraseDialog } from './school-erase.js';
 import { fillRetentionForm, wireRetentionForm } from './school-retention.js';
+import { fillTimeZoneForm, wireTimeZoneForm } from './school-time-zone.js';
 
 const changed = new Set(); // called when the school itself changed (its name is in the top bar)
 
@@ -35,6 +36,7 @@ export function fillSchoolForm() {
   form.elements.name.value = state.school.name;
   $('parents-recordings').checked = Boolean(state.school.parents_see_recordings);
   fillRetentionForm();
+  fillTimeZoneForm();
 }
 
 function schoolUpdated(school) {
@@ -285,6 +287,7 @@ function wireAssignForm() {
 export function wireAdminForms() {
   wireSchoolForm();
   wireRetentionForm(schoolUpdated);
+  wireTimeZoneForm(schoolUpdated);
   wireEraseDialog();
   wireClassForm();
   wireTeacherForm();

@@ -17,6 +17,7 @@ export const state = {
   details: new Map(), // class id → the class with `members` (null if it could not be loaded)
   invites: new Map(), // class id → its invite links (teachers and admins only)
   sessions: [],
+  timeZone: null, // the school's, from the timetable (school-schedule.js)
   users: [], // admins only
   showAllPast: false,
 };
@@ -31,19 +32,55 @@ export function locale() {
 
 export const now = () => Date.now() / 1000;
 
-function dayStart(date) {
-  return new Date(date.getFullYear(), date.getMonth(), date.getDate()).getTime();
+// ---- the school's clock (issue 18): times are typed and shown in the school's zone, whatever
+// the browser's; the zone comes with the timetable (GET /api/sessions/upcoming) or, once the
+// school has a setting of its own, with the school.
+const DEFAULT_ZONE = 'Europe/Moscow';
+
+export function schoolZone() {
+  return state.school?.time_zone || state.timeZone || DEFAULT_ZONE;
 }
+
+/** [year, month, day, hour, minute] of the unix time `seconds` on the school's clock. */
+export function wallParts(seconds) {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone: schoolZone(), year: 'numeric', month: '2-digit', day: '2-digit',
+    hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  }).formatToParts(new Date(seconds * 1000));
+  const part = Object.fromEntries(parts.map((p) => [p.type, Number(p.value)]));
+  return [part.year, part.month, part.day, part.hour, part.minute];
+}
+
+/** The unix time of a wall-clock "YYYY-MM-DDTHH:MM" on the school's clock (NaN if none). */
+export function fromWall(value) {
+  const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(value || '');
+  if (!match) return NaN;
+  const [y, mo, d, h, mi] = match.slice(1).map(Number);
+  const asUtc = Date.UTC(y, mo - 1, d, h, mi) / 1000;
+  // The zone's offset at that moment, asked twice: once near it, once at the answer (DST).
+  let at = asUtc;
+  for (let i = 0; i < 2; i += 1) {
+    const [wy, wmo, wd, wh, wmi] = wallParts(at);
+    at = asUtc - (Date.UTC(wy, wmo - 1, wd, wh, wmi) / 1000 - at);
+  }
+  return at;
+}
+
+const dayNumber = (seconds) => {
+  const [y, m, d] = wallParts(seconds);
+  return Date.UTC(y, m - 1, d) / 86400000;
+};
 
 /** "today, 14:30", "tomorrow, 18:00", or "25 Nov 2025, 18:00" in the page's language. */
 export function formatTime(seconds) {
   const date = new Date(seconds * 1000);
-  const time = new Intl.DateTimeFormat(locale(), { hour: '2-digit', minute: '2-digit' }).format(date);
-  const days = Math.round((dayStart(date) - dayStart(new Date())) / 86400000);
+  const zone = schoolZone();
+  const time = new Intl.DateTimeFormat(locale(), { hour: '2-digit', minute: '2-digit', timeZone: zone }).format(date);
+  const days = dayNumber(seconds) - dayNumber(now());
   if (days === 0) return t.t('time.today', { time });
   if (days === 1) return t.t('time.tomorrow', { time });
   if (days === -1) return t.t('time.yesterday', { time });
-  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' }).format(date);
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short', timeZone: zone }).format(date);
 }
 
 /** Marks `node` to show `key` with {time} = the unix time `seconds`, redrawn on a language switch. */
@@ -59,25 +96,24 @@ export function drawTime(node) {
   return localize(node, t, node.dataset.tsKey, { ...params, time: formatTime(Number(node.dataset.ts)) });
 }
 
-/** A datetime-local value (local time, no zone) for `date`. */
-function localInputValue(date) {
+/** A datetime-local value on the school's clock, `days` from now, at `hour`:00 (or now). */
+export function wallValue(days, hour) {
   const pad = (n) => String(n).padStart(2, '0');
-  const day = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
-  return `${day}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+  const [y, mo, d, h, mi] = wallParts(now() + days * 86400);
+  const time = hour === undefined ? `${pad(h)}:${pad(mi)}` : `${pad(hour)}:00`;
+  return `${y}-${pad(mo)}-${pad(d)}T${time}`;
 }
 
 /** A datetime-local input that cannot go back in time, by default tomorrow at 18:00. */
 export function prepareWhen(input) {
-  const tomorrowEvening = new Date();
-  tomorrowEvening.setDate(tomorrowEvening.getDate() + 1);
-  tomorrowEvening.setHours(18, 0, 0, 0);
-  input.min = localInputValue(new Date());
-  if (!input.value) input.value = localInputValue(tomorrowEvening);
+  input.min = wallValue(0);
+  if (!input.value) input.value = wallValue(1, 18);
 }
 
-/** The unix time a datetime-local input holds, or [null, i18n key of what is wrong]. */
+/** The unix time a datetime-local input holds (the school's clock), or [null, i18n key of what
+ * is wrong]. */
 export function readWhen(input) {
-  const at = new Date(input.value).getTime() / 1000;
+  const at = fromWall(input.value);
   if (!input.value || Number.isNaN(at)) return [null, 'meeting.needTime'];
   if (at < now()) return [null, 'meeting.inPast'];
   return [Math.round(at), null];

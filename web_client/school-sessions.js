@@ -1,5 +1,5 @@
 // /school's sessions: live, upcoming and past lessons, meetings and consultations with their
-// buttons (start, join, end, attendance), the poll that makes a Join button appear by itself,
+// buttons (start, join, end, the lesson's record), the poll that makes a Join button appear by itself,
 // and the staff meeting form (teachers and admins).
 
 import * as api from './api.js';
@@ -10,6 +10,7 @@ import {
   busy, classById, confirming, enter, hosts, isStaff, signOut, state, timeText,
 } from './school-common.js';
 import { eventActions, eventMeta } from './school-events.js';
+import { recordButton, showsRecord } from './school-lesson-record.js';
 import { recordingsButton } from './school-recordings.js';
 import { wireTimedForm } from './school-timed-form.js';
 
@@ -127,9 +128,8 @@ function sessionActions(session, row) {
     end.type = 'button';
     box.append(end);
   }
-  if (session.state !== 'scheduled' && host) {
-    box.append(button('ghost', 'sessions.attendance', (b) => busy(b, () => downloadAttendance(session))));
-  }
+  // issue 18: the lesson's record (attendance of the whole class, polls) opens under the row.
+  if (showsRecord(session)) box.append(recordButton(session, row));
   if (session.kind === 'event' && host && session.state !== 'ended') box.append(...eventActions(session, row));
   if (session.kind === 'event' && session.state === 'ended') {
     const watch = el('a', 'button ghost', 'sessions.broadcast');
@@ -138,19 +138,6 @@ function sessionActions(session, row) {
   }
   if (session.recordings > 0) box.append(recordingsButton(session, row));
   return box;
-}
-
-/** The CSV needs the bearer token, so it is fetched and handed to the browser as a file. */
-async function downloadAttendance(session) {
-  const { blob, filename } = await api.attendanceCsv(session.id);
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = filename;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
 /** Looks again (every 15 s, and when the tab comes back): a Join button appears by itself. */

@@ -11,7 +11,9 @@
 import * as api from './api.js';
 import { ApiError } from './api.js';
 import { localize } from './i18n.js';
-import { $, applyLanguage, errorText, showFlash, t, wireLanguageSwitch } from './page.js';
+import {
+  $, applyLanguage, errorText, showFlash, t, toast, wireLanguageSwitch,
+} from './page.js';
 import { renderAccount, wireAccount } from './school-account.js';
 import {
   fillAssignForm, fillSchoolForm, onSchoolChanged, renderAdmin, wireAdminForms,
@@ -21,6 +23,11 @@ import { drawTime, failed, isAdmin, signOut, state } from './school-common.js';
 import { wireEventForm } from './school-events.js';
 import { onPeopleChanged, wireImportDialog } from './school-people.js';
 import { onSessionsRendered, pollSessions, renderSessions, wireStaffForm } from './school-sessions.js';
+// The timetable and the server's news of sessions (issue 18).
+import { connectLive, isLive } from './school-live.js';
+import {
+  markStarted, refreshTimetable, renderTimetable, wireScheduleForm,
+} from './school-schedule.js';
 
 const POLL_MS = 15000; // a pupil waiting for the teacher sees the Join button appear by itself
 
@@ -49,6 +56,26 @@ async function load() {
   }
   $('loading').hidden = true;
   renderAll();
+  await refreshTimetable().catch(failed);
+  if (!liveStarted) liveStarted = connectLive(onNews, signOut);
+}
+
+let liveStarted = false;
+
+/** News from the server (school-live.js): null after a (re)connection, when anything may have
+ * changed; else one session's change. Either way the lists are fetched again, and redrawn
+ * only if they changed (a redraw would undo a half-made "End for everyone?"). */
+async function onNews(news) {
+  if (!state.me) return;
+  if (news?.change === 'started') {
+    markStarted(news.session.id);
+    toast('schedule.startedToast', { title: news.session.title });
+  }
+  try {
+    await Promise.all([pollSessions(), refreshTimetable({ onlyChanged: true })]);
+  } catch (err) {
+    if (err instanceof ApiError && err.signedOut) signOut();
+  }
 }
 
 /** After a person or a class changed (deactivated, taken out, imported): what the API says now. */
@@ -79,6 +106,7 @@ function renderAll() {
   $('admin-section').hidden = !isAdmin();
   renderClasses();
   renderSessions();
+  renderTimetable();
   if (isAdmin()) {
     fillSchoolForm();
     renderAdmin();
@@ -117,6 +145,7 @@ function main() {
   });
   wireAccount();
   wireStaffForm();
+  wireScheduleForm();
   wireEventForm();
   wireAdminForms();
   wireImportDialog();
@@ -124,7 +153,10 @@ function main() {
   translate();
   showFlash();
   load();
-  setInterval(pollSessions, POLL_MS);
+  // A fallback only: while the server's news comes (school-live.js) there is nothing to poll.
+  setInterval(() => {
+    if (!isLive()) pollSessions();
+  }, POLL_MS);
   document.addEventListener('visibilitychange', pollSessions);
   // For tests and the curious: what the page currently knows.
   globalThis.school = { state, reload: load };

@@ -458,8 +458,9 @@ export class LessonUI extends EventTarget {
     close.className = 'toast-close';
     close.textContent = '×';
     close.setAttribute('aria-label', 'OK');
-    close.addEventListener('click', () => el.remove());
     const wrapper = document.createElement('div');
+    // The whole notice goes: removing only its text left an empty box with its × for seconds.
+    close.addEventListener('click', () => wrapper.remove());
     wrapper.className = 'toast-wrap';
     wrapper.append(el, close);
     this.$('toasts').append(wrapper);

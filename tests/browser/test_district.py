@@ -8,24 +8,19 @@ import os
 import signal
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
 import pytest
-import redis
 
 from bench.redis_server import RedisServer
 from tests.postgres import Postgres
-from tests.server_process import ServerProcess, free_port, running_server
+from tests.server_process import ServerProcess
 
 from .conftest import _links
+from .district_nodes import district_nodes, rooms_held, through
 from .test_lesson import Person, page_state, wait_until
 
 pytestmark = pytest.mark.browser
-
-SECRET = "district-test-secret-0123456789abcdef"
 
 
 @pytest.fixture
@@ -35,38 +30,10 @@ def nodes(
     postgres_server: Postgres,
 ) -> Iterator[dict[str, ServerProcess]]:
     """node-a, node-b and node-c on one PostgreSQL database; node-a makes the demo school."""
-    with psycopg.connect(postgres_server.url(), autocommit=True) as admin:
-        admin.execute("CREATE DATABASE browser_district")
-    database = postgres_server.url("browser_district")
-    started: dict[str, ServerProcess] = {}
-    with ExitStack() as stack:
-        for name in ("node-a", "node-b", "node-c"):
-            port = free_port()
-            env = {
-                "PORT": str(port),
-                "SECRET": SECRET,
-                "DATABASE_URL": database,
-                "REDIS_URL": redis_server.url,
-                "NODE_ID": name,
-                "NODE_URL": f"http://127.0.0.1:{port}",
-                "DEMO_SCHOOL": "1" if name == "node-a" else "0",
-            }
-            node = stack.enter_context(running_server(tmp_path_factory.mktemp(name), **env))
-            node.wait_for(lambda out: any("Server ready" in line for line in out) or None, "ready")
-            started[name] = node
+    with district_nodes(
+        tmp_path_factory, redis_server, postgres_server, "browser_district"
+    ) as started:
         yield started
-
-
-def through(link: str, node: ServerProcess) -> str:
-    """The same lesson link, opened on another node (as a load balancer would send it)."""
-    parts = urlsplit(link)
-    return urlunsplit(parts._replace(netloc=urlsplit(node.base_url).netloc))
-
-
-def rooms_held(redis_server: RedisServer) -> list[str]:
-    """The node of each room placed in the district."""
-    with redis.Redis.from_url(redis_server.url) as client:
-        return [str(client.hget(key, "node"), "utf-8") for key in client.keys("classroom:room:*")]
 
 
 def decoded(person: Person, other: str) -> int:

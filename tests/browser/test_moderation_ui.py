@@ -328,7 +328,7 @@ def _mute_admit_hands_poll_remove(room: Room, mod_server: ModServer, artifacts: 
     teacher.page.click("#poll-start")
     assert teacher.page.locator("#poll-error").inner_text() == "Write the question."
     teacher.page.fill("#poll-question", "Which planet is the largest?")
-    options = teacher.page.locator("#poll-options input")
+    options = teacher.page.locator("#poll-options .poll-option-input")
     assert options.count() == 2
     options.nth(0).fill("Jupiter")
     options.nth(1).fill("Saturn")

@@ -191,11 +191,15 @@ def test_a_pupil_invited_by_link_joins_the_lesson_is_heard_then_muted_at_the_sfu
     ended = teacher.locator(".session-row[data-state=ended]")
     ended.wait_for()
     assert ended.locator(".state").inner_text() == "Завершено"
+    ended.get_by_role("button", name="Итоги урока").click()
     with teacher.expect_download() as download_info:
-        ended.get_by_role("button", name="Посещаемость (CSV)").click()
+        ended.get_by_role("button", name="Скачать CSV").click()
     download = download_info.value
     assert re.fullmatch(r"attendance-\w+\.csv", download.suggested_filename)
-    assert Path(download.path()).read_text().splitlines()[0] == "name,joined,left,minutes,stays"
+    # For Excel in Russian: a byte-order mark, ';' between columns, CRLF.
+    assert Path(download.path()).read_bytes().split(b"\r\n")[0] == (
+        "\ufeffИмя;Из класса;Присутствие;Пришёл;Ушёл;Минут;Заходов".encode()
+    )
     card.get_by_role("button", name="Начать урок").wait_for()
 
 
@@ -493,7 +497,7 @@ def test_staff_meeting_reaches_the_other_teachers_and_the_admin(
     # The admin sees both and hosts them; Olga waits for Marina's.
     admin.reload()
     live = session_row(admin, "Staff meeting: term marks", "live")
-    assert live.get_by_role("button").all_inner_texts() == ["Join", "End", "Attendance CSV"]
+    assert live.get_by_role("button").all_inner_texts() == ["Join", "End", "Lesson record"]
     assert session_row(admin, "Planning the new term", "scheduled").get_by_role(
         "button"
     ).all_inner_texts() == ["Start"]

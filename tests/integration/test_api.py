@@ -15,6 +15,7 @@ from signaling.auth_routes import AUTH_OPERATIONS
 from signaling.district_routes import DISTRICT_OPERATIONS
 from signaling.erasure_routes import ERASURE_OPERATIONS
 from signaling.event_routes import EVENT_OPERATIONS
+from signaling.lesson_record_routes import LESSON_RECORD_OPERATIONS
 from signaling.material_routes import MATERIAL_OPERATIONS
 from signaling.recording_routes import RECORDING_OPERATIONS
 
@@ -307,6 +308,7 @@ async def test_openapi_document_lists_every_operation_with_its_schema(school: Sc
         *ADMIN_OPERATIONS,
         *DISTRICT_OPERATIONS,
         *ERASURE_OPERATIONS,
+        *LESSON_RECORD_OPERATIONS,
         *MATERIAL_OPERATIONS,
     ]
     for op in operations:
@@ -337,6 +339,7 @@ async def test_the_admin_sets_whether_parents_see_recordings(school: School) -> 
         "name": "Школа №5",
         "parents_see_recordings": False,
         "recordings_kept_days": None,
+        "time_zone": "Europe/Moscow",
     }
     status, body = await s.call(
         "PATCH", "/api/school", teacher_token, {"parents_see_recordings": True}

@@ -107,6 +107,7 @@ async def test_erasing_a_pupil_removes_their_data_and_leaves_the_others(school: 
                 "chat_lines": 1,
                 "attendance": 1,
                 "removals": 0,
+                "poll_answers": 0,
                 "materials_reassigned": 0,
                 "recordings": 1,
                 "recordings_deleted": 0,

@@ -106,6 +106,9 @@ def api_schema(fuzzed_api: FuzzedApi) -> BaseSchema:
         {"base-url": fuzzed_api.url, "generation": {"deterministic": True}}
     )
     schema = schemathesis.openapi.from_url(fuzzed_api.url + "/api/openapi.json", config=config)
+    # The timetable's event stream never ends by itself (a keep-alive every 15 s): a client
+    # reading it whole waits forever. Its answers are tested in test_schedule_api.py.
+    schema = schema.exclude(path="/api/sessions/events")
 
     @schema.hook
     def flatmap_path_parameters(

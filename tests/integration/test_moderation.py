@@ -330,6 +330,7 @@ async def test_a_poll_shows_live_results_to_the_teacher_and_all_when_asked(
             "multiple": False,
             "showResults": False,
             "closed": False,
+            "quiz": False,
         }
         await anna.signal.request({"type": "poll_answer", "pollId": poll_id, "choices": [1]})
         await boris.signal.request({"type": "poll_answer", "pollId": poll_id, "choices": [0]})
@@ -339,13 +340,14 @@ async def test_a_poll_shows_live_results_to_the_teacher_and_all_when_asked(
             await boris.signal.request(
                 {"type": "poll_answer", "pollId": poll_id, "choices": [0, 1]}
             )
-        assert refused.value.code == "bad_message"
+        assert refused.value.code == "poll_one_choice"
         assert not any(e["type"] == "poll_results" for e in anna.signal.events)
 
         await teacher.signal.request({"type": "poll_close", "pollId": poll_id})
         await anna.signal.wait_for("poll_closed")
-        with pytest.raises(SignalError):
+        with pytest.raises(SignalError) as refused:
             await anna.signal.request({"type": "poll_answer", "pollId": poll_id, "choices": [0]})
+        assert refused.value.code == "poll_closed"
 
         # Open polls, with results for hosts and one's own answer, come with `joined`.
         open_poll = await teacher.signal.request(question)
@@ -359,6 +361,7 @@ async def test_a_poll_shows_live_results_to_the_teacher_and_all_when_asked(
             "pollId": open_poll["pollId"],
             "counts": [1, 0],
             "voters": 1,
+            "answers": [{"identity": "anna", "name": "Anna", "choices": [0]}],
         }
         assert seen_poll["mine"] == []
         public = await teacher.signal.request({**question, "showResults": True})
@@ -366,7 +369,7 @@ async def test_a_poll_shows_live_results_to_the_teacher_and_all_when_asked(
             {"type": "poll_answer", "pollId": public["pollId"], "choices": [1]}
         )
         seen = await boris.signal.wait_for(
-            "poll_results", lambda e: e["pollId"] == public["pollId"]
+            "poll_results", lambda e: e["pollId"] == public["pollId"] and e["voters"] == 1
         )
         assert (seen["counts"], seen["voters"]) == ([0, 1], 1)
 
@@ -421,9 +424,31 @@ async def test_a_poll_shows_live_results_to_the_teacher_and_all_when_asked(
                 "multiple": False,
                 "showResults": False,
             },
+            "poll_invalid",
+        ),
+        (
+            {
+                "type": "poll_create",
+                "question": "?",
+                "options": ["a", "b"],
+                "multiple": False,
+                "showResults": False,
+                "correct": 2,
+            },
+            "poll_correct_not_an_option",
+        ),
+        (
+            {
+                "type": "poll_create",
+                "question": "?",
+                "options": ["a", "b"],
+                "multiple": False,
+                "showResults": False,
+                "correct": "a",
+            },
             "bad_message",
         ),
-        ({"type": "poll_answer", "pollId": "q_none", "choices": [0]}, "bad_message"),
+        ({"type": "poll_answer", "pollId": "q_none", "choices": [0]}, "poll_not_found"),
         ({"type": "poll_answer", "pollId": "q_none", "choices": [True]}, "bad_message"),
         ({"type": "poll_close"}, "bad_message"),
     ],

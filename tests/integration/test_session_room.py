@@ -98,10 +98,15 @@ async def test_attendance_is_kept_and_ending_the_lesson_closes_its_room(
         return all(s.left_at is not None for s in await classroom.attendance(teacher, lesson.id))
 
     await wait_until(every_stay_closed)
-    rows = list(csv.reader(io.StringIO(await classroom.attendance_csv(teacher, lesson.id))))
-    assert rows[0] == ["name", "joined", "left", "minutes", "stays"]
-    assert [(r[0], r[4]) for r in rows[1:]] == [("Ольга", "1"), ("Аня Петрова", "2")]
-    assert all(r[2] for r in rows[1:])  # everyone has left
+    text = (await classroom.class_attendance_csv(teacher, lesson.id, "en")).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["Name", "Of the class", "Attendance", "Joined", "Left", "Minutes", "Stays"]
+    # The class's pupil first, then the teacher who came without being on its list.
+    assert [(r[0], r[1], r[2], r[6]) for r in rows[1:]] == [
+        ("Аня Петрова", "yes", "present", "2"),
+        ("Ольга", "no", "present", "1"),
+    ]
+    assert all(r[4] for r in rows[1:])  # everyone has left
 
 
 async def leave(ws: Any) -> None:

@@ -74,6 +74,8 @@ async def test_an_empty_database_gets_the_schema_once_and_keeps_its_data(databas
         "materials",
         "parent_children",
         "password_links",
+        "poll_answers",
+        "polls",
         "removals",
         "schema_version",
         "schools",

@@ -21,8 +21,9 @@ async def _school_with_class(store: Store) -> SchoolClass:
 
 async def test_a_school_is_founded_with_its_admin_and_their_link_in_one_go(store: Store) -> None:
     admin = User("a1", "s1", Role.ADMIN, "Admin", login="anna", verified=True)
-    await store.found_school(School("s1", "Школа №5"), admin, link("a1", "h1"))
-    assert await store.schools() == [School("s1", "Школа №5")]
+    founded = School("s1", "Школа №5", time_zone="Asia/Novosibirsk")
+    await store.found_school(founded, admin, link("a1", "h1"))
+    assert await store.schools() == [founded]
     assert await store.user_by_login("anna") == admin
     assert await store.password_link("h1") == link("a1", "h1")
 

@@ -21,6 +21,7 @@ from classroom.models import (
     SignIn,
     User,
 )
+from classroom.poll_records import PollAnswer, PollRecord
 from classroom.roles import Role
 from classroom.store import ErasedRows
 from tests.unit.repository_contract.records import Store
@@ -62,6 +63,9 @@ async def school(store: Store) -> Store:
         await store.add_chat(ChatLine("l1", user.id, user.name, f"hello from {user.login}", 6.0))
     await store.add_removal("l1", "p1")
     await store.add_removal("l1", "p2")
+    await store.add_poll(PollRecord("q1", "l1", "2 + 2?", ("3", "4"), False, "t1", 6.5, 1))
+    for user in (PETYA, MASHA):
+        await store.put_poll_answer(PollAnswer("q1", user.id, user.name, (1,), 7.0))
     await store.sign_ins.add(SignIn("si-petya-1", "p1", 1.0, 9e9))
     await store.sign_ins.add(SignIn("si-petya-2", "p1", 2.0, 9e9, revoked_at=3.0))
     await store.sign_ins.add(SignIn("si-masha", "p2", 1.0, 9e9))
@@ -79,6 +83,8 @@ async def _everything(store: Store) -> dict[str, object]:
         "attendance": await store.attendance("l1"),
         "chat": await store.chat("l1", 100),
         "removed": [await store.is_removed("l1", u) for u in ("p1", "p2")],
+        "polls": await store.polls("l1"),
+        "poll_answers": await store.poll_answers("l1"),
         "sign_ins": [
             await store.sign_ins.get(i) for i in ("si-petya-1", "si-petya-2", "si-masha", "si-olga")
         ],
@@ -100,6 +106,7 @@ async def test_erasing_a_pupil_removes_or_empties_every_row_naming_them(school: 
         chat_lines=1,
         attendance=1,
         removals=1,
+        poll_answers=1,
     )
     assert await store.user("p1") is None and await store.user_by_login("petya") is None
     assert [u.id for u in await store.users("s1")] == ["a1", "t1", "p2", "m1"]
@@ -123,6 +130,7 @@ async def test_erasing_a_pupil_removes_or_empties_every_row_naming_them(school: 
         False,
         True,
     )
+    assert [a.user_id for a in await store.poll_answers("l1")] == ["p2"]
     assert await store.sign_ins.get("si-petya-1") is None
     assert await store.sign_ins.get("si-masha") == SignIn("si-masha", "p2", 1.0, 9e9)
 
@@ -157,6 +165,8 @@ async def test_erasing_a_teacher_hands_their_sessions_and_links_to_the_admin(
     ]
     (school_class,) = await store.classes("s1")
     assert (school_class.teachers, school_class.pupils) == ([], ["p1", "p2"])
+    assert [(p.id, p.asked_by) for p in await store.polls("l1")] == [("q1", "a1")]
+    assert [a.user_id for a in await store.poll_answers("l1")] == ["p1", "p2"]
 
 
 async def test_a_failure_half_way_leaves_everything_as_it_was(school: Store) -> None:

@@ -19,6 +19,7 @@ async def test_schools_read_back_equal_and_in_insertion_order(store: Store) -> N
         School(id="s-z", name="Zebra School", parents_see_recordings=True),
         School(id="s-a", name="Acorn School", parents_see_recordings=False),
         School(id="s-m", name="Школа №5", recordings_kept_days=30),
+        School(id="s-k", name="Школа №1", time_zone="Asia/Yekaterinburg"),
     ]
     for each in written:
         await store.add_school(each)
@@ -26,8 +27,13 @@ async def test_schools_read_back_equal_and_in_insertion_order(store: Store) -> N
         id="s-z", name="Zebra School", parents_see_recordings=True
     )
     assert await store.school("s-m") == School(
-        id="s-m", name="Школа №5", parents_see_recordings=False, recordings_kept_days=30
+        id="s-m",
+        name="Школа №5",
+        parents_see_recordings=False,
+        recordings_kept_days=30,
+        time_zone="Europe/Moscow",
     )
+    assert (await store.school("s-k")) == written[3]
     assert await store.school("nope") is None
     assert await store.schools() == written
 
@@ -35,7 +41,13 @@ async def test_schools_read_back_equal_and_in_insertion_order(store: Store) -> N
 async def test_updating_a_school_rewrites_it(store: Store) -> None:
     await store.add_school(school("s1"))
     await store.add_school(school("s2"))
-    changed = School(id="s1", name="Renamed", parents_see_recordings=True, recordings_kept_days=7)
+    changed = School(
+        id="s1",
+        name="Renamed",
+        parents_see_recordings=True,
+        recordings_kept_days=7,
+        time_zone="Asia/Vladivostok",
+    )
     await store.update_school(changed)
     assert await store.schools() == [changed, school("s2")]
     await store.update_school(School(id="s1", name="Renamed"))
