@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8080
 
-.PHONY: run test lint unit integration browser chromium firefox venv hlsjs bench bench-quick bench-cpu bench-compose bench-glass clean
+.PHONY: run test lint unit integration browser chromium firefox venv hlsjs pdfjs bench bench-quick bench-cpu bench-compose bench-glass clean
 
 venv: $(VENV)/.installed
 
@@ -29,6 +29,25 @@ $(HLSJS): Makefile
 	cp build/npm/package/dist/hls.light.min.js $@
 	cp build/npm/package/LICENSE web_client/vendor/hls.js.LICENSE
 	rm -rf build/npm
+
+# pdf.js draws a lesson's material (a PDF) on the stage (web_client/materials.js): the npm
+# registry's pdfjs-dist, pinned, its two ES modules unpacked into web_client/vendor/ like hls.js
+# (named .js: every server maps that to JavaScript, which a module script needs).
+PDFJS_VERSION := 6.5.438
+PDFJS := web_client/vendor/pdf.min.js
+pdfjs: $(PDFJS)
+
+$(PDFJS): Makefile
+	@command -v npm >/dev/null 2>&1 || \
+	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y npm)
+	rm -rf build/pdfjs && mkdir -p build/pdfjs web_client/vendor
+	cd build/pdfjs && npm pack --silent pdfjs-dist@$(PDFJS_VERSION) >/dev/null
+	tar -xzf build/pdfjs/pdfjs-dist-$(PDFJS_VERSION).tgz -C build/pdfjs \
+	  package/build/pdf.min.mjs package/build/pdf.worker.min.mjs package/LICENSE
+	cp build/pdfjs/package/build/pdf.worker.min.mjs web_client/vendor/pdf.worker.min.js
+	cp build/pdfjs/package/LICENSE web_client/vendor/pdfjs.LICENSE
+	cp build/pdfjs/package/build/pdf.min.mjs $@
+	rm -rf build/pdfjs
 
 # Debian's Chromium drives the browser tests (never Playwright's own browser download).
 chromium:
@@ -89,14 +108,14 @@ postgresql:
 	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql && \
 	   (systemctl disable --now postgresql >/dev/null 2>&1 || true))
 
-run: venv hlsjs
+run: venv hlsjs pdfjs
 	DEMO_SCHOOL=1 PORT=$(PORT) $(PY) -m signaling
 
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-test: venv hlsjs chromium firefox janus coturn nginx redis postgresql lint
+test: venv hlsjs pdfjs chromium firefox janus coturn nginx redis postgresql lint
 	$(VENV)/bin/pytest -p no:cacheprovider -q
 
 unit: venv redis postgresql
@@ -105,7 +124,7 @@ unit: venv redis postgresql
 integration: venv redis postgresql
 	$(VENV)/bin/pytest -q tests/integration
 
-browser: venv hlsjs chromium firefox redis
+browser: venv hlsjs pdfjs chromium firefox redis
 	$(VENV)/bin/pytest -q tests/browser
 
 # The bench suite (bench/__main__.py): every scenario against ours, Janus and the decoding relay;

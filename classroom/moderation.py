@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .polls import Poll
+from .showing import Showing
 
 
 @dataclass
@@ -48,6 +49,8 @@ class RoomModeration:
     polls: dict[str, Poll] = field(default_factory=dict)
     recording: str | None = None
     """The id of the recording being made (None: not recording)."""
+    showing: Showing | None = None
+    """The material on everyone's stage, at its host's page and zoom (None: none)."""
 
     def refusal(self, identity: str, host: bool) -> str | None:
         """Why `identity` may not enter now ("removed", "room_locked"), or None."""

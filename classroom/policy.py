@@ -60,6 +60,12 @@ class Action(StrEnum):
     """Remove a person's account and data on their request (`classroom.erasure`): the
     school's admins, acting for the school, which controls the data. Nobody erases their
     own account: a pupil (or anyone) asks the school, and an admin is erased by another."""
+    # --- materials (issue 18) ---
+    MANAGE_MATERIALS = "manage_materials"
+    """Upload, list and delete a class's materials (PDFs shown in its lessons): its teachers,
+    and the school's admins (who may host any of its lessons)."""
+    VIEW_MATERIAL = "view_material"
+    """Download one: the class's teachers, pupils and pupils' parents, the school's admins."""
 
 
 @dataclass(frozen=True)
@@ -269,5 +275,7 @@ _RULES = {
     Action.REMOVE_FROM_CLASS: _admin_or_class_teacher,
     Action.IMPORT_CLASS_LIST: _admin_or_class_teacher,
     Action.ERASE_PERSON: _erase_person,
+    Action.MANAGE_MATERIALS: _admin_or_class_teacher,
+    Action.VIEW_MATERIAL: _view_class,
 }
 assert set(_RULES) == set(Action), "every action needs a rule"

@@ -63,6 +63,10 @@ async def erase_user(
     # admin as the lesson does.
     poll_answers = await run("DELETE FROM poll_answers WHERE user_id = %s", user_id)
     await run("UPDATE polls SET asked_by = %s WHERE asked_by = %s", reassign_to, user_id)
+    # A class's materials are the school's, like its lessons: they stay, under the admin.
+    materials = await run(
+        "UPDATE materials SET uploaded_by = %s WHERE uploaded_by = %s", reassign_to, user_id
+    )
     ended = await conn.execute(
         "WITH gone AS (DELETE FROM sign_ins WHERE user_id = %s RETURNING id, created_at)"
         " SELECT id FROM gone ORDER BY created_at, id",
@@ -82,4 +86,5 @@ async def erase_user(
         attendance=attendance,
         removals=removals,
         poll_answers=poll_answers,
+        materials_reassigned=materials,
     )

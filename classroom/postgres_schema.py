@@ -210,10 +210,30 @@ CREATE TABLE poll_answers (
 CREATE INDEX poll_answers_by_user ON poll_answers (user_id);
 """
 
+_SCHEMA_MATERIALS = """
+-- Materials (issue 18): a class's PDFs, each file at DATA_DIR/materials/<id>.pdf. A material
+-- uploaded to a lesson names it; one uploaded to the class does not.
+CREATE TABLE materials (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id text NOT NULL UNIQUE,
+    school_id text NOT NULL REFERENCES schools (id),
+    class_id text NOT NULL REFERENCES classes (id),
+    session_id text REFERENCES sessions (id),
+    title text NOT NULL,
+    pages integer NOT NULL CHECK (pages > 0),
+    size bigint NOT NULL CHECK (size > 0),
+    uploaded_by text NOT NULL REFERENCES users (id),
+    created_at double precision NOT NULL
+);
+CREATE INDEX materials_by_class ON materials (class_id, seq);
+CREATE INDEX materials_by_uploader ON materials (uploaded_by);
+"""
+
 MIGRATIONS: list[str] = [
     _SCHEMA_1,
     _SCHEMA_SCHEDULE,
     _SCHEMA_LESSON_RECORD,
+    _SCHEMA_MATERIALS,
 ]
 """SQL scripts in order; `schema_version.version` is how many of them the database has had.
 

@@ -26,6 +26,7 @@ from .password_links import PasswordLink
 from .postgres_classes import PostgresClasses, count_use, join
 from .postgres_connection import Pool
 from .postgres_erasure import erase_user
+from .postgres_materials import PostgresMaterials
 from .postgres_people import PostgresPeople
 from .postgres_polls import PostgresPolls
 from .postgres_schema import MIGRATIONS, migrate
@@ -52,6 +53,7 @@ class PostgresStore(PostgresPeople, PostgresClasses, PostgresSessions, PostgresP
     def __init__(self, pool: Pool) -> None:
         self._pool = pool
         self.sign_ins = PostgresSignIns(pool)
+        self.materials = PostgresMaterials(pool)
 
     @classmethod
     async def open(

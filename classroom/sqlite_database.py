@@ -27,6 +27,7 @@ from .password_links import PasswordLink
 from .sqlite_classes import SqliteClasses
 from .sqlite_connection import open_database
 from .sqlite_erasure import erase_user
+from .sqlite_materials import SqliteMaterials
 from .sqlite_people import SqlitePeople
 from .sqlite_polls import SqlitePolls
 from .sqlite_sessions import SqliteSessions
@@ -40,6 +41,7 @@ class SqliteDatabase(SqlitePeople, SqliteClasses, SqliteSessions, SqlitePolls):
     def __init__(self, path: str | Path, migrations: Sequence[str]) -> None:
         self._db = open_database(path, migrations)
         self.sign_ins = SqliteSignIns(self._db, self._transaction)
+        self.materials = SqliteMaterials(self._db, self._transaction)
 
     def close(self) -> None:
         self._db.close()  # closing a closed sqlite3 connection is a no-op

@@ -62,6 +62,10 @@ def erase_user(
     # admin as the lesson does.
     poll_answers = run("DELETE FROM poll_answers WHERE user_id = ?", user_id)
     run("UPDATE polls SET asked_by = ? WHERE asked_by = ?", reassign_to, user_id)
+    # A class's materials are the school's, like its lessons: they stay, under the admin.
+    materials = run(
+        "UPDATE materials SET uploaded_by = ? WHERE uploaded_by = ?", reassign_to, user_id
+    )
     run("DELETE FROM sign_ins WHERE user_id = ?", user_id)
     run("DELETE FROM users WHERE id = ?", user_id)
     return ErasedRows(
@@ -76,4 +80,5 @@ def erase_user(
         attendance=attendance,
         removals=removals,
         poll_answers=poll_answers,
+        materials_reassigned=materials,
     )

@@ -216,6 +216,25 @@ CREATE TABLE poll_answers (
 );
 CREATE INDEX poll_answers_by_user ON poll_answers (user_id);
 """
+
+_SCHEMA_MATERIALS = """
+-- Materials (issue 18): a class's PDFs, each file at DATA_DIR/materials/<id>.pdf. A material
+-- uploaded to a lesson names it; one uploaded to the class does not.
+CREATE TABLE materials (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    school_id TEXT NOT NULL REFERENCES schools (id),
+    class_id TEXT NOT NULL REFERENCES classes (id),
+    session_id TEXT REFERENCES sessions (id),
+    title TEXT NOT NULL,
+    pages INTEGER NOT NULL CHECK (pages > 0),
+    size INTEGER NOT NULL CHECK (size > 0),
+    uploaded_by TEXT NOT NULL REFERENCES users (id),
+    created_at REAL NOT NULL
+);
+CREATE INDEX materials_by_class ON materials (class_id, seq);
+"""
+
 MIGRATIONS: list[str] = [
     _SCHEMA_1,
     _SCHEMA_2,
@@ -225,6 +244,7 @@ MIGRATIONS: list[str] = [
     _SCHEMA_RETENTION,
     _SCHEMA_SCHEDULE,
     _SCHEMA_LESSON_RECORD,
+    _SCHEMA_MATERIALS,
 ]
 """SQL scripts in order; the database's `user_version` is how many of them it has had.
 

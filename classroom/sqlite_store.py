@@ -20,10 +20,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
+from .materials import Material
 from .models import Attendance, ChatLine, Invite, School, SchoolClass, Session, SignIn, User
 from .password_links import PasswordLink
 from .poll_records import PollAnswer, PollRecord
 from .sqlite_database import SqliteDatabase
+from .sqlite_materials import SqliteMaterials
 from .sqlite_schema import MIGRATIONS
 from .sqlite_sign_ins import SqliteSignIns
 from .store import ErasedRows
@@ -59,6 +61,7 @@ class SqliteStore:
         self._database = database
         self._closed = False
         self.sign_ins = _SignIns(worker, database.sign_ins)
+        self.materials = _Materials(worker, database.materials)
 
     @classmethod
     async def open(cls, path: str | Path) -> SqliteStore:
@@ -264,3 +267,23 @@ class _SignIns:
 
     async def purge(self, before: float) -> int:
         return await self._worker.run(self._table.purge, before)
+
+
+class _Materials:
+    """`store.MaterialRepository` on the store's thread (`SqliteStore.materials`)."""
+
+    def __init__(self, worker: _Worker, table: SqliteMaterials) -> None:
+        self._worker = worker
+        self._table = table
+
+    async def add(self, material: Material) -> None:
+        await self._worker.run(self._table.add, material)
+
+    async def get(self, material_id: str) -> Material | None:
+        return await self._worker.run(self._table.get, material_id)
+
+    async def of_class(self, class_id: str) -> list[Material]:
+        return await self._worker.run(self._table.of_class, class_id)
+
+    async def delete(self, material_id: str) -> bool:
+        return await self._worker.run(self._table.delete, material_id)

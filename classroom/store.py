@@ -9,10 +9,13 @@ unique, and a method that writes either writes everything it was asked to or not
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from .models import Attendance, ChatLine, Invite, School, SchoolClass, Session, SignIn, User
 from .poll_records import PollAnswer, PollRecord
+
+if TYPE_CHECKING:
+    from .materials import Material
 
 
 class Conflict(Exception):
@@ -38,6 +41,8 @@ class ErasedRows:
     attendance: int = 0
     removals: int = 0
     poll_answers: int = 0
+    materials_reassigned: int = 0
+    """Materials the person uploaded, now the erasing admin's (the class's, like its lessons)."""
 
 
 class SignInRepository(Protocol):
@@ -52,9 +57,31 @@ class SignInRepository(Protocol):
         """Forgets sign-ins that expired before `before`; returns how many."""
 
 
+# --- materials (issue 18): a class's PDFs, their files under DATA_DIR/materials ----------
+
+
+class MaterialRepository(Protocol):
+    async def add(self, material: Material) -> None:
+        """Raises Conflict when the id is taken."""
+
+    async def get(self, material_id: str) -> Material | None: ...
+
+    async def of_class(self, class_id: str) -> list[Material]:
+        """The class's materials (its lessons' too), newest first."""
+
+    async def delete(self, material_id: str) -> bool:
+        """Whether there was such a row."""
+
+
+# --- end of materials --------------------------------------------------------------------
+
+
 class Repository(Protocol):
     @property
     def sign_ins(self) -> SignInRepository: ...
+
+    @property
+    def materials(self) -> MaterialRepository: ...
 
     # schools
     async def add_school(self, school: School) -> None: ...

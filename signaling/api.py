@@ -9,8 +9,9 @@ The parts: `api_plumbing.py` (the app's keys, `Operation`, and serving one), `ap
 handlers: `account_routes.py` (signing in, my account), `school_routes.py` (the school and its
 people), `class_routes.py` (classes and invite links), `session_routes.py` (sessions, their
 chat and attendance), then `auth_routes.py`, `recording_routes.py`, `event_routes.py`,
-`hls_routes.py`, `admin_routes.py` and `erasure_routes.py`. This module assembles
-`OPERATIONS` and routes every table; the app and the tests take the keys from here.
+`hls_routes.py`, `admin_routes.py`, `erasure_routes.py` and `material_routes.py`. This
+module assembles `OPERATIONS` and routes every table; the app and the tests take the keys
+from here.
 """
 
 from __future__ import annotations
@@ -115,6 +116,7 @@ def add_routes(app: web.Application) -> None:
     from .event_routes import EVENT_OPERATIONS
     from .hls_routes import HLS_OPERATIONS
     from .lesson_record_routes import LESSON_RECORD_OPERATIONS
+    from .material_routes import MATERIAL_OPERATIONS
     from .openapi import document
     from .recording_routes import RECORDING_OPERATIONS
 
@@ -128,6 +130,7 @@ def add_routes(app: web.Application) -> None:
         + DISTRICT_OPERATIONS
         + ERASURE_OPERATIONS
         + LESSON_RECORD_OPERATIONS
+        + MATERIAL_OPERATIONS
     )
     spec = document(operations)
 

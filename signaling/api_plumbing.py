@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
-from classroom import errors
+from classroom import errors, material_files
 from classroom.errors import ClassroomError
 from classroom.models import User
 from classroom.service import Classroom
@@ -70,6 +70,15 @@ _STATUS = {
     UNAUTHORIZED: 401,
     BAD_JSON: 400,
     TOO_MANY_ATTEMPTS: 429,
+    # materials (issue 18): an upload refused, nothing of it kept
+    material_files.FILE_TOO_LARGE: 413,
+    material_files.NOT_A_PDF: 415,
+    material_files.CONVERSION_UNAVAILABLE: 415,
+    material_files.PDF_DAMAGED: 422,
+    material_files.PDF_ENCRYPTED: 422,
+    material_files.PDF_EMPTY: 422,
+    material_files.PDF_TOO_SLOW: 422,
+    material_files.CONVERSION_FAILED: 422,
 }
 
 
@@ -133,6 +142,9 @@ class Operation:
     guessable: bool = False
     """Its path holds a secret (an invite, an event link, a password link) or it takes the
     operator's token: failed tries count against the caller's address (signaling/throttle)."""
+    upload: bool = False
+    """Its body is multipart/form-data with one file, `file` (a material): the handler reads
+    it as it streams in; it is never read as JSON."""
 
 
 # --- fields several bodies share -------------------------------------------------------

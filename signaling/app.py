@@ -12,6 +12,8 @@ from aiohttp import WSCloseCode, web
 from classroom.administration import Administration, AdminRepository
 from classroom.erasure import Erasure
 from classroom.errors import SESSION_NOT_LIVE, ClassroomError
+from classroom.material_files import MaterialFiles
+from classroom.materials import Materials
 from classroom.postgres_store import PostgresStore
 from classroom.service import Classroom
 from classroom.sign_ins import SignIns
@@ -33,6 +35,7 @@ from .config import Config
 from .district_node import district_node
 from .headers import security_headers
 from .hostless import HostlessTimers
+from .material_routes import MATERIALS
 from .metrics_access import metrics_refusal
 from .retention import Retention
 from .room_calls import NODE_UNREACHABLE, ROOM_CALLS, RoomCalls, node_key
@@ -158,6 +161,7 @@ def create_app(config: Config) -> web.Application:
                 compositions=compositions,
                 broadcasts=app[api.BROADCASTS],
                 sign_in_alive=app[api.SIGN_INS].alive,
+                materials=app[MATERIALS],
             )
             if config.hostless_end > 0:
                 made.hostless = HostlessTimers(config.hostless_end, made.end_hostless)
@@ -222,6 +226,13 @@ def create_app(config: Config) -> web.Application:
         app[RETENTION] = Retention(
             store, config.data_dir / "recordings", app[api.BROADCASTS], app[api.COMPOSITIONS]
         )
+        # Materials (issue 18): what a crash left half-stored goes before anyone uploads.
+        app[MATERIALS] = Materials(
+            store,
+            MaterialFiles(config.data_dir / "materials", config.materials_max_mb * 1024 * 1024),
+            writes=writes,
+        )
+        await app[MATERIALS].sweep()
 
         # The REST API's calls into live rooms, run where each room is (signaling/room_calls).
         async def switch_recording(session_id: str, on: bool, by: str) -> dict[str, Any]:

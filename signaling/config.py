@@ -86,6 +86,9 @@ class Config:
     node_capacity: int = 300
     """Participants this node is meant to carry (NODE_CAPACITY): new rooms go to the node
     with the smallest share of its capacity in use."""
+    materials_max_mb: int = 50
+    """The largest material a teacher may upload (a PDF, or a document to convert), in MB
+    (MATERIALS_MAX_MB)."""
 
     @property
     def database_path(self) -> str:
@@ -160,6 +163,9 @@ class Config:
                 raise ValueError("HOSTLESS_MINUTES must be 0 (never) or more")
             config.hostless_end = minutes * 60
         config.operator_token = env.get("OPERATOR_TOKEN", "").strip()
+        config.materials_max_mb = int(env.get("MATERIALS_MAX_MB", config.materials_max_mb))
+        if config.materials_max_mb <= 0:
+            raise ValueError("MATERIALS_MAX_MB must be more than 0")
         _district(config, env)
         config.ice_transport_policy = env.get("ICE_TRANSPORT_POLICY", "all")
         if config.ice_transport_policy not in ("all", "relay"):

@@ -36,6 +36,25 @@ _ERRORS = {
     "413": "import_too_large: a class list past its rows or bytes",
 }
 
+_UPLOAD_ERRORS = {
+    "413": "file_too_large: past the server's limit (MATERIALS_MAX_MB)",
+    "415": "not_a_pdf, or conversion_unavailable (a document, and no LibreOffice here)",
+    "422": "pdf_damaged, pdf_encrypted, pdf_empty, pdf_too_slow or conversion_failed",
+}
+"""An upload's refusals (a material): nothing of the file is kept."""
+
+_UPLOAD = {
+    "type": "object",
+    "required": ["file"],
+    "properties": {
+        "file": {
+            "type": "string",
+            "format": "binary",
+            "description": "a PDF, or a .docx/.odt/.pptx/.odp where the server has LibreOffice",
+        }
+    },
+}
+
 _LIMITED = {
     "429": "too_many_attempts: too many failures from this address (or for this account);"
     " the Retry-After header says in how many seconds to try again",
@@ -59,7 +78,8 @@ def document(operations: list[Operation]) -> dict[str, Any]:
                         },
                     }
                     for status, text in (
-                        _ERRORS | _LIMITED if op.guessable or op.limited else _ERRORS
+                        (_ERRORS | _LIMITED if op.guessable or op.limited else _ERRORS)
+                        | (_UPLOAD_ERRORS if op.upload else {})
                     ).items()
                 },
             },
@@ -74,6 +94,11 @@ def document(operations: list[Operation]) -> dict[str, Any]:
             entry["requestBody"] = {
                 "required": True,
                 "content": {"application/json": {"schema": op.body}},
+            }
+        if op.upload:
+            entry["requestBody"] = {
+                "required": True,
+                "content": {"multipart/form-data": {"schema": _UPLOAD}},
             }
         if op.public:
             entry["security"] = []

@@ -212,6 +212,37 @@ def _validate_poll_close(body: dict[str, Any]) -> None:
     _field(body, "pollId", str)
 
 
+# --- materials (issue 18) ---
+MAX_MATERIAL_PAGE = 1_000_000
+
+
+def _page(body: dict[str, Any], required: bool) -> None:
+    page = body.get("page")
+    if page is None and not required:
+        return
+    if not isinstance(page, int) or isinstance(page, bool) or not 1 <= page <= MAX_MATERIAL_PAGE:
+        raise ProtocolError(BAD_MESSAGE, "'page' must be a page number, 1 or more")
+
+
+def _validate_material_show(body: dict[str, Any]) -> None:
+    material_id = _field(body, "materialId", str)
+    if not 1 <= len(material_id) <= 64:
+        raise ProtocolError(BAD_MESSAGE, "'materialId' must be a material's id")
+    _page(body, required=False)
+
+
+def _validate_material_page(body: dict[str, Any]) -> None:
+    _page(body, required=True)
+
+
+def _validate_material_zoom(body: dict[str, Any]) -> None:
+    zoom = _field(body, "zoom", (int, float))
+    if zoom != zoom or zoom in (float("inf"), float("-inf")):
+        raise ProtocolError(BAD_MESSAGE, "'zoom' must be a number")
+
+
+# --- end of materials ---
+
 VALIDATORS = {
     "join": _validate_join,
     "publish_offer": _validate_publish_offer,
@@ -239,6 +270,11 @@ VALIDATORS = {
     "poll_close": _validate_poll_close,
     "start_recording": _validate_nothing,
     "stop_recording": _validate_nothing,
+    # materials (issue 18)
+    "material_show": _validate_material_show,
+    "material_page": _validate_material_page,
+    "material_zoom": _validate_material_zoom,
+    "material_stop": _validate_nothing,
 }
 
 

@@ -198,7 +198,11 @@ class LiveRooms:
         roster = self.present(room)
         present = [p.to_dict() for p in roster.participants.values()] if roster else []
         timeline.add({"type": "present", "participants": present})
-        self._room(room).timeline = timeline
+        live = self._room(room)
+        showing = live.moderation.showing if live.moderation is not None else None
+        if showing is not None:  # on the stage already: the playback shows it from the start
+            timeline.add({"type": "material", "material": showing.to_dict(), "by": None})
+        live.timeline = timeline
 
     def end_timeline(self, room: str) -> None:
         live = self._rooms.get(room)

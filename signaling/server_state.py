@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from aiohttp import WSCloseCode
 
+from classroom.materials import Material
 from classroom.models import ChatLine
 from classroom.poll_records import PollAnswer, PollRecord
 from recording.remux import participant_files
@@ -105,6 +106,13 @@ class SessionRecord(Protocol):
         """The session's polls still open, with their answers (a room that starts again)."""
 
 
+class RoomMaterials(Protocol):
+    """The materials a session's room may show (`classroom.materials.Materials`)."""
+
+    async def room_material(self, session_id: str, material_id: str) -> Material:
+        """One of the session's class's materials; ClassroomError not_found for any other."""
+
+
 @dataclass
 class ServerState:
     """Everything a session needs, built once by the app factory."""
@@ -143,6 +151,8 @@ class ServerState:
     """Relays connections to the rooms other nodes hold (None: not in a district)."""
     cascade: CascadeSfu | None = None
     """In a district: `sfu`, spreading watch-only peers over the nodes they came in by."""
+    materials: RoomMaterials | None = None
+    """The classroom's materials a room's host may show (None: rooms show none)."""
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """Run `work` for a connection, kept in `pending` until done."""

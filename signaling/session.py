@@ -14,7 +14,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from classroom.roster import Participant
 from sfu.errors import InvalidSdp, NotFound
 
-from . import admission, departure, hosting, media_requests, protocol
+from . import admission, departure, hosting, material_requests, media_requests, protocol
 from .auth import Claims
 from .errors import (
     BAD_JSON,
@@ -176,7 +176,11 @@ class Session:
         if request.type == "leave":
             await self._leave_request(request)
             return
-        handler = media_requests.HANDLERS.get(request.type) or hosting.HANDLERS[request.type]
+        handler = (
+            media_requests.HANDLERS.get(request.type)
+            or material_requests.HANDLERS.get(request.type)
+            or hosting.HANDLERS[request.type]
+        )
         await handler(self, request, self.participant, self.room)
 
     # --- dropping off and coming back --------------------------------------------------

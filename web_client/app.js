@@ -7,6 +7,7 @@ import { Translator } from './i18n.js';
 import { getLocalMedia, getScreen, stopStream } from './media.js';
 import { playHls } from './stream.js';
 import { askHostLeaving } from './hosting.js';
+import { MaterialStage } from './materials.js';
 import { RoomState } from './moderation.js';
 import {
   CLOSE_ENDED, CLOSE_REMOVED, CLOSE_REPLACED, CLOSE_SIGNED_OUT, ClassroomClient, ServerError,
@@ -71,6 +72,15 @@ class Lesson {
       onHandChange: () => this._applyLocalState(),
     });
     this.videos = new VideoSubscriptions({ grid: ui.grid, client: () => this.client });
+    // A material (a PDF) on the stage: the cameras become a strip beside it (materials.js).
+    this.materials = new MaterialStage({
+      translator,
+      toast: (...args) => ui.toast(...args),
+      onStage: (on) => {
+        document.getElementById('grid').parentElement.classList.toggle('material-on', on);
+        ui.grid.setMaterial(on);
+      },
+    });
     this.room.addEventListener('mutedbyhost', (ev) => this._mutedByHost(ev.detail));
     this.room.addEventListener('unmuteallowed', () => {
       this._applyLocalState();
@@ -212,6 +222,7 @@ class Lesson {
     const { grid, chat } = this.ui;
     grid.clear();
     this.room.attach(client, joined);
+    this.materials.attach(client, joined);
     // Muted by a host without leave to unmute (before a reconnect, say): the server starts our
     // microphone muted, so it must not look on here.
     if (!this.room.canUnmute) this.micOn = false;
@@ -482,6 +493,7 @@ class Lesson {
     this.client?.close();
     this.room.reset();
     this.room.client = null;
+    this.materials.reset();
     this.ui.resetRoom();
     this.screenTrack?.stop();
     this.screenTrack = null;

@@ -4,6 +4,8 @@
 // `data-i18n-placeholder`; `data-i18n-args` holds JSON parameters. applyTranslations() re-renders
 // all of them, so switching the language needs no page reload.
 
+import { MATERIAL_STRINGS } from './materials-i18n.js';
+
 const STRINGS = {
   en: {
     'app.name': 'Classroom',
@@ -1524,6 +1526,11 @@ const STRINGS = {
     'api.session_not_scheduled': 'Оно уже началось или закончилось: время не изменить.',
   },
 };
+
+// Strings kept in modules of their own, merged in (materials).
+for (const extra of [MATERIAL_STRINGS]) {
+  for (const lang of Object.keys(STRINGS)) Object.assign(STRINGS[lang], extra[lang]);
+}
 
 /** ?lang=ru|en wins; otherwise the browser's first preference; otherwise English. */
 export function detectLanguage(search = globalThis.location?.search ?? '', nav = globalThis.navigator) {

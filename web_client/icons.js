@@ -19,6 +19,11 @@ const PATHS = {
   record: '<circle cx="12" cy="12" r="8"/><circle cx="12" cy="12" r="3.5" fill="currentColor"/>',
   close: '<path d="M6 6l12 12M18 6 6 18"/>',
   stop: '<rect x="6" y="6" width="12" height="12" rx="2"/>',
+  // materials (issue 18)
+  document: '<path d="M6 3h8l4 4v14H6z"/><path d="M14 3v4h4"/><path d="M9 12h6M9 16h6"/>',
+  upload: '<path d="M12 16V4M7.5 8.5 12 4l4.5 4.5"/><path d="M4 15v4a1 1 0 0 0 1 1h14a1 1 0 0 0 1-1v-4"/>',
+  chevronLeft: '<path d="M14.5 5.5 8 12l6.5 6.5"/>',
+  chevronRight: '<path d="M9.5 5.5 16 12l-6.5 6.5"/>',
 };
 
 /** An <svg> element for one of the icons above. */

@@ -9,6 +9,7 @@ import {
   busy, confirming, enter, formatTime, keepingOpen, locale, now, prepareWhen, readWhen,
   signOut, startNew, state, teaches, timeText,
 } from './school-common.js';
+import { materialsSection } from './school-materials.js';
 import { importButton, memberActions } from './school-people.js';
 import { refreshSessions } from './school-sessions.js';
 
@@ -64,7 +65,7 @@ function classCard(cls) {
       copyButton('class.invitePupils', 'class.copyPupilLink', (b) => busy(b, () => copyInvite(cls, 'pupil', card))),
       copyButton('class.inviteParents', 'class.copyParentLink', (b) => busy(b, () => copyInvite(cls, 'parent', card))),
     );
-    card.append(actions, invite, meetingForm(cls), el('details', 'invites'));
+    card.append(actions, invite, meetingForm(cls), el('details', 'invites'), materialsSection(cls));
     renderInvites(card, cls);
   }
   if (members.length) card.append(membersList(cls, members));

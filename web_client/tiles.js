@@ -259,6 +259,7 @@ export class ParticipantGrid extends EventTarget {
     this.speaker = null;
     this.broughtIn = null; // the last speaker who was off the page, brought onto the first
     this.view = 'grid';
+    this.material = false; // a material takes the stage (materials.js)
     this.lastSpeaker = null;
     // A page of the class's cameras at a time (gallery.js); the pager sits under the grid.
     this.page = 0;
@@ -449,6 +450,12 @@ export class ParticipantGrid extends EventTarget {
     this.shownKeys = null;
   }
 
+  /** A material is on the stage (materials.js): every camera is a strip tile beside it. */
+  setMaterial(on) {
+    this.material = on;
+    this._relayout();
+  }
+
   /** 'grid' (everyone alike) or 'speaker' (the person speaking large). */
   setView(view) {
     this.view = view;
@@ -535,7 +542,7 @@ export class ParticipantGrid extends EventTarget {
     // One tile on the stage, the others in a strip of 3–6 below it: whoever a host pinned,
     // else a shared screen (what the class is asked to look at), else in speaker view the
     // person speaking.
-    const stage = this._stageKey();
+    const stage = this.material ? null : this._stageKey();
     for (const tile of this.tiles.values()) tile.setStaged(tile.key === stage);
     const pinned = stage !== null && count > 1;
     this.container.classList.toggle('has-pinned', pinned);
@@ -551,7 +558,7 @@ export class ParticipantGrid extends EventTarget {
       .sort((a, b) => a.order - b.order || a.joined - b.joined);
     const { shown, page, pages } = pageOf(remote.map((t) => t.key), {
       first: [this.localPin, this.pinned, this.broughtIn].filter(Boolean),
-      size: perPage(this.width, this.view === 'speaker' || this._stageKey() !== null),
+      size: perPage(this.width, this.material || this.view === 'speaker' || this._stageKey() !== null),
       page: this.page,
     });
     this.page = page;

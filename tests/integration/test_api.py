@@ -16,6 +16,7 @@ from signaling.district_routes import DISTRICT_OPERATIONS
 from signaling.erasure_routes import ERASURE_OPERATIONS
 from signaling.event_routes import EVENT_OPERATIONS
 from signaling.lesson_record_routes import LESSON_RECORD_OPERATIONS
+from signaling.material_routes import MATERIAL_OPERATIONS
 from signaling.recording_routes import RECORDING_OPERATIONS
 
 from .school_api import ADMIN_PW, SECRET, School, set_up_class
@@ -308,12 +309,17 @@ async def test_openapi_document_lists_every_operation_with_its_schema(school: Sc
         *DISTRICT_OPERATIONS,
         *ERASURE_OPERATIONS,
         *LESSON_RECORD_OPERATIONS,
+        *MATERIAL_OPERATIONS,
     ]
     for op in operations:
         entry = spec["paths"][op.path][op.method.lower()]
         assert entry["summary"] == op.summary
         if op.body is not None:
             assert entry["requestBody"]["content"]["application/json"]["schema"] == op.body
+        if op.upload:  # a material: one file, as multipart/form-data
+            schema = entry["requestBody"]["content"]["multipart/form-data"]["schema"]
+            assert schema["required"] == ["file"]
+            assert {"413", "415", "422"} <= set(entry["responses"])
         assert ("security" in entry) == op.public
     routes = {
         (r.method, r.resource.canonical)

@@ -108,6 +108,7 @@ async def test_erasing_a_pupil_removes_their_data_and_leaves_the_others(school: 
                 "attendance": 1,
                 "removals": 0,
                 "poll_answers": 0,
+                "materials_reassigned": 0,
                 "recordings": 1,
                 "recordings_deleted": 0,
                 "files": 4,  # camera, microphone, his remuxed file, the composed MP4

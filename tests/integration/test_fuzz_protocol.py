@@ -184,6 +184,8 @@ IDENTITIES = Field(
     _not(list).filter(lambda v: v is not None) | st.lists(_not(str), min_size=1, max_size=3),
 )
 POLL = Field(st.just("$poll") | safe_text, _not(str))
+NOT_NULL_INT_BROKEN = _not(int).filter(lambda v: v is not None)
+"""Where null means absent: anything else that is no integer."""
 
 REQUESTS: dict[str, dict[str, Field]] = {
     "join": {
@@ -247,6 +249,14 @@ REQUESTS: dict[str, dict[str, Field]] = {
     "poll_close": {"pollId": POLL},
     "start_recording": {},
     "stop_recording": {},
+    # materials (issue 18): the fuzzed room is no class's lesson, so none is found to show
+    "material_show": {
+        "materialId": Field(safe_text.filter(bool), _not(str) | st.just("") | st.just("m" * 65)),
+        "page": Field(st.integers(1, 12), NOT_NULL_INT_BROKEN | st.integers(-2, 0), False),
+    },
+    "material_page": {"page": Field(st.integers(1, 12), _not(int) | st.integers(-2, 0))},
+    "material_zoom": {"zoom": Field(st.integers(0, 5) | st.floats(0.25, 5), _not((int, float)))},
+    "material_stop": {},
 }
 """Every client request of docs/protocol.md and its fields."""
 

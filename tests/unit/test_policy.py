@@ -217,6 +217,23 @@ unverified_teacher  erase_person              -    -      -
 pupil               erase_person              -    -      -
 parent              erase_person              -    -      -
 guest               erase_person              -    -      -
+
+# Materials (issue 18): the class's teachers (and the school's admins, who may host any of its
+# lessons) upload, list and delete a class's PDFs; its teachers, pupils and parents and the
+# school's admins download them; nobody from another class or school.
+admin               manage_materials          Y    Y      -
+teacher             manage_materials          Y    -      -
+unverified_teacher  manage_materials          -    -      -
+pupil               manage_materials          -    -      -
+parent              manage_materials          -    -      -
+guest               manage_materials          -    -      -
+
+admin               view_material             Y    Y      -
+teacher             view_material             Y    -      -
+unverified_teacher  view_material             -    -      -
+pupil               view_material             Y    -      -
+parent              view_material             Y    -      -
+guest               view_material             -    -      -
 """
 
 SCOPES = ("own_class", "other_class", "other_school")

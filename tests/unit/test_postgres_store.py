@@ -71,6 +71,7 @@ async def test_an_empty_database_gets_the_schema_once_and_keeps_its_data(databas
         "class_teachers",
         "classes",
         "invites",
+        "materials",
         "parent_children",
         "password_links",
         "poll_answers",

@@ -1,0 +1,235 @@
+"""A material on the stage of a real lesson's room: the teacher shows one of the class's PDFs
+and turns its pages and zoom, everyone in the room follows (a late joiner and a reconnecting
+page too), the recording's timeline keeps each page turn, and bad requests (a pupil turning
+pages, a page past the end, another class's material) get their codes and change nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from bench.signal_client import SignalClient, SignalError
+from classroom.models import SessionKind
+from classroom.roles import Role
+from recording.sidecar import session_folder
+from recording.timeline import read_timeline
+from signaling import api
+from tests.pdfs import numbered_pdf
+
+from .conftest import RunningServer
+
+
+@dataclass
+class Lesson:
+    server: RunningServer
+    http: aiohttp.ClientSession
+    lesson_id: str
+    material: dict[str, Any]
+    """A 5-page PDF of the lesson's class."""
+    elsewhere: dict[str, Any]
+    """A PDF of another class of the school."""
+    passwords: dict[str, str]
+
+    async def room_token(self, login: str) -> str:
+        api_token = await self.api_token(login)
+        entry = await self.http.post(
+            f"{self.server.url}/api/sessions/{self.lesson_id}/join",
+            headers={"Authorization": f"Bearer {api_token}"},
+        )
+        assert entry.status == 200, await entry.text()
+        return str((await entry.json())["token"])
+
+    async def api_token(self, login: str) -> str:
+        signed = await self.http.post(
+            f"{self.server.url}/api/auth/login",
+            json={"login": login, "password": self.passwords[login]},
+        )
+        return str((await signed.json())["token"])
+
+    @asynccontextmanager
+    async def joined(
+        self, login: str, resume: str | None = None
+    ) -> AsyncIterator[tuple[SignalClient, dict[str, Any]]]:
+        client = await SignalClient.connect(self.server.url)
+        try:
+            joined = await client.join(await self.room_token(login), resume_token=resume)
+            yield client, joined
+        finally:
+            await client.close()
+
+
+async def upload(server: RunningServer, http: aiohttp.ClientSession, token: str, path: str) -> Any:
+    body = aiohttp.FormData()
+    body.add_field("file", numbered_pdf(5), filename="Дроби.pdf")
+    answer = await http.post(
+        server.url + path, data=body, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert answer.status == 200, await answer.text()
+    return await answer.json()
+
+
+@pytest.fixture
+async def lesson(server: RunningServer) -> AsyncIterator[Lesson]:
+    classroom = server.app[api.CLASSROOM]
+    admin = await classroom.create_school("Школа", "Admin", "admin", "admin-password")
+    teacher = await classroom.create_teacher(admin, "Ольга", "olga", "teacher-pw-1")
+    teacher = await classroom.verify_teacher(admin, teacher.id)
+    seventh = await classroom.create_class(admin, "7Б")
+    sixth = await classroom.create_class(admin, "6А")
+    for school_class in (seventh, sixth):
+        await classroom.assign_teacher(admin, school_class.id, teacher.id)
+    passwords = {"olga": "teacher-pw-1"}
+    for login in ("anya", "boris", "vera"):
+        invite = await classroom.create_invite(teacher, seventh.id, Role.PUPIL)
+        await classroom.redeem_invite(invite.id, login.title(), login, f"{login}-pupil-pw")
+        passwords[login] = f"{login}-pupil-pw"
+    session = await classroom.create_session(teacher, SessionKind.LESSON, "Дроби", seventh.id)
+    await classroom.start_session(teacher, session.id)
+    async with aiohttp.ClientSession() as http:
+        draft = Lesson(server, http, session.id, {}, {}, passwords)
+        olga = await draft.api_token("olga")
+        draft.material = await upload(server, http, olga, f"/api/sessions/{session.id}/materials")
+        draft.elsewhere = await upload(server, http, olga, f"/api/classes/{sixth.id}/materials")
+        yield draft
+
+
+def shown(event: dict[str, Any]) -> tuple[int, float] | None:
+    material = event["material"]
+    return None if material is None else (material["page"], material["zoom"])
+
+
+async def test_everyone_follows_the_teachers_page_and_zoom(lesson: Lesson) -> None:
+    material_id = lesson.material["id"]
+    async with (
+        lesson.joined("olga") as (olga, olga_joined),
+        lesson.joined("anya") as (anya, anya_joined),
+    ):
+        assert olga_joined["material"] is None and anya_joined["material"] is None
+        reply = await olga.request({"type": "material_show", "materialId": material_id})
+        expected = {
+            "id": material_id,
+            "title": "Дроби.pdf",
+            "pages": 5,
+            "page": 1,
+            "zoom": 1.0,
+            "url": f"/api/materials/{material_id}/file",
+        }
+        assert reply == {"type": "ok", "id": reply["id"], "material": expected}
+        for client in (olga, anya):
+            event = await client.wait_for("material")
+            assert event == {
+                "type": "material",
+                "material": expected,
+                "by": olga_joined["self"]["id"],
+            }
+
+        await olga.request({"type": "material_page", "page": 3})
+        await olga.request({"type": "material_zoom", "zoom": 1.5})
+        for client in (olga, anya):
+            await client.wait_for("material", lambda e: shown(e) == (3, 1.5))
+
+        # A pupil joining now sees page 3 at once; one whose page reconnects, too.
+        async with lesson.joined("boris") as (_, boris_joined):
+            assert boris_joined["material"] == {**expected, "page": 3, "zoom": 1.5}
+        resume = anya_joined["resumeToken"]
+        await anya.close()  # dropped, not left: the place is kept for a while
+        async with lesson.joined("anya", resume=resume) as (anya_again, back):
+            assert back.get("resumed") is True
+            assert back["material"] == {**expected, "page": 3, "zoom": 1.5}
+            await olga.request({"type": "material_page", "page": 4})
+            await anya_again.wait_for("material", lambda e: shown(e) == (4, 1.5))
+
+            await olga.request({"type": "material_stop"})
+            await anya_again.wait_for("material", lambda e: e["material"] is None)
+        async with lesson.joined("vera") as (_, vera_joined):
+            assert vera_joined["material"] is None
+
+
+BAD_REQUESTS = [
+    ({"type": "material_page", "page": 6}, "page_out_of_range"),
+    ({"type": "material_page", "page": 0}, "bad_message"),
+    ({"type": "material_page", "page": "3"}, "bad_message"),
+    ({"type": "material_page", "page": True}, "bad_message"),
+    ({"type": "material_page"}, "bad_message"),
+    ({"type": "material_zoom", "zoom": 10}, "bad_message"),
+    ({"type": "material_zoom", "zoom": "big"}, "bad_message"),
+    ({"type": "material_show", "materialId": "no-such-material"}, "material_not_found"),
+    ({"type": "material_show", "materialId": 7}, "bad_message"),
+    ({"type": "material_show", "materialId": "x" * 65}, "bad_message"),
+]
+
+
+@pytest.mark.parametrize(("message", "code"), BAD_REQUESTS)
+async def test_a_bad_request_gets_its_code_and_the_page_stays(
+    lesson: Lesson, message: dict[str, Any], code: str
+) -> None:
+    async with lesson.joined("olga") as (olga, _), lesson.joined("anya") as (anya, _):
+        await olga.request(
+            {"type": "material_show", "materialId": lesson.material["id"], "page": 2}
+        )
+        with pytest.raises(SignalError) as refused:
+            await olga.request(message)
+        assert refused.value.code == code
+        async with lesson.joined("boris") as (_, late):
+            assert shown(late) == (2, 1.0)
+        assert [shown(e) for e in anya.events if e["type"] == "material"] == [(2, 1.0)]
+
+
+async def test_a_pupil_may_not_turn_pages_nor_show_another_classs_material(
+    lesson: Lesson,
+) -> None:
+    async with lesson.joined("olga") as (olga, _), lesson.joined("anya") as (anya, _):
+        with pytest.raises(SignalError) as refused:
+            await olga.request({"type": "material_page", "page": 2})
+        assert refused.value.code == "no_material"  # nothing is shown yet
+        with pytest.raises(SignalError) as refused:
+            await olga.request({"type": "material_show", "materialId": lesson.elsewhere["id"]})
+        assert refused.value.code == "material_not_found"
+        await olga.request({"type": "material_show", "materialId": lesson.material["id"]})
+        for message in (
+            {"type": "material_page", "page": 2},
+            {"type": "material_zoom", "zoom": 2},
+            {"type": "material_show", "materialId": lesson.material["id"]},
+            {"type": "material_stop"},
+        ):
+            with pytest.raises(SignalError) as refused:
+                await anya.request(message)
+            assert refused.value.code == "not_host"
+        async with lesson.joined("boris") as (_, late):
+            assert shown(late) == (1, 1.0)
+
+
+async def test_each_page_turn_is_in_the_recordings_timeline(lesson: Lesson) -> None:
+    async with lesson.joined("olga") as (olga, _), lesson.joined("anya") as (anya, _):
+        await olga.request({"type": "material_show", "materialId": lesson.material["id"]})
+        await olga.request({"type": "material_page", "page": 2})
+        started = await olga.request({"type": "start_recording"})
+        for page in (3, 4):
+            await olga.request({"type": "material_page", "page": page})
+        await olga.request({"type": "material_zoom", "zoom": 2})
+        await olga.request({"type": "material_stop"})
+        await anya.wait_for("material", lambda e: e["material"] is None)
+        await olga.request({"type": "stop_recording"})
+    recordings = lesson.server.state.recordings
+    assert recordings is not None
+    directory = session_folder(Path(recordings), lesson.lesson_id) / started["recordingId"]
+    events = read_timeline(directory)
+    seen = [(shown(e), e["by"] is not None) for e in events if e.get("type") == "material"]
+    # What was on the stage when recording began, then every change, each with its time.
+    assert seen == [
+        ((2, 1.0), False),
+        ((3, 1.0), True),
+        ((4, 1.0), True),
+        ((4, 2.0), True),
+        (None, True),
+    ]
+    assert all(isinstance(e["at"], float) for e in events)
+    first = next(e for e in events if e.get("type") == "material")
+    assert json.dumps(first["material"]["title"], ensure_ascii=False) == '"Дроби.pdf"'
