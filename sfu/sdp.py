@@ -54,8 +54,17 @@ def check_remote(text: str) -> None:
     """What aiortc assumes of a remote description without checking it: each audio or video
     m-line states its direction, and each m-line its DTLS role and fingerprint. Without them
     aiortc fails later, with no reason given: its answer on the missing direction, and its
-    connection, in a task of its own, on the missing DTLS parameters."""
-    for index, media in enumerate(parse(text).media):
+    connection, in a task of its own, on the missing DTLS parameters. And a BUNDLE group names
+    only m-lines there are: aiortc gives the others in the group its first's transport, None
+    when no m-line has that mid, and fails on it from then on (even closing the connection)."""
+    description = parse(text)
+    mids = {media.rtp.muxId or str(i) for i, media in enumerate(description.media)}
+    for group in description.group:
+        if group.semantic == "BUNDLE":
+            unknown = [item for item in group.items if item not in mids]
+            if unknown:
+                raise InvalidSdp(f"the BUNDLE group names m-line {unknown[0]}, which is not there")
+    for index, media in enumerate(description.media):
         mid = media.rtp.muxId or str(index)
         if media.kind in ("audio", "video") and media.direction is None:
             raise InvalidSdp(

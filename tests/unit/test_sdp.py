@@ -123,6 +123,14 @@ def test_an_m_line_without_a_direction_is_an_invalid_sdp_error() -> None:
     )
 
 
+def test_a_bundle_group_naming_an_m_line_that_is_not_there_is_an_invalid_sdp_error() -> None:
+    # Found by fuzzing: aiortc gave the group's other m-lines no transport, and the publish,
+    # then the peer's close (a second join of the same person), failed on it.
+    with pytest.raises(InvalidSdp) as raised:
+        sdp.check_remote(SECURED.replace("a=group:BUNDLE 0 1", "a=group:BUNDLE 7 0 1"))
+    assert str(raised.value) == "the BUNDLE group names m-line 7, which is not there"
+
+
 def test_an_m_line_without_dtls_parameters_is_an_invalid_sdp_error() -> None:
     # Found by fuzzing: aiortc answered, then its connection task failed on an assertion.
     with pytest.raises(InvalidSdp) as raised:
