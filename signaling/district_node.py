@@ -3,6 +3,7 @@ the SFU runs. Without REDIS_URL nothing changes: every room is here."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -83,7 +84,17 @@ async def district_node(
             links[node] = LinkedSfu(url, node_key(config.secret), state.rooms, lost)
         return links[node]
 
+    closing: set[asyncio.Task[None]] = set()
+
     async def lost(linked: LinkedSfu) -> None:
+        # Forgotten, not kept: the node may come back at another address (a restart, a move),
+        # and the next watcher there looks it up again. Closed in a task of its own: this
+        # runs in the link's reader, which its close waits for.
+        for node in [n for n, known in links.items() if known is linked]:
+            del links[node]
+        task = asyncio.get_running_loop().create_task(linked.close())
+        closing.add(task)
+        task.add_done_callback(closing.discard)
         await cascade.edge_lost(linked)
 
     cascade = state.cascade = CascadeSfu(state.sfu, link, state.rooms.peer_failed)
@@ -100,4 +111,5 @@ async def district_node(
         await door.close()
         for linked in links.values():
             await linked.close()
+        await asyncio.gather(*closing, return_exceptions=True)
         await redis.aclose()
