@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .board import Board
 from .polls import Poll
 from .showing import Showing
 
@@ -51,6 +52,8 @@ class RoomModeration:
     """The id of the recording being made (None: not recording)."""
     showing: Showing | None = None
     """The material on everyone's stage, at its host's page and zoom (None: none)."""
+    board: Board = field(default_factory=Board)
+    """The whiteboard's strokes (blank page and materials' pages) and who may draw."""
 
     def refusal(self, identity: str, host: bool) -> str | None:
         """Why `identity` may not enter now ("removed", "room_locked"), or None."""

@@ -388,6 +388,7 @@ def room_state(session: Session, room: str, me: Participant) -> dict[str, Any]:
         "pinnedSource": moderation.pinned_source if moderation.pinned is not None else None,
         "canUnmute": me.identity not in moderation.mic_locked,
         "material": moderation.showing.to_dict() if moderation.showing is not None else None,
+        "board": moderation.board.to_dict(),
         "polls": [
             {
                 **p.to_dict(host=me.grants.moderate),

@@ -242,6 +242,43 @@ def _validate_material_zoom(body: dict[str, Any]) -> None:
 
 
 # --- end of materials ---
+# --- whiteboard (issue 18): a stroke's own fields are checked by classroom.board, whose
+# refusals have their own code (board_stroke_invalid); here only the message's shape. ---
+
+
+def _validate_board_stroke(body: dict[str, Any]) -> None:
+    _field(body, "tool", str)
+    _field(body, "color", str)
+    _field(body, "width", int)
+    _field(body, "points", list)
+    page = body.get("page")
+    if page != "blank" and not isinstance(page, dict):
+        raise ProtocolError(BAD_MESSAGE, "'page' must be \"blank\" or {materialId, page}")
+    if body.get("text") is not None:
+        _field(body, "text", str)
+
+
+def _validate_board_undo(body: dict[str, Any]) -> None:
+    seq = body.get("seq")
+    if seq is not None and (not isinstance(seq, int) or isinstance(seq, bool) or seq < 1):
+        raise ProtocolError(BAD_MESSAGE, "'seq' must be a stroke's sequence number or absent")
+
+
+def _validate_board_clear(body: dict[str, Any]) -> None:
+    page = body.get("page")
+    if page is not None and page != "blank" and not isinstance(page, dict):
+        raise ProtocolError(BAD_MESSAGE, "'page' must be absent, \"blank\" or {materialId, page}")
+
+
+def _validate_board_allow(body: dict[str, Any]) -> None:
+    who = _field(body, "who", str)
+    if not 1 <= len(who) <= 64:
+        raise ProtocolError(BAD_MESSAGE, '\'who\' must be "none", "all" or a participant id')
+
+
+def _validate_board_show(body: dict[str, Any]) -> None:
+    _field(body, "shown", bool)
+
 
 VALIDATORS = {
     "join": _validate_join,
@@ -275,6 +312,12 @@ VALIDATORS = {
     "material_page": _validate_material_page,
     "material_zoom": _validate_material_zoom,
     "material_stop": _validate_nothing,
+    # whiteboard (issue 18)
+    "board_stroke": _validate_board_stroke,
+    "board_undo": _validate_board_undo,
+    "board_clear": _validate_board_clear,
+    "board_allow": _validate_board_allow,
+    "board_show": _validate_board_show,
 }
 
 

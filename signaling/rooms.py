@@ -202,6 +202,9 @@ class LiveRooms:
         showing = live.moderation.showing if live.moderation is not None else None
         if showing is not None:  # on the stage already: the playback shows it from the start
             timeline.add({"type": "material", "material": showing.to_dict(), "by": None})
+        board = live.moderation.board if live.moderation is not None else None
+        if board is not None and (board.strokes or board.shown):  # drawn on already
+            timeline.add({"type": "board", "board": board.to_dict()})
         live.timeline = timeline
 
     def end_timeline(self, room: str) -> None:

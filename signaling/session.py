@@ -14,7 +14,15 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from classroom.roster import Participant
 from sfu.errors import InvalidSdp, NotFound
 
-from . import admission, departure, hosting, material_requests, media_requests, protocol
+from . import (
+    admission,
+    board_requests,
+    departure,
+    hosting,
+    material_requests,
+    media_requests,
+    protocol,
+)
 from .auth import Claims
 from .errors import (
     BAD_JSON,
@@ -179,6 +187,7 @@ class Session:
         handler = (
             media_requests.HANDLERS.get(request.type)
             or material_requests.HANDLERS.get(request.type)
+            or board_requests.HANDLERS.get(request.type)
             or hosting.HANDLERS[request.type]
         )
         await handler(self, request, self.participant, self.room)
