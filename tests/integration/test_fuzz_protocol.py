@@ -187,6 +187,13 @@ POLL = Field(st.just("$poll") | safe_text, _not(str))
 NOT_NULL_INT_BROKEN = _not(int).filter(lambda v: v is not None)
 """Where null means absent: anything else that is no integer."""
 
+BOARD_PAGE = Field(
+    st.just("blank")
+    | st.fixed_dictionaries({"materialId": safe_text, "page": st.integers(-1, 3) | safe_text}),
+    json_values.filter(lambda v: v != "blank" and not isinstance(v, dict)),
+)
+"""A whiteboard stroke's page: "blank" or {materialId, page} (its values checked further)."""
+
 REQUESTS: dict[str, dict[str, Field]] = {
     "join": {
         "token": Field(st.just("$token"), _not(str)),
@@ -257,6 +264,33 @@ REQUESTS: dict[str, dict[str, Field]] = {
     "material_page": {"page": Field(st.integers(1, 12), _not(int) | st.integers(-2, 0))},
     "material_zoom": {"zoom": Field(st.integers(0, 5) | st.floats(0.25, 5), _not((int, float)))},
     "material_stop": {},
+    # whiteboard (issue 18): the stroke's values are checked past their types
+    # (board_stroke_invalid), so valid-typed values range over good and bad ones alike
+    "board_stroke": {
+        "page": BOARD_PAGE,
+        "tool": Field(st.sampled_from(("pen", "rect", "text", "spray")), _not(str)),
+        "color": Field(st.sampled_from(("#000000", "#e53935", "red")), _not(str)),
+        "width": Field(st.integers(-1, 70), _not(int)),
+        "points": Field(
+            st.lists(st.integers(-2000, 4000) | st.floats(-10, 10), max_size=8)
+            | st.lists(scalars, max_size=4),
+            _not(list),
+        ),
+        "text": Field(safe_text, NOT_NULL_STR, required=False),
+    },
+    "board_undo": {
+        "seq": Field(st.integers(1, 6), NOT_NULL_INT_BROKEN | st.integers(-2, 0), False)
+    },
+    "board_clear": {
+        "page": Field(BOARD_PAGE.valid, BOARD_PAGE.broken.filter(lambda v: v is not None), False)
+    },
+    "board_allow": {
+        "who": Field(
+            st.sampled_from(["none", "all"]) | PARTICIPANT,
+            _not(str) | st.just("") | st.just("w" * 65),
+        )
+    },
+    "board_show": {"shown": BOOL},
 }
 """Every client request of docs/protocol.md and its fields."""
 
