@@ -7,6 +7,7 @@ import { Translator } from './i18n.js';
 import { getLocalMedia, getScreen, stopStream } from './media.js';
 import { playHls } from './stream.js';
 import { askHostLeaving } from './hosting.js';
+import { Whiteboard } from './board.js';
 import { MaterialStage } from './materials.js';
 import { RoomState } from './moderation.js';
 import {
@@ -76,10 +77,14 @@ class Lesson {
     this.materials = new MaterialStage({
       translator,
       toast: (...args) => ui.toast(...args),
-      onStage: (on) => {
-        document.getElementById('grid').parentElement.classList.toggle('material-on', on);
-        ui.grid.setMaterial(on);
-      },
+      onStage: () => this._stageTaken(),
+    });
+    // The whiteboard: over the material's page, or a blank board a host opens (board.js).
+    this.board = new Whiteboard({
+      translator,
+      toast: (...args) => ui.toast(...args),
+      material: () => this.materials.shown,
+      onStage: () => this._stageTaken(),
     });
     this.room.addEventListener('mutedbyhost', (ev) => this._mutedByHost(ev.detail));
     this.room.addEventListener('unmuteallowed', () => {
@@ -223,6 +228,7 @@ class Lesson {
     grid.clear();
     this.room.attach(client, joined);
     this.materials.attach(client, joined);
+    this.board.attach(client, joined);
     // Muted by a host without leave to unmute (before a reconnect, say): the server starts our
     // microphone muted, so it must not look on here.
     if (!this.room.canUnmute) this.micOn = false;
@@ -459,6 +465,14 @@ class Lesson {
   }
 
   /** Grid (everyone alike) or speaker view (the person speaking large); remembered here. */
+  /** A material or the blank whiteboard takes the stage: the cameras become a strip. */
+  _stageTaken() {
+    const on = Boolean(this.materials?.shown) || Boolean(this.board?.onBlank);
+    document.getElementById('grid').parentElement.classList.toggle('material-on', on);
+    this.ui.grid.setMaterial(on);
+    this.board?.place();
+  }
+
   _setView(view) {
     this.ui.grid.setView(view);
     this.ui.setViewToggle(view);
@@ -494,6 +508,7 @@ class Lesson {
     this.room.reset();
     this.room.client = null;
     this.materials.reset();
+    this.board.reset();
     this.ui.resetRoom();
     this.screenTrack?.stop();
     this.screenTrack = null;

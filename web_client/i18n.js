@@ -4,6 +4,7 @@
 // `data-i18n-placeholder`; `data-i18n-args` holds JSON parameters. applyTranslations() re-renders
 // all of them, so switching the language needs no page reload.
 
+import { BOARD_STRINGS } from './board-i18n.js';
 import { MATERIAL_STRINGS } from './materials-i18n.js';
 
 const STRINGS = {
@@ -1527,8 +1528,8 @@ const STRINGS = {
   },
 };
 
-// Strings kept in modules of their own, merged in (materials).
-for (const extra of [MATERIAL_STRINGS]) {
+// Strings kept in modules of their own, merged in (materials, the whiteboard).
+for (const extra of [MATERIAL_STRINGS, BOARD_STRINGS]) {
   for (const lang of Object.keys(STRINGS)) Object.assign(STRINGS[lang], extra[lang]);
 }
 

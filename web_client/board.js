@@ -1,0 +1,414 @@
+// The whiteboard (docs/protocol.md, "Whiteboard"): strokes over the material's page when one is
+// shown, else over a blank white board a host opens. The server keeps and numbers the strokes;
+// this page draws what it is told (`joined`'s board, then `board_stroke`, `board_removed`,
+// `board_settings`), so a late joiner and a reconnecting page see the same board.
+//
+// Drawn with plain Canvas 2D: a stroke is a polyline, a rectangle, an ellipse or a text, and
+// that is all the board needs. Excalidraw (MIT) was weighed: it is a React application with a
+// scene and a sync model of its own, which this build-less ES-module page could not take in
+// without a bundler, and whose scene would have to be mapped onto the server's ordered,
+// bounded strokes anyway. (tldraw's licence forbids production use without a key.)
+
+import { localize } from './i18n.js';
+
+/** The server's frame: every page scales it to its own board (classroom/board.py). */
+export const BOARD_WIDTH = 1600;
+export const BOARD_HEIGHT = 900;
+export const PALETTE = ['#000000', '#e53935', '#1e88e5', '#43a047', '#fdd835', '#8e24aa', '#ffffff'];
+const MAX_STROKE_NUMBERS = 2000; // the server's bound of one stroke's [x, y, …]
+const TOOLS = ['pen', 'highlighter', 'line', 'rect', 'ellipse', 'eraser'];
+const WIDTHS = { pen: 4, highlighter: 24, line: 4, rect: 4, ellipse: 4 };
+const ERASE_REACH = 12; // board units around the pointer that touch a stroke
+
+/** The page a stroke belongs to: "blank", or "<materialId>:<page>" (as the server keys it). */
+export function pageKey(material) {
+  return material ? `${material.id}:${material.page}` : 'blank';
+}
+
+/** The stroke's page as a `board_stroke` sends it. */
+function pageField(material) {
+  return material ? { materialId: material.id, page: material.page } : 'blank';
+}
+
+/** Draws one stroke ({tool, color, width, points, text}) on `ctx`, at `scale` px per unit. */
+export function drawStroke(ctx, stroke, scale, background = '#ffffff') {
+  const p = stroke.points.map((v) => v * scale);
+  ctx.save();
+  ctx.lineCap = 'round';
+  ctx.lineJoin = 'round';
+  ctx.lineWidth = Math.max(1, stroke.width * scale);
+  ctx.strokeStyle = stroke.tool === 'eraser' ? background : stroke.color;
+  ctx.fillStyle = stroke.color;
+  if (stroke.tool === 'highlighter') ctx.globalAlpha = 0.35;
+  if (stroke.tool === 'text') {
+    ctx.font = `${Math.max(8, stroke.width * 4 * scale)}px sans-serif`;
+    ctx.textBaseline = 'top';
+    ctx.fillText(stroke.text ?? '', p[0], p[1]);
+  } else if (stroke.tool === 'rect') {
+    ctx.strokeRect(Math.min(p[0], p[2]), Math.min(p[1], p[3]), Math.abs(p[2] - p[0]), Math.abs(p[3] - p[1]));
+  } else if (stroke.tool === 'ellipse') {
+    ctx.beginPath();
+    ctx.ellipse((p[0] + p[2]) / 2, (p[1] + p[3]) / 2, Math.abs(p[2] - p[0]) / 2, Math.abs(p[3] - p[1]) / 2, 0, 0, 2 * Math.PI);
+    ctx.stroke();
+  } else {
+    ctx.beginPath();
+    ctx.moveTo(p[0], p[1]);
+    if (p.length === 2) ctx.lineTo(p[0] + 0.01, p[1]); // a dot
+    for (let i = 2; i < p.length; i += 2) ctx.lineTo(p[i], p[i + 1]);
+    ctx.stroke();
+  }
+  ctx.restore();
+}
+
+/** Whether the point (x, y) in board units is within `reach` of `stroke`'s line. */
+export function touches(stroke, x, y, reach) {
+  const p = stroke.points;
+  const near = reach + stroke.width / 2;
+  if (stroke.tool === 'text') return Math.abs(x - p[0]) < 200 && y >= p[1] - near && y <= p[1] + stroke.width * 4 + near;
+  let segments = [];
+  if (stroke.tool === 'rect') {
+    const [a, b, c, d] = p;
+    segments = [[a, b, c, b], [c, b, c, d], [c, d, a, d], [a, d, a, b]];
+  } else if (stroke.tool === 'ellipse') {
+    const cx = (p[0] + p[2]) / 2, cy = (p[1] + p[3]) / 2;
+    const rx = Math.max(1, Math.abs(p[2] - p[0]) / 2), ry = Math.max(1, Math.abs(p[3] - p[1]) / 2);
+    const r = Math.hypot((x - cx) / rx, (y - cy) / ry);
+    return Math.abs(r - 1) * Math.min(rx, ry) <= near;
+  } else if (p.length === 2) {
+    return Math.hypot(x - p[0], y - p[1]) <= near;
+  } else {
+    for (let i = 2; i < p.length; i += 2) segments.push([p[i - 2], p[i - 1], p[i], p[i + 1]]);
+  }
+  return segments.some(([x1, y1, x2, y2]) => {
+    const dx = x2 - x1, dy = y2 - y1;
+    const t = dx || dy ? Math.max(0, Math.min(1, ((x - x1) * dx + (y - y1) * dy) / (dx * dx + dy * dy))) : 0;
+    return Math.hypot(x - (x1 + t * dx), y - (y1 + t * dy)) <= near;
+  });
+}
+
+export class Whiteboard {
+  /**
+   * @param {object} options
+   * @param {Document} options.doc
+   * @param {object} options.translator
+   * @param {(key: string, params?: object, tone?: string) => void} options.toast
+   * @param {() => object|null} options.material  the material shown now ({id, page…}) or null
+   * @param {(on: boolean) => void} options.onStage  the blank board takes the stage (true)
+   */
+  constructor({ doc = document, translator, toast, material, onStage }) {
+    this.doc = doc;
+    this.t = translator;
+    this.toast = toast;
+    this.material = material;
+    this.onStage = onStage;
+    const $ = (id) => doc.getElementById(id);
+    this.$ = $;
+    this.stage = $('board-stage'); // the blank board's place on the stage
+    this.paper = $('board-paper'); // the white 16:9 sheet inside it
+    this.toolbar = $('board-toolbar');
+    this.canvas = doc.createElement('canvas');
+    this.canvas.id = 'board-canvas';
+    this.canvas.className = 'board-canvas';
+    this.client = null;
+    this.selfId = null;
+    this.host = false;
+    this.shown = false;
+    this.allowed = 'none';
+    this.strokes = new Map(); // seq → stroke, in the server's order
+    this.tool = 'pen';
+    this.color = PALETTE[1];
+    this.drawing = null; // the stroke being drawn here: {tool, color, width, points}
+    this.erased = new Set(); // strokes this page asked the server to erase (not sent twice)
+
+    this._buildToolbar();
+    const c = this.canvas;
+    c.addEventListener('pointerdown', (ev) => this._down(ev));
+    c.addEventListener('pointermove', (ev) => this._move(ev));
+    c.addEventListener('pointerup', (ev) => this._up(ev));
+    c.addEventListener('pointercancel', (ev) => this._up(ev));
+    // Placed again over the page when the stage's size changes or the material's page is
+    // redrawn (materials.js swaps in a new canvas).
+    this.resizes = globalThis.ResizeObserver ? new ResizeObserver(() => this.place()) : null;
+    this.resizes?.observe(this.paper);
+    const view = $('material-view');
+    if (view) {
+      this.resizes?.observe(view);
+      new MutationObserver(() => this.place()).observe(view, { childList: true });
+    }
+    translator.addEventListener?.('change', () => this._fillAllow());
+  }
+
+  /** A (re)joined connection: the whole board as `joined` carries it, then its messages. */
+  attach(client, joined) {
+    this.client = client;
+    this.selfId = joined.self?.id ?? null;
+    this.host = Boolean(client.grants?.moderate);
+    const board = joined.board || { shown: false, allowed: 'none', pages: {} };
+    this.strokes = new Map();
+    for (const strokes of Object.values(board.pages || {})) for (const s of strokes) this.strokes.set(s.seq, s);
+    this.strokes = new Map([...this.strokes.entries()].sort((a, b) => a[0] - b[0]));
+    this.erased.clear();
+    this._settings(board.shown, board.allowed);
+    client.addEventListener('roomevent', (ev) => {
+      if (client !== this.client) return;
+      const m = ev.detail.message;
+      if (m.type === 'board_stroke') {
+        this.strokes.set(m.stroke.seq, m.stroke);
+        this._render();
+      } else if (m.type === 'board_removed') {
+        for (const seq of m.seqs) this.strokes.delete(seq);
+        this._render();
+      } else if (m.type === 'board_settings') {
+        this._settings(m.shown, m.allowed);
+      } else if (m.type === 'material') {
+        this.onStage(); // a material shown over the blank board takes its place, and back
+      }
+    });
+  }
+
+  reset() {
+    this.client = null;
+    this.strokes = new Map();
+    this._settings(false, 'none');
+  }
+
+  /** Whether this page may draw now (the server decides; this only spares a refusal). */
+  get mayDraw() {
+    return this.host || this.allowed === 'all' || (this.selfId !== null && this.allowed === this.selfId);
+  }
+
+  /** The blank board is on the stage: open, and no material shown (whose page is the board). */
+  get onBlank() {
+    return this.shown && !this.material();
+  }
+
+  _settings(shown, allowed) {
+    this.shown = Boolean(shown);
+    this.allowed = allowed || 'none';
+    this.onStage();
+    this.$('board-open').hidden = !this.host;
+    localize(this.$('board-open'), this.t, this.shown ? 'board.close' : 'board.open');
+    this._fillAllow();
+    this.place();
+  }
+
+  // --- where the board is ---------------------------------------------------------------
+
+  /** Over the material's page when one is shown, else on the blank board (when open). */
+  place() {
+    const material = this.material();
+    if (this.stage.hidden === this.onBlank) this.stage.hidden = !this.onBlank;
+    const pageCanvas = this.doc.getElementById('material-canvas');
+    let parent = null;
+    let box = null;
+    if (material && pageCanvas && pageCanvas.offsetWidth > 0) {
+      parent = this.$('material-view');
+      box = { left: pageCanvas.offsetLeft, top: pageCanvas.offsetTop, width: pageCanvas.offsetWidth, height: pageCanvas.offsetHeight };
+    } else if (!material && this.shown) {
+      parent = this.paper;
+      box = { left: 0, top: 0, width: this.paper.clientWidth, height: this.paper.clientHeight };
+    }
+    const visible = Boolean(parent && box.width > 0);
+    if (!visible) {
+      this.canvas.remove();
+      this.toolbar.hidden = true;
+      return;
+    }
+    if (this.canvas.parentElement !== parent) parent.append(this.canvas);
+    this.canvas.style.left = `${box.left}px`;
+    this.canvas.style.top = `${box.top}px`;
+    this.canvas.style.width = `${box.width}px`;
+    this.canvas.style.height = `${box.height}px`;
+    const ratio = globalThis.devicePixelRatio || 1;
+    this.canvas.width = Math.round(box.width * ratio);
+    this.canvas.height = Math.round(box.height * ratio);
+    this.canvas.classList.toggle('can-draw', this.mayDraw);
+    this.toolbar.hidden = !this.mayDraw;
+    this.$('board-clear').hidden = !this.host;
+    this.$('board-allow').hidden = !this.host;
+    this._render();
+  }
+
+  /** Canvas pixels per board unit: the width is the board's 1600 units, both ways alike. */
+  get scale() {
+    return this.canvas.width / BOARD_WIDTH;
+  }
+
+  _render() {
+    if (!this.canvas.parentElement) return;
+    const ctx = this.canvas.getContext('2d');
+    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    const page = pageKey(this.material());
+    for (const stroke of this.strokes.values()) if (stroke.page === page) drawStroke(ctx, stroke, this.scale);
+    if (this.drawing && this.drawing.points.length >= 2) drawStroke(ctx, this.drawing, this.scale);
+    this.canvas.dataset.strokes = String([...this.strokes.values()].filter((s) => s.page === page).length);
+  }
+
+  // --- drawing ---------------------------------------------------------------------------
+
+  _point(ev) {
+    const box = this.canvas.getBoundingClientRect();
+    const unit = box.width / BOARD_WIDTH;
+    return [Math.round(((ev.clientX - box.left) / unit) * 10) / 10, Math.round(((ev.clientY - box.top) / unit) * 10) / 10];
+  }
+
+  _down(ev) {
+    if (!this.mayDraw || ev.button > 0) return;
+    ev.preventDefault();
+    this.canvas.setPointerCapture?.(ev.pointerId);
+    const [x, y] = this._point(ev);
+    if (this.tool === 'eraser') {
+      this.drawing = { tool: 'eraser' };
+      this._erase(x, y);
+      return;
+    }
+    this.drawing = { tool: this.tool, color: this.color, width: WIDTHS[this.tool], points: [x, y] };
+    this._render();
+  }
+
+  _move(ev) {
+    const d = this.drawing;
+    if (!d) return;
+    const [x, y] = this._point(ev);
+    if (d.tool === 'eraser') {
+      this._erase(x, y);
+      return;
+    }
+    if (d.tool === 'line' || d.tool === 'rect' || d.tool === 'ellipse') {
+      d.points = [d.points[0], d.points[1], x, y];
+    } else {
+      const n = d.points.length;
+      if (Math.hypot(x - d.points[n - 2], y - d.points[n - 1]) < 2) return; // too close to say more
+      d.points.push(x, y);
+      // The server takes a stroke of 1000 points at most: a longer line goes on as a new one.
+      if (d.points.length >= MAX_STROKE_NUMBERS) {
+        this._send(d);
+        this.drawing = { ...d, points: [x, y] };
+      }
+    }
+    this._render();
+  }
+
+  _up() {
+    const d = this.drawing;
+    this.drawing = null;
+    if (d && d.tool !== 'eraser') this._send(d);
+    this._render();
+  }
+
+  _send(stroke) {
+    const page = this.material();
+    const fields = { page: pageField(page), tool: stroke.tool, color: stroke.color, width: stroke.width, points: stroke.points };
+    if (stroke.tool !== 'pen' && stroke.tool !== 'highlighter' && stroke.points.length === 2) return; // a click, no shape
+    this._request('board_stroke', fields);
+  }
+
+  /** The eraser takes away the strokes it touches (a host's any, a pupil's their own). */
+  _erase(x, y) {
+    const page = pageKey(this.material());
+    for (const stroke of [...this.strokes.values()].reverse()) {
+      if (stroke.page !== page || this.erased.has(stroke.seq)) continue;
+      if (!this.host && stroke.by !== this.selfId) continue;
+      if (touches(stroke, x, y, ERASE_REACH)) {
+        this.erased.add(stroke.seq);
+        this._request('board_undo', { seq: stroke.seq });
+      }
+    }
+  }
+
+  async _request(type, fields) {
+    if (!this.client || this.client.state !== 'joined') return null;
+    try {
+      return await this.client.request(type, fields);
+    } catch (err) {
+      const key = `board.error.${err?.code}`;
+      this.toast(this.t.has?.(key) ? key : 'board.error.other', { message: err?.message || String(err) });
+      return null;
+    }
+  }
+
+  // --- the toolbar -----------------------------------------------------------------------
+
+  _buildToolbar() {
+    const bar = this.toolbar;
+    const tools = this.doc.createElement('span');
+    tools.className = 'board-tools';
+    tools.setAttribute('role', 'radiogroup');
+    for (const tool of TOOLS) {
+      const button = this._button(`board-tool-${tool}`, `board.tool.${tool}`, () => this._choose(tool));
+      button.dataset.tool = tool;
+      button.setAttribute('role', 'radio');
+      tools.append(button);
+    }
+    const colors = this.doc.createElement('span');
+    colors.className = 'board-colors';
+    for (const color of PALETTE) {
+      const swatch = this._button('', 'board.color', () => this._colour(color));
+      swatch.className = 'board-swatch';
+      delete swatch.dataset.i18n; // a swatch shows its colour, not a word
+      swatch.textContent = '';
+      swatch.title = this.t.t('board.color');
+      swatch.setAttribute('aria-label', `${this.t.t('board.color')} ${color}`);
+      swatch.dataset.color = color;
+      swatch.style.background = color;
+      colors.append(swatch);
+    }
+    const undo = this._button('board-undo', 'board.undo', () => this._request('board_undo', {}));
+    const clear = this._button('board-clear', 'board.clear', () => {
+      const material = this.material();
+      this._request('board_clear', { page: pageField(material) });
+    });
+    const allow = this.doc.createElement('select');
+    allow.id = 'board-allow';
+    allow.className = 'board-allow';
+    allow.addEventListener('focus', () => this._fillAllow());
+    allow.addEventListener('change', () => this._request('board_allow', { who: allow.value }));
+    bar.append(tools, colors, undo, clear, allow);
+    this.$('board-open').addEventListener('click', () => this._request('board_show', { shown: !this.shown }));
+    this._choose('pen');
+    this._colour(this.color);
+  }
+
+  _button(id, key, onClick) {
+    const button = this.doc.createElement('button');
+    button.type = 'button';
+    button.className = 'soft small';
+    if (id) button.id = id;
+    localize(button, this.t, key);
+    button.addEventListener('click', onClick);
+    return button;
+  }
+
+  _choose(tool) {
+    this.tool = tool;
+    for (const b of this.toolbar.querySelectorAll('[data-tool]')) b.setAttribute('aria-checked', String(b.dataset.tool === tool));
+  }
+
+  _colour(color) {
+    this.color = color;
+    for (const b of this.toolbar.querySelectorAll('.board-swatch')) b.setAttribute('aria-pressed', String(b.dataset.color === color));
+  }
+
+  /** The host's choice of who draws: nobody, every pupil, or one called to the board. */
+  _fillAllow() {
+    const select = this.$('board-allow');
+    if (!select) return;
+    const options = [
+      ['none', this.t.t('board.allow.none')],
+      ['all', this.t.t('board.allow.all')],
+    ];
+    for (const [id, p] of this.client?.participants ?? []) {
+      if (!p.host && !p.audience) options.push([id, this.t.t('board.allow.one', { name: p.name })]);
+    }
+    if (!options.some(([id]) => id === this.allowed)) options.push([this.allowed, this.t.t('board.allow.one', { name: '…' })]);
+    select.replaceChildren(
+      ...options.map(([value, label]) => {
+        const option = this.doc.createElement('option');
+        option.value = value;
+        option.textContent = label;
+        return option;
+      }),
+    );
+    select.value = this.allowed;
+  }
+}
