@@ -1,7 +1,9 @@
 """The whiteboard in real Chromium: the teacher opens the blank board and calls a pupil to it;
 the pupil draws a red line with the mouse; the teacher's board shows it (red pixels on the
 board's canvas) and a pupil joining late gets it; the pupil undoes it and it is gone for the
-teacher. A screenshot of the teacher's page (computer)."""
+teacher. Then the teacher shows a PDF: the board lies over its page, the teacher's rectangle
+drawn there reaches the pupil, and it stays with that page (page 2 has none). Screenshots of
+both pages (computer)."""
 
 from __future__ import annotations
 
@@ -10,11 +12,14 @@ from typing import Any
 
 import pytest
 
+from tests.pdfs import numbered_pdf
+
 from .school_site import LESSON_URL, STATS, Demo, Pages, class_card, poll, sign_in, without_toasts
 
 pytestmark = pytest.mark.browser
 
 RED = (0xE5, 0x39, 0x35)
+BLUE = (0x1E, 0x88, 0xE5)
 COLOURED_PIXELS = """([r, g, b]) => {
     const canvas = document.getElementById('board-canvas');
     if (!canvas) return -1;
@@ -28,8 +33,9 @@ COLOURED_PIXELS = """([r, g, b]) => {
 }"""
 
 
-def red_pixels(page: Any) -> int:
-    count: int = page.evaluate(COLOURED_PIXELS, list(RED))
+def red_pixels(page: Any, colour: tuple[int, int, int] = RED) -> int:
+    """Pixels of `colour` on the page's board canvas (-1: no board)."""
+    count: int = page.evaluate(COLOURED_PIXELS, list(colour))
     return count
 
 
@@ -43,8 +49,21 @@ def strokes(page: Any, count: int) -> None:
     page.locator(f'#board-canvas[data-strokes="{count}"]').wait_for()
 
 
+def drag(page: Any, start: tuple[float, float], end: tuple[float, float]) -> None:
+    """Drags the mouse across the board canvas, from and to fractions of its size."""
+    box = page.locator("#board-canvas").bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] * start[0], box["y"] + box["height"] * start[1]
+    dx, dy = (end[0] - start[0]) * box["width"] / 20, (end[1] - start[1]) * box["height"] / 20
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 21):
+        page.mouse.move(x + step * dx, y + step * dy)
+    page.mouse.up()
+
+
 def test_a_called_pupil_draws_and_the_teacher_sees_it(
-    pages: Pages, demo: Demo, artifacts: Path
+    pages: Pages, demo: Demo, artifacts: Path, tmp_path: Path
 ) -> None:
     teacher = pages.open("/signin")
     sign_in(teacher, demo.account("teacher"))
@@ -67,14 +86,7 @@ def test_a_called_pupil_draws_and_the_teacher_sees_it(
     teacher.locator("#board-allow").select_option(pupil_self["id"])
     pupil.locator("#board-toolbar").wait_for()
     pupil.click("#board-tool-pen")
-    box = pupil.locator("#board-canvas").bounding_box()
-    assert box is not None
-    x, y = box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.3
-    pupil.mouse.move(x, y)
-    pupil.mouse.down()
-    for step in range(1, 21):
-        pupil.mouse.move(x + step * box["width"] * 0.02, y + step * box["height"] * 0.015)
-    pupil.mouse.up()
+    drag(pupil, (0.2, 0.3), (0.6, 0.6))
 
     for page in (teacher, pupil):
         strokes(page, 1)
@@ -99,3 +111,31 @@ def test_a_called_pupil_draws_and_the_teacher_sees_it(
     for page in (teacher, pupil, late):
         strokes(page, 0)
     assert red_pixels(teacher) == 0
+
+    # Over a material: the board lies on its page, and its strokes belong to that page.
+    slides = tmp_path / "Дроби.pdf"
+    slides.write_bytes(numbered_pdf(3))
+    if not teacher.locator("#host-material-file").is_visible():
+        teacher.click("#ctl-host")
+    teacher.locator("#host-material-file").set_input_files(str(slides))
+    for page in (teacher, pupil):
+        page.locator('#material-stage[data-rendered-page="1"]').wait_for()
+        page.locator("#material-view #board-canvas").wait_for()
+        strokes(page, 0)
+    assert teacher.locator("#board-stage").is_hidden()
+    teacher.click("#board-tool-rect")
+    teacher.click('.board-swatch[data-color="#1e88e5"]')
+    drag(teacher, (0.3, 0.2), (0.7, 0.5))
+    for page in (teacher, pupil):
+        strokes(page, 1)
+    assert poll(lambda: red_pixels(pupil, BLUE) > 200 or None, "the blue rectangle on the PDF")
+    assert red_pixels(pupil) == 0  # the pupil's red line stays on the blank page
+    if teacher.locator("#side-close").is_visible():
+        teacher.click("#side-close")
+    without_toasts(teacher)
+    teacher.screenshot(path=artifacts / "board-material-teacher.png")
+    pupil.screenshot(path=artifacts / "board-material-pupil.png")
+    teacher.click("#material-next")
+    for page in (teacher, pupil):
+        page.locator('#material-stage[data-rendered-page="2"]').wait_for()
+        strokes(page, 0)
