@@ -93,12 +93,16 @@ class RoomModeration:
         return True
 
     def forget(self, participant_id: str) -> bool:
-        """A participant left: drop their hand and pin. True if anything visible changed."""
+        """A participant left: drop their hand, pin and call to the board. True if anything
+        visible changed."""
         changed = self.lower_hand(participant_id)
         if self.pinned == participant_id:
             self.pin(None)
             changed = True
         self.lobby.pop(participant_id, None)
+        if self.board.allowed == participant_id:  # called to the board, and gone: nobody is
+            self.board.allow("none")
+            changed = True
         return changed
 
     def remove(self, identity: str, participant_id: str) -> None:

@@ -101,6 +101,7 @@ async def remove(session: Session, room: str, participant: Participant) -> None:
     moderation = session.state.rooms.moderation(room)
     had_hand = participant.id in moderation.hands
     was_pinned = moderation.pinned == participant.id
+    was_called = moderation.board.allowed == participant.id
     rooms = session.state.rooms
     emptied = rooms.detach(room, participant.id)
     if emptied:
@@ -120,5 +121,11 @@ async def remove(session: Session, room: str, participant: Participant) -> None:
             hosting.broadcast_hands(session, room)
         if was_pinned:
             rooms.broadcast(room, {"type": "pinned", "participantId": None, "source": None})
+        if was_called:  # the board is nobody's but the hosts' again (detach said so)
+            board = moderation.board
+            rooms.broadcast(
+                room,
+                {"type": "board_settings", "shown": board.shown, "allowed": "none", "by": None},
+            )
     if participant.grants.moderate or emptied:
         await session.state.host_presence(room)

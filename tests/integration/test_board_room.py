@@ -171,6 +171,22 @@ async def test_a_called_pupil_draws_the_teacher_sees_it_and_a_late_joiner_gets_i
             assert vera_again["board"] == {"shown": True, "allowed": "none", "pages": {}, "seq": 2}
 
 
+async def test_a_called_pupil_who_leaves_is_called_no_more(lesson: Lesson) -> None:
+    async with lesson.joined("olga") as (olga, _), lesson.joined("boris") as (boris, _):
+        async with lesson.joined("anya") as (anya, anya_joined):
+            await olga.request({"type": "board_allow", "who": anya_joined["self"]["id"]})
+            await anya.request(stroke())
+            await anya.request({"type": "leave"})
+        settings = {"type": "board_settings", "shown": False, "allowed": "none", "by": None}
+        assert await boris.wait_for("board_settings", lambda e: e["by"] is None) == settings
+        async with lesson.joined("anya") as (anya, back):
+            assert back["board"]["allowed"] == "none"
+            assert [s["by"] for s in back["board"]["pages"]["blank"]] == [anya_joined["self"]["id"]]
+            with pytest.raises(SignalError) as refused:
+                await anya.request(stroke())
+            assert refused.value.code == "board_not_allowed"
+
+
 async def test_a_full_board_is_refused_until_cleared(lesson: Lesson) -> None:
     async with lesson.joined("olga") as (olga, _), lesson.joined("anya") as (anya, anya_joined):
         await olga.request({"type": "board_allow", "who": "all"})

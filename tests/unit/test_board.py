@@ -9,6 +9,7 @@ import pytest
 
 from classroom import board as b
 from classroom.board import Board, BoardError
+from classroom.moderation import RoomModeration
 
 
 def pen(points: list[float] | None = None, **extra: Any) -> dict[str, Any]:
@@ -196,3 +197,12 @@ def test_the_longest_stroke_and_text_are_accepted() -> None:
     board.add("p1", pen([1, 2], tool="text", text="я" * b.MAX_TEXT))
     board.add("p1", pen([0, 0, 1600, 900], tool="ellipse", color="#ffffff", width=64))
     assert board.points == b.MAX_STROKE_POINTS // 2 + 1 + 2
+
+
+def test_a_called_participant_who_leaves_is_called_no_more() -> None:
+    moderation = RoomModeration()
+    moderation.board.allow("p1")
+    assert moderation.forget("p2") is False and moderation.board.allowed == "p1"
+    assert moderation.forget("p1") is True and moderation.board.allowed == "none"
+    moderation.board.allow("all")
+    assert moderation.forget("p1") is False and moderation.board.allowed == "all"
