@@ -16,8 +16,9 @@ export const BOARD_WIDTH = 1600;
 export const BOARD_HEIGHT = 900;
 export const PALETTE = ['#000000', '#e53935', '#1e88e5', '#43a047', '#fdd835', '#8e24aa', '#ffffff'];
 const MAX_STROKE_NUMBERS = 2000; // the server's bound of one stroke's [x, y, …]
-const TOOLS = ['pen', 'highlighter', 'line', 'rect', 'ellipse', 'eraser'];
-const WIDTHS = { pen: 4, highlighter: 24, line: 4, rect: 4, ellipse: 4 };
+const TOOLS = ['pen', 'highlighter', 'line', 'rect', 'ellipse', 'text', 'eraser'];
+const WIDTHS = { pen: 4, highlighter: 24, line: 4, rect: 4, ellipse: 4, text: 8 }; // text: its size / 4
+const MAX_TEXT = 500; // the server's bound of a text stroke
 const ERASE_REACH = 12; // board units around the pointer that touch a stroke
 
 /** The page a stroke belongs to: "blank", or "<materialId>:<page>" (as the server keys it). */
@@ -119,6 +120,7 @@ export class Whiteboard {
     this.color = PALETTE[1];
     this.drawing = null; // the stroke being drawn here: {tool, color, width, points}
     this.erased = new Set(); // strokes this page asked the server to erase (not sent twice)
+    this.writing = null; // the text box open on the board
 
     this._buildToolbar();
     const c = this.canvas;
@@ -262,6 +264,10 @@ export class Whiteboard {
       this._erase(x, y);
       return;
     }
+    if (this.tool === 'text') {
+      this._write(x, y);
+      return;
+    }
     this.drawing = { tool: this.tool, color: this.color, width: WIDTHS[this.tool], points: [x, y] };
     this._render();
   }
@@ -299,8 +305,42 @@ export class Whiteboard {
   _send(stroke) {
     const page = this.material();
     const fields = { page: pageField(page), tool: stroke.tool, color: stroke.color, width: stroke.width, points: stroke.points };
-    if (stroke.tool !== 'pen' && stroke.tool !== 'highlighter' && stroke.points.length === 2) return; // a click, no shape
+    if (stroke.tool === 'text') fields.text = stroke.text;
+    else if (stroke.tool !== 'pen' && stroke.tool !== 'highlighter' && stroke.points.length === 2) return; // a click, no shape
     this._request('board_stroke', fields);
+  }
+
+  /** A text box where the board was clicked: Enter (or leaving it) puts the text there. */
+  _write(x, y) {
+    this.writing?.remove();
+    const input = this.doc.createElement('input');
+    input.type = 'text';
+    input.className = 'board-text';
+    input.maxLength = MAX_TEXT;
+    input.setAttribute('aria-label', this.t.t('board.tool.text'));
+    const unit = this.canvas.offsetWidth / BOARD_WIDTH;
+    input.style.left = `${this.canvas.offsetLeft + x * unit}px`;
+    input.style.top = `${this.canvas.offsetTop + y * unit}px`;
+    input.style.color = this.color;
+    input.style.fontSize = `${Math.max(8, WIDTHS.text * 4 * unit)}px`;
+    let done = false;
+    const finish = (keep) => {
+      if (done) return;
+      done = true;
+      const text = input.value.trim();
+      input.remove();
+      if (this.writing === input) this.writing = null;
+      if (keep && text) this._send({ tool: 'text', color: this.color, width: WIDTHS.text, points: [x, y], text });
+    };
+    input.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter') finish(true);
+      else if (ev.key === 'Escape') finish(false);
+    });
+    input.addEventListener('blur', () => finish(true));
+    this.canvas.parentElement.append(input);
+    this.writing = input;
+    // Focused after this pointerdown is over: focusing during it would lose to the canvas.
+    setTimeout(() => input.focus(), 0);
   }
 
   /** The eraser takes away the strokes it touches (a host's any, a pupil's their own). */

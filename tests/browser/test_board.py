@@ -2,7 +2,7 @@
 the pupil draws a red line with the mouse; the teacher's board shows it (red pixels on the
 board's canvas) and a pupil joining late gets it; the pupil undoes it and it is gone for the
 teacher. Then the teacher shows a PDF: the board lies over its page, the teacher's rectangle
-drawn there reaches the pupil, and it stays with that page (page 2 has none). Screenshots of
+and text drawn there reach the pupil, and it stays with that page (page 2 has none). Screenshots of
 both pages (computer)."""
 
 from __future__ import annotations
@@ -128,6 +128,16 @@ def test_a_called_pupil_draws_and_the_teacher_sees_it(
     drag(teacher, (0.3, 0.2), (0.7, 0.5))
     for page in (teacher, pupil):
         strokes(page, 1)
+    # A text: typed where the board is clicked, kept on Enter.
+    teacher.click("#board-tool-text")
+    box = teacher.locator("#board-canvas").bounding_box()
+    assert box is not None
+    teacher.mouse.click(box["x"] + box["width"] * 0.1, box["y"] + box["height"] * 0.75)
+    teacher.locator(".board-text").fill("x = 5")
+    teacher.keyboard.press("Enter")
+    for page in (teacher, pupil):
+        strokes(page, 2)
+    teacher.locator(".board-text").wait_for(state="detached")
     assert poll(lambda: red_pixels(pupil, BLUE) > 200 or None, "the blue rectangle on the PDF")
     assert red_pixels(pupil) == 0  # the pupil's red line stays on the blank page
     if teacher.locator("#side-close").is_visible():
