@@ -14,7 +14,17 @@ import pytest
 
 from tests.pdfs import numbered_pdf
 
-from .school_site import LESSON_URL, STATS, Demo, Pages, class_card, poll, sign_in, without_toasts
+from .school_site import (
+    LESSON_URL,
+    PHONE,
+    STATS,
+    Demo,
+    Pages,
+    class_card,
+    poll,
+    sign_in,
+    without_toasts,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -149,3 +159,13 @@ def test_a_called_pupil_draws_and_the_teacher_sees_it(
     for page in (teacher, pupil):
         page.locator('#material-stage[data-rendered-page="2"]').wait_for()
         strokes(page, 0)
+
+    # On a phone: the board over the page, its toolbar above it.
+    teacher.click("#material-prev")
+    teacher.set_viewport_size(PHONE)
+    teacher.locator('#material-stage[data-rendered-page="1"]').wait_for()
+    strokes(teacher, 2)
+    if teacher.locator("#side-close").is_visible():
+        teacher.click("#side-close")
+    without_toasts(teacher)
+    teacher.screenshot(path=artifacts / "board-material-teacher-phone.png")
