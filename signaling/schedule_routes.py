@@ -94,7 +94,10 @@ async def events(request: web.Request) -> web.StreamResponse:
             await response.write(f"retry: {RETRY_MS}\nevent: ready\ndata: {{}}\n\n".encode())
             while True:
                 try:
-                    event = await asyncio.wait_for(listener.queue.get(), HEARTBEAT)
+                    # Not 3.11's `wait_for`: it drops a cancellation (the server stopping)
+                    # that arrives as an event does, and this loop would go on.
+                    async with asyncio.timeout(HEARTBEAT):
+                        event = await listener.queue.get()
                 except TimeoutError:
                     if not await request.app[SIGN_INS].alive(sign_in, me.id):
                         break

@@ -50,9 +50,11 @@ class KeptOurs(OursTarget):
 def check_received(record: StepRecord, switched_late: bool = False) -> None:
     """Per role, the streams that brought packets in the window: each pupil its page's 4
     videos and all 5 others' audio, the teacher (a computer's page of 9 holds the class)
-    every video and every audio. `switched_late`: the teacher's page may still have shown
-    240x135 early in the window (Janus, the teacher joining last: its `configure` with the
-    substream came after the first frames)."""
+    every video and every audio. `switched_late` (Janus): a page may still have shown the
+    substream Janus starts a subscription on early in the window, because Janus changes
+    substream only at the next keyframe after the `configure` that asks for it, and on a
+    loaded machine that keyframe can come after the warm-up (the teacher joining last saw
+    240x135 first; a pupil once saw 480x270 first in `make test`)."""
     assert record.error is None, record.extra
     assert (record.scenario, record.n, record.publishers, record.subscribers) == (
         "class",
@@ -74,7 +76,12 @@ def check_received(record: StepRecord, switched_late: bool = False) -> None:
     # kbit/s), the teacher's (6 tiles on a computer: 288x160) by 480x270 (~500).
     assert set(pupils["video_kbps_mean_from"]) == {"teacher", "pupil"}
     assert 60 < pupils["video_kbps_mean_from"]["teacher"] < 300
-    assert pupils["pictures_from"] == {"teacher": ["240x135"], "pupil": ["240x135"]}
+    if switched_late:
+        # (largest first) 240x135 at the end, perhaps 480x270 before it; nothing larger.
+        assert pupils["pictures_from"]["teacher"] == ["240x135"]
+        assert pupils["pictures_from"]["pupil"] in (["240x135"], ["480x270", "240x135"])
+    else:
+        assert pupils["pictures_from"] == {"teacher": ["240x135"], "pupil": ["240x135"]}
     assert teacher["video_kbps_mean_from"].keys() == {"pupil"}
     if switched_late:
         # (largest first) 480x270, perhaps 240x135 too; nothing larger.
@@ -146,7 +153,7 @@ async def test_class_step_against_janus() -> None:
     media = await asyncio.to_thread(Media.load)
     target = KeptJanus()
     record = await run_step(target, class_lesson(CLASS, media), TIMING)
-    check_received(record)
+    check_received(record, switched_late=True)
     for identity, page in PAGES.items():
         participant = target.kept[identity]
         assert participant.shown_videos() == page
