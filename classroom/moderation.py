@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .board import Board
+from .breakout import Breakout
 from .polls import Poll
 from .showing import Showing
 
@@ -54,6 +55,8 @@ class RoomModeration:
     """The material on everyone's stage, at its host's page and zoom (None: none)."""
     board: Board = field(default_factory=Board)
     """The whiteboard's strokes (blank page and materials' pages) and who may draw."""
+    breakout: Breakout | None = None
+    """The breakout groups running now (None: everyone is in the main lesson)."""
 
     def refusal(self, identity: str, host: bool) -> str | None:
         """Why `identity` may not enter now ("removed", "room_locked"), or None."""

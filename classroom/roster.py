@@ -53,14 +53,25 @@ class ChatMessage:
     sender_name: str
     text: str
     ts: float
+    group: int | None = None
+    """Said in breakout group `group` (numbered from 1); None: to the whole room."""
+    seen_by: frozenset[str] | None = None
+    """Identities it was sent to, besides the hosts (None: everyone): a group's chat is
+    shown again to those who were in the group, and to nobody else."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        said: dict[str, Any] = {
             "type": "chat",
             "from": {"id": self.sender_id, "name": self.sender_name},
             "text": self.text,
             "ts": self.ts,
         }
+        if self.group is not None:
+            said["group"] = self.group
+        return said
+
+    def visible_to(self, identity: str, host: bool) -> bool:
+        return self.seen_by is None or host or identity in self.seen_by
 
 
 MAX_AUDIENCE = 2000

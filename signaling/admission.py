@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSCloseCode
 
+from classroom.breakout import narrowed
 from classroom.errors import ClassroomError
 from classroom.moderation import Waiting
 from classroom.roster import CHAT_KEPT, ChatMessage, Participant
 from district.directory import NoNode
 from sfu.errors import SfuError
 
-from . import departure, hosting, polling, protocol
+from . import breakout_requests, departure, hosting, polling, protocol
 from .absence import Away
 from .auth import Claims
 from .errors import (
@@ -258,7 +259,9 @@ async def join_locked(
             claims.room,
             participant.id,
             claims.grants.subscribe,
-            roster.publishers_for(participant),
+            # While breakout groups run: only their group (kept by identity: a pupil who
+            # comes back is in it again).
+            narrowed(roster, participant, breakout_requests.running(session.state, claims.room))[0],
             # A pupil on a weak link keeps the teacher's (a host's) video before
             # classmates'.
             priority=1 if claims.grants.moderate else 0,
@@ -290,14 +293,17 @@ async def join_locked(
         )
     if participant.grants.moderate:
         await session.state.host_presence(claims.room)
+    breakout = breakout_requests.running(session.state, claims.room)
     for other in others:  # those who asked for this person by name now receive them
         named = [other.receives_from, other.receives_video_from]
-        if any(n is not None and participant.identity in n for n in named):
+        # While groups run everyone's list is by name (their group's): those in the
+        # newcomer's group (or whom a host speaking to all reaches) name them now.
+        grouped = breakout is not None and breakout.receives(
+            other.identity, other.grants.moderate, participant.identity, participant.grants.moderate
+        )
+        if grouped or any(n is not None and participant.identity in n for n in named):
             await session.state.sfu.set_subscriptions(
-                claims.room,
-                other.id,
-                roster.publishers_for(other),
-                roster.video_publishers_for(other),
+                claims.room, other.id, *narrowed(roster, other, breakout)
             )
 
 
@@ -324,7 +330,11 @@ def joined(
         "grants": claims.grants.to_dict(),
         "iceServers": ice_servers(session.state.turn, claims.identity, time.time()),
         "iceTransportPolicy": session.state.ice_transport_policy,
-        "chat": [m.to_dict() for m in roster.chat],
+        "chat": [
+            m.to_dict()
+            for m in roster.chat
+            if m.visible_to(participant.identity, participant.grants.moderate)
+        ],
         "resumeToken": session.resume_token,
         "resumeWindow": session.state.absences.grace,
         "away": [a.participant.id for a in session.state.absences.in_room(claims.room)],
@@ -389,6 +399,7 @@ def room_state(session: Session, room: str, me: Participant) -> dict[str, Any]:
         "canUnmute": me.identity not in moderation.mic_locked,
         "material": moderation.showing.to_dict() if moderation.showing is not None else None,
         "board": moderation.board.to_dict(),
+        "breakout": moderation.breakout.to_dict() if moderation.breakout is not None else None,
         "polls": [
             {
                 **p.to_dict(host=me.grants.moderate),

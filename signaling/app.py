@@ -162,6 +162,7 @@ def create_app(config: Config) -> web.Application:
                 broadcasts=app[api.BROADCASTS],
                 sign_in_alive=app[api.SIGN_INS].alive,
                 materials=app[MATERIALS],
+                breakout_min_seconds=config.breakout_min_seconds,
             )
             if config.hostless_end > 0:
                 made.hostless = HostlessTimers(config.hostless_end, made.end_hostless)

@@ -89,6 +89,10 @@ class Config:
     materials_max_mb: int = 50
     """The largest material a teacher may upload (a PDF, or a document to convert), in MB
     (MATERIALS_MAX_MB)."""
+    breakout_min_seconds: float = 60.0
+    """The shortest breakout (and extension) a host may ask for, seconds
+    (BREAKOUT_MIN_SECONDS): the protocol's 60, lowered only by tests that watch a timer
+    run out."""
 
     @property
     def database_path(self) -> str:
@@ -149,6 +153,9 @@ class Config:
                 ttl=int(env.get("TURN_TTL", 12 * 3600)),
             )
         config.resume_grace = float(env.get("RESUME_GRACE", config.resume_grace))
+        config.breakout_min_seconds = float(
+            env.get("BREAKOUT_MIN_SECONDS", config.breakout_min_seconds)
+        )
         config.compose_workers = int(env.get("COMPOSE_WORKERS", config.compose_workers))
         config.metrics_token = env.get("METRICS_TOKEN", config.metrics_token)
         config.metrics_port = int(env.get("METRICS_PORT", config.metrics_port))

@@ -34,6 +34,7 @@ class LiveRoom:
         "timeline",
         "speaker",
         "audience_due",
+        "breakout_timer",
     )
 
     def __init__(self, name: str) -> None:
@@ -60,6 +61,13 @@ class LiveRoom:
         """The participant the SFU hears speaking (None: nobody)."""
         self.audience_due = False
         """The audience count is due to be sent."""
+        self.breakout_timer: asyncio.Task[None] | None = None
+        """Ends the breakout groups at their time (signaling/breakout_requests.py)."""
+
+    def stop_breakout_timer(self) -> None:
+        timer, self.breakout_timer = self.breakout_timer, None
+        if timer is not None and timer is not asyncio.current_task():
+            timer.cancel()
 
     def head_count(self) -> int:
         """People in the room (those dropped off and still kept count), its lobby and those
@@ -122,6 +130,10 @@ class LiveRoom:
             return False
         self.roster = None
         self.speaker = None
+        # Groups are a lesson's moment, not the session's: an empty room ends them.
+        self.stop_breakout_timer()
+        if moderation is not None:
+            moderation.breakout = None
         # Removals outlive an empty room (the session goes on); the rest does not.
         if moderation is not None and not moderation.removed and not self.lobby:
             self.moderation = None

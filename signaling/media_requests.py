@@ -7,9 +7,10 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from classroom.breakout import narrowed
 from classroom.roster import ChatMessage, Participant
 
-from . import hosting, protocol
+from . import breakout_requests, hosting, protocol
 from .errors import BAD_MESSAGE, NOT_ALLOWED, ProtocolError
 
 if TYPE_CHECKING:
@@ -94,7 +95,12 @@ async def mute(session: Session, request: protocol.Request, me: Participant, roo
 
 async def chat(session: Session, request: protocol.Request, me: Participant, room: str) -> None:
     state = session.state
-    message = ChatMessage(me.id, me.name, request.body["text"].strip(), time.time())
+    text, ts = request.body["text"].strip(), time.time()
+    if breakout_requests.scoped(state, room, me):
+        _ok(session, request)
+        breakout_requests.chat(state, room, me, text, ts)  # within the sender's group
+        return
+    message = ChatMessage(me.id, me.name, text, ts)
     if state.record is not None:
         await state.record.said(room, me.identity, me.name, message.text, message.ts)
     state.rooms.roster(room).chat.append(message)
@@ -108,9 +114,9 @@ async def set_subscriptions(
     me.receives_from = request.body["identities"]
     me.receives_video_from = request.body.get("video")
     roster = session.state.rooms.roster(room)
-    await session.state.sfu.set_subscriptions(
-        room, me.id, roster.publishers_for(me), roster.video_publishers_for(me)
-    )
+    # While breakout groups run, what the page asks for within its group.
+    breakout = breakout_requests.running(session.state, room)
+    await session.state.sfu.set_subscriptions(room, me.id, *narrowed(roster, me, breakout))
     _ok(session, request)
 
 

@@ -280,6 +280,81 @@ def _validate_board_show(body: dict[str, Any]) -> None:
     _field(body, "shown", bool)
 
 
+# --- breakout groups (issue 18): the groups' own rules are classroom.breakout's, whose
+# refusals have their own codes (breakout_groups_invalid...); here only the message's shape. ---
+BREAKOUT_MODES = ("random", "choose")
+MAX_BREAKOUT_GROUPS = 50
+MAX_GROUP_MEMBERS = 1000
+
+
+def _whole(body: dict[str, Any], name: str, low: int, high: int) -> int:
+    value = body.get(name)
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ProtocolError(BAD_MESSAGE, f"'{name}' must be a whole number from {low} to {high}")
+    return value
+
+
+def _seconds_field(body: dict[str, Any]) -> None:
+    # The bounds (60 to 7200) are the server's to check: a test server may allow less.
+    _whole(body, "seconds", 1, 7200)
+
+
+def _validate_breakout_start(body: dict[str, Any]) -> None:
+    _seconds_field(body)
+    groups = body.get("groups")
+    if groups is not None:
+        if (
+            not isinstance(groups, list)
+            or len(groups) > MAX_BREAKOUT_GROUPS
+            or not all(
+                isinstance(g, list)
+                and len(g) <= MAX_GROUP_MEMBERS
+                and all(isinstance(i, str) for i in g)
+                for g in groups
+            )
+        ):
+            raise ProtocolError(BAD_MESSAGE, "'groups' must be a list of lists of identities")
+        return
+    _whole(body, "count", 0, MAX_BREAKOUT_GROUPS)
+    if body.get("mode") not in BREAKOUT_MODES:
+        raise ProtocolError(
+            BAD_MESSAGE, "without 'groups', 'mode' must be \"random\" or \"choose\""
+        )
+
+
+def _group_number(body: dict[str, Any], nullable: bool) -> None:
+    if nullable and "group" in body and body["group"] is None:
+        return
+    _whole(body, "group", 1, MAX_BREAKOUT_GROUPS)
+
+
+def _validate_breakout_move(body: dict[str, Any]) -> None:
+    _field(body, "identity", str)
+    if "group" not in body:
+        raise ProtocolError(BAD_MESSAGE, "'group' is required (a group's number or null)")
+    _group_number(body, nullable=True)
+
+
+def _validate_breakout_visit(body: dict[str, Any]) -> None:
+    if "group" not in body:
+        raise ProtocolError(BAD_MESSAGE, "'group' is required (a group's number or null)")
+    _group_number(body, nullable=True)
+
+
+def _validate_breakout_choose(body: dict[str, Any]) -> None:
+    _group_number(body, nullable=False)
+
+
+def _validate_breakout_speak(body: dict[str, Any]) -> None:
+    _field(body, "on", bool)
+
+
+def _validate_breakout_extend(body: dict[str, Any]) -> None:
+    _seconds_field(body)
+
+
+# --- end of breakout groups ---
+
 VALIDATORS = {
     "join": _validate_join,
     "publish_offer": _validate_publish_offer,
@@ -318,6 +393,14 @@ VALIDATORS = {
     "board_clear": _validate_board_clear,
     "board_allow": _validate_board_allow,
     "board_show": _validate_board_show,
+    # breakout groups (issue 18)
+    "breakout_start": _validate_breakout_start,
+    "breakout_choose": _validate_breakout_choose,
+    "breakout_move": _validate_breakout_move,
+    "breakout_visit": _validate_breakout_visit,
+    "breakout_speak": _validate_breakout_speak,
+    "breakout_extend": _validate_breakout_extend,
+    "breakout_end": _validate_nothing,
 }
 
 

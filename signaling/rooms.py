@@ -174,6 +174,7 @@ class LiveRooms:
         """The session ended: its removals and lobby go with it."""
         live = self._rooms.get(room)
         if live is not None:
+            live.stop_breakout_timer()
             live.moderation = None
             live.lobby = {}
             self._prune(room)

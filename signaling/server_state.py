@@ -153,6 +153,8 @@ class ServerState:
     """In a district: `sfu`, spreading watch-only peers over the nodes they came in by."""
     materials: RoomMaterials | None = None
     """The classroom's materials a room's host may show (None: rooms show none)."""
+    breakout_min_seconds: float = 60.0
+    """The shortest breakout a host may ask for (Config.breakout_min_seconds)."""
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """Run `work` for a connection, kept in `pending` until done."""

@@ -17,6 +17,7 @@ from sfu.errors import InvalidSdp, NotFound
 from . import (
     admission,
     board_requests,
+    breakout_requests,
     departure,
     hosting,
     material_requests,
@@ -188,6 +189,7 @@ class Session:
             media_requests.HANDLERS.get(request.type)
             or material_requests.HANDLERS.get(request.type)
             or board_requests.HANDLERS.get(request.type)
+            or breakout_requests.HANDLERS.get(request.type)
             or hosting.HANDLERS[request.type]
         )
         await handler(self, request, self.participant, self.room)
