@@ -8,6 +8,7 @@ import { getLocalMedia, getScreen, stopStream } from './media.js';
 import { playHls } from './stream.js';
 import { askHostLeaving } from './hosting.js';
 import { Whiteboard } from './board.js';
+import { Breakouts } from './breakout.js';
 import { MaterialStage } from './materials.js';
 import { RoomState } from './moderation.js';
 import {
@@ -85,6 +86,14 @@ class Lesson {
       toast: (...args) => ui.toast(...args),
       material: () => this.materials.shown,
       onStage: () => this._stageTaken(),
+    });
+    // Breakout groups: the host's section of the class panel, everyone's banner (breakout.js).
+    this.breakouts = new Breakouts({
+      translator,
+      toast: (...args) => ui.toast(...args),
+      showError: (err) => ui.toast(...errorMessage(err, this.t)),
+      grid: ui.grid,
+      chat: ui.chat,
     });
     this.room.addEventListener('mutedbyhost', (ev) => this._mutedByHost(ev.detail));
     this.room.addEventListener('unmuteallowed', () => {
@@ -229,6 +238,7 @@ class Lesson {
     this.room.attach(client, joined);
     this.materials.attach(client, joined);
     this.board.attach(client, joined);
+    this.breakouts.attach(client, joined);
     // Muted by a host without leave to unmute (before a reconnect, say): the server starts our
     // microphone muted, so it must not look on here.
     if (!this.room.canUnmute) this.micOn = false;
@@ -509,6 +519,7 @@ class Lesson {
     this.room.client = null;
     this.materials.reset();
     this.board.reset();
+    this.breakouts.reset();
     this.ui.resetRoom();
     this.screenTrack?.stop();
     this.screenTrack = null;
@@ -617,6 +628,7 @@ class Lesson {
         lobby: room.lobby,
         polls: [...room.polls.values()],
       },
+      breakout: this.breakouts.state,
     };
   }
 }

@@ -32,7 +32,7 @@ export class ChatPanel extends EventTarget {
    * Shows a message: {from: {id, name}, text, ts} — `own` when we wrote it; `replayed` when the
    * server sent it again on (re)joining, which is history, not news to count as unread.
    */
-  add({ from, text, ts }, own, { replayed = false } = {}) {
+  add({ from, text, ts, group }, own, { replayed = false } = {}) {
     const item = document.createElement('li');
     item.className = own ? 'chat-message own' : 'chat-message';
     const meta = document.createElement('div');
@@ -45,6 +45,14 @@ export class ChatPanel extends EventTarget {
     time.dateTime = date.toISOString();
     time.textContent = date.toLocaleTimeString(this.translator.lang, { hour: '2-digit', minute: '2-digit' });
     meta.append(who, time);
+    // Said while breakout groups ran (docs/protocol.md): in which group, or the main room.
+    if (group !== undefined) {
+      const tag = document.createElement('span');
+      tag.className = 'chat-group';
+      if (group === null) localize(tag, this.translator, 'breakout.main');
+      else localize(tag, this.translator, 'breakout.group', { n: group });
+      who.after(tag);
+    }
     const body = document.createElement('div');
     body.className = 'chat-text';
     body.textContent = text; // never HTML: anyone in the room can write here

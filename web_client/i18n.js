@@ -6,6 +6,7 @@
 
 import { BOARD_STRINGS } from './board-i18n.js';
 import { MATERIAL_STRINGS } from './materials-i18n.js';
+import { BREAKOUT_STRINGS } from './breakout-i18n.js';
 
 const STRINGS = {
   en: {
@@ -1529,7 +1530,7 @@ const STRINGS = {
 };
 
 // Strings kept in modules of their own, merged in (materials, the whiteboard).
-for (const extra of [MATERIAL_STRINGS, BOARD_STRINGS]) {
+for (const extra of [MATERIAL_STRINGS, BOARD_STRINGS, BREAKOUT_STRINGS]) {
   for (const lang of Object.keys(STRINGS)) Object.assign(STRINGS[lang], extra[lang]);
 }
 

@@ -240,7 +240,7 @@ export class ClassroomClient extends EventTarget {
         this._onTrackEvent(msg);
         break;
       case 'chat':
-        this._emit('chat', { from: msg.from || {}, text: String(msg.text ?? ''), ts: msg.ts });
+        this._emit('chat', { from: msg.from || {}, text: String(msg.text ?? ''), ts: msg.ts, group: msg.group });
         break;
       case 'video_quality':
         this._onVideoQuality(msg);
@@ -681,6 +681,7 @@ function normalizeParticipant(p) {
     identity: p.identity,
     name: p.name || p.identity || p.id,
     role: p.role || 'guest',
+    host: Boolean(p.host), // may moderate (breakout.js: hosts are in no group)
     tracks: (p.tracks || []).map((t) => ({ muted: false, ...t })),
   };
 }

@@ -265,6 +265,7 @@ export class ParticipantGrid extends EventTarget {
     this.page = 0;
     this.width = globalThis.innerWidth || 1280;
     this.shownKeys = null;
+    this.scope = null; // breakout groups: the participant ids this page shows (null: everyone)
     this.joined = 0; // tiles made so far: the join order within a role
     // A tile drawn at another size (a page turned, a stage, a rotated phone) is sent another
     // simulcast layer: the server is told the sizes ('sizechange', seen.js).
@@ -450,6 +451,17 @@ export class ParticipantGrid extends EventTarget {
     this.shownKeys = null;
   }
 
+  /** Breakout groups (breakout.js): only these participants' tiles (and ours) are shown;
+   * null shows everyone again. The server forwards nothing of the others anyway. */
+  setScope(ids) {
+    const same = ids === this.scope
+      || (ids && this.scope && ids.size === this.scope.size && [...ids].every((id) => this.scope.has(id)));
+    if (same) return;
+    this.scope = ids;
+    this.page = 0;
+    this._relayout();
+  }
+
   /** A material is on the stage (materials.js): every camera is a strip tile beside it. */
   setMaterial(on) {
     this.material = on;
@@ -553,8 +565,15 @@ export class ParticipantGrid extends EventTarget {
    * 'visiblechange' {participantIds} when what is on screen changed (null: everyone).
    * Returns how many tiles are off the page. */
   _paginate() {
+    const scope = this.scope;
+    let outside = 0;
+    for (const tile of this.tiles.values()) {
+      const out = scope !== null && !tile.el.classList.contains('self') && !scope.has(tile.participantId);
+      tile.el.classList.toggle('out-of-scope', out);
+      if (out) outside++;
+    }
     const remote = [...this.tiles.values()]
-      .filter((t) => !t.isScreen && t.key !== this.selfId)
+      .filter((t) => !t.isScreen && t.key !== this.selfId && (scope === null || scope.has(t.participantId)))
       .sort((a, b) => a.order - b.order || a.joined - b.joined);
     const { shown, page, pages } = pageOf(remote.map((t) => t.key), {
       first: [this.localPin, this.pinned, this.broughtIn].filter(Boolean),
@@ -578,6 +597,6 @@ export class ParticipantGrid extends EventTarget {
       this.shownKeys = keys;
       this.dispatchEvent(new CustomEvent('visiblechange', { detail: { participantIds: keys } }));
     }
-    return remote.length - shown.length;
+    return remote.length - shown.length + outside;
   }
 }
