@@ -339,7 +339,9 @@ export class Breakouts {
       card.classList.toggle('visited', mine === index);
       const head = el('header', 'breakout-group-head');
       const present = group.members.filter((identity) => byIdentity.has(identity));
-      head.append(el('h4', '', `${this._groupName(index)} · ${present.length}`));
+      const heading = el('h4', '', this._groupName(index));
+      heading.append(el('span', 'breakout-size', String(present.length)));
+      head.append(heading);
       const visit = el('button', mine === index ? 'primary small' : 'soft small', this.t.t(mine === index ? 'breakout.backShort' : 'breakout.visit'));
       visit.type = 'button';
       visit.className += ' breakout-visit';

@@ -100,9 +100,10 @@ def panel_open(page: Any) -> None:
     if not page.locator("#host-breakout").is_visible():
         page.click("#ctl-host")
     page.locator("#host-breakout").wait_for()
+    page.locator("#host-breakout").scroll_into_view_if_needed()
 
 
-def shoot(page: Any, path: Path, phone: bool = False) -> None:
+def shoot(page: Any, path: Path) -> None:
     without_toasts(page)
     page.screenshot(path=path)
 
