@@ -206,6 +206,9 @@ class LiveRooms:
         board = live.moderation.board if live.moderation is not None else None
         if board is not None and (board.strokes or board.shown):  # drawn on already
             timeline.add({"type": "board", "board": board.to_dict()})
+        breakout = live.moderation.breakout if live.moderation is not None else None
+        if breakout is not None:  # groups running: the playback knows who was where
+            timeline.add({"type": "breakout", "breakout": breakout.to_dict(), "by": None})
         live.timeline = timeline
 
     def end_timeline(self, room: str) -> None:
