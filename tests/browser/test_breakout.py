@@ -207,6 +207,20 @@ def test_breakout_of_four_pupils_into_two_groups_the_teacher_visits_the_timer_re
             notice = page.locator("#chat-list .chat-system", has_text="Все вернулись в общий урок")
             assert notice.count() == 2  # after the teacher's end, and after the timer's
         assert teacher.evaluate(STATS)["breakout"] is None
+
+        # Pupils choose: a button per group on their banner; the teacher's panel follows.
+        teacher.click("#breakout-mode-choose")
+        teacher.fill("#breakout-minutes", "10")
+        teacher.click("#breakout-start")
+        anya.locator('#breakout-banner button[data-group="2"]').click()
+        anya.locator('#breakout-banner[data-group="2"]').wait_for()
+        teacher.locator('.breakout-group[data-group="2"] select[data-identity="anya"]').wait_for()
+        boris.locator('#breakout-banner button[data-group="1"]').wait_for()
+        poll(lambda: anya.evaluate(SHOWN_TILES) == [], "Anya alone in group 2")
+        shoot(anya, artifacts / "breakout-choose-pupil.png")
+        shoot(boris, artifacts / "breakout-choose-pupil-phone.png")
+        teacher.click("#breakout-end")
+        anya.locator("#breakout-banner").wait_for(state="hidden")
         assert errors == []
     finally:
         for context in contexts:
