@@ -22,6 +22,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from .board import Board
 from .roster import Participant, Roster
 
 MIN_GROUPS = 2
@@ -58,6 +59,9 @@ class Breakout:
     """Hosts (identities) visiting a group, and which."""
     speaking: set[str] = field(default_factory=set)
     """Hosts (identities) speaking to all: every group receives them."""
+    boards: dict[int, Board] = field(default_factory=dict)
+    """Each group's own whiteboard, made when first used; every pupil of the group draws on
+    it (the main room's board is the room's, `RoomModeration.board`)."""
 
     # --- starting ------------------------------------------------------------------------
 
@@ -112,6 +116,13 @@ class Breakout:
         if other_host and other in self.speaking:
             return True
         return self.scope(identity, host) == self.scope(other, other_host)
+
+    def board(self, group: int) -> Board:
+        """Group `group`'s whiteboard: its pupils draw on it, a visiting host opens it."""
+        board = self.boards.get(group)
+        if board is None:
+            board = self.boards[group] = Board(allowed="all")
+        return board
 
     # --- changes -------------------------------------------------------------------------
 

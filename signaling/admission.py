@@ -398,7 +398,8 @@ def room_state(session: Session, room: str, me: Participant) -> dict[str, Any]:
         "pinnedSource": moderation.pinned_source if moderation.pinned is not None else None,
         "canUnmute": me.identity not in moderation.mic_locked,
         "material": moderation.showing.to_dict() if moderation.showing is not None else None,
-        "board": moderation.board.to_dict(),
+        # While breakout groups run: the board of their group (or the room's).
+        "board": breakout_requests.board_of(session.state, room, me).to_dict(),
         "breakout": moderation.breakout.to_dict() if moderation.breakout is not None else None,
         "polls": [
             {

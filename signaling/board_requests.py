@@ -4,18 +4,20 @@
 The state and its rules are `classroom.board.Board`, kept in the room's moderation (so it
 lives as long as the room's material does); here the sender is checked, and each change is
 broadcast to the whole room, which also writes it to the recording's timeline, as materials'
-page turns are. A joiner and a reconnecting page get the whole board in `joined`.
+page turns are. A joiner and a reconnecting page get the whole board in `joined`. While
+breakout groups run, each group has a board of its own (`Breakout.board`): a sender in a
+group draws on it, and only the group hears of it (breakout_requests.tell_scope).
 Each handler is `(session, request, me, room)`, as `hosting.HANDLERS`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from classroom.board import NOT_ALLOWED, Board, BoardError, page_key
 from classroom.roster import Participant
 
-from . import protocol
+from . import breakout_requests, protocol
 from .errors import BAD_MESSAGE, NOT_HOST, ProtocolError
 from .hosting import Handler
 
@@ -23,8 +25,14 @@ if TYPE_CHECKING:
     from .session import Session
 
 
-def _board(session: Session, room: str) -> Board:
-    return session.state.rooms.moderation(room).board
+def _board(session: Session, room: str, me: Participant) -> Board:
+    """The room's board, or while breakout groups run the sender's group's."""
+    return breakout_requests.board_of(session.state, room, me)
+
+
+def _tell(session: Session, room: str, me: Participant, message: dict[str, Any]) -> None:
+    """To those who see the sender's board: the room, or the sender's group."""
+    breakout_requests.tell_scope(session.state, room, me, message)
 
 
 def _host(me: Participant) -> None:
@@ -37,18 +45,20 @@ def _may_draw(board: Board, me: Participant) -> None:
         raise ProtocolError(NOT_ALLOWED, "the teacher has not let you draw on the board")
 
 
-def _settings(session: Session, room: str, by: str) -> None:
-    board = _board(session, room)
-    session.state.rooms.broadcast(
+def _settings(session: Session, room: str, me: Participant) -> None:
+    board = _board(session, room, me)
+    _tell(
+        session,
         room,
-        {"type": "board_settings", "shown": board.shown, "allowed": board.allowed, "by": by},
+        me,
+        {"type": "board_settings", "shown": board.shown, "allowed": board.allowed, "by": me.id},
     )
 
 
 async def board_stroke(
     session: Session, request: protocol.Request, me: Participant, room: str
 ) -> None:
-    board = _board(session, room)
+    board = _board(session, room, me)
     _may_draw(board, me)
     try:
         stroke = board.add(me.id, request.body)
@@ -56,7 +66,7 @@ async def board_stroke(
         raise ProtocolError(exc.code, exc.message) from exc
     session.send({"type": "ok", "id": request.id, "seq": stroke.seq})
     # To the sender too: every page draws the strokes in the server's order.
-    session.state.rooms.broadcast(room, {"type": "board_stroke", "stroke": stroke.to_dict()})
+    _tell(session, room, me, {"type": "board_stroke", "stroke": stroke.to_dict()})
 
 
 async def board_undo(
@@ -64,7 +74,7 @@ async def board_undo(
 ) -> None:
     """Without `seq`: the sender's last stroke; with it: that stroke (the eraser that takes
     away the stroke it touches): a host's any, a pupil's their own."""
-    board = _board(session, room)
+    board = _board(session, room, me)
     _may_draw(board, me)
     seq = request.body.get("seq")
     try:
@@ -72,9 +82,7 @@ async def board_undo(
     except BoardError as exc:
         raise ProtocolError(exc.code, exc.message) from exc
     session.send({"type": "ok", "id": request.id, "seq": stroke.seq})
-    session.state.rooms.broadcast(
-        room, {"type": "board_removed", "seqs": [stroke.seq], "by": me.id}
-    )
+    _tell(session, room, me, {"type": "board_removed", "seqs": [stroke.seq], "by": me.id})
 
 
 async def board_clear(
@@ -87,10 +95,10 @@ async def board_clear(
         key = page_key(page) if page is not None else None
     except BoardError as exc:
         raise ProtocolError(BAD_MESSAGE, exc.message) from exc
-    gone = _board(session, room).clear(key)
+    gone = _board(session, room, me).clear(key)
     session.send({"type": "ok", "id": request.id, "removed": len(gone)})
     if gone:
-        session.state.rooms.broadcast(room, {"type": "board_removed", "seqs": gone, "by": me.id})
+        _tell(session, room, me, {"type": "board_removed", "seqs": gone, "by": me.id})
 
 
 async def board_allow(
@@ -103,9 +111,9 @@ async def board_allow(
         other = session.state.rooms.roster(room).participants.get(who)
         if other is None or other.audience:
             raise ProtocolError(BAD_MESSAGE, f"no participant {who!r} in this room to call")
-    _board(session, room).allow(who)
+    _board(session, room, me).allow(who)
     session.send({"type": "ok", "id": request.id, "allowed": who})
-    _settings(session, room, me.id)
+    _settings(session, room, me)
 
 
 async def board_show(
@@ -113,10 +121,10 @@ async def board_show(
 ) -> None:
     """A host opens (or closes) the blank board on everyone's stage."""
     _host(me)
-    board = _board(session, room)
+    board = _board(session, room, me)
     board.shown = request.body["shown"]
     session.send({"type": "ok", "id": request.id, "shown": board.shown})
-    _settings(session, room, me.id)
+    _settings(session, room, me)
 
 
 HANDLERS: dict[str, Handler] = {

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from classroom.board import Board
 from classroom.breakout import (
     MAX_SECONDS,
     NOT_ALLOWED,
@@ -79,6 +80,46 @@ def _group(number: Any) -> int | None:
     return None if number is None else int(number) - 1
 
 
+def board_of(state: ServerState, room: str, me: Participant) -> Board:
+    """The whiteboard `me` sees and draws on: their group's while they are in one (a pupil
+    put there, a host visiting), else the room's."""
+    breakout = running(state, room)
+    scope = breakout.scope(me.identity, me.grants.moderate) if breakout is not None else None
+    if breakout is None or scope is None:
+        return state.rooms.moderation(room).board
+    return breakout.board(scope)
+
+
+def tell_scope(state: ServerState, room: str, me: Participant, message: dict[str, Any]) -> None:
+    """To everyone who shares `me`'s scope (the whole room while no groups run). The room's
+    timeline (the recording) takes what is said to the whole room or to its main room, not
+    a group's."""
+    breakout = running(state, room)
+    if breakout is None:
+        state.rooms.broadcast(room, message)
+        return
+    scope = breakout.scope(me.identity, me.grants.moderate)
+    live = state.rooms.get(room)
+    if scope is None and live is not None and live.timeline is not None:
+        live.timeline.add(message)
+    roster = state.rooms.roster(room)
+    for person in roster.participants.values():
+        if breakout.scope(person.identity, person.grants.moderate) == scope:
+            peer = state.rooms.session(room, person.id)
+            if peer is not None:
+                peer.send(message)
+
+
+def _scopes(state: ServerState, room: str) -> dict[str, int | None]:
+    roster = state.rooms.present(room)
+    breakout = running(state, room)
+    if roster is None or breakout is None:
+        return {}
+    return {
+        p.id: breakout.scope(p.identity, p.grants.moderate) for p in roster.participants.values()
+    }
+
+
 def _subscriptions(state: ServerState, room: str) -> Subscriptions:
     roster = state.rooms.present(room)
     if roster is None:
@@ -91,15 +132,21 @@ async def _change(state: ServerState, room: str, change: Callable[[], Any]) -> A
     """Apply `change` to the room's breakout state, then give each participant whose media
     changed with it their new subscriptions (at the SFU; nothing is renegotiated for the
     others). Returns what `change` returned."""
-    before = _subscriptions(state, room)
+    before, scopes = _subscriptions(state, room), _scopes(state, room)
     try:
         result = change()
     except BreakoutError as exc:
         raise ProtocolError(exc.code, exc.message) from exc
-    after = _subscriptions(state, room)
+    after, moved = _subscriptions(state, room), _scopes(state, room)
+    roster = state.rooms.present(room)
     for participant_id, now in after.items():
         if before.get(participant_id) != now:
             await state.sfu.set_subscriptions(room, participant_id, *now)
+        # Into another group (or back): the whiteboard there replaces the one they saw.
+        me = roster.participants.get(participant_id) if roster is not None else None
+        peer = state.rooms.session(room, participant_id)
+        if me is not None and peer is not None and scopes.get(me.id) != moved.get(me.id):
+            peer.send({"type": "board", "board": board_of(state, room, me).to_dict()})
     return result
 
 

@@ -145,16 +145,14 @@ export class Whiteboard {
     this.client = client;
     this.selfId = joined.self?.id ?? null;
     this.host = Boolean(client.grants?.moderate);
-    const board = joined.board || { shown: false, allowed: 'none', pages: {} };
-    this.strokes = new Map();
-    for (const strokes of Object.values(board.pages || {})) for (const s of strokes) this.strokes.set(s.seq, s);
-    this.strokes = new Map([...this.strokes.entries()].sort((a, b) => a[0] - b[0]));
-    this.erased.clear();
-    this._settings(board.shown, board.allowed);
+    this.load(joined.board);
     client.addEventListener('roomevent', (ev) => {
       if (client !== this.client) return;
       const m = ev.detail.message;
-      if (m.type === 'board_stroke') {
+      if (m.type === 'board') {
+        this.load(m.board); // another board: a breakout group's, or the room's again
+        this._render();
+      } else if (m.type === 'board_stroke') {
         this.strokes.set(m.stroke.seq, m.stroke);
         this._render();
       } else if (m.type === 'board_removed') {
@@ -166,6 +164,16 @@ export class Whiteboard {
         this.onStage(); // a material shown over the blank board takes its place, and back
       }
     });
+  }
+
+  /** The whole board, as `joined` (or a `board` message) carries it. */
+  load(board) {
+    board = board || { shown: false, allowed: 'none', pages: {} };
+    this.strokes = new Map();
+    for (const strokes of Object.values(board.pages || {})) for (const s of strokes) this.strokes.set(s.seq, s);
+    this.strokes = new Map([...this.strokes.entries()].sort((a, b) => a[0] - b[0]));
+    this.erased.clear();
+    this._settings(board.shown, board.allowed);
   }
 
   reset() {

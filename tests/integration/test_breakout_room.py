@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from bench.bots import PublisherBot
-from bench.signal_client import SignalError
+from bench.signal_client import SignalClient, SignalError
 from classroom.roles import Role
 
 from .conftest import RunningServer, serving
@@ -272,3 +272,70 @@ async def test_bad_breakout_requests_get_their_codes_and_the_room_goes_on(
         ended = await anya.signal.wait_for("breakout", lambda m: m["breakout"] is None)
         assert ended["reason"] == "ended" and ended["by"] == olga.participant_id
         await expect(people, {"anya": {"olga", "boris", "vera", "gleb"}})
+
+
+def pen(**extra: Any) -> dict[str, Any]:
+    return {
+        "type": "board_stroke",
+        "page": "blank",
+        "tool": "pen",
+        "color": "#e53935",
+        "width": 4,
+        "points": [10, 20, 30, 40],
+        **extra,
+    }
+
+
+async def test_each_group_draws_on_a_board_of_its_own(server: RunningServer) -> None:
+    clients: dict[str, SignalClient] = {}
+    try:
+        for identity in ("olga", *PUPILS):
+            role = Role.TEACHER if identity == "olga" else Role.PUPIL
+            clients[identity] = await SignalClient.connect(server.url)
+            await clients[identity].join(server.token(identity, role))
+        olga, anya = clients["olga"], clients["anya"]
+        await olga.request(pen(points=[1, 1, 2, 2]))  # on the room's board
+        await olga.request(
+            {
+                "type": "breakout_start",
+                "groups": [["anya", "boris"], ["vera", "gleb"]],
+                "seconds": 600,
+            }
+        )
+        for identity in PUPILS:
+            board = await clients[identity].wait_for("board")
+            assert board["board"] == {"shown": False, "allowed": "all", "seq": 0, "pages": {}}
+        since = {identity: len(client.events) for identity, client in clients.items()}
+
+        def strokes(identity: str) -> list[list[float]]:
+            events = clients[identity].events[since[identity] :]
+            return [e["stroke"]["points"] for e in events if e["type"] == "board_stroke"]
+
+        drawn = await anya.request(pen())  # a pupil draws on their group's board
+        assert drawn["seq"] == 1
+        await clients["boris"].wait_for("board_stroke", lambda m: m["stroke"]["points"][0] == 10)
+        await clients["vera"].request(pen(points=[5, 5, 6, 6]))
+        await clients["gleb"].wait_for("board_stroke", lambda m: m["stroke"]["points"][0] == 5)
+        # Each group heard of its own strokes only; the teacher, in the main room, of none.
+        assert strokes("anya") == strokes("boris") == [[10, 20, 30, 40]]
+        assert strokes("vera") == strokes("gleb") == [[5, 5, 6, 6]]
+        assert strokes("olga") == []
+        # A visiting teacher sees the group's board; a page that joins again gets it too.
+        await olga.request({"type": "breakout_visit", "group": 1})
+        visited = await olga.wait_for("board")
+        assert [s["points"] for s in visited["board"]["pages"]["blank"]] == [[10, 20, 30, 40]]
+        await olga.request({"type": "board_show", "shown": True})  # opened for group 1
+        await anya.wait_for("board_settings", lambda m: m["shown"] is True)
+        await clients["boris"].close()
+        clients["boris"] = await SignalClient.connect(server.url)
+        again = await clients["boris"].join(server.token("boris"))
+        assert again["board"]["shown"] is True
+        assert [s["points"] for s in again["board"]["pages"]["blank"]] == [[10, 20, 30, 40]]
+        assert not [e for e in clients["vera"].events if e["type"] == "board_settings"]
+        # Back in the main lesson: the room's board again, with the teacher's stroke.
+        await olga.request({"type": "breakout_end"})
+        back = await anya.wait_for("board", lambda m: m["board"]["allowed"] == "none")
+        assert [s["points"] for s in back["board"]["pages"]["blank"]] == [[1, 1, 2, 2]]
+    finally:
+        for client in clients.values():
+            await client.close()
