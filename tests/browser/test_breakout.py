@@ -1,7 +1,8 @@
 """Breakout groups in real Chromium (issue 18): a teacher's page and two pupils' pages (one a
 phone), and two bots filling the class to four pupils. The teacher splits them by hand into
 two groups: a pupil's page shows only its group's tile (its video decoding) and its banner;
-the teacher visits group 1 and decodes its two cameras; "End groups" brings everyone back.
+the teacher visits group 1 and decodes its two cameras, and opens group 1's own whiteboard, on
+which a pupil there draws; "End groups" brings everyone back.
 Then groups of six seconds at random: the timer ends them by itself, every pupil's page shows
 the whole class again and says everyone is back. Screenshots of the teacher's panel (setting
 up, running) and of a pupil in a group, on a computer and a phone."""
@@ -96,6 +97,19 @@ def decoding(page: Any, ids: list[str]) -> bool:
     )
 
 
+def drag(page: Any, start: tuple[float, float], end: tuple[float, float]) -> None:
+    """Drags the mouse across the board canvas, from and to fractions of its size."""
+    box = page.locator("#board-canvas").bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] * start[0], box["y"] + box["height"] * start[1]
+    dx, dy = (end[0] - start[0]) * box["width"] / 20, (end[1] - start[1]) * box["height"] / 20
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 21):
+        page.mouse.move(x + step * dx, y + step * dy)
+    page.mouse.up()
+
+
 def panel_open(page: Any) -> None:
     if not page.locator("#host-breakout").is_visible():
         page.click("#ctl-host")
@@ -184,10 +198,21 @@ def test_breakout_of_four_pupils_into_two_groups_the_teacher_visits_the_timer_re
         panel_open(teacher)
         shoot(teacher, artifacts / "breakout-running-teacher-phone.png")
         teacher.set_viewport_size(DESKTOP)
+        # Group 1's own whiteboard: the visiting teacher opens it, a pupil there draws on it;
+        # group 2 sees none of it.
+        teacher.click("#board-open")
+        anya.locator("#board-stage #board-canvas").wait_for()
+        anya.click("#board-tool-pen")
+        drag(anya, (0.2, 0.3), (0.6, 0.6))
+        for page in (teacher, anya):
+            page.locator('#board-canvas[data-strokes="1"]').wait_for()
+        assert boris.locator("#board-stage").is_hidden()
+        shoot(anya, artifacts / "breakout-board-pupil.png")
         panel_open(teacher)
         teacher.click("#breakout-end")
         for page in (anya, boris):
             page.locator("#breakout-banner").wait_for(state="hidden")
+        anya.locator("#board-stage").wait_for(state="hidden")  # the room's board is closed
 
         # Groups of six seconds, at random: the timer brings everyone back by itself.
         teacher.click("#breakout-mode-random")
