@@ -475,14 +475,20 @@ export class ParticipantGrid extends EventTarget {
   }
 
   _stageKey() {
-    if (this.tiles.has(this.localPin)) return this.localPin;
-    if (this.tiles.has(this.pinned)) return this.pinned;
-    const screen = [...this.tiles.values()].find((t) => t.isScreen && !t.el.classList.contains('self'))
-      || [...this.tiles.values()].find((t) => t.isScreen);
+    // In breakout groups, only a tile of our group goes on the stage (breakout.js).
+    const seen = (key) => {
+      const tile = this.tiles.get(key);
+      return Boolean(tile) && (this.scope === null || tile.el.classList.contains('self')
+        || this.scope.has(tile.participantId));
+    };
+    if (seen(this.localPin)) return this.localPin;
+    if (seen(this.pinned)) return this.pinned;
+    const screens = [...this.tiles.values()].filter((t) => t.isScreen && seen(t.key));
+    const screen = screens.find((t) => !t.el.classList.contains('self')) || screens[0];
     if (screen) return screen.key;
     // The last one who spoke stays there through their pauses (the server clears the speaker
     // after 2 s of silence): the stage does not flip back and forth between sentences.
-    if (this.view === 'speaker' && this.tiles.has(this.lastSpeaker)) return this.lastSpeaker;
+    if (this.view === 'speaker' && seen(this.lastSpeaker)) return this.lastSpeaker;
     return null;
   }
 
