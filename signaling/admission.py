@@ -25,7 +25,7 @@ from classroom.roster import CHAT_KEPT, ChatMessage, Participant
 from district.directory import NoNode
 from sfu.errors import SfuError
 
-from . import breakout_requests, departure, hosting, polling, protocol
+from . import breakout_scope, departure, hosting, polling, protocol
 from .absence import Away
 from .auth import Claims
 from .errors import (
@@ -252,6 +252,10 @@ async def join_locked(
         # Watching only, through another node: its media from that node (an event's stage
         # is piped there once, whatever its audience there).
         cascade.place(claims.room, participant.id, session.relayed_by)
+    # While breakout groups run: only their group's (kept by identity: a pupil who comes
+    # back is in it again).
+    breakout = breakout_scope.running(session.state, claims.room)
+    publishers, _ = narrowed(roster, participant, breakout)
     try:
         # Whose media to receive is known before the first subscription: no offer full
         # of m-lines that a set_subscriptions would take back a moment later.
@@ -259,9 +263,7 @@ async def join_locked(
             claims.room,
             participant.id,
             claims.grants.subscribe,
-            # While breakout groups run: only their group (kept by identity: a pupil who
-            # comes back is in it again).
-            narrowed(roster, participant, breakout_requests.running(session.state, claims.room))[0],
+            publishers,
             # A pupil on a weak link keeps the teacher's (a host's) video before
             # classmates'.
             priority=1 if claims.grants.moderate else 0,
@@ -293,7 +295,6 @@ async def join_locked(
         )
     if participant.grants.moderate:
         await session.state.host_presence(claims.room)
-    breakout = breakout_requests.running(session.state, claims.room)
     for other in others:  # those who asked for this person by name now receive them
         named = [other.receives_from, other.receives_video_from]
         # While groups run everyone's list is by name (their group's): those in the
@@ -399,7 +400,7 @@ def room_state(session: Session, room: str, me: Participant) -> dict[str, Any]:
         "canUnmute": me.identity not in moderation.mic_locked,
         "material": moderation.showing.to_dict() if moderation.showing is not None else None,
         # While breakout groups run: the board of their group (or the room's).
-        "board": breakout_requests.board_of(session.state, room, me).to_dict(),
+        "board": breakout_scope.board_of(session.state, room, me).to_dict(),
         "breakout": moderation.breakout.to_dict() if moderation.breakout is not None else None,
         "polls": [
             {

@@ -6,7 +6,7 @@ lives as long as the room's material does); here the sender is checked, and each
 broadcast to the whole room, which also writes it to the recording's timeline, as materials'
 page turns are. A joiner and a reconnecting page get the whole board in `joined`. While
 breakout groups run, each group has a board of its own (`Breakout.board`): a sender in a
-group draws on it, and only the group hears of it (breakout_requests.tell_scope).
+group draws on it, and only the group hears of it (breakout_scope.tell_scope).
 Each handler is `(session, request, me, room)`, as `hosting.HANDLERS`.
 """
 
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from classroom.board import NOT_ALLOWED, Board, BoardError, page_key
 from classroom.roster import Participant
 
-from . import breakout_requests, protocol
+from . import breakout_scope, protocol
 from .errors import BAD_MESSAGE, NOT_HOST, ProtocolError
 from .hosting import Handler
 
@@ -27,12 +27,12 @@ if TYPE_CHECKING:
 
 def _board(session: Session, room: str, me: Participant) -> Board:
     """The room's board, or while breakout groups run the sender's group's."""
-    return breakout_requests.board_of(session.state, room, me)
+    return breakout_scope.board_of(session.state, room, me)
 
 
 def _tell(session: Session, room: str, me: Participant, message: dict[str, Any]) -> None:
     """To those who see the sender's board: the room, or the sender's group."""
-    breakout_requests.tell_scope(session.state, room, me, message)
+    breakout_scope.tell_scope(session.state, room, me, message)
 
 
 def _host(me: Participant) -> None:

@@ -22,7 +22,6 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from classroom.board import Board
 from classroom.breakout import (
     MAX_SECONDS,
     NOT_ALLOWED,
@@ -32,9 +31,11 @@ from classroom.breakout import (
     BreakoutError,
     narrowed,
 )
-from classroom.roster import ChatMessage, Participant
+from classroom.roster import Participant
+from sfu.errors import SfuError
 
 from . import protocol
+from .breakout_scope import board_of, running
 from .errors import BAD_MESSAGE, ProtocolError
 from .hosting import Handler
 
@@ -47,11 +48,6 @@ logger = logging.getLogger(__name__)
 _random = random.Random()
 
 Subscriptions = dict[str, tuple[list[str] | None, list[str] | None]]
-
-
-def running(state: ServerState, room: str) -> Breakout | None:
-    live = state.rooms.get(room)
-    return live.moderation.breakout if live is not None and live.moderation else None
 
 
 def _host(me: Participant) -> None:
@@ -78,36 +74,6 @@ def _seconds(state: ServerState, value: Any) -> float:
 def _group(number: Any) -> int | None:
     """A group's number on the wire (from 1) as the model's index; null: the main room."""
     return None if number is None else int(number) - 1
-
-
-def board_of(state: ServerState, room: str, me: Participant) -> Board:
-    """The whiteboard `me` sees and draws on: their group's while they are in one (a pupil
-    put there, a host visiting), else the room's."""
-    breakout = running(state, room)
-    scope = breakout.scope(me.identity, me.grants.moderate) if breakout is not None else None
-    if breakout is None or scope is None:
-        return state.rooms.moderation(room).board
-    return breakout.board(scope)
-
-
-def tell_scope(state: ServerState, room: str, me: Participant, message: dict[str, Any]) -> None:
-    """To everyone who shares `me`'s scope (the whole room while no groups run). The room's
-    timeline (the recording) takes what is said to the whole room or to its main room, not
-    a group's."""
-    breakout = running(state, room)
-    if breakout is None:
-        state.rooms.broadcast(room, message)
-        return
-    scope = breakout.scope(me.identity, me.grants.moderate)
-    live = state.rooms.get(room)
-    if scope is None and live is not None and live.timeline is not None:
-        live.timeline.add(message)
-    roster = state.rooms.roster(room)
-    for person in roster.participants.values():
-        if breakout.scope(person.identity, person.grants.moderate) == scope:
-            peer = state.rooms.session(room, person.id)
-            if peer is not None:
-                peer.send(message)
 
 
 def _scopes(state: ServerState, room: str) -> dict[str, int | None]:
@@ -141,7 +107,10 @@ async def _change(state: ServerState, room: str, change: Callable[[], Any]) -> A
     roster = state.rooms.present(room)
     for participant_id, now in after.items():
         if before.get(participant_id) != now:
-            await state.sfu.set_subscriptions(room, participant_id, *now)
+            try:
+                await state.sfu.set_subscriptions(room, participant_id, *now)
+            except SfuError:  # leaving as we speak: the others still get theirs
+                logger.info("%s left %s before its breakout subscriptions", participant_id, room)
         # Into another group (or back): the whiteboard there replaces the one they saw.
         me = roster.participants.get(participant_id) if roster is not None else None
         peer = state.rooms.session(room, participant_id)
@@ -329,39 +298,6 @@ async def breakout_end(
         await end(state, room, me.id, "ended")
         session.send({"type": "ok", "id": request.id})
     state.rooms.release_lock(room)
-
-
-def scoped(state: ServerState, room: str, me: Participant) -> bool:
-    """Whether what `me` says in the chat stays within their scope: groups run, and they
-    are not a host speaking to all (who is heard, and read, by everyone)."""
-    breakout = running(state, room)
-    return breakout is not None and me.identity not in breakout.speaking
-
-
-def chat(state: ServerState, room: str, me: Participant, text: str, ts: float) -> None:
-    """Say `text` within the sender's scope (`scoped`): their group (or the main room),
-    and the hosts always. A group's chat goes into neither the recording's timeline nor
-    the session's kept chat: both are shown to the whole class later."""
-    breakout = _running(state, room)
-    roster = state.rooms.roster(room)
-    host = me.grants.moderate
-    scope = breakout.scope(me.identity, host)
-    hearers = [
-        p
-        for p in roster.participants.values()
-        if p.grants.moderate or breakout.scope(p.identity, p.grants.moderate) == scope
-    ]
-    seen_by = frozenset(p.identity for p in hearers)
-    group = None if scope is None else scope + 1
-    message = ChatMessage(me.id, me.name, text, ts, group=group, seen_by=seen_by)
-    roster.chat.append(message)
-    said = message.to_dict()
-    if group is None:
-        said["group"] = None  # the main room's, while groups run
-    for person in hearers:
-        peer = state.rooms.session(room, person.id)
-        if peer is not None:
-            peer.send(said)
 
 
 HANDLERS: dict[str, Handler] = {

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from classroom.breakout import narrowed
 from classroom.roster import ChatMessage, Participant
 
-from . import breakout_requests, hosting, protocol
+from . import breakout_scope, hosting, protocol
 from .errors import BAD_MESSAGE, NOT_ALLOWED, ProtocolError
 
 if TYPE_CHECKING:
@@ -96,9 +96,9 @@ async def mute(session: Session, request: protocol.Request, me: Participant, roo
 async def chat(session: Session, request: protocol.Request, me: Participant, room: str) -> None:
     state = session.state
     text, ts = request.body["text"].strip(), time.time()
-    if breakout_requests.scoped(state, room, me):
+    if breakout_scope.scoped(state, room, me):
         _ok(session, request)
-        breakout_requests.chat(state, room, me, text, ts)  # within the sender's group
+        breakout_scope.chat(state, room, me, text, ts)  # within the sender's group
         return
     message = ChatMessage(me.id, me.name, text, ts)
     if state.record is not None:
@@ -115,7 +115,7 @@ async def set_subscriptions(
     me.receives_video_from = request.body.get("video")
     roster = session.state.rooms.roster(room)
     # While breakout groups run, what the page asks for within its group.
-    breakout = breakout_requests.running(session.state, room)
+    breakout = breakout_scope.running(session.state, room)
     await session.state.sfu.set_subscriptions(room, me.id, *narrowed(roster, me, breakout))
     _ok(session, request)
 

@@ -208,6 +208,14 @@ def test_breakout_of_four_pupils_into_two_groups_the_teacher_visits_the_timer_re
             page.locator('#board-canvas[data-strokes="1"]').wait_for()
         assert boris.locator("#board-stage").is_hidden()
         shoot(anya, artifacts / "breakout-board-pupil.png")
+        # A group's chat: the teacher reads it, tagged with the group; the other group does not.
+        anya.fill("#chat-input", "Мы решили первую задачу")
+        anya.click("#chat-send")
+        teacher.click("#tab-chat")
+        said = teacher.locator("#chat-list .chat-message", has_text="Мы решили первую задачу")
+        assert said.locator(".chat-group").inner_text() == "Группа 1"
+        assert boris.locator("#chat-list .chat-message").count() == 0
+        shoot(teacher, artifacts / "breakout-chat-teacher.png")
         panel_open(teacher)
         teacher.click("#breakout-end")
         for page in (anya, boris):
