@@ -12,6 +12,7 @@ const MINUTE = 60;
 const EXTEND_SECONDS = 5 * MINUTE;
 const DEFAULT_MINUTES = 10;
 const MAX_GROUPS = 20; // docs/protocol.md
+const WARN_MS = 60_000;
 
 const $ = (id) => document.getElementById(id);
 
@@ -59,6 +60,8 @@ export class Breakouts {
     this.minutes = DEFAULT_MINUTES;
     this.plan = new Map(); // by hand: identity → group index (-1: stays in the main room)
     this.ticker = null;
+    this.warned = null; // the end time last warned of
+    this.startedAt = 0; // when this page learnt of the groups (no warning for a 1-minute breakout)
     this.banner = $('breakout-banner');
     this.section = $('host-breakout');
     translator.addEventListener?.('change', () => this._draw());
@@ -67,6 +70,7 @@ export class Breakouts {
   attach(client, joined) {
     this.client = client;
     this.state = joined.breakout ?? null;
+    this.startedAt = Date.now();
     client.addEventListener('roomevent', (ev) => {
       const message = ev.detail.message;
       if (message.type === 'breakout' && client === this.client) this._changed(message);
@@ -103,6 +107,7 @@ export class Breakouts {
   _changed(message) {
     const was = this.state;
     this.state = message.breakout;
+    if (!was) this.startedAt = Date.now();
     if (was && !this.state) {
       this.toast('breakout.over', null, 'info');
       this.chat.system('breakout.over');
@@ -152,7 +157,13 @@ export class Breakouts {
   }
 
   _tick() {
-    const left = clock(this.state ? this.state.endsAt - Date.now() : 0);
+    const ms = this.state ? this.state.endsAt - Date.now() : 0;
+    // A minute before the end, once per end time (more time given warns again).
+    if (this.state && ms <= WARN_MS && ms > 0 && this.warned !== this.state.endsAt) {
+      this.warned = this.state.endsAt;
+      if (this.state.endsAt - this.startedAt > WARN_MS) this.toast('breakout.oneMinute', null, 'info');
+    }
+    const left = clock(ms);
     for (const node of document.querySelectorAll('.breakout-time')) {
       localize(node, this.t, 'breakout.left', { time: left });
     }
