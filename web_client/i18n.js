@@ -84,7 +84,7 @@ const STRINGS = {
     'controls.sound': 'Turn on sound',
 
     'chat.title': 'Chat',
-    'chat.placeholder': 'Write a message…',
+    'chat.placeholder': 'Message…',
     'chat.send': 'Send',
     'chat.empty': 'No messages yet.',
     'chat.joined': '{name} joined',
@@ -844,7 +844,7 @@ const STRINGS = {
     'controls.sound': 'Включить звук',
 
     'chat.title': 'Чат',
-    'chat.placeholder': 'Напишите сообщение…',
+    'chat.placeholder': 'Сообщение…',
     'chat.send': 'Отправить',
     'chat.empty': 'Сообщений пока нет.',
     'chat.joined': '{name} присоединяется к уроку',
