@@ -27,6 +27,9 @@ PAPER = (255, 255, 255)
 """The page's background, which the eraser tool paints."""
 HIGHLIGHT = 0.35
 """The highlighter's opacity, as the live board's."""
+MIN_LINE = 3
+"""Pixels: a pen's 4 units on a 960-pixel page are 2.4, which H.264's 4:2:0 colour (one
+sample per 2x2 pixels) washes into the page; a line stays its colour from 3."""
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:
@@ -136,7 +139,7 @@ def _draw(draw: ImageDraw.ImageDraw, stroke: dict[str, Any], scale: float) -> No
     if len(points) < 2:
         return
     colour = PAPER if tool == "eraser" else _rgb(str(stroke.get("color", "#000000")))
-    width = max(1, round(float(stroke.get("width", 1)) * scale))
+    width = max(MIN_LINE, round(float(stroke.get("width", 1)) * scale))
     if tool == "text":
         size = max(8, round(float(stroke.get("width", 1)) * 4 * scale))
         text = str(stroke.get("text") or "")

@@ -5,13 +5,17 @@
 // as it is ready, at the same moment of the lesson. The chat scrolls with the playback:
 // what was written by then is shown, what comes later is dimmed, and a click on a line jumps
 // there. Every time in the recording is the server's clock; each video says where its 0 is.
+// While a material or the blank board was on the lesson's stage, its page and strokes show
+// beside the video as they were at the video's moment (playback-stage.js), after a seek too.
 
 import * as api from './api.js';
 import { localize } from './i18n.js';
 import {
   $, applyLanguage, button, el, explainRefusal, t, wireLanguageSwitch, withLang,
 } from './page.js';
+import { PlaybackStage } from './playback-stage.js';
 import { clock } from './school-recordings.js';
+import { stageAt, stageEvents } from './stage-replay.js';
 
 const REFRESH_MS = 3000; // while the lesson video is being prepared
 const SHOWN_EVENTS = new Set(['chat', 'participant_joined', 'participant_left']);
@@ -20,6 +24,9 @@ const [sessionId, recordingId] = location.pathname.split('/').filter(Boolean).sl
 let recording = null;
 let source = null; // {key, name, origin, label | labelKey}
 const names = new Map(); // participant id → name, from the timeline
+let stageTimeline = []; // the events that change the stage, in time order
+let slides = null; // the PlaybackStage
+let shownStage = ''; // what the slide shows now: "key|changes", '' for none
 
 function show(view) {
   for (const id of ['loading', 'refused', 'player']) $(id).hidden = id !== view;
@@ -37,6 +44,8 @@ async function load() {
   $('recording-title').textContent = recording.title || t.t('playback.untitled');
   choose(preferredSource());
   renderEvents();
+  stageTimeline = stageEvents(recording.timeline);
+  followStage();
   watchComposition();
   translate();
 }
@@ -224,6 +233,31 @@ function follow() {
   }
 }
 
+// ---- the slide beside it ----------------------------------------------------------------------
+
+/** A material's PDF: the recording's own copy, else the class's (if it still has it). */
+function pdfUrl(material) {
+  const kept = recording.materials?.[material.id];
+  return kept ? api.recordingFileUrl(sessionId, recordingId, kept) : material.url;
+}
+
+/** The slide as it was at the video's moment (on play, pause, seeking either way). */
+function followStage() {
+  if (!slides) {
+    slides = new PlaybackStage({
+      box: $('slide'),
+      view: $('slide-view'),
+      pdfUrl,
+      onShown: (on) => $('player').classList.toggle('with-slide', on),
+    });
+  }
+  const stage = source ? stageAt(stageTimeline, source.origin + $('video').currentTime) : null;
+  const now = stage ? `${stage.key}|${stage.changes}` : '';
+  if (now === shownStage) return;
+  shownStage = now;
+  slides.show(stage);
+}
+
 // ---- language ----------------------------------------------------------------------------------
 
 function translate() {
@@ -244,6 +278,9 @@ function main() {
   $('retry').addEventListener('click', load);
   $('video').addEventListener('timeupdate', follow);
   $('video').addEventListener('seeked', follow);
+  for (const event of ['timeupdate', 'seeking', 'seeked', 'play', 'pause', 'loadedmetadata']) {
+    $('video').addEventListener(event, followStage);
+  }
   load();
 }
 

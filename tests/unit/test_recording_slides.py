@@ -103,15 +103,17 @@ def test_the_slide_and_its_strokes_on_the_stage_and_named_cameras_below(tmp_path
     line = after[264:276, 320:960]
     assert near(line, BLUE).mean() > 0.9
     assert near(after[100:200, 320:960], SLIDE_COLOURS[2]).mean() > 0.95
-    # Both cameras in the strip (two 640-wide cells; each 4:3 camera 240x180 in the middle of
-    # its own: x 200..440 and 840..1080), no empty black cell: Olga's bright, Anya's darker.
+    # Both cameras side by side in the strip's middle (two 320x180 cells from x 320; each 4:3
+    # camera 240x180 in its own: x 360..600 and 680..920), no black slot between: Olga's
+    # bright, Anya's darker.
     luma_people, luma_after = luma_frames_at(path, [0.5, 4.5])
     strip = luma_after[540:720]
-    assert strip[20:120, 240:400].mean() == pytest.approx(200, abs=5)
-    assert strip[20:120, 880:1040].mean() == pytest.approx(90, abs=5)
-    assert strip[:, :190].max() < 30 and strip[:, 450:830].max() < 30  # black around them
+    assert strip[20:120, 400:560].mean() == pytest.approx(200, abs=5)
+    assert strip[20:120, 720:880].mean() == pytest.approx(90, abs=5)
+    assert strip[:, :350].max() < 30 and strip[:, 930:].max() < 30  # black only around them
+    assert strip[:, 610:670].max() < 30  # the 4:3 pictures' own bars: 80 px, not a slot
     # Each camera's name at its bottom left: white letters on the dark box.
-    for left in (200, 840):
+    for left in (360, 680):
         box = strip[140:176, left + 4 : left + 120]
         assert (box > 200).sum() > 40, left  # letters
         assert (np.abs(box.astype(int) - BOX_Y) < 12).sum() > box.size // 3, left  # the box
