@@ -48,7 +48,8 @@ COLOURED = """([id, [r, g, b]]) => {
     const near = (i, value) => Math.abs(data[i] - value) < 30;
     let count = 0;
     for (let i = 0; i < data.length; i += 4) {
-        if (data[i + 3] > 200 && near(i, r) && near(i + 1, g) && near(i + 2, b)) count++;
+        // A thin line's edges are partly transparent (their colour kept): counted too.
+        if (data[i + 3] > 60 && near(i, r) && near(i + 1, g) && near(i + 2, b)) count++;
     }
     return {count, share: count / (canvas.width * canvas.height)};
 }"""
@@ -204,7 +205,7 @@ def test_the_recording_keeps_the_slide_and_its_stroke(
     pupil.locator(f'#slide[data-rendered-page="{third}"]').wait_for()
     pupil.locator('#slide-board[data-strokes="1"]').wait_for()
     assert coloured(pupil, "slide-canvas", RED)["share"] > 0.95
-    assert coloured(pupil, "slide-board", BLUE)["count"] > 150  # a 4-unit pen, ~1.5 px here
+    assert coloured(pupil, "slide-board", BLUE)["count"] > 300  # a 4-unit pen, ~1.5 px here
     pupil.screenshot(path=shots / "playback-desktop.png")
     pupil.screenshot(path=artifacts / "playback-slide.png")
     pupil.set_viewport_size(PHONE)
