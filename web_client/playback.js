@@ -15,7 +15,7 @@ import {
 } from './page.js';
 import { PlaybackStage } from './playback-stage.js';
 import { clock } from './school-recordings.js';
-import { stageAt, stageEvents } from './stage-replay.js';
+import { pollsAt, stageAt, stageEvents } from './stage-replay.js';
 
 const REFRESH_MS = 3000; // while the lesson video is being prepared
 const SHOWN_EVENTS = new Set(['chat', 'participant_joined', 'participant_left']);
@@ -27,6 +27,7 @@ const names = new Map(); // participant id → name, from the timeline
 let stageTimeline = []; // the events that change the stage, in time order
 let slides = null; // the PlaybackStage
 let shownStage = ''; // what the slide shows now: "key|changes", '' for none
+let shownPoll = ''; // the poll card's content now, as JSON ('' for none)
 
 function show(view) {
   for (const id of ['loading', 'refused', 'player']) $(id).hidden = id !== view;
@@ -251,11 +252,48 @@ function followStage() {
       onShown: (on) => $('player').classList.toggle('with-slide', on),
     });
   }
-  const stage = source ? stageAt(stageTimeline, source.origin + $('video').currentTime) : null;
+  const at = source ? source.origin + $('video').currentTime : -Infinity;
+  renderPoll(pollsAt(recording.timeline, at).at(-1) ?? null);
+  const stage = source ? stageAt(stageTimeline, at) : null;
   const now = stage ? `${stage.key}|${stage.changes}` : '';
   if (now === shownStage) return;
   shownStage = now;
   slides.show(stage);
+}
+
+/** The poll card: its question, its options with the counts the class saw, and whether closed. */
+function renderPoll(state, force = false) {
+  const now = state ? JSON.stringify(state) : '';
+  if (now === shownPoll && !force) return;
+  shownPoll = now;
+  const card = $('replay-poll');
+  card.hidden = !state;
+  if (!state) return;
+  const { poll, counts, voters, closed, correct } = state;
+  card.dataset.pollId = poll.id;
+  card.classList.toggle('closed', closed);
+  localize($('replay-poll-kicker'), t, closed ? 'poll.kickerClosed' : 'poll.kicker');
+  $('replay-poll-question').textContent = poll.question;
+  const total = counts ? Math.max(1, voters) : 0;
+  $('replay-poll-options').replaceChildren(...poll.options.map((option, i) => {
+    const item = el('li', `replay-poll-option${closed && correct === i ? ' correct' : ''}`);
+    const label = el('span', 'replay-poll-text');
+    label.textContent = option;
+    item.append(label);
+    if (counts) {
+      const count = el('span', 'replay-poll-count');
+      count.textContent = String(counts[i] ?? 0);
+      const bar = el('span', 'replay-poll-bar');
+      const fill = el('i');
+      fill.style.width = `${Math.round(((counts[i] ?? 0) / total) * 100)}%`;
+      bar.append(fill);
+      item.append(count, bar);
+    }
+    return item;
+  }));
+  const votersLine = $('replay-poll-voters');
+  votersLine.hidden = !counts;
+  if (counts) localize(votersLine, t, 'poll.voters', { count: voters });
 }
 
 // ---- language ----------------------------------------------------------------------------------
@@ -265,6 +303,7 @@ function translate() {
   if (recording) {
     localize($('recording-when'), t, 'playback.when', { time: when(recording.started), length: clock(recording.duration || 0) });
     renderSources();
+    renderPoll(shownPoll ? JSON.parse(shownPoll) : null, true);
   }
 }
 

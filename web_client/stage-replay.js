@@ -60,3 +60,25 @@ export function stageAt(events, t) {
   const onPage = [...strokes.values()].filter((s) => s.page === key).sort((a, b) => a.seq - b.seq);
   return { material, page, zoom, key, strokes: onPage, changes };
 }
+
+/**
+ * The polls asked by `t`, latest last, as the class saw them then: the question and options
+ * (`poll`), the counts shown to everyone (the last `poll_results` by `t`; none when the poll
+ * kept its results to the teacher), and whether it was closed (`poll_closed`, with a quiz's
+ * right option). Each: {poll, counts | null, voters, closed, correct}.
+ */
+export function pollsAt(timeline, t) {
+  const polls = new Map();
+  const timed = timeline.filter((e) => Number.isFinite(e.at) && e.at <= t);
+  for (const e of timed) {
+    if (e.type === 'poll' && e.poll?.id) {
+      const was = polls.get(e.poll.id);
+      polls.set(e.poll.id, { counts: null, voters: 0, closed: false, correct: null, ...was, poll: e.poll });
+    } else if (e.type === 'poll_results' && polls.has(e.pollId)) {
+      Object.assign(polls.get(e.pollId), { counts: e.counts || null, voters: e.voters || 0 });
+    } else if (e.type === 'poll_closed' && polls.has(e.pollId)) {
+      Object.assign(polls.get(e.pollId), { closed: true, correct: e.correct ?? null });
+    }
+  }
+  return [...polls.values()];
+}

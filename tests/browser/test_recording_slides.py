@@ -3,8 +3,9 @@ a PDF whose pages are each one colour (page 3 red), turns to page 3 and draws a 
 The recording keeps the PDF and its timeline every page turn and the stroke; the composed video
 has the red page with the blue line on its stage and the two cameras, named, in its strip; and
 the playback page, seeked after the stroke, shows page 3 with the line, seeked before it page 3
-without, and seeked before the PDF no slide. Screenshots of the playback (computer and phone)
-and a frame of the composed video."""
+without, and seeked before the PDF no slide; a poll asked after the stroke shows with the counts
+the class saw, then closed, and not before it was asked. Screenshots of the playback (computer
+and phone) and a frame of the composed video."""
 
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ pytestmark = pytest.mark.browser
 
 RED = SLIDE_COLOURS[2]
 BLUE = (0x1E, 0x88, 0xE5)
+QUESTION = "Какого цвета третья страница?"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 COLOURED = """([id, [r, g, b]]) => {
@@ -142,6 +144,24 @@ def test_the_recording_keeps_the_slide_and_its_stroke(
     drag(teacher, (0.15, 0.5), (0.85, 0.5))
     teacher.locator('#board-canvas[data-strokes="1"]').wait_for()
     time.sleep(2.5)
+    # A poll, answered by the pupil and closed.
+    teacher.click("#host-new-poll")
+    teacher.locator("#poll-dialog").wait_for()
+    teacher.fill("#poll-question", QUESTION)
+    options = teacher.locator("#poll-options .poll-option-input")
+    options.nth(0).fill("Красная")
+    options.nth(1).fill("Синяя")
+    teacher.click("#poll-start")
+    teacher.locator("#poll-dialog").wait_for(state="hidden")
+    card = pupil.locator(".poll-card", has_text=QUESTION)
+    card.get_by_text("Красная").click()
+    card.get_by_role("button", name="Ответить").click()
+    card.locator(".poll-status", has_text="Ответ отправлен.").wait_for()
+    time.sleep(1.0)
+    closing = teacher.locator(".poll-card", has_text=QUESTION)
+    closing.get_by_role("button", name="Завершить опрос").click()
+    pupil.locator(".poll-card.closed", has_text=QUESTION).wait_for()
+    time.sleep(1.5)
     api_call(teacher, "POST", switch, {"on": False})
 
     # The recording: the PDF kept, the page turns and the stroke in its timeline.
@@ -206,6 +226,24 @@ def test_the_recording_keeps_the_slide_and_its_stroke(
     pupil.locator('#slide-board[data-strokes="1"]').wait_for()
     assert coloured(pupil, "slide-canvas", RED)["share"] > 0.95
     assert coloured(pupil, "slide-board", BLUE)["count"] > 300  # a 4-unit pen, ~1.5 px here
+    assert pupil.locator("#replay-poll").is_hidden()  # not asked yet
+
+    # The poll at its moments: asked and answered (the counts the class saw), then closed.
+    asked = next(e["at"] for e in events if e["type"] == "poll")
+    answered = next(e["at"] for e in events if e["type"] == "poll_results" and e["voters"])
+    closed = next(e["at"] for e in events if e["type"] == "poll_closed")
+    pupil.evaluate(SEEK, (answered + closed) / 2 - origin)
+    poll_card = pupil.locator("#replay-poll")
+    poll_card.wait_for()
+    assert poll_card.locator("#replay-poll-question").inner_text() == QUESTION
+    assert poll_card.locator("#replay-poll-kicker").text_content() == "Опрос"
+    counts = poll_card.locator(".replay-poll-option .replay-poll-count").all_inner_texts()
+    assert counts == ["1", "0"]
+    assert poll_card.locator("#replay-poll-voters").inner_text() == "Ответили: 1"
+    pupil.evaluate(SEEK, closed - origin + 0.5)
+    pupil.locator("#replay-poll.closed").wait_for()
+    assert poll_card.locator("#replay-poll-kicker").text_content() == "Опрос · завершён"
+    pupil.locator('#slide-board[data-strokes="1"]').wait_for()
     pupil.screenshot(path=shots / "playback-desktop.png")
     pupil.screenshot(path=artifacts / "playback-slide.png")
     pupil.set_viewport_size(PHONE)
@@ -214,6 +252,12 @@ def test_the_recording_keeps_the_slide_and_its_stroke(
     pupil.screenshot(path=shots / "playback-phone.png", full_page=True)
     pupil.screenshot(path=artifacts / "playback-slide-phone.png", full_page=True)
     pupil.set_viewport_size(DESKTOP)
+    pupil.click("#lang-switch [data-lang=en]")
+    assert poll_card.locator("#replay-poll-kicker").text_content() == "Poll · closed"
+    assert poll_card.locator("#replay-poll-voters").inner_text() == "Answered: 1"
+    pupil.screenshot(path=shots / "playback-desktop-en.png")
+    pupil.evaluate(SEEK, asked - origin - 0.5)
+    poll_card.wait_for(state="hidden")
 
     # Back before the stroke: page 3, no line; before the PDF: no slide, the video alone.
     pupil.evaluate(SEEK, stroke_at - origin - 0.8)
