@@ -20,9 +20,10 @@ import numpy.typing as npt
 import pytest
 
 from recording.layout import arrange
-from recording.stage import material_file
+from recording.stage import material_file, stage_at
 from recording.timeline import read_timeline
 from tests.pdfs import SLIDE_COLOURS, coloured_pdf
+from tests.unit.test_recording_stage import EVENTS
 
 from .school_site import (
     LESSON_URL,
@@ -272,3 +273,34 @@ def test_the_recording_keeps_the_slide_and_its_stroke(
     pupil.locator(f'#slide[data-rendered-page="{material_id}:2"]').wait_for()
     assert coloured(pupil, "slide-canvas", SLIDE_COLOURS[1])["share"] > 0.95
     assert json.dumps(detail["timeline"]).count("board_stroke") == 1
+
+
+def test_the_playback_replays_the_stage_by_the_composers_rules(pages: Pages) -> None:
+    """web_client/stage-replay.js and recording/stage.py: the same stage at every moment of a
+    timeline with page turns, zoom, strokes on two pages, an undo, the blank board and a
+    recording begun mid-lesson (its board snapshot)."""
+    snapshot = {
+        "at": 99.0,
+        "type": "board",
+        "board": {"shown": False, "pages": {"m1:1": [{**EVENTS[4]["stroke"], "seq": 0}]}},
+    }
+    events = [snapshot, *EVENTS]
+    moments = [t / 4 for t in range(396, 446)]
+    page = pages.open("/signin")
+    replayed = page.evaluate(
+        """async ([events, moments]) => {
+            const { stageAt, stageEvents } = await import('/static/stage-replay.js');
+            const ordered = stageEvents(events);
+            return moments.map((t) => {
+                const stage = stageAt(ordered, t);
+                return stage && [stage.key, stage.zoom, stage.strokes.map((s) => s.seq)];
+            });
+        }""",
+        [events, moments],
+    )
+    expected = []
+    for t in moments:
+        stage = stage_at(events, t)
+        expected.append(stage and [stage.key, stage.zoom, [s["seq"] for s in stage.strokes]])
+    assert replayed == expected
+    assert expected.count(None) > 0 and ["m1:1", 1.0, [0]] in expected
