@@ -269,6 +269,7 @@ def test_the_recording_keeps_the_slide_and_its_stroke(
     pupil.evaluate(SEEK, shown[0]["at"] - origin - 0.5)
     pupil.locator("#slide").wait_for(state="hidden")
     assert "with-slide" not in (pupil.locator("#player").get_attribute("class") or "")
+    pupil.screenshot(path=shots / "playback-no-slide.png")
     pupil.evaluate(SEEK, shown[1]["at"] - origin + 0.5)
     pupil.locator(f'#slide[data-rendered-page="{material_id}:2"]').wait_for()
     assert coloured(pupil, "slide-canvas", SLIDE_COLOURS[1])["share"] > 0.95
