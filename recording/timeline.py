@@ -79,3 +79,19 @@ def hosts(events: list[dict[str, Any]]) -> list[str]:
             if isinstance(person, dict) and person.get("host") and person.get("id") not in found:
                 found.append(str(person.get("id")))
     return found
+
+
+def names(events: list[dict[str, Any]]) -> dict[str, str]:
+    """Each participant's name by id, as the timeline tells them (present, then joined)."""
+    found: dict[str, str] = {}
+    for event in events:
+        if event.get("type") == "present":
+            people = event.get("participants") or []
+        elif event.get("type") == "participant_joined":
+            people = [event.get("participant") or {}]
+        else:
+            continue
+        for person in people:
+            if isinstance(person, dict) and person.get("id") and person.get("name"):
+                found[str(person["id"])] = str(person["name"])
+    return found

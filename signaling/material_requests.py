@@ -27,6 +27,7 @@ from .errors import (
     ProtocolError,
 )
 from .hosting import Handler
+from .kept_materials import keep_shown_material
 
 if TYPE_CHECKING:
     from .session import Session
@@ -78,6 +79,7 @@ async def material_show(
     session.state.rooms.moderation(room).showing = showing
     session.send({"type": "ok", "id": request.id, "material": showing.to_dict()})
     broadcast_material(session, room, me.id)
+    keep_shown_material(session.state, room, material.id)
 
 
 async def material_page(

@@ -765,6 +765,9 @@ const STRINGS = {
     'api.time_in_past': 'This time has already passed. Choose a later one.',
     'api.duration_invalid': 'A length is 1 to 600 minutes.',
     'api.session_not_scheduled': 'It has already started or ended: its time cannot change.',
+
+    // The playback's slide (playback-stage.js): issue 18.
+    'playback.slide': 'What was on the lesson’s stage at this moment',
   },
   ru: {
     'app.name': 'Класс',
@@ -1525,6 +1528,9 @@ const STRINGS = {
     'api.time_in_past': 'Это время уже прошло. Выберите более позднее.',
     'api.duration_invalid': 'Длительность — от 1 до 600 минут.',
     'api.session_not_scheduled': 'Оно уже началось или закончилось: время не изменить.',
+
+    // The playback's slide (playback-stage.js): issue 18.
+    'playback.slide': 'Что было на экране урока в этот момент',
   },
 };
 

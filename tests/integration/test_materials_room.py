@@ -5,6 +5,7 @@ pages, a page past the end, another class's material) get their codes and change
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -233,3 +234,42 @@ async def test_each_page_turn_is_in_the_recordings_timeline(lesson: Lesson) -> N
     assert all(isinstance(e["at"], float) for e in events)
     first = next(e for e in events if e.get("type") == "material")
     assert json.dumps(first["material"]["title"], ensure_ascii=False) == '"Дроби.pdf"'
+
+
+async def test_a_recording_keeps_the_material_it_showed_and_serves_it_to_the_class(
+    lesson: Lesson,
+) -> None:
+    material_id = lesson.material["id"]
+    async with lesson.joined("olga") as (olga, _):
+        # Shown before the recording begins: it keeps it from the start.
+        await olga.request({"type": "material_show", "materialId": material_id})
+        started = await olga.request({"type": "start_recording"})
+        await olga.request({"type": "material_page", "page": 3})
+        await olga.request({"type": "stop_recording"})
+    recordings = lesson.server.state.recordings
+    assert recordings is not None
+    directory = session_folder(Path(recordings), lesson.lesson_id) / started["recordingId"]
+    kept = directory / f"material-{material_id}.pdf"
+    for _ in range(100):  # copied on a thread
+        if kept.exists():
+            break
+        await asyncio.sleep(0.05)
+    assert kept.read_bytes() == numbered_pdf(5)
+    assert not list(directory.glob("material-*.tmp"))
+
+    # A pupil of the class gets it with the recording's files; what it did not show, not.
+    token = await lesson.api_token("anya")
+    headers = {"Authorization": f"Bearer {token}"}
+    recording = started["recordingId"]
+    base = f"{lesson.server.url}/api/sessions/{lesson.lesson_id}/recordings/{recording}"
+    detail = await (await lesson.http.get(base, headers=headers)).json()
+    assert detail["materials"] == {material_id: kept.name}
+    answer = await lesson.http.get(f"{base}/files/{kept.name}", headers=headers)
+    assert answer.status == 200
+    assert answer.headers["Content-Type"] == "application/pdf"
+    assert await answer.read() == numbered_pdf(5)
+    other = await lesson.http.get(
+        f"{base}/files/material-{lesson.elsewhere['id']}.pdf", headers=headers
+    )
+    assert other.status == 404
+    assert (await other.json())["error"]["code"] == "not_found"
