@@ -112,8 +112,6 @@ def bluish(pixels: Frame) -> Any:
 def test_the_recording_keeps_the_slide_and_its_stroke(
     pages: Pages, demo: Demo, artifacts: Path, tmp_path: Path
 ) -> None:
-    shots = Path("/tmp/playback-shots")
-    shots.mkdir(exist_ok=True)
     slides = tmp_path / "Цвета.pdf"
     slides.write_bytes(coloured_pdf())
     teacher = pages.open("/signin", viewport=DESKTOP)
@@ -191,7 +189,6 @@ def test_the_recording_keeps_the_slide_and_its_stroke(
     # The composed video, a second after the stroke: the red page on the stage (1280x540; a
     # 16:9 page fitted is 960x540), the blue line across it, the two cameras in the strip.
     after = frame_at(directory / "composed.mp4", stroke_at - origin + 1.0)
-    av.VideoFrame.from_ndarray(after, format="rgb24").to_image().save(shots / "composed.png")
     av.VideoFrame.from_ndarray(after, format="rgb24").to_image().save(
         artifacts / "composed-slide.png"
     )
@@ -245,18 +242,16 @@ def test_the_recording_keeps_the_slide_and_its_stroke(
     pupil.locator("#replay-poll.closed").wait_for()
     assert poll_card.locator("#replay-poll-kicker").text_content() == "Опрос · завершён"
     pupil.locator('#slide-board[data-strokes="1"]').wait_for()
-    pupil.screenshot(path=shots / "playback-desktop.png")
     pupil.screenshot(path=artifacts / "playback-slide.png")
     pupil.set_viewport_size(PHONE)
     pupil.locator('#slide-board[data-strokes="1"]').wait_for()
     fits_width(pupil, PHONE["width"])
-    pupil.screenshot(path=shots / "playback-phone.png", full_page=True)
     pupil.screenshot(path=artifacts / "playback-slide-phone.png", full_page=True)
     pupil.set_viewport_size(DESKTOP)
     pupil.click("#lang-switch [data-lang=en]")
     assert poll_card.locator("#replay-poll-kicker").text_content() == "Poll · closed"
     assert poll_card.locator("#replay-poll-voters").inner_text() == "Answered: 1"
-    pupil.screenshot(path=shots / "playback-desktop-en.png")
+    pupil.screenshot(path=artifacts / "playback-slide-en.png")
     pupil.evaluate(SEEK, asked - origin - 0.5)
     poll_card.wait_for(state="hidden")
 
@@ -269,7 +264,7 @@ def test_the_recording_keeps_the_slide_and_its_stroke(
     pupil.evaluate(SEEK, shown[0]["at"] - origin - 0.5)
     pupil.locator("#slide").wait_for(state="hidden")
     assert "with-slide" not in (pupil.locator("#player").get_attribute("class") or "")
-    pupil.screenshot(path=shots / "playback-no-slide.png")
+    pupil.screenshot(path=artifacts / "playback-no-slide.png")
     pupil.evaluate(SEEK, shown[1]["at"] - origin + 0.5)
     pupil.locator(f'#slide[data-rendered-page="{material_id}:2"]').wait_for()
     assert coloured(pupil, "slide-canvas", SLIDE_COLOURS[1])["share"] > 0.95
