@@ -233,3 +233,37 @@ async def test_each_page_turn_is_in_the_recordings_timeline(lesson: Lesson) -> N
     assert all(isinstance(e["at"], float) for e in events)
     first = next(e for e in events if e.get("type") == "material")
     assert json.dumps(first["material"]["title"], ensure_ascii=False) == '"Дроби.pdf"'
+
+
+async def test_deleting_the_material_shown_stops_the_show(lesson: Lesson) -> None:
+    olga_api = await lesson.api_token("olga")
+    headers = {"Authorization": f"Bearer {olga_api}"}
+    async with lesson.joined("olga") as (olga, _), lesson.joined("anya") as (anya, _):
+        await olga.request({"type": "material_show", "materialId": lesson.material["id"]})
+        started = await olga.request({"type": "start_recording"})
+        # Another class's material going changes nothing on this stage.
+        gone = await lesson.http.delete(
+            f"{lesson.server.url}/api/materials/{lesson.elsewhere['id']}", headers=headers
+        )
+        assert gone.status == 200, await gone.text()
+        async with lesson.joined("boris") as (_, late):
+            assert shown(late) == (1, 1.0)
+        # The shown one going stops the show for everyone, as `material_stop` would.
+        gone = await lesson.http.delete(
+            f"{lesson.server.url}/api/materials/{lesson.material['id']}", headers=headers
+        )
+        assert gone.status == 200, await gone.text()
+        for client in (olga, anya):
+            event = await client.wait_for("material", lambda e: e["material"] is None)
+            assert event == {"type": "material", "material": None, "by": None}
+        async with lesson.joined("vera") as (_, late):
+            assert late["material"] is None
+        with pytest.raises(SignalError) as refused:
+            await olga.request({"type": "material_page", "page": 2})
+        assert refused.value.code == "no_material"
+        await olga.request({"type": "stop_recording"})
+    recordings = lesson.server.state.recordings
+    assert recordings is not None
+    directory = session_folder(Path(recordings), lesson.lesson_id) / started["recordingId"]
+    seen = [shown(e) for e in read_timeline(directory) if e.get("type") == "material"]
+    assert seen == [(1, 1.0), None]
