@@ -6,75 +6,17 @@ keeps each change."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 
-from bench.signal_client import SignalClient, SignalError
+from bench.signal_client import SignalError
 from classroom import board as b
-from classroom.models import SessionKind
-from classroom.roles import Role
 from recording.sidecar import session_folder
 from recording.timeline import read_timeline
-from signaling import api
 
-from .conftest import RunningServer
-
-
-@dataclass
-class Lesson:
-    server: RunningServer
-    http: aiohttp.ClientSession
-    lesson_id: str
-    passwords: dict[str, str]
-
-    async def room_token(self, login: str) -> str:
-        signed = await self.http.post(
-            f"{self.server.url}/api/auth/login",
-            json={"login": login, "password": self.passwords[login]},
-        )
-        api_token = (await signed.json())["token"]
-        entry = await self.http.post(
-            f"{self.server.url}/api/sessions/{self.lesson_id}/join",
-            headers={"Authorization": f"Bearer {api_token}"},
-        )
-        assert entry.status == 200, await entry.text()
-        return str((await entry.json())["token"])
-
-    @asynccontextmanager
-    async def joined(
-        self, login: str, resume: str | None = None
-    ) -> AsyncIterator[tuple[SignalClient, dict[str, Any]]]:
-        client = await SignalClient.connect(self.server.url)
-        try:
-            joined = await client.join(await self.room_token(login), resume_token=resume)
-            yield client, joined
-        finally:
-            await client.close()
-
-
-@pytest.fixture
-async def lesson(server: RunningServer) -> AsyncIterator[Lesson]:
-    classroom = server.app[api.CLASSROOM]
-    admin = await classroom.create_school("Школа", "Admin", "admin", "admin-password")
-    teacher = await classroom.create_teacher(admin, "Ольга", "olga", "teacher-pw-1")
-    teacher = await classroom.verify_teacher(admin, teacher.id)
-    seventh = await classroom.create_class(admin, "7Б")
-    await classroom.assign_teacher(admin, seventh.id, teacher.id)
-    passwords = {"olga": "teacher-pw-1"}
-    for login in ("anya", "boris", "vera"):
-        invite = await classroom.create_invite(teacher, seventh.id, Role.PUPIL)
-        await classroom.redeem_invite(invite.id, login.title(), login, f"{login}-pupil-pw")
-        passwords[login] = f"{login}-pupil-pw"
-    session = await classroom.create_session(teacher, SessionKind.LESSON, "Дроби", seventh.id)
-    await classroom.start_session(teacher, session.id)
-    async with aiohttp.ClientSession() as http:
-        yield Lesson(server, http, session.id, passwords)
+from .class_lesson import Lesson
 
 
 def stroke(points: list[float] | None = None, **extra: Any) -> dict[str, Any]:
@@ -256,7 +198,7 @@ async def test_each_board_change_is_in_the_recordings_timeline(lesson: Lesson) -
         await olga.request({"type": "stop_recording"})
     recordings = lesson.server.state.recordings
     assert recordings is not None
-    directory = session_folder(Path(recordings), lesson.lesson_id) / started["recordingId"]
+    directory = session_folder(Path(recordings), lesson.id) / started["recordingId"]
     events = [e for e in read_timeline(directory) if e["type"].startswith("board")]
     # The board as it was when recording began, then every change, each with its time.
     assert [(e["type"], e.get("seqs")) for e in events] == [
