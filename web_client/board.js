@@ -140,21 +140,24 @@ export class Whiteboard {
     translator.addEventListener?.('change', () => this._fillAllow());
   }
 
-  /** A (re)joined connection: the whole board as `joined` carries it, then its messages. */
+  /** A (re)joined connection: the board as `joined` carries it (a large board's other
+   *  strokes follow at once in `board_strokes` messages), then its changes. */
   attach(client, joined) {
     this.client = client;
     this.selfId = joined.self?.id ?? null;
     this.host = Boolean(client.grants?.moderate);
     const board = joined.board || { shown: false, allowed: 'none', pages: {} };
     this.strokes = new Map();
-    for (const strokes of Object.values(board.pages || {})) for (const s of strokes) this.strokes.set(s.seq, s);
-    this.strokes = new Map([...this.strokes.entries()].sort((a, b) => a[0] - b[0]));
+    this._load(board.pages);
     this.erased.clear();
     this._settings(board.shown, board.allowed);
     client.addEventListener('roomevent', (ev) => {
       if (client !== this.client) return;
       const m = ev.detail.message;
-      if (m.type === 'board_stroke') {
+      if (m.type === 'board_strokes') {
+        this._load(m.pages);
+        this._render();
+      } else if (m.type === 'board_stroke') {
         this.strokes.set(m.stroke.seq, m.stroke);
         this._render();
       } else if (m.type === 'board_removed') {
@@ -166,6 +169,12 @@ export class Whiteboard {
         this.onStage(); // a material shown over the blank board takes its place, and back
       }
     });
+  }
+
+  /** Strokes by page ({page: [stroke…]}) onto the board, kept in the server's order. */
+  _load(pages) {
+    for (const strokes of Object.values(pages || {})) for (const s of strokes) this.strokes.set(s.seq, s);
+    this.strokes = new Map([...this.strokes.entries()].sort((a, b) => a[0] - b[0]));
   }
 
   reset() {

@@ -6,6 +6,7 @@ keeps each change."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -141,10 +142,48 @@ async def test_a_full_board_is_refused_until_cleared(lesson: Lesson) -> None:
         with pytest.raises(SignalError) as full:
             await olga.request(stroke([1, 2]))  # the teacher too: the bound is the room's
         assert full.value.code == "board_full"
-        async with lesson.joined("boris") as (_, late):
-            assert len(late["board"]["pages"]["blank"]) == 200
+        # A late joiner and a reconnecting page get the whole board, in messages of
+        # bounded size (it was one `joined` of 2.6 MB).
+        whole = lesson.server.state.rooms.moderation(lesson.id).board.to_dict()
+        assert len(json.dumps(whole)) > 2_500_000
+        frames, late = await raw_join(lesson, await lesson.room_token("boris"))
+        assert late == whole["pages"]
+        assert max(frames) < b.PART_BYTES + 8_000  # the strokes' part and joined's own fields
+        assert len(frames) >= 2_500_000 // b.PART_BYTES
+        await anya.close()
+        resume = {"resumeToken": anya_joined["resumeToken"]}
+        frames, back = await raw_join(lesson, await lesson.room_token("anya"), resume)
+        assert back == whole["pages"] and max(frames) < b.PART_BYTES + 8_000
         assert (await olga.request({"type": "board_clear"}))["removed"] == 200
-        assert (await anya.request(stroke([1, 2])))["seq"] == 201
+        assert (await olga.request(stroke([1, 2])))["seq"] == 201
+
+
+async def raw_join(
+    lesson: Lesson, token: str, extra: dict[str, Any] | None = None
+) -> tuple[list[int], dict[str, list[dict[str, Any]]]]:
+    """Joins on a bare websocket: the sizes of the frames up to the board's last part, and
+    the board's pages put together from `joined` and the `board_strokes` that follow it."""
+    ws = await lesson.http.ws_connect(lesson.server.url.replace("http", "ws") + "/ws")
+    try:
+        await ws.send_json({"type": "join", "id": 1, "token": token, **(extra or {})})
+        frames: list[int] = []
+        pages: dict[str, list[dict[str, Any]]] = {}
+        more = None
+        while more != 0:
+            frame = await ws.receive_str(timeout=10)
+            frames.append(len(frame))
+            message = json.loads(frame)
+            assert message["type"] != "error", message
+            if message["type"] == "joined":
+                message = message["board"]
+            elif message["type"] != "board_strokes":
+                continue
+            for page, strokes in message["pages"].items():
+                pages.setdefault(page, []).extend(strokes)
+            more = message.get("more", 0)
+        return frames, pages
+    finally:
+        await ws.close()
 
 
 BAD_REQUESTS = [
