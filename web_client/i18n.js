@@ -765,6 +765,9 @@ const STRINGS = {
     'api.time_in_past': 'This time has already passed. Choose a later one.',
     'api.duration_invalid': 'A length is 1 to 600 minutes.',
     'api.session_not_scheduled': 'It has already started or ended: its time cannot change.',
+    // Polls: who has not answered yet (issue 18's polish).
+    'poll.waiting': 'Not answered yet ({count}): {names}',
+    'poll.allAnswered': 'Everyone here has answered.',
   },
   ru: {
     'app.name': 'Класс',
@@ -1525,6 +1528,9 @@ const STRINGS = {
     'api.time_in_past': 'Это время уже прошло. Выберите более позднее.',
     'api.duration_invalid': 'Длительность — от 1 до 600 минут.',
     'api.session_not_scheduled': 'Оно уже началось или закончилось: время не изменить.',
+    // Опросы: кто ещё не ответил (issue 18's polish).
+    'poll.waiting': 'Ещё не ответили ({count}): {names}',
+    'poll.allAnswered': 'Ответили все, кто на уроке.',
   },
 };
 

@@ -81,6 +81,11 @@ def test_a_quiz_in_the_room_and_the_lessons_record_on_school(
     card.wait_for()
     assert text(pupil, ".poll-card .poll-kicker") == "ВИКТОРИНА"
     assert card.locator(".poll-option.correct").count() == 0  # the answer is not given away
+    # The teacher sees who is here and has not answered yet, until they do.
+    waiting = teacher.locator(".poll-card", has_text=QUESTION).locator(".poll-waiting")
+    assert waiting.inner_text() == f"Ещё не ответили (1): {pupil_name}"
+    assert card.locator(".poll-waiting").is_hidden()  # the pupil's card has no such line
+    teacher.screenshot(path=artifacts / "record-poll-waiting.png")
     card.get_by_text("3/4").click()
     card.get_by_role("button", name="Ответить").click()
     card.locator(".poll-status", has_text="Ответ отправлен.").wait_for()
@@ -91,6 +96,7 @@ def test_a_quiz_in_the_room_and_the_lessons_record_on_school(
     assert person.locator(".poll-mark").inner_text() == "✓"
     assert text(teacher, ".poll-card .poll-score") == "Верно: 1 из 1 (100%)"
     assert host_card.locator(".poll-option.correct .poll-text").inner_text() == "3/4"
+    assert waiting.inner_text() == "Ответили все, кто на уроке."
     teacher.screenshot(path=artifacts / "record-room-teacher.png")
     teacher.set_viewport_size(PHONE)
     teacher.screenshot(path=artifacts / "record-room-teacher-phone.png", full_page=True)
