@@ -37,6 +37,8 @@ class Lesson:
     teacher: User
     users: dict[str, User]
     """Login → the teacher and the pupils."""
+    passwords: dict[str, str] = field(default_factory=lambda: dict(PASSWORDS))
+    """Login → password (a test adds the people it creates)."""
     api_tokens: dict[str, str] = field(default_factory=dict)
     """Login → bearer token, signed in at the first call."""
 
@@ -44,7 +46,7 @@ class Lesson:
         if login not in self.api_tokens:
             signed = await self.http.post(
                 f"{self.server.url}/api/auth/login",
-                json={"login": login, "password": PASSWORDS[login]},
+                json={"login": login, "password": self.passwords[login]},
             )
             assert signed.status == 200, await signed.text()
             self.api_tokens[login] = str((await signed.json())["token"])
