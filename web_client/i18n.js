@@ -779,6 +779,8 @@ const STRINGS = {
     'quizzes.score': 'Right',
     'quizzes.right': '{right} of {total} ({percent}%)',
     'quizzes.asked': 'The quizzes',
+    // Lessons and meetings: what is coming is the timetable's (issue 18's polish).
+    'sessions.emptyComing': 'What is coming is in the timetable above. Lessons under way and past ones appear here.',
   },
   ru: {
     'app.name': 'Класс',
@@ -1553,6 +1555,8 @@ const STRINGS = {
     'quizzes.score': 'Верно',
     'quizzes.right': '{right} из {total} ({percent}%)',
     'quizzes.asked': 'Вопросы викторин',
+    // Уроки и встречи: предстоящее — в расписании (issue 18's polish).
+    'sessions.emptyComing': 'Предстоящее — в расписании выше. Здесь появятся идущие и прошедшие уроки.',
   },
 };
 
