@@ -1,6 +1,7 @@
 """The whiteboard's page in English, in real Chromium: the teacher's toolbar says its tools,
 widths, undo, clear and who draws in English; the width picker draws a thick line wider than
-a thin one. Screenshots in English (computer, phone)."""
+a thin one; a pupil joining a large board gets all of it (sent in parts). Screenshots in
+English (computer, phone)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,19 @@ ENGLISH = {
     "#board-clear": "Clear",
     "#board-open": "Close the whiteboard",
 }
+
+
+FILL_THE_BOARD = """async (count) => {
+    const client = window.classroom.client;
+    for (let i = 0; i < count; i++) {
+        const points = [];
+        for (let j = 0; j < 1000; j++) points.push(100 + ((i * 7 + j) % 1400), 100 + (j % 700));
+        await client.request('board_stroke', {
+            page: 'blank', tool: 'pen', color: '#000000', width: 2, points,
+        });
+    }
+    return count;
+}"""
 
 
 def test_the_board_in_english_and_its_width_picker(
@@ -74,6 +88,17 @@ def test_the_board_in_english_and_its_width_picker(
     teacher.click("#board-width-thick")
     drag(teacher, (0.2, 0.7), (0.7, 0.8))
     strokes(teacher, 2)
+
+    # A large board (1.8 MB of strokes): a pupil joining late gets it in parts (`joined`, then
+    # `board_strokes`), every stroke of it.
+    sent = teacher.evaluate(FILL_THE_BOARD, 150)
+    assert sent == 150
+    strokes(teacher, 152)
+    pupil = pages.open("/signin", locale="en-US")
+    sign_in(pupil, demo.account("pupil"))
+    pupil.goto(teacher.url)
+    join(pupil)
+    strokes(pupil, 152)
 
     if teacher.locator("#side-close").is_visible():
         teacher.click("#side-close")
