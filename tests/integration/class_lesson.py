@@ -25,6 +25,24 @@ PASSWORDS = {"admin": "admin-password", "olga": "teacher-pw-1"} | {
     login: "pupil-pw-12" for login in PUPILS
 }
 
+QUIZ = {
+    "type": "poll_create",
+    "question": "Сколько будет 1/2 + 1/4?",
+    "options": ["2/6", "3/4", "1"],
+    "multiple": False,
+    "showResults": False,
+    "correct": 1,
+}
+"""A quick quiz the teacher asks in the room: 3/4 is right."""
+OPINION = {
+    "type": "poll_create",
+    "question": "Что повторить?",
+    "options": ["Дроби", "Проценты"],
+    "multiple": False,
+    "showResults": False,
+}
+"""An opinion poll: nothing is right or wrong."""
+
 
 @dataclass
 class Lesson:

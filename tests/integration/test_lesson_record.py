@@ -19,23 +19,7 @@ from bench.bots import SubscriberBot
 from bench.signal_client import SignalError
 from signaling import api
 
-from .class_lesson import Lesson
-
-QUIZ = {
-    "type": "poll_create",
-    "question": "Сколько будет 1/2 + 1/4?",
-    "options": ["2/6", "3/4", "1"],
-    "multiple": False,
-    "showResults": False,
-    "correct": 1,
-}
-OPINION = {
-    "type": "poll_create",
-    "question": "Что повторить?",
-    "options": ["Дроби", "Проценты"],
-    "multiple": False,
-    "showResults": False,
-}
+from .class_lesson import OPINION, QUIZ, Lesson
 
 
 async def refused(bot: SubscriberBot, message: dict[str, Any]) -> str:

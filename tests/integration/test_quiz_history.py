@@ -13,18 +13,7 @@ import pytest
 from classroom.roles import Role
 from signaling import api
 
-from .class_lesson import Lesson
-
-QUIZ = {
-    "type": "poll_create",
-    "question": "Сколько будет 1/2 + 1/4?",
-    "options": ["2/6", "3/4", "1"],
-    "multiple": False,
-    "showResults": False,
-    "correct": 1,
-}
-OPINION = {**QUIZ, "question": "Что повторить?", "options": ["Дроби", "Проценты"]}
-del OPINION["correct"]
+from .class_lesson import OPINION, QUIZ, Lesson
 
 
 async def ask_in_the_room(lesson: Lesson) -> str:
