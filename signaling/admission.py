@@ -277,7 +277,10 @@ async def join_locked(
     rooms.attach(claims.room, participant.id, session)
     rooms.moderation(claims.room).entered.add(claims.identity)
     session.participant, session.room, session.stay = participant, claims.room, stay
-    session.send(joined(session, request, claims, participant, others, title))
+    message, board_parts = joined(session, request, claims, participant, others, title)
+    session.send(message)
+    for part in board_parts:  # the rest of a large board, right behind `joined`
+        session.send(part)
     for message in rooms.arrived(claims.room, participant.id):
         session.send(message)
     if participant.audience:
@@ -308,11 +311,13 @@ def joined(
     participant: Participant,
     others: list[Participant],
     title: str | None,
-) -> dict[str, Any]:
-    """`title`: the session's (None: the room is no session)."""
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """`joined`, and the `board_strokes` messages that follow it with the rest of a board
+    too large for one message. `title`: the session's (None: the room is no session)."""
     session.resume_token = secrets.token_urlsafe(18)
     roster = session.state.rooms.roster(claims.room)
-    return {
+    board, board_parts = session.state.rooms.moderation(claims.room).board.parts()
+    message = {
         "type": "joined",
         "id": request.id,
         "room": claims.room,
@@ -329,7 +334,9 @@ def joined(
         "resumeWindow": session.state.absences.grace,
         "away": [a.participant.id for a in session.state.absences.in_room(claims.room)],
         **room_state(session, claims.room, participant),
+        "board": board,
     }
+    return message, board_parts
 
 
 async def take_over(session: Session, room: str, previous: Participant, token: str) -> Away | None:
@@ -367,7 +374,10 @@ async def come_back(
         rooms.arrived(claims.room, participant.id)
         raise
     others = rooms.roster(claims.room).others(participant.id)
-    session.send({**joined(session, request, claims, participant, others, title), "resumed": True})
+    message, board_parts = joined(session, request, claims, participant, others, title)
+    session.send({**message, "resumed": True})
+    for part in board_parts:
+        session.send(part)
     for message in rooms.arrived(claims.room, participant.id):
         session.send(message)
     rooms.broadcast(
@@ -388,7 +398,6 @@ def room_state(session: Session, room: str, me: Participant) -> dict[str, Any]:
         "pinnedSource": moderation.pinned_source if moderation.pinned is not None else None,
         "canUnmute": me.identity not in moderation.mic_locked,
         "material": moderation.showing.to_dict() if moderation.showing is not None else None,
-        "board": moderation.board.to_dict(),
         "polls": [
             {
                 **p.to_dict(host=me.grants.moderate),

@@ -681,6 +681,7 @@ function normalizeParticipant(p) {
     identity: p.identity,
     name: p.name || p.identity || p.id,
     role: p.role || 'guest',
+    host: Boolean(p.host), // a host runs polls and the board rather than answering and being called
     tracks: (p.tracks || []).map((t) => ({ muted: false, ...t })),
   };
 }
