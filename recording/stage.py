@@ -9,7 +9,9 @@ the same rules, applied to the timeline's events in order up to the moment `t`:
   [stroke...]}}`), replacing what was known;
 - `board_stroke`: one stroke added (its `seq`); `board_removed`: the strokes of `seqs` gone
   (an undo, an eraser, a clear);
-- `board_settings`: the blank board opened or closed (`shown`).
+- `board_settings`: the blank board opened or closed (`shown`);
+- `board_unrecorded`: the recording took no more of the board from then on (its budget,
+  recording/timeline.py): no strokes and no blank board after it, rather than a wrong one.
 
 At `t` the stage shows the material's page when one is shown, with the strokes whose `page`
 is `"<material id>:<page>"`; else the blank board when it is open, with the strokes of
@@ -82,6 +84,9 @@ class Replay:
                 self.strokes.pop(seq, None)
         elif kind == "board_settings":
             self.shown = bool(event.get("shown"))
+        elif kind == "board_unrecorded":
+            self.shown = False
+            self.strokes = {}
         else:
             return
         self.changes += 1

@@ -5,11 +5,14 @@
 //   board           the whole board when the recording began ({shown, pages: {key: [stroke]}})
 //   board_stroke    one stroke added; board_removed: the strokes of `seqs` gone
 //   board_settings  the blank board opened or closed (`shown`)
+//   board_unrecorded  the recording took no more of the board: no strokes, no blank board after
 // At `t` the stage shows the material's page with the strokes of "<id>:<page>", else the
 // blank board when open with the strokes of "blank", else nothing (the video alone).
 // A seek backwards replays from the start: the timeline of a lesson is a few thousand lines.
 
-const KINDS = new Set(['material', 'board', 'board_stroke', 'board_removed', 'board_settings']);
+const KINDS = new Set([
+  'material', 'board', 'board_stroke', 'board_removed', 'board_settings', 'board_unrecorded',
+]);
 
 /** The events that change the stage, in time order (same-time ones as written). */
 export function stageEvents(timeline) {
@@ -45,6 +48,9 @@ export function stageAt(events, t) {
       for (const seq of e.seqs || []) strokes.delete(seq);
     } else if (e.type === 'board_settings') {
       shown = Boolean(e.shown);
+    } else if (e.type === 'board_unrecorded') {
+      shown = false;
+      strokes = new Map();
     }
   }
   let page = 1;

@@ -273,14 +273,15 @@ def test_the_recording_keeps_the_slide_and_its_stroke(
 
 def test_the_playback_replays_the_stage_by_the_composers_rules(pages: Pages) -> None:
     """web_client/stage-replay.js and recording/stage.py: the same stage at every moment of a
-    timeline with page turns, zoom, strokes on two pages, an undo, the blank board and a
-    recording begun mid-lesson (its board snapshot)."""
+    timeline with page turns, zoom, strokes on two pages, an undo, the blank board, a
+    recording begun mid-lesson (its board snapshot) and one past its board budget."""
     snapshot = {
         "at": 99.0,
         "type": "board",
         "board": {"shown": False, "pages": {"m1:1": [{**EVENTS[4]["stroke"], "seq": 0}]}},
     }
-    events = [snapshot, *EVENTS]
+    # ... and a recording whose board budget ran out while the blank board was open.
+    events = [snapshot, *EVENTS, {"at": 109.6, "type": "board_unrecorded"}]
     moments = [t / 4 for t in range(396, 446)]
     page = pages.open("/signin")
     replayed = page.evaluate(
@@ -300,3 +301,5 @@ def test_the_playback_replays_the_stage_by_the_composers_rules(pages: Pages) -> 
         expected.append(stage and [stage.key, stage.zoom, [s["seq"] for s in stage.strokes]])
     assert replayed == expected
     assert expected.count(None) > 0 and ["m1:1", 1.0, [0]] in expected
+    assert expected[moments.index(109.5)] == ["blank", 1.0, [3]]
+    assert expected[moments.index(109.75)] is None

@@ -106,3 +106,23 @@ def test_events_out_of_order_or_malformed_are_placed_by_time_or_left_out() -> No
 def test_the_materials_shown_and_their_kept_files() -> None:
     assert material_ids(EVENTS) == ["m1"]
     assert material_file("m1") == "material-m1.pdf"
+
+
+def test_past_the_recording_s_board_budget_the_board_is_no_longer_shown() -> None:
+    # recording/timeline.py writes one `board_unrecorded` line and no board line after it:
+    # the page keeps its material, the strokes known are dropped, the blank board closes.
+    events = [
+        *EVENTS[:4],  # page 3 of m1 with stroke 1 on it
+        {"at": 103.5, "type": "board_unrecorded"},
+        {"at": 104.0, "type": "material", "material": material(2), "by": "t"},
+    ]
+    assert stage_at(events, 103.2) == Stage(material(3), 3, 1.0, (stroke(1, "m1:3"),))
+    assert stage_at(events, 103.5) == Stage(material(3), 3, 1.0, ())
+    assert stage_at(events, 104.0) == Stage(material(2), 2, 1.0, ())
+    blank = [
+        {"at": 1.0, "type": "board_settings", "shown": True, "allowed": "none", "by": "t"},
+        {"at": 2.0, "type": "board_stroke", "stroke": stroke(1, "blank")},
+        {"at": 3.0, "type": "board_unrecorded"},
+    ]
+    assert stage_at(blank, 2.5) == Stage(None, 1, 1.0, (stroke(1, "blank"),))
+    assert stage_at(blank, 3.0) is None
