@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8080
 
-.PHONY: run test lint unit integration browser chromium firefox venv hlsjs pdfjs bench bench-quick bench-cpu bench-compose bench-glass clean
+.PHONY: run test lint unit integration browser chromium fonts firefox venv hlsjs pdfjs bench bench-quick bench-cpu bench-compose bench-glass clean
 
 venv: $(VENV)/.installed
 
@@ -48,6 +48,12 @@ $(PDFJS): Makefile
 	cp build/pdfjs/package/LICENSE web_client/vendor/pdfjs.LICENSE
 	cp build/pdfjs/package/build/pdf.min.mjs $@
 	rm -rf build/pdfjs
+
+# A composed recording writes names and board texts in DejaVu Sans (recording/fonts.py), whose
+# Cyrillic Pillow's own font lacks: Debian's fonts-dejavu-core.
+fonts:
+	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || \
+	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y fonts-dejavu-core)
 
 # Debian's Chromium drives the browser tests (never Playwright's own browser download).
 chromium:
@@ -108,23 +114,23 @@ postgresql:
 	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql && \
 	   (systemctl disable --now postgresql >/dev/null 2>&1 || true))
 
-run: venv hlsjs pdfjs
+run: venv hlsjs pdfjs fonts
 	DEMO_SCHOOL=1 PORT=$(PORT) $(PY) -m signaling
 
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-test: venv hlsjs pdfjs chromium firefox janus coturn nginx redis postgresql lint
+test: venv hlsjs pdfjs fonts chromium firefox janus coturn nginx redis postgresql lint
 	$(VENV)/bin/pytest -p no:cacheprovider -q
 
-unit: venv redis postgresql
+unit: venv fonts redis postgresql
 	$(VENV)/bin/pytest -q tests/unit
 
 integration: venv redis postgresql
 	$(VENV)/bin/pytest -q tests/integration
 
-browser: venv hlsjs pdfjs chromium firefox redis
+browser: venv hlsjs pdfjs fonts chromium firefox redis
 	$(VENV)/bin/pytest -q tests/browser
 
 # The bench suite (bench/__main__.py): every scenario against ours, Janus and the decoding relay;

@@ -9,6 +9,7 @@ MAX_POINTS) so a room cannot be made to hold, and send to every joiner, an unbou
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,10 @@ MAX_POINTS = 200_000
 """Bounds of one room's board (all its pages): numbers of points in all strokes, strokes."""
 BLANK = "blank"
 MAX_PAGE = 1_000_000
+PART_BYTES = 64_000
+"""Bytes of strokes (as JSON) one message gives a joining page: a full board is 2-3 MB, sent
+in parts this size (`joined`, then `board_strokes`), never as one message. One stroke is at
+most ~15 KB (2,000 numbers), so every part holds at least one."""
 
 # Stable error codes (docs/protocol.md, "Whiteboard").
 NOT_ALLOWED = "board_not_allowed"
@@ -80,6 +85,8 @@ class Stroke:
     width: int
     points: list[float]
     text: str | None = None
+    size: int = 0
+    """Bytes of its JSON, to cut a joiner's board into parts (set when it is kept)."""
 
     def to_dict(self) -> dict[str, Any]:
         stroke: dict[str, Any] = {
@@ -167,6 +174,7 @@ class Board:
                 " the teacher clears it to draw again",
             )
         stroke = Stroke(self.next_seq, by, page, tool, color, width, points, text)
+        stroke.size = len(json.dumps(stroke.to_dict()))
         self.next_seq += 1
         self.strokes[stroke.seq] = stroke
         self.points += count
@@ -204,13 +212,37 @@ class Board:
         self.allowed = who
 
     def to_dict(self) -> dict[str, Any]:
-        """The whole board, as `joined` and `board` carry it: strokes in order, by page."""
-        pages: dict[str, list[dict[str, Any]]] = {}
+        """The whole board, as the recording's `board` line carries it: strokes in order, by
+        page."""
+        return {**self._head(), "pages": _by_page(list(self.strokes.values()))}
+
+    def _head(self) -> dict[str, Any]:
+        return {"shown": self.shown, "allowed": self.allowed, "seq": self.next_seq - 1}
+
+    def parts(self, budget: int = PART_BYTES) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The board for a joining page as `joined`'s `board` (its settings and the first
+        strokes) and the `board_strokes` messages that follow it with the rest, in order,
+        each at most `budget` bytes of strokes. A board that fits is all in `joined`."""
+        parts: list[list[Stroke]] = [[]]
+        used = 0
         for stroke in self.strokes.values():
-            pages.setdefault(stroke.page, []).append(stroke.to_dict())
-        return {
-            "shown": self.shown,
-            "allowed": self.allowed,
-            "pages": pages,
-            "seq": self.next_seq - 1,
-        }
+            if parts[-1] and used + stroke.size > budget:
+                parts.append([])
+                used = 0
+            parts[-1].append(stroke)
+            used += stroke.size
+        first = {**self._head(), "pages": _by_page(parts[0])}
+        if len(parts) > 1:
+            first["more"] = len(parts) - 1
+        rest = [
+            {"type": "board_strokes", "pages": _by_page(part), "more": len(parts) - i}
+            for i, part in enumerate(parts[1:], start=2)
+        ]
+        return first, rest
+
+
+def _by_page(strokes: list[Stroke]) -> dict[str, list[dict[str, Any]]]:
+    pages: dict[str, list[dict[str, Any]]] = {}
+    for stroke in strokes:
+        pages.setdefault(stroke.page, []).append(stroke.to_dict())
+    return pages

@@ -19,6 +19,7 @@ from .errors import Forbidden
 from .models import Session, SessionKind, User
 from .policy import Action, Target, allowed
 from .poll_records import PollAnswer, PollRecord
+from .quiz_scores import ClassQuizzes, class_quizzes
 from .roles import Role
 from .sessions import Sessions
 
@@ -103,6 +104,25 @@ class LessonRecords(Sessions):
     async def class_attendance_csv(self, by: User, session_id: str, language: str) -> bytes:
         report = await self.class_attendance(by, session_id)
         return attendance_csv(report.rows, report.time_zone, language, report.now)
+
+    async def class_quizzes(self, by: User, class_id: str) -> ClassQuizzes:
+        """The quizzes of the class's sessions and each pupil's score: every pupil's for
+        its teachers and the school's admins, a pupil's own for them; nobody else's."""
+        school_class = await self._class(by, class_id)
+        everyone = allowed(
+            await self.actor(by), Action.VIEW_ATTENDANCE, Target(by.school_id, school_class.id)
+        )
+        if not everyone and by.id not in school_class.pupils:
+            raise Forbidden("only the class's teachers, the school's admins and its pupils")
+        asked = []
+        for session in await self._store.sessions(by.school_id):
+            if session.class_id == school_class.id:
+                polls = await self._store.polls(session.id)
+                if any(p.correct is not None for p in polls):
+                    asked.append((session, polls, await self._store.poll_answers(session.id)))
+        pupils = set(school_class.pupils)
+        people = [u for u in await self._store.users(by.school_id) if u.id in pupils]
+        return class_quizzes(asked, people, everyone, by.id)
 
     # --- helpers -----------------------------------------------------------------------
 

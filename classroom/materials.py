@@ -175,6 +175,10 @@ class Materials(UseCases):
             raise NotFound("this material")
         return material
 
+    def file_path(self, material_id: str) -> Path:
+        """Where the material's PDF lies (a recording keeps a copy of what it showed)."""
+        return self.files.path(material_id)
+
     async def sweep(self) -> int:
         """Files a crash left without a row, and abandoned uploads: removed."""
 

@@ -29,10 +29,13 @@ import numpy.typing as npt
 from av.video.reformatter import Interpolation, VideoReformatter
 
 from .director import LOOKAHEAD, Director
+from .labels import draw_label
 from .layout import HEIGHT, WIDTH, Tile, arrange, fit
 from .mix import RATE, Samples, Voice, level, mix
 from .sidecar import RecordedTrack, read_sidecar, recorded_tracks
-from .timeline import hosts, read_timeline
+from .slide import Slides
+from .stage import Replay
+from .timeline import hosts, names, read_timeline
 from .written_aside import written_aside
 
 FPS = 25
@@ -155,12 +158,18 @@ class Composer:
         voices: list[tuple[str, Voice]],
         teacher: str | None = None,
         length: float = 0.0,
+        stage: tuple[Replay, Slides] | None = None,
+        people: dict[str, str] | None = None,
     ) -> None:
         self.pictures = pictures
         """In the strip's order; a live composer adds and removes them as tracks come."""
         self.voices = voices
         self.length = length
         self._director = Director(teacher)
+        self._stage = stage
+        """The material or board shown, replayed on the output's time, and its renderer."""
+        self.people = people or {}
+        """Names by participant id, written on their cameras."""
         self._heard = 0
         """Audio samples mixed so far."""
 
@@ -176,12 +185,18 @@ class Composer:
         length = max(t.end for t in every) - origin
         if length <= 0:
             raise ValueError(f"{directory}: nothing to compose")
-        teachers = hosts(read_timeline(directory))
+        events = read_timeline(directory)
+        teachers = hosts(events)
         # The strip's order: teachers first, then as people started their cameras.
         videos.sort(key=lambda t: (t.participant not in teachers, t.start, t.participant))
         pictures: list[Shown] = [Picture(t, t.start - origin) for t in videos]
         voices = [(t.participant, Voice.of_file(t.path, t.start - origin)) for t in audios]
-        return cls(pictures, voices, teachers[0] if teachers else None, length)
+        # The timeline's clock is the server's, as the tracks' `start`: shifted to the output's.
+        timed = [e for e in events if isinstance(e.get("at"), float | int)]
+        shifted = [{**e, "at": e["at"] - origin} for e in timed]
+        stage = (Replay(shifted), Slides(directory))
+        teacher = teachers[0] if teachers else None
+        return cls(pictures, voices, teacher, length, stage, names(events))
 
     @property
     def mono(self) -> bool:
@@ -227,18 +242,36 @@ class Composer:
             self._heard += count
 
     def _painter(self, when: float) -> Paint:
-        """What draws the picture at `when`: the stage, the strip, black around them."""
+        """What draws the picture at `when`: the stage, the strip, black around them.
+
+        The stage shows the material's page or the blank board while one was shown (every
+        picture then goes to the strip), else the shared screen, else whoever speaks."""
         shown = [p for p in self.pictures if p.advance(when)]
-        screens = [p for p in shown if p.screen]
-        if screens:
-            staged: Shown | None = screens[-1]
+        slide = self._stage[0].advance(when) if self._stage is not None else None
+        placed: list[tuple[Tile, Planes]] = []
+        if slide is not None and self._stage is not None:
+            layout = arrange(len(shown) + 1)
+            assert layout.stage is not None
+            place, frame = self._stage[1].frame(slide, layout.stage)
+            placed.append((place, frame_planes(frame)))
+            ordered, tiles = shown, layout.strip
         else:
-            speaker = self._director.on_stage(when, (p.participant for p in shown))
-            staged = next((p for p in shown if p.participant == speaker), None)
-        ordered = ([staged] if staged else []) + [p for p in shown if p is not staged]
-        layout = arrange(len(ordered))
-        tiles = ([layout.stage] if layout.stage else []) + layout.strip
-        placed = [p.scaled(t) for p, t in zip(ordered, tiles, strict=True)]
+            screens = [p for p in shown if p.screen]
+            if screens:
+                staged: Shown | None = screens[-1]
+            else:
+                speaker = self._director.on_stage(when, (p.participant for p in shown))
+                staged = next((p for p in shown if p.participant == speaker), None)
+            ordered = ([staged] if staged else []) + [p for p in shown if p is not staged]
+            layout = arrange(len(ordered))
+            tiles = ([layout.stage] if layout.stage else []) + layout.strip
+        labels: list[tuple[Tile, str]] = []
+        for picture, tile in zip(ordered, tiles, strict=True):
+            place, planes = picture.scaled(tile)
+            placed.append((place, planes))
+            name = self.people.get(picture.participant)
+            if name and not picture.screen:
+                labels.append((place, name))
 
         def paint(planes: Planes) -> None:
             y, u, v = planes
@@ -250,6 +283,8 @@ class Composer:
                 x, top, w, h = place.x // 2, place.y // 2, place.width // 2, place.height // 2
                 u[top : top + h, x : x + w] = pu
                 v[top : top + h, x : x + w] = pv
+            for place, name in labels:
+                draw_label(planes, place, name)
 
         return paint
 
@@ -258,6 +293,8 @@ class Composer:
             picture.close()
         for _, voice in self.voices:
             voice.close()
+        if self._stage is not None:
+            self._stage[1].close()
 
 
 class Mp4Sink:

@@ -48,8 +48,8 @@ def arrange(pictures: int, width: int = WIDTH, height: int = HEIGHT) -> Layout:
 
 
 def strip(count: int, area: Tile) -> list[Tile]:
-    """`count` equal cells filling `area` row by row, in as many rows (up to `STRIP_ROWS`) as
-    gives 16:9 pictures the most room."""
+    """`count` equal cells in `area` row by row, in as many rows (up to `STRIP_ROWS`) as gives
+    16:9 pictures the most room, each row centred."""
     if count <= 0:
         return []
     best = (-1, 1, count)
@@ -59,7 +59,11 @@ def strip(count: int, area: Tile) -> list[Tile]:
         if shown.width * shown.height > best[0]:
             best = (shown.width * shown.height, rows, columns)
     _, rows, columns = best
-    cell_w, cell_h = even(area.width / columns), even(area.height / rows)
+    cell_h = even(area.height / rows)
+    # A cell no wider than a 16:9 picture of its height: fewer cameras than fill the row sit
+    # side by side in its middle, not each in the middle of a wide cell with black between
+    # (which looked like an empty slot in the strip).
+    cell_w = min(even(area.width / columns), even(cell_h * 16 / 9))
     # Rows are centred, the last one too when it is not full.
     cells = []
     for n in range(count):

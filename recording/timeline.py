@@ -16,23 +16,42 @@ from pathlib import Path
 from typing import Any
 
 TIMELINE = "timeline.jsonl"
+BOARD_CHARS = 16 * 1024 * 1024
+"""What one recording's timeline takes of the whiteboard (its `board…` lines). The room's
+board is bounded (5,000 strokes, 200,000 points: ~3 MB) but a board cleared and drawn again
+and again is not: past this (five full boards), one `board_unrecorded` line says the board's
+lines stop there, and the playback shows no board from then on rather than a wrong one."""
 
 
 class Timeline:
     """Appends a recording's room events to its `timeline.jsonl`, on a thread of its own."""
 
-    def __init__(self, directory: Path, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        clock: Callable[[], float] = time.time,
+        board_budget: int = BOARD_CHARS,
+    ) -> None:
         self.path = directory / TIMELINE
         self._clock = clock
         # One thread: lines land in the order they were added, and the loop never waits.
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="timeline")
         self._last: Future[None] | None = None
         self.closed = False
+        self._board_budget = board_budget
+        self.board_chars = 0
+        """Characters of the board's lines so far (past the budget: no more lines)."""
 
     def add(self, event: dict[str, Any]) -> None:
         if self.closed:
             return
         line = json.dumps({"at": self._clock(), **event}, ensure_ascii=False) + "\n"
+        if str(event.get("type", "")).startswith("board"):
+            if self.board_chars > self._board_budget:
+                return  # past the bound, and said so
+            self.board_chars += len(line)
+            if self.board_chars > self._board_budget:
+                line = json.dumps({"at": self._clock(), "type": "board_unrecorded"}) + "\n"
         self._last = self._writer.submit(self._append, line)
 
     def _append(self, line: str) -> None:
@@ -78,4 +97,20 @@ def hosts(events: list[dict[str, Any]]) -> list[str]:
         for person in people:
             if isinstance(person, dict) and person.get("host") and person.get("id") not in found:
                 found.append(str(person.get("id")))
+    return found
+
+
+def names(events: list[dict[str, Any]]) -> dict[str, str]:
+    """Each participant's name by id, as the timeline tells them (present, then joined)."""
+    found: dict[str, str] = {}
+    for event in events:
+        if event.get("type") == "present":
+            people = event.get("participants") or []
+        elif event.get("type") == "participant_joined":
+            people = [event.get("participant") or {}]
+        else:
+            continue
+        for person in people:
+            if isinstance(person, dict) and person.get("id") and person.get("name"):
+                found[str(person["id"])] = str(person["name"])
     return found

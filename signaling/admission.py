@@ -282,7 +282,10 @@ async def join_locked(
     rooms.attach(claims.room, participant.id, session)
     rooms.moderation(claims.room).entered.add(claims.identity)
     session.participant, session.room, session.stay = participant, claims.room, stay
-    session.send(joined(session, request, claims, participant, others, title))
+    message, board_parts = joined(session, request, claims, participant, others, title)
+    session.send(message)
+    for part in board_parts:  # the rest of a large board, right behind `joined`
+        session.send(part)
     for message in rooms.arrived(claims.room, participant.id):
         session.send(message)
     if participant.audience:
@@ -315,11 +318,14 @@ def joined(
     participant: Participant,
     others: list[Participant],
     title: str | None,
-) -> dict[str, Any]:
-    """`title`: the session's (None: the room is no session)."""
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """`joined`, and the `board_strokes` messages that follow it with the rest of a board
+    too large for one message. `title`: the session's (None: the room is no session)."""
     session.resume_token = secrets.token_urlsafe(18)
     roster = session.state.rooms.roster(claims.room)
-    return {
+    # While breakout groups run: the board of their group (or the room's).
+    board, board_parts = breakout_scope.board_of(session.state, claims.room, participant).parts()
+    message = {
         "type": "joined",
         "id": request.id,
         "room": claims.room,
@@ -340,7 +346,9 @@ def joined(
         "resumeWindow": session.state.absences.grace,
         "away": [a.participant.id for a in session.state.absences.in_room(claims.room)],
         **room_state(session, claims.room, participant),
+        "board": board,
     }
+    return message, board_parts
 
 
 async def take_over(session: Session, room: str, previous: Participant, token: str) -> Away | None:
@@ -378,7 +386,10 @@ async def come_back(
         rooms.arrived(claims.room, participant.id)
         raise
     others = rooms.roster(claims.room).others(participant.id)
-    session.send({**joined(session, request, claims, participant, others, title), "resumed": True})
+    message, board_parts = joined(session, request, claims, participant, others, title)
+    session.send({**message, "resumed": True})
+    for part in board_parts:
+        session.send(part)
     for message in rooms.arrived(claims.room, participant.id):
         session.send(message)
     rooms.broadcast(
@@ -399,8 +410,6 @@ def room_state(session: Session, room: str, me: Participant) -> dict[str, Any]:
         "pinnedSource": moderation.pinned_source if moderation.pinned is not None else None,
         "canUnmute": me.identity not in moderation.mic_locked,
         "material": moderation.showing.to_dict() if moderation.showing is not None else None,
-        # While breakout groups run: the board of their group (or the room's).
-        "board": breakout_scope.board_of(session.state, room, me).to_dict(),
         "breakout": moderation.breakout.to_dict() if moderation.breakout is not None else None,
         "polls": [
             {

@@ -26,7 +26,7 @@ from sfu.placement import LocalPlacement
 from sfu.process import SfuProcess
 from sfu.shards import ShardedSfu
 
-from . import admin_routes, api, erasure_routes, metrics, recording_control
+from . import admin_routes, api, erasure_routes, material_requests, metrics, recording_control
 from .absence import Absences
 from .auth import TokenIssuer
 from .broadcasts import Broadcasts
@@ -35,7 +35,7 @@ from .config import Config
 from .district_node import district_node
 from .headers import security_headers
 from .hostless import HostlessTimers
-from .material_routes import MATERIALS
+from .material_routes import MATERIAL_DELETED, MATERIALS
 from .metrics_access import metrics_refusal
 from .retention import Retention
 from .room_calls import NODE_UNREACHABLE, ROOM_CALLS, RoomCalls, node_key
@@ -260,6 +260,14 @@ def create_app(config: Config) -> web.Application:
         async def signed_out(user_id: str, sign_ins: list[str]) -> None:
             await calls.everywhere("sign_out", {"sign_ins": sign_ins})
 
+        async def material_deleted(material_id: str) -> None:
+            # Any lesson of the material's class may show it, in a room on any node: each
+            # node stops its own rooms showing it (one call per node, no lookup of which
+            # lessons are live). A node that does not answer is logged: the row and file are
+            # gone already, and its pages find the file missing (404) at their next page.
+            await calls.everywhere("material_deleted", {"material_id": material_id})
+
+        app[MATERIAL_DELETED] = material_deleted
         app[api.RECORDING_SWITCH] = switch_recording
         app[api.SESSION_ENDED] = session_ended
         app[api.SESSION_STARTED] = session_started
@@ -301,7 +309,15 @@ def create_app(config: Config) -> web.Application:
         app[SCHOOL_EVENTS].signed_out(ended)  # the /school pages' streams too
         return {"closed": app[STATE].sign_out(ended)}
 
+    async def stop_showing(room: str, arguments: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "stopped": material_requests.material_deleted(
+                app[STATE].rooms, arguments["material_id"]
+            )
+        }
+
     for action, run in [
+        ("material_deleted", stop_showing),
         ("record", record),
         ("end", end),
         ("start", start),

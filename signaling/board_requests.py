@@ -4,9 +4,10 @@
 The state and its rules are `classroom.board.Board`, kept in the room's moderation (so it
 lives as long as the room's material does); here the sender is checked, and each change is
 broadcast to the whole room, which also writes it to the recording's timeline, as materials'
-page turns are. A joiner and a reconnecting page get the whole board in `joined`. While
-breakout groups run, each group has a board of its own (`Breakout.board`): a sender in a
-group draws on it, and only the group hears of it (breakout_scope.tell_scope).
+page turns are. A joiner and a reconnecting page get the whole board in `joined` and, when
+it is large, in the `board_strokes` parts right behind it (`Board.parts`). While breakout
+groups run, each group has a board of its own (`Breakout.board`): a sender in a group
+draws on it, and only the group hears of it (breakout_scope.tell_scope).
 Each handler is `(session, request, me, room)`, as `hosting.HANDLERS`.
 """
 

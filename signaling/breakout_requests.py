@@ -115,7 +115,10 @@ async def _change(state: ServerState, room: str, change: Callable[[], Any]) -> A
         me = roster.participants.get(participant_id) if roster is not None else None
         peer = state.rooms.session(room, participant_id)
         if me is not None and peer is not None and scopes.get(me.id) != moved.get(me.id):
-            peer.send({"type": "board", "board": board_of(state, room, me).to_dict()})
+            board, parts = board_of(state, room, me).parts()  # a large one as `joined` sends it
+            peer.send({"type": "board", "board": board})
+            for part in parts:
+                peer.send(part)
     return result
 
 

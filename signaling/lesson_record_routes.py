@@ -108,7 +108,43 @@ async def attendance_csv(request: web.Request) -> web.Response:
     )
 
 
+async def class_quizzes(request: web.Request) -> dict[str, Any]:
+    found = await request.app[CLASSROOM].class_quizzes(_me(request), request.match_info["class_id"])
+    return {
+        "everyone": found.everyone,
+        "quizzes": [
+            {
+                "id": q.poll.id,
+                "session_id": q.session.id,
+                "session_title": q.session.title,
+                "question": q.poll.question,
+                "asked_at": q.poll.asked_at,
+            }
+            for q in found.quizzes
+        ],
+        "pupils": [
+            {
+                "user_id": p.user_id,
+                "name": p.name,
+                "right": p.right,
+                "answered": p.answered,
+                "total": p.total,
+                "in_class": p.in_class,
+            }
+            for p in found.pupils
+        ],
+    }
+
+
 LESSON_RECORD_OPERATIONS = [
+    Operation(
+        "GET",
+        "/api/classes/{class_id}/quizzes",
+        class_quizzes,
+        "The class's quiz history: its lessons' closed quizzes, oldest first, and each pupil's"
+        " score (right of total); every pupil's for its teachers and admins, a pupil's own",
+        tags=["polls"],
+    ),
     Operation(
         "GET",
         "/api/sessions/{session_id}/polls",

@@ -27,8 +27,10 @@ from .errors import (
     ProtocolError,
 )
 from .hosting import Handler
+from .kept_materials import keep_shown_material
 
 if TYPE_CHECKING:
+    from .rooms import LiveRooms
     from .session import Session
 
 
@@ -46,8 +48,12 @@ def _showing(session: Session, room: str) -> Showing:
 
 def broadcast_material(session: Session, room: str, by: str | None) -> None:
     """The room's material as it is now shown (null: none), to everyone and the timeline."""
-    showing = session.state.rooms.moderation(room).showing
-    session.state.rooms.broadcast(
+    _broadcast(session.state.rooms, room, by)
+
+
+def _broadcast(rooms: LiveRooms, room: str, by: str | None) -> None:
+    showing = rooms.moderation(room).showing
+    rooms.broadcast(
         room,
         {
             "type": "material",
@@ -78,6 +84,7 @@ async def material_show(
     session.state.rooms.moderation(room).showing = showing
     session.send({"type": "ok", "id": request.id, "material": showing.to_dict()})
     broadcast_material(session, room, me.id)
+    keep_shown_material(session.state, room, material.id)
 
 
 async def material_page(
@@ -116,6 +123,17 @@ async def material_stop(
     session.send({"type": "ok", "id": request.id})
     if was_shown:
         broadcast_material(session, room, me.id)
+
+
+def material_deleted(rooms: LiveRooms, material_id: str) -> list[str]:
+    """A teacher deleted the material: the rooms of this node showing it stop, as if their
+    host had sent `material_stop` (`"by": null`, the server's doing), so no page keeps a
+    stage whose file is gone. Returns those rooms."""
+    stopped = rooms.showing(material_id)
+    for room in stopped:
+        rooms.moderation(room).showing = None
+        _broadcast(rooms, room, None)
+    return stopped
 
 
 HANDLERS: dict[str, Handler] = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -24,6 +24,9 @@ from classroom.showing import file_url
 from .api_plumbing import Operation, _me
 
 MATERIALS = web.AppKey("materials", Materials)
+MaterialDeleted = Callable[[str], Awaitable[None]]
+MATERIAL_DELETED: web.AppKey[MaterialDeleted] = web.AppKey("material_deleted")
+"""(material id): the live rooms showing it, on whichever node, stop showing it."""
 
 CHUNK = 256 * 1024
 """Bytes read from an upload at a time."""
@@ -156,6 +159,7 @@ def _disposition(title: str) -> str:
 
 async def delete_material(request: web.Request) -> dict[str, Any]:
     material = await request.app[MATERIALS].delete(_me(request), request.match_info["material_id"])
+    await request.app[MATERIAL_DELETED](material.id)  # no stage keeps showing a file gone
     return material_view(material)
 
 
@@ -209,7 +213,8 @@ MATERIAL_OPERATIONS = [
         "DELETE",
         "/api/materials/{material_id}",
         delete_material,
-        "Delete a material and its file (its class's teachers, admins)",
+        "Delete a material and its file (its class's teachers, admins); a live room "
+        "showing it stops showing it",
         tags=["materials"],
     ),
 ]

@@ -12,6 +12,7 @@ from recording.timeline import Timeline
 from sfu.errors import Unavailable
 
 from .errors import NOT_RECORDING, RECORDING_UNAVAILABLE, ProtocolError
+from .kept_materials import keep_shown_material
 
 if TYPE_CHECKING:
     from .server_state import ServerState
@@ -51,6 +52,8 @@ async def begin(state: ServerState, room: str, started_by: str) -> str:
             raise ProtocolError(RECORDING_UNAVAILABLE, str(error)) from error
         raise
     state.rooms.start_timeline(room, Timeline(Path(directory)))
+    if moderation.showing is not None:  # on the stage already: the recording keeps it too
+        keep_shown_material(state, room, moderation.showing.material.id)
     state.rooms.broadcast(room, {"type": "recording", "on": True})
     return recording_id
 

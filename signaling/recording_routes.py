@@ -20,6 +20,7 @@ from recording.compose import OUTPUT
 from recording.composition import composition_state
 from recording.remux import SUFFIXES, participant_tracks, playback_file
 from recording.sidecar import origin, read_sidecar, recorded_tracks, session_folder
+from recording.stage import material_file, material_ids
 from recording.timeline import read_timeline
 
 from .api_plumbing import (
@@ -36,7 +37,7 @@ from .errors import ProtocolError
 from .recording_removal import remove_recording
 
 _ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
-_CONTENT_TYPES = {".webm": "video/webm", ".mp4": "video/mp4"}
+_CONTENT_TYPES = {".webm": "video/webm", ".mp4": "video/mp4", ".pdf": "application/pdf"}
 
 
 async def _folder(request: web.Request, delete: bool = False) -> Path:
@@ -120,6 +121,13 @@ def _details(directory: Path) -> dict[str, Any]:
     every = recorded_tracks(directory, "video", content) + recorded_tracks(
         directory, "audio", content
     )
+    timeline = read_timeline(directory)
+    # The PDFs the recording kept of what it showed, for the player's slides.
+    kept = {
+        m: material_file(m)
+        for m in material_ids(timeline)
+        if (directory / material_file(m)).is_file()
+    }
     return {
         **_summary(directory.name, content),
         "recording": content.get("stopped") is None,
@@ -127,7 +135,8 @@ def _details(directory: Path) -> dict[str, Any]:
         "playback": playable,
         **_composition(directory),
         "composed_origin": origin(every),
-        "timeline": read_timeline(directory),
+        "timeline": timeline,
+        "materials": kept,
     }
 
 
@@ -136,12 +145,14 @@ def _participants(content: dict[str, Any]) -> list[str]:
     return sorted({str(t["participant"]) for t in tracks if t.get("participant")})
 
 
-def _served(content: dict[str, Any]) -> set[str]:
+def _served(directory: Path, content: dict[str, Any]) -> set[str]:
     """The names a recording's files may be fetched by: its tracks, each participant's
-    remuxed WebM or MP4 (`recording.remux`) and the composed MP4 (`recording.compose`)."""
+    remuxed WebM or MP4 (`recording.remux`), the composed MP4 (`recording.compose`) and the
+    materials it showed (`signaling.kept_materials`)."""
     tracks = {str(t.get("file")) for t in content.get("tracks", []) if isinstance(t, dict)}
     remuxed = {f"{p}{suffix}" for p in _participants(content) for suffix in SUFFIXES}
-    return tracks | remuxed | {OUTPUT}
+    shown = {material_file(m) for m in material_ids(read_timeline(directory))}
+    return tracks | remuxed | shown | {OUTPUT}
 
 
 async def get_recording(request: web.Request) -> dict[str, Any]:
@@ -154,7 +165,8 @@ async def recording_file(request: web.Request) -> web.StreamResponse:
     name = request.match_info["name"]
     path = directory / name
     # Only the files the sidecar names (no sidecar, no ".part", no "../").
-    if name not in _served(read_sidecar(directory) or {}) or "/" in name or not path.is_file():
+    served = await asyncio.to_thread(_served, directory, read_sidecar(directory) or {})
+    if name not in served or "/" in name or not path.is_file():
         raise ClassroomError(errors.NOT_FOUND, "no such file in this recording")
     content_type = _CONTENT_TYPES.get(path.suffix, "video/x-matroska")
     return web.FileResponse(
@@ -205,15 +217,16 @@ RECORDING_OPERATIONS = [
         "/api/sessions/{session_id}/recordings/{recording_id}",
         get_recording,
         "One recording: its files (a track each, a WebM per participant, the composed MP4),"
-        " how far its composing is, and its timeline (chat, joins, hands, polls)",
+        " how far its composing is, its timeline (chat, joins, hands, polls, pages shown,"
+        " board strokes) and the materials it kept (id: file name)",
         tags=["recordings"],
     ),
     Operation(
         "GET",
         "/api/sessions/{session_id}/recordings/{recording_id}/files/{name}",
         recording_file,
-        "A file of the recording (WebM, Matroska, the composed MP4), with HTTP Range; the"
-        " token may be ?token=",
+        "A file of the recording (WebM, Matroska, the composed MP4, a material's PDF it"
+        " showed), with HTTP Range; the token may be ?token=",
         produces="video/webm",
         tags=["recordings"],
         query_token=True,

@@ -170,6 +170,16 @@ class LiveRooms:
             live.moderation = RoomModeration()
         return live.moderation
 
+    def showing(self, material_id: str) -> list[str]:
+        """The rooms of this node whose stage shows the material."""
+        return [
+            name
+            for name, live in self._rooms.items()
+            if live.moderation is not None
+            and live.moderation.showing is not None
+            and live.moderation.showing.material.id == material_id
+        ]
+
     def forget_room(self, room: str) -> None:
         """The session ended: its removals and lobby go with it."""
         live = self._rooms.get(room)

@@ -112,6 +112,9 @@ class RoomMaterials(Protocol):
     async def room_material(self, session_id: str, material_id: str) -> Material:
         """One of the session's class's materials; ClassroomError not_found for any other."""
 
+    def file_path(self, material_id: str) -> Path:
+        """Where the material's PDF lies."""
+
 
 @dataclass
 class ServerState:

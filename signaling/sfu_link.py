@@ -34,6 +34,10 @@ logger = logging.getLogger(__name__)
 PATH = "/internal/sfu"
 EDGE_EVENTS = ("subscribe_offer", "peer_failed", "video_quality")
 """What an edge tells the origin about the peers it holds for it."""
+CALL_TIMEOUT = 30.0
+"""Seconds the origin waits for an edge's answer to one call: a reply lost (a frame the
+origin could not read, a bug on the edge) fails that call rather than hang its caller
+(a join, a room's close); an SFU call that is merely slow under load takes well under it."""
 
 
 class Closed(SfuError):
@@ -173,10 +177,12 @@ class LinkedSfu(WireSfu):
         key: str,
         events: SfuEvents,
         lost: Callable[[LinkedSfu], Awaitable[None]] | None = None,
+        call_timeout: float = CALL_TIMEOUT,
     ) -> None:
         """`lost`: the link broke while in use (not closed here): what it held is gone."""
         super().__init__(self._exchange)
         self.url = url
+        self._call_timeout = call_timeout
         self._lost = lost
         self._closing = False
         self._key = key
@@ -211,7 +217,12 @@ class LinkedSfu(WireSfu):
         self._pending[call_id] = future
         try:
             await ws.send_bytes(_pack(["call", call_id, payload]))
-            return await future
+            async with asyncio.timeout(self._call_timeout):
+                return await future
+        except TimeoutError:
+            raise SfuError(
+                f"the SFU at {self.url} did not answer in {self._call_timeout:g} s"
+            ) from None
         finally:
             self._pending.pop(call_id, None)
 
@@ -220,8 +231,20 @@ class LinkedSfu(WireSfu):
             async for message in ws:
                 if message.type != WSMsgType.BINARY:
                     continue
-                kind, first, second = msgpack.unpackb(message.data, raw=False)
-                if kind == "reply":
+                try:
+                    kind, first, second = unpack_frame(message.data)
+                except UnreadableFrame as exc:
+                    # As on the edge's end: one bad frame fails at most its own call, not
+                    # the link (closing it would fail every watcher of every room on it).
+                    logger.warning("an unreadable frame from the SFU at %s: %s", self.url, exc)
+                    if exc.call_id is not None:
+                        self._fail(exc.call_id, SfuError(f"unreadable reply: {exc}"))
+                    continue
+                if kind == "reply" and not isinstance(first, int):
+                    logger.warning("a reply without a call id from the SFU at %s", self.url)
+                elif kind == "reply" and not isinstance(second, bytes):
+                    self._fail(first, SfuError("unreadable reply: its payload is not bytes"))
+                elif kind == "reply":
                     future = self._pending.get(first)
                     if future is not None and not future.done():
                         future.set_result(second)
@@ -236,6 +259,11 @@ class LinkedSfu(WireSfu):
                     future.set_exception(Closed(f"the link to {self.url} closed"))
             if not self._closing and self._lost is not None:
                 await self._lost(self)
+
+    def _fail(self, call_id: int, error: SfuError) -> None:
+        future = self._pending.get(call_id)
+        if future is not None and not future.done():
+            future.set_exception(error)
 
     async def close(self) -> None:
         self._closing = True

@@ -115,3 +115,26 @@ def office_document() -> bytes:
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr("word/document.xml", "<document>Дроби</document>")
     return payload.getvalue()
+
+
+SLIDE_COLOURS = ((30, 90, 200), (40, 160, 60), (200, 30, 30), (230, 200, 40))
+"""Each page's colour in `coloured_pdf`: blue, green, red, yellow (page 3 red)."""
+
+
+def coloured_pdf(colours: tuple[tuple[int, int, int], ...] = SLIDE_COLOURS) -> bytes:
+    """A landscape (16:9) page per colour, each filled whole with it: a recording's composed
+    frame or a playback's canvas shows which page it is by its colour alone."""
+    width, height = 960, 540
+    objects: dict[int, bytes] = {1: b"<< /Type /Catalog /Pages 2 0 R >>"}
+    kids = []
+    for n, (r, g, b) in enumerate(colours, start=1):
+        page, content = 1 + 2 * n, 2 + 2 * n
+        kids.append(f"{page} 0 R")
+        fill = f"{r / 255:.3f} {g / 255:.3f} {b / 255:.3f} rg 0 0 {width} {height} re f\n".encode()
+        objects[page] = (
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width} {height}]"
+            f" /Contents {content} 0 R >>"
+        ).encode()
+        objects[content] = f"<< /Length {len(fill)} >>\nstream\n".encode() + fill + b"\nendstream"
+    objects[2] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(colours)} >>".encode()
+    return _document(objects)

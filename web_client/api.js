@@ -179,6 +179,7 @@ export const joinSession = (id) => json('POST', `/api/sessions/${enc(id)}/join`)
  * answers: [{user_id, name, choices, answered_at, right}], counts?, voters?, right?}]}: every
  * answer for the session's hosts and the school's admins, one's own for anyone else. */
 export const sessionPolls = (id) => json('GET', `/api/sessions/${enc(id)}/polls`);
+export const classQuizzes = (classId) => json('GET', `/api/classes/${enc(classId)}/quizzes`);
 
 /** {time_zone, expected, present, absent, roll: [{user_id, name, expected, present, joined,
  * left (local ISO times in the school's zone), minutes, stays}]} (hosts, admins). */

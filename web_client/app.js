@@ -239,6 +239,7 @@ class Lesson {
     this.materials.attach(client, joined);
     this.board.attach(client, joined);
     this.breakouts.attach(client, joined);
+    this.ui.polls.present = () => [...client.participants.values()];
     // Muted by a host without leave to unmute (before a reconnect, say): the server starts our
     // microphone muted, so it must not look on here.
     if (!this.room.canUnmute) this.micOn = false;
@@ -288,12 +289,14 @@ class Lesson {
       ui.grid.setMedia(participant, client.remoteTracks().get(participant.id) || []);
       ui.chat.system('chat.joined', { name: participant.name });
       this._updateCount();
+      ui.polls.refresh(); // one more who may not have answered
     });
     on('audience', () => this._updateCount());
     on('participantleft', ({ participantId, participant }) => {
       ui.grid.remove(participantId);
       ui.chat.system('chat.left', { name: participant.name });
       this._updateCount();
+      ui.polls.refresh();
     });
     on('participantupdated', ({ participant }) => {
       ui.grid.upsert(participant);

@@ -24,6 +24,10 @@ export const BOARD_STRINGS = {
     'board.error.board_nothing_to_undo': 'Nothing of yours to undo.',
     'board.error.board_stroke_invalid': 'That stroke could not be kept.',
     'board.error.other': 'The board did not take it: {message}',
+    // The width picker (issue 18's polish).
+    'board.width.thin': 'Thin line',
+    'board.width.medium': 'Medium line',
+    'board.width.thick': 'Thick line',
   },
   ru: {
     'board.open': 'Доска',
@@ -47,5 +51,9 @@ export const BOARD_STRINGS = {
     'board.error.board_nothing_to_undo': 'Нечего отменять: ваших штрихов нет.',
     'board.error.board_stroke_invalid': 'Этот штрих не удалось сохранить.',
     'board.error.other': 'Доска не приняла это: {message}',
+    // The width picker (issue 18's polish).
+    'board.width.thin': 'Тонкая линия',
+    'board.width.medium': 'Средняя линия',
+    'board.width.thick': 'Толстая линия',
   },
 };

@@ -9,15 +9,22 @@
 // without a bundler, and whose scene would have to be mapped onto the server's ordered,
 // bounded strokes anyway. (tldraw's licence forbids production use without a key.)
 
+import { BOARD_HEIGHT, BOARD_WIDTH, drawStroke } from './board-draw.js';
 import { localize } from './i18n.js';
 
-/** The server's frame: every page scales it to its own board (classroom/board.py). */
-export const BOARD_WIDTH = 1600;
-export const BOARD_HEIGHT = 900;
+// The drawing itself is board-draw.js's, shared with the playback page (playback-stage.js).
+export { BOARD_HEIGHT, BOARD_WIDTH, drawStroke };
+
 export const PALETTE = ['#000000', '#e53935', '#1e88e5', '#43a047', '#fdd835', '#8e24aa', '#ffffff'];
 const MAX_STROKE_NUMBERS = 2000; // the server's bound of one stroke's [x, y, …]
 const TOOLS = ['pen', 'highlighter', 'line', 'rect', 'ellipse', 'text', 'eraser'];
 const WIDTHS = { pen: 4, highlighter: 24, line: 4, rect: 4, ellipse: 4, text: 8 }; // text: its size / 4
+// The width picker's choices, in board units: a highlighter is wider than a pen at each.
+const SIZES = {
+  thin: { pen: 2, highlighter: 12, line: 2, rect: 2, ellipse: 2 },
+  medium: { pen: 4, highlighter: 24, line: 4, rect: 4, ellipse: 4 },
+  thick: { pen: 10, highlighter: 40, line: 10, rect: 10, ellipse: 10 },
+};
 const MAX_TEXT = 500; // the server's bound of a text stroke
 const ERASE_REACH = 12; // board units around the pointer that touch a stroke
 
@@ -29,36 +36,6 @@ export function pageKey(material) {
 /** The stroke's page as a `board_stroke` sends it. */
 function pageField(material) {
   return material ? { materialId: material.id, page: material.page } : 'blank';
-}
-
-/** Draws one stroke ({tool, color, width, points, text}) on `ctx`, at `scale` px per unit. */
-export function drawStroke(ctx, stroke, scale, background = '#ffffff') {
-  const p = stroke.points.map((v) => v * scale);
-  ctx.save();
-  ctx.lineCap = 'round';
-  ctx.lineJoin = 'round';
-  ctx.lineWidth = Math.max(1, stroke.width * scale);
-  ctx.strokeStyle = stroke.tool === 'eraser' ? background : stroke.color;
-  ctx.fillStyle = stroke.color;
-  if (stroke.tool === 'highlighter') ctx.globalAlpha = 0.35;
-  if (stroke.tool === 'text') {
-    ctx.font = `${Math.max(8, stroke.width * 4 * scale)}px sans-serif`;
-    ctx.textBaseline = 'top';
-    ctx.fillText(stroke.text ?? '', p[0], p[1]);
-  } else if (stroke.tool === 'rect') {
-    ctx.strokeRect(Math.min(p[0], p[2]), Math.min(p[1], p[3]), Math.abs(p[2] - p[0]), Math.abs(p[3] - p[1]));
-  } else if (stroke.tool === 'ellipse') {
-    ctx.beginPath();
-    ctx.ellipse((p[0] + p[2]) / 2, (p[1] + p[3]) / 2, Math.abs(p[2] - p[0]) / 2, Math.abs(p[3] - p[1]) / 2, 0, 0, 2 * Math.PI);
-    ctx.stroke();
-  } else {
-    ctx.beginPath();
-    ctx.moveTo(p[0], p[1]);
-    if (p.length === 2) ctx.lineTo(p[0] + 0.01, p[1]); // a dot
-    for (let i = 2; i < p.length; i += 2) ctx.lineTo(p[i], p[i + 1]);
-    ctx.stroke();
-  }
-  ctx.restore();
 }
 
 /** Whether the point (x, y) in board units is within `reach` of `stroke`'s line. */
@@ -118,6 +95,7 @@ export class Whiteboard {
     this.strokes = new Map(); // seq → stroke, in the server's order
     this.tool = 'pen';
     this.color = PALETTE[1];
+    this.size = 'medium'; // the width picker's choice (SIZES)
     this.drawing = null; // the stroke being drawn here: {tool, color, width, points}
     this.erased = new Set(); // strokes this page asked the server to erase (not sent twice)
     this.writing = null; // the text box open on the board
@@ -140,7 +118,8 @@ export class Whiteboard {
     translator.addEventListener?.('change', () => this._fillAllow());
   }
 
-  /** A (re)joined connection: the whole board as `joined` carries it, then its messages. */
+  /** A (re)joined connection: the board as `joined` carries it (a large board's other
+   *  strokes follow at once in `board_strokes` messages), then its changes. */
   attach(client, joined) {
     this.client = client;
     this.selfId = joined.self?.id ?? null;
@@ -151,6 +130,9 @@ export class Whiteboard {
       const m = ev.detail.message;
       if (m.type === 'board') {
         this.load(m.board); // another board: a breakout group's, or the room's again
+        this._render();
+      } else if (m.type === 'board_strokes') {
+        this._load(m.pages);
         this._render();
       } else if (m.type === 'board_stroke') {
         this.strokes.set(m.stroke.seq, m.stroke);
@@ -166,14 +148,20 @@ export class Whiteboard {
     });
   }
 
-  /** The whole board, as `joined` (or a `board` message) carries it. */
+  /** The whole board, as `joined` (or a `board` message) carries it; a large one's other
+   * strokes follow in `board_strokes` parts. */
   load(board) {
     board = board || { shown: false, allowed: 'none', pages: {} };
     this.strokes = new Map();
-    for (const strokes of Object.values(board.pages || {})) for (const s of strokes) this.strokes.set(s.seq, s);
-    this.strokes = new Map([...this.strokes.entries()].sort((a, b) => a[0] - b[0]));
+    this._load(board.pages);
     this.erased.clear();
     this._settings(board.shown, board.allowed);
+  }
+
+  /** Strokes by page ({page: [stroke…]}) onto the board, kept in the server's order. */
+  _load(pages) {
+    for (const strokes of Object.values(pages || {})) for (const s of strokes) this.strokes.set(s.seq, s);
+    this.strokes = new Map([...this.strokes.entries()].sort((a, b) => a[0] - b[0]));
   }
 
   reset() {
@@ -224,6 +212,10 @@ export class Whiteboard {
       this.toolbar.hidden = true;
       return;
     }
+    // In the stage's flow, under the material's title and page (or atop the blank board):
+    // laid over the stage it hid them.
+    const before = material ? parent : this.stage.querySelector('.board-view');
+    if (this.toolbar.nextElementSibling !== before) before.before(this.toolbar);
     if (this.canvas.parentElement !== parent) parent.append(this.canvas);
     this.canvas.style.left = `${box.left}px`;
     this.canvas.style.top = `${box.top}px`;
@@ -276,7 +268,7 @@ export class Whiteboard {
       this._write(x, y);
       return;
     }
-    this.drawing = { tool: this.tool, color: this.color, width: WIDTHS[this.tool], points: [x, y] };
+    this.drawing = { tool: this.tool, color: this.color, width: SIZES[this.size][this.tool], points: [x, y] };
     this._render();
   }
 
@@ -401,6 +393,24 @@ export class Whiteboard {
       swatch.style.background = color;
       colors.append(swatch);
     }
+    const widths = this.doc.createElement('span');
+    widths.className = 'board-widths';
+    widths.setAttribute('role', 'radiogroup');
+    for (const size of Object.keys(SIZES)) {
+      const button = this._button(`board-width-${size}`, `board.width.${size}`, () => this._width(size));
+      delete button.dataset.i18n; // a line as thick as it draws; its name in title, aria-label
+      button.textContent = '';
+      button.dataset.i18nTitle = `board.width.${size}`;
+      button.title = this.t.t(`board.width.${size}`);
+      button.setAttribute('aria-label', button.title);
+      button.setAttribute('role', 'radio');
+      button.dataset.size = size;
+      const line = this.doc.createElement('span');
+      line.className = 'board-width-line';
+      line.style.height = `${SIZES[size].pen / 2 + 1}px`;
+      button.append(line);
+      widths.append(button);
+    }
     const undo = this._button('board-undo', 'board.undo', () => this._request('board_undo', {}));
     const clear = this._button('board-clear', 'board.clear', () => {
       const material = this.material();
@@ -411,10 +421,11 @@ export class Whiteboard {
     allow.className = 'board-allow';
     allow.addEventListener('focus', () => this._fillAllow());
     allow.addEventListener('change', () => this._request('board_allow', { who: allow.value }));
-    bar.append(tools, colors, undo, clear, allow);
+    bar.append(tools, widths, colors, undo, clear, allow);
     this.$('board-open').addEventListener('click', () => this._request('board_show', { shown: !this.shown }));
     this._choose('pen');
     this._colour(this.color);
+    this._width(this.size);
   }
 
   _button(id, key, onClick) {
@@ -430,6 +441,12 @@ export class Whiteboard {
   _choose(tool) {
     this.tool = tool;
     for (const b of this.toolbar.querySelectorAll('[data-tool]')) b.setAttribute('aria-checked', String(b.dataset.tool === tool));
+    for (const b of this.toolbar.querySelectorAll('[data-size]')) b.disabled = !SIZES[this.size][tool]; // text, eraser
+  }
+
+  _width(size) {
+    this.size = size;
+    for (const b of this.toolbar.querySelectorAll('[data-size]')) b.setAttribute('aria-checked', String(b.dataset.size === size));
   }
 
   _colour(color) {

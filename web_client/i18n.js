@@ -85,7 +85,7 @@ const STRINGS = {
     'controls.sound': 'Turn on sound',
 
     'chat.title': 'Chat',
-    'chat.placeholder': 'Write a message…',
+    'chat.placeholder': 'Message…',
     'chat.send': 'Send',
     'chat.empty': 'No messages yet.',
     'chat.joined': '{name} joined',
@@ -766,6 +766,25 @@ const STRINGS = {
     'api.time_in_past': 'This time has already passed. Choose a later one.',
     'api.duration_invalid': 'A length is 1 to 600 minutes.',
     'api.session_not_scheduled': 'It has already started or ended: its time cannot change.',
+
+    // The playback's slide (playback-stage.js): issue 18.
+    'playback.slide': 'What was on the lesson’s stage at this moment',
+    // Polls: who has not answered yet (issue 18's polish).
+    'poll.waiting': 'Not answered yet ({count}): {names}',
+    'poll.allAnswered': 'Everyone here has answered.',
+    // A class's quiz history on /school (issue 18's polish).
+    'quizzes.heading': 'Quiz results',
+    'quizzes.loading': 'Loading…',
+    'quizzes.failed': 'The quiz results did not load. Open them again.',
+    'quizzes.none': 'No quizzes yet: quick quizzes asked in this class’s lessons appear here once closed.',
+    'quizzes.summary': 'Quizzes asked: {count}. A quiz not answered counts as not right.',
+    'quizzes.summaryMine': 'Your quizzes: {count}. A quiz not answered counts as not right.',
+    'quizzes.pupil': 'Pupil',
+    'quizzes.score': 'Right',
+    'quizzes.right': '{right} of {total} ({percent}%)',
+    'quizzes.asked': 'The quizzes',
+    // Lessons and meetings: what is coming is the timetable's (issue 18's polish).
+    'sessions.emptyComing': 'What is coming is in the timetable above. Lessons under way and past ones appear here.',
   },
   ru: {
     'app.name': 'Класс',
@@ -845,7 +864,7 @@ const STRINGS = {
     'controls.sound': 'Включить звук',
 
     'chat.title': 'Чат',
-    'chat.placeholder': 'Напишите сообщение…',
+    'chat.placeholder': 'Сообщение…',
     'chat.send': 'Отправить',
     'chat.empty': 'Сообщений пока нет.',
     'chat.joined': '{name} присоединяется к уроку',
@@ -1526,6 +1545,25 @@ const STRINGS = {
     'api.time_in_past': 'Это время уже прошло. Выберите более позднее.',
     'api.duration_invalid': 'Длительность — от 1 до 600 минут.',
     'api.session_not_scheduled': 'Оно уже началось или закончилось: время не изменить.',
+
+    // The playback's slide (playback-stage.js): issue 18.
+    'playback.slide': 'Что было на экране урока в этот момент',
+    // Опросы: кто ещё не ответил (issue 18's polish).
+    'poll.waiting': 'Ещё не ответили ({count}): {names}',
+    'poll.allAnswered': 'Ответили все, кто на уроке.',
+    // Итоги викторин класса на /school (issue 18's polish).
+    'quizzes.heading': 'Итоги викторин',
+    'quizzes.loading': 'Загрузка…',
+    'quizzes.failed': 'Итоги викторин не загрузились. Откройте их ещё раз.',
+    'quizzes.none': 'Викторин пока не было: здесь появятся закрытые викторины уроков этого класса.',
+    'quizzes.summary': 'Викторин: {count}. Викторина без ответа считается неверной.',
+    'quizzes.summaryMine': 'Ваших викторин: {count}. Викторина без ответа считается неверной.',
+    'quizzes.pupil': 'Ученик',
+    'quizzes.score': 'Верно',
+    'quizzes.right': '{right} из {total} ({percent}%)',
+    'quizzes.asked': 'Вопросы викторин',
+    // Уроки и встречи: предстоящее — в расписании (issue 18's polish).
+    'sessions.emptyComing': 'Предстоящее — в расписании выше. Здесь появятся идущие и прошедшие уроки.',
   },
 };
 

@@ -10,23 +10,11 @@
 import { ApiError } from './api.js';
 import { localize } from './i18n.js';
 import { icon } from './icons.js';
+import { openPdf, renderPage } from './pdf-page.js';
 
-const PDFJS = '/static/vendor/pdf.min.js';
-const PDFJS_WORKER = '/static/vendor/pdf.worker.min.js';
 export const ZOOMS = [0.5, 0.75, 1, 1.25, 1.5, 2, 3, 4];
 /** The server's size limit, as its file_too_large message names it ("… than 50 MB"). */
 const LIMIT = /(\d+)\s*([KM])B/;
-
-let pdfjsLoading = null;
-
-/** pdf.js, loaded once, the first time a material is shown. */
-function pdfjs() {
-  pdfjsLoading ||= import(PDFJS).then((lib) => {
-    lib.GlobalWorkerOptions.workerSrc = PDFJS_WORKER;
-    return lib;
-  });
-  return pdfjsLoading;
-}
 
 /** The next zoom step up (+1) or down (-1) from `zoom`. */
 export function zoomStep(zoom, direction) {
@@ -306,7 +294,7 @@ export class MaterialStage {
   _document(material) {
     let loading = this.documents.get(material.id);
     if (!loading) {
-      loading = pdfjs().then((lib) => lib.getDocument({ url: material.url, isEvalSupported: false }).promise);
+      loading = openPdf(material.url);
       loading.catch(() => this.documents.delete(material.id)); // a later show tries again
       this.documents.set(material.id, loading);
     }
@@ -336,28 +324,17 @@ export class MaterialStage {
       return;
     }
     if (this.drawn !== key) return; // a newer page or size came meanwhile
-    const natural = page.getViewport({ scale: 1 });
     // Zoom 1: the whole page fits the stage; more is larger, and the stage scrolls.
-    const fit = Math.min(box.width / natural.width, box.height / natural.height);
-    const css = fit * shown.zoom;
-    const ratio = globalThis.devicePixelRatio || 1;
-    const viewport = page.getViewport({ scale: css * ratio });
-    const canvas = this.doc.createElement('canvas');
-    canvas.width = Math.floor(viewport.width);
-    canvas.height = Math.floor(viewport.height);
     this.drawing?.cancel();
-    const task = page.render({ canvasContext: canvas.getContext('2d'), viewport });
-    this.drawing = task;
+    let canvas;
     try {
-      await task.promise;
+      canvas = await renderPage(this.doc, page, box, shown.zoom, (task) => { this.drawing = task; });
     } catch {
       return; // cancelled for a newer one
     }
     if (this.drawn !== key) return;
     // Drawn off screen, then swapped in: a page turn never shows a half-drawn page.
     canvas.id = 'material-canvas';
-    canvas.style.width = `${Math.floor(viewport.width / ratio)}px`;
-    canvas.style.height = `${Math.floor(viewport.height / ratio)}px`;
     canvas.setAttribute('role', 'img');
     canvas.setAttribute('aria-label', `${shown.title}: ${this.t.t('material.pageOf', { page: shown.page, pages: shown.pages })}`);
     this.canvas.replaceWith(canvas);

@@ -5,13 +5,17 @@
 // as it is ready, at the same moment of the lesson. The chat scrolls with the playback:
 // what was written by then is shown, what comes later is dimmed, and a click on a line jumps
 // there. Every time in the recording is the server's clock; each video says where its 0 is.
+// While a material or the blank board was on the lesson's stage, its page and strokes show
+// beside the video as they were at the video's moment (playback-stage.js), after a seek too.
 
 import * as api from './api.js';
 import { localize } from './i18n.js';
 import {
   $, applyLanguage, button, el, explainRefusal, t, wireLanguageSwitch, withLang,
 } from './page.js';
+import { PlaybackStage } from './playback-stage.js';
 import { clock } from './school-recordings.js';
+import { pollsAt, stageAt, stageEvents } from './stage-replay.js';
 
 const REFRESH_MS = 3000; // while the lesson video is being prepared
 const SHOWN_EVENTS = new Set(['chat', 'participant_joined', 'participant_left']);
@@ -20,6 +24,10 @@ const [sessionId, recordingId] = location.pathname.split('/').filter(Boolean).sl
 let recording = null;
 let source = null; // {key, name, origin, label | labelKey}
 const names = new Map(); // participant id → name, from the timeline
+let stageTimeline = []; // the events that change the stage, in time order
+let slides = null; // the PlaybackStage
+let shownStage = ''; // what the slide shows now: "key|changes", '' for none
+let shownPoll = ''; // the poll card's content now, as JSON ('' for none)
 
 function show(view) {
   for (const id of ['loading', 'refused', 'player']) $(id).hidden = id !== view;
@@ -37,6 +45,8 @@ async function load() {
   $('recording-title').textContent = recording.title || t.t('playback.untitled');
   choose(preferredSource());
   renderEvents();
+  stageTimeline = stageEvents(recording.timeline);
+  followStage();
   watchComposition();
   translate();
 }
@@ -224,6 +234,68 @@ function follow() {
   }
 }
 
+// ---- the slide beside it ----------------------------------------------------------------------
+
+/** A material's PDF: the recording's own copy, else the class's (if it still has it). */
+function pdfUrl(material) {
+  const kept = recording.materials?.[material.id];
+  return kept ? api.recordingFileUrl(sessionId, recordingId, kept) : material.url;
+}
+
+/** The slide as it was at the video's moment (on play, pause, seeking either way). */
+function followStage() {
+  if (!slides) {
+    slides = new PlaybackStage({
+      box: $('slide'),
+      view: $('slide-view'),
+      pdfUrl,
+      onShown: (on) => $('player').classList.toggle('with-slide', on),
+    });
+  }
+  const at = source ? source.origin + $('video').currentTime : -Infinity;
+  renderPoll(pollsAt(recording.timeline, at).at(-1) ?? null);
+  const stage = source ? stageAt(stageTimeline, at) : null;
+  const now = stage ? `${stage.key}|${stage.changes}` : '';
+  if (now === shownStage) return;
+  shownStage = now;
+  slides.show(stage);
+}
+
+/** The poll card: its question, its options with the counts the class saw, and whether closed. */
+function renderPoll(state, force = false) {
+  const now = state ? JSON.stringify(state) : '';
+  if (now === shownPoll && !force) return;
+  shownPoll = now;
+  const card = $('replay-poll');
+  card.hidden = !state;
+  if (!state) return;
+  const { poll, counts, voters, closed, correct } = state;
+  card.dataset.pollId = poll.id;
+  card.classList.toggle('closed', closed);
+  localize($('replay-poll-kicker'), t, closed ? 'poll.kickerClosed' : 'poll.kicker');
+  $('replay-poll-question').textContent = poll.question;
+  const total = counts ? Math.max(1, voters) : 0;
+  $('replay-poll-options').replaceChildren(...poll.options.map((option, i) => {
+    const item = el('li', `replay-poll-option${closed && correct === i ? ' correct' : ''}`);
+    const label = el('span', 'replay-poll-text');
+    label.textContent = option;
+    item.append(label);
+    if (counts) {
+      const count = el('span', 'replay-poll-count');
+      count.textContent = String(counts[i] ?? 0);
+      const bar = el('span', 'replay-poll-bar');
+      const fill = el('i');
+      fill.style.width = `${Math.round(((counts[i] ?? 0) / total) * 100)}%`;
+      bar.append(fill);
+      item.append(count, bar);
+    }
+    return item;
+  }));
+  const votersLine = $('replay-poll-voters');
+  votersLine.hidden = !counts;
+  if (counts) localize(votersLine, t, 'poll.voters', { count: voters });
+}
+
 // ---- language ----------------------------------------------------------------------------------
 
 function translate() {
@@ -231,6 +303,7 @@ function translate() {
   if (recording) {
     localize($('recording-when'), t, 'playback.when', { time: when(recording.started), length: clock(recording.duration || 0) });
     renderSources();
+    renderPoll(shownPoll ? JSON.parse(shownPoll) : null, true);
   }
 }
 
@@ -244,6 +317,9 @@ function main() {
   $('retry').addEventListener('click', load);
   $('video').addEventListener('timeupdate', follow);
   $('video').addEventListener('seeked', follow);
+  for (const event of ['timeupdate', 'seeking', 'seeked', 'play', 'pause', 'loadedmetadata']) {
+    $('video').addEventListener(event, followStage);
+  }
   load();
 }
 

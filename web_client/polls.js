@@ -16,6 +16,13 @@ export class PollCards extends EventTarget {
     this.t = translator;
     /** pollId → {el, parts, poll, isHost} */
     this.cards = new Map();
+    /** Who is in the room now besides us ({identity, name, host}), for "not answered yet". */
+    this.present = () => [];
+  }
+
+  /** Someone came or went: the hosts' "not answered yet" lines again. */
+  refresh() {
+    for (const card of this.cards.values()) this._update(card);
   }
 
   /** Draws `poll` (a RoomState poll: with counts, voters, mine, closed) as a new or updated card. */
@@ -103,6 +110,8 @@ export class PollCards extends EventTarget {
     score.className = 'poll-score';
     const people = document.createElement('ul');
     people.className = 'poll-people';
+    const waiting = document.createElement('p'); // hosts: who is here and has not answered
+    waiting.className = 'poll-waiting';
     const actions = document.createElement('div');
     actions.className = 'poll-actions';
     const voters = document.createElement('span');
@@ -111,11 +120,11 @@ export class PollCards extends EventTarget {
     submit.type = 'submit';
     submit.className = isHost ? 'soft' : 'primary';
     actions.append(voters, submit);
-    form.append(list, score, people, status, actions);
+    form.append(list, score, people, waiting, status, actions);
     el.append(head, question, hint, form);
 
     const card = {
-      el, poll, isHost, parts: { kickerText, toggle, dismiss, hint, rows, status, voters, submit, score, people },
+      el, poll, isHost, parts: { kickerText, toggle, dismiss, hint, rows, status, voters, submit, score, people, waiting },
     };
     form.addEventListener('change', () => this._update(card));
     form.addEventListener('submit', (ev) => {
@@ -206,6 +215,22 @@ export class PollCards extends EventTarget {
       localize(score, this.t, 'poll.score', { right, count: total, percent: total ? Math.round((right / total) * 100) : 0 });
     }
     this._drawPeople(people, poll, isHost, quiz);
+    this._drawWaiting(parts.waiting, poll, isHost);
+  }
+
+  /** Hosts, while the poll is open: the names of those present who have not answered. */
+  _drawWaiting(line, poll, isHost) {
+    const answered = new Set((Array.isArray(poll.answers) ? poll.answers : []).map((a) => a.identity));
+    const names = this.present()
+      .filter((p) => !p.host && !answered.has(p.identity))
+      .map((p) => p.name)
+      .sort((a, b) => a.localeCompare(b));
+    line.hidden = !isHost || poll.closed || !this.present().some((p) => !p.host);
+    if (line.hidden) return;
+    line.classList.toggle('all-answered', !names.length);
+    line.dataset.names = names.join('\n'); // for tests; the text is the people's own names
+    if (names.length) localize(line, this.t, 'poll.waiting', { names: names.join(', '), count: names.length });
+    else localize(line, this.t, 'poll.allAnswered');
   }
 
   /** Hosts: each pupil's answer, by name, with ✓ or ✗ in a quiz. */

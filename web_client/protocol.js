@@ -681,7 +681,9 @@ function normalizeParticipant(p) {
     identity: p.identity,
     name: p.name || p.identity || p.id,
     role: p.role || 'guest',
-    host: Boolean(p.host), // may moderate (breakout.js: hosts are in no group)
+    // A host runs polls and the board rather than answering and being called, and is in no
+    // breakout group (breakout.js).
+    host: Boolean(p.host),
     tracks: (p.tracks || []).map((t) => ({ muted: false, ...t })),
   };
 }

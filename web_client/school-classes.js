@@ -11,6 +11,7 @@ import {
 } from './school-common.js';
 import { materialsSection } from './school-materials.js';
 import { importButton, memberActions } from './school-people.js';
+import { quizzesSection } from './school-quizzes.js';
 import { refreshSessions } from './school-sessions.js';
 
 // Reuse an invite link rather than making a new one per click, unless it is about to die.
@@ -68,6 +69,7 @@ function classCard(cls) {
     card.append(actions, invite, meetingForm(cls), el('details', 'invites'), materialsSection(cls));
     renderInvites(card, cls);
   }
+  if (teaches(cls.id) || state.me.role === 'pupil') card.append(quizzesSection(cls));
   if (members.length) card.append(membersList(cls, members));
   return card;
 }

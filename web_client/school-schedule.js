@@ -14,7 +14,23 @@ import {
 
 const DEFAULT_MINUTES = 45;
 
-const timetable = { sessions: [], editing: null, fresh: new Set() };
+const timetable = { sessions: [], editing: null, fresh: new Set(), shownIds: '' };
+const rendered = new Set(); // called when the sessions the timetable shows change
+
+/** `callback()` after a redraw that changed which sessions the timetable shows. */
+export function onTimetableChanged(callback) {
+  rendered.add(callback);
+}
+
+/** Whether the timetable shows anything coming (the sessions list's empty text says so). */
+export function timetableShowsComing() {
+  return !$('schedule-section').hidden && timetable.sessions.some((s) => s.state === 'scheduled');
+}
+
+/** Whether the timetable shows this session (the sessions list below then does not). */
+export function inTimetable(sessionId) {
+  return !$('schedule-section').hidden && timetable.sessions.some((s) => s.id === sessionId);
+}
 
 /** What the API says now, drawn (`onlyChanged`: only if it differs from what is shown, so a
  * half-made "Cancel it for everyone?" survives news about another session). */
@@ -72,6 +88,11 @@ export function renderTimetable() {
   empty.hidden = timetable.sessions.length > 0;
   localize(empty, t, canSchedule() ? 'schedule.emptyHost' : 'schedule.empty');
   localize($('schedule-zone'), t, 'schedule.zoneHint', { zone: zoneName() });
+  const ids = timetable.sessions.map((s) => s.id).join(' ');
+  if (ids !== timetable.shownIds) {
+    timetable.shownIds = ids;
+    for (const callback of rendered) callback();
+  }
 }
 
 function row(session) {
@@ -132,7 +153,8 @@ function actions(session) {
     return box;
   }
   if (!host) {
-    box.append(el('span', 'waiting', 'sessions.waiting'));
+    // As the sessions list said it, before it left what is coming to this list.
+    box.append(el('span', 'waiting', session.kind === 'staff_meeting' ? 'sessions.waitingHost' : 'sessions.waiting'));
     return box;
   }
   box.append(

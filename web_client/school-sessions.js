@@ -10,6 +10,7 @@ import {
   busy, classById, confirming, enter, hosts, isStaff, signOut, state, timeText,
 } from './school-common.js';
 import { eventActions, eventMeta } from './school-events.js';
+import { inTimetable, timetableShowsComing } from './school-schedule.js';
 import { recordButton, showsRecord } from './school-lesson-record.js';
 import { recordingsButton } from './school-recordings.js';
 import { wireTimedForm } from './school-timed-form.js';
@@ -29,8 +30,10 @@ export async function refreshSessions() {
 
 export function renderSessions() {
   const live = state.sessions.filter((s) => s.state === 'live');
+  // What is coming is the timetable's (above): listed here too, a lesson showed twice. Here
+  // only what it does not show (one scheduled over an hour ago and never started).
   const upcoming = state.sessions
-    .filter((s) => s.state === 'scheduled')
+    .filter((s) => s.state === 'scheduled' && !inTimetable(s.id))
     .sort((a, b) => (a.scheduled_at ?? a.created_at ?? 0) - (b.scheduled_at ?? b.created_at ?? 0));
   const past = state.sessions.filter((s) => s.state === 'ended').sort((a, b) => (b.ended_at ?? 0) - (a.ended_at ?? 0));
 
@@ -51,7 +54,7 @@ export function renderSessions() {
   $('session-groups').replaceChildren(...groups);
   const empty = $('sessions-empty');
   empty.hidden = groups.length > 0;
-  localize(empty, t, isStaff() ? 'sessions.emptyHost' : 'sessions.emptyMember');
+  localize(empty, t, timetableShowsComing() ? 'sessions.emptyComing' : isStaff() ? 'sessions.emptyHost' : 'sessions.emptyMember');
   $('staff-button').hidden = !isStaff();
   $('event-button').hidden = !isStaff();
   for (const callback of rendered) callback();

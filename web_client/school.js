@@ -26,7 +26,7 @@ import { onSessionsRendered, pollSessions, renderSessions, wireStaffForm } from 
 // The timetable and the server's news of sessions (issue 18).
 import { connectLive, isLive } from './school-live.js';
 import {
-  markStarted, refreshTimetable, renderTimetable, wireScheduleForm,
+  markStarted, onTimetableChanged, refreshTimetable, renderTimetable, wireScheduleForm,
 } from './school-schedule.js';
 
 const POLL_MS = 15000; // a pupil waiting for the teacher sees the Join button appear by itself
@@ -139,6 +139,7 @@ function main() {
   $('sign-out').addEventListener('click', signOut);
   $('retry').addEventListener('click', load);
   onSessionsRendered(updateStartButtons);
+  onTimetableChanged(() => state.me && renderSessions()); // what the timetable shows, once
   onSchoolChanged(() => {
     renderTopbar();
     translate();

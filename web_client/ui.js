@@ -166,6 +166,10 @@ export class LessonUI extends EventTarget {
   /** An event's audience only watches: no preview, no camera or microphone controls. */
   setWatchOnly() {
     document.body.classList.add('watch-only');
+    // An audience watches the stage: the chat is one button away (its badge counts what
+    // comes), not a column taking a quarter of the screen from the performers.
+    document.body.classList.add('chat-closed');
+    this._markSide();
     localize(this.$('join-button'), this.t, 'join.watch');
     localize(this.$('join-hint'), this.t, 'join.watchHint');
   }

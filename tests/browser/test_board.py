@@ -150,6 +150,7 @@ def test_a_called_pupil_draws_and_the_teacher_sees_it(
     teacher.locator(".board-text").wait_for(state="detached")
     assert poll(lambda: red_pixels(pupil, BLUE) > 200 or None, "the blue rectangle on the PDF")
     assert red_pixels(pupil) == 0  # the pupil's red line stays on the blank page
+    below_the_title(teacher)
     if teacher.locator("#side-close").is_visible():
         teacher.click("#side-close")
     without_toasts(teacher)
@@ -167,5 +168,18 @@ def test_a_called_pupil_draws_and_the_teacher_sees_it(
     strokes(teacher, 2)
     if teacher.locator("#side-close").is_visible():
         teacher.click("#side-close")
+    below_the_title(teacher)
     without_toasts(teacher)
     teacher.screenshot(path=artifacts / "board-material-teacher-phone.png")
+
+
+def below_the_title(page: Any) -> None:
+    """The toolbar leaves the material's title and page label in sight: it starts below
+    them, and the page's board starts below it."""
+    head = page.locator(".material-head").bounding_box()
+    bar = page.locator("#board-toolbar").bounding_box()
+    board = page.locator("#board-canvas").bounding_box()
+    assert head is not None and bar is not None and board is not None
+    assert bar["y"] >= head["y"] + head["height"] - 1, (head, bar)
+    assert board["y"] >= bar["y"] + bar["height"] - 1, (bar, board)
+    assert page.locator("#material-page-label").is_visible()

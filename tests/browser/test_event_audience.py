@@ -118,7 +118,14 @@ def test_a_guest_with_the_event_link_watches_without_a_camera_prompt(
     assert text(teacher, "#participant-count") == "Участники: 1"
     assert text(guest, "#audience-count") == "Смотрят: 1"
     assert (guest.evaluate(STATS).get("self") or {}).get("role") == "guest"
+    # The stage has the screen: the chat is closed until the guest opens it.
+    assert guest.locator("#side").is_hidden()
+    assert guest.locator("#ctl-chat").get_attribute("aria-expanded") == "false"
     guest.screenshot(path=artifacts / "event-guest.png")
+    guest.click("#ctl-chat")
+    guest.locator("#chat-input").wait_for()
+    assert guest.locator("#chat-input").get_attribute("placeholder") == "Сообщение…"
+    guest.screenshot(path=artifacts / "event-guest-chat.png")
 
     # Leaving speaks of the event, not of a lesson.
     guest.click("#ctl-leave")

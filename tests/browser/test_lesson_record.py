@@ -81,6 +81,11 @@ def test_a_quiz_in_the_room_and_the_lessons_record_on_school(
     card.wait_for()
     assert text(pupil, ".poll-card .poll-kicker") == "ВИКТОРИНА"
     assert card.locator(".poll-option.correct").count() == 0  # the answer is not given away
+    # The teacher sees who is here and has not answered yet, until they do.
+    waiting = teacher.locator(".poll-card", has_text=QUESTION).locator(".poll-waiting")
+    assert waiting.inner_text() == f"Ещё не ответили (1): {pupil_name}"
+    assert card.locator(".poll-waiting").is_hidden()  # the pupil's card has no such line
+    teacher.screenshot(path=artifacts / "record-poll-waiting.png")
     card.get_by_text("3/4").click()
     card.get_by_role("button", name="Ответить").click()
     card.locator(".poll-status", has_text="Ответ отправлен.").wait_for()
@@ -91,6 +96,7 @@ def test_a_quiz_in_the_room_and_the_lessons_record_on_school(
     assert person.locator(".poll-mark").inner_text() == "✓"
     assert text(teacher, ".poll-card .poll-score") == "Верно: 1 из 1 (100%)"
     assert host_card.locator(".poll-option.correct .poll-text").inner_text() == "3/4"
+    assert waiting.inner_text() == "Ответили все, кто на уроке."
     teacher.screenshot(path=artifacts / "record-room-teacher.png")
     teacher.set_viewport_size(PHONE)
     teacher.screenshot(path=artifacts / "record-room-teacher-phone.png", full_page=True)
@@ -147,6 +153,22 @@ def test_a_quiz_in_the_room_and_the_lessons_record_on_school(
     row.screenshot(path=artifacts / "record-school-teacher-phone-en.png")
     teacher.click("#lang-switch [data-lang=ru]")
 
+    # The class's quiz history on its card: every pupil's score, not answering counting.
+    quizzes = class_card(teacher, "7Б").locator("details.quizzes")
+    quizzes.locator("summary").click()
+    quizzes.locator(".quiz-scores").wait_for()
+    assert quiz_scores(quizzes) == {
+        pupil_name: "1 из 1 (100%)",
+        "Maria Lopez": "0 из 1 (0%)",
+        "Ваня Смирнов": "0 из 1 (0%)",
+    }
+    assert quizzes.locator(".quiz-question").all_inner_texts() == [QUESTION]
+    quizzes.scroll_into_view_if_needed()
+    quizzes.screenshot(path=artifacts / "record-quizzes-teacher-phone.png")
+    fits_width(teacher, PHONE["width"])
+    teacher.set_viewport_size(DESKTOP)
+    quizzes.screenshot(path=artifacts / "record-quizzes-teacher.png")
+
     # The pupil's own record: their answer, right.
     pupil.set_viewport_size(DESKTOP)
     pupil.goto(pages.url("/school"))
@@ -157,6 +179,19 @@ def test_a_quiz_in_the_room_and_the_lessons_record_on_school(
     assert line.inner_text() == "Ваш ответ: 3/4 ✓ верно"
     assert mine.locator(".record-attendance").count() == 0
     mine.screenshot(path=artifacts / "record-school-pupil.png")
+    # Their own quiz score on the class's card, nobody else's.
+    own = class_card(pupil, "7Б").locator("details.quizzes")
+    own.locator("summary").click()
+    own.locator(".quiz-scores").wait_for()
+    assert quiz_scores(own) == {pupil_name: "1 из 1 (100%)"}
+    own.screenshot(path=artifacts / "record-quizzes-pupil.png")
+
+
+def quiz_scores(section: Any) -> dict[str, str]:
+    """Name → score of the rows of a class's quiz results."""
+    names = section.locator(".quiz-scores tbody .quiz-name").all_inner_texts()
+    scores = section.locator(".quiz-scores tbody .quiz-score").all_inner_texts()
+    return dict(zip(names, scores, strict=True))
 
 
 def close_notices(page: Any) -> None:

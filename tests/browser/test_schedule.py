@@ -26,6 +26,7 @@ from .school_site import (
     fits_width,
     poll,
     sign_in,
+    text,
     without_toasts,
 )
 
@@ -102,13 +103,16 @@ def test_a_scheduled_lesson_is_seen_coming_and_its_start_reaches_the_open_page(
     seen = timetable_row(pupil, "Дроби: сложение", "scheduled")
     assert seen.locator(".teacher").inner_text() == f"учитель: {olga.name}"
     assert seen.locator(".waiting").inner_text() == "Ждём учителя"
-    # The sessions list below says the same time, on the school's clock (not the browser's UTC).
-    listed = pupil.locator(".session-row[data-state=scheduled]").filter(has_text="Дроби")
-    assert "завтра, 09:00" in listed.locator(".session-meta").inner_text()
+    # Its time on the school's clock (not the browser's UTC), and once on the page: the
+    # sessions list below ("Lessons and meetings") leaves what is coming to the timetable.
+    assert seen.locator(".slot-time").inner_text() == "09:00"
+    ours = f"[data-session-id='{lesson['id']}']"
+    assert pupil.locator(f".timetable-row{ours}, .session-row{ours}").count() == 1
     pupil.screenshot(path=artifacts / "schedule-upcoming-desktop.png")
     parent = pages.open("/signin", viewport=PHONE)
     sign_in(parent, demo.account("parent"))
     timetable_row(parent, "Дроби: сложение", "scheduled")
+    assert text(parent, "#sessions-empty").startswith("Предстоящее — в расписании выше.")
     fits_width(parent, PHONE["width"])
     parent.screenshot(path=artifacts / "schedule-upcoming-phone.png", full_page=True)
 

@@ -18,6 +18,7 @@ from signaling.config import Config
 from signaling.server_state import ServerState
 from tests.server_process import free_port
 
+from .class_lesson import Lesson, class_lesson
 from .school_api import School, open_school
 
 ROOM = "7b-maths"
@@ -84,3 +85,10 @@ async def school(aiohttp_client: Any, tmp_path: Path) -> AsyncIterator[School]:
 async def server(tmp_path: Path) -> AsyncIterator[RunningServer]:
     async with serving(tmp_path) as running:
         yield running
+
+
+@pytest.fixture
+async def lesson(server: RunningServer) -> AsyncIterator[Lesson]:
+    """A started lesson of class 7Б and its people (class_lesson.py), for room tests."""
+    async with class_lesson(server) as started:
+        yield started

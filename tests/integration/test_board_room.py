@@ -6,75 +6,18 @@ keeps each change."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+import json
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 
-from bench.signal_client import SignalClient, SignalError
+from bench.signal_client import SignalError
 from classroom import board as b
-from classroom.models import SessionKind
-from classroom.roles import Role
 from recording.sidecar import session_folder
 from recording.timeline import read_timeline
-from signaling import api
 
-from .conftest import RunningServer
-
-
-@dataclass
-class Lesson:
-    server: RunningServer
-    http: aiohttp.ClientSession
-    lesson_id: str
-    passwords: dict[str, str]
-
-    async def room_token(self, login: str) -> str:
-        signed = await self.http.post(
-            f"{self.server.url}/api/auth/login",
-            json={"login": login, "password": self.passwords[login]},
-        )
-        api_token = (await signed.json())["token"]
-        entry = await self.http.post(
-            f"{self.server.url}/api/sessions/{self.lesson_id}/join",
-            headers={"Authorization": f"Bearer {api_token}"},
-        )
-        assert entry.status == 200, await entry.text()
-        return str((await entry.json())["token"])
-
-    @asynccontextmanager
-    async def joined(
-        self, login: str, resume: str | None = None
-    ) -> AsyncIterator[tuple[SignalClient, dict[str, Any]]]:
-        client = await SignalClient.connect(self.server.url)
-        try:
-            joined = await client.join(await self.room_token(login), resume_token=resume)
-            yield client, joined
-        finally:
-            await client.close()
-
-
-@pytest.fixture
-async def lesson(server: RunningServer) -> AsyncIterator[Lesson]:
-    classroom = server.app[api.CLASSROOM]
-    admin = await classroom.create_school("Школа", "Admin", "admin", "admin-password")
-    teacher = await classroom.create_teacher(admin, "Ольга", "olga", "teacher-pw-1")
-    teacher = await classroom.verify_teacher(admin, teacher.id)
-    seventh = await classroom.create_class(admin, "7Б")
-    await classroom.assign_teacher(admin, seventh.id, teacher.id)
-    passwords = {"olga": "teacher-pw-1"}
-    for login in ("anya", "boris", "vera"):
-        invite = await classroom.create_invite(teacher, seventh.id, Role.PUPIL)
-        await classroom.redeem_invite(invite.id, login.title(), login, f"{login}-pupil-pw")
-        passwords[login] = f"{login}-pupil-pw"
-    session = await classroom.create_session(teacher, SessionKind.LESSON, "Дроби", seventh.id)
-    await classroom.start_session(teacher, session.id)
-    async with aiohttp.ClientSession() as http:
-        yield Lesson(server, http, session.id, passwords)
+from .class_lesson import Lesson
 
 
 def stroke(points: list[float] | None = None, **extra: Any) -> dict[str, Any]:
@@ -199,10 +142,48 @@ async def test_a_full_board_is_refused_until_cleared(lesson: Lesson) -> None:
         with pytest.raises(SignalError) as full:
             await olga.request(stroke([1, 2]))  # the teacher too: the bound is the room's
         assert full.value.code == "board_full"
-        async with lesson.joined("boris") as (_, late):
-            assert len(late["board"]["pages"]["blank"]) == 200
+        # A late joiner and a reconnecting page get the whole board, in messages of
+        # bounded size (it was one `joined` of 2.6 MB).
+        whole = lesson.server.state.rooms.moderation(lesson.id).board.to_dict()
+        assert len(json.dumps(whole)) > 2_500_000
+        frames, late = await raw_join(lesson, await lesson.room_token("boris"))
+        assert late == whole["pages"]
+        assert max(frames) < b.PART_BYTES + 8_000  # the strokes' part and joined's own fields
+        assert len(frames) >= 2_500_000 // b.PART_BYTES
+        await anya.close()
+        resume = {"resumeToken": anya_joined["resumeToken"]}
+        frames, back = await raw_join(lesson, await lesson.room_token("anya"), resume)
+        assert back == whole["pages"] and max(frames) < b.PART_BYTES + 8_000
         assert (await olga.request({"type": "board_clear"}))["removed"] == 200
-        assert (await anya.request(stroke([1, 2])))["seq"] == 201
+        assert (await olga.request(stroke([1, 2])))["seq"] == 201
+
+
+async def raw_join(
+    lesson: Lesson, token: str, extra: dict[str, Any] | None = None
+) -> tuple[list[int], dict[str, list[dict[str, Any]]]]:
+    """Joins on a bare websocket: the sizes of the frames up to the board's last part, and
+    the board's pages put together from `joined` and the `board_strokes` that follow it."""
+    ws = await lesson.http.ws_connect(lesson.server.url.replace("http", "ws") + "/ws")
+    try:
+        await ws.send_json({"type": "join", "id": 1, "token": token, **(extra or {})})
+        frames: list[int] = []
+        pages: dict[str, list[dict[str, Any]]] = {}
+        more = None
+        while more != 0:
+            frame = await ws.receive_str(timeout=10)
+            frames.append(len(frame))
+            message = json.loads(frame)
+            assert message["type"] != "error", message
+            if message["type"] == "joined":
+                message = message["board"]
+            elif message["type"] != "board_strokes":
+                continue
+            for page, strokes in message["pages"].items():
+                pages.setdefault(page, []).extend(strokes)
+            more = message.get("more", 0)
+        return frames, pages
+    finally:
+        await ws.close()
 
 
 BAD_REQUESTS = [
@@ -256,7 +237,7 @@ async def test_each_board_change_is_in_the_recordings_timeline(lesson: Lesson) -
         await olga.request({"type": "stop_recording"})
     recordings = lesson.server.state.recordings
     assert recordings is not None
-    directory = session_folder(Path(recordings), lesson.lesson_id) / started["recordingId"]
+    directory = session_folder(Path(recordings), lesson.id) / started["recordingId"]
     events = [e for e in read_timeline(directory) if e["type"].startswith("board")]
     # The board as it was when recording began, then every change, each with its time.
     assert [(e["type"], e.get("seqs")) for e in events] == [

@@ -28,6 +28,7 @@ from signaling import api, ended_rooms, hls_routes
 from signaling.door import RELAYED_BY
 from signaling.routing import DistrictRouter
 from signaling.server_state import CLOSE_ENDED, CLOSE_SIGNED_OUT
+from tests.pdfs import numbered_pdf
 from tests.postgres import Postgres
 from tests.server_process import free_port
 
@@ -367,6 +368,27 @@ async def test_rest_calls_into_a_live_room_reach_the_node_that_holds_it(
         written = read_sidecar(folder / switched["recordingId"])
         assert written is not None and written["session"]["node"] == "node0"  # for a repair
 
+        # A material shown in the room (on a) and deleted through c: the show stops there.
+        form = aiohttp.FormData()
+        form.add_field("file", numbered_pdf(2), filename="Дроби.pdf")
+        async with http.post(
+            f"{b.url}/api/sessions/{lesson.id}/materials",
+            data=form,
+            headers={"Authorization": f"Bearer {olga}"},
+        ) as uploaded:
+            material = await uploaded.json()
+        await teacher_ws.send_json({"type": "material_show", "id": 2, "materialId": material["id"]})
+        assert (await _next(teacher_ws, "material"))["material"]["id"] == material["id"]
+        await rest(c, "DELETE", f"/api/materials/{material['id']}", olga)
+        assert await _next(teacher_ws, "material") == {
+            "type": "material",
+            "material": None,
+            "by": None,
+        }
+        shown_then_stopped = [await _next(early, "material") for _ in range(2)]
+        assert [m["material"] is None for m in shown_then_stopped] == [False, True]
+        assert a.state.rooms.moderation(lesson.id).showing is None
+
         # The pupil signs out on another node: her connection (relayed by c to a) closes.
         await rest(b, "POST", "/api/auth/logout", anya)
         assert await _close_code(early) == CLOSE_SIGNED_OUT
@@ -384,6 +406,12 @@ async def join(
     while (message := await ws.receive_json(timeout=10))["type"] != "joined":
         assert message["type"] != "error", message
     return ws
+
+
+async def _next(ws: aiohttp.ClientWebSocketResponse, kind: str) -> dict[str, Any]:
+    while (message := await ws.receive_json(timeout=10))["type"] != kind:
+        assert message["type"] != "error", message
+    return message
 
 
 async def _close_code(ws: aiohttp.ClientWebSocketResponse) -> int | None:

@@ -10,100 +10,16 @@ import asyncio
 import csv
 import io
 import zoneinfo
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import aiohttp
 import pytest
 
 from bench.bots import SubscriberBot
 from bench.signal_client import SignalError
-from classroom.models import SessionKind, User
-from classroom.roles import Role
 from signaling import api
 
-from .conftest import RunningServer
-
-PUPILS = {"anya": "Аня Петрова", "boris": "Борис Ким", "vera": "Вера Соколова"}
-
-
-@dataclass
-class Lesson:
-    server: RunningServer
-    http: aiohttp.ClientSession
-    id: str
-    teacher: User
-    admin_token: str
-    api_tokens: dict[str, str]
-    """Login → bearer token."""
-    users: dict[str, User]
-
-    async def call(self, method: str, path: str, who: str, **kw: Any) -> tuple[int, Any]:
-        token = self.admin_token if who == "admin" else self.api_tokens[who]
-        response = await self.http.request(
-            method,
-            f"{self.server.url}{path}",
-            headers={"Authorization": f"Bearer {token}"},
-            **kw,
-        )
-        if response.content_type == "application/json":
-            return response.status, await response.json()
-        return response.status, await response.read()
-
-    async def ended(self) -> bool:
-        status, session = await self.call("GET", f"/api/sessions/{self.id}", "olga")
-        return status == 200 and session["state"] == "ended"
-
-    async def room_token(self, who: str) -> str:
-        status, entry = await self.call("POST", f"/api/sessions/{self.id}/join", who)
-        assert status == 200, entry
-        return str(entry["token"])
-
-
-@pytest.fixture
-async def lesson(server: RunningServer) -> AsyncIterator[Lesson]:
-    """Class 7Б of Аня, Борис and Вера with its teacher Ольга, and a lesson started."""
-    classroom = server.app[api.CLASSROOM]
-    admin = await classroom.create_school("Школа", "Admin", "admin", "admin-password")
-    teacher = await classroom.create_teacher(admin, "Ольга Ивановна", "olga", "teacher-pw-1")
-    teacher = await classroom.verify_teacher(admin, teacher.id)
-    school_class = await classroom.create_class(admin, "7Б")
-    await classroom.assign_teacher(admin, school_class.id, teacher.id)
-    users = {"olga": teacher}
-    for login, name in PUPILS.items():
-        invite = await classroom.create_invite(teacher, school_class.id, Role.PUPIL)
-        users[login] = await classroom.redeem_invite(invite.id, name, login, "pupil-pw-12")
-    session = await classroom.create_session(teacher, SessionKind.LESSON, "Дроби", school_class.id)
-    await classroom.start_session(teacher, session.id)
-    async with aiohttp.ClientSession() as http:
-        tokens = {}
-        for login, password in [("admin", "admin-password"), ("olga", "teacher-pw-1")] + [
-            (login, "pupil-pw-12") for login in PUPILS
-        ]:
-            signed = await http.post(
-                f"{server.url}/api/auth/login", json={"login": login, "password": password}
-            )
-            tokens[login] = (await signed.json())["token"]
-        yield Lesson(server, http, session.id, teacher, tokens["admin"], tokens, users)
-
-
-QUIZ = {
-    "type": "poll_create",
-    "question": "Сколько будет 1/2 + 1/4?",
-    "options": ["2/6", "3/4", "1"],
-    "multiple": False,
-    "showResults": False,
-    "correct": 1,
-}
-OPINION = {
-    "type": "poll_create",
-    "question": "Что повторить?",
-    "options": ["Дроби", "Проценты"],
-    "multiple": False,
-    "showResults": False,
-}
+from .class_lesson import OPINION, QUIZ, Lesson
 
 
 async def refused(bot: SubscriberBot, message: dict[str, Any]) -> str:

@@ -5,9 +5,8 @@ pages, a page past the end, another class's material) get their codes and change
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,89 +14,40 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bench.signal_client import SignalClient, SignalError
-from classroom.models import SessionKind
-from classroom.roles import Role
+from bench.signal_client import SignalError
 from recording.sidecar import session_folder
 from recording.timeline import read_timeline
 from signaling import api
 from tests.pdfs import numbered_pdf
 
-from .conftest import RunningServer
+from .class_lesson import Lesson
 
 
 @dataclass
-class Lesson:
-    server: RunningServer
-    http: aiohttp.ClientSession
-    lesson_id: str
+class Pdfs:
     material: dict[str, Any]
-    """A 5-page PDF of the lesson's class."""
+    """A 5-page PDF of the lesson's class, uploaded to the lesson."""
     elsewhere: dict[str, Any]
-    """A PDF of another class of the school."""
-    passwords: dict[str, str]
-
-    async def room_token(self, login: str) -> str:
-        api_token = await self.api_token(login)
-        entry = await self.http.post(
-            f"{self.server.url}/api/sessions/{self.lesson_id}/join",
-            headers={"Authorization": f"Bearer {api_token}"},
-        )
-        assert entry.status == 200, await entry.text()
-        return str((await entry.json())["token"])
-
-    async def api_token(self, login: str) -> str:
-        signed = await self.http.post(
-            f"{self.server.url}/api/auth/login",
-            json={"login": login, "password": self.passwords[login]},
-        )
-        return str((await signed.json())["token"])
-
-    @asynccontextmanager
-    async def joined(
-        self, login: str, resume: str | None = None
-    ) -> AsyncIterator[tuple[SignalClient, dict[str, Any]]]:
-        client = await SignalClient.connect(self.server.url)
-        try:
-            joined = await client.join(await self.room_token(login), resume_token=resume)
-            yield client, joined
-        finally:
-            await client.close()
+    """A PDF of another class of the school (6А, Ольга's too)."""
 
 
-async def upload(server: RunningServer, http: aiohttp.ClientSession, token: str, path: str) -> Any:
+async def upload(lesson: Lesson, path: str) -> Any:
     body = aiohttp.FormData()
     body.add_field("file", numbered_pdf(5), filename="Дроби.pdf")
-    answer = await http.post(
-        server.url + path, data=body, headers={"Authorization": f"Bearer {token}"}
-    )
-    assert answer.status == 200, await answer.text()
-    return await answer.json()
+    status, answer = await lesson.call("POST", path, "olga", data=body)
+    assert status == 200, answer
+    return answer
 
 
 @pytest.fixture
-async def lesson(server: RunningServer) -> AsyncIterator[Lesson]:
-    classroom = server.app[api.CLASSROOM]
-    admin = await classroom.create_school("Школа", "Admin", "admin", "admin-password")
-    teacher = await classroom.create_teacher(admin, "Ольга", "olga", "teacher-pw-1")
-    teacher = await classroom.verify_teacher(admin, teacher.id)
-    seventh = await classroom.create_class(admin, "7Б")
-    sixth = await classroom.create_class(admin, "6А")
-    for school_class in (seventh, sixth):
-        await classroom.assign_teacher(admin, school_class.id, teacher.id)
-    passwords = {"olga": "teacher-pw-1"}
-    for login in ("anya", "boris", "vera"):
-        invite = await classroom.create_invite(teacher, seventh.id, Role.PUPIL)
-        await classroom.redeem_invite(invite.id, login.title(), login, f"{login}-pupil-pw")
-        passwords[login] = f"{login}-pupil-pw"
-    session = await classroom.create_session(teacher, SessionKind.LESSON, "Дроби", seventh.id)
-    await classroom.start_session(teacher, session.id)
-    async with aiohttp.ClientSession() as http:
-        draft = Lesson(server, http, session.id, {}, {}, passwords)
-        olga = await draft.api_token("olga")
-        draft.material = await upload(server, http, olga, f"/api/sessions/{session.id}/materials")
-        draft.elsewhere = await upload(server, http, olga, f"/api/classes/{sixth.id}/materials")
-        yield draft
+async def pdfs(lesson: Lesson) -> Pdfs:
+    classroom = lesson.server.app[api.CLASSROOM]
+    sixth = await classroom.create_class(lesson.admin, "6А")
+    await classroom.assign_teacher(lesson.admin, sixth.id, lesson.teacher.id)
+    return Pdfs(
+        await upload(lesson, f"/api/sessions/{lesson.id}/materials"),
+        await upload(lesson, f"/api/classes/{sixth.id}/materials"),
+    )
 
 
 def shown(event: dict[str, Any]) -> tuple[int, float] | None:
@@ -105,8 +55,8 @@ def shown(event: dict[str, Any]) -> tuple[int, float] | None:
     return None if material is None else (material["page"], material["zoom"])
 
 
-async def test_everyone_follows_the_teachers_page_and_zoom(lesson: Lesson) -> None:
-    material_id = lesson.material["id"]
+async def test_everyone_follows_the_teachers_page_and_zoom(lesson: Lesson, pdfs: Pdfs) -> None:
+    material_id = pdfs.material["id"]
     async with (
         lesson.joined("olga") as (olga, olga_joined),
         lesson.joined("anya") as (anya, anya_joined),
@@ -168,12 +118,10 @@ BAD_REQUESTS = [
 
 @pytest.mark.parametrize(("message", "code"), BAD_REQUESTS)
 async def test_a_bad_request_gets_its_code_and_the_page_stays(
-    lesson: Lesson, message: dict[str, Any], code: str
+    lesson: Lesson, pdfs: Pdfs, message: dict[str, Any], code: str
 ) -> None:
     async with lesson.joined("olga") as (olga, _), lesson.joined("anya") as (anya, _):
-        await olga.request(
-            {"type": "material_show", "materialId": lesson.material["id"], "page": 2}
-        )
+        await olga.request({"type": "material_show", "materialId": pdfs.material["id"], "page": 2})
         with pytest.raises(SignalError) as refused:
             await olga.request(message)
         assert refused.value.code == code
@@ -184,19 +132,20 @@ async def test_a_bad_request_gets_its_code_and_the_page_stays(
 
 async def test_a_pupil_may_not_turn_pages_nor_show_another_classs_material(
     lesson: Lesson,
+    pdfs: Pdfs,
 ) -> None:
     async with lesson.joined("olga") as (olga, _), lesson.joined("anya") as (anya, _):
         with pytest.raises(SignalError) as refused:
             await olga.request({"type": "material_page", "page": 2})
         assert refused.value.code == "no_material"  # nothing is shown yet
         with pytest.raises(SignalError) as refused:
-            await olga.request({"type": "material_show", "materialId": lesson.elsewhere["id"]})
+            await olga.request({"type": "material_show", "materialId": pdfs.elsewhere["id"]})
         assert refused.value.code == "material_not_found"
-        await olga.request({"type": "material_show", "materialId": lesson.material["id"]})
+        await olga.request({"type": "material_show", "materialId": pdfs.material["id"]})
         for message in (
             {"type": "material_page", "page": 2},
             {"type": "material_zoom", "zoom": 2},
-            {"type": "material_show", "materialId": lesson.material["id"]},
+            {"type": "material_show", "materialId": pdfs.material["id"]},
             {"type": "material_stop"},
         ):
             with pytest.raises(SignalError) as refused:
@@ -206,9 +155,9 @@ async def test_a_pupil_may_not_turn_pages_nor_show_another_classs_material(
             assert shown(late) == (1, 1.0)
 
 
-async def test_each_page_turn_is_in_the_recordings_timeline(lesson: Lesson) -> None:
+async def test_each_page_turn_is_in_the_recordings_timeline(lesson: Lesson, pdfs: Pdfs) -> None:
     async with lesson.joined("olga") as (olga, _), lesson.joined("anya") as (anya, _):
-        await olga.request({"type": "material_show", "materialId": lesson.material["id"]})
+        await olga.request({"type": "material_show", "materialId": pdfs.material["id"]})
         await olga.request({"type": "material_page", "page": 2})
         started = await olga.request({"type": "start_recording"})
         for page in (3, 4):
@@ -219,7 +168,7 @@ async def test_each_page_turn_is_in_the_recordings_timeline(lesson: Lesson) -> N
         await olga.request({"type": "stop_recording"})
     recordings = lesson.server.state.recordings
     assert recordings is not None
-    directory = session_folder(Path(recordings), lesson.lesson_id) / started["recordingId"]
+    directory = session_folder(Path(recordings), lesson.id) / started["recordingId"]
     events = read_timeline(directory)
     seen = [(shown(e), e["by"] is not None) for e in events if e.get("type") == "material"]
     # What was on the stage when recording began, then every change, each with its time.
@@ -233,3 +182,70 @@ async def test_each_page_turn_is_in_the_recordings_timeline(lesson: Lesson) -> N
     assert all(isinstance(e["at"], float) for e in events)
     first = next(e for e in events if e.get("type") == "material")
     assert json.dumps(first["material"]["title"], ensure_ascii=False) == '"Дроби.pdf"'
+
+
+async def test_a_recording_keeps_the_material_it_showed_and_serves_it_to_the_class(
+    lesson: Lesson, pdfs: Pdfs
+) -> None:
+    material_id = pdfs.material["id"]
+    async with lesson.joined("olga") as (olga, _):
+        # Shown before the recording begins: it keeps it from the start.
+        await olga.request({"type": "material_show", "materialId": material_id})
+        started = await olga.request({"type": "start_recording"})
+        await olga.request({"type": "material_page", "page": 3})
+        await olga.request({"type": "stop_recording"})
+    recordings = lesson.server.state.recordings
+    assert recordings is not None
+    directory = session_folder(Path(recordings), lesson.id) / started["recordingId"]
+    kept = directory / f"material-{material_id}.pdf"
+    for _ in range(100):  # copied on a thread
+        if kept.exists():
+            break
+        await asyncio.sleep(0.05)
+    assert kept.read_bytes() == numbered_pdf(5)
+    assert not list(directory.glob("material-*.tmp"))
+
+    # A pupil of the class gets it with the recording's files; what it did not show, not.
+    token = await lesson.api_token("anya")
+    headers = {"Authorization": f"Bearer {token}"}
+    recording = started["recordingId"]
+    base = f"{lesson.server.url}/api/sessions/{lesson.id}/recordings/{recording}"
+    detail = await (await lesson.http.get(base, headers=headers)).json()
+    assert detail["materials"] == {material_id: kept.name}
+    answer = await lesson.http.get(f"{base}/files/{kept.name}", headers=headers)
+    assert answer.status == 200
+    assert answer.headers["Content-Type"] == "application/pdf"
+    assert await answer.read() == numbered_pdf(5)
+    other = await lesson.http.get(
+        f"{base}/files/material-{pdfs.elsewhere['id']}.pdf", headers=headers
+    )
+    assert other.status == 404
+    assert (await other.json())["error"]["code"] == "not_found"
+
+
+async def test_deleting_the_material_shown_stops_the_show(lesson: Lesson, pdfs: Pdfs) -> None:
+    async with lesson.joined("olga") as (olga, _), lesson.joined("anya") as (anya, _):
+        await olga.request({"type": "material_show", "materialId": pdfs.material["id"]})
+        started = await olga.request({"type": "start_recording"})
+        # Another class's material going changes nothing on this stage.
+        status, gone = await lesson.call("DELETE", f"/api/materials/{pdfs.elsewhere['id']}", "olga")
+        assert status == 200, gone
+        async with lesson.joined("boris") as (_, late):
+            assert shown(late) == (1, 1.0)
+        # The shown one going stops the show for everyone, as `material_stop` would.
+        status, gone = await lesson.call("DELETE", f"/api/materials/{pdfs.material['id']}", "olga")
+        assert status == 200, gone
+        for client in (olga, anya):
+            event = await client.wait_for("material", lambda e: e["material"] is None)
+            assert event == {"type": "material", "material": None, "by": None}
+        async with lesson.joined("vera") as (_, late):
+            assert late["material"] is None
+        with pytest.raises(SignalError) as refused:
+            await olga.request({"type": "material_page", "page": 2})
+        assert refused.value.code == "no_material"
+        await olga.request({"type": "stop_recording"})
+    recordings = lesson.server.state.recordings
+    assert recordings is not None
+    directory = session_folder(Path(recordings), lesson.id) / started["recordingId"]
+    seen = [shown(e) for e in read_timeline(directory) if e.get("type") == "material"]
+    assert seen == [(1, 1.0), None]

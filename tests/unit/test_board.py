@@ -3,6 +3,7 @@ one's own last stroke, erase, clear, who may draw, and the bounds that make a bo
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -206,3 +207,31 @@ def test_a_called_participant_who_leaves_is_called_no_more() -> None:
     assert moderation.forget("p1") is True and moderation.board.allowed == "none"
     moderation.board.allow("all")
     assert moderation.forget("p1") is False and moderation.board.allowed == "all"
+
+
+def test_a_joiner_gets_a_small_board_whole_and_a_large_one_in_parts() -> None:
+    board = Board()
+    board.add("p1", pen())
+    board.add("p1", pen(page={"materialId": "m1", "page": 2}))
+    first, rest = board.parts()
+    assert rest == [] and "more" not in first
+    assert first == board.to_dict()
+
+    for _ in range(8):  # 208 bytes each: one a part under a 400-byte budget
+        board.add("p2", pen([float(i) for i in range(20)]))
+    sizes = [s.size for s in board.strokes.values()]
+    assert sizes[0] == len(json.dumps(board.strokes[1].to_dict()))
+    first, rest = board.parts(budget=400)
+    assert first["more"] == len(rest) >= 2
+    assert [m["more"] for m in rest] == list(range(len(rest) - 1, -1, -1))
+    assert all(m["type"] == "board_strokes" for m in rest)
+    for part in [first, *rest]:
+        assert sum(len(json.dumps(s)) for ss in part["pages"].values() for s in ss) <= 400
+    # Put together, in order, they are the whole board.
+    seqs = [s["seq"] for part in [first, *rest] for ss in part["pages"].values() for s in ss]
+    assert sorted(seqs) == list(board.strokes) and len(seqs) == 10
+    assert {k: first[k] for k in ("shown", "allowed", "seq")} == {
+        "shown": False,
+        "allowed": "none",
+        "seq": 10,
+    }

@@ -9,20 +9,20 @@ def test_one_picture_fills_the_frame_and_more_share_it_as_stage_and_strip() -> N
     assert arrange(0) == Layout(None, [])
     assert arrange(1) == Layout(Tile(0, 0, WIDTH, HEIGHT), [])
     stage = Tile(0, 0, 1280, 720 - STRIP)
-    assert arrange(2) == Layout(stage, [Tile(0, 540, 1280, 180)])
+    assert arrange(2) == Layout(stage, [Tile(480, 540, 320, 180)])
     # Four cameras of 320x180 fill the strip's row.
     assert arrange(5) == Layout(stage, [Tile(x, 540, 320, 180) for x in (0, 320, 640, 960)])
-    # Two of a row of three: centred.
-    assert arrange(3).strip == [Tile(0, 540, 640, 180), Tile(640, 540, 640, 180)]
+    # Two: side by side in the middle, no black cell-wide gap between them.
+    assert arrange(3).strip == [Tile(320, 540, 320, 180), Tile(640, 540, 320, 180)]
 
 
 def test_a_class_of_twenty_five_fits_in_three_rows_and_a_short_last_row_is_centred() -> None:
     tiles = arrange(26).strip
     assert len(tiles) == 25
-    assert {(t.width, t.height) for t in tiles} == {(142, 60)}
+    assert {(t.width, t.height) for t in tiles} == {(106, 60)}
     assert {t.y for t in tiles} == {540, 600, 660}
-    assert [t.x for t in tiles[:9]] == [142 * n for n in range(9)]
-    assert [t.x for t in tiles[18:]] == [142 + 142 * n for n in range(7)]  # 7 of 9: centred
+    assert [t.x for t in tiles[:9]] == [162 + 106 * n for n in range(9)]
+    assert [t.x for t in tiles[18:]] == [268 + 106 * n for n in range(7)]  # 7 of 9: centred
     assert all(fit(t, 16, 9).width == 106 for t in tiles)
     assert all(t.x + t.width <= WIDTH and t.y + t.height <= HEIGHT for t in tiles)
 

@@ -16,7 +16,7 @@ from sfu.errors import SfuError
 from sfu.ids import PeerId, RoomId
 from sfu.wire import decode_reply, encode_call
 from signaling.rooms import LiveRooms
-from signaling.sfu_link import PATH, serve_link
+from signaling.sfu_link import PATH, LinkedSfu, serve_link
 
 KEY = "node-key"
 ROOM = "concert"
@@ -82,3 +82,58 @@ async def test_an_unreadable_frame_is_skipped_and_the_link_and_its_watchers_stay
     assert ROOM in node.rooms.edges
     assert PeerId("p_watcher") in node.sfu.routers[RoomId(ROOM)].peers
     await ws.close()
+
+
+class Scripted:
+    """An edge that answers each call of the origin as the test says (by call id)."""
+
+    def __init__(self) -> None:
+        self.answers: dict[int, list[bytes]] = {}
+
+    async def link(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        async for message in ws:
+            _, call_id, _ = msgpack.unpackb(message.data, raw=False)
+            for frame in self.answers.get(call_id, []):
+                await ws.send_bytes(frame)
+        return ws
+
+
+def done(call_id: int, value: Any) -> bytes:
+    return msgpack.packb(["reply", call_id, msgpack.packb([True, value])], use_bin_type=True)
+
+
+async def test_the_origin_skips_an_unreadable_frame_and_fails_only_the_call_it_names(
+    aiohttp_client: Any,
+) -> None:
+    edge = Scripted()
+    edge.answers = {
+        1: [msgpack.packb(["reply", 1])],  # its call id readable, no payload: that call fails
+        2: [b"\xc1 garbage", done(2, [])],  # nothing readable, skipped; then the real reply
+        3: [],  # never answered: the call gives up after its timeout
+        4: [msgpack.packb(["reply", 4, "not bytes"])],
+        5: [done(5, ["p_one"])],
+    }
+    app = web.Application()
+    app.router.add_get(PATH, edge.link)
+    client: TestClient[Any, Any] = await aiohttp_client(app)
+    lost: list[LinkedSfu] = []
+
+    async def on_lost(linked: LinkedSfu) -> None:
+        lost.append(linked)
+
+    origin = LinkedSfu(str(client.make_url("")), KEY, LiveRooms(30), on_lost, call_timeout=0.5)
+    try:
+        with pytest.raises(SfuError, match=r"^unreadable reply: not \[kind, id, payload\]$"):
+            await origin.tracks(ROOM, "p_watcher")
+        assert await origin.tracks(ROOM, "p_watcher") == []
+        with pytest.raises(SfuError, match=r"^the SFU at http://.+ did not answer in 0.5 s$"):
+            await origin.tracks(ROOM, "p_watcher")
+        with pytest.raises(SfuError, match="^unreadable reply: its payload is not bytes$"):
+            await origin.tracks(ROOM, "p_watcher")
+        assert await origin.remove_peer(ROOM, "p_one") == ["p_one"]
+        assert lost == []  # the link stayed up through all of it
+    finally:
+        await origin.close()
+        await client.close()
