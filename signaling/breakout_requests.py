@@ -201,22 +201,34 @@ async def breakout_start(
     state.rooms.release_lock(room)
 
 
+async def _regroup(
+    session: Session,
+    request: protocol.Request,
+    me: Participant,
+    room: str,
+    change: Callable[[Breakout], bool],
+) -> None:
+    """Under the room's lock: `change` the running groups (it says whether anything moved),
+    answer, and tell everyone the new state if it did."""
+    state = session.state
+    async with state.rooms.lock(room):
+        breakout = _running(state, room)
+        changed = await _change(state, room, lambda: change(breakout))
+        session.send({"type": "ok", "id": request.id})
+        if changed:
+            _tell(state, room, me.id)
+    state.rooms.release_lock(room)
+
+
 async def breakout_choose(
     session: Session, request: protocol.Request, me: Participant, room: str
 ) -> None:
     """A pupil goes to the group they chose (the host let pupils choose)."""
     if me.grants.moderate:
         raise ProtocolError(BAD_MESSAGE, "a host visits a group with breakout_visit")
-    state = session.state
-    async with state.rooms.lock(room):
-        breakout = _running(state, room)
-        group = _group(request.body["group"])
-        assert group is not None
-        moved = await _change(state, room, lambda: breakout.choose(me.identity, group))
-        session.send({"type": "ok", "id": request.id})
-        if moved:
-            _tell(state, room, me.id)
-    state.rooms.release_lock(room)
+    group = _group(request.body["group"])
+    assert group is not None
+    await _regroup(session, request, me, room, lambda b: b.choose(me.identity, group))
 
 
 async def breakout_move(
@@ -225,22 +237,19 @@ async def breakout_move(
     """A host puts a pupil (one who came late too) into a group, or back into the main
     room (`group` null)."""
     _host(me)
-    state = session.state
     identity = request.body["identity"]
-    async with state.rooms.lock(room):
-        breakout = _running(state, room)
-        roster = state.rooms.roster(room)
-        other = roster.by_identity(identity)
+    group = _group(request.body["group"])
+    roster = session.state.rooms.roster(room)
+
+    def move(breakout: Breakout) -> bool:
+        other = roster.by_identity(identity)  # looked at under the lock, as the move is made
         if other is None or other.grants.moderate or other.audience:
             raise ProtocolError(
                 BAD_MESSAGE, f"no pupil {identity!r} in this room (hosts visit groups)"
             )
-        group = _group(request.body["group"])
-        moved = await _change(state, room, lambda: breakout.move(identity, group))
-        session.send({"type": "ok", "id": request.id})
-        if moved:
-            _tell(state, room, me.id)
-    state.rooms.release_lock(room)
+        return breakout.move(identity, group)
+
+    await _regroup(session, request, me, room, move)
 
 
 async def breakout_visit(
@@ -249,15 +258,8 @@ async def breakout_visit(
     """A host goes to a group (sees and hears it, is seen and heard there), or back to the
     main room (`group` null)."""
     _host(me)
-    state = session.state
-    async with state.rooms.lock(room):
-        breakout = _running(state, room)
-        group = _group(request.body["group"])
-        changed = await _change(state, room, lambda: breakout.visit(me.identity, group))
-        session.send({"type": "ok", "id": request.id})
-        if changed:
-            _tell(state, room, me.id)
-    state.rooms.release_lock(room)
+    group = _group(request.body["group"])
+    await _regroup(session, request, me, room, lambda b: b.visit(me.identity, group))
 
 
 async def breakout_speak(
@@ -265,15 +267,8 @@ async def breakout_speak(
 ) -> None:
     """A host speaks to all groups at once (every group receives their camera and voice)."""
     _host(me)
-    state = session.state
-    async with state.rooms.lock(room):
-        breakout = _running(state, room)
-        on = request.body["on"]
-        changed = await _change(state, room, lambda: breakout.speak(me.identity, on))
-        session.send({"type": "ok", "id": request.id})
-        if changed:
-            _tell(state, room, me.id)
-    state.rooms.release_lock(room)
+    on = request.body["on"]
+    await _regroup(session, request, me, room, lambda b: b.speak(me.identity, on))
 
 
 async def breakout_extend(

@@ -14,6 +14,7 @@ import pytest
 
 from tests.pdfs import numbered_pdf
 
+from .board_mouse import drag
 from .school_site import (
     LESSON_URL,
     PHONE,
@@ -57,19 +58,6 @@ def join(page: Any) -> dict[str, Any]:
 
 def strokes(page: Any, count: int) -> None:
     page.locator(f'#board-canvas[data-strokes="{count}"]').wait_for()
-
-
-def drag(page: Any, start: tuple[float, float], end: tuple[float, float]) -> None:
-    """Drags the mouse across the board canvas, from and to fractions of its size."""
-    box = page.locator("#board-canvas").bounding_box()
-    assert box is not None
-    x, y = box["x"] + box["width"] * start[0], box["y"] + box["height"] * start[1]
-    dx, dy = (end[0] - start[0]) * box["width"] / 20, (end[1] - start[1]) * box["height"] / 20
-    page.mouse.move(x, y)
-    page.mouse.down()
-    for step in range(1, 21):
-        page.mouse.move(x + step * dx, y + step * dy)
-    page.mouse.up()
 
 
 def test_a_called_pupil_draws_and_the_teacher_sees_it(

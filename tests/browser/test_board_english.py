@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from .board_mouse import drag
 from .school_site import LESSON_URL, Demo, Pages, class_card, sign_in, without_toasts
-from .test_board import drag, join, red_pixels, strokes
+from .test_board import join, red_pixels, strokes
 
 pytestmark = pytest.mark.browser
 

@@ -22,6 +22,7 @@ from bench.tokens import mint_token
 from tests.loop_thread import LoopThread, loop_thread
 from tests.server_process import running_server
 
+from .board_mouse import drag
 from .school_site import DESKTOP, PHONE, STATS, poll, without_toasts
 
 pytestmark = pytest.mark.browser
@@ -95,19 +96,6 @@ def decoding(page: Any, ids: list[str]) -> bool:
         i in before and i in after and after[i]["framesDecoded"] > before[i]["framesDecoded"]
         for i in ids
     )
-
-
-def drag(page: Any, start: tuple[float, float], end: tuple[float, float]) -> None:
-    """Drags the mouse across the board canvas, from and to fractions of its size."""
-    box = page.locator("#board-canvas").bounding_box()
-    assert box is not None
-    x, y = box["x"] + box["width"] * start[0], box["y"] + box["height"] * start[1]
-    dx, dy = (end[0] - start[0]) * box["width"] / 20, (end[1] - start[1]) * box["height"] / 20
-    page.mouse.move(x, y)
-    page.mouse.down()
-    for step in range(1, 21):
-        page.mouse.move(x + step * dx, y + step * dy)
-    page.mouse.up()
 
 
 def panel_open(page: Any) -> None:

@@ -25,6 +25,7 @@ from recording.timeline import read_timeline
 from tests.pdfs import SLIDE_COLOURS, coloured_pdf
 from tests.unit.test_recording_stage import EVENTS
 
+from .board_mouse import drag
 from .school_site import (
     LESSON_URL,
     STATS,
@@ -74,19 +75,6 @@ def sees(page: Any, participant_id: str) -> bool:
 def join(page: Any) -> str:
     page.click("#join-button")
     return str(poll(lambda: (page.evaluate(STATS).get("self") or {}).get("id"), "joined"))
-
-
-def drag(page: Any, start: tuple[float, float], end: tuple[float, float]) -> None:
-    """Drags the mouse across the board canvas, from and to fractions of its size."""
-    box = page.locator("#board-canvas").bounding_box()
-    assert box is not None
-    x, y = box["x"] + box["width"] * start[0], box["y"] + box["height"] * start[1]
-    dx, dy = (end[0] - start[0]) * box["width"] / 20, (end[1] - start[1]) * box["height"] / 20
-    page.mouse.move(x, y)
-    page.mouse.down()
-    for step in range(1, 21):
-        page.mouse.move(x + step * dx, y + step * dy)
-    page.mouse.up()
 
 
 def frame_at(path: Path, seconds: float) -> Frame:
