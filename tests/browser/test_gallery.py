@@ -266,6 +266,12 @@ def _choose(page: Any, label: str) -> None:
     page.locator("#tile-menu").wait_for(state="hidden")
 
 
+def _room_pin(page: Any) -> tuple[Any, Any]:
+    """Whose tile, and which source, the room's pin is on as this page knows it."""
+    room = page.evaluate(STATS)["room"]
+    return room["pinned"], room["pinnedSource"]
+
+
 def _pin_of(page: Any, key: str) -> str | None:
     """How the tile `key` is pinned: "room", "local" or "" (None: no such tile)."""
     value: str | None = page.locator(f'#grid .tile[data-key="{key}"]').get_attribute("data-pin")
@@ -337,8 +343,12 @@ def test_a_host_pins_a_shared_screen_for_everyone_and_anyone_pins_it_for_themsel
         _choose(host, "Pin for everyone")
         staged_everywhere(screen, "the screen pinned for everyone")
         for who, page in pages.items():
-            room = page.evaluate(STATS)["room"]
-            assert (room["pinned"], room["pinnedSource"]) == (sharer_id, "screen"), who
+            # Polled: the viewer's stage showed the screen already (its own pin), so the
+            # stage alone does not say the room's pin has reached it.
+            poll(
+                lambda p=page: _room_pin(p) == (sharer_id, "screen"),
+                f"the screen pinned for everyone in the {who}'s room state",
+            )
             poll(lambda p=page: _pin_of(p, screen) == "room", f"the {who}'s screen tile pinned")
         assert _pin_of(viewer, camera) == ""
         assert _open_menu(viewer, screen) == ["Pin for me"]

@@ -136,11 +136,13 @@ async def test_a_subscriber_pli_reaches_the_publisher_of_that_stream() -> None:
             await asyncio.sleep(1.0)
         (second_stream,) = [s for s in streams if watcher.source_of(s) == "second"]
         assert second_stream.mid is not None
-        for _ in range(3):
+        for _ in range(5):
             assert await watcher.subscription.request_keyframe(second_stream.mid)
             await asyncio.sleep(0.1)
         await asyncio.sleep(0.3)
-        assert cameras["second"].feedback.pli >= before["second"] + 3
-        assert cameras["first"].feedback.pli == before["first"]
+        assert cameras["second"].feedback.pli >= before["second"] + 5
+        # Janus may still send one request of its own now and then (one reached "first"
+        # after a quiet second in CI): ours, five of them, went to "second" only.
+        assert cameras["first"].feedback.pli <= before["first"] + 1
     finally:
         await target.stop()
